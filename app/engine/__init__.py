@@ -1,0 +1,1 @@
+"""Everything that talks to PostgreSQL and to files. Nothing here imports Qt."""

@@ -1,0 +1,106 @@
+"""How the engine reaches a server: a target that holds the password in memory only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from app.engine.errors import ConnectionFailed
+
+APPLICATION_NAME = "resguardo"
+
+
+@dataclass(frozen=True)
+class ConnectionTarget:
+    """A server and database to connect to.
+
+    `conninfo` never carries the password: it is safe to log and to hand to
+    pg_dump's command line. The password, when there is one, travels separately
+    (psycopg keyword, or PGPASSWORD in a child's environment).
+    """
+
+    conninfo: str
+    password: str | None = field(default=None, repr=False)
+    connect_timeout: int = 10
+
+    @classmethod
+    def from_dsn(cls, dsn: str, password: str | None = None) -> ConnectionTarget:
+        """Split a URI or key=value string into a password-free conninfo and the password."""
+        try:
+            params = conninfo_to_dict(dsn)
+        except psycopg.ProgrammingError as exc:
+            raise ConnectionFailed(f"The connection string is not valid: {exc}") from None
+        dsn_password = params.pop("password", None)
+        return cls(make_conninfo(**params), password or dsn_password)
+
+    @property
+    def params(self) -> dict[str, str]:
+        return {k: str(v) for k, v in conninfo_to_dict(self.conninfo).items()}
+
+    @property
+    def dbname(self) -> str:
+        return self.params.get("dbname", "")
+
+    def with_dbname(self, dbname: str) -> ConnectionTarget:
+        return ConnectionTarget(
+            make_conninfo(self.conninfo, dbname=dbname), self.password, self.connect_timeout
+        )
+
+    def describe(self) -> str:
+        """`user@host:port/db`, for status bars and log lines."""
+        p = self.params
+        host = p.get("host", "localhost")
+        port = p.get("port", "5432")
+        return f"{p.get('user', '')}@{host}:{port}/{p.get('dbname', '')}"
+
+    def connect(self, *, autocommit: bool = False) -> psycopg.Connection:
+        """Open a connection, or raise ConnectionFailed with a sentence saying why."""
+        kwargs: dict[str, object] = {
+            "autocommit": autocommit,
+            "application_name": APPLICATION_NAME,
+            "connect_timeout": self.connect_timeout,
+        }
+        if self.password is not None:
+            kwargs["password"] = self.password
+        try:
+            return psycopg.connect(self.conninfo, **kwargs)
+        except psycopg.OperationalError as exc:
+            raise ConnectionFailed(explain_connection_error(exc, self), str(exc).strip()) from None
+
+    def child_env(self) -> dict[str, str]:
+        """Environment for a libpq client tool; the password never goes on its command line."""
+        env = {"PGAPPNAME": APPLICATION_NAME, "PGCONNECT_TIMEOUT": str(self.connect_timeout)}
+        if self.password is not None:
+            env["PGPASSWORD"] = self.password
+        return env
+
+
+def explain_connection_error(exc: Exception, target: ConnectionTarget) -> str:
+    """Turn libpq's message into a sentence the IT person can act on."""
+    text = str(exc)
+    low = text.lower()
+    where = target.describe()
+    if "password authentication failed" in low or "authentication failed" in low:
+        return f"Wrong user name or password for {where}."
+    if "no password supplied" in low or "fe_sendauth: no password" in low:
+        return f"The server at {where} asks for a password, and none was given."
+    if "database" in low and "does not exist" in low:
+        return f"The database {target.dbname!r} does not exist on the server ({where})."
+    if "role" in low and "does not exist" in low:
+        return f"The user does not exist on the server ({where})."
+    if "timeout expired" in low or "timed out" in low:
+        return f"The server at {where} did not answer within {target.connect_timeout} s."
+    if "ssl" in low and ("required" in low or "not support" in low or "no encryption" in low):
+        return f"The server at {where} and this connection disagree on SSL; check the SSL mode."
+    if "certificate" in low or "root.crt" in low:
+        return f"The server's SSL certificate could not be verified for {where}; check the root certificate file."
+    if "no pg_hba.conf entry" in low:
+        return f"The server at {where} does not accept this user from this computer (pg_hba.conf)."
+    if "connection refused" in low or "could not connect" in low or "no such file" in low:
+        return f"The server at {where} cannot be reached; is it running, and are host and port right?"
+    if "could not translate host name" in low or "name or service not known" in low:
+        return f"The host name in {where} is unknown."
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return f"Could not connect to {where}: {first}"

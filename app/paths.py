@@ -1,0 +1,62 @@
+"""Where Resguardo keeps its files: the one module that asks platformdirs.
+
+`RESGUARDO_HOME` moves everything under one folder (tests, development,
+portable installs); otherwise each kind of file goes where the OS expects it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "Resguardo"
+
+
+def _home_override() -> Path | None:
+    value = os.environ.get("RESGUARDO_HOME")
+    return Path(value) if value else None
+
+
+def _dir(kind: str) -> Path:
+    home = _home_override()
+    if home is not None:
+        path = home / kind
+    else:
+        finder = {
+            "config": platformdirs.user_config_path,
+            "data": platformdirs.user_data_path,
+            "log": platformdirs.user_log_path,
+            "state": platformdirs.user_state_path,
+        }[kind]
+        path = finder(APP_NAME, appauthor=False)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def config_dir() -> Path:
+    """Settings and connection profiles (never passwords)."""
+    return _dir("config")
+
+
+def data_dir() -> Path:
+    """The demo server's data directory and other bulky local data."""
+    return _dir("data")
+
+
+def log_dir() -> Path:
+    """The rotating log file."""
+    return _dir("log")
+
+
+def state_dir() -> Path:
+    """Small local history (last backups made on this workstation)."""
+    return _dir("state")
+
+
+def documents_dir() -> Path:
+    """First folder offered for backups: a Resguardo folder in the user's documents."""
+    home = _home_override()
+    base = home / "documents" if home is not None else platformdirs.user_documents_path()
+    return base / APP_NAME
