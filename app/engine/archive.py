@@ -1,0 +1,307 @@
+"""The native archive container: a POSIX tar file a clinic can open with standard tools.
+
+Members, in order (see docs/archive-format.md):
+  resguardo.json         format name and version, first, so a reader knows at once
+  schema/pre-data.sql    DDL before the rows
+  data/NNNN.copy.zst     each table's rows, COPY text format, zstd-compressed
+  schema/post-data.sql   DDL after the rows
+  manifest.json          last: everything above with sizes, row counts and SHA-256
+
+Writing streams each member straight into the tar: a placeholder header is
+written, the data follows, and the header is patched with the real size. The
+file is built under a temporary name, fsynced, and only then renamed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tarfile
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import zstandard
+
+from app.engine.errors import ArchiveError
+
+FORMAT_NAME = "resguardo-native"
+FORMAT_VERSION = 1
+HEADER_MEMBER = "resguardo.json"
+MANIFEST_MEMBER = "manifest.json"
+PRE_DATA_MEMBER = "schema/pre-data.sql"
+POST_DATA_MEMBER = "schema/post-data.sql"
+ZSTD_LEVEL = 3
+_BLOCK = tarfile.BLOCKSIZE
+_CHUNK = 1 << 20
+
+
+def data_member_name(index: int) -> str:
+    return f"data/{index:04d}.copy.zst"
+
+
+@dataclass(frozen=True)
+class StoredMember:
+    """What a writer learned while storing a member."""
+
+    name: str
+    stored_bytes: int
+    stored_sha256: str
+    raw_bytes: int  # before compression (== stored_bytes for plain members)
+    raw_sha256: str
+    raw_lines: int  # newline count of the raw bytes: the row count of COPY text
+
+
+class _MemberSink:
+    """Receives a member's raw bytes; counts, hashes and (optionally) compresses them."""
+
+    def __init__(self, out: IO[bytes], compress: bool) -> None:
+        self._out = out
+        self._stored = hashlib.sha256()
+        self._raw = hashlib.sha256()
+        self.stored_bytes = 0
+        self.raw_bytes = 0
+        self.raw_lines = 0
+        self._compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compressobj() if compress else None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        data = bytes(data)
+        self._raw.update(data)
+        self.raw_bytes += len(data)
+        self.raw_lines += data.count(b"\n")
+        self._emit(self._compressor.compress(data) if self._compressor else data)
+
+    def _emit(self, chunk: bytes) -> None:
+        if chunk:
+            self._out.write(chunk)
+            self._stored.update(chunk)
+            self.stored_bytes += len(chunk)
+
+    def close(self) -> None:
+        if self._compressor is not None:
+            self._emit(self._compressor.flush())
+
+    def result(self, name: str) -> StoredMember:
+        return StoredMember(
+            name, self.stored_bytes, self._stored.hexdigest(), self.raw_bytes, self._raw.hexdigest(), self.raw_lines
+        )
+
+
+class ArchiveWriter:
+    """Builds an archive under a temporary name; `commit` makes it appear whole, `abort` leaves nothing."""
+
+    def __init__(self, final_path: Path) -> None:
+        self.final_path = Path(final_path)
+        directory = self.final_path.parent
+        if not directory.is_dir():
+            raise ArchiveError(f"The folder {directory} does not exist.")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.final_path.name}.", suffix=".partial", dir=directory)
+        except PermissionError:
+            raise ArchiveError(f"Cannot write in the folder {directory}: permission denied.") from None
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # health records: owner only
+        self.temp_path = Path(tmp)
+        self._file = os.fdopen(fd, "w+b")
+        self.members: dict[str, StoredMember] = {}
+        self._closed = False
+        self.add_bytes(HEADER_MEMBER, _json_bytes({"format": FORMAT_NAME, "format_version": FORMAT_VERSION}))
+
+    @contextmanager
+    def member(self, name: str, *, compress: bool = False) -> Iterator[_MemberSink]:
+        """Stream one member: write raw bytes to the yielded sink."""
+        header_at = self._file.tell()
+        self._file.write(b"\0" * _BLOCK)  # placeholder, patched below
+        sink = _MemberSink(self._file, compress)
+        yield sink
+        sink.close()
+        size = sink.stored_bytes
+        padding = (-size) % _BLOCK
+        self._file.write(b"\0" * padding)
+        end = self._file.tell()
+        info = tarfile.TarInfo(name)
+        info.size = size
+        info.mode = 0o600
+        info.mtime = int(time.time())
+        header = info.tobuf(format=tarfile.GNU_FORMAT)  # sizes over 8 GiB fit in one block
+        if len(header) != _BLOCK:  # long names would need extra header blocks
+            raise ArchiveError(f"Member name too long for the archive: {name}")
+        self._file.seek(header_at)
+        self._file.write(header)
+        self._file.seek(end)
+        self.members[name] = sink.result(name)
+
+    def add_bytes(self, name: str, data: bytes) -> StoredMember:
+        with self.member(name) as sink:
+            sink.write(data)
+        return self.members[name]
+
+    def commit(self, manifest: dict[str, Any]) -> Path:
+        """Write the manifest and the tar end, fsync, rename to the final name, fsync the folder."""
+        self.add_bytes(MANIFEST_MEMBER, _json_bytes(manifest))
+        self._file.write(b"\0" * (2 * _BLOCK))
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        self._closed = True
+        os.replace(self.temp_path, self.final_path)
+        _fsync_dir(self.final_path.parent)
+        return self.final_path
+
+    def abort(self) -> None:
+        if not self._closed:
+            self._file.close()
+            self._closed = True
+        self.temp_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> ArchiveWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is not None or not self._closed:
+            self.abort()
+
+
+def _json_bytes(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False).encode() + b"\n"
+
+
+def _fsync_dir(directory: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class ArchiveReader:
+    """Opens an archive and checks, cheaply, that it is one of ours and of a known version.
+
+    Full checking of every byte is `verify_archive` (app/engine/verify.py).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ArchiveError(f"The file {self.path} does not exist.")
+        try:
+            self._tar = tarfile.open(self.path, mode="r:")
+        except (tarfile.TarError, OSError):
+            raise ArchiveError(f"{self.path.name} is not a Resguardo archive (not a tar file).") from None
+        try:
+            self._members = {m.name: m for m in self._tar.getmembers()}
+        except (tarfile.TarError, OSError, EOFError):
+            self._tar.close()
+            raise ArchiveError(f"{self.path.name} is damaged: its table of contents cannot be read.") from None
+        header = self._json(HEADER_MEMBER, missing="is not a Resguardo archive (no resguardo.json)")
+        if header.get("format") != FORMAT_NAME:
+            raise ArchiveError(f"{self.path.name} is not a Resguardo archive (format {header.get('format')!r}).")
+        version = header.get("format_version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise ArchiveError(
+                f"{self.path.name} uses archive format version {version}; this Resguardo reads up to "
+                f"version {FORMAT_VERSION}. Install a newer Resguardo to read it."
+            )
+        self.manifest: dict[str, Any] = self._json(
+            MANIFEST_MEMBER, missing="is incomplete: the manifest is missing (the file was truncated)"
+        )
+
+    def _json(self, name: str, *, missing: str) -> dict[str, Any]:
+        if name not in self._members:
+            self.close()
+            raise ArchiveError(f"{self.path.name} {missing}.")
+        try:
+            data = json.loads(self.read_bytes(name))
+        except (ValueError, tarfile.TarError, OSError, EOFError):
+            self.close()
+            raise ArchiveError(f"{self.path.name} is damaged: {name} cannot be read.") from None
+        if not isinstance(data, dict):
+            raise ArchiveError(f"{self.path.name} is damaged: {name} is not a JSON object.")
+        return data
+
+    @property
+    def member_names(self) -> list[str]:
+        return list(self._members)
+
+    def has(self, name: str) -> bool:
+        return name in self._members
+
+    def stored_size(self, name: str) -> int:
+        return self._members[name].size
+
+    def open_stored(self, name: str) -> IO[bytes]:
+        """The member's bytes as stored (compressed for data members)."""
+        if name not in self._members:
+            raise ArchiveError(f"{self.path.name} is damaged: the part {name} is missing.")
+        handle = self._tar.extractfile(self._members[name])
+        if handle is None:
+            raise ArchiveError(f"{self.path.name} is damaged: {name} is not a file.")
+        return handle
+
+    def read_bytes(self, name: str) -> bytes:
+        with self.open_stored(name) as handle:
+            return handle.read()
+
+    def read_text(self, name: str) -> str:
+        return self.read_bytes(name).decode("utf-8")
+
+    @contextmanager
+    def open_table_data(self, name: str) -> Iterator[IO[bytes]]:
+        """A table's COPY text, decompressed as it is read."""
+        with self.open_stored(name) as raw:
+            reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+            try:
+                yield reader  # type: ignore[misc]
+            finally:
+                reader.close()
+
+    def close(self) -> None:
+        self._tar.close()
+
+    def __enter__(self) -> ArchiveReader:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def iter_chunks(stream: IO[bytes], size: int = _CHUNK) -> Iterator[bytes]:
+    while True:
+        chunk = stream.read(size)
+        if not chunk:
+            return
+        yield chunk
+
+
+def split_statements(script: str) -> list[tuple[str, str]]:
+    """Split a schema/*.sql part into (label, statement) pairs.
+
+    Each statement is preceded by a line `-- object: <label>`; the label names
+    the object in progress and error messages.
+    """
+    statements: list[tuple[str, str]] = []
+    label: str | None = None
+    body: list[str] = []
+    for line in io.StringIO(script):
+        if line.startswith("-- object: "):
+            if label is not None and "".join(body).strip():
+                statements.append((label, "".join(body).strip()))
+            label, body = line[len("-- object: "):].strip(), []
+        elif label is not None:
+            body.append(line)
+    if label is not None and "".join(body).strip():
+        statements.append((label, "".join(body).strip()))
+    return statements
+
+
+def statement_block(label: str, statement: str) -> str:
+    """The text `split_statements` reads back: marker line, statement, blank line."""
+    return f"-- object: {label}\n{statement.rstrip().rstrip(';')};\n\n"
