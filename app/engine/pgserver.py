@@ -165,9 +165,9 @@ class EmbeddedServer:
     def _init(self) -> None:
         self.datadir.mkdir(parents=True, exist_ok=True, mode=0o700)
         if self._user is not None:
-            for parent in self.datadir.parents:
-                if not _world_traversable(parent):
-                    os.chmod(parent, os.stat(parent).st_mode | 0o005)
+            for parent in self.datadir.parents:  # the service user must traverse to its data
+                if not os.stat(parent).st_mode & 0o001:
+                    os.chmod(parent, os.stat(parent).st_mode | 0o001)
             os.chown(self.datadir, self._user.uid, self._user.gid)
         result = self._run(
             "initdb", "-D", str(self.datadir), "-U", "postgres", "--encoding=UTF8",
