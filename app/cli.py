@@ -22,9 +22,9 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 def _command_modules() -> list[ModuleType]:
-    from app.commands import demo
+    from app.commands import demo, tenants
 
-    return [demo]
+    return [demo, tenants]
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:

@@ -10,13 +10,14 @@ tenants, so that a database with a thousand clinics lists as fast as one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from app.engine.errors import ResguardoError, UsageError
+from app.engine.naming import SAFETY_COPY, STAGING, SchemaMarker
 
 SCHEMA_COLUMN = "schema_name"
 NAME_COLUMN = "name"
@@ -160,11 +161,9 @@ def find_tenants_table(conn: psycopg.Connection, override: str | None = None) ->
         named = parse_table_name(override)
         rows = _candidates(conn, named)
         if not rows:
-            raise UsageError(f"The tenants table {override.strip()!r} set in the profile does not exist.")
+            raise UsageError(f"The tenants table {override.strip()!r} does not exist.")
         if not rows[0][2]:
-            raise UsageError(
-                f"The tenants table {override.strip()!r} set in the profile has no {SCHEMA_COLUMN} column."
-            )
+            raise UsageError(f"The tenants table {override.strip()!r} has no {SCHEMA_COLUMN} column.")
         return _tenants_table(rows[0])
     rows = _candidates(conn, None)
     if not rows:
@@ -220,3 +219,175 @@ def tenant_record(conn: psycopg.Connection, schema: str, tenants_table: TenantsT
 def _unreadable(t: TenantsTable, exc: psycopg.Error) -> ResguardoError:
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return ResguardoError(f"Cannot read the tenants table {t.qualified_name}: {first}", str(exc))
+
+
+KINDS = ("public", "tenant", "schema", "orphan", STAGING, SAFETY_COPY)
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    """One line of the tenants list: a tenant row, or a schema that has none.
+
+    kind: "public" (the shared schema, never restored into), "tenant" (a tenant
+    row; `exists` says whether its schema does), "orphan" (a schema with no
+    tenant row), "staging" / "safety-copy" (left by a restore, recognised by
+    their marker comment; `safety_copy_of` names their tenant), or "schema"
+    (any schema, when the database has no tenants table).
+    """
+
+    schema: str
+    name: str
+    domain: str | None
+    other_domains: tuple[str, ...]
+    size_bytes: int
+    table_count: int
+    estimated_rows: int
+    exists: bool
+    kind: str
+    restorable: bool
+    safety_copy_of: str | None = None
+    created_utc: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON values, for `resguardo tenants --json`."""
+        data = asdict(self)
+        data["other_domains"] = list(self.other_domains)
+        return data
+
+
+@dataclass(frozen=True)
+class TenantListing:
+    tenants: list[TenantInfo]
+    tenants_table: TenantsTable | None
+    message: str  # one sentence on where the list came from, for a status bar
+
+
+@dataclass(frozen=True)
+class _SchemaStats:
+    comment: str | None
+    size_bytes: int
+    table_count: int
+    estimated_rows: int
+
+
+# Every non-system schema with its size (tables with their indexes and TOAST,
+# materialized views, sequences), its tables and their estimated rows: one
+# pass over pg_class, grouped by namespace, whatever the number of schemas.
+_SCHEMAS_SQL = """
+SELECT n.nspname, d.description,
+       coalesce(s.size_bytes, 0)::bigint, coalesce(s.table_count, 0)::bigint, coalesce(s.estimated_rows, 0)::bigint
+FROM pg_namespace n
+LEFT JOIN pg_description d
+       ON d.objoid = n.oid AND d.classoid = 'pg_namespace'::regclass AND d.objsubid = 0
+LEFT JOIN (
+    SELECT c.relnamespace,
+           sum(coalesce(pg_total_relation_size(c.oid), 0)) AS size_bytes,
+           count(*) FILTER (WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition) AS table_count,
+           sum(greatest(c.reltuples, 0)) FILTER (WHERE c.relkind = 'r') AS estimated_rows
+    FROM pg_class c
+    WHERE c.relkind IN ('r', 'p', 'm', 'S')
+    GROUP BY c.relnamespace
+) s ON s.relnamespace = n.oid
+WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+"""
+
+
+def is_system_schema(schema: str) -> bool:
+    return schema.startswith("pg_") or schema == "information_schema"
+
+
+def _schemas(conn: psycopg.Connection) -> dict[str, _SchemaStats]:
+    return {row[0]: _SchemaStats(*row[1:]) for row in conn.execute(_SCHEMAS_SQL).fetchall()}
+
+
+def _tenant_rows(conn: psycopg.Connection, t: TenantsTable) -> list[tuple[str, str | None, list[str], bool]]:
+    """(schema, name, domains with the primary first, whether the first is primary), in one query."""
+    schema_col = sql.SQL("t.{}::text").format(sql.Identifier(t.schema_column))
+    name_col = sql.SQL("t.{}::text").format(sql.Identifier(t.name_column)) if t.name_column else sql.SQL("NULL")
+    d = t.domains
+    if d is None or t.id_column is None:
+        domains = sql.SQL("SELECT NULL::text[] AS names, false AS first_is_primary")
+    else:
+        primary = sql.SQL("coalesce(d.{}::boolean, false)").format(sql.Identifier(d.primary_column)) \
+            if d.primary_column else sql.SQL("true")
+        domains = sql.SQL(
+            "SELECT array_agg(d.{domain}::text ORDER BY {primary} DESC, d.{domain}::text) AS names,"
+            " coalesce(bool_or({primary}), false) AS first_is_primary"
+            " FROM {table} AS d WHERE d.{fk} = t.{id}"
+        ).format(
+            domain=sql.Identifier(d.domain_column), primary=primary, table=sql.Identifier(d.schema, d.table),
+            fk=sql.Identifier(d.tenant_column), id=sql.Identifier(t.id_column),
+        )
+    query = sql.SQL(
+        "SELECT {schema_col}, {name_col}, dom.names, dom.first_is_primary"
+        " FROM {table} AS t LEFT JOIN LATERAL ({domains}) AS dom ON true"
+        " WHERE {schema_col} IS NOT NULL ORDER BY {schema_col}"
+    ).format(schema_col=schema_col, name_col=name_col, table=t.identifier(), domains=domains)
+    try:
+        return [(r[0], r[1], r[2] or [], bool(r[3])) for r in conn.execute(query).fetchall()]
+    except psycopg.Error as exc:
+        raise _unreadable(t, exc) from None
+
+
+def list_tenants(conn: psycopg.Connection, tenants_table_override: str | None = None) -> TenantListing:
+    """Every tenant row and every other non-system schema, in three queries whatever their number.
+
+    Without a tenants table every schema but `public` is listed as kind
+    "schema" and restorable (nothing tells clinics from other schemas; the
+    user chooses). Tenant rows naming a system schema are left out. Order:
+    public, tenants, then the other schemas, each by schema name.
+    """
+    tenants_table = find_tenants_table(conn, tenants_table_override)
+    rows = _tenant_rows(conn, tenants_table) if tenants_table else []
+    schemas = _schemas(conn)
+    empty = _SchemaStats(None, 0, 0, 0)
+    listed: dict[str, TenantInfo] = {}
+    for schema, name, domains, first_is_primary in rows:
+        if schema in listed or is_system_schema(schema):
+            continue
+        stats = schemas.get(schema, empty)
+        is_public = schema == DEFAULT_SCHEMA
+        listed[schema] = TenantInfo(
+            schema=schema, name=name or schema,
+            domain=domains[0] if domains and first_is_primary else None,
+            other_domains=tuple(domains[1:] if first_is_primary else domains),
+            size_bytes=stats.size_bytes, table_count=stats.table_count, estimated_rows=stats.estimated_rows,
+            exists=schema in schemas, kind="public" if is_public else "tenant", restorable=not is_public,
+        )
+    row_count = len(listed)
+    for schema, stats in schemas.items():
+        if schema not in listed:
+            listed[schema] = _untenanted(schema, stats, has_tenants_table=tenants_table is not None)
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    tenants = sorted(listed.values(), key=lambda i: (order[i.kind], i.schema.casefold(), i.schema))
+    return TenantListing(tenants, tenants_table, _message(tenants_table, tenants, row_count))
+
+
+def _untenanted(schema: str, stats: _SchemaStats, *, has_tenants_table: bool) -> TenantInfo:
+    marker = SchemaMarker.from_comment(stats.comment)
+    kind = "orphan" if has_tenants_table else "schema"
+    if schema == DEFAULT_SCHEMA:
+        kind = "public"
+    elif marker is not None and marker.role in (STAGING, SAFETY_COPY):
+        kind = marker.role
+    else:
+        marker = None
+    return TenantInfo(
+        schema=schema, name=schema, domain=None, other_domains=(),
+        size_bytes=stats.size_bytes, table_count=stats.table_count, estimated_rows=stats.estimated_rows,
+        exists=True, kind=kind, restorable=kind == "schema",
+        safety_copy_of=marker.tenant if marker else None, created_utc=marker.created_utc if marker else None,
+    )
+
+
+def _message(tenants_table: TenantsTable | None, tenants: list[TenantInfo], count: int) -> str:
+    if tenants_table is None:
+        return f"No tenants table found in public; listing plain schemas ({len(tenants)})."
+    missing = sum(1 for t in tenants if not t.exists)
+    others = len(tenants) - count
+    text = f"{count} tenant{'s' if count != 1 else ''} in {tenants_table.qualified_name}"
+    if missing:
+        text += f", {missing} without a schema"
+    if others:
+        text += f"; {others} other schema{'s' if others != 1 else ''}"
+    return text + "."

@@ -1,0 +1,73 @@
+"""`resguardo tenants`: the clinics a database holds, their size, and the schemas left around them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from app.cli import resolve_target
+from app.engine.discovery import TenantInfo, list_tenants
+
+NAME = "tenants"
+HELP = "list the tenants (clinics) with their domains and sizes, and schemas that have no tenant row"
+NEEDS_CONNECTION = True
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print a JSON array, one object per schema")
+    parser.add_argument("--tenants-table", metavar="SCHEMA.TABLE",
+                        help="the table holding one row per tenant, when detection is ambiguous "
+                        "(default: the profile's setting, else detected)")
+
+
+def run(args: argparse.Namespace) -> int:
+    target = resolve_target(args)
+    override = args.tenants_table
+    if override is None and args.profile:
+        from app.engine.profiles import ProfileStore
+
+        override = ProfileStore().get(args.profile).tenants_table or None
+    with target.connect() as conn:
+        conn.read_only = True
+        listing = list_tenants(conn, override)
+    if args.json:
+        print(json.dumps([t.as_dict() for t in listing.tenants], ensure_ascii=False, indent=2))
+        return 0
+    print(_table(listing.tenants))
+    print(listing.message)
+    return 0
+
+
+def _table(tenants: list[TenantInfo]) -> str:
+    header = ("SCHEMA", "NAME", "DOMAIN", "SIZE", "TABLES", "ROWS", "KIND")
+    lines = [header] + [
+        (t.schema, t.name if t.name != t.schema else "", t.domain or "", human_size(t.size_bytes) if t.exists else "",
+         str(t.table_count) if t.exists else "", str(t.estimated_rows) if t.exists else "", _kind(t))
+        for t in tenants
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    right = {3, 4, 5}
+    return "\n".join(
+        "  ".join(cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths)))
+        .rstrip()
+        for line in lines
+    )
+
+
+def _kind(t: TenantInfo) -> str:
+    if t.kind == "tenant" and not t.exists:
+        return "tenant (schema missing)"
+    if t.safety_copy_of is not None:
+        return f"{t.kind} of {t.safety_copy_of}, {t.created_utc}"
+    if t.kind == "public":
+        return "public (not restorable)"
+    return t.kind
+
+
+def human_size(size: int) -> str:
+    value, unit = float(size), "B"
+    for bigger in ("kB", "MB", "GB", "TB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
