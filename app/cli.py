@@ -22,9 +22,9 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 def _command_modules() -> list[ModuleType]:
-    from app.commands import demo, tenants
+    from app.commands import backup, demo, tenants, verify
 
-    return [demo, tenants]
+    return [demo, tenants, backup, verify]
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:

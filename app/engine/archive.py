@@ -70,8 +70,7 @@ class _MemberSink:
         self.raw_lines = 0
         self._compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compressobj() if compress else None
 
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        data = bytes(data)
+    def write(self, data: bytes) -> None:
         self._raw.update(data)
         self.raw_bytes += len(data)
         self.raw_lines += data.count(b"\n")
@@ -168,6 +167,13 @@ class ArchiveWriter:
             self.abort()
 
 
+def manifest_checksum(manifest: dict[str, Any]) -> str:
+    """SHA-256 of the manifest's content without its own `checksum` key, in a canonical JSON form."""
+    body = {key: value for key, value in manifest.items() if key != "checksum"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _json_bytes(data: dict[str, Any]) -> bytes:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False).encode() + b"\n"
 
@@ -211,7 +217,7 @@ class ArchiveReader:
                 f"version {FORMAT_VERSION}. Install a newer Resguardo to read it."
             )
         self.manifest: dict[str, Any] = self._json(
-            MANIFEST_MEMBER, missing="is incomplete: the manifest is missing (the file was truncated)"
+            MANIFEST_MEMBER, missing="is incomplete or damaged: its manifest cannot be found (was the file truncated?)"
         )
 
     def _json(self, name: str, *, missing: str) -> dict[str, Any]:
@@ -224,6 +230,7 @@ class ArchiveReader:
             self.close()
             raise ArchiveError(f"{self.path.name} is damaged: {name} cannot be read.") from None
         if not isinstance(data, dict):
+            self.close()
             raise ArchiveError(f"{self.path.name} is damaged: {name} is not a JSON object.")
         return data
 

@@ -1,0 +1,326 @@
+"""Back up one tenant to a native archive (`.resguardo`): needs only psycopg.
+
+One REPEATABLE READ READ ONLY transaction gives the DDL and every table's
+rows from the same snapshot. Rows are streamed with COPY into the archive's
+zstd members; a worker thread hashes, compresses and writes while the main
+thread reads from the server, so memory stays flat and both cores work.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from app import __version__
+from app.engine.archive import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    POST_DATA_MEMBER,
+    PRE_DATA_MEMBER,
+    ArchiveWriter,
+    StoredMember,
+    data_member_name,
+    manifest_checksum,
+)
+from app.engine.connection import ConnectionTarget
+from app.engine.discovery import find_tenants_table, tenant_record
+from app.engine.errors import (
+    ArchiveError,
+    ConnectionFailed,
+    PreflightError,
+    ResguardoError,
+    UsageError,
+)
+from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
+from app.engine.locks import tenant_lock
+from app.engine.naming import utc_now_iso
+from app.engine.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
+
+ARCHIVE_SUFFIX = ".resguardo"
+_CHUNK = 1 << 20  # bytes of COPY text handed to the writer thread at a time
+_QUEUE_CHUNKS = 4  # chunks in flight: bounds memory
+_LOCK_TIMEOUT = "10s"
+_NOT_TENANTS = {"public", "pg_catalog", "information_schema", "pg_toast"}
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    size_bytes: int
+    rows: int
+    tables: int
+    seconds: float
+
+
+def default_archive_name(schema: str, when: datetime | None = None) -> str:
+    """`<schema>_<YYYY-MM-DD_HHMM>.resguardo`, with characters unsafe in file names replaced."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in schema).strip(".") or "tenant"
+    return f"{safe}_{(when or datetime.now()).strftime('%Y-%m-%d_%H%M')}{ARCHIVE_SUFFIX}"
+
+
+def backup_tenant(
+    target: ConnectionTarget,
+    schema: str,
+    out: Path,
+    *,
+    progress: ProgressCallback = ignore_progress,
+    cancel: CancelToken | None = None,
+    tenants_table: str | None = None,
+) -> BackupResult:
+    """Write `schema` to the archive `out` (a file, or an existing folder to put a dated file in)."""
+    started = time.monotonic()
+    cancel = cancel or CancelToken()
+    out = Path(out)
+    if out.is_dir():
+        out = out / default_archive_name(schema)
+    _check_folder(out.parent)
+    if schema in _NOT_TENANTS or schema.startswith("pg_"):
+        raise UsageError(f"{schema!r} is not a tenant schema; choose a clinic's schema.")
+    progress(Progress(0.0, "Connecting"))
+    conn = target.connect()
+    try:
+        _check_tenant(conn, schema, tenants_table)
+        with tenant_lock(conn, schema):
+            return _backup(conn, schema, out, progress, cancel, tenants_table, started)
+    except OSError as exc:
+        raise _write_error(exc, out) from None
+    except psycopg.OperationalError as exc:
+        raise ConnectionFailed(
+            f"The connection to the server was lost during the backup of {schema!r}; no file was written.",
+            str(exc).strip(),
+        ) from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise PreflightError(f"No privilege to read tenant {schema!r}: {_first_line(exc)}", str(exc)) from None
+    except psycopg.Error as exc:
+        raise ResguardoError(f"The backup of {schema!r} failed: {_first_line(exc)}", str(exc)) from None
+    finally:
+        conn.close()
+
+
+def _check_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise PreflightError(f"The folder {folder} does not exist.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PreflightError(f"Cannot write in the folder {folder}: permission denied.")
+
+
+def _check_tenant(conn: psycopg.Connection, schema: str, override: str | None) -> None:
+    exists = conn.execute("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", [schema]).fetchone()
+    if exists is None:
+        table = find_tenants_table(conn, override)
+        record = tenant_record(conn, schema, table) if table else None
+        conn.rollback()
+        if record is not None:
+            raise PreflightError(
+                f"Tenant {schema!r} has a row in {record['table']}, but its schema does not exist in the "
+                f"database {conn.info.dbname!r}; there is nothing to back up."
+            )
+        raise UsageError(f"Unknown tenant {schema!r}: no such schema in the database {conn.info.dbname!r}.")
+    conn.rollback()
+
+
+def _backup(
+    conn: psycopg.Connection, schema: str, out: Path, progress: ProgressCallback,
+    cancel: CancelToken, tenants_override: str | None, started: float,
+) -> BackupResult:
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
+    conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(_LOCK_TIMEOUT)))
+    _check_privileges(conn, schema)
+    tenants_table = find_tenants_table(conn, tenants_override)
+    tenant = tenant_record(conn, schema, tenants_table)
+    ddl = extract_schema_ddl(conn, schema)  # sets search_path for the rest of the transaction
+    _lock_tables(conn, schema, ddl)
+    cancel.raise_if_cancelled()
+    weights = [max(t.size_bytes, 8192) for t in ddl.tables]
+    reporter = ProgressReporter(progress, sum(weights) * 1.02 + 8192)
+    reporter.advance(sum(weights) * 0.01, "Reading the schema")
+    migrations = _migrations(conn, ddl)
+    with ArchiveWriter(out) as writer:
+        pre = writer.add_bytes(PRE_DATA_MEMBER, ddl.pre_data_sql.encode())
+        tables = []
+        for index, (table, weight) in enumerate(zip(ddl.tables, weights, strict=True), start=1):
+            member = data_member_name(index)
+            stored = _copy_table(conn, writer, member, table, weight, reporter, cancel)
+            tables.append({
+                "name": table.name, "member": member, "columns": table.columns,
+                "rows": stored.raw_lines, "bytes": stored.raw_bytes, "sha256": stored.raw_sha256,
+                "stored_bytes": stored.stored_bytes, "stored_sha256": stored.stored_sha256,
+            })
+        reporter.stage("Writing the manifest")
+        post = writer.add_bytes(POST_DATA_MEMBER, ddl.post_data_sql.encode())
+        manifest = _manifest(conn, schema, ddl, tenant, migrations, tables, {
+            PRE_DATA_MEMBER: {"bytes": pre.stored_bytes, "sha256": pre.stored_sha256},
+            POST_DATA_MEMBER: {"bytes": post.stored_bytes, "sha256": post.stored_sha256},
+        })
+        cancel.raise_if_cancelled()
+        path = writer.commit(manifest)
+    conn.rollback()
+    reporter.finish("Backup complete")
+    rows = sum(t["rows"] for t in tables)
+    return BackupResult(path, path.stat().st_size, rows, len(tables), time.monotonic() - started)
+
+
+def _check_privileges(conn: psycopg.Connection, schema: str) -> None:
+    row = conn.execute(
+        "SELECT has_schema_privilege(n.oid, 'USAGE'), (SELECT c.relname FROM pg_catalog.pg_class c"
+        "  WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'S', 'm')"
+        "  AND NOT has_table_privilege(c.oid, 'SELECT') ORDER BY c.relname LIMIT 1)"
+        " FROM pg_catalog.pg_namespace n WHERE n.nspname = %s",
+        [schema],
+    ).fetchone()
+    if row is None:
+        raise PreflightError(f"The schema {schema!r} disappeared before the backup started.")
+    usage, unreadable = row
+    user = conn.info.user
+    if not usage:
+        raise PreflightError(f"The user {user!r} has no privilege to use the schema {schema!r}.")
+    if unreadable:
+        raise PreflightError(f"The user {user!r} has no privilege to read {schema}.{unreadable}.")
+
+
+def _lock_tables(conn: psycopg.Connection, schema: str, ddl: SchemaDDL) -> None:
+    """ACCESS SHARE on every table: no one can drop or alter them while we read."""
+    if not ddl.tables:
+        return
+    names = sql.SQL(", ").join(sql.Identifier(schema, t.name) for t in ddl.tables)
+    try:
+        conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(names))
+    except psycopg.errors.LockNotAvailable:
+        raise PreflightError(
+            f"The tables of {schema!r} are locked by another session (a restore or a schema change); "
+            "try again later."
+        ) from None
+
+
+def _migrations(conn: psycopg.Connection, ddl: SchemaDDL) -> list[list[str]] | None:
+    if not any(t.name == "django_migrations" for t in ddl.tables):
+        return None
+    try:
+        with conn.transaction():  # a savepoint: an unusual django_migrations must not end the backup
+            rows = conn.execute("SELECT app::text, name::text FROM django_migrations ORDER BY id").fetchall()
+    except psycopg.errors.UndefinedColumn:
+        return None
+    return [[app, name] for app, name in rows]
+
+
+class _ChunkWriter:
+    """A worker thread that feeds chunks to the archive member; the main thread keeps reading."""
+
+    def __init__(self, sink: Any) -> None:
+        self._sink = sink
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUE_CHUNKS)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="resguardo-archive-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._sink.write(chunk)
+                except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                    self._error = exc
+
+    def put(self, chunk: bytes) -> None:
+        self._raise()
+        self._queue.put(chunk)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
+def _copy_table(
+    conn: psycopg.Connection, writer: ArchiveWriter, member: str, table: TableCopy, weight: int,
+    reporter: ProgressReporter, cancel: CancelToken,
+) -> StoredMember:
+    cancel.raise_if_cancelled()
+    if table.columns:
+        columns = sql.SQL(", ").join(sql.Identifier(c["name"]) for c in table.columns)
+        query = sql.SQL("COPY {} ({}) TO STDOUT").format(sql.Identifier(table.name), columns)
+    else:
+        query = sql.SQL("COPY {} TO STDOUT").format(sql.Identifier(table.name))
+    stage, reported, done = "Copying rows", 0, 0
+    reporter.advance(0, stage, table.name)
+    with writer.member(member, compress=True) as sink:
+        chunks = _ChunkWriter(sink)
+        try:
+            buffer = bytearray()
+            with conn.cursor().copy(query) as copy:
+                for row in copy:  # one row per block: keep this loop minimal
+                    buffer += row
+                    if len(buffer) >= _CHUNK:
+                        cancel.raise_if_cancelled()  # psycopg cancels the COPY on the server as we leave
+                        done += len(buffer)
+                        chunks.put(bytes(buffer))
+                        buffer.clear()
+                        step = min(done, weight) - reported
+                        reported += step
+                        reporter.advance(step, stage, table.name)
+            if buffer:
+                chunks.put(bytes(buffer))
+        finally:
+            chunks.close()
+    reporter.advance(weight - reported, stage, table.name)
+    return writer.members[member]
+
+
+def _write_error(exc: OSError, out: Path) -> ResguardoError:
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return ArchiveError(
+            f"The disk is full (or the file grew past its size limit) while writing in {out.parent}; "
+            "no file was written.", str(exc))
+    return ArchiveError(f"Cannot write the backup file in {out.parent}: {exc.strerror or exc}; no file was written.",
+                        str(exc))
+
+
+def _manifest(
+    conn: psycopg.Connection, schema: str, ddl: SchemaDDL, tenant: dict[str, Any] | None,
+    migrations: list[list[str]] | None, tables: list[dict[str, Any]], parts: dict[str, Any],
+) -> dict[str, Any]:
+    version = conn.execute("SHOW server_version").fetchone()
+    manifest: dict[str, Any] = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "program_version": __version__,
+        "created_utc": utc_now_iso(),
+        "server_version": (version[0] if version else "").split(" ")[0],
+        "server_version_num": conn.info.server_version,
+        "database": conn.info.dbname,
+        "source_schema": schema,
+        "schema_owner": ddl.schema_owner,
+        "tenant": tenant,
+        "parts": parts,
+        "tables": tables,
+        "sequences": ddl.sequences,
+        "privileges": ddl.privileges,
+        "migrations": migrations,
+        "totals": {
+            "tables": len(tables),
+            "rows": sum(t["rows"] for t in tables),
+            "bytes": sum(t["bytes"] for t in tables),
+        },
+    }
+    manifest["checksum"] = manifest_checksum(manifest)
+    return manifest
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

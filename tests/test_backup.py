@@ -1,0 +1,261 @@
+"""Native backup of one tenant: exact data, replayable DDL, one snapshot, clean failures."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from app.engine.archive import ArchiveReader, iter_chunks
+from app.engine.backup import backup_tenant
+from app.engine.connection import ConnectionTarget
+from app.engine.errors import (
+    ArchiveError,
+    Cancelled,
+    ConnectionFailed,
+    PreflightError,
+    TenantBusy,
+    UsageError,
+)
+from app.engine.jobs import CancelToken, Progress
+from app.engine.locks import tenant_lock
+from tests.conftest import REPO, run_cli
+from tests.test_schema_ddl import ODD_SCHEMA, catalog_facts, make_odd_tenant, replay
+
+
+def server_copy_text(conn: psycopg.Connection, schema: str, table: str, columns: list[str]) -> bytes:
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    out = bytearray()
+    with conn.cursor().copy(sql.SQL("COPY {} ({}) TO STDOUT").format(sql.Identifier(schema, table), cols)) as copy:
+        for block in copy:
+            out += block
+    return bytes(out)
+
+
+def archive_table_text(reader: ArchiveReader, member: str) -> bytes:
+    with reader.open_table_data(member) as data:
+        return b"".join(iter_chunks(data))
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_every_demo_table_round_trips_exactly_and_replays_elsewhere(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    seen: list[Progress] = []
+    result = backup_tenant(demo_db, "bienestar", tmp_path / "b.resguardo", progress=seen.append)
+    assert stat.S_IMODE(result.path.stat().st_mode) == 0o600
+    assert leftovers(tmp_path) == ["b.resguardo"]
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and fractions.count(1.0) == 1
+    assert any(p.detail == "users_customuser" for p in seen)
+    with ArchiveReader(result.path) as reader, demo_db.connect() as conn:
+        m = reader.manifest
+        assert (m["source_schema"], m["schema_owner"], m["format_version"]) == ("bienestar", "clinic_app", 1)
+        assert m["tenant"]["row"]["schema_name"] == "bienestar"
+        assert m["tenant"]["domains"][0]["domain"] == "bienestar.localhost"
+        assert m["migrations"][0] == ["contenttypes", "0001_initial"] and len(m["migrations"]) == 30
+        assert m["server_version_num"] == conn.info.server_version
+        names = [r[0] for r in conn.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'bienestar'::regnamespace AND relkind = 'r'")]
+        assert sorted(t["name"] for t in m["tables"]) == sorted(names)
+        for t in m["tables"]:
+            text = archive_table_text(reader, t["member"])
+            assert text == server_copy_text(conn, "bienestar", t["name"], [c["name"] for c in t["columns"]])
+            assert t["rows"] == text.count(b"\n") and t["bytes"] == len(text)
+        assert m["totals"]["rows"] == result.rows == sum(t["rows"] for t in m["tables"])
+        users = next(t for t in m["tables"] if t["name"] == "users_customuser")
+        assert {"name": "email", "type": "public.citext"} in users["columns"]
+
+        # Replay into a schema of another name: same catalog facts, same rows.
+        def load() -> None:
+            for t in m["tables"]:
+                cols = sql.SQL(", ").join(sql.Identifier(c["name"]) for c in t["columns"])
+                with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(
+                        sql.Identifier(t["name"]), cols)) as copy:
+                    copy.write(archive_table_text(reader, t["member"]))
+
+        replay(conn, reader.read_text("schema/pre-data.sql"), reader.read_text("schema/post-data.sql"),
+               "restored", load)
+        assert catalog_facts(conn, "restored") == catalog_facts(conn, "bienestar")
+        for t in m["tables"]:
+            cols = [c["name"] for c in t["columns"]]
+            assert server_copy_text(conn, "restored", t["name"], cols) == \
+                server_copy_text(conn, "bienestar", t["name"], cols)
+        nextval = conn.execute("SELECT nextval(pg_get_serial_sequence('restored.users_customuser', 'id'))")
+        assert nextval.fetchone() == (10,)  # 9 demo users: the identity continues where the source was
+        conn.rollback()
+
+
+def test_odd_tenant_backs_up_and_the_cli_prints_what_it_wrote(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    make_odd_tenant(demo_db)
+    result = run_cli("backup", "--dsn", demo_db.conninfo, "--tenant", ODD_SCHEMA, "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    [written] = list(tmp_path.iterdir())
+    assert written.name.startswith("x___drop_schema_public__--_") and written.suffix == ".resguardo"
+    assert str(written) in result.stdout and "3 rows in 2 tables" in result.stdout
+    with ArchiveReader(written) as reader, demo_db.connect() as conn:
+        for t in reader.manifest["tables"]:
+            cols = [c["name"] for c in t["columns"]]
+            assert archive_table_text(reader, t["member"]) == server_copy_text(conn, ODD_SCHEMA, t["name"], cols)
+        assert ODD_SCHEMA not in reader.read_text("schema/pre-data.sql") + reader.read_text("schema/post-data.sql")
+
+
+def test_rows_committed_during_the_backup_are_all_in_or_all_out(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    with demo_db.connect() as conn:
+        conn.execute("CREATE TABLE bienestar.ledger_a (id bigserial PRIMARY KEY, pair bigint NOT NULL)")
+        conn.execute("CREATE TABLE bienestar.ledger_b (id bigserial PRIMARY KEY, pair bigint NOT NULL)")
+    stop = threading.Event()
+    committed = threading.Semaphore(0)
+
+    def insert_pair(conn: psycopg.Connection, n: int) -> None:
+        with conn.transaction():
+            conn.execute("INSERT INTO bienestar.ledger_a (pair) VALUES (%s)", [n])
+            conn.execute("INSERT INTO bienestar.ledger_b (pair) VALUES (%s)", [n])
+
+    def keep_inserting() -> None:
+        with demo_db.connect(autocommit=True) as conn:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                insert_pair(conn, n)
+                committed.release()
+
+    def between_tables(p: Progress) -> None:
+        if p.detail == "ledger_b" and not between_tables.done:  # type: ignore[attr-defined]
+            between_tables.done = True  # type: ignore[attr-defined]
+            with demo_db.connect(autocommit=True) as conn:  # committed after ledger_a was read
+                insert_pair(conn, -1)
+    between_tables.done = False  # type: ignore[attr-defined]
+
+    worker = threading.Thread(target=keep_inserting)
+    worker.start()
+    try:
+        for _ in range(20):
+            committed.acquire()  # the inserter is running before the backup starts
+        result = backup_tenant(demo_db, "bienestar", tmp_path / "c.resguardo", progress=between_tables)
+    finally:
+        stop.set()
+        worker.join()
+    with ArchiveReader(result.path) as reader:
+        tables = {t["name"]: t for t in reader.manifest["tables"]}
+        pairs = {name: sorted(int(line.split(b"\t")[1])
+                              for line in archive_table_text(reader, tables[name]["member"]).splitlines())
+                 for name in ("ledger_a", "ledger_b")}
+    assert len(pairs["ledger_a"]) >= 20
+    assert pairs["ledger_a"] == pairs["ledger_b"]
+    assert -1 not in pairs["ledger_a"]
+
+
+def _big_table(target: ConnectionTarget, schema: str = "bienestar") -> None:
+    """About 3 MB of COPY text that does not compress: several chunks of the copy loop."""
+    with target.connect() as conn:
+        conn.execute(sql.SQL("CREATE TABLE {}.blob AS SELECT g AS id, repeat(md5(g::text), 8) AS noise"
+                             " FROM generate_series(1, 12000) g").format(sql.Identifier(schema)))
+
+
+def test_cancel_mid_table_leaves_no_file_and_frees_the_tenant(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    _big_table(demo_db)
+    token = CancelToken()
+
+    def cancel_in_blob(p: Progress) -> None:
+        if p.detail == "blob" and p.fraction > 0.02:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        backup_tenant(demo_db, "bienestar", tmp_path / "x.resguardo", progress=cancel_in_blob, cancel=token)
+    assert leftovers(tmp_path) == []
+    assert backup_tenant(demo_db, "bienestar", tmp_path / "y.resguardo").tables == 16
+
+
+def test_server_gone_mid_backup_is_one_clear_error_and_no_file(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    def kill_backend(p: Progress) -> None:
+        if p.detail == "chat_chatmessage":
+            with demo_db.connect(autocommit=True) as conn:
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                             " WHERE application_name = 'resguardo' AND pid <> pg_backend_pid()"
+                             " AND datname = current_database()")
+
+    with pytest.raises(ConnectionFailed, match="connection to the server was lost during the backup"):
+        backup_tenant(demo_db, "bienestar", tmp_path / "g.resguardo", progress=kill_backend)
+    assert leftovers(tmp_path) == []
+
+
+def test_disk_full_is_one_clear_error_and_no_file(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    _big_table(demo_db)
+    code = (
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "from app.engine.backup import backup_tenant\n"
+        "from app.engine.connection import ConnectionTarget\n"
+        "from app.engine.errors import ResguardoError\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))\n"
+        "try:\n"
+        "    backup_tenant(ConnectionTarget(sys.argv[1]), 'bienestar', Path(sys.argv[2]))\n"
+        "except ResguardoError as exc:\n"
+        "    print(exc.message)\n"
+        "    sys.exit(1)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, demo_db.conninfo, str(tmp_path / "full.resguardo")],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith("The disk is full") and done.stdout.count("\n") == 1
+    assert leftovers(tmp_path) == []
+
+
+def test_a_second_job_on_the_same_tenant_is_refused(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    with demo_db.connect() as other, tenant_lock(other, "bienestar"):
+        with pytest.raises(TenantBusy, match="'bienestar' is busy"):
+            backup_tenant(demo_db, "bienestar", tmp_path / "busy.resguardo")
+        assert backup_tenant(demo_db, "mindcare", tmp_path / "other.resguardo").tables == 15
+    assert leftovers(tmp_path) == ["other.resguardo"]
+
+
+def test_bad_input_gets_one_clear_line_and_writes_nothing(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    out = tmp_path / "t.resguardo"
+    with pytest.raises(UsageError, match="Unknown tenant 'nadie'"):
+        backup_tenant(demo_db, "nadie", out)
+    with demo_db.connect() as conn:
+        conn.execute("INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
+                     " VALUES ('ghost', 'Ghost', now(), false, now())")
+        conn.execute("CREATE ROLE limited LOGIN")
+        conn.execute("GRANT USAGE ON SCHEMA bienestar TO limited")
+        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO limited")
+    with pytest.raises(PreflightError, match="'ghost' has a row in public.customers_client, but its schema does not"):
+        backup_tenant(demo_db, "ghost", out)
+    with pytest.raises(UsageError, match="'public' is not a tenant schema"):
+        backup_tenant(demo_db, "public", out)
+    limited = ConnectionTarget(make_conninfo(demo_db.conninfo, user="limited"))
+    with pytest.raises(PreflightError, match="'limited' has no privilege to read bienestar.appointments_appointment"):
+        backup_tenant(limited, "bienestar", out)
+    with pytest.raises(PreflightError, match="The folder .*missing does not exist"):
+        backup_tenant(demo_db, "bienestar", tmp_path / "missing" / "t.resguardo")
+    if os.geteuid() == 0:
+        unwritable = Path("/sys")  # not writable even for root
+    else:
+        unwritable = tmp_path / "ro"
+        unwritable.mkdir(mode=0o500)
+    with pytest.raises((PreflightError, ArchiveError), match="Cannot write in the folder .*: permission denied"):
+        backup_tenant(demo_db, "bienestar", unwritable / "t.resguardo")
+    assert leftovers(tmp_path) == ([] if os.geteuid() == 0 else ["ro"])
+    with demo_db.connect() as conn:
+        conn.execute("DROP OWNED BY limited")
+        conn.execute("DROP ROLE limited")
+
+
+def test_cli_reports_errors_on_one_line(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    result = run_cli("backup", "--dsn", demo_db.conninfo, "--tenant", "nadie", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "Unknown tenant 'nadie'" in result.stderr
+    assert leftovers(tmp_path) == []
+
+
