@@ -1,0 +1,87 @@
+"""pg_dump formats through Resguardo vs the bare tools: what the safe path costs.
+
+Backup: Resguardo's `--format custom` / `--format sql` (pg_dump run by the
+engine, with progress, temporary name and rename) against bare `pg_dump -Fc` /
+`pg_dump -Fp`. Restore: the same custom and .sql files through Resguardo's safe
+restore (staging, isolation proof, swap, safety copy) against bare
+`pg_restore` (1 job) / `psql -f` into a dropped schema.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bench import report, tools
+from bench.dataset import TENANT
+
+if TYPE_CHECKING:
+    from bench.run import Bench, Side
+
+ENGINE = ("app.engine.pgdump_backup", "pgdump_backup")
+SAFE_RESTORE = ("app.engine.restore", "restore_tenant")
+
+
+BACKUP_LABELS = {
+    "fmt.backup.custom": "Backup: Resguardo --format custom (pg_dump -Fc)",
+    "fmt.backup.sql": "Backup: Resguardo --format sql (pg_dump -Fp)",
+    "fmt.backup.plain": "Backup: pg_dump -Fp -n",
+}
+RESTORE_LABELS = {
+    "fmt.restore.custom": "Restore: Resguardo, custom-format file",
+    "fmt.restore.sql": "Restore: Resguardo, .sql file",
+    "fmt.restore.plain": "Restore: psql -f of the .sql file",
+}
+
+
+def backup_sides(b: Bench) -> list[Side]:
+    from bench.run import missing
+
+    plain = b.path("pgdump.sql")
+
+    def ours(fmt: str) -> None:
+        series, out = b.series[f"fmt.backup.{fmt}"], b.path(f"resguardo.{fmt}")
+        if not b.unavailable(series, missing(*ENGINE)):
+            b.measure(series, b.python("bench.sides", "pgdump-backup", "--conninfo", b.source.conninfo,
+                                       "--schema", TENANT, "--format", fmt, "--path", str(out)), output=out)
+
+    def bare() -> None:
+        b.measure(b.series["fmt.backup.plain"], tools.pg_dump(b.pg, b.source, TENANT, plain, fmt="p"), output=plain)
+
+    return [lambda: ours("custom"), bare, lambda: ours("sql")]
+
+
+def restore_sides(b: Bench) -> list[Side]:
+    from bench.run import missing
+
+    files = {"custom": b.path("pgdump.custom"), "sql": b.path("pgdump.sql")}
+
+    def ours(fmt: str) -> None:
+        series = b.series[f"fmt.restore.{fmt}"]
+        reason = missing(*ENGINE) or missing(*SAFE_RESTORE) or (
+            None if files[fmt].exists() else f"no {fmt} file to restore")
+        if not b.unavailable(series, reason):
+            b.measure(series, b.python("bench.sides", "native-restore", "--conninfo", b.restore.conninfo,
+                                       "--schema", TENANT, "--path", str(files[fmt])),
+                      before=lambda: b.clear_restore_db(drop_tenant=False))
+
+    def bare() -> None:
+        series = b.series["fmt.restore.plain"]
+        if not b.unavailable(series, None if files["sql"].exists() else "no .sql file to restore"):
+            b.measure(series, tools.psql_file(b.pg, b.restore, files["sql"]),
+                      before=lambda: b.clear_restore_db(drop_tenant=True))
+
+    return [lambda: ours("custom"), bare, lambda: ours("sql")]
+
+
+def verdicts(b: Bench) -> list[report.Verdict]:
+    s = b.series
+    return [
+        report.ratio_row("Custom backup: Resguardo ÷ pg_dump -Fc", s["fmt.backup.custom"], s["backup.pg_dump"],
+                         limit=None),
+        report.ratio_row(".sql backup: Resguardo ÷ pg_dump -Fp", s["fmt.backup.sql"], s["fmt.backup.plain"],
+                         limit=None),
+        report.ratio_row("Custom restore: Resguardo ÷ pg_restore (1 job)", s["fmt.restore.custom"],
+                         s["restore.pg_restore"], limit=None),
+        report.ratio_row(".sql restore: Resguardo ÷ psql -f", s["fmt.restore.sql"], s["fmt.restore.plain"],
+                         limit=None),
+    ]
