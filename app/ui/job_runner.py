@@ -1,0 +1,186 @@
+"""Engine calls on worker threads, reported back to the UI thread through signals.
+
+The UI thread never waits on the database or the disk: every engine call, short
+(discovery, preview, test connection) or long (backup, restore), is a `Worker`
+on the window's own thread pool. Progress is throttled so a chatty engine
+cannot flood the event loop, and log records written on the worker's thread
+are routed to that job's log.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from app.engine.errors import ResguardoError
+from app.engine.jobs import CancelToken, Progress, ProgressCallback
+from app.ui.error_dialog import unexpected_error
+from app.ui.logging_setup import REDACTOR
+
+log = logging.getLogger(__name__)
+
+JobFunction = Callable[[ProgressCallback, CancelToken], Any]
+PROGRESS_INTERVAL = 0.05  # seconds between progress signals, unless the stage or table changes
+
+
+class WorkerSignals(QObject):
+    progress = Signal(object)  # Progress
+    succeeded = Signal(object)  # whatever the job returned
+    failed = Signal(object)  # ResguardoError (Cancelled included)
+    log_line = Signal(str)
+
+
+class _JobLogRouter(logging.Handler):
+    """Sends records emitted on a worker's thread to that worker's log signal."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.addFilter(REDACTOR)
+        self.setFormatter(logging.Formatter("%(message)s"))
+        self._workers: dict[int, Worker] = {}
+        self._lock = threading.Lock()
+
+    def attach(self, worker: Worker) -> None:
+        with self._lock:
+            self._workers[threading.get_ident()] = worker
+
+    def detach(self) -> None:
+        with self._lock:
+            self._workers.pop(threading.get_ident(), None)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self._lock:
+            worker = self._workers.get(record.thread or 0)
+        if worker is not None:
+            worker.signals.log_line.emit(self.format(record))
+
+
+_router = _JobLogRouter()
+_app_logger = logging.getLogger("app")
+_app_logger.addHandler(_router)
+if _app_logger.level == logging.NOTSET or _app_logger.level > logging.INFO:
+    _app_logger.setLevel(logging.INFO)
+
+
+class Worker(QRunnable):
+    """One engine call: `fn(progress, cancel)`; ends with exactly one of succeeded / failed."""
+
+    def __init__(self, fn: JobFunction, name: str = "job") -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the Python side owns it; see BackgroundPool
+        self.fn = fn
+        self.name = name
+        self.cancel_token = CancelToken()
+        self.signals = WorkerSignals()
+        self._last_emit = 0.0
+        self._last_key: tuple[str, str] = ("", "")
+
+    def cancel(self) -> None:
+        self.cancel_token.cancel()
+
+    def _progress(self, progress: Progress) -> None:
+        now = time.monotonic()
+        key = (progress.stage, progress.detail)
+        if key != self._last_key or progress.fraction >= 1 or now - self._last_emit >= PROGRESS_INTERVAL:
+            self._last_emit, self._last_key = now, key
+            self.signals.progress.emit(progress)
+
+    def run(self) -> None:
+        _router.attach(self)
+        try:
+            result = self.fn(self._progress, self.cancel_token)
+        except ResguardoError as exc:
+            log.info("%s stopped: %s", self.name, exc.message)
+            if exc.details:
+                log.debug("%s details: %s", self.name, exc.details)
+            self.signals.failed.emit(exc)
+        except Exception as exc:  # noqa: BLE001 - a programming error becomes a dialog, not a crash
+            log.exception("%s failed unexpectedly", self.name)
+            self.signals.failed.emit(unexpected_error(exc))
+        else:
+            self.signals.succeeded.emit(result)
+        finally:
+            _router.detach()
+
+
+class _Receiver(QObject):
+    """Lives on the UI thread, so a worker's signals reach the callbacks there (queued)."""
+
+    def __init__(self, pool: BackgroundPool, worker: Worker, callbacks: dict[str, Callable[[Any], None] | None]) -> None:
+        super().__init__(pool)
+        self._pool, self._worker, self._callbacks = pool, worker, callbacks
+        worker.signals.progress.connect(self.on_progress)
+        worker.signals.log_line.connect(self.on_log)
+        worker.signals.succeeded.connect(self.on_succeeded)
+        worker.signals.failed.connect(self.on_failed)
+
+    def _call(self, key: str, value: Any) -> None:
+        callback = self._callbacks.get(key)
+        if callback is not None:
+            callback(value)
+
+    @Slot(object)
+    def on_progress(self, progress: Progress) -> None:
+        self._call("progress", progress)
+
+    @Slot(str)
+    def on_log(self, line: str) -> None:
+        self._call("log", line)
+
+    @Slot(object)
+    def on_succeeded(self, result: Any) -> None:
+        self._pool._finished(self)
+        self._call("success", result)
+
+    @Slot(object)
+    def on_failed(self, error: ResguardoError) -> None:
+        self._pool._finished(self)
+        self._call("failure", error)
+
+
+class BackgroundPool(QObject):
+    """The window's worker threads; keeps each Worker alive until it has reported."""
+
+    def __init__(self, parent: QObject | None = None, threads: int = 8) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(threads)
+        self._running: dict[_Receiver, Worker] = {}
+
+    def start(self, worker: Worker, *, on_success: Callable[[Any], None] | None = None,
+              on_failure: Callable[[ResguardoError], None] | None = None,
+              on_progress: Callable[[Progress], None] | None = None,
+              on_log: Callable[[str], None] | None = None) -> Worker:
+        """Run `worker`; the callbacks are called on the UI thread."""
+        receiver = _Receiver(self, worker, {"success": on_success, "failure": on_failure,
+                                            "progress": on_progress, "log": on_log})
+        self._running[receiver] = worker
+        self.pool.start(worker)
+        return worker
+
+    def call(self, fn: Callable[[], Any], on_success: Callable[[Any], None],
+             on_failure: Callable[[ResguardoError], None], name: str = "query") -> Worker:
+        """A short engine call without progress (discovery, preview, test connection)."""
+        return self.start(Worker(lambda _progress, _cancel: fn(), name),
+                          on_success=on_success, on_failure=on_failure)
+
+    def _finished(self, receiver: _Receiver) -> None:
+        self._running.pop(receiver, None)
+        receiver.deleteLater()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._running)
+
+    def cancel_all(self) -> None:
+        for worker in list(self._running.values()):
+            worker.cancel()
+
+    def wait_for_done(self, msecs: int = 30000) -> bool:
+        """Only for shutdown: block until the threads are idle."""
+        return self.pool.waitForDone(msecs)

@@ -1,0 +1,75 @@
+"""The rotating log file in the user log dir, with passwords scrubbed from every line."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import threading
+from pathlib import Path
+
+from app import paths
+
+LOG_NAME = "resguardo.log"
+_PATTERNS = (
+    re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE),
+    re.compile(r"(PGPASSWORD\s*[=:]\s*)('[^']*'|\S+)"),
+    re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)([^@\s]+)(@)"),
+)
+
+
+class SecretRedactor(logging.Filter):
+    """Removes known passwords and `password=...` fragments from records before any handler sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, secret: str | None) -> None:
+        if secret:
+            with self._lock:
+                self._secrets.add(secret)
+
+    def scrub(self, text: str) -> str:
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for secret in secrets:
+            text = text.replace(secret, "********")
+        for pattern in _PATTERNS:
+            text = pattern.sub(lambda m: m.group(1) + "********" + (m.group(3) if m.lastindex == 3 else ""), text)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = self.scrub(record.getMessage())
+        record.msg, record.args = message, None
+        if record.exc_info:
+            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+REDACTOR = SecretRedactor()
+
+
+def log_file() -> Path:
+    return paths.log_dir() / LOG_NAME
+
+
+def setup_logging(debug: bool = False) -> Path:
+    """Send the program's log to a rotating file (1 MB x 5); return its path."""
+    root = logging.getLogger()
+    path = log_file()
+    if not any(isinstance(h, logging.handlers.RotatingFileHandler) and Path(h.baseFilename) == path
+               for h in root.handlers):
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(REDACTOR)
+        root.addHandler(handler)
+    for handler in root.handlers:
+        if REDACTOR not in handler.filters:
+            handler.addFilter(REDACTOR)
+        if type(handler) is logging.StreamHandler and not debug:
+            handler.setLevel(logging.WARNING)  # the console stays quiet; the file has the story
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    return path

@@ -1,0 +1,273 @@
+"""Connection profiles: add, edit, test and delete; passwords only in the keyring or memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine.connection_test import ConnectionCheck, check_connection
+from app.engine.errors import ResguardoError
+from app.engine.profiles import SSL_MODES, Profile, ProfileStore
+from app.engine.secrets import SecretStore
+from app.ui.job_runner import BackgroundPool
+from app.ui.logging_setup import REDACTOR
+
+
+class ProfileDialog(QDialog):
+    """Left: the saved profiles. Right: the selected one's fields, Test connection and Save."""
+
+    def __init__(self, parent: QWidget | None, secrets: SecretStore | None = None,
+                 store: ProfileStore | None = None, pool: BackgroundPool | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Connection profiles")
+        self.secrets = secrets or SecretStore()
+        self.store = store or ProfileStore()
+        self.pool = pool or BackgroundPool(self, threads=2)
+        self.connect_to: str | None = None
+        self._editing: str | None = None  # the saved name of the profile in the form
+
+        self.list = QListWidget()
+        self.list.currentTextChanged.connect(self._load)
+        new = QPushButton("&New")
+        new.clicked.connect(self.new_profile)
+        self.delete_button = QPushButton("&Delete")
+        self.delete_button.clicked.connect(self.delete_profile)
+        left = QVBoxLayout()
+        left.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        row.addWidget(new)
+        row.addWidget(self.delete_button)
+        left.addLayout(row)
+
+        self.name = QLineEdit()
+        self.host = QLineEdit()
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.dbname = QLineEdit()
+        self.user = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.remember = QCheckBox("Remember password")
+        self.keyring_note = QLabel(self.secrets.where)
+        self.keyring_note.setWordWrap(True)
+        self.sslmode = QComboBox()
+        self.sslmode.addItems(SSL_MODES)
+        self.sslrootcert = QLineEdit()
+        self.sslrootcert.setPlaceholderText("only for verify-ca / verify-full")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_cert)
+        cert_row = QHBoxLayout()
+        cert_row.addWidget(self.sslrootcert, 1)
+        cert_row.addWidget(browse)
+        self.tenants_table = QLineEdit()
+        self.tenants_table.setPlaceholderText("detected automatically (e.g. public.customers_client)")
+        self.user_table = QLineEdit()
+        self.user_table.setPlaceholderText("detected automatically (e.g. users_customuser)")
+
+        form = QFormLayout()
+        form.addRow("&Name:", self.name)
+        form.addRow("&Host:", self.host)
+        form.addRow("&Port:", self.port)
+        form.addRow("&Database:", self.dbname)
+        form.addRow("&User:", self.user)
+        form.addRow("Pass&word:", self.password)
+        form.addRow("", self.remember)
+        form.addRow("", self.keyring_note)
+        form.addRow("&SSL mode:", self.sslmode)
+        form.addRow("Root &certificate:", cert_row)
+        form.addRow("&Tenants table:", self.tenants_table)
+        form.addRow("Users table:", self.user_table)
+
+        self.result = QLabel("")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.test_button = QPushButton("&Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.save_button = QPushButton("&Save")
+        self.save_button.clicked.connect(self.save)
+        self.connect_button = QPushButton("&Connect")
+        self.connect_button.clicked.connect(self.save_and_connect)
+        self.connect_button.setDefault(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        for button in (self.test_button, self.save_button, self.connect_button):
+            buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+
+        right = QVBoxLayout()
+        right.addLayout(form)
+        right.addWidget(self.result)
+        right.addStretch(1)
+        body = QHBoxLayout()
+        body.addLayout(left, 1)
+        body.addLayout(right, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(720)
+
+        self._reload(self.store.last_used)
+        if self.list.count() == 0:
+            self.new_profile()
+
+    # -- the form ------------------------------------------------------------------
+
+    def _reload(self, select: str | None = None) -> None:
+        self.list.blockSignals(True)
+        self.list.clear()
+        names = [p.name for p in self.store.all()]
+        self.list.addItems(names)
+        self.list.blockSignals(False)
+        if select in names:
+            self.list.setCurrentRow(names.index(select))
+        elif names:
+            self.list.setCurrentRow(0)
+
+    def _load(self, name: str) -> None:
+        if not name:
+            return
+        try:
+            profile = self.store.get(name)
+        except ResguardoError:
+            return
+        self._fill(profile)
+        self._editing = name
+
+    def _fill(self, profile: Profile) -> None:
+        self.name.setText(profile.name)
+        self.host.setText(profile.host)
+        self.port.setValue(int(profile.port))
+        self.dbname.setText(profile.dbname)
+        self.user.setText(profile.user)
+        self.password.clear()
+        self.password.setPlaceholderText("(remembered)" if profile.remember_password else "")
+        self.remember.setChecked(profile.remember_password)
+        self.sslmode.setCurrentText(profile.sslmode)
+        self.sslrootcert.setText(profile.sslrootcert)
+        self.tenants_table.setText(profile.tenants_table)
+        self.user_table.setText(profile.user_table)
+        self.result.clear()
+
+    def new_profile(self) -> None:
+        self._editing = None
+        self.list.clearSelection()
+        self._fill(Profile(name="", remember_password=False))
+        self.name.setFocus()
+
+    def profile(self) -> Profile:
+        """The profile as the form shows it, or UsageError-like message on bad input."""
+        name = self.name.text().strip()
+        if not name:
+            raise ResguardoError("Give the profile a name.")
+        table = self.tenants_table.text().strip()
+        if table and "." not in table:
+            table = f"public.{table}"
+        return Profile(
+            name=name, host=self.host.text().strip() or "localhost", port=self.port.value(),
+            dbname=self.dbname.text().strip() or "postgres", user=self.user.text().strip() or "postgres",
+            sslmode=self.sslmode.currentText(), sslrootcert=self.sslrootcert.text().strip(),
+            tenants_table=table, user_table=self.user_table.text().strip(),
+            remember_password=self.remember.isChecked(),
+        )
+
+    def _browse_cert(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(self, "Root certificate", str(Path.home()),
+                                                "Certificates (*.crt *.pem *.cer);;All files (*)")
+        if chosen:
+            self.sslrootcert.setText(chosen)
+
+    def _say(self, text: str, ok: bool | None = None) -> None:
+        self.result.setText(text)
+        color = {True: "#1b7f3b", False: "#b3261e", None: ""}[ok]
+        self.result.setStyleSheet(f"color: {color};" if color else "")
+
+    # -- actions -------------------------------------------------------------------
+
+    def test_connection(self) -> None:
+        try:
+            profile = self.profile()
+        except ResguardoError as exc:
+            self._say(exc.message, False)
+            return
+        typed = self.password.text()
+        REDACTOR.add(typed)
+        saved_name = self._editing
+        secrets = self.secrets
+
+        def check() -> ConnectionCheck:
+            password = typed or (secrets.get(saved_name) if saved_name else None)
+            return check_connection(profile.target(password))
+
+        self.test_button.setEnabled(False)
+        self._say(f"Connecting to {profile.host}:{profile.port}…")
+        self.pool.call(check, self._tested, self._test_failed, name="test connection")
+
+    def _tested(self, check: ConnectionCheck) -> None:
+        self.test_button.setEnabled(True)
+        self._say(check.message, check.ok)
+
+    def _test_failed(self, error: ResguardoError) -> None:
+        self.test_button.setEnabled(True)
+        self._say(error.message, False)
+
+    def save(self) -> bool:
+        try:
+            profile = self.profile()
+        except ResguardoError as exc:
+            self._say(exc.message, False)
+            return False
+        old = self._editing
+        typed = self.password.text()
+        REDACTOR.add(typed)
+        if old and old != profile.name and not typed:
+            typed = self.secrets.get(old) or ""
+        self.store.save(profile, replacing=old)
+        if old and old != profile.name:
+            self.secrets.forget(old)
+        if profile.remember_password:
+            message = "Saved."
+            if typed:
+                in_keyring = self.secrets.remember(profile.name, typed)
+                message += (" The password is in the system keyring." if in_keyring else
+                            " No system keyring: the password is kept in memory for this session only.")
+        else:
+            self.secrets.forget(profile.name)
+            if typed:
+                self.secrets.remember_for_session(profile.name, typed)
+            message = "Saved. The password is not remembered; it will be asked next time."
+        self._editing = profile.name
+        self._reload(profile.name)
+        self._say(message, True)
+        return True
+
+    def save_and_connect(self) -> None:
+        if self.save():
+            self.connect_to = self._editing
+            self.accept()
+
+    def delete_profile(self) -> None:
+        name = self._editing
+        if not name:
+            return
+        self.store.delete(name)
+        self.secrets.forget(name)
+        self._reload()
+        if self.list.count() == 0:
+            self.new_profile()
+        self._say(f"Deleted the profile {name!r} and its remembered password.", True)

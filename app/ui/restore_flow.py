@@ -1,0 +1,145 @@
+"""Restore…, Undo last restore and Discard safety copy: each a job for one tenant.
+
+Restore is two engine calls in one job panel: the preview (nothing changes),
+the typed confirmation, then the restore itself. Cancel or failure at any
+point leaves the tenant as it was, and the panel says so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.engine.errors import Cancelled, ResguardoError
+from app.engine.jobs import CancelToken, ProgressCallback
+from app.ui.backup_flow import restore_name_filter
+from app.ui.formatting import human_duration
+from app.ui.job_panel import JobPanel
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+NOTHING_CHANGED = "Nothing was changed."
+
+
+class RestoreFlow:
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+
+    # -- restore -----------------------------------------------------------------------
+
+    def start(self, schema: str) -> None:
+        window = self.window
+        if window.session is None:
+            return
+        path = window.dialogs.open_backup_path(window, f"Restore {schema}: choose a backup file",
+                                               window.last_folder, restore_name_filter())
+        if path is None or schema in window.jobs.busy_tenants():
+            return
+        session = window.session
+        panel = window.jobs.new_panel(f"Restore {schema} from {path.name}", schema)
+        panel.log(f"Restoring {schema} of {session.target.describe()} from {path}")
+
+        def preview(progress: ProgressCallback, cancel: CancelToken) -> Any:
+            from app.engine.restore_preview import preview_restore
+
+            cancel.raise_if_cancelled()
+            return preview_restore(session.target, schema, Path(path), allow_other_tenant=True,
+                                   keep_superusers=True, user_table=session.user_table,
+                                   tenants_table=session.tenants_table)
+
+        panel.run(preview, "Reading the file and comparing it with the database",
+                  lambda p: self._confirm(panel, schema, Path(path), p),
+                  lambda error: panel.fail(error, NOTHING_CHANGED))
+
+    def _confirm(self, panel: JobPanel, schema: str, path: Path, preview: Any) -> None:
+        window = self.window
+        session = window.session
+        panel.wait_for_user("Waiting for your confirmation")
+        if session is None or not window.dialogs.confirm_restore(window, preview, schema):
+            panel.fail(Cancelled("You did not confirm the restore."), NOTHING_CHANGED)
+            return
+
+        def restore(progress: ProgressCallback, cancel: CancelToken) -> Any:
+            from app.engine.restore import restore_tenant
+
+            return restore_tenant(session.target, schema, path, keep_superusers=True, allow_other_tenant=True,
+                                  user_table=session.user_table, tenants_table=session.tenants_table,
+                                  progress=progress, cancel=cancel)
+
+        def done(result: Any) -> None:
+            copy = getattr(result, "safety_copy", "") or ""
+            panel.succeed(self._describe(schema, path, result), result)
+            if copy:
+                button = panel.add_button("Undo this restore", lambda: self.undo(schema, copy))
+                button.setToolTip(f"Put {schema} back as it was before this restore (from {copy})")
+            window.refresh()
+
+        panel.run(restore, "Starting the restore", done, lambda error: panel.fail(error, NOTHING_CHANGED))
+
+    @staticmethod
+    def _describe(schema: str, path: Path, result: Any) -> str:
+        parts = [f"Restored {schema} from {path.name}"]
+        tables, rows = getattr(result, "tables", None), getattr(result, "rows", None)
+        if tables is not None and rows is not None:
+            parts.append(f": {rows:,} rows in {tables} tables")
+        seconds = getattr(result, "seconds", None)
+        if seconds is not None:
+            parts.append(f", {human_duration(seconds)}")
+        text = "".join(parts) + "."
+        copy = getattr(result, "safety_copy", "")
+        if copy:
+            text += f" The data it replaced is kept as the safety copy {copy}; Undo puts it back."
+        return text
+
+    # -- undo and discard ----------------------------------------------------------------
+
+    def undo(self, schema: str, safety_copy: str) -> None:
+        window = self.window
+        session = window.session
+        if session is None or schema in window.jobs.busy_tenants():
+            return
+        if not window.dialogs.confirm(
+            window, "Undo last restore",
+            f"Put {schema} back as it was before its last restore (from the safety copy {safety_copy})? "
+            "The restored data is kept as a safety copy in turn.", "Undo restore",
+        ):
+            return
+
+        def undo(progress: ProgressCallback, cancel: CancelToken) -> Any:
+            from app.engine.safety_copies import undo_restore
+
+            return undo_restore(session.target, schema, progress=progress, cancel=cancel)
+
+        panel = window.jobs.new_panel(f"Undo the last restore of {schema}", schema)
+
+        def done(result: Any) -> None:
+            panel.succeed(f"{schema} is back as it was before its last restore.", result)
+            window.refresh()
+
+        panel.run(undo, "Starting the undo", done, lambda error: panel.fail(error, NOTHING_CHANGED))
+
+    def discard(self, schema: str, safety_copy: str) -> None:
+        window = self.window
+        session = window.session
+        if session is None or schema in window.jobs.busy_tenants():
+            return
+        if not window.dialogs.confirm(
+            window, "Discard safety copy",
+            f"Delete the safety copy {safety_copy} of {schema}? The restore that left it can then no longer "
+            "be undone. The live clinic is not touched.", "Discard safety copy",
+        ):
+            return
+
+        def discard(progress: ProgressCallback, cancel: CancelToken) -> Any:
+            from app.engine.safety_copies import discard_safety_copy
+
+            return discard_safety_copy(session.target, safety_copy)
+
+        panel = window.jobs.new_panel(f"Discard the safety copy {safety_copy}", schema)
+
+        def done(result: Any) -> None:
+            panel.succeed(f"Discarded {safety_copy}. {schema} itself was not touched.", result)
+            window.refresh()
+
+        panel.run(discard, "Dropping the safety copy", done, lambda error: panel.fail(error, NOTHING_CHANGED))

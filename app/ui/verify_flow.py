@@ -1,0 +1,43 @@
+"""Verify a file…: check a backup's manifest and checksums without a database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.engine.errors import ResguardoError
+from app.engine.jobs import CancelToken, ProgressCallback
+from app.engine.verify import VerifyResult, verify_archive
+from app.ui.backup_flow import restore_name_filter
+from app.ui.formatting import human_size, local_time
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+
+class VerifyFlow:
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+
+    def start(self) -> None:
+        window = self.window
+        path = window.dialogs.open_backup_path(window, "Verify a backup file", window.last_folder,
+                                               restore_name_filter())
+        if path is None:
+            return
+
+        def job(progress: ProgressCallback, cancel: CancelToken) -> VerifyResult:
+            return verify_archive(Path(path), progress=progress, cancel=cancel)
+
+        panel = window.jobs.new_panel(f"Verify {path.name}", None)
+
+        def done(result: VerifyResult) -> None:
+            panel.succeed(
+                f"{path} is complete and readable: {result.source_schema}, backed up "
+                f"{local_time(result.created_utc)}, {result.rows:,} rows in {result.tables} tables "
+                f"({human_size(result.bytes)} of data). Every checksum matches.", result)
+
+        def failed(error: ResguardoError) -> None:
+            panel.fail(error, "The file was not changed.")
+
+        panel.run(job, "Reading the file", done, failed)

@@ -1,0 +1,172 @@
+"""The brief's acceptance story, driven through the window on a real server.
+
+Only the file dialogs are answered by the test; the restore confirmation is the
+real dialog, typed into as a user would.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from app.engine.connection import ConnectionTarget
+from app.engine.demo import django_password_hash, django_password_verifies
+from app.ui.main_window import MainWindow
+from app.ui.restore_dialog import RestoreConfirmDialog
+from tests.test_gui_helpers import ScriptedDialogs, open_window, wait_idle, wait_listed
+
+pytestmark = pytest.mark.gui
+
+
+def fingerprint(target: ConnectionTarget, schema: str) -> dict[str, str]:
+    """Every table's rows (as text, sorted) hashed: equal fingerprints mean equal contents."""
+    with target.connect() as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY 1", [schema])]
+        return {t: str(conn.execute(sql.SQL("SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' "
+                                            "ORDER BY x::text)), '') FROM {} x").format(
+            sql.Identifier(schema, t))).fetchone()[0]) for t in tables}
+
+
+def schemas(target: ConnectionTarget) -> set[str]:
+    with target.connect() as conn:
+        return {r[0] for r in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_'")}
+
+
+def delete_user(conn: psycopg.Connection, schema: str, email: str) -> None:
+    """Delete an account the way the web application would, with the rows that point at it."""
+    conn.execute(sql.SQL("SET search_path = {}, public").format(sql.Identifier(schema)))
+    uid = conn.execute("SELECT id FROM users_customuser WHERE email = %s", [email]).fetchone()[0]
+    conn.execute("DELETE FROM chat_chatmessage WHERE sender_id = %(u)s OR recipient_id = %(u)s OR appointment_id IN"
+                 " (SELECT a.id FROM appointments_appointment a JOIN patients_patientprofile p"
+                 " ON p.id = a.patient_id WHERE p.user_id = %(u)s)", {"u": uid})
+    conn.execute("DELETE FROM appointments_appointment WHERE patient_id IN"
+                 " (SELECT id FROM patients_patientprofile WHERE user_id = %s)", [uid])
+    for table, column in (("patients_patientprofile", "user_id"), ("users_customuser_groups", "customuser_id"),
+                          ("django_admin_log", "user_id"), ("users_customuser", "id")):
+        conn.execute(sql.SQL("DELETE FROM {} WHERE {} = %s").format(sql.Identifier(table), sql.Identifier(column)),
+                     [uid])
+
+
+def count_user(target: ConnectionTarget, schema: str, email: str) -> int:
+    with target.connect() as conn:
+        return int(conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE email = %s").format(
+            sql.Identifier(schema, "users_customuser")), [email]).fetchone()[0])
+
+
+def type_and_confirm(qtbot, seen: list[RestoreConfirmDialog]):  # type: ignore[no-untyped-def]
+    """The real confirmation dialog: Cancel is the default, Restore only once the name is typed."""
+    def answer(parent, preview, schema):  # type: ignore[no-untyped-def]
+        dialog = RestoreConfirmDialog(parent, preview, schema)
+        qtbot.addWidget(dialog)
+        seen.append(dialog)
+        assert dialog.cancel_button.isDefault() and not dialog.restore_button.isDefault()
+        assert not dialog.restore_button.isEnabled()
+        qtbot.keyClicks(dialog.typed, schema[:-1])
+        assert not dialog.restore_button.isEnabled()
+        qtbot.keyClicks(dialog.typed, schema[-1])
+        assert dialog.restore_button.isEnabled()
+        dialog.restore_button.click()
+        return dialog.result() == RestoreConfirmDialog.DialogCode.Accepted
+    return answer
+
+
+def trigger_and_wait(qtbot, window: MainWindow, action) -> None:  # type: ignore[no-untyped-def]
+    action.trigger()
+    wait_idle(qtbot, window)
+
+
+def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    backup = tmp_path / "bienestar.resguardo"
+    seen: list[RestoreConfirmDialog] = []
+    dialogs = ScriptedDialogs(save_to=backup, open_file=backup, restore_answer=type_and_confirm(qtbot, seen))
+    window = open_window(qtbot, demo_db, dialogs)
+    wait_listed(qtbot, window)
+    others_before = {s: fingerprint(demo_db, s) for s in ("mindcare", "public")}
+
+    # 1-2. Pick bienestar, back it up to the file chosen in the dialog; the bar moves.
+    assert window.select("bienestar")
+    values: list[int] = []
+    window.jobs.job_started.connect(lambda panel: panel.bar.valueChanged.connect(values.append))
+    trigger_and_wait(qtbot, window, window.backup_action)
+    assert window.jobs.panels[-1].state == "succeeded", window.jobs.panels[-1].message.text()
+    assert backup.is_file() and any(0 < v < 1000 for v in values)
+
+    # 3. Delete paciente1 in SQL; the administrator changes their password after the backup.
+    new_hash = django_password_hash("changed-after-backup", "saltsaltsalt")
+    with demo_db.connect() as conn:
+        delete_user(conn, "bienestar", "paciente1@test.com")
+        conn.execute("UPDATE bienestar.users_customuser SET password = %s WHERE email = 'admin@gmail.com'",
+                     [new_hash])
+    at_step_3 = fingerprint(demo_db, "bienestar")
+
+    # 4. Restore into bienestar after the preview and the typed confirmation.
+    window.refresh()
+    wait_idle(qtbot, window)
+    assert window.select("bienestar")
+    trigger_and_wait(qtbot, window, window.restore_action)
+    panel = window.jobs.panels[-1]
+    assert panel.state == "succeeded", panel.message.text()
+    preview = dialogs.previews[0]
+    users = next(t for t in preview.tables if t.name == "users_customuser")
+    assert users.rows_in_file == users.rows_now + 1
+    assert "admin@gmail.com" in preview.superusers_kept
+    assert "admin@gmail.com" in seen[0].findChildren(type(seen[0].warnings))[1].text()  # shown in the facts
+    assert "safety copy" in panel.message.text()
+
+    # 5. The patient is back, the administrator keeps the current password, the others are unchanged.
+    assert count_user(demo_db, "bienestar", "paciente1@test.com") == 1
+    with demo_db.connect() as conn:
+        current = conn.execute("SELECT password FROM bienestar.users_customuser"
+                               " WHERE email = 'admin@gmail.com'").fetchone()[0]
+    assert django_password_verifies("changed-after-backup", current)
+    assert {s: fingerprint(demo_db, s) for s in ("mindcare", "public")} == others_before
+
+    # The list marks the safety copy, and shows it apart with the other schemas.
+    qtbot.waitUntil(lambda: bool(window.model.safety_copies.get("bienestar")), timeout=30_000)
+    assert window.other_box.isVisible()
+    row = next(r for r in range(window.clinics.rowCount()) if window.clinics.schema_at(r) == "bienestar")
+    assert window.clinics.index(row, 7).data().startswith("Yes")
+
+    # 6. Undo from the result's button: bienestar is as it was at step 3.
+    undo = next(b for b in panel.findChildren(type(panel.cancel_button)) if b.text() == "Undo this restore")
+    undo.click()
+    wait_idle(qtbot, window)
+    assert window.jobs.panels[-1].state == "succeeded", window.jobs.panels[-1].message.text()
+    assert fingerprint(demo_db, "bienestar") == at_step_3
+    assert {s: fingerprint(demo_db, s) for s in ("mindcare", "public")} == others_before
+
+
+def test_not_confirming_and_a_corrupted_file_change_nothing(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    backup = tmp_path / "bienestar.resguardo"
+    dialogs = ScriptedDialogs(save_to=backup, open_file=backup, restore_answer=False)
+    window = open_window(qtbot, demo_db, dialogs)
+    wait_listed(qtbot, window)
+    window.select("bienestar")
+    trigger_and_wait(qtbot, window, window.backup_action)
+    before, names = fingerprint(demo_db, "bienestar"), schemas(demo_db)
+
+    # The preview is shown, the user does not confirm: nothing changes, and the panel says so.
+    trigger_and_wait(qtbot, window, window.restore_action)
+    assert len(dialogs.previews) == 1
+    panel = window.jobs.panels[-1]
+    assert panel.state == "cancelled" and "Nothing was changed." in panel.message.text()
+
+    # A damaged file, confirmed: the restore stops with a sentence naming the file; nothing changed.
+    data = bytearray(backup.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 64] = bytes(64)
+    damaged = tmp_path / "damaged.resguardo"
+    damaged.write_bytes(bytes(data))
+    dialogs.open_file = damaged
+    dialogs.restore_answer = True
+    trigger_and_wait(qtbot, window, window.restore_action)
+    panel = window.jobs.panels[-1]
+    assert panel.state == "failed"
+    assert "damaged.resguardo" in panel.message.text()
+    assert "nothing was changed" in panel.message.text().lower()
+    assert fingerprint(demo_db, "bienestar") == before and schemas(demo_db) == names

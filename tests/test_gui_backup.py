@@ -1,0 +1,71 @@
+"""Back up… and Verify a file… driven through the window against the real server."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from app import paths
+from app.engine.connection import ConnectionTarget
+from app.engine.history import History, database_key
+from tests.test_gui_helpers import ScriptedDialogs, open_window, wait_idle, wait_listed
+
+pytestmark = pytest.mark.gui
+
+
+def test_backup_from_the_window_shows_progress_result_and_history(
+        qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    out = tmp_path / "chosen" / "bienestar-copy.resguardo"
+    dialogs = ScriptedDialogs(save_to=out)
+    window = open_window(qtbot, demo_db, dialogs)
+    wait_listed(qtbot, window)
+    assert window.select("bienestar")
+    assert window.backup_action.isEnabled()
+
+    values: list[int] = []
+    window.jobs.job_started.connect(lambda panel: panel.bar.valueChanged.connect(values.append))
+    window.backup_action.trigger()
+    wait_idle(qtbot, window)
+
+    # The save dialog offered the documents folder and the dated name.
+    suggested = dialogs.suggested[0]
+    assert suggested.parent == paths.documents_dir()
+    assert re.fullmatch(r"bienestar_\d{4}-\d\d-\d\d_\d{4}\.resguardo", suggested.name)
+    panel = window.jobs.panels[-1]
+    assert panel.state == "succeeded", panel.message.text()
+    assert out.is_file()
+    assert str(out) in panel.message.text() and "rows in" in panel.message.text()
+    assert values[-1] == 1000 and any(0 < v < 1000 for v in values)  # the bar moved, and ended full
+    assert any("Copying rows" in line for line in panel.lines)  # the log panel shows the job's stages
+    assert "Copying rows" in window.log_panel.toPlainText()
+
+    # The list shows the backup, and the next save dialog opens where this one went.
+    row = next(r for r in range(window.clinics.rowCount()) if window.clinics.schema_at(r) == "bienestar")
+    assert window.clinics.index(row, 6).data() != "never"
+    assert History().last_backups(database_key(demo_db))["bienestar"].path == str(out)
+    window.backup_action.trigger()
+    assert dialogs.suggested[1].parent == out.parent
+    wait_idle(qtbot, window)
+
+    # Verify a file… reads it back without a database.
+    dialogs.open_file = out
+    window.verify_action.trigger()
+    wait_idle(qtbot, window)
+    verify = window.jobs.panels[-1]
+    assert verify.state == "succeeded", verify.message.text()
+    assert "complete and readable" in verify.message.text()
+
+
+def test_verify_of_a_damaged_file_says_so(qtbot, tmp_path: Path) -> None:
+    damaged = tmp_path / "mindcare.resguardo"
+    damaged.write_bytes(b"this is not a backup" * 100)
+    dialogs = ScriptedDialogs(open_file=damaged)
+    window = open_window(qtbot, ConnectionTarget("host=127.0.0.1 port=1 dbname=x"), dialogs)
+    window.verify_action.trigger()  # needs no connection
+    wait_idle(qtbot, window)
+    panel = window.jobs.panels[-1]
+    assert panel.state == "failed"
+    assert "mindcare.resguardo" in panel.message.text()
+    assert damaged.read_bytes() == b"this is not a backup" * 100

@@ -1,0 +1,108 @@
+"""The window when the login or the server is not as expected: it says why, in words, and stays usable."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from psycopg import sql
+
+from app.engine.connection import ConnectionTarget
+from app.engine.pgserver import PASSWORD_LOGIN_ROLE
+from app.engine.profiles import Profile, ProfileStore
+from app.engine.secrets import SERVICE
+from app.ui.dialogs import PasswordAnswer
+from tests.memory_keyring import MemoryKeyring
+from tests.test_gui_helpers import WAIT_MS, ScriptedDialogs, open_window, wait_idle, wait_listed
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def password_role(demo_db: ConnectionTarget) -> Iterator[tuple[str, str]]:
+    """A role that must give its password over TCP (member of the embedded server's password role)."""
+    name, password = f"rg_it_{uuid.uuid4().hex[:8]}", "s3cret-" + uuid.uuid4().hex[:8]
+    with demo_db.connect(autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
+            sql.Identifier(name), sql.Literal(password), sql.Identifier(PASSWORD_LOGIN_ROLE)))
+        conn.execute(sql.SQL("GRANT pg_read_all_data TO {}").format(sql.Identifier(name)))
+    yield name, password
+    with demo_db.connect(autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+def test_wrong_password_is_asked_again_then_remembered_in_the_keyring(
+        qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str], memory_keyring: MemoryKeyring) -> None:
+    user, password = password_role
+    params = demo_db.params
+    store = ProfileStore()
+    store.save(Profile(name="clinics", host=params["host"], port=int(params["port"]), dbname=demo_db.dbname,
+                       user=user, sslmode="disable"))
+    store.last_used = "clinics"
+    dialogs = ScriptedDialogs(passwords=[PasswordAnswer("not-the-password", False),
+                                         PasswordAnswer(password, True)])
+
+    window = open_window(qtbot, None, dialogs)  # opens on the last used profile
+    wait_listed(qtbot, window)
+
+    reasons = [reason for kind, reason in dialogs.asked if kind == "password"]
+    assert len(reasons) == 2
+    assert "asks for a password" in reasons[0]
+    assert reasons[1].startswith("Wrong user name or password")
+    assert f"user {user}" in window.server_label.text()
+    assert memory_keyring.store[(SERVICE, "clinics")] == password
+    assert store.get("clinics").remember_password
+    assert not window.banner.isVisible()
+
+
+def test_refusing_to_give_a_password_leaves_a_sentence_and_no_connection(
+        qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str]) -> None:
+    user, _ = password_role
+    params = demo_db.params
+    ProfileStore().save(Profile(name="clinics", host=params["host"], port=int(params["port"]),
+                                dbname=demo_db.dbname, user=user, sslmode="disable"))
+    dialogs = ScriptedDialogs(passwords=[None])
+    window = open_window(qtbot, None, dialogs, profile_name="clinics")
+    qtbot.waitUntil(window.banner.isVisible, timeout=WAIT_MS)
+    assert "asks for a password" in window.banner.text.text()
+    assert window.session is None
+    assert not window.backup_action.isEnabled()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_unreachable_server_is_explained(qtbot) -> None:
+    target = ConnectionTarget(f"host=127.0.0.1 port={_closed_port()} user=postgres dbname=clinics")
+    window = open_window(qtbot, target, ScriptedDialogs())
+    qtbot.waitUntil(window.banner.isVisible, timeout=WAIT_MS)
+    assert "cannot be reached" in window.banner.text.text()
+    assert window.banner.error is not None and "refused" in window.banner.error.details.lower()
+    assert window.clinics.rowCount() == 0
+
+
+def test_database_dropped_while_connected(qtbot, pg_server, demo_db: ConnectionTarget, tmp_path) -> None:
+    dialogs = ScriptedDialogs(save_to=tmp_path / "bienestar.resguardo")
+    window = open_window(qtbot, demo_db, dialogs)
+    wait_listed(qtbot, window)
+    pg_server.drop_database(demo_db)
+
+    window.refresh_action.trigger()
+    qtbot.waitUntil(window.banner.isVisible, timeout=WAIT_MS)
+    assert f"{demo_db.dbname!r} does not exist" in window.banner.text.text()
+    # The list stays as it was, and the window still works: a backup attempt fails with words, not a crash.
+    assert window.clinics.rowCount() == 3
+    window.select("bienestar")
+    window.backup_action.trigger()
+    wait_idle(qtbot, window)
+    panel = window.jobs.panels[-1]
+    assert panel.state == "failed"
+    assert "does not exist" in panel.message.text()
+    assert "No backup file was written." in panel.message.text()
+    assert not (tmp_path / "bienestar.resguardo").exists()

@@ -1,0 +1,82 @@
+"""Shared pieces of the GUI tests: dialogs answered by the test, and a window on a real database.
+
+Only the questions are scripted; the window, its worker threads, the engine and
+the database are real. (No tests here; the module name keeps it with its users.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.engine.connection import ConnectionTarget
+from app.engine.errors import ResguardoError
+from app.ui.dialogs import BackupFormat, DialogProvider, PasswordAnswer
+from app.ui.main_window import MainWindow
+
+WAIT_MS = 60_000
+
+
+@dataclass
+class ScriptedDialogs(DialogProvider):
+    """Answers every question from what the test put here, and records what was asked."""
+
+    save_to: Path | None = None
+    open_file: Path | None = None
+    confirm_answer: bool = True
+    restore_answer: Any = True  # True/False, or a callable(parent, preview, schema) -> bool
+    passwords: list[PasswordAnswer | None] = field(default_factory=list)
+    asked: list[tuple[str, str]] = field(default_factory=list)
+    previews: list[Any] = field(default_factory=list)
+    errors: list[ResguardoError] = field(default_factory=list)
+    suggested: list[Path] = field(default_factory=list)
+
+    def save_backup_path(self, parent: Any, suggested: Path,
+                         formats: list[BackupFormat]) -> tuple[Path, BackupFormat] | None:
+        self.suggested.append(suggested)
+        self.asked.append(("save", str(suggested)))
+        return (self.save_to, formats[0]) if self.save_to else None
+
+    def open_backup_path(self, parent: Any, title: str, start_dir: Path, name_filter: str) -> Path | None:
+        self.asked.append(("open", title))
+        return self.open_file
+
+    def confirm_restore(self, parent: Any, preview: Any, schema: str) -> bool:
+        self.previews.append(preview)
+        if callable(self.restore_answer):
+            return bool(self.restore_answer(parent, preview, schema))
+        return bool(self.restore_answer)
+
+    def confirm(self, parent: Any, title: str, text: str, yes_label: str) -> bool:
+        self.asked.append(("confirm", text))
+        return self.confirm_answer
+
+    def ask_password(self, parent: Any, reason: str, keyring_note: str) -> PasswordAnswer | None:
+        self.asked.append(("password", reason))
+        return self.passwords.pop(0) if self.passwords else None
+
+    def show_error(self, parent: Any, error: ResguardoError) -> None:
+        self.errors.append(error)
+
+    def edit_profiles(self, parent: Any) -> str | None:
+        self.asked.append(("profiles", ""))
+        return None
+
+
+def open_window(qtbot: Any, target: ConnectionTarget | None, dialogs: ScriptedDialogs,
+                **kwargs: Any) -> MainWindow:
+    """A shown window; waits until it has listed the tenants (or shown why not)."""
+    window = MainWindow(target, dialogs=dialogs, **kwargs)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def wait_listed(qtbot: Any, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.listing is not None and window.clinics.rowCount() > 0, timeout=WAIT_MS)
+
+
+def wait_idle(qtbot: Any, window: MainWindow) -> None:
+    """No job panel running and no background query pending."""
+    qtbot.waitUntil(lambda: not window.jobs.running() and not window.pool.busy, timeout=WAIT_MS)

@@ -1,0 +1,125 @@
+"""Profiles and passwords: the password lives in the keyring (or this session's memory), never in a file."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import keyring.backends.fail
+import pytest
+
+from app import paths
+from app.engine.connection import ConnectionTarget
+from app.engine.profiles import ProfileStore
+from app.engine.secrets import SERVICE, SecretStore
+from app.ui.logging_setup import REDACTOR, setup_logging
+from app.ui.profile_dialog import ProfileDialog
+from tests.memory_keyring import MemoryKeyring
+from tests.test_gui_helpers import WAIT_MS, ScriptedDialogs, open_window, wait_listed
+
+pytestmark = pytest.mark.gui
+
+
+def _files_containing(text: str) -> list[Path]:
+    found = []
+    for folder in (paths.config_dir(), paths.data_dir(), paths.log_dir(), paths.state_dir()):
+        for path in folder.rglob("*"):
+            if path.is_file() and text.encode() in path.read_bytes():
+                found.append(path)
+    return found
+
+
+def _fill(dialog: ProfileDialog, name: str, target: ConnectionTarget, password: str) -> None:
+    params = target.params
+    dialog.new_profile()
+    dialog.name.setText(name)
+    dialog.host.setText(params["host"])
+    dialog.port.setValue(int(params["port"]))
+    dialog.dbname.setText(target.dbname)
+    dialog.user.setText(params["user"])
+    dialog.sslmode.setCurrentText("disable")
+    dialog.password.setText(password)
+    dialog.remember.setChecked(True)
+
+
+def test_remembered_password_is_in_the_keyring_and_in_no_file(
+        qtbot, demo_db: ConnectionTarget, memory_keyring: MemoryKeyring) -> None:
+    setup_logging()
+    password = "Pw-only-in-the-keyring-7731"
+    dialog = ProfileDialog(None, SecretStore())
+    qtbot.addWidget(dialog)
+    assert "system keyring" in dialog.keyring_note.text()
+    _fill(dialog, "clinics", demo_db, password)
+
+    dialog.test_button.click()  # the test runs on a worker; the dialog says what happened
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.result.text().startswith("Connected to PostgreSQL")
+    assert "(a superuser)" in dialog.result.text()
+    dialog.save_button.click()
+    assert "keyring" in dialog.result.text()
+
+    assert memory_keyring.store[(SERVICE, "clinics")] == password
+    profile = ProfileStore().get("clinics")
+    assert profile.remember_password and profile.dbname == demo_db.dbname
+
+    # Use it: the window opens on it, logs what it does; a careless log line with the password is scrubbed.
+    window = open_window(qtbot, None, ScriptedDialogs(), secrets=SecretStore(), profile_name="clinics")
+    wait_listed(qtbot, window)
+    logging.getLogger("app.test").warning("connecting with password=%s", password)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert (paths.log_dir() / "resguardo.log").stat().st_size > 0
+    assert _files_containing(password) == []
+
+
+def test_without_a_keyring_the_dialog_says_so_and_nothing_is_written(
+        qtbot, memory_keyring: MemoryKeyring, demo_db: ConnectionTarget) -> None:
+    password = "Pw-session-only-4410"
+    secrets = SecretStore(keyring.backends.fail.Keyring())
+    dialog = ProfileDialog(None, secrets)
+    qtbot.addWidget(dialog)
+    assert "No system keyring" in dialog.keyring_note.text()
+    assert "this session only" in dialog.keyring_note.text()
+    _fill(dialog, "clinics", demo_db, password)
+    dialog.save_button.click()
+
+    assert "memory for this session only" in dialog.result.text()
+    assert secrets.get("clinics") == password  # usable for this session
+    assert memory_keyring.store == {}
+    assert SecretStore(keyring.backends.fail.Keyring()).get("clinics") is None  # a new session forgets it
+    assert _files_containing(password) == []
+
+
+def test_rename_moves_and_delete_removes_the_keyring_entry(qtbot, memory_keyring: MemoryKeyring,
+                                                           demo_db: ConnectionTarget) -> None:
+    dialog = ProfileDialog(None, SecretStore())
+    qtbot.addWidget(dialog)
+    _fill(dialog, "old name", demo_db, "pw-1")
+    dialog.save_button.click()
+    dialog.name.setText("new name")
+    dialog.save_button.click()  # password field left empty: the remembered one follows the rename
+    assert memory_keyring.store == {(SERVICE, "new name"): "pw-1"}
+    assert [p.name for p in ProfileStore().all()] == ["new name"]
+
+    dialog.delete_button.click()
+    assert memory_keyring.store == {}
+    assert ProfileStore().all() == []
+
+
+def test_unticking_remember_forgets_the_stored_password(qtbot, memory_keyring: MemoryKeyring,
+                                                         demo_db: ConnectionTarget) -> None:
+    dialog = ProfileDialog(None, SecretStore())
+    qtbot.addWidget(dialog)
+    _fill(dialog, "clinics", demo_db, "pw-2")
+    dialog.save_button.click()
+    dialog.remember.setChecked(False)
+    dialog.save_button.click()
+    assert memory_keyring.store == {}
+    assert not ProfileStore().get("clinics").remember_password
+
+
+def test_redactor_scrubs_connection_strings() -> None:
+    REDACTOR.add("hunter2")
+    assert "hunter2" not in REDACTOR.scrub("dsn=postgresql://u:hunter2@h/db")
+    assert REDACTOR.scrub("host=h password='a b' user=u") == "host=h password=******** user=u"
+    assert REDACTOR.scrub("postgresql://u:zzz@h/db") == "postgresql://u:********@h/db"
