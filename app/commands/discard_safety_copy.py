@@ -1,0 +1,30 @@
+"""`resguardo discard-safety-copy`: drop a safety copy left by a restore."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.cli import resolve_target
+from app.engine.errors import Cancelled
+from app.engine.safety_copies import discard_safety_copy
+
+NAME = "discard-safety-copy"
+HELP = "drop a safety copy (a schema named in `resguardo tenants` as a safety copy)"
+NEEDS_CONNECTION = True
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--schema", required=True, metavar="NAME", help="the safety copy's schema name")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+
+def run(args: argparse.Namespace) -> int:
+    target = resolve_target(args)
+    if not args.yes:
+        print(f"Type the safety copy's name ({args.schema}) to drop it for good: ", end="", flush=True)
+        if sys.stdin.readline().strip() != args.schema:
+            raise Cancelled("Cancelled; nothing was changed.")
+    discard_safety_copy(target, args.schema)
+    print(f"Dropped the safety copy {args.schema}")
+    return 0

@@ -1,0 +1,102 @@
+"""`resguardo restore`: put one tenant back from a backup file, after a preview and a typed confirmation."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.cli import resolve_target
+from app.commands.tenants import human_size
+from app.engine.errors import Cancelled, ResguardoError
+from app.engine.restore import RestoreResult, restore_tenant
+from app.engine.restore_preview import RestorePreview, preview_restore
+
+NAME = "restore"
+HELP = "restore one tenant (clinic) from a backup file; the replaced tenant is kept as a safety copy"
+NEEDS_CONNECTION = True
+NOTHING_CHANGED = "nothing was changed"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tenant", required=True, metavar="SCHEMA", help="the tenant's schema name")
+    parser.add_argument("--file", required=True, metavar="PATH", help="the backup file")
+    parser.add_argument("--yes", action="store_true", help="do not show the preview nor ask for confirmation")
+    parser.add_argument("--no-keep-superusers", dest="keep_superusers", action="store_false",
+                        help="take the backup's accounts as they are (default: keep today's administrators)")
+    parser.add_argument("--allow-other-tenant", action="store_true",
+                        help="allow a backup of another tenant to be restored into this one")
+    parser.add_argument("--tenants-table", metavar="SCHEMA.TABLE",
+                        help="the table holding one row per tenant, when detection is ambiguous")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except ResguardoError as exc:
+        if NOTHING_CHANGED in exc.message.lower():
+            raise
+        raise type(exc)(f"{exc.message.rstrip('.')}; {NOTHING_CHANGED}.", exc.details) from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    target = resolve_target(args)
+    tenants_table, user_table = args.tenants_table, None
+    if args.profile:
+        from app.engine.profiles import ProfileStore
+
+        profile = ProfileStore().get(args.profile)
+        tenants_table = tenants_table or profile.tenants_table or None
+        user_table = profile.user_table or None
+    options = {"allow_other_tenant": args.allow_other_tenant, "keep_superusers": args.keep_superusers,
+               "user_table": user_table, "tenants_table": tenants_table}
+    if not args.yes:
+        print(describe_preview(preview_restore(target, args.tenant, args.file, **options)))
+        print(f"Type the tenant's name ({args.tenant}) to restore it: ", end="", flush=True)
+        answer = sys.stdin.readline().strip()
+        if answer != args.tenant:
+            raise Cancelled("Cancelled; nothing was changed.")
+    print(describe_result(restore_tenant(target, args.tenant, args.file, **options)))
+    return 0
+
+
+def describe_preview(p: RestorePreview) -> str:
+    s = p.source
+    lines = [f"Restore {p.tenant} from {s.path.name} ({s.kind}, {s.tool_version or 'unknown tool'})",
+             f"  backup of tenant {s.source_schema or '?'}, taken {s.created_utc or 'at an unknown time'}"]
+    if p.other_tenant:
+        lines.append(f"  WARNING: this is another tenant's backup; its data will replace {p.tenant}'s.")
+    if not p.schema_exists:
+        lines.append(f"  {p.tenant} has no schema yet: it will be created.")
+    lines.append(f"  {len(p.tables)} tables, {human_size(p.size_bytes)} of rows to load:")
+    for t in p.tables:
+        now = "absent now" if t.rows_now is None else f"{'' if t.rows_now_exact else '~'}{t.rows_now} now"
+        lines.append(f"    {t.name}: {t.rows_in_file if t.rows_in_file is not None else '?'} in the file, {now}")
+    for name in p.tables_only_live:
+        lines.append(f"    {name}: not in the file; it will disappear")
+    if p.needs_migrate:
+        lines.append("  The file's django_migrations differ from today's; run migrate_schemas for this tenant "
+                     "afterwards.")
+        lines += [f"    only in the file: {a}.{n}" for a, n in p.migrations_only_in_file]
+        lines += [f"    only today: {a}.{n}" for a, n in p.migrations_only_live]
+    if p.safety_copy_kept:
+        lines.append(f"  Today's {p.tenant} will be kept as a safety copy (undo-restore brings it back).")
+    for name in p.safety_copies_dropped:
+        lines.append(f"  The older safety copy {name} will be dropped.")
+    if p.superusers_kept:
+        lines.append(f"  Administrator accounts kept: {', '.join(p.superusers_kept)}")
+    if p.busy:
+        lines.append(f"  Another backup or restore of {p.tenant} is running now; the restore would be refused.")
+    return "\n".join(lines)
+
+
+def describe_result(r: RestoreResult) -> str:
+    lines = [f"Restored {r.tenant} from {r.path.name}: {r.rows} rows in {r.tables} tables, {r.seconds:.1f} s"]
+    if r.safety_copy:
+        lines.append(f"Safety copy of the previous {r.tenant}: {r.safety_copy} "
+                     f"(resguardo undo-restore --tenant {r.tenant} --yes brings it back)")
+    if r.kept_superusers:
+        lines.append(f"Administrator accounts kept: {', '.join(r.kept_superusers)}")
+    lines += [f"Dropped the older safety copy {name}" for name in r.dropped_safety_copies]
+    lines += [f"Cleaned up {name}, left by an interrupted restore" for name in r.cleaned_leftovers]
+    lines += [f"Warning: {w}" for w in r.warnings]
+    return "\n".join(lines)

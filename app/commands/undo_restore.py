@@ -1,0 +1,32 @@
+"""`resguardo undo-restore`: bring back the tenant as it was before the latest restore."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.cli import resolve_target
+from app.engine.errors import Cancelled
+from app.engine.safety_copies import undo_restore
+
+NAME = "undo-restore"
+HELP = "swap a tenant's safety copy back in; the replaced state becomes the safety copy"
+NEEDS_CONNECTION = True
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tenant", required=True, metavar="SCHEMA", help="the tenant's schema name")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+
+def run(args: argparse.Namespace) -> int:
+    target = resolve_target(args)
+    if not args.yes:
+        print(f"Type the tenant's name ({args.tenant}) to swap its safety copy back in: ", end="", flush=True)
+        if sys.stdin.readline().strip() != args.tenant:
+            raise Cancelled("Cancelled; nothing was changed.")
+    result = undo_restore(target, args.tenant)
+    print(f"{result.tenant} is back to {result.restored_from}, {result.seconds:.1f} s")
+    if result.safety_copy:
+        print(f"The replaced state is kept as the safety copy {result.safety_copy} (undo-restore again to return)")
+    return 0

@@ -1,0 +1,107 @@
+"""What a restore would do, read without changing anything: shown before the user confirms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from app.engine.connection import ConnectionTarget
+from app.engine.locks import tenant_is_locked
+from app.engine.naming import SAFETY_COPY
+from app.engine.restore_checks import check_target
+from app.engine.restore_source import SourceSummary, open_restore_source
+from app.engine.safety_copies import marked_schemas
+from app.engine.superusers import live_superusers
+
+EXACT_COUNT_MAX_PAGES = 1280  # tables up to ~10 MB are counted exactly; larger ones estimated
+
+
+@dataclass(frozen=True)
+class TablePreview:
+    name: str
+    rows_in_file: int | None
+    rows_now: int | None  # None: the table does not exist in the live tenant
+    rows_now_exact: bool  # False: PostgreSQL's estimate (large table)
+
+
+@dataclass(frozen=True)
+class RestorePreview:
+    tenant: str
+    source: SourceSummary
+    other_tenant: bool  # the file comes from another tenant
+    schema_exists: bool  # False: a tenant row without schema; the restore creates it
+    tables: list[TablePreview]
+    tables_only_live: list[str]  # live tables the file does not have (they disappear)
+    migrations_only_in_file: list[tuple[str, str]]
+    migrations_only_live: list[tuple[str, str]]
+    size_bytes: int
+    safety_copy_kept: bool  # the live tenant will be kept as a safety copy
+    safety_copies_dropped: list[str]  # the older safety copy that the restore replaces
+    superusers_kept: list[str]
+    busy: bool  # another backup or restore of the tenant is running now
+
+    @property
+    def needs_migrate(self) -> bool:
+        """The file's migrations differ: the web application will need `migrate_schemas` afterwards."""
+        return bool(self.migrations_only_in_file or self.migrations_only_live)
+
+
+def preview_restore(target: ConnectionTarget, schema: str, path: Path, *, allow_other_tenant: bool = False,
+                    keep_superusers: bool = True, user_table: str | None = None,
+                    tenants_table: str | None = None) -> RestorePreview:
+    """Check the restore could run and describe it; read-only (the transaction is rolled back)."""
+    source = open_restore_source(Path(path))
+    try:
+        summary = source.summary()
+        with target.connect() as conn:
+            conn.read_only = True
+            checked = check_target(conn, schema, summary, allow_other_tenant=allow_other_tenant,
+                                   tenants_table=tenants_table)
+            live = schema if checked.live else None
+            counts = _live_counts(conn, live) if live else {}
+            file_tables = {t.name for t in summary.tables}
+            tables = [TablePreview(t.name, t.rows, *counts.get(t.name, (None, True))) for t in summary.tables]
+            live_migrations = _migrations(conn, live) if live else None
+            only_file: list[tuple[str, str]] = []
+            only_live: list[tuple[str, str]] = []
+            if summary.migrations is not None and live_migrations is not None:
+                only_file = [m for m in summary.migrations if m not in set(live_migrations)]
+                only_live = [m for m in live_migrations if m not in set(summary.migrations)]
+            preview = RestorePreview(
+                tenant=schema, source=summary, other_tenant=checked.other_tenant, schema_exists=live is not None,
+                tables=tables, tables_only_live=sorted(set(counts) - file_tables),
+                migrations_only_in_file=only_file, migrations_only_live=only_live, size_bytes=summary.size_bytes,
+                safety_copy_kept=live is not None,
+                safety_copies_dropped=[s.name for s in marked_schemas(conn, schema, SAFETY_COPY)],
+                superusers_kept=live_superusers(conn, live, user_table) if keep_superusers and live else [],
+                busy=tenant_is_locked(conn, schema),
+            )
+            conn.rollback()
+            return preview
+    finally:
+        source.close()
+
+
+def _live_counts(conn: psycopg.Connection, schema: str) -> dict[str, tuple[int | None, bool]]:
+    rows = conn.execute(
+        "SELECT c.relname, c.relpages, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT c.relispartition", [schema]).fetchall()
+    counts: dict[str, tuple[int | None, bool]] = {}
+    for name, pages, estimate in rows:
+        if pages <= EXACT_COUNT_MAX_PAGES:
+            exact = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, name))).fetchone()
+            counts[name] = (int(exact[0]) if exact else 0, True)
+        else:
+            counts[name] = (int(estimate) if estimate >= 0 else None, False)
+    return counts
+
+
+def _migrations(conn: psycopg.Connection, schema: str) -> list[tuple[str, str]] | None:
+    exists = conn.execute("SELECT to_regclass(%s)", [sql.Identifier(schema, "django_migrations").as_string(conn)])
+    if exists.fetchone()[0] is None:  # type: ignore[index]
+        return None
+    return [(str(a), str(n)) for a, n in conn.execute(sql.SQL("SELECT app::text, name::text FROM {} ORDER BY id")
+                                                      .format(sql.Identifier(schema, "django_migrations")))]

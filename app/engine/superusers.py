@@ -1,0 +1,163 @@
+"""Keep administrator accounts across a restore, so the person who restored can still log in.
+
+The user table is the tenant table with an `is_superuser` column (or the one a
+profile names). Every account that is a superuser in the live tenant is, after
+the restore, present with its current row (password hash included):
+- same primary key and same account (username, else email) in the restored
+  rows: that row takes the live values;
+- absent from the restored rows: the live row is inserted;
+- same primary key for another account, or the same account under another key:
+  a conflict, reported instead of guessed (the restore refuses; turn the rule
+  off with --no-keep-superusers).
+Rows that point at the account (group memberships, ...) are not carried over.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from app.engine.errors import RestoreFailed, UsageError
+
+FLAG_COLUMN = "is_superuser"
+ACCOUNT_COLUMNS = ("username", "email")
+
+
+@dataclass(frozen=True)
+class UserTable:
+    name: str
+    key: str  # single-column primary key
+    account: str  # username or email
+    columns: list[str]  # columns the live and restored tables share
+
+
+@dataclass
+class KeepPlan:
+    table: UserTable | None
+    update: list[dict[str, Any]] = field(default_factory=list)
+    insert: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def accounts(self) -> list[str]:
+        if self.table is None:
+            return []
+        return sorted(str(r[self.table.account]) for r in [*self.update, *self.insert])
+
+
+def find_user_table(conn: psycopg.Connection, schema: str, override: str | None = None) -> str | None:
+    """The table of `schema` with an is_superuser column; None when there is none."""
+    name = override.split(".")[-1].strip().strip('"') if override and override.strip() else None
+    rows = conn.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = %s AND NOT a.attisdropped"
+        " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND (%s::text IS NULL OR c.relname = %s)"
+        " ORDER BY c.relname",
+        [FLAG_COLUMN, schema, name, name],
+    ).fetchall()
+    if name is not None and not rows:
+        raise UsageError(f"The user table {override!r} set in the profile has no {FLAG_COLUMN} column in {schema!r}.")
+    if len(rows) > 1:
+        names = ", ".join(r[0] for r in rows)
+        raise UsageError(f"Several tables of {schema!r} have an {FLAG_COLUMN} column ({names}); name the user "
+                         "table in the profile, or restore with --no-keep-superusers.")
+    return rows[0][0] if rows else None
+
+
+def live_superusers(conn: psycopg.Connection, live: str, override: str | None = None) -> list[str]:
+    """Accounts the restore will keep (for the preview)."""
+    table = find_user_table(conn, live, override)
+    if table is None:
+        return []
+    account = _account_column(conn, live, table)
+    if account is None:
+        return []
+    return [str(r[0]) for r in conn.execute(
+        sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY 1").format(
+            sql.Identifier(account), sql.Identifier(live, table), sql.Identifier(FLAG_COLUMN))).fetchall()]
+
+
+def _columns(conn: psycopg.Connection, schema: str, table: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnum > 0"
+        " AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
+        [sql.Identifier(schema, table).as_string(conn)]).fetchall()]
+
+
+def _account_column(conn: psycopg.Connection, schema: str, table: str) -> str | None:
+    columns = _columns(conn, schema, table)
+    return next((c for c in ACCOUNT_COLUMNS if c in columns), None)
+
+
+def _primary_key(conn: psycopg.Connection, schema: str, table: str) -> str | None:
+    rows = conn.execute(
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+        " WHERE i.indrelid = %s::regclass AND i.indisprimary",
+        [sql.Identifier(schema, table).as_string(conn)]).fetchall()
+    return rows[0][0] if len(rows) == 1 else None
+
+
+def plan_keep(conn: psycopg.Connection, live: str, staging: str, override: str | None = None) -> KeepPlan:
+    """What keeping the live superusers means for the restored rows; conflicts listed, nothing written."""
+    name = find_user_table(conn, live, override)
+    if name is None:
+        return KeepPlan(None)
+    if find_user_table(conn, staging, name) is None:
+        return KeepPlan(None, conflicts=[f"the restored tenant has no table {name} to keep the administrators in"])
+    key, account = _primary_key(conn, live, name), _account_column(conn, live, name)
+    if key is None or account is None or account not in _columns(conn, staging, name):
+        return KeepPlan(None, conflicts=[f"{name} has no single-column primary key and username/email column"])
+    shared = [c for c in _columns(conn, live, name) if c in set(_columns(conn, staging, name))]
+    table = UserTable(name, key, account, shared)
+    plan = KeepPlan(table)
+    live_rows = [r[0] for r in conn.execute(
+        sql.SQL("SELECT to_jsonb(u) FROM {} u WHERE u.{} ORDER BY u.{}").format(
+            sql.Identifier(live, name), sql.Identifier(FLAG_COLUMN), sql.Identifier(key))).fetchall()]
+    for row in live_rows:
+        found = conn.execute(
+            sql.SQL("SELECT u.{key}::text, u.{acc}::text FROM {t} u WHERE u.{key}::text = %s"
+                    " OR lower(u.{acc}::text) = lower(%s)").format(
+                key=sql.Identifier(key), acc=sql.Identifier(account), t=sql.Identifier(staging, name)),
+            [str(row[key]), str(row[account])]).fetchall()
+        same_key = [f for f in found if f[0] == str(row[key])]
+        same_account = [f for f in found if f[1].lower() == str(row[account]).lower()]
+        if same_key and same_key[0][1].lower() != str(row[account]).lower():
+            plan.conflicts.append(f"{row[account]} has {key} {row[key]}, which the backup gives to {same_key[0][1]}")
+        elif same_account and same_account[0][0] != str(row[key]):
+            plan.conflicts.append(f"{row[account]} has {key} {row[key]} now but {same_account[0][0]} in the backup")
+        elif same_key:
+            plan.update.append(row)
+        else:
+            plan.insert.append(row)
+    return plan
+
+
+def refuse_conflicts(plan: KeepPlan) -> None:
+    if plan.conflicts:
+        raise RestoreFailed(
+            "Cannot keep the administrator accounts: " + "; ".join(plan.conflicts)
+            + ". Restore with --no-keep-superusers to take the backup's accounts as they are; nothing was changed.")
+
+
+def apply_keep(conn: psycopg.Connection, staging: str, plan: KeepPlan) -> None:
+    """Write the live superusers' rows into the restored user table."""
+    t = plan.table
+    if t is None:
+        return
+    target = sql.Identifier(staging, t.name)
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in t.columns)
+    record = sql.SQL("jsonb_populate_record(NULL::{}, %s::jsonb)").format(target)
+    for row in plan.update:
+        conn.execute(sql.SQL("UPDATE {} SET ({}) = (SELECT {} FROM {}) WHERE {}::text = %s").format(
+            target, cols, cols, record, sql.Identifier(t.key)), [_json(row), str(row[t.key])])
+    for row in plan.insert:
+        conn.execute(sql.SQL("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}").format(
+            target, cols, cols, record), [_json(row)])
+
+
+def _json(row: dict[str, Any]) -> str:
+    return json.dumps(row)

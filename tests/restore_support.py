@@ -1,0 +1,147 @@
+"""Helpers of the restore tests: fingerprints of schemas, and archives rewritten to be bad on purpose."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from psycopg import sql
+
+from app.engine.archive import (
+    HEADER_MEMBER, MANIFEST_MEMBER, POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader, ArchiveWriter, statement_block,
+)
+from app.engine.connection import ConnectionTarget
+from app.engine.demo import django_password_hash
+
+# A description of every object of a schema: changes in owner, ACL, definition or comment show.
+_CATALOG_SQL = """
+SELECT 'rel', c.relname, c.relkind::text, pg_get_userbyid(c.relowner), c.relacl::text, obj_description(c.oid),
+       (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || coalesce(' ' || a.attidentity::text, '')
+               || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), ''), ', ' ORDER BY a.attnum)
+          FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+       (SELECT string_agg(pg_get_constraintdef(k.oid), '; ' ORDER BY k.conname) FROM pg_constraint k WHERE k.conrelid = c.oid),
+       (SELECT string_agg(t.tgname, ', ' ORDER BY t.tgname) FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal),
+       c.relhastriggers::text
+FROM pg_class c WHERE c.relnamespace = %(nsp)s
+UNION ALL
+SELECT 'proc', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.prokind::text,
+       pg_get_userbyid(p.proowner), p.proacl::text, CASE WHEN p.prokind IN ('f', 'p') THEN md5(pg_get_functiondef(p.oid)) END, NULL, NULL, NULL, NULL
+FROM pg_proc p WHERE p.pronamespace = %(nsp)s
+UNION ALL
+SELECT 'type', t.typname, t.typtype::text, pg_get_userbyid(t.typowner), t.typacl::text, NULL, NULL, NULL, NULL, NULL
+FROM pg_type t WHERE t.typnamespace = %(nsp)s
+UNION ALL
+SELECT 'schema', n.nspname, NULL, pg_get_userbyid(n.nspowner), n.nspacl::text, obj_description(n.oid, 'pg_namespace'),
+       NULL, NULL, NULL, NULL
+FROM pg_namespace n WHERE n.oid = %(nsp)s
+ORDER BY 1, 2
+"""
+
+
+def fingerprint(target: ConnectionTarget, schema: str) -> dict[str, Any]:
+    """Catalog and data of one schema: every table's rows (md5 of the ordered rows) and sequence states."""
+    with target.connect() as conn:
+        row = conn.execute("SELECT oid FROM pg_namespace WHERE nspname = %s", [schema]).fetchone()
+        if row is None:
+            return {"missing": True}
+        catalog = [list(r) for r in conn.execute(_CATALOG_SQL, {"nsp": row[0]}).fetchall()]
+        data: dict[str, str] = {}
+        for name, kind in conn.execute(
+            "SELECT relname, relkind FROM pg_class WHERE relnamespace = %s AND relkind IN ('r', 'S', 'm')"
+            " ORDER BY relname", [row[0]]
+        ).fetchall():
+            q = sql.Identifier(schema, name)
+            if kind == "S":
+                found = conn.execute(sql.SQL("SELECT last_value::text || is_called::text FROM {}").format(q)).fetchone()
+            else:
+                found = conn.execute(sql.SQL(
+                    "SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '')"
+                    " FROM {} t").format(q)).fetchone()
+            data[name] = found[0] if found else ""
+        return {"catalog": catalog, "data": data}
+
+
+def other_schemas(target: ConnectionTarget, tenant: str) -> dict[str, Any]:
+    """Fingerprints of every schema but the tenant and Resguardo's own (public and the other clinics)."""
+    with target.connect() as conn:
+        names = [r[0] for r in conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' AND nspname <> 'information_schema'"
+            " AND nspname <> %s AND coalesce(obj_description(oid, 'pg_namespace'), '') NOT LIKE 'resguardo:%%'"
+            " ORDER BY 1", [tenant]).fetchall()]
+    return {name: fingerprint(target, name) for name in names}
+
+
+def resguardo_schemas(target: ConnectionTarget) -> list[tuple[str, str]]:
+    """(name, role) of the staging schemas and safety copies that exist."""
+    with target.connect() as conn:
+        rows = conn.execute(
+            "SELECT nspname, obj_description(oid, 'pg_namespace') FROM pg_namespace"
+            " WHERE obj_description(oid, 'pg_namespace') LIKE 'resguardo:%' ORDER BY 1").fetchall()
+    return [(name, json.loads(comment[len("resguardo:"):])["role"]) for name, comment in rows]
+
+
+def set_password(target: ConnectionTarget, schema: str, email: str, password: str) -> None:
+    with target.connect() as conn:
+        conn.execute(sql.SQL("UPDATE {} SET password = %s WHERE email = %s").format(
+            sql.Identifier(schema, "users_customuser")), [django_password_hash(password, "newsalt"), email])
+
+
+def password_hash(target: ConnectionTarget, schema: str, email: str) -> str | None:
+    with target.connect() as conn:
+        row = conn.execute(sql.SQL("SELECT password FROM {} WHERE email = %s").format(
+            sql.Identifier(schema, "users_customuser")), [email]).fetchone()
+    return row[0] if row else None
+
+
+def emails(target: ConnectionTarget, schema: str) -> set[str]:
+    with target.connect() as conn:
+        return {r[0] for r in conn.execute(sql.SQL("SELECT email::text FROM {}").format(
+            sql.Identifier(schema, "users_customuser"))).fetchall()}
+
+
+def rewrite_archive(
+    src: Path, dst: Path, *, pre_extra: str = "", post_extra: str = "",
+    table_data: Callable[[str, bytes], bytes] | None = None, fix_checksums: bool = True,
+    manifest: Callable[[dict[str, Any]], None] | None = None,
+) -> Path:
+    """A copy of `src` with statements added, table rows changed and the manifest adjusted.
+
+    With `fix_checksums` the manifest is made to match the new contents (a well-formed but hostile
+    or bad file); without, the contents no longer match it (a damaged file).
+    """
+    with ArchiveReader(src) as reader:
+        m = json.loads(json.dumps(reader.manifest))
+        with ArchiveWriter(dst) as writer:
+            for name in reader.member_names:
+                if name in (HEADER_MEMBER, MANIFEST_MEMBER):
+                    continue
+                if name in (PRE_DATA_MEMBER, POST_DATA_MEMBER):
+                    extra = pre_extra if name == PRE_DATA_MEMBER else post_extra
+                    text = reader.read_text(name) + (statement_block("table hostile", extra) if extra else "")
+                    stored = writer.add_bytes(name, text.encode())
+                    if fix_checksums:
+                        m["parts"][name] = {"bytes": stored.raw_bytes, "sha256": stored.raw_sha256}
+                    continue
+                entry = next(t for t in m["tables"] if t["member"] == name)
+                with reader.open_table_data(name) as stream:
+                    raw = stream.read()
+                if table_data is not None:
+                    raw = table_data(entry["name"], raw)
+                with writer.member(name, compress=True) as sink:
+                    sink.write(raw)
+                stored = writer.members[name]
+                if fix_checksums:
+                    entry.update(rows=stored.raw_lines, bytes=stored.raw_bytes, sha256=stored.raw_sha256,
+                                 stored_bytes=stored.stored_bytes, stored_sha256=stored.stored_sha256)
+            if manifest is not None:
+                manifest(m)
+            writer.commit(m)
+    return dst
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

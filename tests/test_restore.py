@@ -1,0 +1,248 @@
+"""Restoring one tenant through the engine: the acceptance story, owners, sequences, administrators, preview."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from app.engine.backup import backup_tenant
+from app.engine.connection import ConnectionTarget
+from app.engine.demo import django_password_verifies
+from app.engine.errors import PreflightError, RestoreFailed, UsageError
+from app.engine.jobs import Progress
+from app.engine.restore import restore_tenant
+from app.engine.restore_preview import preview_restore
+from app.engine.safety_copies import discard_safety_copy, undo_restore
+from tests.restore_support import (
+    emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password,
+)
+
+ADMIN = "admin@gmail.com"
+PATIENT = "paciente1@test.com"
+
+
+def _delete_patient(target: ConnectionTarget, schema: str = "bienestar") -> None:
+    with target.connect() as conn:
+        uid = conn.execute(sql.SQL("SELECT id FROM {} WHERE email = %s").format(
+            sql.Identifier(schema, "users_customuser")), [PATIENT]).fetchone()[0]
+        for table, column in [("chat_chatmessage", "sender_id"), ("chat_chatmessage", "recipient_id"),
+                              ("users_customuser_groups", "customuser_id")]:
+            conn.execute(sql.SQL("DELETE FROM {} WHERE {} = %s").format(
+                sql.Identifier(schema, table), sql.Identifier(column)), [uid])
+        profile = conn.execute(sql.SQL("SELECT id FROM {} WHERE user_id = %s").format(
+            sql.Identifier(schema, "patients_patientprofile")), [uid]).fetchone()[0]
+        conn.execute(sql.SQL("DELETE FROM {} WHERE appointment_id IN (SELECT id FROM {} WHERE patient_id = %s)").format(
+            sql.Identifier(schema, "chat_chatmessage"), sql.Identifier(schema, "appointments_appointment")), [profile])
+        conn.execute(sql.SQL("DELETE FROM {} WHERE patient_id = %s").format(
+            sql.Identifier(schema, "appointments_appointment")), [profile])
+        conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(
+            sql.Identifier(schema, "patients_patientprofile")), [profile])
+        conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(
+            sql.Identifier(schema, "users_customuser")), [uid])
+
+
+def test_acceptance_story_through_the_engine(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    archive = tmp_path / "bienestar.resguardo"
+    backup_tenant(demo_db, "bienestar", archive)
+    _delete_patient(demo_db)
+    set_password(demo_db, "bienestar", ADMIN, "nueva-clave")  # today's password, not the backup's
+    after_deletion = fingerprint(demo_db, "bienestar")
+    others = other_schemas(demo_db, "bienestar")
+    seen: list[Progress] = []
+
+    result = restore_tenant(demo_db, "bienestar", archive, progress=seen.append)
+
+    assert PATIENT in emails(demo_db, "bienestar")
+    assert django_password_verifies("nueva-clave", password_hash(demo_db, "bienestar", ADMIN) or "")
+    assert result.kept_superusers == [ADMIN]
+    assert other_schemas(demo_db, "bienestar") == others
+    assert result.safety_copy and ("bienestar" in result.safety_copy)
+    assert fingerprint(demo_db, result.safety_copy)["data"] == after_deletion["data"]
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+    undone = undo_restore(demo_db, "bienestar")
+    assert fingerprint(demo_db, "bienestar") == after_deletion
+    assert PATIENT not in emails(demo_db, "bienestar")
+    assert other_schemas(demo_db, "bienestar") == others
+    # The restored state is now the safety copy: undo can be undone.
+    assert undone.safety_copy is not None
+    undo_restore(demo_db, "bienestar")
+    assert PATIENT in emails(demo_db, "bienestar")
+    assert [role for _, role in resguardo_schemas(demo_db)] == ["safety-copy"]
+
+
+def test_web_role_keeps_every_privilege_after_a_superuser_restore(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    archive = tmp_path / "b.resguardo"
+    backup_tenant(demo_db, "bienestar", archive)
+    with demo_db.connect() as conn:  # something to carry over: a grant to another role
+        conn.execute("DROP ROLE IF EXISTS rg_reporting")
+        conn.execute("CREATE ROLE rg_reporting")
+        conn.execute("GRANT SELECT ON bienestar.appointments_appointment TO rg_reporting")
+    privileges = """SELECT c.relname, pg_get_userbyid(c.relowner), c.relacl::text FROM pg_class c
+                    WHERE c.relnamespace = 'bienestar'::regnamespace ORDER BY 1"""
+    with demo_db.connect() as conn:
+        before = conn.execute(privileges).fetchall()
+    restore_tenant(demo_db, "bienestar", archive)
+    with demo_db.connect() as conn:
+        assert conn.execute(privileges).fetchall() == before
+    app = ConnectionTarget(demo_db.conninfo.replace("user=postgres", "user=clinic_app"))
+    with app.connect() as conn:
+        assert conn.execute("SELECT current_user").fetchone()[0] == "clinic_app"
+        tables = [r[0] for r in conn.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'bienestar'::regnamespace AND relkind = 'r'")]
+        for table in tables:
+            conn.execute(sql.SQL("SELECT * FROM {} LIMIT 1").format(sql.Identifier("bienestar", table)))
+        new_id = conn.execute(
+            "INSERT INTO bienestar.specializations_specialization (name, description, created_at)"
+            " VALUES ('Nueva', 'x', now()) RETURNING id").fetchone()[0]
+        conn.execute("UPDATE bienestar.specializations_specialization SET description = 'y' WHERE id = %s", [new_id])
+        conn.execute("DELETE FROM bienestar.specializations_specialization WHERE id = %s", [new_id])
+        conn.execute("TRUNCATE bienestar.django_session")
+
+
+def test_identity_columns_continue_after_the_restored_rows(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    archive = tmp_path / "b.resguardo"
+    backup_tenant(demo_db, "bienestar", archive)
+    with demo_db.connect() as conn:  # the live sequences run ahead; the backup's must still not collide
+        conn.execute("SELECT setval('bienestar.chat_chatmessage_id_seq', 1)")
+    restore_tenant(demo_db, "bienestar", archive)
+    with demo_db.connect() as conn:
+        conn.execute("SELECT setval('bienestar.chat_chatmessage_id_seq', 1)")  # even a sequence set back...
+    restore_tenant(demo_db, "bienestar", archive)
+    with demo_db.connect() as conn:  # ...is moved past the restored maximum: no duplicate key
+        maximum = conn.execute("SELECT max(id) FROM bienestar.chat_chatmessage").fetchone()[0]
+        new = conn.execute(
+            "INSERT INTO bienestar.chat_chatmessage (sender_id, recipient_id, content, sent_at, is_read)"
+            " VALUES (2, 5, 'hola', now(), false) RETURNING id").fetchone()[0]
+        assert new > maximum
+        conn.execute("INSERT INTO bienestar.django_migrations (app, name, applied) VALUES ('x', 'y', now())")
+
+
+def test_other_tenants_archive_needs_permission_and_leaves_it_untouched(
+    demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
+    archive = tmp_path / "mindcare.resguardo"
+    backup_tenant(demo_db, "mindcare", archive)
+    before = fingerprint(demo_db, "bienestar")
+    with pytest.raises(PreflightError, match="backup of tenant 'mindcare'.*--allow-other-tenant"):
+        restore_tenant(demo_db, "bienestar", archive)
+    assert fingerprint(demo_db, "bienestar") == before
+    preview = preview_restore(demo_db, "bienestar", archive, allow_other_tenant=True)
+    assert preview.other_tenant
+    others = other_schemas(demo_db, "bienestar")
+    restore_tenant(demo_db, "bienestar", archive, allow_other_tenant=True)
+    assert other_schemas(demo_db, "bienestar") == others
+    with demo_db.connect() as conn:
+        address = conn.execute("SELECT address FROM bienestar.core_clinicsettings").fetchone()[0]
+    assert address == "Calle Mayor 10, Madrid"  # mindcare's row
+
+
+def test_public_is_refused_and_a_missing_schema_is_created(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    archive = tmp_path / "b.resguardo"
+    backup_tenant(demo_db, "bienestar", archive)
+    with pytest.raises(PreflightError, match="public schema.*Nothing was changed"):
+        restore_tenant(demo_db, "public", archive, allow_other_tenant=True)
+    with pytest.raises(PreflightError, match="no tenant 'nadie'"):
+        restore_tenant(demo_db, "nadie", archive, allow_other_tenant=True)
+    with demo_db.connect() as conn:
+        conn.execute("DROP SCHEMA bienestar CASCADE")
+    preview = preview_restore(demo_db, "bienestar", archive)
+    assert not preview.schema_exists and not preview.safety_copy_kept
+    result = restore_tenant(demo_db, "bienestar", archive)
+    assert result.safety_copy is None and result.kept_superusers == []
+    assert PATIENT in emails(demo_db, "bienestar")
+    with demo_db.connect() as conn:
+        owner = conn.execute("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'bienestar'")
+        assert owner.fetchone()[0] == "clinic_app"  # the archive's schema owner, not the superuser restoring
+
+
+def test_superuser_conflict_is_reported_not_guessed(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    archive = tmp_path / "b.resguardo"
+    backup_tenant(demo_db, "bienestar", archive)
+    with demo_db.connect() as conn:  # id 2 is psicologo1 in the backup; today it is another superuser
+        conn.execute("UPDATE bienestar.users_customuser SET email = 'jefa@test.com', is_superuser = true WHERE id = 2")
+    before = fingerprint(demo_db, "bienestar")
+    with pytest.raises(RestoreFailed, match="jefa@test.com.*--no-keep-superusers.*nothing was changed"):
+        restore_tenant(demo_db, "bienestar", archive)
+    assert fingerprint(demo_db, "bienestar") == before
+    assert resguardo_schemas(demo_db) == []
+    result = restore_tenant(demo_db, "bienestar", archive, keep_superusers=False)
+    assert result.kept_superusers == []
+    assert "jefa@test.com" not in emails(demo_db, "bienestar")
+
+
+def test_a_new_superuser_is_inserted_with_its_password(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    archive = tmp_path / "b.resguardo"
+    backup_tenant(demo_db, "bienestar", archive)
+    with demo_db.connect() as conn:
+        conn.execute(
+            "INSERT INTO bienestar.users_customuser (password, is_superuser, first_name, last_name, is_staff,"
+            " is_active, date_joined, email, role) VALUES ('x', true, 'Nuevo', 'Admin', true, true, now(),"
+            " 'nuevo@test.com', 'admin')")
+    set_password(demo_db, "bienestar", "nuevo@test.com", "secreta")
+    result = restore_tenant(demo_db, "bienestar", archive)
+    assert result.kept_superusers == [ADMIN, "nuevo@test.com"]
+    assert django_password_verifies("secreta", password_hash(demo_db, "bienestar", "nuevo@test.com") or "")
+    with demo_db.connect() as conn:  # the table's identity continues after the inserted account
+        conn.execute(
+            "INSERT INTO bienestar.users_customuser (password, is_superuser, first_name, last_name, is_staff,"
+            " is_active, date_joined, email, role) VALUES ('x', false, 'a', 'b', false, true, now(), 'c@d.e', 'p')")
+
+
+def test_preview_changes_nothing_and_says_what_will_happen(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    archive = tmp_path / "b.resguardo"
+    backup_tenant(demo_db, "bienestar", archive)
+    _delete_patient(demo_db)
+    with demo_db.connect() as conn:
+        conn.execute("DELETE FROM bienestar.django_migrations WHERE name = '0002_chatmessage_appointment'")
+        conn.execute("INSERT INTO bienestar.django_migrations (app, name, applied) VALUES ('chat', '0003_x', now())")
+    before = {**other_schemas(demo_db, "bienestar"), "bienestar": fingerprint(demo_db, "bienestar")}
+    preview = preview_restore(demo_db, "bienestar", archive)
+    assert {**other_schemas(demo_db, "bienestar"), "bienestar": fingerprint(demo_db, "bienestar")} == before
+    users = next(t for t in preview.tables if t.name == "users_customuser")
+    assert (users.rows_in_file, users.rows_now, users.rows_now_exact) == (9, 8, True)
+    assert preview.source.source_schema == "bienestar" and preview.source.created_utc
+    assert not preview.other_tenant and preview.safety_copy_kept and preview.size_bytes > 0
+    assert preview.migrations_only_in_file == [("chat", "0002_chatmessage_appointment")]
+    assert preview.migrations_only_live == [("chat", "0003_x")]
+    assert preview.needs_migrate
+    assert preview.superusers_kept == [ADMIN]
+    assert not preview.busy
+
+
+def test_discard_only_drops_safety_copies(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    archive = tmp_path / "b.resguardo"
+    backup_tenant(demo_db, "bienestar", archive)
+    first = restore_tenant(demo_db, "bienestar", archive)
+    second = restore_tenant(demo_db, "bienestar", archive)
+    assert second.dropped_safety_copies == [first.safety_copy]  # one safety copy per tenant
+    with pytest.raises(UsageError, match="not a safety copy"):
+        discard_safety_copy(demo_db, "mindcare")
+    assert second.safety_copy
+    discard_safety_copy(demo_db, second.safety_copy)
+    assert resguardo_schemas(demo_db) == []
+    with pytest.raises(UsageError, match="no safety copy"):
+        undo_restore(demo_db, "bienestar")
+    with demo_db.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM mindcare.users_customuser").fetchone()[0] == 9
+
+
+def test_strange_tenant_names_are_just_names(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    strange = 'x"; drop schema public; --'
+    with demo_db.connect() as conn:
+        conn.execute(sql.SQL("ALTER SCHEMA bienestar RENAME TO {}").format(sql.Identifier(strange)))
+        conn.execute("UPDATE public.customers_client SET schema_name = %s WHERE schema_name = 'bienestar'", [strange])
+    archive = tmp_path / "s.resguardo"
+    backup_tenant(demo_db, strange, archive)
+    result = restore_tenant(demo_db, strange, archive)
+    assert PATIENT in emails(demo_db, strange) and result.safety_copy
+    undo_restore(demo_db, strange)
+    with demo_db.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'public'").fetchone()[0] == 1
+    with pytest.raises(psycopg.errors.UndefinedTable):
+        with demo_db.connect() as conn:
+            conn.execute("SELECT 1 FROM bienestar.users_customuser")
