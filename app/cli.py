@@ -22,9 +22,9 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 def _command_modules() -> list[ModuleType]:
-    from app.commands import backup, demo, discard_safety_copy, restore, tenants, undo_restore, verify
+    from app.commands import backup, demo, discard_safety_copy, restore, tenants, tools, undo_restore, verify
 
-    return [demo, tenants, backup, verify, restore, undo_restore, discard_safety_copy]
+    return [demo, tenants, backup, verify, restore, undo_restore, discard_safety_copy, tools]
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
