@@ -17,7 +17,8 @@ from bench.dataset import TENANT
 if TYPE_CHECKING:
     from bench.run import Bench, Side
 
-ENGINE = ("app.engine.pgdump_backup", "pgdump_backup")
+SUFFIX = {"custom": ".dump", "sql": ".sql"}
+ENGINE = ("app.engine.pgdump_backup", "pgdump_tenant")
 SAFE_RESTORE = ("app.engine.restore", "restore_tenant")
 
 
@@ -39,7 +40,7 @@ def backup_sides(b: Bench) -> list[Side]:
     plain = b.path("pgdump.sql")
 
     def ours(fmt: str) -> None:
-        series, out = b.series[f"fmt.backup.{fmt}"], b.path(f"resguardo.{fmt}")
+        series, out = b.series[f"fmt.backup.{fmt}"], b.path(f"resguardo-{fmt}{SUFFIX[fmt]}")
         if not b.unavailable(series, missing(*ENGINE)):
             b.measure(series, b.python("bench.sides", "pgdump-backup", "--conninfo", b.source.conninfo,
                                        "--schema", TENANT, "--format", fmt, "--path", str(out)), output=out)
@@ -53,7 +54,7 @@ def backup_sides(b: Bench) -> list[Side]:
 def restore_sides(b: Bench) -> list[Side]:
     from bench.run import missing
 
-    files = {"custom": b.path("pgdump.custom"), "sql": b.path("pgdump.sql")}
+    files = {"custom": b.path("pgdump.dump"), "sql": b.path("pgdump.sql")}
 
     def ours(fmt: str) -> None:
         series = b.series[f"fmt.restore.{fmt}"]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
@@ -101,7 +102,7 @@ class Bench:
             ("ui.backup", "UI: longest timer gap during a native backup"),
             ("ui.restore", "UI: longest timer gap during a native restore"),
         ):
-            self.series[key] = Series(label)
+            self.series[key] = Series(label, millis=key.startswith("ui."))
 
     def path(self, name: str) -> Path:
         return self.work / name
@@ -156,7 +157,7 @@ class Bench:
 
     def backup_sides(self) -> list[Side]:
         native, dump = self.series["backup.native"], self.series["backup.pg_dump"]
-        archive, custom = self.path("native.resguardo"), self.path("pgdump.custom")
+        archive, custom = self.path("native.resguardo"), self.path("pgdump.dump")
 
         def ours() -> None:
             if not self.unavailable(native, missing("app.engine.backup", "backup_tenant")):
@@ -170,7 +171,7 @@ class Bench:
 
     def restore_sides(self) -> list[Side]:
         native = self.series["restore.native"]
-        dump, archive = self.path("pgdump.custom"), self.path("native.resguardo")
+        dump, archive = self.path("pgdump.dump"), self.path("native.resguardo")
 
         def bare(series: Series, jobs: int) -> None:
             if not self.unavailable(series, None if dump.exists() else "no pg_dump -Fc file to restore"):
@@ -219,7 +220,7 @@ class Bench:
     def ui(self) -> None:
         backup, restore = self.series["ui.backup"], self.series["ui.restore"]
         reason = (missing("app.engine.backup", "backup_tenant") or missing("app.engine.restore", "restore_tenant")
-                  or missing("app.ui.job_runner", "BackgroundPool"))
+                  or missing("app.ui.backup_flow", "BackupFlow") or missing("app.ui.restore_flow", "RestoreFlow"))
         if self.unavailable(backup, reason) | self.unavailable(restore, reason):
             return
         archive = self.path("ui.resguardo")
@@ -229,7 +230,9 @@ class Bench:
             run = run_measured(
                 self.python("bench.ui_gap", "--conninfo", self.source.conninfo, "--restore-conninfo",
                             self.restore.conninfo, "--schema", TENANT, "--archive", str(archive)),
-                env={**self.env, "QT_QPA_PLATFORM": "offscreen"}, cwd=REPO,
+                # Its own RESGUARDO_HOME: the window's backup history must not land in the user's.
+                env={**self.env, "QT_QPA_PLATFORM": "offscreen", "RESGUARDO_HOME": str(self.path("ui-home"))},
+                cwd=REPO,
             )
         except SideFailed as exc:
             backup.error = restore.error = f"failed: {exc}"
@@ -329,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except ResguardoError as exc:
         print(f"bench: {exc}", file=sys.stderr)
+        return 1
+    except psycopg.Error as exc:
+        print(f"bench: the server refused a statement: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
         return 1
     finally:
         if server is not None and server.started_here:

@@ -26,7 +26,16 @@ def native_backup(target: ConnectionTarget, args: argparse.Namespace) -> dict[st
     return {"size": result.size_bytes, "rows": result.rows}
 
 
+def pgdump_backup(target: ConnectionTarget, args: argparse.Namespace) -> dict[str, Any]:
+    from app.engine.pgdump_backup import pgdump_tenant
+
+    result = pgdump_tenant(target, args.schema, Path(args.path), fmt=args.format, progress=ignore_progress,
+                           cancel=CancelToken())
+    return {"size": result.size_bytes, "tool": result.tool}
+
+
 def native_restore(target: ConnectionTarget, args: argparse.Namespace) -> dict[str, Any]:
+    """The safe restore; it takes native archives and pg_dump files alike."""
     from app.engine.restore import restore_tenant
 
     restore_tenant(target, args.schema, Path(args.path), progress=ignore_progress, cancel=CancelToken())
@@ -50,6 +59,7 @@ def list_tenants(target: ConnectionTarget, args: argparse.Namespace) -> dict[str
 
 SIDES = {
     "native-backup": native_backup,
+    "pgdump-backup": pgdump_backup,
     "native-restore": native_restore,
     "list-tenants": list_tenants,
 }
@@ -62,6 +72,7 @@ def main() -> None:
     parser.add_argument("--schema", default="")
     parser.add_argument("--path", default="")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--format", choices=("custom", "sql"), default="custom")
     args = parser.parse_args()
     print(json.dumps(SIDES[args.side](ConnectionTarget(args.conninfo), args)))
 

@@ -17,6 +17,7 @@ class Series:
     peak_rss: list[int] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
     error: str | None = None
+    millis: bool = False  # shown in ms (UI gaps)
 
     @property
     def measured(self) -> bool:
@@ -37,9 +38,10 @@ class Series:
     def time_text(self) -> str:
         if not self.measured:
             return "—"
-        if len(self.seconds) == 1:
-            return f"{self.seconds[0]:.2f} s"
-        return f"{self.median_seconds:.2f} s ({min(self.seconds):.2f}–{max(self.seconds):.2f})"
+        scale, unit, digits = (1000, "ms", 0) if self.millis else (1, "s", 2)
+        low, mid, high = (f"{v * scale:.{digits}f}" for v in (min(self.seconds), self.median_seconds,
+                                                              max(self.seconds)))
+        return f"{mid} {unit}" if len(self.seconds) == 1 else f"{mid} {unit} ({low}–{high})"
 
     def rss_text(self) -> str:
         if not self.peak_rss:
@@ -51,8 +53,9 @@ class Series:
 
 
 def human_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if abs(n) < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    raise AssertionError("unreachable")
+    value, unit = float(n), "B"
+    for bigger in ("KB", "MB", "GB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:.0f} B" if unit == "B" else f"{value:.1f} {unit}"

@@ -1,10 +1,13 @@
 """UI responsiveness: the longest gap between ticks of a UI-thread timer while a job runs.
 
-Run as `python -m bench.ui_gap ...` (offscreen). The window is the real one,
-and the native backup and restore run through the window's own job runner
-(`app.ui.job_runner`), progress updating a progress bar on the UI thread, as
-when the IT person clicks Back up. A QTimer ticks every TICK_MS on the UI
-thread; any gap well above that is time the window could not repaint or react.
+Run as `python -m bench.ui_gap ...` (offscreen). Everything is the real window:
+its Back up… and Restore… flows (`window.backup_flow.start`,
+`window.restore_flow.start`) with the file dialogs and the typed confirmation
+answered by `_Answers`, its job panel, progress bar, worker threads and the
+engine. A QTimer ticks every TICK_MS on the UI thread from the moment the flow
+starts until its panel has ended; any gap well above TICK_MS is time the window
+could not repaint or react. One window backs up from the source database; a
+second, on the restore database, restores that file.
 Prints one JSON object: the longest gap of each job, in seconds.
 """
 
@@ -22,77 +25,102 @@ from typing import Any
 from app.engine.connection import ConnectionTarget
 
 TICK_MS = 10
+TIMEOUT_S = 1800.0
 
 
-def _longest_gap(app: Any, pool: Any, bar: Any, job: Callable[[Any, Any], Any], name: str) -> float:
-    from PySide6.QtCore import QEventLoop, Qt, QTimer
+def _answers(archive: Path) -> Any:
+    from app.ui.dialogs import DialogProvider
 
-    from app.ui.job_runner import Worker
+    class _Answers(DialogProvider):
+        """What the IT person would answer: this file, native format, yes."""
+
+        def save_backup_path(self, parent: Any, suggested: Path, formats: list[Any]) -> tuple[Path, Any]:
+            return archive, next((f for f in formats if f.key == "native"), formats[0])
+
+        def open_backup_path(self, parent: Any, title: str, start_dir: Path, name_filter: str) -> Path:
+            return archive
+
+        def confirm_restore(self, parent: Any, preview: Any, schema: str) -> bool:
+            return True
+
+        def confirm(self, parent: Any, title: str, text: str, yes_label: str) -> bool:
+            return True
+
+        def show_error(self, parent: Any, error: Any) -> None:
+            raise SystemExit(f"the window showed an error: {error}")
+
+    return _Answers()
+
+
+def _wait(condition: Callable[[], bool], what: str) -> None:
+    """Run the event loop until `condition` holds."""
+    from PySide6.QtCore import QEventLoop, QTimer
 
     loop = QEventLoop()
-    ticks: list[float] = []
-    outcome: dict[str, Any] = {}
+    deadline = time.monotonic() + TIMEOUT_S
+
+    def check() -> None:
+        if condition():
+            loop.quit()
+        elif time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+
+    checker = QTimer()
+    checker.timeout.connect(check)
+    checker.start(5)
+    loop.exec()
+    checker.stop()
+
+
+def _open(target: ConnectionTarget, archive: Path) -> Any:
+    """A shown window that has connected and listed its tenants."""
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(target, dialogs=_answers(archive))
+    window.show()
+    _wait(lambda: window.session is not None and window.listing is not None and not window.pool.busy,
+          "the window to list the tenants")
+    return window
+
+
+def _longest_gap(window: Any, start: Callable[[], None], what: str) -> float:
+    from PySide6.QtCore import Qt, QTimer
+
+    ticks = [time.perf_counter()]
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.setInterval(TICK_MS)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-
-    def finish(key: str, value: Any) -> None:
-        outcome[key] = value
-        loop.quit()
-
-    ticks.append(time.perf_counter())
     timer.start()
-    pool.start(
-        Worker(job, name),
-        on_success=lambda result: finish("result", result),
-        on_failure=lambda error: finish("error", error),
-        on_progress=lambda progress: bar.setValue(int(progress.fraction * 1000)),
-    )
-    loop.exec()
-    timer.stop()
+    start()
+    panels = window.jobs.panels
+    _wait(lambda: bool(panels) and not panels[-1].running, what)
     ticks.append(time.perf_counter())
-    if "error" in outcome:
-        raise SystemExit(f"{name} failed: {outcome['error']}")
+    timer.stop()
+    panel = panels[-1]
+    if panel.state != "succeeded":
+        raise SystemExit(f"{what} did not succeed: {panel.error}")
     return max(later - earlier for earlier, later in zip(ticks, ticks[1:]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.ui_gap")
     parser.add_argument("--conninfo", required=True, help="database holding the tenant to back up")
-    parser.add_argument("--restore-conninfo", required=True, help="database to restore the archive into")
+    parser.add_argument("--restore-conninfo", required=True, help="database to restore the backup into")
     parser.add_argument("--schema", required=True)
     parser.add_argument("--archive", required=True, type=Path)
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from PySide6.QtWidgets import QApplication, QProgressBar
+    from PySide6.QtWidgets import QApplication
 
-    from app.engine.backup import backup_tenant
-    from app.engine.restore import restore_tenant
-    from app.ui.job_runner import BackgroundPool
-    from app.ui.main_window import MainWindow
-
-    app = QApplication(sys.argv[:1])
-    source, destination = ConnectionTarget(args.conninfo), ConnectionTarget(args.restore_conninfo)
-    window = MainWindow(source)
-    bar = QProgressBar()
-    bar.setRange(0, 1000)
-    window.statusBar().addPermanentWidget(bar)
-    window.show()
-    pool = BackgroundPool(window)
-    backup_gap = _longest_gap(
-        app, pool, bar,
-        lambda progress, cancel: backup_tenant(source, args.schema, args.archive, progress=progress, cancel=cancel),
-        "backup",
-    )
-    restore_gap = _longest_gap(
-        app, pool, bar,
-        lambda progress, cancel: restore_tenant(destination, args.schema, args.archive, progress=progress,
-                                                cancel=cancel),
-        "restore",
-    )
-    window.close()
+    app = QApplication(sys.argv[:1])  # noqa: F841 - the event loop needs it alive
+    source = _open(ConnectionTarget(args.conninfo), args.archive)
+    backup_gap = _longest_gap(source, lambda: source.backup_flow.start(args.schema), "the backup")
+    source.close()
+    destination = _open(ConnectionTarget(args.restore_conninfo), args.archive)
+    restore_gap = _longest_gap(destination, lambda: destination.restore_flow.start(args.schema), "the restore")
+    destination.close()
     print(json.dumps({"backup": backup_gap, "restore": restore_gap}))
 
 
