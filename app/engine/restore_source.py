@@ -73,7 +73,9 @@ class RestoreSource(Protocol):
 
 def open_restore_source(path: Path) -> RestoreSource:
     """The source for `path`, by its kind; ArchiveError when the file is not one we can restore."""
-    return NativeArchiveSource(Path(path))
+    from app.engine.pgdump_source import open_pgdump_source  # .sql and custom-format pg_dump files
+
+    return open_pgdump_source(Path(path)) or NativeArchiveSource(Path(path))
 
 
 class NativeArchiveSource:

@@ -1,0 +1,157 @@
+"""Restoring pg_dump files (.sql and custom format) through the same safe restore as native archives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.engine.connection import ConnectionTarget
+from app.engine.demo import django_password_verifies
+from app.engine.errors import ArchiveError, PreflightError
+from app.engine.jobs import Progress
+from app.engine.pgdump_backup import pgdump_tenant
+from app.engine.pgdump_source import open_pgdump_source, pg_restore_for, read_custom_header
+from app.engine.pgserver import embedded_bin_dir
+from app.engine.restore import restore_tenant
+from app.engine.restore_preview import preview_restore
+from app.engine.safety_copies import undo_restore
+from tests.restore_support import emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password
+from tests.test_pgtools import SYSTEM_15, needs_system_15
+from tests.test_restore import ADMIN, PATIENT, _delete_patient
+
+EMBEDDED = [embedded_bin_dir()]
+
+
+@pytest.fixture(autouse=True)
+def embedded_tools_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RESGUARDO_PG_BIN_ONLY", "1")
+    monkeypatch.setenv("RESGUARDO_PG_BIN", str(embedded_bin_dir()))
+
+
+def dump(target: ConnectionTarget, schema: str, folder: Path, fmt: str) -> Path:
+    return pgdump_tenant(target, schema, folder / f"{schema}.{'sql' if fmt == 'sql' else 'dump'}", fmt=fmt).path
+
+
+@pytest.mark.parametrize("fmt", ["sql", "custom"])
+def test_acceptance_story_with_a_pg_dump_file(demo_db: ConnectionTarget, tmp_path: Path, fmt: str) -> None:
+    path = dump(demo_db, "bienestar", tmp_path, fmt)
+    _delete_patient(demo_db)
+    set_password(demo_db, "bienestar", ADMIN, "nueva-clave")
+    after_deletion = fingerprint(demo_db, "bienestar")
+    others = other_schemas(demo_db, "bienestar")
+
+    preview = preview_restore(demo_db, "bienestar", path)
+    assert preview.source.source_schema == "bienestar"
+    assert preview.source.tool_version and preview.source.tool_version.startswith("pg_dump 18")
+    assert {t.name for t in preview.source.tables} >= {"users_customuser", "chat_chatmessage"}
+    assert fingerprint(demo_db, "bienestar") == after_deletion  # the preview changed nothing
+    seen: list[Progress] = []
+    result = restore_tenant(demo_db, "bienestar", path, progress=seen.append)
+
+    assert PATIENT in emails(demo_db, "bienestar")
+    assert django_password_verifies("nueva-clave", password_hash(demo_db, "bienestar", ADMIN) or "")
+    assert other_schemas(demo_db, "bienestar") == others
+    assert result.rows > 200 and result.tables == 15
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    with demo_db.connect() as conn:  # owners come from the live tenant, the web role still owns everything
+        owners = {r[0] for r in conn.execute(
+            "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class WHERE relnamespace = 'bienestar'::regnamespace")}
+        assert owners == {"clinic_app"}
+        conn.execute("INSERT INTO bienestar.auth_group (name) VALUES ('nuevo')")  # identity continues
+
+    undo_restore(demo_db, "bienestar")
+    assert fingerprint(demo_db, "bienestar") == after_deletion
+    assert other_schemas(demo_db, "bienestar") == others
+
+
+@pytest.mark.parametrize("fmt", ["sql", "custom"])
+def test_a_dump_of_one_tenant_restores_into_another_only_when_allowed(demo_db: ConnectionTarget, tmp_path: Path,
+                                                                      fmt: str) -> None:
+    path = dump(demo_db, "mindcare", tmp_path, fmt)
+    others = other_schemas(demo_db, "bienestar")
+    with pytest.raises(PreflightError):
+        restore_tenant(demo_db, "bienestar", path)
+    result = restore_tenant(demo_db, "bienestar", path, allow_other_tenant=True)
+    assert result.source_schema == "mindcare"
+    assert fingerprint(demo_db, "bienestar")["data"] == fingerprint(demo_db, "mindcare")["data"]
+    assert other_schemas(demo_db, "bienestar") == others
+
+
+@pytest.mark.parametrize("edit, named", [
+    ("DROP SCHEMA mindcare CASCADE;\n", "schema mindcare"),
+    ("INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
+     " VALUES ('evil', 'Evil', '2030-01-01', false, '2025-01-01');\n", "public.customers_client"),
+])
+def test_a_hand_edited_sql_file_reaching_outside_is_refused_and_changes_nothing(
+        demo_db: ConnectionTarget, tmp_path: Path, edit: str, named: str) -> None:
+    path = dump(demo_db, "bienestar", tmp_path, "sql")
+    text = path.read_text()
+    at = text.index("CREATE TABLE bienestar.users_customuser")
+    path.write_text(text[:at] + edit + "\n" + text[at:])
+    before = {**other_schemas(demo_db, "bienestar"), "bienestar": fingerprint(demo_db, "bienestar")}
+    with pytest.raises(ArchiveError) as caught:
+        restore_tenant(demo_db, "bienestar", path)
+    assert named in caught.value.message and "Nothing was changed" in caught.value.message
+    assert {**other_schemas(demo_db, "bienestar"), "bienestar": fingerprint(demo_db, "bienestar")} == before
+    assert resguardo_schemas(demo_db) == []
+
+
+def test_a_statement_hidden_from_the_static_check_is_rolled_back_by_the_isolation_proof(
+        demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    path = dump(demo_db, "bienestar", tmp_path, "sql")
+    text = path.read_text()  # an unqualified name resolved through a search_path the file cannot change
+    hidden = ("CREATE FUNCTION bienestar.sneak() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN "
+              "DELETE FROM public.customers_domain; RETURN NULL; END $$;\n"
+              "CREATE TABLE bienestar.trap (id int);\n"
+              "CREATE TRIGGER t AFTER INSERT ON bienestar.trap FOR EACH STATEMENT EXECUTE FUNCTION bienestar.sneak();\n"
+              "INSERT INTO bienestar.trap VALUES (1);\n")
+    at = text.index("--\n-- PostgreSQL database dump complete")
+    path.write_text(text[:at] + hidden + text[at:])
+    before = other_schemas(demo_db, "bienestar")
+    with pytest.raises(Exception) as caught:
+        restore_tenant(demo_db, "bienestar", path)
+    assert "customers_domain" in str(caught.value)
+    assert other_schemas(demo_db, "bienestar") == before
+
+
+def test_truncated_and_foreign_files_are_refused_before_anything(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    custom = dump(demo_db, "bienestar", tmp_path, "custom")
+    cut = tmp_path / "cut.dump"
+    cut.write_bytes(custom.read_bytes()[: custom.stat().st_size * 2 // 3])
+    plain = dump(demo_db, "bienestar", tmp_path, "sql")
+    cut_sql = tmp_path / "cut.sql"
+    cut_sql.write_bytes(plain.read_bytes()[: plain.stat().st_size * 2 // 3])
+    foreign = tmp_path / "notes.sql"
+    foreign.write_text("CREATE TABLE clinic_notes (id int);\nINSERT INTO clinic_notes VALUES (1);\n")
+    before = fingerprint(demo_db, "bienestar")
+    for path, message in [(cut, "cannot be read in full"), (cut_sql, "truncated"), (foreign, "not a pg_dump output")]:
+        with pytest.raises(ArchiveError) as caught:
+            restore_tenant(demo_db, "bienestar", path)
+        assert message in caught.value.message, caught.value.message
+    assert fingerprint(demo_db, "bienestar") == before
+    assert resguardo_schemas(demo_db) == []
+
+
+@needs_system_15
+def test_an_old_pg_restore_is_not_used_for_a_newer_file(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    header = read_custom_header(dump(demo_db, "bienestar", tmp_path, "custom"))
+    assert header.pg_dump_major >= 17 and header.dbname == demo_db.dbname
+    with pytest.raises(PreflightError) as caught:
+        pg_restore_for(header, "bienestar.dump", [SYSTEM_15])
+    assert f"written by pg_dump {header.pg_dump_version}" in caught.value.message
+    assert "the newest pg_restore found is 15" in caught.value.message
+
+
+def test_a_sql_file_in_an_older_pg_dump_layout_restores(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    """pg_dump 15 refuses this newer server, so its output shape (no \\restrict) is made by editing an 18 dump."""
+    path = dump(demo_db, "bienestar", tmp_path, "sql")
+    text = "".join(ln for ln in path.read_text().splitlines(True)
+                   if not ln.startswith(("\\restrict", "\\unrestrict", "SET transaction_timeout")))
+    old = tmp_path / "old.sql"
+    old.write_text(text.replace("pg_dump version 18", "pg_dump version 15"))
+    source = open_pgdump_source(old)
+    assert source is not None and source.summary().tool_version.startswith("pg_dump 15")  # type: ignore[union-attr]
+    restore_tenant(demo_db, "bienestar", old)
+    assert PATIENT in emails(demo_db, "bienestar")
