@@ -124,6 +124,8 @@ def find_violations(
     the committed state, including rows this transaction has deleted.
     """
     params = {"allowed": sorted(allowed)}
+    for session in (conn, observer):  # objects are named schema-qualified, whatever the caller's search_path
+        session.execute("SELECT set_config('search_path', '', %s)", [session is conn])
     found: list[Violation] = []
     found += _subtransactions(conn)
     found += _rows_outside(conn, params)
