@@ -7,19 +7,35 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.engine.backup import BackupResult, backup_tenant, default_archive_name
+from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
 from app.engine.history import BackupRecord, record_backup
 from app.engine.jobs import CancelToken, ProgressCallback
+from app.engine.pgdump_backup import FormatBackupResult, backup_auto, pgdump_tenant
 from app.ui.dialogs import BackupFormat
 from app.ui.formatting import human_duration, human_size
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-# The formats offered beside the save dialog, the engine's default first.
+# The formats offered beside the save dialog (as its file-type chooser), the engine's default first.
 BACKUP_FORMATS: list[BackupFormat] = [
-    BackupFormat("native", "Resguardo backup", ".resguardo"),
+    BackupFormat("native", "Resguardo backup, checked and complete (needs no other tools)", ".resguardo"),
+    BackupFormat("auto", "Automatic: pg_dump custom format if a fitting pg_dump is installed, "
+                         "else Resguardo backup", ".dump"),
+    BackupFormat("custom", "pg_dump custom format", ".dump"),
+    BackupFormat("sql", "Plain SQL (pg_dump)", ".sql"),
 ]
+
+
+def write_backup(fmt: BackupFormat, target: ConnectionTarget, schema: str, path: Path, *,
+                 progress: ProgressCallback, cancel: CancelToken, tenants_table: str | None) -> BackupResult:
+    """The engine call that writes `fmt`; `auto` may write the native format instead and says why."""
+    if fmt.key == "native":
+        return backup_tenant(target, schema, path, progress=progress, cancel=cancel, tenants_table=tenants_table)
+    if fmt.key == "auto":
+        return backup_auto(target, schema, path, progress=progress, cancel=cancel, tenants_table=tenants_table)
+    return pgdump_tenant(target, schema, path, fmt=fmt.key, progress=progress, cancel=cancel)
 
 
 def suggested_name(schema: str, when: datetime, fmt: BackupFormat) -> str:
@@ -28,7 +44,7 @@ def suggested_name(schema: str, when: datetime, fmt: BackupFormat) -> str:
 
 
 def restore_name_filter() -> str:
-    patterns = " ".join(f"*{f.extension}" for f in BACKUP_FORMATS)
+    patterns = " ".join(sorted({f"*{f.extension}" for f in BACKUP_FORMATS}))
     return f"Backups ({patterns});;All files (*)"
 
 
@@ -53,20 +69,22 @@ class BackupFlow:
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> tuple[BackupResult, BackupRecord]:
             path.parent.mkdir(parents=True, exist_ok=True)
-            result = backup_tenant(session.target, schema, path, progress=progress, cancel=cancel,
-                                   tenants_table=tenants_table)
+            result = write_backup(fmt, session.target, schema, path, progress=progress, cancel=cancel,
+                                  tenants_table=tenants_table)
             record = record_backup(session.database_key, schema, Path(result.path), result.size_bytes,
                                    result.rows, result.seconds, history)
             return result, record
 
-        panel = window.jobs.new_panel(f"Back up {schema} ({fmt.label})", schema)
+        panel = window.jobs.new_panel(f"Back up {schema}", schema)
         panel.log(f"Backing up {schema} of {session.target.describe()} to {path}")
 
         def done(outcome: tuple[BackupResult, BackupRecord]) -> None:
             result, record = outcome
+            rows = f"{result.rows:,} rows in " if result.rows else ""
+            note = result.note if isinstance(result, FormatBackupResult) else ""  # why "auto" chose it
             panel.succeed(
-                f"Saved {result.path} — {human_size(result.size_bytes)}, {result.rows:,} rows in "
-                f"{result.tables} tables, {human_duration(result.seconds)}.", result)
+                f"Saved {result.path} — {human_size(result.size_bytes)}, {rows}{result.tables} tables, "
+                f"{human_duration(result.seconds)}." + (f" {note}" if note else ""), result)
             window.remember_backup(record)
 
         def failed(error: ResguardoError) -> None:
