@@ -16,9 +16,13 @@ from app.engine.pgserver import embedded_bin_dir
 from app.engine.restore import restore_tenant
 from app.engine.restore_preview import preview_restore
 from app.engine.safety_copies import undo_restore
-from tests.restore_support import emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password
+from tests.conftest import run_cli
+from tests.restore_support import (
+    PATIENT, delete_patient, emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password,
+)
 from tests.test_pgtools import SYSTEM_15, needs_system_15
-from tests.test_restore import ADMIN, PATIENT, _delete_patient
+
+ADMIN = "admin@gmail.com"
 
 EMBEDDED = [embedded_bin_dir()]
 
@@ -36,7 +40,7 @@ def dump(target: ConnectionTarget, schema: str, folder: Path, fmt: str) -> Path:
 @pytest.mark.parametrize("fmt", ["sql", "custom"])
 def test_acceptance_story_with_a_pg_dump_file(demo_db: ConnectionTarget, tmp_path: Path, fmt: str) -> None:
     path = dump(demo_db, "bienestar", tmp_path, fmt)
-    _delete_patient(demo_db)
+    delete_patient(demo_db)
     set_password(demo_db, "bienestar", ADMIN, "nueva-clave")
     after_deletion = fingerprint(demo_db, "bienestar")
     others = other_schemas(demo_db, "bienestar")
@@ -155,3 +159,23 @@ def test_a_sql_file_in_an_older_pg_dump_layout_restores(demo_db: ConnectionTarge
     assert source is not None and source.summary().tool_version.startswith("pg_dump 15")  # type: ignore[union-attr]
     restore_tenant(demo_db, "bienestar", old)
     assert PATIENT in emails(demo_db, "bienestar")
+
+
+def test_cli_backs_up_in_each_format_and_verify_reads_the_files(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    dsn = demo_db.conninfo
+    for fmt, suffix in [("sql", ".sql"), ("custom", ".dump")]:
+        made = run_cli("backup", "--dsn", dsn, "--tenant", "bienestar", "--out", str(tmp_path / f"b{suffix}"),
+                       "--format", fmt)
+        assert made.returncode == 0, made.stderr
+        assert "pg_dump 18" in made.stdout
+        checked = run_cli("verify", "--file", str(tmp_path / f"b{suffix}"))
+        assert checked.returncode == 0, checked.stderr
+        assert f"of schema 'bienestar' by pg_dump 18" in checked.stdout and "with data" in checked.stdout
+    whole = (tmp_path / "b.dump").read_bytes()
+    (tmp_path / "cut.dump").write_bytes(whole[: len(whole) // 2])
+    bad = run_cli("verify", "--file", str(tmp_path / "cut.dump"))
+    assert bad.returncode == 1 and "cannot be read in full" in bad.stderr
+    fallback = run_cli("backup", "--dsn", dsn, "--tenant", "bienestar", "--out", str(tmp_path), "--format", "auto",
+                       env={"RESGUARDO_PG_BIN": str(tmp_path / "nothing")})
+    assert fallback.returncode == 0, fallback.stderr
+    assert "Native format written: no fitting pg_dump" in fallback.stdout

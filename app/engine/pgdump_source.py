@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import os
 import subprocess
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -325,3 +326,16 @@ def open_pgdump_source(path: Path, extra_dirs: Sequence[Path | str] | None = Non
     if kind == "sql":
         return SqlDumpSource(Path(path))
     return None
+
+
+def verify_pgdump(path: Path, extra_dirs: Sequence[Path | str] | None = None) -> SourceSummary | None:
+    """Check a pg_dump file in full without a database; None when it is not a pg_dump file.
+
+    A `.sql` file must be a complete pg_dump output of one schema with nothing
+    outside it; a custom file must list (`pg_restore --list`) and read in full
+    (`pg_restore -f <null device>`).
+    """
+    source = open_pgdump_source(Path(path), extra_dirs)
+    if isinstance(source, CustomDumpSource):
+        _run_pg_restore(source.tool, ["-f", os.devnull, str(source.path)], source.path.name)
+    return source.summary() if source is not None else None
