@@ -138,6 +138,14 @@ def test_scan_refuses_files_that_are_not_a_whole_pg_dump_of_one_schema(body: str
     assert message in caught.value.message
 
 
+def test_old_dumps_without_standard_conforming_strings_are_lexed_with_backslash_escapes() -> None:
+    body = "SET standard_conforming_strings = off;\nINSERT INTO src.t VALUES ('it\\'s; src.x');\n" \
+           "SET standard_conforming_strings = on;\nINSERT INTO src.t VALUES ('a\\');\n"
+    got = [sql for action, sql in plans(body) if action == "execute"]
+    assert got[1] == "INSERT INTO \"stg\"\"1\".t VALUES ('it\\'s; src.x')"
+    assert got[3] == "INSERT INTO \"stg\"\"1\".t VALUES ('a\\')"
+
+
 def test_statement_lines_are_reported_for_messages() -> None:
     reader = ScriptReader(lines("\n\n-- c\nCREATE TABLE src.t\n (id int);\n\nDROP TABLE src.t;\n"))
     items = [i for i in reader if isinstance(i, Statement)]

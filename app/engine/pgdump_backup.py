@@ -248,7 +248,7 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _native_name(out: Path, schema: str) -> Path:
+def _native_name(out: Path) -> Path:
     """Where the native fallback goes: the same folder, the same name with .resguardo for a pg_dump suffix."""
     if Path(out).is_dir():
         return Path(out)
@@ -297,7 +297,7 @@ def backup_auto(
 
 def _native(target: ConnectionTarget, schema: str, out: Path, progress: ProgressCallback, cancel: CancelToken,
             tenants_table: str | None, note: str) -> FormatBackupResult:
-    result = backup_tenant(target, schema, _native_name(out, schema), progress=progress, cancel=cancel,
+    result = backup_tenant(target, schema, _native_name(out), progress=progress, cancel=cancel,
                            tenants_table=tenants_table)
     return FormatBackupResult(result.path, result.size_bytes, result.rows, result.tables, result.seconds,
                               format="native", note=note)

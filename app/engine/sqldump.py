@@ -18,7 +18,6 @@ encodings match.
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -299,12 +298,9 @@ class ScriptReader:
 
     def _watch_settings(self, statement: Statement) -> None:
         """standard_conforming_strings changes how the rest of the file must be lexed."""
-        words = statement.words(5)
-        if words[:2] == ["SET", "STANDARD_CONFORMING_STRINGS"] or words[:3] == [
-            "SET", "SESSION", "STANDARD_CONFORMING_STRINGS"
-        ]:
-            value = words[-1].strip("'").lower() if words else ""
-            self.std_strings = value not in ("OFF", "off", "false", "0")
+        words = [w for w in statement.words(6) if w not in ("SESSION", "LOCAL", "=", "TO", ";")]
+        if words[:2] == ["SET", "STANDARD_CONFORMING_STRINGS"] and len(words) > 2:
+            self.std_strings = words[2].strip("'") not in ("OFF", "FALSE", "0")
 
 
 def _track_begin(words: list[str], word: str, paren: int, depth: int) -> int:
