@@ -145,8 +145,7 @@ class JobPanel(QFrame):
         self._fraction = max(self._fraction, progress.fraction)
         self.bar.setValue(int(self._fraction * 1000))
         if progress.stage != self.stage.text() or progress.detail != self.detail.text():
-            if progress.stage != self.stage.text():
-                self.log(progress.stage + (f": {progress.detail}" if progress.detail else ""))
+            self.log(progress.stage + (f": {progress.detail}" if progress.detail else ""))
             self.stage.setText(progress.stage)
             self.detail.setText(progress.detail)
         self._tick()

@@ -29,6 +29,7 @@ class LogPanel(QPlainTextEdit):
     def append_for(self, job: object, line: str) -> None:
         if job is self._shown:
             self.appendPlainText(line)
+            self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
 
 
 def stamped(text: str) -> str:

@@ -1,0 +1,49 @@
+"""Errors reach the user as sentences with copyable details; an unexpected exception opens a dialog."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+
+from app.engine.errors import ArchiveError, ResguardoError
+from app.ui.error_dialog import ErrorDialog, install_excepthook
+
+pytestmark = pytest.mark.gui
+
+
+def test_error_dialog_folds_details_away_and_copies_them(qtbot) -> None:
+    error = ArchiveError("bienestar.resguardo is damaged: a table does not match its checksum.",
+                         "member data/0003.copy.zst: sha256 abc != def")
+    dialog = ErrorDialog(None, error)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.message.text() == error.message
+    assert not dialog.details.isVisible()
+    dialog.toggle.click()
+    assert dialog.details.isVisible() and "sha256" in dialog.details.toPlainText()
+    dialog.copy_to_clipboard()
+    assert QGuiApplication.clipboard().text() == f"{error.message}\n\n{error.details}"
+
+
+def test_unexpected_exceptions_become_a_dialog_not_a_crash(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[ResguardoError] = []
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    install_excepthook(shown.append)
+
+    try:
+        raise KeyError("tenant")
+    except KeyError:
+        sys.excepthook(*sys.exc_info())  # as Python does for an exception nobody caught
+    qtbot.waitUntil(lambda: len(shown) == 1)
+    thread = threading.Thread(target=lambda: 1 / 0)
+    thread.start()
+    thread.join()
+    qtbot.waitUntil(lambda: len(shown) == 2)
+
+    assert shown[0].message.startswith("Something unexpected went wrong (KeyError")
+    assert "Traceback" in shown[0].details and "raise KeyError" in shown[0].details
+    assert "ZeroDivisionError" in shown[1].message
