@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.engine.errors import ResguardoError
+from app.engine.restore_preview import RestorePreview
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class DialogProvider:
         chosen, _ = QFileDialog.getOpenFileName(parent, title, str(start_dir), name_filter)
         return Path(chosen) if chosen else None
 
-    def confirm_restore(self, parent: QWidget, preview: Any, schema: str) -> bool:
+    def confirm_restore(self, parent: QWidget, preview: RestorePreview, schema: str) -> bool:
         from app.ui.restore_dialog import RestoreConfirmDialog
 
         return RestoreConfirmDialog(parent, preview, schema).exec() == RestoreConfirmDialog.DialogCode.Accepted

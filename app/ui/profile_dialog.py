@@ -91,9 +91,11 @@ class ProfileDialog(QDialog):
         form.addRow("", self.remember)
         form.addRow("", self.keyring_note)
         form.addRow("&SSL mode:", self.sslmode)
-        form.addRow("Root &certificate:", cert_row)
+        cert_label = QLabel("Root &certificate:")
+        cert_label.setBuddy(self.sslrootcert)
+        form.addRow(cert_label, cert_row)
         form.addRow("&Tenants table:", self.tenants_table)
-        form.addRow("Users table:", self.user_table)
+        form.addRow("Users tab&le:", self.user_table)
 
         self.result = QLabel("")
         self.result.setWordWrap(True)

@@ -99,13 +99,19 @@ class RestoreConfirmDialog(QDialog):
         self.table.setHorizontalHeaderLabels(["Table", "Rows in the file", "Rows now"])
         for row, table in enumerate(preview.tables):
             cells = [table.name, _rows(table.rows_in_file), _rows(table.rows_now, table.rows_now_exact)]
+            differs = table.rows_in_file != table.rows_now
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if differs:  # the rows the restore will change stand out
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
                 self.table.setItem(row, column, item)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(160)
 

@@ -8,10 +8,13 @@ point leaves the tenant as it was, and the panel says so.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from app.engine.errors import Cancelled, ResguardoError
+from app.engine.errors import Cancelled
 from app.engine.jobs import CancelToken, ProgressCallback
+from app.engine.restore import RestoreResult, restore_tenant
+from app.engine.restore_preview import RestorePreview, preview_restore
+from app.engine.safety_copies import UndoResult, discard_safety_copy, undo_restore
 from app.ui.backup_flow import restore_name_filter
 from app.ui.formatting import human_duration
 from app.ui.job_panel import JobPanel
@@ -40,9 +43,7 @@ class RestoreFlow:
         panel = window.jobs.new_panel(f"Restore {schema} from {path.name}", schema)
         panel.log(f"Restoring {schema} of {session.target.describe()} from {path}")
 
-        def preview(progress: ProgressCallback, cancel: CancelToken) -> Any:
-            from app.engine.restore_preview import preview_restore
-
+        def preview(progress: ProgressCallback, cancel: CancelToken) -> RestorePreview:
             cancel.raise_if_cancelled()
             return preview_restore(session.target, schema, Path(path), allow_other_tenant=True,
                                    keep_superusers=True, user_table=session.user_table,
@@ -52,7 +53,7 @@ class RestoreFlow:
                   lambda p: self._confirm(panel, schema, Path(path), p),
                   lambda error: panel.fail(error, NOTHING_CHANGED))
 
-    def _confirm(self, panel: JobPanel, schema: str, path: Path, preview: Any) -> None:
+    def _confirm(self, panel: JobPanel, schema: str, path: Path, preview: RestorePreview) -> None:
         window = self.window
         session = window.session
         panel.wait_for_user("Waiting for your confirmation")
@@ -60,37 +61,22 @@ class RestoreFlow:
             panel.fail(Cancelled("You did not confirm the restore."), NOTHING_CHANGED)
             return
 
-        def restore(progress: ProgressCallback, cancel: CancelToken) -> Any:
-            from app.engine.restore import restore_tenant
-
+        def restore(progress: ProgressCallback, cancel: CancelToken) -> RestoreResult:
             return restore_tenant(session.target, schema, path, keep_superusers=True, allow_other_tenant=True,
                                   user_table=session.user_table, tenants_table=session.tenants_table,
                                   progress=progress, cancel=cancel)
 
-        def done(result: Any) -> None:
-            copy = getattr(result, "safety_copy", "") or ""
-            panel.succeed(self._describe(schema, path, result), result)
+        def done(result: RestoreResult) -> None:
+            panel.succeed(describe_restore(result), result)
+            for warning in result.warnings:
+                panel.log(f"Warning: {warning}")
+            copy = result.safety_copy
             if copy:
                 button = panel.add_button("Undo this restore", lambda: self.undo(schema, copy))
                 button.setToolTip(f"Put {schema} back as it was before this restore (from {copy})")
             window.refresh()
 
         panel.run(restore, "Starting the restore", done, lambda error: panel.fail(error, NOTHING_CHANGED))
-
-    @staticmethod
-    def _describe(schema: str, path: Path, result: Any) -> str:
-        parts = [f"Restored {schema} from {path.name}"]
-        tables, rows = getattr(result, "tables", None), getattr(result, "rows", None)
-        if tables is not None and rows is not None:
-            parts.append(f": {rows:,} rows in {tables} tables")
-        seconds = getattr(result, "seconds", None)
-        if seconds is not None:
-            parts.append(f", {human_duration(seconds)}")
-        text = "".join(parts) + "."
-        copy = getattr(result, "safety_copy", "")
-        if copy:
-            text += f" The data it replaced is kept as the safety copy {copy}; Undo puts it back."
-        return text
 
     # -- undo and discard ----------------------------------------------------------------
 
@@ -106,15 +92,15 @@ class RestoreFlow:
         ):
             return
 
-        def undo(progress: ProgressCallback, cancel: CancelToken) -> Any:
-            from app.engine.safety_copies import undo_restore
-
+        def undo(progress: ProgressCallback, cancel: CancelToken) -> UndoResult:
             return undo_restore(session.target, schema, progress=progress, cancel=cancel)
 
         panel = window.jobs.new_panel(f"Undo the last restore of {schema}", schema)
 
-        def done(result: Any) -> None:
-            panel.succeed(f"{schema} is back as it was before its last restore.", result)
+        def done(result: UndoResult) -> None:
+            kept = f" The data it replaced is now the safety copy {result.safety_copy}." if result.safety_copy else ""
+            panel.succeed(f"{schema} is back as it was before its last restore (from {result.restored_from})."
+                          + kept, result)
             window.refresh()
 
         panel.run(undo, "Starting the undo", done, lambda error: panel.fail(error, NOTHING_CHANGED))
@@ -131,15 +117,30 @@ class RestoreFlow:
         ):
             return
 
-        def discard(progress: ProgressCallback, cancel: CancelToken) -> Any:
-            from app.engine.safety_copies import discard_safety_copy
-
-            return discard_safety_copy(session.target, safety_copy)
+        def discard(progress: ProgressCallback, cancel: CancelToken) -> None:
+            discard_safety_copy(session.target, safety_copy)
 
         panel = window.jobs.new_panel(f"Discard the safety copy {safety_copy}", schema)
 
-        def done(result: Any) -> None:
-            panel.succeed(f"Discarded {safety_copy}. {schema} itself was not touched.", result)
+        def done(_: None) -> None:
+            panel.succeed(f"Discarded {safety_copy}. {schema} itself was not touched.")
             window.refresh()
 
         panel.run(discard, "Dropping the safety copy", done, lambda error: panel.fail(error, NOTHING_CHANGED))
+
+
+def describe_restore(result: RestoreResult) -> str:
+    """What was restored, from where, and how to undo it."""
+    source = f" (made from {result.source_schema})" if result.source_schema and result.source_schema != result.tenant \
+        else ""
+    text = (f"Restored {result.tenant} from {result.path.name}{source}: {result.rows:,} rows in {result.tables} "
+            f"tables, {human_duration(result.seconds)}.")
+    if result.kept_superusers:
+        text += " Administrators kept with their current passwords: " + ", ".join(result.kept_superusers) + "."
+    if result.safety_copy:
+        text += f" The data it replaced is kept as the safety copy {result.safety_copy}; Undo puts it back."
+    if result.dropped_safety_copies:
+        text += " The older safety copy " + ", ".join(result.dropped_safety_copies) + " was dropped."
+    if result.warnings:
+        text += f" {len(result.warnings)} warning(s): see the log."
+    return text
