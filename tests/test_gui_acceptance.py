@@ -140,6 +140,16 @@ def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> N
     assert fingerprint(demo_db, "bienestar") == at_step_3
     assert {s: fingerprint(demo_db, s) for s in ("mindcare", "public")} == others_before
 
+    # The undo left the restored state as a safety copy: discard it from the other-schemas list.
+    wait_idle(qtbot, window)
+    copy = window.model.safety_copies["bienestar"][0]
+    assert window.select(copy) and window.other_view.selectionModel().hasSelection()
+    trigger_and_wait(qtbot, window, window.discard_action)
+    assert window.jobs.panels[-1].state == "succeeded", window.jobs.panels[-1].message.text()
+    assert copy not in schemas(demo_db)
+    assert fingerprint(demo_db, "bienestar") == at_step_3
+    qtbot.waitUntil(lambda: not window.model.safety_copies.get("bienestar"), timeout=30_000)
+
 
 def test_not_confirming_and_a_corrupted_file_change_nothing(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
     backup = tmp_path / "bienestar.resguardo"

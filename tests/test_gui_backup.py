@@ -69,3 +69,16 @@ def test_verify_of_a_damaged_file_says_so(qtbot, tmp_path: Path) -> None:
     assert panel.state == "failed"
     assert "mindcare.resguardo" in panel.message.text()
     assert damaged.read_bytes() == b"this is not a backup" * 100
+
+
+def test_plain_sql_format_chosen_beside_the_save_dialog(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    out = tmp_path / "mindcare.sql"
+    dialogs = ScriptedDialogs(save_to=out, format_key="sql")
+    window = open_window(qtbot, demo_db, dialogs)
+    wait_listed(qtbot, window)
+    window.select("mindcare")
+    window.backup_action.trigger()
+    wait_idle(qtbot, window)
+    panel = window.jobs.panels[-1]
+    assert panel.state == "succeeded", panel.message.text()
+    assert out.is_file() and "CREATE TABLE" in out.read_text(encoding="utf-8")

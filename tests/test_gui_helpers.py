@@ -23,6 +23,7 @@ class ScriptedDialogs(DialogProvider):
     """Answers every question from what the test put here, and records what was asked."""
 
     save_to: Path | None = None
+    format_key: str = "native"  # the file type chosen beside the save dialog
     open_file: Path | None = None
     confirm_answer: bool = True
     restore_answer: Any = True  # True/False, or a callable(parent, preview, schema) -> bool
@@ -36,7 +37,8 @@ class ScriptedDialogs(DialogProvider):
                          formats: list[BackupFormat]) -> tuple[Path, BackupFormat] | None:
         self.suggested.append(suggested)
         self.asked.append(("save", str(suggested)))
-        return (self.save_to, formats[0]) if self.save_to else None
+        chosen = next(f for f in formats if f.key == self.format_key)
+        return (self.save_to, chosen) if self.save_to else None
 
     def open_backup_path(self, parent: Any, title: str, start_dir: Path, name_filter: str) -> Path | None:
         self.asked.append(("open", title))
