@@ -87,6 +87,7 @@ class DialogProvider:
         """Open the profiles dialog; the name of the profile to connect to, or None."""
         from app.ui.profile_dialog import ProfileDialog
 
-        dialog = ProfileDialog(parent, getattr(parent, "secrets", None))
+        # The window's secrets and worker pool: a test connection still running never blocks closing the dialog.
+        dialog = ProfileDialog(parent, getattr(parent, "secrets", None), pool=getattr(parent, "pool", None))
         dialog.exec()
         return dialog.connect_to
