@@ -16,6 +16,30 @@ from app.engine.archive import (
 from app.engine.connection import ConnectionTarget
 from app.engine.demo import django_password_hash
 
+PATIENT = "paciente1@test.com"
+
+
+def delete_patient(target: ConnectionTarget, schema: str = "bienestar") -> None:
+    """Step 3 of the acceptance story: paciente1 and every row pointing at it go."""
+    with target.connect() as conn:
+        uid = conn.execute(sql.SQL("SELECT id FROM {} WHERE email = %s").format(
+            sql.Identifier(schema, "users_customuser")), [PATIENT]).fetchone()[0]
+        for table, column in [("chat_chatmessage", "sender_id"), ("chat_chatmessage", "recipient_id"),
+                              ("users_customuser_groups", "customuser_id")]:
+            conn.execute(sql.SQL("DELETE FROM {} WHERE {} = %s").format(
+                sql.Identifier(schema, table), sql.Identifier(column)), [uid])
+        profile = conn.execute(sql.SQL("SELECT id FROM {} WHERE user_id = %s").format(
+            sql.Identifier(schema, "patients_patientprofile")), [uid]).fetchone()[0]
+        conn.execute(sql.SQL("DELETE FROM {} WHERE appointment_id IN (SELECT id FROM {} WHERE patient_id = %s)").format(
+            sql.Identifier(schema, "chat_chatmessage"), sql.Identifier(schema, "appointments_appointment")), [profile])
+        conn.execute(sql.SQL("DELETE FROM {} WHERE patient_id = %s").format(
+            sql.Identifier(schema, "appointments_appointment")), [profile])
+        conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(
+            sql.Identifier(schema, "patients_patientprofile")), [profile])
+        conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(
+            sql.Identifier(schema, "users_customuser")), [uid])
+
+
 # A description of every object of a schema: changes in owner, ACL, definition or comment show.
 _CATALOG_SQL = """
 SELECT 'rel', c.relname, c.relkind::text, pg_get_userbyid(c.relowner), c.relacl::text, obj_description(c.oid),

@@ -17,37 +17,17 @@ from app.engine.restore import restore_tenant
 from app.engine.restore_preview import preview_restore
 from app.engine.safety_copies import discard_safety_copy, undo_restore
 from tests.restore_support import (
-    emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password,
+    delete_patient, emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password,
 )
 
 ADMIN = "admin@gmail.com"
 PATIENT = "paciente1@test.com"
 
 
-def _delete_patient(target: ConnectionTarget, schema: str = "bienestar") -> None:
-    with target.connect() as conn:
-        uid = conn.execute(sql.SQL("SELECT id FROM {} WHERE email = %s").format(
-            sql.Identifier(schema, "users_customuser")), [PATIENT]).fetchone()[0]
-        for table, column in [("chat_chatmessage", "sender_id"), ("chat_chatmessage", "recipient_id"),
-                              ("users_customuser_groups", "customuser_id")]:
-            conn.execute(sql.SQL("DELETE FROM {} WHERE {} = %s").format(
-                sql.Identifier(schema, table), sql.Identifier(column)), [uid])
-        profile = conn.execute(sql.SQL("SELECT id FROM {} WHERE user_id = %s").format(
-            sql.Identifier(schema, "patients_patientprofile")), [uid]).fetchone()[0]
-        conn.execute(sql.SQL("DELETE FROM {} WHERE appointment_id IN (SELECT id FROM {} WHERE patient_id = %s)").format(
-            sql.Identifier(schema, "chat_chatmessage"), sql.Identifier(schema, "appointments_appointment")), [profile])
-        conn.execute(sql.SQL("DELETE FROM {} WHERE patient_id = %s").format(
-            sql.Identifier(schema, "appointments_appointment")), [profile])
-        conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(
-            sql.Identifier(schema, "patients_patientprofile")), [profile])
-        conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(
-            sql.Identifier(schema, "users_customuser")), [uid])
-
-
 def test_acceptance_story_through_the_engine(demo_db: ConnectionTarget, tmp_path: Path) -> None:
     archive = tmp_path / "bienestar.resguardo"
     backup_tenant(demo_db, "bienestar", archive)
-    _delete_patient(demo_db)
+    delete_patient(demo_db)
     set_password(demo_db, "bienestar", ADMIN, "nueva-clave")  # today's password, not the backup's
     after_deletion = fingerprint(demo_db, "bienestar")
     others = other_schemas(demo_db, "bienestar")
@@ -196,7 +176,7 @@ def test_a_new_superuser_is_inserted_with_its_password(demo_db: ConnectionTarget
 def test_preview_changes_nothing_and_says_what_will_happen(demo_db: ConnectionTarget, tmp_path: Path) -> None:
     archive = tmp_path / "b.resguardo"
     backup_tenant(demo_db, "bienestar", archive)
-    _delete_patient(demo_db)
+    delete_patient(demo_db)
     with demo_db.connect() as conn:
         conn.execute("DELETE FROM bienestar.django_migrations WHERE name = '0002_chatmessage_appointment'")
         conn.execute("INSERT INTO bienestar.django_migrations (app, name, applied) VALUES ('chat', '0003_x', now())")

@@ -1,0 +1,64 @@
+"""The acceptance story through the command line, and its confirmation and failure lines."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from app.engine.connection import ConnectionTarget
+from app.engine.demo import django_password_verifies
+from tests.conftest import run_cli
+from tests.restore_support import (
+    PATIENT, delete_patient, emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password,
+)
+
+
+def test_acceptance_story_through_the_cli(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    dsn = ("--dsn", demo_db.conninfo)
+    archive = tmp_path / "bienestar.resguardo"
+    assert run_cli("backup", "--tenant", "bienestar", "--out", str(archive), *dsn).returncode == 0
+    delete_patient(demo_db)
+    set_password(demo_db, "bienestar", "admin@gmail.com", "de-hoy")
+    after_deletion = fingerprint(demo_db, "bienestar")
+    others = other_schemas(demo_db, "bienestar")
+
+    refused = run_cli("restore", "--tenant", "bienestar", "--file", str(archive), *dsn, input="mindcare\n")
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == "resguardo: Cancelled; nothing was changed."
+    assert "users_customuser: 9 in the file, 8 now" in refused.stdout
+    assert "Administrator accounts kept: admin@gmail.com" in refused.stdout
+    assert fingerprint(demo_db, "bienestar") == after_deletion
+
+    done = run_cli("restore", "--tenant", "bienestar", "--file", str(archive), *dsn, input="bienestar\n")
+    assert done.returncode == 0, done.stderr
+    copy = re.search(r"Safety copy of the previous bienestar: (\S+)", done.stdout)
+    assert copy and (copy.group(1), "safety-copy") in resguardo_schemas(demo_db)
+    assert PATIENT in emails(demo_db, "bienestar")
+    assert django_password_verifies("de-hoy", password_hash(demo_db, "bienestar", "admin@gmail.com") or "")
+    assert other_schemas(demo_db, "bienestar") == others
+
+    undone = run_cli("undo-restore", "--tenant", "bienestar", "--yes", *dsn)
+    assert undone.returncode == 0, undone.stderr
+    assert fingerprint(demo_db, "bienestar") == after_deletion
+    assert other_schemas(demo_db, "bienestar") == others
+    (newest, _), = resguardo_schemas(demo_db)
+    dropped = run_cli("discard-safety-copy", "--schema", newest, "--yes", *dsn)
+    assert dropped.returncode == 0, dropped.stderr
+    assert resguardo_schemas(demo_db) == []
+
+
+def test_every_failure_is_one_line_saying_nothing_was_changed(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    dsn = ("--dsn", demo_db.conninfo)
+    archive = tmp_path / "mindcare.resguardo"
+    assert run_cli("backup", "--tenant", "mindcare", "--out", str(archive), *dsn).returncode == 0
+    before = fingerprint(demo_db, "bienestar")
+    for args in (("--tenant", "public", "--allow-other-tenant"), ("--tenant", "bienestar"),
+                 ("--tenant", "bienestar", "--file", str(tmp_path / "missing.resguardo"))):
+        file_args = () if "--file" in args else ("--file", str(archive))
+        result = run_cli("restore", *args, *file_args, "--yes", *dsn)
+        assert result.returncode == 1, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].lower().rstrip(".").endswith("nothing was changed"), lines
+    assert fingerprint(demo_db, "bienestar") == before
+    undo = run_cli("undo-restore", "--tenant", "bienestar", "--yes", *dsn)
+    assert undo.returncode == 2 and "no safety copy" in undo.stderr
