@@ -33,6 +33,7 @@ from app.engine.archive import (
     manifest_checksum,
 )
 from app.engine.connection import ConnectionTarget
+from app.engine.copy_stream import copy_out
 from app.engine.discovery import find_tenants_table, tenant_record
 from app.engine.errors import (
     ArchiveError,
@@ -219,7 +220,7 @@ class _ChunkWriter:
 
     def __init__(self, sink: Any) -> None:
         self._sink = sink
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUE_CHUNKS)
+        self._queue: queue.Queue[bytearray | None] = queue.Queue(maxsize=_QUEUE_CHUNKS)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="resguardo-archive-writer", daemon=True)
         self._thread.start()
@@ -232,7 +233,7 @@ class _ChunkWriter:
                 except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                     self._error = exc
 
-    def put(self, chunk: bytes) -> None:
+    def put(self, chunk: bytearray) -> None:
         self._raise()
         self._queue.put(chunk)
 
@@ -256,25 +257,22 @@ def _copy_table(
         query = sql.SQL("COPY {} ({}) TO STDOUT").format(sql.Identifier(table.name), columns)
     else:
         query = sql.SQL("COPY {} TO STDOUT").format(sql.Identifier(table.name))
-    stage, reported, done = "Copying rows", 0, 0
+    stage = "Copying rows"
+    reported = done = 0
     reporter.advance(0, stage, table.name)
+
+    def hand_over(chunk: bytearray) -> None:
+        nonlocal reported, done
+        chunks.put(chunk)
+        done += len(chunk)
+        step = min(done, weight) - reported
+        reported += step
+        reporter.advance(step, stage, table.name)
+
     with writer.member(member, compress=True) as sink:
         chunks = _ChunkWriter(sink)
         try:
-            buffer = bytearray()
-            with conn.cursor().copy(query) as copy:
-                for row in copy:  # one row per block: keep this loop minimal
-                    buffer += row
-                    if len(buffer) >= _CHUNK:
-                        cancel.raise_if_cancelled()  # psycopg cancels the COPY on the server as we leave
-                        done += len(buffer)
-                        chunks.put(bytes(buffer))
-                        buffer.clear()
-                        step = min(done, weight) - reported
-                        reported += step
-                        reporter.advance(step, stage, table.name)
-            if buffer:
-                chunks.put(bytes(buffer))
+            copy_out(conn, query, hand_over, chunk_bytes=_CHUNK, cancel=cancel)
         finally:
             chunks.close()
     reporter.advance(weight - reported, stage, table.name)
