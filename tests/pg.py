@@ -18,6 +18,7 @@ from app.engine.pgserver import EmbeddedServer
 
 @dataclass
 class TestServer:
+    __test__ = False  # a fixture's value, not a test class
     admin: ConnectionTarget  # a superuser, on the maintenance database
     embedded: EmbeddedServer | None
     template: str
