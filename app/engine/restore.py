@@ -34,6 +34,10 @@ from app.engine.superusers import apply_keep, find_user_table, plan_keep, refuse
 
 _LOAD_SHARE = 0.85  # of the progress bar
 _SWAP_LOCK_TIMEOUT = "30s"  # phase B waits at most this long for the live user table
+# Memory for the load's index builds and foreign-key checks (PostgreSQL checks a new foreign key with
+# work_mem = maintenance_work_mem): sorts and hashes stay in memory, and a btree build gets its parallel
+# workers (each needs 32 MB of it). A ceiling, not an allocation; a server already set higher keeps its value.
+_LOAD_MAINTENANCE_MEM = "512MB"
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,9 @@ def _load_staging(conn: psycopg.Connection, observer: psycopg.Connection, checke
         oid = int(conn.execute("SELECT oid FROM pg_namespace WHERE nspname = %s", [name]).fetchone()[0])  # type: ignore[index]
         session_user = conn.execute("SELECT session_user").fetchone()[0]  # type: ignore[index]
         conn.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(name)))
+        conn.execute("SELECT set_config('maintenance_work_mem', %(mem)s, true)"
+                     " WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes(%(mem)s)",
+                     {"mem": _LOAD_MAINTENANCE_MEM})
         if checked.load_as_owner:
             conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(checked.new_owner)))
         loaded_so_far = 0.0
