@@ -30,6 +30,7 @@ from typing import IO, Any
 import zstandard
 
 from app.engine.errors import ArchiveError
+from app.engine.files import fsync_dir
 
 FORMAT_NAME = "resguardo-native"
 FORMAT_VERSION = 1
@@ -150,7 +151,7 @@ class ArchiveWriter:
         self._file.close()
         self._closed = True
         os.replace(self.temp_path, self.final_path)
-        _fsync_dir(self.final_path.parent)
+        fsync_dir(self.final_path.parent)
         return self.final_path
 
     def abort(self) -> None:
@@ -176,16 +177,6 @@ def manifest_checksum(manifest: dict[str, Any]) -> str:
 
 def _json_bytes(data: dict[str, Any]) -> bytes:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False).encode() + b"\n"
-
-
-def _fsync_dir(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class ArchiveReader:

@@ -16,7 +16,7 @@ from pathlib import Path
 from app import paths
 from app.engine.connection import ConnectionTarget
 from app.engine.naming import utc_now_iso
-from app.engine.profiles import write_private_file
+from app.engine.files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class History:
             backups = [*data["backups"], asdict(record)][-MAX_ENTRIES:]  # type: ignore[misc]
             data["backups"] = backups
             data["last_folder"] = str(Path(record.path).parent)
-            write_private_file(self.path, json.dumps(data, indent=2, ensure_ascii=False).encode())
+            write_atomically(self.path, json.dumps(data, indent=2, ensure_ascii=False).encode())
 
     def last_backups(self, database: str) -> dict[str, BackupRecord]:
         """The newest record per schema of one database."""

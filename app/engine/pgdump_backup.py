@@ -30,6 +30,7 @@ from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
     ArchiveError, Cancelled, ConnectionFailed, PreflightError, ResguardoError, TenantBusy, UsageError,
 )
+from app.engine.files import fsync_dir
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.locks import tenant_lock
 from app.engine.pgtools import ClientTool, server_major, tool_for_server
@@ -165,7 +166,7 @@ def _run_pg_dump(tool: ClientTool, target: ConnectionTarget, schema: str, out: P
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o600)
         os.replace(tmp, out)
-        _fsync_dir(out.parent)
+        fsync_dir(out.parent)
     except BaseException:
         if proc.poll() is None:
             _stop(proc)
@@ -236,16 +237,6 @@ def _failure(code: int, tail: list[str], schema: str) -> ResguardoError:
     if "no space" in text:
         return ArchiveError(f"The disk is full; no file was written. pg_dump said: {first}", details)
     return ResguardoError(f"pg_dump failed: {first}; no file was written.", details)
-
-
-def _fsync_dir(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _native_name(out: Path) -> Path:

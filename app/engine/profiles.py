@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -12,6 +10,7 @@ from psycopg.conninfo import make_conninfo
 
 from app import paths
 from app.engine.connection import ConnectionTarget
+from app.engine.files import write_atomically
 from app.engine.errors import UsageError
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -40,21 +39,6 @@ class Profile:
         return ConnectionTarget(make_conninfo(**params), password)
 
 
-def write_private_file(path: Path, data: bytes) -> None:
-    """Write via a temporary name, fsync and rename, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class ProfileStore:
     """Profiles plus the name of the last one used."""
 
@@ -67,7 +51,7 @@ class ProfileStore:
         return json.loads(self.path.read_text(encoding="utf-8"))
 
     def _write(self, data: dict[str, object]) -> None:
-        write_private_file(self.path, json.dumps(data, indent=2, ensure_ascii=False).encode())
+        write_atomically(self.path, json.dumps(data, indent=2, ensure_ascii=False).encode())
 
     def all(self) -> list[Profile]:
         known = {f.name for f in fields(Profile)}
