@@ -50,6 +50,24 @@ def resolve_target(args: argparse.Namespace) -> ConnectionTarget:
     return ConnectionTarget.from_dsn(dsn)
 
 
+def profile_setting(args: argparse.Namespace, name: str) -> str | None:
+    """A per-database setting (`tenants_table`, `user_table`) of the --profile in use, if any."""
+    if not getattr(args, "profile", None):
+        return None
+    from app.engine.profiles import ProfileStore
+
+    return getattr(ProfileStore().get(args.profile), name) or None
+
+
+def confirm_by_typing(prompt: str, expected: str) -> None:
+    """Ask for `expected` to be typed on stdin; anything else cancels, having changed nothing."""
+    print(f"{prompt} ", end="", flush=True)
+    if sys.stdin.readline().strip() != expected:
+        from app.engine.errors import Cancelled
+
+        raise Cancelled("Cancelled; nothing was changed.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="resguardo",

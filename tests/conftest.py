@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,10 +55,8 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None,
-            timeout: float = 120) -> "subprocess.CompletedProcess[str]":
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run `python -m app ARGS` in a child process, as a script would."""
-    import subprocess
-
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
         capture_output=True, text=True, timeout=timeout, input=input,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from app import __version__
-from app.engine.connection import ConnectionTarget
 from tests.conftest import run_cli
 
 

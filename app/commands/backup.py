@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from app.cli import resolve_target
+from app.cli import profile_setting, resolve_target
 from app.commands.tenants import human_size
 from app.engine.backup import BackupResult, backup_tenant
 from app.engine.connection import ConnectionTarget
@@ -57,11 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
-    override = args.tenants_table
-    if override is None and args.profile:
-        from app.engine.profiles import ProfileStore
-
-        override = ProfileStore().get(args.profile).tenants_table or None
+    override = args.tenants_table or profile_setting(args, "tenants_table")
     result = FORMATS[args.format](target, args.tenant, Path(args.out), override)
     print(f"Backed up {args.tenant} to {result.path}")
     fmt = getattr(result, "format", "native")

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from app.cli import resolve_target
-from app.engine.errors import Cancelled
+from app.cli import confirm_by_typing, resolve_target
 from app.engine.safety_copies import discard_safety_copy
 
 NAME = "discard-safety-copy"
@@ -22,9 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
     if not args.yes:
-        print(f"Type the safety copy's name ({args.schema}) to drop it for good: ", end="", flush=True)
-        if sys.stdin.readline().strip() != args.schema:
-            raise Cancelled("Cancelled; nothing was changed.")
+        confirm_by_typing(f"Type the safety copy's name ({args.schema}) to drop it for good:", args.schema)
     discard_safety_copy(target, args.schema)
     print(f"Dropped the safety copy {args.schema}")
     return 0

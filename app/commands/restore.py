@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from app.cli import resolve_target
+from app.cli import confirm_by_typing, profile_setting, resolve_target
 from app.commands.tenants import human_size
-from app.engine.errors import Cancelled, ResguardoError
+from app.engine.errors import ResguardoError
 from app.engine.restore import RestoreResult, restore_tenant
 from app.engine.restore_preview import RestorePreview, preview_restore
 
@@ -40,21 +39,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
-    tenants_table, user_table = args.tenants_table, None
-    if args.profile:
-        from app.engine.profiles import ProfileStore
-
-        profile = ProfileStore().get(args.profile)
-        tenants_table = tenants_table or profile.tenants_table or None
-        user_table = profile.user_table or None
+    tenants_table = args.tenants_table or profile_setting(args, "tenants_table")
+    user_table = profile_setting(args, "user_table")
     options = {"allow_other_tenant": args.allow_other_tenant, "keep_superusers": args.keep_superusers,
                "user_table": user_table, "tenants_table": tenants_table}
     if not args.yes:
         print(describe_preview(preview_restore(target, args.tenant, args.file, **options)))
-        print(f"Type the tenant's name ({args.tenant}) to restore it: ", end="", flush=True)
-        answer = sys.stdin.readline().strip()
-        if answer != args.tenant:
-            raise Cancelled("Cancelled; nothing was changed.")
+        confirm_by_typing(f"Type the tenant's name ({args.tenant}) to restore it:", args.tenant)
     print(describe_result(restore_tenant(target, args.tenant, args.file, **options)))
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from app.cli import resolve_target
+from app.cli import profile_setting, resolve_target
 from app.engine.discovery import TenantInfo, list_tenants
 
 NAME = "tenants"
@@ -22,11 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
-    override = args.tenants_table
-    if override is None and args.profile:
-        from app.engine.profiles import ProfileStore
-
-        override = ProfileStore().get(args.profile).tenants_table or None
+    override = args.tenants_table or profile_setting(args, "tenants_table")
     with target.connect() as conn:
         conn.read_only = True
         listing = list_tenants(conn, override)

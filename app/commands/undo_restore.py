@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from app.cli import resolve_target
-from app.engine.errors import Cancelled
+from app.cli import confirm_by_typing, resolve_target
 from app.engine.safety_copies import undo_restore
 
 NAME = "undo-restore"
@@ -22,9 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
     if not args.yes:
-        print(f"Type the tenant's name ({args.tenant}) to swap its safety copy back in: ", end="", flush=True)
-        if sys.stdin.readline().strip() != args.tenant:
-            raise Cancelled("Cancelled; nothing was changed.")
+        confirm_by_typing(f"Type the tenant's name ({args.tenant}) to swap its safety copy back in:", args.tenant)
     result = undo_restore(target, args.tenant)
     print(f"{result.tenant} is back to {result.restored_from}, {result.seconds:.1f} s")
     if result.safety_copy:
