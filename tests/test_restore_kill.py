@@ -87,7 +87,8 @@ def _no_lock(_: psycopg.Connection) -> None:
 
 
 def _public_table(conn: psycopg.Connection) -> None:
-    """The load's foreign key to public.customers_client waits: killed mid-load."""
+    """The load's foreign key to public.customers_client waits: killed mid-load, after the staging schema
+    and its rows were committed (steps A1 and A2), so a staging schema is left for the next run to drop."""
     conn.execute("LOCK TABLE public.customers_client IN ACCESS EXCLUSIVE MODE")
 
 
@@ -98,7 +99,7 @@ def _live_users(conn: psycopg.Connection) -> None:
 
 @pytest.mark.parametrize(("hold", "point", "leaves_staging"), [
     (_no_lock, _HOLDS_TENANT_LOCK, None),
-    (_public_table, _waiting_on("public.customers_client"), False),
+    (_public_table, _waiting_on("public.customers_client"), True),
     (_live_users, _waiting_on("bienestar.users_customuser"), True),
 ], ids=["before-load", "during-load", "after-load"])
 def test_kill_leaves_the_tenant_old_and_the_next_run_cleans_up(

@@ -24,7 +24,7 @@ import psycopg
 from app.engine.errors import ArchiveError, RestoreFailed
 from app.engine.jobs import CancelToken
 from app.engine.pgtools import ClientTool, choose_tool, find_tools
-from app.engine.restore_source import LoadProgress, LoadResult, SourceSummary, TableSummary
+from app.engine.restore_source import LoadProgress, LoadResult, LoadsInOneStep, SourceSummary, TableSummary
 from app.engine.sqldump import HEADER_LINE, DumpFacts, MetaCommand, Planner, ScriptReader, scan_dump
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def has_data(summary: SourceSummary) -> bool:
     return any(t.rows is None or t.rows > 0 for t in summary.tables)
 
 
-class SqlDumpSource:
+class SqlDumpSource(LoadsInOneStep):
     """A plain-SQL pg_dump of one schema."""
 
     def __init__(self, path: Path) -> None:
@@ -143,8 +143,8 @@ class SqlDumpSource:
     def close(self) -> None:
         """Nothing stays open between calls."""
 
-    def load(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
-             cancel: CancelToken | None) -> LoadResult:
+    def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
+                    cancel: CancelToken | None) -> LoadResult:
         total = max(self._summary.size_bytes, 1)
         with open(self.path, "rb") as handle:
             reader = ScriptReader(handle)
@@ -153,7 +153,7 @@ class SqlDumpSource:
                                 self.path.name)
 
 
-class CustomDumpSource:
+class CustomDumpSource(LoadsInOneStep):
     """A custom-format pg_dump of one schema, read through pg_restore."""
 
     def __init__(self, path: Path, extra_dirs: Sequence[Path | str] | None = None) -> None:
@@ -178,8 +178,8 @@ class CustomDumpSource:
     def close(self) -> None:
         """Nothing stays open between calls."""
 
-    def load(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
-             cancel: CancelToken | None) -> LoadResult:
+    def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
+                    cancel: CancelToken | None) -> LoadResult:
         total = max(len(self.entries), 1)
         with PgRestoreStream(self.tool, self.path) as stream:
             reader = ScriptReader(stream.stdout)

@@ -1,25 +1,32 @@
 """What a restore loads from: a pluggable source, so every file kind goes through the same safe path.
 
-A source describes itself for the preview (`summary`) and loads its objects
-and rows into a staging schema (`load`) inside the restore's transaction; it
-never commits, never touches another schema on purpose, and leaves owners,
-grants, superusers, isolation and the swap to the restore (app/engine/restore.py).
-`open_restore_source` picks the source by the file's kind.
+A source describes itself for the preview (`summary`) and loads a staging
+schema in three steps, each inside a transaction of the restore's: the objects
+(`load_schema`), then each table's rows and its own keys and indexes
+(`table_loads`: independent units the restore spreads over two connections),
+then the rest (`finish`: foreign keys, triggers, sequences...). A source that
+streams one file and cannot split does everything in its first step and has
+no table loads. A source never commits, never touches another schema on
+purpose, and leaves owners, grants, superusers, isolation and the swap to the
+restore (app/engine/restore.py). `open_restore_source` picks the source by the file's kind.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import re
+import threading
+from contextlib import ExitStack
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 import psycopg
 from psycopg import sql
 
 from app.engine.archive import (
-    POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader, iter_chunks, split_statements,
+    POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader, split_statements,
 )
 from app.engine.errors import ArchiveError, RestoreFailed
 from app.engine.jobs import CancelToken
@@ -29,6 +36,15 @@ from app.engine.jobs import CancelToken
 _SKIPPED_KINDS = {"owner", "grant", "sequence-value"}
 
 LoadProgress = Callable[[float, str], None]  # (fraction of the load done, detail)
+LoadedBytes = Callable[[int], None]  # bytes of rows just loaded
+_CHUNK = 1 << 20  # bytes of COPY text per write
+
+# The table a post-data statement builds on, as schema_ddl.py writes them (quote_ident names).
+_IDENT = r'(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)'
+_TABLE_OF = {
+    "constraint": re.compile(rf"ALTER TABLE ({_IDENT}) ADD CONSTRAINT {_IDENT} "),
+    "index": re.compile(rf"CREATE (?:UNIQUE )?INDEX {_IDENT} ON (?:ONLY )?({_IDENT}) USING "),
+}
 
 
 @dataclass(frozen=True)
@@ -62,13 +78,36 @@ class LoadResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class TableLoad:
+    """One table's rows, keys and indexes: touches no other table, so any connection may run it."""
+
+    name: str
+    bytes: int
+    run: Callable[[psycopg.Connection, str, LoadedBytes, CancelToken | None], int]  # -> rows loaded
+
+
 class RestoreSource(Protocol):
     def summary(self) -> SourceSummary: ...
 
-    def load(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
-             cancel: CancelToken | None) -> LoadResult: ...
+    def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
+                    cancel: CancelToken | None) -> LoadResult: ...
+
+    def table_loads(self) -> list[TableLoad]: ...
+
+    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None: ...
 
     def close(self) -> None: ...
+
+
+class LoadsInOneStep:
+    """For a source that streams one file: `load_schema` loads everything, nothing is left to split."""
+
+    def table_loads(self) -> list[TableLoad]:
+        return []
+
+    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None:
+        """Nothing left after the first step."""
 
 
 def open_restore_source(path: Path) -> RestoreSource:
@@ -85,6 +124,8 @@ class NativeArchiveSource:
         self.reader = ArchiveReader(path)
         self.manifest = self.reader.manifest
         self._summary = self._summarise()
+        self._post: list[tuple[str, str]] | None = None
+        self._reading = threading.Lock()  # two connections load at once; the tar file has one position
 
     def _summarise(self) -> SourceSummary:
         m = self.manifest
@@ -109,32 +150,54 @@ class NativeArchiveSource:
     def close(self) -> None:
         self.reader.close()
 
-    def load(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
-             cancel: CancelToken | None) -> LoadResult:
-        total = max(self._summary.size_bytes, 1)
-        done = 0
-        result = LoadResult()
-        self._replay(conn, PRE_DATA_MEMBER, cancel)
-        freezable = _freezable_tables(conn, staging)
-        for entry in self.manifest["tables"]:
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            progress(done / total, str(entry["name"]))
-            rows = self._copy_table(conn, staging, entry, cancel, freeze=str(entry["name"]) in freezable)
-            done += int(entry["bytes"])
-            result.tables += 1
-            result.rows += rows
-        progress(1.0, "")
-        self._replay(conn, POST_DATA_MEMBER, cancel)
+    def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
+                    cancel: CancelToken | None) -> LoadResult:
+        self._replay(conn, split_statements(self._checked_part(PRE_DATA_MEMBER)), cancel)
+        return LoadResult(tables=len(self.manifest["tables"]))
+
+    def table_loads(self) -> list[TableLoad]:
+        """Largest first, so the two connections end close together."""
+        entries = sorted(self.manifest["tables"], key=lambda e: int(e["bytes"]), reverse=True)
+        return [TableLoad(str(e["name"]), int(e["bytes"]), self._table_runner(e)) for e in entries]
+
+    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None:
+        names = {str(e["name"]) for e in self.manifest["tables"]}
+        self._replay(conn, [s for s in self._post_data() if _table_of(s) not in names], cancel)
         for seq in self.manifest.get("sequences", []):
             conn.execute("SELECT pg_catalog.setval(%s::regclass, %s, %s)",
                          [sql.Identifier(staging, str(seq["name"])).as_string(conn), int(seq["last_value"]),
                           bool(seq["is_called"])])
-        return result
 
-    def _replay(self, conn: psycopg.Connection, member: str, cancel: CancelToken | None) -> None:
-        script = self._checked_part(member)
-        for label, statement in split_statements(script):
+    def _post_data(self) -> list[tuple[str, str]]:
+        with self._reading:
+            if self._post is None:
+                self._post = split_statements(self._checked_part(POST_DATA_MEMBER))
+            return self._post
+
+    def _chunks(self, stream: IO[bytes]) -> Iterator[bytes]:
+        while True:
+            with self._reading:
+                chunk = stream.read(_CHUNK)
+            if not chunk:
+                return
+            yield chunk
+
+    def _table_runner(self, entry: dict[str, Any]):  # type: ignore[no-untyped-def]
+        name = str(entry["name"])
+
+        def run(conn: psycopg.Connection, staging: str, loaded: LoadedBytes, cancel: CancelToken | None) -> int:
+            # TRUNCATE makes COPY FREEZE legal in this transaction (the table was created in an earlier one).
+            freeze = _is_plain_table(conn, staging, name)
+            if freeze:
+                conn.execute(sql.SQL("TRUNCATE ONLY {}").format(sql.Identifier(staging, name)))
+            rows = self._copy_table(conn, staging, entry, loaded, cancel, freeze=freeze)
+            self._replay(conn, [s for s in self._post_data() if _table_of(s) == name], cancel)
+            return rows
+
+        return run
+
+    def _replay(self, conn: psycopg.Connection, statements: list[tuple[str, str]], cancel: CancelToken | None) -> None:
+        for label, statement in statements:
             if label.split(" ", 1)[0] in _SKIPPED_KINDS:
                 continue
             if cancel is not None:
@@ -159,7 +222,7 @@ class NativeArchiveSource:
         except UnicodeDecodeError:
             raise ArchiveError(f"{self.reader.path.name} is damaged: {member} is not text.") from None
 
-    def _copy_table(self, conn: psycopg.Connection, staging: str, entry: dict[str, Any],
+    def _copy_table(self, conn: psycopg.Connection, staging: str, entry: dict[str, Any], loaded: LoadedBytes,
                     cancel: CancelToken | None, *, freeze: bool) -> int:
         name = str(entry["name"])
         columns = sql.SQL(", ").join(sql.Identifier(str(c["name"])) for c in entry["columns"])
@@ -170,15 +233,18 @@ class NativeArchiveSource:
         damaged = ArchiveError(f"{self.reader.path.name} is damaged: the rows of table {name} cannot be read; "
                                "nothing was changed.")
         try:
-            with conn.cursor() as cur:
-                with cur.copy(statement) as copy, self.reader.open_table_data(str(entry["member"])) as stream:
+            with conn.cursor() as cur, ExitStack() as opened:
+                with self._reading:
+                    stream = opened.enter_context(self.reader.open_table_data(str(entry["member"])))
+                with cur.copy(statement) as copy:
                     try:
-                        for chunk in iter_chunks(stream):
+                        for chunk in self._chunks(stream):
                             if cancel is not None:
                                 cancel.raise_if_cancelled()
                             digest.update(chunk)
                             size += len(chunk)
                             copy.write(chunk)
+                            loaded(len(chunk))
                     except (OSError, EOFError, ValueError) as exc:  # zstd or tar damage
                         raise damaged from exc
                     if size != int(entry["bytes"]) or digest.hexdigest() != entry["sha256"]:
@@ -198,13 +264,21 @@ class NativeArchiveSource:
         return rows
 
 
-def _freezable_tables(conn: psycopg.Connection, staging: str) -> set[str]:
-    """Plain tables of the staging schema: this transaction created them, so COPY FREEZE is legal.
+def _is_plain_table(conn: psycopg.Connection, staging: str, table: str) -> bool:
+    """Plain tables take COPY FREEZE: rows land frozen on all-visible pages, so the restored tenant's
+    first readers (and autovacuum) do not rewrite every page to set hint bits. Partitioned tables refuse it."""
+    row = conn.execute(
+        "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relname = %s", [staging, table]).fetchone()
+    return row is not None and row[0] == "r"
 
-    Frozen rows on all-visible pages: the restored tenant's first readers (and autovacuum)
-    do not rewrite every page to set hint bits. Partitioned tables refuse FREEZE.
-    """
-    rows = conn.execute(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relkind = 'r'", [staging]).fetchall()
-    return {str(name) for (name,) in rows}
+
+def _table_of(statement: tuple[str, str]) -> str | None:
+    """The table whose key or index `statement` builds (so it runs with that table's rows); else None."""
+    label, text = statement
+    pattern = _TABLE_OF.get(label.split(" ", 1)[0])
+    found = pattern.match(text) if pattern is not None else None
+    if found is None:
+        return None
+    name = found.group(1)
+    return name[1:-1].replace('""', '"') if name.startswith('"') else name
