@@ -239,6 +239,7 @@ def _load_tables(conn: psycopg.Connection, worker: psycopg.Connection, observer:
     failures: list[BaseException] = []
     loaded = [0]
     current = [""]
+    ended = threading.Event()  # wakes the calling thread as soon as a connection is done
 
     def count(size: int) -> None:
         with lock:
@@ -260,6 +261,8 @@ def _load_tables(conn: psycopg.Connection, worker: psycopg.Connection, observer:
             with lock:
                 failures.append(exc)
             stop.cancel()
+        finally:
+            ended.set()
 
     threads = [threading.Thread(target=share, args=(c,), name=f"resguardo-load-{i}", daemon=True)
                for i, c in enumerate((conn, worker))]
@@ -267,7 +270,8 @@ def _load_tables(conn: psycopg.Connection, worker: psycopg.Connection, observer:
         for thread in threads:
             thread.start()
         while any(t.is_alive() for t in threads):
-            threads[0].join(0.1)
+            ended.wait(0.1)
+            ended.clear()
             if cancel is not None and cancel.cancelled:
                 stop.cancel()
             with lock:

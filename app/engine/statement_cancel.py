@@ -24,21 +24,22 @@ def cancel_statements_on(conn: psycopg.Connection, cancel: CancelToken | None) -
         yield
         return
     done = threading.Event()
+    guard = threading.Lock()  # once `done` is set under it, the watcher cancels nothing more
 
     def watch() -> None:
         while not done.is_set():
             if cancel.wait(_POLL_SECONDS):
-                if not done.is_set():
-                    try:
-                        conn.cancel_safe(timeout=5)
-                    except (psycopg.Error, OSError):
-                        pass
+                with guard:
+                    if not done.is_set():
+                        try:
+                            conn.cancel_safe(timeout=5)
+                        except (psycopg.Error, OSError):
+                            pass
                 return
 
-    watcher = threading.Thread(target=watch, name="resguardo-cancel", daemon=True)
-    watcher.start()
+    threading.Thread(target=watch, name="resguardo-cancel", daemon=True).start()
     try:
         yield
     finally:
-        done.set()
-        watcher.join(timeout=1)
+        with guard:  # not joined: the watcher may sleep up to _POLL_SECONDS more, harmlessly
+            done.set()
