@@ -82,3 +82,11 @@ def test_plain_sql_format_chosen_beside_the_save_dialog(qtbot, demo_db: Connecti
     panel = window.jobs.panels[-1]
     assert panel.state == "succeeded", panel.message.text()
     assert out.is_file() and "CREATE TABLE" in out.read_text(encoding="utf-8")
+
+    # Verify a file… reads pg_dump files too, not only native archives.
+    dialogs.open_file = out
+    window.verify_action.trigger()
+    wait_idle(qtbot, window)
+    verify = window.jobs.panels[-1]
+    assert verify.state == "succeeded", verify.message.text()
+    assert "complete and readable: a plain SQL pg_dump of mindcare" in verify.message.text()

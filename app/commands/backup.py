@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.cli import profile_setting, resolve_target
-from app.commands.tenants import human_size
 from app.engine.backup import BackupResult, backup_tenant
 from app.engine.connection import ConnectionTarget
+from app.formatting import human_size
 
 NAME = "backup"
 HELP = "back up one tenant (clinic) to a file"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 
 from app.cli import confirm_by_typing, profile_setting, resolve_target
-from app.commands.tenants import human_size
 from app.engine.errors import ResguardoError
 from app.engine.restore import RestoreResult, restore_tenant
 from app.engine.restore_preview import RestorePreview, preview_restore
+from app.formatting import human_size
 
 NAME = "restore"
 HELP = "restore one tenant (clinic) from a backup file; the replaced tenant is kept as a safety copy"

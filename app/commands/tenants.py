@@ -7,6 +7,7 @@ import json
 
 from app.cli import profile_setting, resolve_target
 from app.engine.discovery import TenantInfo, list_tenants
+from app.formatting import human_size
 
 NAME = "tenants"
 HELP = "list the tenants (clinics) with their domains and sizes, and schemas that have no tenant row"
@@ -58,12 +59,3 @@ def _kind(t: TenantInfo) -> str:
     if t.kind == "public":
         return "public (not restorable)"
     return t.kind
-
-
-def human_size(size: int) -> str:
-    value, unit = float(size), "B"
-    for bigger in ("kB", "MB", "GB", "TB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, bigger
-    return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"

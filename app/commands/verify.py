@@ -3,34 +3,25 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from app.commands.tenants import human_size
-from app.engine.verify import verify_archive
+from app.engine.verify import FileCheck, verify_file
+from app.formatting import human_size
 
 NAME = "verify"
 HELP = "check that a backup file is whole (checksums, row counts); needs no database"
 NEEDS_CONNECTION = False
 
 
-def _native(path: Path) -> str:
-    """The one-line summary of a native archive; raises ArchiveError naming what is wrong."""
-    r = verify_archive(path)
-    return (f"OK: {r.path.name} holds tenant {r.source_schema!r} from {r.created_utc}: {r.tables} tables, "
-            f"{r.rows} rows, {human_size(r.bytes)} of data; every checksum matches.")
-
-
-def _pg_dump(path: Path) -> str | None:
-    """The one-line summary of a .sql or custom-format pg_dump file; None when it is not one."""
-    from app.engine.pgdump_source import has_data, verify_pgdump
-
-    s = verify_pgdump(path)
-    if s is None:
-        return None
-    kind = "plain SQL" if s.kind == "sql" else "custom-format"
-    data = "with data" if has_data(s) else "without data"
-    return (f"OK: {s.path.name} is a complete {kind} dump of schema {s.source_schema!r} by {s.tool_version}: "
-            f"{len(s.tables)} tables, {data}; it reads in full.")
+def describe(check: FileCheck) -> str:
+    """One line a script can log: what the file holds, and that it reads in full."""
+    if check.kind == "native":
+        return (f"OK: {check.path.name} holds tenant {check.source_schema!r} from {check.created_utc}: "
+                f"{check.tables} tables, {check.rows} rows, {human_size(check.bytes)} of data; "
+                "every checksum matches.")
+    kind = "plain SQL" if check.kind == "sql" else "custom-format"
+    data = "with data" if check.has_data else "without data"
+    return (f"OK: {check.path.name} is a complete {kind} dump of schema {check.source_schema!r} by "
+            f"{check.tool_version}: {check.tables} tables, {data}; it reads in full.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,5 +29,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    print(_pg_dump(Path(args.file)) or _native(Path(args.file)))
+    print(describe(verify_file(args.file)))
     return 0

@@ -1,4 +1,7 @@
-"""Check a native archive end to end without any database.
+"""Check a backup file end to end without any database.
+
+`verify_file` takes any file Resguardo writes: a pg_dump file (.sql or custom
+format, checked by app/engine/pgdump_source.py) or a native archive, checked here:
 
 Every part is read once: its stored bytes are hashed and, for table data,
 decompressed on the fly and compared with the manifest's byte count, row
@@ -27,9 +30,45 @@ from app.engine.archive import (
     manifest_checksum,
 )
 from app.engine.errors import ArchiveError
-from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
+from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
+from app.engine.pgdump_source import has_data, verify_pgdump
 
 KNOWN_VERSIONS = frozenset(range(1, FORMAT_VERSION + 1))
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """A backup file of any kind, read in full; what the CLI and the window report."""
+
+    path: Path
+    kind: str  # "native", "sql", "custom"
+    source_schema: str | None
+    tables: int
+    has_data: bool
+    created_utc: str | None = None  # native archives say when; pg_dump files do not
+    rows: int | None = None  # native only: pg_dump files carry no row counts
+    bytes: int | None = None  # native only: uncompressed COPY text
+    tool_version: str | None = None  # the pg_dump that wrote a pg_dump file
+
+
+def verify_file(
+    path: Path, *, progress: ProgressCallback = ignore_progress, cancel: CancelToken | None = None
+) -> FileCheck:
+    """Raise ArchiveError naming what is wrong with the file, whatever its kind, or say what it holds."""
+    from app.engine.pgdump_source import (  # runs pg_restore; only for those files
+        has_data,
+        verify_pgdump,
+    )
+
+    path = Path(path)
+    dump = verify_pgdump(path)
+    if dump is not None:
+        progress(Progress(1.0, "Read in full"))
+        return FileCheck(path, "sql" if dump.kind == "sql" else "custom", dump.source_schema,
+                         len(dump.tables), has_data(dump), tool_version=dump.tool_version)
+    result = verify_archive(path, progress=progress, cancel=cancel)
+    return FileCheck(path, "native", result.source_schema, result.tables, result.rows > 0,
+                     created_utc=result.created_utc, rows=result.rows, bytes=result.bytes)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from app.engine.history import BackupRecord, record_backup
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.pgdump_backup import FormatBackupResult, backup_auto, pgdump_tenant
 from app.ui.dialogs import BackupFormat
-from app.ui.formatting import human_duration, human_size
+from app.formatting import human_duration, human_size
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow

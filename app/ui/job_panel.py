@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.engine.errors import Cancelled, ResguardoError
 from app.engine.jobs import CancelToken, Progress, ProgressCallback
-from app.ui.formatting import human_duration, remaining_estimate
+from app.formatting import human_duration, remaining_estimate
 from app.ui.job_runner import BackgroundPool, Worker
 from app.ui.log_panel import LogPanel, stamped
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.restore_preview import RestorePreview
-from app.ui.formatting import human_size, local_time
+from app.formatting import human_size, local_time
 
 
 def _rows(value: int | None, exact: bool = True) -> str:

@@ -16,7 +16,7 @@ from app.engine.restore import RestoreResult, restore_tenant
 from app.engine.restore_preview import RestorePreview, preview_restore
 from app.engine.safety_copies import UndoResult, discard_safety_copy, undo_restore
 from app.ui.backup_flow import restore_name_filter
-from app.ui.formatting import human_duration
+from app.formatting import human_duration
 from app.ui.job_panel import JobPanel
 
 if TYPE_CHECKING:

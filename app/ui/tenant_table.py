@@ -14,7 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont
 
 from app.engine.history import BackupRecord
-from app.ui.formatting import human_size, local_time
+from app.formatting import human_size, local_time
 
 CLINIC_KINDS = frozenset({"tenant", "public", "schema"})  # "schema": no tenants table found
 OTHER_KINDS = frozenset({"orphan", "safety-copy", "staging"})

@@ -1,4 +1,4 @@
-"""Numbers as the IT person reads them: sizes, durations, dates."""
+"""Numbers as the IT person reads them, in the window and on the command line: sizes, durations, dates."""
 
 from __future__ import annotations
 
