@@ -29,6 +29,21 @@ def _files_containing(text: str) -> list[Path]:
     return found
 
 
+def open_dialog(qtbot, secrets: SecretStore, **kwargs) -> ProfileDialog:
+    """The dialog once it has read the profiles and the keyring (on its worker pool)."""
+    dialog = ProfileDialog(None, secrets, **kwargs)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(dialog.save_button.isEnabled, timeout=WAIT_MS)
+    return dialog
+
+
+def press(qtbot, dialog: ProfileDialog, button) -> None:
+    """Click Save or Delete and wait until the change, made on a worker, is done."""
+    button.click()
+    assert not dialog.save_button.isEnabled()  # no second change while this one is in flight
+    qtbot.waitUntil(dialog.save_button.isEnabled, timeout=WAIT_MS)
+
+
 def _fill(dialog: ProfileDialog, name: str, target: ConnectionTarget, password: str) -> None:
     params = target.params
     dialog.new_profile()
@@ -46,8 +61,7 @@ def test_remembered_password_is_in_the_keyring_and_in_no_file(
         qtbot, demo_db: ConnectionTarget, memory_keyring: MemoryKeyring) -> None:
     setup_logging()
     password = "Pw-only-in-the-keyring-7731"
-    dialog = ProfileDialog(None, SecretStore())
-    qtbot.addWidget(dialog)
+    dialog = open_dialog(qtbot, SecretStore())
     assert "system keyring" in dialog.keyring_note.text()
     _fill(dialog, "clinics", demo_db, password)
 
@@ -55,7 +69,7 @@ def test_remembered_password_is_in_the_keyring_and_in_no_file(
     qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
     assert dialog.result.text().startswith("Connected to PostgreSQL")
     assert "(a superuser)" in dialog.result.text()
-    dialog.save_button.click()
+    press(qtbot, dialog, dialog.save_button)
     assert "keyring" in dialog.result.text()
 
     assert memory_keyring.store[(SERVICE, "clinics")] == password
@@ -76,12 +90,11 @@ def test_without_a_keyring_the_dialog_says_so_and_nothing_is_written(
         qtbot, memory_keyring: MemoryKeyring, demo_db: ConnectionTarget) -> None:
     password = "Pw-session-only-4410"
     secrets = SecretStore(keyring.backends.fail.Keyring())
-    dialog = ProfileDialog(None, secrets)
-    qtbot.addWidget(dialog)
+    dialog = open_dialog(qtbot, secrets)
     assert "No system keyring" in dialog.keyring_note.text()
     assert "this session only" in dialog.keyring_note.text()
     _fill(dialog, "clinics", demo_db, password)
-    dialog.save_button.click()
+    press(qtbot, dialog, dialog.save_button)
 
     assert "memory for this session only" in dialog.result.text()
     assert secrets.get("clinics") == password  # usable for this session
@@ -92,28 +105,26 @@ def test_without_a_keyring_the_dialog_says_so_and_nothing_is_written(
 
 def test_rename_moves_and_delete_removes_the_keyring_entry(qtbot, memory_keyring: MemoryKeyring,
                                                            demo_db: ConnectionTarget) -> None:
-    dialog = ProfileDialog(None, SecretStore())
-    qtbot.addWidget(dialog)
+    dialog = open_dialog(qtbot, SecretStore())
     _fill(dialog, "old name", demo_db, "pw-1")
-    dialog.save_button.click()
+    press(qtbot, dialog, dialog.save_button)
     dialog.name.setText("new name")
-    dialog.save_button.click()  # password field left empty: the remembered one follows the rename
+    press(qtbot, dialog, dialog.save_button)  # password field left empty: the remembered one follows the rename
     assert memory_keyring.store == {(SERVICE, "new name"): "pw-1"}
     assert [p.name for p in ProfileStore().all()] == ["new name"]
 
-    dialog.delete_button.click()
+    press(qtbot, dialog, dialog.delete_button)
     assert memory_keyring.store == {}
     assert ProfileStore().all() == []
 
 
 def test_unticking_remember_forgets_the_stored_password(qtbot, memory_keyring: MemoryKeyring,
                                                          demo_db: ConnectionTarget) -> None:
-    dialog = ProfileDialog(None, SecretStore())
-    qtbot.addWidget(dialog)
+    dialog = open_dialog(qtbot, SecretStore())
     _fill(dialog, "clinics", demo_db, "pw-2")
-    dialog.save_button.click()
+    press(qtbot, dialog, dialog.save_button)
     dialog.remember.setChecked(False)
-    dialog.save_button.click()
+    press(qtbot, dialog, dialog.save_button)
     assert memory_keyring.store == {}
     assert not ProfileStore().get("clinics").remember_password
 

@@ -88,6 +88,7 @@ class DialogProvider:
         from app.ui.profile_dialog import ProfileDialog
 
         # The window's secrets and worker pool: a test connection still running never blocks closing the dialog.
-        dialog = ProfileDialog(parent, getattr(parent, "secrets", None), pool=getattr(parent, "pool", None))
+        dialog = ProfileDialog(parent, getattr(parent, "secrets", None), getattr(parent, "profiles", None),
+                               getattr(parent, "pool", None))
         dialog.exec()
         return dialog.connect_to

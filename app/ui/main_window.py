@@ -8,6 +8,7 @@ each action live in their own modules.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from app.engine.profiles import Profile, ProfileStore
 from app.engine.secrets import SecretStore
 from app.ui.backup_flow import BackupFlow
 from app.ui.banner import Banner
-from app.ui.dialogs import DialogProvider
+from app.ui.dialogs import DialogProvider, PasswordAnswer
 from app.ui.icons import app_icon
 from app.ui.job_panel import JobPanel, JobsArea
 from app.ui.job_runner import BackgroundPool
@@ -51,6 +52,24 @@ from app.ui.tenant_table import CLINIC_COLUMNS, CLINIC_KINDS, OTHER_HEADERS, OTH
 from app.ui.verify_flow import VerifyFlow
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One connection attempt, made on a worker thread with everything the UI thread then needs."""
+
+    target: ConnectionTarget
+    check: ConnectionCheck
+    profile: Profile | None
+    keyring_note: str  # where a password asked for again would be kept; read only when one is asked
+
+
+def _attempt(target: ConnectionTarget, profile: Profile | None, secrets: SecretStore) -> _Attempt:
+    """Runs on a worker: the check, and (for a password problem) the keyring's description, which may ask D-Bus."""
+    REDACTOR.add(target.password)
+    check = check_connection(target)
+    note = secrets.where if not check.ok and check.problem in PASSWORD_PROBLEMS else ""
+    return _Attempt(target, check, profile, note)
 
 
 class MainWindow(QMainWindow):
@@ -82,8 +101,7 @@ class MainWindow(QMainWindow):
         if target is not None:
             QTimer.singleShot(0, lambda: self.connect_target(target))
         else:
-            name = profile_name or self.profiles.last_used
-            QTimer.singleShot(0, (lambda: self.connect_profile(name)) if name else self.edit_profiles)
+            QTimer.singleShot(0, lambda: self.connect_profile(profile_name))
 
     # -- building --------------------------------------------------------------------
 
@@ -230,36 +248,37 @@ class MainWindow(QMainWindow):
 
     # -- connecting ------------------------------------------------------------------
 
-    def connect_profile(self, name: str) -> None:
-        try:
-            profile = self.profiles.get(name)
-        except ResguardoError as exc:
-            self.banner.show_error(exc, ("Connection profiles…", self.edit_profiles))
-            return
-        secrets = self.secrets
-        self._set_connecting(f"Connecting to {profile.name}…")
-        self.pool.call(lambda: self._check_profile(profile, secrets),
-                       lambda result: self._checked(result[0], result[1], profile), self._connect_failed,
-                       name="connect")
+    def connect_profile(self, name: str | None = None) -> None:
+        """Connect with a saved profile (the last one used when no name); the profiles dialog when there is none."""
+        profiles, secrets = self.profiles, self.secrets
 
-    @staticmethod
-    def _check_profile(profile: Profile, secrets: SecretStore) -> tuple[ConnectionTarget, ConnectionCheck]:
-        target = profile.target(secrets.get(profile.name))  # the keyring may be slow: off the UI thread
-        REDACTOR.add(target.password)
-        return target, check_connection(target)
+        def attempt() -> _Attempt | None:  # the profiles file and the keyring may be slow: off the UI thread
+            chosen = name or profiles.last_used
+            if not chosen:
+                return None
+            profile = profiles.get(chosen)
+            return _attempt(profile.target(secrets.get(profile.name)), profile, secrets)
+
+        self._set_connecting(f"Connecting to {name}…" if name else "Opening the last connection profile used…")
+        self.pool.call(attempt, lambda found: self._checked(found) if found else self._no_profile(),
+                       self._connect_failed, name="connect")
+
+    def _no_profile(self) -> None:
+        self.listing_label.setText("Not connected.")
+        self.edit_profiles()
 
     def connect_target(self, target: ConnectionTarget, profile: Profile | None = None) -> None:
-        REDACTOR.add(target.password)
+        secrets = self.secrets
         self._set_connecting(f"Connecting to {target.describe()}…")
-        self.pool.call(lambda: (target, check_connection(target)),
-                       lambda result: self._checked(result[0], result[1], profile), self._connect_failed,
+        self.pool.call(lambda: _attempt(target, profile, secrets), self._checked, self._connect_failed,
                        name="connect")
 
     def _set_connecting(self, text: str) -> None:
         self.banner.hide()
         self.listing_label.setText(text)
 
-    def _checked(self, target: ConnectionTarget, check: ConnectionCheck, profile: Profile | None) -> None:
+    def _checked(self, found: _Attempt) -> None:
+        target, check, profile = found.target, found.check, found.profile
         if check.ok:
             self.session = Session(target, check, profile.name if profile else None,
                                    (profile.tenants_table or None) if profile else None,
@@ -267,26 +286,47 @@ class MainWindow(QMainWindow):
             self.server_label.setText(self.session.status_text())
             self.setWindowTitle(f"Resguardo — {target.dbname} on {target.params.get('host', 'localhost')}")
             if profile is not None:
-                self.profiles.last_used = profile.name
+                self._remember_last_used(profile.name)
             log.info("Connected: %s", self.session.status_text())
             self.refresh()
             return
         log.info("Connection failed: %s", check.message)
         if check.problem in PASSWORD_PROBLEMS:
-            answer = self.dialogs.ask_password(self, check.message, self.secrets.where)
+            answer = self.dialogs.ask_password(self, check.message, found.keyring_note)
             if answer is not None:
-                if profile is not None:
-                    if answer.remember:
-                        self.secrets.remember(profile.name, answer.password)
-                        if not profile.remember_password:
-                            profile.remember_password = True
-                            self.profiles.save(profile)
-                    else:
-                        self.secrets.remember_for_session(profile.name, answer.password)
-                self.connect_target(ConnectionTarget(target.conninfo, answer.password, target.connect_timeout),
-                                    profile)
+                self._retry_with(answer, found)
                 return
         self._connect_failed(ConnectionFailed(check.message, check.details))
+
+    def _remember_last_used(self, name: str) -> None:
+        profiles = self.profiles
+
+        def write() -> None:
+            profiles.last_used = name
+
+        self.pool.call(write, lambda _: None,
+                       lambda error: log.warning("Could not note %r as the last profile used: %s", name, error.message),
+                       name="note last profile")
+
+    def _retry_with(self, answer: PasswordAnswer, failed: _Attempt) -> None:
+        """Connect again with the password just typed, keeping it first as the user chose."""
+        profiles, secrets, profile = self.profiles, self.secrets, failed.profile
+        target = ConnectionTarget(failed.target.conninfo, answer.password, failed.target.connect_timeout)
+
+        def keep_and_attempt() -> _Attempt:
+            if profile is None:
+                return _attempt(target, None, secrets)
+            if not answer.remember:
+                secrets.remember_for_session(profile.name, answer.password)
+                return _attempt(target, profile, secrets)
+            secrets.remember(profile.name, answer.password)
+            kept = replace(profile, remember_password=True)
+            if not profile.remember_password:
+                profiles.save(kept)
+            return _attempt(target, kept, secrets)
+
+        self._set_connecting(f"Connecting to {target.describe()}…")
+        self.pool.call(keep_and_attempt, self._checked, self._connect_failed, name="connect")
 
     def _connect_failed(self, error: ResguardoError) -> None:
         self.listing_label.setText("Not connected.")

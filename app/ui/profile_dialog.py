@@ -1,7 +1,13 @@
-"""Connection profiles: add, edit, test and delete; passwords only in the keyring or memory."""
+"""Connection profiles: add, edit, test and delete; passwords only in the keyring or memory.
+
+The profiles file and the keyring (D-Bus, may take seconds) are read and written
+on the worker pool; the dialog's buttons that change them wait while a change is
+in flight.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -42,17 +48,18 @@ class ProfileDialog(QDialog):
         self.pool = pool or BackgroundPool(self, threads=2)
         self.connect_to: str | None = None
         self._editing: str | None = None  # the saved name of the profile in the form
+        self._saved: dict[str, Profile] = {}  # the profiles file as last read on a worker
 
         self.list = QListWidget()
         self.list.currentTextChanged.connect(self._load)
-        new = QPushButton("&New")
-        new.clicked.connect(self.new_profile)
+        self.new_button = QPushButton("&New")
+        self.new_button.clicked.connect(self.new_profile)
         self.delete_button = QPushButton("&Delete")
         self.delete_button.clicked.connect(self.delete_profile)
         left = QVBoxLayout()
         left.addWidget(self.list, 1)
         row = QHBoxLayout()
-        row.addWidget(new)
+        row.addWidget(self.new_button)
         row.addWidget(self.delete_button)
         left.addLayout(row)
 
@@ -65,7 +72,7 @@ class ProfileDialog(QDialog):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.remember = QCheckBox("Remember password")
-        self.keyring_note = QLabel(self.secrets.where)
+        self.keyring_note = QLabel("Looking for the system keyring…")
         self.keyring_note.setWordWrap(True)
         self.sslmode = QComboBox()
         self.sslmode.addItems(SSL_MODES)
@@ -103,7 +110,7 @@ class ProfileDialog(QDialog):
         self.test_button = QPushButton("&Test connection")
         self.test_button.clicked.connect(self.test_connection)
         self.save_button = QPushButton("&Save")
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(lambda: self.save())  # not the signal's `checked` as `then`
         self.connect_button = QPushButton("&Connect")
         self.connect_button.clicked.connect(self.save_and_connect)
         self.connect_button.setDefault(True)
@@ -124,29 +131,45 @@ class ProfileDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(720)
 
-        self._reload(self.store.last_used)
-        if self.list.count() == 0:
-            self.new_profile()
+        self.new_profile()
+        self._set_busy(True)
+        store, secrets = self.store, self.secrets
+        self.pool.call(lambda: (store.all(), store.last_used, secrets.where), self._listed, self._change_failed,
+                       name="read profiles")
 
     # -- the form ------------------------------------------------------------------
 
-    def _reload(self, select: str | None = None) -> None:
+    def _listed(self, found: tuple[list[Profile], str, str]) -> None:
+        profiles, last_used, where = found
+        self.keyring_note.setText(where)
+        untouched = self._editing is None and not self.name.text()
+        self._reload(profiles, last_used if untouched else None, select_any=untouched)
+        self._set_busy(False)
+
+    def _reload(self, profiles: list[Profile], select: str | None, select_any: bool = True) -> None:
+        self._saved = {p.name: p for p in profiles}
+        names = list(self._saved)
         self.list.blockSignals(True)
         self.list.clear()
-        names = [p.name for p in self.store.all()]
         self.list.addItems(names)
         self.list.blockSignals(False)
         if select in names:
             self.list.setCurrentRow(names.index(select))
-        elif names:
+        elif names and select_any:
             self.list.setCurrentRow(0)
 
+    def _set_busy(self, busy: bool) -> None:
+        """While the profiles file or the keyring is being read or changed, nothing else may change them."""
+        for widget in (self.list, self.new_button, self.delete_button, self.save_button, self.connect_button):
+            widget.setEnabled(not busy)
+
+    def _change_failed(self, error: ResguardoError) -> None:
+        self._set_busy(False)
+        self._say(error.message, False)
+
     def _load(self, name: str) -> None:
-        if not name:
-            return
-        try:
-            profile = self.store.get(name)
-        except ResguardoError:
+        profile = self._saved.get(name)
+        if profile is None:
             return
         self._fill(profile)
         self._editing = name
@@ -228,48 +251,76 @@ class ProfileDialog(QDialog):
         self.test_button.setEnabled(True)
         self._say(error.message, False)
 
-    def save(self) -> bool:
+    def save(self, then: Callable[[], None] | None = None) -> None:
+        """Save the form on a worker; `then` runs on the UI thread once it is saved."""
         try:
             profile = self.profile()
         except ResguardoError as exc:
             self._say(exc.message, False)
-            return False
+            return
         old = self._editing
         typed = self.password.text()
         REDACTOR.add(typed)
-        if old and old != profile.name and not typed:
-            typed = self.secrets.get(old) or ""
-        self.store.save(profile, replacing=old)
-        if old and old != profile.name:
-            self.secrets.forget(old)
-        if profile.remember_password:
-            message = "Saved."
-            if typed:
-                in_keyring = self.secrets.remember(profile.name, typed)
-                message += (" The password is in the system keyring." if in_keyring else
-                            " No system keyring: the password is kept in memory for this session only.")
-        else:
-            self.secrets.forget(profile.name)
-            if typed:
-                self.secrets.remember_for_session(profile.name, typed)
-            message = "Saved. The password is not remembered; it will be asked next time."
-        self._editing = profile.name
-        self._reload(profile.name)
-        self._say(message, True)
-        return True
+        store, secrets = self.store, self.secrets
+
+        def write() -> tuple[str, list[Profile]]:
+            password = typed
+            if old and old != profile.name and not password:
+                password = secrets.get(old) or ""
+            store.save(profile, replacing=old)
+            if old and old != profile.name:
+                secrets.forget(old)
+            if profile.remember_password:
+                message = "Saved."
+                if password:
+                    in_keyring = secrets.remember(profile.name, password)
+                    message += (" The password is in the system keyring." if in_keyring else
+                                " No system keyring: the password is kept in memory for this session only.")
+            else:
+                secrets.forget(profile.name)
+                if password:
+                    secrets.remember_for_session(profile.name, password)
+                message = "Saved. The password is not remembered; it will be asked next time."
+            return message, store.all()
+
+        def saved(result: tuple[str, list[Profile]]) -> None:
+            message, profiles = result
+            self._editing = profile.name
+            self._reload(profiles, profile.name)
+            self._set_busy(False)
+            self._say(message, True)
+            if then is not None:
+                then()
+
+        self._set_busy(True)
+        self._say("Saving…")
+        self.pool.call(write, saved, self._change_failed, name="save profile")
 
     def save_and_connect(self) -> None:
-        if self.save():
-            self.connect_to = self._editing
-            self.accept()
+        self.save(then=self._connect_saved)
+
+    def _connect_saved(self) -> None:
+        self.connect_to = self._editing
+        self.accept()
 
     def delete_profile(self) -> None:
         name = self._editing
         if not name:
             return
-        self.store.delete(name)
-        self.secrets.forget(name)
-        self._reload()
-        if self.list.count() == 0:
-            self.new_profile()
-        self._say(f"Deleted the profile {name!r} and its remembered password.", True)
+        store, secrets = self.store, self.secrets
+
+        def remove() -> list[Profile]:
+            store.delete(name)
+            secrets.forget(name)
+            return store.all()
+
+        def removed(profiles: list[Profile]) -> None:
+            self._editing = None
+            self._reload(profiles, None)
+            if self.list.count() == 0:
+                self.new_profile()
+            self._set_busy(False)
+            self._say(f"Deleted the profile {name!r} and its remembered password.", True)
+
+        self._set_busy(True)
+        self.pool.call(remove, removed, self._change_failed, name="delete profile")

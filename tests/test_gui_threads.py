@@ -1,0 +1,83 @@
+"""The UI thread never touches the profiles file, the history or the keyring (D-Bus can block for seconds).
+
+The real stores are wrapped so that every use of them notes which thread made
+it; the window and the profiles dialog are then driven through connecting on
+the last used profile, a wrong password asked again and remembered, and saving
+and deleting a profile with a remembered password.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from app.engine.connection import ConnectionTarget
+from app.engine.history import History
+from app.engine.profiles import Profile, ProfileStore
+from app.engine.secrets import SERVICE, SecretStore
+from app.ui.dialogs import PasswordAnswer
+from app.ui.profile_dialog import ProfileDialog
+from tests.memory_keyring import MemoryKeyring
+from tests.test_gui_connection import password_role  # noqa: F401 - the fixture
+from tests.test_gui_helpers import ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.test_profiles_secrets import _fill, press
+
+pytestmark = pytest.mark.gui
+
+Uses = list[tuple[str, bool]]  # (Class.attribute, used on the main thread)
+
+
+def recording(cls: type, uses: Uses) -> Any:
+    """`cls` itself, noting the thread of every use of a public method or property."""
+
+    class Recording(cls):  # type: ignore[misc, valid-type]
+        def __getattribute__(self, name: str) -> Any:
+            if not name.startswith("_"):
+                uses.append((f"{cls.__name__}.{name}", threading.current_thread() is threading.main_thread()))
+            return super().__getattribute__(name)
+
+    return Recording()
+
+
+def test_profiles_history_and_keyring_are_used_only_off_the_ui_thread(
+        qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str],  # noqa: F811
+        memory_keyring: MemoryKeyring) -> None:
+    user, password = password_role
+    params = demo_db.params
+    setup = ProfileStore()
+    setup.save(Profile(name="clinics", host=params["host"], port=int(params["port"]), dbname=demo_db.dbname,
+                       user=user, sslmode="disable"))
+    setup.last_used = "clinics"
+
+    uses: Uses = []
+    profiles, secrets, history = (recording(cls, uses) for cls in (ProfileStore, SecretStore, History))
+    dialogs = ScriptedDialogs(passwords=[PasswordAnswer("not-the-password", False), PasswordAnswer(password, True)])
+    window = open_window(qtbot, None, dialogs, profiles=profiles, secrets=secrets, history=history)
+    wait_listed(qtbot, window)
+    wait_idle(qtbot, window)  # the last used profile is noted on a worker too
+    assert [kind for kind, _ in dialogs.asked] == ["password", "password"]
+    assert f"user {user}" in window.server_label.text()
+    assert memory_keyring.store[(SERVICE, "clinics")] == password
+    assert setup.get("clinics").remember_password and setup.last_used == "clinics"
+
+    dialog = ProfileDialog(window, window.secrets, window.profiles, window.pool)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(dialog.save_button.isEnabled)
+    assert dialog.list.currentItem().text() == "clinics"  # opens on the last used profile
+    assert "system keyring" in dialog.keyring_note.text()
+    _fill(dialog, "second", demo_db, "pw-second")
+    press(qtbot, dialog, dialog.save_button)
+    assert memory_keyring.store[(SERVICE, "second")] == "pw-second"
+    assert "keyring" in dialog.result.text()
+    press(qtbot, dialog, dialog.delete_button)
+    assert (SERVICE, "second") not in memory_keyring.store
+    assert [p.name for p in setup.all()] == ["clinics"]
+    assert dialog.list.currentItem().text() == "clinics"
+
+    used = {name for name, _ in uses}
+    assert {"ProfileStore.last_used", "ProfileStore.get", "ProfileStore.all", "ProfileStore.save",
+            "ProfileStore.delete", "SecretStore.get", "SecretStore.where", "SecretStore.remember",
+            "SecretStore.remember_for_session", "SecretStore.forget", "History.last_backups"} <= used
+    assert sorted({name for name, on_main in uses if on_main}) == []
