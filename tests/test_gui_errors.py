@@ -47,3 +47,28 @@ def test_unexpected_exceptions_become_a_dialog_not_a_crash(qtbot, monkeypatch: p
     assert shown[0].message.startswith("Something unexpected went wrong (KeyError")
     assert "Traceback" in shown[0].details and "raise KeyError" in shown[0].details
     assert "ZeroDivisionError" in shown[1].message
+
+
+def test_help_opens_the_log_file_creating_it_off_the_ui_thread(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtGui import QDesktopServices
+
+    import app.ui.main_window as main_window
+    from app.engine.connection import ConnectionTarget
+    from app.ui.logging_setup import log_file
+    from tests.test_gui_helpers import ScriptedDialogs, open_window
+
+    opened: list[str] = []
+    on_ui_thread: list[bool] = []
+
+    def recorded_log_file():  # type: ignore[no-untyped-def]
+        on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        return log_file()
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    monkeypatch.setattr(main_window, "log_file", recorded_log_file)
+    window = open_window(qtbot, ConnectionTarget("host=127.0.0.1 port=1 dbname=x"), ScriptedDialogs())
+    log_file().unlink(missing_ok=True)
+    window.open_log_file()
+    qtbot.waitUntil(lambda: opened == [str(log_file())])
+    assert log_file().is_file()
+    assert on_ui_thread == [False]

@@ -484,9 +484,13 @@ class MainWindow(QMainWindow):
         self.verify_flow.start()
 
     def open_log_file(self) -> None:
-        path = log_file()
-        path.touch(exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        def ensure() -> Path:  # the log folder and file are created on disk: off the UI thread
+            path = log_file()
+            path.touch(exist_ok=True)
+            return path
+
+        self.pool.call(ensure, lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))),
+                       self.banner.show_error, name="log")
 
     def open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir())))
