@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from psycopg import sql
@@ -93,16 +94,23 @@ def _settle(target: ConnectionTarget) -> None:
         conn.execute("VACUUM (FREEZE, ANALYZE)")
 
 
-def tenant_database(admin: ConnectionTarget, scale: int) -> ConnectionTarget:
-    dbname = f"bench_scale_{scale}"
+def _cached(admin: ConnectionTarget, dbname: str, note: str, generate: Callable[[], ConnectionTarget]) -> ConnectionTarget:
+    """A generated database, reused across runs once its generation has completed."""
     if database_exists(admin, dbname) and _is_complete(admin, dbname):
         say(f"reusing {dbname}")
         return admin.with_dbname(dbname)
-    say(f"generating {dbname} (demo scale {scale}; about {(BASE_BYTES + scale * BYTES_PER_SCALE) / 2**20:.0f} MB)")
-    target = create_demo_database(admin, dbname, scale=scale, scaled=(TENANT,), reset=True)
+    say(f"generating {dbname}{note}")
+    target = generate()
     _settle(target)
     _mark_complete(admin, dbname)
     return target
+
+
+def tenant_database(admin: ConnectionTarget, scale: int) -> ConnectionTarget:
+    dbname = f"bench_scale_{scale}"
+    note = f" (demo scale {scale}; about {(BASE_BYTES + scale * BYTES_PER_SCALE) / 2**20:.0f} MB)"
+    return _cached(admin, dbname, note,
+                   lambda: create_demo_database(admin, dbname, scale=scale, scaled=(TENANT,), reset=True))
 
 
 def restore_database(admin: ConnectionTarget) -> ConnectionTarget:
@@ -143,17 +151,15 @@ $$;
 def tenants_database(admin: ConnectionTarget, count: int) -> ConnectionTarget:
     """The demo clinics plus generated ones, `count` tenants in all (the `public` row aside)."""
     dbname = f"bench_tenants_{count}"
-    if database_exists(admin, dbname) and _is_complete(admin, dbname):
-        say(f"reusing {dbname}")
-        return admin.with_dbname(dbname)
-    say(f"generating {dbname}")
-    target = create_demo_database(admin, dbname, scale=1, reset=True)
-    extra = max(0, count - len(TENANTS))
-    with target.connect(autocommit=True) as conn:
-        # In batches: one transaction creating thousands of tables runs out of lock slots.
-        for first in range(1, extra + 1, _TENANTS_PER_BATCH):
-            last = min(extra, first + _TENANTS_PER_BATCH - 1)
-            conn.execute(sql.SQL(_GENERATE_TENANTS).format(first=sql.Literal(first), last=sql.Literal(last)))
-    _settle(target)
-    _mark_complete(admin, dbname)
-    return target
+
+    def generate() -> ConnectionTarget:
+        target = create_demo_database(admin, dbname, scale=1, reset=True)
+        extra = max(0, count - len(TENANTS))
+        with target.connect(autocommit=True) as conn:
+            # In batches: one transaction creating thousands of tables runs out of lock slots.
+            for first in range(1, extra + 1, _TENANTS_PER_BATCH):
+                last = min(extra, first + _TENANTS_PER_BATCH - 1)
+                conn.execute(sql.SQL(_GENERATE_TENANTS).format(first=sql.Literal(first), last=sql.Literal(last)))
+        return target
+
+    return _cached(admin, dbname, "", generate)

