@@ -34,14 +34,8 @@ from app.engine.archive import (
 )
 from app.engine.connection import ConnectionTarget
 from app.engine.copy_stream import copy_out
-from app.engine.discovery import find_tenants_table, tenant_record
-from app.engine.errors import (
-    ArchiveError,
-    ConnectionFailed,
-    PreflightError,
-    ResguardoError,
-    UsageError,
-)
+from app.engine.discovery import find_tenants_table, is_system_schema, tenant_record
+from app.engine.errors import ArchiveError, ConnectionFailed, PreflightError, ResguardoError, UsageError, first_line
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.locks import tenant_lock
 from app.engine.naming import utc_now_iso
@@ -51,7 +45,6 @@ ARCHIVE_SUFFIX = ".resguardo"
 _CHUNK = 1 << 20  # bytes of COPY text handed to the writer thread at a time
 _QUEUE_CHUNKS = 4  # chunks in flight: bounds memory
 _LOCK_TIMEOUT = "10s"
-_NOT_TENANTS = {"public", "pg_catalog", "information_schema", "pg_toast"}
 
 
 @dataclass(frozen=True)
@@ -81,16 +74,12 @@ def backup_tenant(
     """Write `schema` to the archive `out` (a file, or an existing folder to put a dated file in)."""
     started = time.monotonic()
     cancel = cancel or CancelToken()
-    out = Path(out)
-    if out.is_dir():
-        out = out / default_archive_name(schema)
-    _check_folder(out.parent)
-    if schema in _NOT_TENANTS or schema.startswith("pg_"):
-        raise UsageError(f"{schema!r} is not a tenant schema; choose a clinic's schema.")
+    out = resolve_out(out, default_archive_name(schema))
+    check_tenant_name(schema)
     progress(Progress(0.0, "Connecting"))
     conn = target.connect()
     try:
-        _check_tenant(conn, schema, tenants_table)
+        check_tenant_schema(conn, schema, tenants_table)
         with tenant_lock(conn, schema):
             return _backup(conn, schema, out, progress, cancel, tenants_table, started)
     except OSError as exc:
@@ -101,24 +90,36 @@ def backup_tenant(
             str(exc).strip(),
         ) from None
     except psycopg.errors.InsufficientPrivilege as exc:
-        raise PreflightError(f"No privilege to read tenant {schema!r}: {_first_line(exc)}", str(exc)) from None
+        raise PreflightError(f"No privilege to read tenant {schema!r}: {first_line(exc)}", str(exc)) from None
     except psycopg.Error as exc:
-        raise ResguardoError(f"The backup of {schema!r} failed: {_first_line(exc)}", str(exc)) from None
+        raise ResguardoError(f"The backup of {schema!r} failed: {first_line(exc)}", str(exc)) from None
     finally:
         conn.close()
 
 
-def _check_folder(folder: Path) -> None:
-    if not folder.is_dir():
-        raise PreflightError(f"The folder {folder} does not exist.")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise PreflightError(f"Cannot write in the folder {folder}: permission denied.")
+def resolve_out(out: Path, default_name: str) -> Path:
+    """The file to write: `out`, or `default_name` inside it when it is a folder; the folder must be writable."""
+    out = Path(out)
+    if out.is_dir():
+        out = out / default_name
+    if not out.parent.is_dir():
+        raise PreflightError(f"The folder {out.parent} does not exist.")
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise PreflightError(f"Cannot write in the folder {out.parent}: permission denied.")
+    return out
 
 
-def _check_tenant(conn: psycopg.Connection, schema: str, override: str | None) -> None:
-    exists = conn.execute("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", [schema]).fetchone()
-    if exists is None:
-        table = find_tenants_table(conn, override)
+def check_tenant_name(schema: str) -> None:
+    """Refuse, before connecting, the schemas that are never a clinic."""
+    if schema == "public" or is_system_schema(schema):
+        raise UsageError(f"{schema!r} is not a tenant schema; choose a clinic's schema.")
+
+
+def check_tenant_schema(conn: psycopg.Connection, schema: str, tenants_override: str | None) -> int:
+    """The tenant schema's oid; a clear error for an unknown tenant or a tenant row whose schema is missing."""
+    row = conn.execute("SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = %s", [schema]).fetchone()
+    if row is None:
+        table = find_tenants_table(conn, tenants_override)
         record = tenant_record(conn, schema, table) if table else None
         conn.rollback()
         if record is not None:
@@ -128,6 +129,7 @@ def _check_tenant(conn: psycopg.Connection, schema: str, override: str | None) -
             )
         raise UsageError(f"Unknown tenant {schema!r}: no such schema in the database {conn.info.dbname!r}.")
     conn.rollback()
+    return int(row[0])
 
 
 def _backup(
@@ -318,7 +320,3 @@ def _manifest(
     manifest["checksum"] = manifest_checksum(manifest)
     return manifest
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

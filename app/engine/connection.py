@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from app.engine.errors import ConnectionFailed
+from app.engine.errors import ConnectionFailed, first_line
 
 APPLICATION_NAME = "resguardo"
 
@@ -102,5 +102,5 @@ def explain_connection_error(exc: Exception, target: ConnectionTarget) -> str:
         return f"The server at {where} cannot be reached; is it running, and are host and port right?"
     if "could not translate host name" in low or "name or service not known" in low:
         return f"The host name in {where} is unknown."
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    first = first_line(exc)
     return f"Could not connect to {where}: {first}"

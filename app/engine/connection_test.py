@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import psycopg
 
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import ConnectionFailed
+from app.engine.errors import ConnectionFailed, first_line
 
 OK = "ok"
 WRONG_PASSWORD = "wrong-password"
@@ -71,7 +71,7 @@ def check_connection(target: ConnectionTarget) -> ConnectionCheck:
         return ConnectionCheck(classify(exc.details or exc.message), exc.message, exc.details)
     except psycopg.Error as exc:
         return ConnectionCheck(OTHER, f"Connected to {target.describe()}, but the server then failed: "
-                               f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}",
+                               f"{first_line(exc)}",
                                str(exc))
     assert row is not None
     version, user, superuser = str(row[0]), str(row[1]), bool(row[2])

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from app.engine.errors import ResguardoError, UsageError
+from app.engine.errors import ResguardoError, UsageError, first_line
 from app.engine.naming import SAFETY_COPY, STAGING, SchemaMarker
 
 SCHEMA_COLUMN = "schema_name"
@@ -217,7 +217,7 @@ def tenant_record(conn: psycopg.Connection, schema: str, tenants_table: TenantsT
 
 
 def _unreadable(t: TenantsTable, exc: psycopg.Error) -> ResguardoError:
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    first = first_line(exc)
     return ResguardoError(f"Cannot read the tenants table {t.qualified_name}: {first}", str(exc))
 
 

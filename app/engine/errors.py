@@ -48,3 +48,9 @@ class PreflightError(ResguardoError):
 
 class RestoreFailed(ResguardoError):
     """A restore failed and was rolled back; the tenant is as it was."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The server's or library's own first line: enough for a one-line message, the rest goes to details."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

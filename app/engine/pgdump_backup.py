@@ -25,7 +25,10 @@ from pathlib import Path
 
 import psycopg
 
-from app.engine.backup import ARCHIVE_SUFFIX, BackupResult, backup_tenant, default_archive_name
+from app.engine.backup import (
+    ARCHIVE_SUFFIX, BackupResult, backup_tenant, check_tenant_name, check_tenant_schema, default_archive_name,
+    resolve_out,
+)
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
     ArchiveError, Cancelled, ConnectionFailed, PreflightError, ResguardoError, TenantBusy, UsageError,
@@ -41,7 +44,6 @@ SUFFIXES = {"sql": ".sql", "custom": ".dump"}
 PG_FORMAT_FLAG = {"sql": "p", "custom": "c"}
 LOCK_WAIT = "30s"  # pg_dump gives up instead of queueing forever behind an exclusive lock
 KILL_GRACE_S = 0.5
-_NOT_TENANTS = {"public", "pg_catalog", "information_schema", "pg_toast"}
 _TABLE_DONE = "dumping contents of table "
 
 
@@ -67,27 +69,11 @@ def default_name(schema: str, fmt: str) -> str:
     return default_archive_name(schema).removesuffix(ARCHIVE_SUFFIX) + SUFFIXES.get(fmt, ARCHIVE_SUFFIX)
 
 
-def _resolve_out(out: Path, schema: str, fmt: str) -> Path:
-    out = Path(out)
-    if out.is_dir():
-        out = out / default_name(schema, fmt)
-    if not out.parent.is_dir():
-        raise PreflightError(f"The folder {out.parent} does not exist.")
-    if not os.access(out.parent, os.W_OK | os.X_OK):
-        raise PreflightError(f"Cannot write in the folder {out.parent}: permission denied.")
-    return out
-
-
-def _check_schema(conn: psycopg.Connection, schema: str) -> list[str]:
-    """The schema's tables whose rows pg_dump will dump (for progress); UsageError if there is no such schema."""
-    if schema in _NOT_TENANTS or schema.startswith("pg_"):
-        raise UsageError(f"{schema!r} is not a tenant schema; choose a clinic's schema.")
-    row = conn.execute("SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = %s", [schema]).fetchone()
-    if row is None:
-        raise UsageError(f"Unknown tenant {schema!r}: no such schema in the database {conn.info.dbname!r}.")
+def _tables(conn: psycopg.Connection, schema_oid: int) -> list[str]:
+    """The schema's tables whose rows pg_dump will dump: what its progress is counted against."""
     tables = [r[0] for r in conn.execute(
         "SELECT relname FROM pg_catalog.pg_class WHERE relnamespace = %s AND relkind = 'r' ORDER BY relname",
-        [row[0]]).fetchall()]
+        [schema_oid]).fetchall()]
     conn.rollback()
     return tables
 
@@ -114,10 +100,11 @@ def pgdump_tenant(
         raise UsageError(f"Unknown pg_dump format {fmt!r}; use sql or custom.")
     started = time.monotonic()
     cancel = cancel or CancelToken()
-    out = _resolve_out(out, schema, fmt)
+    out = resolve_out(out, default_name(schema, fmt))
+    check_tenant_name(schema)
     progress(Progress(0.0, "Connecting"))
     with target.connect() as conn:
-        tables = _check_schema(conn, schema)
+        tables = _tables(conn, check_tenant_schema(conn, schema, None))
         if tool is None:
             tool = tool_for_server("pg_dump", server_major(conn), extra_dirs)
         conn.autocommit = True

@@ -21,7 +21,7 @@ from typing import IO
 
 import psycopg
 
-from app.engine.errors import ArchiveError, RestoreFailed
+from app.engine.errors import ArchiveError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken
 from app.engine.pgtools import ClientTool, choose_tool, find_tools
 from app.engine.restore_source import LoadProgress, LoadResult, LoadsInOneStep, SourceSummary, TableSummary
@@ -293,7 +293,7 @@ def execute_dump(conn: psycopg.Connection, reader: ScriptReader, planner: Planne
         except psycopg.errors.QueryCanceled:
             raise
         except psycopg.Error as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            first = first_line(exc)
             raise RestoreFailed(
                 f"Line {item.line} of {name} failed: {first} ({planner.text_of(item.label())}); "
                 "nothing was changed.", str(exc)) from None

@@ -26,7 +26,7 @@ import psycopg
 from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import Cancelled, ResguardoError, RestoreFailed
+from app.engine.errors import Cancelled, ResguardoError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.locks import tenant_lock
 from app.engine.naming import STAGING, SchemaMarker, staging_name, utc_now_iso
@@ -158,7 +158,7 @@ def _guarded(conn: psycopg.Connection, cancel: CancelToken | None, step):  # typ
             raise RestoreFailed("The connection to the server was lost during the restore; the tenant was not "
                                 "changed (nothing was changed).", str(exc)) from None
         if isinstance(exc, psycopg.Error):
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            first = first_line(exc)
             raise RestoreFailed(f"The restore failed: {first}; nothing was changed.", str(exc)) from exc
         raise
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from app.engine.discovery import find_tenants_table, tenant_record
+from app.engine.discovery import find_tenants_table, is_system_schema, tenant_record
 from app.engine.errors import PreflightError
 from app.engine.naming import SchemaMarker
 from app.engine.restore_source import SourceSummary
@@ -30,7 +30,7 @@ def check_target(conn: psycopg.Connection, schema: str, source: SourceSummary, *
     if schema == SHARED_SCHEMA:
         raise PreflightError("The public schema holds the tables every clinic shares; Resguardo never restores "
                              "into it. Nothing was changed.")
-    if schema.startswith("pg_") or schema == "information_schema":
+    if is_system_schema(schema):
         raise PreflightError(f"{schema!r} is a system schema, not a tenant. Nothing was changed.")
     live = live_schema(conn, schema)
     marker = SchemaMarker.from_comment(live.comment) if live else None

@@ -28,7 +28,7 @@ from psycopg import sql
 from app.engine.archive import (
     POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader, split_statements,
 )
-from app.engine.errors import ArchiveError, RestoreFailed
+from app.engine.errors import ArchiveError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken
 
 # Statement kinds the native load does not replay: owners and grants come from the
@@ -207,7 +207,7 @@ class NativeArchiveSource:
             except psycopg.errors.QueryCanceled:
                 raise
             except psycopg.Error as exc:
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                first = first_line(exc)
                 raise RestoreFailed(
                     f"The archive's {label} could not be created: {first}; nothing was changed.", str(exc)
                 ) from None
@@ -255,7 +255,7 @@ class NativeArchiveSource:
         except psycopg.errors.QueryCanceled:
             raise
         except psycopg.Error as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            first = first_line(exc)
             raise RestoreFailed(f"The rows of table {name} could not be loaded: {first}; nothing was changed.",
                                 str(exc)) from None
         if rows != int(entry["rows"]):

@@ -17,7 +17,7 @@ import psycopg
 from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import Cancelled, RestoreFailed, UsageError
+from app.engine.errors import Cancelled, RestoreFailed, UsageError, first_line
 from app.engine.isolation import prove_isolation
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.locks import tenant_lock
@@ -156,7 +156,7 @@ def undo_restore(target: ConnectionTarget, schema: str, *, progress: ProgressCal
             raise Cancelled("Cancelled; nothing was changed.") from None
         except psycopg.Error as exc:
             conn.rollback()
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            first = first_line(exc)
             raise RestoreFailed(f"The undo failed: {first}; nothing was changed.", str(exc)) from None
         except BaseException:
             conn.rollback()
@@ -182,7 +182,7 @@ def discard_safety_copy(target: ConnectionTarget, safety_schema: str) -> None:
                 commit_proven(conn, observer, {found.oid}, "Discarding the safety copy")
             except psycopg.Error as exc:
                 conn.rollback()
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                first = first_line(exc)
                 raise RestoreFailed(f"The safety copy could not be dropped: {first}; nothing was changed.",
                                     str(exc)) from None
             except BaseException:

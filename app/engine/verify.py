@@ -55,11 +55,6 @@ def verify_file(
     path: Path, *, progress: ProgressCallback = ignore_progress, cancel: CancelToken | None = None
 ) -> FileCheck:
     """Raise ArchiveError naming what is wrong with the file, whatever its kind, or say what it holds."""
-    from app.engine.pgdump_source import (  # runs pg_restore; only for those files
-        has_data,
-        verify_pgdump,
-    )
-
     path = Path(path)
     dump = verify_pgdump(path)
     if dump is not None:
@@ -116,12 +111,7 @@ def verify_archive(
 def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
     if manifest.get("format") != FORMAT_NAME:
         raise ArchiveError(f"{path.name} is damaged: its manifest is not a Resguardo manifest.")
-    version = manifest.get("format_version")
-    if isinstance(version, int) and version > max(KNOWN_VERSIONS):
-        raise ArchiveError(
-            f"{path.name} uses archive format version {version}; this Resguardo reads up to version "
-            f"{max(KNOWN_VERSIONS)}. Install a newer Resguardo to read it."
-        )
+    version = manifest.get("format_version")  # a newer version is refused by ArchiveReader, from resguardo.json
     if version not in KNOWN_VERSIONS:
         raise ArchiveError(f"{path.name} is damaged: its manifest names an unknown format version {version!r}.")
     if manifest.get("checksum") != manifest_checksum(manifest):

@@ -7,16 +7,18 @@ point leaves the tenant as it was, and the panel says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.restore import RestoreResult, restore_tenant
 from app.engine.restore_preview import RestorePreview, preview_restore
 from app.engine.safety_copies import UndoResult, discard_safety_copy, undo_restore
-from app.ui.backup_flow import restore_name_filter
 from app.formatting import human_duration
+from app.ui.backup_flow import restore_name_filter
 from app.ui.job_panel import JobPanel
 
 if TYPE_CHECKING:
@@ -81,52 +83,44 @@ class RestoreFlow:
     # -- undo and discard ----------------------------------------------------------------
 
     def undo(self, schema: str, safety_copy: str) -> None:
-        window = self.window
-        session = window.session
-        if session is None or schema in window.jobs.busy_tenants():
-            return
-        if not window.dialogs.confirm(
-            window, "Undo last restore",
-            f"Put {schema} back as it was before its last restore (from the safety copy {safety_copy})? "
-            "The restored data is kept as a safety copy in turn.", "Undo restore",
-        ):
-            return
-
-        def undo(progress: ProgressCallback, cancel: CancelToken) -> UndoResult:
-            return undo_restore(session.target, schema, progress=progress, cancel=cancel)
-
-        panel = window.jobs.new_panel(f"Undo the last restore of {schema}", schema)
-
-        def done(result: UndoResult) -> None:
+        def done(result: UndoResult) -> str:
             kept = f" The data it replaced is now the safety copy {result.safety_copy}." if result.safety_copy else ""
-            panel.succeed(f"{schema} is back as it was before its last restore (from {result.restored_from})."
-                          + kept, result)
-            window.refresh()
+            return f"{schema} is back as it was before its last restore (from {result.restored_from}).{kept}"
 
-        panel.run(undo, "Starting the undo", done, lambda error: panel.fail(error, NOTHING_CHANGED))
+        self._confirmed_job(
+            schema, ("Undo last restore",
+                     f"Put {schema} back as it was before its last restore (from the safety copy {safety_copy})? "
+                     "The restored data is kept as a safety copy in turn.", "Undo restore"),
+            f"Undo the last restore of {schema}", "Starting the undo",
+            lambda target, progress, cancel: undo_restore(target, schema, progress=progress, cancel=cancel), done)
 
     def discard(self, schema: str, safety_copy: str) -> None:
+        self._confirmed_job(
+            schema, ("Discard safety copy",
+                     f"Delete the safety copy {safety_copy} of {schema}? The restore that left it can then no "
+                     "longer be undone. The live clinic is not touched.", "Discard safety copy"),
+            f"Discard the safety copy {safety_copy}", "Dropping the safety copy",
+            lambda target, _progress, _cancel: discard_safety_copy(target, safety_copy),
+            lambda _: f"Discarded {safety_copy}. {schema} itself was not touched.")
+
+    def _confirmed_job(self, schema: str, question: tuple[str, str, str], title: str, first_stage: str,
+                       work: Callable[[ConnectionTarget, ProgressCallback, CancelToken], Any],
+                       describe: Callable[[Any], str]) -> None:
+        """Ask first (No is the default), then run `work` as one job of the tenant; the list follows."""
         window = self.window
         session = window.session
         if session is None or schema in window.jobs.busy_tenants():
             return
-        if not window.dialogs.confirm(
-            window, "Discard safety copy",
-            f"Delete the safety copy {safety_copy} of {schema}? The restore that left it can then no longer "
-            "be undone. The live clinic is not touched.", "Discard safety copy",
-        ):
+        if not window.dialogs.confirm(window, *question):
             return
+        panel = window.jobs.new_panel(title, schema)
 
-        def discard(progress: ProgressCallback, cancel: CancelToken) -> None:
-            discard_safety_copy(session.target, safety_copy)
-
-        panel = window.jobs.new_panel(f"Discard the safety copy {safety_copy}", schema)
-
-        def done(_: None) -> None:
-            panel.succeed(f"Discarded {safety_copy}. {schema} itself was not touched.")
+        def done(result: Any) -> None:
+            panel.succeed(describe(result), result)
             window.refresh()
 
-        panel.run(discard, "Dropping the safety copy", done, lambda error: panel.fail(error, NOTHING_CHANGED))
+        panel.run(lambda progress, cancel: work(session.target, progress, cancel), first_stage, done,
+                  lambda error: panel.fail(error, NOTHING_CHANGED))
 
 
 def describe_restore(result: RestoreResult) -> str:
