@@ -2,6 +2,7 @@
 
 `RESGUARDO_HOME` moves everything under one folder (tests, development,
 portable installs); otherwise each kind of file goes where the OS expects it.
+Folders are created by whoever writes into them, not by these getters.
 """
 
 from __future__ import annotations
@@ -31,8 +32,7 @@ def _dir(kind: str) -> Path:
             "state": platformdirs.user_state_path,
         }[kind]
         path = finder(APP_NAME, appauthor=False)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return path  # not created here: asking where a file goes must not touch the disk (the UI thread asks)
 
 
 def config_dir() -> Path:

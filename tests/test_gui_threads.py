@@ -81,3 +81,27 @@ def test_profiles_history_and_keyring_are_used_only_off_the_ui_thread(
             "ProfileStore.delete", "SecretStore.get", "SecretStore.where", "SecretStore.remember",
             "SecretStore.remember_for_session", "SecretStore.forget", "History.last_backups"} <= used
     assert sorted({name for name, on_main in uses if on_main}) == []
+
+
+def test_a_window_with_its_own_stores_looks_up_the_keyring_off_the_ui_thread(
+        qtbot, demo_db: ConnectionTarget, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch,
+        private_home) -> None:  # type: ignore[no-untyped-def]
+    import keyring
+
+    looked_up: list[bool] = []
+    real = keyring.get_keyring
+
+    def recorded() -> Any:
+        looked_up.append(threading.current_thread() is threading.main_thread())
+        return real()
+
+    monkeypatch.setattr(keyring, "get_keyring", recorded)
+    params = demo_db.params
+    ProfileStore().save(Profile(name="clinics", host=params["host"], port=int(params["port"]),
+                                dbname=demo_db.dbname, user=params["user"], sslmode="disable"))
+    folders = sorted(p.name for p in private_home.iterdir())
+    window = open_window(qtbot, None, ScriptedDialogs(), profile_name="clinics")  # builds its own stores
+    assert sorted(p.name for p in private_home.iterdir()) == folders  # building the window created no folder
+    wait_listed(qtbot, window)
+    wait_idle(qtbot, window)
+    assert looked_up and not any(looked_up)

@@ -170,7 +170,7 @@ def test_cli_backs_up_in_each_format_and_verify_reads_the_files(demo_db: Connect
         assert "pg_dump 18" in made.stdout
         checked = run_cli("verify", "--file", str(tmp_path / f"b{suffix}"))
         assert checked.returncode == 0, checked.stderr
-        assert f"of schema 'bienestar' by pg_dump 18" in checked.stdout and "with data" in checked.stdout
+        assert "of schema 'bienestar' by pg_dump 18" in checked.stdout and "with data" in checked.stdout
     whole = (tmp_path / "b.dump").read_bytes()
     (tmp_path / "cut.dump").write_bytes(whole[: len(whole) // 2])
     bad = run_cli("verify", "--file", str(tmp_path / "cut.dump"))

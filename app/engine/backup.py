@@ -51,9 +51,12 @@ _LOCK_TIMEOUT = "10s"
 class BackupResult:
     path: Path
     size_bytes: int
-    rows: int
+    rows: int  # 0 for pg_dump files, which carry no row counts
     tables: int
     seconds: float
+    format: str = "native"  # "native" | "sql" | "custom"
+    tool: str = ""  # the pg_dump that wrote a pg_dump file, e.g. "pg_dump 18.1 at /usr/bin/pg_dump"
+    note: str = ""  # why `auto` wrote the format it wrote
 
 
 def default_archive_name(schema: str, when: datetime | None = None) -> str:

@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -45,15 +45,6 @@ PG_FORMAT_FLAG = {"sql": "p", "custom": "c"}
 LOCK_WAIT = "30s"  # pg_dump gives up instead of queueing forever behind an exclusive lock
 KILL_GRACE_S = 0.5
 _TABLE_DONE = "dumping contents of table "
-
-
-@dataclass(frozen=True)
-class FormatBackupResult(BackupResult):
-    """A BackupResult that also says which format was written, by what, and why."""
-
-    format: str = "native"  # "native" | "sql" | "custom"
-    tool: str = ""  # e.g. "pg_dump 18.1 at /usr/lib/postgresql/18/bin/pg_dump"
-    note: str = ""  # why `auto` chose this format
 
 
 def schema_pattern(schema: str) -> str:
@@ -94,7 +85,7 @@ def pgdump_tenant(
     cancel: CancelToken | None = None,
     extra_dirs: Sequence[Path | str] | None = None,
     tool: ClientTool | None = None,
-) -> FormatBackupResult:
+) -> BackupResult:
     """Write `schema` with pg_dump in format "sql" or "custom" to `out` (a file, or a folder for a dated name)."""
     if fmt not in SUFFIXES:
         raise UsageError(f"Unknown pg_dump format {fmt!r}; use sql or custom.")
@@ -111,8 +102,7 @@ def pgdump_tenant(
         with tenant_lock(conn, schema):
             _run_pg_dump(tool, target, schema, out, fmt, tables, progress, cancel)
     size = out.stat().st_size
-    return FormatBackupResult(out, size, 0, len(tables), time.monotonic() - started,
-                              format=fmt, tool=tool.describe())
+    return BackupResult(out, size, 0, len(tables), time.monotonic() - started, format=fmt, tool=tool.describe())
 
 
 def _run_pg_dump(tool: ClientTool, target: ConnectionTarget, schema: str, out: Path, fmt: str,
@@ -243,7 +233,7 @@ def backup_auto(
     cancel: CancelToken | None = None,
     tenants_table: str | None = None,
     extra_dirs: Sequence[Path | str] | None = None,
-) -> FormatBackupResult:
+) -> BackupResult:
     """pg_dump custom format when a fitting pg_dump exists and works; the native archive otherwise."""
     cancel = cancel or CancelToken()
     try:
@@ -274,8 +264,30 @@ def backup_auto(
 
 
 def _native(target: ConnectionTarget, schema: str, out: Path, progress: ProgressCallback, cancel: CancelToken,
-            tenants_table: str | None, note: str) -> FormatBackupResult:
+            tenants_table: str | None, note: str) -> BackupResult:
     result = backup_tenant(target, schema, _native_name(out), progress=progress, cancel=cancel,
                            tenants_table=tenants_table)
-    return FormatBackupResult(result.path, result.size_bytes, result.rows, result.tables, result.seconds,
-                              format="native", note=note)
+    return replace(result, note=note)
+
+
+BACKUP_FORMATS = ("native", "auto", "custom", "sql")  # the engine's default first
+
+
+def write_backup(
+    fmt: str,
+    target: ConnectionTarget,
+    schema: str,
+    out: Path,
+    *,
+    progress: ProgressCallback = ignore_progress,
+    cancel: CancelToken | None = None,
+    tenants_table: str | None = None,
+) -> BackupResult:
+    """The one place a format name becomes the engine call that writes it (CLI and window alike)."""
+    if fmt == "native":
+        return backup_tenant(target, schema, out, progress=progress, cancel=cancel, tenants_table=tenants_table)
+    if fmt == "auto":
+        return backup_auto(target, schema, out, progress=progress, cancel=cancel, tenants_table=tenants_table)
+    if fmt in SUFFIXES:
+        return pgdump_tenant(target, schema, out, fmt=fmt, progress=progress, cancel=cancel)
+    raise UsageError(f"Unknown backup format {fmt!r}; use one of {', '.join(BACKUP_FORMATS)}.")

@@ -18,8 +18,15 @@ _INSECURE_BACKENDS = ("PlaintextKeyring", "EncryptedKeyring", "Keyring")  # keyr
 
 class SecretStore:
     def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
-        self._backend = backend or keyring.get_keyring()
+        self._chosen = backend
         self._session: dict[str, str] = {}
+
+    @property
+    def _backend(self) -> keyring.backend.KeyringBackend:
+        """Looked up on first use, not when the window is built: finding it may ask D-Bus and block."""
+        if self._chosen is None:
+            self._chosen = keyring.get_keyring()
+        return self._chosen
 
     @property
     def available(self) -> bool:
@@ -76,9 +83,7 @@ class SecretStore:
             return
         try:
             self._backend.delete_password(SERVICE, profile)
-        except keyring.errors.PasswordDeleteError:
-            pass
-        except keyring.errors.KeyringError:
+        except keyring.errors.KeyringError:  # includes PasswordDeleteError: nothing was stored
             pass
 
 

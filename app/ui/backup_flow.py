@@ -6,14 +6,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.engine.backup import BackupResult, backup_tenant, default_archive_name
-from app.engine.connection import ConnectionTarget
+from app.engine.backup import BackupResult, default_archive_name
 from app.engine.errors import ResguardoError
 from app.engine.history import BackupRecord, record_backup
 from app.engine.jobs import CancelToken, ProgressCallback
-from app.engine.pgdump_backup import FormatBackupResult, backup_auto, pgdump_tenant
-from app.ui.dialogs import BackupFormat
+from app.engine.pgdump_backup import write_backup
 from app.formatting import human_duration, human_size
+from app.ui.dialogs import BackupFormat
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -26,16 +25,6 @@ BACKUP_FORMATS: list[BackupFormat] = [
     BackupFormat("custom", "pg_dump custom format", ".dump"),
     BackupFormat("sql", "Plain SQL (pg_dump)", ".sql"),
 ]
-
-
-def write_backup(fmt: BackupFormat, target: ConnectionTarget, schema: str, path: Path, *,
-                 progress: ProgressCallback, cancel: CancelToken, tenants_table: str | None) -> BackupResult:
-    """The engine call that writes `fmt`; `auto` may write the native format instead and says why."""
-    if fmt.key == "native":
-        return backup_tenant(target, schema, path, progress=progress, cancel=cancel, tenants_table=tenants_table)
-    if fmt.key == "auto":
-        return backup_auto(target, schema, path, progress=progress, cancel=cancel, tenants_table=tenants_table)
-    return pgdump_tenant(target, schema, path, fmt=fmt.key, progress=progress, cancel=cancel)
 
 
 def suggested_name(schema: str, when: datetime, fmt: BackupFormat) -> str:
@@ -69,7 +58,7 @@ class BackupFlow:
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> tuple[BackupResult, BackupRecord]:
             path.parent.mkdir(parents=True, exist_ok=True)
-            result = write_backup(fmt, session.target, schema, path, progress=progress, cancel=cancel,
+            result = write_backup(fmt.key, session.target, schema, path, progress=progress, cancel=cancel,
                                   tenants_table=tenants_table)
             record = record_backup(session.database_key, schema, Path(result.path), result.size_bytes,
                                    result.rows, result.seconds, history)
@@ -81,7 +70,7 @@ class BackupFlow:
         def done(outcome: tuple[BackupResult, BackupRecord]) -> None:
             result, record = outcome
             rows = f"{result.rows:,} rows in " if result.rows else ""
-            note = result.note if isinstance(result, FormatBackupResult) else ""  # why "auto" chose it
+            note = result.note  # why "auto" wrote what it wrote
             panel.succeed(
                 f"Saved {result.path} — {human_size(result.size_bytes)}, {rows}{result.tables} tables, "
                 f"{human_duration(result.seconds)}." + (f" {note}" if note else ""), result)

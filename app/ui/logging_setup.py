@@ -60,6 +60,7 @@ def setup_logging(debug: bool = False) -> Path:
     """Send the program's log to a rotating file (1 MB x 5); return its path."""
     root = logging.getLogger()
     path = log_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
     if not any(isinstance(h, logging.handlers.RotatingFileHandler) and Path(h.baseFilename) == path
                for h in root.handlers):
         handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")

@@ -486,6 +486,7 @@ class MainWindow(QMainWindow):
     def open_log_file(self) -> None:
         def ensure() -> Path:  # the log folder and file are created on disk: off the UI thread
             path = log_file()
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.touch(exist_ok=True)
             return path
 
