@@ -8,7 +8,7 @@ import pytest
 
 from app.engine.connection import ConnectionTarget
 from app.engine.demo import django_password_verifies
-from app.engine.errors import ArchiveError, PreflightError
+from app.engine.errors import ArchiveError, PreflightError, RestoreFailed
 from app.engine.jobs import Progress
 from app.engine.pgdump_backup import pgdump_tenant
 from app.engine.pgdump_source import open_pgdump_source, pg_restore_for, read_custom_header
@@ -114,10 +114,13 @@ def test_a_statement_hidden_from_the_static_check_is_rolled_back_by_the_isolatio
     at = text.index("--\n-- PostgreSQL database dump complete")
     path.write_text(text[:at] + hidden + text[at:])
     before = other_schemas(demo_db, "bienestar")
-    with pytest.raises(Exception) as caught:
+    live = fingerprint(demo_db, "bienestar")
+    with pytest.raises(RestoreFailed) as caught:
         restore_tenant(demo_db, "bienestar", path)
-    assert "customers_domain" in str(caught.value)
+    assert "public.customers_domain" in caught.value.message and "outside the tenant" in caught.value.message
     assert other_schemas(demo_db, "bienestar") == before
+    assert fingerprint(demo_db, "bienestar") == live
+    assert resguardo_schemas(demo_db) == []
 
 
 def test_truncated_and_foreign_files_are_refused_before_anything(demo_db: ConnectionTarget, tmp_path: Path) -> None:

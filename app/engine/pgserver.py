@@ -20,6 +20,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from psycopg import sql
+
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
 
@@ -228,7 +230,7 @@ class EmbeddedServer:
                 "SELECT 1 FROM pg_roles WHERE rolname = %s", [PASSWORD_LOGIN_ROLE]
             ).fetchone()
             if not exists:
-                conn.execute(f'CREATE ROLE "{PASSWORD_LOGIN_ROLE}" NOLOGIN')
+                conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(PASSWORD_LOGIN_ROLE)))
 
     def stop(self) -> None:
         """Fast shutdown: open sessions are ended, committed work is kept."""

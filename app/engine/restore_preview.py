@@ -68,8 +68,9 @@ def preview_restore(target: ConnectionTarget, schema: str, path: Path, *, allow_
             only_file: list[tuple[str, str]] = []
             only_live: list[tuple[str, str]] = []
             if summary.migrations is not None and live_migrations is not None:
-                only_file = [m for m in summary.migrations if m not in set(live_migrations)]
-                only_live = [m for m in live_migrations if m not in set(summary.migrations)]
+                in_live, in_file = set(live_migrations), set(summary.migrations)
+                only_file = [m for m in summary.migrations if m not in in_live]
+                only_live = [m for m in live_migrations if m not in in_file]
             preview = RestorePreview(
                 tenant=schema, source=summary, other_tenant=checked.other_tenant, schema_exists=live is not None,
                 tables=tables, tables_only_live=sorted(set(counts) - file_tables),

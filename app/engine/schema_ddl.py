@@ -447,9 +447,8 @@ class _Extractor:
             assert row is not None
             last, called = row
             self.ddl.sequences.append({"name": s.name, "last_value": last, "is_called": called})
-            literal = self.conn.execute("SELECT quote_literal(%s)", [s.q]).fetchone()
             self.post(f"sequence-value {s.name}",
-                      f"SELECT pg_catalog.setval({literal[0] if literal else ''}, {last}, {str(called).lower()})")
+                      f"SELECT pg_catalog.setval({_literal(s.q)}, {last}, {str(called).lower()})")
 
     # -- comments, owners, grants -------------------------------------------------------------
 

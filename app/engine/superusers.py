@@ -109,9 +109,10 @@ def plan_keep(conn: psycopg.Connection, live: str, staging: str, override: str |
     if find_user_table(conn, staging, name) is None:
         return KeepPlan(None, conflicts=[f"the restored tenant has no table {name} to keep the administrators in"])
     key, account = _primary_key(conn, live, name), _account_column(conn, live, name)
-    if key is None or account is None or account not in _columns(conn, staging, name):
+    restored_columns = set(_columns(conn, staging, name))
+    if key is None or account is None or account not in restored_columns:
         return KeepPlan(None, conflicts=[f"{name} has no single-column primary key and username/email column"])
-    shared = [c for c in _columns(conn, live, name) if c in set(_columns(conn, staging, name))]
+    shared = [c for c in _columns(conn, live, name) if c in restored_columns]
     table = UserTable(name, key, account, shared)
     plan = KeepPlan(table)
     live_rows = [r[0] for r in conn.execute(
