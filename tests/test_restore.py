@@ -11,8 +11,8 @@ from psycopg import sql
 from app.engine.backup import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.demo import django_password_verifies
-from app.engine.errors import PreflightError, RestoreFailed, UsageError
-from app.engine.jobs import Progress
+from app.engine.errors import Cancelled, PreflightError, RestoreFailed, UsageError
+from app.engine.jobs import CancelToken, Progress
 from app.engine.restore import restore_tenant
 from app.engine.restore_preview import preview_restore
 from app.engine.safety_copies import discard_safety_copy, undo_restore
@@ -226,3 +226,19 @@ def test_strange_tenant_names_are_just_names(demo_db: ConnectionTarget, tmp_path
     with pytest.raises(psycopg.errors.UndefinedTable):
         with demo_db.connect() as conn:
             conn.execute("SELECT 1 FROM bienestar.users_customuser")
+
+
+def test_a_cancelled_undo_changes_nothing(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    archive = tmp_path / "b.resguardo"
+    backup_tenant(demo_db, "bienestar", archive)
+    delete_patient(demo_db)
+    restored = restore_tenant(demo_db, "bienestar", archive)
+    live, schemas = fingerprint(demo_db, "bienestar"), resguardo_schemas(demo_db)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled, match="nothing was changed"):
+        undo_restore(demo_db, "bienestar", cancel=token)
+    assert fingerprint(demo_db, "bienestar") == live and resguardo_schemas(demo_db) == schemas
+    assert PATIENT in emails(demo_db, "bienestar")
+    undo_restore(demo_db, "bienestar")  # the lock was released: undo still works afterwards
+    assert PATIENT not in emails(demo_db, "bienestar") and restored.safety_copy not in dict(resguardo_schemas(demo_db))

@@ -22,6 +22,7 @@ from app.engine.isolation import prove_isolation
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.locks import tenant_lock
 from app.engine.naming import SAFETY_COPY, STAGING, SchemaMarker, safety_copy_name, utc_now_iso
+from app.engine.statement_cancel import cancel_statements_on
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ def undo_restore(target: ConnectionTarget, schema: str, *, progress: ProgressCal
     started = time.monotonic()
     reporter = ProgressReporter(progress, 1.0)
     reporter.stage("Checking the safety copy")
-    with target.connect() as conn, target.connect(autocommit=True) as observer, tenant_lock(conn, schema):
+    with (target.connect() as conn, target.connect(autocommit=True) as observer, tenant_lock(conn, schema),
+          cancel_statements_on(conn, cancel)):
         try:
             copies = marked_schemas(conn, schema, SAFETY_COPY)
             if not copies:
@@ -151,13 +153,14 @@ def undo_restore(target: ConnectionTarget, schema: str, *, progress: ProgressCal
             if cancel is not None:
                 cancel.raise_if_cancelled()
             commit_proven(conn, observer, {copy.oid, *([live.oid] if live else [])}, "The undo")
-        except Cancelled:
+        except (Cancelled, psycopg.errors.QueryCanceled) as exc:
             conn.rollback()
-            raise Cancelled("Cancelled; nothing was changed.") from None
+            if isinstance(exc, Cancelled) or (cancel is not None and cancel.cancelled):
+                raise Cancelled("Cancelled; nothing was changed.") from None
+            raise RestoreFailed(f"The undo failed: {first_line(exc)}; nothing was changed.", str(exc)) from None
         except psycopg.Error as exc:
             conn.rollback()
-            first = first_line(exc)
-            raise RestoreFailed(f"The undo failed: {first}; nothing was changed.", str(exc)) from None
+            raise RestoreFailed(f"The undo failed: {first_line(exc)}; nothing was changed.", str(exc)) from None
         except BaseException:
             conn.rollback()
             raise
@@ -182,8 +185,7 @@ def discard_safety_copy(target: ConnectionTarget, safety_schema: str) -> None:
                 commit_proven(conn, observer, {found.oid}, "Discarding the safety copy")
             except psycopg.Error as exc:
                 conn.rollback()
-                first = first_line(exc)
-                raise RestoreFailed(f"The safety copy could not be dropped: {first}; nothing was changed.",
+                raise RestoreFailed(f"The safety copy could not be dropped: {first_line(exc)}; nothing was changed.",
                                     str(exc)) from None
             except BaseException:
                 conn.rollback()
