@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.stats import MB, Series, human_bytes
+from app.formatting import human_size
+from bench.stats import MB, Series
 
 RSS_LIMIT = 150 * MB
 
@@ -105,7 +106,7 @@ def _machine() -> list[str]:
                 break
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
-                memory = human_bytes(int(line.split()[1]) * 1024)
+                memory = human_size(int(line.split()[1]) * 1024)
                 break
     except OSError:
         pass

@@ -18,10 +18,11 @@ from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError, UsageError
+from app.formatting import human_size
 from bench import dataset, formats, report, tools
 from bench.dataset import TENANT, say
 from bench.probe import SideFailed, run_measured
-from bench.stats import Series, human_bytes
+from bench.stats import Series
 
 REPO = Path(__file__).resolve().parent.parent
 SMOKE_TENANTS = 50
@@ -298,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         b = Bench(args, admin, source, restore, pg, work)
-        say(f"tenant {TENANT}: {human_bytes(size)} at demo scale {scale}; setup took {time.monotonic() - started:.0f} s")
+        say(f"tenant {TENANT}: {human_size(size)} at demo scale {scale}; setup took {time.monotonic() - started:.0f} s")
 
         round_start = time.monotonic()
         say(f"round 1 of {args.repeat}")
@@ -321,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
             command=shown_command(argv),
             server=f"{version}, {where}",
             tools=f"{pg.version} ({pg.bin_dir})",
-            dataset=f"`{TENANT}` in `{source.dbname}`, demo scale {scale}: {human_bytes(size)} "
+            dataset=f"`{TENANT}` in `{source.dbname}`, demo scale {scale}: {human_size(size)} "
                     "(pg_total_relation_size of its tables)",
             notes=b.notes + ([SMALL_NOTE] if size < SMALL_BYTES else []) + [
                 f"Total run time {time.monotonic() - started:.0f} s."],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
+from app.formatting import human_size
+
 MB = 1024 * 1024
 
 
@@ -49,13 +51,5 @@ class Series:
         return f"{statistics.median(self.peak_rss) / MB:.0f} MB (max {self.max_rss / MB:.0f})"
 
     def size_text(self) -> str:
-        return human_bytes(self.median_size) if self.sizes else "—"
+        return human_size(self.median_size) if self.sizes else "—"
 
-
-def human_bytes(n: float) -> str:
-    value, unit = float(n), "B"
-    for bigger in ("KB", "MB", "GB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, bigger
-    return f"{value:.0f} B" if unit == "B" else f"{value:.1f} {unit}"

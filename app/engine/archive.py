@@ -232,9 +232,6 @@ class ArchiveReader:
     def has(self, name: str) -> bool:
         return name in self._members
 
-    def stored_size(self, name: str) -> int:
-        return self._members[name].size
-
     def open_stored(self, name: str) -> IO[bytes]:
         """The member's bytes as stored (compressed for data members)."""
         if name not in self._members:

@@ -169,7 +169,6 @@ class CustomDumpSource(LoadsInOneStep):
             raise type(exc)(f"{self.path.name}: {exc.message}", exc.details) from None
         with_data = {_data_entry_table(ln, self.facts.source_schema) for ln in self.entries} - {None}
         tables: dict[str, int | None] = {t: (None if t in with_data else 0) for t in self.facts.tables}
-        self.facts.has_data = bool(with_data)
         self._summary = _summary("pg_dump-custom", self.path, self.facts, tables)
 
     def summary(self) -> SourceSummary:

@@ -58,7 +58,7 @@ class TableSummary:
 class SourceSummary:
     """What the preview shows about a file, whatever its kind."""
 
-    kind: str  # "native", later "sql", "pg_dump-custom"
+    kind: str  # "native", "sql" or "pg_dump-custom"
     path: Path
     source_schema: str | None
     created_utc: str | None
@@ -67,7 +67,6 @@ class SourceSummary:
     size_bytes: int  # bytes of rows to load
     tool_version: str | None  # program or pg_dump version that wrote the file
     schema_owner: str | None = None
-    tenant: dict[str, Any] | None = None
     privileges: list[dict[str, Any]] | None = None  # manifest-style owners/ACLs; None when the file has none
 
 
@@ -138,7 +137,7 @@ class NativeArchiveSource:
                 migrations=[(str(a), str(n)) for a, n in migrations] if migrations is not None else None,
                 size_bytes=sum(t.bytes or 0 for t in tables),
                 tool_version=f"Resguardo {m.get('program_version', '?')}",
-                schema_owner=m.get("schema_owner"), tenant=m.get("tenant"), privileges=list(m.get("privileges", [])),
+                schema_owner=m.get("schema_owner"), privileges=list(m.get("privileges", [])),
             )
         except (KeyError, TypeError, ValueError):
             self.reader.close()

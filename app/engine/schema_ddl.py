@@ -38,9 +38,7 @@ def _own(cls: str, oid: str) -> str:
 class TableCopy:
     """What the backup needs to COPY one table's rows."""
 
-    oid: int
     name: str
-    qname: str  # quoted for SQL text
     columns: list[dict[str, str]]  # COPY column list: {"name", "type"}; generated columns left out
     size_bytes: int  # heap size on disk: the weight of the table in the progress bar
 
@@ -91,14 +89,14 @@ class _Extractor:
         self.conn = conn
         self.schema = schema
         row = conn.execute(
-            "SELECT n.oid, pg_catalog.pg_get_userbyid(n.nspowner), quote_ident(pg_catalog.pg_get_userbyid(n.nspowner)),"
+            "SELECT n.oid, pg_catalog.pg_get_userbyid(n.nspowner),"
             " coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))::text[], quote_ident(n.nspname)"
             " FROM pg_catalog.pg_namespace n WHERE n.nspname = %s",
             [schema],
         ).fetchone()
         if row is None:
             raise PreflightError(f"The schema {schema!r} does not exist.")
-        self.nsp, owner, _qowner, nspacl, self.qschema = row
+        self.nsp, owner, nspacl, self.qschema = row
         self.version = conn.info.server_version
         self.ddl = SchemaDDL(schema_owner=owner)
         self.ddl.privileges.append({"kind": "schema", "name": schema, "owner": owner, "acl": list(nspacl)})
@@ -259,7 +257,7 @@ class _Extractor:
         with_opts = f" WITH ({', '.join(t.options)})" if t.options else ""
         body = ",\n".join(lines)
         self.pre(f"table {t.name}", f"CREATE {unlogged}TABLE {t.q} (\n{body}\n){with_opts}")
-        self.ddl.tables.append(TableCopy(t.oid, t.name, t.q, copy_columns, t.size))
+        self.ddl.tables.append(TableCopy(t.name, copy_columns, t.size))
 
     def _create_sequence(self, s: _Rel) -> None:
         row = self.conn.execute(

@@ -188,7 +188,6 @@ class ScriptReader:
         self.bytes_read = 0
         self.line_no = 0
         self.toc_entries = 0
-        self.copy_rows_seen = 0
         self.header_seen = False
         self.trailer_seen = False
         self.dumped_from = ""
@@ -228,7 +227,6 @@ class ScriptReader:
                 )
             if raw.rstrip(b"\r\n") == b"\\.":
                 return
-            self.copy_rows_seen += 1
             yield raw
 
     def __iter__(self) -> Iterator[Statement | MetaCommand]:
@@ -705,14 +703,12 @@ class DumpFacts:
 
     source_schema: str = ""
     tables: dict[str, int | None] = field(default_factory=dict)  # name -> rows in the file (None: unknown)
-    has_data: bool = False
     dumped_from: str = ""
     dumped_by: str = ""
     encoding: str = "utf-8"
-    toc_entries: int = 0
 
 
-def scan_dump(lines: Iterable[bytes], *, count_rows: bool = True) -> DumpFacts:
+def scan_dump(lines: Iterable[bytes]) -> DumpFacts:
     """Read a whole dump and check it statically: pg_dump's own, complete, one schema, nothing outside.
 
     Raises ArchiveError (RefusedStatement for a statement reaching outside the tenant).
@@ -747,9 +743,8 @@ def scan_dump(lines: Iterable[bytes], *, count_rows: bool = True) -> DumpFacts:
             if a.head == "CREATE" and "TABLE" in a.run and a.targets:
                 facts.tables.setdefault(planner.text_of(a.targets[0].name), 0)
             elif a.head in ("COPY", "INSERT") and a.targets:
-                facts.has_data = True
                 table = planner.text_of(a.targets[0].name)
-                rows = sum(1 for _ in reader.copy_rows()) if a.head == "COPY" and count_rows else \
+                rows = sum(1 for _ in reader.copy_rows()) if a.head == "COPY" else \
                     (1 if a.head == "INSERT" else None)
                 current = facts.tables.get(table, 0)
                 facts.tables[table] = None if rows is None or current is None else current + rows
@@ -763,7 +758,6 @@ def scan_dump(lines: Iterable[bytes], *, count_rows: bool = True) -> DumpFacts:
         raise ArchiveError(f"The file is incomplete: its last line '{TRAILER_LINE}' is missing "
                            "(the file was truncated or pg_dump failed while writing it).")
     facts.dumped_from, facts.dumped_by = reader.dumped_from, reader.dumped_by
-    facts.toc_entries = reader.toc_entries
     return facts
 
 
