@@ -12,29 +12,14 @@ from app.engine.history import BackupRecord, record_backup
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.pgdump_backup import write_backup
 from app.formatting import human_duration, human_size
-from app.ui.dialogs import BackupFormat
+from app.ui.dialogs import BACKUP_FORMATS, BackupFormat
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-# The formats offered beside the save dialog (as its file-type chooser), the engine's default first.
-BACKUP_FORMATS: list[BackupFormat] = [
-    BackupFormat("native", "Resguardo backup, checked and complete (needs no other tools)", ".resguardo"),
-    BackupFormat("auto", "Automatic: pg_dump custom format if a fitting pg_dump is installed, "
-                         "else Resguardo backup", ".dump"),
-    BackupFormat("custom", "pg_dump custom format", ".dump"),
-    BackupFormat("sql", "Plain SQL (pg_dump)", ".sql"),
-]
-
-
 def suggested_name(schema: str, when: datetime, fmt: BackupFormat) -> str:
     """The engine's `<schema>_<YYYY-MM-DD_HHMM>` name with the chosen format's extension."""
     return str(Path(default_archive_name(schema, when)).with_suffix(fmt.extension))
-
-
-def restore_name_filter() -> str:
-    patterns = " ".join(sorted({f"*{f.extension}" for f in BACKUP_FORMATS}))
-    return f"Backups ({patterns});;All files (*)"
 
 
 class BackupFlow:

@@ -28,6 +28,22 @@ class BackupFormat:
         return f"{self.label} (*{self.extension})"
 
 
+# The formats offered beside the save dialog (as its file-type chooser), the engine's default first.
+BACKUP_FORMATS: list[BackupFormat] = [  # keys as in app.engine.pgdump_backup.BACKUP_FORMATS
+    BackupFormat("native", "Resguardo backup, checked and complete (needs no other tools)", ".resguardo"),
+    BackupFormat("auto", "Automatic: pg_dump custom format if a fitting pg_dump is installed, "
+                         "else Resguardo backup", ".dump"),
+    BackupFormat("custom", "pg_dump custom format", ".dump"),
+    BackupFormat("sql", "Plain SQL (pg_dump)", ".sql"),
+]
+
+
+def restore_name_filter() -> str:
+    """The open dialog's filter: every kind of file Resguardo writes."""
+    patterns = " ".join(sorted({f"*{f.extension}" for f in BACKUP_FORMATS}))
+    return f"Backups ({patterns});;All files (*)"
+
+
 @dataclass(frozen=True)
 class PasswordAnswer:
     password: str

@@ -411,6 +411,11 @@ class MainWindow(QMainWindow):
     def selected_info(self) -> Any | None:
         return self.model.find(self.selected_schema) if self.selected_schema else None
 
+    @staticmethod
+    def owning_tenant(info: Any) -> str:
+        """The tenant a row stands for: a safety copy stands for the tenant it was taken from."""
+        return str(info.safety_copy_of if info.kind == "safety-copy" else info.schema)
+
     def safety_copy_for(self, info: Any) -> str | None:
         """The safety copy Undo / Discard act on: the selected copy itself, or the tenant's newest."""
         if info.kind == "safety-copy":
@@ -422,7 +427,7 @@ class MainWindow(QMainWindow):
         info = self.selected_info()
         connected = self.session is not None
         busy = self.jobs.busy_tenants()
-        tenant = None if info is None else (info.safety_copy_of if info.kind == "safety-copy" else info.schema)
+        tenant = None if info is None else self.owning_tenant(info)
         free = info is not None and connected and tenant not in busy
         can_backup = free and info.exists and info.kind in ("tenant", "schema", "orphan")
         can_restore = free and bool(info.restorable)
@@ -470,15 +475,13 @@ class MainWindow(QMainWindow):
     def undo_selected(self) -> None:
         info = self.selected_info()
         if info is not None and self.undo_action.isEnabled():
-            tenant = info.safety_copy_of if info.kind == "safety-copy" else info.schema
-            self.restore_flow.undo(tenant, self.safety_copy_for(info) or "")
+            self.restore_flow.undo(self.owning_tenant(info), self.safety_copy_for(info) or "")
 
     def discard_selected(self) -> None:
         info = self.selected_info()
         copy = self.safety_copy_for(info) if info is not None else None
         if info is not None and copy and self.discard_action.isEnabled():
-            tenant = info.safety_copy_of if info.kind == "safety-copy" else info.schema
-            self.restore_flow.discard(tenant, copy)
+            self.restore_flow.discard(self.owning_tenant(info), copy)
 
     def verify_file(self) -> None:
         self.verify_flow.start()

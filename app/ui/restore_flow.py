@@ -18,7 +18,7 @@ from app.engine.restore import RestoreResult, restore_tenant
 from app.engine.restore_preview import RestorePreview, preview_restore
 from app.engine.safety_copies import UndoResult, discard_safety_copy, undo_restore
 from app.formatting import human_duration
-from app.ui.backup_flow import restore_name_filter
+from app.ui.dialogs import restore_name_filter
 from app.ui.job_panel import JobPanel
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from app.engine.errors import ResguardoError
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.verify import FileCheck, verify_file
 from app.formatting import human_size, local_time
-from app.ui.backup_flow import restore_name_filter
+from app.ui.dialogs import restore_name_filter
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
