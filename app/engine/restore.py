@@ -318,7 +318,7 @@ def _swap(conn: psycopg.Connection, observer: psycopg.Connection, checked: Resto
         table = find_user_table(conn, schema, user_table)
         if table is not None:  # no password changes between reading the live rows and the swap
             conn.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(sql.Identifier(schema, table)))
-        plan = plan_keep(conn, schema, staged.name, user_table)
+        plan = plan_keep(conn, schema, staged.name, table or user_table)  # the table locked above
         refuse_conflicts(plan)
         apply_keep(conn, staged.name, plan)
         if plan.table is not None:

@@ -203,9 +203,10 @@ class ProfileDialog(QDialog):
         table = self.tenants_table.text().strip()
         if table and "." not in table:
             table = f"public.{table}"
-        return Profile(
-            name=name, host=self.host.text().strip() or "localhost", port=self.port.value(),
-            dbname=self.dbname.text().strip() or "postgres", user=self.user.text().strip() or "postgres",
+        typed = {key: field.text().strip() for key, field in
+                 (("host", self.host), ("dbname", self.dbname), ("user", self.user))}
+        return Profile(  # an empty field takes Profile's own default
+            name=name, port=self.port.value(), **{key: value for key, value in typed.items() if value},
             sslmode=self.sslmode.currentText(), sslrootcert=self.sslrootcert.text().strip(),
             tenants_table=table, user_table=self.user_table.text().strip(),
             remember_password=self.remember.isChecked(),
