@@ -30,6 +30,8 @@ from app.engine.locks import tenant_lock
 from tests.conftest import REPO, run_cli
 from tests.test_schema_ddl import ODD_SCHEMA, catalog_facts, make_odd_tenant, replay
 
+pytestmark = pytest.mark.core
+
 
 def server_copy_text(conn: psycopg.Connection, schema: str, table: str, columns: list[str]) -> bytes:
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)

@@ -13,6 +13,8 @@ from app.engine.errors import RestoreFailed
 from app.engine.restore import restore_tenant
 from tests.restore_support import fingerprint, other_schemas, resguardo_schemas, rewrite_archive
 
+pytestmark = pytest.mark.core
+
 HOSTILE = [
     ("INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
      " VALUES ('evil', 'Evil', '2030-01-01', false, '2025-01-01')", "", "table public.customers_client"),

@@ -20,6 +20,8 @@ from tests.restore_support import (
     delete_patient, emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password,
 )
 
+pytestmark = pytest.mark.core
+
 ADMIN = "admin@gmail.com"
 PATIENT = "paciente1@test.com"
 

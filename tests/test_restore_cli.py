@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from app.engine.connection import ConnectionTarget
 from app.engine.demo import django_password_verifies
 from tests.conftest import run_cli
 from tests.restore_support import (
     PATIENT, delete_patient, emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password,
 )
+
+pytestmark = pytest.mark.core
 
 
 def test_acceptance_story_through_the_cli(demo_db: ConnectionTarget, tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ from app.engine.restore import restore_tenant
 from tests import pg
 from tests.restore_support import fingerprint, other_schemas, resguardo_schemas, rewrite_archive
 
+pytestmark = pytest.mark.core
+
 
 @pytest.fixture
 def archive(demo_db: ConnectionTarget, tmp_path: Path) -> Path:

@@ -23,6 +23,8 @@ from app.engine.restore import restore_tenant
 from tests.conftest import REPO, run_cli
 from tests.restore_support import fingerprint, other_schemas, resguardo_schemas
 
+pytestmark = pytest.mark.core
+
 WAIT_LIMIT = 30.0  # seconds; a safety net against hanging, not a measurement
 
 

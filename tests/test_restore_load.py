@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from psycopg import sql
 
 from app.engine.backup import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.restore import restore_tenant
 from tests.restore_support import emails, fingerprint
+
+pytestmark = pytest.mark.core
 
 BIG_TABLES = ("appointments_appointment", "chat_chatmessage")  # untouched by the administrators rule
 
