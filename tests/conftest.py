@@ -20,6 +20,7 @@ import pytest  # noqa: E402
 from app.engine.connection import ConnectionTarget  # noqa: E402
 from tests.memory_keyring import MemoryKeyring  # noqa: E402
 from tests.pg import TestServer, start_test_server, stop_test_server  # noqa: E402
+from tests.django_support import django_db, django_template  # noqa: E402,F401  (fixtures)
 
 
 @pytest.fixture(scope="session")
