@@ -107,7 +107,7 @@ def restore_tenant(
     started = time.monotonic()
     reporter = ProgressReporter(progress, 1.0)
     reporter.stage("Checking the file")
-    source = open_restore_source(Path(path))
+    source = open_restore_source(Path(path), target, schema)
     try:
         summary = source.summary()
         staged: _Staged | None = None

@@ -53,7 +53,7 @@ def preview_restore(target: ConnectionTarget, schema: str, path: Path, *, allow_
                     keep_superusers: bool = True, user_table: str | None = None,
                     tenants_table: str | None = None) -> RestorePreview:
     """Check the restore could run and describe it; read-only (the transaction is rolled back)."""
-    source = open_restore_source(Path(path))
+    source = open_restore_source(Path(path), target, schema)
     try:
         summary = source.summary()
         with target.connect() as conn:
