@@ -161,8 +161,10 @@ def run_django(db: DjangoDB | ConnectionTarget, code_or_command: str | Sequence[
                timeout: float = 120, check: bool = True) -> DjangoRun:
     """Run ORM code (a `str`) or a management command (a list: `["dumpdata", "--indent", "2"]`) in a child.
 
-    Code runs inside `schema_context(schema)` (default `public`) with the models, `transaction`,
-    `connection`, `schema_context` and `call_command` in scope; a value it assigns to `result` comes back
+    Code runs inside `schema_context(schema)` (default `public`) with the project's models (`User`, `Client`,
+    `Domain`, `Specialization`, `PsychologistProfile`, `PatientProfile`, `Appointment`, `ChatMessage`,
+    `ClinicSettings`), `Group`, `Permission`, `ContentType`, `transaction`, `connection`, `schema_context`
+    and `call_command` in scope (clinic_site/child.py); a value it assigns to `result` comes back
     (JSON-decoded) in `DjangoRun.result`. A command runs as `manage.py ARGS` (pass `tenant_command`,
     `--schema` yourself where you need a tenant). With `check`, a non-zero exit raises DjangoFailed.
     """

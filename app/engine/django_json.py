@@ -166,6 +166,9 @@ def _decode_value(window: _Window) -> tuple[Any, int]:
             raise ArchiveError(f"{window.name} is damaged: not valid JSON at character "
                                f"{window.offset + exc.pos + 1:,} ({exc.msg}).") from None
         length = end - window.pos
+        if length > MAX_OBJECT_CHARS:
+            raise ArchiveError(f"{window.name} holds an object larger than {MAX_OBJECT_CHARS >> 20} MB at "
+                               f"{window.where()}: it is not a dumpdata export, or it is damaged.")
         window.pos = end
         return value, length
 

@@ -108,8 +108,8 @@ def plan_dump(scan: DumpScan, layout: Layout) -> DumpPlan:
             tables[model] = _overridden_table(scan, model, layout, set(known_defaults))
         else:
             unknown.append(model)
-    if not tables:
-        _refuse_foreign(name, schema, shared, unknown)
+    if not set(tables) - KEPT_WHEN_ABSENT:  # content types alone are in every Django export, the shared one too
+        _refuse_foreign(name, schema, shared, unknown + list(tables))
     if unknown:
         more = f" (and {len(unknown) - 1} more models)" if len(unknown) > 1 else ""
         raise PreflightError(f"{name} holds objects of {unknown[0]}{more}, which tenant {schema!r} has no table for: "
@@ -144,12 +144,12 @@ def plan_dump(scan: DumpScan, layout: Layout) -> DumpPlan:
 
 def _refuse_foreign(name: str, schema: str, shared: list[str], unknown: list[str]) -> None:
     listed = ", ".join((shared + unknown)[:4]) + (", ..." if len(shared) + len(unknown) > 4 else "")
-    if shared and not unknown:
+    if shared:
         raise PreflightError(f"{name} is a dumpdata export of the shared schema public ({listed}), not of a clinic: "
                              f"export the clinic with `manage.py tenant_command dumpdata --schema {schema}`. "
                              "Nothing was changed.")
-    raise PreflightError(f"{name} is a dumpdata export of another application: none of its models ({listed}) is "
-                         f"a table of tenant {schema!r}. Nothing was changed.")
+    raise PreflightError(f"{name} is a dumpdata export of another application: its models ({listed}) are not "
+                         f"those of tenant {schema!r}. Nothing was changed.")
 
 
 def _overridden_table(scan: DumpScan, model: str, layout: Layout, defaults: set[str]) -> str:

@@ -28,7 +28,7 @@ from app.engine.jobs import CancelToken
 
 NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-_BUFFER = 1 << 20
+_BUFFER = 64 << 10  # per table: a tenant has dozens of spools open at once
 
 
 class BadValue(ValueError):

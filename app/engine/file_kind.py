@@ -93,9 +93,17 @@ def sniff_file(path: Path) -> FileKind:
 def _decompressed_head(path: Path, compression: str) -> bytes:
     from app.engine.django_json import STREAM_ERRORS, open_dump_stream
 
+    head = b""
     try:
         with open_dump_stream(path, compression) as stream:
-            return bytes(stream.read(_HEAD))
+            while len(head) < _HEAD and (piece := stream.read(4096)):
+                head += piece
+        return head
+    except EOFError:  # cut short: what it holds is named here, the cut by whoever reads it in full
+        if head:
+            return head
+        raise ArchiveError(f"{path.name} is {compression}-compressed, and truncated: it ends before any "
+                           "data.") from None
     except STREAM_ERRORS:
         raise ArchiveError(f"{path.name} is {compression}-compressed, and damaged: it cannot be "
                            "decompressed.") from None

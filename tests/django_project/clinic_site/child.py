@@ -25,6 +25,8 @@ import django
 
 
 def _namespace() -> dict[str, Any]:
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
     from django.core.management import call_command
     from django.db import connection, transaction
     from django_tenants.utils import schema_context
@@ -41,7 +43,8 @@ def _namespace() -> dict[str, Any]:
     return {
         "User": CustomUser, "Client": Client, "Domain": Domain, "Specialization": Specialization,
         "PsychologistProfile": PsychologistProfile, "PatientProfile": PatientProfile, "Appointment": Appointment,
-        "ChatMessage": ChatMessage, "ClinicSettings": ClinicSettings, "transaction": transaction,
+        "ChatMessage": ChatMessage, "ClinicSettings": ClinicSettings, "Group": Group, "Permission": Permission,
+        "ContentType": ContentType, "transaction": transaction,
         "connection": connection, "schema_context": schema_context, "call_command": call_command,
     }
 

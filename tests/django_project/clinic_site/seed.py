@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from django.contrib.admin.models import ADDITION, LogEntry
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.contenttypes.models import ContentType
 from django_tenants.utils import schema_context
 
@@ -63,6 +64,8 @@ def _populate(client: Client, appointment_count: int, message_count: int) -> Non
     specializations = [Specialization.objects.create(name=n, description=d) for n, d in SPECIALIZATIONS]
     groups = {role: Group.objects.create(name=label) for role, label in (("psychologist", "Psicólogos"),
                                                                         ("patient", "Pacientes"))}
+    groups["psychologist"].permissions.set(Permission.objects.filter(
+        codename__in=["view_appointment", "change_appointment", "view_chatmessage", "add_chatmessage"]))
     admin = CustomUser.objects.create_superuser(ADMIN[0], ADMIN[1], first_name="Admin", last_name="Clínica")
     psychologists = []
     for i, email in enumerate(PSYCHOLOGISTS, 1):
@@ -97,6 +100,10 @@ def _populate(client: Client, appointment_count: int, message_count: int) -> Non
         sender, recipient = (patient, psychologist) if g % 2 == 0 else (psychologist, patient)
         ChatMessage.objects.create(sender=sender, recipient=recipient, appointment=appointment,
                                    content=f"Mensaje {g}: ¿podemos hablar el jueves?", is_read=g % 3 != 0)
+    patients[0].user.user_permissions.set(Permission.objects.filter(codename="view_specialization"))
+    session = SessionStore()  # the administrator is logged in
+    session.update({"_auth_user_id": str(admin.pk), "_auth_user_backend": "django.contrib.auth.backends.ModelBackend"})
+    session.create()
     specialization_type = ContentType.objects.get_for_model(Specialization)
     for specialization in specializations[:3]:
         LogEntry.objects.create(user=admin, content_type=specialization_type, object_id=str(specialization.pk),
