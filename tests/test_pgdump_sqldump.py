@@ -79,7 +79,8 @@ def test_a_function_named_begin_hides_nothing() -> None:
 
 
 def test_copy_data_streams_until_the_end_marker_and_may_hold_anything() -> None:
-    body = "COPY src.t (id, note) FROM stdin;\n1\tDROP SCHEMA public; \\\\.\n2\t'\"$$\n\\.\nCREATE TABLE src.u (id int);\n"
+    body = ("COPY src.t (id, note) FROM stdin;\n1\tDROP SCHEMA public; \\\\.\n2\t'\"$$\n\\.\n"
+            "CREATE TABLE src.u (id int);\n")
     assert plans(body) == [
         ("copy", 'COPY "stg""1".t (id, note) FROM STDIN\n1\tDROP SCHEMA public; \\\\.\n2\t\'"$$\n'),
         ("run", 'CREATE TABLE "stg""1".u (id integer)'),
@@ -157,7 +158,7 @@ def test_settings_search_path_owners_grants_and_restrict_lines() -> None:
     ("LOAD 'plpython3u';", "loads a server library (LOAD)"),
     ("NOTIFY x;", "sends a notification (NOTIFY)"),
     ("VACUUM src.t;", "runs maintenance (VACUUM or ANALYZE)"),
-    ("SELECT pg_catalog.lo_import('/etc/passwd');", "writes a large object"),
+    ("SELECT pg_catalog.lo_import('/etc/passwd');", "uses a large object, which lives outside any schema"),
     ("\\connect other", "switches to another database"),
     ("\\! rm -rf /", "holds the psql command \\!, which Resguardo does not run"),
     ("COMMENT ON DATABASE x IS 'y';", "changes the comment of a database"),

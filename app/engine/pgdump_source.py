@@ -272,6 +272,14 @@ def execute_dump(conn: psycopg.Connection, reader: ScriptReader, staging: str, t
                  cancel: CancelToken | None, name: str) -> LoadResult:
     """Run a dump's statements, checked and rewritten into `staging`, one at a time on `conn` (inside the
     caller's transaction); a statement that may not run stops the load before it is sent."""
+    try:
+        return _execute(conn, reader, staging, tick, cancel, name)
+    except ArchiveError as exc:  # a statement refused while loading (a custom file's data part), or damage
+        raise type(exc)(f"{name}: {exc.message}", exc.details) from None
+
+
+def _execute(conn: psycopg.Connection, reader: ScriptReader, staging: str, tick: Callable[[], None],
+             cancel: CancelToken | None, name: str) -> LoadResult:
     result = LoadResult()
     encoding = conn.info.encoding
     prepare_session(conn)
@@ -301,7 +309,7 @@ def execute_dump(conn: psycopg.Connection, reader: ScriptReader, staging: str, t
                 "nothing was changed.", str(exc)) from None
         tick()
     if not reader.trailer_seen:
-        raise ArchiveError(f"{name} is incomplete: it ends before pg_dump's closing line (truncated); "
+        raise ArchiveError("The file is incomplete: it ends before pg_dump's closing line (truncated); "
                            "nothing was changed.")
     return result
 

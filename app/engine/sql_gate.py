@@ -92,7 +92,7 @@ _CONST_KINDS = (("ival", "Integer"), ("fval", "Float"), ("sval", "String"), ("bo
 class Parsed:
     """One statement of a text: its tree and its own text (from its first token to before its `;`)."""
 
-    node: ast.Node
+    node: Any  # a pglast AST node; the checks read its fields by kind
     text: str
     line: int
 
@@ -188,7 +188,7 @@ class Name:
 
 def _from_strings(parts: tuple[Any, ...], schema_at: int | None = None) -> Name:
     """[catalog.][schema.]name from String nodes; `schema_at` when the name carries more (table.column)."""
-    words = [p.sval if isinstance(p, ast.String) else "*" for p in parts]
+    words = [str(p.sval or "") if isinstance(p, ast.String) else "*" for p in parts]
     at = schema_at if schema_at is not None else len(words) - 2
     if at < 0:
         return Name(None, ".".join(words))
@@ -300,20 +300,21 @@ def _in_tuple(node: Any, kind: str, slot: str, value: tuple[Any, ...], stack: li
 
 
 def _last(parts: tuple[Any, ...] | None) -> str:
-    return parts[-1].sval if parts and isinstance(parts[-1], ast.String) else ""
+    return str(parts[-1].sval or "") if parts and isinstance(parts[-1], ast.String) else ""
 
 
 def _literal_name(arg: Any, regtype: str) -> Iterator[Name]:
     """The object a string names when it is read as `regtype` ('s.seq'::regclass, nextval('s.seq'))."""
     if regtype not in _REG_TYPES or not isinstance(arg, ast.A_Const) or not isinstance(arg.val, ast.String):
         return
-    text = arg.val.sval
+    const: Any = arg
+    text = str(const.val.sval or "")
     if regtype == "regnamespace":
         parts = _split_literal(text)
         if parts is None or len(parts) != 1:
             raise Unreadable(f"the schema name {text!r}")
         def whole(value: str) -> None:
-            arg.val.sval = quote_ident(value)
+            const.val.sval = quote_ident(value)
 
         yield Name(parts[0][0], "", None, whole)  # the schema itself is what it names
         return
@@ -328,7 +329,7 @@ def _literal_name(arg: Any, regtype: str) -> Iterator[Name]:
     rest = text[schema_end:]
 
     def setter(value: str) -> None:
-        arg.val.sval = quote_ident(value) + rest
+        const.val.sval = quote_ident(value) + rest
 
     yield Name(schema, ".".join(p[0] for p in parts[-1:]), parts[0][0] if len(parts) == 3 else None, setter)
 
@@ -355,9 +356,9 @@ def object_name(objtype: Any, obj: Any) -> Name | None:
     """The schema-qualified name of the object that COMMENT/DROP/SECURITY LABEL `objtype obj` acts on."""
     kind = objtype.name if isinstance(objtype, enum.Enum) else str(objtype)
     if isinstance(obj, ast.ObjectWithArgs):
-        return _from_strings(obj.objname)
+        return _from_strings(obj.objname or ())
     if isinstance(obj, ast.TypeName):
-        return _from_strings(obj.names)
+        return _from_strings(obj.names or ())
     if not isinstance(obj, tuple):
         return None  # a String: a schema, role, database... (handled by the statement's kind)
     if kind == "OBJECT_COLUMN" or kind in _ON_TABLE_OBJECTS:
@@ -398,9 +399,9 @@ def _called_functions(tree: Any) -> Iterator[Name]:
     while stack:
         node = stack.pop()
         if isinstance(node, ast.FuncCall):
-            yield _from_strings(node.funcname)
+            yield _from_strings(node.funcname or ())
         elif isinstance(node, ast.DefElem) and isinstance(node.arg, ast.TypeName):
-            yield _from_strings(node.arg.names)
+            yield _from_strings(node.arg.names or ())
         for slot in node:
             value = getattr(node, slot)
             if isinstance(value, ast.Node):
@@ -490,7 +491,8 @@ GLOBAL_OBJECTS = {
     "OBJECT_LARGEOBJECT": "a large object", "OBJECT_PUBLICATION": "a publication", "OBJECT_ROLE": "a role",
     "OBJECT_SUBSCRIPTION": "a subscription", "OBJECT_TABLESPACE": "a tablespace", "OBJECT_TRANSFORM": "a transform",
     "OBJECT_USER_MAPPING": "a user mapping", "OBJECT_PARAMETER_ACL": "a server setting",
-    "OBJECT_SCHEMA": "a schema", "OBJECT_TSPARSER": "a text search parser", "OBJECT_TSTEMPLATE": "a text search template",
+    "OBJECT_SCHEMA": "a schema", "OBJECT_TSPARSER": "a text search parser",
+    "OBJECT_TSTEMPLATE": "a text search template",
     "OBJECT_CONVERSION": "an encoding conversion",
 }
 
@@ -575,15 +577,12 @@ def _created_by_options(stmt: Any) -> Iterator[Name]:
 
 def table_built_on(stmt: Any) -> str | None:
     """The table an `ALTER TABLE t ADD CONSTRAINT` (not a foreign key) or a `CREATE INDEX ON t` builds on."""
-    if isinstance(stmt, ast.IndexStmt):
-        return str(stmt.relation.relname)
-    if isinstance(stmt, ast.AlterTableStmt) and enum_name(stmt.objtype) == "OBJECT_TABLE" and stmt.cmds:
-        for cmd in stmt.cmds:
-            if enum_name(cmd.subtype) != "AT_AddConstraint" or not isinstance(cmd.def_, ast.Constraint) \
-                    or enum_name(cmd.def_.contype) == "CONSTR_FOREIGN":
-                return None
-        return str(stmt.relation.relname)
-    return None
+    kind = type(stmt).__name__
+    if kind == "AlterTableStmt" and (enum_name(stmt.objtype) != "OBJECT_TABLE" or not stmt.cmds or any(
+            enum_name(c.subtype) != "AT_AddConstraint" or not isinstance(c.def_, ast.Constraint)
+            or enum_name(c.def_.contype) == "CONSTR_FOREIGN" for c in stmt.cmds)):
+        return None
+    return str(stmt.relation.relname) if kind in ("IndexStmt", "AlterTableStmt") else None
 
 
 # ---------------------------------------------------------------- the checks
@@ -672,8 +671,8 @@ def _refused_kind(stmt: Any, kind: str) -> str | None:
             return "runs a query into a new table (CREATE TABLE AS, or a materialized view filled at once)"
         return "creates a temporary object" if stmt.into.rel.relpersistence == "t" else None
     if kind == "CommentStmt":
-        what = GLOBAL_OBJECTS.get(enum_name(stmt.objtype))
-        return f"changes the comment of {what}" if what else None
+        comment_on = GLOBAL_OBJECTS.get(enum_name(stmt.objtype))
+        return f"changes the comment of {comment_on}" if comment_on else None
     if kind == "InsertStmt":
         return _insert_cause(stmt)
     if kind in ("CompositeTypeStmt", "CreateEnumStmt", "CreateRangeStmt", "CreateDomainStmt", "CreateOpClassStmt",
@@ -698,7 +697,7 @@ def _copy_cause(stmt: Any) -> str | None:
 
 def _function_cause(stmt: Any) -> str | None:
     for option in stmt.options or ():
-        name, arg = option.defname, option.arg
+        name, arg = str(option.defname), option.arg
         if name == "language" and isinstance(arg, ast.String) and arg.sval not in _LANGUAGES:
             return f"creates a function in the language {arg.sval}, which a restore does not run"
         if name == "as" and isinstance(arg, tuple) and len(arg) > 1:
@@ -844,7 +843,7 @@ def is_setval(stmt: Any, parsed: Parsed, rules: Rules | None) -> bool:
     call = only_call(stmt)
     if call is None or [p.sval for p in call.funcname] not in (["pg_catalog", "setval"], ["setval"]):
         return False
-    args = call.args or ()
+    args: tuple[Any, ...] = tuple(call.args or ())
     if not 2 <= len(args) <= 3 or not all(isinstance(a, ast.A_Const) for a in args) \
             or not isinstance(args[0].val, ast.String) or not isinstance(args[1].val, (ast.Integer, ast.Float)) \
             or (len(args) == 3 and not isinstance(args[2].val, ast.Boolean)):

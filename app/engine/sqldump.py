@@ -24,9 +24,9 @@ client_encoding just before it is parsed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable
+from typing import IO, Any
 
 from pglast import ast
 
@@ -342,7 +342,7 @@ class ScriptReader:
                 if after == end and not self._eof:
                     self._tokens -= 1  # counted again when the next read comes
                     raise _More
-                if buf[pos:pos + 2] in (b"--", b"/*"):
+                if bytes(buf[pos:pos + 2]) in (b"--", b"/*"):
                     self._tokens -= 1
                     self._depth = 1
                     self._comment(_LINE_COMMENT if char == 0x2D else _BLOCK_COMMENT, pos + 2)
@@ -397,9 +397,7 @@ class ScriptReader:
             self._words.append(word)
             self._routine = any(self._words[:len(r)] == r for r in _ROUTINES)
         if self._routine and self._paren == 0:
-            if self._pending_begin and word == b"ATOMIC":
-                self._begin += 1
-            elif word == b"CASE" and self._begin:
+            if self._pending_begin and word == b"ATOMIC" or word == b"CASE" and self._begin:
                 self._begin += 1
             elif word == b"END" and self._begin:
                 self._begin -= 1
@@ -595,8 +593,8 @@ class DumpGate:
         if name == "standard_conforming_strings":
             if _BOOLEANS.get(value) == "on":
                 return Decision("skip")
-            raise refusal("turns standard_conforming_strings off (its strings would be read differently than "
-                          "they were checked)", parsed.line, parsed.text)
+            raise refusal("turns standard_conforming_strings off, so its strings would not be read as they were "
+                          "checked", parsed.line, parsed.text)
         if name == "default_tablespace":
             if value == "":
                 return Decision("skip")
@@ -628,7 +626,7 @@ class DumpGate:
                 return Decision("skip")  # pg_dump's empty search_path: its names are qualified, ours stays
             raise refusal("changes a setting with set_config", parsed.line, parsed.text)
         if words and words[-1].startswith(("lo_", "lowrite")):
-            raise refusal("writes a large object (large objects live outside any schema)", parsed.line, parsed.text)
+            raise refusal("uses a large object, which lives outside any schema", parsed.line, parsed.text)
         if self.source is not None and is_setval(stmt, parsed, Rules(self.source)):
             return Decision("run", self._checked(parsed, None))
         raise refusal("runs a query (SELECT), which a schema dump does not need", parsed.line, parsed.text)
