@@ -27,6 +27,8 @@ from app.engine.errors import ArchiveError
 from app.engine.jobs import CancelToken
 
 MAX_OBJECT_CHARS = 64 << 20  # one object (one row and its many-to-many lists); dumpdata objects are small
+MAX_MODELS = 10_000  # distinct models in one export: a crafted file cannot grow the scan without end
+MAX_FIELDS = 1_600  # distinct fields of one model: PostgreSQL's limit of columns in a table
 _CHUNK = 1 << 20
 _MODEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\Z")
 _WHITESPACE = " \t\n\r"
@@ -275,6 +277,9 @@ def scan_dump(path: Path, compression: str | None = None, *, cancel: CancelToken
         for obj in _objects(window, cancel):
             scan = models.get(obj.model)
             if scan is None:
+                if len(models) >= MAX_MODELS:
+                    raise ArchiveError(f"{path.name} names more than {MAX_MODELS:,} models: it is not the export "
+                                       "of one clinic.")
                 scan = models[obj.model] = ModelScan(obj.model)
             scan.objects += 1
             scan.chars += obj.size
@@ -284,6 +289,9 @@ def scan_dump(path: Path, compression: str | None = None, *, cancel: CancelToken
                 scan.max_int_pk = max(scan.max_int_pk, obj.pk)
             for key, value in obj.fields.items():
                 if key not in scan.fields:
+                    if len(scan.fields) >= MAX_FIELDS:
+                        raise ArchiveError(f"{path.name} gives {obj.model} objects more than {MAX_FIELDS:,} "
+                                           "different fields: no table has that many columns.")
                     scan.fields.add(key)
                 if type(value) is list:
                     scan.list_fields.add(key)

@@ -20,7 +20,7 @@ import psycopg
 from psycopg import sql
 
 from app.engine.django_json import DumpObject, DumpScan
-from app.engine.django_json_layout import Layout
+from app.engine.django_json_layout import Layout, as_text
 from app.engine.django_json_plan import DumpPlan, ModelPlan
 from app.engine.errors import PreflightError
 
@@ -37,6 +37,7 @@ _BUILT_IN = {
     "auth_permission": ((KeyPart("codename"), KeyPart("content_type_id", "django_content_type")),),
 }
 _AMBIGUOUS = object()
+MAX_KEYS = 1_000_000  # natural keys held in memory: keys of the file's objects plus the references to resolve
 
 
 def key_specs(layout: Layout, table: str) -> tuple[tuple[KeyPart, ...], ...]:
@@ -57,7 +58,7 @@ def _hashable(value: Any) -> Any:
 
 
 def _as_text(value: Any) -> str | None:
-    """A key value as PostgreSQL's `::text` writes it, to compare with live rows."""
+    """A key value as PostgreSQL writes it (`as_text`), to compare with live rows."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -77,6 +78,7 @@ class NaturalKeys:
     refs: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict)
     live: dict[str, dict[tuple[Any, ...], Any]] = field(default_factory=dict)
     assigned: dict[str, array[int]] = field(default_factory=dict)  # model -> new pk of its n-th object without pk
+    held: int = 0  # keys held in `index` and `refs`
 
     @classmethod
     def needed(cls, plan: DumpPlan, layout: Layout, scan: DumpScan) -> NaturalKeys | None:
@@ -109,6 +111,8 @@ class NaturalKeys:
                 key = _object_key(spec, obj, by_column)
                 if key is not None:
                     slot = (i, key)
+                    if slot not in table_index:
+                        self._hold()
                     if table_index.setdefault(slot, value) != value:
                         table_index[slot] = _AMBIGUOUS
         for name, fplan in mplan.fields.items():
@@ -118,9 +122,22 @@ class NaturalKeys:
             if fplan.through is not None and fplan.through.target_table in self.targets:
                 for item in value:
                     if type(item) is list:
-                        self.refs.setdefault(fplan.through.target_table, set()).add(_hashable(item))
-            elif fplan.fk_table in self.targets:
-                self.refs.setdefault(fplan.fk_table, set()).add(_hashable(value))
+                        self._refer(fplan.through.target_table, _hashable(item))
+            elif fplan.fk_table is not None and fplan.fk_table in self.targets:
+                self._refer(fplan.fk_table, _hashable(value))
+
+    def _refer(self, table: str, key: tuple[Any, ...]) -> None:
+        refs = self.refs.setdefault(table, set())
+        if key not in refs:
+            self._hold()
+            refs.add(key)
+
+    def _hold(self) -> None:
+        self.held += 1
+        if self.held > MAX_KEYS:
+            raise PreflightError(f"{self.scan.path.name} uses more than {MAX_KEYS:,} different natural keys, more "
+                                 "than a restore holds in memory: export it without --natural-foreign and "
+                                 "--natural-primary. Nothing was changed.")
 
     def resolve(self, conn: psycopg.Connection) -> None:
         """Give objects without pk their ids and find the live rows of keys the file does not hold."""
@@ -237,7 +254,7 @@ def _key_exprs(layout: Layout, table: str, spec: Iterable[KeyPart], alias: str, 
                joins: list[sql.Composable]) -> None:
     for part in spec:
         if part.via is None:
-            exprs.append(sql.SQL("{}.{}::text").format(sql.Identifier(alias), sql.Identifier(part.column)))
+            exprs.append(as_text(alias, part.column))
             continue
         inner = f"{alias}_{len(joins)}"
         joins.append(sql.SQL("JOIN {} {} ON {}.{} = {}.{}").format(

@@ -98,6 +98,12 @@ ORDER BY 1, 2
 """
 
 
+def as_text(alias: str, column: str) -> sql.Composable:
+    """A column as text through its type's output function, never a cast: a cast to text may be a function
+    the tenant's owner wrote (CREATE CAST on a type it owns), and this session may be a superuser's."""
+    return sql.SQL("pg_catalog.concat({}.{})").format(sql.Identifier(alias), sql.Identifier(column))
+
+
 def read_layout(conn: psycopg.Connection, schema: str, shared_names: Collection[str] = ()) -> Layout:
     """The tenant's tables as the import maps them; of `public`, only whether `shared_names` are tables there."""
     row = conn.execute("SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = %s", [schema]).fetchone()
@@ -119,8 +125,8 @@ def read_layout(conn: psycopg.Connection, schema: str, shared_names: Collection[
                 info.foreign_keys[columns[0]] = ForeignKey(columns[0], fschema, ftable, fcolumns[0])
     content_types = None
     if "django_content_type" in tables and {"app_label", "model"} <= set(tables["django_content_type"].columns):
-        content_types = {(str(a), str(m)) for a, m in conn.execute(sql.SQL(
-            "SELECT app_label::text, model::text FROM {}").format(sql.Identifier(schema, "django_content_type")))}
+        content_types = {(str(a), str(m)) for a, m in conn.execute(sql.SQL("SELECT {}, {} FROM {} c").format(
+            as_text("c", "app_label"), as_text("c", "model"), sql.Identifier(schema, "django_content_type")))}
     shared = {str(r[0]) for r in conn.execute(
         "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
         " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND c.relname = ANY(%s)",
