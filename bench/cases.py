@@ -174,7 +174,8 @@ class Case:
                 str(self.h.pg.bin_dir) + "/": "$BIN/", str(self.h.work) + "/": "$WORK/", sys.executable: "python"}
 
     def legend(self) -> list[str]:
-        return [f"`$SOURCE_DB`: `{self.source.conninfo}` (the port: `bench/.data/pg18/postmaster.pid`, line 4); "
+        return [f"`$SOURCE_DB`: `{self.source.conninfo}` (the port: line 4 of `pg18/postmaster.pid` in "
+                "`--data-dir`); "
                 f"`$RESTORE_DB`: `{self.restore.conninfo}`; `$BIN`: the embedded client tools; `$WORK`: a scratch "
                 "folder; `python -m bench.sides`: one engine call (bench/sides.py)."]
 
@@ -259,8 +260,8 @@ class TenantsCase(Case):
 
     def legend(self) -> list[str]:
         assert self.few is not None
-        return [f"`$DB`: `{self.source.conninfo}`, where backups read and restores land (the port: "
-                f"`bench/.data/pg18/postmaster.pid`, line 4); `$FEW_DB`: `{self.few.conninfo}` ({FEW_TENANTS} "
+        return [f"`$DB`: `{self.source.conninfo}`, where backups read and restores land (the port: line 4 of "
+                f"`pg18/postmaster.pid` in `--data-dir`); `$FEW_DB`: `{self.few.conninfo}` ({FEW_TENANTS} "
                 "tenants); `$BIN`: the embedded client tools; `$WORK`: a scratch folder; `python -m bench.sides`: "
                 "one engine call (bench/sides.py)."]
 

@@ -27,6 +27,7 @@ class Bench:
     restore: ConnectionTarget  # restores land here
     dataset: str
     key: str = KEY
+    listing_db: ConnectionTarget | None = None  # the tenants' database, once the listing has made it
     notes: list[str] = field(default_factory=list)
     series: dict[str, Series] = field(default_factory=dict)
 
@@ -107,7 +108,7 @@ class Bench:
         series = self.series["listing"]
         if self.h.unavailable(series, missing("app.engine.discovery", "list_tenants")):
             return
-        target = dataset.tenants_database(self.h.admin, self.h.args.tenants)
+        target = self.listing_db = dataset.tenants_database(self.h.admin, self.h.args.tenants)
         say(f"{series.label} ...")
         series.argv = self.h.python("bench.sides", "list-tenants", "--conninfo", target.conninfo,
                                   "--repeat", str(max(3, self.h.args.repeat)))
@@ -182,10 +183,12 @@ class Bench:
         return [self.restore]
 
     def names(self) -> dict[str, str]:
-        return {self.source.conninfo: "$DB", self.restore.conninfo: "$RESTORE_DB",
+        listing = {self.listing_db.conninfo: "$TENANTS_DB"} if self.listing_db else {}
+        return {self.source.conninfo: "$DB", self.restore.conninfo: "$RESTORE_DB", **listing,
                 str(self.h.pg.bin_dir) + "/": "$BIN/", str(self.h.work) + "/": "$WORK/", sys.executable: "python"}
 
     def legend(self) -> list[str]:
-        return [f"`$DB`: `{self.source.conninfo}` (the port: `bench/.data/pg18/postmaster.pid`, line 4); "
-                f"`$RESTORE_DB`: `{self.restore.conninfo}`; `$BIN`: the embedded client tools; `$WORK`: a scratch "
+        return [f"`$DB`: `{self.source.conninfo}` (the port: line 4 of `pg18/postmaster.pid` in `--data-dir`); "
+                f"`$RESTORE_DB`: `{self.restore.conninfo}`; `$TENANTS_DB`: the listing's database, "
+                f"`bench_tenants_{self.h.args.tenants}x15`; `$BIN`: the embedded client tools; `$WORK`: a scratch "
                 "folder; `python -m bench.sides`: one engine call (bench/sides.py)."]

@@ -25,7 +25,7 @@ from bench.reference import Bench
 from bench.shapes import SHAPES
 from bench.stats import Series
 
-SMOKE_TENANTS = 50
+SMOKE_TENANTS = 20
 SMOKE_SCALE = 0.01
 SMALL_BYTES = 512 * 2**20
 SMALL_NOTE = ("This tenant is small: fixed costs (each Resguardo side is a fresh Python process that spends "
@@ -161,7 +161,7 @@ def profile(h: Harness, case: Case, output: Path) -> None:
     for side in h.args.profile:
         series, target = case.profiled()[side]
         if series.error or not series.argv:
-            case.notes.append(f"{side} was not profiled: {series.error or 'it did not run'}.")
+            case.notes.append(f"{side} was not profiled: {(series.error or 'it did not run').rstrip('.')}.")
             continue
         with_spy, with_server = h.args.profile_with in ("both", "py-spy"), h.args.profile_with in ("both", "server")
         files = profile_side(argv=series.argv, env=h.env, cwd=REPO, target=target, out_dir=out_dir, name=side,

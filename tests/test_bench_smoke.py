@@ -35,7 +35,7 @@ REFERENCE_FIGURES = [
     ".sql backup: Resguardo ÷ pg_dump -Fp",
     "Custom restore: Resguardo ÷ pg_restore (1 job)",
     ".sql restore: Resguardo ÷ psql -f",
-    "Listing 50 tenants with sizes",
+    "Listing 20 tenants with sizes",
     "UI gap during native backup",
     "UI gap during native restore",
 ]
@@ -51,9 +51,9 @@ SHAPE_FIGURES = [
     "Backup peak RSS (native)",
 ]
 TENANTS_FIGURES = [
-    "Restore wall time: beside 50 tenants ÷ beside 3 tenants",
-    "`resguardo tenants --json` with 50 tenants (whole command)",
-    "list_tenants with 50 tenants (alone, on an open connection)",
+    "Restore wall time: beside 20 tenants ÷ beside 3 tenants",
+    "`resguardo tenants --json` with 20 tenants (whole command)",
+    "list_tenants with 20 tenants (alone, on an open connection)",
 ]
 SHAPES = ["small-tables", "bytea", "jsonb", "partitioned", "tenants"]
 RESULT = re.compile(r"^(met|missed by \d+%|info \(no target\)|not measured: .+|refused \(why: under Every measurement\)"
