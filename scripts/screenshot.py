@@ -1,99 +1,288 @@
-"""Make docs/screenshot.png from the real window on the demo clinics, offscreen.
+"""Render the gallery of the window's main states, in Spanish and English, under a real X server (Xvfb).
 
-    python scripts/screenshot.py [--dsn URI] [--out docs/screenshot.png] [--scale 1]
+    python scripts/screenshot.py [--out docs/screens] [--sizes 1366x768,1024x600] [--languages es,en]
 
-Without --dsn it starts the demo server (as `resguardo demo` does) and stops it
-afterwards if it started it. The window is shown at 1280x800 logical pixels
-(times --scale, to check 200 % scaling), with bienestar selected and one
-finished backup in the jobs area, as a user would see it after a first backup.
+Needs Xvfb (Debian: `apt-get install xvfb`) and the X libraries Qt needs
+(packaging/linux.md). For each screen size it starts an Xvfb of that size and
+a child process that drives the real window on a private demo server (a fresh
+copy of the demo clinics per language, in a private RESGUARDO_HOME: nothing of
+the user's is read or changed), through a backup, a restore preview with 500
+chat messages deleted, the restore and its Undo, a second restore, a damaged
+file, the profiles dialog without a keyring and a lost server. Each state is a
+grab of the whole screen, dialogs included, saved as
+`<state>-<language>-<width>x<height>.png`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+# The states shown at each size: every state on the common laptop screen, the essential ones on the small one.
+FULL = ("main", "backup-dialog", "save-file-dialog", "preview", "restored", "undo-no-longer-possible", "damaged-file",
+        "profiles-no-keyring", "disconnected")
+SMALL = ("main", "backup-dialog", "preview", "disconnected")
+SMALL_SCREEN = (1024, 600)
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dsn", help="a database with clinics (default: the demo server)")
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshot.png")
-    parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR, e.g. 2 for 200 %%")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screens")
+    parser.add_argument("--sizes", default="1366x768,1024x600")
+    parser.add_argument("--languages", default="es,en")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["QT_SCALE_FACTOR"] = args.scale
-    # Private settings and history: the screenshot must not show (or change) the user's own.
-    os.environ["RESGUARDO_HOME"] = tempfile.mkdtemp(prefix="resguardo-shot-")
+    if args.child:
+        return _child(args.out, args.languages.split(","))
+    if shutil.which("Xvfb") is None:
+        raise SystemExit("Xvfb is needed (Debian: apt-get install xvfb).")
+    args.out.mkdir(parents=True, exist_ok=True)
+    home = tempfile.mkdtemp(prefix="resguardo-screens-")  # settings, history, demo server: all private
+    failed = 0
+    for size in args.sizes.split(","):
+        failed |= _under_xvfb(size, args.out, args.languages, home)
+    shutil.rmtree(home, ignore_errors=True)
+    return failed
 
-    from app.commands.demo import demo_server
-    from app.engine.connection import ConnectionTarget
-    from app.engine.demo import DEMO_DBNAME, create_demo_database, database_exists
 
-    server = None
-    if args.dsn:
-        target = ConnectionTarget.from_dsn(args.dsn)
-    else:
-        server = demo_server()
-        admin = server.start()
-        if not database_exists(admin, DEMO_DBNAME):
-            create_demo_database(admin, DEMO_DBNAME)
-        target = admin.with_dbname(DEMO_DBNAME)
+def _under_xvfb(size: str, out: Path, languages: str, home: str) -> int:
+    display = _free_display()
+    server = subprocess.Popen(["Xvfb", f":{display}", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        return _shoot(target, args.out)
+        deadline = time.monotonic() + 10
+        while not Path(f"/tmp/.X11-unix/X{display}").exists():
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit(f"Xvfb did not start on :{display}")
+            time.sleep(0.1)
+        env = {**os.environ, "DISPLAY": f":{display}", "QT_QPA_PLATFORM": "xcb", "RESGUARDO_HOME": home,
+               "QT_SCALE_FACTOR": "1", "LANG": "C.UTF-8"}
+        env.pop("WAYLAND_DISPLAY", None)
+        return subprocess.run([sys.executable, __file__, "--child", "--out", str(out), "--languages", languages],
+                              env=env, cwd=REPO).returncode
     finally:
-        if server is not None and server.started_here:
-            server.stop()
+        server.terminate()
+        server.wait(10)
 
 
-def _shoot(target: object, out: Path) -> int:
-    from PySide6.QtCore import QTimer
+def _free_display() -> int:
+    for number in range(90, 200):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
+            return number
+    raise SystemExit("No free X display number between :90 and :199")
+
+
+# -- the child: one X screen, every language ------------------------------------------------------------------
+
+
+def _child(out: Path, languages: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
-    from app.ui.dialogs import BackupFormat, DialogProvider
+    from app.commands.demo import demo_server
     from app.ui.icons import app_icon
-    from app.ui.main_window import MainWindow
 
-    backups = Path(os.environ["RESGUARDO_HOME"]) / "documents" / "Resguardo"
-
-    class Answers(DialogProvider):
-        def save_backup_path(self, parent: object, suggested: Path,
-                             formats: list[BackupFormat]) -> tuple[Path, BackupFormat] | None:
-            return suggested, formats[0]
-
-    app = QApplication.instance() or QApplication(sys.argv)
+    app = QApplication(sys.argv[:1])
     app.setApplicationName("Resguardo")
     app.setWindowIcon(app_icon())
-    window = MainWindow(target, dialogs=Answers())  # type: ignore[arg-type]
-    window.resize(1280, 800)
-    window.show()
-    state = {"step": "listing"}
+    server = demo_server()
+    admin = server.start()
+    try:
+        for code in languages:
+            _gallery(app, admin, code, out)
+    finally:
+        if server.started_here:
+            server.stop()
+    return 0
 
-    def poll() -> None:
-        if state["step"] == "listing" and window.listing is not None:
-            window.select("bienestar")
-            window.backup_action.trigger()
-            state["step"] = "backup"
-        elif state["step"] == "backup" and window.jobs.panels and not window.jobs.running():
-            window.refresh()
-            state["step"] = "refresh"
-        elif state["step"] == "refresh" and not window.pool.busy:
-            window.select("bienestar")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            window.grab().save(str(out))
-            print(f"Saved {out} ({window.width()}x{window.height()}); backup in {backups}")
-            app.quit()
+
+class _Shooter:
+    """Saves grabs of the whole screen under the gallery's names, for the states this screen size shows."""
+
+    def __init__(self, out: Path, code: str) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        self.screen = QGuiApplication.primaryScreen()
+        size = self.screen.geometry().size()
+        self.out, self.code, self.size = out, code, (size.width(), size.height())
+        self.states = SMALL if self.size == SMALL_SCREEN else FULL
+
+    def wanted(self, state: str) -> bool:
+        return state in self.states
+
+    def __call__(self, state: str) -> None:
+        if not self.wanted(state):
             return
-        QTimer.singleShot(100, poll)
+        _settle(400)
+        path = self.out / f"{state}-{self.code}-{self.size[0]}x{self.size[1]}.png"
+        self.screen.grabWindow(0).toImage().save(str(path), "PNG", 9)
+        print(f"saved {path.relative_to(REPO) if path.is_relative_to(REPO) else path}", flush=True)
 
-    QTimer.singleShot(100, poll)
-    QTimer.singleShot(120_000, lambda: (print("Timed out waiting for the window", file=sys.stderr), app.exit(1)))
-    return int(app.exec())
+
+def _settle(ms: int) -> None:
+    """Let the event loop paint for `ms` milliseconds."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def _wait(condition: Callable[[], bool], what: str, timeout: float = 300) -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+
+
+def _director(shoot: _Shooter, files: dict[str, Path]) -> Any:
+    """The window's questions answered as the IT person would, each real dialog shown and grabbed first."""
+    from PySide6.QtCore import QTimer
+
+    from app.engine.secrets import SecretStore
+    from app.ui.backup_dialog import BackupDialog
+    from app.ui.dialogs import DialogProvider
+    from app.ui.restore_dialog import RestoreConfirmDialog
+
+    class Director(DialogProvider):
+        def save_backup_path(self, parent: Any, suggested: Path, formats: list[Any], clinic: str) -> Any:
+            dialog = BackupDialog(parent, clinic, suggested, formats)
+            QTimer.singleShot(300, lambda: (shoot("backup-dialog"), dialog.accept()))
+            dialog.exec()
+            return dialog.choice()
+
+        def open_backup_path(self, parent: Any, title: str, start_dir: Path, name_filter: str) -> Path:
+            return files["open"]
+
+        def confirm_restore(self, parent: Any, context: Any) -> bool:
+            dialog = RestoreConfirmDialog(parent, context)
+
+            def answer() -> None:
+                dialog.typed.setText(dialog.schema)
+                if files.get("shoot_preview"):
+                    shoot("preview")
+                dialog.restore_button.click()
+
+            QTimer.singleShot(300, answer)
+            return dialog.exec() == RestoreConfirmDialog.DialogCode.Accepted
+
+        def confirm(self, parent: Any, title: str, text: str, yes_label: str, danger: bool = False) -> bool:
+            return True
+
+        def show_error(self, parent: Any, error: Any) -> None:
+            print(f"the window showed an error: {error}", file=sys.stderr)
+
+        def edit_profiles(self, parent: Any) -> str | None:
+            import keyring.backends.fail
+
+            from app.ui.profile_dialog import ProfileDialog
+
+            dialog = ProfileDialog(parent, SecretStore(keyring.backends.fail.Keyring()), None, None)
+            QTimer.singleShot(800, lambda: (shoot("profiles-no-keyring"), dialog.reject()))
+            dialog.exec()
+            return None
+
+    return Director()
+
+
+def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
+    from psycopg import sql
+
+    from PySide6.QtCore import QCoreApplication
+
+    from app.engine.demo import create_demo_database
+    from app.engine.profiles import Profile, ProfileStore
+    from app.ui import language
+    from app.ui.backup_dialog import file_dialog
+    from app.ui.formats import restore_name_filter
+    from app.ui.main_window import MainWindow
+
+    language.install(code, language.prepare_catalogue(code))
+    dbname = f"resguardo_screens_{code}"
+    create_demo_database(admin, dbname, reset=True)
+    target = admin.with_dbname(dbname)
+    params = target.params
+    ProfileStore().save(Profile(name="Demo", host=params.get("host", ""),
+                                port=int(params.get("port", "5432")), dbname=dbname, user=params.get("user", ""),
+                                sslmode="disable"))
+    with target.connect() as conn:  # enough chat messages that deleting 500 is plausible
+        conn.execute("INSERT INTO bienestar.chat_chatmessage (sender_id, recipient_id, content, sent_at, is_read)"
+                     " SELECT u.id, u.id, 'Hola ' || g, now() - g * interval '1 minute', true"
+                     " FROM generate_series(1, 940) g, (SELECT min(id) AS id FROM bienestar.users_customuser) u")
+    shoot = _Shooter(out, code)
+    files: dict[str, Any] = {}
+    window = MainWindow(target, dialogs=_director(shoot, files), language_choice=code)
+    window.setGeometry(window.screen().availableGeometry())  # maximized (Xvfb has no window manager to do it)
+    window.show()
+    idle = lambda: not window.jobs.running() and not window.pool.busy  # noqa: E731
+
+    _wait(lambda: window.listing is not None and idle(), "the list of clinics")
+    window.select("bienestar")
+    window.backup_action.trigger()
+    _wait(lambda: bool(window.jobs.panels) and idle(), "the backup")
+    backup = window.jobs.panels[-1].result.path
+    window.select("bienestar")
+    shoot("main")
+    if shoot.wanted("save-file-dialog"):  # what "Choose…" in the backup dialog opens: names, sizes and dates
+        chooser = file_dialog(window, QCoreApplication.translate("BackupDialog", "Back up {clinic}").format(
+            clinic="Bienestar"), Path(backup).parent, restore_name_filter(), saving=True)
+        chooser.selectFile(Path(backup).name)
+        chooser.show()
+        shoot("save-file-dialog")
+        chooser.close()
+
+    with target.connect() as conn:
+        conn.execute("DELETE FROM bienestar.chat_chatmessage WHERE id IN"
+                     " (SELECT id FROM bienestar.chat_chatmessage ORDER BY id DESC LIMIT 500)")
+    files.update(open=Path(backup), shoot_preview=True)
+    window.restore_action.trigger()
+    _wait(lambda: len(window.jobs.panels) == 2 and idle(), "the restore")
+    _settle(500)
+    shoot("restored")
+
+    files["shoot_preview"] = False
+    window.select("bienestar")
+    window.restore_action.trigger()
+    _wait(lambda: len(window.jobs.panels) == 3 and idle(), "the second restore")
+    shoot("undo-no-longer-possible")
+
+    damaged = Path(backup).with_name("damaged-" + Path(backup).name)
+    data = bytearray(Path(backup).read_bytes())
+    data[len(data) // 2:len(data) // 2 + 64] = bytes(64)
+    damaged.write_bytes(bytes(data))
+    files["open"] = damaged
+    window.select("bienestar")
+    window.restore_action.trigger()
+    _wait(lambda: len(window.jobs.panels) == 4 and idle(), "the damaged file")
+    shoot("damaged-file")
+
+    if shoot.wanted("profiles-no-keyring"):
+        window.edit_profiles()
+
+    with admin.connect(autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(sql.Identifier(dbname)))
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [dbname])
+    window.connection.check_now()
+    _wait(lambda: window.connection.is_lost and idle(), "the lost connection")
+    shoot("disconnected")
+    window.close()
+    window.deleteLater()
+    with admin.connect(autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(dbname)))
 
 
 if __name__ == "__main__":

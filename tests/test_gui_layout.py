@@ -11,16 +11,19 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import keyring.backends.fail
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSize
-from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QToolButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QLabel, QToolButton, QWidget
 
 from app.engine.backup import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError
 from app.engine.restore_preview import preview_restore
+from app.engine.secrets import SecretStore
 from app.engine.verify import verify_file
 from app.ui.backup_dialog import BackupDialog
 from app.ui.error_dialog import ErrorDialog
@@ -87,6 +90,9 @@ def clipped_buttons(top: QWidget) -> list[str]:
     for button in top.findChildren(QAbstractButton):
         if not button.isVisibleTo(top) or button.size().isEmpty():
             continue
+        if button.width() < button.sizeHint().width() and not isinstance(button, QToolButton):
+            found.append(f"{button.text()!r} narrower than its text ({button.width()} < {button.sizeHint().width()})")
+            continue
         area = QRect(QPoint(0, 0), button.size())
         widget: QWidget = button
         while widget is not top and widget.parentWidget() is not None:
@@ -106,11 +112,18 @@ def clipped_buttons(top: QWidget) -> list[str]:
     return found
 
 
+def cut_texts(top: QWidget) -> list[str]:
+    """Visible wrapping labels shorter than their text needs."""
+    return [label.text()[:60] for label in top.findChildren(QLabel)
+            if label.isVisibleTo(top) and label.wordWrap() and label.text()
+            and label.height() < label.heightForWidth(label.width())]
+
+
 def fit(widget: QWidget, qtbot) -> None:  # type: ignore[no-untyped-def]
-    """Shown no larger than the small screen (as a window manager would size it)."""
+    """Shown at the size it chooses, made no larger than the small screen (as a window manager would)."""
     widget.show()
-    size = widget.sizeHint().expandedTo(widget.minimumSizeHint()).boundedTo(SMALL)
-    widget.resize(size)
+    qtbot.wait(20)
+    widget.resize(widget.size().boundedTo(SMALL))
     qtbot.wait(50)
 
 
@@ -144,22 +157,31 @@ def test_no_button_of_a_panel_or_dialog_is_cut_at_1024x600(
     assert [p.state for p in window.jobs.panels] == ["succeeded", "failed"]
     qtbot.wait(50)
     assert clipped_buttons(window) == []
+    assert cut_texts(window) == []
     toolbar = window.findChild(QWidget, "actions")
     hidden = [b.text() for b in toolbar.findChildren(QToolButton) if b.defaultAction() and not b.isVisible()]
     assert hidden == []  # every action fits on the toolbar, none in an overflow menu
 
     context = PreviewContext(preview_restore(demo_db, "bienestar", backup), verify_file(backup),
                              backup.stat().st_size, "Bienestar", {}, {})
-    dialogs_to_check: list[QWidget] = [
-        RestoreConfirmDialog(window, context),
-        BackupDialog(window, "Bienestar", tmp_path / "bienestar_2026-11-30_0935.resguardo", BACKUP_FORMATS),
-        ProfileDialog(window, window.secrets, window.profiles, window.pool),
-        ErrorDialog(window, ArchiveError("x.resguardo is damaged.", "member data/0001: sha256 mismatch\n" * 40)),
-        PasswordDialog(window, "The server at postgres@db.clinic.lan:5432/clinics asks for a password.", False),
+    dialogs_to_check: list[Callable[[], QWidget]] = [  # each built just before it is shown, as the window does
+        lambda: RestoreConfirmDialog(window, context),
+        lambda: BackupDialog(window, "Bienestar", tmp_path / "bienestar_2026-11-30_0935.resguardo", BACKUP_FORMATS),
+        lambda: ProfileDialog(window, SecretStore(keyring.backends.fail.Keyring()), window.profiles, window.pool),
+        lambda: ErrorDialog(window, ArchiveError("x.resguardo is damaged.", "data/0001: sha256 mismatch\n" * 40)),
+        lambda: PasswordDialog(window, "The server at postgres@db.clinic.lan:5432/clinics asks for a password.", False),
     ]
-    for dialog in dialogs_to_check:
+    for make in dialogs_to_check:
+        dialog = make()
         qtbot.addWidget(dialog)
         fit(dialog, qtbot)
         assert dialog.width() <= SMALL.width() and dialog.height() <= SMALL.height(), type(dialog).__name__
+        if isinstance(dialog, ProfileDialog):
+            qtbot.waitUntil(dialog.save_button.isEnabled)  # the keyring's sentence has arrived (after showing)
+            qtbot.wait(50)
+        if isinstance(dialog, RestoreConfirmDialog):
+            qtbot.keyClicks(dialog.typed, "bienestar")  # Restore turns on (and red) once the name is typed
+            qtbot.wait(50)
         assert clipped_buttons(dialog) == [], type(dialog).__name__
+        assert cut_texts(dialog) == [], type(dialog).__name__
         dialog.close()

@@ -24,7 +24,9 @@ pytestmark = pytest.mark.gui
 
 
 def undo_button(panel: JobPanel) -> QPushButton:
-    return next(b for b in panel.findChildren(QPushButton) if b.text() == "Undo this restore")
+    window = panel.window()
+    assert isinstance(window, MainWindow)
+    return next(b.button for b in window.restore_flow.bound if b.panel is panel)
 
 
 def restore(qtbot, window: MainWindow) -> JobPanel:  # type: ignore[no-untyped-def]
@@ -56,6 +58,7 @@ def test_an_undo_button_acts_only_on_the_version_its_restore_kept(qtbot, demo_db
     second = restore(qtbot, window)  # replaces (drops) the first restore's version
     qtbot.waitUntil(undo_button(second).isEnabled, timeout=WAIT_MS)
     assert not undo_button(first).isEnabled()
+    assert undo_button(first).text() == "Can no longer be undone"
     assert "No longer possible" in undo_button(first).toolTip()
     assert first_copy not in schemas(demo_db)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -19,10 +19,13 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
+    QListView,
     QPushButton,
     QRadioButton,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -35,9 +38,25 @@ translate = QCoreApplication.translate
 FILE_DIALOG_SIZE = (960, 600)  # wide enough for long names with size and date columns; shrunk to the screen
 
 
+class _FileDialog(QFileDialog):
+    """Qt's own file dialog (where the platform has no native one) with columns as wide as their contents."""
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        files = self.findChild(QTreeView, "treeView")  # the widget names of Qt's qfiledialog.ui
+        if files is not None:
+            header = files.header()
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            for column in range(1, header.count()):
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        places = self.findChild(QListView, "sidebar")
+        if places is not None:
+            places.setMinimumWidth(places.sizeHintForColumn(0) + 24)
+
+
 def file_dialog(parent: QWidget | None, title: str, start: Path, name_filter: str, *, saving: bool) -> QFileDialog:
     """A file dialog in detail view (names, sizes, dates), as large as the screen allows."""
-    dialog = QFileDialog(parent, title, str(start), name_filter)
+    dialog = _FileDialog(parent, title, str(start), name_filter)
     dialog.setViewMode(QFileDialog.ViewMode.Detail)
     dialog.setFileMode(QFileDialog.FileMode.AnyFile if saving else QFileDialog.FileMode.ExistingFile)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if saving else QFileDialog.AcceptMode.AcceptOpen)
@@ -104,7 +123,6 @@ class BackupDialog(QDialog):
         layout.addWidget(path_label)
         layout.addLayout(row)
         layout.addWidget(note)
-        layout.addStretch(1)
         layout.addWidget(buttons)
         self.setMinimumWidth(min(620, self._available_width()))
 

@@ -37,7 +37,12 @@ BACKUP_FORMATS: list[BackupFormat] = [
 ]
 
 
+# Django `dumpdata` exports, which a restore also reads (plain, or compressed by dumpdata itself).
+DUMPDATA_PATTERNS = ("*.json", "*.jsonl", "*.json.gz", "*.json.bz2", "*.json.xz")
+
+
 def restore_name_filter() -> str:
-    """The open dialog's filter: every kind of file Resguardo writes."""
+    """The open dialog's filter: every kind of file Resguardo writes, and Django exports."""
     patterns = " ".join(sorted({f"*{f.extension}" for f in BACKUP_FORMATS}))
-    return translate("Dialogs", "Backups ({patterns});;All files (*)").format(patterns=patterns)
+    return translate("Dialogs", "Backups ({patterns});;Django exports ({exports});;All files (*)").format(
+        patterns=patterns, exports=" ".join(DUMPDATA_PATTERNS))

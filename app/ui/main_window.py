@@ -154,10 +154,9 @@ class MainWindow(QMainWindow):
         self.clinics.setSourceModel(self.model)
         self.others = TenantFilter(OTHER_KINDS, OTHER_COLUMNS)
         self.others.setSourceModel(self.model)
-        self.clinic_view = self._table(self.clinics, stretch=0, name=translate("Window", "Clinics"))
+        self.clinic_view = self._table(self.clinics, translate("Window", "Clinics"), rows=3)
         self.clinic_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.other_view = self._table(self.others, stretch=0,
-                                      name=translate("Window", "Previous versions and other data"))
+        self.other_view = self._table(self.others, translate("Window", "Previous versions and other data"), rows=1)
         self.other_box = QGroupBox(translate("Window", "Previous versions kept for undo, and other data"))
         QVBoxLayout(self.other_box).addWidget(self.other_view)
         self.other_box.hide()
@@ -168,14 +167,14 @@ class MainWindow(QMainWindow):
         self.empty_label.hide()
         self.list_area = QWidget()
         list_layout = QVBoxLayout(self.list_area)
-        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.setContentsMargins(6, 0, 6, 0)
         list_layout.addLayout(filter_row)
         list_layout.addWidget(self.clinic_view, 3)
         list_layout.addWidget(self.empty_label)
         list_layout.addWidget(self.other_box, 2)
         top = QWidget()
         top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setContentsMargins(6, 6, 6, 0)
         top_layout.addWidget(self.banner)
         top_layout.addWidget(self.list_area, 1)
 
@@ -188,6 +187,7 @@ class MainWindow(QMainWindow):
         log_box = QGroupBox(translate("Window", "Log of the current job"))
         QVBoxLayout(log_box).addWidget(self.log_panel)
         bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.setContentsMargins(6, 0, 6, 0)
         bottom.addWidget(jobs_box)
         bottom.addWidget(log_box)
         bottom.setStretchFactor(0, 3)
@@ -211,7 +211,8 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.other_view, self.jobs)
         self.setTabOrder(self.jobs, self.log_panel)
 
-    def _table(self, proxy: TenantFilter, stretch: int, name: str) -> QTableView:
+    def _table(self, proxy: TenantFilter, name: str, rows: int) -> QTableView:
+        """A sortable, single-selection list whose columns fit their contents; at least `rows` rows stay visible."""
         view = QTableView()
         view.setModel(proxy)
         view.setAccessibleName(name)
@@ -223,9 +224,10 @@ class MainWindow(QMainWindow):
         view.verticalHeader().hide()
         view.setWordWrap(False)
         header = view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the name takes the room left
+        view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+        view.setMinimumHeight(header.sizeHint().height() + rows * view.verticalHeader().defaultSectionSize() + 4)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
         view.selectionModel().selectionChanged.connect(
@@ -319,8 +321,6 @@ class MainWindow(QMainWindow):
         self.empty_label.setVisible(self.clinics.rowCount() == 0)
         self.empty_label.setText(translate("Window", "This database has no clinics.") if not listing.tenants else "")
         self.listing_label.set_full_text(listing_text(listing))
-        for view in (self.clinic_view, self.other_view):
-            view.resizeColumnsToContents()
         if selected:
             self.select(selected)
         self.update_actions()

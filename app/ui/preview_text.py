@@ -50,6 +50,8 @@ def format_name(kind: str) -> str:
         return translate("Preview", "Resguardo format")
     if kind == "sql":
         return translate("Preview", "plain SQL (pg_dump)")
+    if kind == "django-json":
+        return translate("Preview", "Django export (dumpdata)")
     return translate("Preview", "pg_dump custom format")
 
 

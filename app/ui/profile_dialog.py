@@ -162,6 +162,7 @@ class ProfileDialog(QDialog):
     def _listed(self, found: tuple[list[Profile], str, bool]) -> None:
         profiles, last_used, self._keyring = found
         offer_remember(self.remember, self.keyring_note, self._keyring)
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))  # the note may now be longer
         untouched = self._editing is None and not self.name.text()
         self._reload(profiles, last_used if untouched else None, select_any=untouched)
         self._set_busy(False)

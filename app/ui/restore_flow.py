@@ -134,6 +134,8 @@ class RestoreFlow:
             latest = (host.model.safety_copies.get(bound.tenant) or [None])[0]
             current = latest == bound.copy
             bound.button.setEnabled(connected and current and bound.tenant not in busy)
+            bound.button.setText(translate("RestoreFlow", "Undo this restore") if current
+                                 else translate("RestoreFlow", "Can no longer be undone"))
             bound.button.setToolTip(
                 translate("RestoreFlow", "Put the clinic back as it was before this restore") if current else
                 translate("RestoreFlow", "No longer possible from here: the previous version this restore kept has "

@@ -50,9 +50,13 @@ def muted(widget: QWidget) -> QWidget:
 
 
 def danger_button(button: QAbstractButton) -> QAbstractButton:
-    """A confirming button that replaces or deletes data: white on red while it can be pressed."""
+    """A confirming button that replaces or deletes data: white on red while it can be pressed.
+
+    Padding and border are the same in every state, so the button's size does not change when it is enabled.
+    """
     button.setStyleSheet(
-        f"QPushButton:enabled {{ background: {DANGER}; color: {ON_DANGER}; border: 1px solid #7d1013;"
-        " border-radius: 3px; padding: 4px 12px; }"
-        f" QPushButton:enabled:focus {{ border: 2px solid #1f1f1f; }}")
+        "QPushButton { padding: 4px 12px; border-radius: 3px; border: 2px solid #9a9a9a; background: #e4e4e4;"
+        " color: #505050; }"
+        f" QPushButton:enabled {{ background: {DANGER}; color: {ON_DANGER}; border-color: #7d1013; }}"
+        " QPushButton:enabled:focus { border-color: #111111; }")
     return button

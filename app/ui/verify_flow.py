@@ -24,6 +24,10 @@ def describe_check(check: FileCheck, names: dict[str, str]) -> str:
                                         "{tables} tables ({size} of data). Every checksum matches.").format(
             clinic=clinic, date=fmt.when(check.created_utc) or "?", rows=fmt.number(check.rows),
             tables=fmt.number(check.tables), size=fmt.size(check.bytes))
+    elif check.kind == "django-json":
+        holds = translate("VerifyFlow", "a Django export (dumpdata) of {objects} records in {models} models; it is "
+                                        "restored into the clinic's current tables.").format(
+            objects=fmt.number(check.rows), models=fmt.number(check.tables))
     else:
         kind = (translate("VerifyFlow", "plain SQL") if check.kind == "sql"
                 else translate("VerifyFlow", "pg_dump custom format"))

@@ -65,10 +65,11 @@ def build_actions(window: QMainWindow, slots: dict[str, Slot], language_choice: 
         refresh=_action(window, slots, "refresh", translate("Window", "&Refresh"),
                         translate("Window", "Read the list of clinics again"), keys.Refresh),
         backup=_action(window, slots, "backup", translate("Window", "&Back up…"),
-                       translate("Window", "Back up the selected clinic to a file"), "Ctrl+B"),
+                       translate("Window", "Back up the selected clinic to a file"), "Ctrl+B",
+                       translate("Window", "Back up…")),
         restore=_action(window, slots, "restore", translate("Window", "&Restore…"),
                         translate("Window", "Replace the selected clinic's data with a backup (after a preview and "
-                                            "your confirmation)"), "Ctrl+R"),
+                                            "your confirmation)"), "Ctrl+R", translate("Window", "Restore…")),
         undo=_action(window, slots, "undo", translate("Window", "&Undo restore…"),
                      translate("Window", "Put back the previous version a restore kept"), "Ctrl+Z",
                      translate("Window", "Undo…")),
@@ -98,7 +99,7 @@ def build_actions(window: QMainWindow, slots: dict[str, Slot], language_choice: 
     clinic_menu.addActions([actions.backup, actions.undo, actions.refresh, actions.find])
     clinic_menu.addSeparator()
     clinic_menu.addActions([actions.restore, actions.discard])
-    language_menu = menu.addMenu(icon("language"), translate("Window", "&Language"))
+    language_menu = menu.addMenu(translate("Window", "&Language"))
     _language_actions(window, language_menu, actions, language_choice, choose_language)
     help_menu = menu.addMenu(translate("Window", "&Help"))
     help_menu.addAction(_action(window, slots, "log_file", translate("Window", "Open the &log file"),

@@ -302,8 +302,8 @@
 <context>
     <name>Dialogs</name>
     <message>
-        <source>Backups ({patterns});;All files (*)</source>
-        <translation>Copias de seguridad ({patterns});;Todos los archivos (*)</translation>
+        <source>Backups ({patterns});;Django exports ({exports});;All files (*)</source>
+        <translation>Copias de seguridad ({patterns});;Exportaciones de Django ({exports});;Todos los archivos (*)</translation>
     </message>
 </context>
 <context>
@@ -592,7 +592,7 @@
     </message>
     <message>
         <source>Passwords cannot be remembered on this computer: there is no system keyring (on Linux, a Secret Service such as GNOME Keyring or KWallet). The password is kept in memory until Resguardo closes, and asked again next time.</source>
-        <translation>En este equipo no se pueden recordar contraseñas: no hay llavero del sistema (en Linux, un Secret Service como GNOME Keyring o KWallet). La contraseña se guarda en memoria hasta que Resguardo se cierra, y se vuelve a pedir la próxima vez.</translation>
+        <translation>No se pueden recordar contraseñas: este equipo no tiene llavero del sistema (en Linux, un Secret Service como GNOME Keyring o KWallet). La contraseña se guarda en memoria hasta cerrar Resguardo y se pide de nuevo la próxima vez.</translation>
     </message>
 </context>
 <context>
@@ -641,6 +641,10 @@
     <message>
         <source>plain SQL (pg_dump)</source>
         <translation>SQL plano (pg_dump)</translation>
+    </message>
+    <message>
+        <source>Django export (dumpdata)</source>
+        <translation>exportación de Django (dumpdata)</translation>
     </message>
     <message>
         <source>pg_dump custom format</source>
@@ -1064,6 +1068,10 @@
         <translation>Devolver la clínica a como estaba antes de esta restauración</translation>
     </message>
     <message>
+        <source>Can no longer be undone</source>
+        <translation>Ya no se puede deshacer</translation>
+    </message>
+    <message>
         <source>No longer possible from here: the previous version this restore kept has since been replaced or deleted (by another restore, an undo or a discard).</source>
         <translation>Ya no es posible desde aquí: la versión anterior que guardó esta restauración se ha reemplazado o eliminado después (por otra restauración, un deshacer o un descarte).</translation>
     </message>
@@ -1167,6 +1175,10 @@
     <message>
         <source>a backup of {clinic} in the Resguardo format, made {date}: {rows} rows in {tables} tables ({size} of data). Every checksum matches.</source>
         <translation>una copia de {clinic} en formato de Resguardo, hecha el {date}: {rows} filas en {tables} tablas ({size} de datos). Todas las sumas de verificación coinciden.</translation>
+    </message>
+    <message>
+        <source>a Django export (dumpdata) of {objects} records in {models} models; it is restored into the clinic&apos;s current tables.</source>
+        <translation>una exportación de Django (dumpdata) de {objects} registros en {models} modelos; se restaura en las tablas actuales de la clínica.</translation>
     </message>
     <message>
         <source>plain SQL</source>
@@ -1347,12 +1359,20 @@
         <translation>Hacer una copia de seguridad de la clínica seleccionada en un archivo</translation>
     </message>
     <message>
+        <source>Back up…</source>
+        <translation>Copia de seguridad…</translation>
+    </message>
+    <message>
         <source>&amp;Restore…</source>
         <translation>&amp;Restaurar…</translation>
     </message>
     <message>
         <source>Replace the selected clinic&apos;s data with a backup (after a preview and your confirmation)</source>
         <translation>Reemplazar los datos de la clínica seleccionada por una copia (después de una vista previa y de su confirmación)</translation>
+    </message>
+    <message>
+        <source>Restore…</source>
+        <translation>Restaurar…</translation>
     </message>
     <message>
         <source>&amp;Undo restore…</source>
