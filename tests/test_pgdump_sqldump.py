@@ -117,6 +117,8 @@ def test_settings_search_path_owners_grants_and_restrict_lines() -> None:
     ("DROP SCHEMA mindcare CASCADE;", "drops the schema mindcare, outside the tenant"),
     ("INSERT INTO public.customers_client (schema_name) VALUES ('x');",
      "creates or changes public.customers_client, outside its own schema"),
+    ("INSERT INTO U&\"\\0070ublic\".customers_client (schema_name) VALUES ('x');",  # names as the server reads them
+     "creates or changes public.customers_client, outside its own schema"),
     ("ALTER TABLE ONLY mindcare.users ADD CONSTRAINT c CHECK (true);",
      "creates or changes mindcare.users, outside its own schema"),
     ("CREATE INDEX i ON public.customers_client (id);", "creates or changes public.customers_client"),

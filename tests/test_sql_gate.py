@@ -187,6 +187,44 @@ def test_a_statement_in_a_nested_comment_is_a_comment(demo_db: ConnectionTarget,
     assert not marker.exists()
 
 
+# A body written as a string runs with the rights of whoever calls it, the restore itself among them (here: a CHECK
+# validated while loading); its statements are read and checked like the file's own.
+BODIES = [
+    ("plpgsql-execute", "LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'RESET ROLE'; "
+     "EXECUTE 'COPY (SELECT 1) TO PROGRAM ''touch {marker}'''; RETURN $1; END $$",
+     "runs SQL built while it runs (EXECUTE), which Resguardo cannot check"),
+    ("plpgsql-program", "LANGUAGE plpgsql AS $$ BEGIN COPY (SELECT 1) TO PROGRAM 'touch {marker}'; RETURN $1; END $$",
+     "runs an operating-system program (COPY ... PROGRAM)"),
+    ("plpgsql-set-config", "LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_catalog.set_config('role', 'postgres', false); "
+     "RETURN $1; END $$", "calls set_config, which reaches outside the tenant"),
+    ("plpgsql-other-tenant", "LANGUAGE plpgsql AS $$ DECLARE n integer; BEGIN "
+     "n := (SELECT count(*) FROM mindcare.users_customuser); RETURN $1; END $$",
+     "names mindcare.users_customuser, outside the tenant"),
+    ("sql-reset-role", "LANGUAGE sql AS $$ RESET ROLE; COPY (SELECT 1) TO PROGRAM 'touch {marker}'; SELECT $1 $$",
+     "resets the session's settings or role (RESET)"),
+    ("sql-write-file", "LANGUAGE sql AS 'COPY (SELECT 1) TO ''{marker}''; SELECT $1'",
+     "reads or writes a file on the server (COPY ... FILE)"),
+]
+
+
+@pytest.mark.parametrize("name, body, cause", BODIES, ids=[b[0] for b in BODIES])
+def test_a_function_body_that_would_run_while_loading_is_checked_like_the_file(
+        demo_db: ConnectionTarget, tmp_path: Path, marker: Path, plain_dump: str, name: str, body: str,
+        cause: str) -> None:
+    at = plain_dump.index(END)
+    path = tmp_path / "bienestar.sql"
+    path.write_text(plain_dump[:at] + "CREATE FUNCTION bienestar.f(integer) RETURNS integer "
+                    + body.format(marker=marker) + ";\n"
+                    + "ALTER TABLE bienestar.auth_group ADD CONSTRAINT evil CHECK (bienestar.f(id) > 0);\n"
+                    + plain_dump[at:])
+    before = everything(demo_db)
+    with pytest.raises(ArchiveError) as caught:
+        restore_tenant(demo_db, "bienestar", path)
+    assert caught.value.message.startswith(f"bienestar.sql: The file creates a function whose body {cause} (line ")
+    assert everything(demo_db) == before
+    assert not marker.exists()
+
+
 # Real pg_dump custom files of a source whose tenant schema holds what a file may not bring.
 CUSTOM_ATTACKS = [
     ("CREATE TABLE bienestar.evil () INHERITS (public.customers_client)",

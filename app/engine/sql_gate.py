@@ -41,7 +41,7 @@ from typing import Any
 
 import psycopg
 from pglast import ast, enums
-from pglast.parser import ParseError, parse_sql_json
+from pglast.parser import ParseError, parse_plpgsql_json, parse_sql_json
 from pglast.printers import node_printer
 from pglast.stream import RawStream
 
@@ -380,7 +380,7 @@ def quote_ident(name: str) -> str:
 _OUTSIDE_FUNCTIONS = frozenset({
     "set_config", "pg_reload_conf", "pg_rotate_logfile", "pg_terminate_backend", "pg_cancel_backend",
     "pg_promote", "pg_switch_wal", "pg_create_restore_point", "pg_backup_start", "pg_backup_stop",
-    "pg_log_backend_memory_contexts", "pg_notify", "pg_import_system_collations", "pg_stat_file", "loread",
+    "pg_log_backend_memory_contexts", "pg_import_system_collations", "pg_stat_file", "loread",
     "lowrite", "pg_sleep", "pg_sleep_for", "pg_sleep_until", "pg_catalog_lock",
 })
 _OUTSIDE_PREFIXES = ("lo_", "pg_read_", "pg_ls_", "pg_file_", "pg_advisory", "pg_try_advisory", "dblink",
@@ -612,19 +612,102 @@ class Rules:
                 if not self.creatable(name):
                     raise refusal(f"creates or changes {name.shown()}, outside its own schema",
                                   parsed.line, parsed.text)
-            for name in names_in(stmt):
-                if name.schema is not None and _TEMP_SCHEMA.match(name.schema):
-                    raise refusal(f"uses the temporary schema ({name.shown()})", parsed.line, parsed.text)
-                if not self.referable(name):
-                    raise refusal(f"names {name.shown()}, outside the tenant", parsed.line, parsed.text)
-            for name in _called_functions(stmt):
-                if name.schema in (None, "pg_catalog", "public") and reaches_outside(name.name):
-                    raise refusal(f"calls {name.name}, which reaches outside the tenant", parsed.line, parsed.text)
+            self._names(stmt, parsed, "")
+            if kind == "CreateFunctionStmt":
+                for body in function_body(stmt, parsed.text):
+                    what = type(body).__name__
+                    if what not in _BODY_KINDS:
+                        cause = _REFUSED.get(what) or (_copy_cause(body) if what == "CopyStmt" else None) or \
+                            (setting_cause(body) if what == "VariableSetStmt" else None) or \
+                            f"runs a statement a function body may not ({what})"
+                        raise refusal(f"creates a function whose body {cause}", parsed.line, parsed.text)
+                    self._names(body, parsed, "creates a function whose body ")
+        except _Unchecked as exc:
+            raise refusal(f"creates a function whose body {exc.args[0]}", parsed.line, parsed.text) from None
         except Unreadable as exc:
             raise refusal(f"holds a construct Resguardo cannot check ({exc.args[0]})",
                           parsed.line, parsed.text) from None
         except RecursionError:
             raise refusal("nests expressions too deeply to be checked", parsed.line, parsed.text) from None
+
+    def _names(self, tree: Any, parsed: Parsed, prefix: str) -> None:
+        for name in names_in(tree):
+            if name.schema is not None and _TEMP_SCHEMA.match(name.schema):
+                raise refusal(f"{prefix}uses the temporary schema ({name.shown()})", parsed.line, parsed.text)
+            if not self.referable(name):
+                raise refusal(f"{prefix}names {name.shown()}, outside the tenant", parsed.line, parsed.text)
+        for name in _called_functions(tree):
+            if name.schema in (None, "pg_catalog", "public") and reaches_outside(name.name):
+                raise refusal(f"{prefix}calls {name.name}, which reaches outside the tenant",
+                              parsed.line, parsed.text)
+
+
+# What a function body written as a string may run: queries and row changes (names checked like the file's).
+_BODY_KINDS = frozenset({"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CallStmt",
+                         "NotifyStmt"})
+_DYNAMIC = frozenset({"PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors"})
+_PLPGSQL_TRANSACTION = frozenset({"PLpgSQL_stmt_commit", "PLpgSQL_stmt_rollback"})
+
+
+class _Unchecked(Exception):
+    """A function body whose statements cannot be known before it runs."""
+
+
+def function_body(stmt: Any, text: str) -> Iterator[Any]:
+    """The statements a sql or plpgsql function's string body runs, parsed; Unreadable when they cannot be
+    known before it runs (SQL built at run time). The body runs with the rights of whoever calls it, the
+    restore itself among them (a CHECK, a default, an index expression, a trigger)."""
+    options = {str(o.defname): o.arg for o in stmt.options or ()}
+    language = options.get("language")
+    body = options.get("as")
+    if stmt.sql_body is not None or not isinstance(body, tuple) or len(body) != 1:
+        return  # a BEGIN ATOMIC body is part of the tree, already checked
+    source = str(body[0].sval or "")
+    if language is None or (isinstance(language, ast.String) and language.sval == "sql"):
+        yield from _statements(source)
+    elif isinstance(language, ast.String) and language.sval == "plpgsql":
+        try:
+            tree = json.loads(parse_plpgsql_json(text))
+        except ParseError as exc:
+            raise _Unchecked(f"is not plpgsql PostgreSQL reads ({exc.args[0]})") from None
+        for query in _plpgsql_queries(tree):
+            yield from _statements(query)
+
+
+def _statements(text: str) -> Iterator[Any]:
+    try:
+        data = json.loads(parse_sql_json(text))
+    except ParseError as exc:
+        raise _Unchecked(f"holds text that is not SQL PostgreSQL reads ({exc.args[0]})") from None
+    for raw in data.get("stmts", ()):
+        yield _node("RawStmt", raw).stmt
+
+
+def _plpgsql_queries(tree: Any) -> Iterator[str]:
+    """Every SQL text a plpgsql function holds, as a statement (expressions become SELECTs)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            if key in _DYNAMIC or (key in ("PLpgSQL_stmt_open", "PLpgSQL_stmt_return_query")
+                                   and "dynquery" in value):
+                raise _Unchecked("runs SQL built while it runs (EXECUTE), which Resguardo cannot check")
+            if key in _PLPGSQL_TRANSACTION:
+                raise _Unchecked("ends or changes the transaction (COMMIT, ROLLBACK)")
+            if key == "PLpgSQL_expr":
+                query, mode = str(value.get("query", "")), int(value.get("parseMode", 0))
+                if mode == 0:
+                    yield query
+                elif mode == 2:
+                    yield "SELECT " + query
+                else:  # an assignment `target := expression`
+                    yield "SELECT " + query.split(":=", 1)[-1]
+            stack.append(value)
 
 
 def _refused_kind(stmt: Any, kind: str) -> str | None:
