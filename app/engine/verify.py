@@ -1,7 +1,9 @@
 """Check a backup file end to end without any database.
 
 `verify_file` takes any file Resguardo writes: a pg_dump file (.sql or custom
-format, checked by app/engine/pgdump_source.py) or a native archive, checked here:
+format: read in full by app/engine/pgdump_source.py, every statement checked by
+the same gate a restore applies, so a file a restore would refuse never verifies
+as clean) or a native archive, checked here:
 
 Every part is read once: its stored bytes are hashed and, for table data,
 decompressed on the fly and compared with the manifest's byte count, row
