@@ -16,7 +16,8 @@ from app.engine.errors import Cancelled
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.restore import RestoreResult, restore_tenant
 from app.engine.restore_preview import RestorePreview, preview_restore
-from app.engine.safety_copies import UndoResult, discard_safety_copy, undo_restore
+from app.engine.discard import discard_safety_copy
+from app.engine.undo import UndoResult, undo_restore
 from app.formatting import human_duration
 from app.ui.dialogs import restore_name_filter
 from app.ui.job_panel import JobPanel
