@@ -30,6 +30,7 @@ def _dir(kind: str) -> Path:
             "data": platformdirs.user_data_path,
             "log": platformdirs.user_log_path,
             "state": platformdirs.user_state_path,
+            "cache": platformdirs.user_cache_path,
         }[kind]
         path = finder(APP_NAME, appauthor=False)
     return path  # not created here: asking where a file goes must not touch the disk (the UI thread asks)
@@ -53,6 +54,11 @@ def log_dir() -> Path:
 def state_dir() -> Path:
     """Small local history (last backups made on this workstation)."""
     return _dir("state")
+
+
+def cache_dir() -> Path:
+    """Files Resguardo can rebuild at any time (the window's compiled translations)."""
+    return _dir("cache")
 
 
 def documents_dir() -> Path:

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 
 from bench import report, tools
 from bench.dataset import TENANT
+from bench.harness import missing
 
 if TYPE_CHECKING:
-    from bench.run import Bench, Side
+    from bench.harness import Side
+    from bench.reference import Bench
 
 SUFFIX = {"custom": ".dump", "sql": ".sql"}
 ENGINE = ("app.engine.pgdump_backup", "pgdump_tenant")
@@ -35,41 +37,40 @@ RESTORE_LABELS = {
 
 
 def backup_sides(b: Bench) -> list[Side]:
-    from bench.run import missing
-
-    plain = b.path("pgdump.sql")
+    plain = b.h.path("pgdump.sql")
 
     def ours(fmt: str) -> None:
-        series, out = b.series[f"fmt.backup.{fmt}"], b.path(f"resguardo-{fmt}{SUFFIX[fmt]}")
-        if not b.unavailable(series, missing(*ENGINE)):
-            b.measure(series, b.python("bench.sides", "pgdump-backup", "--conninfo", b.source.conninfo,
-                                       "--schema", TENANT, "--format", fmt, "--path", str(out)), output=out)
+        series, out = b.series[f"fmt.backup.{fmt}"], b.h.path(f"resguardo-{fmt}{SUFFIX[fmt]}")
+        if not b.h.unavailable(series, missing(*ENGINE)):
+            b.h.measure(series, b.h.python("bench.sides", "pgdump-backup", "--conninfo", b.source.conninfo,
+                                           "--schema", TENANT, "--format", fmt, "--path", str(out)), output=out)
 
     def bare() -> None:
-        b.measure(b.series["fmt.backup.plain"], tools.pg_dump(b.pg, b.source, TENANT, plain, fmt="p"), output=plain)
+        b.h.measure(b.series["fmt.backup.plain"], tools.pg_dump(b.h.pg, b.source, TENANT, plain, fmt="p"),
+                    output=plain)
 
     return [lambda: ours("custom"), bare, lambda: ours("sql")]
 
 
 def restore_sides(b: Bench) -> list[Side]:
-    from bench.run import missing
-
-    files = {"custom": b.path("pgdump.dump"), "sql": b.path("pgdump.sql")}
+    files = {"custom": b.h.path("pgdump.dump"), "sql": b.h.path("pgdump.sql")}
 
     def ours(fmt: str) -> None:
         series = b.series[f"fmt.restore.{fmt}"]
         reason = missing(*ENGINE) or missing(*SAFE_RESTORE) or (
             None if files[fmt].exists() else f"no {fmt} file to restore")
-        if not b.unavailable(series, reason):
-            b.measure(series, b.python("bench.sides", "native-restore", "--conninfo", b.restore.conninfo,
-                                       "--schema", TENANT, "--path", str(files[fmt])),
-                      before=lambda: b.clear_restore_db(drop_tenant=False))
+        if not b.h.unavailable(series, reason):
+            series.setup = "over the live tenant; its safety copy dropped afterwards, untimed"
+            b.h.measure(series, b.h.python("bench.sides", "native-restore", "--conninfo", b.restore.conninfo,
+                                           "--schema", TENANT, "--path", str(files[fmt])),
+                        before=lambda: b.clear_restore_db(drop_tenant=False))
 
     def bare() -> None:
         series = b.series["fmt.restore.plain"]
-        if not b.unavailable(series, None if files["sql"].exists() else "no .sql file to restore"):
-            b.measure(series, tools.psql_file(b.pg, b.restore, files["sql"]),
-                      before=lambda: b.clear_restore_db(drop_tenant=True))
+        if not b.h.unavailable(series, None if files["sql"].exists() else "no .sql file to restore"):
+            series.setup = f"after DROP SCHEMA {TENANT} CASCADE, untimed"
+            b.h.measure(series, tools.psql_file(b.h.pg, b.restore, files["sql"]),
+                        before=lambda: b.clear_restore_db(drop_tenant=True))
 
     return [lambda: ours("custom"), bare, lambda: ours("sql")]
 

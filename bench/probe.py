@@ -15,6 +15,7 @@ A fresh child per side keeps one side's peak out of another's reading.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 import time
@@ -36,6 +37,10 @@ class Run:
 
 class SideFailed(Exception):
     """A measured command exited non-zero; the message is its last stderr line."""
+
+    def __init__(self, message: str, returncode: int) -> None:
+        super().__init__(message)
+        self.returncode = returncode
 
 
 def _parents() -> dict[int, int]:
@@ -103,6 +108,16 @@ class _Sampler(threading.Thread):
             interval = min(interval * 2, SAMPLE_SECONDS)
 
 
+def _reason(stderr: bytes, argv: list[str], returncode: int) -> str:
+    """The last "<tool>: error: ..." line of a PostgreSQL tool (pg_restore follows it with the failed command),
+    else the last line (a Python side's exception)."""
+    lines = [line.strip() for line in stderr.decode(errors="replace").splitlines() if line.strip()]
+    if not lines:
+        return f"{Path(argv[0]).name} exited with {returncode}"
+    errors = [line for line in lines if re.match(r"^[\w.-]+: error: ", line)]
+    return (errors or lines)[-1]
+
+
 def run_measured(
     argv: list[str], *, env: dict[str, str] | None = None, stdout_path: Path | None = None,
     cwd: Path | None = None,
@@ -139,6 +154,5 @@ def run_measured(
         if stdout_path:
             out.close()  # type: ignore[union-attr]
     if proc.returncode != 0:
-        lines = captured.get("err", b"").decode(errors="replace").strip().splitlines()
-        raise SideFailed(lines[-1] if lines else f"{Path(argv[0]).name} exited with {proc.returncode}")
+        raise SideFailed(_reason(captured.get("err", b""), argv, proc.returncode), proc.returncode)
     return Run(seconds, sampler.peak, captured.get("out", b"").decode(errors="replace"))

@@ -1,14 +1,17 @@
-"""bench/RESULTS.md: the machine, the command, the ratios against the targets, every measurement."""
+"""bench/RESULTS.md, one section per case: the machine, the command, the ratios against the targets,
+every measurement, and the command line that reproduces each side."""
 
 from __future__ import annotations
 
 import os
 import platform
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from app.formatting import human_size
+from bench.harness import shell_words
 from bench.stats import MB, Series
 
 RSS_LIMIT = 150 * MB
@@ -28,19 +31,26 @@ class Verdict:
 
 @dataclass
 class Report:
+    """One section of RESULTS.md: one case (a shape of tenant) as one command measured it."""
+
+    key: str  # the section's marker, e.g. "bytea"
+    title: str
     command: str
     server: str  # PostgreSQL version and where it runs
     tools: str
-    dataset: str  # the measured tenant: schema, scale, size
+    dataset: str  # the measured tenant: schema, database, size, generation
     notes: list[str] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
     series: list[Series] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # value -> $NAME in the commands shown
+    legend: list[str] = field(default_factory=list)  # what each $NAME stands for
 
 
 def _unmeasured(ours: Series, *references: Series) -> str | None:
-    """Why a figure has no number: our side's reason as is, a reference's with its name."""
+    """Why a figure has no number: our side's reason as is (a refusal's sentence is under Every measurement),
+    a reference's with its name."""
     if ours.error:
-        return ours.error
+        return "refused (why: under Every measurement)" if ours.error.startswith("refused:") else ours.error
     if not ours.measured:
         return "not measured: no run"
     for ref in references:
@@ -124,47 +134,83 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def render(report: Report) -> str:
+HEADER = """# Benchmark results
+
+Each section below is written by the command it shows, on the machine it names; a run rewrites
+only the sections of the cases it measured. See [README.md](README.md) for what each figure
+means and how to reproduce it.
+"""
+
+
+def _marker(key: str) -> tuple[str, str]:
+    return f"<!-- bench:{key} -->", f"<!-- /bench:{key} -->"
+
+
+def render_section(report: Report) -> str:
+    begin, end = _marker(report.key)
     lines = [
-        "# Benchmark results",
+        begin,
+        f"## {report.title}",
         "",
-        f"Written by `python -m bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
-        "See [README.md](README.md) for what each figure means and how to reproduce it.",
-        "",
-        "## Command",
-        "",
-        "```",
-        report.command,
-        "```",
-        "",
-        "## Machine",
+        f"Written by `{report.command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
         "",
         *_machine(),
         f"- PostgreSQL: {report.server}",
         f"- Client tools: {report.tools}",
         f"- Measured tenant: {report.dataset}",
         "",
-        "## Targets",
+        "### Targets",
         "",
         "Ratios are Resguardo ÷ reference, on medians; times are median (min–max) over the runs.",
         "",
         *_table(["Figure", "Resguardo", "Reference", "Ratio", "Target", "Result"],
                 [[v.figure, v.resguardo, v.reference, v.ratio, v.target, v.result] for v in report.verdicts]),
         "",
-        "## Every measurement",
+        "### Every measurement",
         "",
         *_table(["Side", "Runs", "Wall time", "Peak RSS (process tree)", "Output size"],
                 [[s.label, str(len(s.seconds)), s.error or s.time_text(),
                   s.rss_text(), s.size_text()] for s in report.series]),
     ]
+    shown = [s for s in report.series if s.argv]
+    if shown:
+        lines += ["", "### Reproduce one side", "", *report.legend, ""]
+        for s in shown:
+            setup = f" ({s.setup})" if s.setup else ""
+            lines.append(f"- {s.label}{setup}: `{shell_words(s.argv, report.names)}`")
     if report.notes:
-        lines += ["", "## Notes", "", *(f"- {note}" for note in report.notes)]
+        lines += ["", "### Notes", "", *(f"- {note}" for note in report.notes)]
+    lines.append(end)
     return "\n".join(lines) + "\n"
 
 
-def write(report: Report, path: Path) -> None:
-    """Temporary name, then rename: a reader never sees half a table."""
+def _section(text: str, key: str) -> re.Match[str] | None:
+    begin, end = _marker(key)
+    return re.search(rf"^{re.escape(begin)}$.*?^{re.escape(end)}$\n?", text, re.M | re.S)
+
+
+def write(report: Report, path: Path, order: list[str]) -> None:
+    """Replace this report's section in `path`, or add it after the sections that come before it in `order`;
+    everything else in the file (other sections, text written by hand) stays as it is. Temporary name, then
+    rename: a reader never sees half a file."""
+    text = path.read_text(encoding="utf-8") if path.exists() else HEADER
+    new = render_section(report)
+    found = _section(text, report.key)
+    if found:
+        text = text[:found.start()] + new + text[found.end():]
+    else:
+        index = order.index(report.key) if report.key in order else len(order)
+        before = [m for k in order[:index] if (m := _section(text, k))]
+        after = [m for k in order[index + 1:] if (m := _section(text, k))]
+        if before:
+            at = max(m.end() for m in before)
+            text = text[:at] + "\n" + new + text[at:]
+        elif after:
+            at = min(m.start() for m in after)
+            text = text[:at] + new + "\n" + text[at:]
+        else:
+            text = text.rstrip("\n") + "\n\n" + new
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render(report), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

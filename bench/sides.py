@@ -4,19 +4,26 @@ Each side is one engine call, as the CLI or the window would make it, so the
 wall time and peak RSS the harness reads are those of the whole program.
 The connection comes as a password-free conninfo; a password, if any,
 reaches libpq through PGPASSWORD in the environment.
-It prints one JSON object on stdout.
+It prints one JSON object on stdout. When the engine fails, it prints the
+engine's own sentence as its last stderr line and exits non-zero; a refusal (a
+PreflightError or UsageError: the tenant holds something the format does not
+carry, say) exits with REFUSED, so the harness reports "refused: <reason>".
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from app.engine.connection import ConnectionTarget
+from app.engine.errors import PreflightError, ResguardoError, UsageError
 from app.engine.jobs import CancelToken, ignore_progress
+
+REFUSED = 3  # exit status of a side the engine refused to run
 
 
 def native_backup(target: ConnectionTarget, args: argparse.Namespace) -> dict[str, Any]:
@@ -74,7 +81,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--format", choices=("custom", "sql"), default="custom")
     args = parser.parse_args()
-    print(json.dumps(SIDES[args.side](ConnectionTarget(args.conninfo), args)))
+    try:
+        result = SIDES[args.side](ConnectionTarget(args.conninfo), args)
+    except ResguardoError as exc:
+        print(" ".join(exc.message.split()), file=sys.stderr)
+        sys.exit(REFUSED if isinstance(exc, (PreflightError, UsageError)) else 1)
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

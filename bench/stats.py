@@ -20,6 +20,8 @@ class Series:
     sizes: list[int] = field(default_factory=list)
     error: str | None = None
     millis: bool = False  # shown in ms (UI gaps)
+    argv: list[str] = field(default_factory=list)  # the side's command line, for reproducing it by hand
+    setup: str = ""  # what is done, untimed, before each run (shown with the command)
 
     @property
     def measured(self) -> bool:

@@ -36,13 +36,16 @@ def find_tools(server_major: int) -> Tools:
     return Tools(bin_dir, f"PostgreSQL {pg_dump.version}")
 
 
-def pg_dump(tools: Tools, target: ConnectionTarget, schema: str, out: Path, fmt: str = "c") -> list[str]:
-    return [tools.path("pg_dump"), f"-F{fmt}", "-n", schema_pattern(schema), "-f", str(out),
-            f"--dbname={target.conninfo}"]
+def pg_dump(tools: Tools, target: ConnectionTarget, schema: str, out: Path, fmt: str = "c", jobs: int = 1) -> list[str]:
+    """`fmt` c (custom), p (plain) or d (directory, the only one that takes `jobs`)."""
+    return [tools.path("pg_dump"), f"-F{fmt}", *([f"--jobs={jobs}"] if jobs > 1 else []), "-n",
+            schema_pattern(schema), "-f", str(out), f"--dbname={target.conninfo}"]
 
 
-def pg_restore(tools: Tools, target: ConnectionTarget, dump: Path, jobs: int) -> list[str]:
-    return [tools.path("pg_restore"), "--exit-on-error", f"--jobs={jobs}", f"--dbname={target.conninfo}", str(dump)]
+def pg_restore(tools: Tools, target: ConnectionTarget, dump: Path, jobs: int, *, clean: bool = False) -> list[str]:
+    """`clean`: drop what the dump holds first (--clean --if-exists), as over a live tenant."""
+    return [tools.path("pg_restore"), "--exit-on-error", f"--jobs={jobs}",
+            *(["--clean", "--if-exists"] if clean else []), f"--dbname={target.conninfo}", str(dump)]
 
 
 def psql_file(tools: Tools, target: ConnectionTarget, script: Path) -> list[str]:

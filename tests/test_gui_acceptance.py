@@ -60,8 +60,9 @@ def count_user(target: ConnectionTarget, schema: str, email: str) -> int:
 
 def type_and_confirm(qtbot, seen: list[RestoreConfirmDialog]):  # type: ignore[no-untyped-def]
     """The real confirmation dialog: Cancel is the default, Restore only once the name is typed."""
-    def answer(parent, preview, schema):  # type: ignore[no-untyped-def]
-        dialog = RestoreConfirmDialog(parent, preview, schema)
+    def answer(parent, context):  # type: ignore[no-untyped-def]
+        schema = context.preview.tenant
+        dialog = RestoreConfirmDialog(parent, context)
         qtbot.addWidget(dialog)
         seen.append(dialog)
         assert dialog.cancel_button.isDefault() and not dialog.restore_button.isDefault()
@@ -115,8 +116,8 @@ def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> N
     users = next(t for t in preview.tables if t.name == "users_customuser")
     assert users.rows_in_file == users.rows_now + 1
     assert "admin@gmail.com" in preview.superusers_kept
-    assert "admin@gmail.com" in seen[0].findChildren(type(seen[0].warnings))[1].text()  # shown in the facts
-    assert "safety copy" in panel.message.text()
+    assert "admin@gmail.com" in seen[0].facts.text()  # shown in the facts
+    assert "previous version" in panel.message.text()
 
     # 5. The patient is back, the administrator keeps the current password, the others are unchanged.
     assert count_user(demo_db, "bienestar", "paciente1@test.com") == 1
@@ -126,21 +127,22 @@ def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> N
     assert django_password_verifies("changed-after-backup", current)
     assert {s: fingerprint(demo_db, s) for s in ("mindcare", "public")} == others_before
 
-    # The list marks the safety copy, and shows it apart with the other schemas.
+    # The list marks the previous version kept for undo, and shows it apart.
     qtbot.waitUntil(lambda: bool(window.model.safety_copies.get("bienestar")), timeout=30_000)
     assert window.other_box.isVisible()
     row = next(r for r in range(window.clinics.rowCount()) if window.clinics.schema_at(r) == "bienestar")
-    assert window.clinics.index(row, 7).data().startswith("Yes")
+    assert window.clinics.index(row, 6).data().startswith("Possible (kept ")
 
     # 6. Undo from the result's button: bienestar is as it was at step 3.
     undo = next(b for b in panel.findChildren(type(panel.cancel_button)) if b.text() == "Undo this restore")
+    qtbot.waitUntil(undo.isEnabled, timeout=30_000)
     undo.click()
     wait_idle(qtbot, window)
     assert window.jobs.panels[-1].state == "succeeded", window.jobs.panels[-1].message.text()
     assert fingerprint(demo_db, "bienestar") == at_step_3
     assert {s: fingerprint(demo_db, s) for s in ("mindcare", "public")} == others_before
 
-    # The undo left the restored state as a safety copy: discard it from the other-schemas list.
+    # The undo kept the restored state as the previous version: discard it from the list of previous versions.
     wait_idle(qtbot, window)
     copy = window.model.safety_copies["bienestar"][0]
     assert window.select(copy) and window.other_view.selectionModel().hasSelection()

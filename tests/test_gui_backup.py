@@ -43,9 +43,10 @@ def test_backup_from_the_window_shows_progress_result_and_history(
 
     # The list shows the backup, and the next save dialog opens where this one went.
     row = next(r for r in range(window.clinics.rowCount()) if window.clinics.schema_at(r) == "bienestar")
-    assert window.clinics.index(row, 6).data() != "never"
+    assert window.clinics.index(row, 5).data() != "never"
     assert History().last_backups(database_key(demo_db))["bienestar"].path == str(out)
     window.backup_action.trigger()
+    qtbot.waitUntil(lambda: len(dialogs.suggested) == 2)
     assert dialogs.suggested[1].parent == out.parent
     wait_idle(qtbot, window)
 
@@ -89,4 +90,4 @@ def test_plain_sql_format_chosen_beside_the_save_dialog(qtbot, demo_db: Connecti
     wait_idle(qtbot, window)
     verify = window.jobs.panels[-1]
     assert verify.state == "succeeded", verify.message.text()
-    assert "complete and readable: a plain SQL pg_dump of mindcare" in verify.message.text()
+    assert "complete and readable: a backup of Mindcare in plain SQL, made with pg_dump" in verify.message.text()

@@ -12,7 +12,8 @@ from typing import Any
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
-from app.ui.dialogs import BackupFormat, DialogProvider, PasswordAnswer
+from app.ui.dialogs import DialogProvider, PasswordAnswer
+from app.ui.formats import BackupFormat
 from app.ui.main_window import MainWindow
 
 WAIT_MS = 60_000
@@ -23,20 +24,22 @@ class ScriptedDialogs(DialogProvider):
     """Answers every question from what the test put here, and records what was asked."""
 
     save_to: Path | None = None
-    format_key: str = "native"  # the file type chosen beside the save dialog
+    format_key: str = "native"  # the format chosen in the backup dialog
     open_file: Path | None = None
     confirm_answer: bool = True
-    restore_answer: Any = True  # True/False, or a callable(parent, preview, schema) -> bool
+    restore_answer: Any = True  # True/False, or a callable(parent, context) -> bool
     passwords: list[PasswordAnswer | None] = field(default_factory=list)
+    keyring_offered: list[bool] = field(default_factory=list)  # whether each password question could remember
     asked: list[tuple[str, str]] = field(default_factory=list)
     previews: list[Any] = field(default_factory=list)
+    contexts: list[Any] = field(default_factory=list)  # PreviewContext of each confirmation shown
     errors: list[ResguardoError] = field(default_factory=list)
     suggested: list[Path] = field(default_factory=list)
 
-    def save_backup_path(self, parent: Any, suggested: Path,
-                         formats: list[BackupFormat]) -> tuple[Path, BackupFormat] | None:
+    def save_backup_path(self, parent: Any, suggested: Path, formats: list[BackupFormat],
+                         clinic: str) -> tuple[Path, BackupFormat] | None:
         self.suggested.append(suggested)
-        self.asked.append(("save", str(suggested)))
+        self.asked.append(("save", clinic))
         chosen = next(f for f in formats if f.key == self.format_key)
         return (self.save_to, chosen) if self.save_to else None
 
@@ -44,18 +47,20 @@ class ScriptedDialogs(DialogProvider):
         self.asked.append(("open", title))
         return self.open_file
 
-    def confirm_restore(self, parent: Any, preview: Any, schema: str) -> bool:
-        self.previews.append(preview)
+    def confirm_restore(self, parent: Any, context: Any) -> bool:
+        self.previews.append(context.preview)
+        self.contexts.append(context)
         if callable(self.restore_answer):
-            return bool(self.restore_answer(parent, preview, schema))
+            return bool(self.restore_answer(parent, context))
         return bool(self.restore_answer)
 
-    def confirm(self, parent: Any, title: str, text: str, yes_label: str) -> bool:
+    def confirm(self, parent: Any, title: str, text: str, yes_label: str, danger: bool = False) -> bool:
         self.asked.append(("confirm", text))
         return self.confirm_answer
 
-    def ask_password(self, parent: Any, reason: str, keyring_note: str) -> PasswordAnswer | None:
+    def ask_password(self, parent: Any, reason: str, keyring_available: bool) -> PasswordAnswer | None:
         self.asked.append(("password", reason))
+        self.keyring_offered.append(keyring_available)
         return self.passwords.pop(0) if self.passwords else None
 
     def show_error(self, parent: Any, error: ResguardoError) -> None:

@@ -58,7 +58,7 @@ def test_profiles_history_and_keyring_are_used_only_off_the_ui_thread(
     wait_listed(qtbot, window)
     wait_idle(qtbot, window)  # the last used profile is noted on a worker too
     assert [kind for kind, _ in dialogs.asked] == ["password", "password"]
-    assert f"user {user}" in window.server_label.text()
+    assert f"user {user}" in window.server_label.full_text()
     assert memory_keyring.store[(SERVICE, "clinics")] == password
     assert setup.get("clinics").remember_password and setup.last_used == "clinics"
 
@@ -78,7 +78,7 @@ def test_profiles_history_and_keyring_are_used_only_off_the_ui_thread(
 
     used = {name for name, _ in uses}
     assert {"ProfileStore.last_used", "ProfileStore.get", "ProfileStore.all", "ProfileStore.save",
-            "ProfileStore.delete", "SecretStore.get", "SecretStore.where", "SecretStore.remember",
+            "ProfileStore.delete", "SecretStore.get", "SecretStore.available", "SecretStore.remember",
             "SecretStore.remember_for_session", "SecretStore.forget", "History.last_backups"} <= used
     assert sorted({name for name, on_main in uses if on_main}) == []
 

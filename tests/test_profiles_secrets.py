@@ -91,12 +91,13 @@ def test_without_a_keyring_the_dialog_says_so_and_nothing_is_written(
     password = "Pw-session-only-4410"
     secrets = SecretStore(keyring.backends.fail.Keyring())
     dialog = open_dialog(qtbot, secrets)
-    assert "No system keyring" in dialog.keyring_note.text()
-    assert "this session only" in dialog.keyring_note.text()
+    assert not dialog.remember.isEnabled() and not dialog.remember.isChecked()  # it could not keep its promise
+    assert "cannot be remembered on this computer: there is no system keyring" in dialog.keyring_note.text()
     _fill(dialog, "clinics", demo_db, password)
     press(qtbot, dialog, dialog.save_button)
 
-    assert "memory for this session only" in dialog.result.text()
+    assert "The password is not remembered" in dialog.result.text()
+    assert not ProfileStore().get("clinics").remember_password
     assert secrets.get("clinics") == password  # usable for this session
     assert memory_keyring.store == {}
     assert SecretStore(keyring.backends.fail.Keyring()).get("clinics") is None  # a new session forgets it

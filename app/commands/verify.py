@@ -18,6 +18,9 @@ def describe(check: FileCheck) -> str:
         return (f"OK: {check.path.name} holds tenant {check.source_schema!r} from {check.created_utc}: "
                 f"{check.tables} tables, {check.rows} rows, {human_size(check.bytes)} of data; "
                 "every checksum matches.")
+    if check.kind == "django-json":
+        return (f"OK: {check.path.name} is a complete Django dumpdata export: {check.rows} objects of "
+                f"{check.tables} models; it reads in full.")
     kind = "plain SQL" if check.kind == "sql" else "custom-format"
     data = "with data" if check.has_data else "without data"
     return (f"OK: {check.path.name} is a complete {kind} dump of schema {check.source_schema!r} by "

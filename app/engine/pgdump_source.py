@@ -1,17 +1,18 @@
 """Restore sources for pg_dump files: plain `.sql`, and custom format through `pg_restore -f -`.
 
-Both become one stream of SQL that app/engine/sqldump.py rewrites into the
-staging schema; the statements run on the restore's own connection, inside
-its transaction (never through psql), so the restore's isolation proof and
-all-or-nothing cover them. The preview reads the file once without running
-anything and refuses a file that reaches outside its schema.
+Both become one stream of SQL that app/engine/sqldump.py splits and checks
+statement by statement (app/engine/sql_gate.py) and rewrites into the staging
+schema; the statements run one at a time on the restore's own connection,
+inside its transaction (never through psql), so the restore's isolation proof
+and all-or-nothing cover them. The preview reads and checks the whole file (a
+custom file's schema part) without running anything; `verify` reads and checks
+every statement of either kind.
 """
 
 from __future__ import annotations
 
 import codecs
 import logging
-import os
 import subprocess
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -25,12 +26,12 @@ from app.engine.errors import ArchiveError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken
 from app.engine.pgtools import ClientTool, choose_tool, find_tools
 from app.engine.restore_source import LoadProgress, LoadResult, LoadsInOneStep, SourceSummary, TableSummary
-from app.engine.sqldump import HEADER_LINE, DumpFacts, MetaCommand, Planner, ScriptReader, scan_dump
+from app.engine.sql_gate import excerpt, execute_checked, prepare_session
+from app.engine.sqldump import HEADER_LINE, DumpFacts, DumpGate, ScriptReader, read_dump, scan_dump
 
 log = logging.getLogger(__name__)
 
 CUSTOM_MAGIC = b"PGDMP"
-_COPY_BATCH = 256 * 1024
 _SNIFF = 8192
 
 
@@ -148,9 +149,8 @@ class SqlDumpSource(LoadsInOneStep):
         total = max(self._summary.size_bytes, 1)
         with open(self.path, "rb") as handle:
             reader = ScriptReader(handle)
-            return execute_dump(conn, reader, Planner(self.facts.source_schema, staging, self.facts.encoding),
-                                lambda: progress(min(reader.bytes_read / total, 1.0), ""), cancel,
-                                self.path.name)
+            return execute_dump(conn, reader, staging, lambda: progress(min(reader.bytes_read / total, 1.0), ""),
+                                cancel, self.path.name)
 
 
 class CustomDumpSource(LoadsInOneStep):
@@ -162,14 +162,20 @@ class CustomDumpSource(LoadsInOneStep):
         self.tool = pg_restore_for(self.header, self.path.name, extra_dirs)
         listing = _run_pg_restore(self.tool, ["--list", str(self.path)], self.path.name)
         self.entries = [ln for ln in listing.splitlines() if ln.strip() and not ln.startswith(";")]
-        schema_only = _run_pg_restore(self.tool, ["--schema-only", "-f", "-", str(self.path)], self.path.name)
-        try:
-            self.facts = scan_dump(iter(schema_only.encode("latin-1", errors="replace").splitlines(True)))
-        except ArchiveError as exc:
-            raise type(exc)(f"{self.path.name}: {exc.message}", exc.details) from None
+        self.facts = self.scan(["--schema-only"])
         with_data = {_data_entry_table(ln, self.facts.source_schema) for ln in self.entries} - {None}
         tables: dict[str, int | None] = {t: (None if t in with_data else 0) for t in self.facts.tables}
         self._summary = _summary("pg_dump-custom", self.path, self.facts, tables)
+
+    def scan(self, args: list[str]) -> DumpFacts:
+        """pg_restore's SQL for the file (`args` choose the part), read and checked as a restore would."""
+        with PgRestoreStream(self.tool, self.path, args) as stream:
+            try:
+                facts = scan_dump(stream.stdout)
+            except ArchiveError as exc:
+                raise type(exc)(f"{self.path.name}: {exc.message}", exc.details) from None
+            stream.finish()
+        return facts
 
     def summary(self) -> SourceSummary:
         return self._summary
@@ -180,11 +186,10 @@ class CustomDumpSource(LoadsInOneStep):
     def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
                     cancel: CancelToken | None) -> LoadResult:
         total = max(len(self.entries), 1)
-        with PgRestoreStream(self.tool, self.path) as stream:
+        with PgRestoreStream(self.tool, self.path, []) as stream:
             reader = ScriptReader(stream.stdout)
-            result = execute_dump(conn, reader, Planner(self.facts.source_schema, staging, self.facts.encoding),
-                                  lambda: progress(min(reader.toc_entries / total, 1.0), ""), cancel,
-                                  self.path.name)
+            result = execute_dump(conn, reader, staging, lambda: progress(min(reader.toc_entries / total, 1.0), ""),
+                                  cancel, self.path.name)
             stream.finish()
         return result
 
@@ -226,10 +231,10 @@ def _pg_restore_error(tool: ClientTool, name: str, stderr: str) -> ArchiveError:
 class PgRestoreStream:
     """`pg_restore -f - FILE` as a stream of lines; stderr is collected on a thread so the pipe never fills."""
 
-    def __init__(self, tool: ClientTool, path: Path) -> None:
+    def __init__(self, tool: ClientTool, path: Path, args: list[str]) -> None:
         self.tool = tool
         self.path = path
-        self.proc = subprocess.Popen([str(tool.path), "-f", "-", str(path)], stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([str(tool.path), *args, "-f", "-", str(path)], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._stderr: list[bytes] = []
         self._thread = threading.Thread(target=self._collect, daemon=True)
@@ -263,38 +268,36 @@ class PgRestoreStream:
         self.stdout.close()
 
 
-def execute_dump(conn: psycopg.Connection, reader: ScriptReader, planner: Planner, tick: Callable[[], None],
+def execute_dump(conn: psycopg.Connection, reader: ScriptReader, staging: str, tick: Callable[[], None],
                  cancel: CancelToken | None, name: str) -> LoadResult:
-    """Run a dump's statements, rewritten by `planner`, on `conn` (inside the caller's transaction)."""
+    """Run a dump's statements, checked and rewritten into `staging`, one at a time on `conn` (inside the
+    caller's transaction); a statement that may not run stops the load before it is sent."""
     result = LoadResult()
     encoding = conn.info.encoding
-    same_encoding = codecs.lookup(encoding).name == codecs.lookup(planner.encoding).name
-    for item in reader:
+    prepare_session(conn)
+    for step in read_dump(reader, DumpGate(staging)):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        if isinstance(item, MetaCommand):
-            planner.check_meta(item)
-            continue
-        plan = planner.plan(item)
-        if plan.action == "skip" or not plan.sql:
+        statement = step.decision.statement
+        if statement is None:
             continue
         try:
-            if plan.action == "copy":
+            if step.rows is not None:
                 with conn.cursor() as cur:
-                    with cur.copy(plan.sql.encode(encoding)) as copy:
-                        for chunk in _batches(reader.copy_rows()):
-                            copy.write(chunk if same_encoding else
-                                       chunk.decode(planner.encoding).encode(encoding))
+                    # COPY goes through psycopg's simple protocol: its text is pglast's printing of one
+                    # checked COPY ... FROM STDIN, proven to parse back as exactly that one statement.
+                    with cur.copy(statement.text.encode(encoding)) as copy:
+                        for chunk in _recoded(step.rows, step.codec, encoding):
+                            copy.write(chunk)
                     result.rows += max(cur.rowcount, 0)
                 result.tables += 1
             else:
-                conn.execute(plan.sql.encode(encoding))
+                execute_checked(conn, statement)
         except psycopg.errors.QueryCanceled:
             raise
         except psycopg.Error as exc:
-            first = first_line(exc)
             raise RestoreFailed(
-                f"Line {item.line} of {name} failed: {first} ({planner.text_of(item.label())}); "
+                f"Line {statement.line} of {name} failed: {first_line(exc)} ({excerpt(statement.text)}); "
                 "nothing was changed.", str(exc)) from None
         tick()
     if not reader.trailer_seen:
@@ -303,17 +306,15 @@ def execute_dump(conn: psycopg.Connection, reader: ScriptReader, planner: Planne
     return result
 
 
-def _batches(rows: Iterator[bytes]) -> Iterator[bytes]:
-    batch: list[bytes] = []
-    size = 0
-    for row in rows:
-        batch.append(row)
-        size += len(row)
-        if size >= _COPY_BATCH:
-            yield b"".join(batch)
-            batch, size = [], 0
-    if batch:
-        yield b"".join(batch)
+def _recoded(blocks: Iterator[bytes], codec: str, encoding: str) -> Iterator[bytes]:
+    """COPY data in the connection's encoding; blocks may split a character, so decode incrementally."""
+    if codecs.lookup(codec).name == codecs.lookup(encoding).name:
+        yield from blocks
+        return
+    decoder = codecs.getincrementaldecoder(codec)()
+    for block in blocks:
+        yield decoder.decode(block).encode(encoding)
+    yield decoder.decode(b"", final=True).encode(encoding)
 
 
 def open_pgdump_source(path: Path, extra_dirs: Sequence[Path | str] | None = None
@@ -330,11 +331,12 @@ def open_pgdump_source(path: Path, extra_dirs: Sequence[Path | str] | None = Non
 def verify_pgdump(path: Path, extra_dirs: Sequence[Path | str] | None = None) -> SourceSummary | None:
     """Check a pg_dump file in full without a database; None when it is not a pg_dump file.
 
-    A `.sql` file must be a complete pg_dump output of one schema with nothing
-    outside it; a custom file must list (`pg_restore --list`) and read in full
-    (`pg_restore -f <null device>`).
+    Either kind must be a complete pg_dump output of one schema whose every
+    statement passes the checks a restore applies; a custom file must also list
+    (`pg_restore --list`) and read in full through pg_restore.
     """
     source = open_pgdump_source(Path(path), extra_dirs)
     if isinstance(source, CustomDumpSource):
-        _run_pg_restore(source.tool, ["-f", os.devnull, str(source.path)], source.path.name)
+        facts = source.scan([])  # every statement, the data part's too, checked; and the file read in full
+        return _summary("pg_dump-custom", source.path, facts, facts.tables)
     return source.summary() if source is not None else None

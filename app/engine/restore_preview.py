@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,13 +10,18 @@ import psycopg
 from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
+from app.engine.errors import Cancelled
+from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.locks import tenant_is_locked
 from app.engine.registry import SchemaKind, registered
 from app.engine.restore_checks import check_target
 from app.engine.restore_source import SourceSummary, open_restore_source
+from app.engine.statement_cancel import cancel_statements_on
 from app.engine.superusers import live_superusers
 
-EXACT_COUNT_MAX_PAGES = 1280  # tables up to ~10 MB are counted exactly; larger ones estimated
+# Rows now are counted exactly, smallest tables first, for this long in all; a table not counted by then
+# (or whose count would run past it) shows PostgreSQL's estimate, marked as one.
+COUNT_BUDGET_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
@@ -23,7 +29,7 @@ class TablePreview:
     name: str
     rows_in_file: int | None
     rows_now: int | None  # None: the table does not exist in the live tenant
-    rows_now_exact: bool  # False: PostgreSQL's estimate (large table)
+    rows_now_exact: bool  # False: PostgreSQL's estimate (the count did not fit in the time budget)
 
 
 @dataclass(frozen=True)
@@ -50,17 +56,21 @@ class RestorePreview:
 
 def preview_restore(target: ConnectionTarget, schema: str, path: Path, *, allow_other_tenant: bool = False,
                     keep_superusers: bool = True, user_table: str | None = None,
-                    tenants_table: str | None = None) -> RestorePreview:
+                    tenants_table: str | None = None, progress: ProgressCallback = ignore_progress,
+                    cancel: CancelToken | None = None,
+                    count_budget: float = COUNT_BUDGET_SECONDS) -> RestorePreview:
     """Check the restore could run and describe it; read-only (the transaction is rolled back)."""
-    source = open_restore_source(Path(path))
+    cancel = cancel or CancelToken()
+    source = open_restore_source(Path(path), target, schema)
     try:
         summary = source.summary()
-        with target.connect() as conn:
+        with target.connect() as conn, cancel_statements_on(conn, cancel):
             conn.read_only = True
+            progress(Progress(0.0, "Comparing with the database"))
             checked = check_target(conn, schema, summary, allow_other_tenant=allow_other_tenant,
                                    tenants_table=tenants_table)
             live = schema if checked.live else None
-            counts = _live_counts(conn, live) if live else {}
+            counts = _live_counts(conn, live, progress, cancel, count_budget) if live else {}
             file_tables = {t.name for t in summary.tables}
             tables = [TablePreview(t.name, t.rows, *counts.get(t.name, (None, True))) for t in summary.tables]
             live_migrations = _migrations(conn, live) if live else None
@@ -81,22 +91,49 @@ def preview_restore(target: ConnectionTarget, schema: str, path: Path, *, allow_
             )
             conn.rollback()
             return preview
+    except psycopg.errors.QueryCanceled:
+        if cancel.cancelled:  # the watcher interrupted a statement
+            raise Cancelled("Cancelled; nothing was changed.") from None
+        raise
     finally:
         source.close()
 
 
-def _live_counts(conn: psycopg.Connection, schema: str) -> dict[str, tuple[int | None, bool]]:
+def _live_counts(conn: psycopg.Connection, schema: str, progress: ProgressCallback, cancel: CancelToken,
+                 budget: float) -> dict[str, tuple[int | None, bool]]:
+    """Each table's rows now: exact while the time budget lasts (smallest tables first), else the estimate."""
     rows = conn.execute(
         "SELECT c.relname, c.relpages, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT c.relispartition", [schema]).fetchall()
+        " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relpages, c.relname",
+        [schema]).fetchall()
+    reporter = ProgressReporter(progress, float(sum(int(pages) + 1 for _, pages, _ in rows)))
+    deadline = time.monotonic() + budget
     counts: dict[str, tuple[int | None, bool]] = {}
     for name, pages, estimate in rows:
-        if pages <= EXACT_COUNT_MAX_PAGES:
-            exact = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, name))).fetchone()
-            counts[name] = (int(exact[0]) if exact else 0, True)
-        else:
-            counts[name] = (int(estimate) if estimate >= 0 else None, False)
+        reporter.advance(0, "Counting rows", name)
+        exact = _count_within(conn, schema, name, deadline - time.monotonic(), cancel)
+        counts[name] = (exact, True) if exact is not None else (int(estimate) if estimate >= 0 else None, False)
+        reporter.advance(int(pages) + 1, "Counting rows", name)
+    conn.execute("SELECT pg_catalog.set_config('statement_timeout', '0', true)")
     return counts
+
+
+def _count_within(conn: psycopg.Connection, schema: str, table: str, seconds: float,
+                  cancel: CancelToken) -> int | None:
+    """count(*) of one table, or None when it would take longer than `seconds` (its own savepoint rolls back)."""
+    cancel.raise_if_cancelled()
+    if seconds < 0.05:
+        return None
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_catalog.set_config('statement_timeout', %s, true)", [f"{int(seconds * 1000)}ms"])
+            row = conn.execute(sql.SQL("SELECT pg_catalog.count(*) FROM {}").format(
+                sql.Identifier(schema, table))).fetchone()
+    except psycopg.errors.QueryCanceled:
+        if cancel.cancelled:
+            raise Cancelled("Cancelled; nothing was changed.") from None
+        return None
+    return int(row[0]) if row else 0
 
 
 def _migrations(conn: psycopg.Connection, schema: str) -> list[tuple[str, str]] | None:

@@ -31,7 +31,9 @@ from app.engine.archive import (
     iter_chunks,
     manifest_checksum,
 )
+from app.engine.django_json_source import verify_dump
 from app.engine.errors import ArchiveError
+from app.engine.file_kind import DJANGO_JSON, sniff_file
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.manifest import PartEntry, TableEntry
 from app.engine.pgdump_source import has_data, verify_pgdump
@@ -44,7 +46,7 @@ class FileCheck:
     """A backup file of any kind, read in full; what the CLI and the window report."""
 
     path: Path
-    kind: str  # "native", "sql", "custom"
+    kind: str  # "native", "sql", "custom", "django-json"
     source_schema: str | None
     tables: int
     has_data: bool
@@ -59,6 +61,12 @@ def verify_file(
 ) -> FileCheck:
     """Raise ArchiveError naming what is wrong with the file, whatever its kind, or say what it holds."""
     path = Path(path)
+    kind = sniff_file(path)  # a sentence for any file Resguardo does not read
+    if kind.kind == DJANGO_JSON:
+        scan = verify_dump(path, kind.compression, cancel)
+        progress(Progress(1.0, "Read in full"))
+        return FileCheck(path, DJANGO_JSON, None, len(scan.models), scan.objects > 0, rows=scan.objects,
+                         tool_version="Django dumpdata")
     dump = verify_pgdump(path)
     if dump is not None:
         progress(Progress(1.0, "Read in full"))

@@ -1,67 +1,113 @@
-"""Back up…: the save dialog (last folder, suggested name, format), then the job on a worker."""
+"""Back up…: the backup dialog (format, file), then the job on a worker; the result offers Show in folder and Verify.
+
+The first time, the dialog proposes a Resguardo folder in the user's documents,
+created (on a worker) before the dialog opens so the dialog really starts there.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QUrl
+from PySide6.QtGui import QDesktopServices
 
 from app.engine.backup import BackupResult, default_archive_name
 from app.engine.errors import ResguardoError
 from app.engine.history import BackupRecord, record_backup
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.pgdump_backup import write_backup
-from app.formatting import human_duration, human_size
-from app.ui.dialogs import BACKUP_FORMATS, BackupFormat
+from app.ui import locale_format as fmt
+from app.ui.flow_host import FlowHost
+from app.ui.formats import BACKUP_FORMATS, BackupFormat
+from app.ui.job_panel import JobPanel
+from app.ui.verify_flow import VerifyFlow
 
-if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+translate = QCoreApplication.translate
 
-def suggested_name(schema: str, when: datetime, fmt: BackupFormat) -> str:
+
+def suggested_name(schema: str, when: datetime, backup_format: BackupFormat) -> str:
     """The engine's `<schema>_<YYYY-MM-DD_HHMM>` name with the chosen format's extension."""
-    return str(Path(default_archive_name(schema, when)).with_suffix(fmt.extension))
+    return str(Path(default_archive_name(schema, when)).with_suffix(backup_format.extension))
+
+
+def ready_folder(folder: Path) -> Path:
+    """Off the UI thread: the folder the dialog opens in, created if needed (first time: Documents/Resguardo)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def describe_backup(result: BackupResult, chosen: str) -> str:
+    """What was written, in words; for Automatic, which format it chose and why."""
+    rows = (translate("BackupFlow", "{rows} rows in {tables} tables").format(
+        rows=fmt.number(result.rows), tables=fmt.number(result.tables)) if result.rows
+        else translate("BackupFlow", "{tables} tables").format(tables=fmt.number(result.tables)))
+    text = translate("BackupFlow", "Saved {file}: {size}, {rows}, {time}.").format(
+        file=result.path, size=fmt.size(result.size_bytes), rows=rows, time=fmt.duration(result.seconds))
+    if chosen == "auto":
+        if result.format == "native":
+            text += " " + translate("BackupFlow", "Automatic chose the Resguardo format because no pg_dump that "
+                                                  "fits this server could be used (the log says why).")
+        else:
+            text += " " + translate("BackupFlow", "Automatic chose pg_dump's custom format: {tool} fits this "
+                                                  "server.").format(tool=result.tool or "pg_dump")
+    return text
 
 
 class BackupFlow:
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
+    def __init__(self, host: FlowHost, verify: VerifyFlow) -> None:
+        self.host = host
+        self.verify = verify
 
     def start(self, schema: str) -> None:
-        window = self.window
-        session = window.session
-        if session is None:
+        host = self.host
+        if host.session is None:
             return
-        suggested = window.last_folder / suggested_name(schema, datetime.now(), BACKUP_FORMATS[0])
-        answer = window.dialogs.save_backup_path(window, suggested, BACKUP_FORMATS)
-        if answer is None:
+        folder = host.last_folder
+        host.pool.call(lambda: ready_folder(folder), lambda ready: self._ask(schema, ready),
+                       lambda error: host.dialogs.show_error(host.window(), error), name="backup folder")
+
+    def _ask(self, schema: str, folder: Path) -> None:
+        host = self.host
+        session = host.session
+        suggested = folder / suggested_name(schema, datetime.now(), BACKUP_FORMATS[0])
+        answer = host.dialogs.save_backup_path(host.window(), suggested, BACKUP_FORMATS, host.clinic_name(schema))
+        if answer is None or session is None or host.session is not session:
             return
-        path, fmt = answer
-        if schema in window.jobs.busy_tenants():  # a job may have started while the dialog was open
+        path, chosen = answer
+        if schema in host.jobs.busy_tenants():  # a job may have started while the dialog was open
             return
-        history = window.history
-        tenants_table = session.tenants_table
+        history, tenants_table = host.history, session.tenants_table
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> tuple[BackupResult, BackupRecord]:
             path.parent.mkdir(parents=True, exist_ok=True)
-            result = write_backup(fmt.key, session.target, schema, path, progress=progress, cancel=cancel,
+            result = write_backup(chosen.key, session.target, schema, path, progress=progress, cancel=cancel,
                                   tenants_table=tenants_table)
             record = record_backup(session.database_key, schema, Path(result.path), result.size_bytes,
                                    result.rows, result.seconds, history)
             return result, record
 
-        panel = window.jobs.new_panel(f"Back up {schema}", schema)
-        panel.log(f"Backing up {schema} of {session.target.describe()} to {path}")
+        clinic = host.clinic_name(schema)
+        panel = host.jobs.new_panel(translate("BackupFlow", "Back up {clinic}").format(clinic=clinic), schema)
+        panel.log(translate("BackupFlow", "Backing up {clinic} ({schema}) of {server} to {file}").format(
+            clinic=clinic, schema=schema, server=session.target.describe(), file=path))
 
         def done(outcome: tuple[BackupResult, BackupRecord]) -> None:
             result, record = outcome
-            rows = f"{result.rows:,} rows in " if result.rows else ""
-            note = result.note  # why "auto" wrote what it wrote
-            panel.succeed(
-                f"Saved {result.path} — {human_size(result.size_bytes)}, {rows}{result.tables} tables, "
-                f"{human_duration(result.seconds)}." + (f" {note}" if note else ""), result)
-            window.remember_backup(record)
+            if result.note:
+                panel.log(result.note)
+            panel.succeed(describe_backup(result, chosen.key), result)
+            self._offer(panel, Path(result.path))
+            host.remember_backup(record)
 
         def failed(error: ResguardoError) -> None:
-            panel.fail(error, "No backup file was written.")
+            panel.fail(error, translate("BackupFlow", "No backup file was written."))
 
-        panel.run(job, "Starting the backup", done, failed)
+        panel.run(job, translate("BackupFlow", "Starting the backup"), done, failed)
+
+    def _offer(self, panel: JobPanel, path: Path) -> None:
+        panel.add_button(translate("BackupFlow", "Verify"), lambda: self.verify.start(path), "verify",
+                         translate("BackupFlow", "Read the file back and check every checksum"))
+        panel.add_button(translate("BackupFlow", "Show in folder"),
+                         lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))), "folder",
+                         translate("BackupFlow", "Open the folder that holds the file"))

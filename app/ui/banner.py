@@ -1,13 +1,19 @@
-"""A message bar above the tenant list for problems that are not a job's (connection, listing)."""
+"""A message bar above the clinic list for problems that are not a job's (connection, listing)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QWidget
 
 from app.engine.errors import ResguardoError
+from app.ui import engine_words
+from app.ui.icons import icon
+from app.ui.style import BANNER_BACKGROUND, BANNER_BORDER, BANNER_TEXT, set_text_colour
+from app.ui.widgets import FlowLayout
+
+translate = QCoreApplication.translate
 
 
 class Banner(QFrame):
@@ -16,39 +22,48 @@ class Banner(QFrame):
         self.error: ResguardoError | None = None
         self._show_details = show_details
         self.setObjectName("banner")
-        self.setStyleSheet("#banner { background: #fdecea; border: 1px solid #f5c2bd; border-radius: 4px; }"
-                           "#banner QLabel { color: #5f2120; }")
-        icon = QLabel()
-        icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(24, 24))
+        self.setStyleSheet(f"#banner {{ background: {BANNER_BACKGROUND}; border: 1px solid {BANNER_BORDER};"
+                           " border-radius: 4px; }")
+        self.setAccessibleName(translate("Banner", "Problem"))
+        sign = QLabel()
+        sign.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(24, 24))
         self.text = QLabel("")
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details = QPushButton("Details…")
+        set_text_colour(self.text, BANNER_TEXT)
+        self.details = QPushButton(icon("details"), translate("Banner", "Details…"))
         self.details.clicked.connect(lambda: self.error and self._show_details(self.error))
         self.action = QPushButton("")
         self.action.clicked.connect(self._run_action)
         self.action.hide()
         self._action: Callable[[], None] | None = None
-        close = QPushButton("Dismiss")
-        close.clicked.connect(self.hide)
+        self.close_button = QPushButton(icon("dismiss"), translate("Banner", "Dismiss"))
+        self.close_button.clicked.connect(self.hide)
+        buttons = QWidget()
+        flow = FlowLayout(buttons)
+        for button in (self.action, self.details, self.close_button):
+            flow.addWidget(button)
         layout = QHBoxLayout(self)
-        layout.addWidget(icon)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(self.action)
-        layout.addWidget(self.details)
-        layout.addWidget(close)
+        layout.addWidget(sign, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.text, 3)
+        layout.addWidget(buttons, 2)
         self.hide()
 
-    def show_error(self, error: ResguardoError, action: tuple[str, Callable[[], None]] | None = None) -> None:
+    def show_error(self, error: ResguardoError, action: tuple[str, str, Callable[[], None]] | None = None,
+                   closable: bool = True) -> None:
+        """Say what went wrong; `action` is (label, icon, callback) for the one thing to do about it."""
         self.error = error
-        self.text.setText(error.message)
-        self.details.setVisible(bool(error.details))
-        self._action = action[1] if action else None
+        self.text.setText(engine_words.headline(error))
+        self.details.setVisible(bool(engine_words.technical(error)))
+        self._action = action[2] if action else None
         if action is not None:
             self.action.setText(action[0])
+            self.action.setIcon(icon(action[1]))
             self.action.show()
         else:
             self.action.hide()
+        self.close_button.setVisible(closable)
         self.show()
 
     def _run_action(self) -> None:

@@ -9,39 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.engine.errors import ResguardoError
-from app.engine.restore_preview import RestorePreview
-
-
-@dataclass(frozen=True)
-class BackupFormat:
-    """A file format offered beside the save dialog."""
-
-    key: str  # what the engine is asked for
-    label: str
-    extension: str  # with the dot
-
-    @property
-    def name_filter(self) -> str:
-        return f"{self.label} (*{self.extension})"
-
-
-# The formats offered beside the save dialog (as its file-type chooser), the engine's default first.
-BACKUP_FORMATS: list[BackupFormat] = [  # keys as in app.engine.pgdump_backup.BACKUP_FORMATS
-    BackupFormat("native", "Resguardo backup, checked and complete (needs no other tools)", ".resguardo"),
-    BackupFormat("auto", "Automatic: pg_dump custom format if a fitting pg_dump is installed, "
-                         "else Resguardo backup", ".dump"),
-    BackupFormat("custom", "pg_dump custom format", ".dump"),
-    BackupFormat("sql", "Plain SQL (pg_dump)", ".sql"),
-]
-
-
-def restore_name_filter() -> str:
-    """The open dialog's filter: every kind of file Resguardo writes."""
-    patterns = " ".join(sorted({f"*{f.extension}" for f in BACKUP_FORMATS}))
-    return f"Backups ({patterns});;All files (*)"
+from app.ui.formats import BackupFormat
+from app.ui.preview_text import PreviewContext
+from app.ui.style import danger_button
 
 
 @dataclass(frozen=True)
@@ -53,43 +27,44 @@ class PasswordAnswer:
 class DialogProvider:
     """The real dialogs."""
 
-    def save_backup_path(self, parent: QWidget, suggested: Path,
-                         formats: list[BackupFormat]) -> tuple[Path, BackupFormat] | None:
-        filters = [f.name_filter for f in formats]
-        chosen, chosen_filter = QFileDialog.getSaveFileName(
-            parent, "Back up to file", str(suggested), ";;".join(filters), filters[0]
-        )
-        if not chosen:
+    def save_backup_path(self, parent: QWidget, suggested: Path, formats: list[BackupFormat],
+                         clinic: str) -> tuple[Path, BackupFormat] | None:
+        from app.ui.backup_dialog import BackupDialog
+
+        dialog = BackupDialog(parent, clinic, suggested, formats)
+        if dialog.exec() != BackupDialog.DialogCode.Accepted:
             return None
-        fmt = next((f for f in formats if f.name_filter == chosen_filter), formats[0])
-        path = Path(chosen)
-        if not path.name.endswith(fmt.extension):
-            path = path.with_name(path.name + fmt.extension)
-        return path, fmt
+        return dialog.choice()
 
     def open_backup_path(self, parent: QWidget, title: str, start_dir: Path, name_filter: str) -> Path | None:
-        chosen, _ = QFileDialog.getOpenFileName(parent, title, str(start_dir), name_filter)
-        return Path(chosen) if chosen else None
+        from app.ui.backup_dialog import file_dialog
 
-    def confirm_restore(self, parent: QWidget, preview: RestorePreview, schema: str) -> bool:
+        dialog = file_dialog(parent, title, start_dir, name_filter, saving=False)
+        if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+            return None
+        return Path(dialog.selectedFiles()[0])
+
+    def confirm_restore(self, parent: QWidget, context: PreviewContext) -> bool:
         from app.ui.restore_dialog import RestoreConfirmDialog
 
-        return RestoreConfirmDialog(parent, preview, schema).exec() == RestoreConfirmDialog.DialogCode.Accepted
+        return RestoreConfirmDialog(parent, context).exec() == RestoreConfirmDialog.DialogCode.Accepted
 
-    def confirm(self, parent: QWidget, title: str, text: str, yes_label: str) -> bool:
-        """A question whose default answer is No."""
+    def confirm(self, parent: QWidget, title: str, text: str, yes_label: str, danger: bool = False) -> bool:
+        """A question whose default answer is No; `danger` marks a yes that deletes or replaces data."""
         box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
         yes = box.addButton(yes_label, QMessageBox.ButtonRole.AcceptRole)
+        if danger:
+            danger_button(yes)
         no = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(no)
         box.setEscapeButton(no)
         box.exec()
         return box.clickedButton() is yes
 
-    def ask_password(self, parent: QWidget, reason: str, keyring_note: str) -> PasswordAnswer | None:
+    def ask_password(self, parent: QWidget, reason: str, keyring_available: bool) -> PasswordAnswer | None:
         from app.ui.password_dialog import PasswordDialog
 
-        dialog = PasswordDialog(parent, reason, keyring_note)
+        dialog = PasswordDialog(parent, reason, keyring_available)
         if dialog.exec() != PasswordDialog.DialogCode.Accepted:
             return None
         return PasswordAnswer(dialog.password.text(), dialog.remember.isChecked())

@@ -13,31 +13,34 @@ import traceback
 from collections.abc import Callable
 from types import TracebackType
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QHBoxLayout,
     QStyle,
     QVBoxLayout,
     QWidget,
 )
 
 from app.engine.errors import ResguardoError
+from app.ui import engine_words
+from app.ui.icons import icon
 
 log = logging.getLogger(__name__)
+translate = QCoreApplication.translate
 
 
 def unexpected_error(exc: BaseException) -> ResguardoError:
     """Wrap a programming error so the user reads a sentence and the details keep the traceback."""
     details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return ResguardoError(
-        f"Something unexpected went wrong ({type(exc).__name__}: {exc}). "
-        "The details below and the log file (Help menu) say more.",
+    return engine_words.WindowError(
+        translate("ErrorDialog", "Something unexpected went wrong ({kind}: {text}). The details below and the log "
+                                 "file (Help menu) say more.").format(kind=type(exc).__name__, text=exc),
         details,
     )
 
@@ -47,28 +50,32 @@ class ErrorDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.error = error
-        icon = QLabel()
-        icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical).pixmap(48, 48))
-        icon.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.message = QLabel(error.message)
+        sign = QLabel()
+        sign.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical).pixmap(48, 48))
+        sign.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.message = QLabel(engine_words.headline(error))
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details = QPlainTextEdit(error.details or "No further details.")
+        technical = engine_words.technical(error)
+        self.details = QPlainTextEdit(technical)
         self.details.setReadOnly(True)
         self.details.setVisible(False)
         self.details.setMinimumHeight(160)
-        self.toggle = QPushButton("Show details")
+        self.details.setAccessibleName(translate("ErrorDialog", "Technical details"))
+        self.toggle = QPushButton(icon("details"), translate("ErrorDialog", "Show details"))
         self.toggle.setCheckable(True)
         self.toggle.toggled.connect(self._toggle)
-        copy = QPushButton("Copy")
-        copy.setToolTip("Copy the message and details to the clipboard")
+        copy = QPushButton(translate("ErrorDialog", "Copy"))
+        copy.setToolTip(translate("ErrorDialog", "Copy the message and details to the clipboard"))
         copy.clicked.connect(self.copy_to_clipboard)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         buttons.addButton(self.toggle, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
+        self.toggle.setVisible(bool(technical))  # no details: no button that would open an empty box
         top = QHBoxLayout()
-        top.addWidget(icon)
+        top.addWidget(sign)
         top.addWidget(self.message, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -78,12 +85,13 @@ class ErrorDialog(QDialog):
 
     def _toggle(self, shown: bool) -> None:
         self.details.setVisible(shown)
-        self.toggle.setText("Hide details" if shown else "Show details")
+        self.toggle.setText(translate("ErrorDialog", "Hide details") if shown
+                            else translate("ErrorDialog", "Show details"))
         self.adjustSize()
 
     def copy_to_clipboard(self) -> None:
-        text = self.error.message + ("\n\n" + self.error.details if self.error.details else "")
-        QGuiApplication.clipboard().setText(text)
+        technical = self.details.toPlainText()
+        QGuiApplication.clipboard().setText(self.message.text() + ("\n\n" + technical if technical else ""))
 
 
 class _Relay(QObject):

@@ -2,7 +2,9 @@
 
 Progress is a bar with a percentage plus the stage and current table, never
 only free text. A finished panel keeps its result (and buttons such as Undo)
-until dismissed. Each panel keeps its own log lines for the log panel.
+until dismissed, and shows the time the job took, not a time left. Long
+titles are elided and the buttons wrap, so Cancel stays visible in a narrow
+column. Each panel keeps its own log lines (plain text) for the log panel.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -26,9 +28,14 @@ from PySide6.QtWidgets import (
 
 from app.engine.errors import Cancelled, ResguardoError
 from app.engine.jobs import CancelToken, Progress, ProgressCallback
-from app.formatting import human_duration, remaining_estimate
+from app.ui import engine_words, locale_format
+from app.ui.icons import icon
 from app.ui.job_runner import BackgroundPool, Worker
 from app.ui.log_panel import LogPanel, stamped
+from app.ui.style import DANGER, muted, set_text_colour
+from app.ui.widgets import ElidedLabel, FlowLayout
+
+translate = QCoreApplication.translate
 
 RUNNING, WAITING, SUCCEEDED, FAILED, CANCELLED = "running", "waiting", "succeeded", "failed", "cancelled"
 KEEP_FINISHED = 6  # older finished panels are removed as new jobs start
@@ -47,55 +54,66 @@ class JobPanel(QFrame):
         self.result: Any = None
         self._worker: Worker | None = None
         self._started = 0.0
+        self._ended = 0.0
         self._fraction = 0.0
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
+        self.setAccessibleName(title)
 
-        self.title = QLabel(f"<b>{title}</b>")
+        self.title = ElidedLabel(title)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        self.times = muted(QLabel(""))
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setFormat("%p%")
         self.bar.setTextVisible(True)
-        self.stage = QLabel("")
-        self.detail = QLabel("")
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.times = QLabel("")
+        self.bar.setAccessibleName(translate("JobPanel", "Progress of {title}").format(title=title))
+        self.stage = ElidedLabel("")
         self.message = QLabel("")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.message.hide()
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.details_button = QPushButton("Details…")
-        self.details_button.clicked.connect(self._show_details)
+        self.cancel_button = self._button(translate("JobPanel", "Cancel"), "cancel", self.cancel,
+                                          translate("JobPanel", "Stop this job; nothing is left half-done"))
+        self.details_button = self._button(translate("JobPanel", "Details…"), "details", self._show_details,
+                                           translate("JobPanel", "The technical details of what went wrong"))
         self.details_button.hide()
-        self.log_button = QPushButton("Log")
-        self.log_button.setToolTip("Show this job's messages in the log panel")
-        self.log_button.clicked.connect(lambda: self.area.show_log(self))
-        self.dismiss_button = QPushButton("Dismiss")
-        self.dismiss_button.clicked.connect(lambda: self.area.remove(self))
+        self.log_button = self._button(translate("JobPanel", "Log"), "log", lambda: self.area.show_log(self),
+                                       translate("JobPanel", "Show this job's messages in the log panel"))
+        self.dismiss_button = self._button(translate("JobPanel", "Dismiss"), "dismiss",
+                                           lambda: self.area.remove(self),
+                                           translate("JobPanel", "Remove this finished job from the list"))
         self.dismiss_button.hide()
 
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.times)
-        self.buttons = QHBoxLayout()
-        self.buttons.addStretch(1)
+        buttons_box = QWidget()
+        self.buttons = FlowLayout(buttons_box)
         for button in (self.details_button, self.log_button, self.cancel_button, self.dismiss_button):
             self.buttons.addWidget(button)
-        status = QHBoxLayout()
-        status.addWidget(self.stage)
-        status.addWidget(self.detail, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(self.bar)
-        layout.addLayout(status)
+        layout.addWidget(self.stage)
         layout.addWidget(self.message)
-        layout.addLayout(self.buttons)
+        layout.addWidget(buttons_box)
 
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
+
+    @staticmethod
+    def _button(text: str, icon_name: str, slot: Callable[[], object], tip: str) -> QPushButton:
+        button = QPushButton(icon(icon_name), text)
+        button.setToolTip(tip)
+        button.setAccessibleDescription(tip)
+        button.clicked.connect(slot)
+        return button
 
     # -- running -------------------------------------------------------------------
 
@@ -112,8 +130,8 @@ class JobPanel(QFrame):
         self._started = time.monotonic()
         self.bar.setValue(0)
         self.bar.show()
-        self.stage.setText(stage)
-        self.detail.setText("")
+        self.stage.show()
+        self.stage.set_full_text(stage)
         self.message.hide()
         self.cancel_button.show()
         self.cancel_button.setEnabled(True)
@@ -123,7 +141,7 @@ class JobPanel(QFrame):
         self._clock.start()
         self._tick()
         self._worker = self.area.pool.start(
-            Worker(fn, self.title.text()), on_success=on_success, on_failure=on_failure,
+            Worker(fn, self.title.full_text()), on_success=on_success, on_failure=on_failure,
             on_progress=self._progress, on_log=self.log,
         )
 
@@ -131,29 +149,28 @@ class JobPanel(QFrame):
         """Between two calls (e.g. preview shown, confirmation pending)."""
         self.state = WAITING
         self._clock.stop()
-        self.stage.setText(text)
+        self.stage.set_full_text(text)
         self.cancel_button.setEnabled(False)
 
     def cancel(self) -> None:
         if self._worker is not None and self.state == RUNNING:
             self._worker.cancel()
             self.cancel_button.setEnabled(False)
-            self.stage.setText("Cancelling…")
-            self.log("Cancel requested.")
+            self.stage.set_full_text(translate("JobPanel", "Cancelling…"))
+            self.log(translate("JobPanel", "Cancel requested."))
 
     def _progress(self, progress: Progress) -> None:
         self._fraction = max(self._fraction, progress.fraction)
         self.bar.setValue(int(self._fraction * 1000))
-        if progress.stage != self.stage.text() or progress.detail != self.detail.text():
-            self.log(progress.stage + (f": {progress.detail}" if progress.detail else ""))
-            self.stage.setText(progress.stage)
-            self.detail.setText(progress.detail)
+        text = engine_words.stage(progress.stage) + (f": {progress.detail}" if progress.detail else "")
+        if text != self.stage.full_text():
+            self.log(text)
+            self.stage.set_full_text(text)
         self._tick()
 
     def _tick(self) -> None:
-        elapsed = time.monotonic() - self._started
-        left = remaining_estimate(self._fraction, elapsed)
-        self.times.setText(f"{human_duration(elapsed)} elapsed" + (f" · {left}" if left else ""))
+        end = self._ended if not self.running else time.monotonic()
+        self.times.setText(locale_format.times(end - self._started, self._fraction, self.running))
 
     def log(self, text: str) -> None:
         line = stamped(text)
@@ -164,22 +181,22 @@ class JobPanel(QFrame):
 
     def _end(self, state: str, text: str) -> None:
         self.state = state
+        self._ended = time.monotonic()
         self._clock.stop()
         self._tick()
         self.cancel_button.hide()
         self.dismiss_button.show()
         self.message.setText(text)
         self.message.show()
-        colour = {SUCCEEDED: "", FAILED: "color: #b3261e;", CANCELLED: ""}[state]
-        self.message.setStyleSheet(colour)
+        if state == FAILED:
+            set_text_colour(self.message, DANGER)
         if state == SUCCEEDED:
             self.bar.setValue(1000)
-            self.stage.setText("Done")
-            self.detail.setText("")
+            self.stage.set_full_text(engine_words.stage("Done"))
         else:
             self.bar.hide()
-            self.stage.setText("")
-            self.detail.setText("")
+            self.stage.set_full_text("")
+        self.stage.setVisible(state == SUCCEEDED)
         self.log(text)
         self.area.job_ended.emit(self)
 
@@ -187,24 +204,25 @@ class JobPanel(QFrame):
         self.result = result
         self._end(SUCCEEDED, text)
 
-    def fail(self, error: ResguardoError, note: str = "") -> None:
-        """Show a failure (or a cancel) in words; `note` says what state things are in."""
+    def fail(self, error: ResguardoError, outcome: str = "") -> None:
+        """Show a failure (or a cancel) in words; `outcome` says what state things are in."""
         self.error = error
         if isinstance(error, Cancelled):
-            self._end(CANCELLED, f"Cancelled. {note}".strip())
+            self._end(CANCELLED, " ".join(filter(None, [translate("JobPanel", "Cancelled."), outcome])))
             return
-        text = error.message
-        if note and note.lower().rstrip(".") not in text.lower():
-            text = f"{text} {note}"
+        text = engine_words.headline(error)
+        if outcome and outcome.lower().rstrip(".") not in text.lower():
+            text = f"{text} {outcome}"
         self._end(FAILED, text)
-        self.details_button.show()
-        if error.details:
-            self.log(error.details)
+        technical = engine_words.technical(error)
+        self.details_button.setVisible(bool(technical))
+        if technical:
+            self.log(technical)
 
-    def add_button(self, label: str, callback: Callable[[], None]) -> QPushButton:
-        button = QPushButton(label)
-        button.clicked.connect(callback)
-        self.buttons.insertWidget(1, button)
+    def add_button(self, label: str, callback: Callable[[], None], icon_name: str, tip: str) -> QPushButton:
+        """A button of the result (Undo, Show in folder…), placed first."""
+        button = self._button(label, icon_name, callback, tip)
+        self.buttons.insert_widget(0, button)
         return button
 
     def _show_details(self) -> None:
@@ -224,14 +242,17 @@ class JobsArea(QScrollArea):
         self.log_panel = log_panel
         self.dialogs = dialogs
         self.panels: list[JobPanel] = []
+        self.setAccessibleName(translate("JobPanel", "Jobs"))
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # panels wrap instead
         self.setFrameShape(QFrame.Shape.NoFrame)
         inner = QWidget()
         self._layout = QVBoxLayout(inner)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self.empty = QLabel("No jobs yet. Select a clinic and choose Back up… or Restore….")
+        self.empty = muted(QLabel(translate("JobPanel", "No jobs yet. Select a clinic and choose Back up… or "
+                                                        "Restore….")))
+        self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setEnabled(False)
         self._layout.addWidget(self.empty)
         self._layout.addStretch(1)
         self.setWidget(inner)

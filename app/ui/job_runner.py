@@ -28,6 +28,14 @@ JobFunction = Callable[[ProgressCallback, CancelToken], Any]
 PROGRESS_INTERVAL = 0.05  # seconds between progress signals, unless the stage or table changes
 
 
+def scaled(progress: ProgressCallback, start: float, end: float) -> ProgressCallback:
+    """One engine call's progress as the part [start, end] of a job made of several calls."""
+    def report(p: Progress) -> None:
+        progress(Progress(start + (end - start) * p.fraction, p.stage, p.detail))
+
+    return report
+
+
 class WorkerSignals(QObject):
     progress = Signal(object)  # Progress
     succeeded = Signal(object)  # whatever the job returned
@@ -111,7 +119,8 @@ class Worker(QRunnable):
 class _Receiver(QObject):
     """Lives on the UI thread, so a worker's signals reach the callbacks there (queued)."""
 
-    def __init__(self, pool: BackgroundPool, worker: Worker, callbacks: dict[str, Callable[[Any], None] | None]) -> None:
+    def __init__(self, pool: BackgroundPool, worker: Worker,
+                 callbacks: dict[str, Callable[[Any], None] | None]) -> None:
         super().__init__(pool)
         self._pool, self._worker, self._callbacks = pool, worker, callbacks
         worker.signals.progress.connect(self.on_progress)

@@ -1,44 +1,114 @@
-"""Start the Qt application and the main window.
+"""Start the Qt application and the main window, in the user's language.
 
 `open_window(None)` opens on the last used profile (asking for a missing or
 wrong password, or showing the profiles dialog when there is none);
-`resguardo demo` passes the demo server's target.
+`resguardo demo` passes the demo server's target. The language setting is read
+and its catalogue compiled on a worker before the window is built; choosing
+another language in the menu rebuilds the window in it.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.job_runner import BackgroundPool
+    from app.ui.main_window import MainWindow
+    from app.ui.settings import UiSettings
+
 log = logging.getLogger(__name__)
 
 
+class Launcher:
+    """Owns the main window: builds it once the language is ready, and again when the language changes."""
+
+    def __init__(self, app: QApplication, target: ConnectionTarget | None, settings: UiSettings,
+                 pool: BackgroundPool) -> None:
+        self.app, self.target, self.settings, self.pool = app, target, settings, pool
+        self.window: MainWindow | None = None
+
+    def start(self) -> None:
+        from app.ui import language
+
+        settings, system = self.settings, language.system_languages()
+
+        def prepare() -> tuple[str, str, Path | None]:  # reads the setting and writes the cache: off the UI thread
+            choice = settings.language
+            code = language.resolve(choice, system)
+            return choice, code, language.prepare_catalogue(code)
+
+        self.pool.call(prepare, lambda ready: self._build(*ready), self._failed, name="language")
+
+    def _failed(self, error: ResguardoError) -> None:
+        log.warning("Could not prepare the window's language (English is used): %s", error.message)
+        self._build("system", "en", None)
+
+    def _build(self, choice: str, code: str, catalogue: Path | None) -> None:
+        from app.ui import language
+        from app.ui.main_window import MainWindow
+
+        language.install(code, catalogue)
+        old = self.window
+        last = old.connection.last_attempt if old is not None else None
+        window = MainWindow(last.target if last is not None else self.target, profile=last.profile if last else None,
+                            settings=self.settings, language_choice=choice)
+        window.language_changed.connect(self._change_language)
+        if old is not None:
+            window.setWindowState(old.windowState())
+            if not old.isMaximized():
+                window.setGeometry(old.geometry())
+            old.close()
+            old.deleteLater()
+        self.window = window
+        window.show()
+
+    def _change_language(self, choice: str) -> None:
+        from app.ui import language
+
+        system = language.system_languages()
+
+        def prepare() -> tuple[str, str, Path | None]:
+            code = language.resolve(choice, system)
+            return choice, code, language.prepare_catalogue(code)
+
+        self.pool.call(prepare, lambda ready: self._build(*ready), self._failed, name="language")
+
+
 def open_window(target: ConnectionTarget | None) -> int:
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     from app.ui.error_dialog import ErrorDialog, install_excepthook
     from app.ui.icons import app_icon
+    from app.ui.job_runner import BackgroundPool
     from app.ui.logging_setup import setup_logging
-    from app.ui.main_window import MainWindow
+    from app.ui.settings import UiSettings
 
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
     app.setApplicationName("Resguardo")
     app.setApplicationDisplayName("Resguardo")
     app.setDesktopFileName("resguardo")
     app.setWindowIcon(app_icon())
     path = setup_logging(debug=logging.getLogger().level == logging.DEBUG)
     log.info("Resguardo window starting; log file %s", path)
-    window = MainWindow(target)
+    launcher = Launcher(app, target, UiSettings(), BackgroundPool(app, threads=1))
 
     def show_unexpected(error: ResguardoError) -> None:
-        ErrorDialog(window if window.isVisible() else None, error, "Unexpected error").exec()
+        window = launcher.window
+        ErrorDialog(window if window is not None and window.isVisible() else None, error,
+                    QCoreApplication.translate("Launch", "Unexpected error")).exec()
 
     install_excepthook(show_unexpected)
-    window.show()
+    launcher.start()
     return int(app.exec())

@@ -1,9 +1,10 @@
-"""The current job's messages, as the engine and the window wrote them."""
+"""The current job's messages, as the engine and the window wrote them (plain text, never markup)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
@@ -18,7 +19,8 @@ class LogPanel(QPlainTextEdit):
         self.setReadOnly(True)
         self.setMaximumBlockCount(MAX_LINES)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.setPlaceholderText("Messages of the current job appear here.")
+        self.setPlaceholderText(QCoreApplication.translate("LogPanel", "Messages of the current job appear here."))
+        self.setAccessibleName(QCoreApplication.translate("LogPanel", "Log of the current job"))
         self._shown: object | None = None
 
     def show_job(self, job: object, lines: list[str]) -> None:

@@ -1,22 +1,22 @@
-"""The main window: the tenant list of the connected server, its actions, jobs and log.
+"""The main window: the clinic list of the connected server, its actions, jobs and log.
 
-It holds no database logic: connecting, listing, backing up and restoring are
-engine calls on the window's worker pool (see job_runner.py); the flows for
-each action live in their own modules.
+It holds no database logic: connecting (connection_flow.py), listing, backing
+up and restoring are engine calls on the window's worker pool; each action's
+flow lives in its own module. The first window fits the screen it opens on.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QCoreApplication, QItemSelection, QModelIndex, QPoint, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -25,64 +25,77 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTableView,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from app import __version__, paths
 from app.engine.connection import ConnectionTarget
-from app.engine.connection_test import PASSWORD_PROBLEMS, ConnectionCheck, check_connection
 from app.engine.discovery import TenantListing, list_tenants
 from app.engine.errors import ConnectionFailed, ResguardoError
 from app.engine.history import BackupRecord, History
 from app.engine.profiles import Profile, ProfileStore
 from app.engine.secrets import SecretStore
+from app.ui import engine_words
 from app.ui.backup_flow import BackupFlow
 from app.ui.banner import Banner
-from app.ui.dialogs import DialogProvider, PasswordAnswer
+from app.ui.connection_flow import ConnectionFlow
+from app.ui.dialogs import DialogProvider
+from app.ui.engine_words import WindowError
 from app.ui.icons import app_icon
 from app.ui.job_panel import JobPanel, JobsArea
 from app.ui.job_runner import BackgroundPool
 from app.ui.log_panel import LogPanel
-from app.ui.logging_setup import REDACTOR, log_file
+from app.ui.logging_setup import log_file
 from app.ui.restore_flow import RestoreFlow
 from app.ui.session import Session
-from app.ui.tenant_table import CLINIC_COLUMNS, CLINIC_KINDS, OTHER_HEADERS, OTHER_KINDS, TenantFilter, TenantModel
+from app.ui.settings import SYSTEM_LANGUAGE, UiSettings
+from app.ui.style import muted
+from app.ui.tenant_table import CLINIC_COLUMNS, CLINIC_KINDS, OTHER_COLUMNS, OTHER_KINDS, TenantFilter, TenantModel
 from app.ui.verify_flow import VerifyFlow
+from app.ui.widgets import ElidedLabel
+from app.ui.window_actions import build_actions
 
 log = logging.getLogger(__name__)
+translate = QCoreApplication.translate
+DEFAULT_SIZE = QSize(1280, 800)
+DECORATIONS = QSize(16, 48)  # room left for the window manager's frame and title bar
 
 
-@dataclass(frozen=True)
-class _Attempt:
-    """One connection attempt, made on a worker thread with everything the UI thread then needs."""
-
-    target: ConnectionTarget
-    check: ConnectionCheck
-    profile: Profile | None
-    keyring_note: str  # where a password asked for again would be kept; read only when one is asked
+def first_window_size(available: QSize) -> QSize | None:
+    """The first window's size on a screen with `available` room; None: smaller screens open it maximized."""
+    if available.width() >= DEFAULT_SIZE.width() + DECORATIONS.width() and \
+            available.height() >= DEFAULT_SIZE.height() + DECORATIONS.height():
+        return DEFAULT_SIZE
+    return None
 
 
-def _attempt(target: ConnectionTarget, profile: Profile | None, secrets: SecretStore) -> _Attempt:
-    """Runs on a worker: the check, and (for a password problem) the keyring's description, which may ask D-Bus."""
-    REDACTOR.add(target.password)
-    check = check_connection(target)
-    note = secrets.where if not check.ok and check.problem in PASSWORD_PROBLEMS else ""
-    return _Attempt(target, check, profile, note)
+def listing_text(listing: TenantListing) -> str:
+    """Where the list comes from, for the status bar."""
+    clinics = sum(1 for t in listing.tenants if t.kind == "tenant")
+    if listing.tenants_table is None:
+        return translate("Window", "No clinics table found: the list shows all the data of the "
+                                   "database, by internal name.")
+    return translate("Window", "%Ln clinics, from the table {table}", None, clinics).format(
+        table=listing.tenants_table.qualified_name)
 
 
 class MainWindow(QMainWindow):
+    language_changed = Signal(str)  # the language chosen in the menu; the launcher rebuilds the window in it
+
     def __init__(self, target: ConnectionTarget | None = None, *, profile_name: str | None = None,
+                 profile: Profile | None = None,
                  dialogs: DialogProvider | None = None, secrets: SecretStore | None = None,
-                 profiles: ProfileStore | None = None, history: History | None = None) -> None:
+                 profiles: ProfileStore | None = None, history: History | None = None,
+                 settings: UiSettings | None = None, language_choice: str = SYSTEM_LANGUAGE) -> None:
         super().__init__()
         self.dialogs = dialogs or DialogProvider()
         self.secrets = secrets or SecretStore()
         self.profiles = profiles or ProfileStore()
         self.history = history or History()
+        self.settings = settings or UiSettings()
         self.pool = BackgroundPool(self)
-        self.session: Session | None = None
+        self.connection = ConnectionFlow(self, self.pool, self.dialogs, self.secrets, self.profiles)
         self.last_folder: Path = paths.documents_dir()
         self.listing: TenantListing | None = None
         self._refresh_generation = 0
@@ -91,144 +104,117 @@ class MainWindow(QMainWindow):
 
         self.setWindowTitle("Resguardo")
         self.setWindowIcon(app_icon())
-        self.resize(1280, 800)
-        self._build()
-        self.backup_flow = BackupFlow(self)
-        self.restore_flow = RestoreFlow(self)
+        self._build(language_choice)
         self.verify_flow = VerifyFlow(self)
+        self.backup_flow = BackupFlow(self, self.verify_flow)
+        self.restore_flow = RestoreFlow(self)
+        self.connection.connected.connect(self._connected)
+        self.connection.failed.connect(self._connect_failed)
+        self.connection.lost.connect(self._lost)
+        self.connection.status.connect(self._set_connecting)
+        self._fit_screen()
         self.update_actions()
 
         if target is not None:
-            QTimer.singleShot(0, lambda: self.connect_target(target))
+            QTimer.singleShot(0, lambda: self.connection.connect_target(target, profile))
         else:
-            QTimer.singleShot(0, lambda: self.connect_profile(profile_name))
+            QTimer.singleShot(0, lambda: self.connection.connect_profile(profile_name, self._no_profile))
+
+    @property
+    def session(self) -> Session | None:
+        return self.connection.session
 
     # -- building --------------------------------------------------------------------
 
-    def _action(self, text: str, slot: Any, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setStatusTip(tip)
-        action.setToolTip(f"{tip} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
-                          if shortcut is not None else tip)
-        action.triggered.connect(slot)
-        return action
+    def _build(self, language_choice: str) -> None:
+        self.commands = build_actions(self, {
+            "refresh": self.refresh, "backup": self.backup_selected, "restore": self.restore_selected,
+            "undo": self.undo_selected, "discard": self.discard_selected, "verify": lambda: self.verify_flow.start(),
+            "profiles": self.edit_profiles, "reconnect": self.reconnect, "find": lambda: self.search.setFocus(),
+            "quit": self.close, "log_file": self.open_log_file, "log_folder": self.open_log_folder,
+            "about": self.about,
+        }, language_choice, self.choose_language)
+        self.refresh_action, self.backup_action = self.commands.refresh, self.commands.backup
+        self.restore_action, self.undo_action = self.commands.restore, self.commands.undo
+        self.discard_action, self.verify_action = self.commands.discard, self.commands.verify
 
-    def _build(self) -> None:
-        self.refresh_action = self._action("&Refresh", self.refresh, QKeySequence.StandardKey.Refresh,
-                                           "Read the list of clinics again")
-        self.backup_action = self._action("&Back up…", self.backup_selected, "Ctrl+B",
-                                          "Back up the selected clinic to a file")
-        self.restore_action = self._action("&Restore…", self.restore_selected, "Ctrl+R",
-                                           "Restore the selected clinic from a backup file")
-        self.undo_action = self._action("&Undo last restore", self.undo_selected, "Ctrl+Z",
-                                        "Put the clinic back as it was before its last restore")
-        self.discard_action = self._action("&Discard safety copy", self.discard_selected, "Ctrl+Shift+D",
-                                           "Delete the safety copy a restore left (the restore can then not be undone)")
-        self.verify_action = self._action("&Verify a file…", self.verify_file, "Ctrl+Shift+V",
-                                          "Check that a backup file is complete and readable")
-        self.profiles_action = self._action("&Connection profiles…", self.edit_profiles, "Ctrl+K",
-                                            "Add, edit, test or choose a server to connect to")
-        self.find_action = self._action("&Find", lambda: self.search.setFocus(), QKeySequence.StandardKey.Find,
-                                        "Filter the list of clinics")
-        quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "Close Resguardo")
-
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        file_menu.addActions([self.profiles_action, self.verify_action])
-        file_menu.addSeparator()
-        file_menu.addAction(quit_action)
-        tenant_menu = menu.addMenu("&Clinic")
-        tenant_menu.addActions([self.backup_action, self.restore_action, self.undo_action, self.discard_action])
-        tenant_menu.addSeparator()
-        tenant_menu.addActions([self.refresh_action, self.find_action])
-        help_menu = menu.addMenu("&Help")
-        help_menu.addAction(self._action("Open the &log file", self.open_log_file, None,
-                                         "Open Resguardo's log file"))
-        help_menu.addAction(self._action("Open the log &folder", self.open_log_folder, None,
-                                         "Show the folder with the log files"))
-        help_menu.addSeparator()
-        help_menu.addAction(self._action("&About Resguardo", self.about, None, "Version and licence"))
-
-        toolbar = QToolBar("Actions")
-        toolbar.setObjectName("actions")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addActions([self.refresh_action])
-        toolbar.addSeparator()
-        toolbar.addActions([self.backup_action, self.restore_action, self.undo_action, self.discard_action])
-        toolbar.addSeparator()
-        toolbar.addAction(self.verify_action)
-        spacer = QWidget()
-        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
-                             spacer.sizePolicy().verticalPolicy().Preferred)
-        toolbar.addWidget(spacer)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Filter by name, schema or domain (Ctrl+F)")
+        self.search.setPlaceholderText(translate("Window", "Filter by name or web address (Ctrl+F)"))
+        self.search.setAccessibleName(translate("Window", "Filter the clinics"))
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(280)
         self.search.textChanged.connect(self._filter)
-        toolbar.addWidget(self.search)
-        self.addToolBar(toolbar)
+        search_label = QLabel(translate("Window", "Filte&r clinics:"))
+        search_label.setBuddy(self.search)
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(search_label)
+        filter_row.addWidget(self.search, 1)
 
         self.model = TenantModel()
-        self.clinics = TenantFilter(CLINIC_KINDS, len(CLINIC_COLUMNS))
+        self.clinics = TenantFilter(CLINIC_KINDS, CLINIC_COLUMNS)
         self.clinics.setSourceModel(self.model)
-        self.others = TenantFilter(OTHER_KINDS, len(OTHER_HEADERS))
+        self.others = TenantFilter(OTHER_KINDS, OTHER_COLUMNS)
         self.others.setSourceModel(self.model)
-        self.clinic_view = self._table(self.clinics, stretch=0)
+        self.clinic_view = self._table(self.clinics, stretch=0, name=translate("Window", "Clinics"))
         self.clinic_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.other_view = self._table(self.others, stretch=1)
-        self.other_box = QGroupBox("Other schemas: orphans, safety copies and interrupted restores")
+        self.other_view = self._table(self.others, stretch=0,
+                                      name=translate("Window", "Previous versions and other data"))
+        self.other_box = QGroupBox(translate("Window", "Previous versions kept for undo, and other data"))
         QVBoxLayout(self.other_box).addWidget(self.other_view)
         self.other_box.hide()
 
         self.banner = Banner(lambda error: self.dialogs.show_error(self, error))
-        self.empty_label = QLabel("")
+        self.empty_label = muted(QLabel(""))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.hide()
+        self.list_area = QWidget()
+        list_layout = QVBoxLayout(self.list_area)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.addLayout(filter_row)
+        list_layout.addWidget(self.clinic_view, 3)
+        list_layout.addWidget(self.empty_label)
+        list_layout.addWidget(self.other_box, 2)
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.banner)
-        top_layout.addWidget(self.clinic_view, 3)
-        top_layout.addWidget(self.empty_label)
-        top_layout.addWidget(self.other_box, 1)
+        top_layout.addWidget(self.list_area, 1)
 
         self.log_panel = LogPanel()
         self.jobs = JobsArea(self.pool, self.log_panel, self.dialogs)
         self.jobs.job_started.connect(self._job_changed)
         self.jobs.job_ended.connect(self._job_changed)
-        jobs_box = QGroupBox("Jobs")
+        jobs_box = QGroupBox(translate("Window", "Jobs"))
         QVBoxLayout(jobs_box).addWidget(self.jobs)
-        log_box = QGroupBox("Log of the current job")
+        log_box = QGroupBox(translate("Window", "Log of the current job"))
         QVBoxLayout(log_box).addWidget(self.log_panel)
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(jobs_box)
         bottom.addWidget(log_box)
-        bottom.setSizes([640, 640])
+        bottom.setStretchFactor(0, 3)
+        bottom.setStretchFactor(1, 2)
+        bottom.setChildrenCollapsible(False)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
         splitter.addWidget(bottom)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([470, 260])
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
 
-        self.listing_label = QLabel("Not connected.")
-        self.server_label = QLabel("")
-        self.statusBar().addWidget(self.listing_label, 1)
-        self.statusBar().addPermanentWidget(self.server_label)
+        self.listing_label = ElidedLabel(translate("Window", "Not connected."))
+        self.server_label = ElidedLabel("")
+        self.statusBar().addWidget(self.listing_label, 2)
+        self.statusBar().addWidget(self.server_label, 3)
 
         self.setTabOrder(self.search, self.clinic_view)
         self.setTabOrder(self.clinic_view, self.other_view)
         self.setTabOrder(self.other_view, self.jobs)
         self.setTabOrder(self.jobs, self.log_panel)
 
-    def _table(self, proxy: TenantFilter, stretch: int) -> QTableView:
+    def _table(self, proxy: TenantFilter, stretch: int, name: str) -> QTableView:
         view = QTableView()
         view.setModel(proxy)
+        view.setAccessibleName(name)
         view.setSortingEnabled(True)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -246,112 +232,76 @@ class MainWindow(QMainWindow):
             lambda selected, _deselected, v=view: self._selection_changed(v, selected))
         return view
 
+    def _fit_screen(self) -> None:
+        """Default size where it fits with its frame; maximized on smaller screens (1366×768, 1024×600)."""
+        available = self.screen().availableGeometry()
+        size = first_window_size(available.size())
+        if size is None:
+            self.resize(available.size() - DECORATIONS)
+            self.setWindowState(Qt.WindowState.WindowMaximized)
+        else:
+            self.resize(size)
+            self.move(available.center() - self.rect().center())
+
     # -- connecting ------------------------------------------------------------------
 
-    def connect_profile(self, name: str | None = None) -> None:
-        """Connect with a saved profile (the last one used when no name); the profiles dialog when there is none."""
-        profiles, secrets = self.profiles, self.secrets
-
-        def attempt() -> _Attempt | None:  # the profiles file and the keyring may be slow: off the UI thread
-            chosen = name or profiles.last_used
-            if not chosen:
-                return None
-            profile = profiles.get(chosen)
-            return _attempt(profile.target(secrets.get(profile.name)), profile, secrets)
-
-        self._set_connecting(f"Connecting to {name}…" if name else "Opening the last connection profile used…")
-        self.pool.call(attempt, lambda found: self._checked(found) if found else self._no_profile(),
-                       self._connect_failed, name="connect")
-
     def _no_profile(self) -> None:
-        self.listing_label.setText("Not connected.")
+        self.listing_label.set_full_text(translate("Window", "Not connected."))
         self.edit_profiles()
-
-    def connect_target(self, target: ConnectionTarget, profile: Profile | None = None) -> None:
-        secrets = self.secrets
-        self._set_connecting(f"Connecting to {target.describe()}…")
-        self.pool.call(lambda: _attempt(target, profile, secrets), self._checked, self._connect_failed,
-                       name="connect")
 
     def _set_connecting(self, text: str) -> None:
         self.banner.hide()
-        self.listing_label.setText(text)
+        self.listing_label.set_full_text(text)
 
-    def _checked(self, found: _Attempt) -> None:
-        target, check, profile = found.target, found.check, found.profile
-        if check.ok:
-            self.session = Session(target, check, profile.name if profile else None,
-                                   (profile.tenants_table or None) if profile else None,
-                                   (profile.user_table or None) if profile else None)
-            self.server_label.setText(self.session.status_text())
-            self.setWindowTitle(f"Resguardo — {target.dbname} on {target.params.get('host', 'localhost')}")
-            if profile is not None:
-                self._remember_last_used(profile.name)
-            log.info("Connected: %s", self.session.status_text())
-            self.refresh()
-            return
-        log.info("Connection failed: %s", check.message)
-        if check.problem in PASSWORD_PROBLEMS:
-            answer = self.dialogs.ask_password(self, check.message, found.keyring_note)
-            if answer is not None:
-                self._retry_with(answer, found)
-                return
-        self._connect_failed(ConnectionFailed(check.message, check.details))
-
-    def _remember_last_used(self, name: str) -> None:
-        profiles = self.profiles
-
-        def write() -> None:
-            profiles.last_used = name
-
-        self.pool.call(write, lambda _: None,
-                       lambda error: log.warning("Could not note %r as the last profile used: %s", name, error.message),
-                       name="note last profile")
-
-    def _retry_with(self, answer: PasswordAnswer, failed: _Attempt) -> None:
-        """Connect again with the password just typed, keeping it first as the user chose."""
-        profiles, secrets, profile = self.profiles, self.secrets, failed.profile
-        target = ConnectionTarget(failed.target.conninfo, answer.password, failed.target.connect_timeout)
-
-        def keep_and_attempt() -> _Attempt:
-            if profile is None:
-                return _attempt(target, None, secrets)
-            if not answer.remember:
-                secrets.remember_for_session(profile.name, answer.password)
-                return _attempt(target, profile, secrets)
-            secrets.remember(profile.name, answer.password)
-            kept = replace(profile, remember_password=True)
-            if not profile.remember_password:
-                profiles.save(kept)
-            return _attempt(target, kept, secrets)
-
-        self._set_connecting(f"Connecting to {target.describe()}…")
-        self.pool.call(keep_and_attempt, self._checked, self._connect_failed, name="connect")
+    def _connected(self, session: Session) -> None:
+        self.banner.hide()
+        self.server_label.set_full_text(session.status_text())
+        self.setWindowTitle(translate("Window", "Resguardo — {database} on {host}").format(
+            database=session.target.dbname, host=session.target.params.get("host", "localhost")))
+        self.list_area.setEnabled(True)
+        self.refresh()
 
     def _connect_failed(self, error: ResguardoError) -> None:
-        self.listing_label.setText("Not connected.")
-        self.banner.show_error(error, ("Connection profiles…", self.edit_profiles))
+        self.listing_label.set_full_text(translate("Window", "Not connected."))
+        self.banner.show_error(error, (translate("Window", "Connection profiles…"), "profiles", self.edit_profiles))
+        self.update_actions()
+
+    def _lost(self, error: ResguardoError) -> None:
+        """The server stopped answering: say so, grey the list, switch the actions off, offer Reconnect."""
+        self.list_area.setEnabled(False)
+        when = translate("Window", "The connection to the server was lost. The list shows the "
+                                                    "clinics as they were; nothing can be done until Resguardo is "
+                                                    "connected again.")
+        self.listing_label.set_full_text(translate("Window", "Disconnected."))
+        details = "\n\n".join(filter(None, [error.message, engine_words.technical(error)]))
+        self.banner.show_error(WindowError(when, details),
+                               (translate("Window", "Reconnect"), "reconnect", self.reconnect), closable=False)
+        self.update_actions()
+
+    def reconnect(self) -> None:
+        self.connection.reconnect()
 
     def edit_profiles(self) -> None:
         name = self.dialogs.edit_profiles(self)
         if name:
-            self.connect_profile(name)
+            self.connection.connect_profile(name, self._no_profile)
 
     # -- the list --------------------------------------------------------------------
 
     def refresh(self) -> None:
-        if self.session is None:
+        session = self.session
+        if session is None or self.connection.is_lost:
             return
         self._refresh_generation += 1
         generation = self._refresh_generation
-        session, history = self.session, self.history
+        history = self.history
 
         def fetch() -> tuple[TenantListing, dict[str, BackupRecord], Path]:
             with session.target.connect() as conn:
                 listing = list_tenants(conn, session.tenants_table)
             return listing, history.last_backups(session.database_key), history.last_folder()
 
-        self.listing_label.setText("Reading the list of clinics…")
+        self.listing_label.set_full_text(translate("Window", "Reading the list of clinics…"))
         self.pool.call(fetch, lambda result: self._show_listing(generation, *result),
                        lambda error: self._listing_failed(generation, error), name="list tenants")
 
@@ -367,8 +317,8 @@ class MainWindow(QMainWindow):
             self.model.set_busy(schema, True)
         self.other_box.setVisible(self.others.rowCount() > 0)
         self.empty_label.setVisible(self.clinics.rowCount() == 0)
-        self.empty_label.setText("This database has no clinics (tenant schemas)." if not listing.tenants else "")
-        self.listing_label.setText(listing.message)
+        self.empty_label.setText(translate("Window", "This database has no clinics.") if not listing.tenants else "")
+        self.listing_label.set_full_text(listing_text(listing))
         for view in (self.clinic_view, self.other_view):
             view.resizeColumnsToContents()
         if selected:
@@ -378,8 +328,10 @@ class MainWindow(QMainWindow):
     def _listing_failed(self, generation: int, error: ResguardoError) -> None:
         if generation != self._refresh_generation:
             return
-        self.listing_label.setText("The list of clinics could not be read.")
-        self.banner.show_error(error, ("Retry", self.refresh))
+        self.listing_label.set_full_text(translate("Window", "The list of clinics could not be read."))
+        self.banner.show_error(error, (translate("Window", "Retry"), "refresh", self.refresh))
+        if isinstance(error, ConnectionFailed):
+            self.connection.check_now()
 
     def _filter(self, text: str) -> None:
         self.clinics.set_text(text)
@@ -411,13 +363,17 @@ class MainWindow(QMainWindow):
     def selected_info(self) -> Any | None:
         return self.model.find(self.selected_schema) if self.selected_schema else None
 
+    def clinic_name(self, schema: str) -> str:
+        """How the window names a clinic: its name in the clinics table, else its internal name."""
+        return self.model.names.get(schema) or schema
+
     @staticmethod
     def owning_tenant(info: Any) -> str:
-        """The tenant a row stands for: a safety copy stands for the tenant it was taken from."""
+        """The clinic a row stands for: a previous version stands for the clinic it was taken from."""
         return str(info.safety_copy_of if info.kind == "safety-copy" else info.schema)
 
     def safety_copy_for(self, info: Any) -> str | None:
-        """The safety copy Undo / Discard act on: the selected copy itself, or the tenant's newest."""
+        """The previous version Undo / Discard act on: the selected one itself, or the clinic's newest."""
         if info.kind == "safety-copy":
             return str(info.schema)
         copies = self.model.safety_copies.get(info.schema)
@@ -425,18 +381,21 @@ class MainWindow(QMainWindow):
 
     def update_actions(self) -> None:
         info = self.selected_info()
-        connected = self.session is not None
+        usable = self.connection.usable
         busy = self.jobs.busy_tenants()
         tenant = None if info is None else self.owning_tenant(info)
-        free = info is not None and connected and tenant not in busy
+        free = info is not None and usable and tenant not in busy
         can_backup = free and info.exists and info.kind in ("tenant", "schema", "orphan")
         can_restore = free and bool(info.restorable)
-        has_copy = free and self.safety_copy_for(info) is not None
+        copy = self.safety_copy_for(info) if free else None
+        latest = (self.model.safety_copies.get(tenant or "") or [None])[0]
         self.backup_action.setEnabled(bool(can_backup))
         self.restore_action.setEnabled(bool(can_restore))
-        self.undo_action.setEnabled(bool(has_copy))
-        self.discard_action.setEnabled(bool(has_copy))
-        self.refresh_action.setEnabled(connected)
+        self.undo_action.setEnabled(copy is not None and copy == latest)  # only the newest can be put back
+        self.discard_action.setEnabled(copy is not None)
+        self.refresh_action.setEnabled(usable)
+        self.commands.reconnect.setEnabled(self.connection.is_lost)
+        self.restore_flow.update_undo_buttons(usable)
 
     def _context_menu(self, view: QTableView, pos: QPoint) -> None:
         index: QModelIndex = view.indexAt(pos)
@@ -444,13 +403,17 @@ class MainWindow(QMainWindow):
             return
         view.selectRow(index.row())
         menu = QMenu(self)
-        menu.addActions([self.backup_action, self.restore_action, self.undo_action, self.discard_action])
+        menu.addActions([self.backup_action, self.undo_action])
+        menu.addSeparator()
+        menu.addActions([self.restore_action, self.discard_action])
         menu.exec(view.viewport().mapToGlobal(pos))
 
     def _job_changed(self, panel: JobPanel) -> None:
         if panel.tenant:
             self.model.set_busy(panel.tenant, panel.running)
         self.update_actions()
+        if not panel.running and panel.error is not None and not panel.state == "cancelled":
+            self.connection.check_now()  # a job that failed may have lost the server: find out now
         if self._closing and not self.jobs.running():
             QTimer.singleShot(0, self.close)
 
@@ -462,29 +425,50 @@ class MainWindow(QMainWindow):
 
     # -- actions ---------------------------------------------------------------------
 
+    def _when_connected(self, enabled: bool, then: Any) -> None:
+        """Check the server answers before asking the user anything (a dead server greys the window instead)."""
+        if enabled:
+            self.connection.check_now(then)
+
     def backup_selected(self) -> None:
         info = self.selected_info()
-        if info is not None and self.backup_action.isEnabled():
-            self.backup_flow.start(info.schema)
+        if info is not None:
+            self._when_connected(self.backup_action.isEnabled(), lambda: self.backup_flow.start(info.schema))
 
     def restore_selected(self) -> None:
         info = self.selected_info()
-        if info is not None and self.restore_action.isEnabled():
-            self.restore_flow.start(info.schema)
+        if info is not None:
+            self._when_connected(self.restore_action.isEnabled(), lambda: self.restore_flow.start(info.schema))
 
     def undo_selected(self) -> None:
         info = self.selected_info()
-        if info is not None and self.undo_action.isEnabled():
-            self.restore_flow.undo(self.owning_tenant(info), self.safety_copy_for(info) or "")
+        copy = self.safety_copy_for(info) if info is not None else None
+        if info is not None and copy:
+            tenant = self.owning_tenant(info)
+            self._when_connected(self.undo_action.isEnabled(), lambda: self.restore_flow.undo(tenant, copy))
 
     def discard_selected(self) -> None:
         info = self.selected_info()
         copy = self.safety_copy_for(info) if info is not None else None
-        if info is not None and copy and self.discard_action.isEnabled():
-            self.restore_flow.discard(self.owning_tenant(info), copy)
+        if info is not None and copy:
+            tenant = self.owning_tenant(info)
+            self._when_connected(self.discard_action.isEnabled(), lambda: self.restore_flow.discard(tenant, copy))
 
-    def verify_file(self) -> None:
-        self.verify_flow.start()
+    def choose_language(self, code: str) -> None:
+        """Remember the language (on a worker); the window is rebuilt in it now, or at the next start."""
+        settings = self.settings
+
+        def write() -> None:
+            settings.language = code
+
+        def written(_: object) -> None:
+            if self.jobs.running():
+                QMessageBox.information(self, translate("Window", "Language"), translate(
+                    "Window", "The new language is used the next time Resguardo starts (a job is running now)."))
+            else:
+                self.language_changed.emit(code)
+
+        self.pool.call(write, written, lambda error: self.dialogs.show_error(self, error), name="save language")
 
     def open_log_file(self) -> None:
         def ensure() -> Path:  # the log folder and file are created on disk: off the UI thread
@@ -501,11 +485,11 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         QMessageBox.about(
-            self, "About Resguardo",
-            f"<b>Resguardo {__version__}</b><p>Backs up and restores one clinic at a time in a "
-            "schema-per-tenant PostgreSQL database. A restore never touches another clinic and can be undone.</p>"
-            f"<p>Log file: {log_file()}</p>",
-        )
+            self, translate("Window", "About Resguardo"),
+            translate("Window", "<b>Resguardo {version}</b><p>Backs up and restores one clinic at a time in a "
+                                "PostgreSQL database that keeps each clinic apart. A restore never touches another "
+                                "clinic and can be undone.</p><p>Log file: {log}</p><p>Icons drawn for Resguardo; "
+                                "MIT licence.</p>").format(version=__version__, log=log_file()))
 
     # -- closing ---------------------------------------------------------------------
 
@@ -515,16 +499,18 @@ class MainWindow(QMainWindow):
             event.accept()
             return
         if not self._closing:
-            names = ", ".join(sorted({p.tenant or "a file" for p in running}))
+            names = ", ".join(sorted({self.clinic_name(p.tenant) if p.tenant else translate("Window", "a file")
+                                      for p in running}))
             if not self.dialogs.confirm(
-                self, "Jobs are running",
-                f"A job is still running ({names}). Cancel it and close Resguardo? "
-                "A cancelled restore changes nothing; a cancelled backup leaves no file.",
-                "Cancel jobs and close",
+                self, translate("Window", "Jobs are running"),
+                translate("Window", "A job is still running ({names}). Cancel it and close Resguardo? A cancelled "
+                                    "restore changes nothing; a cancelled backup leaves no file.").format(names=names),
+                translate("Window", "Cancel jobs and close"),
             ):
                 event.ignore()
                 return
             self._closing = True
-            self.listing_label.setText("Cancelling the running jobs before closing…")
+            self.listing_label.set_full_text(translate("Window", "Cancelling the running jobs before closing…"))
             self.jobs.cancel_all()
         event.ignore()  # closes by itself when the last job has stopped (see _job_changed)
+

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,8 +32,14 @@ from app.engine.connection_test import ConnectionCheck, check_connection
 from app.engine.errors import ResguardoError
 from app.engine.profiles import SSL_MODES, Profile, ProfileStore
 from app.engine.secrets import SecretStore
+from app.ui import engine_words
+from app.ui.connection_words import check_sentence
 from app.ui.job_runner import BackgroundPool
 from app.ui.logging_setup import REDACTOR
+from app.ui.password_dialog import offer_remember
+from app.ui.style import DANGER, SUCCESS, muted, set_text_colour
+
+translate = QCoreApplication.translate
 
 
 class ProfileDialog(QDialog):
@@ -42,19 +48,21 @@ class ProfileDialog(QDialog):
     def __init__(self, parent: QWidget | None, secrets: SecretStore | None = None,
                  store: ProfileStore | None = None, pool: BackgroundPool | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Connection profiles")
+        self.setWindowTitle(translate("Profiles", "Connection profiles"))
         self.secrets = secrets or SecretStore()
         self.store = store or ProfileStore()
         self.pool = pool or BackgroundPool(self, threads=2)
         self.connect_to: str | None = None
         self._editing: str | None = None  # the saved name of the profile in the form
         self._saved: dict[str, Profile] = {}  # the profiles file as last read on a worker
+        self._keyring = False  # a system keyring exists (known once the worker has looked)
 
         self.list = QListWidget()
+        self.list.setAccessibleName(translate("Profiles", "Saved profiles"))
         self.list.currentTextChanged.connect(self._load)
-        self.new_button = QPushButton("&New")
+        self.new_button = QPushButton(translate("Profiles", "&New"))
         self.new_button.clicked.connect(self.new_profile)
-        self.delete_button = QPushButton("&Delete")
+        self.delete_button = QPushButton(translate("Profiles", "De&lete"))
         self.delete_button.clicked.connect(self.delete_profile)
         left = QVBoxLayout()
         left.addWidget(self.list, 1)
@@ -71,47 +79,59 @@ class ProfileDialog(QDialog):
         self.user = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.remember = QCheckBox("Remember password")
-        self.keyring_note = QLabel("Looking for the system keyring…")
+        self.remember = QCheckBox(translate("Profiles", "Re&member password"))
+        self.remember.setEnabled(False)  # until the worker has found a keyring
+        self.keyring_note = muted(QLabel(translate("Profiles", "Looking for the system keyring…")))
         self.keyring_note.setWordWrap(True)
         self.sslmode = QComboBox()
         self.sslmode.addItems(SSL_MODES)
         self.sslrootcert = QLineEdit()
-        self.sslrootcert.setPlaceholderText("only for verify-ca / verify-full")
-        browse = QPushButton("Browse…")
+        self.sslrootcert.setPlaceholderText(translate("Profiles", "only for verify-ca / verify-full"))
+        browse = QPushButton(translate("Profiles", "B&rowse…"))
         browse.clicked.connect(self._browse_cert)
         cert_row = QHBoxLayout()
         cert_row.addWidget(self.sslrootcert, 1)
         cert_row.addWidget(browse)
         self.tenants_table = QLineEdit()
-        self.tenants_table.setPlaceholderText("detected automatically (e.g. public.customers_client)")
+        self.tenants_table.setPlaceholderText(translate("Profiles", "found automatically (e.g. "
+                                                                     "public.customers_client)"))
         self.user_table = QLineEdit()
-        self.user_table.setPlaceholderText("detected automatically (e.g. users_customuser)")
+        self.user_table.setPlaceholderText(translate("Profiles", "found automatically (e.g. users_customuser)"))
 
         form = QFormLayout()
-        form.addRow("&Name:", self.name)
-        form.addRow("&Host:", self.host)
-        form.addRow("&Port:", self.port)
-        form.addRow("&Database:", self.dbname)
-        form.addRow("&User:", self.user)
-        form.addRow("Pass&word:", self.password)
+        form.addRow(translate("Profiles", "N&ame:"), self.name)
+        form.addRow(translate("Profiles", "&Host:"), self.host)
+        form.addRow(translate("Profiles", "&Port:"), self.port)
+        form.addRow(translate("Profiles", "&Database:"), self.dbname)
+        form.addRow(translate("Profiles", "&User:"), self.user)
+        form.addRow(translate("Profiles", "Pass&word:"), self.password)
         form.addRow("", self.remember)
         form.addRow("", self.keyring_note)
-        form.addRow("&SSL mode:", self.sslmode)
-        cert_label = QLabel("Root &certificate:")
+        form.addRow(translate("Profiles", "SSL m&ode:"), self.sslmode)
+        cert_label = QLabel(translate("Profiles", "Root cert&ificate:"))
         cert_label.setBuddy(self.sslrootcert)
         form.addRow(cert_label, cert_row)
-        form.addRow("&Tenants table:", self.tenants_table)
-        form.addRow("Users tab&le:", self.user_table)
+        form.addRow(translate("Profiles", "Clinics &table:"), self.tenants_table)
+        form.addRow(translate("Profiles", "Users ta&ble:"), self.user_table)
+        for field, name in ((self.name, translate("Profiles", "Profile name")),
+                            (self.host, translate("Profiles", "Host")), (self.port, translate("Profiles", "Port")),
+                            (self.dbname, translate("Profiles", "Database")),
+                            (self.user, translate("Profiles", "User")),
+                            (self.password, translate("Profiles", "Password")),
+                            (self.sslmode, translate("Profiles", "SSL mode")),
+                            (self.sslrootcert, translate("Profiles", "Root certificate")),
+                            (self.tenants_table, translate("Profiles", "Clinics table")),
+                            (self.user_table, translate("Profiles", "Users table"))):
+            field.setAccessibleName(name)
 
         self.result = QLabel("")
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.test_button = QPushButton("&Test connection")
+        self.test_button = QPushButton(translate("Profiles", "T&est connection"))
         self.test_button.clicked.connect(self.test_connection)
-        self.save_button = QPushButton("&Save")
+        self.save_button = QPushButton(translate("Profiles", "&Save"))
         self.save_button.clicked.connect(lambda: self.save())  # not the signal's `checked` as `then`
-        self.connect_button = QPushButton("&Connect")
+        self.connect_button = QPushButton(translate("Profiles", "&Connect"))
         self.connect_button.clicked.connect(self.save_and_connect)
         self.connect_button.setDefault(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -129,19 +149,19 @@ class ProfileDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
         layout.addWidget(buttons)
-        self.setMinimumWidth(720)
+        self.setMinimumWidth(min(720, self.screen().availableGeometry().width() - 40))
 
         self.new_profile()
         self._set_busy(True)
         store, secrets = self.store, self.secrets
-        self.pool.call(lambda: (store.all(), store.last_used, secrets.where), self._listed, self._change_failed,
+        self.pool.call(lambda: (store.all(), store.last_used, secrets.available), self._listed, self._change_failed,
                        name="read profiles")
 
     # -- the form ------------------------------------------------------------------
 
-    def _listed(self, found: tuple[list[Profile], str, str]) -> None:
-        profiles, last_used, where = found
-        self.keyring_note.setText(where)
+    def _listed(self, found: tuple[list[Profile], str, bool]) -> None:
+        profiles, last_used, self._keyring = found
+        offer_remember(self.remember, self.keyring_note, self._keyring)
         untouched = self._editing is None and not self.name.text()
         self._reload(profiles, last_used if untouched else None, select_any=untouched)
         self._set_busy(False)
@@ -165,7 +185,7 @@ class ProfileDialog(QDialog):
 
     def _change_failed(self, error: ResguardoError) -> None:
         self._set_busy(False)
-        self._say(error.message, False)
+        self._say(engine_words.headline(error), False)
 
     def _load(self, name: str) -> None:
         profile = self._saved.get(name)
@@ -181,8 +201,9 @@ class ProfileDialog(QDialog):
         self.dbname.setText(profile.dbname)
         self.user.setText(profile.user)
         self.password.clear()
-        self.password.setPlaceholderText("(remembered)" if profile.remember_password else "")
-        self.remember.setChecked(profile.remember_password)
+        remembered = profile.remember_password and self._keyring
+        self.password.setPlaceholderText(translate("Profiles", "(remembered)") if remembered else "")
+        self.remember.setChecked(remembered)
         self.sslmode.setCurrentText(profile.sslmode)
         self.sslrootcert.setText(profile.sslrootcert)
         self.tenants_table.setText(profile.tenants_table)
@@ -199,7 +220,7 @@ class ProfileDialog(QDialog):
         """The profile as the form shows it, or UsageError-like message on bad input."""
         name = self.name.text().strip()
         if not name:
-            raise ResguardoError("Give the profile a name.")
+            raise ResguardoError(translate("Profiles", "Give the profile a name."))
         table = self.tenants_table.text().strip()
         if table and "." not in table:
             table = f"public.{table}"
@@ -209,19 +230,21 @@ class ProfileDialog(QDialog):
             name=name, port=self.port.value(), **{key: value for key, value in typed.items() if value},
             sslmode=self.sslmode.currentText(), sslrootcert=self.sslrootcert.text().strip(),
             tenants_table=table, user_table=self.user_table.text().strip(),
-            remember_password=self.remember.isChecked(),
+            remember_password=self.remember.isChecked() and self._keyring,
         )
 
     def _browse_cert(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "Root certificate", str(Path.home()),
-                                                "Certificates (*.crt *.pem *.cer);;All files (*)")
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, translate("Profiles", "Root certificate"), str(Path.home()),
+            translate("Profiles", "Certificates (*.crt *.pem *.cer);;All files (*)"))
         if chosen:
             self.sslrootcert.setText(chosen)
 
     def _say(self, text: str, ok: bool | None = None) -> None:
         self.result.setText(text)
-        color = {True: "#1b7f3b", False: "#b3261e", None: ""}[ok]
-        self.result.setStyleSheet(f"color: {color};" if color else "")
+        self.result.setPalette(self.palette())
+        if ok is not None:
+            set_text_colour(self.result, SUCCESS if ok else DANGER)
 
     # -- actions -------------------------------------------------------------------
 
@@ -236,21 +259,25 @@ class ProfileDialog(QDialog):
         saved_name = self._editing
         secrets = self.secrets
 
-        def check() -> ConnectionCheck:
+        def check() -> tuple[ConnectionCheck, str]:
             password = typed or (secrets.get(saved_name) if saved_name else None)
-            return check_connection(profile.target(password))
+            target = profile.target(password)
+            found = check_connection(target)
+            return found, check_sentence(found, target)
 
         self.test_button.setEnabled(False)
-        self._say(f"Connecting to {profile.host}:{profile.port}…")
+        self._say(translate("Profiles", "Connecting to {host}:{port}…").format(host=profile.host, port=profile.port))
         self.pool.call(check, self._tested, self._test_failed, name="test connection")
 
-    def _tested(self, check: ConnectionCheck) -> None:
+    def _tested(self, found: tuple[ConnectionCheck, str]) -> None:
+        check, sentence = found
         self.test_button.setEnabled(True)
-        self._say(check.message, check.ok)
+        self.result.setToolTip(check.message)
+        self._say(sentence, check.ok)
 
     def _test_failed(self, error: ResguardoError) -> None:
         self.test_button.setEnabled(True)
-        self._say(error.message, False)
+        self._say(engine_words.headline(error), False)
 
     def save(self, then: Callable[[], None] | None = None) -> None:
         """Save the form on a worker; `then` runs on the UI thread once it is saved."""
@@ -272,16 +299,18 @@ class ProfileDialog(QDialog):
             if old and old != profile.name:
                 secrets.forget(old)
             if profile.remember_password:
-                message = "Saved."
+                message = translate("Profiles", "Saved.")
                 if password:
                     in_keyring = secrets.remember(profile.name, password)
-                    message += (" The password is in the system keyring." if in_keyring else
-                                " No system keyring: the password is kept in memory for this session only.")
+                    message += " " + (translate("Profiles", "The password is in the system keyring.") if in_keyring
+                                      else translate("Profiles", "The keyring refused the password: it is kept in "
+                                                                 "memory until Resguardo closes."))
             else:
                 secrets.forget(profile.name)
                 if password:
                     secrets.remember_for_session(profile.name, password)
-                message = "Saved. The password is not remembered; it will be asked next time."
+                message = translate("Profiles", "Saved. The password is not remembered; it will be asked next "
+                                                "time Resguardo starts.")
             return message, store.all()
 
         def saved(result: tuple[str, list[Profile]]) -> None:
@@ -294,7 +323,7 @@ class ProfileDialog(QDialog):
                 then()
 
         self._set_busy(True)
-        self._say("Saving…")
+        self._say(translate("Profiles", "Saving…"))
         self.pool.call(write, saved, self._change_failed, name="save profile")
 
     def save_and_connect(self) -> None:
@@ -321,7 +350,8 @@ class ProfileDialog(QDialog):
             if self.list.count() == 0:
                 self.new_profile()
             self._set_busy(False)
-            self._say(f"Deleted the profile {name!r} and its remembered password.", True)
+            self._say(translate("Profiles", "Deleted the profile {name} and its remembered password.").format(
+                name=name), True)
 
         self._set_busy(True)
         self.pool.call(remove, removed, self._change_failed, name="delete profile")

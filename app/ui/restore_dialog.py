@@ -1,17 +1,18 @@
-"""The restore preview and its typed confirmation; the default button is Cancel.
+"""The restore confirmation: what the verified file will do, and the typed name; the default button is Cancel.
 
-Everything the engine's preview found is shown before anything changes: the
-file's source and date, each table's rows in the file and now, warnings
-(another tenant's file, migrations that differ, tables that would disappear),
-the administrator accounts kept and the safety copy that will be left.
+Only a file whose every checksum matched gets here. The summary sentence says
+what changes; the table lists each table's rows in the backup and now, the
+ones that differ highlighted and estimates marked. Restore is enabled once the
+clinic's internal name is typed, and Enter then restores (before that, Enter
+does nothing).
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -26,102 +27,73 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.restore_preview import RestorePreview
-from app.formatting import human_size, local_time
+from app.engine.restore_preview import TablePreview
+from app.ui import locale_format as fmt
+from app.ui import preview_text
+from app.ui.icons import icon
+from app.ui.preview_text import PreviewContext
+from app.ui.style import DANGER, danger_button, muted, set_text_colour
+
+translate = QCoreApplication.translate
+HIGHLIGHT = "#fff1c2"  # rows whose counts differ; black text on it is 18:1
 
 
-def _rows(value: int | None, exact: bool = True) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,}" if exact else f"≈{value:,}"
+def _now_text(table: TablePreview) -> str:
+    if table.rows_now is None:
+        return translate("RestoreDialog", "none (new table)")
+    if not table.rows_now_exact:
+        return translate("RestoreDialog", "≈{rows} (estimate)").format(rows=fmt.number(table.rows_now))
+    return fmt.number(table.rows_now)
 
 
-def preview_warnings(preview: RestorePreview) -> list[str]:
-    """The things the IT person must read before typing the name, most serious first."""
-    source = preview.source
-    warnings = []
-    if preview.other_tenant:
-        warnings.append(f"This file was made from another clinic ({source.source_schema}); its data will replace "
-                        f"{preview.tenant}'s.")
-    if preview.busy:
-        warnings.append(f"Another backup or restore of {preview.tenant} is running now; wait for it to finish.")
-    if preview.tables_only_live:
-        warnings.append("These tables exist now but not in the file, and will be gone: "
-                        + ", ".join(preview.tables_only_live) + ".")
-    if preview.needs_migrate:
-        warnings.append(
-            f"The file's database migrations differ from the clinic's ({len(preview.migrations_only_in_file)} only "
-            f"in the file, {len(preview.migrations_only_live)} only in the clinic): after the restore, run the web "
-            "application's migrate_schemas for this clinic.")
-    if not preview.schema_exists:
-        warnings.append(f"The clinic has no schema yet; the restore creates {preview.tenant}.")
-    return warnings
-
-
-def preview_facts(preview: RestorePreview) -> list[tuple[str, str]]:
-    source = preview.source
-    made = local_time(source.created_utc or "") or "an unknown date"
-    by = f" by {source.tool_version}" if source.tool_version else ""
-    admins = ", ".join(preview.superusers_kept) or "none found"
-    if preview.safety_copy_kept:
-        copy = f"The current data of {preview.tenant} is kept as a safety copy, so this restore can be undone."
-        if preview.safety_copies_dropped:
-            copy += " The older safety copy " + ", ".join(preview.safety_copies_dropped) + " is dropped."
-    else:
-        copy = "There is no current data to keep (the clinic has no schema)."
-    return [
-        ("File", f"{source.path} ({source.kind}, {human_size(preview.size_bytes)} of rows)"),
-        ("Backed up from", f"{source.source_schema or 'an unknown schema'}, {made}{by}"),
-        ("Administrators kept", f"{admins} (their accounts and current passwords survive the restore)"),
-        ("Safety copy", copy),
-    ]
+def _change_text(table: TablePreview) -> str:
+    change = preview_text.row_change(table)
+    if change is None:
+        return "?" if table.rows_in_file is None or table.rows_now is not None else ""
+    return "" if change == 0 else ("+" if change > 0 else "−") + fmt.number(abs(change))
 
 
 class RestoreConfirmDialog(QDialog):
-    def __init__(self, parent: QWidget | None, preview: RestorePreview, schema: str) -> None:
+    def __init__(self, parent: QWidget | None, context: PreviewContext) -> None:
         super().__init__(parent)
-        self.schema = schema
-        self.setWindowTitle(f"Restore {schema}?")
-        intro = QLabel(f"Replace the data of clinic <b>{escape(schema)}</b> with the backup file. "
-                       "No other clinic is touched.")
-        intro.setWordWrap(True)
-        facts = QLabel("<table cellspacing='4'>" + "".join(
+        preview = context.preview
+        self.schema = preview.tenant
+        self.setWindowTitle(translate("RestoreDialog", "Restore {clinic}?").format(clinic=context.clinic))
+        self.summary = QLabel(preview_text.summary(context))
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setWordWrap(True)
+        font = self.summary.font()
+        font.setBold(True)
+        self.summary.setFont(font)
+        self.facts = QLabel("<table cellspacing='3'>" + "".join(
             f"<tr><td valign='top'><b>{escape(k)}:</b></td><td>{escape(v)}</td></tr>"
-            for k, v in preview_facts(preview)) + "</table>")
-        facts.setWordWrap(True)
-        facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.warnings = QLabel("".join(f"<p>⚠ {escape(w)}</p>" for w in preview_warnings(preview)))
+            for k, v in preview_text.facts(context)) + "</table>")
+        self.facts.setWordWrap(True)
+        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        found = preview_text.warnings(context)
+        self.warnings = QLabel("\n".join(f"⚠ {w}" for w in found))
+        self.warnings.setTextFormat(Qt.TextFormat.PlainText)
         self.warnings.setWordWrap(True)
-        self.warnings.setStyleSheet("color: #b3261e;")
-        self.warnings.setVisible(bool(preview_warnings(preview)))
+        set_text_colour(self.warnings, DANGER)
+        self.warnings.setVisible(bool(found))
 
-        self.table = QTableWidget(len(preview.tables), 3)
-        self.table.setHorizontalHeaderLabels(["Table", "Rows in the file", "Rows now"])
-        for row, table in enumerate(preview.tables):
-            cells = [table.name, _rows(table.rows_in_file), _rows(table.rows_now, table.rows_now_exact)]
-            differs = table.rows_in_file != table.rows_now
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if column:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if differs:  # the rows the restore will change stand out
-                    font = item.font()
-                    font.setBold(True)
-                    item.setFont(font)
-                self.table.setItem(row, column, item)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.setMinimumHeight(160)
+        self.table = self._table(preview.tables)
+        legend = muted(QLabel(translate("RestoreDialog", "Highlighted: tables whose number of rows changes. Every "
+                                                         "row of every table is replaced by the backup's.")))
+        legend.setWordWrap(True)
 
-        ask = QLabel(f"To confirm, type the clinic's schema name <b>{escape(schema)}</b>:")
+        self.ask = QLabel(translate("RestoreDialog", "To confirm, type the clinic's internal name, <b>{name}</b>:")
+                          .format(name=escape(self.schema)))
         self.typed = QLineEdit()
-        self.typed.setPlaceholderText(schema)
+        self.typed.setPlaceholderText(self.schema)
+        self.typed.setAccessibleName(translate("RestoreDialog", "Type {name} to confirm").format(name=self.schema))
+        self.ask.setBuddy(self.typed)
         self.typed.textChanged.connect(self._check_typed)
         buttons = QDialogButtonBox()
         self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.restore_button = QPushButton(f"&Restore {schema}")
+        self.restore_button = QPushButton(icon("restore"), translate("RestoreDialog", "&Restore {clinic}").format(
+            clinic=context.clinic))
+        danger_button(self.restore_button)
         buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.restore_button.setEnabled(False)
         self.restore_button.setAutoDefault(False)
@@ -130,19 +102,67 @@ class RestoreConfirmDialog(QDialog):
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
-        for widget in (intro, facts, self.warnings, self.table, ask, self.typed, buttons):
-            layout.addWidget(widget)
-        self.setMinimumWidth(640)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.facts)
+        layout.addWidget(self.warnings)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(legend)
+        layout.addWidget(self.ask)
+        layout.addWidget(self.typed)
+        layout.addWidget(buttons)
+        self._fit()
         self.typed.setFocus()
+
+    def _table(self, tables: list[TablePreview]) -> QTableWidget:
+        table = QTableWidget(len(tables), 4)
+        table.setAccessibleName(translate("RestoreDialog", "Rows of each table, in the backup and now"))
+        table.setHorizontalHeaderLabels([translate("RestoreDialog", "Table"),
+                                         translate("RestoreDialog", "In the backup"),
+                                         translate("RestoreDialog", "Now"),
+                                         translate("RestoreDialog", "Change")])
+        for row, entry in enumerate(tables):
+            in_file = fmt.number(entry.rows_in_file) if entry.rows_in_file is not None else "?"
+            cells = [entry.name, in_file, _now_text(entry), _change_text(entry)]
+            highlight = preview_text.differs(entry)
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if highlight:
+                    item.setBackground(QBrush(QColor(HIGHLIGHT)))
+                    item.setForeground(QBrush(QColor("#000000")))
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                table.setItem(row, column, item)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        table.setMinimumHeight(self.fontMetrics().height() * 6)
+        return table
+
+    def _fit(self) -> None:
+        """Wide enough to read, never larger than the screen it opens on."""
+        screen = (self.parentWidget().screen() if self.parentWidget() else None) or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry()
+        self.setMaximumSize(available.size())
+        self.resize(min(760, available.width() - 40), min(self.sizeHint().height() + 120, available.height() - 60))
 
     def _check_typed(self, text: str) -> None:
         self.restore_button.setEnabled(text == self.schema)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if self.typed.hasFocus() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            return  # Enter after typing must not press the default (Cancel) nor Restore: click it
+            if self.typed.text() == self.schema:
+                self.restore_button.click()  # the name is typed: Enter does what the user just confirmed
+            return  # before that, Enter presses neither Cancel (the default) nor Restore
         super().keyPressEvent(event)
 
     def accept(self) -> None:
-        if self.typed.text() == self.schema:  # Enter or a stray click cannot skip the typing
+        if self.typed.text() == self.schema:  # a stray click or key cannot skip the typing
             super().accept()

@@ -1,67 +1,104 @@
-"""Restore…, Undo last restore and Discard safety copy: each a job for one tenant.
+"""Restore…, Undo and Discard: each a job for one clinic.
 
-Restore is two engine calls in one job panel: the preview (nothing changes),
-the typed confirmation, then the restore itself. Cancel or failure at any
-point leaves the tenant as it was, and the panel says so.
+Restore is two engine calls in one job panel: first the file is verified (every
+checksum, with progress and Cancel) and compared with the database (exact row
+counts), and only then is the confirmation offered; after the typed
+confirmation, the restore itself. Cancel or failure at any point leaves the
+clinic as it was, and the panel says so.
+
+A restore's Undo button is bound to the previous version that restore kept: it
+is enabled only while the list shows that version as the clinic's latest, and
+the engine refuses an undo whose version is no longer the one it would put back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QPushButton
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.restore import RestoreResult, restore_tenant
-from app.engine.restore_preview import RestorePreview, preview_restore
+from app.engine.restore_preview import preview_restore
 from app.engine.discard import discard_safety_copy
 from app.engine.undo import UndoResult, undo_restore
-from app.formatting import human_duration
-from app.ui.dialogs import restore_name_filter
+from app.engine.verify import verify_file
+from app.ui import locale_format as fmt
+from app.ui.flow_host import FlowHost
+from app.ui.formats import restore_name_filter
 from app.ui.job_panel import JobPanel
+from app.ui.job_runner import scaled
+from app.ui.preview_text import PreviewContext
 
-if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+translate = QCoreApplication.translate
+VERIFY_SHARE = 0.75  # of the first job's bar: reading the whole file; the rest is the comparison with the database
 
-NOTHING_CHANGED = "Nothing was changed."
+
+def nothing_changed() -> str:
+    return translate("RestoreFlow", "Nothing was changed.")
+
+
+@dataclass
+class BoundUndo:
+    """An Undo button and the one previous version it may put back."""
+
+    panel: JobPanel
+    button: QPushButton
+    tenant: str
+    copy: str
 
 
 class RestoreFlow:
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
+    def __init__(self, host: FlowHost) -> None:
+        self.host = host
+        self.bound: list[BoundUndo] = []
 
     # -- restore -----------------------------------------------------------------------
 
     def start(self, schema: str) -> None:
-        window = self.window
-        if window.session is None:
+        host = self.host
+        if host.session is None:
             return
-        path = window.dialogs.open_backup_path(window, f"Restore {schema}: choose a backup file",
-                                               window.last_folder, restore_name_filter())
-        if path is None or schema in window.jobs.busy_tenants():
+        clinic = host.clinic_name(schema)
+        path = host.dialogs.open_backup_path(
+            host.window(), translate("RestoreFlow", "Restore {clinic}: choose a backup file").format(clinic=clinic),
+            host.last_folder, restore_name_filter())
+        session = host.session
+        if path is None or session is None or schema in host.jobs.busy_tenants():
             return
-        session = window.session
-        panel = window.jobs.new_panel(f"Restore {schema} from {path.name}", schema)
-        panel.log(f"Restoring {schema} of {session.target.describe()} from {path}")
+        chosen = Path(path)
+        names = {t.schema: t.name for t in host.model.tenants if t.name}
+        copy_dates = {t.schema: t.created_utc or "" for t in host.model.tenants if t.kind == "safety-copy"}
+        panel = host.jobs.new_panel(translate("RestoreFlow", "Restore {clinic} from {file}").format(
+            clinic=clinic, file=chosen.name), schema)
+        panel.log(translate("RestoreFlow", "Restoring {clinic} ({schema}) of {server} from {file}").format(
+            clinic=clinic, schema=schema, server=session.target.describe(), file=chosen))
 
-        def preview(progress: ProgressCallback, cancel: CancelToken) -> RestorePreview:
-            cancel.raise_if_cancelled()
-            return preview_restore(session.target, schema, Path(path), allow_other_tenant=True,
-                                   keep_superusers=True, user_table=session.user_table,
-                                   tenants_table=session.tenants_table)
+        def check(progress: ProgressCallback, cancel: CancelToken) -> PreviewContext:
+            verified = verify_file(chosen, progress=scaled(progress, 0, VERIFY_SHARE), cancel=cancel)
+            preview = preview_restore(session.target, schema, chosen, allow_other_tenant=True, keep_superusers=True,
+                                      user_table=session.user_table, tenants_table=session.tenants_table,
+                                      progress=scaled(progress, VERIFY_SHARE, 1.0), cancel=cancel)
+            return PreviewContext(preview, verified, chosen.stat().st_size, clinic, names, copy_dates)
 
-        panel.run(preview, "Reading the file and comparing it with the database",
-                  lambda p: self._confirm(panel, schema, Path(path), p),
-                  lambda error: panel.fail(error, NOTHING_CHANGED))
+        panel.run(check, translate("RestoreFlow", "Verifying the file"),
+                  lambda context: self._confirm(panel, chosen, context),
+                  lambda error: panel.fail(error, nothing_changed()))
 
-    def _confirm(self, panel: JobPanel, schema: str, path: Path, preview: RestorePreview) -> None:
-        window = self.window
-        session = window.session
-        panel.wait_for_user("Waiting for your confirmation")
-        if session is None or not window.dialogs.confirm_restore(window, preview, schema):
-            panel.fail(Cancelled("You did not confirm the restore."), NOTHING_CHANGED)
+    def _confirm(self, panel: JobPanel, path: Path, context: PreviewContext) -> None:
+        host = self.host
+        session = host.session
+        schema = context.preview.tenant
+        panel.log(translate("RestoreFlow", "The file is complete and every checksum matches."))
+        panel.wait_for_user(translate("RestoreFlow", "Waiting for your confirmation"))
+        if session is None or not host.dialogs.confirm_restore(host.window(), context):
+            panel.fail(Cancelled(translate("RestoreFlow", "You did not confirm the restore.")), nothing_changed())
             return
 
         def restore(progress: ProgressCallback, cancel: CancelToken) -> RestoreResult:
@@ -70,72 +107,125 @@ class RestoreFlow:
                                   progress=progress, cancel=cancel)
 
         def done(result: RestoreResult) -> None:
-            panel.succeed(describe_restore(result), result)
+            panel.succeed(describe_restore(result, context), result)
             for warning in result.warnings:
-                panel.log(f"Warning: {warning}")
-            copy = result.safety_copy
-            if copy:
-                button = panel.add_button("Undo this restore", lambda: self.undo(schema, copy))
-                button.setToolTip(f"Put {schema} back as it was before this restore (from {copy})")
-            window.refresh()
+                panel.log(translate("RestoreFlow", "Warning: {text}").format(text=warning))
+            if result.safety_copy:
+                self._bind_undo(panel, schema, result.safety_copy)
+            host.refresh()
 
-        panel.run(restore, "Starting the restore", done, lambda error: panel.fail(error, NOTHING_CHANGED))
+        panel.run(restore, translate("RestoreFlow", "Starting the restore"), done,
+                  lambda error: panel.fail(error, nothing_changed()))
+
+    # -- undo buttons bound to one previous version --------------------------------------
+
+    def _bind_undo(self, panel: JobPanel, tenant: str, copy: str) -> None:
+        button = panel.add_button(translate("RestoreFlow", "Undo this restore"), lambda: self.undo(tenant, copy),
+                                  "undo", translate("RestoreFlow", "Put the clinic back as it was before this "
+                                                                   "restore"))
+        self.bound.append(BoundUndo(panel, button, tenant, copy))
+        self.update_undo_buttons(connected=True)
+
+    def update_undo_buttons(self, connected: bool) -> None:
+        """Enable each Undo only while its previous version is its clinic's latest, and the clinic is free."""
+        host = self.host
+        self.bound = [b for b in self.bound if b.panel in host.jobs.panels]
+        busy = host.jobs.busy_tenants()
+        for bound in self.bound:
+            latest = (host.model.safety_copies.get(bound.tenant) or [None])[0]
+            current = latest == bound.copy
+            bound.button.setEnabled(connected and current and bound.tenant not in busy)
+            bound.button.setToolTip(
+                translate("RestoreFlow", "Put the clinic back as it was before this restore") if current else
+                translate("RestoreFlow", "No longer possible from here: the previous version this restore kept has "
+                                         "since been replaced or deleted (by another restore, an undo or a "
+                                         "discard)."))
 
     # -- undo and discard ----------------------------------------------------------------
 
-    def undo(self, schema: str, safety_copy: str) -> None:
-        def done(result: UndoResult) -> str:
-            kept = f" The data it replaced is now the safety copy {result.safety_copy}." if result.safety_copy else ""
-            return f"{schema} is back as it was before its last restore (from {result.restored_from}).{kept}"
+    def undo(self, tenant: str, copy: str) -> None:
+        """Put back `copy` (the clinic's latest previous version, as the list shows); the engine checks it still is."""
+        clinic = self.host.clinic_name(tenant)
+        kept = self._kept_on(copy)
+
+        def describe(result: UndoResult) -> str:
+            text = translate("RestoreFlow", "{clinic} is back to the version kept on {date}.").format(
+                clinic=clinic, date=kept)
+            if result.safety_copy:
+                text += " " + translate("RestoreFlow", "The data it replaced is now the previous version kept for "
+                                                       "undo, so this can be undone too.")
+            return text
 
         self._confirmed_job(
-            schema, ("Undo last restore",
-                     f"Put {schema} back as it was before its last restore (from the safety copy {safety_copy})? "
-                     "The restored data is kept as a safety copy in turn.", "Undo restore"),
-            f"Undo the last restore of {schema}", "Starting the undo",
-            lambda target, progress, cancel: undo_restore(target, schema, progress=progress, cancel=cancel), done)
+            tenant, (translate("RestoreFlow", "Undo"),
+                     translate("RestoreFlow", "Put back the version of {clinic} kept on {date}? The data {clinic} "
+                                              "has now becomes the previous version kept for undo, so this can be "
+                                              "undone too.").format(clinic=clinic, date=kept),
+                     translate("RestoreFlow", "Put it back")),
+            translate("RestoreFlow", "Undo: {clinic} back to {date}").format(clinic=clinic, date=kept),
+            translate("RestoreFlow", "Starting the undo"),
+            lambda target, progress, cancel: undo_restore(target, tenant, expected_copy=copy, progress=progress,
+                                                          cancel=cancel),
+            describe, danger=False)
 
-    def discard(self, schema: str, safety_copy: str) -> None:
+    def discard(self, tenant: str, copy: str) -> None:
+        clinic = self.host.clinic_name(tenant)
+        kept = self._kept_on(copy)
         self._confirmed_job(
-            schema, ("Discard safety copy",
-                     f"Delete the safety copy {safety_copy} of {schema}? The restore that left it can then no "
-                     "longer be undone. The live clinic is not touched.", "Discard safety copy"),
-            f"Discard the safety copy {safety_copy}", "Dropping the safety copy",
-            lambda target, _progress, _cancel: discard_safety_copy(target, safety_copy),
-            lambda _: f"Discarded {safety_copy}. {schema} itself was not touched.")
+            tenant, (translate("RestoreFlow", "Discard previous version"),
+                     translate("RestoreFlow", "Delete the previous version of {clinic} kept on {date}? The restore "
+                                              "that kept it can then no longer be undone. The clinic's current data "
+                                              "is not touched.").format(clinic=clinic, date=kept),
+                     translate("RestoreFlow", "Delete it")),
+            translate("RestoreFlow", "Discard the previous version of {clinic}").format(clinic=clinic),
+            translate("RestoreFlow", "Deleting the previous version"),
+            lambda target, _progress, _cancel: discard_safety_copy(target, copy),
+            lambda _: translate("RestoreFlow", "Deleted the previous version of {clinic} kept on {date}. The "
+                                               "clinic's current data was not touched.").format(clinic=clinic,
+                                                                                                date=kept),
+            danger=True)
 
-    def _confirmed_job(self, schema: str, question: tuple[str, str, str], title: str, first_stage: str,
+    def _kept_on(self, copy: str) -> str:
+        info = self.host.model.find(copy)
+        return fmt.when(info.created_utc if info is not None else None) or "?"
+
+    def _confirmed_job(self, tenant: str, question: tuple[str, str, str], title: str, first_stage: str,
                        work: Callable[[ConnectionTarget, ProgressCallback, CancelToken], Any],
-                       describe: Callable[[Any], str]) -> None:
-        """Ask first (No is the default), then run `work` as one job of the tenant; the list follows."""
-        window = self.window
-        session = window.session
-        if session is None or schema in window.jobs.busy_tenants():
+                       describe: Callable[[Any], str], danger: bool) -> None:
+        """Ask first (No is the default), then run `work` as one job of the clinic; the list follows."""
+        host = self.host
+        session = host.session
+        if session is None or tenant in host.jobs.busy_tenants():
             return
-        if not window.dialogs.confirm(window, *question):
+        if not host.dialogs.confirm(host.window(), *question, danger=danger):
             return
-        panel = window.jobs.new_panel(title, schema)
+        panel = host.jobs.new_panel(title, tenant)
 
         def done(result: Any) -> None:
             panel.succeed(describe(result), result)
-            window.refresh()
+            host.refresh()
 
         panel.run(lambda progress, cancel: work(session.target, progress, cancel), first_stage, done,
-                  lambda error: panel.fail(error, NOTHING_CHANGED))
+                  lambda error: panel.fail(error, nothing_changed()))
 
 
-def describe_restore(result: RestoreResult) -> str:
+def describe_restore(result: RestoreResult, context: PreviewContext) -> str:
     """What was restored, from where, and how to undo it."""
-    source = f" (made from {result.source_schema})" if result.source_schema and result.source_schema != result.tenant \
-        else ""
-    text = (f"Restored {result.tenant} from {result.path.name}{source}: {result.rows:,} rows in {result.tables} "
-            f"tables, {human_duration(result.seconds)}.")
+    clinic = context.clinic
+    text = translate("RestoreFlow", "{clinic} restored from {file}: {rows} rows in {tables} tables, {time}.").format(
+        clinic=clinic, file=result.path.name, rows=fmt.number(result.rows), tables=fmt.number(result.tables),
+        time=fmt.duration(result.seconds))
+    if result.source_schema and result.source_schema != result.tenant:
+        text += " " + translate("RestoreFlow", "The backup was made from {other}.").format(
+            other=context.names.get(result.source_schema, result.source_schema))
     if result.kept_superusers:
-        text += " Administrators kept with their current passwords: " + ", ".join(result.kept_superusers) + "."
+        text += " " + translate("RestoreFlow", "Administrators kept with their current passwords: {accounts}.").format(
+            accounts=", ".join(result.kept_superusers))
     if result.safety_copy:
-        text += f" The data it replaced is kept as the safety copy {result.safety_copy}; Undo puts it back."
+        text += " " + translate("RestoreFlow", "The data it replaced is kept as the previous version: Undo puts it "
+                                               "back.")
     if result.dropped_safety_copies:
-        text += " The older safety copy " + ", ".join(result.dropped_safety_copies) + " was dropped."
+        text += " " + translate("RestoreFlow", "The older previous version was deleted.")
     if result.warnings:
-        text += f" {len(result.warnings)} warning(s): see the log."
+        text += " " + translate("RestoreFlow", "%Ln warnings: see the log.", None, len(result.warnings))
     return text

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import QCoreApplication
+
 from app.engine.connection import ConnectionTarget
 from app.engine.connection_test import ConnectionCheck
 from app.engine.history import database_key
+
+translate = QCoreApplication.translate
 
 
 @dataclass(frozen=True)
@@ -25,8 +29,9 @@ class Session:
         """Server, database and user, for the status bar."""
         params = self.target.params
         version = self.check.server_version.split()[0] if self.check.server_version else "?"
-        role = " (superuser)" if self.check.is_superuser else ""
         where = f"{params.get('host', 'localhost')}:{params.get('port', '5432')}"
-        profile = f"{self.profile_name} — " if self.profile_name else ""
-        return (f"{profile}PostgreSQL {version} at {where} · database {self.target.dbname} · "
-                f"user {self.check.user}{role}")
+        text = (translate("Session", "PostgreSQL {version} at {where} · database {database} · user {user} "
+                                     "(superuser)") if self.check.is_superuser else
+                translate("Session", "PostgreSQL {version} at {where} · database {database} · user {user}"))
+        text = text.format(version=version, where=where, database=self.target.dbname, user=self.check.user)
+        return f"{self.profile_name} — {text}" if self.profile_name else text

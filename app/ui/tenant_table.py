@@ -1,8 +1,10 @@
-"""The tenant list as a Qt model, with a proxy that sorts by value and filters as you type.
+"""The clinic list as a Qt model, with a proxy that sorts by value and filters as you type.
 
 One model holds every schema discovery found; two proxies show it apart:
-clinics (tenants and the `public` row) and the rest (orphan schemas, safety
-copies, interrupted restores).
+clinics (tenants and the shared `public` row) and the rest (schemas without a
+clinic, previous versions kept for undo, interrupted restores). Clinics are
+shown by name; the internal schema name is in the tooltip (it is what the
+filter also matches, and what the restore confirmation asks to type).
 """
 
 from __future__ import annotations
@@ -10,12 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QFont
 
 from app.engine.history import BackupRecord
-from app.formatting import human_size, local_time
+from app.ui import locale_format as fmt
 
+translate = QCoreApplication.translate
 CLINIC_KINDS = frozenset({"tenant", "public", "schema"})  # "schema": no tenants table found
 OTHER_KINDS = frozenset({"orphan", "safety-copy", "staging"})
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -24,39 +35,49 @@ Index = QModelIndex | QPersistentModelIndex
 
 @dataclass(frozen=True)
 class Column:
-    title: str
+    title: str  # translated where shown
     tooltip: str
 
 
 CLINIC_COLUMNS = (
-    Column("Name", "The clinic's name in the tenants table"),
-    Column("Schema", "The PostgreSQL schema that holds the clinic's data"),
-    Column("Primary domain", "The clinic's main web address"),
-    Column("Size", "Disk space of the schema's tables and indexes"),
-    Column("Tables", "Number of tables in the schema"),
-    Column("Rows (est.)", "Estimated number of rows, from the server's statistics"),
-    Column("Last backup", "Last backup made with Resguardo on this computer"),
-    Column("Safety copy", "A restore left the previous data as a safety copy: it can be undone"),
+    Column(QT_TRANSLATE_NOOP("Clinics", "Clinic"), QT_TRANSLATE_NOOP("Clinics", "The clinic's name")),
+    Column(QT_TRANSLATE_NOOP("Clinics", "Web address"), QT_TRANSLATE_NOOP("Clinics", "The clinic's main web address")),
+    Column(QT_TRANSLATE_NOOP("Clinics", "Size"), QT_TRANSLATE_NOOP("Clinics", "Disk space of the clinic's data")),
+    Column(QT_TRANSLATE_NOOP("Clinics", "Tables"), QT_TRANSLATE_NOOP("Clinics", "Number of tables")),
+    Column(QT_TRANSLATE_NOOP("Clinics", "Rows (approx.)"),
+           QT_TRANSLATE_NOOP("Clinics", "Approximate number of rows, from the server's statistics")),
+    Column(QT_TRANSLATE_NOOP("Clinics", "Last backup"),
+           QT_TRANSLATE_NOOP("Clinics", "Last backup made with Resguardo on this computer")),
+    Column(QT_TRANSLATE_NOOP("Clinics", "Undo"),
+           QT_TRANSLATE_NOOP("Clinics", "A restore kept the previous version: it can be undone")),
 )
-# The other-schemas view shows a subset of columns: Schema, Kind, Size, Tables, Created.
-OTHER_HEADERS = ("Schema", "What it is", "Size", "Tables", "Created")
+OTHER_COLUMNS = (
+    Column(QT_TRANSLATE_NOOP("Clinics", "What it is"), QT_TRANSLATE_NOOP("Clinics", "What Resguardo found")),
+    Column(QT_TRANSLATE_NOOP("Clinics", "Size"), QT_TRANSLATE_NOOP("Clinics", "Disk space of its data")),
+    Column(QT_TRANSLATE_NOOP("Clinics", "Tables"), QT_TRANSLATE_NOOP("Clinics", "Number of tables")),
+    Column(QT_TRANSLATE_NOOP("Clinics", "Since"), QT_TRANSLATE_NOOP("Clinics", "When it was made")),
+)
 
 
-def describe_kind(info: Any) -> str:
+def describe_kind(info: Any, clinic_names: dict[str, str]) -> str:
+    """What a row is, in plain words."""
     kind = info.kind
     if kind == "safety-copy":
-        return f"Safety copy of {info.safety_copy_of} (left by a restore; can be undone or discarded)"
+        owner = clinic_names.get(info.safety_copy_of or "", info.safety_copy_of or "?")
+        return translate("Clinics", "Previous version of {clinic}, kept for undo").format(clinic=owner)
     if kind == "staging":
-        return "Staging schema of an interrupted restore"
+        owner = clinic_names.get(info.safety_copy_of or "", info.safety_copy_of or "")
+        return (translate("Clinics", "Unfinished restore of {clinic} (removed by its next restore)").format(
+            clinic=owner) if owner else translate("Clinics", "Unfinished restore (removed by the next restore)"))
     if kind == "orphan":
-        return "Schema without a row in the tenants table"
+        return translate("Clinics", "Data without a clinic: {schema}").format(schema=info.schema)
     if kind == "public":
-        return "Shared schema (public): listed, never restored into"
+        return translate("Clinics", "Data all clinics share: listed, never restored into")
     if kind == "schema":
-        return "Schema (this database has no tenants table)"
+        return translate("Clinics", "Clinic data (no clinics table found; named by its internal name)")
     if not info.exists:
-        return "Clinic whose schema does not exist yet"
-    return "Clinic"
+        return translate("Clinics", "Clinic with no data yet")
+    return translate("Clinics", "Clinic")
 
 
 class TenantModel(QAbstractTableModel):
@@ -66,13 +87,15 @@ class TenantModel(QAbstractTableModel):
         super().__init__()
         self.tenants: list[Any] = []
         self.last_backup: dict[str, BackupRecord] = {}
-        self.safety_copies: dict[str, list[str]] = {}  # tenant schema -> its safety copies, newest first
+        self.safety_copies: dict[str, list[str]] = {}  # clinic schema -> its previous versions, newest first
+        self.names: dict[str, str] = {}  # schema -> clinic name
         self.busy: set[str] = set()  # schemas with a job running
 
     def set_listing(self, tenants: list[Any], last_backup: dict[str, BackupRecord]) -> None:
         self.beginResetModel()
         self.tenants = list(tenants)
         self.last_backup = dict(last_backup)
+        self.names = {t.schema: t.name for t in self.tenants if t.name and t.kind in CLINIC_KINDS}
         copies: dict[str, list[Any]] = {}
         for info in self.tenants:
             if info.kind == "safety-copy" and info.safety_copy_of:
@@ -102,78 +125,87 @@ class TenantModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(CLINIC_COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(CLINIC_COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return CLINIC_COLUMNS[section].title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return CLINIC_COLUMNS[section].tooltip
-        return None
+        return _header(CLINIC_COLUMNS, section, orientation, role)
 
     def _values(self, info: Any) -> list[tuple[str, Any]]:
-        """(shown text, sort key) for each column."""
+        """(shown text, sort key) for each clinic column."""
         record = self.last_backup.get(info.schema)
         copies = self.safety_copies.get(info.schema, [])
-        name = info.name or ""
+        newest = self.find(copies[0]) if copies else None
+        name = info.name or info.schema
         if info.schema in self.busy:
-            name = f"{name}  (job running)"
+            name = translate("Clinics", "{clinic} (job running)").format(clinic=name)
+        undo = translate("Clinics", "Possible (kept {date})").format(date=fmt.when(newest.created_utc)) \
+            if newest is not None else ""
         return [
-            (name, (info.name or "").lower()),
-            (info.schema, info.schema.lower()),
+            (name, name.lower()),
             (info.domain or "", (info.domain or "").lower()),
-            (human_size(info.size_bytes), int(info.size_bytes or 0)),
-            (str(info.table_count or 0), int(info.table_count or 0)),
-            (f"{int(info.estimated_rows or 0):,}", int(info.estimated_rows or 0)),
-            (local_time(record.finished_utc) if record else "never", record.finished_utc if record else ""),
-            ("Yes — can be undone" if copies else "", len(copies)),
+            (fmt.size(info.size_bytes), int(info.size_bytes or 0)),
+            (fmt.number(info.table_count), int(info.table_count or 0)),
+            (fmt.number(info.estimated_rows), int(info.estimated_rows or 0)),
+            (fmt.when(record.finished_utc) if record else translate("Clinics", "never"),
+             record.finished_utc if record else ""),
+            (undo, (newest.created_utc or "") if newest is not None else ""),
         ]
+
+    def _other_values(self, info: Any) -> list[tuple[str, Any]]:
+        return [
+            (describe_kind(info, self.names), info.kind + info.schema),
+            (fmt.size(info.size_bytes), int(info.size_bytes or 0)),
+            (fmt.number(info.table_count), int(info.table_count or 0)),
+            (fmt.when(info.created_utc), info.created_utc or ""),
+        ]
+
+    def _tooltip(self, info: Any) -> str:
+        lines = [describe_kind(info, self.names),
+                 translate("Clinics", "Internal name (schema): {schema}").format(schema=info.schema)]
+        if info.other_domains:
+            lines.append(translate("Clinics", "Other web addresses: {domains}").format(
+                domains=", ".join(info.other_domains)))
+        copies = self.safety_copies.get(info.schema)
+        if copies:
+            lines.append(translate("Clinics", "Previous version kept for undo: {schema}").format(schema=copies[0]))
+        record = self.last_backup.get(info.schema)
+        if record:
+            lines.append(translate("Clinics", "Last backup: {file}").format(file=record.path))
+        return "\n".join(lines)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         info = self.tenants[index.row()]
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if info.kind in OTHER_KINDS:
-                return self._other_values(info)[column][0] if column < len(OTHER_HEADERS) else None
-            return self._values(info)[column][0]
-        if role == SORT_ROLE:
-            if info.kind in OTHER_KINDS:
-                return self._other_values(info)[column][1] if column < len(OTHER_HEADERS) else None
-            return self._values(info)[column][1]
-        if role == Qt.ItemDataRole.TextAlignmentRole and info.kind not in OTHER_KINDS and column in (3, 4, 5):
+        other = info.kind in OTHER_KINDS
+        if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
+            values = self._other_values(info) if other else self._values(info)
+            if column >= len(values):
+                return None
+            return values[column][0 if role == Qt.ItemDataRole.DisplayRole else 1]
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in ((1, 2) if other else (2, 3, 4)):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [describe_kind(info)]
-            if info.other_domains:
-                lines.append("Other domains: " + ", ".join(info.other_domains))
-            copies = self.safety_copies.get(info.schema)
-            if copies:
-                lines.append("Safety copies: " + ", ".join(copies))
-            record = self.last_backup.get(info.schema)
-            if record:
-                lines.append(f"Last backup: {record.path}")
-            return "\n".join(lines)
+            return self._tooltip(info)
         if role == Qt.ItemDataRole.FontRole and info.kind == "public":
             font = QFont()
             font.setItalic(True)
             return font
         return None
 
-    def _other_values(self, info: Any) -> list[tuple[str, Any]]:
-        return [
-            (info.schema, info.schema.lower()),
-            (describe_kind(info), info.kind),
-            (human_size(info.size_bytes), int(info.size_bytes or 0)),
-            (str(info.table_count or 0), int(info.table_count or 0)),
-            (local_time(info.created_utc or ""), info.created_utc or ""),
-        ]
+
+def _header(columns: tuple[Column, ...], section: int, orientation: Qt.Orientation, role: int) -> Any:
+    if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(columns):
+        return None
+    if role == Qt.ItemDataRole.DisplayRole:
+        return translate("Clinics", columns[section].title)
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return translate("Clinics", columns[section].tooltip)
+    return None
 
 
 class TenantFilter(QSortFilterProxyModel):
-    """Shows the rows of some kinds whose name, schema or domains contain the search text."""
+    """Shows the rows of some kinds whose name, schema, domains or description contain the search text."""
 
-    def __init__(self, kinds: frozenset[str], columns: int) -> None:
+    def __init__(self, kinds: frozenset[str], columns: tuple[Column, ...]) -> None:
         super().__init__()
         self.kinds = kinds
         self.columns = columns
@@ -199,17 +231,14 @@ class TenantFilter(QSortFilterProxyModel):
         if not self.text:
             return True
         haystack = [info.schema, info.name or "", info.domain or "", *(info.other_domains or []),
-                    info.safety_copy_of or ""]
+                    info.safety_copy_of or "", model.names.get(info.safety_copy_of or "", "")]
         return any(self.text in h.lower() for h in haystack)
 
     def filterAcceptsColumn(self, column: int, parent: Index) -> bool:
-        return column < self.columns
+        return column < len(self.columns)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if self.columns == len(OTHER_HEADERS) and orientation == Qt.Orientation.Horizontal \
-                and role == Qt.ItemDataRole.DisplayRole and section < len(OTHER_HEADERS):
-            return OTHER_HEADERS[section]
-        return super().headerData(section, orientation, role)
+        return _header(self.columns, section, orientation, role)
 
     def schema_at(self, row: int) -> str:
         source = self.mapToSource(self.index(row, 0))

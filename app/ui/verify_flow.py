@@ -1,49 +1,62 @@
-"""Verify a file…: check a backup's manifest and checksums without a database."""
+"""Verify a file…: check a backup's manifest and every checksum without a database."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication
 
 from app.engine.errors import ResguardoError
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.verify import FileCheck, verify_file
-from app.formatting import human_size, local_time
-from app.ui.dialogs import restore_name_filter
+from app.ui import locale_format as fmt
+from app.ui.flow_host import FlowHost
+from app.ui.formats import restore_name_filter
 
-if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+translate = QCoreApplication.translate
+
+
+def describe_check(check: FileCheck, names: dict[str, str]) -> str:
+    """What a verified file holds, in words."""
+    clinic = names.get(check.source_schema or "", check.source_schema or translate("VerifyFlow", "an unknown clinic"))
+    if check.kind == "native":
+        holds = translate("VerifyFlow", "a backup of {clinic} in the Resguardo format, made {date}: {rows} rows in "
+                                        "{tables} tables ({size} of data). Every checksum matches.").format(
+            clinic=clinic, date=fmt.when(check.created_utc) or "?", rows=fmt.number(check.rows),
+            tables=fmt.number(check.tables), size=fmt.size(check.bytes))
+    else:
+        kind = (translate("VerifyFlow", "plain SQL") if check.kind == "sql"
+                else translate("VerifyFlow", "pg_dump custom format"))
+        data = translate("VerifyFlow", "with data") if check.has_data else translate("VerifyFlow", "without data")
+        holds = translate("VerifyFlow", "a backup of {clinic} in {kind}, made with {tool}: {tables} tables, "
+                                        "{data}.").format(clinic=clinic, kind=kind, data=data,
+                                                           tool=check.tool_version or "pg_dump",
+                                                           tables=fmt.number(check.tables))
+    return translate("VerifyFlow", "{file} is complete and readable: {holds}").format(file=check.path, holds=holds)
 
 
 class VerifyFlow:
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
+    def __init__(self, host: FlowHost) -> None:
+        self.host = host
 
-    def start(self) -> None:
-        window = self.window
-        path = window.dialogs.open_backup_path(window, "Verify a backup file", window.last_folder,
-                                               restore_name_filter())
+    def start(self, path: Path | None = None) -> None:
+        """Verify `path`, or the file the user picks."""
+        host = self.host
+        if path is None:
+            path = host.dialogs.open_backup_path(host.window(), translate("VerifyFlow", "Verify a backup file"),
+                                                 host.last_folder, restore_name_filter())
         if path is None:
             return
+        chosen = Path(path)
+        names = {t.schema: t.name for t in host.model.tenants if t.name}
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> FileCheck:
-            return verify_file(Path(path), progress=progress, cancel=cancel)
+            return verify_file(chosen, progress=progress, cancel=cancel)
 
-        panel = window.jobs.new_panel(f"Verify {path.name}", None)
-
-        def done(result: FileCheck) -> None:
-            if result.kind == "native":
-                holds = (f"{result.source_schema}, backed up {local_time(result.created_utc or '')}, "
-                         f"{result.rows:,} rows in {result.tables} tables ({human_size(result.bytes)} of data). "
-                         "Every checksum matches.")
-            else:
-                kind = "a plain SQL" if result.kind == "sql" else "a custom-format"
-                data = "with data" if result.has_data else "without data"
-                holds = (f"{kind} pg_dump of {result.source_schema} by {result.tool_version}, "
-                         f"{result.tables} tables, {data}.")
-            panel.succeed(f"{path} is complete and readable: {holds}", result)
+        panel = host.jobs.new_panel(translate("VerifyFlow", "Verify {file}").format(file=chosen.name), None)
 
         def failed(error: ResguardoError) -> None:
-            panel.fail(error, "The file was not changed.")
+            panel.fail(error, translate("VerifyFlow", "The file was not changed."))
 
-        panel.run(job, "Reading the file", done, failed)
+        panel.run(job, translate("VerifyFlow", "Reading the file"),
+                  lambda check: panel.succeed(describe_check(check, names), check), failed)

@@ -1,0 +1,233 @@
+"""A Django dumpdata export as a restore source: the live tenant's schema, the file's rows.
+
+When the restore starts loading, the export becomes a temporary native archive: the live tenant's
+DDL (the same extractor a native backup uses), each table's rows spooled from the file as COPY text
+(app/engine/django_json_rows.py), and the live rows of the tables the file keeps
+(app/engine/django_json_plan.py). From there the native source does the load, so a JSON file goes
+through exactly what every restore goes through: the SQL gate, the staging schema, two-connection
+loads, keys, sequences, owners and grants, the proof of isolation, the kept administrators, the swap
+and the undo. The conversion reads the live tenant in one REPEATABLE READ READ ONLY transaction of its
+own; it never writes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from collections.abc import Callable
+from typing import Any, cast
+
+import psycopg
+from psycopg import sql
+
+from app import __version__
+from app.engine.archive import (
+    FORMAT_NAME, FORMAT_VERSION, POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveWriter, data_member_name,
+    manifest_checksum,
+)
+from app.engine.connection import ConnectionTarget
+from app.engine.copy_stream import copy_out
+from app.engine.django_json import DumpScan, scan_dump
+from app.engine.django_json_keys import NaturalKeys
+from app.engine.django_json_layout import read_layout
+from app.engine.django_json_plan import EMPTY, LIVE, DumpPlan, default_table, plan_dump
+from app.engine.django_json_rows import Spool, Spooler, index_keys
+from app.engine.errors import RestoreFailed, first_line
+from app.engine.jobs import CancelToken
+from app.engine.naming import utc_now_iso
+from app.engine.restore_source import (
+    LoadProgress, LoadResult, NativeArchiveSource, SourceSummary, TableLoad, TableSummary,
+)
+from app.engine.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
+
+KIND = "django-json"
+_CHUNK = 1 << 20
+_CONVERT_SHARE = 0.3  # of the load's progress: reading the file and writing the rows out
+
+
+def scan_and_plan(path: Path, compression: str | None, conn: psycopg.Connection | None,
+                  tenant: str | None) -> tuple[DumpScan, DumpPlan | None]:
+    """Read the export in full, and map it onto `tenant` when a connection is given."""
+    scan = scan_dump(path, compression)
+    if conn is None or tenant is None:
+        return scan, None
+    defaults = [default_table(m) for m in scan.models]
+    return scan, plan_dump(scan, read_layout(conn, tenant, defaults))
+
+
+def summarise(scan: DumpScan, plan: DumpPlan | None) -> SourceSummary:
+    """Rows per table: of the tenant's tables when the plan is known (None: kept as they are), else per model."""
+    if plan is None:
+        tables = [TableSummary(default_table(m.model), m.objects, m.chars)
+                  for m in scan.models.values()]
+    else:
+        chars = {p.table: scan.models[m].chars for m, p in plan.models.items()}
+        tables = [TableSummary(t, plan.rows[t], chars.get(t)) for t in plan.actions]
+    return SourceSummary(
+        kind=KIND, path=scan.path, source_schema=None, created_utc=None, tables=tables, migrations=None,
+        size_bytes=sum(m.chars for m in scan.models.values()), tool_version="Django dumpdata")
+
+
+class DjangoJsonSource:
+    """The restore source of a dumpdata export (see the module's docstring)."""
+
+    def __init__(self, path: Path, compression: str | None = None, target: ConnectionTarget | None = None,
+                 tenant: str | None = None) -> None:
+        self.path, self.compression, self.target, self.tenant = Path(path), compression, target, tenant
+        if target is not None and tenant is not None:
+            with target.connect() as conn:
+                conn.read_only = True
+                self.scan, self.plan = scan_and_plan(self.path, compression, conn, tenant)
+                conn.rollback()
+        else:
+            self.scan, self.plan = scan_and_plan(self.path, compression, None, None)
+        self._summary = summarise(self.scan, self.plan)
+        self._folder: Path | None = None
+        self._native: NativeArchiveSource | None = None
+        self.warnings = list(self.plan.warnings) if self.plan is not None else []
+
+    def summary(self) -> SourceSummary:
+        return self._summary
+
+    def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
+                    cancel: CancelToken | None) -> LoadResult:
+        native = self._convert(progress, cancel)
+        result = native.load_schema(conn, staging, progress, cancel)
+        result.warnings.extend(self.warnings)
+        return result
+
+    def table_loads(self) -> list[TableLoad]:
+        return self._loaded().table_loads()
+
+    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None:
+        self._loaded().finish(conn, staging, cancel)
+
+    def superuser_statements(self) -> list[Any]:
+        statements = getattr(self._loaded(), "superuser_statements", None)
+        return list(statements()) if statements is not None else []
+
+    def close(self) -> None:
+        if self._native is not None:
+            self._native.close()
+            self._native = None
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    def _loaded(self) -> NativeArchiveSource:
+        if self._native is None:
+            raise RuntimeError("load_schema comes first")
+        return self._native
+
+    def _convert(self, progress: LoadProgress, cancel: CancelToken | None) -> NativeArchiveSource:
+        """The export as a native archive of the live tenant's schema, in a private temporary folder."""
+        if self.target is None or self.tenant is None:
+            raise RestoreFailed(f"{self.path.name} is a Django dumpdata export: it can only be restored into a "
+                                "tenant that exists, whose schema it fills. Nothing was changed.")
+        self._folder = Path(tempfile.mkdtemp(prefix="resguardo-json-"))
+        archive = self._folder / "import.resguardo"
+        try:
+            with self.target.connect() as conn:
+                conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+                conn.read_only = True
+                convert_dump(conn, self.scan, self.tenant, archive, progress, cancel)
+                conn.rollback()
+        except psycopg.errors.QueryCanceled:
+            raise
+        except psycopg.Error as exc:
+            raise RestoreFailed(f"Reading tenant {self.tenant!r} for the import of {self.path.name} failed: "
+                                f"{first_line(exc)}; nothing was changed.", str(exc)) from None
+        except OSError as exc:
+            raise RestoreFailed(f"The import of {self.path.name} could not write its temporary files in "
+                                f"{self._folder.parent}: {exc.strerror or exc}; nothing was changed.") from None
+        self._native = NativeArchiveSource(archive)
+        return self._native
+
+
+def convert_dump(conn: psycopg.Connection, scan: DumpScan, tenant: str, out: Path, progress: LoadProgress,
+                 cancel: CancelToken | None) -> DumpPlan:
+    """Write the native archive of `tenant` with the export's rows (in `out`'s folder, spools included).
+
+    `conn` is in a REPEATABLE READ READ ONLY transaction: the DDL, the layout, the natural keys of live
+    rows and the rows kept come from one moment.
+    """
+    total = max(scan.objects, 1)
+    defaults = [default_table(m) for m in scan.models]
+    layout = read_layout(conn, tenant, defaults)
+    plan = plan_dump(scan, layout)
+    keys = NaturalKeys.needed(plan, layout, scan)
+    passes = 2 if keys is not None else 1
+    if keys is not None:
+        index_keys(keys, cancel)
+        keys.resolve(conn)
+        progress(_CONVERT_SHARE / passes, "Reading natural keys")
+    spooler = Spooler(scan, plan, layout, keys, out.parent)
+    done = _CONVERT_SHARE * (passes - 1) / passes
+    spooler.run(cancel, lambda n: progress(done + _CONVERT_SHARE / passes * n / total, "Reading the JSON file"))
+    ddl = extract_schema_ddl(conn, tenant)
+    _write_archive(conn, tenant, plan, ddl, spooler.spools, out, cancel)
+    for spool in spooler.spools.values():
+        spool.path.unlink(missing_ok=True)
+    progress(_CONVERT_SHARE, "")
+    return plan
+
+
+def _write_archive(conn: psycopg.Connection, tenant: str, plan: DumpPlan, ddl: SchemaDDL, spools: dict[str, Spool],
+                   out: Path, cancel: CancelToken | None) -> None:
+    stop = cancel or CancelToken()
+    with ArchiveWriter(out) as writer:
+        pre = writer.add_bytes(PRE_DATA_MEMBER, ddl.pre_data_sql.encode())
+        tables = []
+        for index, table in enumerate(ddl.tables, start=1):
+            member = data_member_name(index)
+            types = {c["name"]: c["type"] for c in table.columns}
+            spool = spools.get(table.name)
+            action = plan.actions.get(table.name, LIVE)
+            with writer.member(member, compress=True) as sink:
+                columns = table.columns
+                if spool is not None:
+                    columns = [{"name": c, "type": types[c]} for c in spool.columns]
+                    with open(spool.path, "rb") as handle:
+                        while chunk := handle.read(_CHUNK):
+                            stop.raise_if_cancelled()
+                            sink.write(chunk)
+                elif action != EMPTY:
+                    write = cast(Callable[[bytearray], None], sink.write)
+                    copy_out(conn, _copy_live(tenant, table), write, chunk_bytes=_CHUNK, cancel=stop)
+            stored = writer.members[member]
+            tables.append({
+                "name": table.name, "member": member, "columns": columns, "rows": stored.raw_lines,
+                "bytes": stored.raw_bytes, "sha256": stored.raw_sha256, "stored_bytes": stored.stored_bytes,
+                "stored_sha256": stored.stored_sha256,
+            })
+        post = writer.add_bytes(POST_DATA_MEMBER, ddl.post_data_sql.encode())
+        writer.commit(_manifest(conn, tenant, ddl, tables, {
+            PRE_DATA_MEMBER: {"bytes": pre.stored_bytes, "sha256": pre.stored_sha256},
+            POST_DATA_MEMBER: {"bytes": post.stored_bytes, "sha256": post.stored_sha256},
+        }))
+
+
+def _copy_live(tenant: str, table: TableCopy) -> sql.Composable:
+    columns = sql.SQL(", ").join(sql.Identifier(c["name"]) for c in table.columns)
+    return sql.SQL("COPY (SELECT {} FROM {}) TO STDOUT").format(columns, sql.Identifier(tenant, table.name))
+
+
+def _manifest(conn: psycopg.Connection, tenant: str, ddl: SchemaDDL, tables: list[dict[str, Any]],
+              parts: dict[str, Any]) -> dict[str, Any]:
+    """A manifest of docs/archive-format.md; `migrations` stays null: the live tenant's are kept as they are."""
+    manifest: dict[str, Any] = {
+        "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "program_version": __version__,
+        "created_utc": utc_now_iso(), "server_version": str(conn.info.parameter_status("server_version") or ""),
+        "server_version_num": conn.info.server_version, "database": conn.info.dbname, "source_schema": tenant,
+        "tenant": None, "parts": parts, "tables": tables, **ddl.manifest_fields(), "migrations": None,
+        "totals": {"tables": len(tables), "rows": sum(t["rows"] for t in tables),
+                   "bytes": sum(t["bytes"] for t in tables)},
+    }
+    manifest["checksum"] = manifest_checksum(manifest)
+    return manifest
+
+
+def verify_dump(path: Path, compression: str | None, cancel: CancelToken | None = None) -> DumpScan:
+    """Read a dumpdata export in full without a database; ArchiveError naming what is wrong."""
+    return scan_dump(Path(path), compression, cancel=cancel)

@@ -1,0 +1,1482 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="es">
+<context>
+    <name>BackupDialog</name>
+    <message>
+        <source>Back up {clinic}</source>
+        <translation>Copia de seguridad de {clinic}</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>Formato</translation>
+    </message>
+    <message>
+        <source>File to write</source>
+        <translation>Archivo que se escribirá</translation>
+    </message>
+    <message>
+        <source>&amp;Save as:</source>
+        <translation>&amp;Guardar como:</translation>
+    </message>
+    <message>
+        <source>&amp;Choose…</source>
+        <translation>&amp;Elegir…</translation>
+    </message>
+    <message>
+        <source>Pick the folder and file name</source>
+        <translation>Elegir la carpeta y el nombre del archivo</translation>
+    </message>
+    <message>
+        <source>The file is written under a temporary name and appears only when it is complete.</source>
+        <translation>El archivo se escribe con un nombre temporal y solo aparece cuando está completo.</translation>
+    </message>
+    <message>
+        <source>&amp;Back up</source>
+        <translation>&amp;Hacer la copia</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>Todos los archivos (*)</translation>
+    </message>
+</context>
+<context>
+    <name>BackupFlow</name>
+    <message>
+        <source>{rows} rows in {tables} tables</source>
+        <translation>{rows} filas en {tables} tablas</translation>
+    </message>
+    <message>
+        <source>{tables} tables</source>
+        <translation>{tables} tablas</translation>
+    </message>
+    <message>
+        <source>Saved {file}: {size}, {rows}, {time}.</source>
+        <translation>Guardado {file}: {size}, {rows}, {time}.</translation>
+    </message>
+    <message>
+        <source>Automatic chose the Resguardo format because no pg_dump that fits this server could be used (the log says why).</source>
+        <translation>Automático eligió el formato de Resguardo porque no se pudo usar ningún pg_dump adecuado para este servidor (el registro dice por qué).</translation>
+    </message>
+    <message>
+        <source>Automatic chose pg_dump&apos;s custom format: {tool} fits this server.</source>
+        <translation>Automático eligió el formato personalizado de pg_dump: {tool} es adecuado para este servidor.</translation>
+    </message>
+    <message>
+        <source>Back up {clinic}</source>
+        <translation>Copia de seguridad de {clinic}</translation>
+    </message>
+    <message>
+        <source>Backing up {clinic} ({schema}) of {server} to {file}</source>
+        <translation>Copia de seguridad de {clinic} ({schema}) de {server} en {file}</translation>
+    </message>
+    <message>
+        <source>No backup file was written.</source>
+        <translation>No se escribió ningún archivo de copia.</translation>
+    </message>
+    <message>
+        <source>Starting the backup</source>
+        <translation>Empezando la copia de seguridad</translation>
+    </message>
+    <message>
+        <source>Verify</source>
+        <translation>Verificar</translation>
+    </message>
+    <message>
+        <source>Read the file back and check every checksum</source>
+        <translation>Volver a leer el archivo y comprobar todas las sumas de verificación</translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation>Mostrar en la carpeta</translation>
+    </message>
+    <message>
+        <source>Open the folder that holds the file</source>
+        <translation>Abrir la carpeta que contiene el archivo</translation>
+    </message>
+</context>
+<context>
+    <name>Banner</name>
+    <message>
+        <source>Problem</source>
+        <translation>Problema</translation>
+    </message>
+    <message>
+        <source>Details…</source>
+        <translation>Detalles…</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Cerrar aviso</translation>
+    </message>
+</context>
+<context>
+    <name>Clinics</name>
+    <message>
+        <source>Clinic</source>
+        <translation>Clínica</translation>
+    </message>
+    <message>
+        <source>The clinic&apos;s name</source>
+        <translation>El nombre de la clínica</translation>
+    </message>
+    <message>
+        <source>Web address</source>
+        <translation>Dirección web</translation>
+    </message>
+    <message>
+        <source>The clinic&apos;s main web address</source>
+        <translation>La dirección web principal de la clínica</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Tamaño</translation>
+    </message>
+    <message>
+        <source>Disk space of the clinic&apos;s data</source>
+        <translation>Espacio en disco de los datos de la clínica</translation>
+    </message>
+    <message>
+        <source>Tables</source>
+        <translation>Tablas</translation>
+    </message>
+    <message>
+        <source>Number of tables</source>
+        <translation>Número de tablas</translation>
+    </message>
+    <message>
+        <source>Rows (approx.)</source>
+        <translation>Filas (aprox.)</translation>
+    </message>
+    <message>
+        <source>Approximate number of rows, from the server&apos;s statistics</source>
+        <translation>Número aproximado de filas, según las estadísticas del servidor</translation>
+    </message>
+    <message>
+        <source>Last backup</source>
+        <translation>Última copia</translation>
+    </message>
+    <message>
+        <source>Last backup made with Resguardo on this computer</source>
+        <translation>Última copia de seguridad hecha con Resguardo en este equipo</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Deshacer</translation>
+    </message>
+    <message>
+        <source>A restore kept the previous version: it can be undone</source>
+        <translation>Una restauración guardó la versión anterior: se puede deshacer</translation>
+    </message>
+    <message>
+        <source>What it is</source>
+        <translation>Qué es</translation>
+    </message>
+    <message>
+        <source>What Resguardo found</source>
+        <translation>Lo que encontró Resguardo</translation>
+    </message>
+    <message>
+        <source>Disk space of its data</source>
+        <translation>Espacio en disco de sus datos</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>Desde</translation>
+    </message>
+    <message>
+        <source>When it was made</source>
+        <translation>Cuándo se creó</translation>
+    </message>
+    <message>
+        <source>Previous version of {clinic}, kept for undo</source>
+        <translation>Versión anterior de {clinic}, guardada para deshacer</translation>
+    </message>
+    <message>
+        <source>Unfinished restore of {clinic} (removed by its next restore)</source>
+        <translation>Restauración sin terminar de {clinic} (la próxima restauración la elimina)</translation>
+    </message>
+    <message>
+        <source>Unfinished restore (removed by the next restore)</source>
+        <translation>Restauración sin terminar (la próxima restauración la elimina)</translation>
+    </message>
+    <message>
+        <source>Data without a clinic: {schema}</source>
+        <translation>Datos sin clínica: {schema}</translation>
+    </message>
+    <message>
+        <source>Data all clinics share: listed, never restored into</source>
+        <translation>Datos que comparten todas las clínicas: se muestran, nunca se restauran</translation>
+    </message>
+    <message>
+        <source>Clinic data (no clinics table found; named by its internal name)</source>
+        <translation>Datos de una clínica (no hay tabla de clínicas; se nombra por su nombre interno)</translation>
+    </message>
+    <message>
+        <source>Clinic with no data yet</source>
+        <translation>Clínica todavía sin datos</translation>
+    </message>
+    <message>
+        <source>{clinic} (job running)</source>
+        <translation>{clinic} (tarea en curso)</translation>
+    </message>
+    <message>
+        <source>Possible (kept {date})</source>
+        <translation>Posible (guardada el {date})</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>nunca</translation>
+    </message>
+    <message>
+        <source>Internal name (schema): {schema}</source>
+        <translation>Nombre interno (esquema): {schema}</translation>
+    </message>
+    <message>
+        <source>Other web addresses: {domains}</source>
+        <translation>Otras direcciones web: {domains}</translation>
+    </message>
+    <message>
+        <source>Previous version kept for undo: {schema}</source>
+        <translation>Versión anterior guardada para deshacer: {schema}</translation>
+    </message>
+    <message>
+        <source>Last backup: {file}</source>
+        <translation>Última copia: {file}</translation>
+    </message>
+</context>
+<context>
+    <name>Connection</name>
+    <message>
+        <source>Connected to PostgreSQL {version} as {user} (a superuser), database {database}.</source>
+        <translation>Conectado a PostgreSQL {version} como {user} (superusuario), base de datos {database}.</translation>
+    </message>
+    <message>
+        <source>Connected to PostgreSQL {version} as {user} (not a superuser), database {database}.</source>
+        <translation>Conectado a PostgreSQL {version} como {user} (no es superusuario), base de datos {database}.</translation>
+    </message>
+    <message>
+        <source>Wrong user name or password for {where}.</source>
+        <translation>Usuario o contraseña incorrectos para {where}.</translation>
+    </message>
+    <message>
+        <source>The server at {where} asks for a password.</source>
+        <translation>El servidor de {where} pide una contraseña.</translation>
+    </message>
+    <message>
+        <source>The server at {where} cannot be reached: is it running, and are the host and port right?</source>
+        <translation>No se puede llegar al servidor de {where}: ¿está en marcha, y son correctos el servidor y el puerto?</translation>
+    </message>
+    <message>
+        <source>The database {database} does not exist on the server ({where}).</source>
+        <translation>La base de datos {database} no existe en el servidor ({where}).</translation>
+    </message>
+    <message>
+        <source>The server at {where} and this connection disagree on SSL (encryption): check the SSL mode and the root certificate.</source>
+        <translation>El servidor de {where} y esta conexión no coinciden en SSL (cifrado): revise el modo SSL y el certificado raíz.</translation>
+    </message>
+    <message>
+        <source>The server at {where} did not answer in time.</source>
+        <translation>El servidor de {where} no respondió a tiempo.</translation>
+    </message>
+    <message>
+        <source>Could not connect to {where}.</source>
+        <translation>No se pudo conectar con {where}.</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectionFlow</name>
+    <message>
+        <source>Connecting to {name}…</source>
+        <translation>Conectando con {name}…</translation>
+    </message>
+    <message>
+        <source>Opening the last connection profile used…</source>
+        <translation>Abriendo el último perfil de conexión usado…</translation>
+    </message>
+    <message>
+        <source>Connecting to {server}…</source>
+        <translation>Conectando con {server}…</translation>
+    </message>
+</context>
+<context>
+    <name>Dialogs</name>
+    <message>
+        <source>Backups ({patterns});;All files (*)</source>
+        <translation>Copias de seguridad ({patterns});;Todos los archivos (*)</translation>
+    </message>
+</context>
+<context>
+    <name>Engine</name>
+    <message>
+        <source>Connecting</source>
+        <translation>Conectando</translation>
+    </message>
+    <message>
+        <source>Copying rows</source>
+        <translation>Copiando filas</translation>
+    </message>
+    <message>
+        <source>Reading the table definitions</source>
+        <translation>Leyendo la definición de las tablas</translation>
+    </message>
+    <message>
+        <source>Writing the list of contents and checksums</source>
+        <translation>Escribiendo el índice de contenido y las sumas de verificación</translation>
+    </message>
+    <message>
+        <source>Backup complete</source>
+        <translation>Copia de seguridad completa</translation>
+    </message>
+    <message>
+        <source>Starting pg_dump</source>
+        <translation>Iniciando pg_dump</translation>
+    </message>
+    <message>
+        <source>Copying tables with pg_dump</source>
+        <translation>Copiando tablas con pg_dump</translation>
+    </message>
+    <message>
+        <source>Reading the list of contents</source>
+        <translation>Leyendo el índice de contenido</translation>
+    </message>
+    <message>
+        <source>Checking the table definitions</source>
+        <translation>Comprobando la definición de las tablas</translation>
+    </message>
+    <message>
+        <source>Every checksum matches</source>
+        <translation>Todas las sumas de verificación coinciden</translation>
+    </message>
+    <message>
+        <source>Loading the backup beside the clinic&apos;s data</source>
+        <translation>Cargando la copia junto a los datos de la clínica</translation>
+    </message>
+    <message>
+        <source>Setting owners, permissions and counters</source>
+        <translation>Ajustando propietarios, permisos y contadores</translation>
+    </message>
+    <message>
+        <source>Proving no other clinic was touched</source>
+        <translation>Comprobando que ninguna otra clínica cambió</translation>
+    </message>
+    <message>
+        <source>Switching the clinic to the restored data</source>
+        <translation>Pasando la clínica a los datos restaurados</translation>
+    </message>
+    <message>
+        <source>Checking the previous version</source>
+        <translation>Comprobando la versión anterior</translation>
+    </message>
+    <message>
+        <source>Putting the previous version back</source>
+        <translation>Reponiendo la versión anterior</translation>
+    </message>
+    <message>
+        <source>Checking the rows</source>
+        <translation>Comprobando las filas</translation>
+    </message>
+    <message>
+        <source>Read in full</source>
+        <translation>Leído por completo</translation>
+    </message>
+    <message>
+        <source>Comparing with the clinic&apos;s data now</source>
+        <translation>Comparando con los datos actuales de la clínica</translation>
+    </message>
+    <message>
+        <source>Counting rows</source>
+        <translation>Contando filas</translation>
+    </message>
+    <message>
+        <source>Checking the file</source>
+        <translation>Comprobando el archivo</translation>
+    </message>
+    <message>
+        <source>Loading rows</source>
+        <translation>Cargando filas</translation>
+    </message>
+    <message>
+        <source>Restored</source>
+        <translation>Restaurada</translation>
+    </message>
+    <message>
+        <source>Undone</source>
+        <translation>Deshecho</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Terminado</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorDialog</name>
+    <message>
+        <source>Something unexpected went wrong ({kind}: {text}). The details below and the log file (Help menu) say more.</source>
+        <translation>Algo inesperado salió mal ({kind}: {text}). Los detalles de abajo y el archivo de registro (menú Ayuda) dicen más.</translation>
+    </message>
+    <message>
+        <source>Technical details</source>
+        <translation>Detalles técnicos</translation>
+    </message>
+    <message>
+        <source>Show details</source>
+        <translation>Mostrar detalles</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Copiar</translation>
+    </message>
+    <message>
+        <source>Copy the message and details to the clipboard</source>
+        <translation>Copiar el mensaje y los detalles al portapapeles</translation>
+    </message>
+    <message>
+        <source>Hide details</source>
+        <translation>Ocultar detalles</translation>
+    </message>
+</context>
+<context>
+    <name>Errors</name>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Cancelado.</translation>
+    </message>
+    <message>
+        <source>The file cannot be used: it is damaged, incomplete, or not a backup Resguardo can read.</source>
+        <translation>No se puede usar el archivo: está dañado, incompleto o no es una copia de seguridad que Resguardo pueda leer.</translation>
+    </message>
+    <message>
+        <source>The database server could not be reached, or it refused the login.</source>
+        <translation>No se pudo llegar al servidor de bases de datos, o rechazó el acceso.</translation>
+    </message>
+    <message>
+        <source>Another backup or restore of this clinic is running; wait for it to finish.</source>
+        <translation>Hay otra copia o restauración de esta clínica en curso; espere a que termine.</translation>
+    </message>
+    <message>
+        <source>The operation failed on the server and was rolled back.</source>
+        <translation>La operación falló en el servidor y se revirtió.</translation>
+    </message>
+    <message>
+        <source>The job could not start.</source>
+        <translation>La tarea no pudo empezar.</translation>
+    </message>
+    <message>
+        <source>This cannot be done as asked.</source>
+        <translation>Esto no se puede hacer tal como se pidió.</translation>
+    </message>
+    <message>
+        <source>The job failed.</source>
+        <translation>La tarea falló.</translation>
+    </message>
+</context>
+<context>
+    <name>Format</name>
+    <message>
+        <source>{seconds} s</source>
+        <translation>{seconds} s</translation>
+    </message>
+    <message>
+        <source>took {time}</source>
+        <translation>duró {time}</translation>
+    </message>
+    <message>
+        <source>{time} elapsed</source>
+        <translation>{time} transcurridos</translation>
+    </message>
+    <message>
+        <source>about {time} left</source>
+        <translation>quedan unos {time}</translation>
+    </message>
+</context>
+<context>
+    <name>Formats</name>
+    <message>
+        <source>Resguardo format (recommended)</source>
+        <translation>Formato de Resguardo (recomendado)</translation>
+    </message>
+    <message>
+        <source>Checked and complete, with a checksum for every table; needs no other program to make, verify or restore.</source>
+        <translation>Comprobado y completo, con una suma de verificación por tabla; no necesita ningún otro programa para hacerlo, verificarlo ni restaurarlo.</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>Automático</translation>
+    </message>
+    <message>
+        <source>pg_dump&apos;s custom format when a pg_dump that fits the server is installed, otherwise the Resguardo format. The result says which and why.</source>
+        <translation>El formato personalizado de pg_dump si hay instalado un pg_dump adecuado para el servidor; si no, el formato de Resguardo. El resultado dice cuál y por qué.</translation>
+    </message>
+    <message>
+        <source>pg_dump custom format</source>
+        <translation>Formato personalizado de pg_dump</translation>
+    </message>
+    <message>
+        <source>For pg_restore; needs a pg_dump that fits the server.</source>
+        <translation>Para pg_restore; necesita un pg_dump adecuado para el servidor.</translation>
+    </message>
+    <message>
+        <source>Plain SQL (pg_dump)</source>
+        <translation>SQL plano (pg_dump)</translation>
+    </message>
+    <message>
+        <source>A text file of SQL statements; needs a pg_dump that fits the server.</source>
+        <translation>Un archivo de texto con sentencias SQL; necesita un pg_dump adecuado para el servidor.</translation>
+    </message>
+</context>
+<context>
+    <name>JobPanel</name>
+    <message>
+        <source>Progress of {title}</source>
+        <translation>Progreso de {title}</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <source>Stop this job; nothing is left half-done</source>
+        <translation>Detener esta tarea; nada queda a medias</translation>
+    </message>
+    <message>
+        <source>Details…</source>
+        <translation>Detalles…</translation>
+    </message>
+    <message>
+        <source>The technical details of what went wrong</source>
+        <translation>Los detalles técnicos de lo que salió mal</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>Registro</translation>
+    </message>
+    <message>
+        <source>Show this job&apos;s messages in the log panel</source>
+        <translation>Mostrar los mensajes de esta tarea en el panel de registro</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Quitar</translation>
+    </message>
+    <message>
+        <source>Remove this finished job from the list</source>
+        <translation>Quitar esta tarea terminada de la lista</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Cancelando…</translation>
+    </message>
+    <message>
+        <source>Cancel requested.</source>
+        <translation>Cancelación pedida.</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Cancelado.</translation>
+    </message>
+    <message>
+        <source>Jobs</source>
+        <translation>Tareas</translation>
+    </message>
+    <message>
+        <source>No jobs yet. Select a clinic and choose Back up… or Restore….</source>
+        <translation>Todavía no hay tareas. Seleccione una clínica y elija Copia de seguridad… o Restaurar….</translation>
+    </message>
+</context>
+<context>
+    <name>Keyring</name>
+    <message>
+        <source>A remembered password is kept in the system keyring, never in a file.</source>
+        <translation>Una contraseña recordada se guarda en el llavero del sistema, nunca en un archivo.</translation>
+    </message>
+    <message>
+        <source>Passwords cannot be remembered on this computer: there is no system keyring (on Linux, a Secret Service such as GNOME Keyring or KWallet). The password is kept in memory until Resguardo closes, and asked again next time.</source>
+        <translation>En este equipo no se pueden recordar contraseñas: no hay llavero del sistema (en Linux, un Secret Service como GNOME Keyring o KWallet). La contraseña se guarda en memoria hasta que Resguardo se cierra, y se vuelve a pedir la próxima vez.</translation>
+    </message>
+</context>
+<context>
+    <name>Launch</name>
+    <message>
+        <source>Unexpected error</source>
+        <translation>Error inesperado</translation>
+    </message>
+</context>
+<context>
+    <name>LogPanel</name>
+    <message>
+        <source>Messages of the current job appear here.</source>
+        <translation>Aquí aparecen los mensajes de la tarea actual.</translation>
+    </message>
+    <message>
+        <source>Log of the current job</source>
+        <translation>Registro de la tarea actual</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordDialog</name>
+    <message>
+        <source>Password needed</source>
+        <translation>Se necesita una contraseña</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Contraseña</translation>
+    </message>
+    <message>
+        <source>&amp;Remember password</source>
+        <translation>&amp;Recordar la contraseña</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>Conectar</translation>
+    </message>
+</context>
+<context>
+    <name>Preview</name>
+    <message>
+        <source>Resguardo format</source>
+        <translation>formato de Resguardo</translation>
+    </message>
+    <message>
+        <source>plain SQL (pg_dump)</source>
+        <translation>SQL plano (pg_dump)</translation>
+    </message>
+    <message>
+        <source>pg_dump custom format</source>
+        <translation>formato personalizado de pg_dump</translation>
+    </message>
+    <message>
+        <source>{clinic} is created from the backup ({rows} rows in {tables} tables).</source>
+        <translation>{clinic} se crea a partir de la copia ({rows} filas en {tables} tablas).</translation>
+    </message>
+    <message>
+        <source>{clinic} goes back to {date}</source>
+        <translation>{clinic} vuelve al {date}</translation>
+    </message>
+    <message>
+        <source>{clinic} goes back to the state of the backup</source>
+        <translation>{clinic} vuelve al estado de la copia</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln more tables change</source>
+        <translation>
+            <numerusform>cambia %Ln tabla más</numerusform>
+            <numerusform>cambian %Ln tablas más</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{back_to}: {changes}.</source>
+        <translation>{back_to}: {changes}.</translation>
+    </message>
+    <message>
+        <source>{back_to}: every table has as many rows as now (rows changed since then are replaced).</source>
+        <translation>{back_to}: todas las tablas tienen tantas filas como ahora (las filas cambiadas desde entonces se reemplazan).</translation>
+    </message>
+    <message numerus="yes">
+        <source>The rows now of %Ln large tables are estimates.</source>
+        <translation>
+            <numerusform>Las filas actuales de %Ln tabla grande son una estimación.</numerusform>
+            <numerusform>Las filas actuales de %Ln tablas grandes son una estimación.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln rows come back in {table}</source>
+        <translation>
+            <numerusform>vuelve %Ln fila en {table}</numerusform>
+            <numerusform>vuelven %Ln filas en {table}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln rows of {table} go away</source>
+        <translation>
+            <numerusform>desaparece %Ln fila de {table}</numerusform>
+            <numerusform>desaparecen %Ln filas de {table}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>, {size} of data once loaded</source>
+        <translation>, {size} de datos una vez cargado</translation>
+    </message>
+    <message>
+        <source>{name} ({format}, {size}{data}); every checksum verified</source>
+        <translation>{name} ({format}, {size}{data}); todas las sumas de verificación comprobadas</translation>
+    </message>
+    <message>
+        <source>date not recorded in the file</source>
+        <translation>fecha no registrada en el archivo</translation>
+    </message>
+    <message>
+        <source>clinic not recorded in the file</source>
+        <translation>clínica no registrada en el archivo</translation>
+    </message>
+    <message>
+        <source>this clinic</source>
+        <translation>esta clínica</translation>
+    </message>
+    <message>
+        <source>another clinic: {name}</source>
+        <translation>otra clínica: {name}</translation>
+    </message>
+    <message>
+        <source>{date}, from {where}</source>
+        <translation>{date}, de {where}</translation>
+    </message>
+    <message>
+        <source>, with {tool}</source>
+        <translation>, con {tool}</translation>
+    </message>
+    <message>
+        <source>{accounts}: they keep their accounts and current passwords</source>
+        <translation>{accounts}: conservan su cuenta y su contraseña actual</translation>
+    </message>
+    <message>
+        <source>none found</source>
+        <translation>no se encontró ninguno</translation>
+    </message>
+    <message>
+        <source>The current data of {clinic} is kept as the previous version, so this restore can be undone.</source>
+        <translation>Los datos actuales de {clinic} se guardan como versión anterior, así que esta restauración se puede deshacer.</translation>
+    </message>
+    <message>
+        <source>an earlier restore</source>
+        <translation>una restauración anterior</translation>
+    </message>
+    <message>
+        <source>The previous version kept on {date} is deleted.</source>
+        <translation>Se elimina la versión anterior guardada el {date}.</translation>
+    </message>
+    <message>
+        <source>Nothing to keep: the clinic has no data yet.</source>
+        <translation>No hay nada que guardar: la clínica todavía no tiene datos.</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Archivo</translation>
+    </message>
+    <message>
+        <source>Made</source>
+        <translation>Hecha</translation>
+    </message>
+    <message>
+        <source>Administrators</source>
+        <translation>Administradores</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Deshacer</translation>
+    </message>
+    <message>
+        <source>This backup was made from another clinic ({name}); its data will replace {clinic}&apos;s.</source>
+        <translation>Esta copia se hizo de otra clínica ({name}); sus datos reemplazarán los de {clinic}.</translation>
+    </message>
+    <message>
+        <source>Another backup or restore of {clinic} is running now; wait for it to finish.</source>
+        <translation>Ahora hay otra copia o restauración de {clinic} en curso; espere a que termine.</translation>
+    </message>
+    <message>
+        <source>These tables exist now but not in the backup, and will be gone: {tables}.</source>
+        <translation>Estas tablas existen ahora pero no en la copia, y desaparecerán: {tables}.</translation>
+    </message>
+    <message>
+        <source>The backup&apos;s database migrations differ from the clinic&apos;s ({in_file} only in the backup, {live} only now): after the restore, run the web application&apos;s migrate_schemas for this clinic.</source>
+        <translation>Las migraciones de base de datos de la copia no coinciden con las de la clínica ({in_file} solo en la copia, {live} solo ahora): después de restaurar, ejecute migrate_schemas de la aplicación web para esta clínica.</translation>
+    </message>
+    <message>
+        <source>{clinic} has no data yet; the restore creates it.</source>
+        <translation>{clinic} todavía no tiene datos; la restauración los crea.</translation>
+    </message>
+</context>
+<context>
+    <name>Profiles</name>
+    <message>
+        <source>Connection profiles</source>
+        <translation>Perfiles de conexión</translation>
+    </message>
+    <message>
+        <source>Saved profiles</source>
+        <translation>Perfiles guardados</translation>
+    </message>
+    <message>
+        <source>&amp;New</source>
+        <translation>Nu&amp;evo</translation>
+    </message>
+    <message>
+        <source>Re&amp;member password</source>
+        <translation>Recor&amp;dar la contraseña</translation>
+    </message>
+    <message>
+        <source>Looking for the system keyring…</source>
+        <translation>Buscando el llavero del sistema…</translation>
+    </message>
+    <message>
+        <source>only for verify-ca / verify-full</source>
+        <translation>solo para verify-ca / verify-full</translation>
+    </message>
+    <message>
+        <source>found automatically (e.g. public.customers_client)</source>
+        <translation>se encuentra sola (p. ej. public.customers_client)</translation>
+    </message>
+    <message>
+        <source>found automatically (e.g. users_customuser)</source>
+        <translation>se encuentra sola (p. ej. users_customuser)</translation>
+    </message>
+    <message>
+        <source>N&amp;ame:</source>
+        <translation>&amp;Nombre:</translation>
+    </message>
+    <message>
+        <source>&amp;Host:</source>
+        <translation>Ser&amp;vidor:</translation>
+    </message>
+    <message>
+        <source>&amp;Port:</source>
+        <translation>&amp;Puerto:</translation>
+    </message>
+    <message>
+        <source>&amp;User:</source>
+        <translation>&amp;Usuario:</translation>
+    </message>
+    <message>
+        <source>Pass&amp;word:</source>
+        <translation>Contra&amp;seña:</translation>
+    </message>
+    <message>
+        <source>Clinics &amp;table:</source>
+        <translation>&amp;Tabla de clínicas:</translation>
+    </message>
+    <message>
+        <source>De&amp;lete</source>
+        <translation>El&amp;iminar</translation>
+    </message>
+    <message>
+        <source>B&amp;rowse…</source>
+        <translation>E&amp;xaminar…</translation>
+    </message>
+    <message>
+        <source>&amp;Database:</source>
+        <translation>&amp;Base de datos:</translation>
+    </message>
+    <message>
+        <source>SSL m&amp;ode:</source>
+        <translation>&amp;Modo SSL:</translation>
+    </message>
+    <message>
+        <source>Root cert&amp;ificate:</source>
+        <translation>Certificado &amp;raíz:</translation>
+    </message>
+    <message>
+        <source>Users ta&amp;ble:</source>
+        <translation>Tab&amp;la de usuarios:</translation>
+    </message>
+    <message>
+        <source>Profile name</source>
+        <translation>Nombre del perfil</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Servidor</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>Puerto</translation>
+    </message>
+    <message>
+        <source>Database</source>
+        <translation>Base de datos</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>Usuario</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Contraseña</translation>
+    </message>
+    <message>
+        <source>SSL mode</source>
+        <translation>Modo SSL</translation>
+    </message>
+    <message>
+        <source>Root certificate</source>
+        <translation>Certificado raíz</translation>
+    </message>
+    <message>
+        <source>Clinics table</source>
+        <translation>Tabla de clínicas</translation>
+    </message>
+    <message>
+        <source>Users table</source>
+        <translation>Tabla de usuarios</translation>
+    </message>
+    <message>
+        <source>T&amp;est connection</source>
+        <translation>Pr&amp;obar la conexión</translation>
+    </message>
+    <message>
+        <source>&amp;Connect</source>
+        <translation>Conect&amp;ar</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>&amp;Guardar</translation>
+    </message>
+    <message>
+        <source>(remembered)</source>
+        <translation>(recordada)</translation>
+    </message>
+    <message>
+        <source>Give the profile a name.</source>
+        <translation>Dé un nombre al perfil.</translation>
+    </message>
+    <message>
+        <source>Certificates (*.crt *.pem *.cer);;All files (*)</source>
+        <translation>Certificados (*.crt *.pem *.cer);;Todos los archivos (*)</translation>
+    </message>
+    <message>
+        <source>Connecting to {host}:{port}…</source>
+        <translation>Conectando con {host}:{port}…</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Guardado.</translation>
+    </message>
+    <message>
+        <source>The password is in the system keyring.</source>
+        <translation>La contraseña está en el llavero del sistema.</translation>
+    </message>
+    <message>
+        <source>The keyring refused the password: it is kept in memory until Resguardo closes.</source>
+        <translation>El llavero rechazó la contraseña: se guarda en memoria hasta que Resguardo se cierre.</translation>
+    </message>
+    <message>
+        <source>Saved. The password is not remembered; it will be asked next time Resguardo starts.</source>
+        <translation>Guardado. La contraseña no se recuerda; se pedirá la próxima vez que Resguardo arranque.</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Guardando…</translation>
+    </message>
+    <message>
+        <source>Deleted the profile {name} and its remembered password.</source>
+        <translation>Se eliminó el perfil {name} y su contraseña recordada.</translation>
+    </message>
+</context>
+<context>
+    <name>RestoreDialog</name>
+    <message>
+        <source>none (new table)</source>
+        <translation>ninguna (tabla nueva)</translation>
+    </message>
+    <message>
+        <source>≈{rows} (estimate)</source>
+        <translation>≈{rows} (estimación)</translation>
+    </message>
+    <message>
+        <source>Restore {clinic}?</source>
+        <translation>¿Restaurar {clinic}?</translation>
+    </message>
+    <message>
+        <source>Highlighted: tables whose number of rows changes. Every row of every table is replaced by the backup&apos;s.</source>
+        <translation>Resaltadas: las tablas cuyo número de filas cambia. Todas las filas de todas las tablas se reemplazan por las de la copia.</translation>
+    </message>
+    <message>
+        <source>To confirm, type the clinic&apos;s internal name, &lt;b&gt;{name}&lt;/b&gt;:</source>
+        <translation>Para confirmar, escriba el nombre interno de la clínica, &lt;b&gt;{name}&lt;/b&gt;:</translation>
+    </message>
+    <message>
+        <source>Type {name} to confirm</source>
+        <translation>Escriba {name} para confirmar</translation>
+    </message>
+    <message>
+        <source>&amp;Restore {clinic}</source>
+        <translation>&amp;Restaurar {clinic}</translation>
+    </message>
+    <message>
+        <source>Rows of each table, in the backup and now</source>
+        <translation>Filas de cada tabla, en la copia y ahora</translation>
+    </message>
+    <message>
+        <source>Table</source>
+        <translation>Tabla</translation>
+    </message>
+    <message>
+        <source>In the backup</source>
+        <translation>En la copia</translation>
+    </message>
+    <message>
+        <source>Now</source>
+        <translation>Ahora</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>Cambio</translation>
+    </message>
+</context>
+<context>
+    <name>RestoreFlow</name>
+    <message>
+        <source>Nothing was changed.</source>
+        <translation>No se cambió nada.</translation>
+    </message>
+    <message>
+        <source>Restore {clinic}: choose a backup file</source>
+        <translation>Restaurar {clinic}: elija un archivo de copia</translation>
+    </message>
+    <message>
+        <source>Restore {clinic} from {file}</source>
+        <translation>Restaurar {clinic} desde {file}</translation>
+    </message>
+    <message>
+        <source>Restoring {clinic} ({schema}) of {server} from {file}</source>
+        <translation>Restaurando {clinic} ({schema}) de {server} desde {file}</translation>
+    </message>
+    <message>
+        <source>Verifying the file</source>
+        <translation>Verificando el archivo</translation>
+    </message>
+    <message>
+        <source>The file is complete and every checksum matches.</source>
+        <translation>El archivo está completo y todas las sumas de verificación coinciden.</translation>
+    </message>
+    <message>
+        <source>Waiting for your confirmation</source>
+        <translation>Esperando su confirmación</translation>
+    </message>
+    <message>
+        <source>You did not confirm the restore.</source>
+        <translation>No confirmó la restauración.</translation>
+    </message>
+    <message>
+        <source>Warning: {text}</source>
+        <translation>Aviso: {text}</translation>
+    </message>
+    <message>
+        <source>Starting the restore</source>
+        <translation>Empezando la restauración</translation>
+    </message>
+    <message>
+        <source>Undo this restore</source>
+        <translation>Deshacer esta restauración</translation>
+    </message>
+    <message>
+        <source>Put the clinic back as it was before this restore</source>
+        <translation>Devolver la clínica a como estaba antes de esta restauración</translation>
+    </message>
+    <message>
+        <source>No longer possible from here: the previous version this restore kept has since been replaced or deleted (by another restore, an undo or a discard).</source>
+        <translation>Ya no es posible desde aquí: la versión anterior que guardó esta restauración se ha reemplazado o eliminado después (por otra restauración, un deshacer o un descarte).</translation>
+    </message>
+    <message>
+        <source>{clinic} is back to the version kept on {date}.</source>
+        <translation>{clinic} ha vuelto a la versión guardada el {date}.</translation>
+    </message>
+    <message>
+        <source>The data it replaced is now the previous version kept for undo, so this can be undone too.</source>
+        <translation>Los datos que reemplazó son ahora la versión anterior guardada para deshacer, así que esto también se puede deshacer.</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Deshacer</translation>
+    </message>
+    <message>
+        <source>Put back the version of {clinic} kept on {date}? The data {clinic} has now becomes the previous version kept for undo, so this can be undone too.</source>
+        <translation>¿Reponer la versión de {clinic} guardada el {date}? Los datos que {clinic} tiene ahora pasan a ser la versión anterior guardada para deshacer, así que esto también se puede deshacer.</translation>
+    </message>
+    <message>
+        <source>Put it back</source>
+        <translation>Reponerla</translation>
+    </message>
+    <message>
+        <source>Undo: {clinic} back to {date}</source>
+        <translation>Deshacer: {clinic} vuelve al {date}</translation>
+    </message>
+    <message>
+        <source>Starting the undo</source>
+        <translation>Empezando a deshacer</translation>
+    </message>
+    <message>
+        <source>Discard previous version</source>
+        <translation>Descartar la versión anterior</translation>
+    </message>
+    <message>
+        <source>Delete the previous version of {clinic} kept on {date}? The restore that kept it can then no longer be undone. The clinic&apos;s current data is not touched.</source>
+        <translation>¿Eliminar la versión anterior de {clinic} guardada el {date}? La restauración que la guardó ya no se podrá deshacer. Los datos actuales de la clínica no se tocan.</translation>
+    </message>
+    <message>
+        <source>Delete it</source>
+        <translation>Eliminarla</translation>
+    </message>
+    <message>
+        <source>Discard the previous version of {clinic}</source>
+        <translation>Descartar la versión anterior de {clinic}</translation>
+    </message>
+    <message>
+        <source>Deleting the previous version</source>
+        <translation>Eliminando la versión anterior</translation>
+    </message>
+    <message>
+        <source>Deleted the previous version of {clinic} kept on {date}. The clinic&apos;s current data was not touched.</source>
+        <translation>Se eliminó la versión anterior de {clinic} guardada el {date}. Los datos actuales de la clínica no se tocaron.</translation>
+    </message>
+    <message>
+        <source>{clinic} restored from {file}: {rows} rows in {tables} tables, {time}.</source>
+        <translation>{clinic} restaurada desde {file}: {rows} filas en {tables} tablas, {time}.</translation>
+    </message>
+    <message>
+        <source>The backup was made from {other}.</source>
+        <translation>La copia se hizo de {other}.</translation>
+    </message>
+    <message>
+        <source>Administrators kept with their current passwords: {accounts}.</source>
+        <translation>Administradores que conservan su contraseña actual: {accounts}.</translation>
+    </message>
+    <message>
+        <source>The data it replaced is kept as the previous version: Undo puts it back.</source>
+        <translation>Los datos que reemplazó se guardan como versión anterior: Deshacer los repone.</translation>
+    </message>
+    <message>
+        <source>The older previous version was deleted.</source>
+        <translation>Se eliminó la versión anterior más antigua.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln warnings: see the log.</source>
+        <translation>
+            <numerusform>%Ln aviso: vea el registro.</numerusform>
+            <numerusform>%Ln avisos: vea el registro.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Session</name>
+    <message>
+        <source>PostgreSQL {version} at {where} · database {database} · user {user} (superuser)</source>
+        <translation>PostgreSQL {version} en {where} · base de datos {database} · usuario {user} (superusuario)</translation>
+    </message>
+    <message>
+        <source>PostgreSQL {version} at {where} · database {database} · user {user}</source>
+        <translation>PostgreSQL {version} en {where} · base de datos {database} · usuario {user}</translation>
+    </message>
+</context>
+<context>
+    <name>VerifyFlow</name>
+    <message>
+        <source>an unknown clinic</source>
+        <translation>una clínica desconocida</translation>
+    </message>
+    <message>
+        <source>a backup of {clinic} in the Resguardo format, made {date}: {rows} rows in {tables} tables ({size} of data). Every checksum matches.</source>
+        <translation>una copia de {clinic} en formato de Resguardo, hecha el {date}: {rows} filas en {tables} tablas ({size} de datos). Todas las sumas de verificación coinciden.</translation>
+    </message>
+    <message>
+        <source>plain SQL</source>
+        <translation>SQL plano</translation>
+    </message>
+    <message>
+        <source>pg_dump custom format</source>
+        <translation>formato personalizado de pg_dump</translation>
+    </message>
+    <message>
+        <source>with data</source>
+        <translation>con datos</translation>
+    </message>
+    <message>
+        <source>without data</source>
+        <translation>sin datos</translation>
+    </message>
+    <message>
+        <source>a backup of {clinic} in {kind}, made with {tool}: {tables} tables, {data}.</source>
+        <translation>una copia de {clinic} en {kind}, hecha con {tool}: {tables} tablas, {data}.</translation>
+    </message>
+    <message>
+        <source>{file} is complete and readable: {holds}</source>
+        <translation>{file} está completo y se puede leer: {holds}</translation>
+    </message>
+    <message>
+        <source>Verify a backup file</source>
+        <translation>Verificar un archivo de copia</translation>
+    </message>
+    <message>
+        <source>Verify {file}</source>
+        <translation>Verificar {file}</translation>
+    </message>
+    <message>
+        <source>The file was not changed.</source>
+        <translation>El archivo no se modificó.</translation>
+    </message>
+    <message>
+        <source>Reading the file</source>
+        <translation>Leyendo el archivo</translation>
+    </message>
+</context>
+<context>
+    <name>Window</name>
+    <message numerus="yes">
+        <source>%Ln clinics, from the table {table}</source>
+        <translation>
+            <numerusform>%Ln clínica, de la tabla {table}</numerusform>
+            <numerusform>%Ln clínicas, de la tabla {table}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Filter by name or web address (Ctrl+F)</source>
+        <translation>Filtrar por nombre o dirección web (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Filter the clinics</source>
+        <translation>Filtrar las clínicas</translation>
+    </message>
+    <message>
+        <source>No clinics table found: the list shows all the data of the database, by internal name.</source>
+        <translation>No se encontró la tabla de clínicas: la lista muestra todos los datos de la base de datos, por su nombre interno.</translation>
+    </message>
+    <message>
+        <source>Filte&amp;r clinics:</source>
+        <translation>&amp;Filtrar clínicas:</translation>
+    </message>
+    <message>
+        <source>Clinics</source>
+        <translation>Clínicas</translation>
+    </message>
+    <message>
+        <source>Previous versions and other data</source>
+        <translation>Versiones anteriores y otros datos</translation>
+    </message>
+    <message>
+        <source>Previous versions kept for undo, and other data</source>
+        <translation>Versiones anteriores guardadas para deshacer, y otros datos</translation>
+    </message>
+    <message>
+        <source>Jobs</source>
+        <translation>Tareas</translation>
+    </message>
+    <message>
+        <source>Log of the current job</source>
+        <translation>Registro de la tarea actual</translation>
+    </message>
+    <message>
+        <source>Not connected.</source>
+        <translation>Sin conexión.</translation>
+    </message>
+    <message>
+        <source>Resguardo — {database} on {host}</source>
+        <translation>Resguardo — {database} en {host}</translation>
+    </message>
+    <message>
+        <source>Connection profiles…</source>
+        <translation>Perfiles de conexión…</translation>
+    </message>
+    <message>
+        <source>The connection to the server was lost. The list shows the clinics as they were; nothing can be done until Resguardo is connected again.</source>
+        <translation>Se perdió la conexión con el servidor. La lista muestra las clínicas como estaban; no se puede hacer nada hasta que Resguardo vuelva a conectarse.</translation>
+    </message>
+    <message>
+        <source>Disconnected.</source>
+        <translation>Desconectado.</translation>
+    </message>
+    <message>
+        <source>Reconnect</source>
+        <translation>Reconectar</translation>
+    </message>
+    <message>
+        <source>Reading the list of clinics…</source>
+        <translation>Leyendo la lista de clínicas…</translation>
+    </message>
+    <message>
+        <source>This database has no clinics.</source>
+        <translation>Esta base de datos no tiene clínicas.</translation>
+    </message>
+    <message>
+        <source>The list of clinics could not be read.</source>
+        <translation>No se pudo leer la lista de clínicas.</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>Reintentar</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Idioma</translation>
+    </message>
+    <message>
+        <source>The new language is used the next time Resguardo starts (a job is running now).</source>
+        <translation>El nuevo idioma se usará la próxima vez que Resguardo arranque (ahora hay una tarea en curso).</translation>
+    </message>
+    <message>
+        <source>About Resguardo</source>
+        <translation>Acerca de Resguardo</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Resguardo {version}&lt;/b&gt;&lt;p&gt;Backs up and restores one clinic at a time in a PostgreSQL database that keeps each clinic apart. A restore never touches another clinic and can be undone.&lt;/p&gt;&lt;p&gt;Log file: {log}&lt;/p&gt;&lt;p&gt;Icons drawn for Resguardo; MIT licence.&lt;/p&gt;</source>
+        <translation>&lt;b&gt;Resguardo {version}&lt;/b&gt;&lt;p&gt;Hace copias de seguridad y restaura las clínicas de una en una, en una base de datos PostgreSQL que mantiene cada clínica aparte. Una restauración nunca toca otra clínica y se puede deshacer.&lt;/p&gt;&lt;p&gt;Archivo de registro: {log}&lt;/p&gt;&lt;p&gt;Iconos dibujados para Resguardo; licencia MIT.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>a file</source>
+        <translation>un archivo</translation>
+    </message>
+    <message>
+        <source>Jobs are running</source>
+        <translation>Hay tareas en curso</translation>
+    </message>
+    <message>
+        <source>A job is still running ({names}). Cancel it and close Resguardo? A cancelled restore changes nothing; a cancelled backup leaves no file.</source>
+        <translation>Todavía hay una tarea en curso ({names}). ¿Cancelarla y cerrar Resguardo? Una restauración cancelada no cambia nada; una copia cancelada no deja ningún archivo.</translation>
+    </message>
+    <message>
+        <source>Cancel jobs and close</source>
+        <translation>Cancelar las tareas y cerrar</translation>
+    </message>
+    <message>
+        <source>Cancelling the running jobs before closing…</source>
+        <translation>Cancelando las tareas en curso antes de cerrar…</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Actualizar</translation>
+    </message>
+    <message>
+        <source>Read the list of clinics again</source>
+        <translation>Volver a leer la lista de clínicas</translation>
+    </message>
+    <message>
+        <source>&amp;Back up…</source>
+        <translation>&amp;Copia de seguridad…</translation>
+    </message>
+    <message>
+        <source>Back up the selected clinic to a file</source>
+        <translation>Hacer una copia de seguridad de la clínica seleccionada en un archivo</translation>
+    </message>
+    <message>
+        <source>&amp;Restore…</source>
+        <translation>&amp;Restaurar…</translation>
+    </message>
+    <message>
+        <source>Replace the selected clinic&apos;s data with a backup (after a preview and your confirmation)</source>
+        <translation>Reemplazar los datos de la clínica seleccionada por una copia (después de una vista previa y de su confirmación)</translation>
+    </message>
+    <message>
+        <source>&amp;Undo restore…</source>
+        <translation>&amp;Deshacer la restauración…</translation>
+    </message>
+    <message>
+        <source>Put back the previous version a restore kept</source>
+        <translation>Reponer la versión anterior que guardó una restauración</translation>
+    </message>
+    <message>
+        <source>Undo…</source>
+        <translation>Deshacer…</translation>
+    </message>
+    <message>
+        <source>&amp;Discard previous version…</source>
+        <translation>Descar&amp;tar la versión anterior…</translation>
+    </message>
+    <message>
+        <source>Delete the previous version a restore kept (the restore can then no longer be undone)</source>
+        <translation>Eliminar la versión anterior que guardó una restauración (la restauración ya no se podrá deshacer)</translation>
+    </message>
+    <message>
+        <source>Discard…</source>
+        <translation>Descartar…</translation>
+    </message>
+    <message>
+        <source>&amp;Verify a file…</source>
+        <translation>&amp;Verificar un archivo…</translation>
+    </message>
+    <message>
+        <source>Check that a backup file is complete and readable</source>
+        <translation>Comprobar que un archivo de copia está completo y se puede leer</translation>
+    </message>
+    <message>
+        <source>Verify…</source>
+        <translation>Verificar…</translation>
+    </message>
+    <message>
+        <source>&amp;Connection profiles…</source>
+        <translation>&amp;Perfiles de conexión…</translation>
+    </message>
+    <message>
+        <source>Add, edit, test or choose a server to connect to</source>
+        <translation>Añadir, editar, probar o elegir el servidor al que conectarse</translation>
+    </message>
+    <message>
+        <source>Reco&amp;nnect</source>
+        <translation>Reco&amp;nectar</translation>
+    </message>
+    <message>
+        <source>Connect to the server again</source>
+        <translation>Volver a conectar con el servidor</translation>
+    </message>
+    <message>
+        <source>&amp;Find</source>
+        <translation>&amp;Buscar</translation>
+    </message>
+    <message>
+        <source>Filter the list of clinics</source>
+        <translation>Filtrar la lista de clínicas</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Salir</translation>
+    </message>
+    <message>
+        <source>Close Resguardo</source>
+        <translation>Cerrar Resguardo</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Archivo</translation>
+    </message>
+    <message>
+        <source>&amp;Clinic</source>
+        <translation>&amp;Clínica</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>&amp;Idioma</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>A&amp;yuda</translation>
+    </message>
+    <message>
+        <source>Open the &amp;log file</source>
+        <translation>Abrir el archivo de &amp;registro</translation>
+    </message>
+    <message>
+        <source>Open Resguardo&apos;s log file</source>
+        <translation>Abrir el archivo de registro de Resguardo</translation>
+    </message>
+    <message>
+        <source>Open the log &amp;folder</source>
+        <translation>Abrir la &amp;carpeta de registros</translation>
+    </message>
+    <message>
+        <source>Show the folder with the log files</source>
+        <translation>Mostrar la carpeta con los archivos de registro</translation>
+    </message>
+    <message>
+        <source>&amp;About Resguardo</source>
+        <translation>&amp;Acerca de Resguardo</translation>
+    </message>
+    <message>
+        <source>Version and licence</source>
+        <translation>Versión y licencia</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>Acciones</translation>
+    </message>
+    <message>
+        <source>Replaces or deletes a clinic&apos;s data</source>
+        <translation>Reemplaza o elimina los datos de una clínica</translation>
+    </message>
+    <message>
+        <source>Same as the system</source>
+        <translation>El del sistema</translation>
+    </message>
+    <message>
+        <source>Show Resguardo in this language</source>
+        <translation>Mostrar Resguardo en este idioma</translation>
+    </message>
+</context>
+</TS>

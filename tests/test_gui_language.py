@@ -1,0 +1,164 @@
+"""Spanish and English: every string of the window in the Spanish catalogue, compiled without a release step,
+following the system or the Language menu, with numbers and dates through QLocale, and in plain words."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QLocale, Qt
+
+import PySide6
+from app import paths
+from app.engine.connection import ConnectionTarget
+from app.ui import language
+from app.ui.preview_text import summary
+from app.ui.qm import compile_ts, read_ts
+from app.ui.settings import UiSettings
+from tests.conftest import REPO
+from tests.test_gui_helpers import ScriptedDialogs, open_window, wait_idle, wait_listed
+
+pytestmark = pytest.mark.gui
+CATALOGUES = REPO / "resources" / "translations"
+
+
+@contextmanager
+def installed(code: str) -> Iterator[None]:
+    """The window's language for the duration (its catalogue compiled as at first run), then back to the default."""
+    before = QLocale()
+    language.install(code, language.prepare_catalogue(code))
+    try:
+        yield
+    finally:
+        language.install(language.ENGLISH, language.prepare_catalogue(language.ENGLISH))
+        QLocale.setDefault(before)
+
+
+def test_every_string_of_the_window_has_its_spanish_translation() -> None:
+    """lupdate reads app/ui into a scratch catalogue; a string without a Spanish translation fails here."""
+    run = subprocess.run([sys.executable, str(REPO / "scripts" / "translations.py"), "--check"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    _, messages = read_ts(CATALOGUES / "resguardo_es.ts")
+    assert len(messages) > 300 and all(m.translations for m in messages)
+
+
+def test_the_compiled_catalogue_is_the_one_qt_lrelease_makes(tmp_path: Path) -> None:
+    lrelease = Path(PySide6.__file__).parent / "lrelease"
+    for code in ("es", "en"):
+        source = CATALOGUES / f"resguardo_{code}.ts"
+        out = tmp_path / f"{code}.qm"
+        subprocess.run([str(lrelease), "-silent", str(source), "-qm", str(out)], check=True)
+        assert compile_ts(source) == out.read_bytes()
+
+
+def test_the_first_run_compiles_into_the_cache_and_reuses_it() -> None:
+    compiled = language.prepare_catalogue("es")
+    assert compiled is not None and compiled.parent == paths.cache_dir() / "translations"
+    stamp = compiled.stat().st_mtime_ns
+    assert language.prepare_catalogue("es") == compiled and compiled.stat().st_mtime_ns == stamp
+    assert language.prepare_catalogue("fr") is None
+
+
+def test_the_language_follows_the_system_unless_one_is_chosen() -> None:
+    assert language.resolve("system", ["es-MX", "en-US"]) == "es"
+    assert language.resolve("system", ["fr-FR", "en-GB"]) == "en"
+    assert language.resolve("system", ["de-DE"]) == "en"
+    assert language.resolve("en", ["es-ES"]) == "en"
+    assert language.resolve("es", ["en-US"]) == "es"
+
+
+def test_plain_words_in_both_languages() -> None:
+    """No database words on screen: the schema name only as a placeholder, or where it is named as such, and
+    the web application's own command (migrate_schemas) where the user must run it."""
+    allowed = {"Internal name (schema): {schema}"}  # the tooltip that gives the internal name
+    forbidden = re.compile(r"tenant|schema|esquema|safety copy|rg_safety|pg_dump-custom|staging", re.IGNORECASE)
+    _, messages = read_ts(CATALOGUES / "resguardo_es.ts")
+    for message in messages:
+        if message.source in allowed:
+            continue
+        for text in (message.source, *message.translations):
+            words = re.sub(r"\{\w+\}|migrate_schemas", "", text)
+            assert not forbidden.search(words), f"{message.context}: {text}"
+
+
+def test_the_window_speaks_spanish_with_spanish_numbers(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    seen_stages: set[str] = set()
+    with installed("es"):
+        assert language.current() == "es"
+        dialogs = ScriptedDialogs(save_to=tmp_path / "bienestar.resguardo", open_file=tmp_path / "bienestar.resguardo",
+                                  restore_answer=False)
+        window = open_window(qtbot, demo_db, dialogs)
+        wait_listed(qtbot, window)
+        menus = [a.text() for a in window.menuBar().actions()]
+        assert menus == ["&Archivo", "&Clínica", "&Idioma", "A&yuda"]
+        assert window.restore_action.text() == "&Restaurar…"
+        headers = [window.clinics.headerData(c, Qt.Orientation.Horizontal) for c in range(window.clinics.columnCount())]
+        assert headers[:3] == ["Clínica", "Dirección web", "Tamaño"]
+        assert "clínicas, de la tabla public.customers_client" in window.listing_label.full_text()
+        row = next(r for r in range(window.clinics.rowCount()) if window.clinics.schema_at(r) == "bienestar")
+        size = window.clinics.index(row, 2).data()
+        assert re.fullmatch(r"\d+,\d (kB|MB)", size), size  # a decimal comma
+
+        window.select("bienestar")
+        window.jobs.job_started.connect(lambda panel: panel.bar.valueChanged.connect(
+            lambda _v, p=panel: seen_stages.add(p.stage.full_text().split(":")[0])))
+        window.backup_action.trigger()
+        wait_idle(qtbot, window)
+        backup = window.jobs.panels[-1]
+        assert backup.state == "succeeded", backup.message.text()
+        assert backup.message.text().startswith("Guardado ") and " filas en " in backup.message.text()
+        assert backup.times.text().startswith("duró ")
+        window.restore_action.trigger()
+        wait_idle(qtbot, window)
+        restore = window.jobs.panels[-1]
+        assert restore.message.text() == "Cancelado. No se cambió nada."
+        assert summary(dialogs.contexts[0]).startswith("Bienestar vuelve al ")
+        assert summary(dialogs.contexts[0]).endswith(": todas las tablas tienen tantas filas como ahora (las filas "
+                                                     "cambiadas desde entonces se reemplazan).")
+    english_stages = {"Copying rows", "Checking the rows", "Counting rows", "Connecting"}
+    assert seen_stages and not (seen_stages & english_stages), seen_stages
+
+
+def test_choosing_a_language_in_the_menu_is_remembered_off_the_ui_thread(qtbot) -> None:
+    window = open_window(qtbot, ConnectionTarget("host=127.0.0.1 port=1 dbname=x"), ScriptedDialogs())
+    assert window.commands.languages["system"].isChecked()
+    with qtbot.waitSignal(window.language_changed, timeout=10_000) as changed:
+        window.commands.languages["es"].trigger()
+    assert changed.args == ["es"]
+    assert UiSettings().language == "es"
+
+
+def test_the_launcher_rebuilds_the_window_in_the_chosen_language(qtbot) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.job_runner import BackgroundPool
+    from app.ui.launch import Launcher
+
+    before = QLocale()
+    settings = UiSettings()
+    settings.language = "es"
+    app = QApplication.instance()
+    pool = BackgroundPool(None, threads=1)
+    target = ConnectionTarget("host=127.0.0.1 port=1 dbname=x")
+    launcher = Launcher(app, target, settings, pool)  # type: ignore[arg-type]
+    try:
+        launcher.start()
+        qtbot.waitUntil(lambda: launcher.window is not None, timeout=10_000)
+        first = launcher.window
+        assert first is not None and first.restore_action.text() == "&Restaurar…"
+        assert first.commands.languages["es"].isChecked()
+        first.commands.languages["en"].trigger()
+        qtbot.waitUntil(lambda: launcher.window is not first, timeout=10_000)
+        assert launcher.window is not None and launcher.window.restore_action.text() == "&Restore…"
+        assert settings.language == "en"
+    finally:
+        if launcher.window is not None:
+            launcher.window.close()
+        language.install(language.ENGLISH, language.prepare_catalogue(language.ENGLISH))
+        QLocale.setDefault(before)

@@ -1,0 +1,165 @@
+"""The window and its dialogs fit small screens: 1366×768 and 1024×600, status bar included, no button cut.
+
+The first window is measured in a child process whose (offscreen) screen has
+the laptop's size; the panels and dialogs are measured here, with real jobs
+run against the real server, in English and in Spanish.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QToolButton, QWidget
+
+from app.engine.backup import backup_tenant
+from app.engine.connection import ConnectionTarget
+from app.engine.errors import ArchiveError
+from app.engine.restore_preview import preview_restore
+from app.engine.verify import verify_file
+from app.ui.backup_dialog import BackupDialog
+from app.ui.error_dialog import ErrorDialog
+from app.ui.formats import BACKUP_FORMATS
+from app.ui.main_window import DEFAULT_SIZE, first_window_size
+from app.ui.password_dialog import PasswordDialog
+from app.ui.preview_text import PreviewContext
+from app.ui.profile_dialog import ProfileDialog
+from app.ui.restore_dialog import RestoreConfirmDialog
+from tests.conftest import REPO
+from tests.test_gui_helpers import ScriptedDialogs, open_window, wait_idle, wait_listed
+
+pytestmark = pytest.mark.gui
+SMALL = QSize(1024, 600)
+
+_FIRST_WINDOW = """
+import json, sys
+from PySide6.QtWidgets import QApplication
+from app.engine.connection import ConnectionTarget
+from app.ui.main_window import MainWindow
+app = QApplication(sys.argv[:1])
+window = MainWindow(ConnectionTarget("host=127.0.0.1 port=1 dbname=x user=x"))
+window.show()
+for _ in range(20):
+    app.processEvents()
+bar = window.statusBar()
+status = bar.mapToGlobal(bar.rect().bottomRight())
+available = window.screen().availableGeometry()
+hint = window.minimumSizeHint()
+frame = window.frameGeometry()
+print(json.dumps({"available": [available.x(), available.y(), available.width(), available.height()],
+                  "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
+                  "status_bottom_right": [status.x(), status.y()], "status_visible": bar.isVisible(),
+                  "minimum": [hint.width(), hint.height()]}))
+"""
+
+
+@pytest.mark.parametrize("width,height", [(1024, 600), (1366, 768)])
+def test_the_first_window_fits_the_screen_with_its_status_bar(width: int, height: int, tmp_path: Path) -> None:
+    screen = tmp_path / "screen.json"
+    screen.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": width, "height": height,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    run = subprocess.run([sys.executable, "-c", _FIRST_WINDOW], capture_output=True, text=True, timeout=120, cwd=REPO,
+                         env={**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}"})
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    available = QRect(*seen["available"])
+    assert available.size() == QSize(width, height)
+    assert available.contains(QRect(*seen["frame"]))
+    assert seen["status_visible"] and available.contains(QPoint(*seen["status_bottom_right"]))
+    assert seen["minimum"][0] <= width and seen["minimum"][1] <= height
+
+
+def test_the_default_size_is_kept_for_screens_that_fit_it() -> None:
+    assert first_window_size(QSize(1920, 1040)) == DEFAULT_SIZE
+    assert first_window_size(QSize(1366, 728)) is None  # maximized
+    assert first_window_size(SMALL) is None
+
+
+def clipped_buttons(top: QWidget) -> list[str]:
+    """Visible buttons that some ancestor cuts. Inside a scrolling area a button may be scrolled out of view
+    vertically (the user scrolls to it), never cut sideways."""
+    found = []
+    for button in top.findChildren(QAbstractButton):
+        if not button.isVisibleTo(top) or button.size().isEmpty():
+            continue
+        area = QRect(QPoint(0, 0), button.size())
+        widget: QWidget = button
+        while widget is not top and widget.parentWidget() is not None:
+            area = area.translated(widget.pos())
+            widget = widget.parentWidget()
+            bounds = widget.rect()
+            if isinstance(widget.parentWidget(), QAbstractScrollArea):  # a viewport: content scrolls up and down
+                if area.left() < bounds.left() or area.right() > bounds.right():
+                    found.append(f"{button.text() or button.toolTip()!r} cut sideways by a scrolling area")
+                    break
+                area = area.intersected(QRect(area.left(), bounds.top(), area.width(), bounds.height()))
+                if area.isEmpty():
+                    break  # scrolled out of view: reachable
+            elif not bounds.contains(area):
+                found.append(f"{button.text() or button.toolTip()!r} cut by {type(widget).__name__}")
+                break
+    return found
+
+
+def fit(widget: QWidget, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Shown no larger than the small screen (as a window manager would size it)."""
+    widget.show()
+    size = widget.sizeHint().expandedTo(widget.minimumSizeHint()).boundedTo(SMALL)
+    widget.resize(size)
+    qtbot.wait(50)
+
+
+@pytest.fixture(params=["en", "es"])
+def language(request: pytest.FixtureRequest) -> str:
+    from tests.test_gui_language import installed
+
+    with installed(request.param):
+        yield request.param
+
+
+def test_no_button_of_a_panel_or_dialog_is_cut_at_1024x600(
+        qtbot, demo_db: ConnectionTarget, tmp_path: Path, language: str) -> None:
+    backup = tmp_path / "bienestar.resguardo"
+    backup_tenant(demo_db, "bienestar", backup)
+    long_name = tmp_path / ("a backup file with a very long name that no column can show in full " * 2 + ".resguardo")
+    long_name.write_bytes(b"not a backup")
+    dialogs = ScriptedDialogs(save_to=tmp_path / "mindcare.resguardo", open_file=long_name)
+    window = open_window(qtbot, demo_db, dialogs)
+    window.setWindowState(window.windowState() & ~window.windowState().WindowMaximized)
+    window.resize(SMALL)
+    wait_listed(qtbot, window)
+    assert window.minimumSizeHint().width() <= SMALL.width()
+    assert window.minimumSizeHint().height() <= SMALL.height()
+
+    window.select("mindcare")
+    window.backup_action.trigger()  # a finished panel: Show in folder, Verify, Log, Dismiss
+    wait_idle(qtbot, window)
+    window.verify_action.trigger()  # a failed panel with a long title: Details, Log, Dismiss
+    wait_idle(qtbot, window)
+    assert [p.state for p in window.jobs.panels] == ["succeeded", "failed"]
+    qtbot.wait(50)
+    assert clipped_buttons(window) == []
+    toolbar = window.findChild(QWidget, "actions")
+    hidden = [b.text() for b in toolbar.findChildren(QToolButton) if b.defaultAction() and not b.isVisible()]
+    assert hidden == []  # every action fits on the toolbar, none in an overflow menu
+
+    context = PreviewContext(preview_restore(demo_db, "bienestar", backup), verify_file(backup),
+                             backup.stat().st_size, "Bienestar", {}, {})
+    dialogs_to_check: list[QWidget] = [
+        RestoreConfirmDialog(window, context),
+        BackupDialog(window, "Bienestar", tmp_path / "bienestar_2026-11-30_0935.resguardo", BACKUP_FORMATS),
+        ProfileDialog(window, window.secrets, window.profiles, window.pool),
+        ErrorDialog(window, ArchiveError("x.resguardo is damaged.", "member data/0001: sha256 mismatch\n" * 40)),
+        PasswordDialog(window, "The server at postgres@db.clinic.lan:5432/clinics asks for a password.", False),
+    ]
+    for dialog in dialogs_to_check:
+        qtbot.addWidget(dialog)
+        fit(dialog, qtbot)
+        assert dialog.width() <= SMALL.width() and dialog.height() <= SMALL.height(), type(dialog).__name__
+        assert clipped_buttons(dialog) == [], type(dialog).__name__
+        dialog.close()
