@@ -9,7 +9,7 @@ from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
 from app.engine.restore import restore_tenant
-from app.engine.safety_copies import undo_restore
+from app.engine.undo import undo_restore
 from tests.django_support import (
     ADMIN_EMAIL, ADMIN_PASSWORD, PATIENTS, USER_PASSWORD, DjangoDB, check_login, delete_user, dump_tenant,
     run_django, set_password,

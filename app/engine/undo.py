@@ -15,7 +15,7 @@ import psycopg
 
 from app.engine.connection import ConnectionTarget
 from app.engine.discovery import clinic_schemas, find_tenants_table
-from app.engine.errors import Cancelled, ResguardoError, RestoreFailed, UsageError, first_line
+from app.engine.errors import Cancelled, PreflightError, ResguardoError, RestoreFailed, UsageError, first_line
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.locks import tenant_lock
 from app.engine.proven import Witness, proven_step
@@ -70,8 +70,8 @@ def _undo(conn: psycopg.Connection, observer: psycopg.Connection, schema: str, e
         raise UsageError(f"Tenant {schema!r} has no safety copy to go back to; nothing was changed.")
     copy = copies[0]
     if expected_copy is not None and copy.name != expected_copy:
-        raise UsageError(f"The previous version {expected_copy} is no longer {schema}'s latest (it is "
-                         f"{copy.name}: a restore or an undo happened since); nothing was changed.")
+        raise PreflightError(f"The previous version {expected_copy} is no longer {schema}'s latest (it is "
+                             f"{copy.name}: a restore or an undo happened since). Nothing was changed.")
     cancel.raise_if_cancelled()
     witness = Witness(observer, conn.info.backend_pid, schema)
     reporter.advance(0.3, "Swapping the previous version back in")
