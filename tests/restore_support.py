@@ -10,6 +10,7 @@ from typing import Any
 
 from psycopg import sql
 
+from app.engine.registry import REGISTRY_SCHEMA, all_registered
 from app.engine.archive import (
     HEADER_MEMBER, MANIFEST_MEMBER, POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader, ArchiveWriter, statement_block,
 )
@@ -92,20 +93,21 @@ def fingerprint(target: ConnectionTarget, schema: str) -> dict[str, Any]:
 def other_schemas(target: ConnectionTarget, tenant: str) -> dict[str, Any]:
     """Fingerprints of every schema but the tenant and Resguardo's own (public and the other clinics)."""
     with target.connect() as conn:
+        made = set(all_registered(conn))
         names = [r[0] for r in conn.execute(
-            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' AND nspname <> 'information_schema'"
-            " AND nspname <> %s AND coalesce(obj_description(oid, 'pg_namespace'), '') NOT LIKE 'resguardo:%%'"
-            " ORDER BY 1", [tenant]).fetchall()]
+            "SELECT nspname, oid FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' AND nspname <> 'information_schema'"
+            " AND nspname <> %s AND nspname <> %s ORDER BY 1", [tenant, REGISTRY_SCHEMA]).fetchall()
+            if r[1] not in made]
     return {name: fingerprint(target, name) for name in names}
 
 
 def resguardo_schemas(target: ConnectionTarget) -> list[tuple[str, str]]:
-    """(name, role) of the staging schemas and safety copies that exist."""
+    """(name, kind) of the staging schemas and safety copies that exist, by Resguardo's record."""
     with target.connect() as conn:
-        rows = conn.execute(
-            "SELECT nspname, obj_description(oid, 'pg_namespace') FROM pg_namespace"
-            " WHERE obj_description(oid, 'pg_namespace') LIKE 'resguardo:%' ORDER BY 1").fetchall()
-    return [(name, json.loads(comment[len("resguardo:"):])["role"]) for name, comment in rows]
+        made = all_registered(conn)
+        rows = conn.execute("SELECT nspname, oid FROM pg_namespace WHERE oid = ANY(%s) ORDER BY 1",
+                            [list(made)]).fetchall()
+    return [(name, made[oid][0].value) for name, oid in rows]
 
 
 def set_password(target: ConnectionTarget, schema: str, email: str, password: str) -> None:
@@ -138,7 +140,7 @@ def rewrite_archive(
     or bad file); without, the contents no longer match it (a damaged file).
     """
     with ArchiveReader(src) as reader:
-        m = json.loads(json.dumps(reader.manifest))
+        m = json.loads(json.dumps(reader.raw_manifest))
         with ArchiveWriter(dst) as writer:
             for name in reader.member_names:
                 if name in (HEADER_MEMBER, MANIFEST_MEMBER):

@@ -60,7 +60,7 @@ def test_every_demo_table_round_trips_exactly_and_replays_elsewhere(demo_db: Con
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and fractions.count(1.0) == 1
     assert any(p.detail == "users_customuser" for p in seen)
     with ArchiveReader(result.path) as reader, demo_db.connect() as conn:
-        m = reader.manifest
+        m = reader.raw_manifest
         assert (m["source_schema"], m["schema_owner"], m["format_version"]) == ("bienestar", "clinic_app", 1)
         assert m["tenant"]["row"]["schema_name"] == "bienestar"
         assert m["tenant"]["domains"][0]["domain"] == "bienestar.localhost"
@@ -105,7 +105,7 @@ def test_odd_tenant_backs_up_and_the_cli_prints_what_it_wrote(demo_db: Connectio
     assert written.name.startswith("x___drop_schema_public__--_") and written.suffix == ".resguardo"
     assert str(written) in result.stdout and "3 rows in 2 tables" in result.stdout
     with ArchiveReader(written) as reader, demo_db.connect() as conn:
-        for t in reader.manifest["tables"]:
+        for t in reader.raw_manifest["tables"]:
             cols = [c["name"] for c in t["columns"]]
             assert archive_table_text(reader, t["member"]) == server_copy_text(conn, ODD_SCHEMA, t["name"], cols)
         assert ODD_SCHEMA not in reader.read_text("schema/pre-data.sql") + reader.read_text("schema/post-data.sql")
@@ -148,7 +148,7 @@ def test_rows_committed_during_the_backup_are_all_in_or_all_out(demo_db: Connect
         stop.set()
         worker.join()
     with ArchiveReader(result.path) as reader:
-        tables = {t["name"]: t for t in reader.manifest["tables"]}
+        tables = {t["name"]: t for t in reader.raw_manifest["tables"]}
         pairs = {name: sorted(int(line.split(b"\t")[1])
                               for line in archive_table_text(reader, tables[name]["member"]).splitlines())
                  for name in ("ledger_a", "ledger_b")}

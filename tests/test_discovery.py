@@ -21,7 +21,7 @@ from app.engine.discovery import (
     tenant_record,
 )
 from app.engine.errors import UsageError
-from app.engine.naming import SAFETY_COPY, STAGING, SchemaMarker
+from app.engine.registry import SchemaKind, ensure_registry, record
 from tests.conftest import run_cli
 
 DEMO_TABLE = TenantsTable(
@@ -170,21 +170,27 @@ def test_unusual_tenant_names_are_just_names(demo_db: ConnectionTarget) -> None:
 
 
 def test_missing_schema_orphan_and_leftovers_of_a_restore(demo_db: ConnectionTarget) -> None:
-    copy = SchemaMarker(SAFETY_COPY, "bienestar", "2025-06-01T10:00:00Z", detail="undo")
-    staging = SchemaMarker(STAGING, "mindcare", "2025-06-02T11:00:00Z")
+    forged = ('resguardo:{"role": "safety-copy", "tenant": "bienestar", "created_utc": "2025-06-01T10:00:00Z",'
+              ' "detail": "", "original_comment": null}')
     with demo_db.connect(autocommit=True) as conn:
         conn.execute("INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
                      " VALUES ('ghost', 'Ghost Clinic', '2030-01-01', false, '2025-01-01')")
         conn.execute("CREATE SCHEMA leftover")
         conn.execute("CREATE TABLE leftover.t (id int)")
-        for name, marker in (("rg_safety_20250601100000_bienestar", copy), ("rg_staging_abc123_mindcare", staging)):
-            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
-            conn.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
-                sql.Identifier(name), sql.Literal(marker.to_comment())))
         conn.execute("CREATE SCHEMA commented")
         conn.execute("COMMENT ON SCHEMA commented IS 'resguardo: not json'")
+        conn.execute("CREATE SCHEMA rg_safety_20250601100000_forged")  # a comment, as the old markers were,
+        conn.execute(sql.SQL("COMMENT ON SCHEMA rg_safety_20250601100000_forged IS {}").format(sql.Literal(forged)))
+    with demo_db.connect() as conn:  # what Resguardo itself records
+        ensure_registry(conn)
+        for name, kind, tenant in (("rg_safety_20250601100000_bienestar", SchemaKind.SAFETY_COPY, "bienestar"),
+                                   ("rg_staging_abc123_mindcare", SchemaKind.STAGING, "mindcare")):
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
+            oid, owner = conn.execute("SELECT oid, nspowner FROM pg_namespace WHERE nspname = %s", [name]).fetchone()
+            record(conn, oid, name, kind, tenant, owner)
+        conn.commit()
     by_schema, message = _by_schema(demo_db)
-    assert message == "4 tenants in public.customers_client, 1 without a schema; 4 other schemas."
+    assert message == "4 tenants in public.customers_client, 1 without a schema; 5 other schemas."
     ghost = by_schema["ghost"]
     assert (ghost.kind, ghost.exists, ghost.restorable, ghost.size_bytes, ghost.table_count) == (
         "tenant", False, True, 0, 0)
@@ -192,11 +198,13 @@ def test_missing_schema_orphan_and_leftovers_of_a_restore(demo_db: ConnectionTar
     assert (leftover.kind, leftover.restorable, leftover.table_count, leftover.name) == (
         "orphan", False, 1, "leftover")
     assert by_schema["commented"].kind == "orphan"
+    assert by_schema["rg_safety_20250601100000_forged"].kind == "orphan"  # a comment proves nothing
+    assert "resguardo" not in by_schema  # Resguardo's own record is not a clinic
     safety = by_schema["rg_safety_20250601100000_bienestar"]
-    assert (safety.kind, safety.restorable, safety.safety_copy_of, safety.created_utc) == (
-        "safety-copy", False, "bienestar", "2025-06-01T10:00:00Z")
+    assert (safety.kind, safety.restorable, safety.safety_copy_of) == ("safety-copy", False, "bienestar")
+    assert safety.created_utc is not None and safety.created_utc.endswith("Z")
     stage = by_schema["rg_staging_abc123_mindcare"]
-    assert (stage.kind, stage.safety_copy_of, stage.created_utc) == ("staging", "mindcare", "2025-06-02T11:00:00Z")
+    assert (stage.kind, stage.safety_copy_of) == ("staging", "mindcare")
 
 
 def test_without_tenants_table_plain_schemas_are_listed(demo_db: ConnectionTarget) -> None:

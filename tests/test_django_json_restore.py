@@ -17,7 +17,7 @@ from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
 from app.engine.restore import restore_tenant
 from app.engine.restore_preview import preview_restore
-from app.engine.safety_copies import undo_restore
+from app.engine.undo import undo_restore
 from app.engine.verify import verify_file
 from tests.conftest import run_cli
 from tests.django_support import (

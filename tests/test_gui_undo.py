@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QPushButton
 
 from app.engine.backup import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.safety_copies import undo_restore
+from app.engine.undo import undo_restore
 from app.ui.job_panel import JobPanel
 from app.ui.main_window import MainWindow
 from tests.test_gui_acceptance import fingerprint, schemas

@@ -15,27 +15,38 @@ from tests.restore_support import fingerprint, other_schemas, resguardo_schemas,
 
 pytestmark = pytest.mark.core
 
+# A file's plain statements never reach another schema (the SQL gate refuses them before anything runs,
+# tests/test_attacks.py); code in its functions can, once triggers run it with the owner's rights. Here a
+# trigger on a loaded table runs each action during the COPY: the proof of isolation must catch it.
 HOSTILE = [
     ("INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
-     " VALUES ('evil', 'Evil', '2030-01-01', false, '2025-01-01')", "", "table public.customers_client"),
-    ("", "DROP TABLE mindcare.chat_chatmessage", "table mindcare.chat_chatmessage"),
-    ("", "SELECT setval('mindcare.chat_chatmessage_id_seq', 99999)", "sequence mindcare.chat_chatmessage_id_seq"),
-    ("", "TRUNCATE mindcare.django_session", "table mindcare.django_session"),
-    ("", "COMMENT ON TABLE public.customers_domain IS 'mine'", "comment on table public.customers_domain"),
-    ("CREATE FUNCTION public.evil() RETURNS int LANGUAGE sql AS 'SELECT 1'", "", "function public.evil()"),
-    ("", "DO $$ BEGIN UPDATE mindcare.users_customuser SET is_superuser = true; EXCEPTION WHEN others THEN NULL; END $$",
-     "sub-transaction"),
-    ("", "CREATE TABLE stolen (id bigint REFERENCES mindcare.users_customuser (id))", "mindcare.users_customuser"),
+     " VALUES ('evil' || pg_catalog.random(), 'Evil', '2030-01-01', false, '2025-01-01')",
+     "table public.customers_client"),
+    ("DROP TABLE IF EXISTS mindcare.chat_chatmessage", "table mindcare.chat_chatmessage"),
+    ("PERFORM pg_catalog.setval('mindcare.chat_chatmessage_id_seq', 99999)", "sequence mindcare.chat_chatmessage_id_seq"),
+    ("TRUNCATE mindcare.django_session", "table mindcare.django_session"),
+    ("COMMENT ON TABLE public.customers_domain IS 'mine'", "comment on table public.customers_domain"),
+    ("CREATE OR REPLACE FUNCTION public.evil() RETURNS int LANGUAGE sql AS 'SELECT 1'", "function public.evil()"),
+    ("BEGIN UPDATE mindcare.users_customuser SET is_superuser = true; EXCEPTION WHEN others THEN NULL; END",
+     "table mindcare.users_customuser"),
+    ("BEGIN DROP TABLE mindcare.django_session; EXCEPTION WHEN others THEN NULL; END",
+     "table mindcare.django_session"),
 ]
 
 
-@pytest.mark.parametrize(("pre", "post", "named"), HOSTILE, ids=[h[2].split()[-1] for h in HOSTILE])
-def test_hostile_archive_is_rolled_back_with_the_object_named(
-    demo_db: ConnectionTarget, tmp_path: Path, pre: str, post: str, named: str
+def _trigger(action: str) -> str:
+    return ("CREATE FUNCTION hostile() RETURNS trigger LANGUAGE plpgsql AS $hostile$ BEGIN " + action
+            + "; RETURN NEW; END $hostile$;\n\n-- object: trigger hostile\nCREATE TRIGGER hostile BEFORE INSERT"
+            " ON specializations_specialization FOR EACH ROW EXECUTE FUNCTION hostile()")
+
+
+@pytest.mark.parametrize(("action", "named"), HOSTILE, ids=[f"{i}-{h[1].split()[-1]}" for i, h in enumerate(HOSTILE)])
+def test_hostile_code_is_rolled_back_with_the_object_named(
+    demo_db: ConnectionTarget, tmp_path: Path, action: str, named: str
 ) -> None:
     good = tmp_path / "good.resguardo"
     backup_tenant(demo_db, "bienestar", good)
-    hostile = rewrite_archive(good, tmp_path / "hostile.resguardo", pre_extra=pre, post_extra=post)
+    hostile = rewrite_archive(good, tmp_path / "hostile.resguardo", pre_extra=_trigger(action))
     before = _everything(demo_db)
     with pytest.raises(RestoreFailed) as failure:
         restore_tenant(demo_db, "bienestar", hostile)

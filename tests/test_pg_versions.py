@@ -25,7 +25,7 @@ from app.engine.demo import APP_ROLE
 from app.engine.discovery import list_tenants
 from app.engine.pgserver import embedded_bin_dir
 from app.engine.restore import restore_tenant
-from app.engine.safety_copies import undo_restore
+from app.engine.undo import undo_restore
 from tests.pg import TestServer
 from tests.restore_support import PATIENT, delete_patient, emails, fingerprint, other_schemas
 

@@ -15,7 +15,7 @@ from app.engine.pgdump_source import open_pgdump_source, pg_restore_for, read_cu
 from app.engine.pgserver import embedded_bin_dir
 from app.engine.restore import restore_tenant
 from app.engine.restore_preview import preview_restore
-from app.engine.safety_copies import undo_restore
+from app.engine.undo import undo_restore
 from tests.conftest import run_cli
 from tests.restore_support import (
     PATIENT, delete_patient, emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password,

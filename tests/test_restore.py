@@ -15,7 +15,8 @@ from app.engine.errors import Cancelled, PreflightError, RestoreFailed, UsageErr
 from app.engine.jobs import CancelToken, Progress
 from app.engine.restore import restore_tenant
 from app.engine.restore_preview import preview_restore
-from app.engine.safety_copies import discard_safety_copy, undo_restore
+from app.engine.discard import discard_safety_copy
+from app.engine.undo import undo_restore
 from tests.restore_support import (
     delete_patient, emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password,
 )
@@ -148,7 +149,7 @@ def test_superuser_conflict_is_reported_not_guessed(demo_db: ConnectionTarget, t
     with demo_db.connect() as conn:  # id 2 is psicologo1 in the backup; today it is another superuser
         conn.execute("UPDATE bienestar.users_customuser SET email = 'jefa@test.com', is_superuser = true WHERE id = 2")
     before = fingerprint(demo_db, "bienestar")
-    with pytest.raises(RestoreFailed, match="jefa@test.com.*--no-keep-superusers.*nothing was changed"):
+    with pytest.raises(RestoreFailed, match="jefa@test.com.*Restore without keeping them.*nothing was changed"):
         restore_tenant(demo_db, "bienestar", archive)
     assert fingerprint(demo_db, "bienestar") == before
     assert resguardo_schemas(demo_db) == []

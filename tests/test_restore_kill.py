@@ -90,8 +90,9 @@ def _no_lock(_: psycopg.Connection) -> None:
 
 def _public_table(conn: psycopg.Connection) -> None:
     """The load's foreign key to public.customers_client waits: killed mid-load, after the staging schema
-    and its rows were committed (steps A1 and A2), so a staging schema is left for the next run to drop."""
-    conn.execute("LOCK TABLE public.customers_client IN ACCESS EXCLUSIVE MODE")
+    and its rows were committed (steps A1 and A2), so a staging schema is left for the next run to drop.
+    (SHARE ROW EXCLUSIVE: what a new foreign key needs; reading the tenants table is not blocked.)"""
+    conn.execute("LOCK TABLE public.customers_client IN SHARE ROW EXCLUSIVE MODE")
 
 
 def _live_users(conn: psycopg.Connection) -> None:
@@ -123,16 +124,21 @@ def test_kill_leaves_the_tenant_old_and_the_next_run_cleans_up(
 
 
 def test_kill_during_the_swap(demo_db: ConnectionTarget, archive: Path) -> None:
-    first = restore_tenant(demo_db, "bienestar", archive)  # a safety copy the swap will have to drop
+    """The swap locks every live table in turn; killed while it waits for the last one, with the others
+    already locked and the older safety copy still there: the tenant stays as it was."""
+    first = restore_tenant(demo_db, "bienestar", archive)  # a safety copy the next restore will replace
     assert first.safety_copy
     with demo_db.connect() as conn:
         conn.execute("UPDATE bienestar.users_customuser SET first_name = 'Otra vez'")
+        last = conn.execute("SELECT format('%I.%I', 'bienestar', relname) FROM pg_class"
+                            " WHERE relnamespace = 'bienestar'::regnamespace AND relkind = 'r'"
+                            " ORDER BY oid DESC LIMIT 1").fetchone()[0]
     before = _state(demo_db)
 
-    def old_copy(conn: psycopg.Connection) -> None:
-        conn.execute(f'SELECT 1 FROM "{first.safety_copy}".django_session LIMIT 1')
+    def last_table(conn: psycopg.Connection) -> None:
+        conn.execute(f"LOCK TABLE {last} IN ROW EXCLUSIVE MODE")
 
-    _kill_at(demo_db, archive, _waiting_on(f'"{first.safety_copy}".django_session'), old_copy)
+    _kill_at(demo_db, archive, _waiting_on(last), last_table)
     assert _state(demo_db) == before
     assert sorted(role for _, role in resguardo_schemas(demo_db)) == ["safety-copy", "staging"]
     again = restore_tenant(demo_db, "bienestar", archive)

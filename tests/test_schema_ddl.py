@@ -77,11 +77,11 @@ def replay(conn: psycopg.Connection, pre: str, post: str, target_schema: str,
     conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(target_schema)))
     conn.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(target_schema)))
     conn.execute("SET LOCAL check_function_bodies = off")
-    for _, statement in split_statements(pre):
+    for _, _, statement in split_statements(pre):
         conn.execute(statement)  # type: ignore[arg-type]
     if load is not None:
         load()
-    for _, statement in split_statements(post):
+    for _, _, statement in split_statements(post):
         conn.execute(statement)  # type: ignore[arg-type]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from app.cli import confirm_by_typing, resolve_target
-from app.engine.safety_copies import discard_safety_copy
+from app.engine.discard import discard_safety_copy
 
 NAME = "discard-safety-copy"
 HELP = "drop a safety copy (a schema named in `resguardo tenants` as a safety copy)"

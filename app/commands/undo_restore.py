@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from app.cli import confirm_by_typing, resolve_target
-from app.engine.safety_copies import undo_restore
+from app.engine.undo import undo_restore
 
 NAME = "undo-restore"
 HELP = "swap a tenant's safety copy back in; the replaced state becomes the safety copy"

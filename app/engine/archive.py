@@ -31,6 +31,7 @@ import zstandard
 
 from app.engine.errors import ArchiveError
 from app.engine.files import fsync_dir
+from app.engine.manifest import MAX_TABLES, parse_manifest
 
 FORMAT_NAME = "resguardo-native"
 FORMAT_VERSION = 1
@@ -41,6 +42,10 @@ POST_DATA_MEMBER = "schema/post-data.sql"
 ZSTD_LEVEL = 1  # faster than 3 and, on COPY text, smaller too (measured: 0.88x the bytes)
 _BLOCK = tarfile.BLOCKSIZE
 _CHUNK = 1 << 20
+MAX_JSON_BYTES = 64 << 20  # resguardo.json, manifest.json
+MAX_SCHEMA_BYTES = 64 << 20  # schema/*.sql
+MAX_WINDOW_BYTES = 1 << 23  # zstd's own default limit for streams; our level-1 frames use far less
+_SPARE_MEMBERS = 8  # resguardo.json, manifest.json, schema/*.sql and room for parts added later
 
 
 def data_member_name(index: int) -> str:
@@ -193,30 +198,57 @@ class ArchiveReader:
             self._tar = tarfile.open(self.path, mode="r:")
         except (tarfile.TarError, OSError):
             raise ArchiveError(f"{self.path.name} is not a Resguardo archive (not a tar file).") from None
-        try:
-            self._members = {m.name: m for m in self._tar.getmembers()}
-        except (tarfile.TarError, OSError, EOFError):
-            self._tar.close()
-            raise ArchiveError(f"{self.path.name} is damaged: its table of contents cannot be read.") from None
+        self._members = self._read_members()
         header = self._json(HEADER_MEMBER, missing="is not a Resguardo archive (no resguardo.json)")
         if header.get("format") != FORMAT_NAME:
+            self.close()
             raise ArchiveError(f"{self.path.name} is not a Resguardo archive (format {header.get('format')!r}).")
         version = header.get("format_version")
         if not isinstance(version, int) or version > FORMAT_VERSION:
+            self.close()
             raise ArchiveError(
                 f"{self.path.name} uses archive format version {version}; this Resguardo reads up to "
                 f"version {FORMAT_VERSION}. Install a newer Resguardo to read it."
             )
-        self.manifest: dict[str, Any] = self._json(
+        self.raw_manifest: dict[str, Any] = self._json(
             MANIFEST_MEMBER, missing="is incomplete or damaged: its manifest cannot be found (was the file truncated?)"
         )
+        try:
+            self.manifest = parse_manifest(self.raw_manifest, self.path.name)
+            for table in self.manifest.tables:
+                if table.member not in self._members or self._members[table.member].size != table.stored_bytes:
+                    raise ArchiveError(f"{self.path.name} is damaged: the rows of table {table.name} are missing "
+                                       "or of the wrong size.")
+        except ArchiveError:
+            self.close()
+            raise
+
+    def _read_members(self) -> dict[str, tarfile.TarInfo]:
+        """The table of contents, bounded: a crafted file with millions of members is refused, not loaded."""
+        members: dict[str, tarfile.TarInfo] = {}
+        try:
+            for info in self._tar:
+                if len(members) >= MAX_TABLES + _SPARE_MEMBERS:
+                    raise ArchiveError(f"{self.path.name} is not a Resguardo archive (it holds too many parts).")
+                if not info.isfile() or info.name in members:
+                    raise ArchiveError(f"{self.path.name} is damaged: its part {info.name[:80]!r} is not a plain "
+                                       "file, or appears twice.")
+                members[info.name] = info
+                self._tar.members = []  # tarfile keeps every member it read; the dict above is the one we need
+        except (tarfile.TarError, OSError, EOFError):
+            self._tar.close()
+            raise ArchiveError(f"{self.path.name} is damaged: its table of contents cannot be read.") from None
+        except ArchiveError:
+            self._tar.close()
+            raise
+        return members
 
     def _json(self, name: str, *, missing: str) -> dict[str, Any]:
         if name not in self._members:
             self.close()
             raise ArchiveError(f"{self.path.name} {missing}.")
         try:
-            data = json.loads(self.read_bytes(name))
+            data = json.loads(self.read_bytes(name, MAX_JSON_BYTES))
         except (ValueError, tarfile.TarError, OSError, EOFError):
             self.close()
             raise ArchiveError(f"{self.path.name} is damaged: {name} cannot be read.") from None
@@ -241,18 +273,23 @@ class ArchiveReader:
             raise ArchiveError(f"{self.path.name} is damaged: {name} is not a file.")
         return handle
 
-    def read_bytes(self, name: str) -> bytes:
+    def read_bytes(self, name: str, limit: int) -> bytes:
+        """A whole member, refused when larger than `limit` (a crafted file must not fill the memory)."""
+        if name in self._members and self._members[name].size > limit:
+            raise ArchiveError(f"{self.path.name} is not a Resguardo archive as this program writes them: its part "
+                               f"{name} is larger than {limit >> 20} MiB.")
         with self.open_stored(name) as handle:
-            return handle.read()
+            return handle.read(limit + 1)[:limit]
 
     def read_text(self, name: str) -> str:
-        return self.read_bytes(name).decode("utf-8")
+        """A schema part as text (UTF-8, as the writer writes it)."""
+        return self.read_bytes(name, MAX_SCHEMA_BYTES).decode("utf-8")
 
     @contextmanager
     def open_table_data(self, name: str) -> Iterator[IO[bytes]]:
-        """A table's COPY text, decompressed as it is read."""
+        """A table's COPY text, decompressed as it is read (the caller bounds how much it reads)."""
         with self.open_stored(name) as raw:
-            reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+            reader = decompressing(raw)
             try:
                 yield reader  # type: ignore[misc]
             finally:
@@ -268,6 +305,12 @@ class ArchiveReader:
         self.close()
 
 
+def decompressing(raw: IO[bytes]) -> IO[bytes]:
+    """zstd, with a bounded window: a crafted frame cannot make the decompressor allocate gigabytes."""
+    decompressor = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW_BYTES)
+    return decompressor.stream_reader(raw, read_across_frames=True)  # type: ignore[return-value]
+
+
 def iter_chunks(stream: IO[bytes], size: int = _CHUNK) -> Iterator[bytes]:
     while True:
         chunk = stream.read(size)
@@ -276,24 +319,26 @@ def iter_chunks(stream: IO[bytes], size: int = _CHUNK) -> Iterator[bytes]:
         yield chunk
 
 
-def split_statements(script: str) -> list[tuple[str, str]]:
-    """Split a schema/*.sql part into (label, statement) pairs.
-
-    Each statement is preceded by a line `-- object: <label>`; the label names
-    the object in progress and error messages.
-    """
-    statements: list[tuple[str, str]] = []
+def split_statements(script: str) -> list[tuple[int, str, str]]:
+    """Split a schema/*.sql part into (line, label, statement): each statement follows a line
+    `-- object: <label>`, which names it in messages; `line` is where the statement starts."""
+    statements: list[tuple[int, str, str]] = []
     label: str | None = None
+    start = 0
     body: list[str] = []
-    for line in io.StringIO(script):
+
+    def flush() -> None:
+        text = "".join(body).strip()
+        if label is not None and text:
+            statements.append((start, label, text))
+
+    for number, line in enumerate(io.StringIO(script), start=1):
         if line.startswith("-- object: "):
-            if label is not None and "".join(body).strip():
-                statements.append((label, "".join(body).strip()))
-            label, body = line[len("-- object: "):].strip(), []
+            flush()
+            label, body, start = line[len("-- object: "):].strip(), [], number + 1
         elif label is not None:
             body.append(line)
-    if label is not None and "".join(body).strip():
-        statements.append((label, "".join(body).strip()))
+    flush()
     return statements
 
 

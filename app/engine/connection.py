@@ -14,7 +14,9 @@ APPLICATION_NAME = "resguardo"
 # pg_catalog (and this session's own temporary schema, last), never in public or a tenant's schema, so a
 # tenant's operator `=(oid, integer)` or function `hashtext(text)` is never picked by Resguardo's own SQL.
 # JIT off: the catalog queries are small, and JIT made them 20x slower (PostgreSQL 15, 1,000 tenants).
-SESSION_OPTIONS = "-c search_path=pg_catalog,pg_temp -c jit=off"
+# No wait without a limit: a statement waiting for a lock gives up after 30 s (steps that must not make
+# the web application wait, such as the swap, wait far less).
+SESSION_OPTIONS = "-c search_path=pg_catalog,pg_temp -c jit=off -c lock_timeout=30s"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import psycopg
 from psycopg import sql
 
 from app.engine.errors import ResguardoError, UsageError, first_line
-from app.engine.naming import SAFETY_COPY, STAGING, SchemaMarker
+from app.engine.registry import REGISTRY_SCHEMA, SchemaKind, registered_by_oid
 
 SCHEMA_COLUMN = "schema_name"
 NAME_COLUMN = "name"
@@ -221,7 +221,7 @@ def _unreadable(t: TenantsTable, exc: psycopg.Error) -> ResguardoError:
     return ResguardoError(f"Cannot read the tenants table {t.qualified_name}: {first}", str(exc))
 
 
-KINDS = ("public", "tenant", "schema", "orphan", STAGING, SAFETY_COPY)
+KINDS = ("public", "tenant", "schema", "orphan", SchemaKind.STAGING.value, SchemaKind.SAFETY_COPY.value)
 
 
 @dataclass(frozen=True)
@@ -264,7 +264,7 @@ class TenantListing:
 
 @dataclass(frozen=True)
 class _SchemaStats:
-    comment: str | None
+    oid: int
     size_bytes: int
     table_count: int
     estimated_rows: int
@@ -274,11 +274,9 @@ class _SchemaStats:
 # materialized views, sequences), its tables and their estimated rows: one
 # pass over pg_class, grouped by namespace, whatever the number of schemas.
 _SCHEMAS_SQL = """
-SELECT n.nspname, d.description,
+SELECT n.nspname, n.oid::bigint,
        coalesce(s.size_bytes, 0)::bigint, coalesce(s.table_count, 0)::bigint, coalesce(s.estimated_rows, 0)::bigint
 FROM pg_namespace n
-LEFT JOIN pg_description d
-       ON d.objoid = n.oid AND d.classoid = 'pg_namespace'::regclass AND d.objsubid = 0
 LEFT JOIN (
     SELECT c.relnamespace,
            sum(coalesce(pg_total_relation_size(c.oid), 0)) AS size_bytes,
@@ -298,6 +296,18 @@ def is_system_schema(schema: str) -> bool:
 
 def _schemas(conn: psycopg.Connection) -> dict[str, _SchemaStats]:
     return {row[0]: _SchemaStats(*row[1:]) for row in conn.execute(_SCHEMAS_SQL).fetchall()}
+
+
+def clinic_schemas(conn: psycopg.Connection, t: TenantsTable | None) -> frozenset[str]:
+    """Schema names of the tenants table's rows: clinics, never taken for a copy or a staging schema."""
+    if t is None:
+        return frozenset()
+    try:
+        return frozenset(r[0] for r in conn.execute(sql.SQL("SELECT t.{}::text FROM {} AS t WHERE t.{} IS NOT NULL")
+                                                  .format(sql.Identifier(t.schema_column), t.identifier(),
+                                                          sql.Identifier(t.schema_column))).fetchall())
+    except psycopg.Error as exc:
+        raise _unreadable(t, exc) from None
 
 
 def _tenant_rows(conn: psycopg.Connection, t: TenantsTable) -> list[tuple[str, str | None, list[str], bool]]:
@@ -340,7 +350,8 @@ def list_tenants(conn: psycopg.Connection, tenants_table_override: str | None = 
     tenants_table = find_tenants_table(conn, tenants_table_override)
     rows = _tenant_rows(conn, tenants_table) if tenants_table else []
     schemas = _schemas(conn)
-    empty = _SchemaStats(None, 0, 0, 0)
+    made = registered_by_oid(conn) if schemas.pop(REGISTRY_SCHEMA, None) is not None else {}
+    empty = _SchemaStats(0, 0, 0, 0)
     listed: dict[str, TenantInfo] = {}
     for schema, name, domains, first_is_primary in rows:
         if schema in listed or is_system_schema(schema):
@@ -357,26 +368,24 @@ def list_tenants(conn: psycopg.Connection, tenants_table_override: str | None = 
     row_count = len(listed)
     for schema, stats in schemas.items():
         if schema not in listed:
-            listed[schema] = _untenanted(schema, stats, has_tenants_table=tenants_table is not None)
+            listed[schema] = _untenanted(schema, stats, made.get(stats.oid), has_tenants_table=tenants_table is not None)
     order = {kind: i for i, kind in enumerate(KINDS)}
     tenants = sorted(listed.values(), key=lambda i: (order[i.kind], i.schema.casefold(), i.schema))
     return TenantListing(tenants, tenants_table, _message(tenants_table, tenants, row_count))
 
 
-def _untenanted(schema: str, stats: _SchemaStats, *, has_tenants_table: bool) -> TenantInfo:
-    marker = SchemaMarker.from_comment(stats.comment)
+def _untenanted(schema: str, stats: _SchemaStats, made: tuple[SchemaKind, str, str] | None, *,
+                has_tenants_table: bool) -> TenantInfo:
     kind = "orphan" if has_tenants_table else "schema"
     if schema == DEFAULT_SCHEMA:
         kind = "public"
-    elif marker is not None and marker.role in (STAGING, SAFETY_COPY):
-        kind = marker.role
-    else:
-        marker = None
+    elif made is not None:
+        kind = made[0].value
     return TenantInfo(
         schema=schema, name=schema, domain=None, other_domains=(),
         size_bytes=stats.size_bytes, table_count=stats.table_count, estimated_rows=stats.estimated_rows,
         exists=True, kind=kind, restorable=kind == "schema",
-        safety_copy_of=marker.tenant if marker else None, created_utc=marker.created_utc if marker else None,
+        safety_copy_of=made[1] if made else None, created_utc=made[2] if made else None,
     )
 
 

@@ -14,8 +14,10 @@ the other tenants' data:
 - sequences, which are not transactional: a nextval/setval on another schema's
   sequence leaves this backend's RowExclusiveLock on it in `pg_locks`.
 
-Sub-transactions (a PL/pgSQL EXCEPTION block) write under other transaction ids
-that the xmin/xmax checks would miss, so a transaction that used one is refused.
+Sub-transactions (a PL/pgSQL EXCEPTION block) write under transaction ids of
+their own; the ones that committed into this transaction still hold their lock on
+their id, so `pg_locks` gives the full set of ids to look for. (An aborted one's
+changes are gone with it.)
 The one change PostgreSQL itself makes outside: a foreign key from a tenant
 table to a `public` table adds RI triggers on that table (and may set its
 `relhastriggers`); those are allowed when their constraint lives in an allowed
@@ -24,6 +26,7 @@ schema and the referenced table in `public` (a foreign key into another tenant i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import psycopg
@@ -31,8 +34,9 @@ from psycopg import sql
 
 from app.engine.errors import RestoreFailed
 
-# Bookkeeping rows that only follow other catalog changes; the rows they follow are checked.
-_IGNORED = {"pg_depend", "pg_shdepend", "pg_init_privs"}
+# Rows that only follow other catalog changes (the rows they follow are checked); the statistics
+# catalogs are also unreadable to a non-superuser, who may restore its own tenant too.
+_IGNORED = {"pg_depend", "pg_shdepend", "pg_init_privs", "pg_statistic", "pg_statistic_ext_data"}
 
 # The schema (namespace oid) a relation belongs to; TOAST tables and their indexes belong to their table's.
 _REL_HOME = """(SELECT CASE WHEN c.relnamespace = 'pg_toast'::regnamespace
@@ -65,7 +69,6 @@ _HOMES: dict[str, tuple[str, str]] = {
     "pg_index": _rel("r.indexrelid"),
     "pg_rewrite": _rel("r.ev_class"),
     "pg_policy": _rel("r.polrelid"),
-    "pg_statistic": _rel("r.starelid", "r.staattnum"),
     "pg_sequence": _rel("r.seqrelid"),
     "pg_inherits": _rel("r.inhrelid"),
     "pg_partitioned_table": _rel("r.partrelid"),
@@ -90,7 +93,6 @@ _HOMES: dict[str, tuple[str, str]] = {
     "pg_amop": _via("pg_opfamily", "opfnamespace", "r.amopfamily", "operator"),
     "pg_amproc": _via("pg_opfamily", "opfnamespace", "r.amprocfamily", "support function"),
     "pg_ts_config_map": _via("pg_ts_config", "cfgnamespace", "r.mapcfg", "mapping"),
-    "pg_statistic_ext_data": _via("pg_statistic_ext", "stxnamespace", "r.stxoid", "data"),
     "pg_description": (
         "CASE WHEN r.classoid = 'pg_namespace'::regclass THEN r.objoid"
         " ELSE to_regnamespace((pg_identify_object(r.classoid, r.objoid, r.objsubid)).schema)::oid END",
@@ -115,35 +117,75 @@ class Violation:
         return f"{self.what} ({self.how})"
 
 
+Counts = dict[int, tuple[int, int, int]]  # relation oid -> rows inserted, updated, deleted
+
+
+def write_counts(conn: psycopg.Connection) -> Counts:
+    """Rows this session has written per relation and not yet reported to the server's statistics.
+
+    That is this transaction's work *plus* whatever earlier transactions of the session wrote since the
+    last report (at most a second or so): so a step takes these counts when it starts, and the proof
+    looks only at what grew since. No report happens inside a transaction, so the difference is exact.
+    """
+    rows = conn.execute(
+        "SELECT x.oid, x.i, x.u, x.d FROM (SELECT c.oid, pg_stat_get_xact_tuples_inserted(c.oid) AS i,"
+        " pg_stat_get_xact_tuples_updated(c.oid) AS u, pg_stat_get_xact_tuples_deleted(c.oid) AS d"
+        " FROM pg_class c WHERE c.relkind IN ('r', 'p', 'm', 't')) x WHERE x.i + x.u + x.d > 0").fetchall()
+    return {int(oid): (int(i), int(u), int(d)) for oid, i, u, d in rows}
+
+
 def find_violations(
-    conn: psycopg.Connection, observer: psycopg.Connection, allowed: set[int]
+    conn: psycopg.Connection, observer: psycopg.Connection, allowed: set[int], before: Counts
 ) -> list[Violation]:
     """Everything this transaction changed outside the namespaces `allowed` (oids); empty when isolated.
 
     `observer` is a second, autocommit connection to the same database: it sees
-    the committed state, including rows this transaction has deleted.
+    the committed state, including rows this transaction has deleted. `before`:
+    `write_counts` taken when the transaction started.
     """
-    params = {"allowed": sorted(allowed)}
-    for session in (conn, observer):  # objects are named schema-qualified, whatever the caller's search_path
-        session.execute("SELECT set_config('search_path', '', %s)", [session is conn])
+    conn.execute("SELECT set_config('search_path', 'pg_catalog, pg_temp', true)")  # whatever the step set
+    top = int(conn.execute("SELECT pg_current_xact_id()::text::bigint").fetchone()[0])  # type: ignore[index]
+    grown = {oid: tuple(n - b for n, b in zip(now, before.get(oid, (0, 0, 0)), strict=True))
+             for oid, now in write_counts(conn).items()}
+    changed = {oid: counts for oid, counts in grown.items() if any(counts)}
+    params = {"allowed": sorted(allowed), "changed": sorted(changed),
+              "top": top, "top_low": top % _XID_SPAN}
     found: list[Violation] = []
-    found += _subtransactions(conn)
-    found += _rows_outside(conn, params)
+    relations = conn.execute(
+        "SELECT c.oid, n.nspname, c.relname, c.relisshared, c.relnamespace = ANY(%(allowed)s::oid[]),"
+        " format('%%I.%%I', n.nspname, c.relname)"
+        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(%(changed)s::oid[])",
+        params).fetchall()
+    written: set[str] = set()
+    removed: set[str] = set()
+    for oid, nspname, relname, shared, inside, qualified in relations:
+        ins, upd, dele = changed[int(oid)]
+        if nspname == "pg_catalog":
+            if relname in _IGNORED:
+                continue
+            if shared:
+                found.append(Violation(f"the server-wide catalog {relname}", "roles, databases or settings changed"))
+                continue
+            if ins or upd:
+                written.add(relname)
+            if upd or dele:
+                removed.add(relname)
+        elif not inside and nspname != "pg_toast" and not _TEMP.match(nspname):
+            found.append(Violation(f"table {qualified}",
+                                   f"{ins} rows inserted, {upd} updated, {dele} deleted"))
     found += _sequences_outside(conn, params)
-    written, removed = _catalogs_written(conn)
-    found += _shared_catalogs(conn)
     exempt = _exempt_relations(conn, observer, written, params)
-    xid = conn.execute("SELECT pg_current_xact_id()::xid::text").fetchone()[0]  # type: ignore[index]
     for catalog in sorted(written):
-        found += _catalog_rows(conn, catalog, "r.xmin = pg_current_xact_id()::xid", params, exempt,
-                               "created or changed")
+        found += _catalog_rows(conn, catalog, _ours("r.xmin"), params, exempt, "created or changed")
     for catalog in sorted(removed):
-        found += _catalog_rows(observer, catalog, "r.xmax = %(xid)s::xid", {**params, "xid": xid}, exempt,
-                               "dropped or changed")
+        found += _removed_rows(conn, observer, catalog, params, exempt)
     unique: dict[str, Violation] = {}
     for violation in found:
         unique.setdefault(violation.what, violation)
     return sorted(unique.values(), key=_weight)
+
+
+_TEMP = re.compile(r"^pg_(toast_)?temp_")
 
 
 def _weight(violation: Violation) -> int:
@@ -155,10 +197,10 @@ def _weight(violation: Violation) -> int:
 
 
 def prove_isolation(
-    conn: psycopg.Connection, observer: psycopg.Connection, allowed: set[int], *, action: str = "The archive"
+    conn: psycopg.Connection, observer: psycopg.Connection, allowed: set[int], before: Counts, *, action: str
 ) -> None:
     """Raise RestoreFailed naming what was changed outside `allowed`; the caller then rolls back."""
-    violations = find_violations(conn, observer, allowed)
+    violations = find_violations(conn, observer, allowed, before)
     if violations:
         names = "; ".join(v.sentence() for v in violations[:5])
         more = f" and {len(violations) - 5} more" if len(violations) > 5 else ""
@@ -168,30 +210,19 @@ def prove_isolation(
         )
 
 
-def _subtransactions(conn: psycopg.Connection) -> list[Violation]:
-    if conn.info.server_version < 160000:  # pg_stat_get_backend_subxact is PostgreSQL 16+
-        return []
-    conn.execute("SELECT pg_stat_clear_snapshot()")
-    row = conn.execute(
-        "SELECT s.subxact_count, s.subxact_overflowed FROM pg_stat_get_backend_idset() AS b(id),"
-        " pg_stat_get_backend_subxact(b.id) AS s WHERE pg_stat_get_backend_pid(b.id) = pg_backend_pid()"
-    ).fetchone()
-    if row and (row[0] or row[1]):
-        return [Violation("a sub-transaction (e.g. a PL/pgSQL EXCEPTION block)",
-                          "its changes cannot be proven to stay inside the tenant")]
-    return []
+_XID_SPAN = 1 << 32
 
 
-def _rows_outside(conn: psycopg.Connection, params: dict[str, object]) -> list[Violation]:
-    rows = conn.execute(
-        """SELECT format('table %%I.%%I', s.schemaname, s.relname), s.n_tup_ins, s.n_tup_upd, s.n_tup_del
-           FROM pg_stat_xact_all_tables s JOIN pg_class c ON c.oid = s.relid
-           WHERE s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0
-             AND s.schemaname NOT IN ('pg_catalog', 'pg_toast') AND s.schemaname !~ '^pg_(toast_)?temp_'
-             AND c.relnamespace <> ALL(%(allowed)s::oid[])""",
-        params,
-    ).fetchall()
-    return [Violation(name, f"{ins} rows inserted, {upd} updated, {dele} deleted") for name, ins, upd, dele in rows]
+def _ours(column: str) -> str:
+    """SQL: the transaction id in `column` is this transaction's or one of its sub-transactions'.
+
+    Ours are the ids assigned since this transaction started (at most 2^31 after its own, counted modulo
+    2^32 as PostgreSQL stores them) that are still in progress: the rows any other transaction of that
+    range wrote are either committed (so not in progress) or invisible to us.
+    A PL/pgSQL EXCEPTION block writes under a sub-transaction id of its own, released when it ends, so
+    neither a fixed list of ids nor the locks held would find them all."""
+    offset = f"(({column}::text::bigint - %(top_low)s + {_XID_SPAN}) %% {_XID_SPAN})"
+    return f"{offset} < {_XID_SPAN // 2} AND pg_xact_status((%(top)s + {offset})::text::xid8) = 'in progress'"
 
 
 def _sequences_outside(conn: psycopg.Connection, params: dict[str, object]) -> list[Violation]:
@@ -207,28 +238,6 @@ def _sequences_outside(conn: psycopg.Connection, params: dict[str, object]) -> l
     return [Violation(name, "value taken or set") for (name,) in rows]
 
 
-def _catalogs_written(conn: psycopg.Connection) -> tuple[set[str], set[str]]:
-    """Database catalogs with rows created/updated, and with rows deleted/updated, by this transaction."""
-    rows = conn.execute(
-        """SELECT s.relname, s.n_tup_ins + s.n_tup_upd > 0, s.n_tup_upd + s.n_tup_del > 0
-           FROM pg_stat_xact_sys_tables s JOIN pg_class c ON c.oid = s.relid
-           WHERE s.schemaname = 'pg_catalog' AND NOT c.relisshared
-             AND s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0"""
-    ).fetchall()
-    written = {name for name, wrote, _ in rows if wrote and name not in _IGNORED}
-    removed = {name for name, _, removed in rows if removed and name not in _IGNORED}
-    return written, removed
-
-
-def _shared_catalogs(conn: psycopg.Connection) -> list[Violation]:
-    rows = conn.execute(
-        """SELECT s.relname FROM pg_stat_xact_sys_tables s JOIN pg_class c ON c.oid = s.relid
-           WHERE c.relisshared AND s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0"""
-    ).fetchall()
-    return [Violation(f"the server-wide catalog {name}", "roles, databases or settings changed")
-            for (name,) in rows if name not in _IGNORED]
-
-
 def _exempt_relations(
     conn: psycopg.Connection, observer: psycopg.Connection, written: set[str], params: dict[str, object]
 ) -> set[int]:
@@ -237,9 +246,9 @@ def _exempt_relations(
         return set()
     candidates = conn.execute(
         f"""SELECT c.oid, (to_jsonb(c) - 'relhastriggers')::text FROM pg_class c
-            WHERE c.xmin = pg_current_xact_id()::xid AND c.relnamespace <> ALL(%(allowed)s::oid[])
+            WHERE {_ours("c.xmin")} AND c.relnamespace <> ALL(%(allowed)s::oid[])
               AND EXISTS (SELECT 1 FROM pg_trigger r WHERE r.tgrelid = c.oid
-                          AND r.xmin = pg_current_xact_id()::xid AND {_RI_TRIGGER})""",
+                          AND {_ours("r.xmin")} AND {_RI_TRIGGER})""",
         params,
     ).fetchall()
     exempt: set[int] = set()
@@ -255,17 +264,40 @@ def _exempt_relations(
 def _catalog_rows(
     conn: psycopg.Connection, catalog: str, condition: str, params: dict[str, object], exempt: set[int], how: str
 ) -> list[Violation]:
+    return [Violation(name, how) for _, name in _described(conn, catalog, condition, params, exempt)]
+
+
+def _removed_rows(conn: psycopg.Connection, observer: psycopg.Connection, catalog: str, params: dict[str, object],
+                  exempt: set[int]) -> list[Violation]:
+    """Rows the observer still sees, marked deleted or replaced by a transaction in progress, that this
+    transaction no longer sees: it deleted or replaced them (another's change would still be visible)."""
+    candidates = _described(observer, catalog, _ours("r.xmax"), params, exempt)
+    if not candidates:
+        return []
+    visible = {str(r[0]) for r in conn.execute(
+        sql.SQL("SELECT r.ctid::text FROM pg_catalog.{} r WHERE r.ctid = ANY(%s::tid[])").format(
+            sql.Identifier(catalog)), [[c for c, _ in candidates]]).fetchall()}
+    return [Violation(name, "dropped or changed") for ctid, name in candidates if ctid not in visible]
+
+
+def _described(
+    conn: psycopg.Connection, catalog: str, condition: str, params: dict[str, object], exempt: set[int]
+) -> list[tuple[str, str]]:
+    """(ctid, object named) of the catalog's rows matching `condition` that belong to no allowed schema."""
     home, describe = _HOMES.get(catalog, ("NULL::oid", f"'a row of the catalog {catalog}'"))
     extra = f" AND NOT ({_RI_TRIGGER})" if catalog == "pg_trigger" else ""
     if catalog == "pg_class" and exempt:
         extra = " AND r.oid <> ALL(%(exempt)s::oid[])"
+    # The rows this transaction wrote are found first (a scan of the catalog, cheap); only they are traced
+    # to their schema, which costs a lookup each: the cost follows what the transaction did.
     query = sql.SQL(
-        "SELECT DISTINCT {describe} FROM pg_catalog.{catalog} r, LATERAL (SELECT {home} AS home) h"
-        " WHERE {condition}{extra} AND (h.home IS NULL OR (h.home <> ALL(%(allowed)s::oid[])"
-        " AND (SELECT nspname FROM pg_namespace WHERE oid = h.home) !~ '^pg_(toast_)?temp_'))"
+        "SELECT r.ctid::text, {describe} FROM (SELECT r.*, r.tableoid AS tableoid, r.ctid AS ctid"
+        " FROM pg_catalog.{catalog} r WHERE {condition}{extra} OFFSET 0) r, LATERAL (SELECT {home} AS home) h"
+        " WHERE h.home IS NULL OR (h.home <> ALL(%(allowed)s::oid[])"
+        " AND (SELECT nspname FROM pg_namespace WHERE oid = h.home) !~ '^pg_(toast_)?temp_')"
     ).format(
         describe=sql.SQL(describe), home=sql.SQL(home), catalog=sql.Identifier(catalog),
         condition=sql.SQL(condition), extra=sql.SQL(extra),
     )
     rows = conn.execute(query, {**params, "exempt": sorted(exempt)}).fetchall()
-    return [Violation(str(name or f"a row of the catalog {catalog}"), how) for (name,) in rows]
+    return [(str(ctid), str(name or f"a row of the catalog {catalog}")) for ctid, name in rows]

@@ -32,12 +32,21 @@ def tenant_lock(conn: psycopg.Connection, schema: str) -> Iterator[None]:
     try:
         yield
     finally:
-        if not conn.closed and not conn.broken:
-            if conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
-                conn.rollback()
-            conn.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [_LOCK_CLASS, schema])
-            if not conn.autocommit:
-                conn.commit()
+        _release(conn, schema)
+
+
+def _release(conn: psycopg.Connection, schema: str) -> None:
+    """Best effort: a lost connection has released the lock already, with its session."""
+    if conn.closed or conn.broken:
+        return
+    try:
+        if conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+            conn.rollback()
+        conn.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [_LOCK_CLASS, schema])
+        if not conn.autocommit:
+            conn.commit()
+    except psycopg.Error:
+        pass
 
 
 def tenant_is_locked(conn: psycopg.Connection, schema: str) -> bool:
@@ -46,5 +55,15 @@ def tenant_is_locked(conn: psycopg.Connection, schema: str) -> bool:
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s"
         " AND objid = hashtext(%s)::oid AND objsubid = 2 AND granted",
         [_LOCK_CLASS, schema],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def holds_tenant_lock(observer: psycopg.Connection, pid: int, schema: str) -> bool:
+    """True while session `pid` holds the tenant's job lock (a step commits only then)."""
+    row = observer.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s"
+        " AND objid = hashtext(%s)::oid AND objsubid = 2 AND granted AND pid = %s",
+        [_LOCK_CLASS, schema, pid],
     ).fetchone()
     return bool(row and row[0])

@@ -1,32 +1,22 @@
 """Owners and grants of a restored schema: those the live tenant had, so the web application keeps working.
 
 Restoring while connected as a superuser must not leave tables owned by the
-superuser, out of reach of the application's own role. Each object of the
-staging schema gets, by (kind, name):
-- the owner and ACL of the live object of the same kind and name, when there is one;
-- else the archive's owner and ACL, with the archive's schema owner mapped to the
-  new schema owner and roles unknown on this server mapped to it too (a warning
-  says so);
-- else the new schema owner, and the ACL the load left.
+superuser, out of reach of the application's own role; and a backup file must never
+choose owners (a file's SECURITY DEFINER function owned by a superuser would be a
+door into the server). See `apply_owners_and_grants`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import psycopg
 from psycopg import sql
 
-# aclitem letters -> privilege names (PostgreSQL's acldefault/aclexplode vocabulary)
-_LETTERS = {
-    "r": "SELECT", "w": "UPDATE", "a": "INSERT", "d": "DELETE", "D": "TRUNCATE", "x": "REFERENCES",
-    "t": "TRIGGER", "X": "EXECUTE", "U": "USAGE", "C": "CREATE", "c": "CONNECT", "T": "TEMPORARY",
-    "m": "MAINTAIN", "s": "SET", "A": "ALTER SYSTEM",
-}
-_PRIVILEGES = set(_LETTERS.values())
+# Privilege names PostgreSQL's aclexplode gives; anything else is never turned into SQL.
+_PRIVILEGES = {"SELECT", "UPDATE", "INSERT", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "EXECUTE", "USAGE",
+               "CREATE", "CONNECT", "TEMPORARY", "MAINTAIN", "SET", "ALTER SYSTEM"}
 
 Grant = tuple[str | None, str, bool]  # (grantee or None for PUBLIC, privilege, with grant option)
 
@@ -121,103 +111,123 @@ def _oid(conn: psycopg.Connection, schema: str) -> int:
     return int(row[0])
 
 
-def parse_acl(items: Iterable[str]) -> set[Grant]:
-    """aclitem text (`grantee=privs/grantor`, `=r/owner` for PUBLIC) without asking the server,
-    whose aclitem input would reject roles it does not know."""
-    grants: set[Grant] = set()
-    for item in items:
-        grantee, rest = _read_role(item)
-        if not rest.startswith("="):
-            continue
-        privs = rest[1:].split("/", 1)[0]
-        for i, letter in enumerate(privs):
-            if letter in _LETTERS:
-                grants.add((grantee or None, _LETTERS[letter], privs[i + 1:i + 2] == "*"))
-    return grants
+# Objects the live tenant's counterpart cannot be matched for by name (their identity names other
+# objects of the schema): they belong to the new schema's owner, whoever created them.
+_OTHER_OWNED = """
+SELECT x.classid, x.objid, (pg_identify_object(x.classid, x.objid, 0)).type,
+       (pg_identify_object(x.classid, x.objid, 0)).identity
+FROM (SELECT 'pg_operator'::regclass AS classid, o.oid AS objid, o.oprowner AS owner FROM pg_operator o
+        WHERE o.oprnamespace = %(nsp)s
+      UNION ALL SELECT 'pg_opclass'::regclass, c.oid, c.opcowner FROM pg_opclass c WHERE c.opcnamespace = %(nsp)s
+      UNION ALL SELECT 'pg_opfamily'::regclass, f.oid, f.opfowner FROM pg_opfamily f WHERE f.opfnamespace = %(nsp)s
+      UNION ALL SELECT 'pg_collation'::regclass, c.oid, c.collowner FROM pg_collation c
+        WHERE c.collnamespace = %(nsp)s
+      UNION ALL SELECT 'pg_conversion'::regclass, c.oid, c.conowner FROM pg_conversion c
+        WHERE c.connamespace = %(nsp)s
+      UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, c.cfgowner FROM pg_ts_config c
+        WHERE c.cfgnamespace = %(nsp)s
+      UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, d.dictowner FROM pg_ts_dict d WHERE d.dictnamespace = %(nsp)s
+      UNION ALL SELECT 'pg_statistic_ext'::regclass, s.oid, s.stxowner FROM pg_statistic_ext s
+        WHERE s.stxnamespace = %(nsp)s
+      UNION ALL SELECT 'pg_proc'::regclass, p.oid, p.proowner FROM pg_proc p
+        WHERE p.pronamespace = %(nsp)s AND p.prokind = 'a') x
+WHERE x.owner <> %(owner)s::regrole
+"""
+
+# Column privileges: (table, column, acl as grants) of the live tenant's tables.
+_COLUMN_ACLS = """
+SELECT c.relname, a.attname, coalesce(json_agg(json_build_array(CASE WHEN e.grantee = 0 THEN NULL
+       ELSE pg_get_userbyid(e.grantee) END, e.privilege_type, e.is_grantable)) FILTER (WHERE e.grantee IS NOT NULL),
+       '[]')
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+LEFT JOIN LATERAL aclexplode(a.attacl) e ON true
+WHERE c.relnamespace = %s AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
+GROUP BY c.relname, a.attname
+"""
 
 
-def _read_role(text: str) -> tuple[str, str]:
-    if not text.startswith('"'):
-        end = text.find("=")
-        return (text, "") if end < 0 else (text[:end], text[end:])
-    name, i = [], 1
-    while i < len(text):
-        if text[i] == '"':
-            if text[i + 1:i + 2] == '"':
-                name.append('"')
-                i += 2
-                continue
-            return "".join(name), text[i + 1:]
-        name.append(text[i])
-        i += 1
-    return "".join(name), ""
+def _may_own(conn: psycopg.Connection, new_owner: str) -> set[str]:
+    """Roles the new owner could give its objects to itself: never a superuser, else any role it belongs to."""
+    return {r[0] for r in conn.execute(
+        "SELECT r.rolname FROM pg_roles r WHERE NOT r.rolsuper AND pg_has_role(%s, r.oid, 'MEMBER')",
+        [new_owner]).fetchall()}
 
 
-class RoleMap:
-    """Archive roles -> roles of this server: the archive's schema owner becomes the new owner;
-    unknown roles become the new owner too, with a warning."""
+def apply_owners_and_grants(conn: psycopg.Connection, staging: str, live: str | None, new_owner: str) -> list[str]:
+    """Owners and grants from the live tenant, never from the file; returns warnings for the result.
 
-    def __init__(self, conn: psycopg.Connection, archive_owner: str | None, new_owner: str) -> None:
-        self.archive_owner = archive_owner
-        self.new_owner = new_owner
-        self.known = {r[0] for r in conn.execute("SELECT rolname FROM pg_roles").fetchall()}
-        self.unknown: set[str] = set()
-
-    def role(self, name: str | None) -> str | None:
-        if name is None:
-            return None
-        if name == self.archive_owner:
-            return self.new_owner
-        if name in self.known:
-            return name
-        self.unknown.add(name)
-        return self.new_owner
-
-    def acl(self, grants: Iterable[Grant]) -> frozenset[Grant]:
-        return frozenset((self.role(g), p, o) for g, p, o in grants)
-
-
-def apply_owners_and_grants(
-    conn: psycopg.Connection,
-    staging: str,
-    live: str | None,
-    new_owner: str,
-    archive_privileges: list[dict[str, Any]] | None,
-    archive_owner: str | None,
-) -> list[str]:
-    """Give the staging schema's objects their owners and grants; returns warnings for the result."""
+    Each object takes the owner and privileges of the live object of the same kind and name, the
+    schema those of the live schema; an object the live tenant lacks belongs to the new owner, with
+    the privileges the load gave it (the file's own grants are never run). An owner is kept only when
+    the new owner could have given the object to it itself: a file's function must never end up
+    owned by a superuser, or by a role with rights the clinic's owner does not have.
+    """
     staged = schema_objects(conn, staging)
     before = schema_objects(conn, live) if live else {}
-    roles = RoleMap(conn, archive_owner, new_owner)
-    archived: dict[tuple[str, str], dict[str, Any]] = {}
-    for entry in archive_privileges or []:
-        kind = str(entry.get("kind"))
-        archived[(kind, "" if kind == "schema" else str(entry.get("name")))] = entry
+    allowed = _may_own(conn, new_owner)
+    warnings: list[str] = []
     wanted: dict[tuple[str, str], tuple[str, frozenset[Grant] | None]] = {}
     for key, obj in staged.items():
-        lookup = ("schema", "") if obj.kind == "schema" else key
         live_obj = next((o for o in before.values() if o.kind == "schema"), None) if obj.kind == "schema" \
             else before.get(key)
-        if live_obj is not None:
-            wanted[key] = (live_obj.owner, live_obj.acl)
-        elif lookup in archived:
-            entry = archived[lookup]
-            owner = roles.role(str(entry.get("owner"))) or new_owner
-            wanted[key] = (owner, roles.acl(parse_acl(entry.get("acl") or [])))
-        else:
+        if live_obj is None:
             wanted[key] = (new_owner, None)
+        elif live_obj.owner in allowed or live_obj.owner == new_owner:
+            wanted[key] = (live_obj.owner, live_obj.acl)
+        else:
+            warnings.append(f"{obj.kind} {obj.name} belonged to {live_obj.owner}, which the clinic's owner cannot "
+                            f"act as; it now belongs to {new_owner}.")
+            wanted[key] = (new_owner, live_obj.acl)
     for key, obj in staged.items():
         owner = wanted[key][0]
         if owner != obj.owner and not obj.owner_follows_table:
             conn.execute(sql.SQL("ALTER {} OWNER TO {}").format(
                 obj.target(staging, obj.alter_word), sql.Identifier(owner)))
+    nsp = _oid(conn, staging)
+    for _, _, kind, identity in conn.execute(_OTHER_OWNED, {"nsp": nsp, "owner": new_owner}).fetchall():
+        conn.execute(sql.SQL("ALTER {} {} OWNER TO {}").format(
+            sql.SQL(str(kind).upper()), sql.SQL(identity), sql.Identifier(new_owner)))
     staged = schema_objects(conn, staging)
     for key, obj in staged.items():
         acl = wanted[key][1]
         if acl is not None and acl != obj.acl:
             _set_acl(conn, obj.target(staging, obj.grant_word), obj.acl, acl)
-    return [f"The archive names roles this server does not have ({', '.join(sorted(roles.unknown))}); "
-            f"their objects and grants went to {new_owner}."] if roles.unknown else []
+    if live is not None:
+        _column_privileges(conn, staging, live)
+        _default_privileges(conn, staging, live)
+    return warnings
+
+
+def _column_privileges(conn: psycopg.Connection, staging: str, live: str) -> None:
+    staged_columns = {(t, c) for t, c in conn.execute(
+        "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+        " WHERE c.relnamespace = %s AND a.attnum > 0 AND NOT a.attisdropped", [_oid(conn, staging)]).fetchall()}
+    for table, column, grants in conn.execute(_COLUMN_ACLS, [_oid(conn, live)]).fetchall():
+        if (table, column) not in staged_columns:
+            continue
+        for grantee, privilege, option in (grants if isinstance(grants, list) else json.loads(grants)):
+            if privilege not in _PRIVILEGES:
+                continue
+            conn.execute(sql.SQL("GRANT {} ({}) ON TABLE {} TO {}{}").format(
+                sql.SQL(privilege), sql.Identifier(column), sql.Identifier(staging, table), _grantee(grantee),
+                sql.SQL(" WITH GRANT OPTION" if option else "")))
+
+
+_DEFAULT_OBJECTS = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES"}
+
+
+def _default_privileges(conn: psycopg.Connection, staging: str, live: str) -> None:
+    """The live schema's default privileges (for objects the web application creates later), on the new schema."""
+    for role, objtype, grantee, privilege, option in conn.execute(
+        "SELECT pg_get_userbyid(d.defaclrole), d.defaclobjtype, CASE WHEN e.grantee = 0 THEN NULL"
+        " ELSE pg_get_userbyid(e.grantee) END, e.privilege_type, e.is_grantable"
+        " FROM pg_default_acl d, aclexplode(d.defaclacl) e WHERE d.defaclnamespace = %s", [_oid(conn, live)]
+    ).fetchall():
+        if objtype not in _DEFAULT_OBJECTS or privilege not in _PRIVILEGES:
+            continue
+        conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT {} ON {} TO {}{}").format(
+            sql.Identifier(role), sql.Identifier(staging), sql.SQL(privilege), sql.SQL(_DEFAULT_OBJECTS[objtype]),
+            _grantee(grantee), sql.SQL(" WITH GRANT OPTION" if option else "")))
 
 
 def _set_acl(conn: psycopg.Connection, target: sql.Composable, current: frozenset[Grant],

@@ -1,16 +1,17 @@
 """Restore one tenant, all or nothing, provably touching no other tenant (docs/restore.md).
 
-Phase A, three committed steps in a staging schema, each proven isolated:
-A1 drops staging schemas left by killed runs, creates the staging schema and
-the file's objects; A2 loads the tables' rows with their keys and indexes, two
-tables at a time on two connections; A3 adds the rest (foreign keys...), makes
-sequences continue after the restored rows, gives objects the live tenant's
-owners and grants and checks the administrators can be kept. Sources:
-app/engine/restore_source.py. The live tenant keeps serving meanwhile.
-Phase B, one short transaction: keep the administrator accounts, move the live
-schema aside as the safety copy, give the staging schema the tenant's name,
-prove isolation, commit. A kill or a failure anywhere leaves the tenant as it
-was; a staging schema committed by A and orphaned is dropped by the next run.
+`Restore.run` reads top-down as the phases. Phase A builds the restored tenant in a staging schema
+while the live tenant keeps serving, in short committed steps, each proven isolated
+(app/engine/proven.py): the staging schema (the user's session), the file's objects, each table's
+rows with its keys and indexes on two connections, the rest (foreign keys, sequences, the
+administrators kept), then owners and grants from the live tenant (the user's session again).
+The file's SQL and every step that makes the tenant's own code run use only sessions with the
+owner's rights (app/engine/load_login.py); the user's own session only creates, renames and
+drops schemas and gives owners, which runs nobody's code.
+Phase B, one short transaction repeated until no lock keeps the application waiting (app/engine/swap.py):
+lock the live tables, move the live schema aside as the safety copy, give the staging schema the
+tenant's name, record both, prove, commit. A kill or a failure anywhere leaves the tenant as it was;
+a staging schema orphaned by a kill is dropped by the next job of the tenant.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,21 +29,36 @@ from psycopg import sql
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, ResguardoError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
+from app.engine.load_login import LoadLogin, load_login
 from app.engine.locks import tenant_lock
-from app.engine.naming import STAGING, SchemaMarker, staging_name, utc_now_iso
+from app.engine.naming import staging_name
 from app.engine.ownership import apply_owners_and_grants
-from app.engine.restore_checks import RestoreTarget, check_target
-from app.engine.restore_source import LoadResult, RestoreSource, open_restore_source
-from app.engine.safety_copies import commit_proven, drop_leftover_staging, marked_schemas, swap_in
+from app.engine.proven import Witness, proven_step
+from app.engine.registry import SchemaKind, ensure_registry, forget, record, registered
+from app.engine.restore_checks import RestoreTarget, check_target, live_schema
+from app.engine.restore_source import LoadResult, RestoreSource, open_restore_source, staging_path
+from app.engine.sql_gate import execute_checked
 from app.engine.statement_cancel import cancel_statements_on
-from app.engine.superusers import apply_keep, find_user_table, plan_keep, refuse_conflicts
+from app.engine.superusers import KeepPlan, apply_keep, live_snapshot, plan_keep, refuse_conflicts
+from app.engine.swap import LockPolicy, free_safety_name, lock_relations, rename_schema, set_comment, \
+    with_lock_attempts
 
 _LOAD_SHARE = 0.85  # of the progress bar
-_SWAP_LOCK_TIMEOUT = "30s"  # phase B waits at most this long for the live user table
 # Memory for the load's index builds and foreign-key checks (PostgreSQL checks a new foreign key with
 # work_mem = maintenance_work_mem): sorts and hashes stay in memory, and a btree build gets its parallel
 # workers (each needs 32 MB of it). A ceiling, not an allocation; a server already set higher keeps its value.
 _LOAD_MAINTENANCE_MEM = "512MB"
+_FILE_LOCK_TIMEOUT = "10s"  # a file statement waiting on a lock (a shared table a foreign key points at)
+_KEEP_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class RestoreOptions:
+    keep_superusers: bool = True
+    allow_other_tenant: bool = False
+    user_table: str | None = None
+    tenants_table: str | None = None
+    locks: LockPolicy = LockPolicy()
 
 
 @dataclass(frozen=True)
@@ -58,15 +74,335 @@ class RestoreResult:
     kept_superusers: list[str]
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    app_writes: int = 0  # rows the web application wrote to the live tenant meanwhile; they are in the safety copy
+
+
+def restore_tenant(
+    target: ConnectionTarget,
+    schema: str,
+    path: Path,
+    *,
+    keep_superusers: bool = True,
+    allow_other_tenant: bool = False,
+    user_table: str | None = None,
+    tenants_table: str | None = None,
+    locks: LockPolicy = LockPolicy(),
+    progress: ProgressCallback = ignore_progress,
+    cancel: CancelToken | None = None,
+) -> RestoreResult:
+    """Replace tenant `schema` with the file's contents, keeping the old state as a safety copy."""
+    options = RestoreOptions(keep_superusers, allow_other_tenant, user_table, tenants_table, locks)
+    return Restore(target, schema, Path(path), options, progress, cancel or CancelToken()).run()
 
 
 @dataclass
-class _Staged:
+class _Staging:
     name: str
     oid: int
-    load: LoadResult
-    cleaned: list[str]
-    warnings: list[str]
+
+
+class Restore:
+    """One restore of one tenant; `run` is the whole story."""
+
+    def __init__(self, target: ConnectionTarget, schema: str, path: Path, options: RestoreOptions,
+                 progress: ProgressCallback, cancel: CancelToken) -> None:
+        self.target, self.schema, self.path, self.options, self.cancel = target, schema, path, options, cancel
+        self.reporter = ProgressReporter(progress, 1.0)
+        self.loaded = 0.0
+        self.load = LoadResult()
+        self.warnings: list[str] = []
+        self.cleaned: list[str] = []
+        self.kept: KeepPlan | None = None
+        self.staging: _Staging | None = None
+        self.started = time.monotonic()
+
+    def run(self) -> RestoreResult:
+        self.reporter.stage("Checking the file")
+        failure: BaseException | None = None
+        with ExitStack() as stack:
+            self.source = stack.enter_context(_opened(open_restore_source(self.path, self.target, self.schema)))
+            self.user = stack.enter_context(self.target.connect())  # creates, renames, drops; runs no tenant code
+            self.observer = stack.enter_context(self.target.connect(autocommit=True))
+            self.tenant = check_target(self.user, self.schema, self.source.summary(),
+                                       allow_other_tenant=self.options.allow_other_tenant,
+                                       tenants_table=self.options.tenants_table)
+            stack.enter_context(tenant_lock(self.user, self.schema))
+            login = stack.enter_context(load_login(self.user, self.target, self.tenant.owner))
+            self.witness = Witness(self.observer, self.user.info.backend_pid, self.schema)
+            self.main, self.second = (stack.enter_context(_session(login)) for _ in range(2))
+            writes_before = self._app_writes()
+            try:
+                self._drop_leftovers()        # staging schemas of killed runs of this tenant
+                self._make_staging()          # the user's session: an empty schema, recorded
+                self._load_schema()           # the file's objects
+                self._run_superuser_ddl()     # operator classes and families: DDL only, checked
+                self._load_tables()           # rows, keys and indexes, two tables at a time
+                self._finish_staging()        # foreign keys and the rest, sequences, administrators kept
+                self._give_owners()           # the user's session: owners and grants from the live tenant
+                safety = self._swap()         # the user's session: live aside, staging in, in one short step
+            except BaseException as exc:  # noqa: BLE001 - the staging schema goes once our sessions are closed
+                failure = exc
+            else:
+                dropped = self._drop_older_copies(safety)
+                app_writes = self._app_writes() - writes_before
+        if failure is not None:
+            self._drop_staging()
+            raise _explained(failure, self.cancel) from None
+        self.reporter.finish("Restored")
+        summary = self.source.summary()
+        return RestoreResult(
+            tenant=self.schema, source_schema=summary.source_schema, path=self.path, tables=self.load.tables,
+            rows=self.load.rows, safety_copy=safety, dropped_safety_copies=dropped, cleaned_leftovers=self.cleaned,
+            kept_superusers=self.kept.accounts if self.kept else [], warnings=self.warnings + self.load.warnings,
+            seconds=time.monotonic() - self.started, app_writes=max(app_writes, 0))
+
+    def _app_writes(self) -> int:
+        return _write_count(self.observer, self.tenant.live.oid) if self.tenant.live else 0
+
+    # -- phase A ----------------------------------------------------------------------------------
+
+    def _drop_leftovers(self) -> None:
+        self.reporter.advance(0.01, "Preparing an empty copy of the clinic")
+        for leftover in registered(self.user, self.schema, SchemaKind.STAGING, self.tenant.clinics):
+            drop_registered(self.user, self.observer, self.witness, leftover.oid, leftover.name, self.options.locks,
+                            self.cancel, "Cleaning up an interrupted restore")
+            self.cleaned.append(leftover.name)
+
+    def _make_staging(self) -> None:
+        allowed: set[int] = set()
+        with cancel_statements_on(self.user, self.cancel), proven_step(self.user, self.witness, allowed,
+                                                                       "Preparing the restore"):
+            allowed.add(ensure_registry(self.user))
+            name = staging_name(self.schema)
+            self.user.execute(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
+                sql.Identifier(name), sql.Identifier(self.tenant.owner)))
+            created = live_schema(self.user, name)
+            assert created is not None
+            record(self.user, created.oid, name, SchemaKind.STAGING, self.schema, self.tenant.owner_oid,
+                   self.path.name)
+            allowed.add(created.oid)
+        self.staging = _Staging(name, created.oid)
+
+    def _load_schema(self) -> None:
+        self.reporter.stage("Loading the file into the empty copy")
+        with self._file_step(self.main, "The file"):
+            self.load = self.source.load_schema(self.main, self._staged.name, self._load_bar, self.cancel)
+
+    def _run_superuser_ddl(self) -> None:
+        statements = self.source.superuser_statements()
+        if not statements:
+            return
+        superuser = self.user.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+        if not superuser or not superuser[0]:
+            raise RestoreFailed(f"The file defines operator classes (line {statements[0].line}), which only a "
+                                "superuser may create; restore it connected as a superuser; nothing was changed.")
+        with cancel_statements_on(self.user, self.cancel), proven_step(self.user, self.witness, {self._staged.oid},
+                                                                       "The file"), \
+                staging_path(self.user, self._staged.name):
+            for statement in statements:
+                execute_checked(self.user, statement)
+
+    def _load_tables(self) -> None:
+        """Each table's rows, keys and indexes, two tables at a time on two connections (the server, not this
+        process, is the bottleneck); each connection takes the largest table left when it is free."""
+        queue = self.source.table_loads()
+        if not queue:
+            return
+        total = max(sum(t.bytes for t in queue), 1)
+        stop = CancelToken()  # the user's cancel, or the other connection's failure
+        lock = threading.Lock()
+        failures: list[BaseException] = []
+        loaded = [0]
+        current = [""]
+        ended = threading.Event()
+
+        def count(size: int) -> None:
+            with lock:
+                loaded[0] += size
+
+        def share(conn: psycopg.Connection) -> None:
+            try:
+                with self._file_step(conn, "The file", cancel=stop):
+                    while True:
+                        with lock:
+                            if not queue:
+                                break
+                            table = queue.pop(0)
+                            current[0] = table.name
+                        rows = table.run(conn, self._staged.name, count, stop)
+                        with lock:
+                            self.load.rows += rows
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which raises it
+                with lock:
+                    failures.append(exc)
+                stop.cancel()
+            finally:
+                ended.set()
+
+        threads = [threading.Thread(target=share, args=(c,), name=f"resguardo-load-{i}", daemon=True)
+                   for i, c in enumerate((self.main, self.second))]
+        try:
+            for thread in threads:
+                thread.start()
+            while any(t.is_alive() for t in threads):
+                ended.wait(0.1)
+                ended.clear()
+                if self.cancel.cancelled:
+                    stop.cancel()
+                with lock:
+                    fraction, detail = loaded[0] / total, current[0]
+                self._load_bar(fraction, detail)
+            if failures:
+                raise failures[0]
+            self._load_bar(1.0, "")
+        finally:
+            stop.cancel()
+            for thread in threads:
+                thread.join()
+
+    def _finish_staging(self) -> None:
+        self.reporter.stage("Adding the remaining keys, triggers and sequences")
+        with self._file_step(self.main, "The file"):
+            self.source.finish(self.main, self._staged.name, self.cancel)
+            continue_sequences(self.main, self._staged.name, self._staged.oid)
+            if self.options.keep_superusers and self.tenant.live is not None:
+                self.reporter.stage("Keeping today's administrator accounts")
+                self._keep_administrators()
+
+    def _keep_administrators(self) -> None:
+        """Today's administrators into the restored user table (its triggers run: the owner's session)."""
+        plan = plan_keep(self.main, self.schema, self._staged.name, self.options.user_table)
+        refuse_conflicts(plan)
+        apply_keep(self.main, self._staged.name, plan)
+        if plan.table is not None:
+            continue_sequences(self.main, self._staged.name, self._staged.oid, plan.table.name)
+        self.kept = plan
+
+    def _give_owners(self) -> None:
+        self.reporter.stage("Giving objects the clinic's owners and grants")
+        with cancel_statements_on(self.user, self.cancel), proven_step(self.user, self.witness, {self._staged.oid},
+                                                                       "Setting owners"):
+            self.warnings += apply_owners_and_grants(self.user, self._staged.name,
+                                                     self.schema if self.tenant.live else None, self.tenant.owner)
+
+    # -- phase B ----------------------------------------------------------------------------------
+
+    def _swap(self) -> str | None:
+        self.reporter.stage("Putting the restored clinic in place")
+        for _ in range(_KEEP_ATTEMPTS):
+            try:
+                return with_lock_attempts(self.user, self.options.locks, self.cancel, self._swap_once, "The restore")
+            except _AccountsChanged:  # a password changed since the accounts were copied: copy them again
+                with self._file_step(self.main, "Keeping today's administrator accounts"):
+                    self._keep_administrators()
+        raise RestoreFailed("Today's administrator accounts kept changing while the restore tried to keep them; "
+                            "try again later; nothing was changed.")
+
+    def _swap_once(self) -> str | None:
+        staged, live = self._staged, live_schema(self.user, self.schema)
+        allowed = {staged.oid, *([live.oid] if live else [])}
+        with proven_step(self.user, self.witness, allowed, "The restore"):
+            allowed.add(ensure_registry(self.user))
+            if live is not None:
+                lock_relations(self.user, self.observer, live.oid, self.options.locks)
+                if self.kept is not None and self.kept.table is not None and \
+                        live_snapshot(self.user, self.schema, self.kept.table.name) != self.kept.snapshot:
+                    raise _AccountsChanged
+            self.cancel.raise_if_cancelled()
+            safety = None
+            if live is not None:
+                safety = free_safety_name(self.user, self.schema)
+                rename_schema(self.user, self.schema, safety)
+                record(self.user, live.oid, safety, SchemaKind.SAFETY_COPY, self.schema, live.owner_oid,
+                       f"before restoring {self.path.name}")
+            rename_schema(self.user, staged.name, self.schema)
+            set_comment(self.user, self.schema, live.comment if live else None)
+            forget(self.user, [staged.oid])
+            self.cancel.raise_if_cancelled()
+        self.staging = None  # it is the tenant now
+        return safety
+
+    # -- around the phases ------------------------------------------------------------------------
+
+    def _drop_older_copies(self, newest: str | None) -> list[str]:
+        """One safety copy per tenant: older ones go, in their own step. Failing here changes nothing of the
+        restore (it is done); the copy stays and the next restore drops it."""
+        older = [c for c in registered(self.user, self.schema, SchemaKind.SAFETY_COPY, self.tenant.clinics)
+                 if c.name != newest]
+        dropped = []
+        for copy in older:
+            try:
+                drop_registered(self.user, self.observer, self.witness, copy.oid, copy.name, self.options.locks,
+                                self.cancel, "Removing the older previous version")
+                dropped.append(copy.name)
+            except (ResguardoError, psycopg.Error) as exc:
+                self.warnings.append(f"The older previous version {copy.name} could not be removed now "
+                                     f"({first_line(exc)}); the next restore removes it.")
+        return dropped
+
+    def _drop_staging(self) -> None:
+        """After a failure: drop the staging schema if a step committed it; else the next job does."""
+        staged = self.staging
+        if staged is None:
+            return
+        try:
+            with self.target.connect() as conn, self.target.connect(autocommit=True) as observer, \
+                    tenant_lock(conn, self.schema):
+                if staged.oid in {s.oid for s in registered(conn, self.schema, SchemaKind.STAGING)}:
+                    witness = Witness(observer, conn.info.backend_pid, self.schema)
+                    drop_registered(conn, observer, witness, staged.oid, staged.name, self.options.locks,
+                                    CancelToken(), "Cleaning up")
+        except (psycopg.Error, ResguardoError):
+            pass
+
+    @contextmanager
+    def _file_step(self, conn: psycopg.Connection, action: str, cancel: CancelToken | None = None) -> Iterator[None]:
+        """A step that runs the file's SQL (the source sets the staging schema's search_path around it), on a
+        session with the owner's rights; afterwards the session must still be who it was, and the file's
+        settings go."""
+        cancel = cancel or self.cancel
+        expected = conn.execute("SELECT session_user, current_user").fetchone()
+        with cancel_statements_on(conn, cancel), proven_step(conn, self.witness, {self._staged.oid}, action):
+            conn.execute("SELECT set_config('lock_timeout', %s, true)", [_FILE_LOCK_TIMEOUT])
+            # As pg_restore: a function's body may name tables created after it (docs/archive-format.md).
+            conn.execute("SELECT set_config('check_function_bodies', 'off', true)")
+            conn.execute("SELECT set_config('maintenance_work_mem', %(mem)s, true)"
+                         " WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes(%(mem)s)",
+                         {"mem": _LOAD_MAINTENANCE_MEM})
+            yield
+            cancel.raise_if_cancelled()
+            if conn.execute("SELECT session_user, current_user").fetchone() != expected:
+                raise RestoreFailed("The file changed the session's role while loading; it was rolled back and "
+                                    "nothing was changed.")
+            conn.execute("RESET ALL")
+
+    def _load_bar(self, fraction: float, detail: str) -> None:
+        self.reporter.advance(_LOAD_SHARE * max(fraction - self.loaded, 0.0), "Loading rows", detail)
+        self.loaded = max(self.loaded, fraction)
+
+    @property
+    def _staged(self) -> _Staging:
+        assert self.staging is not None
+        return self.staging
+
+
+class _AccountsChanged(Exception):
+    """An administrator's row changed after it was copied; copied again, then the swap is tried again."""
+
+
+def drop_registered(conn: psycopg.Connection, observer: psycopg.Connection, witness: Witness, oid: int, name: str,
+                    locks: LockPolicy, cancel: CancelToken, action: str) -> None:
+    """Drop a schema Resguardo recorded (after locking its tables without freezing anyone) and its record."""
+    def attempt() -> None:
+        allowed = {oid}
+        with proven_step(conn, witness, allowed, action):
+            allowed.add(ensure_registry(conn))
+            lock_relations(conn, observer, oid, locks)
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+            forget(conn, [oid])
+
+    with cancel_statements_on(conn, cancel):
+        with_lock_attempts(conn, locks, cancel, attempt, action)
 
 
 _OWNED_SEQUENCES = """
@@ -91,258 +427,45 @@ def continue_sequences(conn: psycopg.Connection, schema: str, nsp: int, table: s
             [q_seq.as_string(conn)])
 
 
-def restore_tenant(
-    target: ConnectionTarget,
-    schema: str,
-    path: Path,
-    *,
-    keep_superusers: bool = True,
-    allow_other_tenant: bool = False,
-    user_table: str | None = None,
-    tenants_table: str | None = None,
-    progress: ProgressCallback = ignore_progress,
-    cancel: CancelToken | None = None,
-) -> RestoreResult:
-    """Replace tenant `schema` with the file's contents, keeping the old state as a safety copy."""
-    started = time.monotonic()
-    reporter = ProgressReporter(progress, 1.0)
-    reporter.stage("Checking the file")
-    source = open_restore_source(Path(path), target, schema)
-    try:
-        summary = source.summary()
-        staged: _Staged | None = None
-        try:
-            with target.connect() as conn, target.connect() as worker, target.connect(autocommit=True) as observer:
-                checked = check_target(conn, schema, summary, allow_other_tenant=allow_other_tenant,
-                                       tenants_table=tenants_table)
-                with tenant_lock(conn, schema):
-                    reporter.advance(0.02, "Loading into a staging schema")
-                    bar = _LoadBar(reporter)
-                    staged = _guarded(conn, cancel, lambda: _create_staging(
-                        conn, observer, checked, source, bar, cancel))
-                    _guarded(conn, cancel, lambda: _load_tables(
-                        conn, worker, observer, checked, staged, source, bar, cancel))
-                    _guarded(conn, cancel, lambda: _finish_staging(
-                        conn, observer, checked, staged, source, keep_superusers, user_table, reporter, cancel))
-                    reporter.stage("Swapping the restored tenant in")
-                    swapped, kept = _guarded(conn, cancel, lambda: _swap(
-                        conn, observer, checked, staged, keep_superusers, user_table, Path(path).name, cancel))
-        except BaseException:
-            if staged is not None:  # its marker tells whether the swap committed (then it is the tenant)
-                _discard_staging(target, staged, schema)
-            raise
-    finally:
-        source.close()
-    reporter.finish("Restored")
-    return RestoreResult(
-        tenant=schema, source_schema=summary.source_schema, path=Path(path), tables=staged.load.tables,
-        rows=staged.load.rows, safety_copy=swapped.safety_copy, dropped_safety_copies=swapped.dropped,
-        cleaned_leftovers=staged.cleaned, kept_superusers=kept, warnings=staged.warnings + staged.load.warnings,
-        seconds=time.monotonic() - started,
-    )
-
-
-def _guarded(conn: psycopg.Connection, cancel: CancelToken | None, step):  # type: ignore[no-untyped-def]
-    """Run one step; on any failure roll back and say, in one sentence, that nothing was changed."""
-    try:
-        return step()
-    except BaseException as exc:
-        _roll_back(conn)
-        if isinstance(exc, Cancelled) or (isinstance(exc, psycopg.errors.QueryCanceled)
-                                          and cancel is not None and cancel.cancelled):
-            raise Cancelled("Cancelled; nothing was changed.") from None
-        if isinstance(exc, psycopg.errors.LockNotAvailable):
-            raise RestoreFailed(f"Another session kept the tenant's user table locked for {_SWAP_LOCK_TIMEOUT}; try "
-                                "again when the web application is quieter; nothing was changed.", str(exc)) from None
-        if isinstance(exc, psycopg.OperationalError):
-            raise RestoreFailed("The connection to the server was lost during the restore; the tenant was not "
-                                "changed (nothing was changed).", str(exc)) from None
-        if isinstance(exc, psycopg.Error):
-            first = first_line(exc)
-            raise RestoreFailed(f"The restore failed: {first}; nothing was changed.", str(exc)) from exc
-        raise
-
-
-def _roll_back(conn: psycopg.Connection) -> None:
-    if not conn.closed and not conn.broken:
-        try:
-            conn.rollback()
-        except psycopg.Error:
-            pass
-
-
-class _LoadBar:
-    """The load's share of the progress bar, fed with the fraction of rows loaded so far."""
-
-    def __init__(self, reporter: ProgressReporter) -> None:
-        self.reporter = reporter
-        self.done = 0.0
-
-    def __call__(self, fraction: float, detail: str) -> None:
-        self.reporter.advance(_LOAD_SHARE * max(fraction - self.done, 0.0), "Loading rows", detail)
-        self.done = max(self.done, fraction)
+def _write_count(observer: psycopg.Connection, schema_oid: int) -> int:
+    """Rows inserted, updated or deleted in a schema's tables, as PostgreSQL's statistics count them."""
+    observer.execute("SELECT pg_stat_clear_snapshot()")
+    row = observer.execute(
+        "SELECT coalesce(sum(pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid)"
+        " + pg_stat_get_tuples_deleted(c.oid)), 0)::bigint FROM pg_class c"
+        " WHERE c.relnamespace = %s AND c.relkind IN ('r', 'p', 'm')", [schema_oid]).fetchone()
+    return int(row[0]) if row else 0
 
 
 @contextmanager
-def _running_file_sql(conn: psycopg.Connection, checked: RestoreTarget, staging: str) -> Iterator[None]:
-    """The file's SQL runs in the staging schema, as the tenant's owner when we may (no superuser powers,
-    objects owned right); afterwards the session and role must be unchanged and the file's settings go."""
-    session_user = conn.execute("SELECT session_user").fetchone()[0]  # type: ignore[index]
-    conn.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(staging)))
-    conn.execute("SELECT set_config('maintenance_work_mem', %(mem)s, true)"
-                 " WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes(%(mem)s)",
-                 {"mem": _LOAD_MAINTENANCE_MEM})
-    if checked.load_as_owner:
-        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(checked.new_owner)))
-    yield
-    who = conn.execute("SELECT session_user, current_user").fetchone()
-    expected = checked.new_owner if checked.load_as_owner else who[1]  # type: ignore[index]
-    if who is None or who[0] != session_user or who[1] != expected:
-        raise RestoreFailed("The file changed the session's role while loading; it was rolled back and "
-                            "nothing was changed.")
-    conn.execute("RESET ALL")  # settings the file's SQL may have changed
-    conn.execute("RESET ROLE")
-
-
-def _create_staging(conn: psycopg.Connection, observer: psycopg.Connection, checked: RestoreTarget,
-                    source: RestoreSource, bar: _LoadBar, cancel: CancelToken | None) -> _Staged:
-    """Step A1: the staging schema and the file's objects, committed so the second connection sees them."""
-    schema, summary = checked.schema, source.summary()
-    with cancel_statements_on(conn, cancel):
-        cleaned = drop_leftover_staging(conn, schema)
-        name = staging_name(schema)
-        conn.execute(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
-            sql.Identifier(name), sql.Identifier(checked.new_owner)))
-        marker = SchemaMarker(STAGING, schema, utc_now_iso(), summary.path.name)
-        conn.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(sql.Identifier(name),
-                                                                  sql.Literal(marker.to_comment())))
-        oid = int(conn.execute("SELECT oid FROM pg_namespace WHERE nspname = %s", [name]).fetchone()[0])  # type: ignore[index]
-        with _running_file_sql(conn, checked, name):
-            load = source.load_schema(conn, name, bar, cancel)
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        commit_proven(conn, observer, {oid, *(s.oid for s in cleaned)}, "The file")
-    return _Staged(name, oid, load, [s.name for s in cleaned], [])
-
-
-def _load_tables(conn: psycopg.Connection, worker: psycopg.Connection, observer: psycopg.Connection,
-                 checked: RestoreTarget, staged: _Staged, source: RestoreSource, bar: _LoadBar,
-                 cancel: CancelToken | None) -> None:
-    """Step A2: each table's rows, keys and indexes, two tables at a time on two connections (the server,
-    not this process, is the bottleneck); each connection takes the largest table left when it is free."""
-    queue = source.table_loads()
-    if not queue:
-        return
-    total = max(sum(t.bytes for t in queue), 1)
-    stop = CancelToken()  # the user's cancel, or the other connection's failure
-    lock = threading.Lock()
-    failures: list[BaseException] = []
-    loaded = [0]
-    current = [""]
-    ended = threading.Event()  # wakes the calling thread as soon as a connection is done
-
-    def count(size: int) -> None:
-        with lock:
-            loaded[0] += size
-
-    def share(c: psycopg.Connection) -> None:
-        try:
-            with cancel_statements_on(c, stop), _running_file_sql(c, checked, staged.name):
-                while True:
-                    with lock:
-                        if not queue:
-                            break
-                        table = queue.pop(0)
-                        current[0] = table.name
-                    rows = table.run(c, staged.name, count, stop)
-                    with lock:
-                        staged.load.rows += rows
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which raises it
-            with lock:
-                failures.append(exc)
-            stop.cancel()
-        finally:
-            ended.set()
-
-    threads = [threading.Thread(target=share, args=(c,), name=f"resguardo-load-{i}", daemon=True)
-               for i, c in enumerate((conn, worker))]
+def _opened(source: RestoreSource) -> Iterator[RestoreSource]:
     try:
-        for thread in threads:
-            thread.start()
-        while any(t.is_alive() for t in threads):
-            ended.wait(0.1)
-            ended.clear()
-            if cancel is not None and cancel.cancelled:
-                stop.cancel()
-            with lock:
-                fraction, detail = loaded[0] / total, current[0]
-            bar(fraction, detail)
-        if failures:
-            raise failures[0]
-        bar(1.0, "")
-        for c in (worker, conn):
-            commit_proven(c, observer, {staged.oid}, "The file")
+        yield source
     finally:
-        stop.cancel()
-        for thread in threads:
-            thread.join()
-        _roll_back(worker)
+        source.close()
 
 
-def _finish_staging(conn: psycopg.Connection, observer: psycopg.Connection, checked: RestoreTarget,
-                    staged: _Staged, source: RestoreSource, keep_superusers: bool, user_table: str | None,
-                    reporter: ProgressReporter, cancel: CancelToken | None) -> None:
-    """Step A3: foreign keys and the rest of the file, sequences, owners and grants, the administrator check."""
-    schema, summary, name = checked.schema, source.summary(), staged.name
-    with cancel_statements_on(conn, cancel):
-        with _running_file_sql(conn, checked, name):
-            source.finish(conn, name, cancel)
-        reporter.stage("Setting owners, grants and sequences")
-        continue_sequences(conn, name, staged.oid)
-        staged.warnings += apply_owners_and_grants(conn, name, schema if checked.live else None, checked.new_owner,
-                                                   summary.privileges, summary.schema_owner)
-        if keep_superusers and checked.live is not None:
-            refuse_conflicts(plan_keep(conn, schema, name, user_table))
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        reporter.stage("Proving no other tenant was touched")
-        commit_proven(conn, observer, {staged.oid}, "The file")
-
-
-def _swap(conn: psycopg.Connection, observer: psycopg.Connection, checked: RestoreTarget, staged: _Staged,
-          keep_superusers: bool, user_table: str | None, detail: str, cancel: CancelToken | None):  # type: ignore[no-untyped-def]
-    schema = checked.schema
-    conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(_SWAP_LOCK_TIMEOUT)))
-    kept: list[str] = []
-    if keep_superusers and checked.live is not None:
-        table = find_user_table(conn, schema, user_table)
-        if table is not None:  # no password changes between reading the live rows and the swap
-            conn.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(sql.Identifier(schema, table)))
-        plan = plan_keep(conn, schema, staged.name, table or user_table)  # the table locked above
-        refuse_conflicts(plan)
-        apply_keep(conn, staged.name, plan)
-        if plan.table is not None:
-            continue_sequences(conn, staged.name, staged.oid, plan.table.name)
-        kept = plan.accounts
-    if cancel is not None:
-        cancel.raise_if_cancelled()
-    outcome = swap_in(conn, schema, staged.name, staged.oid, f"before restoring {detail}")
-    if cancel is not None:
-        cancel.raise_if_cancelled()
-    commit_proven(conn, observer, outcome.touched, "The restore")
-    return outcome, kept
-
-
-def _discard_staging(target: ConnectionTarget, staged: _Staged, tenant: str) -> None:
-    """After a failure in A2, A3 or B: drop the committed staging schema; if that fails too, the next run does.
-
-    Fresh connections: the failed one may be lost (server restart), and its row counters for the
-    proof of isolation still hold what the rolled-back transaction did until they are flushed.
-    """
+@contextmanager
+def _session(login: LoadLogin) -> Iterator[psycopg.Connection]:
+    conn = login.connect()
     try:
-        with target.connect() as conn, target.connect(autocommit=True) as observer, tenant_lock(conn, tenant):
-            if staged.oid in {s.oid for s in marked_schemas(conn, tenant, STAGING)}:
-                conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(staged.name)))
-                commit_proven(conn, observer, {staged.oid}, "Cleaning up")
-    except (psycopg.Error, ResguardoError):
-        pass
+        yield conn
+    finally:
+        conn.close()
+
+
+def _explained(exc: BaseException, cancel: CancelToken) -> BaseException:
+    """Any failure of a restore, as the sentence the user reads: the tenant was not changed."""
+    if isinstance(exc, Cancelled) or (isinstance(exc, psycopg.errors.QueryCanceled) and cancel.cancelled):
+        return Cancelled("Cancelled; nothing was changed.")
+    if isinstance(exc, ResguardoError):
+        return exc
+    if isinstance(exc, psycopg.errors.LockNotAvailable):
+        return RestoreFailed("A table the file needed stayed locked by another session; try again when the web "
+                             "application is quieter; nothing was changed.", str(exc))
+    if isinstance(exc, psycopg.OperationalError):
+        return RestoreFailed("The connection to the server was lost during the restore; the tenant was not "
+                             "changed (nothing was changed).", str(exc))
+    if isinstance(exc, psycopg.Error):
+        return RestoreFailed(f"The restore failed: {first_line(exc)}; nothing was changed.", str(exc))
+    return exc

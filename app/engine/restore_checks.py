@@ -6,42 +6,69 @@ from dataclasses import dataclass
 
 import psycopg
 
-from app.engine.discovery import find_tenants_table, is_system_schema, tenant_record
+from app.engine.discovery import clinic_schemas, find_tenants_table, is_system_schema, tenant_record
 from app.engine.errors import PreflightError
-from app.engine.naming import SchemaMarker
+from app.engine.registry import REGISTRY_SCHEMA, SchemaKind, all_registered
 from app.engine.restore_source import SourceSummary
-from app.engine.safety_copies import LiveSchema, live_schema
 
 SHARED_SCHEMA = "public"
+
+
+@dataclass(frozen=True)
+class LiveSchema:
+    oid: int
+    owner: str
+    owner_oid: int
+    comment: str | None
 
 
 @dataclass(frozen=True)
 class RestoreTarget:
     schema: str
     live: LiveSchema | None  # None: a tenant row whose schema is missing; it will be created
-    new_owner: str  # owner of the restored schema
-    load_as_owner: bool  # the load runs with SET ROLE new_owner (objects get the right owner, no superuser power)
+    owner: str  # the restored schema's owner: the live schema's, else the tenants table's
+    owner_oid: int
     other_tenant: bool
+    clinics: frozenset[str]  # schemas named in the tenants table: never taken for a copy
+
+
+def live_schema(conn: psycopg.Connection, name: str) -> LiveSchema | None:
+    row = conn.execute(
+        "SELECT n.oid, pg_get_userbyid(n.nspowner), n.nspowner, obj_description(n.oid, 'pg_namespace')"
+        " FROM pg_namespace n WHERE n.nspname = %s", [name]).fetchone()
+    return LiveSchema(int(row[0]), str(row[1]), int(row[2]), row[3]) if row else None
+
+
+def check_tenant(conn: psycopg.Connection, schema: str, tenants_table: str | None) -> RestoreTarget:
+    """The tenant as it is now, or a refusal: never public, a system schema, or a schema Resguardo made."""
+    if schema == SHARED_SCHEMA:
+        raise PreflightError("The public schema holds the tables every clinic shares; Resguardo never restores "
+                             "into it. Nothing was changed.")
+    if is_system_schema(schema) or schema == REGISTRY_SCHEMA:
+        raise PreflightError(f"{schema!r} is not a clinic's schema. Nothing was changed.")
+    live = live_schema(conn, schema)
+    if live is not None and live.oid in all_registered(conn):
+        kind = all_registered(conn)[live.oid][0]
+        what = "a previous version kept for undo" if kind is SchemaKind.SAFETY_COPY else "a restore's work in progress"
+        raise PreflightError(f"{schema!r} is {what}, made by Resguardo, not a clinic. Nothing was changed.")
+    table = find_tenants_table(conn, tenants_table)
+    if live is None:
+        if table is None or tenant_record(conn, schema, table) is None:
+            raise PreflightError(f"There is no tenant {schema!r} in this database (no schema and no tenant row). "
+                                 "Nothing was changed.")
+        owner_row = conn.execute("SELECT pg_get_userbyid(c.relowner), c.relowner FROM pg_class c"
+                                 " WHERE c.oid = %s::regclass", [table.identifier().as_string(conn)]).fetchone()
+        assert owner_row is not None
+        owner, owner_oid = str(owner_row[0]), int(owner_row[1])
+    else:
+        owner, owner_oid = live.owner, live.owner_oid
+    return RestoreTarget(schema, live, owner, owner_oid, False, clinic_schemas(conn, table))
 
 
 def check_target(conn: psycopg.Connection, schema: str, source: SourceSummary, *,
                  allow_other_tenant: bool, tenants_table: str | None = None) -> RestoreTarget:
     """Refuse, with one sentence ending in "nothing was changed", whatever would make the restore wrong."""
-    if schema == SHARED_SCHEMA:
-        raise PreflightError("The public schema holds the tables every clinic shares; Resguardo never restores "
-                             "into it. Nothing was changed.")
-    if is_system_schema(schema):
-        raise PreflightError(f"{schema!r} is a system schema, not a tenant. Nothing was changed.")
-    live = live_schema(conn, schema)
-    marker = SchemaMarker.from_comment(live.comment) if live else None
-    if marker is not None:
-        raise PreflightError(f"{schema!r} is a {marker.role} schema made by Resguardo, not a tenant. "
-                             "Nothing was changed.")
-    if live is None:
-        table = find_tenants_table(conn, tenants_table)
-        if table is None or tenant_record(conn, schema, table) is None:
-            raise PreflightError(f"There is no tenant {schema!r} in this database (no schema and no tenant row). "
-                                 "Nothing was changed.")
+    found = check_tenant(conn, schema, tenants_table)
     other = source.source_schema is not None and source.source_schema != schema
     if other and not allow_other_tenant:
         raise PreflightError(
@@ -53,25 +80,15 @@ def check_target(conn: psycopg.Connection, schema: str, source: SourceSummary, *
     if not can_create and not superuser:
         raise PreflightError("This user may not create schemas in the database (it lacks the CREATE privilege), "
                              "which a restore needs for its staging schema. Nothing was changed.")
-    if live is not None and not _can_act_as(conn, live.owner, superuser):
-        raise PreflightError(f"Only the owner of {schema!r} ({live.owner}) or a superuser can restore it; connect "
+    if not superuser and not acts_as(conn, found.owner):
+        raise PreflightError(f"Only the owner of {schema!r} ({found.owner}) or a superuser can restore it; connect "
                              "as one of them. Nothing was changed.")
-    owner = live.owner if live else _archive_owner(conn, source.schema_owner, superuser)
     conn.rollback()
-    return RestoreTarget(schema, live, owner, _can_act_as(conn, owner, superuser), other)
+    return RestoreTarget(found.schema, found.live, found.owner, found.owner_oid, other, found.clinics)
 
 
-def _can_act_as(conn: psycopg.Connection, role: str, superuser: bool) -> bool:
-    if superuser:
-        return True
+def acts_as(conn: psycopg.Connection, role: str) -> bool:
+    """The current user is `role`, or a member that may act as it."""
     option = "SET" if conn.info.server_version >= 160000 else "MEMBER"
     row = conn.execute("SELECT pg_has_role(current_user, %s, %s)", [role, option]).fetchone()
     return bool(row and row[0])
-
-
-def _archive_owner(conn: psycopg.Connection, wanted: str | None, superuser: bool) -> str:
-    current = str(conn.execute("SELECT current_user").fetchone()[0])  # type: ignore[index]
-    if wanted and conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [wanted]).fetchone() \
-            and _can_act_as(conn, wanted, superuser):
-        return wanted
-    return current

@@ -13,10 +13,9 @@ from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.locks import tenant_is_locked
-from app.engine.naming import SAFETY_COPY
+from app.engine.registry import SchemaKind, registered
 from app.engine.restore_checks import check_target
 from app.engine.restore_source import SourceSummary, open_restore_source
-from app.engine.safety_copies import marked_schemas
 from app.engine.statement_cancel import cancel_statements_on
 from app.engine.superusers import live_superusers
 
@@ -86,7 +85,7 @@ def preview_restore(target: ConnectionTarget, schema: str, path: Path, *, allow_
                 tables=tables, tables_only_live=sorted(set(counts) - file_tables),
                 migrations_only_in_file=only_file, migrations_only_live=only_live, size_bytes=summary.size_bytes,
                 safety_copy_kept=live is not None,
-                safety_copies_dropped=[s.name for s in marked_schemas(conn, schema, SAFETY_COPY)],
+                safety_copies_dropped=[s.name for s in registered(conn, schema, SchemaKind.SAFETY_COPY, checked.clinics)],
                 superusers_kept=live_superusers(conn, live, user_table) if keep_superusers and live else [],
                 busy=tenant_is_locked(conn, schema),
             )

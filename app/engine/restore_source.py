@@ -14,10 +14,9 @@ restore (app/engine/restore.py). `open_restore_source` picks the source by the f
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
-from contextlib import ExitStack
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -25,28 +24,18 @@ from typing import IO, Any, Protocol
 import psycopg
 from psycopg import sql
 
-from app.engine.archive import (
-    POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader, split_statements,
-)
+import zstandard
+
+from app.engine.archive import MAX_SCHEMA_BYTES, POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader, split_statements
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken
-
-# Statement kinds the native load does not replay: owners and grants come from the
-# manifest's structured list (app/engine/ownership.py), sequence values from its list.
-_SKIPPED_KINDS = {"owner", "grant", "sequence-value"}
+from app.engine.manifest import TableEntry
+from app.engine.sql_gate import CheckedStatement, check_native, execute_checked
 
 LoadProgress = Callable[[float, str], None]  # (fraction of the load done, detail)
 LoadedBytes = Callable[[int], None]  # bytes of rows just loaded
 _CHUNK = 1 << 20  # bytes of COPY text per write
-
-# The table a post-data statement builds on, as schema_ddl.py writes them (quote_ident names).
-_IDENT = r'(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)'
-_TABLE_OF = {
-    "constraint": re.compile(rf"ALTER TABLE ({_IDENT}) ADD CONSTRAINT {_IDENT} "),
-    "index": re.compile(rf"CREATE (?:UNIQUE )?INDEX {_IDENT} ON (?:ONLY )?({_IDENT}) USING "),
-}
-
 
 @dataclass(frozen=True)
 class TableSummary:
@@ -97,7 +86,24 @@ class RestoreSource(Protocol):
 
     def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None: ...
 
+    def superuser_statements(self) -> list[CheckedStatement]:
+        """DDL that only a superuser may run (operator classes), checked; the restore runs it on its own
+        session after `load_schema`, never the file's session. Empty for most files."""
+        ...
+
     def close(self) -> None: ...
+
+
+@contextmanager
+def staging_path(conn: psycopg.Connection, staging: str) -> Iterator[None]:
+    """A file's statements resolve their unqualified names in the staging schema; Resguardo's own SQL, before
+    and after, resolves only in pg_catalog (a tenant's operators are never chosen for it)."""
+    conn.execute("SELECT set_config('search_path', %s, true)", [sql.Identifier(staging).as_string(conn)])
+    try:
+        yield
+    finally:
+        if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+            conn.execute("SELECT set_config('search_path', 'pg_catalog, pg_temp', true)")
 
 
 class LoadsInOneStep:
@@ -108,6 +114,9 @@ class LoadsInOneStep:
 
     def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None:
         """Nothing left after the first step."""
+
+    def superuser_statements(self) -> list[CheckedStatement]:
+        return []
 
 
 def open_restore_source(path: Path, target: ConnectionTarget | None = None,
@@ -126,31 +135,35 @@ def open_restore_source(path: Path, target: ConnectionTarget | None = None,
 
 
 class NativeArchiveSource:
-    """A Resguardo native archive (docs/archive-format.md)."""
+    """A Resguardo native archive (docs/archive-format.md).
+
+    Every statement of its schema parts is parsed and checked when the file is opened, so a file that
+    would be refused is refused before anything runs; rows are streamed and stopped at the first byte or
+    row more than the manifest declares.
+    """
 
     def __init__(self, path: Path) -> None:
         self.reader = ArchiveReader(path)
         self.manifest = self.reader.manifest
+        try:
+            self._pre = self._checked(PRE_DATA_MEMBER)
+            self._post = self._checked(POST_DATA_MEMBER)
+        except BaseException:
+            self.reader.close()
+            raise
         self._summary = self._summarise()
-        self._post: list[tuple[str, str]] | None = None
         self._reading = threading.Lock()  # two connections load at once; the tar file has one position
+        self._deferred: list[CheckedStatement] = []
 
     def _summarise(self) -> SourceSummary:
         m = self.manifest
-        try:
-            tables = [TableSummary(str(t["name"]), int(t["rows"]), int(t["bytes"])) for t in m["tables"]]
-            migrations = m.get("migrations")
-            return SourceSummary(
-                kind="native", path=self.reader.path, source_schema=str(m["source_schema"]),
-                created_utc=m.get("created_utc"), tables=tables,
-                migrations=[(str(a), str(n)) for a, n in migrations] if migrations is not None else None,
-                size_bytes=sum(t.bytes or 0 for t in tables),
-                tool_version=f"Resguardo {m.get('program_version', '?')}",
-                schema_owner=m.get("schema_owner"), privileges=list(m.get("privileges", [])),
-            )
-        except (KeyError, TypeError, ValueError):
-            self.reader.close()
-            raise ArchiveError(f"{self.reader.path.name} is damaged: its manifest is incomplete.") from None
+        return SourceSummary(
+            kind="native", path=self.reader.path, source_schema=m.source_schema, created_utc=m.created_utc,
+            tables=[TableSummary(t.name, t.rows, t.bytes) for t in m.tables],
+            migrations=list(m.migrations) if m.migrations is not None else None, size_bytes=m.total_bytes,
+            tool_version=f"Resguardo {m.program_version}", schema_owner=m.schema_owner,
+            privileges=list(m.privileges),
+        )
 
     def summary(self) -> SourceSummary:
         return self._summary
@@ -160,27 +173,32 @@ class NativeArchiveSource:
 
     def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
                     cancel: CancelToken | None) -> LoadResult:
-        self._replay(conn, split_statements(self._checked_part(PRE_DATA_MEMBER)), cancel)
-        return LoadResult(tables=len(self.manifest["tables"]))
+        self._deferred = [s for s in self._pre if s.needs_superuser]
+        self._run(conn, staging, [s for s in self._pre if not s.needs_superuser], cancel)
+        return LoadResult(tables=len(self.manifest.tables))
+
+    def superuser_statements(self) -> list[CheckedStatement]:
+        return self._deferred
 
     def table_loads(self) -> list[TableLoad]:
         """Largest first, so the two connections end close together."""
-        entries = sorted(self.manifest["tables"], key=lambda e: int(e["bytes"]), reverse=True)
-        return [TableLoad(str(e["name"]), int(e["bytes"]), self._table_runner(e)) for e in entries]
+        entries = sorted(self.manifest.tables, key=lambda e: e.bytes, reverse=True)
+        return [TableLoad(e.name, e.bytes, self._table_runner(e)) for e in entries]
 
     def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None:
-        names = {str(e["name"]) for e in self.manifest["tables"]}
-        self._replay(conn, [s for s in self._post_data() if _table_of(s) not in names], cancel)
-        for seq in self.manifest.get("sequences", []):
-            conn.execute("SELECT pg_catalog.setval(%s::regclass, %s, %s)",
-                         [sql.Identifier(staging, str(seq["name"])).as_string(conn), int(seq["last_value"]),
-                          bool(seq["is_called"])])
+        names = {t.name for t in self.manifest.tables}
+        self._run(conn, staging, [s for s in self._post if s.table not in names], cancel)
+        for seq in self.manifest.sequences:
+            conn.execute("SELECT setval(%s::regclass, %s, %s)",
+                         [sql.Identifier(staging, seq.name).as_string(conn), seq.last_value, seq.is_called])
 
-    def _post_data(self) -> list[tuple[str, str]]:
-        with self._reading:
-            if self._post is None:
-                self._post = split_statements(self._checked_part(POST_DATA_MEMBER))
-            return self._post
+    def _checked(self, member: str) -> list[CheckedStatement]:
+        checked = []
+        for line, label, text in split_statements(self._part_text(member)):
+            statement = check_native(text, line=line, label=label)
+            if statement is not None:
+                checked.append(statement)
+        return checked
 
     def _chunks(self, stream: IO[bytes]) -> Iterator[bytes]:
         while True:
@@ -190,74 +208,85 @@ class NativeArchiveSource:
                 return
             yield chunk
 
-    def _table_runner(self, entry: dict[str, Any]):  # type: ignore[no-untyped-def]
-        name = str(entry["name"])
-
+    def _table_runner(self, entry: TableEntry) -> Callable[[psycopg.Connection, str, LoadedBytes,
+                                                            CancelToken | None], int]:
         def run(conn: psycopg.Connection, staging: str, loaded: LoadedBytes, cancel: CancelToken | None) -> int:
             # TRUNCATE makes COPY FREEZE legal in this transaction (the table was created in an earlier one).
-            freeze = _is_plain_table(conn, staging, name)
+            freeze = _is_plain_table(conn, staging, entry.name)
             if freeze:
-                conn.execute(sql.SQL("TRUNCATE ONLY {}").format(sql.Identifier(staging, name)))
+                conn.execute(sql.SQL("TRUNCATE ONLY {}").format(sql.Identifier(staging, entry.name)))
             rows = self._copy_table(conn, staging, entry, loaded, cancel, freeze=freeze)
-            self._replay(conn, [s for s in self._post_data() if _table_of(s) == name], cancel)
+            self._run(conn, staging, [s for s in self._post if s.table == entry.name], cancel)
             return rows
 
         return run
 
-    def _replay(self, conn: psycopg.Connection, statements: list[tuple[str, str]], cancel: CancelToken | None) -> None:
-        for label, statement in statements:
-            if label.split(" ", 1)[0] in _SKIPPED_KINDS:
-                continue
+    def _run(self, conn: psycopg.Connection, staging: str, statements: list[CheckedStatement],
+             cancel: CancelToken | None) -> None:
+        if not statements:
+            return
+        with staging_path(conn, staging):
+            self._run_each(conn, statements, cancel)
+
+    def _run_each(self, conn: psycopg.Connection, statements: list[CheckedStatement],
+                  cancel: CancelToken | None) -> None:
+        for statement in statements:
             if cancel is not None:
                 cancel.raise_if_cancelled()
             try:
-                conn.execute(statement.encode())  # bytes: no client-side placeholder parsing
+                execute_checked(conn, statement)
             except psycopg.errors.QueryCanceled:
                 raise
             except psycopg.Error as exc:
-                first = first_line(exc)
-                raise RestoreFailed(
-                    f"The archive's {label} could not be created: {first}; nothing was changed.", str(exc)
-                ) from None
+                raise RestoreFailed(f"The archive's statement at line {statement.line} ({statement.kind}) could "
+                                    f"not be run: {first_line(exc)}; nothing was changed.", str(exc)) from None
 
-    def _checked_part(self, member: str) -> str:
-        data = self.reader.read_bytes(member)
-        expected = self.manifest.get("parts", {}).get(member, {})
-        if expected.get("sha256") and hashlib.sha256(data).hexdigest() != expected["sha256"]:
+    def _part_text(self, member: str) -> str:
+        expected = self.manifest.parts.get(member)
+        if expected is None:
+            raise ArchiveError(f"{self.reader.path.name} is damaged: the manifest does not list the part {member}.")
+        data = self.reader.read_bytes(member, MAX_SCHEMA_BYTES)
+        if len(data) != expected.bytes or hashlib.sha256(data).hexdigest() != expected.sha256:
             raise ArchiveError(f"{self.reader.path.name} is damaged: {member} does not match its checksum.")
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             raise ArchiveError(f"{self.reader.path.name} is damaged: {member} is not text.") from None
 
-    def _copy_table(self, conn: psycopg.Connection, staging: str, entry: dict[str, Any], loaded: LoadedBytes,
+    def _copy_table(self, conn: psycopg.Connection, staging: str, entry: TableEntry, loaded: LoadedBytes,
                     cancel: CancelToken | None, *, freeze: bool) -> int:
-        name = str(entry["name"])
-        columns = sql.SQL(", ").join(sql.Identifier(str(c["name"])) for c in entry["columns"])
+        """Stream the rows; stop at the first byte or row beyond what the manifest declares."""
+        name = entry.name
+        columns = sql.SQL(", ").join(sql.Identifier(c) for c in entry.columns)
         statement = sql.SQL("COPY {} ({}) FROM STDIN{}").format(
             sql.Identifier(staging, name), columns, sql.SQL(" (FREEZE)" if freeze else ""))
         digest = hashlib.sha256()
-        size = 0
-        damaged = ArchiveError(f"{self.reader.path.name} is damaged: the rows of table {name} cannot be read; "
+        size = lines = 0
+        file_name = self.reader.path.name
+        damaged = ArchiveError(f"{file_name} is damaged: the rows of table {name} cannot be read; "
                                "nothing was changed.")
         try:
             with conn.cursor() as cur, ExitStack() as opened:
                 with self._reading:
-                    stream = opened.enter_context(self.reader.open_table_data(str(entry["member"])))
+                    stream = opened.enter_context(self.reader.open_table_data(entry.member))
                 with cur.copy(statement) as copy:
                     try:
                         for chunk in self._chunks(stream):
                             if cancel is not None:
                                 cancel.raise_if_cancelled()
-                            digest.update(chunk)
                             size += len(chunk)
+                            lines += chunk.count(b"\n")
+                            if size > entry.bytes or lines > entry.rows:
+                                raise ArchiveError(f"{file_name} is damaged: table {name} holds more rows than its "
+                                                   "manifest says; nothing was changed.")
+                            digest.update(chunk)
                             copy.write(chunk)
                             loaded(len(chunk))
-                    except (OSError, EOFError, ValueError) as exc:  # zstd or tar damage
+                    except (OSError, EOFError, ValueError, zstandard.ZstdError) as exc:  # zstd or tar damage
                         raise damaged from exc
-                    if size != int(entry["bytes"]) or digest.hexdigest() != entry["sha256"]:
+                    if size != entry.bytes or digest.hexdigest() != entry.sha256:
                         raise ArchiveError(
-                            f"{self.reader.path.name} is damaged: the rows of table {name} do not match their "
+                            f"{file_name} is damaged: the rows of table {name} do not match their "
                             "checksum; nothing was changed.")
                 rows = cur.rowcount
         except psycopg.errors.QueryCanceled:
@@ -266,9 +295,9 @@ class NativeArchiveSource:
             first = first_line(exc)
             raise RestoreFailed(f"The rows of table {name} could not be loaded: {first}; nothing was changed.",
                                 str(exc)) from None
-        if rows != int(entry["rows"]):
-            raise ArchiveError(f"{self.reader.path.name} is damaged: table {name} holds {rows} rows, its manifest "
-                               f"says {entry['rows']}; nothing was changed.")
+        if rows != entry.rows:
+            raise ArchiveError(f"{file_name} is damaged: table {name} holds {rows} rows, its manifest "
+                               f"says {entry.rows}; nothing was changed.")
         return rows
 
 
@@ -279,14 +308,3 @@ def _is_plain_table(conn: psycopg.Connection, staging: str, table: str) -> bool:
         "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         " WHERE n.nspname = %s AND c.relname = %s", [staging, table]).fetchone()
     return row is not None and row[0] == "r"
-
-
-def _table_of(statement: tuple[str, str]) -> str | None:
-    """The table whose key or index `statement` builds (so it runs with that table's rows); else None."""
-    label, text = statement
-    pattern = _TABLE_OF.get(label.split(" ", 1)[0])
-    found = pattern.match(text) if pattern is not None else None
-    if found is None:
-        return None
-    name = found.group(1)
-    return name[1:-1].replace('""', '"') if name.startswith('"') else name

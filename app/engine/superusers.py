@@ -7,9 +7,14 @@ the restore, present with its current row (password hash included):
   rows: that row takes the live values;
 - absent from the restored rows: the live row is inserted;
 - same primary key for another account, or the same account under another key:
-  a conflict, reported instead of guessed (the restore refuses; turn the rule
-  off with --no-keep-superusers).
+  a conflict, reported instead of guessed (the restore refuses; the user may
+  turn "keep today's administrator accounts" off).
 Rows that point at the account (group memberships, ...) are not carried over.
+
+Writing the rows runs the tenant's own code (triggers, checks), so it happens in the
+restore's session with the owner's rights, before the swap; the swap, which holds the
+live tables locked, then checks that the live accounts are still exactly those rows
+(`live_snapshot`), and has them written again if a password changed meanwhile.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ class KeepPlan:
     update: list[dict[str, Any]] = field(default_factory=list)
     insert: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    snapshot: list[str] = field(default_factory=list)  # the live accounts' rows the plan was made from
 
     @property
     def accounts(self) -> list[str]:
@@ -64,7 +70,7 @@ def find_user_table(conn: psycopg.Connection, schema: str, override: str | None 
     if len(rows) > 1:
         names = ", ".join(r[0] for r in rows)
         raise UsageError(f"Several tables of {schema!r} have an {FLAG_COLUMN} column ({names}); name the user "
-                         "table in the profile, or restore with --no-keep-superusers.")
+                         "table in the profile, or restore without keeping today's administrator accounts.")
     return rows[0][0] if rows else None
 
 
@@ -76,9 +82,9 @@ def live_superusers(conn: psycopg.Connection, live: str, override: str | None = 
     account = _account_column(conn, live, table)
     if account is None:
         return []
-    return [str(r[0]) for r in conn.execute(
-        sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY 1").format(
-            sql.Identifier(account), sql.Identifier(live, table), sql.Identifier(FLAG_COLUMN))).fetchall()]
+    return sorted(str(r[0]) for r in conn.execute(
+        sql.SQL("SELECT {}::text FROM {} WHERE {}").format(
+            sql.Identifier(account), sql.Identifier(live, table), sql.Identifier(FLAG_COLUMN))).fetchall())
 
 
 def _columns(conn: psycopg.Connection, schema: str, table: str) -> list[str]:
@@ -115,9 +121,8 @@ def plan_keep(conn: psycopg.Connection, live: str, staging: str, override: str |
     shared = [c for c in _columns(conn, live, name) if c in restored_columns]
     table = UserTable(name, key, account, shared)
     plan = KeepPlan(table)
-    live_rows = [r[0] for r in conn.execute(
-        sql.SQL("SELECT to_jsonb(u) FROM {} u WHERE u.{} ORDER BY u.{}").format(
-            sql.Identifier(live, name), sql.Identifier(FLAG_COLUMN), sql.Identifier(key))).fetchall()]
+    live_rows = _live_rows(conn, live, name)
+    plan.snapshot = _snapshot(live_rows)
     for row in live_rows:
         found = conn.execute(
             sql.SQL("SELECT u.{key}::text, u.{acc}::text FROM {t} u WHERE u.{key}::text = %s"
@@ -137,11 +142,29 @@ def plan_keep(conn: psycopg.Connection, live: str, staging: str, override: str |
     return plan
 
 
+def _live_rows(conn: psycopg.Connection, live: str, table: str) -> list[dict[str, Any]]:
+    """The live administrators' rows. Read with no operator, ordering or function of the tenant's, so a
+    superuser's session may read them without running the tenant's code."""
+    rows: list[dict[str, Any]] = [r[0] for r in conn.execute(
+        sql.SQL("SELECT to_jsonb(u) FROM {} u WHERE u.{}").format(
+            sql.Identifier(live, table), sql.Identifier(FLAG_COLUMN))).fetchall()]
+    return sorted(rows, key=_json)
+
+
+def _snapshot(rows: list[dict[str, Any]]) -> list[str]:
+    return sorted(_json(r) for r in rows)
+
+
+def live_snapshot(conn: psycopg.Connection, live: str, table: str) -> list[str]:
+    """What `KeepPlan.snapshot` would be now; the swap compares the two while it holds the live tables."""
+    return _snapshot(_live_rows(conn, live, table))
+
+
 def refuse_conflicts(plan: KeepPlan) -> None:
     if plan.conflicts:
         raise RestoreFailed(
-            "Cannot keep the administrator accounts: " + "; ".join(plan.conflicts)
-            + ". Restore with --no-keep-superusers to take the backup's accounts as they are; nothing was changed.")
+            "Cannot keep today's administrator accounts: " + "; ".join(plan.conflicts)
+            + ". Restore without keeping them to take the backup's accounts as they are; nothing was changed.")
 
 
 def apply_keep(conn: psycopg.Connection, staging: str, plan: KeepPlan) -> None:
@@ -161,4 +184,4 @@ def apply_keep(conn: psycopg.Connection, staging: str, plan: KeepPlan) -> None:
 
 
 def _json(row: dict[str, Any]) -> str:
-    return json.dumps(row)
+    return json.dumps(row, sort_keys=True)

@@ -16,7 +16,8 @@ import hashlib
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
 import zstandard
 
@@ -28,13 +29,15 @@ from app.engine.archive import (
     POST_DATA_MEMBER,
     PRE_DATA_MEMBER,
     ArchiveReader,
+    decompressing,
     iter_chunks,
     manifest_checksum,
 )
-from app.engine.errors import ArchiveError
-from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.django_json_source import verify_dump
+from app.engine.errors import ArchiveError
 from app.engine.file_kind import DJANGO_JSON, sniff_file
+from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
+from app.engine.manifest import PartEntry, TableEntry
 from app.engine.pgdump_source import has_data, verify_pgdump
 
 KNOWN_VERSIONS = frozenset(range(1, FORMAT_VERSION + 1))
@@ -95,48 +98,51 @@ def verify_archive(
     cancel = cancel or CancelToken()
     with ArchiveReader(path) as reader:
         manifest = reader.manifest
-        _check_manifest(path, manifest)
-        parts: dict[str, Any] = manifest["parts"]
-        tables: list[dict[str, Any]] = manifest["tables"]
-        expected = {HEADER_MEMBER, MANIFEST_MEMBER, *parts, *(t["member"] for t in tables)}
+        _check_manifest(path, reader.raw_manifest)
+        expected = {HEADER_MEMBER, MANIFEST_MEMBER, *manifest.parts, *(t.member for t in manifest.tables)}
         for name in reader.member_names:
             if name not in expected:
                 raise ArchiveError(f"{path.name} is damaged: it holds an unexpected part {name}.")
         for name in (PRE_DATA_MEMBER, POST_DATA_MEMBER):
-            if name not in parts:
+            if name not in manifest.parts:
                 raise ArchiveError(f"{path.name} is damaged: the manifest does not list the part {name}.")
-        total = sum(int(p["bytes"]) for p in parts.values()) + sum(int(t["stored_bytes"]) for t in tables)
+        total = sum(p.bytes for p in manifest.parts.values()) + sum(t.stored_bytes for t in manifest.tables)
         reporter = ProgressReporter(progress, float(total) + 1)
-        for name, facts in parts.items():
+        for name, facts in manifest.parts.items():
             _check_part(reader, path, name, facts, reporter, cancel)
-        for table in tables:
+        for table in manifest.tables:
             _check_table(reader, path, table, reporter, cancel)
         reporter.finish("Archive verified")
-        return VerifyResult(
-            path, "native", str(manifest.get("source_schema", "")), str(manifest.get("created_utc", "")),
-            len(tables), sum(int(t["rows"]) for t in tables), sum(int(t["bytes"]) for t in tables),
-        )
+        return VerifyResult(path, "native", manifest.source_schema, manifest.created_utc or "", len(manifest.tables),
+                            sum(t.rows for t in manifest.tables), manifest.total_bytes)
 
 
-def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
-    if manifest.get("format") != FORMAT_NAME:
+def _check_manifest(path: Path, raw: dict[str, Any]) -> None:
+    if raw.get("format") != FORMAT_NAME:
         raise ArchiveError(f"{path.name} is damaged: its manifest is not a Resguardo manifest.")
-    version = manifest.get("format_version")  # a newer version is refused by ArchiveReader, from resguardo.json
+    version = raw.get("format_version")  # a newer version is refused by ArchiveReader, from resguardo.json
     if version not in KNOWN_VERSIONS:
         raise ArchiveError(f"{path.name} is damaged: its manifest names an unknown format version {version!r}.")
-    if manifest.get("checksum") != manifest_checksum(manifest):
+    if raw.get("checksum") != manifest_checksum(raw):
         raise ArchiveError(f"{path.name} is damaged: the manifest does not match its checksum.")
-    try:
-        for facts in manifest["parts"].values():
-            int(facts["bytes"]), str(facts["sha256"])
-        for t in manifest["tables"]:
-            str(t["name"]), str(t["member"]), int(t["rows"]), int(t["bytes"]), str(t["sha256"])
-            int(t["stored_bytes"]), str(t["stored_sha256"])
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise ArchiveError(f"{path.name} is damaged: its manifest lacks a part's or a table's facts.") from None
 
 
-def _stored_chunks(reader: ArchiveReader, path: Path, name: str, cancel: CancelToken) -> Any:
+class _Hashing:
+    """Reads a stored member for the decompressor, hashing and counting the stored bytes on the way."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._handle.read(size)
+        self.digest.update(chunk)
+        self.size += len(chunk)
+        return chunk
+
+
+def _stored_chunks(reader: ArchiveReader, path: Path, name: str, cancel: CancelToken) -> Iterator[bytes]:
     if not reader.has(name):
         raise ArchiveError(f"{path.name} is damaged: the part {name} is missing.")
     with reader.open_stored(name) as handle:
@@ -148,42 +154,49 @@ def _stored_chunks(reader: ArchiveReader, path: Path, name: str, cancel: CancelT
             raise ArchiveError(f"{path.name} is damaged: the part {name} cannot be read (truncated?).") from None
 
 
-def _check_part(reader: ArchiveReader, path: Path, name: str, facts: dict[str, Any],
+def _check_part(reader: ArchiveReader, path: Path, name: str, facts: PartEntry,
                 reporter: ProgressReporter, cancel: CancelToken) -> None:
     digest, size = hashlib.sha256(), 0
     for chunk in _stored_chunks(reader, path, name, cancel):
         digest.update(chunk)
         size += len(chunk)
+        if size > facts.bytes:
+            break
         reporter.advance(len(chunk), "Checking the schema", name)
-    if size != int(facts["bytes"]) or digest.hexdigest() != facts["sha256"]:
+    if size != facts.bytes or digest.hexdigest() != facts.sha256:
         raise ArchiveError(f"{path.name} is damaged: the part {name} does not match its checksum.")
 
 
-def _check_table(reader: ArchiveReader, path: Path, table: dict[str, Any],
+def _check_table(reader: ArchiveReader, path: Path, table: TableEntry,
                  reporter: ProgressReporter, cancel: CancelToken) -> None:
-    name, member = table["name"], table["member"]
-    what = f"the data of table {name!r} ({member})"
-    stored, raw = hashlib.sha256(), hashlib.sha256()
-    stored_size = raw_size = rows = 0
-    decompressor = zstandard.ZstdDecompressor().decompressobj()
-    try:
-        for chunk in _stored_chunks(reader, path, member, cancel):
-            stored.update(chunk)
-            stored_size += len(chunk)
-            if decompressor.eof:
-                raise ArchiveError(f"{path.name} is damaged: {what} has bytes after its end.")
-            data = decompressor.decompress(chunk)
-            raw.update(data)
-            raw_size += len(data)
-            rows += data.count(b"\n")
-            reporter.advance(len(chunk), "Checking the rows", name)
-    except zstandard.ZstdError:
-        raise ArchiveError(f"{path.name} is damaged: {what} cannot be decompressed.") from None
-    if stored_size != int(table["stored_bytes"]) or stored.hexdigest() != table["stored_sha256"]:
+    """Stored bytes hashed as read, decompressed 1 MiB at a time and stopped at the first byte or row more
+    than the manifest says: a small crafted file cannot expand into gigabytes here."""
+    what = f"the data of table {table.name!r} ({table.member})"
+    raw = hashlib.sha256()
+    raw_size = rows = reported = 0
+    if not reader.has(table.member):
+        raise ArchiveError(f"{path.name} is damaged: the part {table.member} is missing.")
+    with reader.open_stored(table.member) as handle:
+        stored = _Hashing(handle)
+        try:
+            with decompressing(stored) as stream:  # type: ignore[arg-type]
+                for data in iter_chunks(stream):
+                    cancel.raise_if_cancelled()
+                    raw.update(data)
+                    raw_size += len(data)
+                    rows += data.count(b"\n")
+                    if raw_size > table.bytes or rows > table.rows:
+                        raise ArchiveError(f"{path.name} is damaged: {what} holds more than its manifest says.")
+                    reporter.advance(stored.size - reported, "Checking the rows", table.name)
+                    reported = stored.size
+        except zstandard.ZstdError:
+            raise ArchiveError(f"{path.name} is damaged: {what} cannot be decompressed.") from None
+        except (tarfile.TarError, OSError, EOFError):
+            raise ArchiveError(f"{path.name} is damaged: {what} cannot be read (truncated?).") from None
+        stored.read()  # bytes after the last frame count for the stored checksum
+    if stored.size != table.stored_bytes or stored.digest.hexdigest() != table.stored_sha256:
         raise ArchiveError(f"{path.name} is damaged: {what} does not match its checksum.")
-    if not decompressor.eof and stored_size:
-        raise ArchiveError(f"{path.name} is damaged: {what} is cut short.")
-    if raw_size != int(table["bytes"]) or raw.hexdigest() != table["sha256"]:
+    if raw_size != table.bytes or raw.hexdigest() != table.sha256:
         raise ArchiveError(f"{path.name} is damaged: {what} does not match its checksum once decompressed.")
-    if rows != int(table["rows"]):
-        raise ArchiveError(f"{path.name} is damaged: {what} holds {rows} rows, the manifest says {table['rows']}.")
+    if rows != table.rows:
+        raise ArchiveError(f"{path.name} is damaged: {what} holds {rows} rows, the manifest says {table.rows}.")

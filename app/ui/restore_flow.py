@@ -26,7 +26,8 @@ from app.engine.errors import Cancelled
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.restore import RestoreResult, restore_tenant
 from app.engine.restore_preview import preview_restore
-from app.engine.safety_copies import UndoResult, discard_safety_copy, undo_restore
+from app.engine.discard import discard_safety_copy
+from app.engine.undo import UndoResult, undo_restore
 from app.engine.verify import verify_file
 from app.ui import locale_format as fmt
 from app.ui.flow_host import FlowHost
