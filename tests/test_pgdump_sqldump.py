@@ -289,6 +289,13 @@ def test_every_byte_goes_to_the_parser_once(monkeypatch: pytest.MonkeyPatch) -> 
     assert len(parsed) == 2 * 2000 + 1  # CREATE SCHEMA is only read
 
 
+def test_an_expression_nested_too_deep_to_walk_is_refused_not_crashed() -> None:
+    body = "CREATE VIEW src.v AS SELECT " + " + ".join(["1"] * 5000) + ";\n"
+    with pytest.raises(RefusedStatement) as caught:
+        plans(body)
+    assert caught.value.message.startswith("The file nests expressions too deeply to be checked (line 9: CREATE VIEW")
+
+
 def test_meta_commands_are_lines_of_their_own() -> None:
     items = list(ScriptReader(stream("\\restrict k\nSELECT 1;\n")))
     assert items == [MetaCommand("\\restrict k", 1), Piece(b"SELECT 1;", 2)]

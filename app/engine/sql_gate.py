@@ -24,10 +24,14 @@ characters with a per-character table whose cost grows with the non-ASCII text
 times the nodes (a 4 MB literal of 'é' took 12 s and 500 MB); the JSON route is
 linear. Locations are dropped (statements are reported by their line).
 
-Limits: names inside function bodies written as strings (plpgsql, `AS $$...$$`)
-are neither checked nor rewritten; what they do when called is the business of the
-session that runs the restore (the tenant owner's rights) and of the isolation proof.
-Expressions nested deeper than Python's recursion limit allows are refused.
+Function bodies written as strings (`sql`, `plpgsql`) run with the rights of
+whoever calls them, the restore among them (a CHECK, a default, an index, a
+trigger): they are parsed too and may only query and change rows, with the same
+name checks; dynamic SQL (`EXECUTE`) is refused. Names in them are not rewritten.
+
+Limits: what a body does through functions of `public` is not seen (the session's
+rights and the isolation proof bound it); expressions nested deeper than Python's
+recursion limit allows are refused.
 """
 
 from __future__ import annotations
@@ -107,17 +111,17 @@ def parse_one(text: str, line: int) -> Parsed | None:
     if "\0" in text:
         raise refusal("holds a NUL character, which is not SQL", line, text)
     try:
-        data = json.loads(parse_sql_json(text))
-        statements = [(_node("RawStmt", raw), raw) for raw in data.get("stmts", ())]
+        raws = json.loads(parse_sql_json(text)).get("stmts", [])
+        if len(raws) > 1:
+            raise refusal("holds more than one statement where one was expected", line, text)
+        if not raws:
+            return None
+        (raw,) = raws
+        node = _node("RawStmt", raw)
     except ParseError as exc:
         raise refusal(f"holds text that is not SQL PostgreSQL reads ({exc.args[0]})", line, text) from None
     except RecursionError:
         raise refusal("nests expressions too deeply to be checked", line, text) from None
-    if not statements:
-        return None
-    if len(statements) > 1:
-        raise refusal("holds more than one statement where one was expected", line, text)
-    (node, raw), = statements
     start, length = int(raw.get("stmt_location", 0)), int(raw.get("stmt_len", 0))  # in UTF-8 bytes
     if text.isascii():
         return Parsed(node.stmt, text[start:start + length] if length else text[start:], line)
@@ -278,7 +282,7 @@ def names_in(tree: Any) -> Iterator[Name]:
 
 def _in_tuple(node: Any, kind: str, slot: str, value: tuple[Any, ...], stack: list[Any]) -> Iterator[Name]:
     if value and all(isinstance(v, ast.String) for v in value):
-        if len(value) < 2 or (kind, slot) in _COLUMN_LISTS or (kind == "ColumnRef"):
+        if len(value) < 2 or (kind, slot) in _COLUMN_LISTS or kind == "ColumnRef":
             return
         if kind == "DefElem":
             if node.defname == "as":  # a function's body (or a C function's file and symbol)
@@ -313,6 +317,7 @@ def _literal_name(arg: Any, regtype: str) -> Iterator[Name]:
         parts = _split_literal(text)
         if parts is None or len(parts) != 1:
             raise Unreadable(f"the schema name {text!r}")
+
         def whole(value: str) -> None:
             const.val.sval = quote_ident(value)
 
@@ -381,7 +386,7 @@ _OUTSIDE_FUNCTIONS = frozenset({
     "set_config", "pg_reload_conf", "pg_rotate_logfile", "pg_terminate_backend", "pg_cancel_backend",
     "pg_promote", "pg_switch_wal", "pg_create_restore_point", "pg_backup_start", "pg_backup_stop",
     "pg_log_backend_memory_contexts", "pg_import_system_collations", "pg_stat_file", "loread",
-    "lowrite", "pg_sleep", "pg_sleep_for", "pg_sleep_until", "pg_catalog_lock",
+    "lowrite", "pg_sleep", "pg_sleep_for", "pg_sleep_until",
 })
 _OUTSIDE_PREFIXES = ("lo_", "pg_read_", "pg_ls_", "pg_file_", "pg_advisory", "pg_try_advisory", "dblink",
                      "pg_stat_reset", "pg_replication_", "pg_logical_", "pg_create_", "pg_drop_replication",
@@ -654,7 +659,7 @@ class _Unchecked(Exception):
 
 
 def function_body(stmt: Any, text: str) -> Iterator[Any]:
-    """The statements a sql or plpgsql function's string body runs, parsed; Unreadable when they cannot be
+    """The statements a sql or plpgsql function's string body runs, parsed; _Unchecked when they cannot be
     known before it runs (SQL built at run time). The body runs with the rights of whoever calls it, the
     restore itself among them (a CHECK, a default, an index expression, a trigger)."""
     options = {str(o.defname): o.arg for o in stmt.options or ()}
@@ -854,7 +859,8 @@ def rewritten(parsed: Parsed, source: str, target: str) -> str:
             if name.schema == source and name.setter is not None:
                 name.setter(target)
     except Unreadable as exc:  # Rules.check walked the same tree already
-        raise refusal(f"holds a construct Resguardo cannot check ({exc.args[0]})", parsed.line, parsed.text) from None
+        raise refusal(f"holds a construct Resguardo cannot check ({exc.args[0]})",
+                      parsed.line, parsed.text) from None
     return printed(parsed)
 
 
@@ -864,13 +870,14 @@ def printed(parsed: Parsed) -> str:
     try:
         text = RawStream()(parsed.node)
         again = parse_one(text, parsed.line)
+        same = again is not None and again.node == parsed.node
     except RefusedStatement:
         raise refusal(cause, parsed.line, parsed.text) from None
     except RecursionError:
         raise refusal("nests expressions too deeply to be checked", parsed.line, parsed.text) from None
     except Exception as exc:  # noqa: BLE001 - pglast's printers raise anything on a tree they do not know
         raise refusal(f"{cause} ({type(exc).__name__})", parsed.line, parsed.text) from None
-    if again is None or again.node != parsed.node:
+    if not same:
         raise refusal(cause, parsed.line, parsed.text)
     return text
 
@@ -971,4 +978,5 @@ def execute_checked(conn: psycopg.Connection[Any], statement: CheckedStatement) 
     """Run one checked statement through the extended query protocol: the server refuses a second command
     in the text, whatever the gate thought (psycopg uses the simple protocol, which runs several, when a
     query has no parameters; binary results force the extended one)."""
-    conn.cursor().execute(statement.text.encode(conn.info.encoding), prepare=False, binary=True)
+    with conn.cursor() as cur:
+        cur.execute(statement.text.encode(conn.info.encoding), prepare=False, binary=True)
