@@ -1,11 +1,11 @@
 """The cases of issues 15 and 11: each shape of tenant measured against pg_dump and pg_restore, and the
 1,000-tenant database.
 
-A case's round runs the backup group, then the restore group, every side a fresh child process;
-the next round runs each group in reverse order, so no side always runs first or always follows
-the same neighbour. The restore group starts with the bare `pg_restore -j 2` into a dropped schema,
-so the live tenant every later side restores over holds the shape's contents (that is what a
-restore over a live tenant replaces), in every round.
+A case's round runs the backup group, then the restore group, every side a fresh child process.
+The restore group always starts with the bare `pg_restore -j 2` into a dropped schema, so the live
+tenant every later side restores over holds the shape's contents (what a restore over a live
+tenant replaces); the next round reverses the backup group and the restore sides after that
+first one, so no side always runs first or always follows the same neighbour.
 
 Sides, for every case:
 - backup: Resguardo native (`backup_tenant`), `pg_dump -Fc`, `pg_dump -Fd -j 2`;
@@ -26,14 +26,12 @@ from pathlib import Path
 from app.engine.connection import ConnectionTarget
 from app.formatting import human_size
 from bench import dataset, report, tools
-from bench.dataset import TENANT, say
-from bench.harness import REPO, Harness, Side, drop_leftovers, missing
-from bench.probe import SideFailed, run_measured
+from bench.dataset import TENANT
+from bench.harness import Harness, Side, drop_leftovers, missing
 from bench.stats import Series
 
 BACKUP = ("app.engine.backup", "backup_tenant")
 RESTORE = ("app.engine.restore", "restore_tenant")
-LISTING = ("app.engine.discovery", "list_tenants")
 RESTORE_LIMIT = 0.8  # issue 15: restore ≤ 0.8× pg_restore -j 2
 FC_LIMIT, FD_LIMIT = 0.5, 0.8  # backup ≤ 0.5× pg_dump -Fc and ≤ 0.8× pg_dump -Fd -j 2
 TENANTS_LIMIT = 1.5  # issue 11: restore beside 1,000 tenants ≤ 1.5× beside 3
@@ -209,37 +207,21 @@ class TenantsCase(Case):
         return [self.restore, self.few]
 
     def once(self) -> None:
-        self._cli_listing()
-        self._engine_listing()
-
-    def _cli_listing(self) -> None:
-        series = self.series["listing.cli"]
-        home = self.h.path("home")
+        """The listing: the whole `resguardo tenants --json` command (what the IT person waits for), then
+        `list_tenants` alone."""
+        made = self.h.args.tenants
         for _ in range(max(3, self.h.args.repeat)):
-            run = self.h.measure(series, self.h.python("app", "tenants", "--json", "--dsn", self.source.conninfo),
-                                 env={"RESGUARDO_HOME": str(home)})
-            if run is None:
-                return
-            found = sum(1 for t in json.loads(run.stdout) if t.get("kind") == "tenant")
-            if found != self.h.args.tenants:
-                self.notes.append(f"`resguardo tenants` found {found} tenants where {self.h.args.tenants} were made.")
-                return
-
-    def _engine_listing(self) -> None:
-        series = self.series["listing.engine"]
-        if self.h.unavailable(series, missing(*LISTING)):
-            return
-        argv = self.h.python("bench.sides", "list-tenants", "--conninfo", self.source.conninfo,
-                             "--repeat", str(max(3, self.h.args.repeat)))
-        series.argv = argv
-        say(f"{series.label} ...")
-        try:
-            run = run_measured(argv, env=self.h.env, cwd=REPO)
-        except SideFailed as exc:
-            series.error = f"failed: {exc}"
-            return
-        series.seconds.extend(json.loads(run.stdout)["seconds"])
-        series.peak_rss.append(run.peak_rss_bytes)
+            run = self.h.measure(self.series["listing.cli"],
+                                 self.h.python("app", "tenants", "--json", "--dsn", self.source.conninfo),
+                                 env={"RESGUARDO_HOME": str(self.h.path("home"))})
+            found = None if run is None else sum(1 for t in json.loads(run.stdout) if t.get("kind") == "tenant")
+            if found != made:
+                if found is not None:
+                    self.notes.append(f"`resguardo tenants` found {found} tenants where {made} were made.")
+                break
+        found = self.h.listing(self.series["listing.engine"], self.source)
+        if found is not None and found != made:
+            self.notes.append(f"list_tenants found {found} tenants where {made} were made.")
 
     def verdicts(self) -> list[report.Verdict]:
         s = self.series

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import re
 import shlex
 import shutil
@@ -122,6 +123,24 @@ class Harness:
             series.sizes.append(output_size(output))
         say(f"{series.label}: {run.seconds:.2f} s, {run.peak_rss_bytes / 2**20:.0f} MB")
         return run
+
+    def listing(self, series: Series, target: ConnectionTarget) -> int | None:
+        """`list_tenants` alone, on an open connection, `--repeat` times (at least 3) in one process; the
+        number of tenants it found, or None when it could not run."""
+        if self.unavailable(series, missing("app.engine.discovery", "list_tenants")):
+            return None
+        series.argv = self.python("bench.sides", "list-tenants", "--conninfo", target.conninfo,
+                                  "--repeat", str(max(3, self.args.repeat)))
+        say(f"{series.label} ...")
+        try:
+            run = run_measured(series.argv, env=self.env, cwd=REPO)
+        except SideFailed as exc:
+            series.error = f"failed: {exc}"
+            return None
+        result = json.loads(run.stdout)
+        series.seconds.extend(result["seconds"])
+        series.peak_rss.append(run.peak_rss_bytes)
+        return int(result["tenants"])
 
     def unavailable(self, series: Series, reason: str | None) -> bool:
         """Record why a side cannot run (once); True when it cannot."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime

@@ -105,23 +105,12 @@ class Bench:
         self.ui()
 
     def listing(self) -> None:
-        series = self.series["listing"]
-        if self.h.unavailable(series, missing("app.engine.discovery", "list_tenants")):
+        if self.h.unavailable(self.series["listing"], missing("app.engine.discovery", "list_tenants")):
             return
-        target = self.listing_db = dataset.tenants_database(self.h.admin, self.h.args.tenants)
-        say(f"{series.label} ...")
-        series.argv = self.h.python("bench.sides", "list-tenants", "--conninfo", target.conninfo,
-                                  "--repeat", str(max(3, self.h.args.repeat)))
-        try:
-            run = run_measured(series.argv, env=self.h.env, cwd=REPO)
-        except SideFailed as exc:
-            series.error = f"failed: {exc}"
-            return
-        result = json.loads(run.stdout)
-        series.seconds.extend(result["seconds"])
-        series.peak_rss.append(run.peak_rss_bytes)
-        if result["tenants"] != self.h.args.tenants:
-            self.notes.append(f"The listing found {result['tenants']} tenants where {self.h.args.tenants} were made.")
+        self.listing_db = dataset.tenants_database(self.h.admin, self.h.args.tenants)
+        found = self.h.listing(self.series["listing"], self.listing_db)
+        if found is not None and found != self.h.args.tenants:
+            self.notes.append(f"The listing found {found} tenants where {self.h.args.tenants} were made.")
 
     def ui(self) -> None:
         backup, restore = self.series["ui.backup"], self.series["ui.restore"]
