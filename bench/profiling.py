@@ -116,7 +116,8 @@ def _counters(target: ConnectionTarget) -> dict[str, Any]:
 
 
 def _set(target: ConnectionTarget, settings: dict[str, str] | None) -> None:
-    """ALTER DATABASE ... SET each setting for the profiled run (new sessions take it), or RESET them."""
+    """ALTER DATABASE ... SET each setting for the profiled run (new sessions take it), or RESET them (also
+    before every case: a run killed while profiling must not leave its databases logging every statement)."""
     with target.connect(autocommit=True) as conn:
         db = sql.Identifier(target.dbname or "")
         for name in SERVER_SETTINGS:
@@ -125,6 +126,10 @@ def _set(target: ConnectionTarget, settings: dict[str, str] | None) -> None:
             else:
                 conn.execute(sql.SQL("ALTER DATABASE {} SET {} = {}").format(
                     db, sql.Identifier(name), sql.Literal(settings[name])))
+
+
+def reset_settings(target: ConnectionTarget) -> None:
+    _set(target, None)
 
 
 def _summary(title: str, seconds: float | None, log: ServerLog | None, before: dict[str, Any],

@@ -20,7 +20,7 @@ from bench import dataset, report, tools
 from bench.cases import shape_case, tenants_case
 from bench.dataset import TENANT, say
 from bench.harness import REPO, Harness, drop_leftovers
-from bench.profiling import profile_side
+from bench.profiling import profile_side, reset_settings
 from bench.reference import Bench
 from bench.shapes import SHAPES
 from bench.stats import Series
@@ -237,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
             case_started = time.monotonic()
             share = (budget - (case_started - started)) * weights[index] / sum(weights[index:])
             case = make_case(h, key, restore)
+            for target in {t.dbname: t for _, t in case.profiled().values()}.values():
+                reset_settings(target)
             say(f"{key}: {case.dataset}; setup took {time.monotonic() - case_started:.0f} s")
             rounds(case, args.repeat, share, case_started)
             profile(h, case, args.output)
