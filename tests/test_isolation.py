@@ -15,9 +15,11 @@ from tests.restore_support import fingerprint, other_schemas, resguardo_schemas,
 
 pytestmark = pytest.mark.core
 
-# A file's plain statements never reach another schema (the SQL gate refuses them before anything runs,
-# tests/test_attacks.py); code in its functions can, once triggers run it with the owner's rights. Here a
-# trigger on a loaded table runs each action during the COPY: the proof of isolation must catch it.
+# A file's statements never reach another schema, nor do its functions' bodies (the SQL gate refuses them
+# before anything runs, tests/test_attacks.py). Code that already lives in the database can: here a
+# function in public (the web application's role may own public) does each action, and the file only adds
+# a trigger calling it on a loaded table; it runs during the COPY, with the owner's rights. The proof of
+# isolation must catch every change outside the tenant and roll it all back.
 HOSTILE = [
     ("INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
      " VALUES ('evil' || pg_catalog.random(), 'Evil', '2030-01-01', false, '2025-01-01')",
@@ -34,10 +36,17 @@ HOSTILE = [
 ]
 
 
-def _trigger(action: str) -> str:
-    return ("CREATE FUNCTION hostile() RETURNS trigger LANGUAGE plpgsql AS $hostile$ BEGIN " + action
-            + "; RETURN NEW; END $hostile$;\n\n-- object: trigger hostile\nCREATE TRIGGER hostile BEFORE INSERT"
-            " ON specializations_specialization FOR EACH ROW EXECUTE FUNCTION hostile()")
+def _plant(target: ConnectionTarget, action: str) -> None:
+    """The hostile code, already in the database, owned by the web application's role."""
+    with target.connect() as conn:
+        conn.execute("CREATE FUNCTION public.rg_hostile() RETURNS trigger LANGUAGE plpgsql AS $hostile$ BEGIN "
+                     + action + "; RETURN NEW; END $hostile$")
+        conn.execute("ALTER FUNCTION public.rg_hostile() OWNER TO clinic_app")
+        conn.commit()
+
+
+_TRIGGER = ("CREATE TRIGGER hostile BEFORE INSERT ON specializations_specialization"
+            " FOR EACH ROW EXECUTE FUNCTION public.rg_hostile()")
 
 
 @pytest.mark.parametrize(("action", "named"), HOSTILE, ids=[f"{i}-{h[1].split()[-1]}" for i, h in enumerate(HOSTILE)])
@@ -46,7 +55,8 @@ def test_hostile_code_is_rolled_back_with_the_object_named(
 ) -> None:
     good = tmp_path / "good.resguardo"
     backup_tenant(demo_db, "bienestar", good)
-    hostile = rewrite_archive(good, tmp_path / "hostile.resguardo", pre_extra=_trigger(action))
+    _plant(demo_db, action)
+    hostile = rewrite_archive(good, tmp_path / "hostile.resguardo", pre_extra=_TRIGGER)
     before = _everything(demo_db)
     with pytest.raises(RestoreFailed) as failure:
         restore_tenant(demo_db, "bienestar", hostile)

@@ -93,8 +93,19 @@ _HOMES: dict[str, tuple[str, str]] = {
     "pg_amop": _via("pg_opfamily", "opfnamespace", "r.amopfamily", "operator"),
     "pg_amproc": _via("pg_opfamily", "opfnamespace", "r.amprocfamily", "support function"),
     "pg_ts_config_map": _via("pg_ts_config", "cfgnamespace", "r.mapcfg", "mapping"),
+    # CREATE TYPE ... AS RANGE adds the cast from the range to its multirange: both types in one schema.
+    "pg_cast": ("(SELECT t.typnamespace FROM pg_type s, pg_type t WHERE s.oid = r.castsource"
+                " AND t.oid = r.casttarget AND s.typnamespace = t.typnamespace)",
+                "pg_describe_object(r.tableoid, r.oid, 0)"),
     "pg_description": (
         "CASE WHEN r.classoid = 'pg_namespace'::regclass THEN r.objoid"
+        # triggers, rules and policies belong to no schema of their own: their table's
+        " WHEN r.classoid = 'pg_trigger'::regclass THEN (SELECT c.relnamespace FROM pg_trigger o"
+        "  JOIN pg_class c ON c.oid = o.tgrelid WHERE o.oid = r.objoid)"
+        " WHEN r.classoid = 'pg_rewrite'::regclass THEN (SELECT c.relnamespace FROM pg_rewrite o"
+        "  JOIN pg_class c ON c.oid = o.ev_class WHERE o.oid = r.objoid)"
+        " WHEN r.classoid = 'pg_policy'::regclass THEN (SELECT c.relnamespace FROM pg_policy o"
+        "  JOIN pg_class c ON c.oid = o.polrelid WHERE o.oid = r.objoid)"
         " ELSE to_regnamespace((pg_identify_object(r.classoid, r.objoid, r.objsubid)).schema)::oid END",
         "'comment on ' || pg_describe_object(r.classoid, r.objoid, r.objsubid)",
     ),

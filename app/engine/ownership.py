@@ -28,6 +28,9 @@ _EXPLODE = ("(SELECT coalesce(json_agg(json_build_array(CASE WHEN e.grantee = 0 
             " FROM aclexplode(coalesce({acl}, acldefault({code}, {owner}))) e)")
 _NOT_EXTENSION = ("NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = {cls}::regclass AND x.objid = {oid}"
                   " AND x.deptype = 'e')")
+# Functions and types PostgreSQL makes as part of another object (a range type's constructors) follow it.
+_STANDALONE = ("NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = {cls}::regclass AND x.objid = {oid}"
+               " AND x.deptype IN ('e', 'i'))")
 
 _REL_ACL_CODE = "CASE c.relkind WHEN 'S' THEN 's'::\"char\" ELSE 'r'::\"char\" END"
 
@@ -44,19 +47,17 @@ SELECT 'rel:' || c.relkind::text, c.relname, NULL, pg_get_userbyid(c.relowner),
 FROM pg_class c WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
   AND {_NOT_EXTENSION.format(cls="'pg_class'", oid='c.oid')}
 UNION ALL
-SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END,
-       p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-       format('%%I.%%I(%%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
+       p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.oid::text,
        pg_get_userbyid(p.proowner), {_EXPLODE.format(acl='p.proacl', code="'f'", owner='p.proowner')}, false
-FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE p.pronamespace = %(nsp)s AND p.prokind IN ('f', 'p', 'w')
-  AND {_NOT_EXTENSION.format(cls="'pg_proc'", oid='p.oid')}
+FROM pg_proc p WHERE p.pronamespace = %(nsp)s AND p.prokind IN ('f', 'p', 'w', 'a')
+  AND {_STANDALONE.format(cls="'pg_proc'", oid='p.oid')}
 UNION ALL
 SELECT CASE t.typtype WHEN 'd' THEN 'type:domain' ELSE 'type' END, t.typname, NULL, pg_get_userbyid(t.typowner),
        {_EXPLODE.format(acl='t.typacl', code="'T'", owner='t.typowner')}, false
 FROM pg_type t WHERE t.typnamespace = %(nsp)s AND t.typtype IN ('c', 'd', 'e', 'r')
   AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
-  AND {_NOT_EXTENSION.format(cls="'pg_type'", oid='t.oid')}
+  AND {_STANDALONE.format(cls="'pg_type'", oid='t.oid')}
 """
 
 
@@ -75,22 +76,34 @@ class SchemaObject:
         if self.kind == "schema":
             return sql.SQL("SCHEMA {}").format(sql.Identifier(schema))
         if self.routine is not None:
-            return sql.SQL(f"{word} ") + sql.SQL(self.routine)  # PostgreSQL's own quoting (format %I)
+            return sql.SQL(f"{word} ") + sql.SQL(self.routine)  # regprocedure: PostgreSQL quotes and qualifies
         return sql.SQL(f"{word} ") + sql.Identifier(schema, self.name)
 
 
 def schema_objects(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str], SchemaObject]:
-    """Every ownable object of `schema` by (kind, name); routine names as the archive writes them."""
-    # Routine argument types are written relative to search_path: the schema alone, as the backup does.
-    previous = conn.execute("SELECT current_setting('search_path')").fetchone()[0]  # type: ignore[index]
-    conn.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(schema)))
-    rows = conn.execute(_OBJECTS_SQL, {"nsp": _oid(conn, schema)}).fetchall()
-    conn.execute("SELECT set_config('search_path', %s, true)", [previous])
+    """Every ownable object of `schema` by (kind, name); routines named as the archive writes them."""
+    nsp = _oid(conn, schema)
+    rows = conn.execute(_OBJECTS_SQL, {"nsp": nsp}).fetchall()
+    # A routine is targeted by its signature with every type qualified (regprocedure); it is *named* with its
+    # argument types written relative to the schema alone, as the backup writes them, so that a staging
+    # schema's routines match the live schema's. That needs the schema on the search path: the query is
+    # then written with every function, type and operator qualified, so nothing of the schema's is chosen.
+    targets = dict(conn.execute("SELECT p.oid::text, p.oid::regprocedure::text FROM pg_proc p"
+                                " WHERE p.pronamespace = %s", [nsp]).fetchall())
+    conn.execute("SELECT set_config('search_path', %s, true)", [sql.Identifier(schema).as_string(conn)])
+    names = dict(conn.execute(
+        "SELECT p.oid::pg_catalog.text, p.proname OPERATOR(pg_catalog.||) '(' OPERATOR(pg_catalog.||)"
+        " pg_catalog.pg_get_function_identity_arguments(p.oid) OPERATOR(pg_catalog.||) ')'"
+        " FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) %s::pg_catalog.oid", [nsp]).fetchall())
+    conn.execute("SELECT set_config('search_path', 'pg_catalog, pg_temp', true)")
     objects: dict[tuple[str, str], SchemaObject] = {}
-    for code, name, routine, owner, acl, follows in rows:
+    for code, name, oid, owner, acl, follows in rows:
+        routine = targets.get(oid) if oid else None
         kind, alter_word, grant_word = _words(code)
         grants = frozenset((g, p, bool(o)) for g, p, o in (acl if isinstance(acl, list) else json.loads(acl)))
-        objects[(kind, name)] = SchemaObject(kind, name, alter_word, grant_word, routine, owner, grants, follows)
+        key_name = names.get(oid, name) if oid else name
+        objects[(kind, key_name)] = SchemaObject(kind, key_name, alter_word, grant_word, routine, owner, grants,
+                                                 follows)
     return objects
 
 
@@ -100,6 +113,8 @@ def _words(code: str) -> tuple[str, str, str]:
         return kind, word, "SEQUENCE" if kind == "sequence" else "TABLE"
     if code == "type:domain":
         return "type", "DOMAIN", "DOMAIN"
+    if code == "aggregate":
+        return code, "AGGREGATE", "FUNCTION"
     word = {"schema": "SCHEMA", "function": "FUNCTION", "procedure": "PROCEDURE", "type": "TYPE"}[code]
     return code, word, word
 
@@ -128,9 +143,7 @@ FROM (SELECT 'pg_operator'::regclass AS classid, o.oid AS objid, o.oprowner AS o
         WHERE c.cfgnamespace = %(nsp)s
       UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, d.dictowner FROM pg_ts_dict d WHERE d.dictnamespace = %(nsp)s
       UNION ALL SELECT 'pg_statistic_ext'::regclass, s.oid, s.stxowner FROM pg_statistic_ext s
-        WHERE s.stxnamespace = %(nsp)s
-      UNION ALL SELECT 'pg_proc'::regclass, p.oid, p.proowner FROM pg_proc p
-        WHERE p.pronamespace = %(nsp)s AND p.prokind = 'a') x
+        WHERE s.stxnamespace = %(nsp)s) x
 WHERE x.owner <> %(owner)s::regrole
 """
 

@@ -37,6 +37,7 @@ from app.engine.proven import Witness, proven_step
 from app.engine.registry import SchemaKind, ensure_registry, forget, record, registered
 from app.engine.restore_checks import RestoreTarget, check_target, live_schema
 from app.engine.restore_source import LoadResult, RestoreSource, open_restore_source, staging_path
+from app.engine.schema_settings import apply_search_paths
 from app.engine.sql_gate import execute_checked
 from app.engine.statement_cancel import cancel_statements_on
 from app.engine.superusers import KeepPlan, apply_keep, live_snapshot, plan_keep, refuse_conflicts
@@ -284,6 +285,7 @@ class Restore:
                                                                        "Setting owners"):
             self.warnings += apply_owners_and_grants(self.user, self._staged.name,
                                                      self.schema if self.tenant.live else None, self.tenant.owner)
+            apply_search_paths(self.user, self._staged.name, self.schema, self.source.summary().search_paths or [])
 
     # -- phase B ----------------------------------------------------------------------------------
 

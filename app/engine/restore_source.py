@@ -58,6 +58,7 @@ class SourceSummary:
     tool_version: str | None  # program or pg_dump version that wrote the file
     schema_owner: str | None = None
     privileges: list[dict[str, Any]] | None = None  # manifest-style owners/ACLs; None when the file has none
+    search_paths: list[Any] | None = None  # native archives: routines whose search_path names the schema
 
 
 @dataclass
@@ -157,12 +158,13 @@ class NativeArchiveSource:
 
     def _summarise(self) -> SourceSummary:
         m = self.manifest
+        search_paths = m.raw.get("search_paths", [])
         return SourceSummary(
             kind="native", path=self.reader.path, source_schema=m.source_schema, created_utc=m.created_utc,
             tables=[TableSummary(t.name, t.rows, t.bytes) for t in m.tables],
             migrations=list(m.migrations) if m.migrations is not None else None, size_bytes=m.total_bytes,
             tool_version=f"Resguardo {m.program_version}", schema_owner=m.schema_owner,
-            privileges=list(m.privileges),
+            privileges=list(m.privileges), search_paths=search_paths if isinstance(search_paths, list) else [],
         )
 
     def summary(self) -> SourceSummary:
