@@ -17,6 +17,7 @@ from types import ModuleType
 from app import __version__
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError, UsageError
+from app.engine.swap import LockPolicy
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -57,6 +58,31 @@ def profile_setting(args: argparse.Namespace, name: str) -> str | None:
     from app.engine.profiles import ProfileStore
 
     return getattr(ProfileStore().get(args.profile), name) or None
+
+
+def add_lock_options(parser: argparse.ArgumentParser) -> None:
+    """How long the swap may make the web application wait, per attempt and in all."""
+    default = LockPolicy()
+    parser.add_argument("--lock-attempt", type=_seconds, default=default.attempt_seconds, metavar="SECONDS",
+                        help="the longest one lock attempt may make the web application wait "
+                             f"(default {default.attempt_seconds:g})")
+    parser.add_argument("--lock-wait", type=_seconds, default=default.total_seconds, metavar="SECONDS",
+                        help=f"how long to keep trying before giving up, changing nothing (default "
+                             f"{default.total_seconds:g})")
+
+
+def lock_policy(args: argparse.Namespace) -> LockPolicy:
+    return LockPolicy(attempt_seconds=args.lock_attempt, total_seconds=args.lock_wait)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 86400 seconds: {text!r}")
+    return value
 
 
 def confirm_by_typing(prompt: str, expected: str) -> None:

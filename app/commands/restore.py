@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import confirm_by_typing, profile_setting, resolve_target
+from app.cli import add_lock_options, confirm_by_typing, lock_policy, profile_setting, resolve_target
 from app.engine.errors import ResguardoError
 from app.engine.restore import RestoreResult, restore_tenant
 from app.engine.restore_preview import RestorePreview, preview_restore
@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="allow a backup of another tenant to be restored into this one")
     parser.add_argument("--tenants-table", metavar="SCHEMA.TABLE",
                         help="the table holding one row per tenant, when detection is ambiguous")
+    add_lock_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,7 +47,7 @@ def _run(args: argparse.Namespace) -> int:
     if not args.yes:
         print(describe_preview(preview_restore(target, args.tenant, args.file, **options)))
         confirm_by_typing(f"Type the tenant's name ({args.tenant}) to restore it:", args.tenant)
-    print(describe_result(restore_tenant(target, args.tenant, args.file, **options)))
+    print(describe_result(restore_tenant(target, args.tenant, args.file, locks=lock_policy(args), **options)))
     return 0
 
 
@@ -87,6 +88,9 @@ def describe_result(r: RestoreResult) -> str:
                      f"(resguardo undo-restore --tenant {r.tenant} --yes brings it back)")
     if r.kept_superusers:
         lines.append(f"Administrator accounts kept: {', '.join(r.kept_superusers)}")
+    if r.app_writes:
+        lines.append(f"{r.app_writes} rows were written by the web application during the restore; they are in the "
+                     f"safety copy {r.safety_copy}")
     lines += [f"Dropped the older safety copy {name}" for name in r.dropped_safety_copies]
     lines += [f"Cleaned up {name}, left by an interrupted restore" for name in r.cleaned_leftovers]
     lines += [f"Warning: {w}" for w in r.warnings]

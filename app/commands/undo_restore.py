@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import confirm_by_typing, resolve_target
+from app.cli import add_lock_options, confirm_by_typing, lock_policy, resolve_target
 from app.engine.undo import undo_restore
 
 NAME = "undo-restore"
@@ -15,13 +15,14 @@ NEEDS_CONNECTION = True
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", required=True, metavar="SCHEMA", help="the tenant's schema name")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_lock_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
     if not args.yes:
         confirm_by_typing(f"Type the tenant's name ({args.tenant}) to swap its safety copy back in:", args.tenant)
-    result = undo_restore(target, args.tenant)
+    result = undo_restore(target, args.tenant, locks=lock_policy(args))
     print(f"{result.tenant} is back to {result.restored_from}, {result.seconds:.1f} s")
     if result.safety_copy:
         print(f"The replaced state is kept as the safety copy {result.safety_copy} (undo-restore again to return)")
