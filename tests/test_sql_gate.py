@@ -23,6 +23,7 @@ from app.engine.errors import ArchiveError, RestoreFailed
 from app.engine.pgdump_backup import pgdump_tenant
 from app.engine.pgdump_source import SqlDumpSource, verify_pgdump
 from app.engine.pgserver import embedded_bin_dir
+from app.engine.registry import REGISTRY_SCHEMA
 from app.engine.restore import restore_tenant
 from app.engine.sql_gate import CheckedStatement, RefusedStatement, check_native, execute_checked, prepare_session
 from tests.pg import TestServer
@@ -44,16 +45,24 @@ def pg_dump(target: ConnectionTarget, schema: str, out: Path, *args: str) -> Pat
 
 
 def everything(target: ConnectionTarget) -> dict[str, Any]:
-    """Every schema (names and fingerprints), the roles and the databases: what no refused file may change."""
+    """Every schema (names and fingerprints), the roles, the databases, the server's settings and Resguardo's
+    record of its own schemas (made by the first restore, so only its rows count): what no refused file may
+    change."""
     with target.connect() as conn:
         names = [r[0] for r in conn.execute(
             "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' AND nspname <> 'information_schema'"
-            " ORDER BY 1")]
+            " AND nspname <> %s ORDER BY 1", [REGISTRY_SCHEMA])]
         roles = conn.execute("SELECT rolname, rolsuper, rolcanlogin FROM pg_roles ORDER BY 1").fetchall()
         databases = conn.execute("SELECT datname FROM pg_database ORDER BY 1").fetchall()
         settings = conn.execute("SELECT name, setting FROM pg_file_settings ORDER BY 1, 2").fetchall()
+        registry = conn.execute(sql.SQL("SELECT * FROM {} ORDER BY 1").format(sql.Identifier(
+            REGISTRY_SCHEMA, "schemas"))).fetchall() if registered(conn) else []
     return {"schemas": {n: fingerprint(target, n) for n in names}, "roles": roles, "databases": databases,
-            "settings": settings}
+            "settings": settings, "registry": registry}
+
+
+def registered(conn: psycopg.Connection[Any]) -> bool:
+    return conn.execute("SELECT pg_catalog.to_regclass('resguardo.schemas') IS NOT NULL").fetchone() == (True,)
 
 
 @pytest.fixture
