@@ -61,7 +61,7 @@ def test_every_demo_table_round_trips_exactly_and_replays_elsewhere(demo_db: Con
     assert any(p.detail == "users_customuser" for p in seen)
     with ArchiveReader(result.path) as reader, demo_db.connect() as conn:
         m = reader.raw_manifest
-        assert (m["source_schema"], m["schema_owner"], m["format_version"]) == ("bienestar", "clinic_app", 1)
+        assert (m["source_schema"], m["schema_owner"], m["format_version"]) == ("bienestar", "clinic_app", 2)
         assert m["tenant"]["row"]["schema_name"] == "bienestar"
         assert m["tenant"]["domains"][0]["domain"] == "bienestar.localhost"
         assert m["migrations"][0] == ["contenttypes", "0001_initial"] and len(m["migrations"]) == 30
@@ -86,7 +86,7 @@ def test_every_demo_table_round_trips_exactly_and_replays_elsewhere(demo_db: Con
                     copy.write(archive_table_text(reader, t["member"]))
 
         replay(conn, reader.read_text("schema/pre-data.sql"), reader.read_text("schema/post-data.sql"),
-               "restored", load)
+               "restored", load, role="clinic_app")
         assert catalog_facts(conn, "restored") == catalog_facts(conn, "bienestar")
         for t in m["tables"]:
             cols = [c["name"] for c in t["columns"]]

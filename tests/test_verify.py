@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.archive import manifest_checksum
+from app.engine.archive import FORMAT_VERSION, manifest_checksum
 from app.engine.backup import backup_tenant
 from app.engine.errors import ArchiveError, Cancelled
 from app.engine.jobs import CancelToken
@@ -114,13 +114,13 @@ def test_an_archive_from_a_newer_format_is_named(archive: Path, tmp_path: Path) 
             data = src.extractfile(member).read()  # type: ignore[union-attr]
             if member.name in ("resguardo.json", "manifest.json"):
                 doc = json.loads(data)
-                doc["format_version"] = 2
+                doc["format_version"] = FORMAT_VERSION + 1
                 if "checksum" in doc:
                     doc["checksum"] = manifest_checksum(doc)
                 data = json.dumps(doc).encode()
                 member.size = len(data)
             dst.addfile(member, io.BytesIO(data))
-    with pytest.raises(ArchiveError, match="uses archive format version 2; .* Install a newer Resguardo"):
+    with pytest.raises(ArchiveError, match=f"uses archive format version {FORMAT_VERSION + 1}; .* Install a newer"):
         verify_archive(newer)
 
 

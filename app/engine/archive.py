@@ -34,7 +34,7 @@ from app.engine.files import fsync_dir
 from app.engine.manifest import MAX_TABLES, parse_manifest
 
 FORMAT_NAME = "resguardo-native"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: owners, grants, default privileges and search paths only in the manifest (docs)
 HEADER_MEMBER = "resguardo.json"
 MANIFEST_MEMBER = "manifest.json"
 PRE_DATA_MEMBER = "schema/pre-data.sql"

@@ -142,22 +142,25 @@ def _backup(
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.read_only = True
     conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(_LOCK_TIMEOUT)))
+    # Policies never filter what COPY reads, nor run their functions: where they would apply, COPY fails
+    # (checked first, with a sentence naming the table).
+    conn.execute("SELECT pg_catalog.set_config('row_security', 'off', true)")
     _check_privileges(conn, schema)
+    _lock_tables(conn, schema)  # before reading the catalog: no one changes the tables while we read them
     tenants_table = find_tenants_table(conn, tenants_override)
     tenant = tenant_record(conn, schema, tenants_table)
-    ddl = extract_schema_ddl(conn, schema)  # sets search_path for the rest of the transaction
-    _lock_tables(conn, schema, ddl)
+    ddl = extract_schema_ddl(conn, schema)
     cancel.raise_if_cancelled()
     weights = [max(t.size_bytes, 8192) for t in ddl.tables]
     reporter = ProgressReporter(progress, sum(weights) * 1.02 + 8192)
     reporter.advance(sum(weights) * 0.01, "Reading the schema")
-    migrations = _migrations(conn, ddl)
+    migrations = _migrations(conn, schema, ddl)
     with ArchiveWriter(out) as writer:
         pre = writer.add_bytes(PRE_DATA_MEMBER, ddl.pre_data_sql.encode())
         tables = []
         for index, (table, weight) in enumerate(zip(ddl.tables, weights, strict=True), start=1):
             member = data_member_name(index)
-            stored = _copy_table(conn, writer, member, table, weight, reporter, cancel)
+            stored = _copy_table(conn, writer, member, schema, table, weight, reporter, cancel)
             tables.append({
                 "name": table.name, "member": member, "columns": table.columns,
                 "rows": stored.raw_lines, "bytes": stored.raw_bytes, "sha256": stored.raw_sha256,
@@ -181,27 +184,38 @@ def _check_privileges(conn: psycopg.Connection, schema: str) -> None:
     row = conn.execute(
         "SELECT has_schema_privilege(n.oid, 'USAGE'), (SELECT c.relname FROM pg_catalog.pg_class c"
         "  WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'S', 'm')"
-        "  AND NOT has_table_privilege(c.oid, 'SELECT') ORDER BY c.relname LIMIT 1)"
+        "  AND NOT has_table_privilege(c.oid, 'SELECT') ORDER BY c.relname LIMIT 1),"
+        " (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid AND c.relkind = 'r'"
+        "  AND c.relrowsecurity AND row_security_active(c.oid) ORDER BY c.relname LIMIT 1)"
         " FROM pg_catalog.pg_namespace n WHERE n.nspname = %s",
         [schema],
     ).fetchone()
     if row is None:
         raise PreflightError(f"The schema {schema!r} disappeared before the backup started.")
-    usage, unreadable = row
+    usage, unreadable, filtered = row
     user = conn.info.user
     if not usage:
         raise PreflightError(f"The user {user!r} has no privilege to use the schema {schema!r}.")
     if unreadable:
         raise PreflightError(f"The user {user!r} has no privilege to read {schema}.{unreadable}.")
+    if filtered:
+        raise PreflightError(
+            f"The table {schema}.{filtered} has row-level security that applies to {user!r} (its FORCE ROW LEVEL "
+            f"SECURITY, or {user!r} is not its owner), so a backup as {user!r} would miss the rows its policies "
+            "hide; back up as a superuser or as a role with BYPASSRLS.")
 
 
-def _lock_tables(conn: psycopg.Connection, schema: str, ddl: SchemaDDL) -> None:
+def _lock_tables(conn: psycopg.Connection, schema: str) -> None:
     """ACCESS SHARE on every table: no one can drop or alter them while we read."""
-    if not ddl.tables:
+    names = [r[0] for r in conn.execute(
+        "SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relnamespace = (SELECT n.oid FROM"
+        " pg_catalog.pg_namespace n WHERE n.nspname = %s) AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+        [schema]).fetchall()]
+    if not names:
         return
-    names = sql.SQL(", ").join(sql.Identifier(schema, t.name) for t in ddl.tables)
+    tables = sql.SQL(", ").join(sql.Identifier(schema, name) for name in names)
     try:
-        conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(names))
+        conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(tables))
     except psycopg.errors.LockNotAvailable:
         raise PreflightError(
             f"The tables of {schema!r} are locked by another session (a restore or a schema change); "
@@ -209,15 +223,20 @@ def _lock_tables(conn: psycopg.Connection, schema: str, ddl: SchemaDDL) -> None:
         ) from None
 
 
-def _migrations(conn: psycopg.Connection, ddl: SchemaDDL) -> list[list[str]] | None:
+def _migrations(conn: psycopg.Connection, schema: str, ddl: SchemaDDL) -> list[list[str]] | None:
+    """The tenant's django_migrations (app, name) by id. Read with no cast, operator or ORDER BY on the
+    tenant's columns (a tenant's owner may have given them a type of its own), and ordered here."""
     if not any(t.name == "django_migrations" for t in ddl.tables):
         return None
     try:
         with conn.transaction():  # a savepoint: an unusual django_migrations must not end the backup
-            rows = conn.execute("SELECT app::text, name::text FROM django_migrations ORDER BY id").fetchall()
+            rows = conn.execute(sql.SQL("SELECT id, app, name FROM {}").format(
+                sql.Identifier(schema, "django_migrations"))).fetchall()
     except psycopg.errors.UndefinedColumn:
         return None
-    return [[app, name] for app, name in rows]
+    if not all(isinstance(i, int) and isinstance(a, str) and isinstance(n, str) for i, a, n in rows):
+        return None
+    return [[app, name] for _, app, name in sorted(rows)]
 
 
 class _ChunkWriter:
@@ -253,15 +272,15 @@ class _ChunkWriter:
 
 
 def _copy_table(
-    conn: psycopg.Connection, writer: ArchiveWriter, member: str, table: TableCopy, weight: int,
+    conn: psycopg.Connection, writer: ArchiveWriter, member: str, schema: str, table: TableCopy, weight: int,
     reporter: ProgressReporter, cancel: CancelToken,
 ) -> StoredMember:
     cancel.raise_if_cancelled()
     if table.columns:
         columns = sql.SQL(", ").join(sql.Identifier(c["name"]) for c in table.columns)
-        query = sql.SQL("COPY {} ({}) TO STDOUT").format(sql.Identifier(table.name), columns)
+        query = sql.SQL("COPY {} ({}) TO STDOUT").format(sql.Identifier(schema, table.name), columns)
     else:
-        query = sql.SQL("COPY {} TO STDOUT").format(sql.Identifier(table.name))
+        query = sql.SQL("COPY {} TO STDOUT").format(sql.Identifier(schema, table.name))
     stage = "Copying rows"
     reported = done = 0
     reporter.advance(0, stage, table.name)
@@ -307,12 +326,10 @@ def _manifest(
         "server_version_num": conn.info.server_version,
         "database": conn.info.dbname,
         "source_schema": schema,
-        "schema_owner": ddl.schema_owner,
         "tenant": tenant,
         "parts": parts,
         "tables": tables,
-        "sequences": ddl.sequences,
-        "privileges": ddl.privileges,
+        **ddl.manifest_fields(),
         "migrations": migrations,
         "totals": {
             "tables": len(tables),

@@ -1,46 +1,40 @@
-"""The DDL that recreates one schema's objects in a schema of any name.
+"""The DDL that recreates one schema's objects in a schema of any name, as `pg_dump -n` would cover them.
 
-Definitions are read with `search_path` set to the source schema alone, so
-PostgreSQL's own deparsers (pg_get_viewdef, pg_get_constraintdef, pg_get_expr,
-pg_get_triggerdef, format_type, ...) write in-schema names unqualified and
-qualify everything else (`public.citext`, FKs to `public.customers_client`).
-Replaying the statements with `SET search_path = <target>` then recreates the
-objects in the target schema. The few deparsers that always qualify
-(pg_get_functiondef, pg_get_indexdef) have the exact known prefix rebuilt.
+Objects of the schema are written unqualified and everything else qualified, by PostgreSQL's own
+deparsers run with the schema alone on the search path (app/engine/tenant_deparse.py: the only
+statements run under that path, made of schema-qualified names so a tenant's own operators and
+functions are never picked). Replaying the statements with `search_path` = a staging schema of any name
+recreates the objects there; every statement is read back with pglast (PostgreSQL's parser), and one that
+still names the source schema is refused, as it could not restore elsewhere.
 
-Must be called inside the backup's transaction (REPEATABLE READ), so the DDL
-and the rows come from the same moment.
+Owners and grants are never statements: they are data for the manifest (`privileges`,
+`default_privileges`), which the restore maps to the roles it finds. So is a routine's `SET search_path`
+naming the schema (`search_paths`): only the restore knows the schema's final name.
+
+Must be called inside the backup's transaction (REPEATABLE READ), so the DDL and the rows come from the
+same moment. Module map: schema_ddl_objects (types, routines, operators...), schema_ddl_tables
+(relations), schema_ddl_post (post-data), schema_ddl_order (pre-data order), schema_ddl_base (shared).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from app.engine.archive import statement_block
 from app.engine.errors import PreflightError
+from app.engine.schema_ddl_base import Extraction, own
+from app.engine.schema_ddl_objects import write_objects
+from app.engine.schema_ddl_order import Key, ordered_blocks
+from app.engine.schema_ddl_post import write_comments, write_post_data
+from app.engine.schema_ddl_tables import TableCopy, read_relations, relation_privileges, write_relations
+from app.engine.tenant_deparse import TenantDeparser, source_schema_references
 
-_NOT_EXTENSION = (
-    "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = {cls}::regclass"
-    " AND e.objid = {oid} AND e.deptype = 'e')"
-)
+__all__ = ["SchemaDDL", "TableCopy", "extract_schema_ddl"]
 
-
-def _own(cls: str, oid: str) -> str:
-    return _NOT_EXTENSION.format(cls=f"'{cls}'", oid=oid)
-
-
-@dataclass(frozen=True)
-class TableCopy:
-    """What the backup needs to COPY one table's rows."""
-
-    name: str
-    columns: list[dict[str, str]]  # COPY column list: {"name", "type"}; generated columns left out
-    size_bytes: int  # heap size on disk: the weight of the table in the progress bar
+_DEFAULT_ACL_OBJECTS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types"}
 
 
 @dataclass
@@ -51,6 +45,13 @@ class SchemaDDL:
     tables: list[TableCopy] = field(default_factory=list)
     sequences: list[dict[str, Any]] = field(default_factory=list)
     privileges: list[dict[str, Any]] = field(default_factory=list)
+    default_privileges: list[dict[str, Any]] = field(default_factory=list)
+    search_paths: list[dict[str, Any]] = field(default_factory=list)
+
+    def manifest_fields(self) -> dict[str, Any]:
+        """What a native archive's manifest says about the schema besides its tables (docs/archive-format.md)."""
+        return {"schema_owner": self.schema_owner, "sequences": self.sequences, "privileges": self.privileges,
+                "default_privileges": self.default_privileges, "search_paths": self.search_paths}
 
     @property
     def pre_data_sql(self) -> str:
@@ -61,492 +62,180 @@ class SchemaDDL:
         return "".join(self.post_data)
 
 
-@dataclass
-class _Rel:
-    oid: int
-    name: str
-    q: str
-    kind: str  # pg_class.relkind
-    persistence: str
-    options: list[str] | None
-    owner: str
-    qowner: str
-    acl: list[str]
-    custom_acl: bool
-    size: int
-    owned_by: tuple[str, str] | None = None  # sequences: (quoted table, quoted column) of an owning column
-    identity: bool = False  # sequences behind an identity column
-
-
 def extract_schema_ddl(conn: psycopg.Connection, schema: str) -> SchemaDDL:
     """Read every object of `schema` and return the statements that rebuild them."""
-    conn.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(schema)))
-    return _Extractor(conn, schema).run()
+    row = conn.execute(
+        "SELECT n.oid, pg_catalog.pg_get_userbyid(n.nspowner), pg_catalog.quote_ident(n.nspname),"
+        " coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))::pg_catalog.text[]"
+        " FROM pg_catalog.pg_namespace n WHERE n.nspname = %s", [schema]).fetchone()
+    if row is None:
+        raise PreflightError(f"The schema {schema!r} does not exist.")
+    nsp, owner, qschema, nspacl = row
+    x = Extraction(conn, schema, nsp, qschema, TenantDeparser(conn, schema), conn.info.server_version)
+    x.privileges.append({"kind": "schema", "name": schema, "owner": owner, "acl": list(nspacl)})
+    _refuse_what_cannot_be_carried(x)
+    ddl = SchemaDDL(schema_owner=owner)
+    rels = read_relations(x)
+    ddl.search_paths = write_objects(x)
+    ddl.tables = write_relations(x, rels)
+    relation_privileges(x, rels)
+    _dependencies(x, rels)
+    pre = ordered_blocks(x.items, lambda key: x.names.get(key, str(key)))
+    ddl.sequences = write_post_data(x, rels)
+    _refreshes(x, rels, [label for label, _ in pre])
+    write_comments(x)
+    ddl.default_privileges = _default_privileges(x)
+    ddl.pre_data = [_checked(x, label, statement) for label, statement in pre]
+    ddl.post_data = [_checked(x, label, statement) for phase in x.post.values() for label, statement in phase]
+    ddl.privileges = x.privileges
+    return ddl
 
 
-class _Extractor:
-    def __init__(self, conn: psycopg.Connection, schema: str) -> None:
-        self.conn = conn
-        self.schema = schema
-        row = conn.execute(
-            "SELECT n.oid, pg_catalog.pg_get_userbyid(n.nspowner),"
-            " coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))::text[], quote_ident(n.nspname)"
-            " FROM pg_catalog.pg_namespace n WHERE n.nspname = %s",
-            [schema],
-        ).fetchone()
-        if row is None:
-            raise PreflightError(f"The schema {schema!r} does not exist.")
-        self.nsp, owner, nspacl, self.qschema = row
-        self.version = conn.info.server_version
-        self.ddl = SchemaDDL(schema_owner=owner)
-        self.ddl.privileges.append({"kind": "schema", "name": schema, "owner": owner, "acl": list(nspacl)})
-        self.comments = self._comments()
-
-    def q(self, query: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        return self.conn.execute(query, {"nsp": self.nsp, **(params or {})}).fetchall()  # type: ignore[arg-type]
-
-    def pre(self, label: str, statement: str) -> None:
-        self.ddl.pre_data.append(statement_block(label, statement))
-
-    def post(self, label: str, statement: str) -> None:
-        self.ddl.post_data.append(statement_block(label, statement))
-
-    def run(self) -> SchemaDDL:
-        self._refuse_unsupported()
-        rels = self._relations()
-        self._types()
-        seqs = [r for r in rels if r.kind == "S"]
-        for s in seqs:
-            if not s.identity:
-                self._create_sequence(s)
-        routines = self._routines()
-        for label, text, atomic in routines:
-            if not atomic:
-                self.pre(label, text)
-        tables = [r for r in rels if r.kind == "r"]
-        columns = self._columns([t.oid for t in tables])
-        for t in tables:
-            self._create_table(t, columns.get(t.oid, []))
-        for s in seqs:
-            if s.owned_by and not s.identity:
-                self.pre(f"sequence {s.name}", f"ALTER SEQUENCE {s.q} OWNED BY {s.owned_by[0]}.{s.owned_by[1]}")
-        views = self._views([r for r in rels if r.kind in ("v", "m")])
-        for label, text, atomic in routines:
-            if atomic:
-                self.pre(label, text)
-        self._constraints(("p", "u", "c", "x"), "constraint")
-        self._indexes()
-        self._constraints(("f",), "foreign-key")
-        self._triggers()
-        for v in views:
-            if v.kind == "m":
-                self.post(f"refresh {v.name}", f"REFRESH MATERIALIZED VIEW {v.q}")
-        self._sequence_values(seqs)
-        self._relation_comments(rels)
-        self._owners_and_grants(rels)
-        self._default_privileges()
-        return self.ddl
-
-    # -- refusal of what the native format does not carry --------------------------------------
-
-    def _refuse_unsupported(self) -> None:
-        rows = self.q(
-            "SELECT 'partitioned or foreign table', c.relname FROM pg_catalog.pg_class c"
-            " WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('p', 'f') AND " + _own("pg_class", "c.oid")
-            + " UNION ALL SELECT 'inherited table', c.relname FROM pg_catalog.pg_inherits i"
-            " JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid WHERE c.relnamespace = %(nsp)s"
-            " UNION ALL SELECT 'rule', r.rulename FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c"
-            " ON c.oid = r.ev_class WHERE c.relnamespace = %(nsp)s AND r.rulename <> '_RETURN'"
-            " UNION ALL SELECT 'row security policy', p.polname FROM pg_catalog.pg_policy p"
-            " JOIN pg_catalog.pg_class c ON c.oid = p.polrelid WHERE c.relnamespace = %(nsp)s"
-            " UNION ALL SELECT 'aggregate', p.proname FROM pg_catalog.pg_proc p"
-            " WHERE p.pronamespace = %(nsp)s AND p.prokind = 'a' AND " + _own("pg_proc", "p.oid")
-            + " UNION ALL SELECT 'collation', o.collname FROM pg_catalog.pg_collation o"
-            " WHERE o.collnamespace = %(nsp)s AND " + _own("pg_collation", "o.oid")
-            + " UNION ALL SELECT 'operator', o.oprname FROM pg_catalog.pg_operator o"
-            " WHERE o.oprnamespace = %(nsp)s AND " + _own("pg_operator", "o.oid")
-            + " UNION ALL SELECT 'text search configuration', o.cfgname FROM pg_catalog.pg_ts_config o"
-            " WHERE o.cfgnamespace = %(nsp)s AND " + _own("pg_ts_config", "o.oid")
-            + " UNION ALL SELECT 'extended statistics', o.stxname FROM pg_catalog.pg_statistic_ext o"
-            " WHERE o.stxnamespace = %(nsp)s"
-            " LIMIT 1"
-        )
-        if rows:
-            kind, name = rows[0]
-            raise PreflightError(
-                f"The schema {self.schema!r} holds a {kind} ({name}), which the native format does not "
-                "back up yet; use the custom (pg_dump) format for this tenant."
-            )
-
-    # -- relations ----------------------------------------------------------------------------
-
-    def _relations(self) -> list[_Rel]:
-        rows = self.q(
-            "SELECT c.oid, c.relname, quote_ident(c.relname), c.relkind, c.relpersistence, c.reloptions,"
-            " pg_catalog.pg_get_userbyid(c.relowner), quote_ident(pg_catalog.pg_get_userbyid(c.relowner)),"
-            " coalesce(c.relacl, pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\","
-            " c.relowner))::text[], c.relacl IS NOT NULL, pg_catalog.pg_relation_size(c.oid),"
-            " (SELECT ARRAY[quote_ident(t.relname), quote_ident(a.attname), d.deptype::text]"
-            "  FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class t ON t.oid = d.refobjid"
-            "  JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid"
-            "  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass"
-            "  AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i') LIMIT 1)"
-            " FROM pg_catalog.pg_class c WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'v', 'm', 'S')"
-            " AND " + _own("pg_class", "c.oid") + " ORDER BY c.relname COLLATE \"C\""
-        )
-        rels = []
-        for oid, name, q, kind, pers, opts, owner, qowner, acl, custom, size, owned in rows:
-            rel = _Rel(oid, name, q, kind, pers, opts, owner, qowner, list(acl), custom, size)
-            if owned:
-                rel.owned_by = (owned[0], owned[1])
-                rel.identity = owned[2] == "i"
-            rels.append(rel)
-        return rels
-
-    def _columns(self, oids: list[int]) -> dict[int, list[tuple[Any, ...]]]:
-        rows = self.conn.execute(
-            "SELECT a.attrelid, a.attname, quote_ident(a.attname), pg_catalog.format_type(a.atttypid, a.atttypmod),"
-            " a.attnotnull, a.attidentity, a.attgenerated, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),"
-            " CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN"
-            "  (SELECT CASE WHEN o.collnamespace IN (%(nsp)s, 'pg_catalog'::regnamespace) THEN quote_ident(o.collname)"
-            "   ELSE quote_ident(n.nspname) || '.' || quote_ident(o.collname) END"
-            "   FROM pg_catalog.pg_collation o JOIN pg_catalog.pg_namespace n ON n.oid = o.collnamespace"
-            "   WHERE o.oid = a.attcollation) END,"
-            " (SELECT ARRAY[quote_ident(s.relname), q.seqstart::text, q.seqincrement::text, q.seqmin::text,"
-            "   q.seqmax::text, q.seqcache::text, q.seqcycle::text]"
-            "  FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid"
-            "  JOIN pg_catalog.pg_sequence q ON q.seqrelid = s.oid"
-            "  WHERE d.classid = 'pg_class'::regclass AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum"
-            "  AND d.deptype = 'i' LIMIT 1)"
-            " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
-            " LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
-            " WHERE a.attrelid = ANY(%(oids)s) AND a.attnum > 0 AND NOT a.attisdropped"
-            " ORDER BY a.attrelid, a.attnum",
-            {"nsp": self.nsp, "oids": oids},
-        ).fetchall()
-        out: dict[int, list[tuple[Any, ...]]] = {}
-        for row in rows:
-            out.setdefault(row[0], []).append(row[1:])
-        return out
-
-    def _create_table(self, t: _Rel, columns: list[tuple[Any, ...]]) -> None:
-        lines = []
-        copy_columns = []
-        for name, qname, typ, notnull, identity, generated, default, collation, seq in columns:
-            parts = [qname, typ]
-            if collation:
-                parts.append(f"COLLATE {collation}")
-            if generated:
-                parts.append(f"GENERATED ALWAYS AS ({default}) {'STORED' if generated == 's' else 'VIRTUAL'}")
-            elif identity:
-                how = "ALWAYS" if identity == "a" else "BY DEFAULT"
-                opts = ""
-                if seq:
-                    sname, start, inc, smin, smax, cache, cycle = seq
-                    opts = (f" (SEQUENCE NAME {sname} START WITH {start} INCREMENT BY {inc} MINVALUE {smin}"
-                            f" MAXVALUE {smax} CACHE {cache}{' CYCLE' if cycle == 'true' else ''})")
-                parts.append(f"GENERATED {how} AS IDENTITY{opts}")
-            elif default is not None:
-                parts.append(f"DEFAULT {default}")
-            if notnull:
-                parts.append("NOT NULL")
-            lines.append("    " + " ".join(parts))
-            if not generated:
-                copy_columns.append({"name": name, "type": typ})
-        unlogged = "UNLOGGED " if t.persistence == "u" else ""
-        with_opts = f" WITH ({', '.join(t.options)})" if t.options else ""
-        body = ",\n".join(lines)
-        self.pre(f"table {t.name}", f"CREATE {unlogged}TABLE {t.q} (\n{body}\n){with_opts}")
-        self.ddl.tables.append(TableCopy(t.name, copy_columns, t.size))
-
-    def _create_sequence(self, s: _Rel) -> None:
-        row = self.conn.execute(
-            "SELECT pg_catalog.format_type(seqtypid, NULL), seqstart, seqincrement, seqmin, seqmax, seqcache, seqcycle"
-            " FROM pg_catalog.pg_sequence WHERE seqrelid = %s",
-            [s.oid],
-        ).fetchone()
-        assert row is not None
-        typ, start, inc, smin, smax, cache, cycle = row
-        self.pre(
-            f"sequence {s.name}",
-            f"CREATE SEQUENCE {s.q} AS {typ} START WITH {start} INCREMENT BY {inc} MINVALUE {smin} "
-            f"MAXVALUE {smax} CACHE {cache}{' CYCLE' if cycle else ''}",
-        )
-
-    def _views(self, views: list[_Rel]) -> list[_Rel]:
-        """Views and materialized views, each after the ones it reads from."""
-        by_oid = {v.oid: v for v in views}
-        deps: dict[int, set[int]] = {v.oid: set() for v in views}
-        if views:
-            for view, ref in self.conn.execute(
-                "SELECT DISTINCT r.ev_class, d.refobjid FROM pg_catalog.pg_rewrite r"
-                " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid"
-                " WHERE r.ev_class = ANY(%s) AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class",
-                [list(by_oid)],
-            ).fetchall():
-                if ref in by_oid:
-                    deps[view].add(ref)
-        ordered: list[_Rel] = []
-        done: set[int] = set()
-
-        def visit(oid: int, path: frozenset[int]) -> None:
-            if oid in done or oid in path:
-                return
-            for ref in sorted(deps[oid]):
-                visit(ref, path | {oid})
-            done.add(oid)
-            ordered.append(by_oid[oid])
-
-        for v in views:
-            visit(v.oid, frozenset())
-        for v in ordered:
-            definition = self.conn.execute("SELECT pg_catalog.pg_get_viewdef(%s::oid, true)", [v.oid]).fetchone()
-            text = (definition[0] if definition else "").strip().rstrip(";")
-            with_opts = f" WITH ({', '.join(v.options)})" if v.options else ""
-            if v.kind == "m":
-                self.pre(f"materialized-view {v.name}",
-                         f"CREATE MATERIALIZED VIEW {v.q}{with_opts} AS\n{text}\nWITH NO DATA")
-            else:
-                self.pre(f"view {v.name}", f"CREATE VIEW {v.q}{with_opts} AS\n{text}")
-        return ordered
-
-    # -- types --------------------------------------------------------------------------------
-
-    def _types(self) -> None:
-        rows = self.q(
-            "SELECT t.oid, t.typname, quote_ident(t.typname), t.typtype, t.typrelid,"
-            " pg_catalog.pg_get_userbyid(t.typowner), quote_ident(pg_catalog.pg_get_userbyid(t.typowner)),"
-            " coalesce(t.typacl, pg_catalog.acldefault('T', t.typowner))::text[], t.typacl IS NOT NULL,"
-            " pg_catalog.format_type(t.typbasetype, t.typtypmod), t.typnotnull,"
-            " pg_catalog.pg_get_expr(t.typdefaultbin, 0),"
-            " CASE WHEN t.typcollation <> 0 AND t.typcollation <> coalesce(b.typcollation, 0) THEN"
-            "  (SELECT quote_ident(o.collname) FROM pg_catalog.pg_collation o WHERE o.oid = t.typcollation) END"
-            " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype"
-            " WHERE t.typnamespace = %(nsp)s AND " + _own("pg_type", "t.oid")
-            + " AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND"
-            "  (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c'))"
-            " ORDER BY CASE t.typtype WHEN 'e' THEN 0 WHEN 'r' THEN 1 WHEN 'd' THEN 2 ELSE 3 END, t.oid"
-        )
-        for oid, name, qname, typtype, relid, owner, qowner, acl, custom, base, notnull, default, coll in rows:
-            label = f"type {name}"
-            if typtype == "e":
-                labels = [r[0] for r in self.conn.execute(
-                    "SELECT quote_literal(enumlabel) FROM pg_catalog.pg_enum WHERE enumtypid = %s ORDER BY enumsortorder",
-                    [oid]).fetchall()]
-                self.pre(label, f"CREATE TYPE {qname} AS ENUM ({', '.join(labels)})")
-            elif typtype == "r":
-                sub = self.conn.execute(
-                    "SELECT pg_catalog.format_type(rngsubtype, NULL) FROM pg_catalog.pg_range WHERE rngtypid = %s",
-                    [oid]).fetchone()
-                self.pre(label, f"CREATE TYPE {qname} AS RANGE (SUBTYPE = {sub[0] if sub else 'text'})")
-            elif typtype == "d":
-                text = f"CREATE DOMAIN {qname} AS {base}"
-                if coll:
-                    text += f" COLLATE {coll}"
-                if default is not None:
-                    text += f" DEFAULT {default}"
-                checks = self.conn.execute(
-                    "SELECT quote_ident(conname), pg_catalog.pg_get_constraintdef(oid, true), contype"
-                    " FROM pg_catalog.pg_constraint WHERE contypid = %s ORDER BY conname", [oid]).fetchall()
-                for cname, cdef, _ in checks:
-                    text += f"\n    CONSTRAINT {cname} {cdef}"
-                if notnull and not any(c[2] == "n" for c in checks):
-                    text += " NOT NULL"
-                self.pre(label, text)
-            else:
-                attrs = self._columns([relid]).get(relid, [])
-                body = ",\n".join(
-                    f"    {a[1]} {a[2]}" + (f" COLLATE {a[7]}" if a[7] else "") for a in attrs)
-                self.pre(label, f"CREATE TYPE {qname} AS (\n{body}\n)")
-            kind_word = "DOMAIN" if typtype == "d" else "TYPE"
-            self._comment(("pg_type", oid, 0), f"{kind_word} {qname}")
-            self._owner_grant("type", name, f"{kind_word} {qname}", "TYPE " + qname, owner, qowner, acl, custom)
-
-    # -- routines -----------------------------------------------------------------------------
-
-    def _routines(self) -> list[tuple[str, str, bool]]:
-        has_sqlbody = self.version >= 140000
-        rows = self.q(
-            "SELECT p.oid, p.proname, quote_ident(p.proname), p.prokind,"
-            " pg_catalog.pg_get_function_identity_arguments(p.oid), pg_catalog.pg_get_functiondef(p.oid),"
-            " pg_catalog.pg_get_userbyid(p.proowner), quote_ident(pg_catalog.pg_get_userbyid(p.proowner)),"
-            " coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))::text[], p.proacl IS NOT NULL, "
-            + ("p.prosqlbody IS NOT NULL" if has_sqlbody else "false")
-            + " FROM pg_catalog.pg_proc p WHERE p.pronamespace = %(nsp)s AND p.prokind IN ('f', 'p', 'w')"
-            " AND " + _own("pg_proc", "p.oid") + " ORDER BY p.proname, p.oid"
-        )
-        out = []
-        for oid, name, qname, kind, args, definition, owner, qowner, acl, custom, atomic in rows:
-            word = "PROCEDURE" if kind == "p" else "FUNCTION"
-            prefix = f"CREATE OR REPLACE {word} {self.qschema}.{qname}("
-            if not definition.startswith(prefix):
-                raise PreflightError(f"Cannot read the definition of the function {name!r} in {self.schema!r}.")
-            text = f"CREATE {word} {qname}(" + definition[len(prefix):]
-            kind_name = "procedure" if kind == "p" else "function"
-            out.append((f"{kind_name} {name}({args})", text, bool(atomic)))
-            ref = f"{word} {qname}({args})"
-            self._comment(("pg_proc", oid, 0), ref)
-            self._owner_grant(kind_name, f"{name}({args})", ref, ref, owner, qowner, acl, custom, args=args)
-        return out
-
-    # -- post-data ----------------------------------------------------------------------------
-
-    def _constraints(self, kinds: tuple[str, ...], label: str) -> None:
-        for oid, name, qname, qtable, definition in self.q(
-            "SELECT o.oid, o.conname, quote_ident(o.conname), quote_ident(c.relname),"
-            " pg_catalog.pg_get_constraintdef(o.oid, true)"
-            " FROM pg_catalog.pg_constraint o JOIN pg_catalog.pg_class c ON c.oid = o.conrelid"
-            " WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'm') AND o.contype = ANY(%(kinds)s)"
-            " AND o.conislocal ORDER BY c.relname COLLATE \"C\", o.conname COLLATE \"C\"",
-            {"kinds": list(kinds)},
-        ):
-            self.post(f"{label} {name}", f"ALTER TABLE {qtable} ADD CONSTRAINT {qname} {definition}")
-            self._comment(("pg_constraint", oid, 0), f"CONSTRAINT {qname} ON {qtable}")
-
-    def _indexes(self) -> None:
-        for oid, name, qname, qtable, definition in self.q(
-            "SELECT i.indexrelid, x.relname, quote_ident(x.relname), quote_ident(c.relname),"
-            " pg_catalog.pg_get_indexdef(i.indexrelid, 0, true)"
-            " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid"
-            " JOIN pg_catalog.pg_class x ON x.oid = i.indexrelid"
-            " WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'm')"
-            " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint o WHERE o.conindid = i.indexrelid"
-            "  AND o.conrelid = i.indrelid AND o.contype IN ('p', 'u', 'x'))"
-            " ORDER BY c.relname COLLATE \"C\", x.relname COLLATE \"C\""
-        ):
-            qualified = f" ON {self.qschema}.{qtable} USING "
-            if qualified in definition:  # the table is not visible under this search_path (should not happen)
-                definition = definition.replace(qualified, f" ON {qtable} USING ", 1)
-            self.post(f"index {name}", definition)
-            self._comment(("pg_class", oid, 0), f"INDEX {qname}")
-
-    def _triggers(self) -> None:
-        for oid, name, qname, qtable, definition in self.q(
-            "SELECT g.oid, g.tgname, quote_ident(g.tgname), quote_ident(c.relname), pg_catalog.pg_get_triggerdef(g.oid, true)"
-            " FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid"
-            " WHERE c.relnamespace = %(nsp)s AND NOT g.tgisinternal"
-            " ORDER BY c.relname COLLATE \"C\", g.tgname COLLATE \"C\""
-        ):
-            self.post(f"trigger {name}", definition)
-            self._comment(("pg_trigger", oid, 0), f"TRIGGER {qname} ON {qtable}")
-        for name, qname, qtable, state in self.q(
-            "SELECT g.tgname, quote_ident(g.tgname), quote_ident(c.relname), g.tgenabled"
-            " FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid"
-            " WHERE c.relnamespace = %(nsp)s AND NOT g.tgisinternal AND g.tgenabled <> 'O'"
-        ):
-            how = {"D": "DISABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}[state]
-            self.post(f"trigger {name}", f"ALTER TABLE {qtable} {how} {qname}")
-
-    def _sequence_values(self, seqs: list[_Rel]) -> None:
-        for s in seqs:
-            row = self.conn.execute(
-                sql.SQL("SELECT last_value, is_called FROM {}").format(sql.Identifier(self.schema, s.name))
-            ).fetchone()
-            assert row is not None
-            last, called = row
-            self.ddl.sequences.append({"name": s.name, "last_value": last, "is_called": called})
-            self.post(f"sequence-value {s.name}",
-                      f"SELECT pg_catalog.setval({_literal(s.q)}, {last}, {str(called).lower()})")
-
-    # -- comments, owners, grants -------------------------------------------------------------
-
-    def _comments(self) -> dict[tuple[str, int, int], str]:
-        rows = self.q(
-            "SELECT d.classoid::regclass::text, d.objoid, d.objsubid, quote_literal(d.description)"
-            " FROM pg_catalog.pg_description d WHERE"
-            " (d.classoid = 'pg_class'::regclass AND d.objoid IN"
-            "   (SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = %(nsp)s))"
-            " OR (d.classoid = 'pg_proc'::regclass AND d.objoid IN"
-            "   (SELECT oid FROM pg_catalog.pg_proc WHERE pronamespace = %(nsp)s))"
-            " OR (d.classoid = 'pg_type'::regclass AND d.objoid IN"
-            "   (SELECT oid FROM pg_catalog.pg_type WHERE typnamespace = %(nsp)s))"
-            " OR (d.classoid = 'pg_constraint'::regclass AND d.objoid IN (SELECT o.oid FROM pg_catalog.pg_constraint o"
-            "   JOIN pg_catalog.pg_class c ON c.oid = o.conrelid WHERE c.relnamespace = %(nsp)s))"
-            " OR (d.classoid = 'pg_trigger'::regclass AND d.objoid IN (SELECT g.oid FROM pg_catalog.pg_trigger g"
-            "   JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid WHERE c.relnamespace = %(nsp)s))"
-        )
-        return {(cls, oid, sub): text for cls, oid, sub, text in rows}
-
-    def _comment(self, key: tuple[str, int, int], target: str) -> None:
-        text = self.comments.get(key)
-        if text is not None:
-            self.post(f"comment {target}", f"COMMENT ON {target} IS {text}")
-
-    def _relation_comments(self, rels: list[_Rel]) -> None:
-        words = {"r": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE"}
-        columns = {(oid, sub): text for (cls, oid, sub), text in self.comments.items() if cls == "pg_class" and sub}
-        names: dict[tuple[int, int], str] = {}
-        if columns:
-            for rel, num, qname in self.conn.execute(
-                "SELECT attrelid, attnum, quote_ident(attname) FROM pg_catalog.pg_attribute"
-                " WHERE attrelid = ANY(%s) AND attnum > 0", [list({k[0] for k in columns})]
-            ).fetchall():
-                names[(rel, num)] = qname
-        for r in rels:
-            self._comment(("pg_class", r.oid, 0), f"{words[r.kind]} {r.q}")
-            for (oid, sub), _ in sorted(columns.items()):
-                if oid == r.oid and (oid, sub) in names:
-                    self._comment(("pg_class", oid, sub), f"COLUMN {r.q}.{names[(oid, sub)]}")
-
-    def _owners_and_grants(self, rels: list[_Rel]) -> None:
-        kinds = {"r": ("table", "TABLE"), "v": ("view", "VIEW"), "m": ("materialized-view", "MATERIALIZED VIEW"),
-                 "S": ("sequence", "SEQUENCE")}
-        for r in rels:
-            if r.kind not in kinds:
-                continue
-            kind, word = kinds[r.kind]
-            on = "SEQUENCE" if r.kind == "S" else "TABLE"
-            owner_target = None if r.owned_by else f"{word} {r.q}"  # owned sequences follow their table
-            self._owner_grant(kind, r.name, owner_target, f"{on} {r.q}", r.owner, r.qowner, r.acl, r.custom_acl)
-
-    def _owner_grant(self, kind: str, name: str, alter_target: str | None, grant_target: str, owner: str,
-                     qowner: str, acl: list[str], custom: bool, *, args: str | None = None) -> None:
-        entry: dict[str, Any] = {"kind": kind, "name": name, "owner": owner, "acl": acl}
-        if args is not None:
-            entry["args"] = args
-        self.ddl.privileges.append(entry)
-        label = f"{kind} {name}"
-        if alter_target:
-            self.post(f"owner {label}", f"ALTER {alter_target} OWNER TO {qowner}")
-        if not custom:
-            return
-        self.post(f"grant {label}", f"REVOKE ALL ON {grant_target} FROM PUBLIC")
-        self.post(f"grant {label}", f"REVOKE ALL ON {grant_target} FROM {qowner}")
-        for grantee, privileges, grantable in self._explode(acl, owner):
-            option = " WITH GRANT OPTION" if grantable else ""
-            self.post(f"grant {label}", f"GRANT {privileges} ON {grant_target} TO {grantee}{option}")
-
-    def _explode(self, acl: Iterable[str], owner: str | None = None, *, quoted: bool = True) -> list[tuple[Any, str, bool]]:
-        """(grantee, "privilege, ...", grantable); grantee PUBLIC is 'PUBLIC' quoted, None raw."""
-        grantee = "quote_ident(pg_catalog.pg_get_userbyid(e.grantee))" if quoted else "pg_catalog.pg_get_userbyid(e.grantee)"
-        public = "'PUBLIC'" if quoted else "NULL"
-        return [tuple(r) for r in self.conn.execute(  # type: ignore[misc]
-            f"SELECT CASE WHEN e.grantee = 0 THEN {public} ELSE {grantee} END,"
-            " string_agg(e.privilege_type, ', ' ORDER BY e.privilege_type), e.is_grantable"
-            " FROM pg_catalog.aclexplode(%s::aclitem[]) e GROUP BY e.grantee, e.is_grantable"
-            " ORDER BY pg_catalog.pg_get_userbyid(e.grantee) IS DISTINCT FROM %s, 1, 3",  # the owner first
-            [list(acl), owner],
-        ).fetchall()]
-
-    def _default_privileges(self) -> None:
-        objects = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES"}
-        for role, objtype, acl in self.q(
-            "SELECT pg_catalog.pg_get_userbyid(defaclrole), defaclobjtype, defaclacl::text[]"
-            " FROM pg_catalog.pg_default_acl WHERE defaclnamespace = %(nsp)s ORDER BY 1, 2"
-        ):
-            if objtype not in objects:
-                continue
-            for grantee, privileges, grantable in self._explode(acl, role, quoted=False):
-                option = " WITH GRANT OPTION" if grantable else ""
-                to, args = ("PUBLIC", "") if grantee is None else ("%I", ", " + _literal(grantee))
-                # The target schema's name is unknown until replay: there it is current_schema().
-                self.post(
-                    f"default-privileges {role} {objects[objtype].lower()}",
-                    "DO $resguardo$ BEGIN EXECUTE pg_catalog.format("
-                    f"'ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I GRANT {privileges} ON {objects[objtype]}"
-                    f" TO {to}{option}', {_literal(role)}, pg_catalog.current_schema(){args}); END $resguardo$",
-                )
+def _checked(x: Extraction, label: str, statement: str) -> str:
+    """The statement block, once PostgreSQL's parser has read it back and found no name of the source schema."""
+    try:
+        found = source_schema_references(statement.rstrip().rstrip(";"), x.schema)
+    except ValueError as exc:
+        raise PreflightError(f"Cannot write the {label} of {x.schema!r} as a statement PostgreSQL's parser reads "
+                             f"back ({exc}); use the custom (pg_dump) format.") from None
+    if found:
+        raise PreflightError(
+            f"The {label} of {x.schema!r} names {', '.join(sorted(set(found)))}, an object of the schema that "
+            "PostgreSQL's own objects of the same name hide, so it could not be restored under another name; "
+            "rename that object, or use the custom (pg_dump) format.")
+    return statement_block(label, statement)
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+_REFUSED = """
+SELECT 'foreign table', c.relname::pg_catalog.text,
+       'it is bound to the foreign server ' || pg_catalog.quote_ident(s.srvname) || ', which is not part of the tenant'
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_foreign_table f ON f.ftrelid = c.oid
+  JOIN pg_catalog.pg_foreign_server s ON s.oid = f.ftserver WHERE c.relnamespace = %(nsp)s AND {own_class}
+UNION ALL
+SELECT 'function', p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
+       'it is written in ' || l.lanname || ', which only a superuser may create'
+  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+ WHERE p.pronamespace = %(nsp)s AND p.prokind <> 'a' AND NOT l.lanpltrusted AND {own_proc}
+UNION ALL
+SELECT 'function', p.proname::pg_catalog.text,
+       'the event trigger ' || pg_catalog.quote_ident(e.evtname) || ' of the whole database runs it'
+  FROM pg_catalog.pg_event_trigger e JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid WHERE p.pronamespace = %(nsp)s
+UNION ALL
+SELECT 'base type', t.typname::pg_catalog.text, 'its input and output functions are written in C'
+  FROM pg_catalog.pg_type t WHERE t.typnamespace = %(nsp)s AND t.typtype = 'b' AND {own_type}
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)
+UNION ALL
+SELECT 'text search parser', o.prsname::pg_catalog.text, 'its functions are written in C'
+  FROM pg_catalog.pg_ts_parser o WHERE o.prsnamespace = %(nsp)s AND {own_parser}
+UNION ALL
+SELECT 'text search template', o.tmplname::pg_catalog.text, 'its functions are written in C'
+  FROM pg_catalog.pg_ts_template o WHERE o.tmplnamespace = %(nsp)s AND {own_template}
+UNION ALL
+SELECT 'conversion', o.conname::pg_catalog.text, 'its function is written in C'
+  FROM pg_catalog.pg_conversion o WHERE o.connamespace = %(nsp)s AND {own_conversion}
+UNION ALL
+SELECT 'table', c.relname::pg_catalog.text,
+       'it inherits from (or is a partition of) ' || p.oid::pg_catalog.regclass::pg_catalog.text
+       || ', outside the tenant'
+  FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+  JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+ WHERE c.relnamespace = %(nsp)s AND p.relnamespace <> %(nsp)s AND c.relkind IN ('r', 'p', 'f')
+UNION ALL
+SELECT 'table', p.relname::pg_catalog.text,
+       c.oid::pg_catalog.regclass::pg_catalog.text
+       || ', outside the tenant, inherits from it (or is one of its partitions)'
+  FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+  JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+ WHERE p.relnamespace = %(nsp)s AND c.relnamespace <> %(nsp)s AND c.relkind IN ('r', 'p', 'f')
+UNION ALL
+SELECT 'extended statistics', s.stxname::pg_catalog.text,
+       'they are on ' || c.oid::pg_catalog.regclass::pg_catalog.text || ', outside the tenant'
+  FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_class c ON c.oid = s.stxrelid
+ WHERE s.stxnamespace = %(nsp)s AND c.relnamespace <> %(nsp)s
+UNION ALL
+SELECT 'sequence', s.relname::pg_catalog.text,
+       'it belongs to a column of ' || t.oid::pg_catalog.regclass::pg_catalog.text || ', outside the tenant'
+  FROM pg_catalog.pg_class s JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+   AND d.objid = s.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a'
+  JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
+ WHERE s.relnamespace = %(nsp)s AND s.relkind = 'S' AND t.relnamespace <> %(nsp)s
+LIMIT 1
+"""
+
+
+def _refuse_what_cannot_be_carried(x: Extraction) -> None:
+    """Objects that cannot live in one tenant's backup are refused, named, with the reason."""
+    rows = x.q(_REFUSED.format(
+        own_class=own("pg_class", "c.oid"), own_proc=own("pg_proc", "p.oid"), own_type=own("pg_type", "t.oid"),
+        own_parser=own("pg_ts_parser", "o.oid"), own_template=own("pg_ts_template", "o.oid"),
+        own_conversion=own("pg_conversion", "o.oid")))
+    if rows:
+        kind, name, reason = rows[0]
+        raise PreflightError(f"The schema {x.schema!r} holds the {kind} {name}, which a tenant's backup cannot "
+                             f"carry: {reason}. Move it out of the schema, or use the custom (pg_dump) format.")
+
+
+def _dependencies(x: Extraction, rels: list[Any]) -> None:
+    """Each pre-data object's dependencies on the others, from pg_depend (and the writer's own knowledge)."""
+    for rule, view in x.q("SELECT r.oid, r.ev_class FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c"
+                          " ON c.oid = r.ev_class WHERE c.relnamespace = %(nsp)s AND r.rulename = '_RETURN'"):
+        x.aliases[("pg_rewrite", rule)] = ("pg_class", view)
+    for typ, relid, element, range_type in x.q(
+            "SELECT t.oid, t.typrelid, CASE WHEN e.oid IS NOT NULL THEN t.typelem END, r.rngtypid"
+            " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type e ON e.typarray = t.oid"
+            " LEFT JOIN pg_catalog.pg_range r ON r.rngmultitypid = t.oid WHERE t.typnamespace = %(nsp)s"):
+        if ("pg_type", typ) in x.items:
+            continue
+        target = ("pg_class", relid) if relid else ("pg_type", element) if element else \
+            ("pg_type", range_type) if range_type else None
+        if target is not None:
+            x.aliases[("pg_type", typ)] = target
+
+    def item(key: Key) -> Key | None:
+        for _ in range(4):  # array of a row type of a composite type: a few hops at most
+            if key in x.items:
+                return key
+            if key in x.parts:
+                return x.parts[key][0]
+            if key not in x.aliases:
+                return None
+            key = x.aliases[key]
+        return None
+
+    sequences = {("pg_class", r.oid) for r in rels if r.kind == "S"}
+    known = sorted({k[1] for k in (*x.items, *x.aliases, *x.parts)})
+    for cls, objid, refcls, refobjid, deptype in x.q(
+            "SELECT d.classid::pg_catalog.regclass::pg_catalog.text, d.objid,"
+            " d.refclassid::pg_catalog.regclass::pg_catalog.text, d.refobjid, d.deptype FROM pg_catalog.pg_depend d"
+            " WHERE d.deptype IN ('n', 'a') AND d.objid = ANY(%(oids)s) AND d.refobjid = ANY(%(oids)s)",
+            {"oids": known}):
+        source, target = (cls, objid), item((refcls, refobjid))
+        owner = item(source)
+        if owner is None or target is None or owner == target:
+            continue
+        if source in sequences and deptype == "a":  # OWNED BY: the sequence comes first, then its table
+            continue
+        part = x.parts.get(source)
+        if part is not None and part[1] in x.items[owner].separable:
+            x.items[owner].separable[part[1]].deps.add(target)
+        else:
+            x.items[owner].deps.add(target)
+    for entry in x.items.values():
+        entry.deps = {t for t in (item(d) for d in entry.deps) if t is not None and t != entry.key}
+
+
+def _refreshes(x: Extraction, rels: list[Any], labels: list[str]) -> None:
+    """REFRESH each materialized view that had rows, in pre-data order (one may read another)."""
+    populated = {f"materialized-view {r.name}": r for r in rels if r.kind == "m" and r.populated}
+    for label in dict.fromkeys(labels):
+        if label in populated:
+            view = populated[label]
+            x.post_add("refresh", f"refresh {view.name}", f"REFRESH MATERIALIZED VIEW {view.q}")
+
+
+def _default_privileges(x: Extraction) -> list[dict[str, Any]]:
+    """The schema's ALTER DEFAULT PRIVILEGES, as data: the restore applies them to the schema it creates."""
+    return [{"role": role, "objects": _DEFAULT_ACL_OBJECTS[objtype], "acl": list(acl)} for role, objtype, acl in x.q(
+        "SELECT pg_catalog.pg_get_userbyid(a.defaclrole), a.defaclobjtype, a.defaclacl::pg_catalog.text[]"
+        " FROM pg_catalog.pg_default_acl a WHERE a.defaclnamespace = %(nsp)s ORDER BY 1, 2")
+        if objtype in _DEFAULT_ACL_OBJECTS]

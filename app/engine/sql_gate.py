@@ -370,6 +370,8 @@ def object_name(objtype: Any, obj: Any) -> Name | None:
         return _from_strings(obj, len(obj) - 3)
     if kind in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY"):  # [access method, [schema,] name]
         return _from_strings(obj[1:])
+    if kind == "OBJECT_DOMCONSTRAINT" and isinstance(obj[0], ast.TypeName):  # (domain, constraint name)
+        return _from_strings(obj[0].names or ())
     return _from_strings(obj)
 
 
@@ -549,7 +551,7 @@ def targets(stmt: Any) -> list[Name]:
              "CreateRangeStmt": "typeName", "CreateDomainStmt": "domainname", "AlterDomainStmt": "typeName",
              "CreateOpClassStmt": "opclassname", "CreateOpFamilyStmt": "opfamilyname",
              "AlterOpFamilyStmt": "opfamilyname", "CreateStatsStmt": "defnames",
-             "AlterTSConfigurationStmt": "cfgname"}
+             "AlterTSConfigurationStmt": "cfgname", "AlterStatsStmt": "defnames"}
     if kind in lists:
         found.append(_from_strings(getattr(stmt, lists[kind])))
     if kind == "CreateOpClassStmt" and stmt.opfamilyname:
@@ -764,8 +766,9 @@ def _refused_kind(stmt: Any, kind: str) -> str | None:
     if kind == "InsertStmt":
         return _insert_cause(stmt)
     if kind in ("CompositeTypeStmt", "CreateEnumStmt", "CreateRangeStmt", "CreateDomainStmt", "CreateOpClassStmt",
-                "CreateOpFamilyStmt", "CreateStatsStmt", "CreateTrigStmt", "RuleStmt", "CreatePolicyStmt",
-                "RefreshMatViewStmt", "CreateSchemaStmt", "VariableSetStmt", "SelectStmt", "DropStmt") \
+                "CreateOpFamilyStmt", "CreateStatsStmt", "AlterStatsStmt", "CreateTrigStmt", "RuleStmt",
+                "CreatePolicyStmt", "RefreshMatViewStmt", "CreateSchemaStmt", "VariableSetStmt", "SelectStmt",
+                "DropStmt") \
             or kind in SKIPPED_KINDS:
         return None  # decided by the format (schemas, settings, queries) or by names alone
     return f"holds a statement Resguardo does not run ({kind})"
@@ -907,10 +910,10 @@ def check_native(text: str, *, line: int, label: str) -> CheckedStatement | None
 def _native_cause(stmt: Any, kind: str) -> str:
     if kind == "VariableSetStmt":
         return setting_cause(stmt) or f"changes the setting {stmt.name}"
+    if kind == "CopyStmt":
+        return _copy_cause(stmt) or "loads rows outside the archive's table data"
     return {"SelectStmt": "runs a query (SELECT)", "CreateSchemaStmt": "creates a schema",
-            "InsertStmt": "inserts rows outside the archive's table data",
-            "CopyStmt": _copy_cause(stmt) or "loads rows outside the archive's table data"}.get(
-        kind, "drops objects")
+            "InsertStmt": "inserts rows outside the archive's table data"}.get(kind, "drops objects")
 
 
 def setting_cause(stmt: Any) -> str | None:
