@@ -196,10 +196,7 @@ def apply_owners_and_grants(conn: psycopg.Connection, staging: str, live: str | 
         if owner != obj.owner and not obj.owner_follows_table:
             conn.execute(sql.SQL("ALTER {} OWNER TO {}").format(
                 obj.target(staging, obj.alter_word), sql.Identifier(owner)))
-    nsp = _oid(conn, staging)
-    for _, _, kind, identity in conn.execute(_OTHER_OWNED, {"nsp": nsp, "owner": new_owner}).fetchall():
-        conn.execute(sql.SQL("ALTER {} {} OWNER TO {}").format(
-            sql.SQL(str(kind).upper()), sql.SQL(identity), sql.Identifier(new_owner)))
+    give_other_objects(conn, staging, new_owner)
     staged = schema_objects(conn, staging)
     for key, obj in staged.items():
         acl = wanted[key][1]
@@ -209,6 +206,14 @@ def apply_owners_and_grants(conn: psycopg.Connection, staging: str, live: str | 
         _column_privileges(conn, staging, live)
         _default_privileges(conn, staging, live)
     return warnings
+
+
+def give_other_objects(conn: psycopg.Connection, staging: str, new_owner: str) -> None:
+    """Operators, operator classes, collations... of the staging schema belong to its owner (the restore's
+    superuser session creates operator classes: the file's later statements, as the owner, may comment them)."""
+    for _, _, kind, identity in conn.execute(_OTHER_OWNED, {"nsp": _oid(conn, staging), "owner": new_owner}).fetchall():
+        conn.execute(sql.SQL("ALTER {} {} OWNER TO {}").format(
+            sql.SQL(str(kind).upper()), sql.SQL(identity), sql.Identifier(new_owner)))
 
 
 def _column_privileges(conn: psycopg.Connection, staging: str, live: str) -> None:

@@ -32,7 +32,7 @@ from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ign
 from app.engine.load_login import LoadLogin, load_login
 from app.engine.locks import tenant_lock
 from app.engine.naming import staging_name
-from app.engine.ownership import apply_owners_and_grants
+from app.engine.ownership import apply_owners_and_grants, give_other_objects
 from app.engine.proven import Witness, proven_step
 from app.engine.registry import SchemaKind, ensure_registry, forget, record, registered
 from app.engine.restore_checks import RestoreTarget, check_target, live_schema
@@ -202,6 +202,7 @@ class Restore:
                 staging_path(self.user, self._staged.name):
             for statement in statements:
                 execute_checked(self.user, statement)
+            give_other_objects(self.user, self._staged.name, self.tenant.owner)
 
     def _load_tables(self) -> None:
         """Each table's rows, keys and indexes, two tables at a time on two connections (the server, not this

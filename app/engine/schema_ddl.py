@@ -125,6 +125,9 @@ SELECT 'base type', t.typname::pg_catalog.text, 'its input and output functions 
   FROM pg_catalog.pg_type t WHERE t.typnamespace = %(nsp)s AND t.typtype = 'b' AND {own_type}
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)
 UNION ALL
+SELECT 'type', t.typname::pg_catalog.text, 'it is only declared (a shell type), which only a superuser may do'
+  FROM pg_catalog.pg_type t WHERE t.typnamespace = %(nsp)s AND t.typtype = 'p' AND NOT t.typisdefined AND {own_type}
+UNION ALL
 SELECT 'text search parser', o.prsname::pg_catalog.text, 'its functions are written in C'
   FROM pg_catalog.pg_ts_parser o WHERE o.prsnamespace = %(nsp)s AND {own_parser}
 UNION ALL

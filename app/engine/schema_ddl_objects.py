@@ -79,12 +79,12 @@ def _collations(x: Extraction) -> None:
 def _types(x: Extraction) -> None:
     rows = x.q(
         "SELECT t.oid, t.typname, pg_catalog.quote_ident(t.typname), t.typtype, t.typrelid, t.typbasetype,"
-        " t.typtypmod, t.typnotnull, t.typcollation, coalesce(b.typcollation, 0), t.typisdefined,"
+        " t.typtypmod, t.typnotnull, t.typcollation, coalesce(b.typcollation, 0),"
         " pg_catalog.pg_get_userbyid(t.typowner),"
         " coalesce(t.typacl, pg_catalog.acldefault('T', t.typowner))::pg_catalog.text[]"
         " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype"
         " WHERE t.typnamespace = %(nsp)s AND " + own("pg_type", "t.oid")
-        + " AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'p' AND NOT t.typisdefined)"
+        + " AND (t.typtype IN ('e', 'd', 'r')"
         "  OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c'))"
         " ORDER BY t.oid"
     )
@@ -95,8 +95,6 @@ def _types(x: Extraction) -> None:
     _ranges(x, by_kind.get("r", []))
     _domains(x, by_kind.get("d", []))
     _composites(x, by_kind.get("c", []))
-    for oid, name, qname, *_ in by_kind.get("p", []):  # shell types: declared, never defined
-        x.add(("pg_type", oid), "type", name, [(f"type {name}", f"CREATE TYPE {qname}")])
     for oid, name, qname, typtype, *_, owner, acl in rows:
         word = "DOMAIN" if typtype == "d" else "TYPE"
         x.comment_on(("pg_type", oid, 0), f"{word} {qname}")

@@ -76,7 +76,8 @@ def lock_relations(conn: psycopg.Connection, observer: psycopg.Connection, schem
     rows = conn.execute(
         "SELECT c.oid, format('%%I.%%I', n.nspname, c.relname) FROM pg_class c"
         " JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE c.relnamespace = %s AND c.relkind IN ('r', 'p', 'm', 'f') ORDER BY c.oid", [schema_oid]).fetchall()
+        # LOCK TABLE refuses materialized views ("not supported for materialized views")
+        " WHERE c.relnamespace = %s AND c.relkind IN ('r', 'p', 'f') ORDER BY c.oid", [schema_oid]).fetchall()
     for oid, name in rows:
         try:
             conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS EXCLUSIVE MODE").format(sql.SQL(name)))
