@@ -38,10 +38,13 @@ from app.engine.errors import RestoreFailed
 # catalogs are also unreadable to a non-superuser, who may restore its own tenant too.
 _IGNORED = {"pg_depend", "pg_shdepend", "pg_init_privs", "pg_statistic", "pg_statistic_ext_data"}
 
-# The schema (namespace oid) a relation belongs to; TOAST tables and their indexes belong to their table's.
+# The schema (namespace oid) a relation belongs to; TOAST tables and their indexes belong to their table's
+# (found through the TOAST table's internal dependency on its table: an index lookup, not a catalog scan).
 _REL_HOME = """(SELECT CASE WHEN c.relnamespace = 'pg_toast'::regnamespace
-    THEN (SELECT o.relnamespace FROM pg_class o WHERE o.reltoastrelid =
-          COALESCE((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.oid), c.oid))
+    THEN (SELECT o.relnamespace FROM pg_depend d JOIN pg_class o ON o.oid = d.refobjid
+          WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.refclassid = 'pg_class'::regclass
+          AND d.deptype = 'i' AND d.objid = COALESCE((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.oid),
+                                                    c.oid) LIMIT 1)
     ELSE c.relnamespace END FROM pg_class c WHERE c.oid = {rel})"""
 
 
@@ -132,16 +135,23 @@ Counts = dict[int, tuple[int, int, int]]  # relation oid -> rows inserted, updat
 
 
 def write_counts(conn: psycopg.Connection) -> Counts:
-    """Rows this session has written per relation and not yet reported to the server's statistics.
+    """Rows this session has written, per relation, and not yet handed to the server's statistics.
 
     That is this transaction's work *plus* whatever earlier transactions of the session wrote since the
-    last report (at most a second or so): so a step takes these counts when it starts, and the proof
-    looks only at what grew since. No report happens inside a transaction, so the difference is exact.
+    last hand-over (a second or so): so a step takes these counts when it starts, and the proof looks at
+    what grew since (no hand-over happens inside a transaction). Only two kinds of relation can have
+    grown, so only they are read, whatever the size of the database: the system catalogs (whose locks
+    PostgreSQL releases as soon as a catalog row is written), and the relations this transaction holds a
+    lock on (a table written keeps its lock until the transaction ends; one written in a sub-transaction
+    that was rolled back has lost it, and so has its rows).
     """
     rows = conn.execute(
-        "SELECT x.oid, x.i, x.u, x.d FROM (SELECT c.oid, pg_stat_get_xact_tuples_inserted(c.oid) AS i,"
-        " pg_stat_get_xact_tuples_updated(c.oid) AS u, pg_stat_get_xact_tuples_deleted(c.oid) AS d"
-        " FROM pg_class c WHERE c.relkind IN ('r', 'p', 'm', 't')) x WHERE x.i + x.u + x.d > 0").fetchall()
+        "SELECT x.oid, x.i, x.u, x.d FROM (SELECT r.oid, pg_stat_get_xact_tuples_inserted(r.oid) AS i,"
+        " pg_stat_get_xact_tuples_updated(r.oid) AS u, pg_stat_get_xact_tuples_deleted(r.oid) AS d"
+        " FROM (SELECT c.oid FROM pg_class c WHERE c.oid < 16384 AND c.relkind = 'r'"
+        "  UNION SELECT l.relation FROM pg_locks l WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'"
+        "  AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())) r) x"
+        " WHERE x.i + x.u + x.d > 0").fetchall()
     return {int(oid): (int(i), int(u), int(d)) for oid, i, u, d in rows}
 
 
@@ -159,8 +169,7 @@ def find_violations(
     grown = {oid: tuple(n - b for n, b in zip(now, before.get(oid, (0, 0, 0)), strict=True))
              for oid, now in write_counts(conn).items()}
     changed = {oid: counts for oid, counts in grown.items() if any(counts)}
-    params = {"allowed": sorted(allowed), "changed": sorted(changed),
-              "top": top, "top_low": top % _XID_SPAN}
+    params = {"allowed": sorted(allowed), "changed": sorted(changed), "top": top}
     found: list[Violation] = []
     relations = conn.execute(
         "SELECT c.oid, n.nspname, c.relname, c.relisshared, c.relnamespace = ANY(%(allowed)s::oid[]),"
@@ -221,19 +230,24 @@ def prove_isolation(
         )
 
 
-_XID_SPAN = 1 << 32
-
-
 def _ours(column: str) -> str:
     """SQL: the transaction id in `column` is this transaction's or one of its sub-transactions'.
 
-    Ours are the ids assigned since this transaction started (at most 2^31 after its own, counted modulo
-    2^32 as PostgreSQL stores them) that are still in progress: the rows any other transaction of that
-    range wrote are either committed (so not in progress) or invisible to us.
-    A PL/pgSQL EXCEPTION block writes under a sub-transaction id of its own, released when it ends, so
-    neither a fixed list of ids nor the locks held would find them all."""
-    offset = f"(({column}::text::bigint - %(top_low)s + {_XID_SPAN}) %% {_XID_SPAN})"
-    return f"{offset} < {_XID_SPAN // 2} AND pg_xact_status((%(top)s + {offset})::text::xid8) = 'in progress'"
+    Ours are the ids given since this transaction started (`age` counts back from this transaction's own
+    id, so they have an age of 0 or less) that are still in progress: any other transaction of that range
+    has committed (or aborted), or its rows are invisible to us. A PL/pgSQL EXCEPTION block writes under a
+    sub-transaction id of its own, released when it ends, so neither a fixed list of ids nor the locks held
+    would find them all. `age` first, alone: it is cheap, and it leaves a handful of rows to look up."""
+    return (f"CASE WHEN age({column}) <= 0 THEN pg_xact_status((%(top)s - age({column}))::text::xid8)"
+            " = 'in progress' ELSE false END")
+
+
+def _deleted_by_us(column: str) -> str:
+    """`_ours`, as the observer sees it: its `age` counts back from the next id to be given (the same for the
+    whole statement), so our ids are those no older than our own."""
+    window = "age(xid(%(top)s::text::xid8))"
+    return (f"CASE WHEN age({column}) BETWEEN 1 AND {window} THEN"
+            f" pg_xact_status((%(top)s + {window} - age({column}))::text::xid8) = 'in progress' ELSE false END")
 
 
 def _sequences_outside(conn: psycopg.Connection, params: dict[str, object]) -> list[Violation]:
@@ -282,7 +296,7 @@ def _removed_rows(conn: psycopg.Connection, observer: psycopg.Connection, catalo
                   exempt: set[int]) -> list[Violation]:
     """Rows the observer still sees, marked deleted or replaced by a transaction in progress, that this
     transaction no longer sees: it deleted or replaced them (another's change would still be visible)."""
-    candidates = _described(observer, catalog, _ours("r.xmax"), params, exempt)
+    candidates = _described(observer, catalog, _deleted_by_us("r.xmax"), params, exempt)
     if not candidates:
         return []
     visible = {str(r[0]) for r in conn.execute(
