@@ -52,6 +52,8 @@ def test_the_newest_fitting_tool_wins_and_user_folders_come_first(tmp_path: Path
 @needs_system_15
 def test_a_pg_dump_older_than_the_server_is_refused_up_front_with_the_exact_reason(pg_server: TestServer) -> None:
     major = server_major(pg_server)
+    if major <= 15:
+        pytest.skip("the test server is not newer than the system's pg_dump 15")
     with pytest.raises(PreflightError) as caught:
         tool_for_server("pg_dump", major, [SYSTEM_15], defaults=False)
     assert caught.value.message == (

@@ -80,7 +80,8 @@ class ConnectionTarget:
 
     def child_env(self) -> dict[str, str]:
         """Environment for a libpq client tool; the password never goes on its command line."""
-        env = {"PGAPPNAME": APPLICATION_NAME, "PGCONNECT_TIMEOUT": str(self.connect_timeout)}
+        env = {"PGAPPNAME": APPLICATION_NAME, "PGCONNECT_TIMEOUT": str(self.connect_timeout),
+               "PGOPTIONS": "-c jit=off"}  # pg_dump sets its own search_path and lock waits
         if self.password is not None:
             env["PGPASSWORD"] = self.password
         return env
