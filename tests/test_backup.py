@@ -260,3 +260,95 @@ def test_cli_reports_errors_on_one_line(demo_db: ConnectionTarget, tmp_path: Pat
     assert leftovers(tmp_path) == []
 
 
+
+
+# A hostile tenant's owner (an SQL injection in one clinic's web application) plants code that would run
+# with the rights of whoever backs the clinic up, if the backup ever let PostgreSQL pick it: operators for
+# the comparisons a catalog query makes, functions for the calls a deparser query makes, and code behind a
+# trigger, a CHECK, a domain, a policy, a view, a default and an index. Each writes a row into a table only
+# a superuser owns, so a backup that ran any of it fails (its transaction is read-only) or leaves a row.
+HOSTILE_TENANT = r"""
+CREATE FUNCTION bienestar.hostile() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+BEGIN INSERT INTO public.rg_marker VALUES (current_user, 'hostile code ran'); RETURN true; END $$;
+CREATE FUNCTION bienestar.hostile_int(integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN PERFORM bienestar.hostile(); RETURN $1; END $$;
+CREATE FUNCTION bienestar.eq_oid_int(oid, integer) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN PERFORM bienestar.hostile(); RETURN $1 = $2::oid; END $$;
+CREATE FUNCTION bienestar.eq_oid_bigint(oid, bigint) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN PERFORM bienestar.hostile(); RETURN $1 = $2::oid; END $$;
+CREATE FUNCTION bienestar.eq_name_text(name, text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN PERFORM bienestar.hostile(); RETURN $1::text = $2; END $$;
+CREATE FUNCTION bienestar.cat(text, text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN PERFORM bienestar.hostile(); RETURN $1 || $2; END $$;
+CREATE OPERATOR bienestar.= (LEFTARG = oid, RIGHTARG = integer, FUNCTION = bienestar.eq_oid_int);
+CREATE OPERATOR bienestar.= (LEFTARG = oid, RIGHTARG = bigint, FUNCTION = bienestar.eq_oid_bigint);
+CREATE OPERATOR bienestar.= (LEFTARG = name, RIGHTARG = text, FUNCTION = bienestar.eq_name_text);
+CREATE OPERATOR bienestar.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = bienestar.cat);
+CREATE FUNCTION bienestar.unnest(oid[]) RETURNS SETOF oid LANGUAGE plpgsql AS $$
+BEGIN PERFORM bienestar.hostile(); RETURN QUERY SELECT pg_catalog.unnest($1); END $$;
+CREATE FUNCTION bienestar.quote_ident(name) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN PERFORM bienestar.hostile(); RETURN pg_catalog.quote_ident($1::text); END $$;
+CREATE FUNCTION bienestar.set_config(text, text, boolean) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN PERFORM bienestar.hostile(); RETURN pg_catalog.set_config($1, $2, $3); END $$;
+CREATE FUNCTION bienestar.touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM bienestar.hostile(); RETURN NEW; END $$;
+CREATE DOMAIN bienestar.checked_int AS integer CHECK (bienestar.hostile_int(VALUE) > 0);
+CREATE TABLE bienestar.trap (
+    id integer PRIMARY KEY CHECK (bienestar.hostile_int(id) > 0),
+    n bienestar.checked_int DEFAULT bienestar.hostile_int(1),
+    owner_name name DEFAULT current_user
+);
+CREATE INDEX trap_expr ON bienestar.trap (bienestar.hostile_int(id));
+CREATE TRIGGER trap_touch BEFORE INSERT OR UPDATE ON bienestar.trap FOR EACH ROW EXECUTE FUNCTION bienestar.touch();
+CREATE POLICY trap_policy ON bienestar.trap USING (bienestar.hostile());
+ALTER TABLE bienestar.trap ENABLE ROW LEVEL SECURITY;
+CREATE VIEW bienestar.trap_view AS SELECT id, bienestar.hostile() AS ran FROM bienestar.trap;
+CREATE MATERIALIZED VIEW bienestar.trap_summary AS SELECT count(*) AS n FROM bienestar.trap WITH NO DATA;
+"""
+
+
+def _marker(target: ConnectionTarget) -> list[tuple[str, str]]:
+    with target.connect() as conn:
+        return conn.execute("SELECT who::text, what FROM public.rg_marker").fetchall()  # type: ignore[return-value]
+
+
+def test_nothing_a_hostile_owner_planted_runs_in_a_superuser_backup(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    owner = ConnectionTarget(make_conninfo(demo_db.conninfo, user="clinic_app"))
+    with demo_db.connect() as conn:
+        conn.execute("CREATE TABLE public.rg_marker (who name, what text)")
+        conn.execute("GRANT INSERT ON public.rg_marker TO PUBLIC")
+    with owner.connect() as conn:
+        conn.execute(HOSTILE_TENANT)  # type: ignore[arg-type]
+        conn.execute("INSERT INTO bienestar.trap (id) VALUES (1), (2), (3)")
+        conn.execute("REFRESH MATERIALIZED VIEW bienestar.trap_summary")
+    with demo_db.connect() as conn:
+        conn.execute("DELETE FROM public.rg_marker")  # the owner's own inserts ran its code, as the owner
+        conn.execute("ALTER TABLE bienestar.trap FORCE ROW LEVEL SECURITY")  # a policy that hides every row
+    result = backup_tenant(demo_db, "bienestar", tmp_path / "hostile.resguardo")
+    assert _marker(demo_db) == []
+    with ArchiveReader(result.path) as reader:
+        trap = next(t for t in reader.raw_manifest["tables"] if t["name"] == "trap")
+        assert trap["rows"] == 3  # COPY with row security off: the policy neither filtered nor ran
+        post = reader.read_text("schema/post-data.sql")
+        assert "CREATE POLICY trap_policy ON trap FOR ALL USING (hostile())" in post
+        assert "ALTER TABLE trap FORCE ROW LEVEL SECURITY" in post
+    with pytest.raises(PreflightError, match="The table bienestar.trap has row-level security that applies to "
+                                             "'clinic_app' .* back up as a superuser or as a role with BYPASSRLS"):
+        backup_tenant(owner, "bienestar", tmp_path / "as-owner.resguardo")
+    assert _marker(demo_db) == []
+
+
+def test_the_tenant_owner_backs_up_its_own_clinic(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    """The web application's role (not a superuser) backs up its schema, row security and all, when no
+    policy applies to it (the owner, without FORCE ROW LEVEL SECURITY)."""
+    owner = ConnectionTarget(make_conninfo(demo_db.conninfo, user="clinic_app"))
+    with owner.connect() as conn:
+        conn.execute("CREATE TABLE bienestar.notes (id int, who name DEFAULT current_user)")
+        conn.execute("INSERT INTO bienestar.notes (id) VALUES (1), (2)")
+        conn.execute("CREATE POLICY mine ON bienestar.notes USING (who = 'nobody')")
+        conn.execute("ALTER TABLE bienestar.notes ENABLE ROW LEVEL SECURITY")
+    result = backup_tenant(owner, "bienestar", tmp_path / "owner.resguardo")
+    with ArchiveReader(result.path) as reader:
+        notes = next(t for t in reader.raw_manifest["tables"] if t["name"] == "notes")
+        assert notes["rows"] == 2
+        assert reader.raw_manifest["schema_owner"] == "clinic_app"
