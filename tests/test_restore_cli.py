@@ -66,3 +66,33 @@ def test_every_failure_is_one_line_saying_nothing_was_changed(demo_db: Connectio
     assert fingerprint(demo_db, "bienestar") == before
     undo = run_cli("undo-restore", "--tenant", "bienestar", "--yes", *dsn)
     assert undo.returncode == 2 and "no safety copy" in undo.stderr
+
+
+def test_a_locked_tenant_makes_the_cli_give_up_in_the_time_given(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    """A session holding a live table: the restore tries for --lock-wait seconds, each attempt making the web
+    application wait at most --lock-attempt, then names the table and the session and changes nothing."""
+    dsn = ("--dsn", demo_db.conninfo)
+    archive = tmp_path / "bienestar.resguardo"
+    assert run_cli("backup", "--tenant", "bienestar", "--out", str(archive), *dsn).returncode == 0
+    before = fingerprint(demo_db, "bienestar")
+    with demo_db.connect() as holder:
+        holder.execute("SET application_name = 'clinic-web'")
+        holder.execute("LOCK TABLE bienestar.users_customuser IN ROW EXCLUSIVE MODE")
+        pid = holder.info.backend_pid
+        refused = run_cli("restore", "--tenant", "bienestar", "--file", str(archive), "--yes", *dsn,
+                          "--lock-attempt", "0.2", "--lock-wait", "1")
+        holder.rollback()
+    assert refused.returncode == 1
+    line = refused.stderr.strip()
+    assert line.startswith("resguardo: The restore gave up after 1 s: the table bienestar.users_customuser was kept "
+                           f"locked by session {pid} (clinic-web, from 127.0.0.1, idle in transaction since "), line
+    assert line.endswith("nothing was changed."), line
+    assert fingerprint(demo_db, "bienestar") == before and resguardo_schemas(demo_db) == []
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "100000"])
+def test_lock_options_take_a_sensible_number_of_seconds(value: str) -> None:
+    refused = run_cli("restore", "--tenant", "bienestar", "--file", "x.resguardo", "--dsn", "host=nowhere",
+                      "--lock-attempt", value)
+    assert refused.returncode == 2
+    assert "--lock-attempt" in refused.stderr and value in refused.stderr
