@@ -7,6 +7,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from app.engine.backup import backup_tenant
 from app.engine.connection import ConnectionTarget
@@ -27,16 +28,25 @@ ADMIN = "admin@gmail.com"
 PATIENT = "paciente1@test.com"
 
 
-def test_acceptance_story_through_the_engine(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+@pytest.fixture(params=["superuser", "clinic_app"])
+def restorer(request: pytest.FixtureRequest, demo_db: ConnectionTarget) -> ConnectionTarget:
+    """Who backs up, restores, undoes and discards: a superuser, or the tenants' owner (the web application's role)."""
+    if request.param == "superuser":
+        return demo_db
+    return ConnectionTarget(make_conninfo(demo_db.conninfo, user="clinic_app"))
+
+
+def test_acceptance_story_through_the_engine(demo_db: ConnectionTarget, restorer: ConnectionTarget,
+                                             tmp_path: Path) -> None:
     archive = tmp_path / "bienestar.resguardo"
-    backup_tenant(demo_db, "bienestar", archive)
+    backup_tenant(restorer, "bienestar", archive)
     delete_patient(demo_db)
     set_password(demo_db, "bienestar", ADMIN, "nueva-clave")  # today's password, not the backup's
     after_deletion = fingerprint(demo_db, "bienestar")
     others = other_schemas(demo_db, "bienestar")
     seen: list[Progress] = []
 
-    result = restore_tenant(demo_db, "bienestar", archive, progress=seen.append)
+    result = restore_tenant(restorer, "bienestar", archive, progress=seen.append)
 
     assert PATIENT in emails(demo_db, "bienestar")
     assert django_password_verifies("nueva-clave", password_hash(demo_db, "bienestar", ADMIN) or "")
@@ -47,13 +57,13 @@ def test_acceptance_story_through_the_engine(demo_db: ConnectionTarget, tmp_path
     fractions = [p.fraction for p in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
-    undone = undo_restore(demo_db, "bienestar")
+    undone = undo_restore(restorer, "bienestar")
     assert fingerprint(demo_db, "bienestar") == after_deletion
     assert PATIENT not in emails(demo_db, "bienestar")
     assert other_schemas(demo_db, "bienestar") == others
     # The restored state is now the safety copy: undo can be undone.
     assert undone.safety_copy is not None
-    undo_restore(demo_db, "bienestar")
+    undo_restore(restorer, "bienestar")
     assert PATIENT in emails(demo_db, "bienestar")
     assert [role for _, role in resguardo_schemas(demo_db)] == ["safety-copy"]
 
@@ -197,19 +207,20 @@ def test_preview_changes_nothing_and_says_what_will_happen(demo_db: ConnectionTa
     assert not preview.busy
 
 
-def test_discard_only_drops_safety_copies(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def test_discard_only_drops_safety_copies(demo_db: ConnectionTarget, restorer: ConnectionTarget,
+                                         tmp_path: Path) -> None:
     archive = tmp_path / "b.resguardo"
-    backup_tenant(demo_db, "bienestar", archive)
-    first = restore_tenant(demo_db, "bienestar", archive)
-    second = restore_tenant(demo_db, "bienestar", archive)
+    backup_tenant(restorer, "bienestar", archive)
+    first = restore_tenant(restorer, "bienestar", archive)
+    second = restore_tenant(restorer, "bienestar", archive)
     assert second.dropped_safety_copies == [first.safety_copy]  # one safety copy per tenant
     with pytest.raises(UsageError, match="not a safety copy"):
-        discard_safety_copy(demo_db, "mindcare")
+        discard_safety_copy(restorer, "mindcare")
     assert second.safety_copy
-    discard_safety_copy(demo_db, second.safety_copy)
+    discard_safety_copy(restorer, second.safety_copy)
     assert resguardo_schemas(demo_db) == []
     with pytest.raises(UsageError, match="no safety copy"):
-        undo_restore(demo_db, "bienestar")
+        undo_restore(restorer, "bienestar")
     with demo_db.connect() as conn:
         assert conn.execute("SELECT count(*) FROM mindcare.users_customuser").fetchone()[0] == 9
 
@@ -231,17 +242,18 @@ def test_strange_tenant_names_are_just_names(demo_db: ConnectionTarget, tmp_path
             conn.execute("SELECT 1 FROM bienestar.users_customuser")
 
 
-def test_a_cancelled_undo_changes_nothing(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def test_a_cancelled_undo_changes_nothing(demo_db: ConnectionTarget, restorer: ConnectionTarget,
+                                          tmp_path: Path) -> None:
     archive = tmp_path / "b.resguardo"
-    backup_tenant(demo_db, "bienestar", archive)
+    backup_tenant(restorer, "bienestar", archive)
     delete_patient(demo_db)
-    restored = restore_tenant(demo_db, "bienestar", archive)
+    restored = restore_tenant(restorer, "bienestar", archive)
     live, schemas = fingerprint(demo_db, "bienestar"), resguardo_schemas(demo_db)
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled, match="nothing was changed"):
-        undo_restore(demo_db, "bienestar", cancel=token)
+        undo_restore(restorer, "bienestar", cancel=token)
     assert fingerprint(demo_db, "bienestar") == live and resguardo_schemas(demo_db) == schemas
     assert PATIENT in emails(demo_db, "bienestar")
-    undo_restore(demo_db, "bienestar")  # the lock was released: undo still works afterwards
+    undo_restore(restorer, "bienestar")  # the lock was released: undo still works afterwards
     assert PATIENT not in emails(demo_db, "bienestar") and restored.safety_copy not in dict(resguardo_schemas(demo_db))
