@@ -9,6 +9,7 @@ dumped with pg_dump -n and restored with pg_restore.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from app.engine.archive import ArchiveReader
 from app.engine.backup import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.demo import APP_ROLE
@@ -36,7 +38,8 @@ CREATE TYPE estado AS ENUM ('nuevo', 'activo', 'cerrado');
 CREATE FUNCTION float_diff(a float8, b float8) RETURNS float8 LANGUAGE sql IMMUTABLE AS 'SELECT a - b';
 CREATE TYPE floatrange AS RANGE (SUBTYPE = float8, SUBTYPE_DIFF = float_diff, MULTIRANGE_TYPE_NAME = floatmulti);
 CREATE TYPE textrange AS RANGE (SUBTYPE = text, COLLATION = c_es);
-CREATE DOMAIN codigo AS text COLLATE c_es DEFAULT 'X-1' NOT NULL CONSTRAINT codigo_forma CHECK (VALUE ~ '^[A-Z]-[0-9]+$');
+CREATE DOMAIN codigo AS text COLLATE c_es DEFAULT 'X-1' NOT NULL CONSTRAINT codigo_forma CHECK (VALUE ~
+    '^[A-Z]-[0-9]+$');
 ALTER DOMAIN codigo ADD CONSTRAINT codigo_corto CHECK (length(VALUE) < 20) NOT VALID;
 CREATE TYPE direccion AS (calle text COLLATE c_es, numero integer, cod codigo);
 CREATE DOMAIN positivo AS integer CHECK (VALUE > 0);
@@ -99,7 +102,8 @@ CREATE INDEX evento_2024_extra ON evento_2024 (dato);
 CREATE TABLE bitacora (id integer, k integer) PARTITION BY HASH (k);
 CREATE TABLE bitacora_0 PARTITION OF bitacora FOR VALUES WITH (MODULUS 2, REMAINDER 0);
 CREATE TABLE bitacora_1 PARTITION OF bitacora FOR VALUES WITH (MODULUS 2, REMAINDER 1);
-CREATE TABLE persona (id integer PRIMARY KEY, nombre text CHECK (nombre <> ''), CONSTRAINT solo_padre CHECK (id > 0) NO INHERIT);
+CREATE TABLE persona (id integer PRIMARY KEY, nombre text CHECK (nombre <> ''), CONSTRAINT solo_padre CHECK (id >
+    0) NO INHERIT);
 CREATE TABLE medico (matricula text NOT NULL) INHERITS (persona);
 CREATE TABLE nota (id integer, texto text, dueno name DEFAULT current_user);
 ALTER TABLE nota ENABLE ROW LEVEL SECURITY;
@@ -109,16 +113,21 @@ CREATE POLICY nota_lee ON nota FOR SELECT USING (es_dueno(dueno));
 CREATE POLICY nota_inserta ON nota FOR INSERT WITH CHECK (true);
 CREATE POLICY nota_escribe ON nota AS RESTRICTIVE FOR INSERT TO clinic_app WITH CHECK (dueno = current_user);
 CREATE TABLE log_borrado (tabla text, id bigint, cuando timestamptz DEFAULT now());
-CREATE RULE guarda_borrado AS ON DELETE TO persona DO ALSO INSERT INTO log_borrado (tabla, id) VALUES ('persona', OLD.id);
+CREATE RULE guarda_borrado AS ON DELETE TO persona DO ALSO INSERT INTO log_borrado (tabla, id) VALUES ('persona',
+    OLD.id);
 CREATE FUNCTION peso_total() RETURNS numeric LANGUAGE sql STABLE BEGIN ATOMIC SELECT sum(peso) FROM paciente; END;
 CREATE FUNCTION con_camino() RETURNS bigint LANGUAGE sql STABLE SET search_path = bienestar, public SET work_mem = '8MB'
     AS 'SELECT count(*) FROM paciente';
 CREATE FUNCTION marca() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.creado := now(); RETURN NEW; END $$;
 CREATE FUNCTION cuenta_stmt() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
-CREATE PROCEDURE limpia(dias integer) LANGUAGE sql BEGIN ATOMIC DELETE FROM log_borrado WHERE cuando < now() - make_interval(days => dias); END;
-CREATE TRIGGER paciente_marca BEFORE UPDATE ON paciente FOR EACH ROW WHEN (OLD.nombre IS DISTINCT FROM NEW.nombre) EXECUTE FUNCTION marca();
-CREATE TRIGGER turno_cuenta AFTER INSERT ON turno REFERENCING NEW TABLE AS nuevos FOR EACH STATEMENT EXECUTE FUNCTION cuenta_stmt();
-CREATE CONSTRAINT TRIGGER turno_diferido AFTER UPDATE ON turno DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION cuenta_stmt();
+CREATE PROCEDURE limpia(dias integer) LANGUAGE sql BEGIN ATOMIC DELETE FROM log_borrado WHERE cuando < now() -
+    make_interval(days => dias); END;
+CREATE TRIGGER paciente_marca BEFORE UPDATE ON paciente FOR EACH ROW WHEN (OLD.nombre IS DISTINCT FROM NEW.nombre)
+    EXECUTE FUNCTION marca();
+CREATE TRIGGER turno_cuenta AFTER INSERT ON turno REFERENCING NEW TABLE AS nuevos FOR EACH STATEMENT EXECUTE
+    FUNCTION cuenta_stmt();
+CREATE CONSTRAINT TRIGGER turno_diferido AFTER UPDATE ON turno DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE
+    FUNCTION cuenta_stmt();
 CREATE TRIGGER evento_cuenta AFTER INSERT ON evento FOR EACH ROW EXECUTE FUNCTION cuenta_stmt();
 CREATE TRIGGER apagado AFTER DELETE ON nota FOR EACH ROW EXECUTE FUNCTION cuenta_stmt();
 ALTER TABLE nota DISABLE TRIGGER apagado;
@@ -126,11 +135,13 @@ CREATE VIEW paciente_activo WITH (security_barrier = true) AS
     SELECT id, nombre, estado, peso_total() AS total FROM paciente WHERE estado = 'activo' AND id === 1
     WITH LOCAL CHECK OPTION;
 CREATE VIEW norma_folios AS SELECT norma(folio) OVER () AS n, @- folio AS neg FROM paciente;
-CREATE VIEW turno_hoy WITH (security_invoker = true) AS SELECT t.id, p.nombre FROM turno t JOIN paciente p ON p.id = t.paciente_id;
+CREATE VIEW turno_hoy WITH (security_invoker = true) AS SELECT t.id, p.nombre FROM turno t JOIN paciente p ON p.id
+    = t.paciente_id;
 CREATE FUNCTION inserta_turno_hoy() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE TRIGGER turno_hoy_ins INSTEAD OF INSERT ON turno_hoy FOR EACH ROW EXECUTE FUNCTION inserta_turno_hoy();
 CREATE RULE turno_hoy_del AS ON DELETE TO turno_hoy DO INSTEAD NOTHING;
-CREATE MATERIALIZED VIEW resumen_estado AS SELECT estado, count(*) AS n, norma(folio) AS nn FROM paciente GROUP BY estado;
+CREATE MATERIALIZED VIEW resumen_estado AS SELECT estado, count(*) AS n, norma(folio) AS nn FROM paciente GROUP BY
+    estado;
 CREATE UNIQUE INDEX resumen_estado_pk ON resumen_estado (estado);
 CREATE INDEX paciente_nombre_parcial ON paciente (nombre COLLATE c_es DESC NULLS FIRST) WHERE estado <> 'cerrado';
 CREATE INDEX paciente_busqueda ON paciente USING gin (busqueda);
@@ -217,7 +228,8 @@ OPERATOR_CLASS_SQL = '''
 CREATE OPERATOR FAMILY abs_ops USING hash;
 CREATE OPERATOR CLASS abs_int4_ops FOR TYPE integer USING hash FAMILY abs_ops AS
     OPERATOR 1 === (integer, integer), FUNCTION 1 abs_hash(integer);
-ALTER OPERATOR FAMILY abs_ops USING hash ADD OPERATOR 1 === (bigint, bigint), FUNCTION 1 (bigint, bigint) abs_hash8(bigint);
+ALTER OPERATOR FAMILY abs_ops USING hash ADD OPERATOR 1 === (bigint, bigint), FUNCTION 1 (bigint, bigint)
+        abs_hash8(bigint);
 ALTER OPERATOR FAMILY abs_ops USING hash OWNER TO clinic_app;
 ALTER OPERATOR CLASS abs_int4_ops USING hash OWNER TO clinic_app;
 COMMENT ON OPERATOR CLASS abs_int4_ops USING hash IS 'clase';
@@ -230,12 +242,15 @@ CREATE INDEX turno_sala_abs ON turno USING hash (sala abs_int4_ops);
 FACTS = {
     "relations": """SELECT c.relname, c.relkind, c.relpersistence, pg_get_userbyid(c.relowner), {relacl},
         c.reloptions::text, t.reloptions::text, c.relrowsecurity, c.relforcerowsecurity, c.relreplident,
-        c.relispartition, pg_get_expr(c.relpartbound, c.oid), CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
-        m.amname, obj_description(c.oid, 'pg_class'), CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
+        c.relispartition, pg_get_expr(c.relpartbound, c.oid), CASE WHEN c.relkind = 'p' THEN
+        pg_get_partkeydef(c.oid) END,
+        m.amname, obj_description(c.oid, 'pg_class'), CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid,
+        true) END,
         c.relispopulated, c.reloftype::regtype::text
         FROM pg_class c LEFT JOIN pg_class t ON t.oid = c.reltoastrelid LEFT JOIN pg_am m ON m.oid = c.relam
         WHERE c.relnamespace = %(nsp)s""",
-    "columns": """SELECT c.relname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
+    "columns": """SELECT c.relname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+        a.attidentity,
         a.attgenerated, pg_get_expr(d.adbin, d.adrelid), a.attcollation::regcollation::text, a.attstattarget,
         a.attstorage, a.attcompression, a.attoptions::text, {attacl}, col_description(c.oid, a.attnum),
         a.attislocal, a.attinhcount
@@ -258,9 +273,11 @@ FACTS = {
     "triggers": """SELECT c.relname, g.tgname, pg_get_triggerdef(g.oid, true), g.tgenabled, g.tgparentid <> 0,
         obj_description(g.oid, 'pg_trigger')
         FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid WHERE c.relnamespace = %(nsp)s AND NOT g.tgisinternal""",
-    "rules": """SELECT c.relname, r.rulename, pg_get_ruledef(r.oid, true), r.ev_enabled, obj_description(r.oid, 'pg_rewrite')
+    "rules": """SELECT c.relname, r.rulename, pg_get_ruledef(r.oid, true), r.ev_enabled, obj_description(r.oid,
+        'pg_rewrite')
         FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class WHERE c.relnamespace = %(nsp)s""",
-    "policies": """SELECT c.relname, p.polname, p.polcmd, p.polpermissive, (SELECT array_agg(CASE WHEN r = 0 THEN 'public'
+    "policies": """SELECT c.relname, p.polname, p.polcmd, p.polpermissive, (SELECT array_agg(CASE WHEN r = 0 THEN
+        'public'
         ELSE pg_get_userbyid(r) END ORDER BY r) FROM unnest(p.polroles) r), pg_get_expr(p.polqual, p.polrelid),
         pg_get_expr(p.polwithcheck, p.polrelid), obj_description(p.oid, 'pg_policy')
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace = %(nsp)s""",
@@ -280,8 +297,10 @@ FACTS = {
         r.rngcollation::regcollation::text, r.rngmultitypid::regtype::text, o.opcname] FROM pg_range r
         JOIN pg_opclass o ON o.oid = r.rngsubopc WHERE r.rngtypid = t.oid)
         FROM pg_type t WHERE t.typnamespace = %(nsp)s""",
-    "collations": """SELECT collname, collprovider, collisdeterministic, collcollate, collctype, colllocale, collicurules,
-        pg_get_userbyid(collowner), obj_description(oid, 'pg_collation') FROM pg_collation WHERE collnamespace = %(nsp)s""",
+    "collations": """SELECT collname, collprovider, collisdeterministic, collcollate, collctype, colllocale,
+        collicurules,
+        pg_get_userbyid(collowner), obj_description(oid, 'pg_collation') FROM pg_collation WHERE collnamespace =
+        %(nsp)s""",
     "operators": """SELECT o.oid::regoperator::text, o.oprcode::text, o.oprrest::text, o.oprjoin::text,
         o.oprcom::regoperator::text, o.oprnegate::regoperator::text, o.oprcanhash, o.oprcanmerge,
         pg_get_userbyid(o.oprowner), obj_description(o.oid, 'pg_operator')
@@ -290,20 +309,24 @@ FACTS = {
         c.opckeytype::regtype::text, pg_get_userbyid(c.opcowner), obj_description(c.oid, 'pg_opclass')
         FROM pg_opclass c JOIN pg_am m ON m.oid = c.opcmethod JOIN pg_opfamily f ON f.oid = c.opcfamily
         WHERE c.opcnamespace = %(nsp)s""",
-    "operator_families": """SELECT f.opfname, m.amname, pg_get_userbyid(f.opfowner), obj_description(f.oid, 'pg_opfamily'),
+    "operator_families": """SELECT f.opfname, m.amname, pg_get_userbyid(f.opfowner), obj_description(f.oid,
+        'pg_opfamily'),
         (SELECT array_agg(a.amopstrategy || ' ' || a.amopopr::regoperator::text || ' ' || d.deptype::text
          ORDER BY a.amopstrategy, a.amopopr::regoperator::text) FROM pg_amop a JOIN pg_depend d
          ON d.classid = 'pg_amop'::regclass AND d.objid = a.oid AND d.deptype IN ('a', 'i') WHERE a.amopfamily = f.oid),
         (SELECT array_agg(p.amprocnum || ' ' || p.amproc::regprocedure::text || ' ' || d.deptype::text
          ORDER BY p.amprocnum, p.amproc::regprocedure::text) FROM pg_amproc p JOIN pg_depend d
-         ON d.classid = 'pg_amproc'::regclass AND d.objid = p.oid AND d.deptype IN ('a', 'i') WHERE p.amprocfamily = f.oid)
+         ON d.classid = 'pg_amproc'::regclass AND d.objid = p.oid AND d.deptype IN ('a', 'i') WHERE p.amprocfamily
+        = f.oid)
         FROM pg_opfamily f JOIN pg_am m ON m.oid = f.opfmethod WHERE f.opfnamespace = %(nsp)s""",
     "text_search": """SELECT 'dictionary', d.dictname, (SELECT tmplname FROM pg_ts_template WHERE oid = d.dicttemplate),
         d.dictinitoption, pg_get_userbyid(d.dictowner), obj_description(d.oid, 'pg_ts_dict')
         FROM pg_ts_dict d WHERE d.dictnamespace = %(nsp)s
         UNION ALL SELECT 'configuration', c.cfgname, (SELECT prsname FROM pg_ts_parser WHERE oid = c.cfgparser),
-        (SELECT string_agg(m.maptokentype || ':' || m.mapdict::regdictionary::text, ' ' ORDER BY m.maptokentype, m.mapseqno)
-         FROM pg_ts_config_map m WHERE m.mapcfg = c.oid), pg_get_userbyid(c.cfgowner), obj_description(c.oid, 'pg_ts_config')
+        (SELECT string_agg(m.maptokentype || ':' || m.mapdict::regdictionary::text, ' ' ORDER BY m.maptokentype,
+        m.mapseqno)
+         FROM pg_ts_config_map m WHERE m.mapcfg = c.oid), pg_get_userbyid(c.cfgowner), obj_description(c.oid,
+        'pg_ts_config')
         FROM pg_ts_config c WHERE c.cfgnamespace = %(nsp)s""",
     "statistics": """SELECT s.stxname, pg_get_statisticsobjdef_columns(s.oid), s.stxkind::text, s.stxstattarget,
         (SELECT relname FROM pg_class WHERE oid = s.stxrelid), pg_get_userbyid(s.stxowner),
@@ -425,6 +448,18 @@ def test_every_kind_of_object_round_trips_as_pg_dump_restores_it(demo_db: Connec
         conn.execute("INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
                      " VALUES ('mindcare2', 'Mindcare 2', now(), false, now())")
     archive = backup_tenant(demo_db, TENANT, tmp_path / "coverage.resguardo").path
+    with ArchiveReader(archive) as reader:  # owners and grants are data, never statements
+        manifest = reader.raw_manifest
+        text = reader.read_text("schema/pre-data.sql") + reader.read_text("schema/post-data.sql")
+    assert not re.search(r"^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|DO )|OWNER TO", text, re.MULTILINE)
+    kinds = {p["kind"] for p in manifest["privileges"]}
+    assert kinds >= {"schema", "table", "view", "materialized-view", "sequence", "function", "procedure",
+                     "aggregate", "type", "collation", "operator", "operator-class", "operator-family",
+                     "text-search-dictionary", "text-search-configuration", "statistics"}
+    paciente = next(p for p in manifest["privileges"] if p["kind"] == "table" and p["name"] == "paciente")
+    assert paciente["columns"] == {"id": ["=r/clinic_app"], "nombre": ["=r/clinic_app"], "notas": ["=w/clinic_app"]}
+    assert manifest["default_privileges"] == [{"role": "clinic_app", "objects": "tables", "acl": ["=r/clinic_app"]}]
+    assert manifest["search_paths"] == [{"kind": "function", "name": "con_camino()", "search_path": [None, "public"]}]
     with demo_db.connect() as conn:  # the live tenant changed after the backup: the restore must undo it all
         conn.execute("DELETE FROM bienestar.evento; DELETE FROM bienestar.turno; DELETE FROM bienestar.ficha;"
                      " REFRESH MATERIALIZED VIEW bienestar.resumen_estado; SELECT setval('bienestar.folio', 5000)")
@@ -467,14 +502,17 @@ def test_a_restore_under_another_name_refers_only_to_the_new_schema(demo_db: Con
                 WHERE c.relnamespace = 'mindcare2'::regnamespace
             UNION ALL SELECT 'pg_operator'::regclass, o.oid FROM pg_operator o
                 WHERE o.oprnamespace = 'mindcare2'::regnamespace
-            UNION ALL SELECT 'pg_opclass'::regclass, o.oid FROM pg_opclass o WHERE o.opcnamespace = 'mindcare2'::regnamespace
-            UNION ALL SELECT 'pg_ts_config'::regclass, o.oid FROM pg_ts_config o WHERE o.cfgnamespace = 'mindcare2'::regnamespace
+            UNION ALL SELECT 'pg_opclass'::regclass, o.oid FROM pg_opclass o
+                WHERE o.opcnamespace = 'mindcare2'::regnamespace
+            UNION ALL SELECT 'pg_ts_config'::regclass, o.oid FROM pg_ts_config o
+                WHERE o.cfgnamespace = 'mindcare2'::regnamespace
             UNION ALL SELECT 'pg_statistic_ext'::regclass, o.oid FROM pg_statistic_ext o
                 WHERE o.stxnamespace = 'mindcare2'::regnamespace"""
         outside = conn.execute(
             f"SELECT DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid), pg_describe_object(d.refclassid,"
             f" d.refobjid, 0) FROM pg_depend d JOIN ({objects}) o(cls, oid) ON d.classid = o.cls AND d.objid = o.oid"
-            " WHERE (pg_identify_object(d.refclassid, d.refobjid, 0)).schema NOT IN ('mindcare2', 'pg_catalog', 'public')"
+            " WHERE (pg_identify_object(d.refclassid, d.refobjid, 0)).schema"
+            " NOT IN ('mindcare2', 'pg_catalog', 'public')"
         ).fetchall()
         assert outside == []  # views, atomic bodies, defaults, triggers, policies, indexes... depend on mindcare2's
         texts = conn.execute(

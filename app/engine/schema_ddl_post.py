@@ -167,10 +167,11 @@ def _row_security(x: Extraction, rels: list[Rel]) -> None:
 
 def _statistics(x: Extraction) -> None:
     target = "coalesce(s.stxstattarget, -1)" if x.version >= 170000 else "s.stxstattarget"
-    rows = x.q(f"SELECT s.oid, s.stxname, pg_catalog.quote_ident(s.stxname), {target}"
+    rows = x.q(f"SELECT s.oid, s.stxname, pg_catalog.quote_ident(s.stxname), {target},"
+               " pg_catalog.pg_get_userbyid(s.stxowner)"
                " FROM pg_catalog.pg_statistic_ext s WHERE s.stxnamespace = %(nsp)s ORDER BY s.stxname")
     definitions = x.deparser.definitions("statistics", [r[0] for r in rows])
-    for oid, name, qname, stattarget in rows:
+    for oid, name, qname, stattarget, owner in rows:
         definition = definitions[oid]
         qualified = f"CREATE STATISTICS {x.qschema}."
         if definition.startswith(qualified):  # pg_get_statisticsobjdef always qualifies the object's own name
@@ -179,6 +180,7 @@ def _statistics(x: Extraction) -> None:
         if stattarget >= 0:
             x.post_add("statistics", f"statistics {name}", f"ALTER STATISTICS {qname} SET STATISTICS {stattarget}")
         x.comment_on(("pg_statistic_ext", oid, 0), f"STATISTICS {qname}")
+        x.privileges.append({"kind": "statistics", "name": name, "owner": owner})
 
 
 def _sequence_values(x: Extraction, seqs: list[Rel]) -> list[dict[str, Any]]:
