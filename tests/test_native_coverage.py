@@ -221,6 +221,10 @@ ALTER TABLE persona DISABLE RULE guarda_borrado;
 CREATE FUNCTION secreto() RETURNS integer LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS 'SELECT 42';
 CREATE TABLE registro (id bigint GENERATED ALWAYS AS IDENTITY (START WITH 100) PRIMARY KEY, nota text);
 INSERT INTO registro (nota) VALUES ('uno'), ('dos');
+CREATE TABLE pedido (id integer GENERATED ALWAYS AS IDENTITY, k integer NOT NULL) PARTITION BY LIST (k);
+CREATE TABLE pedido_1 PARTITION OF pedido FOR VALUES IN (1);
+INSERT INTO pedido (k) VALUES (1), (1);
+COMMENT ON CONSTRAINT pedido_k_not_null ON pedido IS 'no nulo';
 '''
 
 # As a superuser, with search_path = bienestar: only a superuser may create operator classes and families.

@@ -199,12 +199,14 @@ def read_columns(x: Extraction, oids: list[int]) -> dict[int, list[Column]]:
             x.parts[("pg_attrdef", default_oid)] = (("pg_class", rel), num)
     if x.version >= 180000:
         by_rel = {rel: {c.num: c for c in cols} for rel, cols in out.items()}
-        for rel, num, conname, qconname, relname, attname, noinherit in x.q(
-                "SELECT o.conrelid, o.conkey[1], o.conname, pg_catalog.quote_ident(o.conname), c.relname, a.attname,"
-                " o.connoinherit FROM pg_catalog.pg_constraint o JOIN pg_catalog.pg_class c ON c.oid = o.conrelid"
+        for con, rel, num, conname, qconname, relname, qrelname, attname, noinherit in x.q(
+                "SELECT o.oid, o.conrelid, o.conkey[1], o.conname, pg_catalog.quote_ident(o.conname), c.relname,"
+                " pg_catalog.quote_ident(c.relname), a.attname, o.connoinherit"
+                " FROM pg_catalog.pg_constraint o JOIN pg_catalog.pg_class c ON c.oid = o.conrelid"
                 " JOIN pg_catalog.pg_attribute a ON a.attrelid = o.conrelid AND a.attnum = o.conkey[1]"
                 " WHERE o.contype = 'n' AND o.convalidated AND o.conrelid = ANY(%(oids)s)", {"oids": oids}):
             named = by_rel.get(rel, {}).get(num)
+            x.comment_on(("pg_constraint", con, 0), f"CONSTRAINT {qconname} ON {qrelname}")
             if named is not None:
                 named.not_null_name = None if conname == f"{relname}_{attname}_not_null" else qconname
                 named.not_null_inherit = not noinherit
@@ -265,14 +267,14 @@ class _Shapes:
     columns: dict[int, list[Column]]
 
 
-def _column_sql(c: Column, *, with_default: bool) -> str:
+def _column_sql(c: Column, *, with_default: bool, identity: bool) -> str:
     parts = [c.q, c.typ]
     if c.collation:
         parts.append(f"COLLATE {c.collation}")
     if c.generated:
         kind = "STORED" if c.generated == "s" else "VIRTUAL"
         parts.append(f"GENERATED ALWAYS AS ({c.default}) {kind}")
-    elif c.identity:
+    elif c.identity and identity:
         how = "ALWAYS" if c.identity == "a" else "BY DEFAULT"
         opts = ""
         if c.sequence:
@@ -315,7 +317,8 @@ def _table(x: Extraction, t: Rel, cols: list[Column], checks: list[tuple[int, st
                 if len(parts) > 2:
                     lines.append("    " + " ".join(parts))
                 continue
-            lines.append("    " + _column_sql(c, with_default=c.num not in deferred))
+            # a partition's identity column is its parent's: ATTACH gives it
+            lines.append("    " + _column_sql(c, with_default=c.num not in deferred, identity=not t.ispartition))
         lines += [f"    CONSTRAINT {qname} {definition}" for _, qname, definition, local in checks
                   if local or t.ispartition]
         separator = ",\n"
