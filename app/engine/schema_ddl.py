@@ -64,6 +64,8 @@ class SchemaDDL:
 
 def extract_schema_ddl(conn: psycopg.Connection, schema: str) -> SchemaDDL:
     """Read every object of `schema` and return the statements that rebuild them."""
+    # Resguardo's sessions start so (connection.py); whatever the caller's path was, the tenant leaves it.
+    conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true)")
     row = conn.execute(
         "SELECT n.oid, pg_catalog.pg_get_userbyid(n.nspowner), pg_catalog.quote_ident(n.nspname),"
         " coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))::pg_catalog.text[]"
