@@ -129,3 +129,17 @@ def test_cancel_stops_verify(archive: Path) -> None:
     token.cancel()
     with pytest.raises(Cancelled):
         verify_archive(archive, cancel=token)
+
+
+def test_an_archive_that_restore_would_refuse_never_verifies_as_clean(archive: Path, tmp_path: Path) -> None:
+    """Well-formed, checksums right, but its SQL resets the role and runs a program: verify refuses it with
+    the same sentence as restore, before anything could run."""
+    from tests.restore_support import rewrite_archive
+
+    hostile = rewrite_archive(archive, tmp_path / "hostile.resguardo",
+                              post_extra="COPY (SELECT 1) TO PROGRAM 'touch /tmp/x'")
+    with pytest.raises(ArchiveError) as refused:
+        verify_archive(hostile)
+    assert "PROGRAM" in refused.value.message and refused.value.message.endswith("nothing was changed.")
+    result = run_cli("verify", "--file", str(hostile))
+    assert result.returncode == 1 and refused.value.message in result.stderr

@@ -16,7 +16,8 @@ APPLICATION_NAME = "resguardo"
 # JIT off: the catalog queries are small, and JIT made them 20x slower (PostgreSQL 15, 1,000 tenants).
 # No wait without a limit: a statement waiting for a lock gives up after 30 s (steps that must not make
 # the web application wait, such as the swap, wait far less).
-SESSION_OPTIONS = "-c search_path=pg_catalog,pg_temp -c jit=off -c lock_timeout=30s"
+# Strings read as the SQL gate (pglast) read them, whatever a database or role default says.
+SESSION_OPTIONS = "-c search_path=pg_catalog,pg_temp -c jit=off -c lock_timeout=30s -c standard_conforming_strings=on"
 
 
 @dataclass(frozen=True)
