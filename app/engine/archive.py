@@ -278,8 +278,8 @@ class ArchiveReader:
         if name in self._members and self._members[name].size > limit:
             raise ArchiveError(f"{self.path.name} is not a Resguardo archive as this program writes them: its part "
                                f"{name} is larger than {limit >> 20} MiB.")
-        with self.open_stored(name) as handle:
-            return handle.read(limit + 1)[:limit]
+        with self.open_stored(name) as handle:  # read(limit) would allocate `limit` bytes up front
+            return handle.read(self._members[name].size)
 
     def read_text(self, name: str) -> str:
         """A schema part as text (UTF-8, as the writer writes it)."""
