@@ -149,6 +149,11 @@ def test_exports_that_do_not_fit_the_tenant_are_refused_with_the_reason(django_d
     empty = tmp_path / "empty.json"
     empty.write_text("[]")
     _refused(django_db, empty, "empty.json is an empty dumpdata export")
+    with django_db.superuser.connect() as conn:  # a clinic whose schema was never made
+        conn.execute("INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
+                     " VALUES ('nueva', 'Nueva', '2027-12-31', false, '2025-03-01')")
+    with pytest.raises(ResguardoError, match="Tenant 'nueva' has no tables: a dumpdata export holds rows only"):
+        restore_tenant(django_db.app, "nueva", only_appointments)
 
 
 def test_natural_keys_that_match_nothing_are_refused_naming_the_object(django_db: DjangoDB, tmp_path: Path) -> None:

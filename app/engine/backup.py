@@ -101,10 +101,15 @@ def backup_tenant(
 
 
 def resolve_out(out: Path, default_name: str) -> Path:
-    """The file to write: `out`, or `default_name` inside it when it is a folder; the folder must be writable."""
+    """The file to write: `out`, or `default_name` inside it when it is a folder; the folder must be writable.
+    An existing `out` must be a regular file: the rename that completes a backup would replace a device (as root,
+    `--out /dev/null` once replaced the device with a backup), a FIFO or a socket with a file."""
     out = Path(out)
     if out.is_dir():
         out = out / default_name
+    if out.exists() and not out.is_file():
+        raise PreflightError(f"{out} is not a regular file (a device, a pipe or a socket); give the name of a new "
+                             "file, of a backup file to replace, or of a folder.")
     if not out.parent.is_dir():
         raise PreflightError(f"The folder {out.parent} does not exist.")
     if not os.access(out.parent, os.W_OK | os.X_OK):
@@ -168,7 +173,7 @@ def _backup(
             })
         reporter.stage("Writing the manifest")
         post = writer.add_bytes(POST_DATA_MEMBER, ddl.post_data_sql.encode())
-        manifest = _manifest(conn, schema, ddl, tenant, migrations, tables, {
+        manifest = archive_manifest(conn, schema, ddl, tenant, migrations, tables, {
             PRE_DATA_MEMBER: {"bytes": pre.stored_bytes, "sha256": pre.stored_sha256},
             POST_DATA_MEMBER: {"bytes": post.stored_bytes, "sha256": post.stored_sha256},
         })
@@ -312,10 +317,11 @@ def _write_error(exc: OSError, out: Path) -> ResguardoError:
                         str(exc))
 
 
-def _manifest(
+def archive_manifest(
     conn: psycopg.Connection, schema: str, ddl: SchemaDDL, tenant: dict[str, Any] | None,
     migrations: list[list[str]] | None, tables: list[dict[str, Any]], parts: dict[str, Any],
 ) -> dict[str, Any]:
+    """The manifest of a native archive of `schema` (docs/archive-format.md); the Django JSON import's too."""
     version = conn.execute("SHOW server_version").fetchone()
     manifest: dict[str, Any] = {
         "format": FORMAT_NAME,

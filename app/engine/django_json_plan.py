@@ -93,6 +93,10 @@ def plan_dump(scan: DumpScan, layout: Layout) -> DumpPlan:
     if not scan.models:
         raise PreflightError(f"{name} is an empty dumpdata export (no objects): restoring it would empty the "
                              "clinic. Nothing was changed.")
+    if not layout.tables:
+        raise PreflightError(f"Tenant {schema!r} has no tables: a dumpdata export holds rows only, and fills the "
+                             "tables of an existing clinic; create the clinic's schema first (migrate_schemas). "
+                             "Nothing was changed.")
     claimed: dict[str, str] = {}
     tables: dict[str, str] = {}
     shared: list[str] = []

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from pathlib import Path
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, cast
 
 import psycopg
 from psycopg import sql
 
-from app import __version__
-from app.engine.archive import (
-    FORMAT_NAME, FORMAT_VERSION, POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveWriter, data_member_name,
-    manifest_checksum,
-)
+from app.engine.archive import POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveWriter, data_member_name
+from app.engine.backup import archive_manifest
 from app.engine.connection import ConnectionTarget
 from app.engine.copy_stream import copy_out
 from app.engine.django_json import DumpScan, scan_dump
@@ -35,11 +33,11 @@ from app.engine.django_json_plan import EMPTY, LIVE, DumpPlan, default_table, pl
 from app.engine.django_json_rows import Spool, Spooler, index_keys
 from app.engine.errors import RestoreFailed, first_line
 from app.engine.jobs import CancelToken
-from app.engine.naming import utc_now_iso
 from app.engine.restore_source import (
     LoadProgress, LoadResult, NativeArchiveSource, SourceSummary, TableLoad, TableSummary,
 )
 from app.engine.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
+from app.engine.sql_gate import CheckedStatement
 
 KIND = "django-json"
 _CHUNK = 1 << 20
@@ -88,7 +86,11 @@ class DjangoJsonSource:
         self.warnings = list(self.plan.warnings) if self.plan is not None else []
 
     def summary(self) -> SourceSummary:
-        return self._summary
+        """The file's rows per table; once loaded, with the live schema's facts the restore applies afterwards
+        (routines' search paths), as the converted archive states them."""
+        if self._native is None:
+            return self._summary
+        return replace(self._summary, search_paths=self._native.summary().search_paths)
 
     def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
                     cancel: CancelToken | None) -> LoadResult:
@@ -103,9 +105,8 @@ class DjangoJsonSource:
     def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None:
         self._loaded().finish(conn, staging, cancel)
 
-    def superuser_statements(self) -> list[Any]:
-        statements = getattr(self._loaded(), "superuser_statements", None)
-        return list(statements()) if statements is not None else []
+    def superuser_statements(self) -> list[CheckedStatement]:
+        return self._loaded().superuser_statements()
 
     def close(self) -> None:
         if self._native is not None:
@@ -205,7 +206,8 @@ def _write_archive(conn: psycopg.Connection, tenant: str, plan: DumpPlan, ddl: S
                 "stored_sha256": stored.stored_sha256,
             })
         post = writer.add_bytes(POST_DATA_MEMBER, ddl.post_data_sql.encode())
-        writer.commit(_manifest(conn, tenant, ddl, tables, {
+        # migrations: none, the tenant's are kept as they are (django_migrations is not in a dumpdata export)
+        writer.commit(archive_manifest(conn, tenant, ddl, None, None, tables, {
             PRE_DATA_MEMBER: {"bytes": pre.stored_bytes, "sha256": pre.stored_sha256},
             POST_DATA_MEMBER: {"bytes": post.stored_bytes, "sha256": post.stored_sha256},
         }))
@@ -213,22 +215,7 @@ def _write_archive(conn: psycopg.Connection, tenant: str, plan: DumpPlan, ddl: S
 
 def _copy_live(tenant: str, table: TableCopy) -> sql.Composable:
     columns = sql.SQL(", ").join(sql.Identifier(c["name"]) for c in table.columns)
-    return sql.SQL("COPY (SELECT {} FROM {}) TO STDOUT").format(columns, sql.Identifier(tenant, table.name))
-
-
-def _manifest(conn: psycopg.Connection, tenant: str, ddl: SchemaDDL, tables: list[dict[str, Any]],
-              parts: dict[str, Any]) -> dict[str, Any]:
-    """A manifest of docs/archive-format.md; `migrations` stays null: the live tenant's are kept as they are."""
-    manifest: dict[str, Any] = {
-        "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "program_version": __version__,
-        "created_utc": utc_now_iso(), "server_version": str(conn.info.parameter_status("server_version") or ""),
-        "server_version_num": conn.info.server_version, "database": conn.info.dbname, "source_schema": tenant,
-        "tenant": None, "parts": parts, "tables": tables, **ddl.manifest_fields(), "migrations": None,
-        "totals": {"tables": len(tables), "rows": sum(t["rows"] for t in tables),
-                   "bytes": sum(t["bytes"] for t in tables)},
-    }
-    manifest["checksum"] = manifest_checksum(manifest)
-    return manifest
+    return sql.SQL("COPY (SELECT {} FROM ONLY {}) TO STDOUT").format(columns, sql.Identifier(tenant, table.name))
 
 
 def verify_dump(path: Path, compression: str | None, cancel: CancelToken | None = None) -> DumpScan:
