@@ -259,3 +259,12 @@ def test_a_large_export_restores_in_flat_memory(django_db: DjangoDB, tmp_path: P
     with django_db.superuser.connect() as conn:
         count = conn.execute("SELECT count(*) FROM bienestar.chat_chatmessage").fetchone()
     assert count == (100_060,)
+
+
+def test_rows_that_do_not_hold_together_are_named(django_db: DjangoDB, tmp_path: Path) -> None:
+    def dangling(obj: dict[str, Any]) -> None:
+        if obj["model"] == "chat.chatmessage" and obj["pk"] == 7:
+            obj["fields"]["appointment"] = 9999
+    _refused(django_db, _edited(django_db, tmp_path, (), dangling),
+             r"^edited.json: its rows do not hold together: .*Key \(appointment_id\)=\(9999\) is not present in "
+             r"table \"appointments_appointment\"")

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import ParamSpec, TypeVar, cast
 
 import psycopg
 from psycopg import sql
@@ -39,6 +39,8 @@ from app.engine.restore_source import (
 from app.engine.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
 from app.engine.sql_gate import CheckedStatement
 
+P = ParamSpec("P")
+R = TypeVar("R")
 KIND = "django-json"
 _CHUNK = 1 << 20
 _CONVERT_SHARE = 0.3  # of the load's progress: reading the file and writing the rows out
@@ -100,10 +102,26 @@ class DjangoJsonSource:
         return result
 
     def table_loads(self) -> list[TableLoad]:
-        return self._loaded().table_loads()
+        return [TableLoad(t.name, t.bytes, self._said_of_export(t.run)) for t in self._loaded().table_loads()]
 
     def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None:
-        self._loaded().finish(conn, staging, cancel)
+        self._said_of_export(self._loaded().finish)(conn, staging, cancel)
+
+    def _said_of_export(self, step: Callable[P, R]) -> Callable[P, R]:
+        """The converted archive's keys and foreign keys fail when the export's rows do not hold together (a
+        duplicate email, a message pointing at no appointment): say so of the file, with PostgreSQL's detail,
+        rather than of an archive the user never saw."""
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return step(*args, **kwargs)
+            except RestoreFailed as exc:
+                if not exc.message.startswith("The archive's statement"):
+                    raise
+                lines = exc.details.strip().splitlines() or [exc.message]
+                detail = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("DETAIL:")), "")
+                raise RestoreFailed(f"{self.path.name}: its rows do not hold together: {lines[0]}"
+                                    f"{f' ({detail})' if detail else ''}; nothing was changed.", exc.details) from None
+        return run
 
     def superuser_statements(self) -> list[CheckedStatement]:
         return self._loaded().superuser_statements()
