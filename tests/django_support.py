@@ -257,6 +257,21 @@ written = ChatMessage.objects.create(sender=sender, recipient=recipient, content
 """
 
 
+def login_body(email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> str:
+    """An OrmWriter body that logs in as Django's login view does (`authenticate`, then `last_login` written):
+    each turn reports {"ok": the password was accepted, "seconds": how long the login took}."""
+    return (
+        "import time\n"
+        "from django.contrib.auth import authenticate\n"
+        "from django.contrib.auth.models import update_last_login\n"
+        "started = time.monotonic()\n"
+        f"user = authenticate(email={email!r}, password={password!r})\n"
+        "if user is not None:\n"
+        "    update_last_login(None, user)\n"
+        "written = {'ok': user is not None, 'seconds': time.monotonic() - started}\n"
+    )
+
+
 class OrmWriter:
     """A child process writing through the ORM into one tenant in a loop, each write its own transaction.
 

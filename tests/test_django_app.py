@@ -11,7 +11,7 @@ from app.engine.errors import ConnectionFailed
 from tests.pg import TestServer
 from tests.django_support import (
     ADMIN_EMAIL, ADMIN_PASSWORD, APP_ROLE, PATIENTS, TENANTS, USER_PASSWORD, DjangoDB, HeldAtomic, OrmWriter,
-    add_tenant, check_login, delete_user, run_django,
+    add_tenant, check_login, delete_user, login_body, run_django,
 )
 
 TENANT_TABLES = {
@@ -111,6 +111,18 @@ def test_orm_writer_reports_each_committed_write(django_db: DjangoDB) -> None:
     with django_db.superuser.connect() as conn:
         found = conn.execute("SELECT id FROM mindcare.chat_chatmessage WHERE content LIKE 'writer %%'").fetchall()
     assert sorted(r[0] for r in found) == sorted(ids)  # every reported write is there, and nothing else
+
+
+def test_login_probe_reports_each_login(django_db: DjangoDB) -> None:
+    with OrmWriter(django_db, "bienestar", login_body()) as logins, \
+            OrmWriter(django_db, "bienestar", login_body(password="wrong")) as refused:
+        logins.wait_for(3)
+        refused.wait_for(1)
+    assert all(t["ok"] for t in logins.committed) and not any(t["ok"] for t in refused.committed)
+    assert all(0 <= t["seconds"] < 5 for t in logins.committed)
+    with django_db.superuser.connect() as conn:
+        assert conn.execute("SELECT last_login IS NOT NULL FROM bienestar.users_customuser WHERE email = %s",
+                            [ADMIN_EMAIL]).fetchone() == (True,)
 
 
 def test_held_atomic_block_commits_both_updates_at_once(django_db: DjangoDB) -> None:
