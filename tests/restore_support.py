@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,8 @@ from psycopg import sql
 
 from app.engine.registry import REGISTRY_SCHEMA, all_registered
 from app.engine.archive import (
-    HEADER_MEMBER, MANIFEST_MEMBER, POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader, ArchiveWriter, statement_block,
+    HEADER_MEMBER, MANIFEST_MEMBER, POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader, ArchiveWriter, manifest_checksum,
+    statement_block,
 )
 from app.engine.connection import ConnectionTarget
 from app.engine.demo import django_password_hash
@@ -129,15 +130,19 @@ def emails(target: ConnectionTarget, schema: str) -> set[str]:
             sql.Identifier(schema, "users_customuser"))).fetchall()}
 
 
+Blocks = str | list[tuple[str, str]]  # one statement (labelled "table hostile"), or (label, statement) pairs
+
+
 def rewrite_archive(
-    src: Path, dst: Path, *, pre_extra: str = "", post_extra: str = "",
-    table_data: Callable[[str, bytes], bytes] | None = None, fix_checksums: bool = True,
+    src: Path, dst: Path, *, pre_extra: Blocks = "", post_extra: Blocks = "",
+    table_data: Callable[[str, bytes], bytes | Iterable[bytes]] | None = None, fix_checksums: bool = True,
     manifest: Callable[[dict[str, Any]], None] | None = None,
 ) -> Path:
     """A copy of `src` with statements added, table rows changed and the manifest adjusted.
 
     With `fix_checksums` the manifest is made to match the new contents (a well-formed but hostile
-    or bad file); without, the contents no longer match it (a damaged file).
+    or bad file); without, the contents no longer match it (a damaged file). `table_data` may return
+    the new rows in chunks (rows far larger than the memory of the test).
     """
     with ArchiveReader(src) as reader:
         m = json.loads(json.dumps(reader.raw_manifest))
@@ -147,7 +152,9 @@ def rewrite_archive(
                     continue
                 if name in (PRE_DATA_MEMBER, POST_DATA_MEMBER):
                     extra = pre_extra if name == PRE_DATA_MEMBER else post_extra
-                    text = reader.read_text(name) + (statement_block("table hostile", extra) if extra else "")
+                    if isinstance(extra, str):
+                        extra = [("table hostile", extra)] if extra else []
+                    text = reader.read_text(name) + "".join(statement_block(label, s) for label, s in extra)
                     stored = writer.add_bytes(name, text.encode())
                     if fix_checksums:
                         m["parts"][name] = {"bytes": stored.raw_bytes, "sha256": stored.raw_sha256}
@@ -155,16 +162,18 @@ def rewrite_archive(
                 entry = next(t for t in m["tables"] if t["member"] == name)
                 with reader.open_table_data(name) as stream:
                     raw = stream.read()
-                if table_data is not None:
-                    raw = table_data(entry["name"], raw)
+                chunks = [raw] if table_data is None else table_data(entry["name"], raw)
                 with writer.member(name, compress=True) as sink:
-                    sink.write(raw)
+                    for chunk in [chunks] if isinstance(chunks, bytes) else chunks:
+                        sink.write(chunk)
                 stored = writer.members[name]
                 if fix_checksums:
                     entry.update(rows=stored.raw_lines, bytes=stored.raw_bytes, sha256=stored.raw_sha256,
                                  stored_bytes=stored.stored_bytes, stored_sha256=stored.stored_sha256)
             if manifest is not None:
                 manifest(m)
+            if fix_checksums:
+                m["checksum"] = manifest_checksum(m)
             writer.commit(m)
     return dst
 

@@ -258,7 +258,7 @@ def test_a_thousand_tenants_take_a_fixed_number_of_queries(demo_db: ConnectionTa
     CountingCursor.statements = 0
     with psycopg.connect(demo_db.conninfo, cursor_factory=CountingCursor) as conn:
         listing = list_tenants(conn)
-    assert CountingCursor.statements <= 3
+    assert CountingCursor.statements <= 5  # the tables locked and their column types checked: two more
     generated = [t for t in listing.tenants if t.schema.startswith("gen_")]
     assert len(generated) == 1000
     assert all(t.kind == "tenant" and t.exists and t.table_count == 1 and t.size_bytes > 0 for t in generated)

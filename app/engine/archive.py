@@ -19,7 +19,6 @@ import io
 import json
 import os
 import tarfile
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +29,7 @@ from typing import IO, Any
 import zstandard
 
 from app.engine.errors import ArchiveError
-from app.engine.files import fsync_dir
+from app.engine.files import fsync_dir, partial_file
 from app.engine.manifest import MAX_TABLES, parse_manifest
 
 FORMAT_NAME = "resguardo-native"
@@ -107,12 +106,9 @@ class ArchiveWriter:
         if not directory.is_dir():
             raise ArchiveError(f"The folder {directory} does not exist.")
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.final_path.name}.", suffix=".partial", dir=directory)
+            fd, self.temp_path = partial_file(self.final_path)  # locked while open; leftovers of killed runs go
         except PermissionError:
             raise ArchiveError(f"Cannot write in the folder {directory}: permission denied.") from None
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)  # health records: owner only
-        self.temp_path = Path(tmp)
         self._file = os.fdopen(fd, "w+b")
         self.members: dict[str, StoredMember] = {}
         self._closed = False

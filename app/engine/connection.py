@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -38,8 +40,9 @@ class ConnectionTarget:
         """Split a URI or key=value string into a password-free conninfo and the password."""
         try:
             params = conninfo_to_dict(dsn)
-        except psycopg.ProgrammingError as exc:
-            raise ConnectionFailed(f"The connection string is not valid: {exc}") from None
+        except psycopg.ProgrammingError as exc:  # libpq's message may quote the string, password and all
+            why = without_passwords(str(exc).strip(), dsn)
+            raise ConnectionFailed(f"The connection string is not valid: {why}.") from None
         dsn_password = params.pop("password", None)
         return cls(make_conninfo(**params), password or dsn_password)
 
@@ -86,6 +89,22 @@ class ConnectionTarget:
         if self.password is not None:
             env["PGPASSWORD"] = self.password
         return env
+
+
+# Where a password may sit in a connection string that libpq could not read: a URI's user:password@, a
+# key=value (quoted or not), a URI's ?password= parameter. Read leniently: the string is malformed.
+_PASSWORDS = (re.compile(r"://[^:/@\s]*:(.+)@"), re.compile(r"://[^:/@\s]*:([^@\s]+)@"),
+              re.compile(r"password\s*=\s*'((?:[^'\\]|\\.)*)'?", re.IGNORECASE),
+              re.compile(r"password\s*=\s*([^\s'&]+)", re.IGNORECASE))
+
+
+def without_passwords(text: str, dsn: str) -> str:
+    """`text` with every password the connection string `dsn` may hold replaced by ********."""
+    found = {m.group(1) for pattern in _PASSWORDS for m in pattern.finditer(dsn) if m.group(1)}
+    found |= {unquote(p) for p in found}
+    for secret in sorted(found, key=len, reverse=True):
+        text = text.replace(secret, "********")
+    return text
 
 
 def explain_connection_error(exc: Exception, target: ConnectionTarget) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from app.engine.errors import ResguardoError, UsageError, first_line
+from app.engine.errors import PreflightError, ResguardoError, UsageError, first_line
 from app.engine.registry import REGISTRY_SCHEMA, SchemaKind, registered_by_oid
 
 SCHEMA_COLUMN = "schema_name"
@@ -164,19 +164,50 @@ def find_tenants_table(conn: psycopg.Connection, override: str | None = None) ->
             raise UsageError(f"The tenants table {override.strip()!r} does not exist.")
         if not rows[0][2]:
             raise UsageError(f"The tenants table {override.strip()!r} has no {SCHEMA_COLUMN} column.")
-        return _tenants_table(rows[0])
+        return _server_types_only(conn, _tenants_table(rows[0]))
     rows = _candidates(conn, None)
     if not rows:
         return None
     if len(rows) == 1:
-        return _tenants_table(rows[0])
+        return _server_types_only(conn, _tenants_table(rows[0]))
     referenced = [row for row in rows if row[6] is not None]
     if len(referenced) == 1:
-        return _tenants_table(referenced[0])
+        return _server_types_only(conn, _tenants_table(referenced[0]))
     names = ", ".join(f"{row[0]}.{row[1]}" for row in (referenced or rows))
     raise UsageError(
         f"Several tables could be the tenants table ({names}); name one in the profile's tenants table setting."
     )
+
+
+# A column whose type (or a domain's base type) a role other than a superuser made: that role may have given
+# the type casts (to text, json, boolean...) that a cast or to_jsonb() would run with the reader's rights.
+_UNTRUSTED_COLUMN = """
+SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, NULL)
+FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype
+WHERE a.attrelid = ANY(%s::pg_catalog.regclass[]) AND a.attnum > 0 AND NOT a.attisdropped
+  AND (NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = t.typowner)
+       OR NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = b.typowner), true))
+ORDER BY a.attrelid, a.attnum LIMIT 1
+"""
+
+
+def _server_types_only(conn: psycopg.Connection, t: TenantsTable) -> TenantsTable:
+    """The tenants table (and its domains table), locked and checked to hold only types the server's superusers
+    made: their rows are then read with casts and to_jsonb() that run nobody's code. The tables usually belong to
+    the web application's role, which may be hostile (docs/security.md). Two statements, whatever the tenants."""
+    tables = [t.identifier(), *([sql.Identifier(t.domains.schema, t.domains.table)] if t.domains else [])]
+    try:
+        conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(sql.SQL(", ").join(tables)))
+        found = conn.execute(_UNTRUSTED_COLUMN, [[table.as_string(conn) for table in tables]]).fetchone()
+    except psycopg.Error as exc:
+        raise _unreadable(t, exc) from None
+    if found is not None:
+        raise PreflightError(
+            f"The table {found[0]} (the tenants table or its domains) has a column {found[1]} of the type {found[2]},"
+            " which a role that is not a superuser made (and may have given casts that would run with your rights);"
+            " Resguardo reads it only with the server's own types. Nothing was changed.")
+    return t
 
 
 def tenant_record(conn: psycopg.Connection, schema: str, tenants_table: TenantsTable | None) -> dict[str, Any] | None:

@@ -16,7 +16,6 @@ import queue
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -33,7 +32,7 @@ from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
     ArchiveError, Cancelled, ConnectionFailed, PreflightError, ResguardoError, TenantBusy, UsageError,
 )
-from app.engine.files import fsync_dir
+from app.engine.files import fsync_dir, partial_file
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.locks import tenant_lock
 from app.engine.pgtools import ClientTool, server_major, tool_for_server
@@ -107,9 +106,15 @@ def pgdump_tenant(
 
 def _run_pg_dump(tool: ClientTool, target: ConnectionTarget, schema: str, out: Path, fmt: str,
                  tables: list[str], progress: ProgressCallback, cancel: CancelToken) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
-    os.close(fd)  # mkstemp made it 0600; pg_dump reopens and truncates it, keeping the mode
-    tmp = Path(tmp_name)
+    fd, tmp = partial_file(out)  # 0600; pg_dump reopens and truncates it, keeping the mode
+    try:
+        _pg_dump_into(tmp, tool, target, schema, out, fmt, tables, progress, cancel)
+    finally:
+        os.close(fd)  # held open until now: its lock tells a later run that this one is alive
+
+
+def _pg_dump_into(tmp: Path, tool: ClientTool, target: ConnectionTarget, schema: str, out: Path, fmt: str,
+                  tables: list[str], progress: ProgressCallback, cancel: CancelToken) -> None:
     command = [
         str(tool.path), f"--format={PG_FORMAT_FLAG[fmt]}", f"--schema={schema_pattern(schema)}",
         "--strict-names", "--verbose", "--no-password", f"--lock-wait-timeout={LOCK_WAIT}",

@@ -10,6 +10,12 @@ A record is believed only when the live catalog agrees with it: same oid and nam
 a name Resguardo gives (`rg_staging_…`/`rg_safety_…` followed by the tenant's name), never a schema
 named in the tenants table, never the tenant itself. So whatever a tenant's owner writes, the
 most it can make Resguardo drop or swap is a schema it owns that is not a clinic.
+
+The table itself may have been made by a tenant's owner (its own restore made it, or, owning the
+database, it made one in advance): a view, a CHECK, a default, a column type with casts of its own
+would run with the rights of whoever reads or writes it. So the record is read as raw values from a
+plain table locked first (no operator, cast or function of the table's maker), and checked here; and
+a superuser writes only to a record that superusers made: one made by another role is rebuilt first.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import LiteralString
 
 import psycopg
 from psycopg import sql
@@ -70,39 +77,98 @@ class Registered:
 
 
 def registry_oid(conn: psycopg.Connection) -> int | None:
+    """The record's schema oid when the record is a plain table (anything else is never read)."""
     row = conn.execute(
-        "SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = %s"
-        " AND pg_catalog.to_regclass('resguardo.schemas') IS NOT NULL", [REGISTRY_SCHEMA]).fetchone()
+        "SELECT n.oid FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
+        " AND c.relname = 'schemas' AND c.relkind = 'r' WHERE n.nspname = %s", [REGISTRY_SCHEMA]).fetchone()
     return int(row[0]) if row else None
+
+
+_TRUSTED = """
+SELECT c.relkind = 'r' AND o.rolsuper AND s.rolsuper AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
+         WHERE g.tgrelid = c.oid AND NOT g.tgisinternal) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite r
+         WHERE r.ev_class = c.oid), c.relkind
+FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = 'schemas'
+JOIN pg_catalog.pg_roles o ON o.oid = c.relowner JOIN pg_catalog.pg_roles s ON s.oid = n.nspowner
+WHERE n.nspname = 'resguardo'
+"""
+_DROP: dict[str, LiteralString] = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "f": "FOREIGN TABLE", "S": "SEQUENCE"}
 
 
 def ensure_registry(conn: psycopg.Connection) -> int:
     """The record's schema oid, creating it if this database has none yet (in the caller's transaction).
 
     Writing to it must run nobody else's code: a trigger or rule on it would run with our rights,
-    so one found there is refused; a superuser takes over a record owned by an ordinary role.
+    so one found there is refused; a superuser rebuilds, as its own, a record another role made or could
+    change (a CHECK, a default or a column type of that role's would run with the superuser's rights).
     """
+    superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    if superuser and superuser[0]:
+        trusted = conn.execute(_TRUSTED).fetchone()
+        if trusted is None or not trusted[0]:
+            _rebuild(conn, trusted[1] if trusted else None)
+        found = registry_oid(conn)
+        assert found is not None
+        return found
     found = registry_oid(conn)
     if found is None:
         for statement in _CREATE:
             conn.execute(statement)
         found = registry_oid(conn)
-        assert found is not None
+        if found is None:
+            raise PreflightError("Something named resguardo.schemas that is not a table stands where Resguardo keeps "
+                                 "its record of its schemas; restore as a superuser once (it rebuilds the record).")
         return found
-    owner_is_super, mine, hooks = conn.execute(
-        "SELECT o.rolsuper, o.rolname = current_user, EXISTS (SELECT 1 FROM pg_trigger g"
-        "  WHERE g.tgrelid = c.oid AND NOT g.tgisinternal) OR EXISTS (SELECT 1 FROM pg_rewrite r"
-        "  WHERE r.ev_class = c.oid)"
-        " FROM pg_class c JOIN pg_roles o ON o.oid = c.relowner WHERE c.oid = 'resguardo.schemas'::regclass"
-    ).fetchone() or (False, False, True)
+    (hooks,) = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal)"
+        " OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid)"
+        " FROM pg_class c WHERE c.oid = 'resguardo.schemas'::regclass").fetchone() or (True,)
     if hooks:
         raise PreflightError("Resguardo's record of its schemas (the table resguardo.schemas) has triggers or rules "
                              "that someone added; Resguardo will not run them. Remove them first.")
-    superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
-    if not owner_is_super and not mine and superuser and superuser[0]:
-        conn.execute("ALTER SCHEMA resguardo OWNER TO CURRENT_USER")
-        conn.execute("ALTER TABLE resguardo.schemas OWNER TO CURRENT_USER")
     return found
+
+
+def _rebuild(conn: psycopg.Connection, relkind: str | None) -> None:
+    """A superuser's own record, in place of whatever another role made under its name: its rows are kept
+    (read as raw values, checked as every reader checks them), the rest goes; the schema becomes the superuser's."""
+    rows = _recorded(conn) if relkind == "r" else []
+    if relkind is not None:
+        conn.execute(sql.SQL("DROP {} resguardo.schemas").format(sql.SQL(_DROP.get(relkind, "TABLE"))))
+    conn.execute("CREATE SCHEMA IF NOT EXISTS resguardo")
+    conn.execute("ALTER SCHEMA resguardo OWNER TO CURRENT_USER")
+    for statement in _CREATE:
+        conn.execute(statement)
+    for oid, name, kind, tenant, owner_oid, created, detail in rows:
+        conn.execute(sql.SQL("INSERT INTO {} (nspoid, nspname, kind, tenant, owner_oid, created_utc, detail)"
+                             " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING").format(_TABLE),
+                     [oid, name, kind.value, tenant, owner_oid, created, detail])
+
+
+_Row = tuple[int, str, SchemaKind, str, int, str, str]
+
+
+def _recorded(conn: psycopg.Connection) -> list[_Row]:
+    """Every well-formed row of the record, read as raw values (each column's output function only: no cast,
+    operator or function of whoever made the table), from the plain table locked first (no view can take its
+    place while we read). The caller checked that the record exists."""
+    conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(_TABLE))
+    if registry_oid(conn) is None:
+        return []
+    rows = conn.execute(sql.SQL("SELECT r.nspoid, r.nspname, r.kind, r.tenant, r.owner_oid, r.created_utc, r.detail"
+                                " FROM ONLY {} r").format(_TABLE)).fetchall()
+    kinds = {k.value: k for k in SchemaKind}
+    return [(oid, name, kinds[kind], tenant, owner, created, detail)
+            for oid, name, kind, tenant, owner, created, detail in rows
+            if isinstance(oid, int) and isinstance(owner, int) and isinstance(kind, str) and kind in kinds
+            and all(isinstance(v, str) for v in (name, tenant, created, detail))]
+
+
+def _catalog(conn: psycopg.Connection, oids: list[int]) -> dict[int, tuple[str, int]]:
+    """oid -> (name, owner oid) of the schemas that exist."""
+    return {int(oid): (str(name), int(owner)) for oid, name, owner in conn.execute(
+        "SELECT n.oid, n.nspname, n.nspowner FROM pg_catalog.pg_namespace n WHERE n.oid = ANY(%s::pg_catalog.oid[])",
+        [oids]).fetchall()}
 
 
 def record(conn: psycopg.Connection, oid: int, name: str, kind: SchemaKind, tenant: str, owner_oid: int,
@@ -126,22 +192,18 @@ def registered(conn: psycopg.Connection, tenant: str, kind: SchemaKind,
     """
     if registry_oid(conn) is None:
         return []
-    rows = conn.execute(
-        sql.SQL(
-            "SELECT r.nspoid, r.nspname, r.created_utc, r.detail, n.nspowner,"
-            " (SELECT t.nspowner FROM pg_catalog.pg_namespace t WHERE t.nspname = r.tenant)"
-            " FROM {} r JOIN pg_catalog.pg_namespace n ON n.oid = r.nspoid"
-            " WHERE r.kind = %s AND r.tenant = %s"
-            " AND n.nspname = r.nspname AND n.nspowner = r.owner_oid"
-            " ORDER BY r.created_utc DESC, r.nspname DESC").format(_TABLE),
-        [kind.value, tenant]).fetchall()
+    rows = [r for r in _recorded(conn) if r[2] is kind and r[3] == tenant]
+    live = conn.execute("SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = %s", [tenant]).fetchone()
+    catalog = _catalog(conn, [r[0] for r in rows])
     found = []
-    for oid, name, created, detail, owner, tenant_owner in rows:
+    for oid, name, _, _, owner, created, detail in sorted(rows, key=lambda r: (r[5], r[1]), reverse=True):
+        if catalog.get(oid) != (name, owner):
+            continue  # the catalog disagrees: not the schema that was recorded
         if name in clinics or name == tenant or not is_resguardo_name(name, kind, tenant):
             continue
-        if tenant_owner is not None and int(tenant_owner) != int(owner):
+        if live is not None and int(live[0]) != owner:
             continue  # a copy is the tenant's own schema as it was; another owner's schema never is
-        found.append(Registered(int(oid), str(name), kind, tenant, str(created), str(detail)))
+        found.append(Registered(oid, name, kind, tenant, created, detail))
     return found
 
 
@@ -165,13 +227,10 @@ def all_registered(conn: psycopg.Connection) -> dict[int, tuple[SchemaKind, str,
 
 
 def registered_by_oid(conn: psycopg.Connection) -> dict[int, tuple[SchemaKind, str, str]]:
-    """`all_registered`, when the caller knows the record exists (the tenants list: one query fewer)."""
-    rows = conn.execute(
-        sql.SQL("SELECT r.nspoid, r.kind, r.tenant, r.created_utc, r.nspname FROM {} r JOIN pg_catalog.pg_namespace n"
-                " ON n.oid = r.nspoid AND n.nspname = r.nspname"
-                " AND n.nspowner = r.owner_oid").format(_TABLE)).fetchall()
-    out = {}
-    for oid, kind, tenant, created, name in rows:
-        if is_resguardo_name(str(name), SchemaKind(kind), str(tenant)):
-            out[int(oid)] = (SchemaKind(kind), str(tenant), str(created))
-    return out
+    """`all_registered`, when the caller knows the record exists (the tenants list)."""
+    if registry_oid(conn) is None:
+        return {}
+    rows = _recorded(conn)
+    catalog = _catalog(conn, [r[0] for r in rows])
+    return {oid: (kind, tenant, created) for oid, name, kind, tenant, owner, created, _ in rows
+            if catalog.get(oid) == (name, owner) and is_resguardo_name(name, kind, tenant)}

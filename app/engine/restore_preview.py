@@ -137,8 +137,16 @@ def _count_within(conn: psycopg.Connection, schema: str, table: str, seconds: fl
 
 
 def _migrations(conn: psycopg.Connection, schema: str) -> list[tuple[str, str]] | None:
-    exists = conn.execute("SELECT to_regclass(%s)", [sql.Identifier(schema, "django_migrations").as_string(conn)])
-    if exists.fetchone()[0] is None:  # type: ignore[index]
+    """The live tenant's migrations, read running none of its owner's code: a plain table (locked, so that no view
+    takes its place), no cast, operator or ORDER BY on its columns (their types may have the owner's casts)."""
+    table = sql.Identifier(schema, "django_migrations")
+    if conn.execute("SELECT to_regclass(%s)", [table.as_string(conn)]).fetchone() == (None,):
         return None
-    return [(str(a), str(n)) for a, n in conn.execute(sql.SQL("SELECT app::text, name::text FROM {} ORDER BY id")
-                                                      .format(sql.Identifier(schema, "django_migrations")))]
+    conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(table))
+    if conn.execute("SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = %s::pg_catalog.regclass",
+                    [table.as_string(conn)]).fetchone() not in (("r",), ("p",)):
+        return None
+    rows = conn.execute(sql.SQL("SELECT m.id, m.app, m.name FROM {} m").format(table)).fetchall()
+    if not all(isinstance(i, int) and isinstance(a, str) and isinstance(n, str) for i, a, n in rows):
+        return None
+    return [(a, n) for _, a, n in sorted(rows)]

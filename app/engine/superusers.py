@@ -15,6 +15,10 @@ Writing the rows runs the tenant's own code (triggers, checks), so it happens in
 restore's session with the owner's rights, before the swap; the swap, which holds the
 live tables locked, then checks that the live accounts are still exactly those rows
 (`live_snapshot`), and has them written again if a password changed meanwhile.
+What a superuser's session reads of the user table (the swap's check, the preview's list) runs none
+of the owner's code: no cast (`::text`, `to_jsonb` call the owner's casts of its own types), only the
+columns' output functions; from the table locked first, so that it is still a table (not a view put in
+its place) whose flag is a plain boolean (not a type with the owner's cast to boolean).
 """
 
 from __future__ import annotations
@@ -61,12 +65,14 @@ def find_user_table(conn: psycopg.Connection, schema: str, override: str | None 
     rows = conn.execute(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = %s AND NOT a.attisdropped"
+        " AND a.atttypid = 'pg_catalog.bool'::pg_catalog.regtype"
         " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND (%s::text IS NULL OR c.relname = %s)"
         " ORDER BY c.relname",
         [FLAG_COLUMN, schema, name, name],
     ).fetchall()
     if name is not None and not rows:
-        raise UsageError(f"The user table {override!r} set in the profile has no {FLAG_COLUMN} column in {schema!r}.")
+        raise UsageError(f"The user table {override!r} set in the profile has no boolean {FLAG_COLUMN} column in "
+                         f"{schema!r}.")
     if len(rows) > 1:
         names = ", ".join(r[0] for r in rows)
         raise UsageError(f"Several tables of {schema!r} have an {FLAG_COLUMN} column ({names}); name the user "
@@ -82,8 +88,9 @@ def live_superusers(conn: psycopg.Connection, live: str, override: str | None = 
     account = _account_column(conn, live, table)
     if account is None:
         return []
+    _lock_plain(conn, live, table)
     return sorted(str(r[0]) for r in conn.execute(
-        sql.SQL("SELECT {}::text FROM {} WHERE {}").format(
+        sql.SQL("SELECT u.{} FROM {} u WHERE u.{}").format(
             sql.Identifier(account), sql.Identifier(live, table), sql.Identifier(FLAG_COLUMN))).fetchall())
 
 
@@ -122,7 +129,7 @@ def plan_keep(conn: psycopg.Connection, live: str, staging: str, override: str |
     table = UserTable(name, key, account, shared)
     plan = KeepPlan(table)
     live_rows = _live_rows(conn, live, name)
-    plan.snapshot = _snapshot(live_rows)
+    plan.snapshot = live_snapshot(conn, live, name)
     for row in live_rows:
         found = conn.execute(
             sql.SQL("SELECT u.{key}::text, u.{acc}::text FROM {t} u WHERE u.{key}::text = %s"
@@ -151,13 +158,34 @@ def _live_rows(conn: psycopg.Connection, live: str, table: str) -> list[dict[str
     return sorted(rows, key=_json)
 
 
-def _snapshot(rows: list[dict[str, Any]]) -> list[str]:
-    return sorted(_json(r) for r in rows)
+# The output functions' settings, fixed: the two sessions that take a snapshot write the same rows alike.
+_OUTPUT_SETTINGS = {"DateStyle": "ISO, YMD", "IntervalStyle": "postgres", "TimeZone": "UTC",
+                    "extra_float_digits": "3", "bytea_output": "hex"}
 
 
 def live_snapshot(conn: psycopg.Connection, live: str, table: str) -> list[str]:
-    """What `KeepPlan.snapshot` would be now; the swap compares the two while it holds the live tables."""
-    return _snapshot(_live_rows(conn, live, table))
+    """The live administrators' rows as their columns' output functions write them; the swap compares this
+    with `KeepPlan.snapshot` while it holds the live tables. Runs none of the owner's code."""
+    _lock_plain(conn, live, table)
+    for name, value in _OUTPUT_SETTINGS.items():
+        conn.execute("SELECT pg_catalog.set_config(%s, %s, true)", [name, value])
+    return sorted(str(r[0]) for r in conn.execute(sql.SQL("SELECT u FROM {} u WHERE u.{}").format(
+        sql.Identifier(live, table), sql.Identifier(FLAG_COLUMN))).fetchall())
+
+
+def _lock_plain(conn: psycopg.Connection, live: str, table: str) -> None:
+    """Lock the user table, then check that it is a table whose flag is boolean: once locked, no one can put a
+    view in its place or change the flag's type until the transaction ends."""
+    name = sql.Identifier(live, table)
+    conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(name))
+    row = conn.execute(
+        "SELECT c.relkind IN ('r', 'p') AND a.atttypid = 'pg_catalog.bool'::pg_catalog.regtype"
+        " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = %s"
+        " AND a.attnum > 0 AND NOT a.attisdropped WHERE c.oid = %s::pg_catalog.regclass",
+        [FLAG_COLUMN, name.as_string(conn)]).fetchone()
+    if not row or not row[0]:
+        raise RestoreFailed(f"The table {live}.{table} changed while Resguardo read it: it is no longer a table with "
+                            f"a boolean {FLAG_COLUMN} column; nothing was changed.")
 
 
 def refuse_conflicts(plan: KeepPlan) -> None:

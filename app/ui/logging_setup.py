@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
+import os
 import re
 import threading
 from pathlib import Path
@@ -52,6 +54,16 @@ class SecretRedactor(logging.Filter):
 REDACTOR = SecretRedactor()
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files are the owner's only (0600): they name clinics, tenants and servers."""
+
+    def _open(self) -> io.TextIOWrapper:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # also a log written by an older version
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def log_file() -> Path:
     return paths.log_dir() / LOG_NAME
 
@@ -63,10 +75,10 @@ def setup_logging(debug: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not any(isinstance(h, logging.handlers.RotatingFileHandler) and Path(h.baseFilename) == path
                for h in root.handlers):
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler.addFilter(REDACTOR)
-        root.addHandler(handler)
+        rotating = _PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+        rotating.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        rotating.addFilter(REDACTOR)
+        root.addHandler(rotating)
     for handler in root.handlers:
         if REDACTOR not in handler.filters:
             handler.addFilter(REDACTOR)
