@@ -71,7 +71,6 @@ class ModelScan:
 class DumpScan:
     path: Path
     compression: str | None
-    lines_format: bool  # JSON lines (`--format jsonl`) rather than one array
     models: dict[str, ModelScan]  # in the file's order of first appearance
 
     @property
@@ -99,7 +98,6 @@ class _Window:
         self.pos = 0
         self.offset = 0  # characters dropped before text[0]
         self.eof = False
-        self.lines = False  # JSON lines rather than one list
 
     def fill(self, at_least: int = _CHUNK) -> bool:
         """Read more (at least `at_least` bytes unless the file ends); False at the end of the file."""
@@ -222,7 +220,7 @@ def _objects(window: _Window, cancel: CancelToken | None) -> Iterator[DumpObject
     first = window.skip_space()
     if first not in ("[", "{"):
         raise ArchiveError(f"{name} is not a dumpdata export: it does not start with a JSON list or object.")
-    lines = window.lines = first == "{"
+    lines = first == "{"  # JSON lines (`--format jsonl`) rather than one list
     if not lines:
         window.pos += 1
     index = 0
@@ -300,4 +298,4 @@ def scan_dump(path: Path, compression: str | None = None, *, cancel: CancelToken
                         scan.nested_list_fields.add(key)
             if progress is not None and obj.index % 8192 == 0:
                 progress(obj.index)
-    return DumpScan(path, compression, window.lines, models)
+    return DumpScan(path, compression, models)

@@ -21,7 +21,6 @@ class Column:
     name: str
     type_name: str  # pg_type.typname: int8, varchar, jsonb, _int4, citext...
     category: str  # pg_type.typcategory: B boolean, N numeric, A array, R range, U user-defined (json)...
-    element: str | None  # typname of an array's elements
     not_null: bool
     has_default: bool  # a default, an identity or a generation expression: COPY may leave it out
     generated: bool
@@ -32,7 +31,6 @@ class ForeignKey:
     column: str
     schema: str
     table: str
-    target_column: str
 
 
 @dataclass
@@ -62,12 +60,11 @@ class Layout:
 
 
 _COLUMNS = """
-SELECT c.relname, a.attname, t.typname, t.typcategory, e.typname,
+SELECT c.relname, a.attname, t.typname, t.typcategory,
        a.attnotnull, a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '', a.attgenerated <> ''
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
 WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 ORDER BY c.relname, a.attnum
 """
@@ -109,10 +106,10 @@ def read_layout(conn: psycopg.Connection, schema: str, shared_names: Collection[
     row = conn.execute("SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = %s", [schema]).fetchone()
     tables: dict[str, Table] = {}
     if row is not None:
-        for table, name, typname, category, element, not_null, has_default, generated in conn.execute(
+        for table, name, typname, category, not_null, has_default, generated in conn.execute(
                 _COLUMNS, {"nsp": row[0]}):
             tables.setdefault(table, Table(table, {})).columns[name] = Column(
-                name, typname, category, element, not_null, has_default, generated)
+                name, typname, category, not_null, has_default, generated)
         for table, kind, _nums, columns, fschema, ftable, fcolumns in conn.execute(_KEYS, {"nsp": row[0]}):
             info = tables.get(table)
             if info is None or columns is None:
@@ -122,7 +119,7 @@ def read_layout(conn: psycopg.Connection, schema: str, shared_names: Collection[
             elif kind in ("u", "i"):
                 info.uniques.append(tuple(columns))
             elif len(columns) == 1 and fcolumns and len(fcolumns) == 1:
-                info.foreign_keys[columns[0]] = ForeignKey(columns[0], fschema, ftable, fcolumns[0])
+                info.foreign_keys[columns[0]] = ForeignKey(columns[0], fschema, ftable)
     content_types = None
     if "django_content_type" in tables and {"app_label", "model"} <= set(tables["django_content_type"].columns):
         content_types = {(str(a), str(m)) for a, m in conn.execute(sql.SQL("SELECT {}, {} FROM {} c").format(

@@ -80,11 +80,7 @@ class DumpPlan:
     models: dict[str, ModelPlan]  # the file's models that fill a table of the tenant
     actions: dict[str, str]  # every table of the tenant: FILE, M2M, EMPTY or LIVE
     rows: dict[str, int | None]  # rows each table gets from the file; None: kept as it is
-    shared: list[str] = field(default_factory=list)  # models whose table is in public: left alone
-    warnings: list[str] = field(default_factory=list)
-
-    def tables_of(self, action: str) -> list[str]:
-        return [t for t, a in self.actions.items() if a == action]
+    warnings: list[str] = field(default_factory=list)  # e.g. models of the shared schema, left alone
 
 
 def plan_dump(scan: DumpScan, layout: Layout) -> DumpPlan:
@@ -143,7 +139,7 @@ def plan_dump(scan: DumpScan, layout: Layout) -> DumpPlan:
         rows.setdefault(table, 0 if action == EMPTY else None)
     warnings = [f"The file's {', '.join(shared)} objects belong to the shared schema public, which a restore "
                 "never changes; they were left out."] if shared else []
-    return DumpPlan(schema, models, dict(sorted(actions.items())), rows, shared, warnings)
+    return DumpPlan(schema, models, dict(sorted(actions.items())), rows, warnings)
 
 
 def _refuse_foreign(name: str, schema: str, shared: list[str], unknown: list[str]) -> None:
