@@ -268,3 +268,20 @@ def test_rows_that_do_not_hold_together_are_named(django_db: DjangoDB, tmp_path:
     _refused(django_db, _edited(django_db, tmp_path, (), dangling),
              r"^edited.json: its rows do not hold together: .*Key \(appointment_id\)=\(9999\) is not present in "
              r"table \"appointments_appointment\"")
+
+
+def test_the_cli_previews_and_restores_an_export(django_db: DjangoDB, tmp_path: Path) -> None:
+    dump = dump_tenant(django_db, "bienestar", tmp_path / "b.json", "--exclude", "sessions")
+    delete_user(django_db, "bienestar", PATIENT)
+    env = {"RESGUARDO_DSN": django_db.app.conninfo, "PGPASSWORD": django_db.app.password or ""}
+    preview = run_cli("restore", "--tenant", "bienestar", "--file", str(dump), env=env, input="no\n")
+    assert preview.returncode != 0  # not confirmed: nothing done
+    assert "Restore bienestar from b.json (django-json, Django dumpdata)" in preview.stdout
+    assert "rows of a Django export, into the tables the clinic has today" in preview.stdout
+    assert "    users_customuser: 9 in the file, 8 now" in preview.stdout
+    assert "    django_migrations: kept as it is, " in preview.stdout
+    assert "    django_session: 0 in the file, 1 now" in preview.stdout
+    done = run_cli("restore", "--tenant", "bienestar", "--file", str(dump), "--yes", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Administrator accounts kept: admin@gmail.com" in done.stdout
+    assert check_login(django_db, "bienestar", PATIENT, USER_PASSWORD)

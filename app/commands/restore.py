@@ -53,7 +53,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def describe_preview(p: RestorePreview) -> str:
     s = p.source
+    json = s.kind == "django-json"  # the tenant's schema stays; the file says nothing of its origin or date
     lines = [f"Restore {p.tenant} from {s.path.name} ({s.kind}, {s.tool_version or 'unknown tool'})",
+             "  rows of a Django export, into the tables the clinic has today" if json else
              f"  backup of tenant {s.source_schema or '?'}, taken {s.created_utc or 'at an unknown time'}"]
     if p.other_tenant:
         lines.append(f"  WARNING: this is another tenant's backup; its data will replace {p.tenant}'s.")
@@ -62,6 +64,9 @@ def describe_preview(p: RestorePreview) -> str:
     lines.append(f"  {len(p.tables)} tables, {human_size(p.size_bytes)} of rows to load:")
     for t in p.tables:
         now = "absent now" if t.rows_now is None else f"{'' if t.rows_now_exact else '~'}{t.rows_now} now"
+        if json and t.rows_in_file is None:
+            lines.append(f"    {t.name}: kept as it is, {now}")
+            continue
         lines.append(f"    {t.name}: {t.rows_in_file if t.rows_in_file is not None else '?'} in the file, {now}")
     for name in p.tables_only_live:
         lines.append(f"    {name}: not in the file; it will disappear")
