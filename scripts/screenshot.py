@@ -125,7 +125,7 @@ class _Shooter:
             return
         _settle(400)
         path = self.out / f"{state}-{self.code}-{self.size[0]}x{self.size[1]}.png"
-        self.screen.grabWindow(0).toImage().save(str(path), "PNG", 9)
+        self.screen.grabWindow(0).toImage().save(str(path), b"PNG", 9)
         print(f"saved {path.relative_to(REPO) if path.is_relative_to(REPO) else path}", flush=True)
 
 
@@ -161,7 +161,12 @@ def _director(shoot: _Shooter, files: dict[str, Path]) -> Any:
     class Director(DialogProvider):
         def save_backup_path(self, parent: Any, suggested: Path, formats: list[Any], clinic: str) -> Any:
             dialog = BackupDialog(parent, clinic, suggested, formats)
-            QTimer.singleShot(300, lambda: (shoot("backup-dialog"), dialog.accept()))
+
+            def answer() -> None:
+                shoot("backup-dialog")
+                dialog.accept()
+
+            QTimer.singleShot(300, answer)
             dialog.exec()
             return dialog.choice()
 
@@ -191,8 +196,14 @@ def _director(shoot: _Shooter, files: dict[str, Path]) -> Any:
 
             from app.ui.profile_dialog import ProfileDialog
 
-            dialog = ProfileDialog(parent, SecretStore(keyring.backends.fail.Keyring()), None, None)
-            QTimer.singleShot(800, lambda: (shoot("profiles-no-keyring"), dialog.reject()))
+            no_keyring = keyring.backends.fail.Keyring()  # type: ignore[no-untyped-call]
+            dialog = ProfileDialog(parent, SecretStore(no_keyring), None, None)
+
+            def answer() -> None:
+                shoot("profiles-no-keyring")
+                dialog.reject()
+
+            QTimer.singleShot(800, answer)
             dialog.exec()
             return None
 
@@ -228,7 +239,9 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
     window = MainWindow(target, dialogs=_director(shoot, files), language_choice=code)
     window.setGeometry(window.screen().availableGeometry())  # maximized (Xvfb has no window manager to do it)
     window.show()
-    idle = lambda: not window.jobs.running() and not window.pool.busy  # noqa: E731
+
+    def idle() -> bool:
+        return not window.jobs.running() and not window.pool.busy
 
     _wait(lambda: window.listing is not None and idle(), "the list of clinics")
     window.select("bienestar")

@@ -91,3 +91,58 @@ def test_plain_sql_format_chosen_beside_the_save_dialog(qtbot, demo_db: Connecti
     verify = window.jobs.panels[-1]
     assert verify.state == "succeeded", verify.message.text()
     assert "complete and readable: a backup of Mindcare in plain SQL, made with pg_dump" in verify.message.text()
+
+
+def test_the_first_backup_goes_to_documents_resguardo_created_then_and_offers_show_and_verify(
+        qtbot, demo_db: ConnectionTarget, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QPushButton
+
+    folder = paths.documents_dir()
+    assert not folder.exists()
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+
+    class Accepts(ScriptedDialogs):
+        def save_backup_path(self, parent, suggested, formats, clinic):  # type: ignore[no-untyped-def]
+            assert suggested.parent.is_dir()  # created before the dialog opened, so the dialog starts there
+            self.save_to = suggested
+            return super().save_backup_path(parent, suggested, formats, clinic)
+
+    dialogs = Accepts()
+    window = open_window(qtbot, demo_db, dialogs)
+    wait_listed(qtbot, window)
+    window.select("bienestar")
+    window.backup_action.trigger()
+    wait_idle(qtbot, window)
+    panel = window.jobs.panels[-1]
+    assert panel.state == "succeeded", panel.message.text()
+    assert dialogs.asked == [("save", "Bienestar")]  # the dialog names the clinic
+    written = dialogs.suggested[0]
+    assert written.parent == folder and written.is_file()
+
+    buttons = {b.text(): b for b in panel.findChildren(QPushButton) if b.isVisibleTo(panel)}
+    buttons["Show in folder"].click()
+    assert opened == [str(folder)]
+    buttons["Verify"].click()
+    wait_idle(qtbot, window)
+    check = window.jobs.panels[-1]
+    assert check.state == "succeeded" and check is not panel
+    assert check.message.text().startswith(f"{written} is complete and readable: a backup of Bienestar")
+
+
+def test_automatic_says_which_format_it_chose_and_why(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    dialogs = ScriptedDialogs(save_to=tmp_path / "mindcare.dump", format_key="auto")
+    window = open_window(qtbot, demo_db, dialogs)
+    wait_listed(qtbot, window)
+    window.select("mindcare")
+    window.backup_action.trigger()
+    wait_idle(qtbot, window)
+    panel = window.jobs.panels[-1]
+    assert panel.state == "succeeded", panel.message.text()
+    result = panel.result
+    if result.format == "native":
+        assert "Automatic chose the Resguardo format because no pg_dump" in panel.message.text()
+        assert any(result.note in line for line in panel.lines)  # the engine's reason, in the log
+    else:
+        assert f"Automatic chose pg_dump's custom format: {result.tool} fits this server." in panel.message.text()

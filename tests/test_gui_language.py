@@ -144,7 +144,7 @@ def test_the_launcher_rebuilds_the_window_in_the_chosen_language(qtbot) -> None:
     settings = UiSettings()
     settings.language = "es"
     app = QApplication.instance()
-    pool = BackgroundPool(None, threads=1)
+    pool = BackgroundPool(None)
     target = ConnectionTarget("host=127.0.0.1 port=1 dbname=x")
     launcher = Launcher(app, target, settings, pool)  # type: ignore[arg-type]
     try:
@@ -155,10 +155,9 @@ def test_the_launcher_rebuilds_the_window_in_the_chosen_language(qtbot) -> None:
         assert first.commands.languages["es"].isChecked()
         first.commands.languages["en"].trigger()
         qtbot.waitUntil(lambda: launcher.window is not first, timeout=10_000)
+        qtbot.addWidget(launcher.window)  # closed and deleted by Qt after the test
         assert launcher.window is not None and launcher.window.restore_action.text() == "&Restore…"
         assert settings.language == "en"
     finally:
-        if launcher.window is not None:
-            launcher.window.close()
         language.install(language.ENGLISH, language.prepare_catalogue(language.ENGLISH))
         QLocale.setDefault(before)

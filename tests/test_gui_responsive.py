@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.registry import REGISTRY_SCHEMA
-
 from app.engine.backup import backup_tenant
 from app.engine.connection import ConnectionTarget
+from app.engine.registry import REGISTRY_SCHEMA
 from app.ui.main_window import MainWindow
 from tests.test_gui_acceptance import schemas
 from tests.test_gui_helpers import WAIT_MS, ScriptedDialogs, open_window, wait_idle, wait_listed
@@ -85,7 +84,7 @@ class TickRecorder:
 
 
 def _wait_for_stage(qtbot, window: MainWindow, words: str) -> None:  # type: ignore[no-untyped-def]
-    qtbot.waitUntil(lambda: bool(window.jobs.panels) and words in window.jobs.panels[-1].stage.text()
+    qtbot.waitUntil(lambda: bool(window.jobs.panels) and words in window.jobs.panels[-1].stage.full_text()
                     and window.jobs.panels[-1].bar.value() > 0, timeout=WAIT_MS)
 
 
@@ -158,6 +157,25 @@ def test_cancelled_restore_changes_nothing(qtbot, big_db: ConnectionTarget, big_
     assert "Nothing was changed." in panel.message.text()
     assert identity(big_db, "bienestar") == before
     assert schemas(big_db) - {REGISTRY_SCHEMA} == names  # the first restore creates Resguardo's own record
+
+
+def test_cancel_while_the_file_is_verified_asks_nothing_and_changes_nothing(
+        qtbot, big_db: ConnectionTarget, big_template: tuple[str, Path]) -> None:
+    before, names = identity(big_db, "bienestar"), schemas(big_db)
+    dialogs = ScriptedDialogs(open_file=big_template[1], restore_answer=True)
+    window = open_window(qtbot, big_db, dialogs)
+    wait_listed(qtbot, window)
+    window.select("bienestar")
+    window.restore_action.trigger()
+    _wait_for_stage(qtbot, window, "Checking the rows")  # every checksum is read before any question
+    panel = window.jobs.panels[-1]
+    panel.cancel_button.click()
+    wait_idle(qtbot, window)
+
+    assert panel.state == "cancelled"
+    assert panel.message.text() == "Cancelled. Nothing was changed."
+    assert dialogs.contexts == []
+    assert identity(big_db, "bienestar") == before and schemas(big_db) == names
 
 
 def test_closing_during_a_job_asks_and_cancels_cleanly(qtbot, big_db: ConnectionTarget, tmp_path: Path) -> None:

@@ -70,7 +70,7 @@ def test_profiles_history_and_keyring_are_used_only_off_the_ui_thread(
     _fill(dialog, "second", demo_db, "pw-second")
     press(qtbot, dialog, dialog.save_button)
     assert memory_keyring.store[(SERVICE, "second")] == "pw-second"
-    assert "keyring" in dialog.result.text()
+    assert "keyring" in dialog.status.text()
     press(qtbot, dialog, dialog.delete_button)
     assert (SERVICE, "second") not in memory_keyring.store
     assert [p.name for p in setup.all()] == ["clinics"]
@@ -105,3 +105,43 @@ def test_a_window_with_its_own_stores_looks_up_the_keyring_off_the_ui_thread(
     wait_listed(qtbot, window)
     wait_idle(qtbot, window)
     assert looked_up and not any(looked_up)
+
+
+def test_the_language_setting_and_its_catalogue_are_used_only_off_the_ui_thread(
+        qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtCore import QLocale
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui import language
+    from app.ui.job_runner import BackgroundPool
+    from app.ui.launch import Launcher
+    from app.ui.settings import UiSettings
+
+    uses: Uses = []
+    settings = recording(UiSettings, uses)
+    compiled: list[bool] = []
+    real = language.prepare_catalogue
+
+    def recorded(code: str) -> Any:
+        compiled.append(threading.current_thread() is threading.main_thread())
+        return real(code)
+
+    monkeypatch.setattr(language, "prepare_catalogue", recorded)
+    before = QLocale()
+    target = ConnectionTarget("host=127.0.0.1 port=1 dbname=x")
+    app = QApplication.instance()
+    launcher = Launcher(app, target, settings, BackgroundPool(None))  # type: ignore[arg-type]
+    try:
+        launcher.start()
+        qtbot.waitUntil(lambda: launcher.window is not None, timeout=10_000)
+        first = launcher.window
+        assert first is not None
+        first.commands.languages["es"].trigger()
+        qtbot.waitUntil(lambda: launcher.window is not first, timeout=10_000)
+        qtbot.addWidget(launcher.window)  # closed and deleted by Qt after the test
+    finally:
+        language.install(language.ENGLISH, real(language.ENGLISH))
+        QLocale.setDefault(before)
+    assert {name for name, _ in uses} >= {"UiSettings.language"}
+    assert compiled == [False, False]  # at start and for the new language
+    assert sorted({name for name, on_main in uses if on_main}) == []

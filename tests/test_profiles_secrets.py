@@ -67,10 +67,10 @@ def test_remembered_password_is_in_the_keyring_and_in_no_file(
 
     dialog.test_button.click()  # the test runs on a worker; the dialog says what happened
     qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-    assert dialog.result.text().startswith("Connected to PostgreSQL")
-    assert "(a superuser)" in dialog.result.text()
+    assert dialog.status.text().startswith("Connected to PostgreSQL")
+    assert "(a superuser)" in dialog.status.text()
     press(qtbot, dialog, dialog.save_button)
-    assert "keyring" in dialog.result.text()
+    assert "keyring" in dialog.status.text()
 
     assert memory_keyring.store[(SERVICE, "clinics")] == password
     profile = ProfileStore().get("clinics")
@@ -96,7 +96,7 @@ def test_without_a_keyring_the_dialog_says_so_and_nothing_is_written(
     _fill(dialog, "clinics", demo_db, password)
     press(qtbot, dialog, dialog.save_button)
 
-    assert "The password is not remembered" in dialog.result.text()
+    assert "The password is not remembered" in dialog.status.text()
     assert not ProfileStore().get("clinics").remember_password
     assert secrets.get("clinics") == password  # usable for this session
     assert memory_keyring.store == {}

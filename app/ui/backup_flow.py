@@ -106,8 +106,10 @@ class BackupFlow:
         panel.run(job, translate("BackupFlow", "Starting the backup"), done, failed)
 
     def _offer(self, panel: JobPanel, path: Path) -> None:
+        def show_folder() -> None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+
         panel.add_button(translate("BackupFlow", "Verify"), lambda: self.verify.start(path), "verify",
                          translate("BackupFlow", "Read the file back and check every checksum"))
-        panel.add_button(translate("BackupFlow", "Show in folder"),
-                         lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))), "folder",
+        panel.add_button(translate("BackupFlow", "Show in folder"), show_folder, "folder",
                          translate("BackupFlow", "Open the folder that holds the file"))

@@ -11,7 +11,7 @@ from app.engine.errors import ResguardoError
 from app.ui import engine_words
 from app.ui.icons import icon
 from app.ui.style import BANNER_BACKGROUND, BANNER_BORDER, BANNER_TEXT, set_text_colour
-from app.ui.widgets import FlowLayout
+from app.ui.widgets import ButtonRow
 
 translate = QCoreApplication.translate
 
@@ -40,10 +40,9 @@ class Banner(QFrame):
         self._action: Callable[[], None] | None = None
         self.close_button = QPushButton(icon("dismiss"), translate("Banner", "Dismiss"))
         self.close_button.clicked.connect(self.hide)
-        buttons = QWidget()
-        flow = FlowLayout(buttons)
+        buttons = ButtonRow()
         for button in (self.action, self.details, self.close_button):
-            flow.addWidget(button)
+            buttons.add(button)
         layout = QHBoxLayout(self)
         layout.addWidget(sign, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.text, 3)

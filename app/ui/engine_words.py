@@ -27,7 +27,7 @@ translate = QCoreApplication.translate
 
 # Every stage the engine reports (the engine itself has no Qt), in the window's plain words: the catalogue
 # translates these; a stage missing here is shown as the engine wrote it.
-STAGES = {
+STAGES: dict[str, object] = {
     "Connecting": QT_TRANSLATE_NOOP("Engine", "Connecting"),
     "Reading the schema": QT_TRANSLATE_NOOP("Engine", "Reading the table definitions"),
     "Copying rows": QT_TRANSLATE_NOOP("Engine", "Copying rows"),
@@ -35,29 +35,34 @@ STAGES = {
     "Backup complete": QT_TRANSLATE_NOOP("Engine", "Backup complete"),
     "Starting pg_dump": QT_TRANSLATE_NOOP("Engine", "Starting pg_dump"),
     "Dumping tables": QT_TRANSLATE_NOOP("Engine", "Copying tables with pg_dump"),
-    "Reading the manifest": QT_TRANSLATE_NOOP("Engine", "Reading the list of contents"),
     "Checking the schema": QT_TRANSLATE_NOOP("Engine", "Checking the table definitions"),
     "Checking the rows": QT_TRANSLATE_NOOP("Engine", "Checking the rows"),
     "Archive verified": QT_TRANSLATE_NOOP("Engine", "Every checksum matches"),
     "Read in full": QT_TRANSLATE_NOOP("Engine", "Read in full"),
+    "Reading natural keys": QT_TRANSLATE_NOOP("Engine", "Reading the records' natural keys"),
+    "Reading the JSON file": QT_TRANSLATE_NOOP("Engine", "Reading the Django export"),
     "Comparing with the database": QT_TRANSLATE_NOOP("Engine", "Comparing with the clinic's data now"),
     "Counting rows": QT_TRANSLATE_NOOP("Engine", "Counting rows"),
     "Checking the file": QT_TRANSLATE_NOOP("Engine", "Checking the file"),
-    "Loading into a staging schema": QT_TRANSLATE_NOOP("Engine", "Loading the backup beside the clinic's data"),
+    "Preparing an empty copy of the clinic": QT_TRANSLATE_NOOP("Engine", "Preparing an empty copy of the clinic"),
+    "Loading the file into the empty copy": QT_TRANSLATE_NOOP("Engine", "Loading the file into the empty copy"),
     "Loading rows": QT_TRANSLATE_NOOP("Engine", "Loading rows"),
-    "Setting owners, grants and sequences": QT_TRANSLATE_NOOP("Engine", "Setting owners, permissions and counters"),
-    "Proving no other tenant was touched": QT_TRANSLATE_NOOP("Engine", "Proving no other clinic was touched"),
-    "Swapping the restored tenant in": QT_TRANSLATE_NOOP("Engine", "Switching the clinic to the restored data"),
+    "Adding the remaining keys, triggers and sequences":
+        QT_TRANSLATE_NOOP("Engine", "Adding the remaining keys, triggers and counters"),
+    "Giving objects the clinic's owners and grants":
+        QT_TRANSLATE_NOOP("Engine", "Giving everything the clinic's owners and permissions"),
+    "Keeping today's administrator accounts": QT_TRANSLATE_NOOP("Engine", "Keeping today's administrator accounts"),
+    "Putting the restored clinic in place": QT_TRANSLATE_NOOP("Engine", "Putting the restored clinic in place"),
     "Restored": QT_TRANSLATE_NOOP("Engine", "Restored"),
-    "Checking the safety copy": QT_TRANSLATE_NOOP("Engine", "Checking the previous version"),
-    "Swapping the safety copy back in": QT_TRANSLATE_NOOP("Engine", "Putting the previous version back"),
+    "Checking the previous version": QT_TRANSLATE_NOOP("Engine", "Checking the previous version"),
+    "Swapping the previous version back in": QT_TRANSLATE_NOOP("Engine", "Putting the previous version back"),
     "Undone": QT_TRANSLATE_NOOP("Engine", "Undone"),
     "Done": QT_TRANSLATE_NOOP("Engine", "Done"),
 }
 
 
 def stage(text: str) -> str:
-    return translate("Engine", STAGES.get(text, text))
+    return translate("Engine", str(STAGES.get(text, text)))
 
 
 class WindowError(ResguardoError):

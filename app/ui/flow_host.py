@@ -16,13 +16,15 @@ from app.ui.tenant_table import TenantModel
 
 
 class FlowHost(Protocol):
-    session: Session | None
     dialogs: DialogProvider
     jobs: JobsArea
     pool: BackgroundPool
     history: History
     model: TenantModel
     last_folder: Path
+
+    @property
+    def session(self) -> Session | None: ...
 
     def window(self) -> QWidget: ...
 

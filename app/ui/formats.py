@@ -22,18 +22,18 @@ class BackupFormat:
 # The formats offered in the backup dialog, the engine's default first (keys as in
 # app.engine.pgdump_backup.BACKUP_FORMATS).
 BACKUP_FORMATS: list[BackupFormat] = [
-    BackupFormat("native", QT_TRANSLATE_NOOP("Formats", "Resguardo format (recommended)"),
-                 QT_TRANSLATE_NOOP("Formats", "Checked and complete, with a checksum for every table; needs no "
-                                              "other program to make, verify or restore."), ".resguardo"),
-    BackupFormat("auto", QT_TRANSLATE_NOOP("Formats", "Automatic"),
-                 QT_TRANSLATE_NOOP("Formats", "pg_dump's custom format when a pg_dump that fits the server is "
+    BackupFormat("native", str(QT_TRANSLATE_NOOP("Formats", "Resguardo format (recommended)")),
+                 str(QT_TRANSLATE_NOOP("Formats", "Checked and complete, with a checksum for every table; needs no "
+                                              "other program to make, verify or restore.")), ".resguardo"),
+    BackupFormat("auto", str(QT_TRANSLATE_NOOP("Formats", "Automatic")),
+                 str(QT_TRANSLATE_NOOP("Formats", "pg_dump's custom format when a pg_dump that fits the server is "
                                               "installed, otherwise the Resguardo format. The result says which "
-                                              "and why."), ".dump"),
-    BackupFormat("custom", QT_TRANSLATE_NOOP("Formats", "pg_dump custom format"),
-                 QT_TRANSLATE_NOOP("Formats", "For pg_restore; needs a pg_dump that fits the server."), ".dump"),
-    BackupFormat("sql", QT_TRANSLATE_NOOP("Formats", "Plain SQL (pg_dump)"),
-                 QT_TRANSLATE_NOOP("Formats", "A text file of SQL statements; needs a pg_dump that fits the "
-                                              "server."), ".sql"),
+                                              "and why.")), ".dump"),
+    BackupFormat("custom", str(QT_TRANSLATE_NOOP("Formats", "pg_dump custom format")),
+                 str(QT_TRANSLATE_NOOP("Formats", "For pg_restore; needs a pg_dump that fits the server.")), ".dump"),
+    BackupFormat("sql", str(QT_TRANSLATE_NOOP("Formats", "Plain SQL (pg_dump)")),
+                 str(QT_TRANSLATE_NOOP("Formats", "A text file of SQL statements; needs a pg_dump that fits the "
+                                              "server.")), ".sql"),
 ]
 
 

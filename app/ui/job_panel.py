@@ -33,7 +33,7 @@ from app.ui.icons import icon
 from app.ui.job_runner import BackgroundPool, Worker
 from app.ui.log_panel import LogPanel, stamped
 from app.ui.style import DANGER, muted, set_text_colour
-from app.ui.widgets import ElidedLabel, FlowLayout
+from app.ui.widgets import ButtonRow, ElidedLabel
 
 translate = QCoreApplication.translate
 
@@ -92,16 +92,15 @@ class JobPanel(QFrame):
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.times)
-        buttons_box = QWidget()
-        self.buttons = FlowLayout(buttons_box)
+        self.buttons = ButtonRow()
         for button in (self.details_button, self.log_button, self.cancel_button, self.dismiss_button):
-            self.buttons.addWidget(button)
+            self.buttons.add(button)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(self.bar)
         layout.addWidget(self.stage)
         layout.addWidget(self.message)
-        layout.addWidget(buttons_box)
+        layout.addWidget(self.buttons)
 
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
@@ -222,7 +221,7 @@ class JobPanel(QFrame):
     def add_button(self, label: str, callback: Callable[[], None], icon_name: str, tip: str) -> QPushButton:
         """A button of the result (Undo, Show in folder…), placed first."""
         button = self._button(label, icon_name, callback, tip)
-        self.buttons.insert_widget(0, button)
+        self.buttons.add(button, first=True)
         return button
 
     def _show_details(self) -> None:

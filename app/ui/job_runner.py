@@ -2,9 +2,14 @@
 
 The UI thread never waits on the database or the disk: every engine call, short
 (discovery, preview, test connection) or long (backup, restore), is a `Worker`
-on the window's own thread pool. Progress is throttled so a chatty engine
-cannot flood the event loop, and log records written on the worker's thread
-are routed to that job's log.
+on the program's worker threads, started by a window's `BackgroundPool`.
+Progress is throttled so a chatty engine cannot flood the event loop, and log
+records written on the worker's thread are routed to that job's log.
+
+Lifetimes are kept on the UI thread: a worker's signals are freed there (by
+the reaper) once it is done, and a finished call lets go of its callbacks
+before Qt deletes its receiver, so closing a window never frees anything a
+worker thread still uses.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
 from app.engine.errors import ResguardoError
 from app.engine.jobs import CancelToken, Progress, ProgressCallback
@@ -75,6 +80,36 @@ if _app_logger.level == logging.NOTSET or _app_logger.level > logging.INFO:
     _app_logger.setLevel(logging.INFO)
 
 
+_alive: set[Worker] = set()  # workers started and not yet done, whatever became of their window
+_alive_lock = threading.Lock()
+
+
+class _Reaper(QObject):
+    """Lives on the UI thread for the whole program; frees each worker's signals there once the worker is done.
+
+    A QObject must be freed on its own thread: were the worker's signals freed with the worker's last
+    Python reference, that could happen on the worker thread while the UI thread still uses them.
+    """
+
+    done = Signal(object)  # Worker
+
+    def __init__(self, parent: QObject | None) -> None:
+        super().__init__(parent)
+        self.done.connect(self._release)  # queued: emitted on worker threads
+
+    @Slot(object)
+    def _release(self, worker: Worker) -> None:
+        worker.signals.deleteLater()
+        with _alive_lock:
+            _alive.discard(worker)
+
+
+def _reaper() -> _Reaper:
+    app = QCoreApplication.instance()
+    found = app.findChild(_Reaper) if app is not None else None
+    return found if isinstance(found, _Reaper) else _Reaper(app)
+
+
 class Worker(QRunnable):
     """One engine call: `fn(progress, cancel)`; ends with exactly one of succeeded / failed."""
 
@@ -84,7 +119,8 @@ class Worker(QRunnable):
         self.fn = fn
         self.name = name
         self.cancel_token = CancelToken()
-        self.signals = WorkerSignals()
+        self._reaper = _reaper()  # looked up here, on the UI thread
+        self.signals = WorkerSignals(self._reaper)  # freed by the reaper, on the UI thread
         self._last_emit = 0.0
         self._last_key: tuple[str, str] = ("", "")
 
@@ -114,6 +150,7 @@ class Worker(QRunnable):
             self.signals.succeeded.emit(result)
         finally:
             _router.detach()
+            self._reaper.done.emit(self)  # the last thing this thread does with the worker
 
 
 class _Receiver(QObject):
@@ -143,22 +180,43 @@ class _Receiver(QObject):
 
     @Slot(object)
     def on_succeeded(self, result: Any) -> None:
-        self._pool._finished(self)
-        self._call("success", result)
+        self._end("success", result)
 
     @Slot(object)
     def on_failed(self, error: ResguardoError) -> None:
+        self._end("failure", error)
+
+    def _end(self, key: str, value: Any) -> None:
+        """The last call: the callbacks are let go first, so a deleted receiver holds nothing of its window."""
+        callback, self._callbacks = self._callbacks.get(key), {}
         self._pool._finished(self)
-        self._call("failure", error)
+        if callback is not None:
+            callback(value)
+
+
+THREADS = 8
+
+
+def _threads() -> QThreadPool:
+    """One set of worker threads for the whole program, living as long as the application.
+
+    Not a window's child: closing a window never waits for (or frees) a worker still running,
+    such as a connection check waiting for its timeout; the worker ends by itself, unheard.
+    """
+    app = QCoreApplication.instance()
+    found = app.findChild(QThreadPool, "resguardo-workers") if app is not None else None
+    if found is None:
+        found = QThreadPool(app)
+        found.setObjectName("resguardo-workers")
+        found.setMaxThreadCount(THREADS)
+    return found
 
 
 class BackgroundPool(QObject):
-    """The window's worker threads; keeps each Worker alive until it has reported."""
+    """A window's engine calls: the callbacks reach it on the UI thread, and are dropped once it is gone."""
 
-    def __init__(self, parent: QObject | None = None, threads: int = 8) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(threads)
         self._running: dict[_Receiver, Worker] = {}
 
     def start(self, worker: Worker, *, on_success: Callable[[Any], None] | None = None,
@@ -169,7 +227,9 @@ class BackgroundPool(QObject):
         receiver = _Receiver(self, worker, {"success": on_success, "failure": on_failure,
                                             "progress": on_progress, "log": on_log})
         self._running[receiver] = worker
-        self.pool.start(worker)
+        with _alive_lock:
+            _alive.add(worker)
+        _threads().start(worker)
         return worker
 
     def call(self, fn: Callable[[], Any], on_success: Callable[[Any], None],
@@ -189,7 +249,3 @@ class BackgroundPool(QObject):
     def cancel_all(self) -> None:
         for worker in list(self._running.values()):
             worker.cancel()
-
-    def wait_for_done(self, msecs: int = 30000) -> bool:
-        """Only for shutdown: block until the threads are idle."""
-        return self.pool.waitForDone(msecs)

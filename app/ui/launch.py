@@ -34,6 +34,7 @@ class Launcher:
                  pool: BackgroundPool) -> None:
         self.app, self.target, self.settings, self.pool = app, target, settings, pool
         self.window: MainWindow | None = None
+        self._closing: list[MainWindow] = []  # replaced windows, kept until Qt has deleted them
 
     def start(self) -> None:
         from app.ui import language
@@ -65,10 +66,17 @@ class Launcher:
             window.setWindowState(old.windowState())
             if not old.isMaximized():
                 window.setGeometry(old.geometry())
-            old.close()
-            old.deleteLater()
+            self._retire(old)
         self.window = window
         window.show()
+
+    def _retire(self, old: MainWindow) -> None:
+        """Close a replaced window and let the event loop delete it. Until then this list holds it: were it
+        freed by Python instead, that could happen inside one of its own callbacks, under Qt's feet."""
+        self._closing.append(old)
+        old.destroyed.connect(lambda: self._closing.remove(old))
+        old.close()
+        old.deleteLater()
 
     def _change_language(self, choice: str) -> None:
         from app.ui import language
@@ -102,7 +110,7 @@ def open_window(target: ConnectionTarget | None) -> int:
     app.setWindowIcon(app_icon())
     path = setup_logging(debug=logging.getLogger().level == logging.DEBUG)
     log.info("Resguardo window starting; log file %s", path)
-    launcher = Launcher(app, target, UiSettings(), BackgroundPool(app, threads=1))
+    launcher = Launcher(app, target, UiSettings(), BackgroundPool(app))
 
     def show_unexpected(error: ResguardoError) -> None:
         window = launcher.window

@@ -385,10 +385,10 @@ class MainWindow(QMainWindow):
         busy = self.jobs.busy_tenants()
         tenant = None if info is None else self.owning_tenant(info)
         free = info is not None and usable and tenant not in busy
-        can_backup = free and info.exists and info.kind in ("tenant", "schema", "orphan")
-        can_restore = free and bool(info.restorable)
-        copy = self.safety_copy_for(info) if free else None
-        latest = (self.model.safety_copies.get(tenant or "") or [None])[0]
+        can_backup = free and info is not None and info.exists and info.kind in ("tenant", "schema", "orphan")
+        can_restore = free and info is not None and bool(info.restorable)
+        copy = self.safety_copy_for(info) if free and info is not None else None
+        latest = (self.model.safety_copies.get(tenant or "") or [""])[0]
         self.backup_action.setEnabled(bool(can_backup))
         self.restore_action.setEnabled(bool(can_restore))
         self.undo_action.setEnabled(copy is not None and copy == latest)  # only the newest can be put back
@@ -477,8 +477,10 @@ class MainWindow(QMainWindow):
             path.touch(exist_ok=True)
             return path
 
-        self.pool.call(ensure, lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))),
-                       self.banner.show_error, name="log")
+        def open_file(path: Path) -> None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+        self.pool.call(ensure, open_file, self.banner.show_error, name="log")
 
     def open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir())))

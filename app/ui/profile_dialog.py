@@ -51,7 +51,7 @@ class ProfileDialog(QDialog):
         self.setWindowTitle(translate("Profiles", "Connection profiles"))
         self.secrets = secrets or SecretStore()
         self.store = store or ProfileStore()
-        self.pool = pool or BackgroundPool(self, threads=2)
+        self.pool = pool or BackgroundPool(self)
         self.connect_to: str | None = None
         self._editing: str | None = None  # the saved name of the profile in the form
         self._saved: dict[str, Profile] = {}  # the profiles file as last read on a worker
@@ -124,9 +124,9 @@ class ProfileDialog(QDialog):
                             (self.user_table, translate("Profiles", "Users table"))):
             field.setAccessibleName(name)
 
-        self.result = QLabel("")
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.test_button = QPushButton(translate("Profiles", "T&est connection"))
         self.test_button.clicked.connect(self.test_connection)
         self.save_button = QPushButton(translate("Profiles", "&Save"))
@@ -141,7 +141,7 @@ class ProfileDialog(QDialog):
 
         right = QVBoxLayout()
         right.addLayout(form)
-        right.addWidget(self.result)
+        right.addWidget(self.status)
         right.addStretch(1)
         body = QHBoxLayout()
         body.addLayout(left, 1)
@@ -209,7 +209,7 @@ class ProfileDialog(QDialog):
         self.sslrootcert.setText(profile.sslrootcert)
         self.tenants_table.setText(profile.tenants_table)
         self.user_table.setText(profile.user_table)
-        self.result.clear()
+        self.status.clear()
 
     def new_profile(self) -> None:
         self._editing = None
@@ -242,10 +242,10 @@ class ProfileDialog(QDialog):
             self.sslrootcert.setText(chosen)
 
     def _say(self, text: str, ok: bool | None = None) -> None:
-        self.result.setText(text)
-        self.result.setPalette(self.palette())
+        self.status.setText(text)
+        self.status.setPalette(self.palette())
         if ok is not None:
-            set_text_colour(self.result, SUCCESS if ok else DANGER)
+            set_text_colour(self.status, SUCCESS if ok else DANGER)
 
     # -- actions -------------------------------------------------------------------
 
@@ -273,7 +273,7 @@ class ProfileDialog(QDialog):
     def _tested(self, found: tuple[ConnectionCheck, str]) -> None:
         check, sentence = found
         self.test_button.setEnabled(True)
-        self.result.setToolTip(check.message)
+        self.status.setToolTip(check.message)
         self._say(sentence, check.ok)
 
     def _test_failed(self, error: ResguardoError) -> None:

@@ -148,7 +148,8 @@ class RestoreConfirmDialog(QDialog):
 
     def _fit(self) -> None:
         """Wide enough to read, never larger than the screen it opens on."""
-        screen = (self.parentWidget().screen() if self.parentWidget() else None) or QGuiApplication.primaryScreen()
+        parent = self.parentWidget()
+        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
         available = screen.availableGeometry()
         self.setMaximumSize(available.size())
         self.resize(min(760, available.width() - 40), min(self.sizeHint().height() + 120, available.height() - 60))
@@ -157,7 +158,7 @@ class RestoreConfirmDialog(QDialog):
         self.restore_button.setEnabled(text == self.schema)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self.typed.hasFocus() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        if self.focusWidget() is self.typed and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if self.typed.text() == self.schema:
                 self.restore_button.click()  # the name is typed: Enter does what the user just confirmed
             return  # before that, Enter presses neither Cancel (the default) nor Restore

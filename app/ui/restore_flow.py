@@ -22,11 +22,11 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QPushButton
 
 from app.engine.connection import ConnectionTarget
+from app.engine.discard import discard_safety_copy
 from app.engine.errors import Cancelled
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.restore import RestoreResult, restore_tenant
 from app.engine.restore_preview import preview_restore
-from app.engine.discard import discard_safety_copy
 from app.engine.undo import UndoResult, undo_restore
 from app.engine.verify import verify_file
 from app.ui import locale_format as fmt
@@ -132,8 +132,7 @@ class RestoreFlow:
         self.bound = [b for b in self.bound if b.panel in host.jobs.panels]
         busy = host.jobs.busy_tenants()
         for bound in self.bound:
-            latest = (host.model.safety_copies.get(bound.tenant) or [None])[0]
-            current = latest == bound.copy
+            current = (host.model.safety_copies.get(bound.tenant) or [""])[0] == bound.copy
             bound.button.setEnabled(connected and current and bound.tenant not in busy)
             bound.button.setText(translate("RestoreFlow", "Undo this restore") if current
                                  else translate("RestoreFlow", "Can no longer be undone"))
@@ -149,6 +148,7 @@ class RestoreFlow:
         """Put back `copy` (the clinic's latest previous version, as the list shows); the engine checks it still is."""
         clinic = self.host.clinic_name(tenant)
         kept = self._kept_on(copy)
+        tenants_table = self.host.session.tenants_table if self.host.session else None
 
         def describe(result: UndoResult) -> str:
             text = translate("RestoreFlow", "{clinic} is back to the version kept on {date}.").format(
@@ -166,13 +166,15 @@ class RestoreFlow:
                      translate("RestoreFlow", "Put it back")),
             translate("RestoreFlow", "Undo: {clinic} back to {date}").format(clinic=clinic, date=kept),
             translate("RestoreFlow", "Starting the undo"),
-            lambda target, progress, cancel: undo_restore(target, tenant, expected_copy=copy, progress=progress,
+            lambda target, progress, cancel: undo_restore(target, tenant, expected_copy=copy,
+                                                          tenants_table=tenants_table, progress=progress,
                                                           cancel=cancel),
             describe, danger=False)
 
     def discard(self, tenant: str, copy: str) -> None:
         clinic = self.host.clinic_name(tenant)
         kept = self._kept_on(copy)
+        tenants_table = self.host.session.tenants_table if self.host.session else None
         self._confirmed_job(
             tenant, (translate("RestoreFlow", "Discard previous version"),
                      translate("RestoreFlow", "Delete the previous version of {clinic} kept on {date}? The restore "
@@ -181,7 +183,8 @@ class RestoreFlow:
                      translate("RestoreFlow", "Delete it")),
             translate("RestoreFlow", "Discard the previous version of {clinic}").format(clinic=clinic),
             translate("RestoreFlow", "Deleting the previous version"),
-            lambda target, _progress, _cancel: discard_safety_copy(target, copy),
+            lambda target, _progress, cancel: discard_safety_copy(target, copy, tenants_table=tenants_table,
+                                                                  cancel=cancel),
             lambda _: translate("RestoreFlow", "Deleted the previous version of {clinic} kept on {date}. The "
                                                "clinic's current data was not touched.").format(clinic=clinic,
                                                                                                 date=kept),
@@ -228,6 +231,9 @@ def describe_restore(result: RestoreResult, context: PreviewContext) -> str:
                                                "back.")
     if result.dropped_safety_copies:
         text += " " + translate("RestoreFlow", "The older previous version was deleted.")
+    if result.app_writes:
+        text += " " + translate("RestoreFlow", "The web application wrote %Ln rows while the restore ran; they are in "
+                                               "the previous version kept for undo.", None, result.app_writes)
     if result.warnings:
         text += " " + translate("RestoreFlow", "%Ln warnings: see the log.", None, len(result.warnings))
     return text

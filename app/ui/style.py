@@ -7,8 +7,12 @@ actions that replace or delete a clinic's data) are red and stand apart.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QAbstractButton, QWidget
+from PySide6.QtWidgets import QWidget
+
+W = TypeVar("W", bound=QWidget)
 
 DANGER = "#a4161a"  # text and icons of actions that replace or delete data
 ON_DANGER = "#ffffff"
@@ -43,13 +47,13 @@ def set_text_colour(widget: QWidget, colour: str) -> None:
     widget.setPalette(palette)
 
 
-def muted(widget: QWidget) -> QWidget:
+def muted(widget: W) -> W:
     """Secondary text that stays readable (a disabled label would be 1.6:1)."""
     set_text_colour(widget, MUTED)
     return widget
 
 
-def danger_button(button: QAbstractButton) -> QAbstractButton:
+def danger_button(button: W) -> W:
     """A confirming button that replaces or deletes data: white on red while it can be pressed.
 
     Padding and border are the same in every state, so the button's size does not change when it is enabled.

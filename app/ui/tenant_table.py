@@ -39,23 +39,28 @@ class Column:
     tooltip: str
 
 
+def _column(title: object, tooltip: object) -> Column:
+    """A column whose texts QT_TRANSLATE_NOOP marked for the catalogue (it returns them untyped)."""
+    return Column(str(title), str(tooltip))
+
+
 CLINIC_COLUMNS = (
-    Column(QT_TRANSLATE_NOOP("Clinics", "Clinic"), QT_TRANSLATE_NOOP("Clinics", "The clinic's name")),
-    Column(QT_TRANSLATE_NOOP("Clinics", "Web address"), QT_TRANSLATE_NOOP("Clinics", "The clinic's main web address")),
-    Column(QT_TRANSLATE_NOOP("Clinics", "Size"), QT_TRANSLATE_NOOP("Clinics", "Disk space of the clinic's data")),
-    Column(QT_TRANSLATE_NOOP("Clinics", "Tables"), QT_TRANSLATE_NOOP("Clinics", "Number of tables")),
-    Column(QT_TRANSLATE_NOOP("Clinics", "Rows (approx.)"),
+    _column(QT_TRANSLATE_NOOP("Clinics", "Clinic"), QT_TRANSLATE_NOOP("Clinics", "The clinic's name")),
+    _column(QT_TRANSLATE_NOOP("Clinics", "Web address"), QT_TRANSLATE_NOOP("Clinics", "The clinic's main web address")),
+    _column(QT_TRANSLATE_NOOP("Clinics", "Size"), QT_TRANSLATE_NOOP("Clinics", "Disk space of the clinic's data")),
+    _column(QT_TRANSLATE_NOOP("Clinics", "Tables"), QT_TRANSLATE_NOOP("Clinics", "Number of tables")),
+    _column(QT_TRANSLATE_NOOP("Clinics", "Rows (approx.)"),
            QT_TRANSLATE_NOOP("Clinics", "Approximate number of rows, from the server's statistics")),
-    Column(QT_TRANSLATE_NOOP("Clinics", "Last backup"),
+    _column(QT_TRANSLATE_NOOP("Clinics", "Last backup"),
            QT_TRANSLATE_NOOP("Clinics", "Last backup made with Resguardo on this computer")),
-    Column(QT_TRANSLATE_NOOP("Clinics", "Undo"),
+    _column(QT_TRANSLATE_NOOP("Clinics", "Undo"),
            QT_TRANSLATE_NOOP("Clinics", "A restore kept the previous version: it can be undone")),
 )
 OTHER_COLUMNS = (
-    Column(QT_TRANSLATE_NOOP("Clinics", "What it is"), QT_TRANSLATE_NOOP("Clinics", "What Resguardo found")),
-    Column(QT_TRANSLATE_NOOP("Clinics", "Size"), QT_TRANSLATE_NOOP("Clinics", "Disk space of its data")),
-    Column(QT_TRANSLATE_NOOP("Clinics", "Tables"), QT_TRANSLATE_NOOP("Clinics", "Number of tables")),
-    Column(QT_TRANSLATE_NOOP("Clinics", "Since"), QT_TRANSLATE_NOOP("Clinics", "When it was made")),
+    _column(QT_TRANSLATE_NOOP("Clinics", "What it is"), QT_TRANSLATE_NOOP("Clinics", "What Resguardo found")),
+    _column(QT_TRANSLATE_NOOP("Clinics", "Size"), QT_TRANSLATE_NOOP("Clinics", "Disk space of its data")),
+    _column(QT_TRANSLATE_NOOP("Clinics", "Tables"), QT_TRANSLATE_NOOP("Clinics", "Number of tables")),
+    _column(QT_TRANSLATE_NOOP("Clinics", "Since"), QT_TRANSLATE_NOOP("Clinics", "When it was made")),
 )
 
 

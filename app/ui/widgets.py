@@ -1,10 +1,10 @@
-"""Small widgets the window needs and Qt lacks: a label that elides, a layout that wraps its buttons."""
+"""Small widgets the window needs and Qt lacks: a label that elides, a row of buttons that wraps."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QChildEvent, QEvent, QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QResizeEvent
-from PySide6.QtWidgets import QLabel, QLayout, QLayoutItem, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
 class ElidedLabel(QLabel):
@@ -44,82 +44,85 @@ class ElidedLabel(QLabel):
         return QSize(QFontMetrics(self.font()).horizontalAdvance(self._full) + 4, hint.height())
 
 
-class FlowLayout(QLayout):
-    """Lays its widgets out in rows, right-aligned, wrapping to a new row when the width runs out."""
+class ButtonRow(QWidget):
+    """Buttons in right-aligned rows that wrap when the width runs out, so none is ever pushed out of sight.
+
+    The buttons are placed by hand, not by a QLayout subclass: a Python layout's items are freed
+    twice when Qt removes a deleted button from them, which crashes when a window is destroyed.
+    """
 
     def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
         super().__init__(parent)
-        self._items: list[QLayoutItem] = []
+        self._buttons: list[QWidget] = []
         self._spacing = spacing
-        self.setContentsMargins(QMargins(0, 0, 0, 0))
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
 
-    def addItem(self, item: QLayoutItem) -> None:
-        self._items.append(item)
+    def add(self, button: QWidget, first: bool = False) -> None:
+        hidden = button.isHidden() and button.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
+        button.setParent(self)
+        button.installEventFilter(self)
+        self._buttons.insert(0 if first else len(self._buttons), button)
+        button.setVisible(not hidden)
+        self._changed()
 
-    def insert_widget(self, index: int, widget: QWidget) -> None:
-        self.addWidget(widget)
-        self._items.insert(index, self._items.pop())
-        self.invalidate()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Show, QEvent.Type.Hide, QEvent.Type.LayoutRequest):
+            self._changed()
+        return False
 
-    def count(self) -> int:
-        return len(self._items)
+    def childEvent(self, event: QChildEvent) -> None:
+        if event.removed():
+            self._buttons = [b for b in self._buttons if b is not event.child()]
+            self._changed()
+        super().childEvent(event)
 
-    def itemAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
-        return self._items[index] if 0 <= index < len(self._items) else None
+    def _changed(self) -> None:
+        self.updateGeometry()
+        self._arrange(self.width(), place=True)
 
-    def takeAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
-        return self._items.pop(index) if 0 <= index < len(self._items) else None
-
-    def expandingDirections(self) -> Qt.Orientation:
-        return Qt.Orientation(0)
+    def _visible(self) -> list[QWidget]:
+        return [b for b in self._buttons if not b.isHidden()]
 
     def hasHeightForWidth(self) -> bool:
         return True
 
     def heightForWidth(self, width: int) -> int:
-        return self._arrange(QRect(0, 0, width, 0), apply=False)
-
-    def setGeometry(self, rect: QRect) -> None:
-        super().setGeometry(rect)
-        self._arrange(rect, apply=True)
+        return self._arrange(width, place=False)
 
     def sizeHint(self) -> QSize:
-        return self.minimumSize()
+        buttons = self._visible()
+        width = sum(b.sizeHint().width() for b in buttons) + self._spacing * max(len(buttons) - 1, 0)
+        return QSize(width, max((b.sizeHint().height() for b in buttons), default=0))
 
-    def minimumSize(self) -> QSize:
-        size = QSize()
-        for item in self._visible():
-            size = size.expandedTo(item.minimumSize())
-        margins = self.contentsMargins()
-        return size + QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+    def minimumSizeHint(self) -> QSize:
+        buttons = self._visible()
+        return QSize(max((b.sizeHint().width() for b in buttons), default=0),
+                     max((b.sizeHint().height() for b in buttons), default=0))
 
-    def _visible(self) -> list[QLayoutItem]:
-        return [i for i in self._items if i.widget() is None or not i.widget().isHidden()]
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange(event.size().width(), place=True)
 
-    def _arrange(self, rect: QRect, apply: bool) -> int:
-        """Place the items in right-aligned rows; return the height used."""
-        margins = self.contentsMargins()
-        area = rect.marginsRemoved(margins)
-        rows: list[list[QLayoutItem]] = [[]]
+    def _arrange(self, width: int, place: bool) -> int:
+        """Right-aligned rows within `width`; the height they take."""
+        rows: list[list[QWidget]] = [[]]
         used = 0
-        for item in self._visible():
-            width = item.sizeHint().width()
-            if rows[-1] and used + self._spacing + width > area.width():
+        for button in self._visible():
+            hint = button.sizeHint().width()
+            if rows[-1] and used + self._spacing + hint > width:
                 rows.append([])
                 used = 0
-            used += (self._spacing if rows[-1] else 0) + width
-            rows[-1].append(item)
-        y = area.y()
-        for row in rows:
-            if not row:
-                continue
-            height = max(i.sizeHint().height() for i in row)
-            width = sum(i.sizeHint().width() for i in row) + self._spacing * (len(row) - 1)
-            x = area.x() + max(0, area.width() - width)
-            for item in row:
-                hint = item.sizeHint()
-                if apply:
-                    item.setGeometry(QRect(QPoint(x, y), QSize(min(hint.width(), area.width()), height)))
-                x += hint.width() + self._spacing
+            used += (self._spacing if rows[-1] else 0) + hint
+            rows[-1].append(button)
+        y = 0
+        for row in (r for r in rows if r):
+            height = max(b.sizeHint().height() for b in row)
+            x = max(0, width - sum(b.sizeHint().width() for b in row) - self._spacing * (len(row) - 1))
+            for button in row:
+                if place:
+                    button.setGeometry(QRect(QPoint(x, y), QSize(min(button.sizeHint().width(), width), height)))
+                x += button.sizeHint().width() + self._spacing
             y += height + self._spacing
-        return y - self._spacing - area.y() + margins.top() + margins.bottom() if y > area.y() else 0
+        return max(0, y - self._spacing)

@@ -35,6 +35,13 @@
 <context>
     <name>RestoreFlow</name>
     <message numerus="yes">
+        <source>The web application wrote %Ln rows while the restore ran; they are in the previous version kept for undo.</source>
+        <translation>
+            <numerusform>The web application wrote %Ln row while the restore ran; it is in the previous version kept for undo.</numerusform>
+            <numerusform>The web application wrote %Ln rows while the restore ran; they are in the previous version kept for undo.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>%Ln warnings: see the log.</source>
         <translation>
             <numerusform>%Ln warning: see the log.</numerusform>

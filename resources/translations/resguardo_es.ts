@@ -337,32 +337,12 @@
         <translation>Copiando tablas con pg_dump</translation>
     </message>
     <message>
-        <source>Reading the list of contents</source>
-        <translation>Leyendo el índice de contenido</translation>
-    </message>
-    <message>
         <source>Checking the table definitions</source>
         <translation>Comprobando la definición de las tablas</translation>
     </message>
     <message>
         <source>Every checksum matches</source>
         <translation>Todas las sumas de verificación coinciden</translation>
-    </message>
-    <message>
-        <source>Loading the backup beside the clinic&apos;s data</source>
-        <translation>Cargando la copia junto a los datos de la clínica</translation>
-    </message>
-    <message>
-        <source>Setting owners, permissions and counters</source>
-        <translation>Ajustando propietarios, permisos y contadores</translation>
-    </message>
-    <message>
-        <source>Proving no other clinic was touched</source>
-        <translation>Comprobando que ninguna otra clínica cambió</translation>
-    </message>
-    <message>
-        <source>Switching the clinic to the restored data</source>
-        <translation>Pasando la clínica a los datos restaurados</translation>
     </message>
     <message>
         <source>Checking the previous version</source>
@@ -381,6 +361,14 @@
         <translation>Leído por completo</translation>
     </message>
     <message>
+        <source>Reading the records&apos; natural keys</source>
+        <translation>Leyendo las claves naturales de los registros</translation>
+    </message>
+    <message>
+        <source>Reading the Django export</source>
+        <translation>Leyendo la exportación de Django</translation>
+    </message>
+    <message>
         <source>Comparing with the clinic&apos;s data now</source>
         <translation>Comparando con los datos actuales de la clínica</translation>
     </message>
@@ -393,8 +381,32 @@
         <translation>Comprobando el archivo</translation>
     </message>
     <message>
+        <source>Preparing an empty copy of the clinic</source>
+        <translation>Preparando una copia vacía de la clínica</translation>
+    </message>
+    <message>
+        <source>Loading the file into the empty copy</source>
+        <translation>Cargando el archivo en la copia vacía</translation>
+    </message>
+    <message>
         <source>Loading rows</source>
         <translation>Cargando filas</translation>
+    </message>
+    <message>
+        <source>Adding the remaining keys, triggers and counters</source>
+        <translation>Añadiendo las claves, disparadores y contadores restantes</translation>
+    </message>
+    <message>
+        <source>Giving everything the clinic&apos;s owners and permissions</source>
+        <translation>Dando a todo los propietarios y permisos de la clínica</translation>
+    </message>
+    <message>
+        <source>Keeping today&apos;s administrator accounts</source>
+        <translation>Conservando las cuentas de administrador de hoy</translation>
+    </message>
+    <message>
+        <source>Putting the restored clinic in place</source>
+        <translation>Poniendo en su sitio la clínica restaurada</translation>
     </message>
     <message>
         <source>Restored</source>
@@ -1146,6 +1158,13 @@
     <message>
         <source>The older previous version was deleted.</source>
         <translation>Se eliminó la versión anterior más antigua.</translation>
+    </message>
+    <message numerus="yes">
+        <source>The web application wrote %Ln rows while the restore ran; they are in the previous version kept for undo.</source>
+        <translation>
+            <numerusform>La aplicación web escribió %Ln fila mientras se restauraba; está en la versión anterior guardada para deshacer.</numerusform>
+            <numerusform>La aplicación web escribió %Ln filas mientras se restauraba; están en la versión anterior guardada para deshacer.</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%Ln warnings: see the log.</source>
