@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,7 @@ class Markers:
             p.unlink()
 
 
+@contextmanager
 def markers(admin: ConnectionTarget) -> Iterator[Markers]:
     """A marker folder, first proven writable by the server itself, so that a marker's absence afterwards
     means the attack was stopped (and not that the server could not have written there)."""
@@ -213,10 +214,3 @@ def _vm(status: Path, key: str) -> int:
     line = next(ln for ln in status.read_text().splitlines() if ln.startswith(key + ":"))
     return int(line.split()[1]) * 1024
 
-
-def file_paths(folder: Path) -> set[str]:
-    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
-
-
-def environ_without(*names: str) -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in names}

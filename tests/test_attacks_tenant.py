@@ -28,7 +28,16 @@ from app.engine.restore import restore_tenant
 from app.engine.restore_preview import preview_restore
 from app.engine.swap import LockPolicy
 from app.engine.undo import undo_restore
-from tests.attack_support import ROLES, Markers, as_role, hostile_body, markers, outside, owner, world
+from tests.attack_support import (
+    ROLES,
+    Markers,
+    as_role,
+    hostile_body,
+    markers,
+    outside,
+    owner,
+    world,
+)
 from tests.pg import TestServer
 from tests.restore_support import fingerprint, resguardo_schemas
 
@@ -93,10 +102,10 @@ def _plant(name: str, marker: Path) -> list[str]:
         "shadow-functions-in-public": _shadows("public", marker),
         "shadow-functions-in-tenant": _shadows("bienestar", marker),
         "trigger": [_function("bienestar.h_trigger", marker, returns="trigger", result="COALESCE(NEW, OLD)"),
-                    f"CREATE TRIGGER evil BEFORE INSERT OR UPDATE OR DELETE ON {USERS} FOR EACH ROW "
-                    "EXECUTE FUNCTION bienestar.h_trigger()",
-                    f"CREATE TRIGGER evil_truncate BEFORE TRUNCATE ON {USERS} FOR EACH STATEMENT "
-                    "EXECUTE FUNCTION bienestar.h_trigger()"],
+                    (f"CREATE TRIGGER evil BEFORE INSERT OR UPDATE OR DELETE ON {USERS} FOR EACH ROW "
+                    "EXECUTE FUNCTION bienestar.h_trigger()"),
+                    (f"CREATE TRIGGER evil_truncate BEFORE TRUNCATE ON {USERS} FOR EACH STATEMENT "
+                    "EXECUTE FUNCTION bienestar.h_trigger()")],
         "check-function": [_function("bienestar.h_check", marker, "bigint"),
                            f"ALTER TABLE {USERS} ADD CONSTRAINT evil CHECK (bienestar.h_check(id))"],
         "column-default": [_function("bienestar.h_default", marker),
@@ -106,8 +115,8 @@ def _plant(name: str, marker: Path) -> list[str]:
                          "CREATE TABLE bienestar.evil_domain (v bienestar.evil_text)",
                          "INSERT INTO bienestar.evil_domain VALUES ('x')"],
         "index-expression": [_function("bienestar.h_index_inner", marker),  # volatile: may run a program
-                             "CREATE FUNCTION bienestar.h_index(bigint) RETURNS boolean LANGUAGE plpgsql IMMUTABLE "
-                             "AS $h$BEGIN RETURN bienestar.h_index_inner(); END$h$",
+                             ("CREATE FUNCTION bienestar.h_index(bigint) RETURNS boolean LANGUAGE plpgsql IMMUTABLE "
+                             "AS $h$BEGIN RETURN bienestar.h_index_inner(); END$h$"),
                              f"CREATE INDEX evil ON {USERS} ((bienestar.h_index(id)))"],
         "rls-policy": [_function("bienestar.h_policy", marker),
                        f"ALTER TABLE {USERS} ENABLE ROW LEVEL SECURITY",
@@ -119,20 +128,20 @@ def _plant(name: str, marker: Path) -> list[str]:
             f"ALTER TABLE {USERS} ALTER COLUMN role TYPE bienestar.role_t USING role::text::bienestar.role_t"],
         "implicit-cast-of-admin-flag": [
             *_enum_with_casts("bienestar.flag_t", "'t', 'f'", marker, ("boolean",), implicit=True),
-            f"ALTER TABLE {USERS} ALTER COLUMN is_superuser TYPE bienestar.flag_t"
-            " USING (CASE WHEN is_superuser THEN 't' ELSE 'f' END)::bienestar.flag_t"],
+            (f"ALTER TABLE {USERS} ALTER COLUMN is_superuser TYPE bienestar.flag_t"
+            " USING (CASE WHEN is_superuser THEN 't' ELSE 'f' END)::bienestar.flag_t")],
         "cast-in-django-migrations": [
             "CREATE TYPE bienestar.app_t AS (v text)",
             _function("bienestar.app_t_to_text", marker, "bienestar.app_t", "text", "($1).v"),
             "CREATE CAST (bienestar.app_t AS text) WITH FUNCTION bienestar.app_t_to_text(bienestar.app_t)",
-            "ALTER TABLE bienestar.django_migrations ALTER COLUMN app TYPE bienestar.app_t"
-            " USING ROW(app)::bienestar.app_t"],
+            ("ALTER TABLE bienestar.django_migrations ALTER COLUMN app TYPE bienestar.app_t"
+            " USING ROW(app)::bienestar.app_t")],
         "cast-in-tenants-table": [
             *_enum_with_casts("public.schema_t", "'public', 'bienestar', 'mindcare'", marker,
                               ("text", "json", "jsonb")),
             "DROP INDEX public.customers_client_schema_name_like",
-            "ALTER TABLE public.customers_client ALTER COLUMN schema_name TYPE public.schema_t"
-            " USING schema_name::text::public.schema_t"],
+            ("ALTER TABLE public.customers_client ALTER COLUMN schema_name TYPE public.schema_t"
+            " USING schema_name::text::public.schema_t")],
     }[name]
 
 
@@ -169,12 +178,12 @@ def planted(request: pytest.FixtureRequest, pg_server: TestServer,
     db = pg_server.new_database()
     folder = tmp_path_factory.mktemp(f"planted-{role}")
     try:
-        for marks in markers(db):
+        with markers(db) as marks:
             clean = backup_tenant(db, TENANT, folder / "clean.resguardo").path
             with owner(db).connect() as conn:
                 for name in PLANTED:
                     for statement in _plant(name, marks.path(name)):
-                        conn.execute(statement)  # type: ignore[arg-type]
+                        conn.execute(statement)
             hostile_file = backup_tenant(db, TENANT, folder / "hostile.resguardo").path  # as a superuser
             run = Run()
             marks.clear()  # a backup as a superuser that ran planted code is seen below, as the job "backup"
@@ -253,10 +262,10 @@ def test_a_tenants_table_with_types_of_the_owners_is_refused_by_every_job(demo_d
     clean = backup_tenant(demo_db, TENANT, tmp_path / "clean.resguardo").path
     copy = restore_tenant(runner, TENANT, clean).safety_copy
     assert copy is not None
-    for marks in markers(demo_db):
+    with markers(demo_db) as marks:
         with owner(demo_db).connect() as conn:
             for statement in _plant("cast-in-tenants-table", marks.path("cast")):
-                conn.execute(statement)  # type: ignore[arg-type]
+                conn.execute(statement)
         before = world(demo_db, TENANT)
 
         def listing() -> None:
@@ -335,12 +344,11 @@ def test_forged_records_never_make_resguardo_touch_another_clinic(
         with owner(db).connect() as conn:
             conn.execute(sql.SQL("ALTER SCHEMA mindcare RENAME TO {}").format(sql.Identifier(victim)))
     before = fingerprint(db, victim)
-    try:
-        first = restore_tenant(runner, TENANT, clean)
-        assert victim not in first.dropped_safety_copies + first.cleaned_leftovers
-        second = restore_tenant(runner, TENANT, clean)  # drops the older copies it believes in
-        assert victim not in second.dropped_safety_copies + second.cleaned_leftovers
-        assert undo_restore(runner, TENANT).restored_from == second.safety_copy  # the newest real copy only
+    try:  # a real safety copy exists already (the fixture's restore): this one drops it, and staging leftovers
+        restored = restore_tenant(runner, TENANT, clean)
+        assert victim not in restored.dropped_safety_copies + restored.cleaned_leftovers
+        assert restored.dropped_safety_copies  # the real older copy went: the forged one was looked at, and kept
+        assert undo_restore(runner, TENANT).restored_from == restored.safety_copy  # the newest real copy only
         with pytest.raises(ResguardoError, match=f"{victim!r} is not a safety copy made by Resguardo; nothing was "
                                                  "changed"):
             discard_safety_copy(runner, victim)
@@ -361,9 +369,9 @@ def _registry(marker: Path, hostile: str) -> list[str]:
                " NOT NULL, detail pg_catalog.text NOT NULL DEFAULT ''")
     made = [_function("public.h_registry", marker), "CREATE SCHEMA IF NOT EXISTS resguardo"]
     if hostile == "view":
-        return made + ["CREATE VIEW resguardo.schemas AS SELECT n.oid AS nspoid, n.nspname, 'safety-copy'::text AS kind,"
+        return made + [("CREATE VIEW resguardo.schemas AS SELECT n.oid AS nspoid, n.nspname, 'safety-copy'::text AS kind,"
                        " 'bienestar'::text AS tenant, n.nspowner AS owner_oid, '2099'::text AS created_utc,"
-                       " ''::text AS detail FROM pg_catalog.pg_namespace n WHERE public.h_registry()"]
+                       " ''::text AS detail FROM pg_catalog.pg_namespace n WHERE public.h_registry()")]
     return made + [f"CREATE TABLE IF NOT EXISTS resguardo.schemas ({columns})",
                    "ALTER TABLE resguardo.schemas ADD CONSTRAINT evil CHECK (public.h_registry())"]
 
@@ -371,33 +379,64 @@ def _registry(marker: Path, hostile: str) -> list[str]:
 REGISTRY_ATTACKS = [
     ("made-before-the-first-restore-with-a-check", "a CHECK on the record runs when a superuser's restore writes it"),
     ("made-before-the-first-restore-as-a-view", "the record is a view calling the owner's function"),
-    ("made-by-the-owners-restore-then-altered", "the owner restores first (the record is its own), adds a CHECK, "
-                                                "and waits for a superuser's restore"),
+    ("made-by-the-owners-restore-then-altered", ("the owner restores first (the record is its own), adds a CHECK, "
+                                                "and waits for a superuser's restore")),
 ]
+
+
+@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("attack, tries", REGISTRY_ATTACKS, ids=[a[0] for a in REGISTRY_ATTACKS])
 def test_a_record_made_by_the_owner_never_runs_its_code_as_the_superuser(
-        demo_db: ConnectionTarget, tmp_path: Path, attack: str, tries: str) -> None:
+        demo_db: ConnectionTarget, tmp_path: Path, role: str, attack: str, tries: str) -> None:
+    """Every job works: a superuser's first write rebuilds the record as its own (rows kept); the owner's own
+    session may use its own record (its code runs with its own rights)."""
+    runner = as_role(demo_db, role)
     clean = backup_tenant(demo_db, TENANT, tmp_path / "clean.resguardo").path
-    for marks in markers(demo_db):
+    with markers(demo_db) as marks:
         if attack == "made-by-the-owners-restore-then-altered":
-            restore_tenant(owner(demo_db), TENANT, clean)
+            first = restore_tenant(owner(demo_db), TENANT, clean).safety_copy
             with owner(demo_db).connect() as conn:
                 conn.execute(_function("public.h_registry", marks.path(attack)))
                 conn.execute("ALTER TABLE resguardo.schemas ADD CONSTRAINT evil CHECK (public.h_registry())")
         else:
+            first = None
             with owner(demo_db).connect() as conn:
                 for statement in _registry(marks.path(attack), "view" if attack.endswith("view") else "check"):
-                    conn.execute(statement)  # type: ignore[arg-type]
+                    conn.execute(statement)
         before = outside(demo_db, TENANT)
-        with demo_db.connect() as conn:
+        with runner.connect() as conn:
             list_tenants(conn)
-        preview_restore(demo_db, TENANT, clean)
-        try:
-            restore_tenant(demo_db, TENANT, clean)
-        except ResguardoError as exc:  # refusing is fine, with a sentence
-            assert "Resguardo's record of its schemas (the table resguardo.schemas) has triggers or rules" in \
-                exc.message, exc.message
+        preview_restore(runner, TENANT, clean)
+        if role == "owner" and attack.endswith("view"):
+            with pytest.raises(ResguardoError, match="Something named resguardo.schemas that is not a table stands "
+                                                     "where Resguardo keeps its record"):
+                restore_tenant(runner, TENANT, clean)
+        else:
+            restored = restore_tenant(runner, TENANT, clean)
+            assert restored.dropped_safety_copies == ([first] if first else [])  # the rows were kept
+            with demo_db.connect() as conn:
+                owners = conn.execute("SELECT pg_get_userbyid(n.nspowner), pg_get_userbyid(c.relowner), c.relkind"
+                                      " FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid"
+                                      " AND c.relname = 'schemas' WHERE n.nspname = 'resguardo'").fetchone()
+            assert owners == (("postgres", "postgres", "r") if role == "superuser" else ("clinic_app",) * 2 + ("r",))
+            assert undo_restore(runner, TENANT).restored_from == restored.safety_copy
         assert outside(demo_db, TENANT) == before
+        assert marks.appeared() == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_view_in_place_of_the_migrations_is_never_read(demo_db: ConnectionTarget, tmp_path: Path,
+                                                         role: str) -> None:
+    """The preview compares the file's migrations with the live tenant's; a view there would run the owner's code."""
+    clean = backup_tenant(demo_db, TENANT, tmp_path / "clean.resguardo").path
+    with markers(demo_db) as marks, owner(demo_db).connect() as conn:
+        conn.execute(_function("bienestar.h_migrations", marks.path("view")))
+        conn.execute("ALTER TABLE bienestar.django_migrations RENAME TO migrations_real")
+        conn.execute("CREATE VIEW bienestar.django_migrations AS SELECT * FROM bienestar.migrations_real"
+                     " WHERE bienestar.h_migrations()")
+        conn.commit()
+        preview = preview_restore(as_role(demo_db, role), TENANT, clean)
+        assert preview.migrations_only_in_file == [] and preview.migrations_only_live == []  # not compared
         assert marks.appeared() == []
 
 
@@ -409,7 +448,7 @@ def test_a_view_swapped_in_for_the_user_table_during_the_restore_never_runs_as_t
     """Just before the swap, the owner renames its user table and puts a view calling its function in its place;
     the swap reads the live administrators again (in the user's own session) to compare them."""
     clean = backup_tenant(demo_db, TENANT, tmp_path / "clean.resguardo").path
-    for marks in markers(demo_db):
+    with markers(demo_db) as marks:
         marker = marks.path("view")
         with owner(demo_db).connect() as conn:
             conn.execute(_function("bienestar.h_view", marker))
@@ -447,12 +486,13 @@ def test_a_lock_held_forever_makes_each_job_give_up_naming_the_session(demo_db: 
     clean = backup_tenant(demo_db, TENANT, tmp_path / "clean.resguardo").path
     copy = restore_tenant(runner, TENANT, clean, locks=SHORT).safety_copy
     assert copy is not None
-    for job, table, action in [
+    jobs: list[tuple[str, str, Callable[[], object]]] = [
         ("The restore", USERS, lambda: restore_tenant(runner, TENANT, clean, locks=SHORT)),
         ("The undo", USERS, lambda: undo_restore(runner, TENANT, locks=SHORT)),
         ("Discarding the safety copy", f"{copy}.users_customuser",
          lambda: discard_safety_copy(runner, copy, locks=SHORT)),
-    ]:
+    ]
+    for job, table, action in jobs:
         holder = _hold_lock(demo_db, sql.Identifier(*table.split(".")).as_string(None))
         try:
             before = world(demo_db, TENANT)

@@ -112,12 +112,13 @@ def ensure_registry(conn: psycopg.Connection) -> int:
         return found
     found = registry_oid(conn)
     if found is None:
+        if conn.execute("SELECT pg_catalog.to_regclass('resguardo.schemas')").fetchone() != (None,):
+            raise PreflightError("Something named resguardo.schemas that is not a table stands where Resguardo keeps "
+                                 "its record of its schemas; restore as a superuser once (it rebuilds the record).")
         for statement in _CREATE:
             conn.execute(statement)
         found = registry_oid(conn)
-        if found is None:
-            raise PreflightError("Something named resguardo.schemas that is not a table stands where Resguardo keeps "
-                                 "its record of its schemas; restore as a superuser once (it rebuilds the record).")
+        assert found is not None
         return found
     (hooks,) = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal)"
