@@ -173,16 +173,19 @@ def _decode_value(window: _Window) -> tuple[Any, int]:
         return value, length
 
 
-def _dump_object(value: Any, index: int, size: int, name: str) -> DumpObject:
-    if not isinstance(value, dict) or not isinstance(value.get("model"), str) \
-            or not isinstance(value.get("fields"), dict) or not set(value) <= {"model", "pk", "fields"}:
+def _dump_object(value: Any, index: int, size: int, name: str, models: dict[str, str]) -> DumpObject:
+    """`models` remembers the model names already checked (an export names few, millions of times)."""
+    model, fields, has_pk = value.get("model"), value.get("fields"), "pk" in value
+    if type(model) is not str or type(fields) is not dict or len(value) != 2 + has_pk:
         raise ArchiveError(f"{name} is damaged or not a dumpdata export: object {index} is not "
                            f'{{"model", "pk", "fields"}}.')
-    model = value["model"]
-    if not _MODEL.match(model):
-        raise ArchiveError(f"{name} is damaged: object {index} names the model {model[:80]!r}, which is not "
-                           "app_label.model_name.")
-    return DumpObject(index, model.lower(), value.get("pk"), "pk" in value, value["fields"], size)
+    label = models.get(model)
+    if label is None:
+        if not _MODEL.match(model):
+            raise ArchiveError(f"{name} is damaged: object {index} names the model {model[:80]!r}, which is not "
+                               "app_label.model_name.")
+        label = models[model] = model.lower()
+    return DumpObject(index, label, value.get("pk"), has_pk, fields, size)
 
 
 def not_dumpdata_sentence(name: str, value: Any) -> str:
@@ -221,6 +224,7 @@ def _objects(window: _Window, cancel: CancelToken | None) -> Iterator[DumpObject
     if first not in ("[", "{"):
         raise ArchiveError(f"{name} is not a dumpdata export: it does not start with a JSON list or object.")
     lines = first == "{"  # JSON lines (`--format jsonl`) rather than one list
+    models: dict[str, str] = {}
     if not lines:
         window.pos += 1
     index = 0
@@ -245,7 +249,7 @@ def _objects(window: _Window, cancel: CancelToken | None) -> Iterator[DumpObject
             cancel.raise_if_cancelled()
         if index == 1 and not (isinstance(value.get("model"), str) and isinstance(value.get("fields"), dict)):
             raise ArchiveError(not_dumpdata_sentence(name, value if lines else [value]))
-        yield _dump_object(value, index, size, name)
+        yield _dump_object(value, index, size, name, models)
         if lines:
             continue
         sep = window.skip_space()

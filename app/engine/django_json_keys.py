@@ -54,7 +54,11 @@ def _arity(layout: Layout, spec: tuple[KeyPart, ...]) -> int:
 
 
 def _hashable(value: Any) -> Any:
-    return tuple(_hashable(v) for v in value) if isinstance(value, list) else value
+    if type(value) is not list:
+        return value
+    if not any(type(v) is list for v in value):
+        return tuple(value)  # a natural key is flat: the usual case, fast
+    return tuple(_hashable(v) for v in value)
 
 
 def _as_text(value: Any) -> str | None:
@@ -79,6 +83,7 @@ class NaturalKeys:
     live: dict[str, dict[tuple[Any, ...], Any]] = field(default_factory=dict)
     assigned: dict[str, array[int]] = field(default_factory=dict)  # model -> new pk of its n-th object without pk
     held: int = 0  # keys held in `index` and `refs`
+    _resolved: dict[str, dict[tuple[Any, ...], Any]] = field(default_factory=dict)  # lookups already answered
 
     @classmethod
     def needed(cls, plan: DumpPlan, layout: Layout, scan: DumpScan) -> NaturalKeys | None:
@@ -205,9 +210,13 @@ class NaturalKeys:
     def lookup(self, table: str, ref: list[Any], obj: DumpObject, field_name: str) -> Any:
         """The id a natural key stands for; PreflightError naming the object when none or two."""
         key = _hashable(ref)
-        found = self._in_file(table, key)
+        resolved = self._resolved.setdefault(table, {})
+        found = resolved.get(key)
         if found is None:
-            found = self.live.get(table, {}).get(key)
+            found = self._in_file(table, key)
+            if found is None:
+                found = self.live.get(table, {}).get(key)
+            resolved[key] = found
         if found is None or found is _AMBIGUOUS:
             what = "matches no row" if found is None else "matches more than one row"
             raise PreflightError(

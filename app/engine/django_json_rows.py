@@ -40,11 +40,21 @@ def copy_text(value: str) -> str:
 
 
 def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
+    if kind is bool:
         return "t" if value else "f"
-    if isinstance(value, (str, int, float)):
+    if kind is int or kind is float:
         return str(value)
-    raise BadValue(f"a {type(value).__name__} where a single value belongs")
+    raise BadValue(f"a {kind.__name__} where a single value belongs")
+
+
+def _plain(value: Any) -> str:
+    """Most columns: the value as Django wrote it (numbers need no escaping)."""
+    if type(value) is str:
+        return value.translate(_ESCAPES)
+    return copy_text(_scalar(value))
 
 
 def _json_text(value: Any) -> str:
@@ -112,7 +122,7 @@ def converter(column: Column) -> Callable[[Any], str]:
         return lambda v: copy_text(_hstore(v))
     if column.category == "R":
         return lambda v: copy_text(_range(v))
-    return lambda v: copy_text(_scalar(v))
+    return _plain
 
 
 @dataclass
