@@ -125,7 +125,7 @@ class _Shooter:
             return
         _settle(400)
         path = self.out / f"{state}-{self.code}-{self.size[0]}x{self.size[1]}.png"
-        self.screen.grabWindow(0).toImage().save(str(path), b"PNG", 9)
+        self.screen.grabWindow(0).toImage().save(str(path), None, 9)  # the format from the name; small file
         print(f"saved {path.relative_to(REPO) if path.is_relative_to(REPO) else path}", flush=True)
 
 

@@ -54,7 +54,8 @@ def test_a_lost_server_greys_the_list_switches_actions_off_and_offers_reconnect(
 
         window.banner.action.click()  # Reconnect while the server is still away: still disconnected, and says so
         qtbot.waitUntil(lambda: "Could not connect" in window.banner.text.text(), timeout=WAIT_MS)
-        assert not window.list_area.isEnabled()
+        assert not window.list_area.isEnabled() and not window.backup_action.isEnabled()
+        assert window.banner.action.text() == "Reconnect" and window.listing_label.full_text() == "Disconnected."
     finally:
         allow_connections(demo_db, True)
 

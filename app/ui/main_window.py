@@ -264,8 +264,14 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def _connect_failed(self, error: ResguardoError) -> None:
-        self.listing_label.set_full_text(translate("Window", "Not connected."))
-        self.banner.show_error(error, (translate("Window", "Connection profiles…"), "profiles", self.edit_profiles))
+        if self.connection.is_lost:  # a Reconnect that failed: still disconnected, and Reconnect stays at hand
+            self.listing_label.set_full_text(translate("Window", "Disconnected."))
+            self.banner.show_error(error, (translate("Window", "Reconnect"), "reconnect", self.reconnect),
+                                   closable=False)
+        else:
+            self.listing_label.set_full_text(translate("Window", "Not connected."))
+            self.banner.show_error(error, (translate("Window", "Connection profiles…"), "profiles",
+                                           self.edit_profiles))
         self.update_actions()
 
     def _lost(self, error: ResguardoError) -> None:
