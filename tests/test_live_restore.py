@@ -293,6 +293,41 @@ def test_logins_wait_at_most_one_attempt_and_a_lock_never_released_makes_the_res
         {k: v for k, v in before["data"].items() if k != "users_customuser"}  # logins changed last_login only
 
 
+@ROLES
+def test_one_attempt_bounds_the_wait_however_many_tables_keep_the_swap_waiting(
+    django_db: DjangoDB, tmp_path: Path, who: str
+) -> None:
+    target: ConnectionTarget = getattr(django_db, who)
+    archive = _backup(target, tmp_path)
+    *_, slow_table, stuck_table = _tables_in_lock_order(django_db.superuser)
+    attempt = 2.0
+    policy = LockPolicy(attempt_seconds=attempt, total_seconds=30)
+    lock = "LOCK TABLE {} IN ACCESS SHARE MODE"
+    slow_lock = sql.SQL(lock).format(sql.Identifier("bienestar", slow_table))
+    stuck_lock = sql.SQL(lock).format(sql.Identifier("bienestar", stuck_table))
+
+    def timed_login_read(conn: psycopg.Connection) -> float:
+        started = time.monotonic()
+        conn.execute("SELECT count(*) FROM bienestar.users_customuser")
+        return time.monotonic() - started
+
+    # Two tables the swap locks late are each held a while: the swap, holding the user table, waits for one,
+    # then for the other. The whole attempt, not each of its tables, is what the application may wait for.
+    with _app_session(django_db, slow_lock) as slow, _app_session(django_db, stuck_lock) as stuck, \
+            django_db.app.connect(autocommit=True) as reader, \
+            django_db.superuser.connect(autocommit=True) as observer:
+        with _in_background(lambda: restore_tenant(target, "bienestar", archive, locks=policy)) as restoring:
+            _wait_for("the swap to wait", lambda: _swap_waits_for(observer, slow_table))
+            with _in_background(lambda: timed_login_read(reader)) as reading:
+                _wait_for("the read to wait", lambda: _waiting_for(observer, "users_customuser", "AccessShareLock"))
+                time.sleep(0.6 * attempt)
+                slow.rollback()  # within the attempt: the swap takes that table and waits for the next one
+                waited = reading.result(timeout=30)
+            stuck.rollback()
+            assert restoring.result(timeout=60).safety_copy
+    assert waited < 1.25 * attempt
+
+
 # -- 5. writes of the application into the tenant during the restore -------------------------------
 
 

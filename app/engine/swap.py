@@ -6,11 +6,12 @@ every table of the schemas it renames (ACCESS EXCLUSIVE): transactions that touc
 first; statements that wait behind the lock find, once it is released, the renamed tables by
 name again (PostgreSQL resolves a name anew after waiting for a lock).
 
-Waiting must never freeze the application: each attempt waits at most `attempt_seconds` for a lock
-(statements of the application queue behind a waiting lock request, so no longer than that), then
-gives every lock back and tries again after a pause, for at most `total_seconds`. When it gives up,
-the error names the object and the session that held it. Every attempt is one transaction, proven
-isolated and committed only while the tenant's job lock is still held (app/engine/proven.py).
+Waiting must never freeze the application: each attempt waits at most `attempt_seconds` for its locks,
+all tables together (statements of the application queue behind a waiting lock request and behind the
+locks already taken, so no longer than that), then gives every lock back and tries again after a pause,
+for at most `total_seconds`. When it gives up, the error names the object and the session that held
+it. Every attempt is one transaction, proven isolated and committed only while the tenant's job lock is
+still held (app/engine/proven.py).
 """
 
 from __future__ import annotations
@@ -68,17 +69,21 @@ class LockBusy(Exception):
 
 def lock_relations(conn: psycopg.Connection, observer: psycopg.Connection, schema_oid: int,
                    policy: LockPolicy) -> None:
-    """ACCESS EXCLUSIVE on every table of a schema, one at a time, each waiting at most one attempt.
+    """ACCESS EXCLUSIVE on every table of a schema, one at a time, all within one attempt's time.
 
+    The limit is for the attempt, not for each table: the tables locked first stay locked while the later
+    ones are waited for, so per-table limits would add up for the application queued behind them.
     Inside the caller's transaction. On a timeout or a deadlock, raises LockBusy naming the table and
     who held it (the caller rolls back, which gives back the locks already taken)."""
-    conn.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(policy.attempt_seconds * 1000)}ms"])
+    deadline = time.monotonic() + policy.attempt_seconds
     rows = conn.execute(
         "SELECT c.oid, format('%%I.%%I', n.nspname, c.relname) FROM pg_class c"
         " JOIN pg_namespace n ON n.oid = c.relnamespace"
         # LOCK TABLE refuses materialized views ("not supported for materialized views")
         " WHERE c.relnamespace = %s AND c.relkind IN ('r', 'p', 'f') ORDER BY c.oid", [schema_oid]).fetchall()
     for oid, name in rows:
+        left_ms = max(int((deadline - time.monotonic()) * 1000), 1)
+        conn.execute("SELECT set_config('lock_timeout', %s, true)", [f"{left_ms}ms"])
         try:
             conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS EXCLUSIVE MODE").format(sql.SQL(name)))
         except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected) as exc:
