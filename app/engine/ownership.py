@@ -204,7 +204,6 @@ def apply_owners_and_grants(conn: psycopg.Connection, staging: str, live: str | 
             _set_acl(conn, obj.target(staging, obj.grant_word), obj.acl, acl)
     if live is not None:
         _column_privileges(conn, staging, live)
-        _default_privileges(conn, staging, live)
     return warnings
 
 
@@ -234,18 +233,28 @@ def _column_privileges(conn: psycopg.Connection, staging: str, live: str) -> Non
 _DEFAULT_OBJECTS = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES"}
 
 
-def _default_privileges(conn: psycopg.Connection, staging: str, live: str) -> None:
-    """The live schema's default privileges (for objects the web application creates later), on the new schema."""
-    for role, objtype, grantee, privilege, option in conn.execute(
+def apply_default_privileges(conn: psycopg.Connection, staging: str, live: str) -> list[str]:
+    """The live schema's default privileges, on the new schema before anything is loaded into it: objects the
+    live tenant lacks get the privileges its owner's new objects would get, and the web application's later
+    objects keep getting them. Only for roles this user may act for; returns warnings for the others."""
+    skipped: set[str] = set()
+    for role, objtype, grantee, privilege, option, allowed in conn.execute(
         "SELECT pg_get_userbyid(d.defaclrole), d.defaclobjtype, CASE WHEN e.grantee = 0 THEN NULL"
-        " ELSE pg_get_userbyid(e.grantee) END, e.privilege_type, e.is_grantable"
+        " ELSE pg_get_userbyid(e.grantee) END, e.privilege_type, e.is_grantable,"
+        " (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user)"
+        "  OR pg_has_role(current_user, d.defaclrole, 'USAGE')"
         " FROM pg_default_acl d, aclexplode(d.defaclacl) e WHERE d.defaclnamespace = %s", [_oid(conn, live)]
     ).fetchall():
         if objtype not in _DEFAULT_OBJECTS or privilege not in _PRIVILEGES:
             continue
+        if not allowed:
+            skipped.add(role)
+            continue
         conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT {} ON {} TO {}{}").format(
             sql.Identifier(role), sql.Identifier(staging), sql.SQL(privilege), sql.SQL(_DEFAULT_OBJECTS[objtype]),
             _grantee(grantee), sql.SQL(" WITH GRANT OPTION" if option else "")))
+    return [f"The default privileges {', '.join(sorted(skipped))} set in the clinic were not kept: only that role or "
+            "a superuser may set them."] if skipped else []
 
 
 def _set_acl(conn: psycopg.Connection, target: sql.Composable, current: frozenset[Grant],

@@ -32,7 +32,7 @@ from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ign
 from app.engine.load_login import LoadLogin, load_login
 from app.engine.locks import tenant_lock
 from app.engine.naming import staging_name
-from app.engine.ownership import apply_owners_and_grants, give_other_objects
+from app.engine.ownership import apply_default_privileges, apply_owners_and_grants, give_other_objects
 from app.engine.proven import Witness, proven_step
 from app.engine.registry import SchemaKind, ensure_registry, forget, record, registered
 from app.engine.restore_checks import RestoreTarget, check_target, live_schema
@@ -182,6 +182,8 @@ class Restore:
             record(self.user, created.oid, name, SchemaKind.STAGING, self.schema, self.tenant.owner_oid,
                    self.path.name)
             allowed.add(created.oid)
+            if self.tenant.live is not None:
+                self.warnings += apply_default_privileges(self.user, name, self.schema)
         self.staging = _Staging(name, created.oid)
 
     def _load_schema(self) -> None:

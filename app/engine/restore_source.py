@@ -17,7 +17,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -36,6 +36,9 @@ from app.engine.sql_gate import CheckedStatement, check_native, execute_checked
 LoadProgress = Callable[[float, str], None]  # (fraction of the load done, detail)
 LoadedBytes = Callable[[int], None]  # bytes of rows just loaded
 _CHUNK = 1 << 20  # bytes of COPY text per write
+# Post-data blocks built with their table's rows (by the connection that loads it); every other block runs
+# once all tables are loaded: it may touch several tables.
+_WITH_ROWS = frozenset({"constraint", "index"})
 
 @dataclass(frozen=True)
 class TableSummary:
@@ -198,6 +201,8 @@ class NativeArchiveSource:
         checked = []
         for line, label, text in split_statements(self._part_text(member)):
             statement = check_native(text, line=line, label=label)
+            if statement is not None and statement.table is not None and label.split(" ", 1)[0] not in _WITH_ROWS:
+                statement = replace(statement, table=None)  # e.g. an inherited check recurses into other tables
             if statement is not None:
                 checked.append(statement)
         return checked
