@@ -224,11 +224,6 @@ def test_planted_code_never_runs_with_the_users_rights(planted: tuple[str, Run],
 EXPECTED = {  # job -> the sentence when it refuses (else it must work)
     "restore-hostile-file": "The file creates a function whose body runs an operating-system program",
 }
-JOB_BUGS = {  # job -> why it fails among planted code (a bug, not a hole: nothing runs, nothing changes)
-    "discard": "the owner's casts from its own types are catalog rows outside any schema; the proof calls dropping "
-               "them with the safety copy a change outside the tenant, so such a copy can never be discarded "
-               "(app/engine/isolation.py)",
-}
 EXPECTED_AS_OWNER = {  # the owner's own row-level security applies to it: its backup would miss rows
     "backup": "has row-level security that applies to 'clinic_app'",
 }
@@ -236,11 +231,8 @@ EXPECTED_AS_OWNER = {  # the owner's own row-level security applies to it: its b
 
 @pytest.mark.parametrize("job", ["list", "backup", "preview", "restore-hostile-file", "restore", "undo",
                                  "restore-again", "discard"])
-def test_every_job_works_or_says_why_among_planted_code(planted: tuple[str, Run], job: str,
-                                                       request: pytest.FixtureRequest) -> None:
+def test_every_job_works_or_says_why_among_planted_code(planted: tuple[str, Run], job: str) -> None:
     role, run = planted
-    if job in JOB_BUGS:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=JOB_BUGS[job]))
     expected = EXPECTED.get(job) or (EXPECTED_AS_OWNER.get(job) if role == "owner" else None)
     if expected is None:
         assert run.outcomes[job] == "ok"

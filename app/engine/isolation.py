@@ -97,8 +97,11 @@ _HOMES: dict[str, tuple[str, str]] = {
     "pg_amproc": _via("pg_opfamily", "opfnamespace", "r.amprocfamily", "support function"),
     "pg_ts_config_map": _via("pg_ts_config", "cfgnamespace", "r.mapcfg", "mapping"),
     # CREATE TYPE ... AS RANGE adds the cast from the range to its multirange: both types in one schema.
-    "pg_cast": ("(SELECT t.typnamespace FROM pg_type s, pg_type t WHERE s.oid = r.castsource"
-                " AND t.oid = r.casttarget AND s.typnamespace = t.typnamespace)",
+    # A cast belongs to the schema of its type that is not a built-in one (a range type's cast to its
+    # multirange: both in one schema); a cast between two other schemas' types belongs to neither.
+    "pg_cast": ("(SELECT CASE WHEN s.typnamespace = 'pg_catalog'::regnamespace THEN t.typnamespace"
+                " WHEN t.typnamespace IN ('pg_catalog'::regnamespace, s.typnamespace) THEN s.typnamespace END"
+                " FROM pg_type s, pg_type t WHERE s.oid = r.castsource AND t.oid = r.casttarget)",
                 "pg_describe_object(r.tableoid, r.oid, 0)"),
     "pg_description": (
         "CASE WHEN r.classoid = 'pg_namespace'::regclass THEN r.objoid"
