@@ -9,15 +9,24 @@ restore (staging, isolation proof, swap, safety copy) against bare
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from app.engine.connection import ConnectionTarget
 from bench import report, tools
 from bench.dataset import TENANT
-from bench.harness import missing
+from bench.harness import Harness, Side, missing
+from bench.stats import Series
 
-if TYPE_CHECKING:
-    from bench.harness import Side
-    from bench.reference import Bench
+
+class Bench(Protocol):
+    """What these sides need of the reference case (bench/reference.py), which runs them."""
+
+    h: Harness
+    source: ConnectionTarget
+    restore: ConnectionTarget
+    series: dict[str, Series]
+
+    def clear_restore_db(self, *, drop_tenant: bool) -> None: ...
 
 SUFFIX = {"custom": ".dump", "sql": ".sql"}
 ENGINE = ("app.engine.pgdump_backup", "pgdump_tenant")

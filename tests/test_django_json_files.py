@@ -18,7 +18,7 @@ from app.engine import django_json
 from app.engine.django_json import iter_dump, scan_dump
 from app.engine.errors import ArchiveError
 from app.engine.file_kind import DJANGO_JSON, sniff_file
-from app.engine.restore_source import open_restore_source
+from app.engine.sources import open_restore_source
 from app.engine.verify import verify_file
 from tests.conftest import run_cli
 

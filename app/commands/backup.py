@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.cli import profile_setting, resolve_target
+from app.commands.common import profile_setting, resolve_target
 from app.engine.pgdump_backup import BACKUP_FORMATS, write_backup
 from app.formatting import human_size
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import add_lock_options, confirm_by_typing, lock_policy, profile_setting, resolve_target
+from app.commands.common import add_lock_options, confirm_by_typing, lock_policy, profile_setting, resolve_target
 from app.engine.errors import ResguardoError
 from app.engine.restore import RestoreResult, restore_tenant
 from app.engine.restore_preview import RestorePreview, preview_restore

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from app.cli import profile_setting, resolve_target
+from app.commands.common import profile_setting, resolve_target
 from app.engine.discovery import TenantInfo, list_tenants
 from app.formatting import human_size
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from app.cli import resolve_target
+from app.commands.common import resolve_target
 from app.engine.pgtools import ENV_DIRS, TOOL_NAMES, find_tools, newest, search_dirs, server_major
 
 NAME = "tools"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import add_lock_options, confirm_by_typing, lock_policy, resolve_target
+from app.commands.common import add_lock_options, confirm_by_typing, lock_policy, resolve_target
 from app.engine.undo import undo_restore
 
 NAME = "undo-restore"

@@ -36,8 +36,9 @@ from app.engine.ownership import apply_default_privileges, apply_owners_and_gran
 from app.engine.proven import Witness, proven_step
 from app.engine.registry import SchemaKind, ensure_registry, forget, record, registered
 from app.engine.restore_checks import RestoreTarget, check_target, live_schema
-from app.engine.restore_source import LoadResult, RestoreSource, open_restore_source, staging_path
+from app.engine.restore_source import LoadResult, RestoreSource, staging_path
 from app.engine.schema_settings import apply_search_paths
+from app.engine.sources import open_restore_source
 from app.engine.sql_gate import execute_checked
 from app.engine.statement_cancel import cancel_statements_on
 from app.engine.superusers import KeepPlan, apply_keep, live_snapshot, plan_keep, refuse_conflicts

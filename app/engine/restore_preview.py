@@ -15,7 +15,8 @@ from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressRep
 from app.engine.locks import tenant_is_locked
 from app.engine.registry import SchemaKind, registered
 from app.engine.restore_checks import check_target
-from app.engine.restore_source import SourceSummary, open_restore_source
+from app.engine.restore_source import SourceSummary
+from app.engine.sources import open_restore_source
 from app.engine.statement_cancel import cancel_statements_on
 from app.engine.superusers import live_superusers
 

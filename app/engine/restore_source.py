@@ -8,7 +8,7 @@ then the rest (`finish`: foreign keys, triggers, sequences...). A source that
 streams one file and cannot split does everything in its first step and has
 no table loads. A source never commits, never touches another schema on
 purpose, and leaves owners, grants, superusers, isolation and the swap to the
-restore (app/engine/restore.py). `open_restore_source` picks the source by the file's kind.
+restore (app/engine/restore.py). `open_restore_source` (app/engine/sources.py) picks the source by the file's kind.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from psycopg import sql
 import zstandard
 
 from app.engine.archive import MAX_SCHEMA_BYTES, POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader, split_statements
-from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken
 from app.engine.manifest import TableEntry
@@ -121,21 +120,6 @@ class LoadsInOneStep:
 
     def superuser_statements(self) -> list[CheckedStatement]:
         return []
-
-
-def open_restore_source(path: Path, target: ConnectionTarget | None = None,
-                        tenant: str | None = None) -> RestoreSource:
-    """The source for `path`, by its kind (app/engine/file_kind.py); ArchiveError when the file is not one we can
-    restore. A Django dumpdata export is mapped onto the live `tenant`, read through `target`."""
-    from app.engine.file_kind import DJANGO_JSON, sniff_file
-    from app.engine.pgdump_source import open_pgdump_source  # .sql and custom-format pg_dump files
-
-    kind = sniff_file(Path(path))
-    if kind.kind == DJANGO_JSON:
-        from app.engine.django_json_source import DjangoJsonSource
-
-        return DjangoJsonSource(Path(path), kind.compression, target, tenant)
-    return open_pgdump_source(Path(path)) or NativeArchiveSource(Path(path))
 
 
 class NativeArchiveSource:

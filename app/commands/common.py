@@ -1,0 +1,78 @@
+"""What the commands share: the connection options and target, profile settings, the lock options, and the
+typed confirmation. (`app/cli.py` builds the parser from the commands; the commands never import it.)"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from app.engine.connection import ConnectionTarget
+from app.engine.errors import UsageError
+from app.engine.swap import LockPolicy
+
+
+def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("connection")
+    group.add_argument("--dsn", metavar="URI", help="libpq URI or key=value string (or env RESGUARDO_DSN)")
+    group.add_argument("--profile", metavar="NAME", help="a saved profile; its password comes from the keyring")
+
+
+def resolve_target(args: argparse.Namespace) -> ConnectionTarget:
+    """The server named by --dsn, RESGUARDO_DSN or --profile, in that order."""
+    if args.dsn and args.profile:
+        raise UsageError("Give either --dsn or --profile, not both.")
+    if args.profile:
+        from app.engine.profiles import ProfileStore
+        from app.engine.secrets import SecretStore
+
+        profile = ProfileStore().get(args.profile)
+        password = SecretStore().get(profile.name)
+        return profile.target(password)
+    dsn = args.dsn or os.environ.get("RESGUARDO_DSN")
+    if not dsn:
+        raise UsageError("No server given: use --dsn URI, the RESGUARDO_DSN variable, or --profile NAME.")
+    return ConnectionTarget.from_dsn(dsn)
+
+
+def profile_setting(args: argparse.Namespace, name: str) -> str | None:
+    """A per-database setting (`tenants_table`, `user_table`) of the --profile in use, if any."""
+    if not getattr(args, "profile", None):
+        return None
+    from app.engine.profiles import ProfileStore
+
+    return getattr(ProfileStore().get(args.profile), name) or None
+
+
+def add_lock_options(parser: argparse.ArgumentParser) -> None:
+    """How long the swap may make the web application wait, per attempt and in all."""
+    default = LockPolicy()
+    parser.add_argument("--lock-attempt", type=_seconds, default=default.attempt_seconds, metavar="SECONDS",
+                        help="the longest one lock attempt may make the web application wait "
+                             f"(default {default.attempt_seconds:g})")
+    parser.add_argument("--lock-wait", type=_seconds, default=default.total_seconds, metavar="SECONDS",
+                        help=f"how long to keep trying before giving up, changing nothing (default "
+                             f"{default.total_seconds:g})")
+
+
+def lock_policy(args: argparse.Namespace) -> LockPolicy:
+    return LockPolicy(attempt_seconds=args.lock_attempt, total_seconds=args.lock_wait)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 86400 seconds: {text!r}")
+    return value
+
+
+def confirm_by_typing(prompt: str, expected: str) -> None:
+    """Ask for `expected` to be typed on stdin; anything else cancels, having changed nothing."""
+    print(f"{prompt} ", end="", flush=True)
+    if sys.stdin.readline().strip() != expected:
+        from app.engine.errors import Cancelled
+
+        raise Cancelled("Cancelled; nothing was changed.")
