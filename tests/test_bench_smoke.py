@@ -181,6 +181,25 @@ def test_a_second_run_reuses_the_data_and_replaces_its_section(tmp_path: Path, d
     assert "--shapes bytea,jsonb" in _section(text, "bytea")
 
 
+def test_django_json_case_restores_the_projects_export_with_resguardo_and_with_loaddata(
+        tmp_path: Path, data_dir: Path) -> None:
+    output = tmp_path / "RESULTS.md"
+
+    done = _bench("--smoke", "--shapes", "django-json", "--data-dir", str(data_dir), "--output", str(output))
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    section = _section(output.read_text(encoding="utf-8"), "django-json")
+    _check_targets(section, ["Restore wall time: Resguardo ÷ loaddata", "Restore peak RSS (Resguardo"])
+    measured = _rows(section, "Every measurement")
+    assert len(measured) == 2 and all(c[0] == "1" and MEASURED.match(c[1]) for c in measured.values()), measured
+    # Both sides really gave the tenant back the export's rows (counted against the source after each run).
+    assert "counted after every run (2 runs): equal to the source's in every table" in section
+    commands = re.findall(r"^- Restore[^`]*: `([^`]+)`$", section, re.M)
+    assert len(commands) == 2 and all("$EXPORTS/" in c and "/tmp" not in c for c in commands), commands
+    assert "tenant_command loaddata --schema bienestar" in commands[1]
+    assert (data_dir / "django-json" / "bench_django_1.json").stat().st_size > 10_000  # the project's dumpdata
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--size", "lots"], "bench: --size 'lots' is not a size such as 20MB or 1GB."),
     (["--shapes", "huge"], "unknown shape 'huge'"),
