@@ -299,7 +299,7 @@ class DjangoJsonCase:
 def django_json_case(h: Harness, title: str) -> DjangoJsonCase:
     scale = demo_scale(h.args)
     password = ensure_app_role(h.admin)  # re-keyed every run; it reaches the children only in their environment
-    export = h.args.data_dir / "django-json" / f"bench_django_{scale}.json"
+    export = (h.args.data_dir / "django-json" / f"bench_django_{scale}.json").resolve()  # the children's cwd differ
     source = django_database(h.admin, scale, password, export)
     seconds = make_export(_app(source, password), export)
     restore = restore_copy(h.admin, source)
