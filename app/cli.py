@@ -15,7 +15,7 @@ from types import ModuleType
 
 from app import __version__
 from app.commands.common import add_connection_options
-from app.engine.errors import ResguardoError, UsageError
+from app.engine.errors import ResguardoError, UsageError, said
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -59,14 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return open_window(None)
         return int(args.handler(args))
     except UsageError as exc:
-        print(f"resguardo: {exc.message}", file=sys.stderr)
+        print(f"resguardo: {said(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except ResguardoError as exc:
         if args.debug:
             traceback.print_exc()
             if exc.details:
                 print(exc.details, file=sys.stderr)
-        print(f"resguardo: {exc.message}", file=sys.stderr)
+        print(f"resguardo: {said(exc)}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print("resguardo: interrupted.", file=sys.stderr)

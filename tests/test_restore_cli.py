@@ -28,7 +28,7 @@ def test_acceptance_story_through_the_cli(demo_db: ConnectionTarget, tmp_path: P
 
     refused = run_cli("restore", "--tenant", "bienestar", "--file", str(archive), *dsn, input="mindcare\n")
     assert refused.returncode == 1
-    assert refused.stderr.strip() == "resguardo: Cancelled; nothing was changed."
+    assert refused.stderr.strip() == "resguardo: Cancelled. Nothing was changed."
     assert "users_customuser: 9 in the file, 8 now" in refused.stdout
     assert "Administrator accounts kept: admin@gmail.com" in refused.stdout
     assert fingerprint(demo_db, "bienestar") == after_deletion
@@ -62,7 +62,7 @@ def test_every_failure_is_one_line_saying_nothing_was_changed(demo_db: Connectio
         result = run_cli("restore", *args, *file_args, "--yes", *dsn)
         assert result.returncode == 1, result.stderr
         lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].lower().rstrip(".").endswith("nothing was changed"), lines
+        assert len(lines) == 1 and lines[0].endswith(". Nothing was changed."), lines
     assert fingerprint(demo_db, "bienestar") == before
     undo = run_cli("undo-restore", "--tenant", "bienestar", "--yes", *dsn)
     assert undo.returncode == 2 and "no safety copy" in undo.stderr
@@ -86,7 +86,7 @@ def test_a_locked_tenant_makes_the_cli_give_up_in_the_time_given(demo_db: Connec
     line = refused.stderr.strip()
     assert line.startswith("resguardo: The restore gave up after 1 s: the table bienestar.users_customuser was kept "
                            f"locked by session {pid} (clinic-web, from 127.0.0.1, idle in transaction since "), line
-    assert line.endswith("nothing was changed."), line
+    assert line.endswith(". Nothing was changed."), line
     assert fingerprint(demo_db, "bienestar") == before and resguardo_schemas(demo_db) == []
 
 

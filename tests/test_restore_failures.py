@@ -37,7 +37,7 @@ def test_damaged_rows_are_refused_naming_the_table(demo_db: ConnectionTarget, ar
         archive, tmp_path / "damaged.resguardo", fix_checksums=False,
         table_data=lambda name, raw: raw.replace(b"Madrid", b"Madrix") if name == "core_clinicsettings" else raw)
     before = _state(demo_db)
-    with pytest.raises(ArchiveError, match="core_clinicsettings do not match their checksum.*nothing was changed"):
+    with pytest.raises(ArchiveError, match="core_clinicsettings do not match their checksum"):
         restore_tenant(demo_db, "bienestar", damaged)
     assert _state(demo_db) == before and resguardo_schemas(demo_db) == []
 
@@ -60,7 +60,7 @@ def test_a_table_whose_rows_fail_to_load(demo_db: ConnectionTarget, archive: Pat
         archive, tmp_path / "bad.resguardo",
         table_data=lambda name, raw: raw.replace(b"\tCalle", b"x\tCalle") if name == "core_clinicsettings" else raw)
     before = _state(demo_db)
-    with pytest.raises(RestoreFailed, match="rows of table core_clinicsettings could not be loaded.*nothing was changed"):
+    with pytest.raises(RestoreFailed, match="rows of table core_clinicsettings could not be loaded"):
         restore_tenant(demo_db, "bienestar", bad)
     assert _state(demo_db) == before and resguardo_schemas(demo_db) == []
 
@@ -73,7 +73,7 @@ def test_cancel_during_the_load(demo_db: ConnectionTarget, archive: Path) -> Non
             token.cancel()
 
     before = _state(demo_db)
-    with pytest.raises(Cancelled, match="nothing was changed"):
+    with pytest.raises(Cancelled):
         restore_tenant(demo_db, "bienestar", archive, progress=on_progress, cancel=token)
     assert _state(demo_db) == before and resguardo_schemas(demo_db) == []
 
@@ -96,7 +96,7 @@ def test_a_server_restart_during_the_load(pg_server: pg.TestServer, demo_db: Con
             pg_server.restart()
 
     before = _state(demo_db)
-    with pytest.raises(RestoreFailed, match="nothing was changed"):
+    with pytest.raises(RestoreFailed):
         restore_tenant(demo_db, "bienestar", archive, progress=on_progress)
     assert restarted and _state(demo_db) == before and resguardo_schemas(demo_db) == []
     result = restore_tenant(demo_db, "bienestar", archive)  # and the next run works

@@ -75,4 +75,4 @@ def confirm_by_typing(prompt: str, expected: str) -> None:
     if sys.stdin.readline().strip() != expected:
         from app.engine.errors import Cancelled
 
-        raise Cancelled("Cancelled; nothing was changed.")
+        raise Cancelled("Cancelled.", changed=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from app.commands.common import add_lock_options, confirm_by_typing, lock_policy, profile_setting, resolve_target
-from app.engine.errors import ResguardoError
 from app.engine.restore import RestoreResult, restore_tenant
 from app.engine.restore_preview import RestorePreview, preview_restore
 from app.formatting import human_size
@@ -13,7 +12,6 @@ from app.formatting import human_size
 NAME = "restore"
 HELP = "restore one tenant (clinic) from a backup file; the replaced tenant is kept as a safety copy"
 NEEDS_CONNECTION = True
-NOTHING_CHANGED = "nothing was changed"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,15 +28,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except ResguardoError as exc:
-        if NOTHING_CHANGED in exc.message.lower():
-            raise
-        raise type(exc)(f"{exc.message.rstrip('.')}; {NOTHING_CHANGED}.", exc.details) from None
-
-
-def _run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
     tenants_table = args.tenants_table or profile_setting(args, "tenants_table")
     user_table = profile_setting(args, "user_table")

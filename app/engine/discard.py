@@ -6,7 +6,7 @@ import psycopg
 
 from app.engine.connection import ConnectionTarget
 from app.engine.discovery import clinic_schemas, find_tenants_table
-from app.engine.errors import ResguardoError, RestoreFailed, UsageError, first_line
+from app.engine.errors import ResguardoError, RestoreFailed, UsageError, all_or_nothing, first_line
 from app.engine.jobs import CancelToken
 from app.engine.locks import tenant_lock
 from app.engine.proven import Witness
@@ -16,11 +16,12 @@ from app.engine.restore_checks import live_schema
 from app.engine.swap import LockPolicy
 
 
+@all_or_nothing
 def discard_safety_copy(target: ConnectionTarget, safety_schema: str, *, tenants_table: str | None = None,
                         locks: LockPolicy = LockPolicy(), cancel: CancelToken | None = None) -> None:
     """Drop a safety copy: only a schema Resguardo's record and the catalog agree is one, under its tenant's lock."""
     cancel = cancel or CancelToken()
-    not_a_copy = UsageError(f"{safety_schema!r} is not a safety copy made by Resguardo; nothing was changed.")
+    not_a_copy = UsageError(f"{safety_schema!r} is not a safety copy made by Resguardo.")
     with target.connect() as conn, target.connect(autocommit=True) as observer:
         found = live_schema(conn, safety_schema)
         made = all_registered(conn).get(found.oid) if found else None
@@ -40,5 +41,5 @@ def discard_safety_copy(target: ConnectionTarget, safety_schema: str, *, tenants
             except ResguardoError:
                 raise
             except psycopg.Error as exc:
-                raise RestoreFailed(f"The safety copy could not be dropped: {first_line(exc)}; nothing was changed.",
+                raise RestoreFailed(f"The safety copy could not be dropped: {first_line(exc)}.",
                                     str(exc)) from None

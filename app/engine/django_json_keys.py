@@ -142,7 +142,7 @@ class NaturalKeys:
         if self.held > MAX_KEYS:
             raise PreflightError(f"{self.scan.path.name} uses more than {MAX_KEYS:,} different natural keys, more "
                                  "than a restore holds in memory: export it without --natural-foreign and "
-                                 "--natural-primary. Nothing was changed.")
+                                 "--natural-primary.")
 
     def resolve(self, conn: psycopg.Connection) -> None:
         """Give objects without pk their ids and find the live rows of keys the file does not hold."""
@@ -165,7 +165,7 @@ class NaturalKeys:
         if self.layout.tables[mplan.table].columns[mplan.pk].category != "N":
             raise PreflightError(f"{self.scan.path.name}: the {model} objects have no primary key in the file, and "
                                  f"table {mplan.table} does not number its rows; export it without "
-                                 "--natural-primary. Nothing was changed.")
+                                 "--natural-primary.")
         top = conn.execute(sql.SQL("SELECT max({})::bigint FROM {}").format(
             sql.Identifier(mplan.pk), sql.Identifier(self.layout.schema, mplan.table))).fetchone()
         next_id = max(int(top[0] or 0) if top else 0, self.scan.models[model].max_int_pk) + 1

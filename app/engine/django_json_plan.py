@@ -88,11 +88,10 @@ def plan_dump(scan: DumpScan, layout: Layout) -> DumpPlan:
     name, schema = scan.path.name, layout.schema
     if not scan.models:
         raise PreflightError(f"{name} is an empty dumpdata export (no objects): restoring it would empty the "
-                             "clinic. Nothing was changed.")
+                             "clinic.")
     if not layout.tables:
         raise PreflightError(f"Tenant {schema!r} has no tables: a dumpdata export holds rows only, and fills the "
-                             "tables of an existing clinic; create the clinic's schema first (migrate_schemas). "
-                             "Nothing was changed.")
+                             "tables of an existing clinic; create the clinic's schema first (migrate_schemas).")
     claimed: dict[str, str] = {}
     tables: dict[str, str] = {}
     shared: list[str] = []
@@ -114,14 +113,14 @@ def plan_dump(scan: DumpScan, layout: Layout) -> DumpPlan:
         more = f" (and {len(unknown) - 1} more models)" if len(unknown) > 1 else ""
         raise PreflightError(f"{name} holds objects of {unknown[0]}{more}, which tenant {schema!r} has no table for: "
                              "the file comes from another version of the application (migrate the tenant to it "
-                             "first) or from another application. Nothing was changed.")
+                             "first) or from another application.")
     models = {m: _model_plan(scan, m, t, layout, name) for m, t in tables.items()}
     actions: dict[str, str] = {}
     rows: dict[str, int | None] = {}
     for model, plan in models.items():
         if plan.table in claimed:
             raise PreflightError(f"{name}: the models {claimed[plan.table]} and {model} both map to table "
-                                 f"{plan.table} of tenant {schema!r}. Nothing was changed.")
+                                 f"{plan.table} of tenant {schema!r}.")
         claimed[plan.table] = model
         actions[plan.table] = FILE
         rows[plan.table] = scan.models[model].objects
@@ -146,10 +145,9 @@ def _refuse_foreign(name: str, schema: str, shared: list[str], unknown: list[str
     listed = ", ".join((shared + unknown)[:4]) + (", ..." if len(shared) + len(unknown) > 4 else "")
     if shared:
         raise PreflightError(f"{name} is a dumpdata export of the shared schema public ({listed}), not of a clinic: "
-                             f"export the clinic with `manage.py tenant_command dumpdata --schema {schema}`. "
-                             "Nothing was changed.")
+                             f"export the clinic with `manage.py tenant_command dumpdata --schema {schema}`.")
     raise PreflightError(f"{name} is a dumpdata export of another application: its models ({listed}) are not "
-                         f"those of tenant {schema!r}. Nothing was changed.")
+                         f"those of tenant {schema!r}.")
 
 
 def _overridden_table(scan: DumpScan, model: str, layout: Layout, defaults: set[str]) -> str:
@@ -164,9 +162,9 @@ def _overridden_table(scan: DumpScan, model: str, layout: Layout, defaults: set[
     if not candidates:
         raise PreflightError(f"{name} holds objects of {model}, and no table of tenant {schema!r} has its fields "
                              f"({', '.join(sorted(fields)[:6])}): the file comes from another version of the "
-                             "application. Nothing was changed.")
+                             "application.")
     raise PreflightError(f"{name} holds objects of {model}, whose table could be any of "
-                         f"{', '.join(sorted(t.name for t in candidates))} in tenant {schema!r}. Nothing was changed.")
+                         f"{', '.join(sorted(t.name for t in candidates))} in tenant {schema!r}.")
 
 
 def _is_through_of_another(table: Table, layout: Layout) -> bool:
@@ -208,14 +206,14 @@ def _model_plan(scan: DumpScan, model: str, table_name: str, layout: Layout, nam
     table, schema = layout.tables[table_name], layout.schema
     if table.pk is None:
         raise PreflightError(f"Table {table_name} of tenant {schema!r} has no single-column primary key, so the "
-                             f"file's {model} objects cannot be placed in it. Nothing was changed.")
+                             f"file's {model} objects cannot be placed in it.")
     fields: dict[str, FieldPlan] = {}
     for field_name in sorted(scan.models[model].fields):
         plan = _resolve(field_name, table, layout)
         if plan is None:
             raise PreflightError(f"{name}: the field {field_name!r} of {model} has no column in table {table_name} "
                                  f"of tenant {schema!r}: the file comes from another version of the application "
-                                 "(migrate the tenant to it first). Nothing was changed.")
+                                 "(migrate the tenant to it first).")
         if plan.column is not None and (plan.column == table.pk or table.columns[plan.column].generated):
             continue  # a generated column takes no value; the pk comes from "pk"
         fields[field_name] = plan
@@ -224,7 +222,7 @@ def _model_plan(scan: DumpScan, model: str, table_name: str, layout: Layout, nam
         if column.name not in given and column.not_null and not column.has_default:
             raise PreflightError(f"Table {table_name} of tenant {schema!r} needs a value for its column "
                                  f"{column.name}, and the file's {model} objects have none: the file comes from "
-                                 "an older version of the application. Nothing was changed.")
+                                 "an older version of the application.")
     return ModelPlan(model, table_name, table.pk, fields)
 
 

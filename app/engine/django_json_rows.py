@@ -202,7 +202,7 @@ class Spooler:
             pk = obj.pk
         else:
             raise PreflightError(f"{self.scan.path.name}: {obj.describe()} has no primary key, and table "
-                                 f"{writer.plan.table} has no natural key to find it by. Nothing was changed.")
+                                 f"{writer.plan.table} has no natural key to find it by.")
         if pk is None:
             raise PreflightError(f"{self.scan.path.name}: {obj.describe()} has a null primary key. Nothing was "
                                  "changed.")
@@ -221,8 +221,7 @@ class Spooler:
             try:
                 row.append(NULL if value is None else convert(value))
             except BadValue as exc:
-                raise PreflightError(f"{self.scan.path.name}: {obj.describe()} has, in its field {name!r}, {exc}. "
-                                     "Nothing was changed.") from None
+                raise PreflightError(f"{self.scan.path.name}: {obj.describe()} has, in its field {name!r}, {exc}.") from None
         writer.spool.write(row)
         for name, fplan, spool in writer.m2m:
             self._write_m2m(obj, pk, name, fplan, spool)
@@ -233,26 +232,25 @@ class Spooler:
             return
         if type(related) is not list:
             raise PreflightError(f"{self.scan.path.name}: {obj.describe()} has, in its many-to-many field {name!r}, "
-                                 "something other than a list. Nothing was changed.")
+                                 "something other than a list.")
         assert fplan.through is not None
         source = copy_text(_scalar(pk))
         for item in related:
             if type(item) is list:
                 if self.keys is None or fplan.through.target_table is None:
                     raise PreflightError(f"{self.scan.path.name}: {obj.describe()} refers, in {name!r}, to {item!r} "
-                                         "by natural key, and its table has none. Nothing was changed.")
+                                         "by natural key, and its table has none.")
                 item = self.keys.lookup(fplan.through.target_table, item, obj, name)
             try:
                 spool.write([source, copy_text(_scalar(item))])
             except BadValue as exc:
-                raise PreflightError(f"{self.scan.path.name}: {obj.describe()} has, in its field {name!r}, {exc}. "
-                                     "Nothing was changed.") from None
+                raise PreflightError(f"{self.scan.path.name}: {obj.describe()} has, in its field {name!r}, {exc}.") from None
 
     def _points_at_emptied(self, obj: DumpObject, name: str, table: str) -> PreflightError:
         return PreflightError(
             f"{self.scan.path.name}: {obj.describe()} points, in its field {name!r}, at a row of table {table}, whose "
             "model the file does not hold (so the restore would leave that table empty): export the related models "
-            "too. Nothing was changed.")
+            "too.")
 
 
 def index_keys(keys: NaturalKeys, cancel: CancelToken | None = None) -> None:

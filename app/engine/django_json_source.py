@@ -120,7 +120,7 @@ class DjangoJsonSource:
                 lines = exc.details.strip().splitlines() or [exc.message]
                 detail = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("DETAIL:")), "")
                 raise RestoreFailed(f"{self.path.name}: its rows do not hold together: {lines[0]}"
-                                    f"{f' ({detail})' if detail else ''}; nothing was changed.", exc.details) from None
+                                    f"{f' ({detail})' if detail else ''}.", exc.details) from None
         return run
 
     def superuser_statements(self) -> list[CheckedStatement]:
@@ -143,7 +143,7 @@ class DjangoJsonSource:
         """The export as a native archive of the live tenant's schema, in a private temporary folder."""
         if self.target is None or self.tenant is None:
             raise RestoreFailed(f"{self.path.name} is a Django dumpdata export: it can only be restored into a "
-                                "tenant that exists, whose schema it fills. Nothing was changed.")
+                                "tenant that exists, whose schema it fills.")
         self._folder = Path(tempfile.mkdtemp(prefix="resguardo-json-"))
         archive = self._folder / "import.resguardo"
         try:
@@ -159,10 +159,10 @@ class DjangoJsonSource:
             raise
         except psycopg.Error as exc:
             raise RestoreFailed(f"Reading tenant {self.tenant!r} for the import of {self.path.name} failed: "
-                                f"{first_line(exc)}; nothing was changed.", str(exc)) from None
+                                f"{first_line(exc)}.", str(exc)) from None
         except OSError as exc:
             raise RestoreFailed(f"The import of {self.path.name} could not write its temporary files in "
-                                f"{self._folder.parent}: {exc.strerror or exc}; nothing was changed.") from None
+                                f"{self._folder.parent}: {exc.strerror or exc}.") from None
         self._native = NativeArchiveSource(archive)
         return self._native
 

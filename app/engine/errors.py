@@ -1,22 +1,59 @@
 """Errors whose message is a sentence the IT person can act on.
 
 Every failure that reaches the user is a `ResguardoError`; the CLI prints its
-message as one line, the window shows it with `details` to expand.
+message as one line, the window shows it with `details` to expand. Whether the
+failed job changed anything travels with the error (`changed`), so that "nothing
+was changed" is said in one place (`said`, and the window's own words), not in
+every message.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+NOTHING_CHANGED = "Nothing was changed."
+
 
 class ResguardoError(Exception):
-    """A failure explained in plain words; `details` holds the technical part."""
+    """A failure explained in plain words; `details` holds the technical part.
 
-    def __init__(self, message: str, details: str = "") -> None:
+    `changed`: False when a job that changes the database (restore, undo, discard) failed and changed
+    nothing; None when the job never changes the database (backup, verify, listing)."""
+
+    def __init__(self, message: str, details: str = "", *, changed: bool | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
+        self.changed = changed
 
     def __str__(self) -> str:
         return self.message
+
+
+def said(error: ResguardoError) -> str:
+    """The sentence the user reads: the error's own, then, when a job that changes the database changed
+    nothing, that nothing was changed."""
+    return f"{error.message} {NOTHING_CHANGED}" if error.changed is False else error.message
+
+
+def all_or_nothing(job: Callable[P, R]) -> Callable[P, R]:
+    """For the jobs that change the database all or nothing: any failure of theirs changed nothing."""
+
+    @functools.wraps(job)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return job(*args, **kwargs)
+        except ResguardoError as exc:
+            if exc.changed is None:
+                exc.changed = False
+            raise
+
+    return run
 
 
 class UsageError(ResguardoError):
@@ -30,8 +67,8 @@ class ConnectionFailed(ResguardoError):
 class Cancelled(ResguardoError):
     """The user asked to stop; whatever was half-done has been undone."""
 
-    def __init__(self, message: str = "Cancelled.", details: str = "") -> None:
-        super().__init__(message, details)
+    def __init__(self, message: str = "Cancelled.", details: str = "", *, changed: bool | None = None) -> None:
+        super().__init__(message, details, changed=changed)
 
 
 class TenantBusy(ResguardoError):
@@ -43,7 +80,7 @@ class ArchiveError(ResguardoError):
 
 
 class PreflightError(ResguardoError):
-    """A job cannot start; the message says why. Nothing was changed."""
+    """A job cannot start; the message says why."""
 
 
 class RestoreFailed(ResguardoError):

@@ -121,7 +121,7 @@ def _check_sign_in(login: LoadLogin, user_target: ConnectionTarget) -> None:
     except ConnectionFailed as exc:
         raise PreflightError(
             f"The server did not let Resguardo sign in as a temporary user with only the clinic owner's rights "
-            f"({login.owner}); nothing was changed. Allow password sign-in for it in pg_hba.conf (for example "
+            f"({login.owner}). Allow password sign-in for it in pg_hba.conf (for example "
             f"'host all +{LOAD_GROUP} <this computer>/32 scram-sha-256', with a role {LOAD_GROUP} created once), "
             f"or connect as {login.owner} ({user_target.describe()}). See docs/security.md.",
             exc.details or exc.message) from None

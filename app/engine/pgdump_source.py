@@ -305,12 +305,10 @@ def _execute(conn: psycopg.Connection, reader: ScriptReader, staging: str, tick:
             raise
         except psycopg.Error as exc:
             raise RestoreFailed(
-                f"Line {statement.line} of {name} failed: {first_line(exc)} ({excerpt(statement.text)}); "
-                "nothing was changed.", str(exc)) from None
+                f"Line {statement.line} of {name} failed: {first_line(exc)} ({excerpt(statement.text)}).", str(exc)) from None
         tick()
     if not reader.trailer_seen:
-        raise ArchiveError("The file is incomplete: it ends before pg_dump's closing line (truncated); "
-                           "nothing was changed.")
+        raise ArchiveError("The file is incomplete: it ends before pg_dump's closing line (truncated).")
     return result
 
 

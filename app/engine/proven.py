@@ -46,7 +46,7 @@ def proven_step(conn: psycopg.Connection, witness: Witness, allowed: set[int], a
         prove_isolation(conn, witness.observer, allowed, before, action=action)
         if not holds_tenant_lock(witness.observer, witness.lock_session_pid, witness.tenant):
             raise RestoreFailed("The job lost its lock on the tenant (its connection was closed); it was rolled "
-                                "back and nothing was changed.")
+                                "back.")
         conn.commit()
     except BaseException:
         if not conn.closed and not conn.broken:

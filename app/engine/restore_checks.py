@@ -43,19 +43,18 @@ def check_tenant(conn: psycopg.Connection, schema: str, tenants_table: str | Non
     """The tenant as it is now, or a refusal: never public, a system schema, or a schema Resguardo made."""
     if schema == SHARED_SCHEMA:
         raise PreflightError("The public schema holds the tables every clinic shares; Resguardo never restores "
-                             "into it. Nothing was changed.")
+                             "into it.")
     if is_system_schema(schema) or schema == REGISTRY_SCHEMA:
-        raise PreflightError(f"{schema!r} is not a clinic's schema. Nothing was changed.")
+        raise PreflightError(f"{schema!r} is not a clinic's schema.")
     live = live_schema(conn, schema)
     if live is not None and live.oid in all_registered(conn):
         kind = all_registered(conn)[live.oid][0]
         what = "a previous version kept for undo" if kind is SchemaKind.SAFETY_COPY else "a restore's work in progress"
-        raise PreflightError(f"{schema!r} is {what}, made by Resguardo, not a clinic. Nothing was changed.")
+        raise PreflightError(f"{schema!r} is {what}, made by Resguardo, not a clinic.")
     table = find_tenants_table(conn, tenants_table)
     if live is None:
         if table is None or tenant_record(conn, schema, table) is None:
-            raise PreflightError(f"There is no tenant {schema!r} in this database (no schema and no tenant row). "
-                                 "Nothing was changed.")
+            raise PreflightError(f"There is no tenant {schema!r} in this database (no schema and no tenant row).")
         owner_row = conn.execute("SELECT pg_get_userbyid(c.relowner), c.relowner FROM pg_class c"
                                  " WHERE c.oid = %s::regclass", [table.identifier().as_string(conn)]).fetchone()
         assert owner_row is not None
@@ -67,22 +66,22 @@ def check_tenant(conn: psycopg.Connection, schema: str, tenants_table: str | Non
 
 def check_target(conn: psycopg.Connection, schema: str, source: SourceSummary, *,
                  allow_other_tenant: bool, tenants_table: str | None = None) -> RestoreTarget:
-    """Refuse, with one sentence ending in "nothing was changed", whatever would make the restore wrong."""
+    """Refuse, with one sentence, whatever would make the restore wrong (before anything is changed)."""
     found = check_tenant(conn, schema, tenants_table)
     other = source.source_schema is not None and source.source_schema != schema
     if other and not allow_other_tenant:
         raise PreflightError(
             f"The file is a backup of tenant {source.source_schema!r}, not {schema!r}. To put its data into "
-            f"{schema!r} anyway, allow another tenant's backup (--allow-other-tenant). Nothing was changed.")
+            f"{schema!r} anyway, allow another tenant's backup (--allow-other-tenant).")
     superuser, can_create = conn.execute(
         "SELECT rolsuper, has_database_privilege(current_database(), 'CREATE') FROM pg_roles"
         " WHERE rolname = current_user").fetchone() or (False, False)
     if not can_create and not superuser:
         raise PreflightError("This user may not create schemas in the database (it lacks the CREATE privilege), "
-                             "which a restore needs for its staging schema. Nothing was changed.")
+                             "which a restore needs for its staging schema.")
     if not superuser and not acts_as(conn, found.owner):
         raise PreflightError(f"Only the owner of {schema!r} ({found.owner}) or a superuser can restore it; connect "
-                             "as one of them. Nothing was changed.")
+                             "as one of them.")
     conn.rollback()
     return RestoreTarget(found.schema, found.live, found.owner, found.owner_oid, other, found.clinics)
 

@@ -10,7 +10,7 @@ import psycopg
 from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import Cancelled
+from app.engine.errors import Cancelled, all_or_nothing
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.locks import tenant_is_locked
 from app.engine.registry import SchemaKind, registered
@@ -55,6 +55,7 @@ class RestorePreview:
         return bool(self.migrations_only_in_file or self.migrations_only_live)
 
 
+@all_or_nothing
 def preview_restore(target: ConnectionTarget, schema: str, path: Path, *, allow_other_tenant: bool = False,
                     keep_superusers: bool = True, user_table: str | None = None,
                     tenants_table: str | None = None, progress: ProgressCallback = ignore_progress,
@@ -94,7 +95,7 @@ def preview_restore(target: ConnectionTarget, schema: str, path: Path, *, allow_
             return preview
     except psycopg.errors.QueryCanceled:
         if cancel.cancelled:  # the watcher interrupted a statement
-            raise Cancelled("Cancelled; nothing was changed.") from None
+            raise Cancelled("Cancelled.") from None
         raise
     finally:
         source.close()
@@ -132,7 +133,7 @@ def _count_within(conn: psycopg.Connection, schema: str, table: str, seconds: fl
                 sql.Identifier(schema, table))).fetchone()
     except psycopg.errors.QueryCanceled:
         if cancel.cancelled:
-            raise Cancelled("Cancelled; nothing was changed.") from None
+            raise Cancelled("Cancelled.") from None
         return None
     return int(row[0]) if row else 0
 

@@ -61,8 +61,8 @@ class RefusedStatement(ArchiveError):
 
 
 def refusal(cause: str, line: int, text: str) -> RefusedStatement:
-    """'The file <cause> (line N: <statement>); nothing was changed.'"""
-    return RefusedStatement(f"The file {cause} (line {line}: {excerpt(text)}); nothing was changed.")
+    """'The file <cause> (line N: <statement>).' (the CLI and the window add that nothing was changed)"""
+    return RefusedStatement(f"The file {cause} (line {line}: {excerpt(text)}).")
 
 
 def excerpt(text: str) -> str:

@@ -185,14 +185,14 @@ def _lock_plain(conn: psycopg.Connection, live: str, table: str) -> None:
         [FLAG_COLUMN, name.as_string(conn)]).fetchone()
     if not row or not row[0]:
         raise RestoreFailed(f"The table {live}.{table} changed while Resguardo read it: it is no longer a table with "
-                            f"a boolean {FLAG_COLUMN} column; nothing was changed.")
+                            f"a boolean {FLAG_COLUMN} column.")
 
 
 def refuse_conflicts(plan: KeepPlan) -> None:
     if plan.conflicts:
         raise RestoreFailed(
             "Cannot keep today's administrator accounts: " + "; ".join(plan.conflicts)
-            + ". Restore without keeping them to take the backup's accounts as they are; nothing was changed.")
+            + ". Restore without keeping them to take the backup's accounts as they are.")
 
 
 def apply_keep(conn: psycopg.Connection, staging: str, plan: KeepPlan) -> None:

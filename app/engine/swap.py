@@ -119,7 +119,7 @@ def with_lock_attempts(conn: psycopg.Connection, policy: LockPolicy, cancel: Can
             if left <= 0:
                 raise _gave_up(busy, policy, action) from None
             if cancel.wait(min(pause, left)):
-                raise Cancelled("Cancelled; nothing was changed.") from None
+                raise Cancelled("Cancelled.") from None
             pause = min(pause * 2, 2.0)
 
 
@@ -128,7 +128,7 @@ def _gave_up(busy: LockBusy, policy: LockPolicy, action: str) -> RestoreFailed:
     why = "deadlocked with" if busy.deadlock else "was kept locked by"
     return RestoreFailed(
         f"{action} gave up after {policy.total_seconds:.0f} s: {busy.what} {why} {who}. Try again when the web "
-        "application is quieter (or end that session); nothing was changed.",
+        "application is quieter (or end that session).",
         f"{busy.what}; holder: {who}")
 
 

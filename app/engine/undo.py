@@ -15,7 +15,7 @@ import psycopg
 
 from app.engine.connection import ConnectionTarget
 from app.engine.discovery import clinic_schemas, find_tenants_table
-from app.engine.errors import Cancelled, PreflightError, ResguardoError, RestoreFailed, UsageError, first_line
+from app.engine.errors import Cancelled, PreflightError, ResguardoError, RestoreFailed, UsageError, all_or_nothing, first_line
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.locks import tenant_lock
 from app.engine.proven import Witness, proven_step
@@ -33,6 +33,7 @@ class UndoResult:
     seconds: float
 
 
+@all_or_nothing
 def undo_restore(target: ConnectionTarget, schema: str, *, expected_copy: str | None = None,
                  tenants_table: str | None = None, locks: LockPolicy = LockPolicy(),
                  progress: ProgressCallback = ignore_progress, cancel: CancelToken | None = None) -> UndoResult:
@@ -50,12 +51,12 @@ def undo_restore(target: ConnectionTarget, schema: str, *, expected_copy: str | 
             copy, aside = _undo(conn, observer, schema, expected_copy, tenants_table, locks, reporter, cancel)
         except (Cancelled, psycopg.errors.QueryCanceled) as exc:
             if isinstance(exc, Cancelled) or cancel.cancelled:
-                raise Cancelled("Cancelled; nothing was changed.") from None
-            raise RestoreFailed(f"The undo failed: {first_line(exc)}; nothing was changed.", str(exc)) from None
+                raise Cancelled("Cancelled.") from None
+            raise RestoreFailed(f"The undo failed: {first_line(exc)}.", str(exc)) from None
         except ResguardoError:
             raise
         except psycopg.Error as exc:
-            raise RestoreFailed(f"The undo failed: {first_line(exc)}; nothing was changed.", str(exc)) from None
+            raise RestoreFailed(f"The undo failed: {first_line(exc)}.", str(exc)) from None
     reporter.finish("Undone")
     return UndoResult(schema, copy.name, aside, time.monotonic() - started)
 
@@ -67,11 +68,11 @@ def _undo(conn: psycopg.Connection, observer: psycopg.Connection, schema: str, e
     copies = registered(conn, schema, SchemaKind.SAFETY_COPY, clinics)
     conn.rollback()
     if not copies:
-        raise UsageError(f"Tenant {schema!r} has no safety copy to go back to; nothing was changed.")
+        raise UsageError(f"Tenant {schema!r} has no safety copy to go back to.")
     copy = copies[0]
     if expected_copy is not None and copy.name != expected_copy:
         raise PreflightError(f"The previous version {expected_copy} is no longer {schema}'s latest (it is "
-                             f"{copy.name}: a restore or an undo happened since). Nothing was changed.")
+                             f"{copy.name}: a restore or an undo happened since).")
     cancel.raise_if_cancelled()
     witness = Witness(observer, conn.info.backend_pid, schema)
     reporter.advance(0.3, "Swapping the previous version back in")

@@ -103,8 +103,3 @@ def technical(error: ResguardoError) -> str:
     if error.details and error.details != error.message:
         parts.append(error.details)
     return "\n\n".join(parts)
-
-
-def nothing_changed(error: ResguardoError) -> bool:
-    """Whether the engine says nothing was changed (its `changed` flag once it has one; the default is nothing)."""
-    return not bool(getattr(error, "changed", False))

@@ -41,6 +41,7 @@ VERIFY_SHARE = 0.75  # of the first job's bar: reading the whole file; the rest 
 
 
 def nothing_changed() -> str:
+    """Said after a restore, undo or discard that failed (`changed` is False: they are all or nothing)."""
     return translate("RestoreFlow", "Nothing was changed.")
 
 
@@ -89,7 +90,7 @@ class RestoreFlow:
 
         panel.run(check, translate("RestoreFlow", "Verifying the file"),
                   lambda context: self._confirm(panel, chosen, context),
-                  lambda error: panel.fail(error, nothing_changed()))
+                  lambda error: panel.fail(error, nothing_changed() if error.changed is False else ""))
 
     def _confirm(self, panel: JobPanel, path: Path, context: PreviewContext) -> None:
         host = self.host
@@ -98,7 +99,8 @@ class RestoreFlow:
         panel.log(translate("RestoreFlow", "The file is complete and every checksum matches."))
         panel.wait_for_user(translate("RestoreFlow", "Waiting for your confirmation"))
         if session is None or not host.dialogs.confirm_restore(host.window(), context):
-            panel.fail(Cancelled(translate("RestoreFlow", "You did not confirm the restore.")), nothing_changed())
+            panel.fail(Cancelled(translate("RestoreFlow", "You did not confirm the restore."), changed=False),
+                       nothing_changed())
             return
 
         def restore(progress: ProgressCallback, cancel: CancelToken) -> RestoreResult:
@@ -115,7 +117,7 @@ class RestoreFlow:
             host.refresh()
 
         panel.run(restore, translate("RestoreFlow", "Starting the restore"), done,
-                  lambda error: panel.fail(error, nothing_changed()))
+                  lambda error: panel.fail(error, nothing_changed() if error.changed is False else ""))
 
     # -- undo buttons bound to one previous version --------------------------------------
 
@@ -211,7 +213,7 @@ class RestoreFlow:
             host.refresh()
 
         panel.run(lambda progress, cancel: work(session.target, progress, cancel), first_stage, done,
-                  lambda error: panel.fail(error, nothing_changed()))
+                  lambda error: panel.fail(error, nothing_changed() if error.changed is False else ""))
 
 
 def describe_restore(result: RestoreResult, context: PreviewContext) -> str:
