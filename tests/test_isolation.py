@@ -5,13 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from app.engine.backup import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import RestoreFailed
 from app.engine.restore import restore_tenant
-from tests.restore_support import fingerprint, other_schemas, resguardo_schemas, rewrite_archive
+from tests.restore_support import (
+    fingerprint,
+    other_schemas,
+    resguardo_schemas,
+    rewrite_archive,
+)
 
 pytestmark = pytest.mark.core
 
@@ -82,7 +88,7 @@ def test_foreign_keys_into_public_are_allowed(demo_db: ConnectionTarget, tmp_pat
     public = fingerprint(demo_db, "public")
     restore_tenant(demo_db, "bienestar", archive)
     assert fingerprint(demo_db, "public") == public
-    with demo_db.connect() as conn, pytest.raises(Exception, match="core_clinicsettings"):
+    with demo_db.connect() as conn, pytest.raises(psycopg.errors.ForeignKeyViolation, match="core_clinicsettings"):
         conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
         conn.execute("DELETE FROM public.customers_domain WHERE domain = 'bienestar.localhost'")
         conn.execute("DELETE FROM public.customers_client WHERE schema_name = 'bienestar'")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import psycopg
@@ -9,17 +10,24 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from app.engine.archive import ArchiveReader
 from app.engine.backup import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.demo import django_password_verifies
+from app.engine.discard import discard_safety_copy
 from app.engine.errors import Cancelled, PreflightError, RestoreFailed, UsageError
 from app.engine.jobs import CancelToken, Progress
 from app.engine.restore import restore_tenant
 from app.engine.restore_preview import preview_restore
-from app.engine.discard import discard_safety_copy
 from app.engine.undo import undo_restore
 from tests.restore_support import (
-    delete_patient, emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password,
+    delete_patient,
+    emails,
+    fingerprint,
+    other_schemas,
+    password_hash,
+    resguardo_schemas,
+    set_password,
 )
 
 pytestmark = pytest.mark.core
@@ -52,7 +60,7 @@ def test_acceptance_story_through_the_engine(demo_db: ConnectionTarget, restorer
     assert django_password_verifies("nueva-clave", password_hash(demo_db, "bienestar", ADMIN) or "")
     assert result.kept_superusers == [ADMIN]
     assert other_schemas(demo_db, "bienestar") == others
-    assert result.safety_copy and ("bienestar" in result.safety_copy)
+    assert result.safety_copy is not None and re.fullmatch(r"rg_safety_\d{14}_bienestar", result.safety_copy)
     assert fingerprint(demo_db, result.safety_copy)["data"] == after_deletion["data"]
     fractions = [p.fraction for p in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
@@ -201,7 +209,9 @@ def test_preview_changes_nothing_and_says_what_will_happen(demo_db: ConnectionTa
     users = next(t for t in preview.tables if t.name == "users_customuser")
     assert (users.rows_in_file, users.rows_now, users.rows_now_exact) == (9, 8, True)
     assert preview.source.source_schema == "bienestar" and preview.source.created_utc
-    assert not preview.other_tenant and preview.safety_copy_kept and preview.size_bytes > 0
+    with ArchiveReader(archive) as reader:
+        assert preview.size_bytes == reader.manifest.total_bytes
+    assert not preview.other_tenant and preview.safety_copy_kept
     assert preview.migrations_only_in_file == [("chat", "0002_chatmessage_appointment")]
     assert preview.migrations_only_live == [("chat", "0003_x")]
     assert preview.needs_migrate

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app.engine.archive import ArchiveReader
 from app.engine.backup import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, Cancelled, RestoreFailed, TenantBusy
@@ -13,7 +14,12 @@ from app.engine.jobs import CancelToken, Progress
 from app.engine.locks import tenant_lock
 from app.engine.restore import restore_tenant
 from tests import pg
-from tests.restore_support import fingerprint, other_schemas, resguardo_schemas, rewrite_archive
+from tests.restore_support import (
+    fingerprint,
+    other_schemas,
+    resguardo_schemas,
+    rewrite_archive,
+)
 
 pytestmark = pytest.mark.core
 
@@ -100,4 +106,5 @@ def test_a_server_restart_during_the_load(pg_server: pg.TestServer, demo_db: Con
         restore_tenant(demo_db, "bienestar", archive, progress=on_progress)
     assert restarted and _state(demo_db) == before and resguardo_schemas(demo_db) == []
     result = restore_tenant(demo_db, "bienestar", archive)  # and the next run works
-    assert result.rows > 0
+    with ArchiveReader(archive) as reader:
+        assert (result.rows, result.tables) == (sum(t.rows for t in reader.manifest.tables), len(reader.manifest.tables))
