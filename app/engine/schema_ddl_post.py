@@ -183,13 +183,21 @@ def _statistics(x: Extraction) -> None:
         x.privileges.append({"kind": "statistics", "name": name, "owner": owner})
 
 
+_SEQUENCES_PER_QUERY = 500
+
+
 def _sequence_values(x: Extraction, seqs: list[Rel]) -> list[dict[str, Any]]:
+    """Every sequence's state, a few hundred per query (a query each made a 300-table backup wait 0.3 s)."""
+    states: dict[int, tuple[Any, Any]] = {}
+    for start in range(0, len(seqs), _SEQUENCES_PER_QUERY):
+        query = sql.SQL(" UNION ALL ").join(
+            sql.SQL("SELECT {}::pg_catalog.int4, last_value, is_called FROM {}").format(
+                sql.Literal(n), sql.Identifier(x.schema, s.name))
+            for n, s in enumerate(seqs[start:start + _SEQUENCES_PER_QUERY], start=start))
+        states.update((n, (last, called)) for n, last, called in x.conn.execute(query).fetchall())
     values = []
-    for s in seqs:
-        row = x.conn.execute(sql.SQL("SELECT last_value, is_called FROM {}").format(
-            sql.Identifier(x.schema, s.name))).fetchone()
-        assert row is not None
-        last, called = row
+    for n, s in enumerate(seqs):
+        last, called = states[n]
         values.append({"name": s.name, "last_value": last, "is_called": called})
         x.post_add("sequence-value", f"sequence-value {s.name}",
                    f"SELECT pg_catalog.setval({_text_literal(s.q)}, {last}, {str(called).lower()})")

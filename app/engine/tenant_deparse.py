@@ -119,12 +119,27 @@ def source_schema_references(statement: str, schema: str) -> list[str]:
     Raises ValueError when pglast (PostgreSQL's parser) cannot parse the statement.
     """
     try:
-        tree = json.loads(parse_sql_json(statement))
+        parsed = parse_sql_json(statement)  # every statement is read back by PostgreSQL's parser
     except ParseError as exc:
         raise ValueError(str(exc)) from None
+    if not could_name(statement, schema):
+        return []
+    tree = json.loads(parsed)
     found: list[str] = []
     _walk(tree, schema, found)
     return found
+
+
+def could_name(statement: str, schema: str) -> bool:
+    """False when `statement` cannot hold an identifier equal to `schema`, which spares walking its tree (the
+    walk took 0.3 s for a schema of 300 tables). An identifier is written bare (folded to lower case) or quoted
+    (`"` doubled inside); in ASCII text without `U&` escapes, either way its name appears in the lower-cased
+    text. Anything else (non-ASCII text, `U&"..."`) is walked."""
+    if not statement.isascii():
+        return True
+    text = statement.lower()
+    name = schema.lower()
+    return "u&" in text or name in text or name.replace('"', '""') in text
 
 
 def _walk(node: Any, schema: str, found: list[str]) -> None:
