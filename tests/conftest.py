@@ -1,26 +1,33 @@
-"""Shared fixtures: a real PostgreSQL with the demo clinics, an in-memory keyring, private dirs."""
+"""Shared fixtures: a real PostgreSQL with the demo clinics, an in-memory keyring, private dirs.
+
+Every fixture more than one test module uses is defined here, or in a support module listed in
+`pytest_plugins`; helpers live in tests/support/.
+"""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.support import REPO
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-REPO = Path(__file__).resolve().parent.parent
 # Subprocesses (CLI tests) use the in-memory keyring too.
-os.environ["PYTHON_KEYRING_BACKEND"] = "tests.memory_keyring.MemoryKeyring"
+os.environ["PYTHON_KEYRING_BACKEND"] = "tests.support.memory_keyring.MemoryKeyring"
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 
 import keyring  # noqa: E402
 import pytest  # noqa: E402
+from psycopg import sql  # noqa: E402
 
 from app.engine.connection import ConnectionTarget  # noqa: E402
-from tests.memory_keyring import MemoryKeyring  # noqa: E402
-from tests.pg import TestServer, start_test_server, stop_test_server  # noqa: E402
-from tests.django_support import django_db, django_template  # noqa: E402,F401  (fixtures)
+from app.engine.pgserver import PASSWORD_LOGIN_ROLE  # noqa: E402
+from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
+from tests.support.pg import TestServer, start_test_server, stop_test_server  # noqa: E402
+
+pytest_plugins = ("tests.support.django_app",)  # django_template, django_db
 
 
 @pytest.fixture(scope="session")
@@ -55,11 +62,15 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(previous)
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run `python -m app ARGS` in a child process, as a script would."""
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        capture_output=True, text=True, timeout=timeout, input=input,
-        env={**os.environ, **(env or {})}, cwd=REPO,
-    )
+@pytest.fixture
+def password_role(demo_db: ConnectionTarget) -> Iterator[tuple[str, str]]:
+    """A role that must give its password over TCP (member of the embedded server's password role)."""
+    name, password = f"rg_it_{uuid.uuid4().hex[:8]}", "s3cret-" + uuid.uuid4().hex[:8]
+    with demo_db.connect(autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
+            sql.Identifier(name), sql.Literal(password), sql.Identifier(PASSWORD_LOGIN_ROLE)))
+        conn.execute(sql.SQL("GRANT pg_read_all_data TO {}").format(sql.Identifier(name)))
+    yield name, password
+    with demo_db.connect(autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))

@@ -34,7 +34,7 @@ from app.engine.restore import restore_tenant
 from app.engine.restore_preview import preview_restore
 from app.engine.undo import undo_restore
 from app.engine.verify import verify_file
-from tests.attack_support import (
+from tests.support.attacks import (
     ROLES,
     Markers,
     Member,
@@ -51,8 +51,8 @@ from tests.attack_support import (
     zstd_huge_window_frame,
     zstd_rle_frame,
 )
-from tests.pg import TestServer
-from tests.restore_support import Blocks, resguardo_schemas, rewrite_archive
+from tests.support.pg import TestServer
+from tests.support.restore import Blocks, resguardo_schemas, rewrite_archive
 
 pytestmark = pytest.mark.core
 TENANT = "bienestar"

@@ -28,7 +28,7 @@ from app.engine.restore import restore_tenant
 from app.engine.restore_preview import preview_restore
 from app.engine.swap import LockPolicy
 from app.engine.undo import undo_restore
-from tests.attack_support import (
+from tests.support.attacks import (
     ROLES,
     Markers,
     as_role,
@@ -38,8 +38,8 @@ from tests.attack_support import (
     owner,
     world,
 )
-from tests.pg import TestServer
-from tests.restore_support import fingerprint, resguardo_schemas
+from tests.support.pg import TestServer
+from tests.support.restore import fingerprint, resguardo_schemas
 
 pytestmark = pytest.mark.core
 TENANT = "bienestar"

@@ -27,8 +27,9 @@ from app.engine.errors import (
 )
 from app.engine.jobs import CancelToken, Progress
 from app.engine.locks import tenant_lock
-from tests.conftest import REPO, run_cli
-from tests.test_schema_ddl import ODD_SCHEMA, catalog_facts, make_odd_tenant, replay
+from tests.support import REPO
+from tests.support.cli import run_cli
+from tests.support.schema import ODD_SCHEMA, catalog_facts, make_odd_tenant, replay
 
 pytestmark = pytest.mark.core
 

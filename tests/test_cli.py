@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app import __version__
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 
 def test_version_and_help() -> None:

@@ -13,7 +13,7 @@ from app.engine.errors import Cancelled
 from app.engine.jobs import CancelToken
 
 if TYPE_CHECKING:
-    from tests.pg import TestServer
+    from tests.support.pg import TestServer
 
 ROWS = sql.SQL(
     "COPY (SELECT g, repeat('ñ', g % 40), E'tab\\there\\nnewline', NULL::text"

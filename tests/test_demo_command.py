@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.conftest import REPO
+from tests.support import REPO
 
 
 def _serve(home: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:

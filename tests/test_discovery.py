@@ -22,7 +22,7 @@ from app.engine.discovery import (
 )
 from app.engine.errors import UsageError
 from app.engine.registry import SchemaKind, ensure_registry, record
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 DEMO_TABLE = TenantsTable(
     "public", "customers_client", "schema_name", "name", "id",

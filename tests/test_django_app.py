@@ -8,11 +8,11 @@ from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ConnectionFailed
-from tests.pg import TestServer
-from tests.django_support import (
+from tests.support.django_app import (
     ADMIN_EMAIL, ADMIN_PASSWORD, APP_ROLE, PATIENTS, TENANTS, USER_PASSWORD, DjangoDB, HeldAtomic, OrmWriter,
     add_tenant, check_login, delete_user, login_body, run_django,
 )
+from tests.support.pg import TestServer
 
 TENANT_TABLES = {
     "django_migrations", "django_content_type", "auth_permission", "auth_group", "auth_group_permissions",

@@ -20,7 +20,7 @@ from app.engine.errors import ArchiveError
 from app.engine.file_kind import DJANGO_JSON, sniff_file
 from app.engine.sources import open_restore_source
 from app.engine.verify import verify_file
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 OBJECTS: list[dict[str, Any]] = [
     {"model": "users.customuser", "pk": 1, "fields": {"email": "a@b.c", "groups": [1, 2]}},

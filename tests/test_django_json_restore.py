@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
@@ -19,12 +18,12 @@ from app.engine.restore import restore_tenant
 from app.engine.restore_preview import preview_restore
 from app.engine.undo import undo_restore
 from app.engine.verify import verify_file
-from tests.conftest import run_cli
-from tests.django_support import (
+from tests.support.cli import run_cli
+from tests.support.django_app import (
     ADMIN_EMAIL, ADMIN_PASSWORD, PATIENTS, USER_PASSWORD, DjangoDB, check_login, delete_user, dump_tenant,
     run_django, set_password,
 )
-from tests.restore_support import fingerprint, other_schemas, resguardo_schemas
+from tests.support.restore import fingerprint, other_schemas, resguardo_schemas
 
 PATIENT = PATIENTS[0]
 APPOINTMENTS_OF = ("result = sorted(Appointment.objects.filter(patient__user__email={email!r})"

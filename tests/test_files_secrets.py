@@ -21,7 +21,7 @@ from app.engine.errors import ConnectionFailed, PreflightError
 from app.engine.files import STALE_AFTER_SECONDS
 from app.engine.pgdump_backup import pgdump_tenant
 from app.engine.pgserver import embedded_bin_dir
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.core
 TENANT = "bienestar"

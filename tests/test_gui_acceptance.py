@@ -16,25 +16,9 @@ from app.engine.connection import ConnectionTarget
 from app.engine.demo import django_password_hash, django_password_verifies
 from app.ui.main_window import MainWindow
 from app.ui.restore_dialog import RestoreConfirmDialog
-from tests.test_gui_helpers import ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support.gui import ScriptedDialogs, open_window, rows_fingerprint, schemas, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
-
-
-def fingerprint(target: ConnectionTarget, schema: str) -> dict[str, str]:
-    """Every table's rows (as text, sorted) hashed: equal fingerprints mean equal contents."""
-    with target.connect() as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY 1", [schema])]
-        return {t: str(conn.execute(sql.SQL("SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' "
-                                            "ORDER BY x::text)), '') FROM {} x").format(
-            sql.Identifier(schema, t))).fetchone()[0]) for t in tables}
-
-
-def schemas(target: ConnectionTarget) -> set[str]:
-    with target.connect() as conn:
-        return {r[0] for r in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_'")}
 
 
 def delete_user(conn: psycopg.Connection, schema: str, email: str) -> None:
@@ -87,7 +71,7 @@ def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> N
     dialogs = ScriptedDialogs(save_to=backup, open_file=backup, restore_answer=type_and_confirm(qtbot, seen))
     window = open_window(qtbot, demo_db, dialogs)
     wait_listed(qtbot, window)
-    others_before = {s: fingerprint(demo_db, s) for s in ("mindcare", "public")}
+    others_before = {s: rows_fingerprint(demo_db, s) for s in ("mindcare", "public")}
 
     # 1-2. Pick bienestar, back it up to the file chosen in the dialog; the bar moves.
     assert window.select("bienestar")
@@ -103,7 +87,7 @@ def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> N
         delete_user(conn, "bienestar", "paciente1@test.com")
         conn.execute("UPDATE bienestar.users_customuser SET password = %s WHERE email = 'admin@gmail.com'",
                      [new_hash])
-    at_step_3 = fingerprint(demo_db, "bienestar")
+    at_step_3 = rows_fingerprint(demo_db, "bienestar")
 
     # 4. Restore into bienestar after the preview and the typed confirmation.
     window.refresh()
@@ -125,7 +109,7 @@ def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> N
         current = conn.execute("SELECT password FROM bienestar.users_customuser"
                                " WHERE email = 'admin@gmail.com'").fetchone()[0]
     assert django_password_verifies("changed-after-backup", current)
-    assert {s: fingerprint(demo_db, s) for s in ("mindcare", "public")} == others_before
+    assert {s: rows_fingerprint(demo_db, s) for s in ("mindcare", "public")} == others_before
 
     # The list marks the previous version kept for undo, and shows it apart.
     qtbot.waitUntil(lambda: bool(window.model.safety_copies.get("bienestar")), timeout=30_000)
@@ -139,8 +123,8 @@ def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> N
     undo.click()
     wait_idle(qtbot, window)
     assert window.jobs.panels[-1].state == "succeeded", window.jobs.panels[-1].message.text()
-    assert fingerprint(demo_db, "bienestar") == at_step_3
-    assert {s: fingerprint(demo_db, s) for s in ("mindcare", "public")} == others_before
+    assert rows_fingerprint(demo_db, "bienestar") == at_step_3
+    assert {s: rows_fingerprint(demo_db, s) for s in ("mindcare", "public")} == others_before
 
     # The undo kept the restored state as the previous version: discard it from the list of previous versions.
     wait_idle(qtbot, window)
@@ -149,7 +133,7 @@ def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> N
     trigger_and_wait(qtbot, window, window.discard_action)
     assert window.jobs.panels[-1].state == "succeeded", window.jobs.panels[-1].message.text()
     assert copy not in schemas(demo_db)
-    assert fingerprint(demo_db, "bienestar") == at_step_3
+    assert rows_fingerprint(demo_db, "bienestar") == at_step_3
     qtbot.waitUntil(lambda: not window.model.safety_copies.get("bienestar"), timeout=30_000)
 
 
@@ -160,7 +144,7 @@ def test_not_confirming_and_a_corrupted_file_change_nothing(qtbot, demo_db: Conn
     wait_listed(qtbot, window)
     window.select("bienestar")
     trigger_and_wait(qtbot, window, window.backup_action)
-    before, names = fingerprint(demo_db, "bienestar"), schemas(demo_db)
+    before, names = rows_fingerprint(demo_db, "bienestar"), schemas(demo_db)
 
     # The preview is shown, the user does not confirm: nothing changes, and the panel says so.
     trigger_and_wait(qtbot, window, window.restore_action)
@@ -181,4 +165,4 @@ def test_not_confirming_and_a_corrupted_file_change_nothing(qtbot, demo_db: Conn
     assert panel.state == "failed"
     assert "damaged.resguardo" in panel.message.text()
     assert "nothing was changed" in panel.message.text().lower()
-    assert fingerprint(demo_db, "bienestar") == before and schemas(demo_db) == names
+    assert rows_fingerprint(demo_db, "bienestar") == before and schemas(demo_db) == names

@@ -33,7 +33,7 @@ from app.ui.password_dialog import PasswordDialog
 from app.ui.preview_text import PreviewContext
 from app.ui.profile_dialog import ProfileDialog
 from app.ui.restore_dialog import HIGHLIGHT, RestoreConfirmDialog
-from tests.test_gui_helpers import ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support.gui import ScriptedDialogs, open_window, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 

@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import socket
-import uuid
-from collections.abc import Iterator
 
 import pytest
-from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
-from app.engine.pgserver import PASSWORD_LOGIN_ROLE
 from app.engine.profiles import Profile, ProfileStore
 from app.engine.secrets import SERVICE
 from app.ui.dialogs import PasswordAnswer
-from tests.memory_keyring import MemoryKeyring
-from tests.test_gui_helpers import WAIT_MS, ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, wait_listed
+from tests.support.memory_keyring import MemoryKeyring
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def password_role(demo_db: ConnectionTarget) -> Iterator[tuple[str, str]]:
-    """A role that must give its password over TCP (member of the embedded server's password role)."""
-    name, password = f"rg_it_{uuid.uuid4().hex[:8]}", "s3cret-" + uuid.uuid4().hex[:8]
-    with demo_db.connect(autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
-            sql.Identifier(name), sql.Literal(password), sql.Identifier(PASSWORD_LOGIN_ROLE)))
-        conn.execute(sql.SQL("GRANT pg_read_all_data TO {}").format(sql.Identifier(name)))
-    yield name, password
-    with demo_db.connect(autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
 
 
 def test_wrong_password_is_asked_again_then_remembered_in_the_keyring(

@@ -55,7 +55,7 @@ def test_help_opens_the_log_file_creating_it_off_the_ui_thread(qtbot, monkeypatc
     import app.ui.main_window as main_window
     from app.engine.connection import ConnectionTarget
     from app.ui.logging_setup import log_file
-    from tests.test_gui_helpers import ScriptedDialogs, open_window
+    from tests.support.gui import ScriptedDialogs, open_window
 
     opened: list[str] = []
     on_ui_thread: list[bool] = []

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,23 +18,11 @@ from app.ui import language
 from app.ui.preview_text import summary
 from app.ui.qm import compile_ts, read_ts
 from app.ui.settings import UiSettings
-from tests.conftest import REPO
-from tests.test_gui_helpers import ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support import REPO
+from tests.support.gui import ScriptedDialogs, installed, open_window, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 CATALOGUES = REPO / "resources" / "translations"
-
-
-@contextmanager
-def installed(code: str) -> Iterator[None]:
-    """The window's language for the duration (its catalogue compiled as at first run), then back to the default."""
-    before = QLocale()
-    language.install(code, language.prepare_catalogue(code))
-    try:
-        yield
-    finally:
-        language.install(language.ENGLISH, language.prepare_catalogue(language.ENGLISH))
-        QLocale.setDefault(before)
 
 
 def test_every_string_of_the_window_has_its_spanish_translation() -> None:

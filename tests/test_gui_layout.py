@@ -33,8 +33,8 @@ from app.ui.password_dialog import PasswordDialog
 from app.ui.preview_text import PreviewContext
 from app.ui.profile_dialog import ProfileDialog
 from app.ui.restore_dialog import RestoreConfirmDialog
-from tests.conftest import REPO
-from tests.test_gui_helpers import ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support import REPO
+from tests.support.gui import ScriptedDialogs, installed, open_window, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 SMALL = QSize(1024, 600)
@@ -129,8 +129,6 @@ def fit(widget: QWidget, qtbot) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(params=["en", "es"])
 def language(request: pytest.FixtureRequest) -> str:
-    from tests.test_gui_language import installed
-
     with installed(request.param):
         yield request.param
 

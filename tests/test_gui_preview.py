@@ -15,8 +15,7 @@ from app.engine.verify import verify_file
 from app.ui import locale_format as fmt
 from app.ui.preview_text import PreviewContext
 from app.ui.restore_dialog import HIGHLIGHT, RestoreConfirmDialog
-from tests.test_gui_acceptance import fingerprint, schemas
-from tests.test_gui_helpers import ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support.gui import ScriptedDialogs, open_window, rows_fingerprint, schemas, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 
@@ -93,7 +92,7 @@ def test_a_damaged_file_is_stopped_before_the_confirmation(qtbot, demo_db: Conne
     data[middle:middle + 64] = bytes(64)
     damaged = tmp_path / "damaged.resguardo"
     damaged.write_bytes(bytes(data))
-    before, names = fingerprint(demo_db, "bienestar"), schemas(demo_db)
+    before, names = rows_fingerprint(demo_db, "bienestar"), schemas(demo_db)
 
     dialogs = ScriptedDialogs(open_file=damaged, restore_answer=True)
     window = open_window(qtbot, demo_db, dialogs)
@@ -107,4 +106,4 @@ def test_a_damaged_file_is_stopped_before_the_confirmation(qtbot, demo_db: Conne
     assert dialogs.contexts == []  # the typing step was never offered
     assert "damaged.resguardo" in panel.message.text() and "Nothing was changed." in panel.message.text()
     assert any("Checking" in line for line in panel.lines)  # the checksums were being read when it stopped
-    assert fingerprint(demo_db, "bienestar") == before and schemas(demo_db) == names
+    assert rows_fingerprint(demo_db, "bienestar") == before and schemas(demo_db) == names

@@ -13,8 +13,7 @@ from app.engine.backup import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.registry import REGISTRY_SCHEMA
 from app.ui.main_window import MainWindow
-from tests.test_gui_acceptance import schemas
-from tests.test_gui_helpers import WAIT_MS, ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, schemas, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 

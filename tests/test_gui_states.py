@@ -13,8 +13,7 @@ from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, ResguardoError
 from app.engine.secrets import SecretStore
 from app.ui.password_dialog import PasswordDialog
-from tests.test_gui_connection import password_role  # noqa: F401 - the fixture
-from tests.test_gui_helpers import WAIT_MS, ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 
@@ -93,7 +92,7 @@ def test_without_a_keyring_remember_password_is_off_and_says_why(qtbot) -> None:
 
 
 def test_the_window_asks_for_a_password_without_offering_to_remember_it_when_there_is_no_keyring(
-        qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str]) -> None:  # noqa: F811
+        qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str]) -> None:
     user, _ = password_role
     target = ConnectionTarget(f"{demo_db.conninfo} user={user}")
     dialogs = ScriptedDialogs(passwords=[None])

@@ -19,10 +19,8 @@ from app.engine.profiles import Profile, ProfileStore
 from app.engine.secrets import SERVICE, SecretStore
 from app.ui.dialogs import PasswordAnswer
 from app.ui.profile_dialog import ProfileDialog
-from tests.memory_keyring import MemoryKeyring
-from tests.test_gui_connection import password_role  # noqa: F401 - the fixture
-from tests.test_gui_helpers import ScriptedDialogs, open_window, wait_idle, wait_listed
-from tests.test_profiles_secrets import _fill, press
+from tests.support.gui import ScriptedDialogs, fill_profile, open_window, press, wait_idle, wait_listed
+from tests.support.memory_keyring import MemoryKeyring
 
 pytestmark = pytest.mark.gui
 
@@ -42,7 +40,7 @@ def recording(cls: type, uses: Uses) -> Any:
 
 
 def test_profiles_history_and_keyring_are_used_only_off_the_ui_thread(
-        qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str],  # noqa: F811
+        qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str],
         memory_keyring: MemoryKeyring) -> None:
     user, password = password_role
     params = demo_db.params
@@ -67,7 +65,7 @@ def test_profiles_history_and_keyring_are_used_only_off_the_ui_thread(
     qtbot.waitUntil(dialog.save_button.isEnabled)
     assert dialog.list.currentItem().text() == "clinics"  # opens on the last used profile
     assert "system keyring" in dialog.keyring_note.text()
-    _fill(dialog, "second", demo_db, "pw-second")
+    fill_profile(dialog, "second", demo_db, "pw-second")
     press(qtbot, dialog, dialog.save_button)
     assert memory_keyring.store[(SERVICE, "second")] == "pw-second"
     assert "keyring" in dialog.status.text()

@@ -17,8 +17,7 @@ from app.engine.connection import ConnectionTarget
 from app.engine.undo import undo_restore
 from app.ui.job_panel import JobPanel
 from app.ui.main_window import MainWindow
-from tests.test_gui_acceptance import fingerprint, schemas
-from tests.test_gui_helpers import WAIT_MS, ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, rows_fingerprint, schemas, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 
@@ -74,14 +73,14 @@ def test_an_undo_button_acts_only_on_the_version_its_restore_kept(qtbot, demo_db
     third = restore(qtbot, window)
     qtbot.waitUntil(undo_button(third).isEnabled, timeout=WAIT_MS)
     undo_restore(demo_db, "bienestar", expected_copy=third.result.safety_copy)  # as the CLI would
-    state, names = fingerprint(demo_db, "bienestar"), schemas(demo_db)
+    state, names = rows_fingerprint(demo_db, "bienestar"), schemas(demo_db)
     assert undo_button(third).isEnabled()  # the window has not looked again yet
     undo_button(third).click()
     wait_idle(qtbot, window)
     refused = window.jobs.panels[-1]
     assert refused.state == "failed"
     assert "Nothing was changed." in refused.message.text()
-    assert fingerprint(demo_db, "bienestar") == state and schemas(demo_db) == names
+    assert rows_fingerprint(demo_db, "bienestar") == state and schemas(demo_db) == names
     window.refresh()
     wait_idle(qtbot, window)
     assert not undo_button(third).isEnabled()

@@ -1,4 +1,5 @@
-"""No import cycles anywhere: every module of app/, bench/ and tests/ can be read without its importers."""
+"""No import cycles anywhere: every module of app/, bench/ and tests/ can be read without its importers.
+And no module imports a test module: what tests share lives in tests/support/, fixtures in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -72,6 +73,17 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def _is_test_module(name: str) -> bool:
+    last = name.rpartition(".")[2]
+    return name.startswith("tests.") and (last.startswith("test_") or last == "conftest")
+
+
+def imported_test_modules(graph: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Module -> the test modules (or conftest) it imports."""
+    found = {name: sorted(m for m in imported if _is_test_module(m)) for name, imported in graph.items()}
+    return {name: modules for name, modules in found.items() if modules}
+
+
 def test_no_import_cycles() -> None:
     graph = import_graph()
     assert len(graph) > 100  # the walk really saw the project
@@ -80,3 +92,16 @@ def test_no_import_cycles() -> None:
 
 def test_the_check_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_module_imports_a_test_module() -> None:
+    graph = import_graph()
+    assert sum(_is_test_module(name) for name in graph) > 40  # the walk really saw the test modules
+    assert imported_test_modules(graph) == {}
+
+
+def test_the_check_finds_a_test_module_imported() -> None:
+    graph = {"tests.test_a": {"tests.support.gui"}, "tests.test_b": {"tests.test_a", "tests.conftest", "app.cli"},
+             "bench.run": {"tests.test_a"}, "tests.support.gui": {"app.ui.main_window"}}
+    assert imported_test_modules(graph) == {"tests.test_b": ["tests.conftest", "tests.test_a"],
+                                            "bench.run": ["tests.test_a"]}

@@ -12,7 +12,7 @@ from app.engine.backup import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import RestoreFailed
 from app.engine.restore import restore_tenant
-from tests.restore_support import (
+from tests.support.restore import (
     fingerprint,
     other_schemas,
     resguardo_schemas,

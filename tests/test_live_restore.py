@@ -2,7 +2,7 @@
 web application sees").
 
 Every story runs twice: restored by a superuser and by the application's own role (the tenants' owner).
-The application is tests/django_project in child processes (tests/django_support.py); the swap is held
+The application is tests/django_project in child processes (tests/support/django_app.py); the swap is held
 where a story needs it by a session of the application's role that keeps a lock, as a stuck request would.
 """
 
@@ -27,11 +27,11 @@ from app.engine.errors import RestoreFailed
 from app.engine.restore import RestoreResult, restore_tenant
 from app.engine.swap import LockPolicy
 from app.engine.undo import undo_restore
-from tests.django_support import (
+from tests.support.django_app import (
     ADMIN_EMAIL, ADMIN_PASSWORD, PATIENTS, USER_PASSWORD, DjangoDB, HeldAtomic, OrmWriter, delete_user, login_body,
     run_django, set_password,
 )
-from tests.restore_support import emails, fingerprint, other_schemas, resguardo_schemas
+from tests.support.restore import emails, fingerprint, other_schemas, resguardo_schemas
 
 pytestmark = pytest.mark.core
 ROLES = pytest.mark.parametrize("who", ["superuser", "app"])

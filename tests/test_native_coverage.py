@@ -26,7 +26,7 @@ from app.engine.connection import ConnectionTarget
 from app.engine.demo import APP_ROLE
 from app.engine.pgtools import tool_for_server
 from app.engine.restore import restore_tenant
-from tests.pg import TestServer
+from tests.support.pg import TestServer
 
 TENANT = "bienestar"
 

@@ -26,8 +26,8 @@ from app.engine.discovery import list_tenants
 from app.engine.pgserver import embedded_bin_dir
 from app.engine.restore import restore_tenant
 from app.engine.undo import undo_restore
-from tests.pg import TestServer
-from tests.restore_support import PATIENT, delete_patient, emails, fingerprint, other_schemas
+from tests.support.pg import TestServer
+from tests.support.restore import PATIENT, delete_patient, emails, fingerprint, other_schemas
 
 pytestmark = pytest.mark.core
 

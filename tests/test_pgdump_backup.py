@@ -19,7 +19,7 @@ from app.engine.jobs import CancelToken, Progress
 from app.engine.locks import tenant_lock
 from app.engine.pgdump_backup import backup_auto, pgdump_tenant
 from app.engine.pgserver import PASSWORD_LOGIN_ROLE, embedded_bin_dir
-from tests.test_pgtools import SYSTEM_15, fake_tool, needs_system_15
+from tests.support.pgtools import SYSTEM_15, fake_tool, needs_system_15
 
 EMBEDDED = [embedded_bin_dir()]
 

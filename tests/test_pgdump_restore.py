@@ -16,11 +16,11 @@ from app.engine.pgserver import embedded_bin_dir
 from app.engine.restore import restore_tenant
 from app.engine.restore_preview import preview_restore
 from app.engine.undo import undo_restore
-from tests.conftest import run_cli
-from tests.restore_support import (
+from tests.support.cli import run_cli
+from tests.support.pgtools import SYSTEM_15, needs_system_15
+from tests.support.restore import (
     PATIENT, delete_patient, emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password,
 )
-from tests.test_pgtools import SYSTEM_15, needs_system_15
 
 ADMIN = "admin@gmail.com"
 

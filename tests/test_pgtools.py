@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 import pytest
@@ -10,20 +9,9 @@ import pytest
 from app.engine.errors import PreflightError
 from app.engine.pgserver import embedded_bin_dir
 from app.engine.pgtools import TOOL_NAMES, find_tools, tool_for_server
-from tests.conftest import run_cli
-from tests.pg import TestServer
-
-SYSTEM_15 = Path("/usr/lib/postgresql/15/bin")
-needs_system_15 = pytest.mark.skipif(not (SYSTEM_15 / "pg_dump").exists(),
-                                     reason="the system's PostgreSQL 15 client is not installed")
-
-
-def fake_tool(folder: Path, name: str, output: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(f"#!/bin/sh\necho '{output}'\n")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
+from tests.support.cli import run_cli
+from tests.support.pg import TestServer
+from tests.support.pgtools import SYSTEM_15, fake_tool, needs_system_15
 
 
 def server_major(pg_server: TestServer) -> int:

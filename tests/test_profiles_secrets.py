@@ -14,8 +14,8 @@ from app.engine.profiles import ProfileStore
 from app.engine.secrets import SERVICE, SecretStore
 from app.ui.logging_setup import REDACTOR, setup_logging
 from app.ui.profile_dialog import ProfileDialog
-from tests.memory_keyring import MemoryKeyring
-from tests.test_gui_helpers import WAIT_MS, ScriptedDialogs, open_window, wait_listed
+from tests.support.gui import WAIT_MS, ScriptedDialogs, fill_profile, open_window, press, wait_listed
+from tests.support.memory_keyring import MemoryKeyring
 
 pytestmark = pytest.mark.gui
 
@@ -37,33 +37,13 @@ def open_dialog(qtbot, secrets: SecretStore, **kwargs) -> ProfileDialog:
     return dialog
 
 
-def press(qtbot, dialog: ProfileDialog, button) -> None:
-    """Click Save or Delete and wait until the change, made on a worker, is done."""
-    button.click()
-    assert not dialog.save_button.isEnabled()  # no second change while this one is in flight
-    qtbot.waitUntil(dialog.save_button.isEnabled, timeout=WAIT_MS)
-
-
-def _fill(dialog: ProfileDialog, name: str, target: ConnectionTarget, password: str) -> None:
-    params = target.params
-    dialog.new_profile()
-    dialog.name.setText(name)
-    dialog.host.setText(params["host"])
-    dialog.port.setValue(int(params["port"]))
-    dialog.dbname.setText(target.dbname)
-    dialog.user.setText(params["user"])
-    dialog.sslmode.setCurrentText("disable")
-    dialog.password.setText(password)
-    dialog.remember.setChecked(True)
-
-
 def test_remembered_password_is_in_the_keyring_and_in_no_file(
         qtbot, demo_db: ConnectionTarget, memory_keyring: MemoryKeyring) -> None:
     setup_logging()
     password = "Pw-only-in-the-keyring-7731"
     dialog = open_dialog(qtbot, SecretStore())
     assert "system keyring" in dialog.keyring_note.text()
-    _fill(dialog, "clinics", demo_db, password)
+    fill_profile(dialog, "clinics", demo_db, password)
 
     dialog.test_button.click()  # the test runs on a worker; the dialog says what happened
     qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
@@ -93,7 +73,7 @@ def test_without_a_keyring_the_dialog_says_so_and_nothing_is_written(
     dialog = open_dialog(qtbot, secrets)
     assert not dialog.remember.isEnabled() and not dialog.remember.isChecked()  # it could not keep its promise
     assert "cannot be remembered on this computer: there is no system keyring" in dialog.keyring_note.text()
-    _fill(dialog, "clinics", demo_db, password)
+    fill_profile(dialog, "clinics", demo_db, password)
     press(qtbot, dialog, dialog.save_button)
 
     assert "The password is not remembered" in dialog.status.text()
@@ -107,7 +87,7 @@ def test_without_a_keyring_the_dialog_says_so_and_nothing_is_written(
 def test_rename_moves_and_delete_removes_the_keyring_entry(qtbot, memory_keyring: MemoryKeyring,
                                                            demo_db: ConnectionTarget) -> None:
     dialog = open_dialog(qtbot, SecretStore())
-    _fill(dialog, "old name", demo_db, "pw-1")
+    fill_profile(dialog, "old name", demo_db, "pw-1")
     press(qtbot, dialog, dialog.save_button)
     dialog.name.setText("new name")
     press(qtbot, dialog, dialog.save_button)  # password field left empty: the remembered one follows the rename
@@ -122,7 +102,7 @@ def test_rename_moves_and_delete_removes_the_keyring_entry(qtbot, memory_keyring
 def test_unticking_remember_forgets_the_stored_password(qtbot, memory_keyring: MemoryKeyring,
                                                          demo_db: ConnectionTarget) -> None:
     dialog = open_dialog(qtbot, SecretStore())
-    _fill(dialog, "clinics", demo_db, "pw-2")
+    fill_profile(dialog, "clinics", demo_db, "pw-2")
     press(qtbot, dialog, dialog.save_button)
     dialog.remember.setChecked(False)
     press(qtbot, dialog, dialog.save_button)

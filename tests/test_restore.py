@@ -20,7 +20,7 @@ from app.engine.jobs import CancelToken, Progress
 from app.engine.restore import restore_tenant
 from app.engine.restore_preview import preview_restore
 from app.engine.undo import undo_restore
-from tests.restore_support import (
+from tests.support.restore import (
     delete_patient,
     emails,
     fingerprint,

@@ -13,8 +13,8 @@ from app.engine.errors import ArchiveError, Cancelled, RestoreFailed, TenantBusy
 from app.engine.jobs import CancelToken, Progress
 from app.engine.locks import tenant_lock
 from app.engine.restore import restore_tenant
-from tests import pg
-from tests.restore_support import (
+from tests.support import pg
+from tests.support.restore import (
     fingerprint,
     other_schemas,
     resguardo_schemas,

@@ -20,8 +20,9 @@ import pytest
 from app.engine.backup import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.restore import restore_tenant
-from tests.conftest import REPO, run_cli
-from tests.restore_support import fingerprint, other_schemas, resguardo_schemas
+from tests.support import REPO
+from tests.support.cli import run_cli
+from tests.support.restore import fingerprint, other_schemas, resguardo_schemas
 
 pytestmark = pytest.mark.core
 

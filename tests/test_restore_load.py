@@ -10,7 +10,7 @@ from psycopg import sql
 from app.engine.backup import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.restore import restore_tenant
-from tests.restore_support import emails, fingerprint
+from tests.support.restore import emails, fingerprint
 
 pytestmark = pytest.mark.core
 

@@ -26,8 +26,8 @@ from app.engine.pgserver import embedded_bin_dir
 from app.engine.registry import REGISTRY_SCHEMA
 from app.engine.restore import restore_tenant
 from app.engine.sql_gate import CheckedStatement, RefusedStatement, check_native, execute_checked, prepare_session
-from tests.pg import TestServer
-from tests.restore_support import PATIENT, emails, fingerprint
+from tests.support.pg import TestServer
+from tests.support.restore import PATIENT, emails, fingerprint
 
 EMBEDDED = embedded_bin_dir()
 

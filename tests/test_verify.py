@@ -16,8 +16,9 @@ from app.engine.backup import backup_tenant
 from app.engine.errors import ArchiveError, Cancelled
 from app.engine.jobs import CancelToken
 from app.engine.verify import verify_archive
-from tests.conftest import run_cli
-from tests import pg
+from tests.support import pg
+from tests.support.cli import run_cli
+from tests.support.restore import rewrite_archive
 
 
 @pytest.fixture(scope="module")
@@ -134,8 +135,6 @@ def test_cancel_stops_verify(archive: Path) -> None:
 def test_an_archive_that_restore_would_refuse_never_verifies_as_clean(archive: Path, tmp_path: Path) -> None:
     """Well-formed, checksums right, but its SQL resets the role and runs a program: verify refuses it with
     the same sentence as restore, before anything could run."""
-    from tests.restore_support import rewrite_archive
-
     hostile = rewrite_archive(archive, tmp_path / "hostile.resguardo",
                               post_extra="COPY (SELECT 1) TO PROGRAM 'touch /tmp/x'")
     with pytest.raises(ArchiveError) as refused:

@@ -1,4 +1,4 @@
-"""What the tests' helpers (tests/django_support.py) run inside a child process of the clinic project.
+"""What the tests' helpers (tests/support/django_app.py) run inside a child process of the clinic project.
 
 `python -m clinic_site.child MODE`, with the database in CLINIC_DB_* variables and the tenant in
 CLINIC_SCHEMA (none: `public`). Modes:

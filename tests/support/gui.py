@@ -1,20 +1,28 @@
-"""Shared pieces of the GUI tests: dialogs answered by the test, and a window on a real database.
+"""Shared pieces of the GUI tests: dialogs answered by the test, a window on a real database, the profile
+dialog filled in as a user would, the window's language, and what a test compares before and after.
 
 Only the questions are scripted; the window, its worker threads, the engine and
-the database are real. (No tests here; the module name keeps it with its users.)
+the database are real.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from psycopg import sql
+from PySide6.QtCore import QLocale
+
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
+from app.ui import language
 from app.ui.dialogs import DialogProvider, PasswordAnswer
 from app.ui.formats import BackupFormat
 from app.ui.main_window import MainWindow
+from app.ui.profile_dialog import ProfileDialog
 
 WAIT_MS = 60_000
 
@@ -87,3 +95,52 @@ def wait_listed(qtbot: Any, window: MainWindow) -> None:
 def wait_idle(qtbot: Any, window: MainWindow) -> None:
     """No job panel running and no background query pending."""
     qtbot.waitUntil(lambda: not window.jobs.running() and not window.pool.busy, timeout=WAIT_MS)
+
+
+def rows_fingerprint(target: ConnectionTarget, schema: str) -> dict[str, str]:
+    """Every table's rows (as text, sorted) hashed: equal fingerprints mean equal contents."""
+    with target.connect() as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY 1", [schema])]
+        return {t: str(conn.execute(sql.SQL("SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' "
+                                            "ORDER BY x::text)), '') FROM {} x").format(
+            sql.Identifier(schema, t))).fetchone()[0]) for t in tables}
+
+
+def schemas(target: ConnectionTarget) -> set[str]:
+    with target.connect() as conn:
+        return {r[0] for r in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_'")}
+
+
+def press(qtbot: Any, dialog: ProfileDialog, button: Any) -> None:
+    """Click Save or Delete and wait until the change, made on a worker, is done."""
+    button.click()
+    assert not dialog.save_button.isEnabled()  # no second change while this one is in flight
+    qtbot.waitUntil(dialog.save_button.isEnabled, timeout=WAIT_MS)
+
+
+def fill_profile(dialog: ProfileDialog, name: str, target: ConnectionTarget, password: str) -> None:
+    """A new profile for `target`, its password remembered."""
+    params = target.params
+    dialog.new_profile()
+    dialog.name.setText(name)
+    dialog.host.setText(params["host"])
+    dialog.port.setValue(int(params["port"]))
+    dialog.dbname.setText(target.dbname)
+    dialog.user.setText(params["user"])
+    dialog.sslmode.setCurrentText("disable")
+    dialog.password.setText(password)
+    dialog.remember.setChecked(True)
+
+
+@contextmanager
+def installed(code: str) -> Iterator[None]:
+    """The window's language for the duration (its catalogue compiled as at first run), then back to the default."""
+    before = QLocale()
+    language.install(code, language.prepare_catalogue(code))
+    try:
+        yield
+    finally:
+        language.install(language.ENGLISH, language.prepare_catalogue(language.ENGLISH))
+        QLocale.setDefault(before)

@@ -21,7 +21,7 @@ from psycopg.conninfo import make_conninfo
 from app.engine.archive import MANIFEST_MEMBER, ArchiveReader, manifest_checksum
 from app.engine.connection import ConnectionTarget
 from app.engine.demo import APP_ROLE
-from tests.restore_support import fingerprint, other_schemas, resguardo_schemas
+from tests.support.restore import fingerprint, other_schemas, resguardo_schemas
 
 ROLES = ("superuser", "owner")  # who runs each attack: a superuser, and the tenants' owner (the web app's role)
 
