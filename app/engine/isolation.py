@@ -294,23 +294,27 @@ def _exempt_relations(
     return exempt
 
 
-# Columns: the largest catalog by far (half a million rows beside 1,000 tenants), scanned whole by the checks
-# above. The rows of the allowed schemas' relations (their TOAST tables and indexes included) are reached by
-# index instead, and counted: if they account for every column row the transaction's own counters say it
-# created (inserts + updates) or removed (updates + deletes), none can lie outside. Each counter is at least
-# the number of rows it stands for (an aborted sub-transaction's attempts count too), so equality proves it;
-# otherwise (a column created and then altered in the same step, say) the whole catalog is read as before.
+# Columns: the largest catalog by far (430,000 rows beside 1,000 tenants of 15 tables), scanned whole by the
+# checks above. The rows of the allowed schemas' relations (their TOAST tables and indexes included) are reached
+# by index instead (the relations through their dependency on their schema, then checked to be in it), and
+# counted: if they account for every column row the transaction's own counters say it created (inserts +
+# updates) or removed (updates + deletes), none can lie outside. Each counter is at least the number of rows it
+# stands for (an aborted sub-transaction's attempts count too), so equality proves it; otherwise (a column made
+# and then altered in the same step, a relation the lookup misses) the whole catalog is read as before.
 _ATTRIBUTE_OID = 1249  # pg_attribute
-_INSIDE_RELATIONS = """
-SELECT c.oid FROM pg_class c WHERE c.relnamespace = ANY(%(allowed)s::oid[])
-UNION ALL SELECT c.reltoastrelid FROM pg_class c WHERE c.relnamespace = ANY(%(allowed)s::oid[]) AND c.reltoastrelid <> 0
-UNION ALL SELECT i.indexrelid FROM pg_class c JOIN pg_index i ON i.indrelid = c.reltoastrelid
- WHERE c.relnamespace = ANY(%(allowed)s::oid[]) AND c.reltoastrelid <> 0"""
+_INSIDE_RELATIONS = """ARRAY(
+WITH t AS MATERIALIZED (SELECT c.oid, c.reltoastrelid FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+  WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = ANY(%(allowed)s::oid[]) AND d.refobjsubid = 0
+    AND d.classid = 'pg_class'::regclass AND c.relnamespace = ANY(%(allowed)s::oid[]))
+SELECT t.oid FROM t UNION ALL SELECT t.reltoastrelid FROM t WHERE t.reltoastrelid <> 0
+UNION ALL SELECT i.indexrelid FROM t JOIN pg_index i ON i.indrelid = t.oid JOIN pg_class x ON x.oid = i.indexrelid
+ WHERE x.relnamespace = ANY(%(allowed)s::oid[])
+UNION ALL SELECT i.indexrelid FROM t JOIN pg_index i ON i.indrelid = t.reltoastrelid WHERE t.reltoastrelid <> 0)"""
 
 
 def _columns_written_inside(conn: psycopg.Connection, params: dict[str, object]) -> int:
     """Column rows of the allowed schemas' relations that this transaction created or changed."""
-    row = conn.execute(f"SELECT count(*) FROM pg_attribute r WHERE r.attrelid IN ({_INSIDE_RELATIONS})"
+    row = conn.execute(f"SELECT count(*) FROM pg_attribute r WHERE r.attrelid = ANY({_INSIDE_RELATIONS})"
                        f" AND {_ours('r.xmin')}", params).fetchone()
     return int(row[0]) if row else -1
 
@@ -318,7 +322,7 @@ def _columns_written_inside(conn: psycopg.Connection, params: dict[str, object])
 def _columns_removed_inside(conn: psycopg.Connection, observer: psycopg.Connection, params: dict[str, object]) -> int:
     """Column rows of the allowed schemas' relations (as committed) that this transaction deleted or replaced."""
     candidates = [str(r[0]) for r in observer.execute(
-        f"SELECT r.ctid::text FROM pg_attribute r WHERE r.attrelid IN ({_INSIDE_RELATIONS})"
+        f"SELECT r.ctid::text FROM pg_attribute r WHERE r.attrelid = ANY({_INSIDE_RELATIONS})"
         f" AND {_deleted_by_us('r.xmax')}", params).fetchall()]
     if not candidates:
         return 0
