@@ -433,14 +433,21 @@ def drop_registered(conn: psycopg.Connection, observer: psycopg.Connection, witn
         with_lock_attempts(conn, locks, cancel, attempt, action)
 
 
-_OWNED_SEQUENCES = """
+# A schema's relations, found through their dependency on their schema (an index lookup) and checked to be in it:
+# pg_class has no index by schema, and beside 1,000 tenants of 15 tables a scan of it reads 80,000 rows.
+_IN_SCHEMA = ("ARRAY(SELECT c.oid FROM pg_depend n JOIN pg_class c ON c.oid = n.objid"
+              " WHERE n.refclassid = 'pg_namespace'::regclass AND n.refobjid = %(nsp)s AND n.refobjsubid = 0"
+              " AND n.classid = 'pg_class'::regclass AND c.relnamespace = %(nsp)s)")
+
+_OWNED_SEQUENCES = f"""
 SELECT s.relname, t.relname, a.attname FROM pg_class s
 JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid
  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
 JOIN pg_class t ON t.oid = d.refobjid
 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
 JOIN pg_sequence q ON q.seqrelid = s.oid
-WHERE s.relkind = 'S' AND s.relnamespace = %s AND q.seqincrement > 0 AND (%s::text IS NULL OR t.relname = %s)
+WHERE s.oid = ANY({_IN_SCHEMA}) AND s.relkind = 'S' AND q.seqincrement > 0
+  AND (%(table)s::text IS NULL OR t.relname = %(table)s)
 """
 
 
@@ -448,7 +455,7 @@ def continue_sequences(conn: psycopg.Connection, schema: str, nsp: int, table: s
     """Identity and serial sequences continue after the largest restored value: no duplicate key on insert.
     One statement for all of them (a round trip each cost more than the work on a schema of small tables)."""
     moves = []
-    for seq, tab, col in conn.execute(_OWNED_SEQUENCES, [nsp, table, table]).fetchall():
+    for seq, tab, col in conn.execute(_OWNED_SEQUENCES, {"nsp": nsp, "table": table}).fetchall():
         q_seq = sql.Identifier(schema, seq)
         moves.append(sql.SQL(
             "SELECT setval({name}::regclass, m) FROM (SELECT max({col})::bigint AS m FROM {tab}) x"
@@ -464,8 +471,8 @@ def _write_count(observer: psycopg.Connection, schema_oid: int) -> int:
     observer.execute("SELECT pg_stat_clear_snapshot()")
     row = observer.execute(
         "SELECT coalesce(sum(pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid)"
-        " + pg_stat_get_tuples_deleted(c.oid)), 0)::bigint FROM pg_class c"
-        " WHERE c.relnamespace = %s AND c.relkind IN ('r', 'p', 'm')", [schema_oid]).fetchone()
+        f" + pg_stat_get_tuples_deleted(c.oid)), 0)::bigint FROM pg_class c"
+        f" WHERE c.oid = ANY({_IN_SCHEMA}) AND c.relkind IN ('r', 'p', 'm')", {"nsp": schema_oid}).fetchone()
     return int(row[0]) if row else 0
 
 
