@@ -204,7 +204,8 @@ def find_violations(
             continue
         found += _catalog_rows(conn, catalog, _ours("r.xmin"), params, exempt, "created or changed")
     for catalog in sorted(removed):
-        if catalog == "pg_attribute" and _columns_removed_inside(conn, observer, params) == attributes[1] + attributes[2]:
+        if catalog == "pg_attribute" and \
+                _columns_removed_inside(conn, observer, params) == attributes[1] + attributes[2]:
             continue
         found += _removed_rows(conn, observer, catalog, params, exempt)
     unique: dict[str, Violation] = {}
