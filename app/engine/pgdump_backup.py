@@ -207,13 +207,18 @@ def _drain(lines: queue.Queue[str | None], tail: list[str], reporter: ProgressRe
 
 
 def _failure(code: int, tail: list[str], schema: str) -> ResguardoError:
-    errors = [ln for ln in tail if "error:" in ln or "FATAL" in ln or "DETAIL" in ln] or tail[-3:]
+    """The sentence for pg_dump's own failure, from its last lines (tests/data/pgdump_stderr holds real ones).
+
+    pg_dump 15+ names the failed query on a `detail:` line: a lock wait that ran out is a statement timeout
+    whose query was `LOCK TABLE`. Only libpq's own words mean "could not connect": a table may be named
+    `password_resets`."""
+    errors = [ln for ln in tail if "error:" in ln or "detail:" in ln or "FATAL" in ln or "DETAIL" in ln] or tail[-3:]
     first = errors[0].split("error:", 1)[-1].strip() if errors else f"exit status {code}"
     details = "\n".join(tail)
     text = " ".join(errors).lower()
-    if "password" in text or "could not connect" in text or "connection to server" in text:
+    if "could not connect" in text or "connection to server" in text:
         return ConnectionFailed(f"pg_dump could not connect: {first}; no file was written.", details)
-    if "lock" in text and "timeout" in text:
+    if "timeout" in text and "query was: lock table" in text:
         return TenantBusy(f"pg_dump waited too long for a lock on a table of {schema!r} (another session holds "
                           f"it); no file was written. pg_dump said: {first}", details)
     if "no space" in text:
