@@ -232,16 +232,17 @@ class Restore:
         def before_builds(me: int, conn: psycopg.Connection) -> None:
             """Index builds get PostgreSQL's parallel workers only while the other connection has nothing to do:
             on 2 cores, a worker beside two busy connections only adds its start-up and the contention (measured:
-            the partitioned shape's loads took 15 % longer with them; a lone GIN build was faster with them)."""
+            the partitioned shape's loads took 15 % longer with them; a lone GIN build was faster with them).
+            Runs under the staging schema's search path: every function is qualified."""
             with lock:
                 alone = not busy[1 - me] and not queue
             if not workers[me]:
-                row = conn.execute("SELECT current_setting('max_parallel_maintenance_workers')").fetchone()
+                row = conn.execute("SELECT pg_catalog.current_setting('max_parallel_maintenance_workers')").fetchone()
                 workers[me] = [str(row[0]) if row else "0"] * 2
             default, now = workers[me]
             wanted = default if alone else "0"
             if wanted != now:
-                conn.execute("SELECT set_config('max_parallel_maintenance_workers', %s, true)", [wanted])
+                conn.execute("SELECT pg_catalog.set_config('max_parallel_maintenance_workers', %s, true)", [wanted])
                 workers[me][1] = wanted
 
         def share(me: int, conn: psycopg.Connection) -> None:

@@ -244,18 +244,19 @@ class NativeArchiveSource:
                 before_builds: BeforeBuilds) -> int:
             # COPY FREEZE is legal on a table created or truncated in this transaction.
             create = self._created_with_rows.get(entry.name)
-            if create is not None:
-                self._run(conn, staging, [create], cancel)
-                freeze = True
-            else:
-                freeze = entry.name in self._plain_tables(conn, staging)
-                if freeze:
-                    conn.execute(sql.SQL("TRUNCATE ONLY {}").format(sql.Identifier(staging, entry.name)))
-            rows = self._copy_table(conn, staging, entry, loaded, cancel, freeze=freeze)
+            freeze = create is not None or entry.name in self._plain_tables(conn, staging)
             builds = self._builds.get(entry.name, [])
-            if builds:
-                before_builds(conn)
-                self._run(conn, staging, builds, cancel)
+            # One search path for the table's statements and Resguardo's own between them, which name no
+            # function, type or operator but qualified ones (a switch costs a round trip each way).
+            with staging_path(conn, staging):
+                if create is not None:
+                    self._run_each(conn, [create], cancel)
+                elif freeze:
+                    conn.execute(sql.SQL("TRUNCATE ONLY {}").format(sql.Identifier(staging, entry.name)))
+                rows = self._copy_table(conn, staging, entry, loaded, cancel, freeze=freeze)
+                if builds:
+                    before_builds(conn)
+                    self._run_each(conn, builds, cancel)
             return rows
 
         return run
