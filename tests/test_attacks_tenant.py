@@ -320,6 +320,7 @@ def test_forged_records_never_make_resguardo_touch_another_clinic(
         forgery_db: tuple[ConnectionTarget, Path], role: str, forgery: str, tries: str) -> None:
     db, clean = forgery_db
     runner = as_role(db, role)
+    [(older_copy, _kind)] = resguardo_schemas(db)  # the real one: the fixture's restore's, or the last undo's
     victim = "mindcare"
     if forgery == "comment-marks-mindcare-a-copy":
         with owner(db).connect() as conn:
@@ -339,7 +340,7 @@ def test_forged_records_never_make_resguardo_touch_another_clinic(
     try:  # a real safety copy exists already (the fixture's restore): this one drops it, and staging leftovers
         restored = restore_tenant(runner, TENANT, clean)
         assert victim not in restored.dropped_safety_copies + restored.cleaned_leftovers
-        assert restored.dropped_safety_copies  # the real older copy went: the forged one was looked at, and kept
+        assert restored.dropped_safety_copies == [older_copy]  # the real older copy went; the forged one was kept
         assert undo_restore(runner, TENANT).restored_from == restored.safety_copy  # the newest real copy only
         with pytest.raises(ResguardoError, match=f"{victim!r} is not a safety copy made by Resguardo") as refused:
             discard_safety_copy(runner, victim)

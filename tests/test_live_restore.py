@@ -148,7 +148,7 @@ def test_seed_story_through_the_orm_then_restore_undo_discard_again_and_again(
     su = django_db.superuser
     archive = _backup(target, tmp_path)
     deleted = delete_user(django_db, "bienestar", PATIENT)  # Django's cascade, in Python
-    assert deleted["appointments.Appointment"] == 4 and deleted["chat.ChatMessage"] > 0
+    assert (deleted["appointments.Appointment"], deleted["chat.ChatMessage"]) == (4, 12)
     set_password(django_db, "bienestar", ADMIN_EMAIL, "nueva-clave")  # today's password, not the file's
     after_deletion = fingerprint(su, "bienestar")
     others = other_schemas(su, "bienestar")
@@ -174,7 +174,8 @@ def test_seed_story_through_the_orm_then_restore_undo_discard_again_and_again(
         again = restore_tenant(target, "bienestar", archive)
         assert again.dropped_safety_copies == [copy] and PATIENT in emails(su, "bienestar")
         undone = undo_restore(target, "bienestar")
-        assert PATIENT not in emails(su, "bienestar") and undone.safety_copy
+        assert PATIENT not in emails(su, "bienestar")
+        assert resguardo_schemas(su) == [(undone.safety_copy, "safety-copy")]
     [(copy, _kind)] = resguardo_schemas(su)
     _analyze(su, copy)
     discard_safety_copy(target, copy)
@@ -200,7 +201,8 @@ def test_orm_writers_in_another_tenant_lose_nothing_during_a_restore(
         during = len(writer.committed) - before
         writer.wait_for(before + during + 3)  # and it goes on writing afterwards
     assert not writer.errors and during > 0
-    assert result.safety_copy and result.app_writes == 0  # mindcare's writes are not bienestar's
+    assert result.app_writes == 0  # mindcare's writes are not bienestar's
+    assert resguardo_schemas(django_db.superuser) == [(result.safety_copy, "safety-copy")]
     found = _column(django_db.superuser, "mindcare", "SELECT id FROM {schema}.chat_chatmessage"
                     " WHERE content LIKE 'writer %%' ORDER BY id")
     assert found == sorted(writer.committed)  # every committed write is there, and nothing else
@@ -237,7 +239,7 @@ def test_an_atomic_block_across_the_swap_ends_wholly_before_or_after_it(
             block.go()
             outcome = block.wait_done()
             result = restoring.result(timeout=60)
-    assert result.safety_copy
+    assert resguardo_schemas(django_db.superuser) == [(result.safety_copy, "safety-copy")]
     notes = "SELECT notes FROM {schema}.appointments_appointment WHERE notes LIKE 'atomic %%'"
     in_copy = set(_column(django_db.superuser, result.safety_copy, notes))
     in_restored = set(_column(django_db.superuser, "bienestar", notes))
@@ -360,7 +362,8 @@ def test_writes_made_during_the_restore_are_counted_and_kept_in_the_safety_copy(
                       >= inserted + len(written))
             holder.rollback()
             result: RestoreResult = restoring.result(timeout=60)
-    assert not writer.errors and result.safety_copy
+    assert not writer.errors
+    assert resguardo_schemas(django_db.superuser) == [(result.safety_copy, "safety-copy")]
     assert result.app_writes >= len(written)
     query = "SELECT id FROM {schema}.chat_chatmessage WHERE content LIKE 'writer %%' ORDER BY id"
     assert _column(django_db.superuser, result.safety_copy, query) == sorted(written)

@@ -121,7 +121,7 @@ def test_the_password_is_never_on_the_child_command_line(demo_db: ConnectionTarg
         assert b"pg_dump" in cmdline and secret.encode() not in cmdline
         blocked_table.rollback()  # let pg_dump go on
         worker.join(60)
-        assert outcome and Path(outcome[0].path).exists()  # type: ignore[attr-defined]
+        assert len(outcome) == 1 and Path(outcome[0].path).exists()  # type: ignore[attr-defined]
     finally:
         with pg_server.admin.connect(autocommit=True) as conn:
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
@@ -162,13 +162,16 @@ def test_a_too_old_pg_dump_is_refused_before_anything_and_auto_falls_back(demo_d
     with demo_db.connect() as conn:
         if conn.info.server_version < 160000:
             pytest.skip("the test server is not newer than the system's pg_dump 15")
+        major = conn.info.server_version // 10000
     with pytest.raises(PreflightError) as caught:
         pgdump_tenant(demo_db, "bienestar", tmp_path, fmt="sql", **only([SYSTEM_15]))
-    assert "the newest pg_dump found is 15" in caught.value.message
+    refusal = (f"Server is PostgreSQL {major}; the newest pg_dump found is 15 at {SYSTEM_15 / 'pg_dump'}; "
+               f"install PostgreSQL {major}+ client tools or use the native format.")
+    assert caught.value.message == refusal
     assert os.listdir(tmp_path) == []
     result = backup_auto(demo_db, "bienestar", tmp_path, **only([SYSTEM_15]))
     assert result.format == "native" and result.path.suffix == ".resguardo"
-    assert "no fitting pg_dump" in result.note and "newest pg_dump found is 15" in result.note
+    assert result.note == f"Native format written: no fitting pg_dump ({refusal})"
 
 
 def test_auto_uses_custom_format_when_pg_dump_fits_and_native_when_it_is_missing(demo_db: ConnectionTarget,
@@ -177,7 +180,12 @@ def test_auto_uses_custom_format_when_pg_dump_fits_and_native_when_it_is_missing
     assert dumped.format == "custom" and dumped.path.read_bytes()[:5] == b"PGDMP"
     missing = backup_auto(demo_db, "bienestar", tmp_path / "y.dump", **only([tmp_path / "empty"]))
     assert missing.format == "native" and missing.path == tmp_path / "y.resguardo"
-    assert "no pg_dump was found" in missing.note
+    with demo_db.connect() as conn:
+        major = conn.info.server_version // 10000
+    assert missing.note == (
+        f"Native format written: no fitting pg_dump (Server is PostgreSQL {major}; no pg_dump was found (searched "
+        f"the settings' folder, PATH, the usual install folders and the embedded server); install PostgreSQL "
+        f"{major}+ client tools or use the native format.)")
 
 
 def test_a_failing_pg_dump_shows_its_own_error_and_auto_falls_back(demo_db: ConnectionTarget, tmp_path: Path) -> None:
@@ -190,8 +198,10 @@ def test_a_failing_pg_dump_shows_its_own_error_and_auto_falls_back(demo_db: Conn
     out.mkdir()
     with pytest.raises(ResguardoError) as caught:
         pgdump_tenant(demo_db, "bienestar", out, fmt="custom", **only([bad]))
-    assert "query failed: out of shared memory" in caught.value.message
+    assert caught.value.message == "pg_dump failed: query failed: out of shared memory; no file was written."
     assert os.listdir(out) == []
     result = backup_auto(demo_db, "bienestar", out, **only([bad]))
-    assert result.format == "native" and "pg_dump failed" in result.note and "out of shared memory" in result.note
+    assert result.format == "native" and result.note == (
+        "Native format written because pg_dump failed: pg_dump failed: query failed: out of shared memory; "
+        "no file was written.")
     assert os.listdir(out) == [result.path.name]

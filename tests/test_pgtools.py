@@ -53,7 +53,9 @@ def test_a_pg_dump_older_than_the_server_is_refused_up_front_with_the_exact_reas
 def test_no_pg_dump_at_all_is_said_plainly(tmp_path: Path) -> None:
     with pytest.raises(PreflightError) as caught:
         tool_for_server("pg_dump", 18, [tmp_path], defaults=False)
-    assert caught.value.message.startswith("Server is PostgreSQL 18; no pg_dump was found")
+    assert caught.value.message == (
+        "Server is PostgreSQL 18; no pg_dump was found (searched the settings' folder, PATH, the usual install "
+        "folders and the embedded server); install PostgreSQL 18+ client tools or use the native format.")
 
 
 def test_tools_command_lists_what_it_found_and_which_it_would_use(pg_server: TestServer, tmp_path: Path) -> None:

@@ -208,8 +208,8 @@ def test_preview_changes_nothing_and_says_what_will_happen(demo_db: ConnectionTa
     assert {**other_schemas(demo_db, "bienestar"), "bienestar": fingerprint(demo_db, "bienestar")} == before
     users = next(t for t in preview.tables if t.name == "users_customuser")
     assert (users.rows_in_file, users.rows_now, users.rows_now_exact) == (9, 8, True)
-    assert preview.source.source_schema == "bienestar" and preview.source.created_utc
     with ArchiveReader(archive) as reader:
+        assert (preview.source.source_schema, preview.source.created_utc) == ("bienestar", reader.manifest.created_utc)
         assert preview.size_bytes == reader.manifest.total_bytes
     assert not preview.other_tenant and preview.safety_copy_kept
     assert preview.migrations_only_in_file == [("chat", "0002_chatmessage_appointment")]
@@ -228,7 +228,7 @@ def test_discard_only_drops_safety_copies(demo_db: ConnectionTarget, restorer: C
     assert second.dropped_safety_copies == [first.safety_copy]  # one safety copy per tenant
     with pytest.raises(UsageError, match="not a safety copy"):
         discard_safety_copy(restorer, "mindcare")
-    assert second.safety_copy
+    assert second.safety_copy is not None and resguardo_schemas(demo_db) == [(second.safety_copy, "safety-copy")]
     discard_safety_copy(restorer, second.safety_copy)
     assert resguardo_schemas(demo_db) == []
     with pytest.raises(UsageError, match="no safety copy"):
@@ -245,7 +245,10 @@ def test_strange_tenant_names_are_just_names(demo_db: ConnectionTarget, tmp_path
     archive = tmp_path / "s.resguardo"
     backup_tenant(demo_db, strange, archive)
     result = restore_tenant(demo_db, strange, archive)
-    assert PATIENT in emails(demo_db, strange) and result.safety_copy
+    assert PATIENT in emails(demo_db, strange)
+    assert result.safety_copy is not None
+    assert re.fullmatch(rf"rg_safety_\d{{14}}_{re.escape(strange)}", result.safety_copy)
+    assert resguardo_schemas(demo_db) == [(result.safety_copy, "safety-copy")]
     undo_restore(demo_db, strange)
     with demo_db.connect() as conn:
         assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'public'").fetchone()[0] == 1

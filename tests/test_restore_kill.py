@@ -128,7 +128,7 @@ def test_kill_during_the_swap(demo_db: ConnectionTarget, archive: Path) -> None:
     """The swap locks every live table in turn; killed while it waits for the last one, with the others
     already locked and the older safety copy still there: the tenant stays as it was."""
     first = restore_tenant(demo_db, "bienestar", archive)  # a safety copy the next restore will replace
-    assert first.safety_copy
+    assert resguardo_schemas(demo_db) == [(first.safety_copy, "safety-copy")]
     with demo_db.connect() as conn:
         conn.execute("UPDATE bienestar.users_customuser SET first_name = 'Otra vez'")
         last = conn.execute("SELECT format('%I.%I', 'bienestar', relname) FROM pg_class"
@@ -142,6 +142,7 @@ def test_kill_during_the_swap(demo_db: ConnectionTarget, archive: Path) -> None:
     _kill_at(demo_db, archive, _waiting_on(last), last_table)
     assert _state(demo_db) == before
     assert sorted(role for _, role in resguardo_schemas(demo_db)) == ["safety-copy", "staging"]
+    [staging] = [name for name, role in resguardo_schemas(demo_db) if role == "staging"]
     again = restore_tenant(demo_db, "bienestar", archive)
-    assert again.cleaned_leftovers and again.dropped_safety_copies == [first.safety_copy]
+    assert (again.cleaned_leftovers, again.dropped_safety_copies) == ([staging], [first.safety_copy])
     assert [role for _, role in resguardo_schemas(demo_db)] == ["safety-copy"]

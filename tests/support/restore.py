@@ -124,6 +124,16 @@ def password_hash(target: ConnectionTarget, schema: str, email: str) -> str | No
     return row[0] if row else None
 
 
+def table_rows(target: ConnectionTarget, schema: str) -> dict[str, int]:
+    """Rows of every table of a schema, counted: what a backup of it holds."""
+    with target.connect() as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = %s::regnamespace AND relkind = 'r' ORDER BY 1",
+            [schema]).fetchall()]
+        return {t: int(conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
+            sql.Identifier(schema, t))).fetchone()[0]) for t in tables}
+
+
 def emails(target: ConnectionTarget, schema: str) -> set[str]:
     with target.connect() as conn:
         return {r[0] for r in conn.execute(sql.SQL("SELECT email::text FROM {}").format(
