@@ -356,3 +356,41 @@ def test_the_tenant_owner_backs_up_its_own_clinic(demo_db: ConnectionTarget, tmp
         notes = next(t for t in reader.raw_manifest["tables"] if t["name"] == "notes")
         assert notes["rows"] == 2
         assert reader.raw_manifest["schema_owner"] == "clinic_app"
+
+
+def test_a_session_queued_to_alter_a_table_does_not_stall_the_backup(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    """The backup's second session (small tables, same snapshot) asks for each table's lock without waiting:
+    behind a session queued for an exclusive lock, which waits for the backup, it would wait for ever (the
+    lock timeout, then the backup failed). Such a table is read by the backup's first session instead."""
+    names = [f"zz_queued_{i}" for i in range(5)]  # empty, last by name: the second session's first picks
+    with demo_db.connect() as conn:
+        for name in names:
+            conn.execute(sql.SQL("CREATE TABLE bienestar.{} (id int)").format(sql.Identifier(name)))
+    waiting: list[threading.Thread] = []
+
+    def queue_exclusive_locks(p: Progress) -> None:
+        if p.stage != "Copying rows" or waiting:
+            return
+        for name in names:  # each waits for the backup's lock on its table until the backup ends
+            thread = threading.Thread(target=_lock_exclusive, args=(demo_db, name))
+            thread.start()
+            waiting.append(thread)
+        with demo_db.connect(autocommit=True) as conn:
+            while conn.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND mode = 'AccessExclusiveLock'"
+                               " AND relation::regclass::text LIKE 'bienestar.zz_queued_%'").fetchone() != (5,):
+                threading.Event().wait(0.01)
+
+    try:
+        result = backup_tenant(demo_db, "bienestar", tmp_path / "q.resguardo", progress=queue_exclusive_locks)
+    finally:
+        for thread in waiting:
+            thread.join()
+    assert len(waiting) == 5
+    with ArchiveReader(result.path) as reader:
+        assert {t["name"] for t in reader.raw_manifest["tables"]} >= set(names)
+
+
+def _lock_exclusive(target: ConnectionTarget, table: str) -> None:
+    with target.connect() as conn:
+        conn.execute(sql.SQL("LOCK TABLE bienestar.{} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(table)))
+        conn.rollback()

@@ -75,7 +75,7 @@ class _MemberSink:
         self.raw_lines = 0
         self._compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compressobj() if compress else None
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray) -> None:
         self._raw.update(data)
         self.raw_bytes += len(data)
         self.raw_lines += data.count(b"\n")
@@ -88,8 +88,10 @@ class _MemberSink:
             self.stored_bytes += len(chunk)
 
     def close(self) -> None:
+        """Ends the member (the compressor's last frame); closing again does nothing."""
         if self._compressor is not None:
             self._emit(self._compressor.flush())
+            self._compressor = None
 
     def result(self, name: str) -> StoredMember:
         return StoredMember(
@@ -123,20 +125,27 @@ class ArchiveWriter:
         yield sink
         sink.close()
         size = sink.stored_bytes
-        padding = (-size) % _BLOCK
-        self._file.write(b"\0" * padding)
+        self._file.write(b"\0" * ((-size) % _BLOCK))
         end = self._file.tell()
-        info = tarfile.TarInfo(name)
-        info.size = size
-        info.mode = 0o600
-        info.mtime = int(time.time())
-        header = info.tobuf(format=tarfile.GNU_FORMAT)  # sizes over 8 GiB fit in one block
-        if len(header) != _BLOCK:  # long names would need extra header blocks
-            raise ArchiveError(f"Member name too long for the archive: {name}")
         self._file.seek(header_at)
-        self._file.write(header)
+        self._file.write(_tar_header(name, size))
         self._file.seek(end)
         self.members[name] = sink.result(name)
+
+    @staticmethod
+    def detached(*, compress: bool = False) -> tuple[_MemberSink, io.BytesIO]:
+        """A member built in memory (by another thread, while the file takes another member), for `attach`."""
+        buffer = io.BytesIO()
+        return _MemberSink(buffer, compress), buffer
+
+    def attach(self, name: str, sink: _MemberSink, buffer: io.BytesIO) -> StoredMember:
+        """Put a whole `detached` member into the archive."""
+        sink.close()
+        self._file.write(_tar_header(name, sink.stored_bytes))
+        self._file.write(buffer.getbuffer())
+        self._file.write(b"\0" * ((-sink.stored_bytes) % _BLOCK))
+        self.members[name] = sink.result(name)
+        return self.members[name]
 
     def add_bytes(self, name: str, data: bytes) -> StoredMember:
         with self.member(name) as sink:
@@ -157,8 +166,11 @@ class ArchiveWriter:
 
     def abort(self) -> None:
         if not self._closed:
-            self._file.close()
             self._closed = True
+            try:
+                self._file.close()
+            except OSError:  # a full disk: what is still buffered cannot be written, and need not be
+                pass
         self.temp_path.unlink(missing_ok=True)
 
     def __enter__(self) -> ArchiveWriter:
@@ -167,6 +179,17 @@ class ArchiveWriter:
     def __exit__(self, exc_type: object, *_: object) -> None:
         if exc_type is not None or not self._closed:
             self.abort()
+
+
+def _tar_header(name: str, size: int) -> bytes:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mode = 0o600
+    info.mtime = int(time.time())
+    header = info.tobuf(format=tarfile.GNU_FORMAT)  # sizes over 8 GiB fit in one block
+    if len(header) != _BLOCK:  # long names would need extra header blocks
+        raise ArchiveError(f"Member name too long for the archive: {name}")
+    return header
 
 
 def manifest_checksum(manifest: dict[str, Any]) -> str:

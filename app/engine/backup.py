@@ -1,17 +1,16 @@
 """Back up one tenant to a native archive (`.resguardo`): needs only psycopg.
 
 One REPEATABLE READ READ ONLY transaction gives the DDL and every table's
-rows from the same snapshot. Rows are streamed with COPY into the archive's
-zstd members; a worker thread hashes, compresses and writes while the main
-thread reads from the server, so memory stays flat and both cores work.
+rows from the same snapshot, which a second session shares to read the small
+tables meanwhile (app/engine/backup_tables.py). Rows are streamed with COPY
+into the archive's zstd members; a worker thread hashes, compresses and writes
+while the main thread reads from the server, so memory stays flat.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import queue
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,19 +31,29 @@ from app.engine.archive import (
     data_member_name,
     manifest_checksum,
 )
+from app.engine.backup_tables import LOCK_TIMEOUT, copy_tables
 from app.engine.connection import ConnectionTarget
-from app.engine.copy_stream import copy_out
 from app.engine.discovery import find_tenants_table, is_system_schema, tenant_record
-from app.engine.errors import ArchiveError, ConnectionFailed, PreflightError, ResguardoError, UsageError, first_line
-from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
+from app.engine.errors import (
+    ArchiveError,
+    ConnectionFailed,
+    PreflightError,
+    ResguardoError,
+    UsageError,
+    first_line,
+)
+from app.engine.jobs import (
+    CancelToken,
+    Progress,
+    ProgressCallback,
+    ProgressReporter,
+    ignore_progress,
+)
 from app.engine.locks import tenant_lock
 from app.engine.naming import utc_now_iso
 from app.engine.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
 
 ARCHIVE_SUFFIX = ".resguardo"
-_CHUNK = 1 << 20  # bytes of COPY text handed to the writer thread at a time
-_QUEUE_CHUNKS = 4  # chunks in flight: bounds memory
-_LOCK_TIMEOUT = "10s"
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,7 @@ def backup_tenant(
     try:
         check_tenant_schema(conn, schema, tenants_table)
         with tenant_lock(conn, schema):
-            return _backup(conn, schema, out, progress, cancel, tenants_table, started)
+            return _backup(conn, target, schema, out, progress, cancel, tenants_table, started)
     except OSError as exc:
         raise _write_error(exc, out) from None
     except psycopg.OperationalError as exc:
@@ -141,12 +150,12 @@ def check_tenant_schema(conn: psycopg.Connection, schema: str, tenants_override:
 
 
 def _backup(
-    conn: psycopg.Connection, schema: str, out: Path, progress: ProgressCallback,
+    conn: psycopg.Connection, target: ConnectionTarget, schema: str, out: Path, progress: ProgressCallback,
     cancel: CancelToken, tenants_override: str | None, started: float,
 ) -> BackupResult:
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.read_only = True
-    conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(_LOCK_TIMEOUT)))
+    conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
     # Policies never filter what COPY reads, nor run their functions: where they would apply, COPY fails
     # (checked first, with a sentence naming the table).
     conn.execute("SELECT pg_catalog.set_config('row_security', 'off', true)")
@@ -162,15 +171,13 @@ def _backup(
     migrations = _migrations(conn, schema, ddl)
     with ArchiveWriter(out) as writer:
         pre = writer.add_bytes(PRE_DATA_MEMBER, ddl.pre_data_sql.encode())
-        tables = []
-        for index, (table, weight) in enumerate(zip(ddl.tables, weights, strict=True), start=1):
-            member = data_member_name(index)
-            stored = _copy_table(conn, writer, member, schema, table, weight, reporter, cancel)
-            tables.append({
-                "name": table.name, "member": member, "columns": table.columns,
-                "rows": stored.raw_lines, "bytes": stored.raw_bytes, "sha256": stored.raw_sha256,
-                "stored_bytes": stored.stored_bytes, "stored_sha256": stored.stored_sha256,
-            })
+        members = {table.name: data_member_name(i) for i, table in enumerate(ddl.tables, start=1)}
+        stored = _copy_rows(conn, target, writer, schema, ddl, members, weights, reporter, cancel)
+        tables: list[dict[str, Any]] = [{
+            "name": table.name, "member": members[table.name], "columns": table.columns,
+            "rows": s.raw_lines, "bytes": s.raw_bytes, "sha256": s.raw_sha256,
+            "stored_bytes": s.stored_bytes, "stored_sha256": s.stored_sha256,
+        } for table, s in ((t, stored[t.name]) for t in ddl.tables)]
         reporter.stage("Writing the manifest")
         post = writer.add_bytes(POST_DATA_MEMBER, ddl.post_data_sql.encode())
         manifest = archive_manifest(conn, schema, ddl, tenant, migrations, tables, {
@@ -183,6 +190,29 @@ def _backup(
     reporter.finish("Backup complete")
     rows = sum(t["rows"] for t in tables)
     return BackupResult(path, path.stat().st_size, rows, len(tables), time.monotonic() - started)
+
+
+def _copy_rows(conn: psycopg.Connection, target: ConnectionTarget, writer: ArchiveWriter, schema: str,
+               ddl: SchemaDDL, members: dict[str, str], weights: list[int], reporter: ProgressReporter,
+               cancel: CancelToken) -> dict[str, StoredMember]:
+    """Every table's member (app/engine/backup_tables.py), with the progress bar moved by each table's weight."""
+    weight = {t.name: w for t, w in zip(ddl.tables, weights, strict=True)}
+    reported = dict.fromkeys(weight, 0)
+    stored: dict[str, StoredMember] = {}
+    stage = "Copying rows"
+
+    def advance(table: TableCopy, size: int) -> None:
+        step = min(reported[table.name] + size, weight[table.name]) - reported[table.name]
+        reported[table.name] += step
+        reporter.advance(step, stage, table.name)
+
+    def done(table: TableCopy, member: StoredMember) -> None:
+        stored[table.name] = member
+        advance(table, weight[table.name])
+
+    reporter.advance(0, stage)
+    copy_tables(conn, target, writer, schema, ddl.tables, members, done, advance, cancel)
+    return stored
 
 
 def _check_privileges(conn: psycopg.Connection, schema: str) -> None:
@@ -242,70 +272,6 @@ def _migrations(conn: psycopg.Connection, schema: str, ddl: SchemaDDL) -> list[l
     if not all(isinstance(i, int) and isinstance(a, str) and isinstance(n, str) for i, a, n in rows):
         return None
     return [[app, name] for _, app, name in sorted(rows)]
-
-
-class _ChunkWriter:
-    """A worker thread that feeds chunks to the archive member; the main thread keeps reading."""
-
-    def __init__(self, sink: Any) -> None:
-        self._sink = sink
-        self._queue: queue.Queue[bytearray | None] = queue.Queue(maxsize=_QUEUE_CHUNKS)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="resguardo-archive-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (chunk := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    self._sink.write(chunk)
-                except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-                    self._error = exc
-
-    def put(self, chunk: bytearray) -> None:
-        self._raise()
-        self._queue.put(chunk)
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        self._raise()
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-
-def _copy_table(
-    conn: psycopg.Connection, writer: ArchiveWriter, member: str, schema: str, table: TableCopy, weight: int,
-    reporter: ProgressReporter, cancel: CancelToken,
-) -> StoredMember:
-    cancel.raise_if_cancelled()
-    if table.columns:
-        columns = sql.SQL(", ").join(sql.Identifier(c["name"]) for c in table.columns)
-        query = sql.SQL("COPY {} ({}) TO STDOUT").format(sql.Identifier(schema, table.name), columns)
-    else:
-        query = sql.SQL("COPY {} TO STDOUT").format(sql.Identifier(schema, table.name))
-    stage = "Copying rows"
-    reported = done = 0
-    reporter.advance(0, stage, table.name)
-
-    def hand_over(chunk: bytearray) -> None:
-        nonlocal reported, done
-        chunks.put(chunk)
-        done += len(chunk)
-        step = min(done, weight) - reported
-        reported += step
-        reporter.advance(step, stage, table.name)
-
-    with writer.member(member, compress=True) as sink:
-        chunks = _ChunkWriter(sink)
-        try:
-            copy_out(conn, query, hand_over, chunk_bytes=_CHUNK, cancel=cancel)
-        finally:
-            chunks.close()
-    reporter.advance(weight - reported, stage, table.name)
-    return writer.members[member]
 
 
 def _write_error(exc: OSError, out: Path) -> ResguardoError:

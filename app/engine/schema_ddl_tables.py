@@ -27,7 +27,7 @@ class TableCopy:
 
     name: str
     columns: list[dict[str, str]]  # COPY column list: {"name", "type"}; generated columns left out
-    size_bytes: int  # heap size on disk: the weight of the table in the progress bar
+    size_bytes: int  # size on disk, TOAST included: its weight in the progress bar, and who copies it
 
 
 @dataclass
@@ -83,7 +83,7 @@ def read_relations(x: Extraction) -> list[Rel]:
         "  FROM pg_catalog.unnest(t.reloptions) o), '{}'), c.relispartition, c.reloftype, c.relrowsecurity,"
         " c.relforcerowsecurity, c.relreplident, c.relispopulated,"
         " CASE WHEN m.amname <> 'heap' THEN pg_catalog.quote_ident(m.amname) END,"
-        " pg_catalog.pg_relation_size(c.oid),"
+        " pg_catalog.pg_table_size(c.oid),"
         " EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid),"
         " (SELECT ARRAY[d.refobjid::pg_catalog.text, pg_catalog.quote_ident(a.attname), d.deptype::pg_catalog.text]"
         "  FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid"
