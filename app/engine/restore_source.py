@@ -39,6 +39,7 @@ LoadProgress = Callable[[float, str], None]  # (fraction of the load done, detai
 LoadedBytes = Callable[[int], None]  # bytes of rows just loaded
 BeforeBuilds = Callable[[psycopg.Connection], None]  # called on a table load's connection before its keys and indexes
 _CHUNK = 1 << 20  # bytes of COPY text per write
+_PIPELINE_BATCH = 100  # file statements sent before waiting for their results (cancel is checked between batches)
 # Post-data blocks built with their table's rows (by the connection that loads it); every other block runs
 # once all tables are loaded: it may touch several tables.
 _WITH_ROWS = frozenset({"constraint", "index"})
@@ -279,15 +280,23 @@ class NativeArchiveSource:
 
     def _run_each(self, conn: psycopg.Connection, statements: list[CheckedStatement],
                   cancel: CancelToken | None) -> None:
-        for statement in statements:
+        """In a pipeline, a batch at a time: the server runs each statement on its own (one per message, as
+        always), while the next ones are already on their way (a round trip each took a third of a load of
+        small tables). The first failure stops the batch; its statement is the first that got no result."""
+        for start in range(0, len(statements), _PIPELINE_BATCH):
             if cancel is not None:
                 cancel.raise_if_cancelled()
+            batch = statements[start:start + _PIPELINE_BATCH]
+            sent: list[psycopg.Cursor[Any]] = []
             try:
-                execute_checked(conn, statement)
+                with conn.pipeline():
+                    for statement in batch:
+                        sent.append(execute_checked(conn, statement))
             except psycopg.errors.QueryCanceled:
                 raise
             except psycopg.Error as exc:
-                raise RestoreFailed(f"The archive's statement at line {statement.line} ({statement.kind}) could "
+                failed = batch[min(sum(1 for cur in sent if cur.pgresult is not None), len(batch) - 1)]
+                raise RestoreFailed(f"The archive's statement at line {failed.line} ({failed.kind}) could "
                                     f"not be run: {first_line(exc)}.", str(exc)) from None
 
     def _part_text(self, member: str) -> str:

@@ -1021,9 +1021,11 @@ def prepare_session(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SET LOCAL standard_conforming_strings = on")
 
 
-def execute_checked(conn: psycopg.Connection[Any], statement: CheckedStatement) -> None:
+def execute_checked(conn: psycopg.Connection[Any], statement: CheckedStatement) -> psycopg.Cursor[Any]:
     """Run one checked statement through the extended query protocol: the server refuses a second command
     in the text, whatever the gate thought (psycopg uses the simple protocol, which runs several, when a
-    query has no parameters; binary results force the extended one)."""
+    query has no parameters; binary results force the extended one). Returns the (closed) cursor: in a
+    pipeline, its `pgresult` arrives once the statement has run."""
     with conn.cursor() as cur:
         cur.execute(statement.text.encode(conn.info.encoding), prepare=False, binary=True)
+    return cur
