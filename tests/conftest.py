@@ -23,7 +23,7 @@ import pytest  # noqa: E402
 from psycopg import sql  # noqa: E402
 
 from app.engine.connection import ConnectionTarget  # noqa: E402
-from app.engine.pgserver import PASSWORD_LOGIN_ROLE  # noqa: E402
+from app.engine.pgserver import PASSWORD_LOGIN_ROLE, embedded_bin_dir  # noqa: E402
 from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
 from tests.support.pg import TestServer, start_test_server, stop_test_server  # noqa: E402
 
@@ -60,6 +60,13 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def embedded_tools_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pg_dump, pg_restore and psql are the embedded server's only, whatever the machine has installed."""
+    monkeypatch.setenv("RESGUARDO_PG_BIN_ONLY", "1")
+    monkeypatch.setenv("RESGUARDO_PG_BIN", str(embedded_bin_dir()))
 
 
 @pytest.fixture

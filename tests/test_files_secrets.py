@@ -23,19 +23,13 @@ from app.engine.pgdump_backup import pgdump_tenant
 from app.engine.pgserver import embedded_bin_dir
 from tests.support.cli import run_cli
 
-pytestmark = pytest.mark.core
+pytestmark = [pytest.mark.core, pytest.mark.usefixtures("embedded_tools_only")]
 TENANT = "bienestar"
 Backup = Callable[[ConnectionTarget, Path], BackupResult]
 BACKUPS: dict[str, Backup] = {
     "native": lambda target, out: backup_tenant(target, TENANT, out),
     "pg_dump": lambda target, out: pgdump_tenant(target, TENANT, out, fmt="sql", extra_dirs=[embedded_bin_dir()]),
 }
-
-
-@pytest.fixture(autouse=True)
-def embedded_tools_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RESGUARDO_PG_BIN_ONLY", "1")
-    monkeypatch.setenv("RESGUARDO_PG_BIN", str(embedded_bin_dir()))
 
 
 def _device(folder: Path) -> Path:

@@ -28,11 +28,7 @@ ADMIN = "admin@gmail.com"
 
 EMBEDDED = [embedded_bin_dir()]
 
-
-@pytest.fixture(autouse=True)
-def embedded_tools_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RESGUARDO_PG_BIN_ONLY", "1")
-    monkeypatch.setenv("RESGUARDO_PG_BIN", str(embedded_bin_dir()))
+pytestmark = pytest.mark.usefixtures("embedded_tools_only")
 
 
 def dump(target: ConnectionTarget, schema: str, folder: Path, fmt: str) -> Path:

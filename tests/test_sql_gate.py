@@ -31,11 +31,7 @@ from tests.support.restore import PATIENT, emails, fingerprint
 
 EMBEDDED = embedded_bin_dir()
 
-
-@pytest.fixture(autouse=True)
-def embedded_tools_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RESGUARDO_PG_BIN_ONLY", "1")
-    monkeypatch.setenv("RESGUARDO_PG_BIN", str(EMBEDDED))
+pytestmark = pytest.mark.usefixtures("embedded_tools_only")
 
 
 def pg_dump(target: ConnectionTarget, schema: str, out: Path, *args: str) -> Path:
