@@ -81,6 +81,8 @@ def lock_relations(conn: psycopg.Connection, observer: psycopg.Connection, schem
         " JOIN pg_namespace n ON n.oid = c.relnamespace"
         # LOCK TABLE refuses materialized views ("not supported for materialized views")
         " WHERE c.relnamespace = %s AND c.relkind IN ('r', 'p', 'f') ORDER BY c.oid", [schema_oid]).fetchall()
+    if _all_at_once(conn, [name for _, name in rows]):
+        return
     for oid, name in rows:
         left_ms = max(int((deadline - time.monotonic()) * 1000), 1)
         conn.execute("SELECT set_config('lock_timeout', %s, true)", [f"{left_ms}ms"])
@@ -90,6 +92,21 @@ def lock_relations(conn: psycopg.Connection, observer: psycopg.Connection, schem
             deadlock = isinstance(exc, psycopg.errors.DeadlockDetected)
             holder = _holder(observer, int(oid), conn.info.backend_pid)
             raise LockBusy(f"the table {name}", holder, deadlock) from None
+
+
+def _all_at_once(conn: psycopg.Connection, names: list[str]) -> bool:
+    """Every table in one statement when none is in use (the usual case): NOWAIT never queues in front of the
+    application, and a round trip per table (two, with its time limit) cost 0.1 s for 300 tables. When one is
+    in use, the savepoint gives back what was taken and the tables are locked one at a time, waiting."""
+    if not names:
+        return True
+    try:
+        with conn.transaction():
+            conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS EXCLUSIVE MODE NOWAIT").format(
+                sql.SQL(", ").join(sql.SQL(name) for name in names)))
+    except psycopg.errors.LockNotAvailable:
+        return False
+    return True
 
 
 def _holder(observer: psycopg.Connection, relation: int, me: int) -> Holder | None:
