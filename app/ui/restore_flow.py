@@ -41,7 +41,8 @@ VERIFY_SHARE = 0.75  # of the first job's bar: reading the whole file; the rest 
 
 
 def nothing_changed() -> str:
-    """Said after a restore, undo or discard that failed (`changed` is False: they are all or nothing)."""
+    """Said after any failure of a restore, undo or discard, or of what leads to them (reading the file, the
+    preview): they are all or nothing, and what leads to them changes nothing."""
     return translate("RestoreFlow", "Nothing was changed.")
 
 
@@ -90,7 +91,7 @@ class RestoreFlow:
 
         panel.run(check, translate("RestoreFlow", "Verifying the file"),
                   lambda context: self._confirm(panel, chosen, context),
-                  lambda error: panel.fail(error, nothing_changed() if error.changed is False else ""))
+                  lambda error: panel.fail(error, nothing_changed()))
 
     def _confirm(self, panel: JobPanel, path: Path, context: PreviewContext) -> None:
         host = self.host
@@ -117,7 +118,7 @@ class RestoreFlow:
             host.refresh()
 
         panel.run(restore, translate("RestoreFlow", "Starting the restore"), done,
-                  lambda error: panel.fail(error, nothing_changed() if error.changed is False else ""))
+                  lambda error: panel.fail(error, nothing_changed()))
 
     # -- undo buttons bound to one previous version --------------------------------------
 
@@ -213,7 +214,7 @@ class RestoreFlow:
             host.refresh()
 
         panel.run(lambda progress, cancel: work(session.target, progress, cancel), first_stage, done,
-                  lambda error: panel.fail(error, nothing_changed() if error.changed is False else ""))
+                  lambda error: panel.fail(error, nothing_changed()))
 
 
 def describe_restore(result: RestoreResult, context: PreviewContext) -> str:
