@@ -252,7 +252,11 @@ def tenant_record(conn: psycopg.Connection, schema: str, tenants_table: TenantsT
     return {"table": t.qualified_name, "row": found[0], "domains": domains}
 
 
-def _unreadable(t: TenantsTable, exc: psycopg.Error) -> ResguardoError:
+def _unreadable(t: TenantsTable, exc: psycopg.Error) -> Exception:
+    """What to raise when the tenants table cannot be read; a statement cancelled by the job's cancel stays
+    that (the job then says "Cancelled"), whichever query the cancel happened to hit."""
+    if isinstance(exc, psycopg.errors.QueryCanceled):
+        return exc
     first = first_line(exc)
     return ResguardoError(f"Cannot read the tenants table {t.qualified_name}: {first}", str(exc))
 
