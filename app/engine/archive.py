@@ -81,7 +81,7 @@ class _MemberSink:
         self.raw_lines += data.count(b"\n")
         self._emit(self._compressor.compress(data) if self._compressor else data)
 
-    def _emit(self, chunk: bytes) -> None:
+    def _emit(self, chunk: bytes | bytearray) -> None:
         if chunk:
             self._out.write(chunk)
             self._stored.update(chunk)
