@@ -263,7 +263,7 @@ class NativeArchiveSource:
         return run
 
     def _plain_tables(self, conn: psycopg.Connection, staging: str) -> frozenset[str]:
-        """The staging schema's plain tables, read once (by the first table load), not once per table."""
+        """The staging schema's plain tables (COPY FREEZE refuses partitioned ones), read once, not per table."""
         with self._catalog:
             if self._plain is None:
                 self._plain = frozenset(r[0] for r in conn.execute(
@@ -358,18 +358,18 @@ class NativeArchiveSource:
         return rows
 
 
-
-
 def _plain_table_created(text: str) -> str | None:
     """The name of the plain table a CREATE TABLE makes, None for any other kind of table (a partition, a parent,
     an inheriting or typed table, one with a foreign key written inline). libpg_query's JSON, not pglast's tree:
     this is read for every table, and the gate has already checked the statement."""
     try:
         tree = parse_sql_json(text)
-        (raw,) = json.loads(tree).get("stmts", []) if '"CONSTR_FOREIGN"' not in tree else [{}]
-    except (ParseError, ValueError):
+    except ParseError:
         return None
-    create = raw.get("stmt", {}).get("CreateStmt")
+    statements = json.loads(tree).get("stmts", [])
+    if len(statements) != 1 or '"CONSTR_FOREIGN"' in tree:
+        return None
+    create = statements[0].get("stmt", {}).get("CreateStmt")
     if not isinstance(create, dict) or any(create.get(k) for k in ("inhRelations", "partbound", "partspec",
                                                                     "ofTypename")):
         return None
