@@ -363,8 +363,9 @@ def test_a_session_queued_to_alter_a_table_does_not_stall_the_backup(demo_db: Co
     behind a session queued for an exclusive lock, which waits for the backup, it would wait for ever (the
     lock timeout, then the backup failed). Such a table is read by the backup's first session instead."""
     names = [f"zz_queued_{i}" for i in range(5)]  # empty, last by name: the second session's first picks
+    fillers = [f"zz_filler_{i}" for i in range(30)]  # enough small tables for the backup to open a second session
     with demo_db.connect() as conn:
-        for name in names:
+        for name in names + fillers:
             conn.execute(sql.SQL("CREATE TABLE bienestar.{} (id int)").format(sql.Identifier(name)))
     waiting: list[threading.Thread] = []
 

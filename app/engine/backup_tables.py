@@ -36,7 +36,9 @@ CHUNK_BYTES = 1 << 20  # bytes of COPY text handed over at a time
 HELPER_TABLE_BYTES = 16 << 20  # the helper takes tables up to this size on disk (its members are held in memory)
 HELPER_PENDING_BYTES = 48 << 20  # finished members waiting for the file, at most (then the helper waits)
 _QUEUE_CHUNKS = 4  # chunks in flight to the writer thread: bounds memory
-_MIN_TABLES = 4  # fewer tables are not worth a second session's sign-in
+# A second session's sign-in (~20 ms) pays off for many small tables (a round trip each) or much data to read.
+_MIN_TABLES = 32
+_MIN_BYTES = 16 << 20
 LOCK_TIMEOUT = "10s"
 
 TableDone = Callable[[TableCopy, StoredMember], None]  # called on the backup's own thread
@@ -65,7 +67,8 @@ def copy_tables(conn: psycopg.Connection, target: ConnectionTarget, writer: Arch
 
 
 def _worth_a_helper(tables: list[TableCopy]) -> bool:
-    return sum(1 for t in tables if t.size_bytes <= HELPER_TABLE_BYTES) >= _MIN_TABLES
+    small = [t.size_bytes for t in tables if t.size_bytes <= HELPER_TABLE_BYTES]
+    return len(small) >= _MIN_TABLES or sum(small) >= _MIN_BYTES
 
 
 def copy_query(schema: str, table: TableCopy) -> sql.Composed:
