@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -19,6 +20,8 @@ from app.engine.errors import Cancelled, PreflightError, RestoreFailed, UsageErr
 from app.engine.jobs import CancelToken, Progress
 from app.engine.restore import restore_tenant
 from app.engine.restore_preview import preview_restore
+from app.engine.naming import safety_copy_name
+from app.engine.swap import free_safety_name
 from app.engine.undo import undo_restore
 from tests.support.restore import (
     delete_patient,
@@ -273,3 +276,17 @@ def test_a_cancelled_undo_changes_nothing(demo_db: ConnectionTarget, restorer: C
     assert PATIENT in emails(demo_db, "bienestar")
     undo_restore(restorer, "bienestar")  # the lock was released: undo still works afterwards
     assert PATIENT not in emails(demo_db, "bienestar") and restored.safety_copy not in dict(resguardo_schemas(demo_db))
+
+
+def test_a_safety_copy_name_is_never_one_a_kept_copy_already_passed(demo_db: ConnectionTarget) -> None:
+    """An Undo button is bound to its copy's name: after a second restore dropped the first copy,
+    the next copy (an undo's, within the same second) must not take the first one's name again."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    with psycopg.connect(demo_db.conninfo, autocommit=True) as conn:
+        assert free_safety_name(conn, "bienestar") >= safety_copy_name("bienestar", now)
+        kept = safety_copy_name("bienestar", now + timedelta(seconds=5))
+        far = safety_copy_name("bienestar", now + timedelta(days=400))  # someone else's name: not followed
+        other = safety_copy_name("mindcare", now + timedelta(seconds=9))  # another clinic's copy
+        for name in (kept, far, other):
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
+        assert free_safety_name(conn, "bienestar") == safety_copy_name("bienestar", now + timedelta(seconds=6))

@@ -27,7 +27,7 @@ from psycopg import sql
 
 from app.engine.errors import Cancelled, RestoreFailed
 from app.engine.jobs import CancelToken
-from app.engine.naming import safety_copy_name
+from app.engine.naming import SAFETY_PREFIX, safety_copy_name
 
 T = TypeVar("T")
 
@@ -158,12 +158,22 @@ def _roll_back(conn: psycopg.Connection) -> None:
 
 
 def free_safety_name(conn: psycopg.Connection, tenant: str) -> str:
-    when = datetime.now(UTC)
-    while True:
-        name = safety_copy_name(tenant, when)
-        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name]).fetchone() is None:
-            return name
+    """A free name newer than now and than every kept copy's of this tenant: a name is not reused
+    while a copy is kept, so an Undo bound to a dropped copy cannot wake up on a newer one.
+    Stamps more than a day ahead (a schema someone else named so) are not followed."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    when = now
+    for (name,) in conn.execute(r"SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rg\_safety\_%'"):
+        try:
+            stamp = datetime.strptime(name[len(SAFETY_PREFIX):len(SAFETY_PREFIX) + 14], "%Y%m%d%H%M%S")
+        except ValueError:
+            continue
+        stamp = stamp.replace(tzinfo=UTC)
+        if safety_copy_name(tenant, stamp) == name and stamp < now + timedelta(days=1):
+            when = max(when, stamp + timedelta(seconds=1))
+    while conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [safety_copy_name(tenant, when)]).fetchone():
         when += timedelta(seconds=1)
+    return safety_copy_name(tenant, when)
 
 
 def rename_schema(conn: psycopg.Connection, old: str, new: str) -> None:
