@@ -30,8 +30,8 @@ from bench.dataset import TENANT
 from bench.harness import Harness, Side, drop_leftovers, missing
 from bench.stats import Series
 
-BACKUP = ("app.engine.backup", "backup_tenant")
-RESTORE = ("app.engine.restore", "restore_tenant")
+BACKUP = ("app.engine.backup.native", "backup_tenant")
+RESTORE = ("app.engine.restore.restore", "restore_tenant")
 RESTORE_LIMIT = 0.8  # issue 15: restore ≤ 0.8× pg_restore -j 2
 FC_LIMIT, FD_LIMIT = 0.5, 0.8  # backup ≤ 0.5× pg_dump -Fc and ≤ 0.8× pg_dump -Fd -j 2
 TENANTS_LIMIT = 1.5  # issue 11: restore beside 1,000 tenants ≤ 1.5× beside 3

@@ -25,9 +25,9 @@ from pathlib import Path
 from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
-from app.engine.demo import APP_ROLE, TENANTS, create_demo_database, database_exists, django_password_hash
+from app.engine.server.demo import APP_ROLE, TENANTS, create_demo_database, database_exists, django_password_hash
 from app.engine.errors import UsageError
-from app.engine.pgserver import EmbeddedServer
+from app.engine.server.pgserver import EmbeddedServer
 
 TENANT = "bienestar"
 RESTORE_DB = "bench_restore"
@@ -131,7 +131,7 @@ def restore_database(admin: ConnectionTarget) -> ConnectionTarget:
 
 
 _TENANTS_PER_BATCH = 50
-_TENANT_SQL = resources.files("app.engine").joinpath("sql", "demo_tenant.sql")
+_TENANT_SQL = resources.files("app.engine.server").joinpath("sql", "demo_tenant.sql")
 _GENERATED_ROWS = (
     "INSERT INTO {s}.users_customuser (password, is_superuser, first_name, last_name, is_staff, is_active,"
     " date_joined, email, role) VALUES"

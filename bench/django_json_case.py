@@ -35,7 +35,7 @@ from bench import dataset, report
 from bench.dataset import TENANT, say
 from bench.harness import REPO, Harness, Side, drop_leftovers
 from bench.stats import Series
-from tests.django_support import (
+from tests.support.django_app import (
     APP_ROLE,
     PROJECT,
     django_env,

@@ -29,8 +29,8 @@ class Bench(Protocol):
     def clear_restore_db(self, *, drop_tenant: bool) -> None: ...
 
 SUFFIX = {"custom": ".dump", "sql": ".sql"}
-ENGINE = ("app.engine.pgdump_backup", "pgdump_tenant")
-SAFE_RESTORE = ("app.engine.restore", "restore_tenant")
+ENGINE = ("app.engine.backup.pgdump", "pgdump_tenant")
+SAFE_RESTORE = ("app.engine.restore.restore", "restore_tenant")
 
 
 BACKUP_LABELS = {

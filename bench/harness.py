@@ -24,7 +24,7 @@ from bench.sides import REFUSED
 from bench.stats import Series
 
 REPO = Path(__file__).resolve().parent.parent
-# Resguardo's own record of its staging schemas and safety copies (app/engine/registry.py): never a leftover.
+# Resguardo's own record of its staging schemas and safety copies (app/engine/safety/registry.py): never a leftover.
 REGISTRY_SCHEMA = "resguardo"
 
 Side = Callable[[], None]
@@ -127,7 +127,7 @@ class Harness:
     def listing(self, series: Series, target: ConnectionTarget) -> int | None:
         """`list_tenants` alone, on an open connection, `--repeat` times (at least 3) in one process; the
         number of tenants it found, or None when it could not run."""
-        if self.unavailable(series, missing("app.engine.discovery", "list_tenants")):
+        if self.unavailable(series, missing("app.engine.catalog.discovery", "list_tenants")):
             return None
         series.argv = self.python("bench.sides", "list-tenants", "--conninfo", target.conninfo,
                                   "--repeat", str(max(3, self.args.repeat)))

@@ -58,7 +58,7 @@ class Bench:
         archive, custom = self.h.path("native.resguardo"), self.h.path("pgdump.dump")
 
         def ours() -> None:
-            if not self.h.unavailable(native, missing("app.engine.backup", "backup_tenant")):
+            if not self.h.unavailable(native, missing("app.engine.backup.native", "backup_tenant")):
                 self.h.measure(native, self.h.python("bench.sides", "native-backup", "--conninfo", self.source.conninfo,
                                                  "--schema", TENANT, "--path", str(archive)), output=archive)
 
@@ -78,7 +78,7 @@ class Bench:
                              before=lambda: self.clear_restore_db(drop_tenant=True))
 
         def ours() -> None:
-            reason = missing("app.engine.restore", "restore_tenant") or (
+            reason = missing("app.engine.restore.restore", "restore_tenant") or (
                 None if archive.exists() else "no native archive to restore (its backup was not measured)")
             if not self.h.unavailable(native, reason):
                 native.setup = "over the live tenant; its safety copy dropped afterwards, untimed"
@@ -105,7 +105,7 @@ class Bench:
         self.ui()
 
     def listing(self) -> None:
-        if self.h.unavailable(self.series["listing"], missing("app.engine.discovery", "list_tenants")):
+        if self.h.unavailable(self.series["listing"], missing("app.engine.catalog.discovery", "list_tenants")):
             return
         self.listing_db = dataset.tenants_database(self.h.admin, self.h.args.tenants)
         found = self.h.listing(self.series["listing"], self.listing_db)
@@ -114,7 +114,7 @@ class Bench:
 
     def ui(self) -> None:
         backup, restore = self.series["ui.backup"], self.series["ui.restore"]
-        reason = (missing("app.engine.backup", "backup_tenant") or missing("app.engine.restore", "restore_tenant")
+        reason = (missing("app.engine.backup.native", "backup_tenant") or missing("app.engine.restore.restore", "restore_tenant")
                   or missing("app.ui.backup_flow", "BackupFlow") or missing("app.ui.restore_flow", "RestoreFlow"))
         if self.h.unavailable(backup, reason) | self.h.unavailable(restore, reason):
             return

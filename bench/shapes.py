@@ -18,7 +18,7 @@ import psycopg
 from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
-from app.engine.demo import APP_ROLE, create_demo_database
+from app.engine.server.demo import APP_ROLE, create_demo_database
 from bench.dataset import TENANT, cached
 
 DOCUMENT_BYTES = 256 * 1024

@@ -27,14 +27,14 @@ REFUSED = 3  # exit status of a side the engine refused to run
 
 
 def native_backup(target: ConnectionTarget, args: argparse.Namespace) -> dict[str, Any]:
-    from app.engine.backup import backup_tenant
+    from app.engine.backup.native import backup_tenant
 
     result = backup_tenant(target, args.schema, Path(args.path), progress=ignore_progress, cancel=CancelToken())
     return {"size": result.size_bytes, "rows": result.rows}
 
 
 def pgdump_backup(target: ConnectionTarget, args: argparse.Namespace) -> dict[str, Any]:
-    from app.engine.pgdump_backup import pgdump_tenant
+    from app.engine.backup.pgdump import pgdump_tenant
 
     result = pgdump_tenant(target, args.schema, Path(args.path), fmt=args.format, progress=ignore_progress,
                            cancel=CancelToken())
@@ -43,7 +43,7 @@ def pgdump_backup(target: ConnectionTarget, args: argparse.Namespace) -> dict[st
 
 def native_restore(target: ConnectionTarget, args: argparse.Namespace) -> dict[str, Any]:
     """The safe restore; it takes native archives and pg_dump files alike."""
-    from app.engine.restore import restore_tenant
+    from app.engine.restore.restore import restore_tenant
 
     restore_tenant(target, args.schema, Path(args.path), progress=ignore_progress, cancel=CancelToken())
     return {}
@@ -51,7 +51,7 @@ def native_restore(target: ConnectionTarget, args: argparse.Namespace) -> dict[s
 
 def list_tenants(target: ConnectionTarget, args: argparse.Namespace) -> dict[str, Any]:
     """Time the listing alone, on an open connection, `args.repeat` times."""
-    from app.engine.discovery import list_tenants as listing
+    from app.engine.catalog.discovery import list_tenants as listing
 
     seconds: list[float] = []
     count = 0

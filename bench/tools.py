@@ -7,11 +7,11 @@ from pathlib import Path
 
 from psycopg import sql
 
-from app.engine import pgtools
+from app.engine.pgdump import pgtools
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
-from app.engine.pgdump_backup import schema_pattern
-from app.engine.pgserver import embedded_bin_dir
+from app.engine.backup.pgdump import schema_pattern
+from app.engine.server.pgserver import embedded_bin_dir
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,7 @@ def _director(shoot: _Shooter, files: dict[str, Path]) -> Any:
     """The window's questions answered as the IT person would, each real dialog shown and grabbed first."""
     from PySide6.QtCore import QTimer
 
-    from app.engine.secrets import SecretStore
+    from app.engine.stores.secrets import SecretStore
     from app.ui.backup_dialog import BackupDialog
     from app.ui.dialogs import DialogProvider
     from app.ui.restore_dialog import RestoreConfirmDialog
@@ -215,8 +215,8 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
 
     from PySide6.QtCore import QCoreApplication
 
-    from app.engine.demo import create_demo_database
-    from app.engine.profiles import Profile, ProfileStore
+    from app.engine.server.demo import create_demo_database
+    from app.engine.stores.profiles import Profile, ProfileStore
     from app.ui import language
     from app.ui.backup_dialog import file_dialog
     from app.ui.formats import restore_name_filter

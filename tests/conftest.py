@@ -23,7 +23,7 @@ import pytest  # noqa: E402
 from psycopg import sql  # noqa: E402
 
 from app.engine.connection import ConnectionTarget  # noqa: E402
-from app.engine.pgserver import PASSWORD_LOGIN_ROLE, embedded_bin_dir  # noqa: E402
+from app.engine.server.pgserver import PASSWORD_LOGIN_ROLE, embedded_bin_dir  # noqa: E402
 from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
 from tests.support.pg import TestServer, start_test_server, stop_test_server  # noqa: E402
 

@@ -19,21 +19,21 @@ from typing import Any
 
 import pytest
 
-from app.engine.archive import (
+from app.engine.archive.container import (
     HEADER_MEMBER,
     MANIFEST_MEMBER,
     PRE_DATA_MEMBER,
     data_member_name,
 )
-from app.engine.backup import backup_tenant
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.discard import discard_safety_copy
+from app.engine.restore.discard import discard_safety_copy
 from app.engine.errors import ResguardoError, said
-from app.engine.manifest import MAX_TABLES
-from app.engine.restore import restore_tenant
-from app.engine.restore_preview import preview_restore
-from app.engine.undo import undo_restore
-from app.engine.verify import verify_file
+from app.engine.archive.manifest import MAX_TABLES
+from app.engine.restore.restore import restore_tenant
+from app.engine.restore.preview import preview_restore
+from app.engine.restore.undo import undo_restore
+from app.engine.archive.verify import verify_file
 from tests.support.attacks import (
     ROLES,
     Markers,

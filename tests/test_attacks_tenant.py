@@ -18,16 +18,16 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from app.engine.backup import backup_tenant
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.discard import discard_safety_copy
-from app.engine.discovery import list_tenants
+from app.engine.restore.discard import discard_safety_copy
+from app.engine.catalog.discovery import list_tenants
 from app.engine.errors import ResguardoError
 from app.engine.jobs import Progress
-from app.engine.restore import restore_tenant
-from app.engine.restore_preview import preview_restore
-from app.engine.swap import LockPolicy
-from app.engine.undo import undo_restore
+from app.engine.restore.restore import restore_tenant
+from app.engine.restore.preview import preview_restore
+from app.engine.restore.swap import LockPolicy
+from app.engine.restore.undo import undo_restore
 from tests.support.attacks import (
     ROLES,
     Markers,

@@ -14,8 +14,8 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from app.engine.archive import ArchiveReader, iter_chunks
-from app.engine.backup import backup_tenant
+from app.engine.archive.container import ArchiveReader, iter_chunks
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
     ArchiveError,
@@ -26,7 +26,7 @@ from app.engine.errors import (
     UsageError,
 )
 from app.engine.jobs import CancelToken, Progress
-from app.engine.locks import tenant_lock
+from app.engine.safety.locks import tenant_lock
 from tests.support import REPO
 from tests.support.cli import run_cli
 from tests.support.schema import ODD_SCHEMA, catalog_facts, make_odd_tenant, replay
@@ -197,7 +197,7 @@ def test_disk_full_is_one_clear_error_and_no_file(demo_db: ConnectionTarget, tmp
     code = (
         "import resource, sys\n"
         "from pathlib import Path\n"
-        "from app.engine.backup import backup_tenant\n"
+        "from app.engine.backup.native import backup_tenant\n"
         "from app.engine.connection import ConnectionTarget\n"
         "from app.engine.errors import ResguardoError\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.engine.connection import ConnectionTarget
-from app.engine.demo import django_password_verifies
+from app.engine.server.demo import django_password_verifies
 
 TENANT_TABLES = {
     "django_migrations", "django_content_type", "auth_permission", "auth_group", "users_customuser",
@@ -96,7 +96,7 @@ def test_identity_keys_and_deferred_foreign_keys(demo_db: ConnectionTarget) -> N
 
 
 def test_scale_multiplies_appointments_and_messages(pg_server) -> None:  # type: ignore[no-untyped-def]
-    from app.engine.demo import create_demo_database
+    from app.engine.server.demo import create_demo_database
 
     target = create_demo_database(pg_server.admin, "rg_scaled_demo", scale=3, scaled=("bienestar",), reset=True)
     try:

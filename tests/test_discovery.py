@@ -11,8 +11,8 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from app.engine.connection import ConnectionTarget
-from app.engine.demo import APP_ROLE
-from app.engine.discovery import (
+from app.engine.server.demo import APP_ROLE
+from app.engine.catalog.discovery import (
     DomainsTable,
     TenantInfo,
     TenantsTable,
@@ -21,7 +21,7 @@ from app.engine.discovery import (
     tenant_record,
 )
 from app.engine.errors import UsageError
-from app.engine.registry import SchemaKind, ensure_registry, record
+from app.engine.safety.registry import SchemaKind, ensure_registry, record
 from tests.support.cli import run_cli
 
 DEMO_TABLE = TenantsTable(

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from app.engine import django_json
-from app.engine.django_json import iter_dump, scan_dump
+from app.engine.dumpdata import reader as django_json
+from app.engine.dumpdata.reader import iter_dump, scan_dump
 from app.engine.errors import ArchiveError
-from app.engine.file_kind import DJANGO_JSON, sniff_file
-from app.engine.sources import open_restore_source
-from app.engine.verify import verify_file
+from app.engine.archive.file_kind import DJANGO_JSON, sniff_file
+from app.engine.restore.sources import open_restore_source
+from app.engine.archive.verify import verify_file
 from tests.support.cli import run_cli
 
 OBJECTS: list[dict[str, Any]] = [

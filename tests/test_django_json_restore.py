@@ -14,10 +14,10 @@ import pytest
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
-from app.engine.restore import restore_tenant
-from app.engine.restore_preview import preview_restore
-from app.engine.undo import undo_restore
-from app.engine.verify import verify_file
+from app.engine.restore.restore import restore_tenant
+from app.engine.restore.preview import preview_restore
+from app.engine.restore.undo import undo_restore
+from app.engine.archive.verify import verify_file
 from tests.support.cli import run_cli
 from tests.support.django_app import (
     ADMIN_EMAIL, ADMIN_PASSWORD, PATIENTS, USER_PASSWORD, DjangoDB, check_login, delete_user, dump_tenant,

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.archive import ArchiveWriter
-from app.engine.backup import BackupResult, backup_tenant
+from app.engine.archive.container import ArchiveWriter
+from app.engine.backup.native import BackupResult, backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ConnectionFailed, PreflightError
-from app.engine.files import STALE_AFTER_SECONDS
-from app.engine.pgdump_backup import pgdump_tenant
-from app.engine.pgserver import embedded_bin_dir
+from app.engine.stores.files import STALE_AFTER_SECONDS
+from app.engine.backup.pgdump import pgdump_tenant
+from app.engine.server.pgserver import embedded_bin_dir
 from tests.support.cli import run_cli
 
 pytestmark = [pytest.mark.core, pytest.mark.usefixtures("embedded_tools_only")]
@@ -80,7 +80,7 @@ def test_the_cli_refuses_a_device_in_one_line(demo_db: ConnectionTarget, tmp_pat
 _WRITER = """
 import sys, time
 from pathlib import Path
-from app.engine.archive import ArchiveWriter
+from app.engine.archive.container import ArchiveWriter
 writer = ArchiveWriter(Path(sys.argv[1]))
 print(writer.temp_path, flush=True)
 time.sleep(600)

@@ -13,7 +13,7 @@ import pytest
 from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
-from app.engine.demo import django_password_hash, django_password_verifies
+from app.engine.server.demo import django_password_hash, django_password_verifies
 from app.ui.main_window import MainWindow
 from app.ui.restore_dialog import RestoreConfirmDialog
 from tests.support.gui import ScriptedDialogs, open_window, rows_fingerprint, schemas, wait_idle, wait_listed

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.backup import backup_tenant
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.restore_preview import preview_restore
-from app.engine.verify import verify_file
+from app.engine.restore.preview import preview_restore
+from app.engine.archive.verify import verify_file
 from app.ui import style
 from app.ui.backup_dialog import BackupDialog
 from app.ui.formats import BACKUP_FORMATS

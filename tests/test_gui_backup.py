@@ -9,7 +9,7 @@ import pytest
 
 from app import paths
 from app.engine.connection import ConnectionTarget
-from app.engine.history import History, database_key
+from app.engine.stores.history import History, database_key
 from tests.support.gui import ScriptedDialogs, open_window, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui

@@ -7,8 +7,8 @@ import socket
 import pytest
 
 from app.engine.connection import ConnectionTarget
-from app.engine.profiles import Profile, ProfileStore
-from app.engine.secrets import SERVICE
+from app.engine.stores.profiles import Profile, ProfileStore
+from app.engine.stores.secrets import SERVICE
 from app.ui.dialogs import PasswordAnswer
 from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, wait_listed
 from tests.support.memory_keyring import MemoryKeyring

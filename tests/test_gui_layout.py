@@ -19,12 +19,12 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QLabel, QToolButton, QWidget
 
-from app.engine.backup import backup_tenant
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError
-from app.engine.restore_preview import preview_restore
-from app.engine.secrets import SecretStore
-from app.engine.verify import verify_file
+from app.engine.restore.preview import preview_restore
+from app.engine.stores.secrets import SecretStore
+from app.engine.archive.verify import verify_file
 from app.ui.backup_dialog import BackupDialog
 from app.ui.error_dialog import ErrorDialog
 from app.ui.formats import BACKUP_FORMATS

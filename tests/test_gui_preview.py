@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QColor
 
-from app.engine.backup import backup_tenant
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.restore_preview import preview_restore
-from app.engine.verify import verify_file
+from app.engine.restore.preview import preview_restore
+from app.engine.archive.verify import verify_file
 from app.ui import locale_format as fmt
 from app.ui.preview_text import PreviewContext
 from app.ui.restore_dialog import HIGHLIGHT, RestoreConfirmDialog

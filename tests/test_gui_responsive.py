@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.backup import backup_tenant
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.registry import REGISTRY_SCHEMA
+from app.engine.safety.registry import REGISTRY_SCHEMA
 from app.ui.main_window import MainWindow
 from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, schemas, wait_idle, wait_listed
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, ResguardoError
-from app.engine.secrets import SecretStore
+from app.engine.stores.secrets import SecretStore
 from app.ui.password_dialog import PasswordDialog
 from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, wait_idle, wait_listed
 

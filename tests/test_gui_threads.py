@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from app.engine.connection import ConnectionTarget
-from app.engine.history import History
-from app.engine.profiles import Profile, ProfileStore
-from app.engine.secrets import SERVICE, SecretStore
+from app.engine.stores.history import History
+from app.engine.stores.profiles import Profile, ProfileStore
+from app.engine.stores.secrets import SERVICE, SecretStore
 from app.ui.dialogs import PasswordAnswer
 from app.ui.profile_dialog import ProfileDialog
 from tests.support.gui import ScriptedDialogs, fill_profile, open_window, press, wait_idle, wait_listed

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QPushButton
 
-from app.engine.backup import backup_tenant
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.undo import undo_restore
+from app.engine.restore.undo import undo_restore
 from app.ui.job_panel import JobPanel
 from app.ui.main_window import MainWindow
 from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, rows_fingerprint, schemas, wait_idle, wait_listed

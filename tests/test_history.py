@@ -7,7 +7,7 @@ from pathlib import Path
 
 from app import paths
 from app.engine.connection import ConnectionTarget
-from app.engine.history import History, database_key, record_backup
+from app.engine.stores.history import History, database_key, record_backup
 
 
 def test_last_backup_per_schema_of_one_database(tmp_path: Path) -> None:

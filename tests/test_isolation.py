@@ -8,10 +8,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from app.engine.backup import backup_tenant
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import RestoreFailed
-from app.engine.restore import restore_tenant
+from app.engine.restore.restore import restore_tenant
 from tests.support.restore import (
     fingerprint,
     other_schemas,

@@ -32,7 +32,7 @@ def test_no_engine_module_imports_qt_or_the_ui() -> None:
 
 
 def test_importing_every_engine_module_loads_no_qt() -> None:
-    modules = [f"app.engine.{p.stem}" for p in ENGINE.glob("*.py") if p.stem != "__init__"]
+    modules = [".".join(("app", "engine", *p.relative_to(ENGINE).with_suffix("").parts)) for p in ENGINE.rglob("*.py")]
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"

@@ -20,13 +20,13 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from app.engine.backup import backup_tenant
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.discard import discard_safety_copy
+from app.engine.restore.discard import discard_safety_copy
 from app.engine.errors import RestoreFailed
-from app.engine.restore import RestoreResult, restore_tenant
-from app.engine.swap import LockPolicy
-from app.engine.undo import undo_restore
+from app.engine.restore.restore import RestoreResult, restore_tenant
+from app.engine.restore.swap import LockPolicy
+from app.engine.restore.undo import undo_restore
 from tests.support.django_app import (
     ADMIN_EMAIL, ADMIN_PASSWORD, PATIENTS, USER_PASSWORD, DjangoDB, HeldAtomic, OrmWriter, delete_user, login_body,
     run_django, set_password,
@@ -97,7 +97,7 @@ def _swap_waits_for(observer: psycopg.Connection, table: str) -> bool:
 
 
 def _tables_in_lock_order(target: ConnectionTarget) -> list[str]:
-    """bienestar's tables in the order the swap locks them (app/engine/swap.py: by oid)."""
+    """bienestar's tables in the order the swap locks them (app/engine/restore/swap.py: by oid)."""
     with target.connect() as conn:
         return [r[0] for r in conn.execute(
             "SELECT relname FROM pg_class WHERE relnamespace = 'bienestar'::regnamespace"

@@ -20,12 +20,12 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from app.engine.archive import ArchiveReader
-from app.engine.backup import backup_tenant
+from app.engine.archive.container import ArchiveReader
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.demo import APP_ROLE
-from app.engine.pgtools import tool_for_server
-from app.engine.restore import restore_tenant
+from app.engine.server.demo import APP_ROLE
+from app.engine.pgdump.pgtools import tool_for_server
+from app.engine.restore.restore import restore_tenant
 from tests.support.pg import TestServer
 
 TENANT = "bienestar"

@@ -19,13 +19,13 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from app.engine.backup import backup_tenant
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.demo import APP_ROLE
-from app.engine.discovery import list_tenants
-from app.engine.pgserver import embedded_bin_dir
-from app.engine.restore import restore_tenant
-from app.engine.undo import undo_restore
+from app.engine.server.demo import APP_ROLE
+from app.engine.catalog.discovery import list_tenants
+from app.engine.server.pgserver import embedded_bin_dir
+from app.engine.restore.restore import restore_tenant
+from app.engine.restore.undo import undo_restore
 from tests.support.pg import TestServer
 from tests.support.restore import PATIENT, delete_patient, emails, fingerprint, other_schemas
 

@@ -16,9 +16,9 @@ from psycopg import sql
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, PreflightError, ResguardoError, TenantBusy
 from app.engine.jobs import CancelToken, Progress
-from app.engine.locks import tenant_lock
-from app.engine.pgdump_backup import backup_auto, pgdump_tenant
-from app.engine.pgserver import PASSWORD_LOGIN_ROLE, embedded_bin_dir
+from app.engine.safety.locks import tenant_lock
+from app.engine.backup.pgdump import backup_auto, pgdump_tenant
+from app.engine.server.pgserver import PASSWORD_LOGIN_ROLE, embedded_bin_dir
 from tests.support.pgtools import SYSTEM_15, fake_tool, needs_system_15
 
 EMBEDDED = [embedded_bin_dir()]

@@ -7,16 +7,16 @@ from pathlib import Path
 import pytest
 
 from app.engine.connection import ConnectionTarget
-from app.engine.demo import django_password_verifies
+from app.engine.server.demo import django_password_verifies
 from app.engine.errors import ArchiveError, PreflightError, RestoreFailed
 from app.engine.jobs import Progress
-from app.engine.pgdump_backup import pgdump_tenant
-from app.engine.pgdump_source import open_pgdump_source, pg_restore_for, read_custom_header
-from app.engine.pgserver import embedded_bin_dir
-from app.engine.pgtools import find_tools
-from app.engine.restore import restore_tenant
-from app.engine.restore_preview import preview_restore
-from app.engine.undo import undo_restore
+from app.engine.backup.pgdump import pgdump_tenant
+from app.engine.pgdump.source import open_pgdump_source, pg_restore_for, read_custom_header
+from app.engine.server.pgserver import embedded_bin_dir
+from app.engine.pgdump.pgtools import find_tools
+from app.engine.restore.restore import restore_tenant
+from app.engine.restore.preview import preview_restore
+from app.engine.restore.undo import undo_restore
 from tests.support.cli import run_cli
 from tests.support.pgtools import SYSTEM_15, needs_system_15
 from tests.support.restore import (

@@ -8,10 +8,12 @@ import tracemalloc
 
 import pytest
 
-from app.engine import sql_gate, sqldump
+from app.engine.safety import sql_gate
+
+from app.engine.pgdump import sqldump
 from app.engine.errors import ArchiveError
-from app.engine.sql_gate import RefusedStatement
-from app.engine.sqldump import DumpGate, MetaCommand, Piece, ScriptReader, read_dump, scan_dump
+from app.engine.safety.sql_gate import RefusedStatement
+from app.engine.pgdump.sqldump import DumpGate, MetaCommand, Piece, ScriptReader, read_dump, scan_dump
 
 HEADER = "--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 18.1\n" \
          "-- Dumped by pg_dump version 18.1\n\n"

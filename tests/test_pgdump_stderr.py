@@ -15,10 +15,10 @@ import pytest
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, ConnectionFailed, ResguardoError, TenantBusy
-from app.engine.pgdump_backup import pgdump_tenant
-from app.engine.pgdump_source import open_pgdump_source
-from app.engine.pgserver import embedded_bin_dir
-from app.engine.pgtools import ClientTool
+from app.engine.backup.pgdump import pgdump_tenant
+from app.engine.pgdump.source import open_pgdump_source
+from app.engine.server.pgserver import embedded_bin_dir
+from app.engine.pgdump.pgtools import ClientTool
 from tests.support.pg import TestServer
 
 RECORDED = Path(__file__).resolve().parent / "data" / "pgdump_stderr"

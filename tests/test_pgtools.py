@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.engine.errors import PreflightError
-from app.engine.pgserver import embedded_bin_dir
-from app.engine.pgtools import TOOL_NAMES, find_tools, tool_for_server
+from app.engine.server.pgserver import embedded_bin_dir
+from app.engine.pgdump.pgtools import TOOL_NAMES, find_tools, tool_for_server
 from tests.support.cli import run_cli
 from tests.support.pg import TestServer
 from tests.support.pgtools import SYSTEM_15, fake_tool, needs_system_15

@@ -10,8 +10,8 @@ import pytest
 
 from app import paths
 from app.engine.connection import ConnectionTarget
-from app.engine.profiles import ProfileStore
-from app.engine.secrets import SERVICE, SecretStore
+from app.engine.stores.profiles import ProfileStore
+from app.engine.stores.secrets import SERVICE, SecretStore
 from app.ui.logging_setup import REDACTOR, setup_logging
 from app.ui.profile_dialog import ProfileDialog
 from tests.support.gui import WAIT_MS, ScriptedDialogs, fill_profile, open_window, press, wait_listed

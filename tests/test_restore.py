@@ -11,18 +11,18 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from app.engine.archive import ArchiveReader
-from app.engine.backup import backup_tenant
+from app.engine.archive.container import ArchiveReader
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.demo import django_password_verifies
-from app.engine.discard import discard_safety_copy
+from app.engine.server.demo import django_password_verifies
+from app.engine.restore.discard import discard_safety_copy
 from app.engine.errors import Cancelled, PreflightError, RestoreFailed, UsageError
 from app.engine.jobs import CancelToken, Progress
-from app.engine.restore import restore_tenant
-from app.engine.restore_preview import preview_restore
-from app.engine.naming import safety_copy_name
-from app.engine.swap import free_safety_name
-from app.engine.undo import undo_restore
+from app.engine.restore.restore import restore_tenant
+from app.engine.restore.preview import preview_restore
+from app.engine.safety.naming import safety_copy_name
+from app.engine.restore.swap import free_safety_name
+from app.engine.restore.undo import undo_restore
 from tests.support.restore import (
     delete_patient,
     emails,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.engine.connection import ConnectionTarget
-from app.engine.demo import django_password_verifies
+from app.engine.server.demo import django_password_verifies
 from tests.support.cli import run_cli
 from tests.support.restore import (
     PATIENT, delete_patient, emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password,

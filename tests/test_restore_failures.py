@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.archive import ArchiveReader
-from app.engine.backup import backup_tenant
+from app.engine.archive.container import ArchiveReader
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, Cancelled, RestoreFailed, TenantBusy
 from app.engine.jobs import CancelToken, Progress
-from app.engine.locks import tenant_lock
-from app.engine.restore import restore_tenant
+from app.engine.safety.locks import tenant_lock
+from app.engine.restore.restore import restore_tenant
 from tests.support import pg
 from tests.support.restore import (
     fingerprint,

@@ -17,9 +17,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from app.engine.backup import backup_tenant
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.restore import restore_tenant
+from app.engine.restore.restore import restore_tenant
 from tests.support import REPO
 from tests.support.cli import run_cli
 from tests.support.restore import fingerprint, other_schemas, resguardo_schemas

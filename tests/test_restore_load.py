@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from psycopg import sql
 
-from app.engine.backup import backup_tenant
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.restore import restore_tenant
+from app.engine.restore.restore import restore_tenant
 from tests.support.restore import emails, fingerprint
 
 pytestmark = pytest.mark.core

@@ -11,8 +11,8 @@ from pglast.parser import parse_sql_json
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import PreflightError
-from app.engine.schema_ddl import extract_schema_ddl
-from app.engine.tenant_deparse import deparse_queries
+from app.engine.catalog.schema_ddl import extract_schema_ddl
+from app.engine.catalog.tenant_deparse import deparse_queries
 from tests.support.schema import ODD_SCHEMA, catalog_facts, make_odd_tenant, replay
 
 

@@ -16,16 +16,16 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from app.engine.archive import POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader
-from app.engine.backup import backup_tenant
+from app.engine.archive.container import POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, RestoreFailed
-from app.engine.pgdump_backup import pgdump_tenant
-from app.engine.pgdump_source import SqlDumpSource, verify_pgdump
-from app.engine.pgserver import embedded_bin_dir
-from app.engine.registry import REGISTRY_SCHEMA
-from app.engine.restore import restore_tenant
-from app.engine.sql_gate import CheckedStatement, RefusedStatement, check_native, execute_checked, prepare_session
+from app.engine.backup.pgdump import pgdump_tenant
+from app.engine.pgdump.source import SqlDumpSource, verify_pgdump
+from app.engine.server.pgserver import embedded_bin_dir
+from app.engine.safety.registry import REGISTRY_SCHEMA
+from app.engine.restore.restore import restore_tenant
+from app.engine.safety.sql_gate import CheckedStatement, RefusedStatement, check_native, execute_checked, prepare_session
 from tests.support.pg import TestServer
 from tests.support.restore import PATIENT, emails, fingerprint
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.archive import FORMAT_VERSION, manifest_checksum
-from app.engine.backup import backup_tenant
+from app.engine.archive.container import FORMAT_VERSION, manifest_checksum
+from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, Cancelled
 from app.engine.jobs import CancelToken
-from app.engine.verify import verify_archive
+from app.engine.archive.verify import verify_archive
 from tests.support import pg
 from tests.support.cli import run_cli
 from tests.support.restore import rewrite_archive, table_rows

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from app.commands.common import profile_setting, resolve_target
-from app.engine.pgdump_backup import BACKUP_FORMATS, write_backup
+from app.engine.backup.pgdump import BACKUP_FORMATS, write_backup
 from app.formatting import human_size
 
 NAME = "backup"

@@ -9,7 +9,7 @@ import sys
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import UsageError
-from app.engine.swap import LockPolicy
+from app.engine.restore.swap import LockPolicy
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -23,8 +23,8 @@ def resolve_target(args: argparse.Namespace) -> ConnectionTarget:
     if args.dsn and args.profile:
         raise UsageError("Give either --dsn or --profile, not both.")
     if args.profile:
-        from app.engine.profiles import ProfileStore
-        from app.engine.secrets import SecretStore
+        from app.engine.stores.profiles import ProfileStore
+        from app.engine.stores.secrets import SecretStore
 
         profile = ProfileStore().get(args.profile)
         password = SecretStore().get(profile.name)
@@ -39,7 +39,7 @@ def profile_setting(args: argparse.Namespace, name: str) -> str | None:
     """A per-database setting (`tenants_table`, `user_table`) of the --profile in use, if any."""
     if not getattr(args, "profile", None):
         return None
-    from app.engine.profiles import ProfileStore
+    from app.engine.stores.profiles import ProfileStore
 
     return getattr(ProfileStore().get(args.profile), name) or None
 

@@ -8,8 +8,8 @@ import sys
 import threading
 
 from app import paths
-from app.engine.demo import DEMO_DBNAME, create_demo_database, database_exists
-from app.engine.pgserver import EmbeddedServer
+from app.engine.server.demo import DEMO_DBNAME, create_demo_database, database_exists
+from app.engine.server.pgserver import EmbeddedServer
 
 NAME = "demo"
 HELP = "start a private PostgreSQL with the demo clinics and open the window on it"

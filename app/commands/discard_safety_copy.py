@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from app.commands.common import add_lock_options, confirm_by_typing, lock_policy, resolve_target
-from app.engine.discard import discard_safety_copy
+from app.engine.restore.discard import discard_safety_copy
 
 NAME = "discard-safety-copy"
 HELP = "drop a safety copy (a schema named in `resguardo tenants` as a safety copy)"

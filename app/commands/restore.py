@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from app.commands.common import add_lock_options, confirm_by_typing, lock_policy, profile_setting, resolve_target
-from app.engine.restore import RestoreResult, restore_tenant
-from app.engine.restore_preview import RestorePreview, preview_restore
+from app.engine.restore.restore import RestoreResult, restore_tenant
+from app.engine.restore.preview import RestorePreview, preview_restore
 from app.formatting import human_size
 
 NAME = "restore"

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from app.commands.common import profile_setting, resolve_target
-from app.engine.discovery import TenantInfo, list_tenants
+from app.engine.catalog.discovery import TenantInfo, list_tenants
 from app.formatting import human_size
 
 NAME = "tenants"

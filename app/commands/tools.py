@@ -6,7 +6,7 @@ import argparse
 import os
 
 from app.commands.common import resolve_target
-from app.engine.pgtools import ENV_DIRS, TOOL_NAMES, find_tools, newest, search_dirs, server_major
+from app.engine.pgdump.pgtools import ENV_DIRS, TOOL_NAMES, find_tools, newest, search_dirs, server_major
 
 NAME = "tools"
 HELP = ("list the PostgreSQL client tools found (pg_dump, pg_restore, psql) and, with a server, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from app.commands.common import add_lock_options, confirm_by_typing, lock_policy, resolve_target
-from app.engine.undo import undo_restore
+from app.engine.restore.undo import undo_restore
 
 NAME = "undo-restore"
 HELP = "swap a tenant's safety copy back in; the replaced state becomes the safety copy"

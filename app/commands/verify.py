@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.engine.verify import FileCheck, verify_file
+from app.engine.archive.verify import FileCheck, verify_file
 from app.formatting import human_size
 
 NAME = "verify"

@@ -12,11 +12,11 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QUrl
 from PySide6.QtGui import QDesktopServices
 
-from app.engine.backup import BackupResult, default_archive_name
+from app.engine.backup.native import BackupResult, default_archive_name
 from app.engine.errors import ResguardoError
-from app.engine.history import BackupRecord, record_backup
+from app.engine.stores.history import BackupRecord, record_backup
 from app.engine.jobs import CancelToken, ProgressCallback
-from app.engine.pgdump_backup import write_backup
+from app.engine.backup.pgdump import write_backup
 from app.ui import locale_format as fmt
 from app.ui.flow_host import FlowHost
 from app.ui.formats import BACKUP_FORMATS, BackupFormat

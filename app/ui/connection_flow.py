@@ -20,8 +20,8 @@ from PySide6.QtWidgets import QWidget
 from app.engine.connection import ConnectionTarget
 from app.engine.connection_test import PASSWORD_PROBLEMS, ConnectionCheck, check_connection
 from app.engine.errors import ResguardoError
-from app.engine.profiles import Profile, ProfileStore
-from app.engine.secrets import SecretStore
+from app.engine.stores.profiles import Profile, ProfileStore
+from app.engine.stores.secrets import SecretStore
 from app.ui.connection_words import check_error, check_sentence
 from app.ui.dialogs import DialogProvider, PasswordAnswer
 from app.ui.job_runner import BackgroundPool

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from PySide6.QtWidgets import QWidget
 
-from app.engine.history import BackupRecord, History
+from app.engine.stores.history import BackupRecord, History
 from app.ui.dialogs import DialogProvider
 from app.ui.job_panel import JobsArea
 from app.ui.job_runner import BackgroundPool

@@ -20,7 +20,7 @@ class BackupFormat:
 
 
 # The formats offered in the backup dialog, the engine's default first (keys as in
-# app.engine.pgdump_backup.BACKUP_FORMATS).
+# app.engine.backup.pgdump.BACKUP_FORMATS).
 BACKUP_FORMATS: list[BackupFormat] = [
     BackupFormat("native", str(QT_TRANSLATE_NOOP("Formats", "Resguardo format (recommended)")),
                  str(QT_TRANSLATE_NOOP("Formats", "Checked and complete, with a checksum for every table; needs no "

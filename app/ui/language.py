@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from app import paths
-from app.engine.files import write_atomically
+from app.engine.stores.files import write_atomically
 from app.ui.qm import compile_ts
 from app.ui.resources import resources_dir
 

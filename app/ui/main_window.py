@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
 
 from app import __version__, paths
 from app.engine.connection import ConnectionTarget
-from app.engine.discovery import TenantListing, list_tenants
+from app.engine.catalog.discovery import TenantListing, list_tenants
 from app.engine.errors import ConnectionFailed, ResguardoError
-from app.engine.history import BackupRecord, History
-from app.engine.profiles import Profile, ProfileStore
-from app.engine.secrets import SecretStore
+from app.engine.stores.history import BackupRecord, History
+from app.engine.stores.profiles import Profile, ProfileStore
+from app.engine.stores.secrets import SecretStore
 from app.ui import engine_words
 from app.ui.backup_flow import BackupFlow
 from app.ui.banner import Banner

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLocale
 
-from app.engine.restore_preview import RestorePreview, TablePreview
-from app.engine.verify import FileCheck
+from app.engine.restore.preview import RestorePreview, TablePreview
+from app.engine.archive.verify import FileCheck
 from app.ui import locale_format as fmt
 
 translate = QCoreApplication.translate

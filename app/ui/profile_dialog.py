@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 
 from app.engine.connection_test import ConnectionCheck, check_connection
 from app.engine.errors import ResguardoError
-from app.engine.profiles import SSL_MODES, Profile, ProfileStore
-from app.engine.secrets import SecretStore
+from app.engine.stores.profiles import SSL_MODES, Profile, ProfileStore
+from app.engine.stores.secrets import SecretStore
 from app.ui import engine_words
 from app.ui.connection_words import check_sentence
 from app.ui.job_runner import BackgroundPool

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.restore_preview import TablePreview
+from app.engine.restore.preview import TablePreview
 from app.ui import locale_format as fmt
 from app.ui import preview_text
 from app.ui.icons import icon

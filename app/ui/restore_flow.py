@@ -22,13 +22,13 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QPushButton
 
 from app.engine.connection import ConnectionTarget
-from app.engine.discard import discard_safety_copy
+from app.engine.restore.discard import discard_safety_copy
 from app.engine.errors import Cancelled
 from app.engine.jobs import CancelToken, ProgressCallback
-from app.engine.restore import RestoreResult, restore_tenant
-from app.engine.restore_preview import preview_restore
-from app.engine.undo import UndoResult, undo_restore
-from app.engine.verify import verify_file
+from app.engine.restore.restore import RestoreResult, restore_tenant
+from app.engine.restore.preview import preview_restore
+from app.engine.restore.undo import UndoResult, undo_restore
+from app.engine.archive.verify import verify_file
 from app.ui import locale_format as fmt
 from app.ui.flow_host import FlowHost
 from app.ui.formats import restore_name_filter

@@ -8,7 +8,7 @@ from PySide6.QtCore import QCoreApplication
 
 from app.engine.connection import ConnectionTarget
 from app.engine.connection_test import ConnectionCheck
-from app.engine.history import database_key
+from app.engine.stores.history import database_key
 
 translate = QCoreApplication.translate
 

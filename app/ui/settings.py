@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from app import paths
-from app.engine.files import write_atomically
+from app.engine.stores.files import write_atomically
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont
 
-from app.engine.history import BackupRecord
+from app.engine.stores.history import BackupRecord
 from app.ui import locale_format as fmt
 
 translate = QCoreApplication.translate

@@ -8,7 +8,7 @@ from PySide6.QtCore import QCoreApplication
 
 from app.engine.errors import ResguardoError
 from app.engine.jobs import CancelToken, ProgressCallback
-from app.engine.verify import FileCheck, verify_file
+from app.engine.archive.verify import FileCheck, verify_file
 from app.ui import locale_format as fmt
 from app.ui.flow_host import FlowHost
 from app.ui.formats import restore_name_filter

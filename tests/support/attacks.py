@@ -18,9 +18,9 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from app.engine.archive import MANIFEST_MEMBER, ArchiveReader, manifest_checksum
+from app.engine.archive.container import MANIFEST_MEMBER, ArchiveReader, manifest_checksum
 from app.engine.connection import ConnectionTarget
-from app.engine.demo import APP_ROLE
+from app.engine.server.demo import APP_ROLE
 from tests.support.restore import fingerprint, other_schemas, resguardo_schemas
 
 ROLES = ("superuser", "owner")  # who runs each attack: a superuser, and the tenants' owner (the web app's role)

@@ -41,7 +41,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from app.engine.connection import ConnectionTarget
-from app.engine.pgserver import PASSWORD_LOGIN_ROLE
+from app.engine.server.pgserver import PASSWORD_LOGIN_ROLE
 from tests.support.pg import TestServer
 
 PROJECT = Path(__file__).resolve().parents[1] / "django_project"

@@ -16,8 +16,8 @@ from pathlib import Path
 from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
-from app.engine.demo import create_demo_database
-from app.engine.pgserver import EmbeddedServer
+from app.engine.server.demo import create_demo_database
+from app.engine.server.pgserver import EmbeddedServer
 
 
 @dataclass

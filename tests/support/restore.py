@@ -10,13 +10,13 @@ from typing import Any
 
 from psycopg import sql
 
-from app.engine.registry import REGISTRY_SCHEMA, all_registered
-from app.engine.archive import (
+from app.engine.safety.registry import REGISTRY_SCHEMA, all_registered
+from app.engine.archive.container import (
     HEADER_MEMBER, MANIFEST_MEMBER, POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader, ArchiveWriter, manifest_checksum,
     statement_block,
 )
 from app.engine.connection import ConnectionTarget
-from app.engine.demo import django_password_hash
+from app.engine.server.demo import django_password_hash
 
 PATIENT = "paciente1@test.com"
 

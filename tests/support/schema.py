@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from app.engine.archive import split_statements
+from app.engine.archive.container import split_statements
 from app.engine.connection import ConnectionTarget
 
 ODD_SCHEMA = 'x"; drop schema public; --'

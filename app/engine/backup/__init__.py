@@ -1,0 +1,1 @@
+"""Backing up one tenant: natively (psycopg only) or through pg_dump."""

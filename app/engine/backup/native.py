@@ -1,0 +1,314 @@
+"""Back up one tenant to a native archive (`.resguardo`): needs only psycopg.
+
+One REPEATABLE READ READ ONLY transaction gives the DDL and every table's
+rows from the same snapshot, which a second session shares to read the small
+tables meanwhile (app/engine/backup/tables.py). Rows are streamed with COPY
+into the archive's zstd members; a worker thread hashes, compresses and writes
+while the main thread reads from the server, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from app import __version__
+from app.engine.archive.container import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    POST_DATA_MEMBER,
+    PRE_DATA_MEMBER,
+    ArchiveWriter,
+    StoredMember,
+    data_member_name,
+    manifest_checksum,
+)
+from app.engine.backup.tables import LOCK_TIMEOUT, copy_tables
+from app.engine.connection import ConnectionTarget
+from app.engine.catalog.discovery import find_tenants_table, is_system_schema, tenant_record
+from app.engine.errors import (
+    ArchiveError,
+    ConnectionFailed,
+    PreflightError,
+    ResguardoError,
+    UsageError,
+    first_line,
+)
+from app.engine.jobs import (
+    CancelToken,
+    Progress,
+    ProgressCallback,
+    ProgressReporter,
+    ignore_progress,
+)
+from app.engine.safety.locks import tenant_lock
+from app.engine.safety.naming import utc_now_iso
+from app.engine.catalog.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
+
+ARCHIVE_SUFFIX = ".resguardo"
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    size_bytes: int
+    rows: int  # 0 for pg_dump files, which carry no row counts
+    tables: int
+    seconds: float
+    format: str = "native"  # "native" | "sql" | "custom"
+    tool: str = ""  # the pg_dump that wrote a pg_dump file, e.g. "pg_dump 18.1 at /usr/bin/pg_dump"
+    note: str = ""  # why `auto` wrote the format it wrote
+
+
+def default_archive_name(schema: str, when: datetime | None = None) -> str:
+    """`<schema>_<YYYY-MM-DD_HHMM>.resguardo`, with characters unsafe in file names replaced."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in schema).strip(".") or "tenant"
+    return f"{safe}_{(when or datetime.now()).strftime('%Y-%m-%d_%H%M')}{ARCHIVE_SUFFIX}"
+
+
+def backup_tenant(
+    target: ConnectionTarget,
+    schema: str,
+    out: Path,
+    *,
+    progress: ProgressCallback = ignore_progress,
+    cancel: CancelToken | None = None,
+    tenants_table: str | None = None,
+) -> BackupResult:
+    """Write `schema` to the archive `out` (a file, or an existing folder to put a dated file in)."""
+    started = time.monotonic()
+    cancel = cancel or CancelToken()
+    out = resolve_out(out, default_archive_name(schema))
+    check_tenant_name(schema)
+    progress(Progress(0.0, "Connecting"))
+    conn = target.connect()
+    try:
+        check_tenant_schema(conn, schema, tenants_table)
+        with tenant_lock(conn, schema):
+            return _backup(conn, target, schema, out, progress, cancel, tenants_table, started)
+    except OSError as exc:
+        raise _write_error(exc, out) from None
+    except psycopg.OperationalError as exc:
+        raise ConnectionFailed(
+            f"The connection to the server was lost during the backup of {schema!r}; no file was written.",
+            str(exc).strip(),
+        ) from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise PreflightError(f"No privilege to read tenant {schema!r}: {first_line(exc)}", str(exc)) from None
+    except psycopg.Error as exc:
+        raise ResguardoError(f"The backup of {schema!r} failed: {first_line(exc)}", str(exc)) from None
+    finally:
+        conn.close()
+
+
+def resolve_out(out: Path, default_name: str) -> Path:
+    """The file to write: `out`, or `default_name` inside it when it is a folder; the folder must be writable.
+    An existing `out` must be a regular file: the rename that completes a backup would replace a device (as root,
+    `--out /dev/null` once replaced the device with a backup), a FIFO or a socket with a file."""
+    out = Path(out)
+    if out.is_dir():
+        out = out / default_name
+    if out.exists() and not out.is_file():
+        raise PreflightError(f"{out} is not a regular file (a device, a pipe or a socket); give the name of a new "
+                             "file, of a backup file to replace, or of a folder.")
+    if not out.parent.is_dir():
+        raise PreflightError(f"The folder {out.parent} does not exist.")
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise PreflightError(f"Cannot write in the folder {out.parent}: permission denied.")
+    return out
+
+
+def check_tenant_name(schema: str) -> None:
+    """Refuse, before connecting, the schemas that are never a clinic."""
+    if schema == "public" or is_system_schema(schema):
+        raise UsageError(f"{schema!r} is not a tenant schema; choose a clinic's schema.")
+
+
+def check_tenant_schema(conn: psycopg.Connection, schema: str, tenants_override: str | None) -> int:
+    """The tenant schema's oid; a clear error for an unknown tenant or a tenant row whose schema is missing."""
+    row = conn.execute("SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = %s", [schema]).fetchone()
+    if row is None:
+        table = find_tenants_table(conn, tenants_override)
+        record = tenant_record(conn, schema, table) if table else None
+        conn.rollback()
+        if record is not None:
+            raise PreflightError(
+                f"Tenant {schema!r} has a row in {record['table']}, but its schema does not exist in the "
+                f"database {conn.info.dbname!r}; there is nothing to back up."
+            )
+        raise UsageError(f"Unknown tenant {schema!r}: no such schema in the database {conn.info.dbname!r}.")
+    conn.rollback()
+    return int(row[0])
+
+
+def _backup(
+    conn: psycopg.Connection, target: ConnectionTarget, schema: str, out: Path, progress: ProgressCallback,
+    cancel: CancelToken, tenants_override: str | None, started: float,
+) -> BackupResult:
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
+    conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
+    # Policies never filter what COPY reads, nor run their functions: where they would apply, COPY fails
+    # (checked first, with a sentence naming the table).
+    conn.execute("SELECT pg_catalog.set_config('row_security', 'off', true)")
+    _check_privileges(conn, schema)
+    _lock_tables(conn, schema)  # before reading the catalog: no one changes the tables while we read them
+    tenants_table = find_tenants_table(conn, tenants_override)
+    tenant = tenant_record(conn, schema, tenants_table)
+    ddl = extract_schema_ddl(conn, schema)
+    cancel.raise_if_cancelled()
+    weights = [max(t.size_bytes, 8192) for t in ddl.tables]
+    reporter = ProgressReporter(progress, sum(weights) * 1.02 + 8192)
+    reporter.advance(sum(weights) * 0.01, "Reading the schema")
+    migrations = _migrations(conn, schema, ddl)
+    with ArchiveWriter(out) as writer:
+        pre = writer.add_bytes(PRE_DATA_MEMBER, ddl.pre_data_sql.encode())
+        members = {table.name: data_member_name(i) for i, table in enumerate(ddl.tables, start=1)}
+        stored = _copy_rows(conn, target, writer, schema, ddl, members, weights, reporter, cancel)
+        tables: list[dict[str, Any]] = [{
+            "name": table.name, "member": members[table.name], "columns": table.columns,
+            "rows": s.raw_lines, "bytes": s.raw_bytes, "sha256": s.raw_sha256,
+            "stored_bytes": s.stored_bytes, "stored_sha256": s.stored_sha256,
+        } for table, s in ((t, stored[t.name]) for t in ddl.tables)]
+        reporter.stage("Writing the manifest")
+        post = writer.add_bytes(POST_DATA_MEMBER, ddl.post_data_sql.encode())
+        manifest = archive_manifest(conn, schema, ddl, tenant, migrations, tables, {
+            PRE_DATA_MEMBER: {"bytes": pre.stored_bytes, "sha256": pre.stored_sha256},
+            POST_DATA_MEMBER: {"bytes": post.stored_bytes, "sha256": post.stored_sha256},
+        })
+        cancel.raise_if_cancelled()
+        path = writer.commit(manifest)
+    conn.rollback()
+    reporter.finish("Backup complete")
+    rows = sum(t["rows"] for t in tables)
+    return BackupResult(path, path.stat().st_size, rows, len(tables), time.monotonic() - started)
+
+
+def _copy_rows(conn: psycopg.Connection, target: ConnectionTarget, writer: ArchiveWriter, schema: str,
+               ddl: SchemaDDL, members: dict[str, str], weights: list[int], reporter: ProgressReporter,
+               cancel: CancelToken) -> dict[str, StoredMember]:
+    """Every table's member (app/engine/backup/tables.py), with the progress bar moved by each table's weight."""
+    weight = {t.name: w for t, w in zip(ddl.tables, weights, strict=True)}
+    reported = dict.fromkeys(weight, 0)
+    stored: dict[str, StoredMember] = {}
+    stage = "Copying rows"
+
+    def advance(table: TableCopy, size: int) -> None:
+        step = min(reported[table.name] + size, weight[table.name]) - reported[table.name]
+        reported[table.name] += step
+        reporter.advance(step, stage, table.name)
+
+    def done(table: TableCopy, member: StoredMember) -> None:
+        stored[table.name] = member
+        advance(table, weight[table.name])
+
+    reporter.advance(0, stage)
+    copy_tables(conn, target, writer, schema, ddl.tables, members, done, advance, cancel)
+    return stored
+
+
+def _check_privileges(conn: psycopg.Connection, schema: str) -> None:
+    row = conn.execute(
+        "SELECT has_schema_privilege(n.oid, 'USAGE'), (SELECT c.relname FROM pg_catalog.pg_class c"
+        "  WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'S', 'm')"
+        "  AND NOT has_table_privilege(c.oid, 'SELECT') ORDER BY c.relname LIMIT 1),"
+        " (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid AND c.relkind = 'r'"
+        "  AND c.relrowsecurity AND row_security_active(c.oid) ORDER BY c.relname LIMIT 1)"
+        " FROM pg_catalog.pg_namespace n WHERE n.nspname = %s",
+        [schema],
+    ).fetchone()
+    if row is None:
+        raise PreflightError(f"The schema {schema!r} disappeared before the backup started.")
+    usage, unreadable, filtered = row
+    user = conn.info.user
+    if not usage:
+        raise PreflightError(f"The user {user!r} has no privilege to use the schema {schema!r}.")
+    if unreadable:
+        raise PreflightError(f"The user {user!r} has no privilege to read {schema}.{unreadable}.")
+    if filtered:
+        raise PreflightError(
+            f"The table {schema}.{filtered} has row-level security that applies to {user!r} (its FORCE ROW LEVEL "
+            f"SECURITY, or {user!r} is not its owner), so a backup as {user!r} would miss the rows its policies "
+            "hide; back up as a superuser or as a role with BYPASSRLS.")
+
+
+def _lock_tables(conn: psycopg.Connection, schema: str) -> None:
+    """ACCESS SHARE on every table: no one can drop or alter them while we read."""
+    names = [r[0] for r in conn.execute(
+        "SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relnamespace = (SELECT n.oid FROM"
+        " pg_catalog.pg_namespace n WHERE n.nspname = %s) AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+        [schema]).fetchall()]
+    if not names:
+        return
+    tables = sql.SQL(", ").join(sql.Identifier(schema, name) for name in names)
+    try:
+        conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(tables))
+    except psycopg.errors.LockNotAvailable:
+        raise PreflightError(
+            f"The tables of {schema!r} are locked by another session (a restore or a schema change); "
+            "try again later."
+        ) from None
+
+
+def _migrations(conn: psycopg.Connection, schema: str, ddl: SchemaDDL) -> list[list[str]] | None:
+    """The tenant's django_migrations (app, name) by id. Read with no cast, operator or ORDER BY on the
+    tenant's columns (a tenant's owner may have given them a type of its own), and ordered here."""
+    if not any(t.name == "django_migrations" for t in ddl.tables):
+        return None
+    try:
+        with conn.transaction():  # a savepoint: an unusual django_migrations must not end the backup
+            rows = conn.execute(sql.SQL("SELECT id, app, name FROM {}").format(
+                sql.Identifier(schema, "django_migrations"))).fetchall()
+    except psycopg.errors.UndefinedColumn:
+        return None
+    if not all(isinstance(i, int) and isinstance(a, str) and isinstance(n, str) for i, a, n in rows):
+        return None
+    return [[app, name] for _, app, name in sorted(rows)]
+
+
+def _write_error(exc: OSError, out: Path) -> ResguardoError:
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return ArchiveError(
+            f"The disk is full (or the file grew past its size limit) while writing in {out.parent}; "
+            "no file was written.", str(exc))
+    return ArchiveError(f"Cannot write the backup file in {out.parent}: {exc.strerror or exc}; no file was written.",
+                        str(exc))
+
+
+def archive_manifest(
+    conn: psycopg.Connection, schema: str, ddl: SchemaDDL, tenant: dict[str, Any] | None,
+    migrations: list[list[str]] | None, tables: list[dict[str, Any]], parts: dict[str, Any],
+) -> dict[str, Any]:
+    """The manifest of a native archive of `schema` (docs/archive-format.md); the Django JSON import's too."""
+    version = conn.execute("SHOW server_version").fetchone()
+    manifest: dict[str, Any] = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "program_version": __version__,
+        "created_utc": utc_now_iso(),
+        "server_version": (version[0] if version else "").split(" ")[0],
+        "server_version_num": conn.info.server_version,
+        "database": conn.info.dbname,
+        "source_schema": schema,
+        "tenant": tenant,
+        "parts": parts,
+        "tables": tables,
+        **ddl.manifest_fields(),
+        "migrations": migrations,
+        "totals": {
+            "tables": len(tables),
+            "rows": sum(t["rows"] for t in tables),
+            "bytes": sum(t["bytes"] for t in tables),
+        },
+    }
+    manifest["checksum"] = manifest_checksum(manifest)
+    return manifest
+

@@ -1,0 +1,303 @@
+"""Back up one tenant with pg_dump (plain `.sql` or custom `.dump`), and the seed's hybrid rule.
+
+pg_dump runs on exactly the tenant's schema, as a child in its own process
+group (so cancel stops it and anything it started), with the password in its
+environment only. It writes under a temporary name in the target folder; the
+file is renamed only when pg_dump succeeded. `backup_auto` is the hybrid: pg_dump
+custom format when a fitting pg_dump exists, the native archive otherwise or
+when pg_dump fails, and the result says which and why.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+
+from app.engine.backup.native import (
+    ARCHIVE_SUFFIX, BackupResult, backup_tenant, check_tenant_name, check_tenant_schema, default_archive_name,
+    resolve_out,
+)
+from app.engine.connection import ConnectionTarget
+from app.engine.errors import (
+    ArchiveError, Cancelled, ConnectionFailed, PreflightError, ResguardoError, TenantBusy, UsageError,
+)
+from app.engine.stores.files import fsync_dir, partial_file
+from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
+from app.engine.safety.locks import tenant_lock
+from app.engine.pgdump.pgtools import ClientTool, server_major, tool_for_server
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = {"sql": ".sql", "custom": ".dump"}
+PG_FORMAT_FLAG = {"sql": "p", "custom": "c"}
+LOCK_WAIT = "30s"  # pg_dump gives up instead of queueing forever behind an exclusive lock
+KILL_GRACE_S = 0.5
+_TABLE_DONE = "dumping contents of table "
+
+
+def schema_pattern(schema: str) -> str:
+    """pg_dump's --schema pattern that matches exactly `schema`.
+
+    Inside double quotes a pattern is literal (* ? . $ and regex characters
+    included); a double quote itself is doubled.
+    """
+    return '"' + schema.replace('"', '""') + '"'
+
+
+def default_name(schema: str, fmt: str) -> str:
+    return default_archive_name(schema).removesuffix(ARCHIVE_SUFFIX) + SUFFIXES.get(fmt, ARCHIVE_SUFFIX)
+
+
+def _tables(conn: psycopg.Connection, schema_oid: int) -> list[str]:
+    """The schema's tables whose rows pg_dump will dump: what its progress is counted against."""
+    tables = [r[0] for r in conn.execute(
+        "SELECT relname FROM pg_catalog.pg_class WHERE relnamespace = %s AND relkind = 'r' ORDER BY relname",
+        [schema_oid]).fetchall()]
+    conn.rollback()
+    return tables
+
+
+def find_pg_dump(target: ConnectionTarget, extra_dirs: Sequence[Path | str] | None = None) -> ClientTool:
+    """The pg_dump that fits the server, or a PreflightError that says what was found and why it does not fit."""
+    with target.connect(autocommit=True) as conn:
+        return tool_for_server("pg_dump", server_major(conn), extra_dirs)
+
+
+def pgdump_tenant(
+    target: ConnectionTarget,
+    schema: str,
+    out: Path,
+    *,
+    fmt: str,
+    progress: ProgressCallback = ignore_progress,
+    cancel: CancelToken | None = None,
+    extra_dirs: Sequence[Path | str] | None = None,
+    tool: ClientTool | None = None,
+) -> BackupResult:
+    """Write `schema` with pg_dump in format "sql" or "custom" to `out` (a file, or a folder for a dated name)."""
+    if fmt not in SUFFIXES:
+        raise UsageError(f"Unknown pg_dump format {fmt!r}; use sql or custom.")
+    started = time.monotonic()
+    cancel = cancel or CancelToken()
+    out = resolve_out(out, default_name(schema, fmt))
+    check_tenant_name(schema)
+    progress(Progress(0.0, "Connecting"))
+    with target.connect() as conn:
+        tables = _tables(conn, check_tenant_schema(conn, schema, None))
+        if tool is None:
+            tool = tool_for_server("pg_dump", server_major(conn), extra_dirs)
+        conn.autocommit = True
+        with tenant_lock(conn, schema):
+            _run_pg_dump(tool, target, schema, out, fmt, tables, progress, cancel)
+    size = out.stat().st_size
+    return BackupResult(out, size, 0, len(tables), time.monotonic() - started, format=fmt, tool=tool.describe())
+
+
+def _run_pg_dump(tool: ClientTool, target: ConnectionTarget, schema: str, out: Path, fmt: str,
+                 tables: list[str], progress: ProgressCallback, cancel: CancelToken) -> None:
+    fd, tmp = partial_file(out)  # 0600; pg_dump reopens and truncates it, keeping the mode
+    try:
+        _pg_dump_into(tmp, tool, target, schema, out, fmt, tables, progress, cancel)
+    finally:
+        os.close(fd)  # held open until now: its lock tells a later run that this one is alive
+
+
+def _pg_dump_into(tmp: Path, tool: ClientTool, target: ConnectionTarget, schema: str, out: Path, fmt: str,
+                  tables: list[str], progress: ProgressCallback, cancel: CancelToken) -> None:
+    command = [
+        str(tool.path), f"--format={PG_FORMAT_FLAG[fmt]}", f"--schema={schema_pattern(schema)}",
+        "--strict-names", "--verbose", "--no-password", f"--lock-wait-timeout={LOCK_WAIT}",
+        f"--file={tmp}", f"--dbname={target.conninfo}",
+    ]
+    reporter = ProgressReporter(progress, len(tables) + 1.0)
+    reporter.stage("Starting pg_dump", tool.describe())
+    try:
+        proc = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env={**os.environ, **target.child_env()}, **_new_group(),
+        )
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise PreflightError(f"{tool.path} could not be started: {exc.strerror or exc}.") from None
+    lines: queue.Queue[str | None] = queue.Queue()
+    tail: list[str] = []
+    reader = threading.Thread(target=_read_stderr, args=(proc, lines), daemon=True)
+    reader.start()
+    try:
+        stderr_ended = False
+        while not (stderr_ended and proc.poll() is not None):
+            if cancel.wait(0.1):
+                _stop(proc)
+                raise Cancelled("Cancelled; no file was written.")
+            stderr_ended = _drain(lines, tail, reporter) or stderr_ended
+        reader.join()
+        if proc.returncode != 0:
+            raise _failure(proc.returncode, tail, schema)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, out)
+        fsync_dir(out.parent)
+    except BaseException:
+        if proc.poll() is None:
+            _stop(proc)
+        tmp.unlink(missing_ok=True)
+        raise
+    reporter.finish("Backup complete")
+
+
+def _new_group() -> dict[str, object]:
+    """Start pg_dump as the leader of its own process group, so cancel can stop the whole group."""
+    if sys.platform == "win32":
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
+    return {"start_new_session": True}
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the group, SIGKILL after a short grace period."""
+    if sys.platform == "win32" or not hasattr(os, "killpg"):
+        proc.kill()
+        proc.wait()
+        return
+    for sig, wait in ((signal.SIGTERM, KILL_GRACE_S), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _read_stderr(proc: subprocess.Popen[bytes], lines: queue.Queue[str | None]) -> None:
+    assert proc.stderr is not None
+    for raw in proc.stderr:
+        lines.put(raw.decode("utf-8", errors="replace").rstrip())
+    lines.put(None)
+
+
+def _drain(lines: queue.Queue[str | None], tail: list[str], reporter: ProgressReporter) -> bool:
+    """Handle pg_dump's verbose lines; True once its stderr has ended."""
+    while True:
+        try:
+            line = lines.get_nowait()
+        except queue.Empty:
+            return False
+        if line is None:
+            return True
+        log.debug("%s", line)
+        tail.append(line)
+        del tail[:-40]
+        at = line.find(_TABLE_DONE)
+        if at >= 0:
+            reporter.advance(1, "Dumping tables", line[at + len(_TABLE_DONE):].strip('"'))
+
+
+def _failure(code: int, tail: list[str], schema: str) -> ResguardoError:
+    """The sentence for pg_dump's own failure, from its last lines (tests/data/pgdump_stderr holds real ones).
+
+    pg_dump 15+ names the failed query on a `detail:` line: a lock wait that ran out is a statement timeout
+    whose query was `LOCK TABLE`. Only libpq's own words mean "could not connect": a table may be named
+    `password_resets`."""
+    errors = [ln for ln in tail if "error:" in ln or "detail:" in ln or "FATAL" in ln or "DETAIL" in ln] or tail[-3:]
+    first = errors[0].split("error:", 1)[-1].strip() if errors else f"exit status {code}"
+    details = "\n".join(tail)
+    text = " ".join(errors).lower()
+    if "could not connect" in text or "connection to server" in text:
+        return ConnectionFailed(f"pg_dump could not connect: {first}; no file was written.", details)
+    if "timeout" in text and "query was: lock table" in text:
+        return TenantBusy(f"pg_dump waited too long for a lock on a table of {schema!r} (another session holds "
+                          f"it); no file was written. pg_dump said: {first}", details)
+    if "no space" in text:
+        return ArchiveError(f"The disk is full; no file was written. pg_dump said: {first}", details)
+    return ResguardoError(f"pg_dump failed: {first}; no file was written.", details)
+
+
+def _native_name(out: Path) -> Path:
+    """Where the native fallback goes: the same folder, the same name with .resguardo for a pg_dump suffix."""
+    if Path(out).is_dir():
+        return Path(out)
+    out = Path(out)
+    return out.with_suffix(ARCHIVE_SUFFIX) if out.suffix in (".dump", ".sql", ".backup") else out
+
+
+def backup_auto(
+    target: ConnectionTarget,
+    schema: str,
+    out: Path,
+    *,
+    progress: ProgressCallback = ignore_progress,
+    cancel: CancelToken | None = None,
+    tenants_table: str | None = None,
+    extra_dirs: Sequence[Path | str] | None = None,
+) -> BackupResult:
+    """pg_dump custom format when a fitting pg_dump exists and works; the native archive otherwise."""
+    cancel = cancel or CancelToken()
+    try:
+        tool = find_pg_dump(target, extra_dirs)
+    except PreflightError as exc:
+        log.warning("Writing the native format: %s", exc.message)
+        return _native(target, schema, out, progress, cancel, tenants_table,
+                       f"Native format written: no fitting pg_dump ({exc.message})")
+    last = [0.0]
+
+    def tracked(p: Progress) -> None:
+        last[0] = p.fraction
+        progress(p)
+
+    try:
+        return pgdump_tenant(target, schema, out, fmt="custom", progress=tracked, cancel=cancel, tool=tool)
+    except (Cancelled, UsageError, TenantBusy, ConnectionFailed):
+        raise
+    except ResguardoError as exc:
+        log.warning("pg_dump failed, writing the native format instead: %s\n%s", exc.message, exc.details)
+        start = min(last[0], 0.5)
+
+        def rescaled(p: Progress) -> None:
+            progress(Progress(start + (1 - start) * p.fraction if p.fraction < 1 else 1.0, p.stage, p.detail))
+
+        return _native(target, schema, out, rescaled, cancel, tenants_table,
+                       f"Native format written because pg_dump failed: {exc.message}")
+
+
+def _native(target: ConnectionTarget, schema: str, out: Path, progress: ProgressCallback, cancel: CancelToken,
+            tenants_table: str | None, note: str) -> BackupResult:
+    result = backup_tenant(target, schema, _native_name(out), progress=progress, cancel=cancel,
+                           tenants_table=tenants_table)
+    return replace(result, note=note)
+
+
+BACKUP_FORMATS = ("native", "auto", "custom", "sql")  # the engine's default first
+
+
+def write_backup(
+    fmt: str,
+    target: ConnectionTarget,
+    schema: str,
+    out: Path,
+    *,
+    progress: ProgressCallback = ignore_progress,
+    cancel: CancelToken | None = None,
+    tenants_table: str | None = None,
+) -> BackupResult:
+    """The one place a format name becomes the engine call that writes it (CLI and window alike)."""
+    if fmt == "native":
+        return backup_tenant(target, schema, out, progress=progress, cancel=cancel, tenants_table=tenants_table)
+    if fmt == "auto":
+        return backup_auto(target, schema, out, progress=progress, cancel=cancel, tenants_table=tenants_table)
+    if fmt in SUFFIXES:
+        return pgdump_tenant(target, schema, out, fmt=fmt, progress=progress, cancel=cancel)
+    raise UsageError(f"Unknown backup format {fmt!r}; use one of {', '.join(BACKUP_FORMATS)}.")

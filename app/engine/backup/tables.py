@@ -1,0 +1,258 @@
+"""The rows of a backup's tables, read on two connections that share one snapshot, as `pg_dump -j` reads them.
+
+The backup's own session exports its snapshot (`pg_export_snapshot`); a second session of the same user
+adopts it (`SET TRANSACTION SNAPSHOT`) before anything else, so both read the tenant as of the same moment:
+the backup stays one consistent snapshot. The archive is one file with one member after another, so:
+- the backup's session streams the largest tables straight into the archive, largest first (flat memory,
+  as before), compressing and hashing on a writer thread while it reads the next rows;
+- the helper session takes the smallest tables, from the other end of the list, builds each member in
+  memory (only tables of at most `HELPER_TABLE_BYTES` on disk, and at most `HELPER_PENDING_BYTES` of finished
+  members waiting), and the backup's session puts each finished member into the archive between two of its
+  own tables.
+A session that asks for a table's lock waits behind anyone queued for an exclusive lock on it, who waits for
+the backup's session, which would wait for the helper: so the helper asks with NOWAIT, and a table it cannot
+have at once is left to the backup's session, which holds every table's lock from the start.
+"""
+
+from __future__ import annotations
+
+import io
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from app.engine.archive.container import ArchiveWriter, StoredMember
+from app.engine.connection import ConnectionTarget
+from app.engine.backup.copy_stream import copy_out
+from app.engine.jobs import CancelToken
+from app.engine.catalog.schema_ddl_tables import TableCopy
+
+CHUNK_BYTES = 1 << 20  # bytes of COPY text handed over at a time
+HELPER_TABLE_BYTES = 16 << 20  # the helper takes tables up to this size on disk (its members are held in memory)
+HELPER_PENDING_BYTES = 48 << 20  # finished members waiting for the file, at most (then the helper waits)
+_QUEUE_CHUNKS = 4  # chunks in flight to the writer thread: bounds memory
+# A second session's sign-in (~20 ms) pays off for many small tables (a round trip each) or much data to read.
+_MIN_TABLES = 32
+_MIN_BYTES = 16 << 20
+LOCK_TIMEOUT = "10s"
+
+TableDone = Callable[[TableCopy, StoredMember], None]  # called on the backup's own thread
+ChunkDone = Callable[[TableCopy, int], None]  # bytes of a table the backup's session just read
+
+
+def copy_tables(conn: psycopg.Connection, target: ConnectionTarget, writer: ArchiveWriter, schema: str,
+                tables: list[TableCopy], members: dict[str, str], done: TableDone, read: ChunkDone,
+                cancel: CancelToken) -> None:
+    """Every table's rows into its member of `writer`; `conn` is in the backup's transaction, holding every
+    table's lock. Raises what either session raised; the helper is stopped and closed either way."""
+    work = _Work(sorted(tables, key=lambda t: t.size_bytes, reverse=True))
+    helper = _Helper.start(conn, target, schema, work) if _worth_a_helper(tables) else None
+    chunks = _ChunkWriter()
+    try:
+        while (table := work.next_for_main(lambda finished: _attach(writer, members, finished, done),
+                                           cancel)) is not None:
+            stored = _stream(conn, writer, chunks, members[table.name], schema, table, read, cancel)
+            done(table, stored)
+        if helper is not None:
+            helper.raise_failure()
+    finally:
+        chunks.close()
+        if helper is not None:
+            helper.stop()
+
+
+def _worth_a_helper(tables: list[TableCopy]) -> bool:
+    small = [t.size_bytes for t in tables if t.size_bytes <= HELPER_TABLE_BYTES]
+    return len(small) >= _MIN_TABLES or sum(small) >= _MIN_BYTES
+
+
+def copy_query(schema: str, table: TableCopy) -> sql.Composed:
+    if table.columns:
+        columns = sql.SQL(", ").join(sql.Identifier(c["name"]) for c in table.columns)
+        return sql.SQL("COPY {} ({}) TO STDOUT").format(sql.Identifier(schema, table.name), columns)
+    return sql.SQL("COPY {} TO STDOUT").format(sql.Identifier(schema, table.name))
+
+
+def _attach(writer: ArchiveWriter, members: dict[str, str],
+            finished: list[tuple[TableCopy, Any, io.BytesIO]], done: TableDone) -> None:
+    for table, sink, buffer in finished:
+        done(table, writer.attach(members[table.name], sink, buffer))
+
+
+def _stream(conn: psycopg.Connection, writer: ArchiveWriter, chunks: _ChunkWriter, member: str, schema: str,
+            table: TableCopy, read: ChunkDone, cancel: CancelToken) -> StoredMember:
+    def hand_over(chunk: bytearray) -> None:
+        chunks.put(sink, chunk)
+        read(table, len(chunk))
+
+    with writer.member(member, compress=True) as sink:
+        try:
+            copy_out(conn, copy_query(schema, table), hand_over, chunk_bytes=CHUNK_BYTES, cancel=cancel)
+        finally:
+            chunks.drain()
+    return writer.members[member]
+
+
+class _Work:
+    """The tables left, largest first: the backup's session takes from the front, the helper from the back."""
+
+    def __init__(self, tables: list[TableCopy]) -> None:
+        self.left = deque(tables)
+        self.returned: list[TableCopy] = []  # the helper could not lock them at once
+        self.finished: list[tuple[TableCopy, Any, io.BytesIO]] = []
+        self.pending = 0  # stored bytes of finished members not yet in the file
+        self.helping = False
+        self.stopped = False
+        self.cond = threading.Condition()
+
+    def next_for_main(self, attach: Callable[[list[tuple[TableCopy, Any, io.BytesIO]]], None],
+                      cancel: CancelToken) -> TableCopy | None:
+        """The next table to stream, after putting the helper's finished members into the file; None at the end."""
+        while True:
+            cancel.raise_if_cancelled()
+            with self.cond:
+                while not (self.finished or self.returned or self.left or not self.helping):
+                    self.cond.wait(0.25)
+                    cancel.raise_if_cancelled()
+                finished, self.finished = self.finished, []
+                if not finished:
+                    if self.returned:
+                        return self.returned.pop()
+                    return self.left.popleft() if self.left else None
+            attach(finished)
+            with self.cond:
+                self.pending -= sum(sink.stored_bytes for _, sink, _ in finished)
+                self.cond.notify_all()
+
+    def next_for_helper(self) -> TableCopy | None:
+        with self.cond:
+            while self.pending > HELPER_PENDING_BYTES and not self.stopped:
+                self.cond.wait()
+            if self.stopped or not self.left or self.left[-1].size_bytes > HELPER_TABLE_BYTES:
+                return None
+            return self.left.pop()
+
+    def give_back(self, table: TableCopy) -> None:
+        with self.cond:
+            self.returned.append(table)
+            self.cond.notify_all()
+
+    def finish(self, table: TableCopy, sink: Any, buffer: io.BytesIO) -> None:
+        with self.cond:
+            self.finished.append((table, sink, buffer))
+            self.pending += sink.stored_bytes
+            self.cond.notify_all()
+
+    def end_helping(self) -> None:
+        with self.cond:
+            self.helping = False
+            self.cond.notify_all()
+
+
+class _Helper:
+    """The second session, on a thread of its own, in the backup's snapshot."""
+
+    def __init__(self, conn: psycopg.Connection, schema: str, work: _Work) -> None:
+        self.conn, self.schema, self.work = conn, schema, work
+        self.stopping = CancelToken()  # the backup's thread stops the helper (it checks the user's cancel itself)
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="resguardo-backup-helper", daemon=True)
+
+    @classmethod
+    def start(cls, conn: psycopg.Connection, target: ConnectionTarget, schema: str, work: _Work) -> _Helper:
+        row = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
+        assert row is not None
+        helper_conn = target.connect()
+        try:
+            helper_conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            helper_conn.read_only = True
+            helper_conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(row[0])))
+            helper_conn.execute("SELECT pg_catalog.set_config('row_security', 'off', true)")
+            helper_conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
+        except BaseException:
+            helper_conn.close()
+            raise
+        helper = cls(helper_conn, schema, work)
+        work.helping = True
+        helper.thread.start()
+        return helper
+
+    def _run(self) -> None:
+        try:
+            while (table := self.work.next_for_helper()) is not None:
+                if not self._lock(table):
+                    self.work.give_back(table)
+                    continue
+                sink, buffer = ArchiveWriter.detached(compress=True)
+                copy_out(self.conn, copy_query(self.schema, table), sink.write, chunk_bytes=CHUNK_BYTES,
+                         cancel=self.stopping)
+                sink.close()
+                self.work.finish(table, sink, buffer)
+        except BaseException as exc:  # noqa: BLE001 - handed to the backup's thread
+            self.failure = exc
+        finally:
+            self.work.end_helping()
+
+    def _lock(self, table: TableCopy) -> bool:
+        try:
+            with self.conn.transaction():  # a savepoint: a refused lock leaves the snapshot's transaction whole
+                self.conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE NOWAIT").format(
+                    sql.Identifier(self.schema, table.name)))
+        except psycopg.errors.LockNotAvailable:
+            return False
+        return True
+
+    def raise_failure(self) -> None:
+        self.thread.join()
+        if self.failure is not None:
+            raise self.failure
+
+    def stop(self) -> None:
+        self.stopping.cancel()
+        with self.work.cond:
+            self.work.stopped = True
+            self.work.cond.notify_all()
+        self.thread.join()
+        self.conn.close()
+
+
+class _ChunkWriter:
+    """One worker thread that feeds chunks to the member being streamed; the backup's thread keeps reading."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[tuple[Any, bytearray] | None] = queue.Queue(maxsize=_QUEUE_CHUNKS)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="resguardo-archive-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    item[0].write(item[1])
+                except BaseException as exc:  # noqa: BLE001 - handed to the backup's thread
+                    self._error = exc
+            self._queue.task_done()
+        self._queue.task_done()
+
+    def put(self, sink: Any, chunk: bytearray) -> None:
+        self._raise()
+        self._queue.put((sink, chunk))
+
+    def drain(self) -> None:
+        """Wait until every chunk handed over is in its member (before the member is closed)."""
+        self._queue.join()
+        self._raise()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error

@@ -1,0 +1,378 @@
+"""The schema's relations in pre-data: sequences, tables (plain, unlogged, typed, inherited, partitioned and
+their partitions), views and materialized views.
+
+Partitions are written as pg_dump 18 writes them: a table with all its columns and inherited CHECK and
+NOT NULL constraints, then `ALTER TABLE ONLY <parent> ATTACH PARTITION`, so each partition keeps its own
+column order and is loaded as a table of its own. Validated CHECK constraints are written inside
+CREATE TABLE (children inherit them, and ATTACH needs them); a NOT VALID one comes after the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.engine.catalog.schema_ddl_base import Extraction, own
+from app.engine.catalog.schema_ddl_order import Block, Separable
+
+_STORAGE = {"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"}
+_COMPRESSION = {"p": "pglz", "l": "lz4"}
+_REL_KINDS = {"r": ("table", "TABLE"), "p": ("table", "TABLE"), "v": ("view", "VIEW"),
+              "m": ("materialized-view", "MATERIALIZED VIEW"), "S": ("sequence", "SEQUENCE")}
+
+
+@dataclass(frozen=True)
+class TableCopy:
+    """What the backup needs to COPY one table's rows."""
+
+    name: str
+    columns: list[dict[str, str]]  # COPY column list: {"name", "type"}; generated columns left out
+    size_bytes: int  # size on disk, TOAST included: its weight in the progress bar, and who copies it
+
+
+@dataclass
+class Rel:
+    oid: int
+    name: str
+    q: str
+    kind: str  # pg_class.relkind
+    persistence: str
+    options: list[str]
+    ispartition: bool
+    oftype: int
+    rowsecurity: bool
+    forcerowsecurity: bool
+    replident: str
+    populated: bool
+    method: str | None  # table access method, when not heap
+    size: int
+    parents: list[tuple[int, str]] = field(default_factory=list)  # (oid, quoted name), in inheritance order
+    has_children: bool = False
+    owned_by: tuple[int, str] | None = None  # sequences: (table oid, quoted column) of an owning column
+    identity: bool = False  # sequences behind an identity column
+
+
+@dataclass
+class Column:
+    num: int
+    name: str
+    q: str
+    typ: str
+    notnull: bool
+    identity: str
+    generated: str
+    default_oid: int | None
+    collation: str | None
+    local: bool
+    stattarget: int
+    storage: str | None  # when not the type's own
+    compression: str | None
+    options: list[str]
+    acl: list[str] | None
+    sequence: list[str] | None  # identity sequence: name, start, increment, min, max, cache, cycle
+    default: str | None = None
+    not_null_name: str | None = None  # PostgreSQL 18: a not-null constraint's name, when not the usual one
+    not_null_inherit: bool = True
+
+
+def read_relations(x: Extraction) -> list[Rel]:
+    """Tables, partitioned tables, views, materialized views and sequences of the schema, by name."""
+    rows = x.q(
+        "SELECT c.oid, c.relname, pg_catalog.quote_ident(c.relname), c.relkind, c.relpersistence,"
+        " coalesce(c.reloptions, '{}') || coalesce((SELECT pg_catalog.array_agg('toast.' || o)"
+        "  FROM pg_catalog.unnest(t.reloptions) o), '{}'), c.relispartition, c.reloftype, c.relrowsecurity,"
+        " c.relforcerowsecurity, c.relreplident, c.relispopulated,"
+        " CASE WHEN m.amname <> 'heap' THEN pg_catalog.quote_ident(m.amname) END,"
+        " pg_catalog.pg_table_size(c.oid),"
+        " EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid),"
+        " (SELECT ARRAY[d.refobjid::pg_catalog.text, pg_catalog.quote_ident(a.attname), d.deptype::pg_catalog.text]"
+        "  FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid"
+        "  AND a.attnum = d.refobjsubid WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+        "  AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+        "  AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i') LIMIT 1)"
+        " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid"
+        " LEFT JOIN pg_catalog.pg_am m ON m.oid = c.relam"
+        " WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
+        " AND " + own("pg_class", "c.oid") + " ORDER BY c.relname COLLATE \"C\"")
+    rels = []
+    for (oid, name, q, kind, pers, opts, ispart, oftype, rls, force, replident, populated, method, size, children,
+         owned) in rows:
+        rel = Rel(oid, name, q, kind, pers, list(opts), ispart, oftype, rls, force, replident, populated, method,
+                  size, has_children=children)
+        if owned:
+            rel.owned_by = (int(owned[0]), owned[1])
+            rel.identity = owned[2] == "i"
+        rels.append(rel)
+    by_oid = {r.oid: r for r in rels}
+    for child, parent, qparent in x.q(
+            "SELECT i.inhrelid, i.inhparent, pg_catalog.quote_ident(p.relname) FROM pg_catalog.pg_inherits i"
+            " JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE p.relnamespace = %(nsp)s"
+            " AND p.relkind IN ('r', 'p') ORDER BY i.inhrelid, i.inhseqno"):
+        if child in by_oid:
+            by_oid[child].parents.append((parent, qparent))
+    return rels
+
+
+def write_relations(x: Extraction, rels: list[Rel]) -> list[TableCopy]:
+    """Pre-data of every relation; returns the tables whose rows the backup copies, by name."""
+    tables = [r for r in rels if r.kind in ("r", "p")]
+    views = [r for r in rels if r.kind in ("v", "m")]
+    columns = read_columns(x, [r.oid for r in tables + views])
+    _sequences(x, [r for r in rels if r.kind == "S"], {r.oid: r for r in tables})
+    checks = _checks(x, tables)
+    shapes = _Shapes(
+        bounds=x.deparser.expressions("partition_bound", [t.oid for t in tables if t.ispartition]),
+        keys=x.deparser.definitions("partition_key", [t.oid for t in tables if t.kind == "p"]),
+        of_types=dict(zip([t.oid for t in tables if t.oftype],
+                          x.types([(t.oftype, None) for t in tables if t.oftype]), strict=True)),
+        columns=columns)
+    copies = []
+    for t in tables:
+        cols = columns.get(t.oid, [])
+        _table(x, t, cols, checks.get(t.oid, []), shapes)
+        if t.kind == "r":
+            copies.append(TableCopy(t.name, [{"name": c.name, "type": c.typ} for c in cols if not c.generated],
+                                    t.size))
+    definitions = x.deparser.definitions("view", [v.oid for v in views])
+    for v in views:
+        _view(x, v, columns.get(v.oid, []), definitions[v.oid])
+    for r in rels:
+        kind, word = _REL_KINDS[r.kind]
+        x.comment_on(("pg_class", r.oid, 0), f"{word} {r.q}")
+        for c in columns.get(r.oid, []):
+            x.comment_on(("pg_class", r.oid, c.num), f"COLUMN {r.q}.{c.q}")
+    return copies
+
+
+def relation_privileges(x: Extraction, rels: list[Rel]) -> None:
+    """Owners and ACLs of the relations (and their columns) for the manifest; never statements."""
+    acls = {oid: (owner, list(acl)) for oid, owner, acl in x.q(
+        "SELECT c.oid, pg_catalog.pg_get_userbyid(c.relowner), coalesce(c.relacl, pg_catalog.acldefault("
+        " CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner))::pg_catalog.text[]"
+        " FROM pg_catalog.pg_class c WHERE c.oid = ANY(%(oids)s)", {"oids": [r.oid for r in rels]})}
+    columns: dict[int, dict[str, list[str]]] = {}
+    for rel, name, acl in x.q("SELECT a.attrelid, a.attname, a.attacl::pg_catalog.text[] FROM pg_catalog.pg_attribute a"
+                              " WHERE a.attrelid = ANY(%(oids)s) AND a.attacl IS NOT NULL AND NOT a.attisdropped"
+                              " ORDER BY a.attrelid, a.attnum", {"oids": [r.oid for r in rels]}):
+        columns.setdefault(rel, {})[name] = list(acl)
+    for r in rels:
+        owner, acl = acls[r.oid]
+        entry: dict[str, Any] = {"kind": _REL_KINDS[r.kind][0], "name": r.name, "owner": owner, "acl": acl}
+        if r.oid in columns:
+            entry["columns"] = columns[r.oid]
+        x.privileges.append(entry)
+
+
+def read_columns(x: Extraction, oids: list[int]) -> dict[int, list[Column]]:
+    if not oids:
+        return {}
+    stat = "coalesce(a.attstattarget, -1)" if x.version >= 170000 else "a.attstattarget"
+    rows = x.q(
+        "SELECT a.attrelid, a.attnum, a.attname, pg_catalog.quote_ident(a.attname), a.atttypid, a.atttypmod,"
+        " a.attnotnull, a.attidentity, a.attgenerated, ad.oid, a.attcollation, t.typcollation, a.attislocal,"
+        f" {stat}, CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END, a.attcompression,"
+        " coalesce(a.attoptions, '{}'), a.attacl::pg_catalog.text[],"
+        " (SELECT ARRAY[pg_catalog.quote_ident(s.relname), q.seqstart::pg_catalog.text,"
+        "   q.seqincrement::pg_catalog.text, q.seqmin::pg_catalog.text, q.seqmax::pg_catalog.text,"
+        "   q.seqcache::pg_catalog.text, q.seqcycle::pg_catalog.text]"
+        "  FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid"
+        "  JOIN pg_catalog.pg_sequence q ON q.seqrelid = s.oid"
+        "  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = a.attrelid"
+        "  AND d.refobjsubid = a.attnum AND d.deptype = 'i' LIMIT 1)"
+        " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
+        " LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
+        " WHERE a.attrelid = ANY(%(oids)s) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum",
+        {"oids": oids})
+    types = x.types([(r[4], r[5]) for r in rows])
+    collations = x.refs("pg_collation", [r[10] for r in rows if r[10] and r[10] != r[11]])
+    defaults = x.deparser.expressions("default", [r[9] for r in rows if r[9]])
+    out: dict[int, list[Column]] = {}
+    for row, typ in zip(rows, types, strict=True):
+        (rel, num, name, q, _, _, notnull, identity, generated, default_oid, coll, typcoll, local, stattarget,
+         storage, compression, options, acl, sequence) = row
+        column = Column(num, name, q, typ, notnull, identity, generated, default_oid,
+                        collations[coll].text if coll and coll != typcoll else None, local, stattarget,
+                        _STORAGE.get(storage) if storage else None, _COMPRESSION.get(compression or ""),
+                        list(options), acl, sequence, defaults.get(default_oid) if default_oid else None)
+        out.setdefault(rel, []).append(column)
+        if default_oid:
+            x.parts[("pg_attrdef", default_oid)] = (("pg_class", rel), num)
+    if x.version >= 180000:
+        by_rel = {rel: {c.num: c for c in cols} for rel, cols in out.items()}
+        for con, rel, num, conname, qconname, relname, qrelname, attname, noinherit in x.q(
+                "SELECT o.oid, o.conrelid, o.conkey[1], o.conname, pg_catalog.quote_ident(o.conname), c.relname,"
+                " pg_catalog.quote_ident(c.relname), a.attname, o.connoinherit"
+                " FROM pg_catalog.pg_constraint o JOIN pg_catalog.pg_class c ON c.oid = o.conrelid"
+                " JOIN pg_catalog.pg_attribute a ON a.attrelid = o.conrelid AND a.attnum = o.conkey[1]"
+                " WHERE o.contype = 'n' AND o.convalidated AND o.conrelid = ANY(%(oids)s)", {"oids": oids}):
+            named = by_rel.get(rel, {}).get(num)
+            x.comment_on(("pg_constraint", con, 0), f"CONSTRAINT {qconname} ON {qrelname}")
+            if named is not None:
+                named.not_null_name = None if conname == f"{relname}_{attname}_not_null" else qconname
+                named.not_null_inherit = not noinherit
+    return out
+
+
+def _sequences(x: Extraction, seqs: list[Rel], tables: dict[int, Rel]) -> None:
+    made = [s for s in seqs if not s.identity]
+    info = {row[0]: row[1:] for row in x.q(
+        "SELECT q.seqrelid, q.seqtypid, q.seqstart, q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle"
+        " FROM pg_catalog.pg_sequence q WHERE q.seqrelid = ANY(%(oids)s)", {"oids": [s.oid for s in made]})}
+    types = dict(zip([s.oid for s in made], x.types([(info[s.oid][0], None) for s in made]), strict=True))
+    for s in made:
+        _, start, inc, smin, smax, cache, cycle = info[s.oid]
+        unlogged = "UNLOGGED " if s.persistence == "u" else ""
+        x.add(("pg_class", s.oid), "sequence", s.name, [(
+            f"sequence {s.name}",
+            f"CREATE {unlogged}SEQUENCE {s.q} AS {types[s.oid]} START WITH {start} INCREMENT BY {inc}"
+            f" MINVALUE {smin} MAXVALUE {smax} CACHE {cache}{' CYCLE' if cycle else ''}")])
+        if s.owned_by:
+            table = tables[s.owned_by[0]]
+            x.add(("owned-by", s.oid), "owned-by", s.name, [(
+                f"sequence {s.name}", f"ALTER SEQUENCE {s.q} OWNED BY {table.q}.{s.owned_by[1]}")],
+                {("pg_class", s.oid), ("pg_class", table.oid)})
+
+
+def _checks(x: Extraction, tables: list[Rel]) -> dict[int, list[tuple[int, str, str, bool]]]:
+    """Validated CHECK constraints each table writes in CREATE TABLE: (oid, quoted name, definition, local);
+    a partition writes its inherited ones too. NOT VALID ones go to post-data."""
+    rows = x.q(
+        "SELECT o.oid, o.conrelid, o.conname, pg_catalog.quote_ident(o.conname), o.convalidated, o.conislocal"
+        " FROM pg_catalog.pg_constraint o WHERE o.contype = 'c' AND o.conrelid = ANY(%(oids)s)"
+        " ORDER BY o.conrelid, o.conname COLLATE \"C\"", {"oids": [t.oid for t in tables]})
+    definitions = x.deparser.definitions("constraint", [r[0] for r in rows])
+    by_oid = {t.oid: t for t in tables}
+    out: dict[int, list[tuple[int, str, str, bool]]] = {}
+    for oid, rel, name, qname, validated, local in rows:
+        table = by_oid[rel]
+        x.comment_on(("pg_constraint", oid, 0), f"CONSTRAINT {qname} ON {table.q}")
+        if validated and (local or table.ispartition):
+            out.setdefault(rel, []).append((oid, qname, definitions[oid], local))
+            x.aliases[("pg_constraint", oid)] = ("pg_class", rel)
+        elif not validated and local:
+            # It recurses to inheritance children: then it cannot be built with this one table's rows.
+            label = "inherited-constraint" if table.has_children else "constraint"
+            x.post_add("constraint", f"{label} {name}",
+                       f"ALTER TABLE {table.q} ADD CONSTRAINT {qname} {definitions[oid]}")
+    return out
+
+
+@dataclass
+class _Shapes:
+    """What the deparsers said about the tables, read once for all of them."""
+
+    bounds: dict[int, str | None]  # partition -> `FOR VALUES ...` or `DEFAULT`
+    keys: dict[int, str]  # partitioned table -> its PARTITION BY key
+    of_types: dict[int, str]  # typed table -> its type
+    columns: dict[int, list[Column]]
+
+
+def _column_sql(c: Column, *, with_default: bool, identity: bool) -> str:
+    parts = [c.q, c.typ]
+    if c.collation:
+        parts.append(f"COLLATE {c.collation}")
+    if c.generated:
+        kind = "STORED" if c.generated == "s" else "VIRTUAL"
+        parts.append(f"GENERATED ALWAYS AS ({c.default}) {kind}")
+    elif c.identity and identity:
+        how = "ALWAYS" if c.identity == "a" else "BY DEFAULT"
+        opts = ""
+        if c.sequence:
+            name, start, inc, smin, smax, cache, cycle = c.sequence
+            opts = (f" (SEQUENCE NAME {name} START WITH {start} INCREMENT BY {inc} MINVALUE {smin}"
+                    f" MAXVALUE {smax} CACHE {cache}{' CYCLE' if cycle == 'true' else ''})")
+        parts.append(f"GENERATED {how} AS IDENTITY{opts}")
+    elif c.default is not None and with_default:
+        parts.append(f"DEFAULT {c.default}")
+    if c.notnull:
+        parts.append(f"CONSTRAINT {c.not_null_name} NOT NULL" if c.not_null_name else "NOT NULL")
+        if not c.not_null_inherit:
+            parts.append("NO INHERIT")
+    return " ".join(parts)
+
+
+def _table(x: Extraction, t: Rel, cols: list[Column], checks: list[tuple[int, str, str, bool]],
+           shapes: _Shapes) -> None:
+    """One table's CREATE TABLE (and ATTACH PARTITION, column settings); column defaults are separable."""
+    inherits = bool(t.parents) and not t.ispartition
+    written = [c for c in cols if c.local or t.ispartition] if not t.oftype else cols
+    parent_defaults = {c.name: c.default for p, _ in t.parents for c in shapes.columns.get(p, [])}
+    inherited_defaults = [c for c in cols if inherits and not c.local and c.default is not None
+                          and not c.generated and c.default != parent_defaults.get(c.name)]
+    separable = {c.num: Separable(set(), (f"table {t.name}",
+                                          f"ALTER TABLE ONLY {t.q} ALTER COLUMN {c.q} SET DEFAULT {c.default}"))
+                 for c in written if c.default is not None and not c.generated and not c.identity}
+    bound, key, of_type = shapes.bounds.get(t.oid), shapes.keys.get(t.oid), shapes.of_types.get(t.oid)
+
+    def render(deferred: frozenset[int]) -> list[Block]:
+        label = f"table {t.name}"
+        lines = []
+        for c in written:
+            if of_type:
+                parts = [c.q, "WITH OPTIONS"]
+                if c.default is not None and c.num not in deferred:
+                    parts.append(f"DEFAULT {c.default}")
+                if c.notnull:
+                    parts.append("NOT NULL")
+                if len(parts) > 2:
+                    lines.append("    " + " ".join(parts))
+                continue
+            # a partition's identity column is its parent's: ATTACH gives it
+            lines.append("    " + _column_sql(c, with_default=c.num not in deferred, identity=not t.ispartition))
+        lines += [f"    CONSTRAINT {qname} {definition}" for _, qname, definition, local in checks
+                  if local or t.ispartition]
+        separator = ",\n"
+        body = f" (\n{separator.join(lines)}\n)" if lines else ("" if of_type else " (\n)")
+        head = f"CREATE {'UNLOGGED ' if t.persistence == 'u' else ''}TABLE {t.q}"
+        head += f" OF {of_type}{body}" if of_type else body
+        if inherits:
+            head += f"\nINHERITS ({', '.join(q for _, q in t.parents)})"
+        if key:
+            head += f"\nPARTITION BY {key}"
+        if t.method:
+            head += f"\nUSING {t.method}"
+        if t.options:
+            head += f"\nWITH ({', '.join(t.options)})"
+        blocks = [(label, head)]
+        if t.ispartition:
+            blocks.append((label, f"ALTER TABLE ONLY {t.parents[0][1]} ATTACH PARTITION {t.q} {bound}"))
+        blocks += [(label, f"ALTER TABLE ONLY {t.q} ALTER COLUMN {c.q} SET DEFAULT {c.default}")
+                   for c in inherited_defaults]
+        settings = _column_settings(cols)
+        if settings:
+            blocks.append((label, f"ALTER TABLE ONLY {t.q} " + ", ".join(settings)))
+        if t.replident in ("f", "n"):
+            identity = "FULL" if t.replident == "f" else "NOTHING"
+            blocks.append((label, f"ALTER TABLE ONLY {t.q} REPLICA IDENTITY {identity}"))
+        return blocks
+
+    deps = {("pg_class", p) for p, _ in t.parents} | ({("pg_type", t.oftype)} if t.oftype else set())
+    x.add_rendered(("pg_class", t.oid), "table", t.name, render, deps, separable)
+
+
+def _column_settings(cols: list[Column]) -> list[str]:
+    out = []
+    for c in cols:
+        if c.stattarget >= 0:
+            out.append(f"ALTER COLUMN {c.q} SET STATISTICS {c.stattarget}")
+        if c.storage:
+            out.append(f"ALTER COLUMN {c.q} SET STORAGE {c.storage}")
+        if c.compression:
+            out.append(f"ALTER COLUMN {c.q} SET COMPRESSION {c.compression}")
+        if c.options:
+            out.append(f"ALTER COLUMN {c.q} SET ({', '.join(c.options)})")
+    return out
+
+
+def _view(x: Extraction, v: Rel, cols: list[Column], text: str | None) -> None:
+    definition = (text or "").strip().rstrip(";")
+    with_opts = f" WITH ({', '.join(v.options)})" if v.options else ""
+    label = f"{_REL_KINDS[v.kind][0]} {v.name}"
+    if v.kind == "m":
+        using = f" USING {v.method}" if v.method else ""
+        blocks = [(label, f"CREATE MATERIALIZED VIEW {v.q}{using}{with_opts} AS\n{definition}\nWITH NO DATA")]
+    else:
+        blocks = [(label, f"CREATE VIEW {v.q}{with_opts} AS\n{definition}")]
+    blocks += [(label, f"ALTER VIEW {v.q} ALTER COLUMN {c.q} SET DEFAULT {c.default}")
+               for c in cols if c.default is not None]
+    x.add(("pg_class", v.oid), "view", v.name, blocks)

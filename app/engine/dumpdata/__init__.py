@@ -1,0 +1,1 @@
+"""Django dumpdata exports (JSON), restored through the same safe path."""

@@ -1,0 +1,383 @@
+"""What a restore loads from: a pluggable source, so every file kind goes through the same safe path.
+
+A source describes itself for the preview (`summary`) and loads a staging
+schema in three steps, each inside a transaction of the restore's: the objects
+(`load_schema`), then each table's rows and its own keys and indexes
+(`table_loads`: independent units the restore spreads over two connections),
+then the rest (`finish`: foreign keys, triggers, sequences...). A source that
+streams one file and cannot split does everything in its first step and has
+no table loads. A source never commits, never touches another schema on
+purpose, and leaves owners, grants, superusers, isolation and the swap to the
+restore (app/engine/restore/restore.py). `open_restore_source` (app/engine/restore/sources.py) picks the source by the file's kind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import psycopg
+from psycopg import sql
+
+import zstandard
+from pglast.parser import ParseError, parse_sql_json
+
+from app.engine.archive.container import MAX_SCHEMA_BYTES, POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader, split_statements
+from app.engine.errors import ArchiveError, RestoreFailed, first_line
+from app.engine.jobs import CancelToken
+from app.engine.archive.manifest import TableEntry
+from app.engine.safety.sql_gate import CheckedStatement, check_native, execute_checked
+
+LoadProgress = Callable[[float, str], None]  # (fraction of the load done, detail)
+LoadedBytes = Callable[[int], None]  # bytes of rows just loaded
+BeforeBuilds = Callable[[psycopg.Connection], None]  # called on a table load's connection before its keys and indexes
+_CHUNK = 1 << 20  # bytes of COPY text per write
+_PIPELINE_BATCH = 100  # file statements sent before waiting for their results (cancel is checked between batches)
+# Post-data blocks built with their table's rows (by the connection that loads it); every other block runs
+# once all tables are loaded: it may touch several tables.
+_WITH_ROWS = frozenset({"constraint", "index"})
+# Words of SQL text, as a conservative reading of the names it may mention: quoted identifiers, and bare words
+# (also folded to lower case, as PostgreSQL folds them); words inside string literals and bodies count too.
+_WORD = re.compile(r'[^\W\d][\w$]*|"(?:[^"]|"")+"')
+
+@dataclass(frozen=True)
+class TableSummary:
+    name: str
+    rows: int | None  # None when the file does not say
+    bytes: int | None
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """What the preview shows about a file, whatever its kind."""
+
+    kind: str  # "native", "sql" or "pg_dump-custom"
+    path: Path
+    source_schema: str | None
+    created_utc: str | None
+    tables: list[TableSummary]
+    migrations: list[tuple[str, str]] | None  # django_migrations (app, name); None when unknown
+    size_bytes: int  # bytes of rows to load
+    tool_version: str | None  # program or pg_dump version that wrote the file
+    schema_owner: str | None = None
+    privileges: list[dict[str, Any]] | None = None  # manifest-style owners/ACLs; None when the file has none
+    search_paths: list[Any] | None = None  # native archives: routines whose search_path names the schema
+
+
+@dataclass
+class LoadResult:
+    tables: int = 0
+    rows: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TableLoad:
+    """One table's rows, keys and indexes: touches no other table, so any connection may run it."""
+
+    name: str
+    bytes: int
+    run: Callable[[psycopg.Connection, str, LoadedBytes, CancelToken | None, BeforeBuilds], int]  # -> rows loaded
+
+
+class RestoreSource(Protocol):
+    def summary(self) -> SourceSummary: ...
+
+    def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
+                    cancel: CancelToken | None) -> LoadResult: ...
+
+    def table_loads(self) -> list[TableLoad]: ...
+
+    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None: ...
+
+    def superuser_statements(self) -> list[CheckedStatement]:
+        """DDL that only a superuser may run (operator classes), checked; the restore runs it on its own
+        session after `load_schema`, never the file's session. Empty for most files."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@contextmanager
+def staging_path(conn: psycopg.Connection, staging: str) -> Iterator[None]:
+    """A file's statements resolve their unqualified names in the staging schema; Resguardo's own SQL, before
+    and after, resolves only in pg_catalog (a tenant's operators are never chosen for it)."""
+    conn.execute("SELECT set_config('search_path', %s, true)", [sql.Identifier(staging).as_string(conn)])
+    try:
+        yield
+    finally:
+        if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+            conn.execute("SELECT set_config('search_path', 'pg_catalog, pg_temp', true)")
+
+
+class LoadsInOneStep:
+    """For a source that streams one file: `load_schema` loads everything, nothing is left to split."""
+
+    def table_loads(self) -> list[TableLoad]:
+        return []
+
+    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None:
+        """Nothing left after the first step."""
+
+    def superuser_statements(self) -> list[CheckedStatement]:
+        return []
+
+
+class NativeArchiveSource:
+    """A Resguardo native archive (docs/archive-format.md).
+
+    Every statement of its schema parts is parsed and checked when the file is opened, so a file that
+    would be refused is refused before anything runs; rows are streamed and stopped at the first byte or
+    row more than the manifest declares.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.reader = ArchiveReader(path)
+        self.manifest = self.reader.manifest
+        try:
+            self._pre = self._checked(PRE_DATA_MEMBER)
+            self._post = self._checked(POST_DATA_MEMBER)
+        except BaseException:
+            self.reader.close()
+            raise
+        self._summary = self._summarise()
+        self._reading = threading.Lock()  # two connections load at once; the tar file has one position
+        self._catalog = threading.Lock()
+        self._plain: frozenset[str] | None = None
+        self._builds: dict[str, list[CheckedStatement]] = {}  # table -> its keys and indexes, in file order
+        for statement in self._post:
+            if statement.table is not None:
+                self._builds.setdefault(statement.table, []).append(statement)
+        self._created_with_rows = self._tables_nothing_else_names()
+        self._deferred: list[CheckedStatement] = []
+
+    def _summarise(self) -> SourceSummary:
+        m = self.manifest
+        search_paths = m.raw.get("search_paths", [])
+        return SourceSummary(
+            kind="native", path=self.reader.path, source_schema=m.source_schema, created_utc=m.created_utc,
+            tables=[TableSummary(t.name, t.rows, t.bytes) for t in m.tables],
+            migrations=list(m.migrations) if m.migrations is not None else None, size_bytes=m.total_bytes,
+            tool_version=f"Resguardo {m.program_version}", schema_owner=m.schema_owner,
+            privileges=list(m.privileges), search_paths=search_paths if isinstance(search_paths, list) else [],
+        )
+
+    def summary(self) -> SourceSummary:
+        return self._summary
+
+    def close(self) -> None:
+        self.reader.close()
+
+    def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
+                    cancel: CancelToken | None) -> LoadResult:
+        self._deferred = [s for s in self._pre if s.needs_superuser]
+        later = {id(s) for s in self._created_with_rows.values()}
+        self._run(conn, staging, [s for s in self._pre if not s.needs_superuser and id(s) not in later], cancel)
+        return LoadResult(tables=len(self.manifest.tables))
+
+    def _tables_nothing_else_names(self) -> dict[str, CheckedStatement]:
+        """Tables whose CREATE TABLE can wait for their rows, in their own table load: plain tables (no parent, no
+        partitions, no foreign key written inline) whose name no other statement of the schema or of another
+        table's build mentions. Created in the load's transaction, they take COPY FREEZE without the TRUNCATE
+        (a new file for the table, its TOAST table and index: about 1 ms each) and are created on both connections
+        at once. Read conservatively (any word equal to the name counts): a table held back runs as before."""
+        names = {t.name for t in self.manifest.tables}
+        creates: dict[str, CheckedStatement] = {}
+        for statement in self._pre:
+            if statement.kind == "CreateStmt" and not statement.needs_superuser:
+                name = _plain_table_created(statement.text)
+                if name is not None and name in names and name not in creates:
+                    creates[name] = statement
+        mentioned: set[str] = set()
+        for statement in [*self._pre, *(s for s in self._post if s.table is not None)]:
+            for name in _words(statement.text) & creates.keys():
+                if statement is not creates[name] and statement.table != name:
+                    mentioned.add(name)
+        return {name: statement for name, statement in creates.items() if name not in mentioned}
+
+    def superuser_statements(self) -> list[CheckedStatement]:
+        return self._deferred
+
+    def table_loads(self) -> list[TableLoad]:
+        """Largest first, so the two connections end close together."""
+        entries = sorted(self.manifest.tables, key=lambda e: e.bytes, reverse=True)
+        return [TableLoad(e.name, e.bytes, self._table_runner(e)) for e in entries]
+
+    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None:
+        names = {t.name for t in self.manifest.tables}
+        self._run(conn, staging, [s for s in self._post if s.table not in names], cancel)
+        sequences = self.manifest.sequences
+        if sequences:  # one statement for all: a round trip per sequence cost more than the setval itself
+            conn.execute("SELECT setval(s.name::regclass, s.value, s.called)"
+                         " FROM ROWS FROM (unnest(%s::text[]), unnest(%s::bigint[]), unnest(%s::bool[]))"
+                         " AS s(name, value, called)",
+                         [[sql.Identifier(staging, s.name).as_string(conn) for s in sequences],
+                          [s.last_value for s in sequences], [s.is_called for s in sequences]])
+
+    def _checked(self, member: str) -> list[CheckedStatement]:
+        checked = []
+        for line, label, text in split_statements(self._part_text(member)):
+            statement = check_native(text, line=line, label=label)
+            if statement is not None and statement.table is not None and label.split(" ", 1)[0] not in _WITH_ROWS:
+                statement = replace(statement, table=None)  # e.g. an inherited check recurses into other tables
+            if statement is not None:
+                checked.append(statement)
+        return checked
+
+    def _chunks(self, stream: IO[bytes]) -> Iterator[bytes]:
+        while True:
+            with self._reading:
+                chunk = stream.read(_CHUNK)
+            if not chunk:
+                return
+            yield chunk
+
+    def _table_runner(self, entry: TableEntry) -> Callable[[psycopg.Connection, str, LoadedBytes,
+                                                            CancelToken | None, BeforeBuilds], int]:
+        def run(conn: psycopg.Connection, staging: str, loaded: LoadedBytes, cancel: CancelToken | None,
+                before_builds: BeforeBuilds) -> int:
+            # COPY FREEZE is legal on a table created or truncated in this transaction.
+            create = self._created_with_rows.get(entry.name)
+            freeze = create is not None or entry.name in self._plain_tables(conn, staging)
+            builds = self._builds.get(entry.name, [])
+            # One search path for the table's statements and Resguardo's own between them, which name no
+            # function, type or operator but qualified ones (a switch costs a round trip each way).
+            with staging_path(conn, staging):
+                if create is not None:
+                    self._run_each(conn, [create], cancel)
+                elif freeze:
+                    conn.execute(sql.SQL("TRUNCATE ONLY {}").format(sql.Identifier(staging, entry.name)))
+                rows = self._copy_table(conn, staging, entry, loaded, cancel, freeze=freeze)
+                if builds:
+                    before_builds(conn)
+                    self._run_each(conn, builds, cancel)
+            return rows
+
+        return run
+
+    def _plain_tables(self, conn: psycopg.Connection, staging: str) -> frozenset[str]:
+        """The staging schema's plain tables (COPY FREEZE refuses partitioned ones), read once, not per table."""
+        with self._catalog:
+            if self._plain is None:
+                self._plain = frozenset(r[0] for r in conn.execute(
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE n.nspname = %s AND c.relkind = 'r'", [staging]).fetchall())
+            return self._plain
+
+    def _run(self, conn: psycopg.Connection, staging: str, statements: list[CheckedStatement],
+             cancel: CancelToken | None) -> None:
+        if not statements:
+            return
+        with staging_path(conn, staging):
+            self._run_each(conn, statements, cancel)
+
+    def _run_each(self, conn: psycopg.Connection, statements: list[CheckedStatement],
+                  cancel: CancelToken | None) -> None:
+        """In a pipeline, a batch at a time: the server runs each statement on its own (one per message, as
+        always), while the next ones are already on their way (a round trip each took a third of a load of
+        small tables). The first failure stops the batch; its statement is the first that got no result."""
+        for start in range(0, len(statements), _PIPELINE_BATCH):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            batch = statements[start:start + _PIPELINE_BATCH]
+            sent: list[psycopg.Cursor[Any]] = []
+            try:
+                with conn.pipeline():
+                    for statement in batch:
+                        sent.append(execute_checked(conn, statement))
+            except psycopg.errors.QueryCanceled:
+                raise
+            except psycopg.Error as exc:
+                failed = batch[min(sum(1 for cur in sent if cur.pgresult is not None), len(batch) - 1)]
+                raise RestoreFailed(f"The archive's statement at line {failed.line} ({failed.kind}) could "
+                                    f"not be run: {first_line(exc)}.", str(exc)) from None
+
+    def _part_text(self, member: str) -> str:
+        expected = self.manifest.parts.get(member)
+        if expected is None:
+            raise ArchiveError(f"{self.reader.path.name} is damaged: the manifest does not list the part {member}.")
+        data = self.reader.read_bytes(member, MAX_SCHEMA_BYTES)
+        if len(data) != expected.bytes or hashlib.sha256(data).hexdigest() != expected.sha256:
+            raise ArchiveError(f"{self.reader.path.name} is damaged: {member} does not match its checksum.")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ArchiveError(f"{self.reader.path.name} is damaged: {member} is not text.") from None
+
+    def _copy_table(self, conn: psycopg.Connection, staging: str, entry: TableEntry, loaded: LoadedBytes,
+                    cancel: CancelToken | None, *, freeze: bool) -> int:
+        """Stream the rows; stop at the first byte or row beyond what the manifest declares."""
+        name = entry.name
+        columns = sql.SQL(", ").join(sql.Identifier(c) for c in entry.columns)
+        statement = sql.SQL("COPY {} ({}) FROM STDIN{}").format(
+            sql.Identifier(staging, name), columns, sql.SQL(" (FREEZE)" if freeze else ""))
+        digest = hashlib.sha256()
+        size = lines = 0
+        file_name = self.reader.path.name
+        damaged = ArchiveError(f"{file_name} is damaged: the rows of table {name} cannot be read.")
+        try:
+            with conn.cursor() as cur, ExitStack() as opened:
+                with self._reading:
+                    stream = opened.enter_context(self.reader.open_table_data(entry.member))
+                with cur.copy(statement) as copy:
+                    try:
+                        for chunk in self._chunks(stream):
+                            if cancel is not None:
+                                cancel.raise_if_cancelled()
+                            size += len(chunk)
+                            lines += chunk.count(b"\n")
+                            if size > entry.bytes or lines > entry.rows:
+                                raise ArchiveError(f"{file_name} is damaged: table {name} holds more rows than its "
+                                                   "manifest says.")
+                            digest.update(chunk)
+                            copy.write(chunk)
+                            loaded(len(chunk))
+                    except (OSError, EOFError, ValueError, zstandard.ZstdError) as exc:  # zstd or tar damage
+                        raise damaged from exc
+                    if size != entry.bytes or digest.hexdigest() != entry.sha256:
+                        raise ArchiveError(
+                            f"{file_name} is damaged: the rows of table {name} do not match their "
+                            "checksum.")
+                rows = cur.rowcount
+        except psycopg.errors.QueryCanceled:
+            raise
+        except psycopg.Error as exc:
+            first = first_line(exc)
+            raise RestoreFailed(f"The rows of table {name} could not be loaded: {first}.",
+                                str(exc)) from None
+        if rows != entry.rows:
+            raise ArchiveError(f"{file_name} is damaged: table {name} holds {rows} rows, its manifest "
+                               f"says {entry.rows}.")
+        return rows
+
+
+def _plain_table_created(text: str) -> str | None:
+    """The name of the plain table a CREATE TABLE makes, None for any other kind of table (a partition, a parent,
+    an inheriting or typed table, one with a foreign key written inline). libpg_query's JSON, not pglast's tree:
+    this is read for every table, and the gate has already checked the statement."""
+    try:
+        tree = parse_sql_json(text)
+    except ParseError:
+        return None
+    statements = json.loads(tree).get("stmts", [])
+    if len(statements) != 1 or '"CONSTR_FOREIGN"' in tree:
+        return None
+    create = statements[0].get("stmt", {}).get("CreateStmt")
+    if not isinstance(create, dict) or any(create.get(k) for k in ("inhRelations", "partbound", "partspec",
+                                                                    "ofTypename")):
+        return None
+    relation = create.get("relation", {})
+    name = relation.get("relname")
+    return name if isinstance(name, str) and relation.get("relpersistence", "p") == "p" else None
+
+
+def _words(text: str) -> set[str]:
+    words = set(_WORD.findall(text))
+    return words | {w[1:-1].replace('""', '"') if w[0] == '"' else w.lower() for w in words}

@@ -1,0 +1,1 @@
+"""What stays on this computer: profiles, the keyring wrapper, the history, atomic file writes."""

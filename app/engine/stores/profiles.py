@@ -1,0 +1,91 @@
+"""Saved connection profiles: a JSON file in the user config dir, never holding a password."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from psycopg.conninfo import make_conninfo
+
+from app import paths
+from app.engine.connection import ConnectionTarget
+from app.engine.stores.files import write_atomically
+from app.engine.errors import UsageError
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+@dataclass
+class Profile:
+    name: str
+    host: str = "localhost"
+    port: int = 5432
+    dbname: str = "postgres"
+    user: str = "postgres"
+    sslmode: str = "prefer"
+    sslrootcert: str = ""
+    tenants_table: str = ""  # "schema.table" when detection is ambiguous
+    user_table: str = ""  # the table whose superusers a restore keeps, when not detected
+    remember_password: bool = False
+
+    def target(self, password: str | None) -> ConnectionTarget:
+        params: dict[str, object] = {
+            "host": self.host, "port": self.port, "dbname": self.dbname,
+            "user": self.user, "sslmode": self.sslmode,
+        }
+        if self.sslrootcert:
+            params["sslrootcert"] = self.sslrootcert
+        return ConnectionTarget(make_conninfo(**params), password)
+
+
+class ProfileStore:
+    """Profiles plus the name of the last one used."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or paths.config_dir() / "profiles.json"
+
+    def _read(self) -> dict[str, object]:
+        if not self.path.exists():
+            return {"profiles": [], "last_used": ""}
+        return json.loads(self.path.read_text(encoding="utf-8"))
+
+    def _write(self, data: dict[str, object]) -> None:
+        write_atomically(self.path, json.dumps(data, indent=2, ensure_ascii=False).encode())
+
+    def all(self) -> list[Profile]:
+        known = {f.name for f in fields(Profile)}
+        return [
+            Profile(**{k: v for k, v in raw.items() if k in known})
+            for raw in self._read()["profiles"]  # type: ignore[union-attr]
+        ]
+
+    def get(self, name: str) -> Profile:
+        for profile in self.all():
+            if profile.name == name:
+                return profile
+        raise UsageError(f"There is no saved profile named {name!r}.")
+
+    def save(self, profile: Profile, *, replacing: str | None = None) -> None:
+        data = self._read()
+        old = replacing or profile.name
+        kept = [p for p in data["profiles"] if p["name"] not in (old, profile.name)]  # type: ignore[union-attr]
+        data["profiles"] = [*kept, asdict(profile)]
+        self._write(data)
+
+    def delete(self, name: str) -> None:
+        data = self._read()
+        data["profiles"] = [p for p in data["profiles"] if p["name"] != name]  # type: ignore[union-attr]
+        if data.get("last_used") == name:
+            data["last_used"] = ""
+        self._write(data)
+
+    @property
+    def last_used(self) -> str:
+        return str(self._read().get("last_used", ""))
+
+    @last_used.setter
+    def last_used(self, name: str) -> None:
+        data = self._read()
+        data["last_used"] = name
+        self._write(data)
