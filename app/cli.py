@@ -71,9 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("resguardo: interrupted.", file=sys.stderr)
         return EXIT_FAILURE
-    except Exception as exc:  # noqa: BLE001 - last resort: one line, traceback only with --debug
+    except Exception as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"resguardo: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"resguardo: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr
+        )
         return EXIT_FAILURE

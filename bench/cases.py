@@ -84,17 +84,29 @@ class Case:
 
         def native() -> None:
             if not self.h.unavailable(s["backup.native"], missing(*BACKUP)):
-                self.h.measure(s["backup.native"], self.h.python(
-                    "bench.sides", "native-backup", "--conninfo", self.source.conninfo, "--schema", TENANT,
-                    "--path", str(self.archive)), output=self.archive)
+                self.h.measure(
+                    s["backup.native"],
+                    self.h.python(
+                        "bench.sides",
+                        "native-backup",
+                        "--conninfo",
+                        self.source.conninfo,
+                        "--schema",
+                        TENANT,
+                        "--path",
+                        str(self.archive),
+                    ),
+                    output=self.archive,
+                )
 
         def custom() -> None:
             self.h.measure(s["backup.fc"], tools.pg_dump(self.h.pg, self.source, TENANT, self.dump), output=self.dump)
 
         def directory() -> None:
             out = self.file(".dir")
-            self.h.measure(s["backup.fd"], tools.pg_dump(self.h.pg, self.source, TENANT, out, fmt="d", jobs=2),
-                           output=out)
+            self.h.measure(
+                s["backup.fd"], tools.pg_dump(self.h.pg, self.source, TENANT, out, fmt="d", jobs=2), output=out
+            )
 
         return [native, custom, directory]
 
@@ -108,22 +120,38 @@ class Case:
             reason = "no native archive to restore (its backup was not measured)"
         if not self.h.unavailable(series, reason):
             series.setup = "over the live tenant; its safety copy dropped afterwards, untimed"
-            self.h.measure(series, self.h.python("bench.sides", "native-restore", "--conninfo", target.conninfo,
-                                                 "--schema", TENANT, "--path", str(self.archive)),
-                           before=lambda: drop_leftovers(target))
+            self.h.measure(
+                series,
+                self.h.python(
+                    "bench.sides",
+                    "native-restore",
+                    "--conninfo",
+                    target.conninfo,
+                    "--schema",
+                    TENANT,
+                    "--path",
+                    str(self.archive),
+                ),
+                before=lambda: drop_leftovers(target),
+            )
 
     def bare_restore(self, series: Series, target: ConnectionTarget, *, clean: bool) -> None:
         if self.h.unavailable(series, None if self.dump.exists() else "no pg_dump -Fc file to restore"):
             return
         series.setup = "" if clean else f"after DROP SCHEMA {TENANT} CASCADE, untimed"
-        self.h.measure(series, tools.pg_restore(self.h.pg, target, self.dump, 2, clean=clean),
-                       before=lambda: drop_leftovers(target, also=None if clean else TENANT))
+        self.h.measure(
+            series,
+            tools.pg_restore(self.h.pg, target, self.dump, 2, clean=clean),
+            before=lambda: drop_leftovers(target, also=None if clean else TENANT),
+        )
 
     def restore_sides(self) -> list[Side]:
         s = self.series
-        return [lambda: self.bare_restore(s["restore.j2"], self.restore, clean=False),
-                lambda: self.native_restore(s["restore.native"], self.restore),
-                lambda: self.bare_restore(s["restore.clean"], self.restore, clean=True)]
+        return [
+            lambda: self.bare_restore(s["restore.j2"], self.restore, clean=False),
+            lambda: self.native_restore(s["restore.native"], self.restore),
+            lambda: self.bare_restore(s["restore.clean"], self.restore, clean=True),
+        ]
 
     def round(self, index: int) -> None:
         backup = self.backup_sides()
@@ -147,35 +175,52 @@ class Case:
     def verdicts(self) -> list[report.Verdict]:
         s = self.series
         return [
-            report.ratio_row("Restore wall time: native ÷ pg_restore -j 2", s["restore.native"], s["restore.j2"],
-                             limit=RESTORE_LIMIT),
-            report.ratio_row("Restore wall time: native ÷ pg_restore --clean --if-exists -j 2", s["restore.native"],
-                             s["restore.clean"], limit=RESTORE_LIMIT),
+            report.ratio_row(
+                "Restore wall time: native ÷ pg_restore -j 2", s["restore.native"], s["restore.j2"], limit=RESTORE_LIMIT
+            ),
+            report.ratio_row(
+                "Restore wall time: native ÷ pg_restore --clean --if-exists -j 2",
+                s["restore.native"],
+                s["restore.clean"],
+                limit=RESTORE_LIMIT,
+            ),
             report.rss_row("Restore peak RSS (native)", s["restore.native"], s["restore.j2"]),
-            report.ratio_row("Backup wall time: native ÷ pg_dump -Fc", s["backup.native"], s["backup.fc"],
-                             limit=FC_LIMIT),
-            report.ratio_row("Backup wall time: native ÷ pg_dump -Fd -j 2", s["backup.native"], s["backup.fd"],
-                             limit=FD_LIMIT),
-            report.ratio_row("Backup size: native ÷ pg_dump -Fc", s["backup.native"], s["backup.fc"], limit=None,
-                             size=True),
+            report.ratio_row(
+                "Backup wall time: native ÷ pg_dump -Fc", s["backup.native"], s["backup.fc"], limit=FC_LIMIT
+            ),
+            report.ratio_row(
+                "Backup wall time: native ÷ pg_dump -Fd -j 2", s["backup.native"], s["backup.fd"], limit=FD_LIMIT
+            ),
+            report.ratio_row(
+                "Backup size: native ÷ pg_dump -Fc", s["backup.native"], s["backup.fc"], limit=None, size=True
+            ),
             report.rss_row("Backup peak RSS (native)", s["backup.native"], s["backup.fc"]),
         ]
 
     def profiled(self) -> dict[str, tuple[Series, ConnectionTarget]]:
         """The Resguardo sides `--profile` can name, with the database each works in."""
-        return {"native-backup": (self.series["backup.native"], self.source),
-                "native-restore": (self.series["restore.native"], self.restore)}
+        return {
+            "native-backup": (self.series["backup.native"], self.source),
+            "native-restore": (self.series["restore.native"], self.restore),
+        }
 
     def names(self) -> dict[str, str]:
         """Values shown as $NAMEs in the commands of RESULTS.md."""
-        return {self.source.conninfo: "$SOURCE_DB", self.restore.conninfo: "$RESTORE_DB",
-                str(self.h.pg.bin_dir) + "/": "$BIN/", str(self.h.work) + "/": "$WORK/", sys.executable: "python"}
+        return {
+            self.source.conninfo: "$SOURCE_DB",
+            self.restore.conninfo: "$RESTORE_DB",
+            str(self.h.pg.bin_dir) + "/": "$BIN/",
+            str(self.h.work) + "/": "$WORK/",
+            sys.executable: "python",
+        }
 
     def legend(self) -> list[str]:
-        return [f"`$SOURCE_DB`: `{self.source.conninfo}` (the port: line 4 of `pg18/postmaster.pid` in "
-                "`--data-dir`); "
-                f"`$RESTORE_DB`: `{self.restore.conninfo}`; `$BIN`: the embedded client tools; `$WORK`: a scratch "
-                "folder; `python -m bench.sides`: one engine call (bench/sides.py)."]
+        return [
+            f"`$SOURCE_DB`: `{self.source.conninfo}` (the port: line 4 of `pg18/postmaster.pid` in "
+            "`--data-dir`); "
+            f"`$RESTORE_DB`: `{self.restore.conninfo}`; `$BIN`: the embedded client tools; `$WORK`: a scratch "
+            "folder; `python -m bench.sides`: one engine call (bench/sides.py)."
+        ]
 
 
 @dataclass
@@ -193,8 +238,11 @@ class TenantsCase(Case):
                 labels["restore.native_few"] = f"Restore: Resguardo native, beside {FEW_TENANTS} tenants"
             else:
                 labels[key] = label
-        return {**labels, "listing.cli": f"`resguardo tenants --json` with {count} tenants (whole command)",
-                "listing.engine": f"list_tenants with {count} tenants (alone, on an open connection)"}
+        return {
+            **labels,
+            "listing.cli": f"`resguardo tenants --json` with {count} tenants (whole command)",
+            "listing.engine": f"list_tenants with {count} tenants (alone, on an open connection)",
+        }
 
     def restore_sides(self) -> list[Side]:
         assert self.few is not None
@@ -211,9 +259,11 @@ class TenantsCase(Case):
         `list_tenants` alone."""
         made = self.h.args.tenants
         for _ in range(max(3, self.h.args.repeat)):
-            run = self.h.measure(self.series["listing.cli"],
-                                 self.h.python("app", "tenants", "--json", "--dsn", self.source.conninfo),
-                                 env={"RESGUARDO_HOME": str(self.h.path("home"))})
+            run = self.h.measure(
+                self.series["listing.cli"],
+                self.h.python("app", "tenants", "--json", "--dsn", self.source.conninfo),
+                env={"RESGUARDO_HOME": str(self.h.path("home"))},
+            )
             found = None if run is None else sum(1 for t in json.loads(run.stdout) if t.get("kind") == "tenant")
             if found != made:
                 if found is not None:
@@ -227,12 +277,23 @@ class TenantsCase(Case):
         s = self.series
         count = self.h.args.tenants
         return [
-            report.ratio_row(f"Restore wall time: beside {count} tenants ÷ beside {FEW_TENANTS} tenants",
-                             s["restore.native"], s["restore.native_few"], limit=TENANTS_LIMIT),
-            report.absolute_row(s["listing.cli"].label, s["listing.cli"], limit=LISTING_LIMIT_S, unit="s", scale=1,
-                                statistic="median"),
-            report.absolute_row(s["listing.engine"].label, s["listing.engine"], limit=LISTING_LIMIT_S, unit="s",
-                                scale=1, statistic="median"),
+            report.ratio_row(
+                f"Restore wall time: beside {count} tenants ÷ beside {FEW_TENANTS} tenants",
+                s["restore.native"],
+                s["restore.native_few"],
+                limit=TENANTS_LIMIT,
+            ),
+            report.absolute_row(
+                s["listing.cli"].label, s["listing.cli"], limit=LISTING_LIMIT_S, unit="s", scale=1, statistic="median"
+            ),
+            report.absolute_row(
+                s["listing.engine"].label,
+                s["listing.engine"],
+                limit=LISTING_LIMIT_S,
+                unit="s",
+                scale=1,
+                statistic="median",
+            ),
             *super().verdicts(),
         ]
 
@@ -242,10 +303,12 @@ class TenantsCase(Case):
 
     def legend(self) -> list[str]:
         assert self.few is not None
-        return [f"`$DB`: `{self.source.conninfo}`, where backups read and restores land (the port: line 4 of "
-                f"`pg18/postmaster.pid` in `--data-dir`); `$FEW_DB`: `{self.few.conninfo}` ({FEW_TENANTS} "
-                "tenants); `$BIN`: the embedded client tools; `$WORK`: a scratch folder; `python -m bench.sides`: "
-                "one engine call (bench/sides.py)."]
+        return [
+            f"`$DB`: `{self.source.conninfo}`, where backups read and restores land (the port: line 4 of "
+            f"`pg18/postmaster.pid` in `--data-dir`); `$FEW_DB`: `{self.few.conninfo}` ({FEW_TENANTS} "
+            "tenants); `$BIN`: the embedded client tools; `$WORK`: a scratch folder; `python -m bench.sides`: "
+            "one engine call (bench/sides.py)."
+        ]
 
 
 def _generated(h: Harness, db: ConnectionTarget) -> str:
@@ -253,12 +316,19 @@ def _generated(h: Harness, db: ConnectionTarget) -> str:
     return f"`{db.dbname}` generated once in {seconds:.0f} s, then cached"
 
 
-def shape_case(h: Harness, key: str, title: str, source: ConnectionTarget, restore: ConnectionTarget,
-               describe: str) -> Case:
+def shape_case(
+    h: Harness, key: str, title: str, source: ConnectionTarget, restore: ConnectionTarget, describe: str
+) -> Case:
     size = human_size(dataset.schema_bytes(source, TENANT))
-    return Case(h, key, title, source, restore,
-                f"`{TENANT}` in `{source.dbname}`: {describe} beside the demo clinic's 15 tables; {size} "
-                f"(pg_total_relation_size of its tables); {_generated(h, source)}")
+    return Case(
+        h,
+        key,
+        title,
+        source,
+        restore,
+        f"`{TENANT}` in `{source.dbname}`: {describe} beside the demo clinic's 15 tables; {size} "
+        f"(pg_total_relation_size of its tables); {_generated(h, source)}",
+    )
 
 
 def tenants_case(h: Harness, title: str) -> TenantsCase:
@@ -269,8 +339,14 @@ def tenants_case(h: Harness, title: str) -> TenantsCase:
     with many.connect() as conn:
         row = conn.execute("SELECT count(*) FROM pg_catalog.pg_class").fetchone()
     relations = row[0] if row else 0
-    return TenantsCase(h, "tenants", title, many, many,
-                       f"`{TENANT}` (the demo clinic at scale 1: 15 tables, {size}) in `{many.dbname}`: "
-                       f"{h.args.tenants:,} tenants × 15 tables, {relations:,} relations in its catalog "
-                       f"({_generated(h, many)}); beside {FEW_TENANTS} tenants: `{few.dbname}` ({_generated(h, few)})",
-                       few=few)
+    return TenantsCase(
+        h,
+        "tenants",
+        title,
+        many,
+        many,
+        f"`{TENANT}` (the demo clinic at scale 1: 15 tables, {size}) in `{many.dbname}`: "
+        f"{h.args.tenants:,} tenants × 15 tables, {relations:,} relations in its catalog "
+        f"({_generated(h, many)}); beside {FEW_TENANTS} tenants: `{few.dbname}` ({_generated(h, few)})",
+        few=few,
+    )

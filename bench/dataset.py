@@ -25,8 +25,8 @@ from pathlib import Path
 from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
-from app.engine.server.demo import APP_ROLE, TENANTS, create_demo_database, database_exists, django_password_hash
 from app.engine.errors import UsageError
+from app.engine.server.demo import APP_ROLE, TENANTS, create_demo_database, database_exists, django_password_hash
 from app.engine.server.pgserver import EmbeddedServer
 
 TENANT = "bienestar"
@@ -103,8 +103,9 @@ def _settle(target: ConnectionTarget) -> None:
         conn.execute("VACUUM (FREEZE, ANALYZE)")
 
 
-def cached(admin: ConnectionTarget, dbname: str, note: str,
-           generate: Callable[[], ConnectionTarget]) -> ConnectionTarget:
+def cached(
+    admin: ConnectionTarget, dbname: str, note: str, generate: Callable[[], ConnectionTarget]
+) -> ConnectionTarget:
     """A generated database, reused across runs once its generation has completed."""
     if database_exists(admin, dbname) and generation_seconds(admin, dbname) is not None:
         say(f"reusing {dbname}")
@@ -121,8 +122,9 @@ def cached(admin: ConnectionTarget, dbname: str, note: str,
 def tenant_database(admin: ConnectionTarget, scale: int) -> ConnectionTarget:
     dbname = f"bench_scale_{scale}"
     note = f" (demo scale {scale}; about {(BASE_BYTES + scale * BYTES_PER_SCALE) / 2**20:.0f} MB)"
-    return cached(admin, dbname, note,
-                   lambda: create_demo_database(admin, dbname, scale=scale, scaled=(TENANT,), reset=True))
+    return cached(
+        admin, dbname, note, lambda: create_demo_database(admin, dbname, scale=scale, scaled=(TENANT,), reset=True)
+    )
 
 
 def restore_database(admin: ConnectionTarget) -> ConnectionTarget:
@@ -159,18 +161,22 @@ def tenants_database(admin: ConnectionTarget, count: int) -> ConnectionTarget:
                 schema = f"clinic_{i:04d}"
                 row = conn.execute(
                     "INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
-                    " VALUES (%s, %s, '2027-12-31', false, '2025-03-01') RETURNING id", [schema, f"Clínica {i}"],
+                    " VALUES (%s, %s, '2027-12-31', false, '2025-03-01') RETURNING id",
+                    [schema, f"Clínica {i}"],
                 ).fetchone()
                 assert row is not None
-                conn.execute("INSERT INTO public.customers_domain (domain, is_primary, tenant_id)"
-                             " VALUES (%s, true, %s), (%s, false, %s)",
-                             [f"{schema}.localhost", row[0], f"{schema}.example.org", row[0]])
+                conn.execute(
+                    "INSERT INTO public.customers_domain (domain, is_primary, tenant_id)"
+                    " VALUES (%s, true, %s), (%s, false, %s)",
+                    [f"{schema}.localhost", row[0], f"{schema}.example.org", row[0]],
+                )
                 conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
                 conn.execute(sql.SQL("SET search_path = {}, public").format(sql.Identifier(schema)))
                 conn.execute(script, prepare=False)  # many statements in one string: never a prepared statement
                 for statement in _GENERATED_ROWS:
-                    conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)),
-                                 {"hash": password, "client": row[0]})
+                    conn.execute(
+                        sql.SQL(statement).format(s=sql.Identifier(schema)), {"hash": password, "client": row[0]}
+                    )
                 if i % _TENANTS_PER_BATCH == 0:
                     conn.commit()
             conn.commit()

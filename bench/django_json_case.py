@@ -69,9 +69,14 @@ def _app(target: ConnectionTarget, password: str) -> ConnectionTarget:
 
 def _tables(conn_target: ConnectionTarget) -> list[str]:
     with conn_target.connect() as conn:
-        return [r[0] for r in conn.execute(
-            "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY c.relname", [TENANT]).fetchall()]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY c.relname",
+                [TENANT],
+            ).fetchall()
+        ]
 
 
 def row_counts(target: ConnectionTarget) -> dict[str, int]:
@@ -89,25 +94,48 @@ def _copy_rows(rows: ConnectionTarget, django: ConnectionTarget, client_id: int)
     """Every row of the rows tenant into the project's tables (same ids), in one transaction; identities then
     continue after the copied ids, as they would after the application wrote them."""
     with rows.connect() as src, django.connect() as dst:
-        ours = {(a, m): i for i, a, m in dst.execute(
-            sql.SQL("SELECT id, app_label, model FROM {}").format(sql.Identifier(TENANT, "django_content_type")))}
-        content_types = {i: ours[(a, m)] for i, a, m in src.execute(
-            sql.SQL("SELECT id, app_label, model FROM {}").format(sql.Identifier(TENANT, "django_content_type")))
-            if (a, m) in ours}
-        mapped = sql.SQL("CASE {} END").format(sql.SQL(" ").join(
-            sql.SQL("WHEN content_type_id = {} THEN {}").format(sql.Literal(old), sql.Literal(new))
-            for old, new in content_types.items()))
-        overrides = {("clinic_settings", "client_id"): sql.Literal(client_id),
-                     ("django_admin_log", "content_type_id"): mapped}
+        ours = {
+            (a, m): i
+            for i, a, m in dst.execute(
+                sql.SQL("SELECT id, app_label, model FROM {}").format(sql.Identifier(TENANT, "django_content_type"))
+            )
+        }
+        content_types = {
+            i: ours[(a, m)]
+            for i, a, m in src.execute(
+                sql.SQL("SELECT id, app_label, model FROM {}").format(sql.Identifier(TENANT, "django_content_type"))
+            )
+            if (a, m) in ours
+        }
+        mapped = sql.SQL("CASE {} END").format(
+            sql.SQL(" ").join(
+                sql.SQL("WHEN content_type_id = {} THEN {}").format(sql.Literal(old), sql.Literal(new))
+                for old, new in content_types.items()
+            )
+        )
+        overrides = {
+            ("clinic_settings", "client_id"): sql.Literal(client_id),
+            ("django_admin_log", "content_type_id"): mapped,
+        }
         source_tables = [t for t in _tables(rows) if t not in DJANGO_OWN]
         for table in source_tables:
             into = RENAMED.get(table, table)
-            have = {r[0] for r in src.execute(
-                "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
-                " AND NOT attisdropped", [sql.Identifier(TENANT, table).as_string(src)])}
-            columns = [r[0] for r in dst.execute(
-                "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
-                " AND NOT attisdropped ORDER BY attnum", [sql.Identifier(TENANT, into).as_string(dst)])]
+            have = {
+                r[0]
+                for r in src.execute(
+                    "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
+                    " AND NOT attisdropped",
+                    [sql.Identifier(TENANT, table).as_string(src)],
+                )
+            }
+            columns = [
+                r[0]
+                for r in dst.execute(
+                    "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
+                    " AND NOT attisdropped ORDER BY attnum",
+                    [sql.Identifier(TENANT, into).as_string(dst)],
+                )
+            ]
             values = []
             for column in columns:
                 if (into, column) in overrides:
@@ -118,21 +146,27 @@ def _copy_rows(rows: ConnectionTarget, django: ConnectionTarget, client_id: int)
                     raise RuntimeError(f"the rows tenant's {table} has no column {column} for the project's {into}")
             select = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(values), sql.Identifier(TENANT, table))
             copy_in = sql.SQL("COPY {} ({}) FROM STDIN").format(
-                sql.Identifier(TENANT, into), sql.SQL(", ").join(map(sql.Identifier, columns)))
-            with src.cursor().copy(sql.SQL("COPY ({}) TO STDOUT").format(select)) as out, \
-                    dst.cursor().copy(copy_in) as sink:
+                sql.Identifier(TENANT, into), sql.SQL(", ").join(map(sql.Identifier, columns))
+            )
+            with (
+                src.cursor().copy(sql.SQL("COPY ({}) TO STDOUT").format(select)) as out,
+                dst.cursor().copy(copy_in) as sink,
+            ):
                 for block in out:
                     sink.write(block)
         for table, column in dst.execute(
-                "SELECT c.relname, a.attname FROM pg_catalog.pg_attribute a"
-                " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n"
-                " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r' AND a.attidentity <> ''",
-                [TENANT]).fetchall():
+            "SELECT c.relname, a.attname FROM pg_catalog.pg_attribute a"
+            " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n"
+            " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r' AND a.attidentity <> ''",
+            [TENANT],
+        ).fetchall():
             qualified = sql.Identifier(TENANT, table)
-            dst.execute(sql.SQL(
-                "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence({}, {}),"
-                " coalesce(max({}), 0) + 1, false) FROM {}").format(
-                sql.Literal(qualified.as_string(dst)), sql.Literal(column), sql.Identifier(column), qualified))
+            dst.execute(
+                sql.SQL(
+                    "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence({}, {}),"
+                    " coalesce(max({}), 0) + 1, false) FROM {}"
+                ).format(sql.Literal(qualified.as_string(dst)), sql.Literal(column), sql.Identifier(column), qualified)
+            )
         src.commit()
         dst.commit()
 
@@ -146,14 +180,19 @@ def django_database(admin: ConnectionTarget, scale: int, password: str, export: 
         export.unlink(missing_ok=True)  # an export of an earlier generation is not this database's
         with admin.connect(autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
-            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0 ENCODING 'UTF8'").format(
-                sql.Identifier(dbname), sql.Identifier(APP_ROLE)))
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0 ENCODING 'UTF8'").format(
+                    sql.Identifier(dbname), sql.Identifier(APP_ROLE)
+                )
+            )
         target = admin.with_dbname(dbname)
         app = _app(target, password)
         run_django(app, ["migrate_schemas", "--shared", "--verbosity", "0"], timeout=600)
-        code = ("from clinic_site.seed import add_clinic\n"
-                "add_clinic('public', 'Clínicas (público)', populate=False)\n"
-                f"result = add_clinic({TENANT!r}, {TENANT.title()!r}, populate=False)")
+        code = (
+            "from clinic_site.seed import add_clinic\n"
+            "add_clinic('public', 'Clínicas (público)', populate=False)\n"
+            f"result = add_clinic({TENANT!r}, {TENANT.title()!r}, populate=False)"
+        )
         client_id = int(run_django(app, code, timeout=600).result)
         _copy_rows(rows, target, client_id)
         return target
@@ -171,8 +210,7 @@ def make_export(app: ConnectionTarget, export: Path) -> float | None:
     partial = export.with_name(export.name + ".partial")
     say(f"writing {export} with tenant_command dumpdata")
     started = time.monotonic()
-    run_django(app, ["tenant_command", "dumpdata", "--schema", TENANT, "-o", str(partial)],
-               timeout=DUMPDATA_TIMEOUT)
+    run_django(app, ["tenant_command", "dumpdata", "--schema", TENANT, "-o", str(partial)], timeout=DUMPDATA_TIMEOUT)
     partial.replace(export)
     return time.monotonic() - started
 
@@ -181,8 +219,11 @@ def restore_copy(admin: ConnectionTarget, source: ConnectionTarget) -> Connectio
     """A fresh copy of the cached database for this run's restores (the cache is never restored into)."""
     with admin.connect(autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(RESTORE_DB)))
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {} STRATEGY FILE_COPY").format(
-            sql.Identifier(RESTORE_DB), sql.Identifier(source.dbname), sql.Identifier(APP_ROLE)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {} STRATEGY FILE_COPY").format(
+                sql.Identifier(RESTORE_DB), sql.Identifier(source.dbname), sql.Identifier(APP_ROLE)
+            )
+        )
     return admin.with_dbname(RESTORE_DB)
 
 
@@ -192,8 +233,11 @@ def empty_tenant(target: ConnectionTarget) -> None:
     drop_leftovers(target)
     tables = [t for t in _tables(target) if t != "django_migrations"]
     with target.connect(autocommit=True) as conn:
-        conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(
-            sql.SQL(", ").join(sql.Identifier(TENANT, t) for t in tables)))
+        conn.execute(
+            sql.SQL("TRUNCATE {} RESTART IDENTITY").format(
+                sql.SQL(", ").join(sql.Identifier(TENANT, t) for t in tables)
+            )
+        )
 
 
 @dataclass
@@ -234,17 +278,39 @@ class DjangoJsonCase:
 
         def resguardo() -> None:
             ours.setup = "over the live tenant; its safety copy dropped afterwards, untimed"
-            self.h.measure(ours, self.h.python("bench.sides", "native-restore", "--conninfo", self.restore.conninfo,
-                                               "--schema", TENANT, "--path", str(self.export)),
-                           before=lambda: drop_leftovers(self.restore))
+            self.h.measure(
+                ours,
+                self.h.python(
+                    "bench.sides",
+                    "native-restore",
+                    "--conninfo",
+                    self.restore.conninfo,
+                    "--schema",
+                    TENANT,
+                    "--path",
+                    str(self.export),
+                ),
+                before=lambda: drop_leftovers(self.restore),
+            )
             self._check(ours)
 
         def loaddata() -> None:
             django.setup = f"after TRUNCATE of every table of {TENANT} but django_migrations, untimed"
             env = {k: v for k, v in django_env(self.app).items() if k.startswith(("CLINIC_", "DJANGO_"))}
-            self.h.measure(django, [sys.executable, str(PROJECT / "manage.py"), "tenant_command", "loaddata",
-                                    "--schema", TENANT, str(self.export)],
-                           before=lambda: empty_tenant(self.restore), env=env)
+            self.h.measure(
+                django,
+                [
+                    sys.executable,
+                    str(PROJECT / "manage.py"),
+                    "tenant_command",
+                    "loaddata",
+                    "--schema",
+                    TENANT,
+                    str(self.export),
+                ],
+                before=lambda: empty_tenant(self.restore),
+                env=env,
+            )
             self._check(django)
 
         return [resguardo, loaddata]
@@ -258,10 +324,13 @@ class DjangoJsonCase:
             side()
         drop_leftovers(self.restore)
         self.notes[:] = [n for n in self.notes if not n.startswith((LOAD_NOTE, ROWS_NOTE))]
-        self.notes.append(f"{LOAD_NOTE} {', '.join(f'{x:.2f}' for x in self.loads)} (2 cores; the machine is "
-                          "shared: above 1, other work ran beside the sides).")
-        verdict = ("differ: " + "; ".join(self.differences) if self.differences
-                   else "equal to the source's in every table")
+        self.notes.append(
+            f"{LOAD_NOTE} {', '.join(f'{x:.2f}' for x in self.loads)} (2 cores; the machine is "
+            "shared: above 1, other work ran beside the sides)."
+        )
+        verdict = (
+            "differ: " + "; ".join(self.differences) if self.differences else "equal to the source's in every table"
+        )
         self.notes.append(f"{ROWS_NOTE} ({self.checked} runs): {verdict}.")
 
     def once(self) -> None:
@@ -275,25 +344,35 @@ class DjangoJsonCase:
         ]
 
     def profiled(self) -> dict[str, tuple[Series, ConnectionTarget]]:
-        return {"native-restore": (self.series["resguardo"], self.restore),
-                "native-backup": (Series("backup", error="this case measures restores only"), self.source)}
+        return {
+            "native-restore": (self.series["resguardo"], self.restore),
+            "native-backup": (Series("backup", error="this case measures restores only"), self.source),
+        }
 
     def restore_targets(self) -> list[ConnectionTarget]:
         return [self.restore]
 
     def names(self) -> dict[str, str]:
-        return {str(self.export.parent) + "/": "$EXPORTS/", self.restore.conninfo: "$RESTORE_DB",
-                sys.executable: "python", str(REPO) + "/": ""}
+        return {
+            str(self.export.parent) + "/": "$EXPORTS/",
+            self.restore.conninfo: "$RESTORE_DB",
+            sys.executable: "python",
+            str(REPO) + "/": "",
+        }
 
     def legend(self) -> list[str]:
         p = self.restore.params
-        return [(f"Run from the repository root. `$RESTORE_DB`: `{self.restore.conninfo}` (a copy of "
+        return [
+            (
+                f"Run from the repository root. `$RESTORE_DB`: `{self.restore.conninfo}` (a copy of "
                 f"`{self.source.dbname}` made for the run; the port: line 4 of `pg18/postmaster.pid` in "
                 f"`--data-dir`); `$EXPORTS`: `django-json/` in `--data-dir`; `python -m bench.sides "
                 "native-restore`: one `restore_tenant` call (bench/sides.py). loaddata reads its database from "
                 f"the environment: `CLINIC_DB_NAME={p.get('dbname')} CLINIC_DB_HOST={p.get('host')} "
                 f"CLINIC_DB_PORT={p.get('port')} CLINIC_DB_USER={APP_ROLE} CLINIC_DB_PASSWORD=…` (the role's "
-                "password is made anew by each run; set one with `ALTER ROLE`).")]
+                "password is made anew by each run; set one with `ALTER ROLE`)."
+            )
+        ]
 
 
 def django_json_case(h: Harness, title: str) -> DjangoJsonCase:
@@ -316,20 +395,24 @@ def django_json_case(h: Harness, title: str) -> DjangoJsonCase:
         f"{human_size(dataset.schema_bytes(source, TENANT))} (pg_total_relation_size of its tables); generated "
         f"once in {generated:.0f} s, then cached. Rows: {tables}; empty: {empty}. The JSON file: "
         f"`manage.py tenant_command dumpdata --schema {TENANT} -o FILE` (no indent, no natural keys), "
-        f"{human_size(export.stat().st_size)}, {made}")
+        f"{human_size(export.stat().st_size)}, {made}"
+    )
     case = DjangoJsonCase(h, title, source, restore, _app(restore, password), export, expected, description)
     case.notes.append(
         "loaddata never removes a row (it updates a row of the same primary key and inserts the others), so it "
         "restores into the tenant emptied just before (TRUNCATE, untimed): the only way it gives back what the file "
         "holds. Resguardo restores over the live tenant, its whole safe path (the live schema's layout, staging, "
-        "proof of isolation, administrators kept, swap, safety copy).")
+        "proof of isolation, administrators kept, swap, safety copy)."
+    )
     case.notes.append(
         "Resguardo runs as the server's superuser (the IT person), loaddata as the application's role "
-        f"`{APP_ROLE}` (the web application's own database user), as each is used.")
+        f"`{APP_ROLE}` (the web application's own database user), as each is used."
+    )
     case.notes.append(
         "Where loaddata's time and memory go (Django's code, and the server's log of a smoke run): its JSON "
         "deserializer reads the whole file into Python objects (`json.loads`) before saving the first one; then "
         "every object is one UPDATE and, finding no row, one INSERT (Django tries an update first when the "
         "primary key is given), each after django-tenants' `SET search_path` (TENANT_LIMIT_SET_CALLS off, its "
-        "default), all in one transaction.")
+        "default), all in one transaction."
+    )
     return case

@@ -58,12 +58,15 @@ def drop_leftovers(target: ConnectionTarget, *, also: str | None = None) -> None
     and staging schemas earlier restores left), and the tenant `also` when given (a bare restore's starting point).
     Every benchmark database is the demo's, with its tenants table public.customers_client."""
     with target.connect(autocommit=True) as conn:
-        names = [r[0] for r in conn.execute(
-            "SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE n.nspname !~ '^pg_'"
-            " AND n.nspname <> ALL(ARRAY['information_schema', 'public', %s])"
-            " AND (n.nspname = %s OR n.nspname NOT IN (SELECT c.schema_name FROM public.customers_client c))",
-            [REGISTRY_SCHEMA, also or ""],
-        ).fetchall()]
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE n.nspname !~ '^pg_'"
+                " AND n.nspname <> ALL(ARRAY['information_schema', 'public', %s])"
+                " AND (n.nspname = %s OR n.nspname NOT IN (SELECT c.schema_name FROM public.customers_client c))",
+                [REGISTRY_SCHEMA, also or ""],
+            ).fetchall()
+        ]
         for name in names:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
 
@@ -99,9 +102,16 @@ class Harness:
     def env(self) -> dict[str, str]:
         return {**self.admin.child_env(), "PYTHONPATH": str(REPO)}
 
-    def measure(self, series: Series, argv: list[str], *, output: Path | None = None,
-                stdout_to: Path | None = None, before: Callable[[], None] | None = None,
-                env: dict[str, str] | None = None) -> Run | None:
+    def measure(
+        self,
+        series: Series,
+        argv: list[str],
+        *,
+        output: Path | None = None,
+        stdout_to: Path | None = None,
+        before: Callable[[], None] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Run | None:
         """One run of one side; a refusal or failure is recorded and ends that side's runs."""
         if series.error:
             return None
@@ -129,8 +139,9 @@ class Harness:
         number of tenants it found, or None when it could not run."""
         if self.unavailable(series, missing("app.engine.catalog.discovery", "list_tenants")):
             return None
-        series.argv = self.python("bench.sides", "list-tenants", "--conninfo", target.conninfo,
-                                  "--repeat", str(max(3, self.args.repeat)))
+        series.argv = self.python(
+            "bench.sides", "list-tenants", "--conninfo", target.conninfo, "--repeat", str(max(3, self.args.repeat))
+        )
         say(f"{series.label} ...")
         try:
             run = run_measured(series.argv, env=self.env, cwd=REPO)

@@ -54,7 +54,7 @@ def _parents() -> dict[int, int]:
         except OSError:
             continue
         # The command name sits in parentheses and may hold spaces; ppid follows state.
-        fields = stat[stat.rfind(b")") + 2:].split()
+        fields = stat[stat.rfind(b")") + 2 :].split()
         parents[int(entry)] = int(fields[1])
     return parents
 
@@ -119,7 +119,10 @@ def _reason(stderr: bytes, argv: list[str], returncode: int) -> str:
 
 
 def run_measured(
-    argv: list[str], *, env: dict[str, str] | None = None, stdout_path: Path | None = None,
+    argv: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    stdout_path: Path | None = None,
     cwd: Path | None = None,
 ) -> Run:
     """Run `argv` to completion; raise SideFailed on a non-zero exit."""
@@ -128,7 +131,12 @@ def run_measured(
     try:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            argv, stdout=out, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=full_env, cwd=cwd,
+            argv,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=full_env,
+            cwd=cwd,
         )
         sampler = _Sampler(proc.pid)
         sampler.start()
@@ -136,7 +144,8 @@ def run_measured(
         captured: dict[str, bytes] = {}
         readers = [
             threading.Thread(target=lambda n=name, s=stream: captured.__setitem__(n, s.read()), daemon=True)
-            for name, stream in (("out", proc.stdout), ("err", proc.stderr)) if stream is not None
+            for name, stream in (("out", proc.stdout), ("err", proc.stderr))
+            if stream is not None
         ]
         for reader in readers:
             reader.start()

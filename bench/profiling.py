@@ -37,8 +37,19 @@ SERVER_SETTINGS = {
     "track_functions": "all",
     "track_io_timing": "on",
 }
-_DB_COUNTERS = ("xact_commit", "xact_rollback", "blks_read", "blks_hit", "tup_inserted", "tup_updated",
-                "tup_deleted", "temp_files", "temp_bytes", "blk_read_time", "blk_write_time")
+_DB_COUNTERS = (
+    "xact_commit",
+    "xact_rollback",
+    "blks_read",
+    "blks_hit",
+    "tup_inserted",
+    "tup_updated",
+    "tup_deleted",
+    "temp_files",
+    "temp_bytes",
+    "blk_read_time",
+    "blk_write_time",
+)
 _WAL_COUNTERS = ("wal_records", "wal_fpi", "wal_bytes")
 _ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[(\d+)\] (\w+):  (.*)$")
 _DURATION = re.compile(r"^duration: ([\d.]+) ms  (statement|parse|bind|execute)[^:]*: (.*)$", re.S)
@@ -104,15 +115,24 @@ def parse_log(text: str) -> ServerLog:
 
 def _counters(target: ConnectionTarget) -> dict[str, Any]:
     with target.connect() as conn:
-        db = conn.execute(sql.SQL("SELECT {} FROM pg_catalog.pg_stat_database WHERE datname = current_database()")
-                          .format(sql.SQL(", ").join(map(sql.Identifier, _DB_COUNTERS)))).fetchone()
-        wal = conn.execute(sql.SQL("SELECT {} FROM pg_catalog.pg_stat_wal")
-                           .format(sql.SQL(", ").join(map(sql.Identifier, _WAL_COUNTERS)))).fetchone()
+        db = conn.execute(
+            sql.SQL("SELECT {} FROM pg_catalog.pg_stat_database WHERE datname = current_database()").format(
+                sql.SQL(", ").join(map(sql.Identifier, _DB_COUNTERS))
+            )
+        ).fetchone()
+        wal = conn.execute(
+            sql.SQL("SELECT {} FROM pg_catalog.pg_stat_wal").format(
+                sql.SQL(", ").join(map(sql.Identifier, _WAL_COUNTERS))
+            )
+        ).fetchone()
         functions = conn.execute(
             "SELECT schemaname || '.' || funcname, calls, total_time, self_time FROM pg_catalog.pg_stat_user_functions"
         ).fetchall()
-    return {"db": dict(zip(_DB_COUNTERS, db or ())), "wal": dict(zip(_WAL_COUNTERS, wal or ())),
-            "functions": {name: (calls, total, own) for name, calls, total, own in functions}}
+    return {
+        "db": dict(zip(_DB_COUNTERS, db or ())),
+        "wal": dict(zip(_WAL_COUNTERS, wal or ())),
+        "functions": {name: (calls, total, own) for name, calls, total, own in functions},
+    }
 
 
 def _set(target: ConnectionTarget, settings: dict[str, str] | None) -> None:
@@ -124,32 +144,46 @@ def _set(target: ConnectionTarget, settings: dict[str, str] | None) -> None:
             if settings is None:
                 conn.execute(sql.SQL("ALTER DATABASE {} RESET {}").format(db, sql.Identifier(name)))
             else:
-                conn.execute(sql.SQL("ALTER DATABASE {} SET {} = {}").format(
-                    db, sql.Identifier(name), sql.Literal(settings[name])))
+                conn.execute(
+                    sql.SQL("ALTER DATABASE {} SET {} = {}").format(
+                        db, sql.Identifier(name), sql.Literal(settings[name])
+                    )
+                )
 
 
 def reset_settings(target: ConnectionTarget) -> None:
     _set(target, None)
 
 
-def _summary(title: str, seconds: float | None, log: ServerLog | None, before: dict[str, Any],
-             after: dict[str, Any]) -> str:
-    lines = [f"# Server timings: {title}", "",
-             f"Written on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. The run took "
-             f"{f'{seconds:.2f} s' if seconds is not None else '(failed)'} under the profilers; not a measurement.", ""]
+def _summary(
+    title: str, seconds: float | None, log: ServerLog | None, before: dict[str, Any], after: dict[str, Any]
+) -> str:
+    lines = [
+        f"# Server timings: {title}",
+        "",
+        f"Written on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. The run took "
+        f"{f'{seconds:.2f} s' if seconds is not None else '(failed)'} under the profilers; not a measurement.",
+        "",
+    ]
     if log is None:
         lines += ["No server log (a server given by --dsn): statements not timed.", ""]
     else:
         total = sum(s.total_ms for s in log.statements.values())
-        lines += [f"## Statements by total time ({len(log.statements)} shapes, {total / 1000:.2f} s in all)", "",
-                  f"Server CPU over these statements (log_statement_stats): {log.user_s:.2f} s user, "
-                  f"{log.system_s:.2f} s system.", "",
-                  "| Total ms | Share | Executions | Max ms | Statement (first of its shape) |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            f"## Statements by total time ({len(log.statements)} shapes, {total / 1000:.2f} s in all)",
+            "",
+            f"Server CPU over these statements (log_statement_stats): {log.user_s:.2f} s user, "
+            f"{log.system_s:.2f} s system.",
+            "",
+            "| Total ms | Share | Executions | Max ms | Statement (first of its shape) |",
+            "|---|---|---|---|---|",
+        ]
         for s in sorted(log.statements.values(), key=lambda s: -s.total_ms)[:TOP]:
             text = " ".join(s.text.split())[:200].replace("|", "\\|")
-            lines.append(f"| {s.total_ms:.1f} | {s.total_ms / total * 100 if total else 0:.1f}% | {s.calls} "
-                         f"| {s.max_ms:.1f} | `{text}` |")
+            lines.append(
+                f"| {s.total_ms:.1f} | {s.total_ms / total * 100 if total else 0:.1f}% | {s.calls} "
+                f"| {s.max_ms:.1f} | `{text}` |"
+            )
         lines.append("")
     functions = []
     for name, (calls, total, own) in after["functions"].items():
@@ -159,8 +193,10 @@ def _summary(title: str, seconds: float | None, log: ServerLog | None, before: d
     lines += ["## Functions (track_functions = all)", ""]
     if functions:
         lines += ["| Self ms | Total ms | Calls | Function |", "|---|---|---|---|"]
-        lines += [f"| {own:.1f} | {total:.1f} | {calls} | {name} |" for own, total, calls, name in
-                  sorted(functions, reverse=True)[:TOP]]
+        lines += [
+            f"| {own:.1f} | {total:.1f} | {calls} | {name} |"
+            for own, total, calls, name in sorted(functions, reverse=True)[:TOP]
+        ]
     else:
         lines.append("No user-defined function ran.")
     lines += ["", "## Counters (after − before)", "", "| Counter | Change |", "|---|---|"]
@@ -171,9 +207,20 @@ def _summary(title: str, seconds: float | None, log: ServerLog | None, before: d
     return "\n".join(lines) + "\n"
 
 
-def profile_side(*, argv: list[str], env: dict[str, str], cwd: Path, target: ConnectionTarget, out_dir: Path,
-                 name: str, title: str, py_spy: bool, server: bool, server_log: Path | None,
-                 before: Callable[[], None] | None = None) -> list[Path]:
+def profile_side(
+    *,
+    argv: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    target: ConnectionTarget,
+    out_dir: Path,
+    name: str,
+    title: str,
+    py_spy: bool,
+    server: bool,
+    server_log: Path | None,
+    before: Callable[[], None] | None = None,
+) -> list[Path]:
     """Run `argv` once under the profilers asked for; return the files written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -208,7 +255,8 @@ def profile_side(*, argv: list[str], env: dict[str, str], cwd: Path, target: Con
             (out_dir / f"{name}.server.log").write_text(text, encoding="utf-8")
             written.append(out_dir / f"{name}.server.log")
             log = parse_log(text)
-        (out_dir / f"{name}.server.md").write_text(_summary(title, seconds, log, counters, _counters(target)),
-                                                   encoding="utf-8")
+        (out_dir / f"{name}.server.md").write_text(
+            _summary(title, seconds, log, counters, _counters(target)), encoding="utf-8"
+        )
         written.append(out_dir / f"{name}.server.md")
     return [p for p in written if p.exists()]

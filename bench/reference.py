@@ -59,8 +59,20 @@ class Bench:
 
         def ours() -> None:
             if not self.h.unavailable(native, missing("app.engine.backup.native", "backup_tenant")):
-                self.h.measure(native, self.h.python("bench.sides", "native-backup", "--conninfo", self.source.conninfo,
-                                                 "--schema", TENANT, "--path", str(archive)), output=archive)
+                self.h.measure(
+                    native,
+                    self.h.python(
+                        "bench.sides",
+                        "native-backup",
+                        "--conninfo",
+                        self.source.conninfo,
+                        "--schema",
+                        TENANT,
+                        "--path",
+                        str(archive),
+                    ),
+                    output=archive,
+                )
 
         def bare() -> None:
             self.h.measure(dump, tools.pg_dump(self.h.pg, self.source, TENANT, custom), output=custom)
@@ -74,26 +86,45 @@ class Bench:
         def bare(series: Series, jobs: int) -> None:
             if not self.h.unavailable(series, None if dump.exists() else "no pg_dump -Fc file to restore"):
                 series.setup = f"after DROP SCHEMA {TENANT} CASCADE, untimed"
-                self.h.measure(series, tools.pg_restore(self.h.pg, self.restore, dump, jobs),
-                             before=lambda: self.clear_restore_db(drop_tenant=True))
+                self.h.measure(
+                    series,
+                    tools.pg_restore(self.h.pg, self.restore, dump, jobs),
+                    before=lambda: self.clear_restore_db(drop_tenant=True),
+                )
 
         def ours() -> None:
             reason = missing("app.engine.restore.restore", "restore_tenant") or (
-                None if archive.exists() else "no native archive to restore (its backup was not measured)")
+                None if archive.exists() else "no native archive to restore (its backup was not measured)"
+            )
             if not self.h.unavailable(native, reason):
                 native.setup = "over the live tenant; its safety copy dropped afterwards, untimed"
-                self.h.measure(native, self.h.python("bench.sides", "native-restore", "--conninfo",
-                                                 self.restore.conninfo, "--schema", TENANT, "--path", str(archive)),
-                             before=lambda: self.clear_restore_db(drop_tenant=False))
+                self.h.measure(
+                    native,
+                    self.h.python(
+                        "bench.sides",
+                        "native-restore",
+                        "--conninfo",
+                        self.restore.conninfo,
+                        "--schema",
+                        TENANT,
+                        "--path",
+                        str(archive),
+                    ),
+                    before=lambda: self.clear_restore_db(drop_tenant=False),
+                )
 
-        return [lambda: bare(self.series["restore.pg_restore"], 1),
-                lambda: bare(self.series["restore.pg_restore_j2"], 2),
-                ours, *formats.restore_sides(self)]
+        return [
+            lambda: bare(self.series["restore.pg_restore"], 1),
+            lambda: bare(self.series["restore.pg_restore_j2"], 2),
+            ours,
+            *formats.restore_sides(self),
+        ]
 
     def round(self, index: int) -> None:
         """The floor first (it also warms the cache), then each group, alternating the order of its sides."""
-        self.h.measure(self.series["floor"], tools.copy_floor(self.h.pg, self.source, TENANT),
-                     stdout_to=Path("/dev/null"))
+        self.h.measure(
+            self.series["floor"], tools.copy_floor(self.h.pg, self.source, TENANT), stdout_to=Path("/dev/null")
+        )
         for group in (self.backup_sides(), self.restore_sides()):
             for side in group if index % 2 == 0 else reversed(group):
                 side()
@@ -114,8 +145,12 @@ class Bench:
 
     def ui(self) -> None:
         backup, restore = self.series["ui.backup"], self.series["ui.restore"]
-        reason = (missing("app.engine.backup.native", "backup_tenant") or missing("app.engine.restore.restore", "restore_tenant")
-                  or missing("app.ui.backup_flow", "BackupFlow") or missing("app.ui.restore_flow", "RestoreFlow"))
+        reason = (
+            missing("app.engine.backup.native", "backup_tenant")
+            or missing("app.engine.restore.restore", "restore_tenant")
+            or missing("app.ui.backup_flow", "BackupFlow")
+            or missing("app.ui.restore_flow", "RestoreFlow")
+        )
         if self.h.unavailable(backup, reason) | self.h.unavailable(restore, reason):
             return
         archive = self.h.path("ui.resguardo")
@@ -123,8 +158,17 @@ class Bench:
         say("UI gaps (offscreen window) ...")
         try:
             run = run_measured(
-                self.h.python("bench.ui_gap", "--conninfo", self.source.conninfo, "--restore-conninfo",
-                            self.restore.conninfo, "--schema", TENANT, "--archive", str(archive)),
+                self.h.python(
+                    "bench.ui_gap",
+                    "--conninfo",
+                    self.source.conninfo,
+                    "--restore-conninfo",
+                    self.restore.conninfo,
+                    "--schema",
+                    TENANT,
+                    "--archive",
+                    str(archive),
+                ),
                 # Its own RESGUARDO_HOME: the window's backup history must not land in the user's.
                 env={**self.h.env, "QT_QPA_PLATFORM": "offscreen", "RESGUARDO_HOME": str(self.h.path("ui-home"))},
                 cwd=REPO,
@@ -142,42 +186,65 @@ class Bench:
     def verdicts(self) -> list[report.Verdict]:
         s = self.series
         rows = [
-            report.ratio_row("Backup wall time: native ÷ pg_dump -Fc", s["backup.native"], s["backup.pg_dump"],
-                             limit=0.5),
-            report.ratio_row("Backup size: native ÷ pg_dump -Fc", s["backup.native"], s["backup.pg_dump"], limit=1.1,
-                             size=True),
+            report.ratio_row(
+                "Backup wall time: native ÷ pg_dump -Fc", s["backup.native"], s["backup.pg_dump"], limit=0.5
+            ),
+            report.ratio_row(
+                "Backup size: native ÷ pg_dump -Fc", s["backup.native"], s["backup.pg_dump"], limit=1.1, size=True
+            ),
             report.rss_row("Backup peak RSS (native)", s["backup.native"], s["backup.pg_dump"]),
             report.ratio_row("Backup wall time: native ÷ COPY floor", s["backup.native"], s["floor"], limit=None),
-            report.ratio_row("Restore wall time: native ÷ pg_restore -j 2", s["restore.native"],
-                             s["restore.pg_restore_j2"], limit=1.0, strict=True),
-            report.ratio_row("Restore wall time: native ÷ pg_restore (1 job)", s["restore.native"],
-                             s["restore.pg_restore"], limit=None),
+            report.ratio_row(
+                "Restore wall time: native ÷ pg_restore -j 2",
+                s["restore.native"],
+                s["restore.pg_restore_j2"],
+                limit=1.0,
+                strict=True,
+            ),
+            report.ratio_row(
+                "Restore wall time: native ÷ pg_restore (1 job)",
+                s["restore.native"],
+                s["restore.pg_restore"],
+                limit=None,
+            ),
             report.rss_row("Restore peak RSS (native)", s["restore.native"], s["restore.pg_restore_j2"]),
         ]
         rows += formats.verdicts(self)
         rows += [
             report.absolute_row(s["listing"].label, s["listing"], limit=1, unit="s", scale=1, statistic="median"),
-            report.absolute_row("UI gap during native backup", s["ui.backup"], limit=100, unit="ms", scale=1000,
-                                statistic="max"),
-            report.absolute_row("UI gap during native restore", s["ui.restore"], limit=100, unit="ms", scale=1000,
-                                statistic="max"),
+            report.absolute_row(
+                "UI gap during native backup", s["ui.backup"], limit=100, unit="ms", scale=1000, statistic="max"
+            ),
+            report.absolute_row(
+                "UI gap during native restore", s["ui.restore"], limit=100, unit="ms", scale=1000, statistic="max"
+            ),
         ]
         return rows
 
     def profiled(self) -> dict[str, tuple[Series, ConnectionTarget]]:
-        return {"native-backup": (self.series["backup.native"], self.source),
-                "native-restore": (self.series["restore.native"], self.restore)}
+        return {
+            "native-backup": (self.series["backup.native"], self.source),
+            "native-restore": (self.series["restore.native"], self.restore),
+        }
 
     def restore_targets(self) -> list[ConnectionTarget]:
         return [self.restore]
 
     def names(self) -> dict[str, str]:
         listing = {self.listing_db.conninfo: "$TENANTS_DB"} if self.listing_db else {}
-        return {self.source.conninfo: "$DB", self.restore.conninfo: "$RESTORE_DB", **listing,
-                str(self.h.pg.bin_dir) + "/": "$BIN/", str(self.h.work) + "/": "$WORK/", sys.executable: "python"}
+        return {
+            self.source.conninfo: "$DB",
+            self.restore.conninfo: "$RESTORE_DB",
+            **listing,
+            str(self.h.pg.bin_dir) + "/": "$BIN/",
+            str(self.h.work) + "/": "$WORK/",
+            sys.executable: "python",
+        }
 
     def legend(self) -> list[str]:
-        return [f"`$DB`: `{self.source.conninfo}` (the port: line 4 of `pg18/postmaster.pid` in `--data-dir`); "
-                f"`$RESTORE_DB`: `{self.restore.conninfo}`; `$TENANTS_DB`: the listing's database, "
-                f"`bench_tenants_{self.h.args.tenants}x15`; `$BIN`: the embedded client tools; `$WORK`: a scratch "
-                "folder; `python -m bench.sides`: one engine call (bench/sides.py)."]
+        return [
+            f"`$DB`: `{self.source.conninfo}` (the port: line 4 of `pg18/postmaster.pid` in `--data-dir`); "
+            f"`$RESTORE_DB`: `{self.restore.conninfo}`; `$TENANTS_DB`: the listing's database, "
+            f"`bench_tenants_{self.h.args.tenants}x15`; `$BIN`: the embedded client tools; `$WORK`: a scratch "
+            "folder; `python -m bench.sides`: one engine call (bench/sides.py)."
+        ]

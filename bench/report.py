@@ -64,8 +64,9 @@ def _judge(value: float, limit: float, *, strict: bool) -> str:
     return "met" if ok else f"missed by {(value / limit - 1) * 100:.0f}%"
 
 
-def ratio_row(figure: str, ours: Series, ref: Series, *, limit: float | None, size: bool = False,
-              strict: bool = False) -> Verdict:
+def ratio_row(
+    figure: str, ours: Series, ref: Series, *, limit: float | None, size: bool = False, strict: bool = False
+) -> Verdict:
     """Ours / reference, on median wall time (or median output size); no limit means informational."""
     target = "—" if limit is None else (f"< {limit:.2f}×" if strict else f"≤ {limit:.2f}×")
     missing = _unmeasured(ours, ref)
@@ -89,8 +90,9 @@ def rss_row(figure: str, ours: Series, ref: Series | None) -> Verdict:
     if missing:
         return Verdict(figure, "—", "—", "—", "< 150 MB", missing)
     reference = ref.rss_text() if ref is not None and ref.peak_rss else "—"
-    return Verdict(figure, f"{ours.max_rss / MB:.0f} MB", reference, "—", "< 150 MB",
-                   _judge(ours.max_rss, RSS_LIMIT, strict=True))
+    return Verdict(
+        figure, f"{ours.max_rss / MB:.0f} MB", reference, "—", "< 150 MB", _judge(ours.max_rss, RSS_LIMIT, strict=True)
+    )
 
 
 def absolute_row(figure: str, ours: Series, *, limit: float, unit: str, scale: float, statistic: str) -> Verdict:
@@ -163,14 +165,20 @@ def render_section(report: Report) -> str:
         "",
         "Ratios are Resguardo ÷ reference, on medians; times are median (min–max) over the runs.",
         "",
-        *_table(["Figure", "Resguardo", "Reference", "Ratio", "Target", "Result"],
-                [[v.figure, v.resguardo, v.reference, v.ratio, v.target, v.result] for v in report.verdicts]),
+        *_table(
+            ["Figure", "Resguardo", "Reference", "Ratio", "Target", "Result"],
+            [[v.figure, v.resguardo, v.reference, v.ratio, v.target, v.result] for v in report.verdicts],
+        ),
         "",
         "### Every measurement",
         "",
-        *_table(["Side", "Runs", "Wall time", "Peak RSS (process tree)", "Output size"],
-                [[s.label, str(len(s.seconds)), s.error or s.time_text(),
-                  s.rss_text(), s.size_text()] for s in report.series]),
+        *_table(
+            ["Side", "Runs", "Wall time", "Peak RSS (process tree)", "Output size"],
+            [
+                [s.label, str(len(s.seconds)), s.error or s.time_text(), s.rss_text(), s.size_text()]
+                for s in report.series
+            ],
+        ),
     ]
     shown = [s for s in report.series if s.argv]
     if shown:
@@ -197,11 +205,11 @@ def write(report: Report, path: Path, order: list[str]) -> None:
     new = render_section(report)
     found = _section(text, report.key)
     if found:
-        text = text[:found.start()] + new + text[found.end():]
+        text = text[: found.start()] + new + text[found.end() :]
     else:
         index = order.index(report.key) if report.key in order else len(order)
         before = [m for k in order[:index] if (m := _section(text, k))]
-        after = [m for k in order[index + 1:] if (m := _section(text, k))]
+        after = [m for k in order[index + 1 :] if (m := _section(text, k))]
         if before:
             at = max(m.end() for m in before)
             text = text[:at] + "\n" + new + text[at:]

@@ -31,8 +31,10 @@ from bench.stats import Series
 SMOKE_TENANTS = 20
 SMOKE_SCALE = 0.01
 SMALL_BYTES = 512 * 2**20
-SMALL_NOTE = ("This tenant is small: fixed costs (each Resguardo side is a fresh Python process that spends "
-              "about 0.3 s importing) weigh on the ratios. The judged figures come from `--size 1GB`.")
+SMALL_NOTE = (
+    "This tenant is small: fixed costs (each Resguardo side is a fresh Python process that spends "
+    "about 0.3 s importing) weigh on the ratios. The judged figures come from `--size 1GB`."
+)
 REFERENCE = "rows"
 TENANTS = "tenants"
 TITLES = {
@@ -43,7 +45,7 @@ TITLES = {
 }
 NEW_SHAPES = [*SHAPES, TENANTS]  # what `--shapes all` means: issue 15's shapes and issue 11's case
 # Default minutes of budget per case (generation included); a run's budget is their sum unless --budget is given.
-MINUTES = {REFERENCE: 13.0, **{name: 5.0 for name in NEW_SHAPES}, DJANGO_JSON: 100.0}  # loaddata: ~27 min a run
+MINUTES = {REFERENCE: 13.0, **dict.fromkeys(NEW_SHAPES, 5.0), DJANGO_JSON: 100.0}  # loaddata: ~27 min a run
 PROFILED = ("native-backup", "native-restore")
 
 
@@ -52,8 +54,7 @@ def _shapes(text: str) -> list[str]:
     for word in (w.strip() for w in text.split(",")):
         for name in NEW_SHAPES if word == "all" else [word]:
             if name not in TITLES:
-                raise argparse.ArgumentTypeError(
-                    f"unknown shape {name!r}; choose from {', '.join(TITLES)} or all")
+                raise argparse.ArgumentTypeError(f"unknown shape {name!r}; choose from {', '.join(TITLES)} or all")
             if name not in names:
                 names.append(name)
     return names
@@ -72,30 +73,59 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m bench",
         description="Measure Resguardo against pg_dump / pg_restore / psql on one server and write the ratios.",
     )
-    parser.add_argument("--shapes", type=_shapes, default=[REFERENCE], metavar="LIST",
-                        help=f"comma-separated cases: {', '.join(TITLES)}; all = {', '.join(NEW_SHAPES)} "
-                        f"(default {REFERENCE}, today's reference)")
+    parser.add_argument(
+        "--shapes",
+        type=_shapes,
+        default=[REFERENCE],
+        metavar="LIST",
+        help=f"comma-separated cases: {', '.join(TITLES)}; all = {', '.join(NEW_SHAPES)} "
+        f"(default {REFERENCE}, today's reference)",
+    )
     parser.add_argument("--size", default="20MB", help="the rows case's tenant size, e.g. 20MB (default) or 1GB")
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="multiplies the other shapes' sizes (default 1: the sizes RESULTS.md reports)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiplies the other shapes' sizes (default 1: the sizes RESULTS.md reports)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side, alternating within a pair")
-    parser.add_argument("--tenants", type=int, default=1000,
-                        help="tenants in the listing database and the tenants case (default 1000)")
-    parser.add_argument("--budget", type=float, metavar="MINUTES",
-                        help="stop adding rounds when the next would end after this, counted from the start "
-                        f"(default {MINUTES[REFERENCE]:g} for {REFERENCE}, {MINUTES[TENANTS]:g} for each other case)")
-    parser.add_argument("--profile", type=_profiled, default=[], metavar="SIDES",
-                        help=f"after the rounds, run these sides ({', '.join(PROFILED)}) once more, untimed, under "
-                        "py-spy and with the server's statement timings; files in profiles/ beside --output")
-    parser.add_argument("--profile-with", choices=("both", "py-spy", "server"), default="both",
-                        help="what --profile collects (default both)")
+    parser.add_argument(
+        "--tenants", type=int, default=1000, help="tenants in the listing database and the tenants case (default 1000)"
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        metavar="MINUTES",
+        help="stop adding rounds when the next would end after this, counted from the start "
+        f"(default {MINUTES[REFERENCE]:g} for {REFERENCE}, {MINUTES[TENANTS]:g} for each other case)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=_profiled,
+        default=[],
+        metavar="SIDES",
+        help=f"after the rounds, run these sides ({', '.join(PROFILED)}) once more, untimed, under "
+        "py-spy and with the server's statement timings; files in profiles/ beside --output",
+    )
+    parser.add_argument(
+        "--profile-with",
+        choices=("both", "py-spy", "server"),
+        default="both",
+        help="what --profile collects (default both)",
+    )
     parser.add_argument("--dsn", help="benchmark this server (a superuser) instead of the embedded one")
-    parser.add_argument("--data-dir", type=Path, default=REPO / "bench" / ".data",
-                        help="embedded server's data and the work files (default bench/.data)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=REPO / "bench" / ".data",
+        help="embedded server's data and the work files (default bench/.data)",
+    )
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "RESULTS.md")
-    parser.add_argument("--smoke", action="store_true",
-                        help=f"the quick CI run: tiny data (--scale {SMOKE_SCALE}, {SMOKE_TENANTS} tenants), "
-                        "one run each")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help=f"the quick CI run: tiny data (--scale {SMOKE_SCALE}, {SMOKE_TENANTS} tenants), one run each",
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.size, args.repeat, args.tenants, args.scale = "1KB", 1, SMOKE_TENANTS, SMOKE_SCALE
@@ -145,8 +175,10 @@ def rounds(case: Case, repeat: int, share: float, case_started: float) -> None:
     case.once()
     for index in range(1, repeat):
         if time.monotonic() - case_started + round_seconds > share:
-            case.notes.append(f"Ran {index} of {repeat} rounds: another would have gone past this case's "
-                              f"{share / 60:.1f}-minute share of the budget (a round took {round_seconds:.0f} s).")
+            case.notes.append(
+                f"Ran {index} of {repeat} rounds: another would have gone past this case's "
+                f"{share / 60:.1f}-minute share of the budget (a round took {round_seconds:.0f} s)."
+            )
             return
         say(f"{case.key}: round {index + 1} of {repeat}")
         round_start = time.monotonic()
@@ -168,9 +200,19 @@ def profile(h: Harness, case: Case, output: Path) -> None:
             case.notes.append(f"{side} was not profiled: {(series.error or 'it did not run').rstrip('.')}.")
             continue
         with_spy, with_server = h.args.profile_with in ("both", "py-spy"), h.args.profile_with in ("both", "server")
-        files = profile_side(argv=series.argv, env=h.env, cwd=REPO, target=target, out_dir=out_dir, name=side,
-                             title=f"{side}, {case.key}", py_spy=with_spy, server=with_server,
-                             server_log=h.server_log, before=clean)
+        files = profile_side(
+            argv=series.argv,
+            env=h.env,
+            cwd=REPO,
+            target=target,
+            out_dir=out_dir,
+            name=side,
+            title=f"{side}, {case.key}",
+            py_spy=with_spy,
+            server=with_server,
+            server_log=h.server_log,
+            before=clean,
+        )
         clean()
         shown = ", ".join(f"`{p.relative_to(output.parent)}`" for p in files) or "none (see the log above)"
         case.notes.append(f"Profile of {side} (one untimed run): {shown}.")
@@ -185,9 +227,14 @@ def make_case(h: Harness, key: str, restore: Callable[[], ConnectionTarget]) -> 
         scale = reference_scale(h.args)
         source = dataset.tenant_database(h.admin, scale)
         size = dataset.schema_bytes(source, TENANT)
-        bench = Bench(h, TITLES[key], source, restore(),
-                      f"`{TENANT}` in `{source.dbname}`, demo scale {scale}: {human_size(size)} "
-                      "(pg_total_relation_size of its tables)")
+        bench = Bench(
+            h,
+            TITLES[key],
+            source,
+            restore(),
+            f"`{TENANT}` in `{source.dbname}`, demo scale {scale}: {human_size(size)} "
+            "(pg_total_relation_size of its tables)",
+        )
         if size < SMALL_BYTES:
             bench.notes.append(SMALL_NOTE)
         return bench
@@ -196,15 +243,19 @@ def make_case(h: Harness, key: str, restore: Callable[[], ConnectionTarget]) -> 
     if key == TENANTS:
         tenants = tenants_case(h, TITLES[key])
         if h.args.tenants < 1000:
-            tenants.notes.append(f"Fewer tenants than the target's 1,000 (--tenants {h.args.tenants}): the judged "
-                              "figures come from the default.")
+            tenants.notes.append(
+                f"Fewer tenants than the target's 1,000 (--tenants {h.args.tenants}): the judged "
+                "figures come from the default."
+            )
         return tenants
     shape = SHAPES[key]
     source = shape.database(h.admin, h.args.scale)
     case = shape_case(h, key, TITLES[key], source, restore(), shape.describe(shape.count(h.args.scale)))
     if h.args.scale < 1:
-        case.notes.append(f"Scaled down (--scale {h.args.scale:g}): fixed costs (each Resguardo side is a fresh "
-                          "Python process) weigh on the ratios; the judged figures come from --scale 1.")
+        case.notes.append(
+            f"Scaled down (--scale {h.args.scale:g}): fixed costs (each Resguardo side is a fresh "
+            "Python process) weigh on the ratios; the judged figures come from --scale 1."
+        )
     return case
 
 
@@ -249,12 +300,23 @@ def main(argv: list[str] | None = None) -> int:
             rounds(case, args.repeat, share, case_started)
             profile(h, case, args.output)
             case.notes.append(f"This case took {time.monotonic() - case_started:.0f} s, generation included.")
-            report.write(report.Report(
-                key=key, title=case.title, command=shown_command(argv), server=f"{version}, {where}",
-                tools=f"{pg.version} ({pg.bin_dir})", dataset=case.dataset, notes=case.notes,
-                verdicts=case.verdicts(), series=list(case.series.values()), names=case.names(),
-                legend=case.legend(),
-            ), args.output, list(TITLES))
+            report.write(
+                report.Report(
+                    key=key,
+                    title=case.title,
+                    command=shown_command(argv),
+                    server=f"{version}, {where}",
+                    tools=f"{pg.version} ({pg.bin_dir})",
+                    dataset=case.dataset,
+                    notes=case.notes,
+                    verdicts=case.verdicts(),
+                    series=list(case.series.values()),
+                    names=case.names(),
+                    legend=case.legend(),
+                ),
+                args.output,
+                list(TITLES),
+            )
             say(f"wrote the {key} section of {args.output}")
         shutil.rmtree(work, ignore_errors=True)
         return 0

@@ -36,8 +36,9 @@ def native_backup(target: ConnectionTarget, args: argparse.Namespace) -> dict[st
 def pgdump_backup(target: ConnectionTarget, args: argparse.Namespace) -> dict[str, Any]:
     from app.engine.backup.pgdump import pgdump_tenant
 
-    result = pgdump_tenant(target, args.schema, Path(args.path), fmt=args.format, progress=ignore_progress,
-                           cancel=CancelToken())
+    result = pgdump_tenant(
+        target, args.schema, Path(args.path), fmt=args.format, progress=ignore_progress, cancel=CancelToken()
+    )
     return {"size": result.size_bytes, "tool": result.tool}
 
 

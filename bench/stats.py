@@ -43,8 +43,9 @@ class Series:
         if not self.measured:
             return "—"
         scale, unit, digits = (1000, "ms", 0) if self.millis else (1, "s", 2)
-        low, mid, high = (f"{v * scale:.{digits}f}" for v in (min(self.seconds), self.median_seconds,
-                                                              max(self.seconds)))
+        low, mid, high = (
+            f"{v * scale:.{digits}f}" for v in (min(self.seconds), self.median_seconds, max(self.seconds))
+        )
         return f"{mid} {unit}" if len(self.seconds) == 1 else f"{mid} {unit} ({low}–{high})"
 
     def rss_text(self) -> str:
@@ -54,4 +55,3 @@ class Series:
 
     def size_text(self) -> str:
         return human_size(self.median_size) if self.sizes else "—"
-

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from psycopg import sql
 
-from app.engine.pgdump import pgtools
+from app.engine.backup.pgdump import schema_pattern
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
-from app.engine.backup.pgdump import schema_pattern
+from app.engine.pgdump import pgtools
 from app.engine.server.pgserver import embedded_bin_dir
 
 
@@ -38,19 +38,42 @@ def find_tools(server_major: int) -> Tools:
 
 def pg_dump(tools: Tools, target: ConnectionTarget, schema: str, out: Path, fmt: str = "c", jobs: int = 1) -> list[str]:
     """`fmt` c (custom), p (plain) or d (directory, the only one that takes `jobs`)."""
-    return [tools.path("pg_dump"), f"-F{fmt}", *([f"--jobs={jobs}"] if jobs > 1 else []), "-n",
-            schema_pattern(schema), "-f", str(out), f"--dbname={target.conninfo}"]
+    return [
+        tools.path("pg_dump"),
+        f"-F{fmt}",
+        *([f"--jobs={jobs}"] if jobs > 1 else []),
+        "-n",
+        schema_pattern(schema),
+        "-f",
+        str(out),
+        f"--dbname={target.conninfo}",
+    ]
 
 
 def pg_restore(tools: Tools, target: ConnectionTarget, dump: Path, jobs: int, *, clean: bool = False) -> list[str]:
     """`clean`: drop what the dump holds first (--clean --if-exists), as over a live tenant."""
-    return [tools.path("pg_restore"), "--exit-on-error", f"--jobs={jobs}",
-            *(["--clean", "--if-exists"] if clean else []), f"--dbname={target.conninfo}", str(dump)]
+    return [
+        tools.path("pg_restore"),
+        "--exit-on-error",
+        f"--jobs={jobs}",
+        *(["--clean", "--if-exists"] if clean else []),
+        f"--dbname={target.conninfo}",
+        str(dump),
+    ]
 
 
 def psql_file(tools: Tools, target: ConnectionTarget, script: Path) -> list[str]:
-    return [tools.path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
-            f"--dbname={target.conninfo}", "-f", str(script)]
+    return [
+        tools.path("psql"),
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "--single-transaction",
+        f"--dbname={target.conninfo}",
+        "-f",
+        str(script),
+    ]
 
 
 def copy_floor(tools: Tools, target: ConnectionTarget, schema: str) -> list[str]:
@@ -80,5 +103,3 @@ def server_version(target: ConnectionTarget) -> str:
         row = conn.execute("SHOW server_version").fetchone()
     assert row is not None
     return str(row[0])
-
-

@@ -78,8 +78,10 @@ def _open(target: ConnectionTarget, archive: Path) -> Any:
 
     window = MainWindow(target, dialogs=_answers(archive))
     window.show()
-    _wait(lambda: window.session is not None and window.listing is not None and not window.pool.busy,
-          "the window to list the tenants")
+    _wait(
+        lambda: window.session is not None and window.listing is not None and not window.pool.busy,
+        "the window to list the tenants",
+    )
     return window
 
 

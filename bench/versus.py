@@ -39,8 +39,9 @@ LIMIT = 1.10  # issue 10: the security work may cost at most 10 % of restore tim
 
 def _worktree(ref: str, where: Path) -> Path:
     path = where / f"engine-{ref}"
-    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(path), ref], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(REPO), "worktree", "add", "--detach", str(path), ref], check=True, capture_output=True
+    )
     return path
 
 
@@ -81,8 +82,11 @@ def main() -> None:
             try:
                 report = _compare(args, admin.child_env(), source, restore, old, work, size)
             finally:
-                subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)],
-                               check=False, capture_output=True)
+                subprocess.run(
+                    ["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)],
+                    check=False,
+                    capture_output=True,
+                )
         write(report, args.output, [])
         say(f"wrote the versus section of {args.output}")
     finally:
@@ -90,35 +94,59 @@ def main() -> None:
             server.stop()
 
 
-def _compare(args: argparse.Namespace, env: dict[str, str], source: ConnectionTarget, restore: ConnectionTarget,
-             old: Path, work: Path, size: int) -> Report:
+def _compare(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    source: ConnectionTarget,
+    restore: ConnectionTarget,
+    old: Path,
+    work: Path,
+    size: int,
+) -> Report:
     archive = work / "versus.resguardo"
     backup = Series(f"Backup by the engine of {args.ref} (the archive both restore)")
-    _measure(backup, _side("native-backup", "--conninfo", source.conninfo, "--schema", TENANT, "--path",
-                           str(archive)), old, env)
+    _measure(
+        backup,
+        _side("native-backup", "--conninfo", source.conninfo, "--schema", TENANT, "--path", str(archive)),
+        old,
+        env,
+    )
     older = Series(f"Restore: engine of {args.ref}")
     newer = Series("Restore: this engine")
     sides = [(older, old), (newer, REPO)]
     for round_ in range(args.repeat if not backup.error else 0):
-        for series, checkout in (sides if round_ % 2 == 0 else sides[::-1]):
+        for series, checkout in sides if round_ % 2 == 0 else sides[::-1]:
             drop_leftovers(restore)
-            _measure(series, _side("native-restore", "--conninfo", restore.conninfo, "--schema", TENANT,
-                                   "--path", str(archive)), checkout, env)
+            _measure(
+                series,
+                _side("native-restore", "--conninfo", restore.conninfo, "--schema", TENANT, "--path", str(archive)),
+                checkout,
+                env,
+            )
     drop_leftovers(restore)
     return Report(
-        key="versus", title=f"What the security rework costs (issue 10): {args.size} restore, this engine ÷ "
-                            f"the engine of {args.ref}",
+        key="versus",
+        title=f"What the security rework costs (issue 10): {args.size} restore, this engine ÷ the engine of {args.ref}",
         command=f"python -m bench.versus --ref {args.ref} --size {args.size} --repeat {args.repeat}",
-        server="the benchmark's embedded server", tools="—",
+        server="the benchmark's embedded server",
+        tools="—",
         dataset=f"`{TENANT}` in `{source.dbname}`: {size / 2**20:.1f} MB (pg_total_relation_size of its tables)",
-        verdicts=[ratio_row("Restore wall time: this engine ÷ the older engine", newer, older, limit=LIMIT),
-                  rss_row("Restore peak RSS (this engine)", newer, older)],
+        verdicts=[
+            ratio_row("Restore wall time: this engine ÷ the older engine", newer, older, limit=LIMIT),
+            rss_row("Restore peak RSS (this engine)", newer, older),
+        ],
         series=[backup, older, newer],
         names={str(work): "$WORK", str(old): "$OLD", str(REPO): "$REPO"},
-        legend=[("`$OLD`: a worktree of the older commit (`git worktree add --detach $OLD REF`), the side's "
-                 "working folder and PYTHONPATH; this engine's sides run in `$REPO`; `$WORK`: a scratch folder.")],
-        notes=["Each side runs in its own checkout; the archive is the older engine's backup, read by both.",
-               "Load average when written: " + " ".join(f"{x:.2f}" for x in os.getloadavg())],
+        legend=[
+            (
+                "`$OLD`: a worktree of the older commit (`git worktree add --detach $OLD REF`), the side's "
+                "working folder and PYTHONPATH; this engine's sides run in `$REPO`; `$WORK`: a scratch folder."
+            )
+        ],
+        notes=[
+            "Each side runs in its own checkout; the archive is the older engine's backup, read by both.",
+            "Load average when written: " + " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        ],
     )
 
 

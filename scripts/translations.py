@@ -41,8 +41,22 @@ def lupdate() -> Path:
 
 def run_lupdate(ts: Path, code: str) -> None:
     sources = sorted(str(p) for p in SOURCES.glob("*.py"))
-    subprocess.run([str(lupdate()), *sources, "-ts", str(ts), "-target-language", code, "-locations", "none",
-                    "-no-obsolete", "-silent", *LANGUAGES[code]], check=True)
+    subprocess.run(
+        [
+            str(lupdate()),
+            *sources,
+            "-ts",
+            str(ts),
+            "-target-language",
+            code,
+            "-locations",
+            "none",
+            "-no-obsolete",
+            "-silent",
+            *LANGUAGES[code],
+        ],
+        check=True,
+    )
 
 
 def missing(code: str) -> list[str]:

@@ -18,14 +18,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "tests.support.memory_keyring.MemoryKeyring"
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 
-import keyring  # noqa: E402
-import pytest  # noqa: E402
-from psycopg import sql  # noqa: E402
+import keyring
+import pytest
+from psycopg import sql
 
-from app.engine.connection import ConnectionTarget  # noqa: E402
-from app.engine.server.pgserver import PASSWORD_LOGIN_ROLE, embedded_bin_dir  # noqa: E402
-from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
-from tests.support.pg import TestServer, start_test_server, stop_test_server  # noqa: E402
+from app.engine.connection import ConnectionTarget
+from app.engine.server.pgserver import PASSWORD_LOGIN_ROLE, embedded_bin_dir
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.pg import TestServer, start_test_server, stop_test_server
 
 pytest_plugins = ("tests.support.django_app",)  # django_template, django_db
 
@@ -74,8 +74,11 @@ def password_role(demo_db: ConnectionTarget) -> Iterator[tuple[str, str]]:
     """A role that must give its password over TCP (member of the embedded server's password role)."""
     name, password = f"rg_it_{uuid.uuid4().hex[:8]}", "s3cret-" + uuid.uuid4().hex[:8]
     with demo_db.connect(autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
-            sql.Identifier(name), sql.Literal(password), sql.Identifier(PASSWORD_LOGIN_ROLE)))
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
+                sql.Identifier(name), sql.Literal(password), sql.Identifier(PASSWORD_LOGIN_ROLE)
+            )
+        )
         conn.execute(sql.SQL("GRANT pg_read_all_data TO {}").format(sql.Identifier(name)))
     yield name, password
     with demo_db.connect(autocommit=True) as conn:

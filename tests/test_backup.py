@@ -67,8 +67,12 @@ def test_every_demo_table_round_trips_exactly_and_replays_elsewhere(demo_db: Con
         assert m["tenant"]["domains"][0]["domain"] == "bienestar.localhost"
         assert m["migrations"][0] == ["contenttypes", "0001_initial"] and len(m["migrations"]) == 30
         assert m["server_version_num"] == conn.info.server_version
-        names = [r[0] for r in conn.execute(
-            "SELECT relname FROM pg_class WHERE relnamespace = 'bienestar'::regnamespace AND relkind = 'r'")]
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT relname FROM pg_class WHERE relnamespace = 'bienestar'::regnamespace AND relkind = 'r'"
+            )
+        ]
         assert sorted(t["name"] for t in m["tables"]) == sorted(names)
         for t in m["tables"]:
             text = archive_table_text(reader, t["member"])
@@ -82,17 +86,25 @@ def test_every_demo_table_round_trips_exactly_and_replays_elsewhere(demo_db: Con
         def load() -> None:
             for t in m["tables"]:
                 cols = sql.SQL(", ").join(sql.Identifier(c["name"]) for c in t["columns"])
-                with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(
-                        sql.Identifier(t["name"]), cols)) as copy:
+                with conn.cursor().copy(
+                    sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(t["name"]), cols)
+                ) as copy:
                     copy.write(archive_table_text(reader, t["member"]))
 
-        replay(conn, reader.read_text("schema/pre-data.sql"), reader.read_text("schema/post-data.sql"),
-               "restored", load, role="clinic_app")
+        replay(
+            conn,
+            reader.read_text("schema/pre-data.sql"),
+            reader.read_text("schema/post-data.sql"),
+            "restored",
+            load,
+            role="clinic_app",
+        )
         assert catalog_facts(conn, "restored") == catalog_facts(conn, "bienestar")
         for t in m["tables"]:
             cols = [c["name"] for c in t["columns"]]
-            assert server_copy_text(conn, "restored", t["name"], cols) == \
-                server_copy_text(conn, "bienestar", t["name"], cols)
+            assert server_copy_text(conn, "restored", t["name"], cols) == server_copy_text(
+                conn, "bienestar", t["name"], cols
+            )
         nextval = conn.execute("SELECT nextval(pg_get_serial_sequence('restored.users_customuser', 'id'))")
         assert nextval.fetchone() == (10,)  # 9 demo users: the identity continues where the source was
         conn.rollback()
@@ -137,6 +149,7 @@ def test_rows_committed_during_the_backup_are_all_in_or_all_out(demo_db: Connect
             between_tables.done = True  # type: ignore[attr-defined]
             with demo_db.connect(autocommit=True) as conn:  # committed after ledger_a was read
                 insert_pair(conn, -1)
+
     between_tables.done = False  # type: ignore[attr-defined]
 
     worker = threading.Thread(target=keep_inserting)
@@ -150,9 +163,12 @@ def test_rows_committed_during_the_backup_are_all_in_or_all_out(demo_db: Connect
         worker.join()
     with ArchiveReader(result.path) as reader:
         tables = {t["name"]: t for t in reader.raw_manifest["tables"]}
-        pairs = {name: sorted(int(line.split(b"\t")[1])
-                              for line in archive_table_text(reader, tables[name]["member"]).splitlines())
-                 for name in ("ledger_a", "ledger_b")}
+        pairs = {
+            name: sorted(
+                int(line.split(b"\t")[1]) for line in archive_table_text(reader, tables[name]["member"]).splitlines()
+            )
+            for name in ("ledger_a", "ledger_b")
+        }
     assert len(pairs["ledger_a"]) >= 20
     assert pairs["ledger_a"] == pairs["ledger_b"]
     assert -1 not in pairs["ledger_a"]
@@ -161,8 +177,12 @@ def test_rows_committed_during_the_backup_are_all_in_or_all_out(demo_db: Connect
 def _big_table(target: ConnectionTarget, schema: str = "bienestar") -> None:
     """About 3 MB of COPY text that does not compress: several chunks of the copy loop."""
     with target.connect() as conn:
-        conn.execute(sql.SQL("CREATE TABLE {}.blob AS SELECT g AS id, repeat(md5(g::text), 8) AS noise"
-                             " FROM generate_series(1, 12000) g").format(sql.Identifier(schema)))
+        conn.execute(
+            sql.SQL(
+                "CREATE TABLE {}.blob AS SELECT g AS id, repeat(md5(g::text), 8) AS noise"
+                " FROM generate_series(1, 12000) g"
+            ).format(sql.Identifier(schema))
+        )
 
 
 def test_cancel_mid_table_leaves_no_file_and_frees_the_tenant(demo_db: ConnectionTarget, tmp_path: Path) -> None:
@@ -183,9 +203,11 @@ def test_server_gone_mid_backup_is_one_clear_error_and_no_file(demo_db: Connecti
     def kill_backend(p: Progress) -> None:
         if p.detail == "chat_chatmessage":
             with demo_db.connect(autocommit=True) as conn:
-                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                             " WHERE application_name = 'resguardo' AND pid <> pg_backend_pid()"
-                             " AND datname = current_database()")
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE application_name = 'resguardo' AND pid <> pg_backend_pid()"
+                    " AND datname = current_database()"
+                )
 
     with pytest.raises(ConnectionFailed, match="connection to the server was lost during the backup"):
         backup_tenant(demo_db, "bienestar", tmp_path / "g.resguardo", progress=kill_backend)
@@ -207,8 +229,13 @@ def test_disk_full_is_one_clear_error_and_no_file(demo_db: ConnectionTarget, tmp
         "    print(exc.message)\n"
         "    sys.exit(1)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, demo_db.conninfo, str(tmp_path / "full.resguardo")],
-                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code, demo_db.conninfo, str(tmp_path / "full.resguardo")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stderr
     assert done.stdout.startswith("The disk is full") and done.stdout.count("\n") == 1
     assert leftovers(tmp_path) == []
@@ -227,8 +254,10 @@ def test_bad_input_gets_one_clear_line_and_writes_nothing(demo_db: ConnectionTar
     with pytest.raises(UsageError, match="Unknown tenant 'nadie'"):
         backup_tenant(demo_db, "nadie", out)
     with demo_db.connect() as conn:
-        conn.execute("INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
-                     " VALUES ('ghost', 'Ghost', now(), false, now())")
+        conn.execute(
+            "INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
+            " VALUES ('ghost', 'Ghost', now(), false, now())"
+        )
         conn.execute("CREATE ROLE limited LOGIN")
         conn.execute("GRANT USAGE ON SCHEMA bienestar TO limited")
         conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO limited")
@@ -262,8 +291,6 @@ def test_cli_reports_errors_on_one_line(demo_db: ConnectionTarget, tmp_path: Pat
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "Unknown tenant 'nadie'" in result.stderr
     assert leftovers(tmp_path) == []
-
-
 
 
 # A hostile tenant's owner (an SQL injection in one clinic's web application) plants code that would run
@@ -336,8 +363,11 @@ def test_nothing_a_hostile_owner_planted_runs_in_a_superuser_backup(demo_db: Con
         post = reader.read_text("schema/post-data.sql")
         assert "CREATE POLICY trap_policy ON trap FOR ALL USING (hostile())" in post
         assert "ALTER TABLE trap FORCE ROW LEVEL SECURITY" in post
-    with pytest.raises(PreflightError, match="The table bienestar.trap has row-level security that applies to "
-                                             "'clinic_app' .* back up as a superuser or as a role with BYPASSRLS"):
+    with pytest.raises(
+        PreflightError,
+        match="The table bienestar.trap has row-level security that applies to "
+        "'clinic_app' .* back up as a superuser or as a role with BYPASSRLS",
+    ):
         backup_tenant(owner, "bienestar", tmp_path / "as-owner.resguardo")
     assert _marker(demo_db) == []
 
@@ -377,8 +407,10 @@ def test_a_session_queued_to_alter_a_table_does_not_stall_the_backup(demo_db: Co
             thread.start()
             waiting.append(thread)
         with demo_db.connect(autocommit=True) as conn:
-            while conn.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND mode = 'AccessExclusiveLock'"
-                               " AND relation::regclass::text LIKE 'bienestar.zz_queued_%'").fetchone() != (5,):
+            while conn.execute(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND mode = 'AccessExclusiveLock'"
+                " AND relation::regclass::text LIKE 'bienestar.zz_queued_%'"
+            ).fetchone() != (5,):
                 threading.Event().wait(0.01)
 
     try:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.profiling import find_py_spy, parse_log
 from bench.probe import run_measured
+from bench.profiling import find_py_spy, parse_log
 
 REPO = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
@@ -39,8 +39,13 @@ REFERENCE_FIGURES = [
     "UI gap during native backup",
     "UI gap during native restore",
 ]
-REFERENCE_BARE = ["pg_dump -Fc -n", "pg_restore, 1 job", "pg_restore -j 2", "pg_dump -Fp -n",
-                  "psql -f of the .sql file"]
+REFERENCE_BARE = [
+    "pg_dump -Fc -n",
+    "pg_restore, 1 job",
+    "pg_restore -j 2",
+    "pg_dump -Fp -n",
+    "psql -f of the .sql file",
+]
 SHAPE_FIGURES = [
     "Restore wall time: native ÷ pg_restore -j 2",
     "Restore wall time: native ÷ pg_restore --clean --if-exists -j 2",
@@ -56,8 +61,10 @@ TENANTS_FIGURES = [
     "list_tenants with 20 tenants (alone, on an open connection)",
 ]
 SHAPES = ["small-tables", "bytea", "jsonb", "partitioned", "tenants"]
-RESULT = re.compile(r"^(met|missed by \d+%|info \(no target\)|not measured: .+|refused \(why: under Every measurement\)"
-                    r"|.+: (not measured|failed): .+|failed: .+)$")
+RESULT = re.compile(
+    r"^(met|missed by \d+%|info \(no target\)|not measured: .+|refused \(why: under Every measurement\)"
+    r"|.+: (not measured|failed): .+|failed: .+)$"
+)
 MEASURED = re.compile(r"^\d+\.\d+ s( \(\d+\.\d+–\d+\.\d+\))?$")
 HAND_WRITTEN = "A paragraph written by hand below the sections stays where it is."
 
@@ -74,7 +81,11 @@ def data_dir() -> Iterator[Path]:
 
 def _bench(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bench", *args], capture_output=True, text=True, cwd=REPO, timeout=600,
+        [sys.executable, "-m", "bench", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
 
@@ -125,12 +136,22 @@ def test_reference_smoke_run_writes_every_row_to_the_given_path(tmp_path: Path, 
 def test_every_shape_runs_every_side_and_rewrites_only_its_sections(tmp_path: Path, data_dir: Path) -> None:
     output = tmp_path / "RESULTS.md"
     # The committed results with a hand-written paragraph: the run must replace the shapes' sections only.
-    output.write_text((REPO / "bench" / "RESULTS.md").read_text(encoding="utf-8") + f"\n{HAND_WRITTEN}\n",
-                      encoding="utf-8")
+    output.write_text(
+        (REPO / "bench" / "RESULTS.md").read_text(encoding="utf-8") + f"\n{HAND_WRITTEN}\n", encoding="utf-8"
+    )
     reference = _section(output.read_text(encoding="utf-8"), "rows")
 
-    done = _bench("--smoke", "--shapes", "all", "--profile", "native-restore", "--data-dir", str(data_dir),
-                  "--output", str(output))
+    done = _bench(
+        "--smoke",
+        "--shapes",
+        "all",
+        "--profile",
+        "native-restore",
+        "--data-dir",
+        str(data_dir),
+        "--output",
+        str(output),
+    )
 
     assert done.returncode == 0, done.stderr[-3000:]
     text = output.read_text(encoding="utf-8")
@@ -161,8 +182,10 @@ def test_every_shape_runs_every_side_and_rewrites_only_its_sections(tmp_path: Pa
     # The server's view of the restore: every statement it ran, summed per shape of statement.
     profiles = tmp_path / "profiles" / "jsonb"
     assert "notes_clinicalnote_body_gin" in (profiles / "native-restore.server.log").read_text(encoding="utf-8")
-    shapes = re.search(r"## Statements by total time \((\d+) shapes",
-                       (profiles / "native-restore.server.md").read_text(encoding="utf-8"))
+    shapes = re.search(
+        r"## Statements by total time \((\d+) shapes",
+        (profiles / "native-restore.server.md").read_text(encoding="utf-8"),
+    )
     assert shapes and int(shapes.group(1)) > 10
 
 
@@ -182,7 +205,8 @@ def test_a_second_run_reuses_the_data_and_replaces_its_section(tmp_path: Path, d
 
 
 def test_django_json_case_restores_the_projects_export_with_resguardo_and_with_loaddata(
-        tmp_path: Path, data_dir: Path) -> None:
+    tmp_path: Path, data_dir: Path
+) -> None:
     output = tmp_path / "RESULTS.md"
 
     done = _bench("--smoke", "--shapes", "django-json", "--data-dir", str(data_dir), "--output", str(output))
@@ -200,11 +224,14 @@ def test_django_json_case_restores_the_projects_export_with_resguardo_and_with_l
     assert (data_dir / "django-json" / "bench_django_1.json").stat().st_size > 10_000  # the project's dumpdata
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--size", "lots"], "bench: --size 'lots' is not a size such as 20MB or 1GB."),
-    (["--shapes", "huge"], "unknown shape 'huge'"),
-    (["--profile", "pg_dump"], "unknown side 'pg_dump'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--size", "lots"], "bench: --size 'lots' is not a size such as 20MB or 1GB."),
+        (["--shapes", "huge"], "unknown shape 'huge'"),
+        (["--profile", "pg_dump"], "unknown side 'pg_dump'"),
+    ],
+)
 def test_bad_options_are_one_line_and_write_nothing(tmp_path: Path, args: list[str], message: str) -> None:
     output = tmp_path / "RESULTS.md"
     done = _bench(*args, "--output", str(output), "--data-dir", str(tmp_path / "data"))
@@ -215,18 +242,20 @@ def test_bad_options_are_one_line_and_write_nothing(tmp_path: Path, args: list[s
 
 
 def test_server_log_is_summed_per_statement_shape() -> None:
-    log = "\n".join([
-        "2026-11-30 11:00:12.408 UTC [1] LOG:  duration: 0.100 ms  parse <unnamed>: SELECT a FROM t WHERE b = $1",
-        "2026-11-30 11:00:12.408 UTC [1] LOG:  duration: 0.200 ms  bind <unnamed>: SELECT a FROM t WHERE b = $1",
-        "2026-11-30 11:00:12.409 UTC [1] LOG:  duration: 2.000 ms  execute <unnamed>: SELECT a FROM t WHERE b = $1",
-        "2026-11-30 11:00:12.409 UTC [1] DETAIL:  Parameters: $1 = '5'",
-        "2026-11-30 11:00:12.410 UTC [1] LOG:  duration: 5.000 ms  statement: SELECT a FROM t WHERE b = 7",
-        "2026-11-30 11:00:12.411 UTC [2] LOG:  duration: 9.000 ms  statement: CREATE INDEX i ON t",
-        "\tUSING gin (body)",
-        "2026-11-30 11:00:12.411 UTC [2] LOG:  QUERY STATISTICS",
-        "2026-11-30 11:00:12.411 UTC [2] DETAIL:  ! system usage stats:",
-        "\t!\t0.250000 s user, 0.050000 s system, 0.400000 s elapsed",
-    ])
+    log = "\n".join(
+        [
+            "2026-11-30 11:00:12.408 UTC [1] LOG:  duration: 0.100 ms  parse <unnamed>: SELECT a FROM t WHERE b = $1",
+            "2026-11-30 11:00:12.408 UTC [1] LOG:  duration: 0.200 ms  bind <unnamed>: SELECT a FROM t WHERE b = $1",
+            "2026-11-30 11:00:12.409 UTC [1] LOG:  duration: 2.000 ms  execute <unnamed>: SELECT a FROM t WHERE b = $1",
+            "2026-11-30 11:00:12.409 UTC [1] DETAIL:  Parameters: $1 = '5'",
+            "2026-11-30 11:00:12.410 UTC [1] LOG:  duration: 5.000 ms  statement: SELECT a FROM t WHERE b = 7",
+            "2026-11-30 11:00:12.411 UTC [2] LOG:  duration: 9.000 ms  statement: CREATE INDEX i ON t",
+            "\tUSING gin (body)",
+            "2026-11-30 11:00:12.411 UTC [2] LOG:  QUERY STATISTICS",
+            "2026-11-30 11:00:12.411 UTC [2] DETAIL:  ! system usage stats:",
+            "\t!\t0.250000 s user, 0.050000 s system, 0.400000 s elapsed",
+        ]
+    )
     parsed = parse_log(log)
     by_text = {s.text.split()[0] + (" gin" if "gin" in s.text else ""): s for s in parsed.statements.values()}
     select, index = by_text["SELECT"], by_text["CREATE gin"]

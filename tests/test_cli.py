@@ -42,7 +42,8 @@ def test_a_command_needing_a_server_without_one_is_a_usage_error() -> None:
     result = run_cli("tenants", env={"RESGUARDO_DSN": ""})
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "resguardo: No server given: use --dsn URI, the RESGUARDO_DSN variable, or --profile NAME.")
+        "resguardo: No server given: use --dsn URI, the RESGUARDO_DSN variable, or --profile NAME."
+    )
 
 
 def test_an_unknown_profile_is_named() -> None:

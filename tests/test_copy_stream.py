@@ -21,8 +21,9 @@ ROWS = sql.SQL(
 )
 
 
-def read_all(conn: psycopg.Connection, query: sql.Composable, chunk_bytes: int,
-             cancel: CancelToken | None = None) -> list[bytearray]:
+def read_all(
+    conn: psycopg.Connection, query: sql.Composable, chunk_bytes: int, cancel: CancelToken | None = None
+) -> list[bytearray]:
     chunks: list[bytearray] = []
     copy_out(conn, query, chunks.append, chunk_bytes=chunk_bytes, cancel=cancel or CancelToken())
     return chunks
@@ -66,8 +67,9 @@ def test_the_server_ending_the_session_mid_copy_is_a_connection_error(pg_server:
 def test_cancel_is_noticed_while_waiting_for_a_silent_server(pg_server: TestServer) -> None:
     # The server sends some rows, then nothing for a minute; the chunks are too big to
     # fill, so only the check made while waiting on the socket can raise Cancelled.
-    silent = sql.SQL("COPY (SELECT g, CASE WHEN g = 5000 THEN pg_sleep(60) END"
-                     " FROM generate_series(1, 5000) g) TO STDOUT")
+    silent = sql.SQL(
+        "COPY (SELECT g, CASE WHEN g = 5000 THEN pg_sleep(60) END FROM generate_series(1, 5000) g) TO STDOUT"
+    )
     token = CancelToken()
     token.cancel()
     with pg_server.admin.connect() as conn:

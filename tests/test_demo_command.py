@@ -16,7 +16,10 @@ from tests.support import REPO
 def _serve(home: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "demo", "--serve", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
         env={**os.environ, "RESGUARDO_HOME": str(home)},
     )
     assert proc.stdout is not None
@@ -34,13 +37,16 @@ def test_serve_prints_a_uri_with_the_demo_clinics_and_reuses_then_resets(tmp_pat
     try:
         assert uri.startswith("postgresql://"), proc.stderr.read() if proc.poll() is not None else uri
         with psycopg.connect(uri) as conn:
-            tenants = [r[0] for r in conn.execute(
-                "SELECT schema_name FROM public.customers_client ORDER BY id").fetchall()]
+            tenants = [
+                r[0] for r in conn.execute("SELECT schema_name FROM public.customers_client ORDER BY id").fetchall()
+            ]
             owners = conn.execute(
                 "SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace"
-                " WHERE nspname IN ('mindcare', 'bienestar') ORDER BY 1").fetchall()
+                " WHERE nspname IN ('mindcare', 'bienestar') ORDER BY 1"
+            ).fetchall()
             patients = conn.execute(
-                "SELECT count(*) FROM bienestar.users_customuser WHERE role = 'patient'").fetchone()[0]
+                "SELECT count(*) FROM bienestar.users_customuser WHERE role = 'patient'"
+            ).fetchone()[0]
             conn.execute("DELETE FROM bienestar.chat_chatmessage WHERE id = 1")
             conn.commit()
     finally:

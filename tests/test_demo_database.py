@@ -6,10 +6,20 @@ from app.engine.connection import ConnectionTarget
 from app.engine.server.demo import django_password_verifies
 
 TENANT_TABLES = {
-    "django_migrations", "django_content_type", "auth_permission", "auth_group", "users_customuser",
-    "users_customuser_groups", "specializations_specialization", "psychologists_psychologistprofile",
-    "psychologists_psychologistprofile_specializations", "patients_patientprofile",
-    "appointments_appointment", "chat_chatmessage", "core_clinicsettings", "django_admin_log",
+    "django_migrations",
+    "django_content_type",
+    "auth_permission",
+    "auth_group",
+    "users_customuser",
+    "users_customuser_groups",
+    "specializations_specialization",
+    "psychologists_psychologistprofile",
+    "psychologists_psychologistprofile_specializations",
+    "patients_patientprofile",
+    "appointments_appointment",
+    "chat_chatmessage",
+    "core_clinicsettings",
+    "django_admin_log",
     "django_session",
 }
 
@@ -31,29 +41,34 @@ def test_public_holds_three_tenant_rows_with_domains(demo_db: ConnectionTarget) 
 def test_each_tenant_has_the_seed_rows(demo_db: ConnectionTarget) -> None:
     with demo_db.connect() as conn:
         for schema in ("mindcare", "bienestar"):
-            tables = {r[0] for r in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema]).fetchall()}
+            tables = {
+                r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema]).fetchall()
+            }
             assert tables == TENANT_TABLES
             count = lambda t: conn.execute(f'SELECT count(*) FROM "{schema}"."{t}"').fetchone()[0]  # noqa: E731
             assert count("specializations_specialization") == 8
             assert count("appointments_appointment") == 20
             assert count("chat_chatmessage") == 60
             assert count("django_migrations") == 30
-            emails = [r[0] for r in conn.execute(
-                f'SELECT email::text FROM "{schema}".users_customuser ORDER BY id').fetchall()]
+            emails = [
+                r[0]
+                for r in conn.execute(f'SELECT email::text FROM "{schema}".users_customuser ORDER BY id').fetchall()
+            ]
             assert emails == ["admin@gmail.com"] + [f"psicologo{i}@test.com" for i in (1, 2, 3)] + [
-                f"paciente{i}@test.com" for i in range(1, 6)]
-            supers = conn.execute(
-                f'SELECT email::text FROM "{schema}".users_customuser WHERE is_superuser').fetchall()
+                f"paciente{i}@test.com" for i in range(1, 6)
+            ]
+            supers = conn.execute(f'SELECT email::text FROM "{schema}".users_customuser WHERE is_superuser').fetchall()
             assert supers == [("admin@gmail.com",)]
 
 
 def test_passwords_are_django_hashes_that_verify(demo_db: ConnectionTarget) -> None:
     with demo_db.connect() as conn:
         admin = conn.execute(
-            "SELECT password FROM bienestar.users_customuser WHERE email = 'admin@gmail.com'").fetchone()[0]
+            "SELECT password FROM bienestar.users_customuser WHERE email = 'admin@gmail.com'"
+        ).fetchone()[0]
         patient = conn.execute(
-            "SELECT password FROM mindcare.users_customuser WHERE email = 'paciente1@test.com'").fetchone()[0]
+            "SELECT password FROM mindcare.users_customuser WHERE email = 'paciente1@test.com'"
+        ).fetchone()[0]
     assert admin.startswith("pbkdf2_sha256$")
     assert django_password_verifies("admin", admin)
     assert not django_password_verifies("wrong", admin)
@@ -65,10 +80,11 @@ def test_schemas_and_tables_are_owned_by_the_app_role(demo_db: ConnectionTarget)
         owners = conn.execute(
             "SELECT DISTINCT pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n"
             " ON n.oid = c.relnamespace WHERE n.nspname IN ('mindcare', 'bienestar', 'public')"
-            " AND c.relkind IN ('r', 'S', 'i')").fetchall()
+            " AND c.relkind IN ('r', 'S', 'i')"
+        ).fetchall()
         schema_owners = conn.execute(
-            "SELECT DISTINCT pg_get_userbyid(nspowner) FROM pg_namespace"
-            " WHERE nspname IN ('mindcare', 'bienestar')").fetchall()
+            "SELECT DISTINCT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname IN ('mindcare', 'bienestar')"
+        ).fetchall()
         superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = 'clinic_app'").fetchone()[0]
     assert owners == [("clinic_app",)]
     assert schema_owners == [("clinic_app",)]
@@ -83,12 +99,15 @@ def test_identity_keys_and_deferred_foreign_keys(demo_db: ConnectionTarget) -> N
         ).fetchone()
         fks = conn.execute(
             "SELECT bool_and(condeferrable AND condeferred), count(*) FROM pg_constraint"
-            " WHERE contype = 'f' AND connamespace = 'bienestar'::regnamespace").fetchone()
+            " WHERE contype = 'f' AND connamespace = 'bienestar'::regnamespace"
+        ).fetchone()
         into_public = conn.execute(
             "SELECT confrelid::regclass::text FROM pg_constraint WHERE contype = 'f'"
-            " AND conrelid = 'bienestar.core_clinicsettings'::regclass").fetchone()[0]
+            " AND conrelid = 'bienestar.core_clinicsettings'::regclass"
+        ).fetchone()[0]
         citext = conn.execute(
-            "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'citext'").fetchone()[0]
+            "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'citext'"
+        ).fetchone()[0]
     assert identity[0] == identity[1] == len(TENANT_TABLES) - 1  # django_session's key is a string
     assert fks == (True, 15)  # every foreign key of the clinic, deferrable and deferred
     assert into_public == "public.customers_client"
@@ -104,7 +123,8 @@ def test_scale_multiplies_appointments_and_messages(pg_server) -> None:  # type:
             counts = conn.execute(
                 "SELECT (SELECT count(*) FROM bienestar.chat_chatmessage),"
                 " (SELECT count(*) FROM bienestar.appointments_appointment),"
-                " (SELECT count(*) FROM mindcare.chat_chatmessage)").fetchone()
+                " (SELECT count(*) FROM mindcare.chat_chatmessage)"
+            ).fetchone()
         assert counts == (180, 60, 60)
     finally:
         pg_server.drop_database(target)

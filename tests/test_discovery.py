@@ -10,8 +10,6 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from app.engine.connection import ConnectionTarget
-from app.engine.server.demo import APP_ROLE
 from app.engine.catalog.discovery import (
     DomainsTable,
     TenantInfo,
@@ -20,12 +18,18 @@ from app.engine.catalog.discovery import (
     list_tenants,
     tenant_record,
 )
+from app.engine.connection import ConnectionTarget
 from app.engine.errors import UsageError
 from app.engine.safety.registry import SchemaKind, ensure_registry, record
+from app.engine.server.demo import APP_ROLE
 from tests.support.cli import run_cli
 
 DEMO_TABLE = TenantsTable(
-    "public", "customers_client", "schema_name", "name", "id",
+    "public",
+    "customers_client",
+    "schema_name",
+    "name",
+    "id",
     DomainsTable("public", "customers_domain", "tenant_id", "domain", "is_primary"),
 )
 
@@ -33,14 +37,20 @@ DEMO_TABLE = TenantsTable(
 def _add_candidate(target: ConnectionTarget, name: str, *, with_domains: bool) -> None:
     """A second table in public that also looks like a tenants table."""
     with target.connect(autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE TABLE public.{} (id int PRIMARY KEY, schema_name text, name text)")
-                     .format(sql.Identifier(name)))
-        conn.execute(sql.SQL("INSERT INTO public.{} VALUES (1, 'mindcare', 'Other Mindcare')")
-                     .format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("CREATE TABLE public.{} (id int PRIMARY KEY, schema_name text, name text)").format(
+                sql.Identifier(name)
+            )
+        )
+        conn.execute(
+            sql.SQL("INSERT INTO public.{} VALUES (1, 'mindcare', 'Other Mindcare')").format(sql.Identifier(name))
+        )
         if with_domains:
-            conn.execute(sql.SQL("CREATE TABLE public.{} (id int PRIMARY KEY, domain text,"
-                                 " tenant_id int REFERENCES public.{} (id))")
-                         .format(sql.Identifier(name + "_domain"), sql.Identifier(name)))
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE public.{} (id int PRIMARY KEY, domain text, tenant_id int REFERENCES public.{} (id))"
+                ).format(sql.Identifier(name + "_domain"), sql.Identifier(name))
+            )
 
 
 def test_finds_the_demo_tenants_table_and_its_domains(demo_db: ConnectionTarget) -> None:
@@ -50,8 +60,10 @@ def test_finds_the_demo_tenants_table_and_its_domains(demo_db: ConnectionTarget)
 
 def test_tenant_record_holds_the_row_and_domains_for_the_manifest(demo_db: ConnectionTarget) -> None:
     with demo_db.connect() as conn:
-        conn.execute("INSERT INTO public.customers_domain (domain, is_primary, tenant_id)"
-                     " SELECT 'b.example', false, id FROM public.customers_client WHERE schema_name = 'bienestar'")
+        conn.execute(
+            "INSERT INTO public.customers_domain (domain, is_primary, tenant_id)"
+            " SELECT 'b.example', false, id FROM public.customers_client WHERE schema_name = 'bienestar'"
+        )
         record = tenant_record(conn, "bienestar", find_tenants_table(conn))
         assert record is not None
         assert record["table"] == "public.customers_client"
@@ -88,16 +100,18 @@ def test_no_tenants_table(demo_db: ConnectionTarget) -> None:
         assert find_tenants_table(conn) is None
 
 
-@pytest.mark.parametrize(("override", "message"), [
-    ("public.nope", "'public.nope' does not exist"),
-    ("customers_domain", "'customers_domain' has no schema_name column"),
-    ("a.b.c", "'a.b.c' is not a valid table name"),
-    ('"unclosed', "is not a valid table name"),
-])
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("public.nope", "'public.nope' does not exist"),
+        ("customers_domain", "'customers_domain' has no schema_name column"),
+        ("a.b.c", "'a.b.c' is not a valid table name"),
+        ('"unclosed', "is not a valid table name"),
+    ],
+)
 def test_a_bad_override_is_named(demo_db: ConnectionTarget, override: str, message: str) -> None:
-    with demo_db.connect() as conn:
-        with pytest.raises(UsageError, match=message):
-            find_tenants_table(conn, override)
+    with demo_db.connect() as conn, pytest.raises(UsageError, match=message):
+        find_tenants_table(conn, override)
 
 
 def _by_schema(target: ConnectionTarget, override: str | None = None) -> tuple[dict[str, TenantInfo], str]:
@@ -110,8 +124,10 @@ def _by_schema(target: ConnectionTarget, override: str | None = None) -> tuple[d
 
 def test_lists_the_demo_clinics_with_domains_and_sizes(demo_db: ConnectionTarget) -> None:
     with demo_db.connect(autocommit=True) as conn:
-        conn.execute("INSERT INTO public.customers_domain (domain, is_primary, tenant_id)"
-                     " SELECT 'mc.example', false, id FROM public.customers_client WHERE schema_name = 'mindcare'")
+        conn.execute(
+            "INSERT INTO public.customers_domain (domain, is_primary, tenant_id)"
+            " SELECT 'mc.example', false, id FROM public.customers_client WHERE schema_name = 'mindcare'"
+        )
         conn.execute("ANALYZE mindcare.appointments_appointment")
         exact_rows = conn.execute("SELECT count(*) FROM mindcare.appointments_appointment").fetchone()
     by_schema, message = _by_schema(demo_db)
@@ -119,10 +135,17 @@ def test_lists_the_demo_clinics_with_domains_and_sizes(demo_db: ConnectionTarget
     assert message == "3 tenants in public.customers_client."
     public = by_schema["public"]
     assert (public.kind, public.restorable, public.name, public.domain) == (
-        "public", False, "Clínicas (público)", "localhost")
+        "public",
+        False,
+        "Clínicas (público)",
+        "localhost",
+    )
     mindcare, bienestar = by_schema["mindcare"], by_schema["bienestar"]
     assert (mindcare.name, mindcare.domain, mindcare.other_domains) == (
-        "Mindcare", "mindcare.localhost", ("mc.example",))
+        "Mindcare",
+        "mindcare.localhost",
+        ("mc.example",),
+    )
     assert (bienestar.domain, bienestar.other_domains) == ("bienestar.localhost", ())
     for tenant in (mindcare, bienestar):
         assert (tenant.kind, tenant.exists, tenant.restorable, tenant.table_count) == ("tenant", True, True, 15)
@@ -150,10 +173,13 @@ def test_unusual_tenant_names_are_just_names(demo_db: ConnectionTarget) -> None:
             conn.execute(sql.SQL("INSERT INTO {} SELECT generate_series(1, 10)").format(sql.Identifier(schema, "t")))
             client = conn.execute(
                 "INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
-                " VALUES (%s, %s, '2030-01-01', false, '2025-01-01') RETURNING id", [schema, f"Clinic {schema}"]
+                " VALUES (%s, %s, '2030-01-01', false, '2025-01-01') RETURNING id",
+                [schema, f"Clinic {schema}"],
             ).fetchone()
-            conn.execute("INSERT INTO public.customers_domain (domain, is_primary, tenant_id) VALUES (%s, true, %s)",
-                         [f"c{i}.example", client[0]])  # type: ignore[index]
+            conn.execute(
+                "INSERT INTO public.customers_domain (domain, is_primary, tenant_id) VALUES (%s, true, %s)",
+                [f"c{i}.example", client[0]],
+            )  # type: ignore[index]
         conn.commit()
         conn.execute("ANALYZE")
         conn.commit()
@@ -164,17 +190,27 @@ def test_unusual_tenant_names_are_just_names(demo_db: ConnectionTarget) -> None:
     for i, schema in enumerate(STRANGE_NAMES):
         info = by_schema[schema]
         assert (info.kind, info.exists, info.name, info.domain, info.table_count, info.estimated_rows) == (
-            "tenant", True, f"Clinic {schema}", f"c{i}.example", 1, 10)
+            "tenant",
+            True,
+            f"Clinic {schema}",
+            f"c{i}.example",
+            1,
+            10,
+        )
         assert info.size_bytes > 0
     assert by_schema["public"].table_count == 3  # public survived its strange neighbour
 
 
 def test_missing_schema_orphan_and_leftovers_of_a_restore(demo_db: ConnectionTarget) -> None:
-    forged = ('resguardo:{"role": "safety-copy", "tenant": "bienestar", "created_utc": "2025-06-01T10:00:00Z",'
-              ' "detail": "", "original_comment": null}')
+    forged = (
+        'resguardo:{"role": "safety-copy", "tenant": "bienestar", "created_utc": "2025-06-01T10:00:00Z",'
+        ' "detail": "", "original_comment": null}'
+    )
     with demo_db.connect(autocommit=True) as conn:
-        conn.execute("INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
-                     " VALUES ('ghost', 'Ghost Clinic', '2030-01-01', false, '2025-01-01')")
+        conn.execute(
+            "INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
+            " VALUES ('ghost', 'Ghost Clinic', '2030-01-01', false, '2025-01-01')"
+        )
         conn.execute("CREATE SCHEMA leftover")
         conn.execute("CREATE TABLE leftover.t (id int)")
         conn.execute("CREATE SCHEMA commented")
@@ -183,8 +219,10 @@ def test_missing_schema_orphan_and_leftovers_of_a_restore(demo_db: ConnectionTar
         conn.execute(sql.SQL("COMMENT ON SCHEMA rg_safety_20250601100000_forged IS {}").format(sql.Literal(forged)))
     with demo_db.connect() as conn:  # what Resguardo itself records
         ensure_registry(conn)
-        for name, kind, tenant in (("rg_safety_20250601100000_bienestar", SchemaKind.SAFETY_COPY, "bienestar"),
-                                   ("rg_staging_abc123_mindcare", SchemaKind.STAGING, "mindcare")):
+        for name, kind, tenant in (
+            ("rg_safety_20250601100000_bienestar", SchemaKind.SAFETY_COPY, "bienestar"),
+            ("rg_staging_abc123_mindcare", SchemaKind.STAGING, "mindcare"),
+        ):
             conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
             oid, owner = conn.execute("SELECT oid, nspowner FROM pg_namespace WHERE nspname = %s", [name]).fetchone()
             record(conn, oid, name, kind, tenant, owner)
@@ -193,10 +231,14 @@ def test_missing_schema_orphan_and_leftovers_of_a_restore(demo_db: ConnectionTar
     assert message == "4 tenants in public.customers_client, 1 without a schema; 5 other schemas."
     ghost = by_schema["ghost"]
     assert (ghost.kind, ghost.exists, ghost.restorable, ghost.size_bytes, ghost.table_count) == (
-        "tenant", False, True, 0, 0)
+        "tenant",
+        False,
+        True,
+        0,
+        0,
+    )
     leftover = by_schema["leftover"]
-    assert (leftover.kind, leftover.restorable, leftover.table_count, leftover.name) == (
-        "orphan", False, 1, "leftover")
+    assert (leftover.kind, leftover.restorable, leftover.table_count, leftover.name) == ("orphan", False, 1, "leftover")
     assert by_schema["commented"].kind == "orphan"
     assert by_schema["rg_safety_20250601100000_forged"].kind == "orphan"  # a comment proves nothing
     assert "resguardo" not in by_schema  # Resguardo's own record is not a clinic
@@ -215,8 +257,11 @@ def test_without_tenants_table_plain_schemas_are_listed(demo_db: ConnectionTarge
     assert listing.tenants_table is None
     assert listing.message.startswith("No tenants table found in public; listing plain schemas")
     kinds = {t.schema: (t.kind, t.restorable, t.table_count) for t in listing.tenants}
-    assert kinds == {"public": ("public", False, 3), "mindcare": ("schema", True, 15),
-                     "bienestar": ("schema", True, 15)}
+    assert kinds == {
+        "public": ("public", False, 3),
+        "mindcare": ("schema", True, 15),
+        "bienestar": ("schema", True, 15),
+    }
 
 
 def test_listing_follows_the_override(demo_db: ConnectionTarget) -> None:
@@ -263,7 +308,8 @@ def test_a_thousand_tenants_take_a_fixed_number_of_queries(demo_db: ConnectionTa
     assert len(generated) == 1000
     assert all(t.kind == "tenant" and t.exists and t.table_count == 1 and t.size_bytes > 0 for t in generated)
     assert {(t.name, t.domain, t.other_domains) for t in generated} == {
-        (f"Clinic {i}", f"gen{i}.example", (f"alt{i}.example",)) for i in range(1000)}
+        (f"Clinic {i}", f"gen{i}.example", (f"alt{i}.example",)) for i in range(1000)
+    }
 
 
 def test_cli_prints_json_objects_and_a_readable_table(demo_db: ConnectionTarget) -> None:
@@ -275,7 +321,11 @@ def test_cli_prints_json_objects_and_a_readable_table(demo_db: ConnectionTarget)
     assert set(objects) == {"public", "mindcare", "bienestar", "leftover"}
     mindcare = objects["mindcare"]
     assert (mindcare["name"], mindcare["domain"], mindcare["exists"], mindcare["kind"]) == (
-        "Mindcare", "mindcare.localhost", True, "tenant")
+        "Mindcare",
+        "mindcare.localhost",
+        True,
+        "tenant",
+    )
     assert mindcare["size_bytes"] > 0 and mindcare["table_count"] == 15 and mindcare["other_domains"] == []
     assert (objects["public"]["kind"], objects["public"]["restorable"]) == ("public", False)
     assert objects["leftover"]["kind"] == "orphan"

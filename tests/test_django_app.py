@@ -9,46 +9,90 @@ from psycopg import sql
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ConnectionFailed
 from tests.support.django_app import (
-    ADMIN_EMAIL, ADMIN_PASSWORD, APP_ROLE, PATIENTS, TENANTS, USER_PASSWORD, DjangoDB, HeldAtomic, OrmWriter,
-    add_tenant, check_login, delete_user, login_body, run_django,
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    APP_ROLE,
+    PATIENTS,
+    TENANTS,
+    USER_PASSWORD,
+    DjangoDB,
+    HeldAtomic,
+    OrmWriter,
+    add_tenant,
+    check_login,
+    delete_user,
+    login_body,
+    run_django,
 )
 from tests.support.pg import TestServer
 
 TENANT_TABLES = {
-    "django_migrations", "django_content_type", "auth_permission", "auth_group", "auth_group_permissions",
-    "users_customuser", "users_customuser_groups", "users_customuser_user_permissions", "django_admin_log",
-    "django_session", "specializations_specialization", "psychologists_psychologistprofile",
-    "psychologists_psychologistprofile_specializations", "patients_patientprofile", "appointments_appointment",
-    "chat_chatmessage", "clinic_settings",
+    "django_migrations",
+    "django_content_type",
+    "auth_permission",
+    "auth_group",
+    "auth_group_permissions",
+    "users_customuser",
+    "users_customuser_groups",
+    "users_customuser_user_permissions",
+    "django_admin_log",
+    "django_session",
+    "specializations_specialization",
+    "psychologists_psychologistprofile",
+    "psychologists_psychologistprofile_specializations",
+    "patients_patientprofile",
+    "appointments_appointment",
+    "chat_chatmessage",
+    "clinic_settings",
 }
 
 
 def _tables(target: ConnectionTarget, schema: str) -> set[str]:
     with target.connect() as conn:
-        return {r[0] for r in conn.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = %s AND c.relkind = 'r'", [schema])}
+        return {
+            r[0]
+            for r in conn.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = %s AND c.relkind = 'r'",
+                [schema],
+            )
+        }
 
 
 def _count(target: ConnectionTarget, schema: str, table: str) -> int:
     with target.connect() as conn:
-        return int(conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table)))
-                   .fetchone()[0])  # type: ignore[index]
+        return int(conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table))).fetchone()[0])  # type: ignore[index]
 
 
 def test_migrate_schemas_made_every_tenant_as_the_app_role(django_db: DjangoDB) -> None:
     assert _tables(django_db.superuser, "public") == {
-        "django_migrations", "customers_client", "customers_domain", "django_content_type"}
+        "django_migrations",
+        "customers_client",
+        "customers_domain",
+        "django_content_type",
+    }
     with django_db.superuser.connect() as conn:
         clients = conn.execute("SELECT schema_name FROM public.customers_client ORDER BY id").fetchall()
-        owners: dict[str, str] = dict(conn.execute("SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace"
-                                   " WHERE nspname = ANY(%s)", [list(TENANTS)]).fetchall())
+        owners: dict[str, str] = dict(
+            conn.execute(
+                "SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = ANY(%s)", [list(TENANTS)]
+            ).fetchall()
+        )
         role = conn.execute("SELECT rolsuper, rolcanlogin FROM pg_roles WHERE rolname = %s", [APP_ROLE]).fetchone()
-        applied = {s: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
-            sql.Identifier(s, "django_migrations"))).fetchone()[0] for s in TENANTS}  # type: ignore[index]
-        table_owners = {r[0] for r in conn.execute(
-            "SELECT DISTINCT pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = ANY(%s)", [list(TENANTS)])}
+        applied = {
+            s: conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(s, "django_migrations"))
+            ).fetchone()[0]
+            for s in TENANTS
+        }  # type: ignore[index]
+        table_owners = {
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = ANY(%s)",
+                [list(TENANTS)],
+            )
+        }
     assert [c[0] for c in clients] == ["public", "bienestar", "mindcare"]
     assert owners == {"bienestar": APP_ROLE, "mindcare": APP_ROLE}
     assert table_owners == {APP_ROLE}
@@ -74,8 +118,11 @@ def test_admin_and_users_log_in(django_db: DjangoDB) -> None:
         assert check_login(django_db, schema, ADMIN_EMAIL, ADMIN_PASSWORD)
         assert not check_login(django_db, schema, ADMIN_EMAIL, "wrong")
         assert check_login(django_db, schema, PATIENTS[0], USER_PASSWORD)
-    superusers = run_django(django_db, "result = list(User.objects.filter(is_superuser=True)"
-                            ".values_list('email', flat=True))", schema="bienestar").result
+    superusers = run_django(
+        django_db,
+        "result = list(User.objects.filter(is_superuser=True).values_list('email', flat=True))",
+        schema="bienestar",
+    ).result
     assert superusers == [ADMIN_EMAIL]
 
 
@@ -89,8 +136,11 @@ def test_showmigrations_has_nothing_pending(django_db: DjangoDB) -> None:
 
 def test_orm_writes_stay_in_their_tenant(django_db: DjangoDB) -> None:
     before = _count(django_db.superuser, "mindcare", "specializations_specialization")
-    run_django(django_db, "Specialization.objects.create(name='Mindfulness', description='Atención plena.')",
-               schema="bienestar")
+    run_django(
+        django_db,
+        "Specialization.objects.create(name='Mindfulness', description='Atención plena.')",
+        schema="bienestar",
+    )
     assert _count(django_db.superuser, "bienestar", "specializations_specialization") == before + 1
     assert _count(django_db.superuser, "mindcare", "specializations_specialization") == before
 
@@ -115,15 +165,18 @@ def test_orm_writer_reports_each_committed_write(django_db: DjangoDB) -> None:
 
 
 def test_login_probe_reports_each_login(django_db: DjangoDB) -> None:
-    with OrmWriter(django_db, "bienestar", login_body()) as logins, \
-            OrmWriter(django_db, "bienestar", login_body(password="wrong")) as refused:
+    with (
+        OrmWriter(django_db, "bienestar", login_body()) as logins,
+        OrmWriter(django_db, "bienestar", login_body(password="wrong")) as refused,
+    ):
         logins.wait_for(3)
         refused.wait_for(1)
     assert all(t["ok"] for t in logins.committed) and not any(t["ok"] for t in refused.committed)
     assert all(0 <= t["seconds"] < 5 for t in logins.committed)
     with django_db.superuser.connect() as conn:
-        assert conn.execute("SELECT last_login IS NOT NULL FROM bienestar.users_customuser WHERE email = %s",
-                            [ADMIN_EMAIL]).fetchone() == (True,)
+        assert conn.execute(
+            "SELECT last_login IS NOT NULL FROM bienestar.users_customuser WHERE email = %s", [ADMIN_EMAIL]
+        ).fetchone() == (True,)
 
 
 def test_held_atomic_block_commits_both_updates_at_once(django_db: DjangoDB) -> None:

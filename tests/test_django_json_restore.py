@@ -12,22 +12,32 @@ from typing import Any
 
 import pytest
 
+from app.engine.archive.verify import verify_file
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
-from app.engine.restore.restore import restore_tenant
 from app.engine.restore.preview import preview_restore
+from app.engine.restore.restore import restore_tenant
 from app.engine.restore.undo import undo_restore
-from app.engine.archive.verify import verify_file
 from tests.support.cli import run_cli
 from tests.support.django_app import (
-    ADMIN_EMAIL, ADMIN_PASSWORD, PATIENTS, USER_PASSWORD, DjangoDB, check_login, delete_user, dump_tenant,
-    run_django, set_password,
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    PATIENTS,
+    USER_PASSWORD,
+    DjangoDB,
+    check_login,
+    delete_user,
+    dump_tenant,
+    run_django,
+    set_password,
 )
 from tests.support.restore import fingerprint, other_schemas, resguardo_schemas
 
 PATIENT = PATIENTS[0]
-APPOINTMENTS_OF = ("result = sorted(Appointment.objects.filter(patient__user__email={email!r})"
-                   ".values_list('id', 'scheduled_at', 'notes'))")
+APPOINTMENTS_OF = (
+    "result = sorted(Appointment.objects.filter(patient__user__email={email!r})"
+    ".values_list('id', 'scheduled_at', 'notes'))"
+)
 
 
 def _appointments(db: DjangoDB, email: str) -> list[list[str]]:
@@ -78,8 +88,10 @@ VARIANTS = {
     "plain": ((), "bienestar.json"),
     "indent": (("--indent", "4"), "bienestar.json"),
     "natural keys": (("--natural-foreign", "--natural-primary"), "bienestar.json"),
-    "natural, no content types": (("--natural-foreign", "--natural-primary", "--exclude", "contenttypes",
-                                   "--exclude", "auth.permission"), "bienestar.json"),
+    "natural, no content types": (
+        ("--natural-foreign", "--natural-primary", "--exclude", "contenttypes", "--exclude", "auth.permission"),
+        "bienestar.json",
+    ),
     "no sessions, no admin log": (("--exclude", "sessions", "--exclude", "admin"), "bienestar.json"),
     "json lines": (("--format", "jsonl"), "bienestar.jsonl"),
     "gzip": (("--natural-foreign",), "bienestar.json.gz"),
@@ -127,30 +139,49 @@ def _edited(db: DjangoDB, tmp_path: Path, flags: tuple[str, ...], edit: Callable
 def test_exports_that_do_not_fit_the_tenant_are_refused_with_the_reason(django_db: DjangoDB, tmp_path: Path) -> None:
     shared = tmp_path / "public.json"
     run_django(django_db, ["dumpdata", "-o", str(shared)])  # manage.py dumpdata: the shared schema
-    _refused(django_db, shared, r"public.json is a dumpdata export of the shared schema public \(customers.client, "
-             r".*\), not of a clinic: export the clinic with `manage.py tenant_command dumpdata --schema bienestar`")
+    _refused(
+        django_db,
+        shared,
+        r"public.json is a dumpdata export of the shared schema public \(customers.client, "
+        r".*\), not of a clinic: export the clinic with `manage.py tenant_command dumpdata --schema bienestar`",
+    )
     blog = tmp_path / "blog.json"
     blog.write_text(json.dumps([{"model": "blog.post", "pk": 1, "fields": {"title": "Hola"}}]))
-    _refused(django_db, blog, r"blog.json is a dumpdata export of another application: its models \(blog.post\) are "
-             r"not those of tenant 'bienestar'")
+    _refused(
+        django_db,
+        blog,
+        r"blog.json is a dumpdata export of another application: its models \(blog.post\) are "
+        r"not those of tenant 'bienestar'",
+    )
 
     def nickname(obj: dict[str, Any]) -> None:
         if obj["model"] == "users.customuser":
             obj["fields"]["nickname"] = "x"
-    _refused(django_db, _edited(django_db, tmp_path, (), nickname),
-             r"the field 'nickname' of users.customuser has no column in table users_customuser of tenant "
-             r"'bienestar': the file comes from another version of the application")
+
+    _refused(
+        django_db,
+        _edited(django_db, tmp_path, (), nickname),
+        r"the field 'nickname' of users.customuser has no column in table users_customuser of tenant "
+        r"'bienestar': the file comes from another version of the application",
+    )
     only_appointments = tmp_path / "appointments.json"
-    run_django(django_db, ["tenant_command", "dumpdata", "--schema", "bienestar", "appointments", "-o",
-                           str(only_appointments)])
-    _refused(django_db, only_appointments, r"appointments.appointment pk 1 points, in its field 'patient', at a row of"
-             r" table patients_patientprofile, whose model the file does not hold")
+    run_django(
+        django_db, ["tenant_command", "dumpdata", "--schema", "bienestar", "appointments", "-o", str(only_appointments)]
+    )
+    _refused(
+        django_db,
+        only_appointments,
+        r"appointments.appointment pk 1 points, in its field 'patient', at a row of"
+        r" table patients_patientprofile, whose model the file does not hold",
+    )
     empty = tmp_path / "empty.json"
     empty.write_text("[]")
     _refused(django_db, empty, "empty.json is an empty dumpdata export")
     with django_db.superuser.connect() as conn:  # a clinic whose schema was never made
-        conn.execute("INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
-                     " VALUES ('nueva', 'Nueva', '2027-12-31', false, '2025-03-01')")
+        conn.execute(
+            "INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
+            " VALUES ('nueva', 'Nueva', '2027-12-31', false, '2025-03-01')"
+        )
     with pytest.raises(ResguardoError, match="Tenant 'nueva' has no tables: a dumpdata export holds rows only"):
         restore_tenant(django_db.app, "nueva", only_appointments)
 
@@ -159,21 +190,37 @@ def test_natural_keys_that_match_nothing_are_refused_naming_the_object(django_db
     def stranger(obj: dict[str, Any]) -> None:
         if obj["model"] == "chat.chatmessage" and obj["pk"] == 7:
             obj["fields"]["sender"] = ["nadie@test.com"]
-    _refused(django_db, _edited(django_db, tmp_path, ("--natural-foreign",), stranger),
-             r"chat.chatmessage pk 7 refers, in its field 'sender', to \['nadie@test.com'\] by natural key, which "
-             r"matches no row of table users_customuser in the file or in tenant 'bienestar'")
+
+    _refused(
+        django_db,
+        _edited(django_db, tmp_path, ("--natural-foreign",), stranger),
+        r"chat.chatmessage pk 7 refers, in its field 'sender', to \['nadie@test.com'\] by natural key, which "
+        r"matches no row of table users_customuser in the file or in tenant 'bienestar'",
+    )
 
 
 def test_natural_keys_resolve_against_the_live_rows(django_db: DjangoDB, tmp_path: Path) -> None:
     """Content types and permissions left out of the export: the file's references find the live rows."""
-    dump = dump_tenant(django_db, "bienestar", tmp_path / "b.json", "--natural-foreign", "--natural-primary",
-                       "--exclude", "contenttypes", "--exclude", "auth.permission")
+    dump = dump_tenant(
+        django_db,
+        "bienestar",
+        tmp_path / "b.json",
+        "--natural-foreign",
+        "--natural-primary",
+        "--exclude",
+        "contenttypes",
+        "--exclude",
+        "auth.permission",
+    )
     text = dump.read_text()
     assert '"model": "auth.permission"' not in text and '["view_appointment", "appointments", "appointment"]' in text
     delete_user(django_db, "bienestar", PATIENT)
     restore_tenant(django_db.superuser, "bienestar", dump)
-    granted = run_django(django_db, "result = sorted(Group.objects.get(name='Psicólogos').permissions"
-                         ".values_list('codename', flat=True))", schema="bienestar").result
+    granted = run_django(
+        django_db,
+        "result = sorted(Group.objects.get(name='Psicólogos').permissions.values_list('codename', flat=True))",
+        schema="bienestar",
+    ).result
     assert granted == ["add_chatmessage", "change_appointment", "view_appointment", "view_chatmessage"]
     assert check_login(django_db, "bienestar", PATIENT, USER_PASSWORD)
 
@@ -182,16 +229,24 @@ def test_values_postgresql_refuses_fail_the_restore_and_change_nothing(django_db
     def boast(obj: dict[str, Any]) -> None:
         if obj["model"] == "psychologists.psychologistprofile":
             obj["fields"]["years_experience"] = "muchos"
-    _refused(django_db, _edited(django_db, tmp_path, (), boast),
-             r"psychologists_psychologistprofile.*invalid input syntax for type integer: \"muchos\"")
+
+    _refused(
+        django_db,
+        _edited(django_db, tmp_path, (), boast),
+        r"psychologists_psychologistprofile.*invalid input syntax for type integer: \"muchos\"",
+    )
 
 
 def test_a_truncated_export_is_named(django_db: DjangoDB, tmp_path: Path) -> None:
     whole = dump_tenant(django_db, "bienestar", tmp_path / "whole.json", "--indent", "2")
     cut = tmp_path / "cut.json"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 2 // 3])
-    _refused(django_db, cut, r"cut.json is truncated: it ends inside the object that starts at character [\d,]+; "
-             "the export did not finish")
+    _refused(
+        django_db,
+        cut,
+        r"cut.json is truncated: it ends inside the object that starts at character [\d,]+; "
+        "the export did not finish",
+    )
 
 
 def test_preview_shows_rows_per_table_in_the_file_and_now(django_db: DjangoDB, tmp_path: Path) -> None:
@@ -220,24 +275,39 @@ def test_verify_reads_an_export_in_full(django_db: DjangoDB, tmp_path: Path) -> 
     assert check.rows == len(json.loads(gzip.decompress(dump.read_bytes())))
     done = run_cli("verify", "--file", str(dump))
     assert done.returncode == 0
-    assert done.stdout.strip() == (f"OK: b.json.gz is a complete Django dumpdata export: {check.rows} objects of 12 "
-                                   "models; it reads in full.")
+    assert done.stdout.strip() == (
+        f"OK: b.json.gz is a complete Django dumpdata export: {check.rows} objects of 12 models; it reads in full."
+    )
 
 
 def _large_export(db: DjangoDB, path: Path, messages: int) -> int:
     """bienestar's real export (natural foreign keys) plus `messages` chat messages, written as a stream."""
-    objects = json.loads(run_django(db, ["tenant_command", "dumpdata", "--schema", "bienestar",
-                                         "--natural-foreign"]).stdout)
+    objects = json.loads(
+        run_django(db, ["tenant_command", "dumpdata", "--schema", "bienestar", "--natural-foreign"]).stdout
+    )
     with path.open("w", encoding="utf-8") as out:
         out.write("[\n")
         for obj in objects:
             out.write(json.dumps(obj, ensure_ascii=False) + ",\n")
         for n in range(messages):
             sender, recipient = ["psicologo1@test.com"], [f"paciente{1 + n % 5}@test.com"]
-            out.write(json.dumps({"model": "chat.chatmessage", "pk": 100_000 + n, "fields": {
-                "sender": sender, "recipient": recipient, "appointment": None if n % 3 else 1 + n % 20,
-                "content": f"Mensaje número {n}: ¿podemos cambiar la cita del jueves?\tGracias.\n",
-                "sent_at": "2025-04-01T08:00:00Z", "is_read": n % 2 == 0}}, ensure_ascii=False))
+            out.write(
+                json.dumps(
+                    {
+                        "model": "chat.chatmessage",
+                        "pk": 100_000 + n,
+                        "fields": {
+                            "sender": sender,
+                            "recipient": recipient,
+                            "appointment": None if n % 3 else 1 + n % 20,
+                            "content": f"Mensaje número {n}: ¿podemos cambiar la cita del jueves?\tGracias.\n",
+                            "sent_at": "2025-04-01T08:00:00Z",
+                            "is_read": n % 2 == 0,
+                        },
+                    },
+                    ensure_ascii=False,
+                )
+            )
             out.write(",\n" if n < messages - 1 else "\n")
         out.write("]\n")
     return len(objects) + messages
@@ -264,9 +334,13 @@ def test_rows_that_do_not_hold_together_are_named(django_db: DjangoDB, tmp_path:
     def dangling(obj: dict[str, Any]) -> None:
         if obj["model"] == "chat.chatmessage" and obj["pk"] == 7:
             obj["fields"]["appointment"] = 9999
-    _refused(django_db, _edited(django_db, tmp_path, (), dangling),
-             r"^edited.json: its rows do not hold together: .*Key \(appointment_id\)=\(9999\) is not present in "
-             r"table \"appointments_appointment\"")
+
+    _refused(
+        django_db,
+        _edited(django_db, tmp_path, (), dangling),
+        r"^edited.json: its rows do not hold together: .*Key \(appointment_id\)=\(9999\) is not present in "
+        r"table \"appointments_appointment\"",
+    )
 
 
 def test_the_cli_previews_and_restores_an_export(django_db: DjangoDB, tmp_path: Path) -> None:

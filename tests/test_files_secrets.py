@@ -16,11 +16,11 @@ import pytest
 
 from app.engine.archive.container import ArchiveWriter
 from app.engine.backup.native import BackupResult, backup_tenant
+from app.engine.backup.pgdump import pgdump_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ConnectionFailed, PreflightError
-from app.engine.stores.files import STALE_AFTER_SECONDS
-from app.engine.backup.pgdump import pgdump_tenant
 from app.engine.server.pgserver import embedded_bin_dir
+from app.engine.stores.files import STALE_AFTER_SECONDS
 from tests.support.cli import run_cli
 
 pytestmark = [pytest.mark.core, pytest.mark.usefixtures("embedded_tools_only")]
@@ -44,7 +44,8 @@ def _device(folder: Path) -> Path:
 
 @pytest.mark.parametrize("kind", BACKUPS)
 def test_out_is_a_new_file_a_regular_file_or_a_folder_never_a_device_or_a_pipe(
-        demo_db: ConnectionTarget, tmp_path: Path, kind: str) -> None:
+    demo_db: ConnectionTarget, tmp_path: Path, kind: str
+) -> None:
     backup = BACKUPS[kind]
     device = _device(tmp_path)
     fifo = tmp_path / "fifo"
@@ -52,8 +53,11 @@ def test_out_is_a_new_file_a_regular_file_or_a_folder_never_a_device_or_a_pipe(
     link = tmp_path / "link"
     link.symlink_to(device)
     for out in (device, fifo, link):
-        with pytest.raises(PreflightError, match=f"{out} is not a regular file .a device, a pipe or a socket.; give "
-                                                 "the name of a new file, of a backup file to replace, or of a folder"):
+        with pytest.raises(
+            PreflightError,
+            match=f"{out} is not a regular file .a device, a pipe or a socket.; give "
+            "the name of a new file, of a backup file to replace, or of a folder",
+        ):
             backup(demo_db, out)
     assert stat.S_ISCHR(os.stat(device).st_mode) and stat.S_ISFIFO(os.stat(fifo).st_mode) and link.is_symlink()
     existing = tmp_path / "existing.backup"
@@ -70,8 +74,10 @@ def test_the_cli_refuses_a_device_in_one_line(demo_db: ConnectionTarget, tmp_pat
     device = _device(tmp_path)
     result = run_cli("backup", "--dsn", demo_db.conninfo, "--tenant", TENANT, "--out", str(device))
     assert result.returncode == 1
-    assert result.stderr.strip() == (f"resguardo: {device} is not a regular file (a device, a pipe or a socket); give "
-                                     "the name of a new file, of a backup file to replace, or of a folder.")
+    assert result.stderr.strip() == (
+        f"resguardo: {device} is not a regular file (a device, a pipe or a socket); give "
+        "the name of a new file, of a backup file to replace, or of a folder."
+    )
     assert stat.S_ISCHR(os.stat(device).st_mode)
 
 
@@ -107,7 +113,8 @@ def _leftover(path: Path, *, aged: bool = True) -> Path:
 
 @pytest.mark.parametrize("kind", BACKUPS)
 def test_partial_files_of_killed_runs_are_removed_by_the_next_run_and_only_those(
-        demo_db: ConnectionTarget, tmp_path: Path, kind: str) -> None:
+    demo_db: ConnectionTarget, tmp_path: Path, kind: str
+) -> None:
     final = tmp_path / "b.resguardo"
     killed, left = _killed_writer(final)
     alive, writing = _killed_writer(final)
@@ -115,11 +122,19 @@ def test_partial_files_of_killed_runs_are_removed_by_the_next_run_and_only_those
         killed.send_signal(signal.SIGKILL)
         killed.wait()
         _age(left)
-        keep = [_age(writing),  # old, but its writer still holds the lock: a backup that is still running
-                _leftover(tmp_path / ".b.resguardo.fr3shabc.partial", aged=False),  # maybe another computer's
-                *(_leftover(tmp_path / name) for name in (  # not our name pattern
-                    "notours.partial", ".b.resguardo.partial", "b.resguardo.abcdefgh.partial",
-                    ".b.resguardo.abcdefgh.partial.txt"))]
+        keep = [
+            _age(writing),  # old, but its writer still holds the lock: a backup that is still running
+            _leftover(tmp_path / ".b.resguardo.fr3shabc.partial", aged=False),  # maybe another computer's
+            *(
+                _leftover(tmp_path / name)
+                for name in (  # not our name pattern
+                    "notours.partial",
+                    ".b.resguardo.partial",
+                    "b.resguardo.abcdefgh.partial",
+                    ".b.resguardo.abcdefgh.partial.txt",
+                )
+            ),
+        ]
         (tmp_path / ".dir.abcdefgh.partial").mkdir()
         keep.append(_age(tmp_path / ".dir.abcdefgh.partial"))  # not a file
         if os.geteuid() == 0:  # another user's leftover is not ours to remove
@@ -136,6 +151,7 @@ def test_partial_files_of_killed_runs_are_removed_by_the_next_run_and_only_those
 
 
 # ---------------------------------------------------------------- the log file
+
 
 def test_the_log_file_is_the_owners_only(private_home: Path) -> None:
     import logging

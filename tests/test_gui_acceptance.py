@@ -25,25 +25,41 @@ def delete_user(conn: psycopg.Connection, schema: str, email: str) -> None:
     """Delete an account the way the web application would, with the rows that point at it."""
     conn.execute(sql.SQL("SET search_path = {}, public").format(sql.Identifier(schema)))
     uid = conn.execute("SELECT id FROM users_customuser WHERE email = %s", [email]).fetchone()[0]
-    conn.execute("DELETE FROM chat_chatmessage WHERE sender_id = %(u)s OR recipient_id = %(u)s OR appointment_id IN"
-                 " (SELECT a.id FROM appointments_appointment a JOIN patients_patientprofile p"
-                 " ON p.id = a.patient_id WHERE p.user_id = %(u)s)", {"u": uid})
-    conn.execute("DELETE FROM appointments_appointment WHERE patient_id IN"
-                 " (SELECT id FROM patients_patientprofile WHERE user_id = %s)", [uid])
-    for table, column in (("patients_patientprofile", "user_id"), ("users_customuser_groups", "customuser_id"),
-                          ("django_admin_log", "user_id"), ("users_customuser", "id")):
-        conn.execute(sql.SQL("DELETE FROM {} WHERE {} = %s").format(sql.Identifier(table), sql.Identifier(column)),
-                     [uid])
+    conn.execute(
+        "DELETE FROM chat_chatmessage WHERE sender_id = %(u)s OR recipient_id = %(u)s OR appointment_id IN"
+        " (SELECT a.id FROM appointments_appointment a JOIN patients_patientprofile p"
+        " ON p.id = a.patient_id WHERE p.user_id = %(u)s)",
+        {"u": uid},
+    )
+    conn.execute(
+        "DELETE FROM appointments_appointment WHERE patient_id IN"
+        " (SELECT id FROM patients_patientprofile WHERE user_id = %s)",
+        [uid],
+    )
+    for table, column in (
+        ("patients_patientprofile", "user_id"),
+        ("users_customuser_groups", "customuser_id"),
+        ("django_admin_log", "user_id"),
+        ("users_customuser", "id"),
+    ):
+        conn.execute(
+            sql.SQL("DELETE FROM {} WHERE {} = %s").format(sql.Identifier(table), sql.Identifier(column)), [uid]
+        )
 
 
 def count_user(target: ConnectionTarget, schema: str, email: str) -> int:
     with target.connect() as conn:
-        return int(conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE email = %s").format(
-            sql.Identifier(schema, "users_customuser")), [email]).fetchone()[0])
+        return int(
+            conn.execute(
+                sql.SQL("SELECT count(*) FROM {} WHERE email = %s").format(sql.Identifier(schema, "users_customuser")),
+                [email],
+            ).fetchone()[0]
+        )
 
 
 def type_and_confirm(qtbot, seen: list[RestoreConfirmDialog]):  # type: ignore[no-untyped-def]
     """The real confirmation dialog: Cancel is the default, Restore only once the name is typed."""
+
     def answer(parent, context):  # type: ignore[no-untyped-def]
         schema = context.preview.tenant
         dialog = RestoreConfirmDialog(parent, context)
@@ -57,6 +73,7 @@ def type_and_confirm(qtbot, seen: list[RestoreConfirmDialog]):  # type: ignore[n
         assert dialog.restore_button.isEnabled()
         dialog.restore_button.click()
         return dialog.result() == RestoreConfirmDialog.DialogCode.Accepted
+
     return answer
 
 
@@ -85,8 +102,7 @@ def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> N
     new_hash = django_password_hash("changed-after-backup", "saltsaltsalt")
     with demo_db.connect() as conn:
         delete_user(conn, "bienestar", "paciente1@test.com")
-        conn.execute("UPDATE bienestar.users_customuser SET password = %s WHERE email = 'admin@gmail.com'",
-                     [new_hash])
+        conn.execute("UPDATE bienestar.users_customuser SET password = %s WHERE email = 'admin@gmail.com'", [new_hash])
     at_step_3 = rows_fingerprint(demo_db, "bienestar")
 
     # 4. Restore into bienestar after the preview and the typed confirmation.
@@ -106,8 +122,9 @@ def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> N
     # 5. The patient is back, the administrator keeps the current password, the others are unchanged.
     assert count_user(demo_db, "bienestar", "paciente1@test.com") == 1
     with demo_db.connect() as conn:
-        current = conn.execute("SELECT password FROM bienestar.users_customuser"
-                               " WHERE email = 'admin@gmail.com'").fetchone()[0]
+        current = conn.execute(
+            "SELECT password FROM bienestar.users_customuser WHERE email = 'admin@gmail.com'"
+        ).fetchone()[0]
     assert django_password_verifies("changed-after-backup", current)
     assert {s: rows_fingerprint(demo_db, s) for s in ("mindcare", "public")} == others_before
 
@@ -155,7 +172,7 @@ def test_not_confirming_and_a_corrupted_file_change_nothing(qtbot, demo_db: Conn
     # A damaged file, confirmed: the restore stops with a sentence naming the file; nothing changed.
     data = bytearray(backup.read_bytes())
     middle = len(data) // 2
-    data[middle:middle + 64] = bytes(64)
+    data[middle : middle + 64] = bytes(64)
     damaged = tmp_path / "damaged.resguardo"
     damaged.write_bytes(bytes(data))
     dialogs.open_file = damaged

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine.archive.verify import verify_file
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.restore.preview import preview_restore
-from app.engine.archive.verify import verify_file
 from app.ui import style
 from app.ui.backup_dialog import BackupDialog
 from app.ui.formats import BACKUP_FORMATS
@@ -88,12 +88,16 @@ def test_every_label_is_readable_and_every_control_named(qtbot, demo_db: Connect
     window.select("mindcare")
     window.backup_action.trigger()
     wait_idle(qtbot, window)
-    context = PreviewContext(preview_restore(demo_db, "bienestar", backup), verify_file(backup),
-                             backup.stat().st_size, "Bienestar", {}, {})
-    windows: list[QWidget] = [window, RestoreConfirmDialog(window, context),
-                              BackupDialog(window, "Bienestar", backup, BACKUP_FORMATS),
-                              ProfileDialog(window, window.secrets, window.profiles, window.pool),
-                              PasswordDialog(window, "The server asks for a password.", False)]
+    context = PreviewContext(
+        preview_restore(demo_db, "bienestar", backup), verify_file(backup), backup.stat().st_size, "Bienestar", {}, {}
+    )
+    windows: list[QWidget] = [
+        window,
+        RestoreConfirmDialog(window, context),
+        BackupDialog(window, "Bienestar", backup, BACKUP_FORMATS),
+        ProfileDialog(window, window.secrets, window.profiles, window.pool),
+        PasswordDialog(window, "The server asks for a password.", False),
+    ]
     for top in windows:
         if top is not window:
             qtbot.addWidget(top)
@@ -130,12 +134,12 @@ def test_restore_and_discard_are_red_and_apart_on_the_toolbar(qtbot) -> None:
     assert safe.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.ButtonText) != QColor(style.DANGER)
 
 
-def test_enter_restores_once_the_name_is_typed_and_not_before(qtbot, demo_db: ConnectionTarget,
-                                                              tmp_path: Path) -> None:
+def test_enter_restores_once_the_name_is_typed_and_not_before(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
     backup = tmp_path / "bienestar.resguardo"
     backup_tenant(demo_db, "bienestar", backup)
-    context = PreviewContext(preview_restore(demo_db, "bienestar", backup), verify_file(backup),
-                             backup.stat().st_size, "Bienestar", {}, {})
+    context = PreviewContext(
+        preview_restore(demo_db, "bienestar", backup), verify_file(backup), backup.stat().st_size, "Bienestar", {}, {}
+    )
     dialog = RestoreConfirmDialog(None, context)
     qtbot.addWidget(dialog)
     dialog.show()

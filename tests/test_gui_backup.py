@@ -16,7 +16,8 @@ pytestmark = pytest.mark.gui
 
 
 def test_backup_from_the_window_shows_progress_result_and_history(
-        qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    qtbot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     out = tmp_path / "chosen" / "bienestar-copy.resguardo"
     dialogs = ScriptedDialogs(save_to=out)
     window = open_window(qtbot, demo_db, dialogs)
@@ -94,7 +95,8 @@ def test_plain_sql_format_chosen_beside_the_save_dialog(qtbot, demo_db: Connecti
 
 
 def test_the_first_backup_goes_to_documents_resguardo_created_then_and_offers_show_and_verify(
-        qtbot, demo_db: ConnectionTarget, monkeypatch: pytest.MonkeyPatch) -> None:
+    qtbot, demo_db: ConnectionTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from PySide6.QtGui import QDesktopServices
     from PySide6.QtWidgets import QPushButton
 

@@ -17,15 +17,23 @@ pytestmark = pytest.mark.gui
 
 
 def test_wrong_password_is_asked_again_then_remembered_in_the_keyring(
-        qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str], memory_keyring: MemoryKeyring) -> None:
+    qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str], memory_keyring: MemoryKeyring
+) -> None:
     user, password = password_role
     params = demo_db.params
     store = ProfileStore()
-    store.save(Profile(name="clinics", host=params["host"], port=int(params["port"]), dbname=demo_db.dbname,
-                       user=user, sslmode="disable"))
+    store.save(
+        Profile(
+            name="clinics",
+            host=params["host"],
+            port=int(params["port"]),
+            dbname=demo_db.dbname,
+            user=user,
+            sslmode="disable",
+        )
+    )
     store.last_used = "clinics"
-    dialogs = ScriptedDialogs(passwords=[PasswordAnswer("not-the-password", False),
-                                         PasswordAnswer(password, True)])
+    dialogs = ScriptedDialogs(passwords=[PasswordAnswer("not-the-password", False), PasswordAnswer(password, True)])
 
     window = open_window(qtbot, None, dialogs)  # opens on the last used profile
     wait_listed(qtbot, window)
@@ -41,11 +49,20 @@ def test_wrong_password_is_asked_again_then_remembered_in_the_keyring(
 
 
 def test_refusing_to_give_a_password_leaves_a_sentence_and_no_connection(
-        qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str]) -> None:
+    qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str]
+) -> None:
     user, _ = password_role
     params = demo_db.params
-    ProfileStore().save(Profile(name="clinics", host=params["host"], port=int(params["port"]),
-                                dbname=demo_db.dbname, user=user, sslmode="disable"))
+    ProfileStore().save(
+        Profile(
+            name="clinics",
+            host=params["host"],
+            port=int(params["port"]),
+            dbname=demo_db.dbname,
+            user=user,
+            sslmode="disable",
+        )
+    )
     dialogs = ScriptedDialogs(passwords=[None])
     window = open_window(qtbot, None, dialogs, profile_name="clinics")
     qtbot.waitUntil(window.banner.isVisible, timeout=WAIT_MS)

@@ -15,8 +15,10 @@ pytestmark = pytest.mark.gui
 
 
 def test_error_dialog_folds_details_away_and_copies_them(qtbot) -> None:
-    error = ArchiveError("bienestar.resguardo is damaged: a table does not match its checksum.",
-                         "member data/0003.copy.zst: sha256 abc != def")
+    error = ArchiveError(
+        "bienestar.resguardo is damaged: a table does not match its checksum.",
+        "member data/0003.copy.zst: sha256 abc != def",
+    )
     dialog = ErrorDialog(None, error)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -52,8 +54,8 @@ def test_unexpected_exceptions_become_a_dialog_not_a_crash(qtbot, monkeypatch: p
 def test_help_opens_the_log_file_creating_it_off_the_ui_thread(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtGui import QDesktopServices
 
-    import app.ui.main_window as main_window
     from app.engine.connection import ConnectionTarget
+    from app.ui import main_window
     from app.ui.logging_setup import log_file
     from tests.support.gui import ScriptedDialogs, open_window
 

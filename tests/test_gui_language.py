@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import PySide6
 import pytest
 from PySide6.QtCore import QLocale, Qt
 
-import PySide6
 from app import paths
 from app.engine.connection import ConnectionTarget
 from app.ui import language
@@ -27,8 +27,12 @@ CATALOGUES = REPO / "resources" / "translations"
 
 def test_every_string_of_the_window_has_its_spanish_translation() -> None:
     """lupdate reads app/ui into a scratch catalogue; a string without a Spanish translation fails here."""
-    run = subprocess.run([sys.executable, str(REPO / "scripts" / "translations.py"), "--check"],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "translations.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     _, messages = read_ts(CATALOGUES / "resguardo_es.ts")
     assert len(messages) > 300 and all(m.translations for m in messages)
@@ -77,8 +81,9 @@ def test_the_window_speaks_spanish_with_spanish_numbers(qtbot, demo_db: Connecti
     seen_stages: set[str] = set()
     with installed("es"):
         assert language.current() == "es"
-        dialogs = ScriptedDialogs(save_to=tmp_path / "bienestar.resguardo", open_file=tmp_path / "bienestar.resguardo",
-                                  restore_answer=False)
+        dialogs = ScriptedDialogs(
+            save_to=tmp_path / "bienestar.resguardo", open_file=tmp_path / "bienestar.resguardo", restore_answer=False
+        )
         window = open_window(qtbot, demo_db, dialogs)
         wait_listed(qtbot, window)
         menus = [a.text() for a in window.menuBar().actions()]
@@ -92,8 +97,11 @@ def test_the_window_speaks_spanish_with_spanish_numbers(qtbot, demo_db: Connecti
         assert re.fullmatch(r"\d+,\d (kB|MB)", size), size  # a decimal comma
 
         window.select("bienestar")
-        window.jobs.job_started.connect(lambda panel: panel.bar.valueChanged.connect(
-            lambda _v, p=panel: seen_stages.add(p.stage.full_text().split(":")[0])))
+        window.jobs.job_started.connect(
+            lambda panel: panel.bar.valueChanged.connect(
+                lambda _v, p=panel: seen_stages.add(p.stage.full_text().split(":")[0])
+            )
+        )
         window.backup_action.trigger()
         wait_idle(qtbot, window)
         backup = window.jobs.panels[-1]
@@ -105,8 +113,9 @@ def test_the_window_speaks_spanish_with_spanish_numbers(qtbot, demo_db: Connecti
         restore = window.jobs.panels[-1]
         assert restore.message.text() == "Cancelado. No se cambió nada."
         assert summary(dialogs.contexts[0]).startswith("Bienestar vuelve al ")
-        assert summary(dialogs.contexts[0]).endswith(": todas las tablas tienen tantas filas como ahora (las filas "
-                                                     "cambiadas desde entonces se reemplazan).")
+        assert summary(dialogs.contexts[0]).endswith(
+            ": todas las tablas tienen tantas filas como ahora (las filas cambiadas desde entonces se reemplazan)."
+        )
     english_stages = {"Copying rows", "Checking the rows", "Counting rows", "Connecting"}
     assert seen_stages and not (seen_stages & english_stages), seen_stages
 

@@ -19,12 +19,12 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QLabel, QToolButton, QWidget
 
+from app.engine.archive.verify import verify_file
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError
 from app.engine.restore.preview import preview_restore
 from app.engine.stores.secrets import SecretStore
-from app.engine.archive.verify import verify_file
 from app.ui.backup_dialog import BackupDialog
 from app.ui.error_dialog import ErrorDialog
 from app.ui.formats import BACKUP_FORMATS
@@ -64,10 +64,32 @@ print(json.dumps({"available": [available.x(), available.y(), available.width(),
 @pytest.mark.parametrize("width,height", [(1024, 600), (1366, 768)])
 def test_the_first_window_fits_the_screen_with_its_status_bar(width: int, height: int, tmp_path: Path) -> None:
     screen = tmp_path / "screen.json"
-    screen.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": width, "height": height,
-                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-    run = subprocess.run([sys.executable, "-c", _FIRST_WINDOW], capture_output=True, text=True, timeout=120, cwd=REPO,
-                         env={**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}"})
+    screen.write_text(
+        json.dumps(
+            {
+                "screens": [
+                    {
+                        "name": "laptop",
+                        "x": 0,
+                        "y": 0,
+                        "width": width,
+                        "height": height,
+                        "logicalDpi": 96,
+                        "logicalBaseDpi": 96,
+                        "dpr": 1,
+                    }
+                ]
+            }
+        )
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", _FIRST_WINDOW],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env={**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}"},
+    )
     assert run.returncode == 0, run.stderr
     seen = json.loads(run.stdout.strip().splitlines()[-1])
     available = QRect(*seen["available"])
@@ -114,9 +136,14 @@ def clipped_buttons(top: QWidget) -> list[str]:
 
 def cut_texts(top: QWidget) -> list[str]:
     """Visible wrapping labels shorter than their text needs."""
-    return [label.text()[:60] for label in top.findChildren(QLabel)
-            if label.isVisibleTo(top) and label.wordWrap() and label.text()
-            and label.height() < label.heightForWidth(label.width())]
+    return [
+        label.text()[:60]
+        for label in top.findChildren(QLabel)
+        if label.isVisibleTo(top)
+        and label.wordWrap()
+        and label.text()
+        and label.height() < label.heightForWidth(label.width())
+    ]
 
 
 def fit(widget: QWidget, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -134,7 +161,8 @@ def language(request: pytest.FixtureRequest) -> str:
 
 
 def test_no_button_of_a_panel_or_dialog_is_cut_at_1024x600(
-        qtbot, demo_db: ConnectionTarget, tmp_path: Path, language: str) -> None:
+    qtbot, demo_db: ConnectionTarget, tmp_path: Path, language: str
+) -> None:
     backup = tmp_path / "bienestar.resguardo"
     backup_tenant(demo_db, "bienestar", backup)
     long_name = tmp_path / ("a backup file with a very long name that no column can show in full " * 2 + ".resguardo")
@@ -160,8 +188,9 @@ def test_no_button_of_a_panel_or_dialog_is_cut_at_1024x600(
     hidden = [b.text() for b in toolbar.findChildren(QToolButton) if b.defaultAction() and not b.isVisible()]
     assert hidden == []  # every action fits on the toolbar, none in an overflow menu
 
-    context = PreviewContext(preview_restore(demo_db, "bienestar", backup), verify_file(backup),
-                             backup.stat().st_size, "Bienestar", {}, {})
+    context = PreviewContext(
+        preview_restore(demo_db, "bienestar", backup), verify_file(backup), backup.stat().st_size, "Bienestar", {}, {}
+    )
     dialogs_to_check: list[Callable[[], QWidget]] = [  # each built just before it is shown, as the window does
         lambda: RestoreConfirmDialog(window, context),
         lambda: BackupDialog(window, "Bienestar", tmp_path / "bienestar_2026-11-30_0935.resguardo", BACKUP_FORMATS),

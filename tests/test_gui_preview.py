@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QColor
 
+from app.engine.archive.verify import verify_file
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.restore.preview import preview_restore
-from app.engine.archive.verify import verify_file
 from app.ui import locale_format as fmt
 from app.ui.preview_text import PreviewContext
 from app.ui.restore_dialog import HIGHLIGHT, RestoreConfirmDialog
@@ -25,19 +25,25 @@ def add_messages(target: ConnectionTarget, count: int) -> None:
         conn.execute(
             "INSERT INTO bienestar.chat_chatmessage (sender_id, recipient_id, content, sent_at, is_read)"
             " SELECT u.id, u.id, 'hola ' || g, now(), false FROM generate_series(1, %s) g,"
-            " (SELECT min(id) AS id FROM bienestar.users_customuser) u", [count])
+            " (SELECT min(id) AS id FROM bienestar.users_customuser) u",
+            [count],
+        )
         conn.execute("ANALYZE bienestar.chat_chatmessage")
 
 
 def delete_messages(target: ConnectionTarget, count: int) -> None:
     """As the web application would: rows go, the planner's statistics are not refreshed."""
     with target.connect() as conn:
-        conn.execute("DELETE FROM bienestar.chat_chatmessage WHERE id IN"
-                     " (SELECT id FROM bienestar.chat_chatmessage ORDER BY id DESC LIMIT %s)", [count])
+        conn.execute(
+            "DELETE FROM bienestar.chat_chatmessage WHERE id IN"
+            " (SELECT id FROM bienestar.chat_chatmessage ORDER BY id DESC LIMIT %s)",
+            [count],
+        )
 
 
 def test_rows_now_are_exact_after_deleted_rows_and_the_changed_table_stands_out(
-        qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    qtbot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     add_messages(demo_db, 940)
     backup = tmp_path / "bienestar.resguardo"
     backup_tenant(demo_db, "bienestar", backup)
@@ -59,8 +65,11 @@ def test_rows_now_are_exact_after_deleted_rows_and_the_changed_table_stands_out(
     qtbot.addWidget(dialog)
     when = fmt.when(context.check.created_utc)
     assert dialog.summary.text() == f"Bienestar goes back to {when}: 500 rows come back in chat_chatmessage."
-    highlighted = {dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())
-                   if dialog.table.item(r, 0).background().color() == QColor(HIGHLIGHT)}
+    highlighted = {
+        dialog.table.item(r, 0).text()
+        for r in range(dialog.table.rowCount())
+        if dialog.table.item(r, 0).background().color() == QColor(HIGHLIGHT)
+    }
     assert highlighted == {"chat_chatmessage"}
     row = next(r for r in range(dialog.table.rowCount()) if dialog.table.item(r, 0).text() == "chat_chatmessage")
     assert [dialog.table.item(row, c).text() for c in (1, 2, 3)] == [fmt.number(1000), "500", "+500"]
@@ -68,8 +77,9 @@ def test_rows_now_are_exact_after_deleted_rows_and_the_changed_table_stands_out(
     assert "bienestar" not in dialog.summary.text() and "rg_safety" not in dialog.facts.text()
 
 
-def test_counts_beyond_the_time_budget_are_estimates_and_say_so(qtbot, demo_db: ConnectionTarget,
-                                                                 tmp_path: Path) -> None:
+def test_counts_beyond_the_time_budget_are_estimates_and_say_so(
+    qtbot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     backup = tmp_path / "bienestar.resguardo"
     backup_tenant(demo_db, "bienestar", backup)
     preview = preview_restore(demo_db, "bienestar", backup, count_budget=0)
@@ -89,7 +99,7 @@ def test_a_damaged_file_is_stopped_before_the_confirmation(qtbot, demo_db: Conne
     backup_tenant(demo_db, "bienestar", backup)
     data = bytearray(backup.read_bytes())
     middle = len(data) // 2
-    data[middle:middle + 64] = bytes(64)
+    data[middle : middle + 64] = bytes(64)
     damaged = tmp_path / "damaged.resguardo"
     damaged.write_bytes(bytes(data))
     before, names = rows_fingerprint(demo_db, "bienestar"), schemas(demo_db)

@@ -29,7 +29,8 @@ def big_template(pg_server, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             "INSERT INTO bienestar.chat_chatmessage (sender_id, recipient_id, content, sent_at, is_read)"
             " SELECT u.id, u.id, repeat(md5(g::text), 12), now() - g * interval '1 minute', g %% 2 = 0"
             " FROM generate_series(1, %s) g, (SELECT min(id) AS id FROM bienestar.users_customuser) u",
-            [MESSAGES])
+            [MESSAGES],
+        )
         conn.execute("ANALYZE bienestar.chat_chatmessage")
     backup = tmp_path_factory.mktemp("big") / "bienestar-big.resguardo"
     backup_tenant(target, "bienestar", backup)
@@ -53,7 +54,8 @@ def identity(target: ConnectionTarget, schema: str) -> tuple[object, ...]:
         storage = conn.execute(
             "SELECT n.oid, array_agg(c.relname || ':' || c.oid || ':' || c.relfilenode ORDER BY c.relname)"
             " FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid WHERE n.nspname = %s GROUP BY n.oid",
-            [schema]).fetchone()
+            [schema],
+        ).fetchone()
         users = conn.execute("SELECT count(*), max(id) FROM bienestar.users_customuser").fetchone()
         messages = conn.execute("SELECT count(*), max(id) FROM bienestar.chat_chatmessage").fetchone()
     return storage, users, messages
@@ -83,12 +85,19 @@ class TickRecorder:
 
 
 def _wait_for_stage(qtbot, window: MainWindow, words: str) -> None:  # type: ignore[no-untyped-def]
-    qtbot.waitUntil(lambda: bool(window.jobs.panels) and words in window.jobs.panels[-1].stage.full_text()
-                    and window.jobs.panels[-1].bar.value() > 0, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: (
+            bool(window.jobs.panels)
+            and words in window.jobs.panels[-1].stage.full_text()
+            and window.jobs.panels[-1].bar.value() > 0
+        ),
+        timeout=WAIT_MS,
+    )
 
 
 def test_ui_thread_keeps_ticking_during_a_big_backup_and_restore(
-        qtbot, big_db: ConnectionTarget, tmp_path: Path) -> None:
+    qtbot, big_db: ConnectionTarget, tmp_path: Path
+) -> None:
     out = tmp_path / "bienestar.resguardo"
     dialogs = ScriptedDialogs(save_to=out, open_file=out, restore_answer=True)
     window = open_window(qtbot, big_db, dialogs)
@@ -110,7 +119,8 @@ def test_ui_thread_keeps_ticking_during_a_big_backup_and_restore(
 
 
 def test_one_job_per_tenant_the_rest_stays_usable_and_cancel_leaves_no_file(
-        qtbot, big_db: ConnectionTarget, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    qtbot, big_db: ConnectionTarget, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     out = tmp_path / "bienestar.resguardo"
     dialogs = ScriptedDialogs(save_to=out)
     window = open_window(qtbot, big_db, dialogs)
@@ -159,7 +169,8 @@ def test_cancelled_restore_changes_nothing(qtbot, big_db: ConnectionTarget, big_
 
 
 def test_cancel_while_the_file_is_verified_asks_nothing_and_changes_nothing(
-        qtbot, big_db: ConnectionTarget, big_template: tuple[str, Path]) -> None:
+    qtbot, big_db: ConnectionTarget, big_template: tuple[str, Path]
+) -> None:
     before, names = identity(big_db, "bienestar"), schemas(big_db)
     dialogs = ScriptedDialogs(open_file=big_template[1], restore_answer=True)
     window = open_window(qtbot, big_db, dialogs)

@@ -21,14 +21,20 @@ pytestmark = pytest.mark.gui
 def allow_connections(target: ConnectionTarget, allowed: bool) -> None:
     """Open or close the database to new connections, ending the open ones: the server is gone for the window."""
     with target.with_dbname("postgres").connect(autocommit=True) as conn:
-        conn.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}").format(
-            sql.Identifier(target.dbname), sql.SQL("true" if allowed else "false")))
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> "
-                     "pg_backend_pid()", [target.dbname])
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}").format(
+                sql.Identifier(target.dbname), sql.SQL("true" if allowed else "false")
+            )
+        )
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [target.dbname],
+        )
 
 
 def test_a_lost_server_greys_the_list_switches_actions_off_and_offers_reconnect(
-        qtbot, demo_db: ConnectionTarget) -> None:
+    qtbot, demo_db: ConnectionTarget
+) -> None:
     dialogs = ScriptedDialogs(save_to=Path("/nonexistent/never.resguardo"))
     window = open_window(qtbot, demo_db, dialogs)
     wait_listed(qtbot, window)
@@ -41,8 +47,13 @@ def test_a_lost_server_greys_the_list_switches_actions_off_and_offers_reconnect(
         assert dialogs.suggested == []
         assert not window.list_area.isEnabled()  # greyed, but still showing what it showed
         assert window.clinics.rowCount() == 3
-        for action in (window.backup_action, window.restore_action, window.undo_action, window.discard_action,
-                       window.refresh_action):
+        for action in (
+            window.backup_action,
+            window.restore_action,
+            window.undo_action,
+            window.discard_action,
+            window.refresh_action,
+        ):
             assert not action.isEnabled()
         assert window.commands.reconnect.isEnabled()
         assert window.banner.isVisible() and window.banner.action.text() == "Reconnect"
@@ -66,8 +77,9 @@ def test_a_lost_server_greys_the_list_switches_actions_off_and_offers_reconnect(
     assert not window.commands.reconnect.isEnabled()
 
 
-def test_a_failed_job_that_lost_the_server_turns_the_window_disconnected(qtbot, demo_db: ConnectionTarget,
-                                                                           tmp_path: Path) -> None:
+def test_a_failed_job_that_lost_the_server_turns_the_window_disconnected(
+    qtbot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     window = open_window(qtbot, demo_db, ScriptedDialogs(save_to=tmp_path / "b.resguardo"))
     wait_listed(qtbot, window)
     allow_connections(demo_db, False)
@@ -83,8 +95,7 @@ def test_without_a_keyring_remember_password_is_off_and_says_why(qtbot) -> None:
     dialog = PasswordDialog(None, "The server at x asks for a password.", keyring_available=False)
     qtbot.addWidget(dialog)
     assert not dialog.remember.isEnabled() and not dialog.remember.isChecked()
-    assert dialog.note.text().startswith("Passwords cannot be remembered on this computer: there is no system "
-                                         "keyring")
+    assert dialog.note.text().startswith("Passwords cannot be remembered on this computer: there is no system keyring")
     with_keyring = PasswordDialog(None, "The server at x asks for a password.", keyring_available=True)
     qtbot.addWidget(with_keyring)
     assert with_keyring.remember.isEnabled()
@@ -92,7 +103,8 @@ def test_without_a_keyring_remember_password_is_off_and_says_why(qtbot) -> None:
 
 
 def test_the_window_asks_for_a_password_without_offering_to_remember_it_when_there_is_no_keyring(
-        qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str]) -> None:
+    qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str]
+) -> None:
     user, _ = password_role
     target = ConnectionTarget(f"{demo_db.conninfo} user={user}")
     dialogs = ScriptedDialogs(passwords=[None])
@@ -102,7 +114,8 @@ def test_the_window_asks_for_a_password_without_offering_to_remember_it_when_the
 
 
 def test_finished_and_failed_panels_show_the_time_taken_plain_text_logs_and_useful_details(
-        qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    qtbot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     damaged = tmp_path / "a <b>bold<b> name.resguardo"
     damaged.write_bytes(b"not a backup" * 10)
     dialogs = ScriptedDialogs(save_to=tmp_path / "mindcare.resguardo", open_file=damaged)

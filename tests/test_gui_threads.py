@@ -40,13 +40,21 @@ def recording(cls: type, uses: Uses) -> Any:
 
 
 def test_profiles_history_and_keyring_are_used_only_off_the_ui_thread(
-        qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str],
-        memory_keyring: MemoryKeyring) -> None:
+    qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str], memory_keyring: MemoryKeyring
+) -> None:
     user, password = password_role
     params = demo_db.params
     setup = ProfileStore()
-    setup.save(Profile(name="clinics", host=params["host"], port=int(params["port"]), dbname=demo_db.dbname,
-                       user=user, sslmode="disable"))
+    setup.save(
+        Profile(
+            name="clinics",
+            host=params["host"],
+            port=int(params["port"]),
+            dbname=demo_db.dbname,
+            user=user,
+            sslmode="disable",
+        )
+    )
     setup.last_used = "clinics"
 
     uses: Uses = []
@@ -75,15 +83,25 @@ def test_profiles_history_and_keyring_are_used_only_off_the_ui_thread(
     assert dialog.list.currentItem().text() == "clinics"
 
     used = {name for name, _ in uses}
-    assert {"ProfileStore.last_used", "ProfileStore.get", "ProfileStore.all", "ProfileStore.save",
-            "ProfileStore.delete", "SecretStore.get", "SecretStore.available", "SecretStore.remember",
-            "SecretStore.remember_for_session", "SecretStore.forget", "History.last_backups"} <= used
+    assert {
+        "ProfileStore.last_used",
+        "ProfileStore.get",
+        "ProfileStore.all",
+        "ProfileStore.save",
+        "ProfileStore.delete",
+        "SecretStore.get",
+        "SecretStore.available",
+        "SecretStore.remember",
+        "SecretStore.remember_for_session",
+        "SecretStore.forget",
+        "History.last_backups",
+    } <= used
     assert sorted({name for name, on_main in uses if on_main}) == []
 
 
 def test_a_window_with_its_own_stores_looks_up_the_keyring_off_the_ui_thread(
-        qtbot, demo_db: ConnectionTarget, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch,
-        private_home) -> None:  # type: ignore[no-untyped-def]
+    qtbot, demo_db: ConnectionTarget, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, private_home
+) -> None:  # type: ignore[no-untyped-def]
     import keyring
 
     looked_up: list[bool] = []
@@ -95,8 +113,16 @@ def test_a_window_with_its_own_stores_looks_up_the_keyring_off_the_ui_thread(
 
     monkeypatch.setattr(keyring, "get_keyring", recorded)
     params = demo_db.params
-    ProfileStore().save(Profile(name="clinics", host=params["host"], port=int(params["port"]),
-                                dbname=demo_db.dbname, user=params["user"], sslmode="disable"))
+    ProfileStore().save(
+        Profile(
+            name="clinics",
+            host=params["host"],
+            port=int(params["port"]),
+            dbname=demo_db.dbname,
+            user=params["user"],
+            sslmode="disable",
+        )
+    )
     folders = sorted(p.name for p in private_home.iterdir())
     window = open_window(qtbot, None, ScriptedDialogs(), profile_name="clinics")  # builds its own stores
     assert sorted(p.name for p in private_home.iterdir()) == folders  # building the window created no folder
@@ -106,7 +132,8 @@ def test_a_window_with_its_own_stores_looks_up_the_keyring_off_the_ui_thread(
 
 
 def test_the_language_setting_and_its_catalogue_are_used_only_off_the_ui_thread(
-        qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from PySide6.QtCore import QLocale
     from PySide6.QtWidgets import QApplication
 

@@ -41,8 +41,9 @@ def latest_copy(window: MainWindow) -> str:
     return window.model.safety_copies["bienestar"][0]
 
 
-def test_an_undo_button_acts_only_on_the_version_its_restore_kept(qtbot, demo_db: ConnectionTarget,
-                                                                  tmp_path: Path) -> None:
+def test_an_undo_button_acts_only_on_the_version_its_restore_kept(
+    qtbot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     backup = tmp_path / "bienestar.resguardo"
     backup_tenant(demo_db, "bienestar", backup)
     dialogs = ScriptedDialogs(open_file=backup, restore_answer=True)

@@ -101,7 +101,13 @@ def test_no_module_imports_a_test_module() -> None:
 
 
 def test_the_check_finds_a_test_module_imported() -> None:
-    graph = {"tests.test_a": {"tests.support.gui"}, "tests.test_b": {"tests.test_a", "tests.conftest", "app.cli"},
-             "bench.run": {"tests.test_a"}, "tests.support.gui": {"app.ui.main_window"}}
-    assert imported_test_modules(graph) == {"tests.test_b": ["tests.conftest", "tests.test_a"],
-                                            "bench.run": ["tests.test_a"]}
+    graph = {
+        "tests.test_a": {"tests.support.gui"},
+        "tests.test_b": {"tests.test_a", "tests.conftest", "app.cli"},
+        "bench.run": {"tests.test_a"},
+        "tests.support.gui": {"app.ui.main_window"},
+    }
+    assert imported_test_modules(graph) == {
+        "tests.test_b": ["tests.conftest", "tests.test_a"],
+        "bench.run": ["tests.test_a"],
+    }

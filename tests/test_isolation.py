@@ -27,32 +27,43 @@ pytestmark = pytest.mark.core
 # a trigger calling it on a loaded table; it runs during the COPY, with the owner's rights. The proof of
 # isolation must catch every change outside the tenant and roll it all back.
 HOSTILE = [
-    ("INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
-     " VALUES ('evil' || pg_catalog.random(), 'Evil', '2030-01-01', false, '2025-01-01')",
-     "table public.customers_client"),
+    (
+        "INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
+        " VALUES ('evil' || pg_catalog.random(), 'Evil', '2030-01-01', false, '2025-01-01')",
+        "table public.customers_client",
+    ),
     ("DROP TABLE IF EXISTS mindcare.chat_chatmessage", "table mindcare.chat_chatmessage"),
-    ("PERFORM pg_catalog.setval('mindcare.chat_chatmessage_id_seq', 99999)", "sequence mindcare.chat_chatmessage_id_seq"),
+    (
+        "PERFORM pg_catalog.setval('mindcare.chat_chatmessage_id_seq', 99999)",
+        "sequence mindcare.chat_chatmessage_id_seq",
+    ),
     ("TRUNCATE mindcare.django_session", "table mindcare.django_session"),
     ("COMMENT ON TABLE public.customers_domain IS 'mine'", "comment on table public.customers_domain"),
     ("CREATE OR REPLACE FUNCTION public.evil() RETURNS int LANGUAGE sql AS 'SELECT 1'", "function public.evil()"),
-    ("BEGIN UPDATE mindcare.users_customuser SET is_superuser = true; EXCEPTION WHEN others THEN NULL; END",
-     "table mindcare.users_customuser"),
-    ("BEGIN DROP TABLE mindcare.django_session; EXCEPTION WHEN others THEN NULL; END",
-     "table mindcare.django_session"),
+    (
+        "BEGIN UPDATE mindcare.users_customuser SET is_superuser = true; EXCEPTION WHEN others THEN NULL; END",
+        "table mindcare.users_customuser",
+    ),
+    ("BEGIN DROP TABLE mindcare.django_session; EXCEPTION WHEN others THEN NULL; END", "table mindcare.django_session"),
 ]
 
 
 def _plant(target: ConnectionTarget, action: str) -> None:
     """The hostile code, already in the database, owned by the web application's role."""
     with target.connect() as conn:
-        conn.execute("CREATE FUNCTION public.rg_hostile() RETURNS trigger LANGUAGE plpgsql AS $hostile$ BEGIN "
-                     + action + "; RETURN NEW; END $hostile$")
+        conn.execute(
+            "CREATE FUNCTION public.rg_hostile() RETURNS trigger LANGUAGE plpgsql AS $hostile$ BEGIN "
+            + action
+            + "; RETURN NEW; END $hostile$"
+        )
         conn.execute("ALTER FUNCTION public.rg_hostile() OWNER TO clinic_app")
         conn.commit()
 
 
-_TRIGGER = ("CREATE TRIGGER hostile BEFORE INSERT ON specializations_specialization"
-            " FOR EACH ROW EXECUTE FUNCTION public.rg_hostile()")
+_TRIGGER = (
+    "CREATE TRIGGER hostile BEFORE INSERT ON specializations_specialization"
+    " FOR EACH ROW EXECUTE FUNCTION public.rg_hostile()"
+)
 
 
 @pytest.mark.parametrize(("action", "named"), HOSTILE, ids=[f"{i}-{h[1].split()[-1]}" for i, h in enumerate(HOSTILE)])

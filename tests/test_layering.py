@@ -22,9 +22,11 @@ def _imports(path: Path) -> set[str]:
 
 def test_no_engine_module_imports_qt_or_the_ui() -> None:
     offenders = {
-        str(path.relative_to(ENGINE)): sorted(n for n in _imports(path)
-                                               if n.split(".")[0] in {"PySide6", "shiboken6", "PyQt5", "PyQt6"}
-                                               or n.startswith("app.ui"))
+        str(path.relative_to(ENGINE)): sorted(
+            n
+            for n in _imports(path)
+            if n.split(".")[0] in {"PySide6", "shiboken6", "PyQt5", "PyQt6"} or n.startswith("app.ui")
+        )
         for path in ENGINE.rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}

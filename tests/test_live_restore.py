@@ -22,14 +22,23 @@ from psycopg import sql
 
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.restore.discard import discard_safety_copy
 from app.engine.errors import RestoreFailed
+from app.engine.restore.discard import discard_safety_copy
 from app.engine.restore.restore import RestoreResult, restore_tenant
 from app.engine.restore.swap import LockPolicy
 from app.engine.restore.undo import undo_restore
 from tests.support.django_app import (
-    ADMIN_EMAIL, ADMIN_PASSWORD, PATIENTS, USER_PASSWORD, DjangoDB, HeldAtomic, OrmWriter, delete_user, login_body,
-    run_django, set_password,
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    PATIENTS,
+    USER_PASSWORD,
+    DjangoDB,
+    HeldAtomic,
+    OrmWriter,
+    delete_user,
+    login_body,
+    run_django,
+    set_password,
 )
 from tests.support.restore import emails, fingerprint, other_schemas, resguardo_schemas
 
@@ -88,7 +97,9 @@ def _waiting_for(observer: psycopg.Connection, table: str, mode: str) -> int | N
     row = observer.execute(
         "SELECT l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n"
         " ON n.oid = c.relnamespace WHERE NOT l.granted AND l.mode = %s AND n.nspname = 'bienestar'"
-        " AND c.relname = %s LIMIT 1", [mode, table]).fetchone()
+        " AND c.relname = %s LIMIT 1",
+        [mode, table],
+    ).fetchone()
     return int(row[0]) if row else None
 
 
@@ -99,9 +110,13 @@ def _swap_waits_for(observer: psycopg.Connection, table: str) -> bool:
 def _tables_in_lock_order(target: ConnectionTarget) -> list[str]:
     """bienestar's tables in the order the swap locks them (app/engine/restore/swap.py: by oid)."""
     with target.connect() as conn:
-        return [r[0] for r in conn.execute(
-            "SELECT relname FROM pg_class WHERE relnamespace = 'bienestar'::regnamespace"
-            " AND relkind IN ('r', 'p', 'm', 'f') ORDER BY oid")]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT relname FROM pg_class WHERE relnamespace = 'bienestar'::regnamespace"
+                " AND relkind IN ('r', 'p', 'm', 'f') ORDER BY oid"
+            )
+        ]
 
 
 @contextmanager
@@ -125,11 +140,15 @@ def _in_background(call: Callable[[], T]) -> Iterator[Future[T]]:
 def _analyze(target: ConnectionTarget, schema: str) -> None:
     """What autovacuum does to a table sooner or later: statistics rows in pg_statistic (superuser-only)."""
     with target.connect(autocommit=True) as conn:
-        for (table,) in conn.execute("SELECT relname FROM pg_class WHERE relnamespace = %s::regnamespace"
-                                     " AND relkind = 'r'", [schema]).fetchall():
+        for (table,) in conn.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = %s::regnamespace AND relkind = 'r'", [schema]
+        ).fetchall():
             conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, table)))
-        assert conn.execute("SELECT count(*) > 0 FROM pg_statistic s JOIN pg_class c ON c.oid = s.starelid"
-                            " WHERE c.relnamespace = %s::regnamespace", [schema]).fetchone() == (True,)
+        assert conn.execute(
+            "SELECT count(*) > 0 FROM pg_statistic s JOIN pg_class c ON c.oid = s.starelid"
+            " WHERE c.relnamespace = %s::regnamespace",
+            [schema],
+        ).fetchone() == (True,)
 
 
 def _column(target: ConnectionTarget, schema: str, query: str, *args: Any) -> list[Any]:
@@ -158,8 +177,14 @@ def test_seed_story_through_the_orm_then_restore_undo_discard_again_and_again(
     seen = run_django(django_db, AFTER_RESTORE, schema="bienestar").result
     assert seen.pop("new") > seen.pop("largest before")  # no duplicate key: the sequence continued
     assert seen.pop("applied") >= 25
-    assert seen == {"patient": True, "appointments": 4, "messages": deleted["chat.ChatMessage"],
-                    "admin today": True, "admin in the file": False, "pending": []}
+    assert seen == {
+        "patient": True,
+        "appointments": 4,
+        "messages": deleted["chat.ChatMessage"],
+        "admin today": True,
+        "admin in the file": False,
+        "pending": [],
+    }
     assert result.kept_superusers == [ADMIN_EMAIL]
     assert other_schemas(su, "bienestar") == others
 
@@ -203,8 +228,11 @@ def test_orm_writers_in_another_tenant_lose_nothing_during_a_restore(
     assert not writer.errors and during > 0
     assert result.app_writes == 0  # mindcare's writes are not bienestar's
     assert resguardo_schemas(django_db.superuser) == [(result.safety_copy, "safety-copy")]
-    found = _column(django_db.superuser, "mindcare", "SELECT id FROM {schema}.chat_chatmessage"
-                    " WHERE content LIKE 'writer %%' ORDER BY id")
+    found = _column(
+        django_db.superuser,
+        "mindcare",
+        "SELECT id FROM {schema}.chat_chatmessage WHERE content LIKE 'writer %%' ORDER BY id",
+    )
     assert found == sorted(writer.committed)  # every committed write is there, and nothing else
     assert fingerprint(django_db.superuser, "public") == public
 
@@ -215,9 +243,11 @@ HELD_BEFORE = "Appointment.objects.filter(pk=1).update(notes='atomic A')"
 HELD_AFTER = {
     "the same table": "Appointment.objects.filter(pk=2).update(notes='atomic B')",
     # A table the swap has already locked while it waits for the block: one of the two must give way.
-    "a table the swap holds": ("from django.utils import timezone\n"
-                               f"User.objects.filter(email={PATIENTS[2]!r}).update(last_login=timezone.now())\n"
-                               "Appointment.objects.filter(pk=2).update(notes='atomic B')"),
+    "a table the swap holds": (
+        "from django.utils import timezone\n"
+        f"User.objects.filter(email={PATIENTS[2]!r}).update(last_login=timezone.now())\n"
+        "Appointment.objects.filter(pk=2).update(notes='atomic B')"
+    ),
 }
 
 
@@ -231,8 +261,10 @@ def test_an_atomic_block_across_the_swap_ends_wholly_before_or_after_it(
     order = _tables_in_lock_order(django_db.superuser)  # migrate_schemas made the users before the appointments
     assert order.index("users_customuser") < order.index("appointments_appointment")
     policy = LockPolicy(attempt_seconds=5, total_seconds=30)  # the block is let go within the first attempt
-    with HeldAtomic(django_db, "bienestar", HELD_BEFORE, HELD_AFTER[after]) as block, \
-            django_db.superuser.connect(autocommit=True) as observer:
+    with (
+        HeldAtomic(django_db, "bienestar", HELD_BEFORE, HELD_AFTER[after]) as block,
+        django_db.superuser.connect(autocommit=True) as observer,
+    ):
         block.wait_held()  # appointment 1 updated, uncommitted
         with _in_background(lambda: restore_tenant(target, "bienestar", archive, locks=policy)) as restoring:
             _wait_for("the swap to wait for the block", lambda: _swap_waits_for(observer, "appointments_appointment"))
@@ -268,16 +300,24 @@ def test_logins_wait_at_most_one_attempt_and_a_lock_never_released_makes_the_res
     # A request of the application left its transaction open after updating a user: the swap cannot lock the
     # user table, and every login queues behind the swap's request while an attempt lasts.
     stuck = sql.SQL("UPDATE bienestar.users_customuser SET first_name = first_name WHERE email = {}").format(
-        PATIENTS[3])
+        PATIENTS[3]
+    )
     login = login_body(PATIENTS[1], USER_PASSWORD)
-    with OrmWriter(django_db, "bienestar", body=login) as logins, _app_session(django_db, stuck) as holder, \
-            su.connect(autocommit=True) as observer:
+    with (
+        OrmWriter(django_db, "bienestar", body=login) as logins,
+        _app_session(django_db, stuck) as holder,
+        su.connect(autocommit=True) as observer,
+    ):
         logins.wait_for(2)
         holder_pid = holder.info.backend_pid
         with _in_background(lambda: restore_tenant(target, "bienestar", archive, locks=policy)) as restoring:
-            _wait_for("a login waiting behind the swap", lambda: observer.execute(
-                "SELECT 1 FROM pg_stat_activity WHERE application_name = 'clinic_web' AND wait_event_type = 'Lock'"
-                " AND datname = current_database()").fetchone())
+            _wait_for(
+                "a login waiting behind the swap",
+                lambda: observer.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE application_name = 'clinic_web' AND wait_event_type = 'Lock'"
+                    " AND datname = current_database()"
+                ).fetchone(),
+            )
             with pytest.raises(RestoreFailed) as failed:
                 restoring.result(timeout=60)
         during = len(logins.committed)
@@ -291,8 +331,9 @@ def test_logins_wait_at_most_one_attempt_and_a_lock_never_released_makes_the_res
     assert failed.value.changed is False
     after = fingerprint(su, "bienestar")
     assert after["catalog"] == before["catalog"] and resguardo_schemas(su) == []
-    assert {k: v for k, v in after["data"].items() if k != "users_customuser"} == \
-        {k: v for k, v in before["data"].items() if k != "users_customuser"}  # logins changed last_login only
+    assert {k: v for k, v in after["data"].items() if k != "users_customuser"} == {
+        k: v for k, v in before["data"].items() if k != "users_customuser"
+    }  # logins changed last_login only
 
 
 @ROLES
@@ -315,9 +356,12 @@ def test_one_attempt_bounds_the_wait_however_many_tables_keep_the_swap_waiting(
 
     # Two tables the swap locks late are each held a while: the swap, holding the user table, waits for one,
     # then for the other. The whole attempt, not each of its tables, is what the application may wait for.
-    with _app_session(django_db, slow_lock) as slow, _app_session(django_db, stuck_lock) as stuck, \
-            django_db.app.connect(autocommit=True) as reader, \
-            django_db.superuser.connect(autocommit=True) as observer:
+    with (
+        _app_session(django_db, slow_lock) as slow,
+        _app_session(django_db, stuck_lock) as stuck,
+        django_db.app.connect(autocommit=True) as reader,
+        django_db.superuser.connect(autocommit=True) as observer,
+    ):
         with _in_background(lambda: restore_tenant(target, "bienestar", archive, locks=policy)) as restoring:
             _wait_for("the swap to wait", lambda: _swap_waits_for(observer, slow_table))
             with _in_background(lambda: timed_login_read(reader)) as reading:
@@ -349,8 +393,7 @@ def test_writes_made_during_the_restore_are_counted_and_kept_in_the_safety_copy(
     policy = LockPolicy(attempt_seconds=BOUNDED_WAIT, total_seconds=60)
     # The swap is held at the first table it locks (a lock the writer never needs) while the writer writes.
     hold = sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(sql.Identifier("bienestar", first))
-    with _app_session(django_db, hold) as holder, \
-            django_db.superuser.connect(autocommit=True) as observer:
+    with _app_session(django_db, hold) as holder, django_db.superuser.connect(autocommit=True) as observer:
         inserted = _inserted(observer, "bienestar.chat_chatmessage")
         with _in_background(lambda: restore_tenant(target, "bienestar", archive, locks=policy)) as restoring:
             _wait_for("the swap to wait", lambda: _swap_waits_for(observer, first))
@@ -358,8 +401,9 @@ def test_writes_made_during_the_restore_are_counted_and_kept_in_the_safety_copy(
                 writer.wait_for(5)
             written = writer.committed
             # PostgreSQL's statistics lag the commits a little (a backend reports them about once a second).
-            _wait_for("the statistics", lambda: _inserted(observer, "bienestar.chat_chatmessage")
-                      >= inserted + len(written))
+            _wait_for(
+                "the statistics", lambda: _inserted(observer, "bienestar.chat_chatmessage") >= inserted + len(written)
+            )
             holder.rollback()
             result: RestoreResult = restoring.result(timeout=60)
     assert not writer.errors
@@ -387,17 +431,23 @@ def test_a_query_that_waited_behind_the_swap_reads_the_restored_tenant(
     last = [t for t in _tables_in_lock_order(su) if t != "appointments_appointment"][-1]
     # The swap is held at the last table it locks: it holds every other one, appointments included.
     hold = sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(sql.Identifier("bienestar", last))
-    read = ("import json\nprint('seen', json.dumps(sorted(set(Appointment.objects.values_list('notes', flat=True)))),"
-            " flush=True)")
+    read = (
+        "import json\nprint('seen', json.dumps(sorted(set(Appointment.objects.values_list('notes', flat=True)))),"
+        " flush=True)"
+    )
     policy = LockPolicy(attempt_seconds=10, total_seconds=60)  # all below happens within one attempt
-    with HeldAtomic(django_db, "bienestar", "pass", read) as reader, _app_session(django_db, hold) \
-            as holder, su.connect(autocommit=True) as observer:
+    with (
+        HeldAtomic(django_db, "bienestar", "pass", read) as reader,
+        _app_session(django_db, hold) as holder,
+        su.connect(autocommit=True) as observer,
+    ):
         reader.wait_held()
         with _in_background(lambda: restore_tenant(target, "bienestar", archive, locks=policy)) as restoring:
             _wait_for("the swap to hold the appointments", lambda: _swap_waits_for(observer, last))
             reader.go()
-            _wait_for("the query to wait", lambda: _waiting_for(observer, "appointments_appointment",
-                                                                "AccessShareLock"))
+            _wait_for(
+                "the query to wait", lambda: _waiting_for(observer, "appointments_appointment", "AccessShareLock")
+            )
             holder.rollback()
             seen = reader.wait_done()
             done = reader.wait_done() if seen.startswith("seen") else seen

@@ -23,15 +23,15 @@ from psycopg.conninfo import make_conninfo
 from app.engine.archive.container import ArchiveReader
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.server.demo import APP_ROLE
 from app.engine.pgdump.pgtools import tool_for_server
 from app.engine.restore.restore import restore_tenant
+from app.engine.server.demo import APP_ROLE
 from tests.support.pg import TestServer
 
 TENANT = "bienestar"
 
 # As the clinic's role, with search_path = bienestar, public.
-COVERAGE_SQL = r'''
+COVERAGE_SQL = r"""
 CREATE COLLATION ci (provider = builtin, locale = 'C.UTF-8');
 CREATE COLLATION c_es (provider = libc, locale = 'C');
 CREATE TYPE estado AS ENUM ('nuevo', 'activo', 'cerrado');
@@ -225,10 +225,10 @@ CREATE TABLE pedido (id integer GENERATED ALWAYS AS IDENTITY, k integer NOT NULL
 CREATE TABLE pedido_1 PARTITION OF pedido FOR VALUES IN (1);
 INSERT INTO pedido (k) VALUES (1), (1);
 COMMENT ON CONSTRAINT pedido_k_not_null ON pedido IS 'no nulo';
-'''
+"""
 
 # As a superuser, with search_path = bienestar: only a superuser may create operator classes and families.
-OPERATOR_CLASS_SQL = '''
+OPERATOR_CLASS_SQL = """
 CREATE OPERATOR FAMILY abs_ops USING hash;
 CREATE OPERATOR CLASS abs_int4_ops FOR TYPE integer USING hash FAMILY abs_ops AS
     OPERATOR 1 === (integer, integer), FUNCTION 1 abs_hash(integer);
@@ -239,7 +239,7 @@ ALTER OPERATOR CLASS abs_int4_ops USING hash OWNER TO clinic_app;
 COMMENT ON OPERATOR CLASS abs_int4_ops USING hash IS 'clase';
 COMMENT ON OPERATOR FAMILY abs_ops USING hash IS 'familia';
 CREATE INDEX turno_sala_abs ON turno USING hash (sala abs_int4_ops);
-'''
+"""
 
 # What a user sees of a schema, each query run with search_path = the schema (so definitions name its own
 # objects unqualified) and %(nsp)s its oid. `{...acl}` are the grants in effect (see ACLS), or left out.
@@ -348,8 +348,9 @@ FACTS = {
 _SORTED = "(SELECT array_agg(i::text ORDER BY i::text) FROM unnest({}) i)"
 # The grants in effect, item order aside (an explicit ACL equal to PostgreSQL's default is the default).
 ACLS = {
-    "relacl": _SORTED.format("coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\","
-                             " c.relowner))"),
+    "relacl": _SORTED.format(
+        "coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner))"
+    ),
     "attacl": _SORTED.format("a.attacl"),
     "proacl": _SORTED.format("coalesce(p.proacl, acldefault('f', p.proowner))"),
     "typacl": _SORTED.format("coalesce(t.typacl, acldefault('T', t.typowner))"),
@@ -367,7 +368,7 @@ def schema_facts(conn: psycopg.Connection, schema: str, *, grants: bool = True) 
     params = {"nsp": nsp[0], "qualifier": qualifier, "own_path": f"search_path={schema}"}
     conn.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(schema)))
     facts: dict[str, Any] = {}
-    acls = ACLS if grants else {key: "NULL" for key in ACLS}
+    acls = ACLS if grants else dict.fromkeys(ACLS, "NULL")
     for name, query in FACTS.items():
         if name == "default_privileges" and not grants:
             continue
@@ -376,11 +377,16 @@ def schema_facts(conn: psycopg.Connection, schema: str, *, grants: bool = True) 
             text = text.replace("{" + key + "}", expression)
         facts[name] = sorted(conn.execute(text, params).fetchall(), key=repr)  # type: ignore[arg-type]
     conn.execute("SET LOCAL search_path = pg_catalog")
-    for name, kind in conn.execute("SELECT relname, relkind FROM pg_class WHERE relnamespace = %s"
-                                   " AND relkind IN ('r', 'm', 'S') ORDER BY relname", [nsp[0]]).fetchall():
+    for name, kind in conn.execute(
+        "SELECT relname, relkind FROM pg_class WHERE relnamespace = %s AND relkind IN ('r', 'm', 'S') ORDER BY relname",
+        [nsp[0]],
+    ).fetchall():
         q = sql.Identifier(schema, name)
-        query = sql.SQL("SELECT last_value, is_called FROM {}") if kind == "S" else sql.SQL(
-            "SELECT count(*), md5(string_agg(t::text, E'\\n' ORDER BY t::text)) FROM ONLY {} t")
+        query = (
+            sql.SQL("SELECT last_value, is_called FROM {}")
+            if kind == "S"
+            else sql.SQL("SELECT count(*), md5(string_agg(t::text, E'\\n' ORDER BY t::text)) FROM ONLY {} t")
+        )
         facts[f"rows of {name}"] = conn.execute(query.format(q)).fetchone()
     conn.rollback()
     return facts
@@ -419,8 +425,10 @@ def pg_dump_reference(source: ConnectionTarget, into: ConnectionTarget, folder: 
         major = conn.info.server_version // 10000
     dump, restore = tool_for_server("pg_dump", major), tool_for_server("pg_restore", major)
     path = folder / "reference.dump"
-    for command, target in (([str(dump.path), "-Fc", "-n", TENANT, "-f", str(path), source.conninfo], source),
-                            ([str(restore.path), "--exit-on-error", "-d", into.conninfo, str(path)], into)):
+    for command, target in (
+        ([str(dump.path), "-Fc", "-n", TENANT, "-f", str(path), source.conninfo], source),
+        ([str(restore.path), "--exit-on-error", "-d", into.conninfo, str(path)], into),
+    ):
         done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=_env(target))
         assert done.returncode == 0, done.stderr
 
@@ -441,32 +449,52 @@ def reference(pg_server: TestServer) -> Iterator[ConnectionTarget]:
     pg_server.drop_database(target)
 
 
-def test_every_kind_of_object_round_trips_as_pg_dump_restores_it(demo_db: ConnectionTarget,
-                                                                reference: ConnectionTarget, tmp_path: Path) -> None:
+def test_every_kind_of_object_round_trips_as_pg_dump_restores_it(
+    demo_db: ConnectionTarget, reference: ConnectionTarget, tmp_path: Path
+) -> None:
     make_coverage_tenant(demo_db)
     pg_dump_reference(demo_db, reference, tmp_path)
     with reference.connect() as conn:
         expected = schema_facts(conn, TENANT)
         expected_without_grants = schema_facts(conn, TENANT, grants=False)
     with demo_db.connect() as conn:
-        conn.execute("INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
-                     " VALUES ('mindcare2', 'Mindcare 2', now(), false, now())")
+        conn.execute(
+            "INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
+            " VALUES ('mindcare2', 'Mindcare 2', now(), false, now())"
+        )
     archive = backup_tenant(demo_db, TENANT, tmp_path / "coverage.resguardo").path
     with ArchiveReader(archive) as reader:  # owners and grants are data, never statements
         manifest = reader.raw_manifest
         text = reader.read_text("schema/pre-data.sql") + reader.read_text("schema/post-data.sql")
     assert not re.search(r"^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|DO )|OWNER TO", text, re.MULTILINE)
     kinds = {p["kind"] for p in manifest["privileges"]}
-    assert kinds >= {"schema", "table", "view", "materialized-view", "sequence", "function", "procedure",
-                     "aggregate", "type", "collation", "operator", "operator-class", "operator-family",
-                     "text-search-dictionary", "text-search-configuration", "statistics"}
+    assert kinds >= {
+        "schema",
+        "table",
+        "view",
+        "materialized-view",
+        "sequence",
+        "function",
+        "procedure",
+        "aggregate",
+        "type",
+        "collation",
+        "operator",
+        "operator-class",
+        "operator-family",
+        "text-search-dictionary",
+        "text-search-configuration",
+        "statistics",
+    }
     paciente = next(p for p in manifest["privileges"] if p["kind"] == "table" and p["name"] == "paciente")
     assert paciente["columns"] == {"id": ["=r/clinic_app"], "nombre": ["=r/clinic_app"], "notas": ["=w/clinic_app"]}
     assert manifest["default_privileges"] == [{"role": "clinic_app", "objects": "tables", "acl": ["=r/clinic_app"]}]
     assert manifest["search_paths"] == [{"kind": "function", "name": "con_camino()", "search_path": [None, "public"]}]
     with demo_db.connect() as conn:  # the live tenant changed after the backup: the restore must undo it all
-        conn.execute("DELETE FROM bienestar.evento; DELETE FROM bienestar.turno; DELETE FROM bienestar.ficha;"
-                     " REFRESH MATERIALIZED VIEW bienestar.resumen_estado; SELECT setval('bienestar.folio', 5000)")
+        conn.execute(
+            "DELETE FROM bienestar.evento; DELETE FROM bienestar.turno; DELETE FROM bienestar.ficha;"
+            " REFRESH MATERIALIZED VIEW bienestar.resumen_estado; SELECT setval('bienestar.folio', 5000)"
+        )
 
     restore_tenant(demo_db, TENANT, archive)
     with demo_db.connect() as conn:
@@ -484,8 +512,10 @@ def test_a_restore_under_another_name_refers_only_to_the_new_schema(demo_db: Con
     text: restored into another tenant, every one of them must name the new schema, never the source."""
     make_coverage_tenant(demo_db)
     with demo_db.connect() as conn:
-        conn.execute("INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
-                     " VALUES ('mindcare2', 'Mindcare 2', now(), false, now())")
+        conn.execute(
+            "INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
+            " VALUES ('mindcare2', 'Mindcare 2', now(), false, now())"
+        )
     archive = backup_tenant(demo_db, TENANT, tmp_path / "coverage.resguardo").path
     restore_tenant(demo_db, "mindcare2", archive, allow_other_tenant=True)
     with demo_db.connect() as conn:
@@ -524,12 +554,14 @@ def test_a_restore_under_another_name_refers_only_to_the_new_schema(demo_db: Con
             " AND c.relkind IN ('v', 'm') UNION ALL SELECT pg_get_functiondef(p.oid) FROM pg_proc p"
             " WHERE p.pronamespace = 'mindcare2'::regnamespace AND p.prokind IN ('f', 'p')"
             " UNION ALL SELECT array_to_string(p.proconfig, ' ') FROM pg_proc p"
-            " WHERE p.pronamespace = 'mindcare2'::regnamespace AND p.proconfig IS NOT NULL").fetchall()
+            " WHERE p.pronamespace = 'mindcare2'::regnamespace AND p.proconfig IS NOT NULL"
+        ).fetchall()
         joined = "\n".join(t for (t,) in texts)
         assert "bienestar" not in joined
         assert "mindcare2.paciente" in joined  # the view and the SQL-standard body read the new tenant's table
-        paths = conn.execute("SELECT proconfig FROM pg_proc WHERE pronamespace = 'mindcare2'::regnamespace"
-                             " AND proname = 'con_camino'").fetchone()
+        paths = conn.execute(
+            "SELECT proconfig FROM pg_proc WHERE pronamespace = 'mindcare2'::regnamespace AND proname = 'con_camino'"
+        ).fetchone()
         assert paths is not None and "search_path=mindcare2, public" in paths[0]
         counted = conn.execute("SELECT mindcare2.con_camino(), mindcare2.peso_total()").fetchone()
         assert counted == (3, 140.5)  # mindcare2's own rows, through its search_path and its atomic body

@@ -20,12 +20,12 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from app.engine.backup.native import backup_tenant
-from app.engine.connection import ConnectionTarget
-from app.engine.server.demo import APP_ROLE
 from app.engine.catalog.discovery import list_tenants
-from app.engine.server.pgserver import embedded_bin_dir
+from app.engine.connection import ConnectionTarget
 from app.engine.restore.restore import restore_tenant
 from app.engine.restore.undo import undo_restore
+from app.engine.server.demo import APP_ROLE
+from app.engine.server.pgserver import embedded_bin_dir
 from tests.support.pg import TestServer
 from tests.support.restore import PATIENT, delete_patient, emails, fingerprint, other_schemas
 
@@ -63,9 +63,10 @@ def jit_on(demo_db: ConnectionTarget) -> Iterator[ConnectionTarget]:
     """
     with demo_db.connect(autocommit=True) as conn:
         for name, value in JIT_EVERYWHERE.items():
-            for scope in (sql.SQL("DATABASE {}").format(sql.Identifier(demo_db.dbname)),
-                          sql.SQL("ROLE {} IN DATABASE {}").format(sql.Identifier(APP_ROLE),
-                                                                   sql.Identifier(demo_db.dbname))):
+            for scope in (
+                sql.SQL("DATABASE {}").format(sql.Identifier(demo_db.dbname)),
+                sql.SQL("ROLE {} IN DATABASE {}").format(sql.Identifier(APP_ROLE), sql.Identifier(demo_db.dbname)),
+            ):
                 conn.execute(sql.SQL("ALTER {} SET {} = {}").format(scope, sql.Identifier(name), sql.Literal(value)))
     yield demo_db
 
@@ -102,10 +103,16 @@ def test_only_the_connection_module_opens_sessions() -> None:
     openers = set()
     for path in sorted(APP.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            opens = (isinstance(node, ast.Attribute) and node.attr == "connect"
-                     and _dotted(node.value).split(".")[-1] in {"psycopg", "Connection", "AsyncConnection"})
-            imports = (isinstance(node, ast.ImportFrom) and node.module == "psycopg"
-                       and any(alias.name == "connect" for alias in node.names))
+            opens = (
+                isinstance(node, ast.Attribute)
+                and node.attr == "connect"
+                and _dotted(node.value).split(".")[-1] in {"psycopg", "Connection", "AsyncConnection"}
+            )
+            imports = (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "psycopg"
+                and any(alias.name == "connect" for alias in node.names)
+            )
             if opens or imports:
                 openers.add(str(path.relative_to(APP)))
     assert openers == {"engine/connection.py"}
@@ -128,8 +135,10 @@ def test_listing_backup_restore_and_undo_work_where_jit_is_on(jit_on: Connection
     assert fingerprint(jit_on, "bienestar") == after_deletion
 
 
-_CATALOG_QUERY = ("EXPLAIN (ANALYZE, FORMAT JSON) SELECT n.nspname, count(*) FROM pg_class c"
-                  " JOIN pg_namespace n ON n.oid = c.relnamespace GROUP BY n.nspname")
+_CATALOG_QUERY = (
+    "EXPLAIN (ANALYZE, FORMAT JSON) SELECT n.nspname, count(*) FROM pg_class c"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace GROUP BY n.nspname"
+)
 
 
 def test_jit_compiles_for_the_web_app_but_never_for_resguardo(jit_on: ConnectionTarget) -> None:

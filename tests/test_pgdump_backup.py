@@ -13,11 +13,11 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from app.engine.backup.pgdump import backup_auto, pgdump_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, PreflightError, ResguardoError, TenantBusy
 from app.engine.jobs import CancelToken, Progress
 from app.engine.safety.locks import tenant_lock
-from app.engine.backup.pgdump import backup_auto, pgdump_tenant
 from app.engine.server.pgserver import PASSWORD_LOGIN_ROLE, embedded_bin_dir
 from tests.support.pgtools import SYSTEM_15, fake_tool, needs_system_15
 
@@ -71,8 +71,9 @@ def blocked_table(demo_db: ConnectionTarget) -> Iterator[psycopg.Connection]:
 
 
 @pytest.mark.parametrize("fmt, magic", [("sql", b"--\n-- PostgreSQL database dump"), ("custom", b"PGDMP")])
-def test_pg_dump_writes_exactly_the_tenant_with_moving_progress(demo_db: ConnectionTarget, tmp_path: Path,
-                                                               fmt: str, magic: bytes) -> None:
+def test_pg_dump_writes_exactly_the_tenant_with_moving_progress(
+    demo_db: ConnectionTarget, tmp_path: Path, fmt: str, magic: bytes
+) -> None:
     seen: list[Progress] = []
     result = pgdump_tenant(demo_db, "bienestar", tmp_path, fmt=fmt, progress=seen.append, **only(EMBEDDED))
     assert result.format == fmt and result.path.parent == tmp_path and result.tables == 15
@@ -101,20 +102,29 @@ def test_a_strange_schema_name_is_matched_exactly_not_as_a_pattern(demo_db: Conn
         assert conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'public'").fetchone()
 
 
-def test_the_password_is_never_on_the_child_command_line(demo_db: ConnectionTarget, pg_server,  # type: ignore[no-untyped-def]
-                                                         blocked_table: psycopg.Connection, tmp_path: Path) -> None:
+def test_the_password_is_never_on_the_child_command_line(
+    demo_db: ConnectionTarget,
+    pg_server,  # type: ignore[no-untyped-def]
+    blocked_table: psycopg.Connection,
+    tmp_path: Path,
+) -> None:
     role, secret = f"rg_pw_{os.getpid()}", "S3cret-never-shown"
     with pg_server.admin.connect(autocommit=True) as conn:
         conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {} IN ROLE {}").format(
-            sql.Identifier(role), sql.Literal(secret), sql.Identifier(PASSWORD_LOGIN_ROLE)))
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {} IN ROLE {}").format(
+                sql.Identifier(role), sql.Literal(secret), sql.Identifier(PASSWORD_LOGIN_ROLE)
+            )
+        )
     try:
         params = demo_db.params
         target = ConnectionTarget.from_dsn(
-            f"host={params['host']} port={params['port']} dbname={params['dbname']} user={role}", secret)
+            f"host={params['host']} port={params['port']} dbname={params['dbname']} user={role}", secret
+        )
         outcome: list[object] = []
-        worker = threading.Thread(target=lambda: outcome.append(
-            pgdump_tenant(target, "bienestar", tmp_path, fmt="custom", **only(EMBEDDED))))
+        worker = threading.Thread(
+            target=lambda: outcome.append(pgdump_tenant(target, "bienestar", tmp_path, fmt="custom", **only(EMBEDDED)))
+        )
         worker.start()
         pid = wait_for_child("pg_dump")
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -127,15 +137,16 @@ def test_the_password_is_never_on_the_child_command_line(demo_db: ConnectionTarg
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
-def test_cancel_stops_pg_dump_and_leaves_no_file(demo_db: ConnectionTarget, blocked_table: psycopg.Connection,
-                                                 tmp_path: Path) -> None:
+def test_cancel_stops_pg_dump_and_leaves_no_file(
+    demo_db: ConnectionTarget, blocked_table: psycopg.Connection, tmp_path: Path
+) -> None:
     cancel = CancelToken()
     errors: list[BaseException] = []
 
     def run() -> None:
         try:
             pgdump_tenant(demo_db, "bienestar", tmp_path, fmt="sql", cancel=cancel, **only(EMBEDDED))
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:
             errors.append(exc)
 
     worker = threading.Thread(target=run)
@@ -150,23 +161,25 @@ def test_cancel_stops_pg_dump_and_leaves_no_file(demo_db: ConnectionTarget, bloc
 
 
 def test_a_busy_tenant_is_refused(demo_db: ConnectionTarget, tmp_path: Path) -> None:
-    with demo_db.connect(autocommit=True) as conn, tenant_lock(conn, "bienestar"):
-        with pytest.raises(TenantBusy):
-            pgdump_tenant(demo_db, "bienestar", tmp_path, fmt="custom", **only(EMBEDDED))
+    with demo_db.connect(autocommit=True) as conn, tenant_lock(conn, "bienestar"), pytest.raises(TenantBusy):
+        pgdump_tenant(demo_db, "bienestar", tmp_path, fmt="custom", **only(EMBEDDED))
     assert os.listdir(tmp_path) == []
 
 
 @needs_system_15
-def test_a_too_old_pg_dump_is_refused_before_anything_and_auto_falls_back(demo_db: ConnectionTarget,
-                                                                          tmp_path: Path) -> None:
+def test_a_too_old_pg_dump_is_refused_before_anything_and_auto_falls_back(
+    demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     with demo_db.connect() as conn:
         if conn.info.server_version < 160000:
             pytest.skip("the test server is not newer than the system's pg_dump 15")
         major = conn.info.server_version // 10000
     with pytest.raises(PreflightError) as caught:
         pgdump_tenant(demo_db, "bienestar", tmp_path, fmt="sql", **only([SYSTEM_15]))
-    refusal = (f"Server is PostgreSQL {major}; the newest pg_dump found is 15 at {SYSTEM_15 / 'pg_dump'}; "
-               f"install PostgreSQL {major}+ client tools or use the native format.")
+    refusal = (
+        f"Server is PostgreSQL {major}; the newest pg_dump found is 15 at {SYSTEM_15 / 'pg_dump'}; "
+        f"install PostgreSQL {major}+ client tools or use the native format."
+    )
     assert caught.value.message == refusal
     assert os.listdir(tmp_path) == []
     result = backup_auto(demo_db, "bienestar", tmp_path, **only([SYSTEM_15]))
@@ -174,8 +187,9 @@ def test_a_too_old_pg_dump_is_refused_before_anything_and_auto_falls_back(demo_d
     assert result.note == f"Native format written: no fitting pg_dump ({refusal})"
 
 
-def test_auto_uses_custom_format_when_pg_dump_fits_and_native_when_it_is_missing(demo_db: ConnectionTarget,
-                                                                                tmp_path: Path) -> None:
+def test_auto_uses_custom_format_when_pg_dump_fits_and_native_when_it_is_missing(
+    demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     dumped = backup_auto(demo_db, "bienestar", tmp_path / "x.dump", **only(EMBEDDED))
     assert dumped.format == "custom" and dumped.path.read_bytes()[:5] == b"PGDMP"
     missing = backup_auto(demo_db, "bienestar", tmp_path / "y.dump", **only([tmp_path / "empty"]))
@@ -185,15 +199,18 @@ def test_auto_uses_custom_format_when_pg_dump_fits_and_native_when_it_is_missing
     assert missing.note == (
         f"Native format written: no fitting pg_dump (Server is PostgreSQL {major}; no pg_dump was found (searched "
         f"the settings' folder, PATH, the usual install folders and the embedded server); install PostgreSQL "
-        f"{major}+ client tools or use the native format.)")
+        f"{major}+ client tools or use the native format.)"
+    )
 
 
 def test_a_failing_pg_dump_shows_its_own_error_and_auto_falls_back(demo_db: ConnectionTarget, tmp_path: Path) -> None:
     bad = tmp_path / "bin"
     fake_tool(bad, "pg_dump", "pg_dump (PostgreSQL) 99.0")
     script = bad / "pg_dump"
-    script.write_text("#!/bin/sh\ncase \"$1\" in --version) echo 'pg_dump (PostgreSQL) 99.0'; exit 0;; esac\n"
-                      "echo 'pg_dump: error: query failed: out of shared memory' >&2\nexit 1\n")
+    script.write_text(
+        "#!/bin/sh\ncase \"$1\" in --version) echo 'pg_dump (PostgreSQL) 99.0'; exit 0;; esac\n"
+        "echo 'pg_dump: error: query failed: out of shared memory' >&2\nexit 1\n"
+    )
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(ResguardoError) as caught:
@@ -203,5 +220,6 @@ def test_a_failing_pg_dump_shows_its_own_error_and_auto_falls_back(demo_db: Conn
     result = backup_auto(demo_db, "bienestar", out, **only([bad]))
     assert result.format == "native" and result.note == (
         "Native format written because pg_dump failed: pg_dump failed: query failed: out of shared memory; "
-        "no file was written.")
+        "no file was written."
+    )
     assert os.listdir(out) == [result.path.name]

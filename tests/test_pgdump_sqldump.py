@@ -8,15 +8,15 @@ import tracemalloc
 
 import pytest
 
-from app.engine.safety import sql_gate
-
-from app.engine.pgdump import sqldump
 from app.engine.errors import ArchiveError
-from app.engine.safety.sql_gate import RefusedStatement
+from app.engine.pgdump import sqldump
 from app.engine.pgdump.sqldump import DumpGate, MetaCommand, Piece, ScriptReader, read_dump, scan_dump
+from app.engine.safety import sql_gate
+from app.engine.safety.sql_gate import RefusedStatement
 
-HEADER = "--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 18.1\n" \
-         "-- Dumped by pg_dump version 18.1\n\n"
+HEADER = (
+    "--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 18.1\n-- Dumped by pg_dump version 18.1\n\n"
+)
 TRAILER = "\n--\n-- PostgreSQL database dump complete\n--\n\n"
 
 
@@ -44,9 +44,9 @@ def test_names_strings_and_sequences_are_moved_to_the_staging_schema() -> None:
         "CREATE VIEW src.v AS SELECT src.t.id, src.src.x FROM src.t, src.src;\n"
     )
     assert [text for _, text in plans(body)] == [
-        "CREATE TABLE \"stg\"\"1\".t (id integer DEFAULT nextval(CAST('\"stg\"\"1\".t_id_seq' AS regclass)),"
+        'CREATE TABLE "stg""1".t (id integer DEFAULT nextval(CAST(\'"stg""1".t_id_seq\' AS regclass)),'
         " e public.citext, note text DEFAULT 'src.not_a_name')",
-        "SELECT pg_catalog.setval('\"stg\"\"1\".t_id_seq', 20, TRUE)",
+        'SELECT pg_catalog.setval(\'"stg""1".t_id_seq\', 20, TRUE)',
         'CREATE INDEX i ON "stg""1".t (id)',
         "COMMENT ON COLUMN \"stg\"\"1\".t.note IS 'it''s src.t; really'",
         # a table named like its schema: only the schema part of a name moves
@@ -59,7 +59,7 @@ def test_function_bodies_dollar_quotes_and_begin_atomic_stay_one_statement() -> 
         "CREATE FUNCTION src.f() RETURNS integer LANGUAGE plpgsql AS $_$\nBEGIN\n  RETURN 1; -- src.x;\nEND;\n$_$;\n"
         "CREATE FUNCTION src.g() RETURNS integer LANGUAGE sql\nBEGIN ATOMIC\n SELECT 1;\n"
         " SELECT CASE WHEN true THEN 2 END;\nEND;\n"
-        "/* a ; comment /* nested; */ */ CREATE VIEW src.v AS SELECT 1 AS \"a;b\";\n"
+        '/* a ; comment /* nested; */ */ CREATE VIEW src.v AS SELECT 1 AS "a;b";\n'
     )
     got = plans(body)
     assert [a for a, _ in got] == ["run", "run", "run"]
@@ -71,8 +71,10 @@ def test_function_bodies_dollar_quotes_and_begin_atomic_stay_one_statement() -> 
 def test_a_function_named_begin_hides_nothing() -> None:
     """psql's own rule counts any BEGIN: it merged what follows into one statement the old reader called
     clean. Each statement here is read, and the hidden one is refused on its own."""
-    body = ("CREATE FUNCTION src.begin() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;\n"
-            "DROP SCHEMA mindcare CASCADE;\nCREATE TABLE src.after (id int);\n")
+    body = (
+        "CREATE FUNCTION src.begin() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;\n"
+        "DROP SCHEMA mindcare CASCADE;\nCREATE TABLE src.after (id int);\n"
+    )
     reader = ScriptReader(stream(body))
     assert [p.line for p in reader if isinstance(p, Piece)] == [1, 2, 3]
     with pytest.raises(RefusedStatement) as caught:
@@ -81,8 +83,9 @@ def test_a_function_named_begin_hides_nothing() -> None:
 
 
 def test_copy_data_streams_until_the_end_marker_and_may_hold_anything() -> None:
-    body = ("COPY src.t (id, note) FROM stdin;\n1\tDROP SCHEMA public; \\\\.\n2\t'\"$$\n\\.\n"
-            "CREATE TABLE src.u (id int);\n")
+    body = (
+        "COPY src.t (id, note) FROM stdin;\n1\tDROP SCHEMA public; \\\\.\n2\t'\"$$\n\\.\nCREATE TABLE src.u (id int);\n"
+    )
     assert plans(body) == [
         ("copy", 'COPY "stg""1".t (id, note) FROM STDIN\n1\tDROP SCHEMA public; \\\\.\n2\t\'"$$\n'),
         ("run", 'CREATE TABLE "stg""1".u (id integer)'),
@@ -109,65 +112,94 @@ def test_settings_search_path_owners_grants_and_restrict_lines() -> None:
         "\\unrestrict abc123\n"
     )
     assert plans(body) == [
-        ("skip", ""), ("skip", ""), ("skip", ""), ("skip", ""), ("run", "SET LOCAL check_function_bodies = off"),
-        ("skip", ""), ("run", 'SET LOCAL default_table_access_method = "heap"'),
-        ("skip", ""), ("skip", ""), ("skip", ""), ("skip", ""), ("skip", ""),
+        ("skip", ""),
+        ("skip", ""),
+        ("skip", ""),
+        ("skip", ""),
+        ("run", "SET LOCAL check_function_bodies = off"),
+        ("skip", ""),
+        ("run", 'SET LOCAL default_table_access_method = "heap"'),
+        ("skip", ""),
+        ("skip", ""),
+        ("skip", ""),
+        ("skip", ""),
+        ("skip", ""),
     ]
 
 
-@pytest.mark.parametrize("statement, expected", [
-    ("DROP SCHEMA mindcare CASCADE;", "drops the schema mindcare, outside the tenant"),
-    ("INSERT INTO public.customers_client (schema_name) VALUES ('x');",
-     "creates or changes public.customers_client, outside its own schema"),
-    ("INSERT INTO U&\"\\0070ublic\".customers_client (schema_name) VALUES ('x');",  # names as the server reads them
-     "creates or changes public.customers_client, outside its own schema"),
-    ("ALTER TABLE ONLY mindcare.users ADD CONSTRAINT c CHECK (true);",
-     "creates or changes mindcare.users, outside its own schema"),
-    ("CREATE INDEX i ON public.customers_client (id);", "creates or changes public.customers_client"),
-    ("COPY public.customers_domain (id) FROM stdin;", "creates or changes public.customers_domain"),
-    ("CREATE TABLE src.t (id int) INHERITS (public.customers_client);", "creates or changes public.customers_client"),
-    ("CREATE VIEW src.v AS SELECT * FROM mindcare.users_customuser;", "names mindcare.users_customuser, outside"),
-    ("ALTER TABLE src.t SET SCHEMA public;", "moves an object to another schema"),
-    ("CREATE ROLE intruder SUPERUSER;", "changes a role"),
-    ("GRANT pg_read_server_files TO clinic_app;", "changes a role's membership"),
-    ("ALTER SYSTEM SET fsync = off;", "changes the server configuration (ALTER SYSTEM)"),
-    ("CREATE EXTENSION hstore;", "changes an extension"),
-    ("DO $$ BEGIN EXECUTE 'DROP SCHEMA public CASCADE'; END $$;", "runs an anonymous code block (DO)"),
-    ("SELECT public.wipe();", "runs a query (SELECT)"),
-    ("SELECT pg_catalog.setval('mindcare.users_id_seq', 1);", "sets the sequence mindcare.users_id_seq, outside"),
-    ("COPY src.t FROM '/etc/passwd';", "reads or writes a file on the server (COPY ... FILE)"),
-    ("COPY src.t TO PROGRAM 'id';", "runs an operating-system program (COPY ... PROGRAM)"),
-    ("ROLLBACK;", "ends or changes the transaction"),
-    ("COMMIT;", "ends or changes the transaction"),
-    ("SET ROLE postgres;", "changes the session's role"),
-    ("RESET ROLE;", "resets the session's settings or role (RESET)"),
-    ("SET SESSION AUTHORIZATION postgres;", "changes the session's role"),
-    ("SET work_mem = '64GB';", "changes the setting work_mem, which a restore does not take from a file"),
-    ("SET standard_conforming_strings = off;", "turns standard_conforming_strings off"),
-    ("SET default_tablespace = fast;", "places objects in the tablespace fast"),
-    ("CREATE TEMP TABLE t (id int);", "creates a temporary object"),
-    ("CREATE TABLE pg_temp.t (id int);", "creates or changes pg_temp.t, outside its own schema"),
-    ("CREATE FUNCTION src.f() RETURNS int LANGUAGE c AS '/tmp/x.so', 'f';",
-     "creates a function in the language c, which a restore does not run"),
-    ("CREATE FUNCTION src.f() RETURNS int LANGUAGE sql SET role = 'postgres' AS 'SELECT 1';",
-     "creates a function that changes the session's role"),
-    ("CREATE MATERIALIZED VIEW src.m AS SELECT pg_catalog.pg_read_file('/etc/passwd') WITH NO DATA;",
-     "calls pg_read_file, which reaches outside the tenant"),
-    ("CREATE TABLE src.t (id int DEFAULT pg_catalog.pg_advisory_unlock_all());",
-     "calls pg_advisory_unlock_all, which reaches outside the tenant"),
-    ("CREATE TABLE src.t (a int CHECK (a OPERATOR(mindcare.=) 1));", "names mindcare.=, outside the tenant"),
-    ("CREATE TABLE src.t (id int DEFAULT nextval('mindcare.x_seq'::regclass));", "names mindcare.x_seq, outside"),
-    ("CREATE TABLE src.t AS SELECT 1;", "runs a query into a new table"),
-    ("INSERT INTO src.t VALUES (public.evil());", "computes a value in an INSERT"),
-    ("LOAD 'plpython3u';", "loads a server library (LOAD)"),
-    ("NOTIFY x;", "sends a notification (NOTIFY)"),
-    ("VACUUM src.t;", "runs maintenance (VACUUM or ANALYZE)"),
-    ("SELECT pg_catalog.lo_import('/etc/passwd');", "uses a large object, which lives outside any schema"),
-    ("\\connect other", "switches to another database"),
-    ("\\! rm -rf /", "holds the psql command \\!, which Resguardo does not run"),
-    ("COMMENT ON DATABASE x IS 'y';", "changes the comment of a database"),
-    ("CREATE SCHEMA other;", "creates another schema (other)"),
-])
+@pytest.mark.parametrize(
+    "statement, expected",
+    [
+        ("DROP SCHEMA mindcare CASCADE;", "drops the schema mindcare, outside the tenant"),
+        (
+            "INSERT INTO public.customers_client (schema_name) VALUES ('x');",
+            "creates or changes public.customers_client, outside its own schema",
+        ),
+        (
+            "INSERT INTO U&\"\\0070ublic\".customers_client (schema_name) VALUES ('x');",  # names as the server reads them
+            "creates or changes public.customers_client, outside its own schema",
+        ),
+        (
+            "ALTER TABLE ONLY mindcare.users ADD CONSTRAINT c CHECK (true);",
+            "creates or changes mindcare.users, outside its own schema",
+        ),
+        ("CREATE INDEX i ON public.customers_client (id);", "creates or changes public.customers_client"),
+        ("COPY public.customers_domain (id) FROM stdin;", "creates or changes public.customers_domain"),
+        (
+            "CREATE TABLE src.t (id int) INHERITS (public.customers_client);",
+            "creates or changes public.customers_client",
+        ),
+        ("CREATE VIEW src.v AS SELECT * FROM mindcare.users_customuser;", "names mindcare.users_customuser, outside"),
+        ("ALTER TABLE src.t SET SCHEMA public;", "moves an object to another schema"),
+        ("CREATE ROLE intruder SUPERUSER;", "changes a role"),
+        ("GRANT pg_read_server_files TO clinic_app;", "changes a role's membership"),
+        ("ALTER SYSTEM SET fsync = off;", "changes the server configuration (ALTER SYSTEM)"),
+        ("CREATE EXTENSION hstore;", "changes an extension"),
+        ("DO $$ BEGIN EXECUTE 'DROP SCHEMA public CASCADE'; END $$;", "runs an anonymous code block (DO)"),
+        ("SELECT public.wipe();", "runs a query (SELECT)"),
+        ("SELECT pg_catalog.setval('mindcare.users_id_seq', 1);", "sets the sequence mindcare.users_id_seq, outside"),
+        ("COPY src.t FROM '/etc/passwd';", "reads or writes a file on the server (COPY ... FILE)"),
+        ("COPY src.t TO PROGRAM 'id';", "runs an operating-system program (COPY ... PROGRAM)"),
+        ("ROLLBACK;", "ends or changes the transaction"),
+        ("COMMIT;", "ends or changes the transaction"),
+        ("SET ROLE postgres;", "changes the session's role"),
+        ("RESET ROLE;", "resets the session's settings or role (RESET)"),
+        ("SET SESSION AUTHORIZATION postgres;", "changes the session's role"),
+        ("SET work_mem = '64GB';", "changes the setting work_mem, which a restore does not take from a file"),
+        ("SET standard_conforming_strings = off;", "turns standard_conforming_strings off"),
+        ("SET default_tablespace = fast;", "places objects in the tablespace fast"),
+        ("CREATE TEMP TABLE t (id int);", "creates a temporary object"),
+        ("CREATE TABLE pg_temp.t (id int);", "creates or changes pg_temp.t, outside its own schema"),
+        (
+            "CREATE FUNCTION src.f() RETURNS int LANGUAGE c AS '/tmp/x.so', 'f';",
+            "creates a function in the language c, which a restore does not run",
+        ),
+        (
+            "CREATE FUNCTION src.f() RETURNS int LANGUAGE sql SET role = 'postgres' AS 'SELECT 1';",
+            "creates a function that changes the session's role",
+        ),
+        (
+            "CREATE MATERIALIZED VIEW src.m AS SELECT pg_catalog.pg_read_file('/etc/passwd') WITH NO DATA;",
+            "calls pg_read_file, which reaches outside the tenant",
+        ),
+        (
+            "CREATE TABLE src.t (id int DEFAULT pg_catalog.pg_advisory_unlock_all());",
+            "calls pg_advisory_unlock_all, which reaches outside the tenant",
+        ),
+        ("CREATE TABLE src.t (a int CHECK (a OPERATOR(mindcare.=) 1));", "names mindcare.=, outside the tenant"),
+        ("CREATE TABLE src.t (id int DEFAULT nextval('mindcare.x_seq'::regclass));", "names mindcare.x_seq, outside"),
+        ("CREATE TABLE src.t AS SELECT 1;", "runs a query into a new table"),
+        ("INSERT INTO src.t VALUES (public.evil());", "computes a value in an INSERT"),
+        ("LOAD 'plpython3u';", "loads a server library (LOAD)"),
+        ("NOTIFY x;", "sends a notification (NOTIFY)"),
+        ("VACUUM src.t;", "runs maintenance (VACUUM or ANALYZE)"),
+        ("SELECT pg_catalog.lo_import('/etc/passwd');", "uses a large object, which lives outside any schema"),
+        ("\\connect other", "switches to another database"),
+        ("\\! rm -rf /", "holds the psql command \\!, which Resguardo does not run"),
+        ("COMMENT ON DATABASE x IS 'y';", "changes the comment of a database"),
+        ("CREATE SCHEMA other;", "creates another schema (other)"),
+    ],
+)
 def test_anything_outside_the_schema_is_refused_naming_it(statement: str, expected: str) -> None:
     with pytest.raises(RefusedStatement) as caught:
         plans(statement + "\n")
@@ -179,14 +211,22 @@ def test_a_piece_holding_two_statements_is_refused_whole() -> None:
     """Should the reader ever cut a statement wrong, the gate sees two statements in one piece: refused."""
     with pytest.raises(RefusedStatement) as caught:
         DumpGate().decide("CREATE TABLE src.t (id int); DROP TABLE public.x", 7)
-    assert caught.value.message == ("The file holds more than one statement where one was expected (line 7: "
-                                    "CREATE TABLE src.t (id int); DROP TABLE public.x).")
+    assert caught.value.message == (
+        "The file holds more than one statement where one was expected (line 7: "
+        "CREATE TABLE src.t (id int); DROP TABLE public.x)."
+    )
 
 
 def test_scan_reads_a_whole_dump_and_learns_its_schema_tables_and_rows() -> None:
-    body = HEADER + ("\\restrict k\nCREATE SCHEMA \"Clínica\";\nCREATE TABLE \"Clínica\".a (id int);\n"
-                     "CREATE TABLE \"Clínica\".b (id int);\nCOPY \"Clínica\".a (id) FROM stdin;\n1\n2\n\\.\n"
-                     "\\unrestrict k\n") + TRAILER
+    body = (
+        HEADER
+        + (
+            '\\restrict k\nCREATE SCHEMA "Clínica";\nCREATE TABLE "Clínica".a (id int);\n'
+            'CREATE TABLE "Clínica".b (id int);\nCOPY "Clínica".a (id) FROM stdin;\n1\n2\n\\.\n'
+            "\\unrestrict k\n"
+        )
+        + TRAILER
+    )
     facts = scan_dump(stream(body))
     assert facts.source_schema == "Clínica"
     assert facts.tables == {"a": 2, "b": 0}
@@ -194,21 +234,26 @@ def test_scan_reads_a_whole_dump_and_learns_its_schema_tables_and_rows() -> None
 
 
 def test_a_file_in_another_encoding_is_decoded_before_it_is_parsed() -> None:
-    body = HEADER + "SET client_encoding = 'LATIN1';\nCREATE SCHEMA \"Clínica\";\n" \
-        "CREATE TABLE \"Clínica\".\"año\" (id int);\n" + TRAILER
+    body = (
+        HEADER + "SET client_encoding = 'LATIN1';\nCREATE SCHEMA \"Clínica\";\n"
+        'CREATE TABLE "Clínica"."año" (id int);\n' + TRAILER
+    )
     assert scan_dump(stream(body.encode("latin-1"))).tables == {"año": 0}
 
 
-@pytest.mark.parametrize("body, message", [
-    ("CREATE TABLE t (id int);\n", "not a pg_dump output"),
-    ("", "not a pg_dump output"),
-    (HEADER + "CREATE SCHEMA s;\nCREATE TABLE s.t (id int);\n", "incomplete"),
-    (HEADER + "CREATE SCHEMA s;\nCOPY s.t (id) FROM stdin;\n1\n", "truncated"),
-    (HEADER + "CREATE SCHEMA s;\nCREATE TABLE s.t (id int", "truncated"),
-    (HEADER + "CREATE TABLE public.t (id int);\n" + TRAILER, "an object comes before its CREATE SCHEMA"),
-    (HEADER + "DROP TABLE mindcare.x;\nCREATE SCHEMA s;\n" + TRAILER, "drops objects of the schema mindcare"),
-    (HEADER + "CREATE SCHEMA s;\nCREATE SCHEMA other;\n" + TRAILER, "creates another schema (other)"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("CREATE TABLE t (id int);\n", "not a pg_dump output"),
+        ("", "not a pg_dump output"),
+        (HEADER + "CREATE SCHEMA s;\nCREATE TABLE s.t (id int);\n", "incomplete"),
+        (HEADER + "CREATE SCHEMA s;\nCOPY s.t (id) FROM stdin;\n1\n", "truncated"),
+        (HEADER + "CREATE SCHEMA s;\nCREATE TABLE s.t (id int", "truncated"),
+        (HEADER + "CREATE TABLE public.t (id int);\n" + TRAILER, "an object comes before its CREATE SCHEMA"),
+        (HEADER + "DROP TABLE mindcare.x;\nCREATE SCHEMA s;\n" + TRAILER, "drops objects of the schema mindcare"),
+        (HEADER + "CREATE SCHEMA s;\nCREATE SCHEMA other;\n" + TRAILER, "creates another schema (other)"),
+    ],
+)
 def test_scan_refuses_files_that_are_not_a_whole_pg_dump_of_one_schema(body: str, message: str) -> None:
     with pytest.raises(ArchiveError) as caught:
         scan_dump(stream(body))
@@ -216,8 +261,14 @@ def test_scan_refuses_files_that_are_not_a_whole_pg_dump_of_one_schema(body: str
 
 
 def test_pg_dump_clean_drops_before_the_schema_are_skipped() -> None:
-    body = HEADER + ("DROP TABLE IF EXISTS s.t;\nALTER TABLE IF EXISTS ONLY s.t DROP CONSTRAINT IF EXISTS c;\n"
-                     "DROP SCHEMA IF EXISTS s;\nCREATE SCHEMA s;\nCREATE TABLE s.t (id int);\n") + TRAILER
+    body = (
+        HEADER
+        + (
+            "DROP TABLE IF EXISTS s.t;\nALTER TABLE IF EXISTS ONLY s.t DROP CONSTRAINT IF EXISTS c;\n"
+            "DROP SCHEMA IF EXISTS s;\nCREATE SCHEMA s;\nCREATE TABLE s.t (id int);\n"
+        )
+        + TRAILER
+    )
     assert scan_dump(stream(body)).tables == {"t": 0}
 
 
@@ -228,6 +279,7 @@ def test_statement_lines_are_reported_for_messages() -> None:
 
 # ---------------------------------------------------------------- cost: linear work, bounded memory
 
+
 def scanned(text: bytes) -> tuple[int, list[Piece | MetaCommand]]:
     reader = ScriptReader(stream(text))
     items = list(reader)
@@ -235,16 +287,20 @@ def scanned(text: bytes) -> tuple[int, list[Piece | MetaCommand]]:
 
 
 def test_a_dollar_quoted_body_of_100k_lines_is_read_in_linear_work() -> None:
-    body = b"CREATE FUNCTION src.f() RETURNS int LANGUAGE plpgsql AS $body$\n" + \
-        b"BEGIN PERFORM 1; -- ' \" ; $x$\n" * 100_000 + b"RETURN 1; END $body$;\n"
+    body = (
+        b"CREATE FUNCTION src.f() RETURNS int LANGUAGE plpgsql AS $body$\n"
+        + b"BEGIN PERFORM 1; -- ' \" ; $x$\n" * 100_000
+        + b"RETURN 1; END $body$;\n"
+    )
     work, items = scanned(body)
     assert len(items) == 1 and work <= 2 * len(body)
 
 
 def test_a_20_mb_string_literal_costs_linear_work_and_a_few_times_its_size_in_memory() -> None:
     literal = "é" * 10_000_000  # 20 MB in UTF-8, on one line
-    body = HEADER + "CREATE SCHEMA src;\nCREATE TABLE src.t (v text);\n" \
-        f"COMMENT ON TABLE src.t IS '{literal}';\n" + TRAILER
+    body = (
+        HEADER + f"CREATE SCHEMA src;\nCREATE TABLE src.t (v text);\nCOMMENT ON TABLE src.t IS '{literal}';\n" + TRAILER
+    )
     data = body.encode()
     del body
     work, _ = scanned(data)
@@ -264,8 +320,9 @@ def test_millions_of_semicolons_in_a_begin_atomic_body_are_refused_after_linear_
     reader = ScriptReader(stream(body))
     with pytest.raises(RefusedStatement) as caught:
         list(reader)
-    assert caught.value.message.startswith("The file holds a statement of more than 100,000 words and symbols "
-                                           "(line 1: CREATE FUNCTION")
+    assert caught.value.message.startswith(
+        "The file holds a statement of more than 100,000 words and symbols (line 1: CREATE FUNCTION"
+    )
     assert reader.scanned <= 2 * len(body)
 
 
@@ -284,8 +341,12 @@ def test_every_byte_goes_to_the_parser_once(monkeypatch: pytest.MonkeyPatch) -> 
     parsed: list[int] = []
     real = sql_gate.parse_sql_json
     monkeypatch.setattr(sql_gate, "parse_sql_json", lambda text: parsed.append(len(text)) or real(text))
-    body = HEADER + "CREATE SCHEMA src;\n" + "".join(
-        f"CREATE TABLE src.t{i} (id int, note text DEFAULT 'x');\n" for i in range(2000)) + TRAILER
+    body = (
+        HEADER
+        + "CREATE SCHEMA src;\n"
+        + "".join(f"CREATE TABLE src.t{i} (id int, note text DEFAULT 'x');\n" for i in range(2000))
+        + TRAILER
+    )
     scan_dump(stream(body))
     assert sum(parsed) <= 3 * len(body)
     assert len(parsed) == 2 * 2000 + 1  # CREATE SCHEMA is only read

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.engine.errors import PreflightError
-from app.engine.server.pgserver import embedded_bin_dir
 from app.engine.pgdump.pgtools import TOOL_NAMES, find_tools, tool_for_server
+from app.engine.server.pgserver import embedded_bin_dir
 from tests.support.cli import run_cli
 from tests.support.pg import TestServer
 from tests.support.pgtools import SYSTEM_15, fake_tool, needs_system_15
@@ -55,7 +55,8 @@ def test_no_pg_dump_at_all_is_said_plainly(tmp_path: Path) -> None:
         tool_for_server("pg_dump", 18, [tmp_path], defaults=False)
     assert caught.value.message == (
         "Server is PostgreSQL 18; no pg_dump was found (searched the settings' folder, PATH, the usual install "
-        "folders and the embedded server); install PostgreSQL 18+ client tools or use the native format.")
+        "folders and the embedded server); install PostgreSQL 18+ client tools or use the native format."
+    )
 
 
 def test_tools_command_lists_what_it_found_and_which_it_would_use(pg_server: TestServer, tmp_path: Path) -> None:

@@ -38,7 +38,8 @@ def open_dialog(qtbot, secrets: SecretStore, **kwargs) -> ProfileDialog:
 
 
 def test_remembered_password_is_in_the_keyring_and_in_no_file(
-        qtbot, demo_db: ConnectionTarget, memory_keyring: MemoryKeyring) -> None:
+    qtbot, demo_db: ConnectionTarget, memory_keyring: MemoryKeyring
+) -> None:
     setup_logging()
     password = "Pw-only-in-the-keyring-7731"
     dialog = open_dialog(qtbot, SecretStore())
@@ -67,7 +68,8 @@ def test_remembered_password_is_in_the_keyring_and_in_no_file(
 
 
 def test_without_a_keyring_the_dialog_says_so_and_nothing_is_written(
-        qtbot, memory_keyring: MemoryKeyring, demo_db: ConnectionTarget) -> None:
+    qtbot, memory_keyring: MemoryKeyring, demo_db: ConnectionTarget
+) -> None:
     password = "Pw-session-only-4410"
     secrets = SecretStore(keyring.backends.fail.Keyring())
     dialog = open_dialog(qtbot, secrets)
@@ -84,8 +86,9 @@ def test_without_a_keyring_the_dialog_says_so_and_nothing_is_written(
     assert _files_containing(password) == []
 
 
-def test_rename_moves_and_delete_removes_the_keyring_entry(qtbot, memory_keyring: MemoryKeyring,
-                                                           demo_db: ConnectionTarget) -> None:
+def test_rename_moves_and_delete_removes_the_keyring_entry(
+    qtbot, memory_keyring: MemoryKeyring, demo_db: ConnectionTarget
+) -> None:
     dialog = open_dialog(qtbot, SecretStore())
     fill_profile(dialog, "old name", demo_db, "pw-1")
     press(qtbot, dialog, dialog.save_button)
@@ -99,8 +102,9 @@ def test_rename_moves_and_delete_removes_the_keyring_entry(qtbot, memory_keyring
     assert ProfileStore().all() == []
 
 
-def test_unticking_remember_forgets_the_stored_password(qtbot, memory_keyring: MemoryKeyring,
-                                                         demo_db: ConnectionTarget) -> None:
+def test_unticking_remember_forgets_the_stored_password(
+    qtbot, memory_keyring: MemoryKeyring, demo_db: ConnectionTarget
+) -> None:
     dialog = open_dialog(qtbot, SecretStore())
     fill_profile(dialog, "clinics", demo_db, "pw-2")
     press(qtbot, dialog, dialog.save_button)

@@ -14,15 +14,15 @@ from psycopg.conninfo import make_conninfo
 from app.engine.archive.container import ArchiveReader
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.server.demo import django_password_verifies
-from app.engine.restore.discard import discard_safety_copy
 from app.engine.errors import Cancelled, PreflightError, RestoreFailed, UsageError
 from app.engine.jobs import CancelToken, Progress
-from app.engine.restore.restore import restore_tenant
+from app.engine.restore.discard import discard_safety_copy
 from app.engine.restore.preview import preview_restore
-from app.engine.safety.naming import safety_copy_name
+from app.engine.restore.restore import restore_tenant
 from app.engine.restore.swap import free_safety_name
 from app.engine.restore.undo import undo_restore
+from app.engine.safety.naming import safety_copy_name
+from app.engine.server.demo import django_password_verifies
 from tests.support.restore import (
     delete_patient,
     emails,
@@ -47,8 +47,9 @@ def restorer(request: pytest.FixtureRequest, demo_db: ConnectionTarget) -> Conne
     return ConnectionTarget(make_conninfo(demo_db.conninfo, user="clinic_app"))
 
 
-def test_acceptance_story_through_the_engine(demo_db: ConnectionTarget, restorer: ConnectionTarget,
-                                             tmp_path: Path) -> None:
+def test_acceptance_story_through_the_engine(
+    demo_db: ConnectionTarget, restorer: ConnectionTarget, tmp_path: Path
+) -> None:
     archive = tmp_path / "bienestar.resguardo"
     backup_tenant(restorer, "bienestar", archive)
     delete_patient(demo_db)
@@ -96,13 +97,18 @@ def test_web_role_keeps_every_privilege_after_a_superuser_restore(demo_db: Conne
     app = ConnectionTarget(demo_db.conninfo.replace("user=postgres", "user=clinic_app"))
     with app.connect() as conn:
         assert conn.execute("SELECT current_user").fetchone()[0] == "clinic_app"
-        tables = [r[0] for r in conn.execute(
-            "SELECT relname FROM pg_class WHERE relnamespace = 'bienestar'::regnamespace AND relkind = 'r'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT relname FROM pg_class WHERE relnamespace = 'bienestar'::regnamespace AND relkind = 'r'"
+            )
+        ]
         for table in tables:
             conn.execute(sql.SQL("SELECT * FROM {} LIMIT 1").format(sql.Identifier("bienestar", table)))
         new_id = conn.execute(
             "INSERT INTO bienestar.specializations_specialization (name, description, created_at)"
-            " VALUES ('Nueva', 'x', now()) RETURNING id").fetchone()[0]
+            " VALUES ('Nueva', 'x', now()) RETURNING id"
+        ).fetchone()[0]
         conn.execute("UPDATE bienestar.specializations_specialization SET description = 'y' WHERE id = %s", [new_id])
         conn.execute("DELETE FROM bienestar.specializations_specialization WHERE id = %s", [new_id])
         conn.execute("TRUNCATE bienestar.django_session")
@@ -121,7 +127,8 @@ def test_identity_columns_continue_after_the_restored_rows(demo_db: ConnectionTa
         maximum = conn.execute("SELECT max(id) FROM bienestar.chat_chatmessage").fetchone()[0]
         new = conn.execute(
             "INSERT INTO bienestar.chat_chatmessage (sender_id, recipient_id, content, sent_at, is_read)"
-            " VALUES (2, 5, 'hola', now(), false) RETURNING id").fetchone()[0]
+            " VALUES (2, 5, 'hola', now(), false) RETURNING id"
+        ).fetchone()[0]
         assert new > maximum
         conn.execute("INSERT INTO bienestar.django_migrations (app, name, applied) VALUES ('x', 'y', now())")
 
@@ -188,7 +195,8 @@ def test_a_new_superuser_is_inserted_with_its_password(demo_db: ConnectionTarget
         conn.execute(
             "INSERT INTO bienestar.users_customuser (password, is_superuser, first_name, last_name, is_staff,"
             " is_active, date_joined, email, role) VALUES ('x', true, 'Nuevo', 'Admin', true, true, now(),"
-            " 'nuevo@test.com', 'admin')")
+            " 'nuevo@test.com', 'admin')"
+        )
     set_password(demo_db, "bienestar", "nuevo@test.com", "secreta")
     result = restore_tenant(demo_db, "bienestar", archive)
     assert result.kept_superusers == [ADMIN, "nuevo@test.com"]
@@ -196,7 +204,8 @@ def test_a_new_superuser_is_inserted_with_its_password(demo_db: ConnectionTarget
     with demo_db.connect() as conn:  # the table's identity continues after the inserted account
         conn.execute(
             "INSERT INTO bienestar.users_customuser (password, is_superuser, first_name, last_name, is_staff,"
-            " is_active, date_joined, email, role) VALUES ('x', false, 'a', 'b', false, true, now(), 'c@d.e', 'p')")
+            " is_active, date_joined, email, role) VALUES ('x', false, 'a', 'b', false, true, now(), 'c@d.e', 'p')"
+        )
 
 
 def test_preview_changes_nothing_and_says_what_will_happen(demo_db: ConnectionTarget, tmp_path: Path) -> None:
@@ -222,8 +231,9 @@ def test_preview_changes_nothing_and_says_what_will_happen(demo_db: ConnectionTa
     assert not preview.busy
 
 
-def test_discard_only_drops_safety_copies(demo_db: ConnectionTarget, restorer: ConnectionTarget,
-                                         tmp_path: Path) -> None:
+def test_discard_only_drops_safety_copies(
+    demo_db: ConnectionTarget, restorer: ConnectionTarget, tmp_path: Path
+) -> None:
     archive = tmp_path / "b.resguardo"
     backup_tenant(restorer, "bienestar", archive)
     first = restore_tenant(restorer, "bienestar", archive)
@@ -255,13 +265,13 @@ def test_strange_tenant_names_are_just_names(demo_db: ConnectionTarget, tmp_path
     undo_restore(demo_db, strange)
     with demo_db.connect() as conn:
         assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'public'").fetchone()[0] == 1
-    with pytest.raises(psycopg.errors.UndefinedTable):
-        with demo_db.connect() as conn:
-            conn.execute("SELECT 1 FROM bienestar.users_customuser")
+    with pytest.raises(psycopg.errors.UndefinedTable), demo_db.connect() as conn:
+        conn.execute("SELECT 1 FROM bienestar.users_customuser")
 
 
-def test_a_cancelled_undo_changes_nothing(demo_db: ConnectionTarget, restorer: ConnectionTarget,
-                                          tmp_path: Path) -> None:
+def test_a_cancelled_undo_changes_nothing(
+    demo_db: ConnectionTarget, restorer: ConnectionTarget, tmp_path: Path
+) -> None:
     archive = tmp_path / "b.resguardo"
     backup_tenant(restorer, "bienestar", archive)
     delete_patient(demo_db)

@@ -11,7 +11,14 @@ from app.engine.connection import ConnectionTarget
 from app.engine.server.demo import django_password_verifies
 from tests.support.cli import run_cli
 from tests.support.restore import (
-    PATIENT, delete_patient, emails, fingerprint, other_schemas, password_hash, resguardo_schemas, set_password,
+    PATIENT,
+    delete_patient,
+    emails,
+    fingerprint,
+    other_schemas,
+    password_hash,
+    resguardo_schemas,
+    set_password,
 )
 
 pytestmark = pytest.mark.core
@@ -45,7 +52,7 @@ def test_acceptance_story_through_the_cli(demo_db: ConnectionTarget, tmp_path: P
     assert undone.returncode == 0, undone.stderr
     assert fingerprint(demo_db, "bienestar") == after_deletion
     assert other_schemas(demo_db, "bienestar") == others
-    (newest, _), = resguardo_schemas(demo_db)
+    ((newest, _),) = resguardo_schemas(demo_db)
     dropped = run_cli("discard-safety-copy", "--schema", newest, "--yes", *dsn)
     assert dropped.returncode == 0, dropped.stderr
     assert resguardo_schemas(demo_db) == []
@@ -56,8 +63,11 @@ def test_every_failure_is_one_line_saying_nothing_was_changed(demo_db: Connectio
     archive = tmp_path / "mindcare.resguardo"
     assert run_cli("backup", "--tenant", "mindcare", "--out", str(archive), *dsn).returncode == 0
     before = fingerprint(demo_db, "bienestar")
-    for args in (("--tenant", "public", "--allow-other-tenant"), ("--tenant", "bienestar"),
-                 ("--tenant", "bienestar", "--file", str(tmp_path / "missing.resguardo"))):
+    for args in (
+        ("--tenant", "public", "--allow-other-tenant"),
+        ("--tenant", "bienestar"),
+        ("--tenant", "bienestar", "--file", str(tmp_path / "missing.resguardo")),
+    ):
         file_args = () if "--file" in args else ("--file", str(archive))
         result = run_cli("restore", *args, *file_args, "--yes", *dsn)
         assert result.returncode == 1, result.stderr
@@ -79,20 +89,34 @@ def test_a_locked_tenant_makes_the_cli_give_up_in_the_time_given(demo_db: Connec
         holder.execute("SET application_name = 'clinic-web'")
         holder.execute("LOCK TABLE bienestar.users_customuser IN ROW EXCLUSIVE MODE")
         pid = holder.info.backend_pid
-        refused = run_cli("restore", "--tenant", "bienestar", "--file", str(archive), "--yes", *dsn,
-                          "--lock-attempt", "0.2", "--lock-wait", "1")
+        refused = run_cli(
+            "restore",
+            "--tenant",
+            "bienestar",
+            "--file",
+            str(archive),
+            "--yes",
+            *dsn,
+            "--lock-attempt",
+            "0.2",
+            "--lock-wait",
+            "1",
+        )
         holder.rollback()
     assert refused.returncode == 1
     line = refused.stderr.strip()
-    assert line.startswith("resguardo: The restore gave up after 1 s: the table bienestar.users_customuser was kept "
-                           f"locked by session {pid} (clinic-web, from 127.0.0.1, idle in transaction since "), line
+    assert line.startswith(
+        "resguardo: The restore gave up after 1 s: the table bienestar.users_customuser was kept "
+        f"locked by session {pid} (clinic-web, from 127.0.0.1, idle in transaction since "
+    ), line
     assert line.endswith(". Nothing was changed."), line
     assert fingerprint(demo_db, "bienestar") == before and resguardo_schemas(demo_db) == []
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "soon", "100000"])
 def test_lock_options_take_a_sensible_number_of_seconds(value: str) -> None:
-    refused = run_cli("restore", "--tenant", "bienestar", "--file", "x.resguardo", "--dsn", "host=nowhere",
-                      "--lock-attempt", value)
+    refused = run_cli(
+        "restore", "--tenant", "bienestar", "--file", "x.resguardo", "--dsn", "host=nowhere", "--lock-attempt", value
+    )
     assert refused.returncode == 2
     assert "--lock-attempt" in refused.stderr and value in refused.stderr

@@ -11,8 +11,8 @@ from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, Cancelled, RestoreFailed, TenantBusy
 from app.engine.jobs import CancelToken, Progress
-from app.engine.safety.locks import tenant_lock
 from app.engine.restore.restore import restore_tenant
+from app.engine.safety.locks import tenant_lock
 from tests.support import pg
 from tests.support.restore import (
     fingerprint,
@@ -40,8 +40,11 @@ def _state(target: ConnectionTarget) -> dict[str, object]:
 
 def test_damaged_rows_are_refused_naming_the_table(demo_db: ConnectionTarget, archive: Path, tmp_path: Path) -> None:
     damaged = rewrite_archive(
-        archive, tmp_path / "damaged.resguardo", fix_checksums=False,
-        table_data=lambda name, raw: raw.replace(b"Madrid", b"Madrix") if name == "core_clinicsettings" else raw)
+        archive,
+        tmp_path / "damaged.resguardo",
+        fix_checksums=False,
+        table_data=lambda name, raw: raw.replace(b"Madrid", b"Madrix") if name == "core_clinicsettings" else raw,
+    )
     before = _state(demo_db)
     with pytest.raises(ArchiveError, match="core_clinicsettings do not match their checksum"):
         restore_tenant(demo_db, "bienestar", damaged)
@@ -63,8 +66,10 @@ def test_truncated_and_foreign_files_are_refused(demo_db: ConnectionTarget, arch
 
 def test_a_table_whose_rows_fail_to_load(demo_db: ConnectionTarget, archive: Path, tmp_path: Path) -> None:
     bad = rewrite_archive(
-        archive, tmp_path / "bad.resguardo",
-        table_data=lambda name, raw: raw.replace(b"\tCalle", b"x\tCalle") if name == "core_clinicsettings" else raw)
+        archive,
+        tmp_path / "bad.resguardo",
+        table_data=lambda name, raw: raw.replace(b"\tCalle", b"x\tCalle") if name == "core_clinicsettings" else raw,
+    )
     before = _state(demo_db)
     with pytest.raises(RestoreFailed, match="rows of table core_clinicsettings could not be loaded"):
         restore_tenant(demo_db, "bienestar", bad)
@@ -107,4 +112,7 @@ def test_a_server_restart_during_the_load(pg_server: pg.TestServer, demo_db: Con
     assert restarted and _state(demo_db) == before and resguardo_schemas(demo_db) == []
     result = restore_tenant(demo_db, "bienestar", archive)  # and the next run works
     with ArchiveReader(archive) as reader:
-        assert (result.rows, result.tables) == (sum(t.rows for t in reader.manifest.tables), len(reader.manifest.tables))
+        assert (result.rows, result.tables) == (
+            sum(t.rows for t in reader.manifest.tables),
+            len(reader.manifest.tables),
+        )

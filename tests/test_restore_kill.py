@@ -35,9 +35,24 @@ def _state(target: ConnectionTarget) -> dict[str, object]:
 
 def _start(target: ConnectionTarget, archive: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "app", "restore", "--tenant", "bienestar", "--file", str(archive), "--yes",
-         "--dsn", target.conninfo],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "restore",
+            "--tenant",
+            "bienestar",
+            "--file",
+            str(archive),
+            "--yes",
+            "--dsn",
+            target.conninfo,
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=dict(os.environ),
+    )
 
 
 def _wait(target: ConnectionTarget, query: str, proc: subprocess.Popen[bytes] | None = None) -> None:
@@ -50,15 +65,21 @@ def _wait(target: ConnectionTarget, query: str, proc: subprocess.Popen[bytes] | 
 
 
 def _waiting_on(relation: str) -> str:
-    return ("SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-            f" WHERE NOT l.granted AND l.relation = to_regclass('{relation}') AND a.application_name = 'resguardo'")
+    return (
+        "SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        f" WHERE NOT l.granted AND l.relation = to_regclass('{relation}') AND a.application_name = 'resguardo'"
+    )
 
 
-_HOLDS_TENANT_LOCK = ("SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-                      " WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'resguardo'"
-                      " AND a.datname = current_database()")
-_RESTORE_GONE = ("SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'resguardo'"
-                 " AND datname = current_database() AND pid <> pg_backend_pid()")
+_HOLDS_TENANT_LOCK = (
+    "SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+    " WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'resguardo'"
+    " AND a.datname = current_database()"
+)
+_RESTORE_GONE = (
+    "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'resguardo'"
+    " AND datname = current_database() AND pid <> pg_backend_pid()"
+)
 
 
 def _kill_at(target: ConnectionTarget, archive: Path, point: str, hold: Callable[[psycopg.Connection], None]) -> None:
@@ -101,14 +122,21 @@ def _live_users(conn: psycopg.Connection) -> None:
     conn.execute("LOCK TABLE bienestar.users_customuser IN ROW EXCLUSIVE MODE")
 
 
-@pytest.mark.parametrize(("hold", "point", "leaves_staging"), [
-    (_no_lock, _HOLDS_TENANT_LOCK, None),
-    (_public_table, _waiting_on("public.customers_client"), True),
-    (_live_users, _waiting_on("bienestar.users_customuser"), True),
-], ids=["before-load", "during-load", "after-load"])
+@pytest.mark.parametrize(
+    ("hold", "point", "leaves_staging"),
+    [
+        (_no_lock, _HOLDS_TENANT_LOCK, None),
+        (_public_table, _waiting_on("public.customers_client"), True),
+        (_live_users, _waiting_on("bienestar.users_customuser"), True),
+    ],
+    ids=["before-load", "during-load", "after-load"],
+)
 def test_kill_leaves_the_tenant_old_and_the_next_run_cleans_up(
-    demo_db: ConnectionTarget, archive: Path,
-    hold: Callable[[psycopg.Connection], None], point: str, leaves_staging: bool | None,
+    demo_db: ConnectionTarget,
+    archive: Path,
+    hold: Callable[[psycopg.Connection], None],
+    point: str,
+    leaves_staging: bool | None,
 ) -> None:
     before = _state(demo_db)
     _kill_at(demo_db, archive, point, hold)
@@ -131,9 +159,11 @@ def test_kill_during_the_swap(demo_db: ConnectionTarget, archive: Path) -> None:
     assert resguardo_schemas(demo_db) == [(first.safety_copy, "safety-copy")]
     with demo_db.connect() as conn:
         conn.execute("UPDATE bienestar.users_customuser SET first_name = 'Otra vez'")
-        last = conn.execute("SELECT format('%I.%I', 'bienestar', relname) FROM pg_class"
-                            " WHERE relnamespace = 'bienestar'::regnamespace AND relkind = 'r'"
-                            " ORDER BY oid DESC LIMIT 1").fetchone()[0]
+        last = conn.execute(
+            "SELECT format('%I.%I', 'bienestar', relname) FROM pg_class"
+            " WHERE relnamespace = 'bienestar'::regnamespace AND relkind = 'r'"
+            " ORDER BY oid DESC LIMIT 1"
+        ).fetchone()[0]
     before = _state(demo_db)
 
     def last_table(conn: psycopg.Connection) -> None:

@@ -49,8 +49,11 @@ def test_restore_works_when_the_server_defaults_to_repeatable_read(demo_db: Conn
     expected = fingerprint(demo_db, "bienestar")["data"]
     with demo_db.connect(autocommit=True) as conn:
         conn.execute("DELETE FROM bienestar.chat_chatmessage")
-        conn.execute(sql.SQL("ALTER DATABASE {} SET default_transaction_isolation = 'repeatable read'").format(
-            sql.Identifier(str(demo_db.dbname))))
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} SET default_transaction_isolation = 'repeatable read'").format(
+                sql.Identifier(str(demo_db.dbname))
+            )
+        )
 
     restore_tenant(demo_db, "bienestar", archive)
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from pglast.parser import parse_sql_json
 
-from app.engine.connection import ConnectionTarget
-from app.engine.errors import PreflightError
 from app.engine.catalog.schema_ddl import extract_schema_ddl
 from app.engine.catalog.tenant_deparse import deparse_queries
+from app.engine.connection import ConnectionTarget
+from app.engine.errors import PreflightError
 from tests.support.schema import ODD_SCHEMA, catalog_facts, make_odd_tenant, replay
 
 
@@ -39,9 +39,16 @@ def test_odd_tenant_replays_into_another_name_with_the_same_objects(demo_db: Con
     assert tables['x"; drop table users; --'] == ["id", "paciente_id", "p", "changed_at"]
     assert "doubled" not in tables["Pacientes Ñandú"]  # generated: not copied
     kinds = {(p["kind"], p["name"]) for p in ddl.privileges}
-    assert {("schema", ODD_SCHEMA), ("table", "Pacientes Ñandú"), ("view", "Vista"),
-            ("materialized-view", "Resumen"), ("function", "add_one(v positive_int)"),
-            ("procedure", "noop(IN n integer)"), ("type", "Mood"), ("sequence", "Odd Seq")} <= kinds
+    assert {
+        ("schema", ODD_SCHEMA),
+        ("table", "Pacientes Ñandú"),
+        ("view", "Vista"),
+        ("materialized-view", "Resumen"),
+        ("function", "add_one(v positive_int)"),
+        ("procedure", "noop(IN n integer)"),
+        ("type", "Mood"),
+        ("sequence", "Odd Seq"),
+    } <= kinds
     granted = next(p for p in ddl.privileges if p["name"] == "Pacientes Ñandú")
     assert any(item.startswith("clinic_app=r/") for item in granted["acl"])
 
@@ -61,21 +68,33 @@ def test_demo_tenant_replays_with_foreign_keys_into_public(demo_db: ConnectionTa
 
 # (setup as a superuser, what the refusal must say): objects a tenant's backup cannot carry
 REFUSED = [
-    ("CREATE FOREIGN DATA WRAPPER rg_fdw; CREATE SERVER rg_srv FOREIGN DATA WRAPPER rg_fdw;"
-     " CREATE FOREIGN TABLE mindcare.ft (id int) SERVER rg_srv",
-     "holds the foreign table ft, which .* bound to the foreign server rg_srv"),
-    ("CREATE FUNCTION mindcare.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;"
-     " CREATE EVENT TRIGGER rg_evt ON ddl_command_start EXECUTE FUNCTION mindcare.on_ddl()",
-     "holds the function on_ddl, which .* the event trigger rg_evt of the whole database runs it"),
-    ("CREATE FUNCTION mindcare.absolute(integer) RETURNS integer LANGUAGE internal IMMUTABLE AS 'int4abs'",
-     "holds the function absolute\\(integer\\), which .* written in internal, which only a superuser may create"),
-    ("CREATE TABLE public.rg_base (id int); CREATE TABLE mindcare.child () INHERITS (public.rg_base)",
-     "holds the table child, which .* inherits from \\(or is a partition of\\) public.rg_base, outside the tenant"),
-    ("CREATE TABLE public.rg_parted (id int) PARTITION BY RANGE (id);"
-     " CREATE TABLE mindcare.part PARTITION OF public.rg_parted FOR VALUES FROM (1) TO (2)",
-     "holds the table part, which .* partition of\\) public.rg_parted, outside the tenant"),
-    ("CREATE TABLE mindcare.base (id int); CREATE TABLE public.rg_child () INHERITS (mindcare.base)",
-     "holds the table base, which .* public.rg_child, outside the tenant, inherits from it"),
+    (
+        "CREATE FOREIGN DATA WRAPPER rg_fdw; CREATE SERVER rg_srv FOREIGN DATA WRAPPER rg_fdw;"
+        " CREATE FOREIGN TABLE mindcare.ft (id int) SERVER rg_srv",
+        "holds the foreign table ft, which .* bound to the foreign server rg_srv",
+    ),
+    (
+        "CREATE FUNCTION mindcare.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;"
+        " CREATE EVENT TRIGGER rg_evt ON ddl_command_start EXECUTE FUNCTION mindcare.on_ddl()",
+        "holds the function on_ddl, which .* the event trigger rg_evt of the whole database runs it",
+    ),
+    (
+        "CREATE FUNCTION mindcare.absolute(integer) RETURNS integer LANGUAGE internal IMMUTABLE AS 'int4abs'",
+        "holds the function absolute\\(integer\\), which .* written in internal, which only a superuser may create",
+    ),
+    (
+        "CREATE TABLE public.rg_base (id int); CREATE TABLE mindcare.child () INHERITS (public.rg_base)",
+        "holds the table child, which .* inherits from \\(or is a partition of\\) public.rg_base, outside the tenant",
+    ),
+    (
+        "CREATE TABLE public.rg_parted (id int) PARTITION BY RANGE (id);"
+        " CREATE TABLE mindcare.part PARTITION OF public.rg_parted FOR VALUES FROM (1) TO (2)",
+        "holds the table part, which .* partition of\\) public.rg_parted, outside the tenant",
+    ),
+    (
+        "CREATE TABLE mindcare.base (id int); CREATE TABLE public.rg_child () INHERITS (mindcare.base)",
+        "holds the table base, which .* public.rg_child, outside the tenant, inherits from it",
+    ),
 ]
 
 
@@ -127,14 +146,18 @@ def test_what_runs_with_the_tenant_schema_on_the_path_names_only_pg_catalog() ->
 
 def test_a_tenant_object_hidden_by_a_builtin_of_the_same_name_is_refused(demo_db: ConnectionTarget) -> None:
     with demo_db.connect() as conn:
-        conn.execute("CREATE FUNCTION mindcare.lower(text) RETURNS text LANGUAGE sql AS 'SELECT $1';"
-                     " CREATE VIEW mindcare.shouting AS SELECT mindcare.lower('HOLA') AS x")
+        conn.execute(
+            "CREATE FUNCTION mindcare.lower(text) RETURNS text LANGUAGE sql AS 'SELECT $1';"
+            " CREATE VIEW mindcare.shouting AS SELECT mindcare.lower('HOLA') AS x"
+        )
         with pytest.raises(PreflightError, match="The view shouting of 'mindcare' names mindcare.lower, an object"):
             extract_schema_ddl(conn, "mindcare")
         conn.rollback()
-        conn.execute("CREATE FUNCTION mindcare.int4pl(integer, integer) RETURNS integer LANGUAGE sql"
-                     " AS 'SELECT $1 + $2'; CREATE AGGREGATE mindcare.total(integer)"
-                     " (SFUNC = mindcare.int4pl, STYPE = integer)")
+        conn.execute(
+            "CREATE FUNCTION mindcare.int4pl(integer, integer) RETURNS integer LANGUAGE sql"
+            " AS 'SELECT $1 + $2'; CREATE AGGREGATE mindcare.total(integer)"
+            " (SFUNC = mindcare.int4pl, STYPE = integer)"
+        )
         with pytest.raises(PreflightError, match="The function int4pl of 'mindcare' has the name of one of"):
             extract_schema_ddl(conn, "mindcare")
         conn.rollback()
@@ -142,11 +165,13 @@ def test_a_tenant_object_hidden_by_a_builtin_of_the_same_name_is_refused(demo_db
 
 def test_a_search_path_naming_the_schema_is_kept_as_data_for_the_restore(demo_db: ConnectionTarget) -> None:
     with demo_db.connect() as conn:
-        conn.execute("CREATE FUNCTION mindcare.applied() RETURNS bigint LANGUAGE sql STABLE"
-                     " SET search_path = mindcare, \"$user\", public SET work_mem = '8MB'"
-                     " AS 'SELECT count(*) FROM django_migrations';"
-                     " CREATE FUNCTION mindcare.one() RETURNS integer LANGUAGE sql SET search_path = pg_catalog"
-                     " AS 'SELECT 1'")
+        conn.execute(
+            "CREATE FUNCTION mindcare.applied() RETURNS bigint LANGUAGE sql STABLE"
+            " SET search_path = mindcare, \"$user\", public SET work_mem = '8MB'"
+            " AS 'SELECT count(*) FROM django_migrations';"
+            " CREATE FUNCTION mindcare.one() RETURNS integer LANGUAGE sql SET search_path = pg_catalog"
+            " AS 'SELECT 1'"
+        )
         ddl = extract_schema_ddl(conn, "mindcare")
         conn.rollback()
     assert ddl.search_paths == [{"kind": "function", "name": "applied()", "search_path": [None, "$user", "public"]}]
@@ -159,10 +184,12 @@ def test_a_search_path_naming_the_schema_is_kept_as_data_for_the_restore(demo_db
 def test_a_default_that_needs_the_table_row_type_is_set_after_both(demo_db: ConnectionTarget) -> None:
     """A cycle PostgreSQL allows (table -> default -> function -> table's row type) is broken as pg_dump does."""
     with demo_db.connect() as conn:
-        conn.execute("CREATE TABLE mindcare.item (id integer, label text);"
-                     " CREATE FUNCTION mindcare.describe(mindcare.item) RETURNS text LANGUAGE sql"
-                     " AS 'SELECT $1.id::text';"
-                     " ALTER TABLE mindcare.item ALTER label SET DEFAULT mindcare.describe(NULL::mindcare.item)")
+        conn.execute(
+            "CREATE TABLE mindcare.item (id integer, label text);"
+            " CREATE FUNCTION mindcare.describe(mindcare.item) RETURNS text LANGUAGE sql"
+            " AS 'SELECT $1.id::text';"
+            " ALTER TABLE mindcare.item ALTER label SET DEFAULT mindcare.describe(NULL::mindcare.item)"
+        )
         conn.commit()
     pre, post, _ = _extract(demo_db, "mindcare")
     assert "ALTER TABLE ONLY item ALTER COLUMN label SET DEFAULT describe(NULL::item)" in pre

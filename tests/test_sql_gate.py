@@ -18,14 +18,20 @@ from psycopg import sql
 
 from app.engine.archive.container import POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader
 from app.engine.backup.native import backup_tenant
+from app.engine.backup.pgdump import pgdump_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, RestoreFailed
-from app.engine.backup.pgdump import pgdump_tenant
 from app.engine.pgdump.source import SqlDumpSource, verify_pgdump
-from app.engine.server.pgserver import embedded_bin_dir
-from app.engine.safety.registry import REGISTRY_SCHEMA
 from app.engine.restore.restore import restore_tenant
-from app.engine.safety.sql_gate import CheckedStatement, RefusedStatement, check_native, execute_checked, prepare_session
+from app.engine.safety.registry import REGISTRY_SCHEMA
+from app.engine.safety.sql_gate import (
+    CheckedStatement,
+    RefusedStatement,
+    check_native,
+    execute_checked,
+    prepare_session,
+)
+from app.engine.server.pgserver import embedded_bin_dir
 from tests.support.pg import TestServer
 from tests.support.restore import PATIENT, emails, fingerprint
 
@@ -35,8 +41,12 @@ pytestmark = pytest.mark.usefixtures("embedded_tools_only")
 
 
 def pg_dump(target: ConnectionTarget, schema: str, out: Path, *args: str) -> Path:
-    subprocess.run([str(EMBEDDED / "pg_dump"), "--no-password", "-n", schema, "-f", str(out), *args,
-                    target.conninfo], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [str(EMBEDDED / "pg_dump"), "--no-password", "-n", schema, "-f", str(out), *args, target.conninfo],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return out
 
 
@@ -45,16 +55,31 @@ def everything(target: ConnectionTarget) -> dict[str, Any]:
     record of its own schemas (made by the first restore, so only its rows count): what no refused file may
     change."""
     with target.connect() as conn:
-        names = [r[0] for r in conn.execute(
-            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' AND nspname <> 'information_schema'"
-            " AND nspname <> %s ORDER BY 1", [REGISTRY_SCHEMA])]
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' AND nspname <> 'information_schema'"
+                " AND nspname <> %s ORDER BY 1",
+                [REGISTRY_SCHEMA],
+            )
+        ]
         roles = conn.execute("SELECT rolname, rolsuper, rolcanlogin FROM pg_roles ORDER BY 1").fetchall()
         databases = conn.execute("SELECT datname FROM pg_database ORDER BY 1").fetchall()
         settings = conn.execute("SELECT name, setting FROM pg_file_settings ORDER BY 1, 2").fetchall()
-        registry = conn.execute(sql.SQL("SELECT * FROM {} ORDER BY 1").format(sql.Identifier(
-            REGISTRY_SCHEMA, "schemas"))).fetchall() if registered(conn) else []
-    return {"schemas": {n: fingerprint(target, n) for n in names}, "roles": roles, "databases": databases,
-            "settings": settings, "registry": registry}
+        registry = (
+            conn.execute(
+                sql.SQL("SELECT * FROM {} ORDER BY 1").format(sql.Identifier(REGISTRY_SCHEMA, "schemas"))
+            ).fetchall()
+            if registered(conn)
+            else []
+        )
+    return {
+        "schemas": {n: fingerprint(target, n) for n in names},
+        "roles": roles,
+        "databases": databases,
+        "settings": settings,
+        "registry": registry,
+    }
 
 
 def registered(conn: psycopg.Connection[Any]) -> bool:
@@ -91,78 +116,129 @@ END = "--\n-- PostgreSQL database dump complete"
 
 # (name, statements added before the dump's last line, the refusal's cause as the message starts)
 ATTACKS = [
-    ("function-named-begin",
-     "CREATE FUNCTION bienestar.begin() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;\n"
-     "COPY (SELECT 1) TO PROGRAM 'touch {marker}';\n",
-     "runs an operating-system program (COPY ... PROGRAM)"),
-    ("reset-role-then-program",
-     "RESET ROLE;\nCOPY (SELECT 1) TO PROGRAM 'touch {marker}';\nSET ROLE clinic_app;\n",
-     "resets the session's settings or role (RESET)"),
-    ("commit-mid-file",
-     "COMMIT;\nINSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
-     " VALUES ('evil', 'Evil', '2030-01-01', false, '2025-01-01');\nBEGIN;\n",
-     "ends or changes the transaction (BEGIN, COMMIT, ROLLBACK, SAVEPOINT...)"),
+    (
+        "function-named-begin",
+        "CREATE FUNCTION bienestar.begin() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;\n"
+        "COPY (SELECT 1) TO PROGRAM 'touch {marker}';\n",
+        "runs an operating-system program (COPY ... PROGRAM)",
+    ),
+    (
+        "reset-role-then-program",
+        "RESET ROLE;\nCOPY (SELECT 1) TO PROGRAM 'touch {marker}';\nSET ROLE clinic_app;\n",
+        "resets the session's settings or role (RESET)",
+    ),
+    (
+        "commit-mid-file",
+        "COMMIT;\nINSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
+        " VALUES ('evil', 'Evil', '2030-01-01', false, '2025-01-01');\nBEGIN;\n",
+        "ends or changes the transaction (BEGIN, COMMIT, ROLLBACK, SAVEPOINT...)",
+    ),
     ("session-authorization", "SET SESSION AUTHORIZATION postgres;\n", "changes the session's role"),
     ("do-block", "DO $$BEGIN EXECUTE 'COPY (SELECT 1) TO ''{marker}'''; END$$;\n", "runs an anonymous code block (DO)"),
     ("create-extension", "CREATE EXTENSION IF NOT EXISTS file_fdw;\n", "changes an extension"),
-    ("alter-system", "ALTER SYSTEM SET archive_command = 'touch {marker}';\n",
-     "changes the server configuration (ALTER SYSTEM)"),
-    ("insert-into-public",
-     "INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
-     " VALUES ('evil', 'Evil', '2030-01-01', false, '2025-01-01');\n",
-     "creates or changes public.customers_client, outside its own schema"),
-    ("copy-into-mindcare", "COPY mindcare.auth_group (id, name) FROM stdin;\n999\tevil\n\\.\n",
-     "creates or changes mindcare.auth_group, outside its own schema"),
-    ("operator-of-another-tenant",
-     "ALTER TABLE ONLY bienestar.auth_group ADD CONSTRAINT evil CHECK (id OPERATOR(mindcare.=) id);\n",
-     "names mindcare.=, outside the tenant"),
-    ("setval-of-another-tenant", "SELECT pg_catalog.setval('mindcare.auth_group_id_seq', 999, true);\n",
-     "sets the sequence mindcare.auth_group_id_seq, outside its own schema"),
-    ("standard-strings-off",
-     "SET standard_conforming_strings = off;\n"
-     "COMMENT ON TABLE bienestar.auth_group IS 'x\\'; COPY (SELECT 1) TO PROGRAM ''touch {marker}''; --';\n",
-     "turns standard_conforming_strings off, so its strings would not be read as they were checked"),
-    ("escape-string-backslash",
-     "COMMENT ON TABLE bienestar.auth_group IS E'x\\\\'; COPY (SELECT 1) TO PROGRAM 'touch {marker}'; --';\n",
-     "runs an operating-system program (COPY ... PROGRAM)"),
-    ("statement-behind-a-comment",
-     "COMMENT ON TABLE bienestar.auth_group IS 'x' /* ; */ ; COPY (SELECT 1) TO PROGRAM 'touch {marker}' -- ;\n;\n",
-     "runs an operating-system program (COPY ... PROGRAM)"),
-    ("copy-from-server-file", "COPY bienestar.auth_group (id, name) FROM '/etc/passwd';\n",
-     "reads or writes a file on the server (COPY ... FILE)"),
-    ("copy-to-server-file", "COPY bienestar.auth_group TO '{marker}';\n",
-     "reads or writes a file on the server (COPY ... FILE)"),
+    (
+        "alter-system",
+        "ALTER SYSTEM SET archive_command = 'touch {marker}';\n",
+        "changes the server configuration (ALTER SYSTEM)",
+    ),
+    (
+        "insert-into-public",
+        "INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
+        " VALUES ('evil', 'Evil', '2030-01-01', false, '2025-01-01');\n",
+        "creates or changes public.customers_client, outside its own schema",
+    ),
+    (
+        "copy-into-mindcare",
+        "COPY mindcare.auth_group (id, name) FROM stdin;\n999\tevil\n\\.\n",
+        "creates or changes mindcare.auth_group, outside its own schema",
+    ),
+    (
+        "operator-of-another-tenant",
+        "ALTER TABLE ONLY bienestar.auth_group ADD CONSTRAINT evil CHECK (id OPERATOR(mindcare.=) id);\n",
+        "names mindcare.=, outside the tenant",
+    ),
+    (
+        "setval-of-another-tenant",
+        "SELECT pg_catalog.setval('mindcare.auth_group_id_seq', 999, true);\n",
+        "sets the sequence mindcare.auth_group_id_seq, outside its own schema",
+    ),
+    (
+        "standard-strings-off",
+        "SET standard_conforming_strings = off;\n"
+        "COMMENT ON TABLE bienestar.auth_group IS 'x\\'; COPY (SELECT 1) TO PROGRAM ''touch {marker}''; --';\n",
+        "turns standard_conforming_strings off, so its strings would not be read as they were checked",
+    ),
+    (
+        "escape-string-backslash",
+        "COMMENT ON TABLE bienestar.auth_group IS E'x\\\\'; COPY (SELECT 1) TO PROGRAM 'touch {marker}'; --';\n",
+        "runs an operating-system program (COPY ... PROGRAM)",
+    ),
+    (
+        "statement-behind-a-comment",
+        "COMMENT ON TABLE bienestar.auth_group IS 'x' /* ; */ ; COPY (SELECT 1) TO PROGRAM 'touch {marker}' -- ;\n;\n",
+        "runs an operating-system program (COPY ... PROGRAM)",
+    ),
+    (
+        "copy-from-server-file",
+        "COPY bienestar.auth_group (id, name) FROM '/etc/passwd';\n",
+        "reads or writes a file on the server (COPY ... FILE)",
+    ),
+    (
+        "copy-to-server-file",
+        "COPY bienestar.auth_group TO '{marker}';\n",
+        "reads or writes a file on the server (COPY ... FILE)",
+    ),
     ("connect-other-database", "\\connect postgres\n", "switches to another database"),
     ("psql-shell", "\\! touch {marker}\n", "holds the psql command \\!, which Resguardo does not run"),
-    ("c-language-function",
-     "CREATE FUNCTION bienestar.f() RETURNS integer LANGUAGE c AS '/tmp/evil.so', 'f';\n",
-     "creates a function in the language c, which a restore does not run"),
-    ("materialized-view-reads-a-file",
-     "CREATE MATERIALIZED VIEW bienestar.mv AS SELECT pg_catalog.pg_read_file('/etc/hostname') AS x WITH NO DATA;\n"
-     "REFRESH MATERIALIZED VIEW bienestar.mv;\n",
-     "calls pg_read_file, which reaches outside the tenant"),
-    ("release-the-tenant-lock",
-     "CREATE TABLE bienestar.x (id integer DEFAULT pg_catalog.pg_advisory_unlock_all());\n",
-     "calls pg_advisory_unlock_all, which reaches outside the tenant"),
-    ("inherit-a-shared-table", "CREATE TABLE bienestar.evil () INHERITS (public.customers_client);\n",
-     "creates or changes public.customers_client, outside its own schema"),
-    ("temporary-schema", "CREATE FUNCTION pg_temp.f() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;\n",
-     "creates or changes pg_temp.f, outside its own schema"),
-    ("function-sets-role",
-     "CREATE FUNCTION bienestar.f() RETURNS integer LANGUAGE sql SET role = 'postgres' AS $$ SELECT 1 $$;\n",
-     "creates a function that changes the session's role"),
+    (
+        "c-language-function",
+        "CREATE FUNCTION bienestar.f() RETURNS integer LANGUAGE c AS '/tmp/evil.so', 'f';\n",
+        "creates a function in the language c, which a restore does not run",
+    ),
+    (
+        "materialized-view-reads-a-file",
+        "CREATE MATERIALIZED VIEW bienestar.mv AS SELECT pg_catalog.pg_read_file('/etc/hostname') AS x WITH NO DATA;\n"
+        "REFRESH MATERIALIZED VIEW bienestar.mv;\n",
+        "calls pg_read_file, which reaches outside the tenant",
+    ),
+    (
+        "release-the-tenant-lock",
+        "CREATE TABLE bienestar.x (id integer DEFAULT pg_catalog.pg_advisory_unlock_all());\n",
+        "calls pg_advisory_unlock_all, which reaches outside the tenant",
+    ),
+    (
+        "inherit-a-shared-table",
+        "CREATE TABLE bienestar.evil () INHERITS (public.customers_client);\n",
+        "creates or changes public.customers_client, outside its own schema",
+    ),
+    (
+        "temporary-schema",
+        "CREATE FUNCTION pg_temp.f() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;\n",
+        "creates or changes pg_temp.f, outside its own schema",
+    ),
+    (
+        "function-sets-role",
+        "CREATE FUNCTION bienestar.f() RETURNS integer LANGUAGE sql SET role = 'postgres' AS $$ SELECT 1 $$;\n",
+        "creates a function that changes the session's role",
+    ),
     ("grant-a-role", "GRANT pg_execute_server_program TO clinic_app;\n", "changes a role's membership"),
-    ("large-object", "SELECT pg_catalog.lo_import('/etc/passwd');\n",
-     "uses a large object, which lives outside any schema"),
-    ("information-schema", "COMMENT ON TABLE information_schema.tables IS 'x';\n",
-     "creates or changes information_schema.tables, outside its own schema"),
+    (
+        "large-object",
+        "SELECT pg_catalog.lo_import('/etc/passwd');\n",
+        "uses a large object, which lives outside any schema",
+    ),
+    (
+        "information-schema",
+        "COMMENT ON TABLE information_schema.tables IS 'x';\n",
+        "creates or changes information_schema.tables, outside its own schema",
+    ),
 ]
 
 
 @pytest.mark.parametrize("name, payload, cause", ATTACKS, ids=[a[0] for a in ATTACKS])
 def test_a_hostile_sql_file_is_refused_naming_the_cause_and_changes_nothing(
-        demo_db: ConnectionTarget, tmp_path: Path, marker: Path, plain_dump: str,
-        name: str, payload: str, cause: str) -> None:
+    demo_db: ConnectionTarget, tmp_path: Path, marker: Path, plain_dump: str, name: str, payload: str, cause: str
+) -> None:
     at = plain_dump.index(END)
     path = tmp_path / "bienestar.sql"
     path.write_text(plain_dump[:at] + payload.format(marker=marker) + plain_dump[at:])
@@ -181,8 +257,9 @@ def test_a_hostile_sql_file_is_refused_naming_the_cause_and_changes_nothing(
     assert not marker.exists()
 
 
-def test_a_statement_in_a_nested_comment_is_a_comment(demo_db: ConnectionTarget, tmp_path: Path, marker: Path,
-                                                      plain_dump: str) -> None:
+def test_a_statement_in_a_nested_comment_is_a_comment(
+    demo_db: ConnectionTarget, tmp_path: Path, marker: Path, plain_dump: str
+) -> None:
     """PostgreSQL's comments nest: what a non-nesting reader would run stays a comment, and is harmless."""
     at = plain_dump.index(END)
     path = tmp_path / "bienestar.sql"
@@ -195,33 +272,55 @@ def test_a_statement_in_a_nested_comment_is_a_comment(demo_db: ConnectionTarget,
 # A body written as a string runs with the rights of whoever calls it, the restore itself among them (here: a CHECK
 # validated while loading); its statements are read and checked like the file's own.
 BODIES = [
-    ("plpgsql-execute", "LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'RESET ROLE'; "
-     "EXECUTE 'COPY (SELECT 1) TO PROGRAM ''touch {marker}'''; RETURN $1; END $$",
-     "runs SQL built while it runs (EXECUTE), which Resguardo cannot check"),
-    ("plpgsql-program", "LANGUAGE plpgsql AS $$ BEGIN COPY (SELECT 1) TO PROGRAM 'touch {marker}'; RETURN $1; END $$",
-     "runs an operating-system program (COPY ... PROGRAM)"),
-    ("plpgsql-set-config", "LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_catalog.set_config('role', 'postgres', false); "
-     "RETURN $1; END $$", "calls set_config, which reaches outside the tenant"),
-    ("plpgsql-other-tenant", "LANGUAGE plpgsql AS $$ DECLARE n integer; BEGIN "
-     "n := (SELECT count(*) FROM mindcare.users_customuser); RETURN $1; END $$",
-     "names mindcare.users_customuser, outside the tenant"),
-    ("sql-reset-role", "LANGUAGE sql AS $$ RESET ROLE; COPY (SELECT 1) TO PROGRAM 'touch {marker}'; SELECT $1 $$",
-     "resets the session's settings or role (RESET)"),
-    ("sql-write-file", "LANGUAGE sql AS 'COPY (SELECT 1) TO ''{marker}''; SELECT $1'",
-     "reads or writes a file on the server (COPY ... FILE)"),
+    (
+        "plpgsql-execute",
+        "LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'RESET ROLE'; "
+        "EXECUTE 'COPY (SELECT 1) TO PROGRAM ''touch {marker}'''; RETURN $1; END $$",
+        "runs SQL built while it runs (EXECUTE), which Resguardo cannot check",
+    ),
+    (
+        "plpgsql-program",
+        "LANGUAGE plpgsql AS $$ BEGIN COPY (SELECT 1) TO PROGRAM 'touch {marker}'; RETURN $1; END $$",
+        "runs an operating-system program (COPY ... PROGRAM)",
+    ),
+    (
+        "plpgsql-set-config",
+        "LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_catalog.set_config('role', 'postgres', false); RETURN $1; END $$",
+        "calls set_config, which reaches outside the tenant",
+    ),
+    (
+        "plpgsql-other-tenant",
+        "LANGUAGE plpgsql AS $$ DECLARE n integer; BEGIN "
+        "n := (SELECT count(*) FROM mindcare.users_customuser); RETURN $1; END $$",
+        "names mindcare.users_customuser, outside the tenant",
+    ),
+    (
+        "sql-reset-role",
+        "LANGUAGE sql AS $$ RESET ROLE; COPY (SELECT 1) TO PROGRAM 'touch {marker}'; SELECT $1 $$",
+        "resets the session's settings or role (RESET)",
+    ),
+    (
+        "sql-write-file",
+        "LANGUAGE sql AS 'COPY (SELECT 1) TO ''{marker}''; SELECT $1'",
+        "reads or writes a file on the server (COPY ... FILE)",
+    ),
 ]
 
 
 @pytest.mark.parametrize("name, body, cause", BODIES, ids=[b[0] for b in BODIES])
 def test_a_function_body_that_would_run_while_loading_is_checked_like_the_file(
-        demo_db: ConnectionTarget, tmp_path: Path, marker: Path, plain_dump: str, name: str, body: str,
-        cause: str) -> None:
+    demo_db: ConnectionTarget, tmp_path: Path, marker: Path, plain_dump: str, name: str, body: str, cause: str
+) -> None:
     at = plain_dump.index(END)
     path = tmp_path / "bienestar.sql"
-    path.write_text(plain_dump[:at] + "CREATE FUNCTION bienestar.f(integer) RETURNS integer "
-                    + body.format(marker=marker) + ";\n"
-                    + "ALTER TABLE bienestar.auth_group ADD CONSTRAINT evil CHECK (bienestar.f(id) > 0);\n"
-                    + plain_dump[at:])
+    path.write_text(
+        plain_dump[:at]
+        + "CREATE FUNCTION bienestar.f(integer) RETURNS integer "
+        + body.format(marker=marker)
+        + ";\n"
+        + "ALTER TABLE bienestar.auth_group ADD CONSTRAINT evil CHECK (bienestar.f(id) > 0);\n"
+        + plain_dump[at:]
+    )
     before = everything(demo_db)
     with pytest.raises(ArchiveError) as caught:
         restore_tenant(demo_db, "bienestar", path)
@@ -232,20 +331,30 @@ def test_a_function_body_that_would_run_while_loading_is_checked_like_the_file(
 
 # Real pg_dump custom files of a source whose tenant schema holds what a file may not bring.
 CUSTOM_ATTACKS = [
-    ("CREATE TABLE bienestar.evil () INHERITS (public.customers_client)",
-     "creates or changes public.customers_client, outside its own schema"),
-    ("CREATE VIEW bienestar.peek AS SELECT email FROM mindcare.users_customuser",
-     "names mindcare.users_customuser, outside the tenant"),
-    ("CREATE MATERIALIZED VIEW bienestar.mv AS SELECT pg_catalog.pg_read_file('/etc/hostname') AS x",
-     "calls pg_read_file, which reaches outside the tenant"),
-    ("CREATE FUNCTION bienestar.f() RETURNS integer LANGUAGE sql SET session_authorization = 'postgres' "
-     "AS $$ SELECT 1 $$", "creates a function that changes the session's role"),
+    (
+        "CREATE TABLE bienestar.evil () INHERITS (public.customers_client)",
+        "creates or changes public.customers_client, outside its own schema",
+    ),
+    (
+        "CREATE VIEW bienestar.peek AS SELECT email FROM mindcare.users_customuser",
+        "names mindcare.users_customuser, outside the tenant",
+    ),
+    (
+        "CREATE MATERIALIZED VIEW bienestar.mv AS SELECT pg_catalog.pg_read_file('/etc/hostname') AS x",
+        "calls pg_read_file, which reaches outside the tenant",
+    ),
+    (
+        "CREATE FUNCTION bienestar.f() RETURNS integer LANGUAGE sql SET session_authorization = 'postgres' "
+        "AS $$ SELECT 1 $$",
+        "creates a function that changes the session's role",
+    ),
 ]
 
 
 @pytest.mark.parametrize("poison, cause", CUSTOM_ATTACKS)
-def test_a_hostile_custom_file_is_refused_before_anything_runs(pg_server: TestServer, demo_db: ConnectionTarget,
-                                                               tmp_path: Path, poison: str, cause: str) -> None:
+def test_a_hostile_custom_file_is_refused_before_anything_runs(
+    pg_server: TestServer, demo_db: ConnectionTarget, tmp_path: Path, poison: str, cause: str
+) -> None:
     source = pg_server.new_database()
     try:
         with source.connect(autocommit=True) as conn:
@@ -264,7 +373,8 @@ def test_a_hostile_custom_file_is_refused_before_anything_runs(pg_server: TestSe
 
 
 def test_a_custom_file_whose_data_part_reaches_outside_is_refused_while_loading_and_rolled_back(
-        demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     """The data part (sequence values) is read only while loading; a hostile one is refused before it runs,
     and what ran before it is rolled back. verify reads it all."""
     path = pg_dump(demo_db, "bienestar", tmp_path / "bienestar.dump", "-Fc")
@@ -299,10 +409,12 @@ def test_execute_checked_lets_the_server_refuse_a_second_command(demo_db: Connec
 
 
 def test_the_server_reads_strings_as_the_gate_did_whatever_the_database_default(
-        pg_server: TestServer, demo_db: ConnectionTarget) -> None:
+    pg_server: TestServer, demo_db: ConnectionTarget
+) -> None:
     with pg_server.admin.connect(autocommit=True) as conn:
-        conn.execute(sql.SQL("ALTER DATABASE {} SET standard_conforming_strings = off").format(
-            sql.Identifier(demo_db.dbname)))
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} SET standard_conforming_strings = off").format(sql.Identifier(demo_db.dbname))
+        )
     with demo_db.connect() as conn:
         prepare_session(conn)
         execute_checked(conn, CheckedStatement("COMMENT ON TABLE bienestar.auth_group IS 'a\\'", 1, "CommentStmt"))
@@ -322,15 +434,16 @@ def blocks(part: str) -> Iterator[tuple[str, str, int]]:
         if text.startswith("-- object: "):
             if label is not None:
                 yield label, "".join(body), start
-            label, body, start = text[len("-- object: "):].strip(), [], number + 1
+            label, body, start = text[len("-- object: ") :].strip(), [], number + 1
         elif label is not None:
             body.append(text)
     if label is not None:
         yield label, "".join(body), start
 
 
-def test_every_statement_of_a_native_backup_passes_and_keys_name_their_table(demo_db: ConnectionTarget,
-                                                                              tmp_path: Path) -> None:
+def test_every_statement_of_a_native_backup_passes_and_keys_name_their_table(
+    demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     path = backup_tenant(demo_db, "bienestar", tmp_path / "b.resguardo").path
     checked: list[CheckedStatement] = []
     with ArchiveReader(path) as reader:
@@ -349,41 +462,61 @@ def test_every_statement_of_a_native_backup_passes_and_keys_name_their_table(dem
     assert all(s.table is None for s in checked if "FOREIGN KEY" in s.text)
 
 
-@pytest.mark.parametrize("label, text, expected", [
-    ("grant table t", "GRANT SELECT ON TABLE t TO clinic_app", None),
-    ("owner table t", "ALTER TABLE t OWNER TO postgres", None),
-    ("sequence-value s", "SELECT pg_catalog.setval('s', 20, true)", None),
-    ("default-privileges postgres tables",
-     "DO $resguardo$ BEGIN EXECUTE pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I GRANT "
-     "SELECT ON TABLES TO PUBLIC', 'postgres', pg_catalog.current_schema()); END $resguardo$", None),
-    ("constraint t_pkey", "ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY (id)", ("AlterTableStmt", "t", False)),
-    ("foreign-key t_fk", "ALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (c) REFERENCES public.customers_client(id)",
-     ("AlterTableStmt", None, False)),
-    ("index i", "CREATE UNIQUE INDEX i ON ONLY t USING btree (lower(name))", ("IndexStmt", "t", False)),
-    ("operator-class c", "CREATE OPERATOR CLASS c FOR TYPE integer USING btree AS OPERATOR 1 <",
-     ("CreateOpClassStmt", None, True)),
-])
-def test_native_statements_are_run_or_skipped_by_their_tree(label: str, text: str,
-                                                            expected: tuple[str, str | None, bool] | None) -> None:
+@pytest.mark.parametrize(
+    "label, text, expected",
+    [
+        ("grant table t", "GRANT SELECT ON TABLE t TO clinic_app", None),
+        ("owner table t", "ALTER TABLE t OWNER TO postgres", None),
+        ("sequence-value s", "SELECT pg_catalog.setval('s', 20, true)", None),
+        (
+            "default-privileges postgres tables",
+            "DO $resguardo$ BEGIN EXECUTE pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I GRANT "
+            "SELECT ON TABLES TO PUBLIC', 'postgres', pg_catalog.current_schema()); END $resguardo$",
+            None,
+        ),
+        ("constraint t_pkey", "ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY (id)", ("AlterTableStmt", "t", False)),
+        (
+            "foreign-key t_fk",
+            "ALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (c) REFERENCES public.customers_client(id)",
+            ("AlterTableStmt", None, False),
+        ),
+        ("index i", "CREATE UNIQUE INDEX i ON ONLY t USING btree (lower(name))", ("IndexStmt", "t", False)),
+        (
+            "operator-class c",
+            "CREATE OPERATOR CLASS c FOR TYPE integer USING btree AS OPERATOR 1 <",
+            ("CreateOpClassStmt", None, True),
+        ),
+    ],
+)
+def test_native_statements_are_run_or_skipped_by_their_tree(
+    label: str, text: str, expected: tuple[str, str | None, bool] | None
+) -> None:
     checked = check_native(text, line=3, label=label)
     assert (None if checked is None else (checked.kind, checked.table, checked.needs_superuser)) == expected
 
 
-@pytest.mark.parametrize("label, text, cause", [
-    ("table t", "RESET ROLE", "resets the session's settings or role (RESET)"),
-    ("table t", "COPY (SELECT 1) TO PROGRAM 'id'", "runs an operating-system program (COPY ... PROGRAM)"),
-    ("table t", "SET ROLE postgres", "changes the session's role"),
-    ("table t", "COMMIT", "ends or changes the transaction"),
-    ("table t", "CREATE TABLE public.t (id integer)", "creates or changes public.t, outside its own schema"),
-    ("constraint c", "ALTER TABLE mindcare.t ADD CONSTRAINT c CHECK (true)", "creates or changes mindcare.t"),
-    ("index i", "CREATE INDEX i ON public.customers_client (id)", "creates or changes public.customers_client"),
-    ("view v", "CREATE VIEW v AS SELECT * FROM mindcare.users_customuser", "names mindcare.users_customuser"),
-    ("function f", "DO $$ BEGIN PERFORM 1; END $$", "runs an anonymous code block (DO)"),
-    ("comment", "COMMENT ON SCHEMA bienestar IS 'resguardo:{}'", "changes the comment of a schema"),
-    ("table t", "SELECT pg_catalog.setval('mindcare.s', 1)", "sets the sequence mindcare.s, outside its own schema"),
-    ("table t", "CREATE TABLE t (id integer); DROP SCHEMA mindcare", "holds more than one statement"),
-    ("table t", "CREATE TABLE bienestar.t (id integer)", "creates or changes bienestar.t, outside its own schema"),
-])
+@pytest.mark.parametrize(
+    "label, text, cause",
+    [
+        ("table t", "RESET ROLE", "resets the session's settings or role (RESET)"),
+        ("table t", "COPY (SELECT 1) TO PROGRAM 'id'", "runs an operating-system program (COPY ... PROGRAM)"),
+        ("table t", "SET ROLE postgres", "changes the session's role"),
+        ("table t", "COMMIT", "ends or changes the transaction"),
+        ("table t", "CREATE TABLE public.t (id integer)", "creates or changes public.t, outside its own schema"),
+        ("constraint c", "ALTER TABLE mindcare.t ADD CONSTRAINT c CHECK (true)", "creates or changes mindcare.t"),
+        ("index i", "CREATE INDEX i ON public.customers_client (id)", "creates or changes public.customers_client"),
+        ("view v", "CREATE VIEW v AS SELECT * FROM mindcare.users_customuser", "names mindcare.users_customuser"),
+        ("function f", "DO $$ BEGIN PERFORM 1; END $$", "runs an anonymous code block (DO)"),
+        ("comment", "COMMENT ON SCHEMA bienestar IS 'resguardo:{}'", "changes the comment of a schema"),
+        (
+            "table t",
+            "SELECT pg_catalog.setval('mindcare.s', 1)",
+            "sets the sequence mindcare.s, outside its own schema",
+        ),
+        ("table t", "CREATE TABLE t (id integer); DROP SCHEMA mindcare", "holds more than one statement"),
+        ("table t", "CREATE TABLE bienestar.t (id integer)", "creates or changes bienestar.t, outside its own schema"),
+    ],
+)
 def test_native_statements_that_reach_outside_are_refused(label: str, text: str, cause: str) -> None:
     with pytest.raises(RefusedStatement) as caught:
         check_native(text, line=12, label=label)
@@ -474,15 +607,33 @@ def comparable(dump: str, schema: str) -> list[str]:
     """A pg_dump's statements and rows, less what depends on who loaded it (owners, grants, comments); the
     schema where it qualifies a name (strings, such as a function's search_path, are kept as written)."""
     dump = re.sub(rf"\b{schema}\.", "SCHEMA.", dump)
-    return [line for line in dump.splitlines() if line.strip() and not line.startswith(("--", "\\restrict",
-            "\\unrestrict", "ALTER SCHEMA", "COMMENT ON SCHEMA", "CREATE SCHEMA", "DROP SCHEMA", "GRANT ",
-            "REVOKE ")) and " OWNER TO " not in line]
+    return [
+        line
+        for line in dump.splitlines()
+        if line.strip()
+        and not line.startswith(
+            (
+                "--",
+                "\\restrict",
+                "\\unrestrict",
+                "ALTER SCHEMA",
+                "COMMENT ON SCHEMA",
+                "CREATE SCHEMA",
+                "DROP SCHEMA",
+                "GRANT ",
+                "REVOKE ",
+            )
+        )
+        and " OWNER TO " not in line
+    ]
 
 
-@pytest.mark.parametrize("schema, extra", [("bienestar", []), ("rich", []), ("rich", ["--inserts", "--clean",
-                                                                                      "--if-exists"])])
-def test_a_pg_dump_round_trips_through_the_rewriter(demo_db: ConnectionTarget, tmp_path: Path, schema: str,
-                                                    extra: list[str]) -> None:
+@pytest.mark.parametrize(
+    "schema, extra", [("bienestar", []), ("rich", []), ("rich", ["--inserts", "--clean", "--if-exists"])]
+)
+def test_a_pg_dump_round_trips_through_the_rewriter(
+    demo_db: ConnectionTarget, tmp_path: Path, schema: str, extra: list[str]
+) -> None:
     """Loaded into another schema and dumped again, a dump of every kind of object pg_dump writes for a schema
     comes back statement for statement and row for row."""
     if schema == "rich":
@@ -498,14 +649,15 @@ def test_a_pg_dump_round_trips_through_the_rewriter(demo_db: ConnectionTarget, t
     assert comparable(again.read_text(), "copy_of") == comparable(original.read_text(), schema)
 
 
-def test_a_statement_the_server_refuses_names_its_line(demo_db: ConnectionTarget, tmp_path: Path,
-                                                       plain_dump: str) -> None:
+def test_a_statement_the_server_refuses_names_its_line(
+    demo_db: ConnectionTarget, tmp_path: Path, plain_dump: str
+) -> None:
     at = plain_dump.index(END)
     path = tmp_path / "bienestar.sql"
     path.write_text(plain_dump[:at] + "CREATE TABLE bienestar.auth_group (id integer);\n" + plain_dump[at:])
     with pytest.raises(RestoreFailed) as caught:
         restore_tenant(demo_db, "bienestar", path)
     line = plain_dump[:at].count("\n") + 1
-    assert caught.value.message.startswith(f"Line {line} of bienestar.sql failed: relation \"auth_group\" already "
-                                           "exists (CREATE TABLE ")
-
+    assert caught.value.message.startswith(
+        f'Line {line} of bienestar.sql failed: relation "auth_group" already exists (CREATE TABLE '
+    )

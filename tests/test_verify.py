@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from app.engine.archive.container import FORMAT_VERSION, manifest_checksum
+from app.engine.archive.verify import verify_archive
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, Cancelled
 from app.engine.jobs import CancelToken
-from app.engine.archive.verify import verify_archive
 from tests.support import pg
 from tests.support.cli import run_cli
 from tests.support.restore import rewrite_archive, table_rows
@@ -136,8 +136,9 @@ def test_cancel_stops_verify(archive: Path) -> None:
 def test_an_archive_that_restore_would_refuse_never_verifies_as_clean(archive: Path, tmp_path: Path) -> None:
     """Well-formed, checksums right, but its SQL resets the role and runs a program: verify refuses it with
     the same sentence as restore, before anything could run."""
-    hostile = rewrite_archive(archive, tmp_path / "hostile.resguardo",
-                              post_extra="COPY (SELECT 1) TO PROGRAM 'touch /tmp/x'")
+    hostile = rewrite_archive(
+        archive, tmp_path / "hostile.resguardo", post_extra="COPY (SELECT 1) TO PROGRAM 'touch /tmp/x'"
+    )
     with pytest.raises(ArchiveError) as refused:
         verify_archive(hostile)
     assert "PROGRAM" in refused.value.message and refused.value.message.endswith(").")

@@ -13,18 +13,29 @@ NAME = "backup"
 HELP = "back up one tenant (clinic) to a file"
 NEEDS_CONNECTION = True
 
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", required=True, metavar="SCHEMA", help="the tenant's schema name")
-    parser.add_argument("--out", required=True, metavar="PATH",
-                        help="the file to write, or an existing folder (the file is then named "
-                        "<schema>_<YYYY-MM-DD_HHMM>.resguardo)")
-    parser.add_argument("--format", choices=sorted(BACKUP_FORMATS), default="native",
-                        help="native: Resguardo's own checked archive, needs no pg_dump (default); "
-                        "sql / custom: pg_dump plain SQL (.sql) / custom format (.dump), needs a pg_dump at least "
-                        "as new as the server (see `resguardo tools`); auto: custom when such a pg_dump exists "
-                        "and works, native otherwise")
-    parser.add_argument("--tenants-table", metavar="SCHEMA.TABLE",
-                        help="the table holding one row per tenant, when detection is ambiguous")
+    parser.add_argument(
+        "--out",
+        required=True,
+        metavar="PATH",
+        help="the file to write, or an existing folder (the file is then named <schema>_<YYYY-MM-DD_HHMM>.resguardo)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=sorted(BACKUP_FORMATS),
+        default="native",
+        help="native: Resguardo's own checked archive, needs no pg_dump (default); "
+        "sql / custom: pg_dump plain SQL (.sql) / custom format (.dump), needs a pg_dump at least "
+        "as new as the server (see `resguardo tools`); auto: custom when such a pg_dump exists "
+        "and works, native otherwise",
+    )
+    parser.add_argument(
+        "--tenants-table",
+        metavar="SCHEMA.TABLE",
+        help="the table holding one row per tenant, when detection is ambiguous",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,8 +44,10 @@ def run(args: argparse.Namespace) -> int:
     result = write_backup(args.format, target, args.tenant, Path(args.out), tenants_table=override)
     print(f"Backed up {args.tenant} to {result.path}")
     rows = f"{result.rows} rows in " if result.format == "native" else ""
-    print(f"{human_size(result.size_bytes)}, {rows}{result.tables} tables, {result.seconds:.1f} s"
-          + (f", {result.tool}" if result.tool else ""))
+    print(
+        f"{human_size(result.size_bytes)}, {rows}{result.tables} tables, {result.seconds:.1f} s"
+        + (f", {result.tool}" if result.tool else "")
+    )
     if result.note:
         print(result.note)
     return 0

@@ -47,12 +47,20 @@ def profile_setting(args: argparse.Namespace, name: str) -> str | None:
 def add_lock_options(parser: argparse.ArgumentParser) -> None:
     """How long the swap may make the web application wait, per attempt and in all."""
     default = LockPolicy()
-    parser.add_argument("--lock-attempt", type=_seconds, default=default.attempt_seconds, metavar="SECONDS",
-                        help="the longest one lock attempt may make the web application wait "
-                             f"(default {default.attempt_seconds:g})")
-    parser.add_argument("--lock-wait", type=_seconds, default=default.total_seconds, metavar="SECONDS",
-                        help=f"how long to keep trying before giving up, changing nothing (default "
-                             f"{default.total_seconds:g})")
+    parser.add_argument(
+        "--lock-attempt",
+        type=_seconds,
+        default=default.attempt_seconds,
+        metavar="SECONDS",
+        help=f"the longest one lock attempt may make the web application wait (default {default.attempt_seconds:g})",
+    )
+    parser.add_argument(
+        "--lock-wait",
+        type=_seconds,
+        default=default.total_seconds,
+        metavar="SECONDS",
+        help=f"how long to keep trying before giving up, changing nothing (default {default.total_seconds:g})",
+    )
 
 
 def lock_policy(args: argparse.Namespace) -> LockPolicy:

@@ -16,12 +16,19 @@ HELP = "start a private PostgreSQL with the demo clinics and open the window on 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--serve", action="store_true",
-                        help="no window: print the connection URI on the first line and run until Ctrl-C")
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="no window: print the connection URI on the first line and run until Ctrl-C",
+    )
     parser.add_argument("--reset", action="store_true", help="recreate the demo database")
-    parser.add_argument("--scale", type=int, default=1, metavar="N",
-                        help="(re)create the demo database with N times the appointments and chat "
-                        "messages (sizes in docs/demo.md)")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        metavar="N",
+        help="(re)create the demo database with N times the appointments and chat messages (sizes in docs/demo.md)",
+    )
 
 
 def demo_server() -> EmbeddedServer:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from app.commands.common import add_lock_options, confirm_by_typing, lock_policy, profile_setting, resolve_target
-from app.engine.restore.restore import RestoreResult, restore_tenant
 from app.engine.restore.preview import RestorePreview, preview_restore
+from app.engine.restore.restore import RestoreResult, restore_tenant
 from app.formatting import human_size
 
 NAME = "restore"
@@ -18,12 +18,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", required=True, metavar="SCHEMA", help="the tenant's schema name")
     parser.add_argument("--file", required=True, metavar="PATH", help="the backup file")
     parser.add_argument("--yes", action="store_true", help="do not show the preview nor ask for confirmation")
-    parser.add_argument("--no-keep-superusers", dest="keep_superusers", action="store_false",
-                        help="take the backup's accounts as they are (default: keep today's administrators)")
-    parser.add_argument("--allow-other-tenant", action="store_true",
-                        help="allow a backup of another tenant to be restored into this one")
-    parser.add_argument("--tenants-table", metavar="SCHEMA.TABLE",
-                        help="the table holding one row per tenant, when detection is ambiguous")
+    parser.add_argument(
+        "--no-keep-superusers",
+        dest="keep_superusers",
+        action="store_false",
+        help="take the backup's accounts as they are (default: keep today's administrators)",
+    )
+    parser.add_argument(
+        "--allow-other-tenant",
+        action="store_true",
+        help="allow a backup of another tenant to be restored into this one",
+    )
+    parser.add_argument(
+        "--tenants-table",
+        metavar="SCHEMA.TABLE",
+        help="the table holding one row per tenant, when detection is ambiguous",
+    )
     add_lock_options(parser)
 
 
@@ -31,8 +41,12 @@ def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
     tenants_table = args.tenants_table or profile_setting(args, "tenants_table")
     user_table = profile_setting(args, "user_table")
-    options = {"allow_other_tenant": args.allow_other_tenant, "keep_superusers": args.keep_superusers,
-               "user_table": user_table, "tenants_table": tenants_table}
+    options = {
+        "allow_other_tenant": args.allow_other_tenant,
+        "keep_superusers": args.keep_superusers,
+        "user_table": user_table,
+        "tenants_table": tenants_table,
+    }
     if not args.yes:
         print(describe_preview(preview_restore(target, args.tenant, args.file, **options)))
         confirm_by_typing(f"Type the tenant's name ({args.tenant}) to restore it:", args.tenant)
@@ -43,9 +57,12 @@ def run(args: argparse.Namespace) -> int:
 def describe_preview(p: RestorePreview) -> str:
     s = p.source
     json = s.kind == "django-json"  # the tenant's schema stays; the file says nothing of its origin or date
-    lines = [f"Restore {p.tenant} from {s.path.name} ({s.kind}, {s.tool_version or 'unknown tool'})",
-             "  rows of a Django export, into the tables the clinic has today" if json else
-             f"  backup of tenant {s.source_schema or '?'}, taken {s.created_utc or 'at an unknown time'}"]
+    lines = [
+        f"Restore {p.tenant} from {s.path.name} ({s.kind}, {s.tool_version or 'unknown tool'})",
+        "  rows of a Django export, into the tables the clinic has today"
+        if json
+        else f"  backup of tenant {s.source_schema or '?'}, taken {s.created_utc or 'at an unknown time'}",
+    ]
     if p.other_tenant:
         lines.append(f"  WARNING: this is another tenant's backup; its data will replace {p.tenant}'s.")
     if not p.schema_exists:
@@ -60,8 +77,9 @@ def describe_preview(p: RestorePreview) -> str:
     for name in p.tables_only_live:
         lines.append(f"    {name}: not in the file; it will disappear")
     if p.needs_migrate:
-        lines.append("  The file's django_migrations differ from today's; run migrate_schemas for this tenant "
-                     "afterwards.")
+        lines.append(
+            "  The file's django_migrations differ from today's; run migrate_schemas for this tenant afterwards."
+        )
         lines += [f"    only in the file: {a}.{n}" for a, n in p.migrations_only_in_file]
         lines += [f"    only today: {a}.{n}" for a, n in p.migrations_only_live]
     if p.safety_copy_kept:
@@ -78,13 +96,17 @@ def describe_preview(p: RestorePreview) -> str:
 def describe_result(r: RestoreResult) -> str:
     lines = [f"Restored {r.tenant} from {r.path.name}: {r.rows} rows in {r.tables} tables, {r.seconds:.1f} s"]
     if r.safety_copy:
-        lines.append(f"Safety copy of the previous {r.tenant}: {r.safety_copy} "
-                     f"(resguardo undo-restore --tenant {r.tenant} --yes brings it back)")
+        lines.append(
+            f"Safety copy of the previous {r.tenant}: {r.safety_copy} "
+            f"(resguardo undo-restore --tenant {r.tenant} --yes brings it back)"
+        )
     if r.kept_superusers:
         lines.append(f"Administrator accounts kept: {', '.join(r.kept_superusers)}")
     if r.app_writes:
-        lines.append(f"{r.app_writes} rows were written by the web application during the restore; they are in the "
-                     f"safety copy {r.safety_copy}")
+        lines.append(
+            f"{r.app_writes} rows were written by the web application during the restore; they are in the "
+            f"safety copy {r.safety_copy}"
+        )
     lines += [f"Dropped the older safety copy {name}" for name in r.dropped_safety_copies]
     lines += [f"Cleaned up {name}, left by an interrupted restore" for name in r.cleaned_leftovers]
     lines += [f"Warning: {w}" for w in r.warnings]

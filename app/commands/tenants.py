@@ -16,9 +16,12 @@ NEEDS_CONNECTION = True
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON array, one object per schema")
-    parser.add_argument("--tenants-table", metavar="SCHEMA.TABLE",
-                        help="the table holding one row per tenant, when detection is ambiguous "
-                        "(default: the profile's setting, else detected)")
+    parser.add_argument(
+        "--tenants-table",
+        metavar="SCHEMA.TABLE",
+        help="the table holding one row per tenant, when detection is ambiguous "
+        "(default: the profile's setting, else detected)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,15 +41,23 @@ def run(args: argparse.Namespace) -> int:
 def _table(tenants: list[TenantInfo]) -> str:
     header = ("SCHEMA", "NAME", "DOMAIN", "SIZE", "TABLES", "ROWS", "KIND")
     lines = [header] + [
-        (t.schema, t.name if t.name != t.schema else "", t.domain or "", human_size(t.size_bytes) if t.exists else "",
-         str(t.table_count) if t.exists else "", str(t.estimated_rows) if t.exists else "", _kind(t))
+        (
+            t.schema,
+            t.name if t.name != t.schema else "",
+            t.domain or "",
+            human_size(t.size_bytes) if t.exists else "",
+            str(t.table_count) if t.exists else "",
+            str(t.estimated_rows) if t.exists else "",
+            _kind(t),
+        )
         for t in tenants
     ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     right = {3, 4, 5}
     return "\n".join(
-        "  ".join(cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths)))
-        .rstrip()
+        "  ".join(
+            cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths))
+        ).rstrip()
         for line in lines
     )
 

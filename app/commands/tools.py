@@ -9,14 +9,21 @@ from app.commands.common import resolve_target
 from app.engine.pgdump.pgtools import ENV_DIRS, TOOL_NAMES, find_tools, newest, search_dirs, server_major
 
 NAME = "tools"
-HELP = ("list the PostgreSQL client tools found (pg_dump, pg_restore, psql) and, with a server, "
-        "which one would be used for it")
+HELP = (
+    "list the PostgreSQL client tools found (pg_dump, pg_restore, psql) and, with a server, "
+    "which one would be used for it"
+)
 NEEDS_CONNECTION = True
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--pg-bin", action="append", default=None, metavar="DIR",
-                        help=f"a folder to search first (repeatable; default: the {ENV_DIRS} variable)")
+    parser.add_argument(
+        "--pg-bin",
+        action="append",
+        default=None,
+        metavar="DIR",
+        help=f"a folder to search first (repeatable; default: the {ENV_DIRS} variable)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,11 +48,11 @@ def run(args: argparse.Namespace) -> int:
             print(f" {mark} {tool.major:>3}  {tool.version:<32} {tool.path}")
         if major is not None and chosen is None:
             best = newest(found)
-            reason = (f"the newest {name} found is {best.major} at {best.path}" if best
-                      else f"no {name} was found")
-            print(f"  -> none fits: server is PostgreSQL {major}; {reason}; install PostgreSQL {major}+ "
-                  "client tools or use the native format.")
+            reason = f"the newest {name} found is {best.major} at {best.path}" if best else f"no {name} was found"
+            print(
+                f"  -> none fits: server is PostgreSQL {major}; {reason}; install PostgreSQL {major}+ "
+                "client tools or use the native format."
+            )
         elif chosen is not None:
             print(f"  -> would use {chosen.path}")
     return 0
-

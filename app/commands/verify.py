@@ -15,16 +15,22 @@ NEEDS_CONNECTION = False
 def describe(check: FileCheck) -> str:
     """One line a script can log: what the file holds, and that it reads in full."""
     if check.kind == "native":
-        return (f"OK: {check.path.name} holds tenant {check.source_schema!r} from {check.created_utc}: "
-                f"{check.tables} tables, {check.rows} rows, {human_size(check.bytes)} of data; "
-                "every checksum matches.")
+        return (
+            f"OK: {check.path.name} holds tenant {check.source_schema!r} from {check.created_utc}: "
+            f"{check.tables} tables, {check.rows} rows, {human_size(check.bytes)} of data; "
+            "every checksum matches."
+        )
     if check.kind == "django-json":
-        return (f"OK: {check.path.name} is a complete Django dumpdata export: {check.rows} objects of "
-                f"{check.tables} models; it reads in full.")
+        return (
+            f"OK: {check.path.name} is a complete Django dumpdata export: {check.rows} objects of "
+            f"{check.tables} models; it reads in full."
+        )
     kind = "plain SQL" if check.kind == "sql" else "custom-format"
     data = "with data" if check.has_data else "without data"
-    return (f"OK: {check.path.name} is a complete {kind} dump of schema {check.source_schema!r} by "
-            f"{check.tool_version}: {check.tables} tables, {data}; it reads in full.")
+    return (
+        f"OK: {check.path.name} is a complete {kind} dump of schema {check.source_schema!r} by "
+        f"{check.tool_version}: {check.tables} tables, {data}; it reads in full."
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

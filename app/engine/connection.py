@@ -55,9 +55,7 @@ class ConnectionTarget:
         return self.params.get("dbname", "")
 
     def with_dbname(self, dbname: str) -> ConnectionTarget:
-        return ConnectionTarget(
-            make_conninfo(self.conninfo, dbname=dbname), self.password, self.connect_timeout
-        )
+        return ConnectionTarget(make_conninfo(self.conninfo, dbname=dbname), self.password, self.connect_timeout)
 
     def describe(self) -> str:
         """`user@host:port/db`, for status bars and log lines."""
@@ -84,8 +82,11 @@ class ConnectionTarget:
 
     def child_env(self) -> dict[str, str]:
         """Environment for a libpq client tool; the password never goes on its command line."""
-        env = {"PGAPPNAME": APPLICATION_NAME, "PGCONNECT_TIMEOUT": str(self.connect_timeout),
-               "PGOPTIONS": "-c jit=off"}  # pg_dump sets its own search_path and lock waits
+        env = {
+            "PGAPPNAME": APPLICATION_NAME,
+            "PGCONNECT_TIMEOUT": str(self.connect_timeout),
+            "PGOPTIONS": "-c jit=off",
+        }  # pg_dump sets its own search_path and lock waits
         if self.password is not None:
             env["PGPASSWORD"] = self.password
         return env
@@ -93,9 +94,12 @@ class ConnectionTarget:
 
 # Where a password may sit in a connection string that libpq could not read: a URI's user:password@, a
 # key=value (quoted or not), a URI's ?password= parameter. Read leniently: the string is malformed.
-_PASSWORDS = (re.compile(r"://[^:/@\s]*:(.+)@"), re.compile(r"://[^:/@\s]*:([^@\s]+)@"),
-              re.compile(r"password\s*=\s*'((?:[^'\\]|\\.)*)'?", re.IGNORECASE),
-              re.compile(r"password\s*=\s*([^\s'&]+)", re.IGNORECASE))
+_PASSWORDS = (
+    re.compile(r"://[^:/@\s]*:(.+)@"),
+    re.compile(r"://[^:/@\s]*:([^@\s]+)@"),
+    re.compile(r"password\s*=\s*'((?:[^'\\]|\\.)*)'?", re.IGNORECASE),
+    re.compile(r"password\s*=\s*([^\s'&]+)", re.IGNORECASE),
+)
 
 
 def without_passwords(text: str, dsn: str) -> str:

@@ -1,4 +1,4 @@
-""""Test connection": one short login that ends in a sentence, never an exception.
+""" "Test connection": one short login that ends in a sentence, never an exception.
 
 The profile dialog and the window's start-up both need to know not only *that*
 a login failed but *why* (a wrong password means "ask again"; an unreachable
@@ -53,8 +53,13 @@ def classify(libpq_message: str) -> str:
         return TIMEOUT
     if "ssl" in low or "certificate" in low or "root.crt" in low:
         return SSL
-    if ("connection refused" in low or "could not connect" in low or "no such file" in low
-            or "could not translate host name" in low or "name or service not known" in low):
+    if (
+        "connection refused" in low
+        or "could not connect" in low
+        or "no such file" in low
+        or "could not translate host name" in low
+        or "name or service not known" in low
+    ):
         return UNREACHABLE
     return OTHER
 
@@ -70,12 +75,11 @@ def check_connection(target: ConnectionTarget) -> ConnectionCheck:
     except ConnectionFailed as exc:
         return ConnectionCheck(classify(exc.details or exc.message), exc.message, exc.details)
     except psycopg.Error as exc:
-        return ConnectionCheck(OTHER, f"Connected to {target.describe()}, but the server then failed: "
-                               f"{first_line(exc)}",
-                               str(exc))
+        return ConnectionCheck(
+            OTHER, f"Connected to {target.describe()}, but the server then failed: {first_line(exc)}", str(exc)
+        )
     assert row is not None
     version, user, superuser = str(row[0]), str(row[1]), bool(row[2])
     role = "a superuser" if superuser else "not a superuser"
-    message = (f"Connected to PostgreSQL {version.split()[0]} as {user} ({role}), "
-               f"database {target.dbname}.")
+    message = f"Connected to PostgreSQL {version.split(maxsplit=1)[0]} as {user} ({role}), database {target.dbname}."
     return ConnectionCheck(OK, message, "", version, user, superuser)

@@ -106,8 +106,13 @@ class BackupDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(choose)
-        note = muted(QLabel(translate("BackupDialog", "The file is written under a temporary name and appears only "
-                                                      "when it is complete.")))
+        note = muted(
+            QLabel(
+                translate(
+                    "BackupDialog", "The file is written under a temporary name and appears only when it is complete."
+                )
+            )
+        )
         note.setWordWrap(True)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -135,15 +140,20 @@ class BackupDialog(QDialog):
 
     def _format_changed(self, _index: int, checked: bool) -> None:
         if checked:
-            self.path.setText(str(with_extension(Path(self.path.text().strip()), self.chosen_format().extension,
-                                                 self._extensions)))
+            self.path.setText(
+                str(with_extension(Path(self.path.text().strip()), self.chosen_format().extension, self._extensions))
+            )
 
     def _choose(self) -> None:
         fmt = self.chosen_format()
         current = Path(self.path.text().strip())
-        dialog = file_dialog(self, self.windowTitle(), current.parent,
-                             f"{translate('Formats', fmt.label)} (*{fmt.extension});;"
-                             + translate("BackupDialog", "All files (*)"), saving=True)
+        dialog = file_dialog(
+            self,
+            self.windowTitle(),
+            current.parent,
+            f"{translate('Formats', fmt.label)} (*{fmt.extension});;" + translate("BackupDialog", "All files (*)"),
+            saving=True,
+        )
         dialog.selectFile(current.name)
         if dialog.exec() == QFileDialog.DialogCode.Accepted and dialog.selectedFiles():
             self.path.setText(str(with_extension(Path(dialog.selectedFiles()[0]), fmt.extension, self._extensions)))

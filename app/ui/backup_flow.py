@@ -13,10 +13,10 @@ from PySide6.QtCore import QCoreApplication, QUrl
 from PySide6.QtGui import QDesktopServices
 
 from app.engine.backup.native import BackupResult, default_archive_name
-from app.engine.errors import ResguardoError
-from app.engine.stores.history import BackupRecord, record_backup
-from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.backup.pgdump import write_backup
+from app.engine.errors import ResguardoError
+from app.engine.jobs import CancelToken, ProgressCallback
+from app.engine.stores.history import BackupRecord, record_backup
 from app.ui import locale_format as fmt
 from app.ui.flow_host import FlowHost
 from app.ui.formats import BACKUP_FORMATS, BackupFormat
@@ -39,18 +39,27 @@ def ready_folder(folder: Path) -> Path:
 
 def describe_backup(result: BackupResult, chosen: str) -> str:
     """What was written, in words; for Automatic, which format it chose and why."""
-    rows = (translate("BackupFlow", "{rows} rows in {tables} tables").format(
-        rows=fmt.number(result.rows), tables=fmt.number(result.tables)) if result.rows
-        else translate("BackupFlow", "{tables} tables").format(tables=fmt.number(result.tables)))
+    rows = (
+        translate("BackupFlow", "{rows} rows in {tables} tables").format(
+            rows=fmt.number(result.rows), tables=fmt.number(result.tables)
+        )
+        if result.rows
+        else translate("BackupFlow", "{tables} tables").format(tables=fmt.number(result.tables))
+    )
     text = translate("BackupFlow", "Saved {file}: {size}, {rows}, {time}.").format(
-        file=result.path, size=fmt.size(result.size_bytes), rows=rows, time=fmt.duration(result.seconds))
+        file=result.path, size=fmt.size(result.size_bytes), rows=rows, time=fmt.duration(result.seconds)
+    )
     if chosen == "auto":
         if result.format == "native":
-            text += " " + translate("BackupFlow", "Automatic chose the Resguardo format because no pg_dump that "
-                                                  "fits this server could be used (the log says why).")
+            text += " " + translate(
+                "BackupFlow",
+                "Automatic chose the Resguardo format because no pg_dump that "
+                "fits this server could be used (the log says why).",
+            )
         else:
-            text += " " + translate("BackupFlow", "Automatic chose pg_dump's custom format: {tool} fits this "
-                                                  "server.").format(tool=result.tool or "pg_dump")
+            text += " " + translate(
+                "BackupFlow", "Automatic chose pg_dump's custom format: {tool} fits this server."
+            ).format(tool=result.tool or "pg_dump")
     return text
 
 
@@ -64,8 +73,12 @@ class BackupFlow:
         if host.session is None:
             return
         folder = host.last_folder
-        host.pool.call(lambda: ready_folder(folder), lambda ready: self._ask(schema, ready),
-                       lambda error: host.dialogs.show_error(host.window(), error), name="backup folder")
+        host.pool.call(
+            lambda: ready_folder(folder),
+            lambda ready: self._ask(schema, ready),
+            lambda error: host.dialogs.show_error(host.window(), error),
+            name="backup folder",
+        )
 
     def _ask(self, schema: str, folder: Path) -> None:
         host = self.host
@@ -81,16 +94,21 @@ class BackupFlow:
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> tuple[BackupResult, BackupRecord]:
             path.parent.mkdir(parents=True, exist_ok=True)
-            result = write_backup(chosen.key, session.target, schema, path, progress=progress, cancel=cancel,
-                                  tenants_table=tenants_table)
-            record = record_backup(session.database_key, schema, Path(result.path), result.size_bytes,
-                                   result.rows, result.seconds, history)
+            result = write_backup(
+                chosen.key, session.target, schema, path, progress=progress, cancel=cancel, tenants_table=tenants_table
+            )
+            record = record_backup(
+                session.database_key, schema, Path(result.path), result.size_bytes, result.rows, result.seconds, history
+            )
             return result, record
 
         clinic = host.clinic_name(schema)
         panel = host.jobs.new_panel(translate("BackupFlow", "Back up {clinic}").format(clinic=clinic), schema)
-        panel.log(translate("BackupFlow", "Backing up {clinic} ({schema}) of {server} to {file}").format(
-            clinic=clinic, schema=schema, server=session.target.describe(), file=path))
+        panel.log(
+            translate("BackupFlow", "Backing up {clinic} ({schema}) of {server} to {file}").format(
+                clinic=clinic, schema=schema, server=session.target.describe(), file=path
+            )
+        )
 
         def done(outcome: tuple[BackupResult, BackupRecord]) -> None:
             result, record = outcome
@@ -109,7 +127,15 @@ class BackupFlow:
         def show_folder() -> None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
 
-        panel.add_button(translate("BackupFlow", "Verify"), lambda: self.verify.start(path), "verify",
-                         translate("BackupFlow", "Read the file back and check every checksum"))
-        panel.add_button(translate("BackupFlow", "Show in folder"), show_folder, "folder",
-                         translate("BackupFlow", "Open the folder that holds the file"))
+        panel.add_button(
+            translate("BackupFlow", "Verify"),
+            lambda: self.verify.start(path),
+            "verify",
+            translate("BackupFlow", "Read the file back and check every checksum"),
+        )
+        panel.add_button(
+            translate("BackupFlow", "Show in folder"),
+            show_folder,
+            "folder",
+            translate("BackupFlow", "Open the folder that holds the file"),
+        )

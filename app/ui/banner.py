@@ -22,8 +22,9 @@ class Banner(QFrame):
         self.error: ResguardoError | None = None
         self._show_details = show_details
         self.setObjectName("banner")
-        self.setStyleSheet(f"#banner {{ background: {BANNER_BACKGROUND}; border: 1px solid {BANNER_BORDER};"
-                           " border-radius: 4px; }")
+        self.setStyleSheet(
+            f"#banner {{ background: {BANNER_BACKGROUND}; border: 1px solid {BANNER_BORDER}; border-radius: 4px; }}"
+        )
         self.setAccessibleName(translate("Banner", "Problem"))
         sign = QLabel()
         sign.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(24, 24))
@@ -49,8 +50,9 @@ class Banner(QFrame):
         layout.addWidget(buttons, 2)
         self.hide()
 
-    def show_error(self, error: ResguardoError, action: tuple[str, str, Callable[[], None]] | None = None,
-                   closable: bool = True) -> None:
+    def show_error(
+        self, error: ResguardoError, action: tuple[str, str, Callable[[], None]] | None = None, closable: bool = True
+    ) -> None:
         """Say what went wrong; `action` is (label, icon, callback) for the one thing to do about it."""
         self.error = error
         self.text.setText(engine_words.headline(error))

@@ -57,8 +57,14 @@ class ConnectionFlow(QObject):
     lost = Signal(object)  # ResguardoError: the connection that worked does not any more
     status = Signal(str)  # what is happening, for the status bar
 
-    def __init__(self, parent: QWidget, pool: BackgroundPool, dialogs: DialogProvider, secrets: SecretStore,
-                 profiles: ProfileStore) -> None:
+    def __init__(
+        self,
+        parent: QWidget,
+        pool: BackgroundPool,
+        dialogs: DialogProvider,
+        secrets: SecretStore,
+        profiles: ProfileStore,
+    ) -> None:
         super().__init__(parent)
         self.parent_widget = parent
         self.pool, self.dialogs, self.secrets, self.profiles = pool, dialogs, secrets, profiles
@@ -92,10 +98,17 @@ class ConnectionFlow(QObject):
             profile = profiles.get(chosen)
             return attempt(profile.target(secrets.get(profile.name)), profile, secrets)
 
-        self.status.emit(translate("ConnectionFlow", "Connecting to {name}…").format(name=name) if name
-                         else translate("ConnectionFlow", "Opening the last connection profile used…"))
-        self.pool.call(find_and_attempt, lambda found: self._checked(found) if found else no_profile(),
-                       self.failed.emit, name="connect")
+        self.status.emit(
+            translate("ConnectionFlow", "Connecting to {name}…").format(name=name)
+            if name
+            else translate("ConnectionFlow", "Opening the last connection profile used…")
+        )
+        self.pool.call(
+            find_and_attempt,
+            lambda found: self._checked(found) if found else no_profile(),
+            self.failed.emit,
+            name="connect",
+        )
 
     def connect_target(self, target: ConnectionTarget, profile: Profile | None = None) -> None:
         secrets = self.secrets
@@ -111,9 +124,13 @@ class ConnectionFlow(QObject):
         if check.ok:
             self._last = found
             self.is_lost = False
-            self.session = Session(target, check, profile.name if profile else None,
-                                   (profile.tenants_table or None) if profile else None,
-                                   (profile.user_table or None) if profile else None)
+            self.session = Session(
+                target,
+                check,
+                profile.name if profile else None,
+                (profile.tenants_table or None) if profile else None,
+                (profile.user_table or None) if profile else None,
+            )
             log.info("Connected: %s", self.session.status_text())
             if profile is not None:
                 self._remember_last_used(profile.name)
@@ -122,8 +139,9 @@ class ConnectionFlow(QObject):
             return
         log.info("Connection failed: %s", check.message)
         if check.problem in PASSWORD_PROBLEMS:
-            answer = self.dialogs.ask_password(self.parent_widget, check_sentence(check, target),
-                                               found.keyring_available)
+            answer = self.dialogs.ask_password(
+                self.parent_widget, check_sentence(check, target), found.keyring_available
+            )
             if answer is not None:
                 self._retry_with(answer, found)
                 return
@@ -135,9 +153,12 @@ class ConnectionFlow(QObject):
         def write() -> None:
             profiles.last_used = name
 
-        self.pool.call(write, lambda _: None,
-                       lambda error: log.warning("Could not note %r as the last profile used: %s", name, error.message),
-                       name="note last profile")
+        self.pool.call(
+            write,
+            lambda _: None,
+            lambda error: log.warning("Could not note %r as the last profile used: %s", name, error.message),
+            name="note last profile",
+        )
 
     def _retry_with(self, answer: PasswordAnswer, failed: Attempt) -> None:
         """Connect again with the password just typed, keeping it first as the user chose."""

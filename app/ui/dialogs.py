@@ -27,8 +27,9 @@ class PasswordAnswer:
 class DialogProvider:
     """The real dialogs."""
 
-    def save_backup_path(self, parent: QWidget, suggested: Path, formats: list[BackupFormat],
-                         clinic: str) -> tuple[Path, BackupFormat] | None:
+    def save_backup_path(
+        self, parent: QWidget, suggested: Path, formats: list[BackupFormat], clinic: str
+    ) -> tuple[Path, BackupFormat] | None:
         from app.ui.backup_dialog import BackupDialog
 
         dialog = BackupDialog(parent, clinic, suggested, formats)
@@ -79,7 +80,8 @@ class DialogProvider:
         from app.ui.profile_dialog import ProfileDialog
 
         # The window's secrets and worker pool: a test connection still running never blocks closing the dialog.
-        dialog = ProfileDialog(parent, getattr(parent, "secrets", None), getattr(parent, "profiles", None),
-                               getattr(parent, "pool", None))
+        dialog = ProfileDialog(
+            parent, getattr(parent, "secrets", None), getattr(parent, "profiles", None), getattr(parent, "pool", None)
+        )
         dialog.exec()
         return dialog.connect_to

@@ -47,10 +47,12 @@ STAGES: dict[str, object] = {
     "Preparing an empty copy of the clinic": QT_TRANSLATE_NOOP("Engine", "Preparing an empty copy of the clinic"),
     "Loading the file into the empty copy": QT_TRANSLATE_NOOP("Engine", "Loading the file into the empty copy"),
     "Loading rows": QT_TRANSLATE_NOOP("Engine", "Loading rows"),
-    "Adding the remaining keys, triggers and sequences":
-        QT_TRANSLATE_NOOP("Engine", "Adding the remaining keys, triggers and counters"),
-    "Giving objects the clinic's owners and grants":
-        QT_TRANSLATE_NOOP("Engine", "Giving everything the clinic's owners and permissions"),
+    "Adding the remaining keys, triggers and sequences": QT_TRANSLATE_NOOP(
+        "Engine", "Adding the remaining keys, triggers and counters"
+    ),
+    "Giving objects the clinic's owners and grants": QT_TRANSLATE_NOOP(
+        "Engine", "Giving everything the clinic's owners and permissions"
+    ),
     "Keeping today's administrator accounts": QT_TRANSLATE_NOOP("Engine", "Keeping today's administrator accounts"),
     "Putting the restored clinic in place": QT_TRANSLATE_NOOP("Engine", "Putting the restored clinic in place"),
     "Restored": QT_TRANSLATE_NOOP("Engine", "Restored"),
@@ -74,8 +76,9 @@ def _headline(error: ResguardoError) -> str:
     if isinstance(error, Cancelled):
         return translate("Errors", "Cancelled.")
     if isinstance(error, ArchiveError):
-        return translate("Errors", "The file cannot be used: it is damaged, incomplete, or not a backup "
-                                   "Resguardo can read.")
+        return translate(
+            "Errors", "The file cannot be used: it is damaged, incomplete, or not a backup Resguardo can read."
+        )
     if isinstance(error, ConnectionFailed):
         return translate("Errors", "The database server could not be reached, or it refused the login.")
     if isinstance(error, TenantBusy):
@@ -91,8 +94,7 @@ def _headline(error: ResguardoError) -> str:
 
 def headline(error: ResguardoError) -> str:
     """What the user reads first: the engine's own sentence in English, a sentence by kind otherwise."""
-    if isinstance(error, WindowError) or (language.current() == language.ENGLISH
-                                          and not isinstance(error, Cancelled)):
+    if isinstance(error, WindowError) or (language.current() == language.ENGLISH and not isinstance(error, Cancelled)):
         return error.message
     return _headline(error)
 

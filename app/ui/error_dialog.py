@@ -39,8 +39,11 @@ def unexpected_error(exc: BaseException) -> ResguardoError:
     """Wrap a programming error so the user reads a sentence and the details keep the traceback."""
     details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return engine_words.WindowError(
-        translate("ErrorDialog", "Something unexpected went wrong ({kind}: {text}). The details below and the log "
-                                 "file (Help menu) say more.").format(kind=type(exc).__name__, text=exc),
+        translate(
+            "ErrorDialog",
+            "Something unexpected went wrong ({kind}: {text}). The details below and the log "
+            "file (Help menu) say more.",
+        ).format(kind=type(exc).__name__, text=exc),
         details,
     )
 
@@ -85,8 +88,9 @@ class ErrorDialog(QDialog):
 
     def _toggle(self, shown: bool) -> None:
         self.details.setVisible(shown)
-        self.toggle.setText(translate("ErrorDialog", "Hide details") if shown
-                            else translate("ErrorDialog", "Show details"))
+        self.toggle.setText(
+            translate("ErrorDialog", "Hide details") if shown else translate("ErrorDialog", "Show details")
+        )
         self.adjustSize()
 
     def copy_to_clipboard(self) -> None:

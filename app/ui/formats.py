@@ -22,18 +22,43 @@ class BackupFormat:
 # The formats offered in the backup dialog, the engine's default first (keys as in
 # app.engine.backup.pgdump.BACKUP_FORMATS).
 BACKUP_FORMATS: list[BackupFormat] = [
-    BackupFormat("native", str(QT_TRANSLATE_NOOP("Formats", "Resguardo format (recommended)")),
-                 str(QT_TRANSLATE_NOOP("Formats", "Checked and complete, with a checksum for every table; needs no "
-                                              "other program to make, verify or restore.")), ".resguardo"),
-    BackupFormat("auto", str(QT_TRANSLATE_NOOP("Formats", "Automatic")),
-                 str(QT_TRANSLATE_NOOP("Formats", "pg_dump's custom format when a pg_dump that fits the server is "
-                                              "installed, otherwise the Resguardo format. The result says which "
-                                              "and why.")), ".dump"),
-    BackupFormat("custom", str(QT_TRANSLATE_NOOP("Formats", "pg_dump custom format")),
-                 str(QT_TRANSLATE_NOOP("Formats", "For pg_restore; needs a pg_dump that fits the server.")), ".dump"),
-    BackupFormat("sql", str(QT_TRANSLATE_NOOP("Formats", "Plain SQL (pg_dump)")),
-                 str(QT_TRANSLATE_NOOP("Formats", "A text file of SQL statements; needs a pg_dump that fits the "
-                                              "server.")), ".sql"),
+    BackupFormat(
+        "native",
+        str(QT_TRANSLATE_NOOP("Formats", "Resguardo format (recommended)")),
+        str(
+            QT_TRANSLATE_NOOP(
+                "Formats",
+                "Checked and complete, with a checksum for every table; needs no "
+                "other program to make, verify or restore.",
+            )
+        ),
+        ".resguardo",
+    ),
+    BackupFormat(
+        "auto",
+        str(QT_TRANSLATE_NOOP("Formats", "Automatic")),
+        str(
+            QT_TRANSLATE_NOOP(
+                "Formats",
+                "pg_dump's custom format when a pg_dump that fits the server is "
+                "installed, otherwise the Resguardo format. The result says which "
+                "and why.",
+            )
+        ),
+        ".dump",
+    ),
+    BackupFormat(
+        "custom",
+        str(QT_TRANSLATE_NOOP("Formats", "pg_dump custom format")),
+        str(QT_TRANSLATE_NOOP("Formats", "For pg_restore; needs a pg_dump that fits the server.")),
+        ".dump",
+    ),
+    BackupFormat(
+        "sql",
+        str(QT_TRANSLATE_NOOP("Formats", "Plain SQL (pg_dump)")),
+        str(QT_TRANSLATE_NOOP("Formats", "A text file of SQL statements; needs a pg_dump that fits the server.")),
+        ".sql",
+    ),
 ]
 
 
@@ -45,4 +70,5 @@ def restore_name_filter() -> str:
     """The open dialog's filter: every kind of file Resguardo writes, and Django exports."""
     patterns = " ".join(sorted({f"*{f.extension}" for f in BACKUP_FORMATS}))
     return translate("Dialogs", "Backups ({patterns});;Django exports ({exports});;All files (*)").format(
-        patterns=patterns, exports=" ".join(DUMPDATA_PATTERNS))
+        patterns=patterns, exports=" ".join(DUMPDATA_PATTERNS)
+    )

@@ -77,16 +77,31 @@ class JobPanel(QFrame):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.message.hide()
-        self.cancel_button = self._button(translate("JobPanel", "Cancel"), "cancel", self.cancel,
-                                          translate("JobPanel", "Stop this job; nothing is left half-done"))
-        self.details_button = self._button(translate("JobPanel", "Details…"), "details", self._show_details,
-                                           translate("JobPanel", "The technical details of what went wrong"))
+        self.cancel_button = self._button(
+            translate("JobPanel", "Cancel"),
+            "cancel",
+            self.cancel,
+            translate("JobPanel", "Stop this job; nothing is left half-done"),
+        )
+        self.details_button = self._button(
+            translate("JobPanel", "Details…"),
+            "details",
+            self._show_details,
+            translate("JobPanel", "The technical details of what went wrong"),
+        )
         self.details_button.hide()
-        self.log_button = self._button(translate("JobPanel", "Log"), "log", lambda: self.area.show_log(self),
-                                       translate("JobPanel", "Show this job's messages in the log panel"))
-        self.dismiss_button = self._button(translate("JobPanel", "Dismiss"), "dismiss",
-                                           lambda: self.area.remove(self),
-                                           translate("JobPanel", "Remove this finished job from the list"))
+        self.log_button = self._button(
+            translate("JobPanel", "Log"),
+            "log",
+            lambda: self.area.show_log(self),
+            translate("JobPanel", "Show this job's messages in the log panel"),
+        )
+        self.dismiss_button = self._button(
+            translate("JobPanel", "Dismiss"),
+            "dismiss",
+            lambda: self.area.remove(self),
+            translate("JobPanel", "Remove this finished job from the list"),
+        )
         self.dismiss_button.hide()
 
         head = QHBoxLayout()
@@ -120,8 +135,13 @@ class JobPanel(QFrame):
     def running(self) -> bool:
         return self.state in (RUNNING, WAITING)
 
-    def run(self, fn: Callable[[ProgressCallback, CancelToken], Any], stage: str,
-            on_success: Callable[[Any], None], on_failure: Callable[[ResguardoError], None]) -> None:
+    def run(
+        self,
+        fn: Callable[[ProgressCallback, CancelToken], Any],
+        stage: str,
+        on_success: Callable[[Any], None],
+        on_failure: Callable[[ResguardoError], None],
+    ) -> None:
         """Run one engine call in this panel; the callbacks decide what the panel says at the end."""
         self.state = RUNNING
         self.error = None
@@ -140,8 +160,11 @@ class JobPanel(QFrame):
         self._clock.start()
         self._tick()
         self._worker = self.area.pool.start(
-            Worker(fn, self.title.full_text()), on_success=on_success, on_failure=on_failure,
-            on_progress=self._progress, on_log=self.log,
+            Worker(fn, self.title.full_text()),
+            on_success=on_success,
+            on_failure=on_failure,
+            on_progress=self._progress,
+            on_log=self.log,
         )
 
     def wait_for_user(self, text: str) -> None:
@@ -248,8 +271,9 @@ class JobsArea(QScrollArea):
         inner = QWidget()
         self._layout = QVBoxLayout(inner)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self.empty = muted(QLabel(translate("JobPanel", "No jobs yet. Select a clinic and choose Back up… or "
-                                                        "Restore….")))
+        self.empty = muted(
+            QLabel(translate("JobPanel", "No jobs yet. Select a clinic and choose Back up… or Restore…."))
+        )
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._layout.addWidget(self.empty)

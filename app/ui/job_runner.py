@@ -35,6 +35,7 @@ PROGRESS_INTERVAL = 0.05  # seconds between progress signals, unless the stage o
 
 def scaled(progress: ProgressCallback, start: float, end: float) -> ProgressCallback:
     """One engine call's progress as the part [start, end] of a job made of several calls."""
+
     def report(p: Progress) -> None:
         progress(Progress(start + (end - start) * p.fraction, p.stage, p.detail))
 
@@ -143,7 +144,7 @@ class Worker(QRunnable):
             if exc.details:
                 log.debug("%s details: %s", self.name, exc.details)
             self.signals.failed.emit(exc)
-        except Exception as exc:  # noqa: BLE001 - a programming error becomes a dialog, not a crash
+        except Exception as exc:
             log.exception("%s failed unexpectedly", self.name)
             self.signals.failed.emit(unexpected_error(exc))
         else:
@@ -156,8 +157,9 @@ class Worker(QRunnable):
 class _Receiver(QObject):
     """Lives on the UI thread, so a worker's signals reach the callbacks there (queued)."""
 
-    def __init__(self, pool: BackgroundPool, worker: Worker,
-                 callbacks: dict[str, Callable[[Any], None] | None]) -> None:
+    def __init__(
+        self, pool: BackgroundPool, worker: Worker, callbacks: dict[str, Callable[[Any], None] | None]
+    ) -> None:
         super().__init__(pool)
         self._pool, self._worker, self._callbacks = pool, worker, callbacks
         worker.signals.progress.connect(self.on_progress)
@@ -219,24 +221,34 @@ class BackgroundPool(QObject):
         super().__init__(parent)
         self._running: dict[_Receiver, Worker] = {}
 
-    def start(self, worker: Worker, *, on_success: Callable[[Any], None] | None = None,
-              on_failure: Callable[[ResguardoError], None] | None = None,
-              on_progress: Callable[[Progress], None] | None = None,
-              on_log: Callable[[str], None] | None = None) -> Worker:
+    def start(
+        self,
+        worker: Worker,
+        *,
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[ResguardoError], None] | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+        on_log: Callable[[str], None] | None = None,
+    ) -> Worker:
         """Run `worker`; the callbacks are called on the UI thread."""
-        receiver = _Receiver(self, worker, {"success": on_success, "failure": on_failure,
-                                            "progress": on_progress, "log": on_log})
+        receiver = _Receiver(
+            self, worker, {"success": on_success, "failure": on_failure, "progress": on_progress, "log": on_log}
+        )
         self._running[receiver] = worker
         with _alive_lock:
             _alive.add(worker)
         _threads().start(worker)
         return worker
 
-    def call(self, fn: Callable[[], Any], on_success: Callable[[Any], None],
-             on_failure: Callable[[ResguardoError], None], name: str = "query") -> Worker:
+    def call(
+        self,
+        fn: Callable[[], Any],
+        on_success: Callable[[Any], None],
+        on_failure: Callable[[ResguardoError], None],
+        name: str = "query",
+    ) -> Worker:
         """A short engine call without progress (discovery, preview, test connection)."""
-        return self.start(Worker(lambda _progress, _cancel: fn(), name),
-                          on_success=on_success, on_failure=on_failure)
+        return self.start(Worker(lambda _progress, _cancel: fn(), name), on_success=on_success, on_failure=on_failure)
 
     def _finished(self, receiver: _Receiver) -> None:
         self._running.pop(receiver, None)

@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 class Launcher:
     """Owns the main window: builds it once the language is ready, and again when the language changes."""
 
-    def __init__(self, app: QApplication, target: ConnectionTarget | None, settings: UiSettings,
-                 pool: BackgroundPool) -> None:
+    def __init__(
+        self, app: QApplication, target: ConnectionTarget | None, settings: UiSettings, pool: BackgroundPool
+    ) -> None:
         self.app, self.target, self.settings, self.pool = app, target, settings, pool
         self.window: MainWindow | None = None
         self._closing: list[MainWindow] = []  # replaced windows, kept until Qt has deleted them
@@ -59,8 +60,12 @@ class Launcher:
         language.install(code, catalogue)
         old = self.window
         last = old.connection.last_attempt if old is not None else None
-        window = MainWindow(last.target if last is not None else self.target, profile=last.profile if last else None,
-                            settings=self.settings, language_choice=choice)
+        window = MainWindow(
+            last.target if last is not None else self.target,
+            profile=last.profile if last else None,
+            settings=self.settings,
+            language_choice=choice,
+        )
         window.language_changed.connect(self._change_language)
         if old is not None:
             window.setWindowState(old.windowState())
@@ -114,8 +119,11 @@ def open_window(target: ConnectionTarget | None) -> int:
 
     def show_unexpected(error: ResguardoError) -> None:
         window = launcher.window
-        ErrorDialog(window if window is not None and window.isVisible() else None, error,
-                    QCoreApplication.translate("Launch", "Unexpected error")).exec()
+        ErrorDialog(
+            window if window is not None and window.isVisible() else None,
+            error,
+            QCoreApplication.translate("Launch", "Unexpected error"),
+        ).exec()
 
     install_excepthook(show_unexpected)
     launcher.start()

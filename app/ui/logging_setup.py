@@ -73,8 +73,9 @@ def setup_logging(debug: bool = False) -> Path:
     root = logging.getLogger()
     path = log_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not any(isinstance(h, logging.handlers.RotatingFileHandler) and Path(h.baseFilename) == path
-               for h in root.handlers):
+    if not any(
+        isinstance(h, logging.handlers.RotatingFileHandler) and Path(h.baseFilename) == path for h in root.handlers
+    ):
         rotating = _PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
         rotating.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         rotating.addFilter(REDACTOR)

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__, paths
-from app.engine.connection import ConnectionTarget
 from app.engine.catalog.discovery import TenantListing, list_tenants
+from app.engine.connection import ConnectionTarget
 from app.engine.errors import ConnectionFailed, ResguardoError
 from app.engine.stores.history import BackupRecord, History
 from app.engine.stores.profiles import Profile, ProfileStore
@@ -64,8 +64,10 @@ DECORATIONS = QSize(16, 48)  # room left for the window manager's frame and titl
 
 def first_window_size(available: QSize) -> QSize | None:
     """The first window's size on a screen with `available` room; None: smaller screens open it maximized."""
-    if available.width() >= DEFAULT_SIZE.width() + DECORATIONS.width() and \
-            available.height() >= DEFAULT_SIZE.height() + DECORATIONS.height():
+    if (
+        available.width() >= DEFAULT_SIZE.width() + DECORATIONS.width()
+        and available.height() >= DEFAULT_SIZE.height() + DECORATIONS.height()
+    ):
         return DEFAULT_SIZE
     return None
 
@@ -74,20 +76,30 @@ def listing_text(listing: TenantListing) -> str:
     """Where the list comes from, for the status bar."""
     clinics = sum(1 for t in listing.tenants if t.kind == "tenant")
     if listing.tenants_table is None:
-        return translate("Window", "No clinics table found: the list shows all the data of the "
-                                   "database, by internal name.")
+        return translate(
+            "Window", "No clinics table found: the list shows all the data of the database, by internal name."
+        )
     return translate("Window", "%Ln clinics, from the table {table}", None, clinics).format(
-        table=listing.tenants_table.qualified_name)
+        table=listing.tenants_table.qualified_name
+    )
 
 
 class MainWindow(QMainWindow):
     language_changed = Signal(str)  # the language chosen in the menu; the launcher rebuilds the window in it
 
-    def __init__(self, target: ConnectionTarget | None = None, *, profile_name: str | None = None,
-                 profile: Profile | None = None,
-                 dialogs: DialogProvider | None = None, secrets: SecretStore | None = None,
-                 profiles: ProfileStore | None = None, history: History | None = None,
-                 settings: UiSettings | None = None, language_choice: str = SYSTEM_LANGUAGE) -> None:
+    def __init__(
+        self,
+        target: ConnectionTarget | None = None,
+        *,
+        profile_name: str | None = None,
+        profile: Profile | None = None,
+        dialogs: DialogProvider | None = None,
+        secrets: SecretStore | None = None,
+        profiles: ProfileStore | None = None,
+        history: History | None = None,
+        settings: UiSettings | None = None,
+        language_choice: str = SYSTEM_LANGUAGE,
+    ) -> None:
         super().__init__()
         self.dialogs = dialogs or DialogProvider()
         self.secrets = secrets or SecretStore()
@@ -127,13 +139,26 @@ class MainWindow(QMainWindow):
     # -- building --------------------------------------------------------------------
 
     def _build(self, language_choice: str) -> None:
-        self.commands = build_actions(self, {
-            "refresh": self.refresh, "backup": self.backup_selected, "restore": self.restore_selected,
-            "undo": self.undo_selected, "discard": self.discard_selected, "verify": lambda: self.verify_flow.start(),
-            "profiles": self.edit_profiles, "reconnect": self.reconnect, "find": lambda: self.search.setFocus(),
-            "quit": self.close, "log_file": self.open_log_file, "log_folder": self.open_log_folder,
-            "about": self.about,
-        }, language_choice, self.choose_language)
+        self.commands = build_actions(
+            self,
+            {
+                "refresh": self.refresh,
+                "backup": self.backup_selected,
+                "restore": self.restore_selected,
+                "undo": self.undo_selected,
+                "discard": self.discard_selected,
+                "verify": lambda: self.verify_flow.start(),
+                "profiles": self.edit_profiles,
+                "reconnect": self.reconnect,
+                "find": lambda: self.search.setFocus(),
+                "quit": self.close,
+                "log_file": self.open_log_file,
+                "log_folder": self.open_log_folder,
+                "about": self.about,
+            },
+            language_choice,
+            self.choose_language,
+        )
         self.refresh_action, self.backup_action = self.commands.refresh, self.commands.backup
         self.restore_action, self.undo_action = self.commands.restore, self.commands.undo
         self.discard_action, self.verify_action = self.commands.discard, self.commands.verify
@@ -231,7 +256,8 @@ class MainWindow(QMainWindow):
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
         view.selectionModel().selectionChanged.connect(
-            lambda selected, _deselected, v=view: self._selection_changed(v, selected))
+            lambda selected, _deselected, v=view: self._selection_changed(v, selected)
+        )
         return view
 
     def _fit_screen(self) -> None:
@@ -258,32 +284,39 @@ class MainWindow(QMainWindow):
     def _connected(self, session: Session) -> None:
         self.banner.hide()
         self.server_label.set_full_text(session.status_text())
-        self.setWindowTitle(translate("Window", "Resguardo — {database} on {host}").format(
-            database=session.target.dbname, host=session.target.params.get("host", "localhost")))
+        self.setWindowTitle(
+            translate("Window", "Resguardo — {database} on {host}").format(
+                database=session.target.dbname, host=session.target.params.get("host", "localhost")
+            )
+        )
         self.list_area.setEnabled(True)
         self.refresh()
 
     def _connect_failed(self, error: ResguardoError) -> None:
         if self.connection.is_lost:  # a Reconnect that failed: still disconnected, and Reconnect stays at hand
             self.listing_label.set_full_text(translate("Window", "Disconnected."))
-            self.banner.show_error(error, (translate("Window", "Reconnect"), "reconnect", self.reconnect),
-                                   closable=False)
+            self.banner.show_error(
+                error, (translate("Window", "Reconnect"), "reconnect", self.reconnect), closable=False
+            )
         else:
             self.listing_label.set_full_text(translate("Window", "Not connected."))
-            self.banner.show_error(error, (translate("Window", "Connection profiles…"), "profiles",
-                                           self.edit_profiles))
+            self.banner.show_error(error, (translate("Window", "Connection profiles…"), "profiles", self.edit_profiles))
         self.update_actions()
 
     def _lost(self, error: ResguardoError) -> None:
         """The server stopped answering: say so, grey the list, switch the actions off, offer Reconnect."""
         self.list_area.setEnabled(False)
-        when = translate("Window", "The connection to the server was lost. The list shows the "
-                                                    "clinics as they were; nothing can be done until Resguardo is "
-                                                    "connected again.")
+        when = translate(
+            "Window",
+            "The connection to the server was lost. The list shows the "
+            "clinics as they were; nothing can be done until Resguardo is "
+            "connected again.",
+        )
         self.listing_label.set_full_text(translate("Window", "Disconnected."))
         details = "\n\n".join(filter(None, [error.message, engine_words.technical(error)]))
-        self.banner.show_error(WindowError(when, details),
-                               (translate("Window", "Reconnect"), "reconnect", self.reconnect), closable=False)
+        self.banner.show_error(
+            WindowError(when, details), (translate("Window", "Reconnect"), "reconnect", self.reconnect), closable=False
+        )
         self.update_actions()
 
     def reconnect(self) -> None:
@@ -310,11 +343,16 @@ class MainWindow(QMainWindow):
             return listing, history.last_backups(session.database_key), history.last_folder()
 
         self.listing_label.set_full_text(translate("Window", "Reading the list of clinics…"))
-        self.pool.call(fetch, lambda result: self._show_listing(generation, *result),
-                       lambda error: self._listing_failed(generation, error), name="list tenants")
+        self.pool.call(
+            fetch,
+            lambda result: self._show_listing(generation, *result),
+            lambda error: self._listing_failed(generation, error),
+            name="list tenants",
+        )
 
-    def _show_listing(self, generation: int, listing: TenantListing, last: dict[str, BackupRecord],
-                      folder: Path) -> None:
+    def _show_listing(
+        self, generation: int, listing: TenantListing, last: dict[str, BackupRecord], folder: Path
+    ) -> None:
         if generation != self._refresh_generation:
             return
         self.listing = listing
@@ -469,8 +507,13 @@ class MainWindow(QMainWindow):
 
         def written(_: object) -> None:
             if self.jobs.running():
-                QMessageBox.information(self, translate("Window", "Language"), translate(
-                    "Window", "The new language is used the next time Resguardo starts (a job is running now)."))
+                QMessageBox.information(
+                    self,
+                    translate("Window", "Language"),
+                    translate(
+                        "Window", "The new language is used the next time Resguardo starts (a job is running now)."
+                    ),
+                )
             else:
                 self.language_changed.emit(code)
 
@@ -493,11 +536,16 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         QMessageBox.about(
-            self, translate("Window", "About Resguardo"),
-            translate("Window", "<b>Resguardo {version}</b><p>Backs up and restores one clinic at a time in a "
-                                "PostgreSQL database that keeps each clinic apart. A restore never touches another "
-                                "clinic and can be undone.</p><p>Log file: {log}</p><p>Icons drawn for Resguardo; "
-                                "MIT licence.</p>").format(version=__version__, log=log_file()))
+            self,
+            translate("Window", "About Resguardo"),
+            translate(
+                "Window",
+                "<b>Resguardo {version}</b><p>Backs up and restores one clinic at a time in a "
+                "PostgreSQL database that keeps each clinic apart. A restore never touches another "
+                "clinic and can be undone.</p><p>Log file: {log}</p><p>Icons drawn for Resguardo; "
+                "MIT licence.</p>",
+            ).format(version=__version__, log=log_file()),
+        )
 
     # -- closing ---------------------------------------------------------------------
 
@@ -507,12 +555,17 @@ class MainWindow(QMainWindow):
             event.accept()
             return
         if not self._closing:
-            names = ", ".join(sorted({self.clinic_name(p.tenant) if p.tenant else translate("Window", "a file")
-                                      for p in running}))
+            names = ", ".join(
+                sorted({self.clinic_name(p.tenant) if p.tenant else translate("Window", "a file") for p in running})
+            )
             if not self.dialogs.confirm(
-                self, translate("Window", "Jobs are running"),
-                translate("Window", "A job is still running ({names}). Cancel it and close Resguardo? A cancelled "
-                                    "restore changes nothing; a cancelled backup leaves no file.").format(names=names),
+                self,
+                translate("Window", "Jobs are running"),
+                translate(
+                    "Window",
+                    "A job is still running ({names}). Cancel it and close Resguardo? A cancelled "
+                    "restore changes nothing; a cancelled backup leaves no file.",
+                ).format(names=names),
                 translate("Window", "Cancel jobs and close"),
             ):
                 event.ignore()
@@ -521,4 +574,3 @@ class MainWindow(QMainWindow):
             self.listing_label.set_full_text(translate("Window", "Cancelling the running jobs before closing…"))
             self.jobs.cancel_all()
         event.ignore()  # closes by itself when the last job has stopped (see _job_changed)
-

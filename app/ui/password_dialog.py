@@ -14,13 +14,16 @@ def keyring_sentence(available: bool) -> str:
     """Where a remembered password goes, or why none can be remembered."""
     if available:
         return translate("Keyring", "A remembered password is kept in the system keyring, never in a file.")
-    return translate("Keyring", "Passwords cannot be remembered on this computer: there is no system keyring (on "
-                                "Linux, a Secret Service such as GNOME Keyring or KWallet). The password is kept "
-                                "in memory until Resguardo closes, and asked again next time.")
+    return translate(
+        "Keyring",
+        "Passwords cannot be remembered on this computer: there is no system keyring (on "
+        "Linux, a Secret Service such as GNOME Keyring or KWallet). The password is kept "
+        "in memory until Resguardo closes, and asked again next time.",
+    )
 
 
 def offer_remember(checkbox: QCheckBox, note: QLabel, available: bool) -> None:
-    """"Remember password" only where it can keep its promise; the note says why not."""
+    """ "Remember password" only where it can keep its promise; the note says why not."""
     checkbox.setEnabled(available)
     if not available:
         checkbox.setChecked(False)

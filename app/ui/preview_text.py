@@ -13,8 +13,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLocale
 
-from app.engine.restore.preview import RestorePreview, TablePreview
 from app.engine.archive.verify import FileCheck
+from app.engine.restore.preview import RestorePreview, TablePreview
 from app.ui import locale_format as fmt
 
 translate = QCoreApplication.translate
@@ -67,20 +67,26 @@ def summary(context: PreviewContext) -> str:
     if not preview.schema_exists:
         rows = sum(t.rows_in_file or 0 for t in preview.tables)
         return translate("Preview", "{clinic} is created from the backup ({rows} rows in {tables} tables).").format(
-            clinic=clinic, rows=fmt.number(rows), tables=fmt.number(len(preview.tables)))
-    back_to = (translate("Preview", "{clinic} goes back to {date}").format(clinic=clinic, date=date) if date
-               else translate("Preview", "{clinic} goes back to the state of the backup").format(clinic=clinic))
+            clinic=clinic, rows=fmt.number(rows), tables=fmt.number(len(preview.tables))
+        )
+    back_to = (
+        translate("Preview", "{clinic} goes back to {date}").format(clinic=clinic, date=date)
+        if date
+        else translate("Preview", "{clinic} goes back to the state of the backup").format(clinic=clinic)
+    )
     changed = sorted(((t.name, n) for t in preview.tables if (n := row_change(t))), key=lambda c: (-abs(c[1]), c[0]))
     parts = [_part(name, n) for name, n in changed[:SENTENCE_TABLES]]
     more = len(changed) - SENTENCE_TABLES
     if more > 0:
         parts.append(translate("Preview", "%Ln more tables change", None, more))
     if parts:
-        text = translate("Preview", "{back_to}: {changes}.").format(back_to=back_to,
-                                                                      changes=QLocale().createSeparatedList(parts))
+        text = translate("Preview", "{back_to}: {changes}.").format(
+            back_to=back_to, changes=QLocale().createSeparatedList(parts)
+        )
     else:
-        text = translate("Preview", "{back_to}: every table has as many rows as now (rows changed since then are "
-                                    "replaced).").format(back_to=back_to)
+        text = translate(
+            "Preview", "{back_to}: every table has as many rows as now (rows changed since then are replaced)."
+        ).format(back_to=back_to)
     estimated = sum(1 for t in preview.tables if not t.rows_now_exact and t.rows_now is not None)
     if estimated:
         text += " " + translate("Preview", "The rows now of %Ln large tables are estimates.", None, estimated)
@@ -96,10 +102,14 @@ def _part(table: str, change: int) -> str:
 def facts(context: PreviewContext) -> list[tuple[str, str]]:
     """(label, text) pairs: the file, when and where it was made, who keeps their login, what is kept for undo."""
     preview, source = context.preview, context.preview.source
-    data = (translate("Preview", ", {size} of data once loaded").format(size=fmt.size(preview.size_bytes))
-            if source.kind == "native" else "")
+    data = (
+        translate("Preview", ", {size} of data once loaded").format(size=fmt.size(preview.size_bytes))
+        if source.kind == "native"
+        else ""
+    )
     file_text = translate("Preview", "{name} ({format}, {size}{data}); every checksum verified").format(
-        name=Path(source.path).name, format=format_name(source.kind), size=fmt.size(context.file_size), data=data)
+        name=Path(source.path).name, format=format_name(source.kind), size=fmt.size(context.file_size), data=data
+    )
     date = made_when(context) or translate("Preview", "date not recorded in the file")
     origin = source.source_schema
     if origin is None:
@@ -111,12 +121,17 @@ def facts(context: PreviewContext) -> list[tuple[str, str]]:
     made = translate("Preview", "{date}, from {where}").format(date=date, where=where)
     if source.tool_version:
         made += translate("Preview", ", with {tool}").format(tool=source.tool_version)
-    admins = (translate("Preview", "{accounts}: they keep their accounts and current passwords").format(
-        accounts=QLocale().createSeparatedList(preview.superusers_kept)) if preview.superusers_kept
-        else translate("Preview", "none found"))
+    admins = (
+        translate("Preview", "{accounts}: they keep their accounts and current passwords").format(
+            accounts=QLocale().createSeparatedList(preview.superusers_kept)
+        )
+        if preview.superusers_kept
+        else translate("Preview", "none found")
+    )
     if preview.safety_copy_kept:
-        undo = translate("Preview", "The current data of {clinic} is kept as the previous version, so this restore "
-                                    "can be undone.").format(clinic=context.clinic)
+        undo = translate(
+            "Preview", "The current data of {clinic} is kept as the previous version, so this restore can be undone."
+        ).format(clinic=context.clinic)
         for copy in preview.safety_copies_dropped:
             kept = fmt.when(context.copy_dates.get(copy)) or translate("Preview", "an earlier restore")
             undo += " " + translate("Preview", "The previous version kept on {date} is deleted.").format(date=kept)
@@ -136,22 +151,35 @@ def warnings(context: PreviewContext) -> list[str]:
     found = []
     if preview.other_tenant:
         origin = preview.source.source_schema or ""
-        found.append(translate("Preview", "This backup was made from another clinic ({name}); its data will "
-                                          "replace {clinic}'s.").format(name=context.names.get(origin, origin),
-                                                                        clinic=clinic))
+        found.append(
+            translate(
+                "Preview", "This backup was made from another clinic ({name}); its data will replace {clinic}'s."
+            ).format(name=context.names.get(origin, origin), clinic=clinic)
+        )
     if preview.busy:
-        found.append(translate("Preview", "Another backup or restore of {clinic} is running now; wait for it to "
-                                          "finish.").format(clinic=clinic))
+        found.append(
+            translate("Preview", "Another backup or restore of {clinic} is running now; wait for it to finish.").format(
+                clinic=clinic
+            )
+        )
     if preview.tables_only_live:
-        found.append(translate("Preview", "These tables exist now but not in the backup, and will be gone: "
-                                          "{tables}.").format(tables=QLocale().createSeparatedList(
-                                              preview.tables_only_live)))
+        found.append(
+            translate("Preview", "These tables exist now but not in the backup, and will be gone: {tables}.").format(
+                tables=QLocale().createSeparatedList(preview.tables_only_live)
+            )
+        )
     if preview.needs_migrate:
-        found.append(translate("Preview", "The backup's database migrations differ from the clinic's ({in_file} "
-                                          "only in the backup, {live} only now): after the restore, run the web "
-                                          "application's migrate_schemas for this clinic.").format(
-            in_file=fmt.number(len(preview.migrations_only_in_file)),
-            live=fmt.number(len(preview.migrations_only_live))))
+        found.append(
+            translate(
+                "Preview",
+                "The backup's database migrations differ from the clinic's ({in_file} "
+                "only in the backup, {live} only now): after the restore, run the web "
+                "application's migrate_schemas for this clinic.",
+            ).format(
+                in_file=fmt.number(len(preview.migrations_only_in_file)),
+                live=fmt.number(len(preview.migrations_only_live)),
+            )
+        )
     if not preview.schema_exists:
         found.append(translate("Preview", "{clinic} has no data yet; the restore creates it.").format(clinic=clinic))
     return found

@@ -45,8 +45,13 @@ translate = QCoreApplication.translate
 class ProfileDialog(QDialog):
     """Left: the saved profiles. Right: the selected one's fields, Test connection and Save."""
 
-    def __init__(self, parent: QWidget | None, secrets: SecretStore | None = None,
-                 store: ProfileStore | None = None, pool: BackgroundPool | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        secrets: SecretStore | None = None,
+        store: ProfileStore | None = None,
+        pool: BackgroundPool | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(translate("Profiles", "Connection profiles"))
         self.secrets = secrets or SecretStore()
@@ -93,8 +98,9 @@ class ProfileDialog(QDialog):
         cert_row.addWidget(self.sslrootcert, 1)
         cert_row.addWidget(browse)
         self.tenants_table = QLineEdit()
-        self.tenants_table.setPlaceholderText(translate("Profiles", "found automatically (e.g. "
-                                                                     "public.customers_client)"))
+        self.tenants_table.setPlaceholderText(
+            translate("Profiles", "found automatically (e.g. public.customers_client)")
+        )
         self.user_table = QLineEdit()
         self.user_table.setPlaceholderText(translate("Profiles", "found automatically (e.g. users_customuser)"))
 
@@ -113,15 +119,18 @@ class ProfileDialog(QDialog):
         form.addRow(cert_label, cert_row)
         form.addRow(translate("Profiles", "Clinics &table:"), self.tenants_table)
         form.addRow(translate("Profiles", "Users ta&ble:"), self.user_table)
-        for field, name in ((self.name, translate("Profiles", "Profile name")),
-                            (self.host, translate("Profiles", "Host")), (self.port, translate("Profiles", "Port")),
-                            (self.dbname, translate("Profiles", "Database")),
-                            (self.user, translate("Profiles", "User")),
-                            (self.password, translate("Profiles", "Password")),
-                            (self.sslmode, translate("Profiles", "SSL mode")),
-                            (self.sslrootcert, translate("Profiles", "Root certificate")),
-                            (self.tenants_table, translate("Profiles", "Clinics table")),
-                            (self.user_table, translate("Profiles", "Users table"))):
+        for field, name in (
+            (self.name, translate("Profiles", "Profile name")),
+            (self.host, translate("Profiles", "Host")),
+            (self.port, translate("Profiles", "Port")),
+            (self.dbname, translate("Profiles", "Database")),
+            (self.user, translate("Profiles", "User")),
+            (self.password, translate("Profiles", "Password")),
+            (self.sslmode, translate("Profiles", "SSL mode")),
+            (self.sslrootcert, translate("Profiles", "Root certificate")),
+            (self.tenants_table, translate("Profiles", "Clinics table")),
+            (self.user_table, translate("Profiles", "Users table")),
+        ):
             field.setAccessibleName(name)
 
         self.status = QLabel("")
@@ -154,8 +163,12 @@ class ProfileDialog(QDialog):
         self.new_profile()
         self._set_busy(True)
         store, secrets = self.store, self.secrets
-        self.pool.call(lambda: (store.all(), store.last_used, secrets.available), self._listed, self._change_failed,
-                       name="read profiles")
+        self.pool.call(
+            lambda: (store.all(), store.last_used, secrets.available),
+            self._listed,
+            self._change_failed,
+            name="read profiles",
+        )
 
     # -- the form ------------------------------------------------------------------
 
@@ -225,19 +238,28 @@ class ProfileDialog(QDialog):
         table = self.tenants_table.text().strip()
         if table and "." not in table:
             table = f"public.{table}"
-        typed = {key: field.text().strip() for key, field in
-                 (("host", self.host), ("dbname", self.dbname), ("user", self.user))}
+        typed = {
+            key: field.text().strip()
+            for key, field in (("host", self.host), ("dbname", self.dbname), ("user", self.user))
+        }
         return Profile(  # an empty field takes Profile's own default
-            name=name, port=self.port.value(), **{key: value for key, value in typed.items() if value},
-            sslmode=self.sslmode.currentText(), sslrootcert=self.sslrootcert.text().strip(),
-            tenants_table=table, user_table=self.user_table.text().strip(),
+            name=name,
+            port=self.port.value(),
+            **{key: value for key, value in typed.items() if value},
+            sslmode=self.sslmode.currentText(),
+            sslrootcert=self.sslrootcert.text().strip(),
+            tenants_table=table,
+            user_table=self.user_table.text().strip(),
             remember_password=self.remember.isChecked() and self._keyring,
         )
 
     def _browse_cert(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(
-            self, translate("Profiles", "Root certificate"), str(Path.home()),
-            translate("Profiles", "Certificates (*.crt *.pem *.cer);;All files (*)"))
+            self,
+            translate("Profiles", "Root certificate"),
+            str(Path.home()),
+            translate("Profiles", "Certificates (*.crt *.pem *.cer);;All files (*)"),
+        )
         if chosen:
             self.sslrootcert.setText(chosen)
 
@@ -303,15 +325,20 @@ class ProfileDialog(QDialog):
                 message = translate("Profiles", "Saved.")
                 if password:
                     in_keyring = secrets.remember(profile.name, password)
-                    message += " " + (translate("Profiles", "The password is in the system keyring.") if in_keyring
-                                      else translate("Profiles", "The keyring refused the password: it is kept in "
-                                                                 "memory until Resguardo closes."))
+                    message += " " + (
+                        translate("Profiles", "The password is in the system keyring.")
+                        if in_keyring
+                        else translate(
+                            "Profiles", "The keyring refused the password: it is kept in memory until Resguardo closes."
+                        )
+                    )
             else:
                 secrets.forget(profile.name)
                 if password:
                     secrets.remember_for_session(profile.name, password)
-                message = translate("Profiles", "Saved. The password is not remembered; it will be asked next "
-                                                "time Resguardo starts.")
+                message = translate(
+                    "Profiles", "Saved. The password is not remembered; it will be asked next time Resguardo starts."
+                )
             return message, store.all()
 
         def saved(result: tuple[str, list[Profile]]) -> None:
@@ -351,8 +378,9 @@ class ProfileDialog(QDialog):
             if self.list.count() == 0:
                 self.new_profile()
             self._set_busy(False)
-            self._say(translate("Profiles", "Deleted the profile {name} and its remembered password.").format(
-                name=name), True)
+            self._say(
+                translate("Profiles", "Deleted the profile {name} and its remembered password.").format(name=name), True
+            )
 
         self._set_busy(True)
         self.pool.call(remove, removed, self._change_failed, name="delete profile")

@@ -44,12 +44,16 @@ def read_ts(path: Path) -> tuple[str, list[Message]]:
             done = translation is not None and translation.get("type") not in ("unfinished", "obsolete", "vanished")
             forms: tuple[str, ...] = ()
             if done and translation is not None:
-                forms = (tuple(f.text or "" for f in translation.iter("numerusform")) if numerus
-                         else (translation.text or "",))
+                forms = (
+                    tuple(f.text or "" for f in translation.iter("numerusform"))
+                    if numerus
+                    else (translation.text or "",)
+                )
             if any(not form for form in forms):
                 forms = ()
-            messages.append(Message(name, message.findtext("source") or "", message.findtext("comment") or "",
-                                    forms, numerus))
+            messages.append(
+                Message(name, message.findtext("source") or "", message.findtext("comment") or "", forms, numerus)
+            )
     return language, messages
 
 
@@ -86,8 +90,10 @@ def write_qm(language: str, messages: list[Message]) -> bytes:
     """The `.qm` bytes of the finished messages (unfinished ones fall back to the source text at run time)."""
     if language not in RULES:
         raise ValueError(f"No plural rules known for language {language!r}.")
-    done = sorted((m for m in messages if m.translations),
-                  key=lambda m: (m.context.encode(), m.source.encode(), m.comment.encode()))
+    done = sorted(
+        (m for m in messages if m.translations),
+        key=lambda m: (m.context.encode(), m.source.encode(), m.comment.encode()),
+    )
     body = bytearray()
     hashes = []
     for message in done:
@@ -99,8 +105,13 @@ def write_qm(language: str, messages: list[Message]) -> bytes:
         body += bytes([_CONTEXT]) + _bytes(message.context)
         body += bytes([_END])
     table = b"".join(struct.pack(">II", h, offset) for h, offset in sorted(hashes))
-    return (MAGIC + _section(_LANGUAGE, language.encode()) + _section(_HASHES, table)
-            + _section(_MESSAGES, bytes(body)) + _section(_NUMERUS_RULES, RULES[language]))
+    return (
+        MAGIC
+        + _section(_LANGUAGE, language.encode())
+        + _section(_HASHES, table)
+        + _section(_MESSAGES, bytes(body))
+        + _section(_NUMERUS_RULES, RULES[language])
+    )
 
 
 def compile_ts(path: Path) -> bytes:

@@ -65,9 +65,14 @@ class RestoreConfirmDialog(QDialog):
         font = self.summary.font()
         font.setBold(True)
         self.summary.setFont(font)
-        self.facts = QLabel("<table cellspacing='3'>" + "".join(
-            f"<tr><td valign='top'><b>{escape(k)}:</b></td><td>{escape(v)}</td></tr>"
-            for k, v in preview_text.facts(context)) + "</table>")
+        self.facts = QLabel(
+            "<table cellspacing='3'>"
+            + "".join(
+                f"<tr><td valign='top'><b>{escape(k)}:</b></td><td>{escape(v)}</td></tr>"
+                for k, v in preview_text.facts(context)
+            )
+            + "</table>"
+        )
         self.facts.setWordWrap(True)
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         found = preview_text.warnings(context)
@@ -78,12 +83,22 @@ class RestoreConfirmDialog(QDialog):
         self.warnings.setVisible(bool(found))
 
         self.table = self._table(preview.tables)
-        legend = muted(QLabel(translate("RestoreDialog", "Highlighted: tables whose number of rows changes. Every "
-                                                         "row of every table is replaced by the backup's.")))
+        legend = muted(
+            QLabel(
+                translate(
+                    "RestoreDialog",
+                    "Highlighted: tables whose number of rows changes. Every "
+                    "row of every table is replaced by the backup's.",
+                )
+            )
+        )
         legend.setWordWrap(True)
 
-        self.ask = QLabel(translate("RestoreDialog", "To confirm, type the clinic's internal name, <b>{name}</b>:")
-                          .format(name=escape(self.schema)))
+        self.ask = QLabel(
+            translate("RestoreDialog", "To confirm, type the clinic's internal name, <b>{name}</b>:").format(
+                name=escape(self.schema)
+            )
+        )
         self.typed = QLineEdit()
         self.typed.setPlaceholderText(self.schema)
         self.typed.setAccessibleName(translate("RestoreDialog", "Type {name} to confirm").format(name=self.schema))
@@ -91,8 +106,9 @@ class RestoreConfirmDialog(QDialog):
         self.typed.textChanged.connect(self._check_typed)
         buttons = QDialogButtonBox()
         self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.restore_button = QPushButton(icon("restore"), translate("RestoreDialog", "&Restore {clinic}").format(
-            clinic=context.clinic))
+        self.restore_button = QPushButton(
+            icon("restore"), translate("RestoreDialog", "&Restore {clinic}").format(clinic=context.clinic)
+        )
         danger_button(self.restore_button)
         buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.restore_button.setEnabled(False)
@@ -116,10 +132,14 @@ class RestoreConfirmDialog(QDialog):
     def _table(self, tables: list[TablePreview]) -> QTableWidget:
         table = QTableWidget(len(tables), 4)
         table.setAccessibleName(translate("RestoreDialog", "Rows of each table, in the backup and now"))
-        table.setHorizontalHeaderLabels([translate("RestoreDialog", "Table"),
-                                         translate("RestoreDialog", "In the backup"),
-                                         translate("RestoreDialog", "Now"),
-                                         translate("RestoreDialog", "Change")])
+        table.setHorizontalHeaderLabels(
+            [
+                translate("RestoreDialog", "Table"),
+                translate("RestoreDialog", "In the backup"),
+                translate("RestoreDialog", "Now"),
+                translate("RestoreDialog", "Change"),
+            ]
+        )
         for row, entry in enumerate(tables):
             in_file = fmt.number(entry.rows_in_file) if entry.rows_in_file is not None else "?"
             cells = [entry.name, in_file, _now_text(entry), _change_text(entry)]

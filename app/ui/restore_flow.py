@@ -21,14 +21,14 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QPushButton
 
+from app.engine.archive.verify import verify_file
 from app.engine.connection import ConnectionTarget
-from app.engine.restore.discard import discard_safety_copy
 from app.engine.errors import Cancelled
 from app.engine.jobs import CancelToken, ProgressCallback
-from app.engine.restore.restore import RestoreResult, restore_tenant
+from app.engine.restore.discard import discard_safety_copy
 from app.engine.restore.preview import preview_restore
+from app.engine.restore.restore import RestoreResult, restore_tenant
 from app.engine.restore.undo import UndoResult, undo_restore
-from app.engine.archive.verify import verify_file
 from app.ui import locale_format as fmt
 from app.ui.flow_host import FlowHost
 from app.ui.formats import restore_name_filter
@@ -69,29 +69,47 @@ class RestoreFlow:
             return
         clinic = host.clinic_name(schema)
         path = host.dialogs.open_backup_path(
-            host.window(), translate("RestoreFlow", "Restore {clinic}: choose a backup file").format(clinic=clinic),
-            host.last_folder, restore_name_filter())
+            host.window(),
+            translate("RestoreFlow", "Restore {clinic}: choose a backup file").format(clinic=clinic),
+            host.last_folder,
+            restore_name_filter(),
+        )
         session = host.session
         if path is None or session is None or schema in host.jobs.busy_tenants():
             return
         chosen = Path(path)
         names = {t.schema: t.name for t in host.model.tenants if t.name}
         copy_dates = {t.schema: t.created_utc or "" for t in host.model.tenants if t.kind == "safety-copy"}
-        panel = host.jobs.new_panel(translate("RestoreFlow", "Restore {clinic} from {file}").format(
-            clinic=clinic, file=chosen.name), schema)
-        panel.log(translate("RestoreFlow", "Restoring {clinic} ({schema}) of {server} from {file}").format(
-            clinic=clinic, schema=schema, server=session.target.describe(), file=chosen))
+        panel = host.jobs.new_panel(
+            translate("RestoreFlow", "Restore {clinic} from {file}").format(clinic=clinic, file=chosen.name), schema
+        )
+        panel.log(
+            translate("RestoreFlow", "Restoring {clinic} ({schema}) of {server} from {file}").format(
+                clinic=clinic, schema=schema, server=session.target.describe(), file=chosen
+            )
+        )
 
         def check(progress: ProgressCallback, cancel: CancelToken) -> PreviewContext:
             verified = verify_file(chosen, progress=scaled(progress, 0, VERIFY_SHARE), cancel=cancel)
-            preview = preview_restore(session.target, schema, chosen, allow_other_tenant=True, keep_superusers=True,
-                                      user_table=session.user_table, tenants_table=session.tenants_table,
-                                      progress=scaled(progress, VERIFY_SHARE, 1.0), cancel=cancel)
+            preview = preview_restore(
+                session.target,
+                schema,
+                chosen,
+                allow_other_tenant=True,
+                keep_superusers=True,
+                user_table=session.user_table,
+                tenants_table=session.tenants_table,
+                progress=scaled(progress, VERIFY_SHARE, 1.0),
+                cancel=cancel,
+            )
             return PreviewContext(preview, verified, chosen.stat().st_size, clinic, names, copy_dates)
 
-        panel.run(check, translate("RestoreFlow", "Verifying the file"),
-                  lambda context: self._confirm(panel, chosen, context),
-                  lambda error: panel.fail(error, nothing_changed()))
+        panel.run(
+            check,
+            translate("RestoreFlow", "Verifying the file"),
+            lambda context: self._confirm(panel, chosen, context),
+            lambda error: panel.fail(error, nothing_changed()),
+        )
 
     def _confirm(self, panel: JobPanel, path: Path, context: PreviewContext) -> None:
         host = self.host
@@ -100,14 +118,24 @@ class RestoreFlow:
         panel.log(translate("RestoreFlow", "The file is complete and every checksum matches."))
         panel.wait_for_user(translate("RestoreFlow", "Waiting for your confirmation"))
         if session is None or not host.dialogs.confirm_restore(host.window(), context):
-            panel.fail(Cancelled(translate("RestoreFlow", "You did not confirm the restore."), changed=False),
-                       nothing_changed())
+            panel.fail(
+                Cancelled(translate("RestoreFlow", "You did not confirm the restore."), changed=False),
+                nothing_changed(),
+            )
             return
 
         def restore(progress: ProgressCallback, cancel: CancelToken) -> RestoreResult:
-            return restore_tenant(session.target, schema, path, keep_superusers=True, allow_other_tenant=True,
-                                  user_table=session.user_table, tenants_table=session.tenants_table,
-                                  progress=progress, cancel=cancel)
+            return restore_tenant(
+                session.target,
+                schema,
+                path,
+                keep_superusers=True,
+                allow_other_tenant=True,
+                user_table=session.user_table,
+                tenants_table=session.tenants_table,
+                progress=progress,
+                cancel=cancel,
+            )
 
         def done(result: RestoreResult) -> None:
             panel.succeed(describe_restore(result, context), result)
@@ -117,15 +145,22 @@ class RestoreFlow:
                 self._bind_undo(panel, schema, result.safety_copy)
             host.refresh()
 
-        panel.run(restore, translate("RestoreFlow", "Starting the restore"), done,
-                  lambda error: panel.fail(error, nothing_changed()))
+        panel.run(
+            restore,
+            translate("RestoreFlow", "Starting the restore"),
+            done,
+            lambda error: panel.fail(error, nothing_changed()),
+        )
 
     # -- undo buttons bound to one previous version --------------------------------------
 
     def _bind_undo(self, panel: JobPanel, tenant: str, copy: str) -> None:
-        button = panel.add_button(translate("RestoreFlow", "Undo this restore"), lambda: self.undo(tenant, copy),
-                                  "undo", translate("RestoreFlow", "Put the clinic back as it was before this "
-                                                                   "restore"))
+        button = panel.add_button(
+            translate("RestoreFlow", "Undo this restore"),
+            lambda: self.undo(tenant, copy),
+            "undo",
+            translate("RestoreFlow", "Put the clinic back as it was before this restore"),
+        )
         self.bound.append(BoundUndo(panel, button, tenant, copy))
         self.update_undo_buttons(connected=True)
 
@@ -137,13 +172,21 @@ class RestoreFlow:
         for bound in self.bound:
             current = (host.model.safety_copies.get(bound.tenant) or [""])[0] == bound.copy
             bound.button.setEnabled(connected and current and bound.tenant not in busy)
-            bound.button.setText(translate("RestoreFlow", "Undo this restore") if current
-                                 else translate("RestoreFlow", "Can no longer be undone"))
+            bound.button.setText(
+                translate("RestoreFlow", "Undo this restore")
+                if current
+                else translate("RestoreFlow", "Can no longer be undone")
+            )
             bound.button.setToolTip(
-                translate("RestoreFlow", "Put the clinic back as it was before this restore") if current else
-                translate("RestoreFlow", "No longer possible from here: the previous version this restore kept has "
-                                         "since been replaced or deleted (by another restore, an undo or a "
-                                         "discard)."))
+                translate("RestoreFlow", "Put the clinic back as it was before this restore")
+                if current
+                else translate(
+                    "RestoreFlow",
+                    "No longer possible from here: the previous version this restore kept has "
+                    "since been replaced or deleted (by another restore, an undo or a "
+                    "discard).",
+                )
+            )
 
     # -- undo and discard ----------------------------------------------------------------
 
@@ -155,51 +198,78 @@ class RestoreFlow:
 
         def describe(result: UndoResult) -> str:
             text = translate("RestoreFlow", "{clinic} is back to the version kept on {date}.").format(
-                clinic=clinic, date=kept)
+                clinic=clinic, date=kept
+            )
             if result.safety_copy:
-                text += " " + translate("RestoreFlow", "The data it replaced is now the previous version kept for "
-                                                       "undo, so this can be undone too.")
+                text += " " + translate(
+                    "RestoreFlow",
+                    "The data it replaced is now the previous version kept for undo, so this can be undone too.",
+                )
             return text
 
         self._confirmed_job(
-            tenant, (translate("RestoreFlow", "Undo"),
-                     translate("RestoreFlow", "Put back the version of {clinic} kept on {date}? The data {clinic} "
-                                              "has now becomes the previous version kept for undo, so this can be "
-                                              "undone too.").format(clinic=clinic, date=kept),
-                     translate("RestoreFlow", "Put it back")),
+            tenant,
+            (
+                translate("RestoreFlow", "Undo"),
+                translate(
+                    "RestoreFlow",
+                    "Put back the version of {clinic} kept on {date}? The data {clinic} "
+                    "has now becomes the previous version kept for undo, so this can be "
+                    "undone too.",
+                ).format(clinic=clinic, date=kept),
+                translate("RestoreFlow", "Put it back"),
+            ),
             translate("RestoreFlow", "Undo: {clinic} back to {date}").format(clinic=clinic, date=kept),
             translate("RestoreFlow", "Starting the undo"),
-            lambda target, progress, cancel: undo_restore(target, tenant, expected_copy=copy,
-                                                          tenants_table=tenants_table, progress=progress,
-                                                          cancel=cancel),
-            describe, danger=False)
+            lambda target, progress, cancel: undo_restore(
+                target, tenant, expected_copy=copy, tenants_table=tenants_table, progress=progress, cancel=cancel
+            ),
+            describe,
+            danger=False,
+        )
 
     def discard(self, tenant: str, copy: str) -> None:
         clinic = self.host.clinic_name(tenant)
         kept = self._kept_on(copy)
         tenants_table = self.host.session.tenants_table if self.host.session else None
         self._confirmed_job(
-            tenant, (translate("RestoreFlow", "Discard previous version"),
-                     translate("RestoreFlow", "Delete the previous version of {clinic} kept on {date}? The restore "
-                                              "that kept it can then no longer be undone. The clinic's current data "
-                                              "is not touched.").format(clinic=clinic, date=kept),
-                     translate("RestoreFlow", "Delete it")),
+            tenant,
+            (
+                translate("RestoreFlow", "Discard previous version"),
+                translate(
+                    "RestoreFlow",
+                    "Delete the previous version of {clinic} kept on {date}? The restore "
+                    "that kept it can then no longer be undone. The clinic's current data "
+                    "is not touched.",
+                ).format(clinic=clinic, date=kept),
+                translate("RestoreFlow", "Delete it"),
+            ),
             translate("RestoreFlow", "Discard the previous version of {clinic}").format(clinic=clinic),
             translate("RestoreFlow", "Deleting the previous version"),
-            lambda target, _progress, cancel: discard_safety_copy(target, copy, tenants_table=tenants_table,
-                                                                  cancel=cancel),
-            lambda _: translate("RestoreFlow", "Deleted the previous version of {clinic} kept on {date}. The "
-                                               "clinic's current data was not touched.").format(clinic=clinic,
-                                                                                                date=kept),
-            danger=True)
+            lambda target, _progress, cancel: discard_safety_copy(
+                target, copy, tenants_table=tenants_table, cancel=cancel
+            ),
+            lambda _: translate(
+                "RestoreFlow",
+                "Deleted the previous version of {clinic} kept on {date}. The clinic's current data was not touched.",
+            ).format(clinic=clinic, date=kept),
+            danger=True,
+        )
 
     def _kept_on(self, copy: str) -> str:
         info = self.host.model.find(copy)
         return fmt.when(info.created_utc if info is not None else None) or "?"
 
-    def _confirmed_job(self, tenant: str, question: tuple[str, str, str], title: str, first_stage: str,
-                       work: Callable[[ConnectionTarget, ProgressCallback, CancelToken], Any],
-                       describe: Callable[[Any], str], danger: bool) -> None:
+    def _confirmed_job(
+        self,
+        tenant: str,
+        question: tuple[str, str, str],
+        title: str,
+        first_stage: str,
+        work: Callable[[ConnectionTarget, ProgressCallback, CancelToken], Any],
+        describe: Callable[[Any], str],
+        danger: bool,
+    ) -> None:
         """Ask first (No is the default), then run `work` as one job of the clinic; the list follows."""
         host = self.host
         session = host.session
@@ -213,30 +283,45 @@ class RestoreFlow:
             panel.succeed(describe(result), result)
             host.refresh()
 
-        panel.run(lambda progress, cancel: work(session.target, progress, cancel), first_stage, done,
-                  lambda error: panel.fail(error, nothing_changed()))
+        panel.run(
+            lambda progress, cancel: work(session.target, progress, cancel),
+            first_stage,
+            done,
+            lambda error: panel.fail(error, nothing_changed()),
+        )
 
 
 def describe_restore(result: RestoreResult, context: PreviewContext) -> str:
     """What was restored, from where, and how to undo it."""
     clinic = context.clinic
     text = translate("RestoreFlow", "{clinic} restored from {file}: {rows} rows in {tables} tables, {time}.").format(
-        clinic=clinic, file=result.path.name, rows=fmt.number(result.rows), tables=fmt.number(result.tables),
-        time=fmt.duration(result.seconds))
+        clinic=clinic,
+        file=result.path.name,
+        rows=fmt.number(result.rows),
+        tables=fmt.number(result.tables),
+        time=fmt.duration(result.seconds),
+    )
     if result.source_schema and result.source_schema != result.tenant:
         text += " " + translate("RestoreFlow", "The backup was made from {other}.").format(
-            other=context.names.get(result.source_schema, result.source_schema))
+            other=context.names.get(result.source_schema, result.source_schema)
+        )
     if result.kept_superusers:
         text += " " + translate("RestoreFlow", "Administrators kept with their current passwords: {accounts}.").format(
-            accounts=", ".join(result.kept_superusers))
+            accounts=", ".join(result.kept_superusers)
+        )
     if result.safety_copy:
-        text += " " + translate("RestoreFlow", "The data it replaced is kept as the previous version: Undo puts it "
-                                               "back.")
+        text += " " + translate(
+            "RestoreFlow", "The data it replaced is kept as the previous version: Undo puts it back."
+        )
     if result.dropped_safety_copies:
         text += " " + translate("RestoreFlow", "The older previous version was deleted.")
     if result.app_writes:
-        text += " " + translate("RestoreFlow", "The web application wrote %Ln rows while the restore ran; they are in "
-                                               "the previous version kept for undo.", None, result.app_writes)
+        text += " " + translate(
+            "RestoreFlow",
+            "The web application wrote %Ln rows while the restore ran; they are in the previous version kept for undo.",
+            None,
+            result.app_writes,
+        )
     if result.warnings:
         text += " " + translate("RestoreFlow", "%Ln warnings: see the log.", None, len(result.warnings))
     return text

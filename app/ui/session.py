@@ -30,8 +30,10 @@ class Session:
         params = self.target.params
         version = self.check.server_version.split()[0] if self.check.server_version else "?"
         where = f"{params.get('host', 'localhost')}:{params.get('port', '5432')}"
-        text = (translate("Session", "PostgreSQL {version} at {where} · database {database} · user {user} "
-                                     "(superuser)") if self.check.is_superuser else
-                translate("Session", "PostgreSQL {version} at {where} · database {database} · user {user}"))
+        text = (
+            translate("Session", "PostgreSQL {version} at {where} · database {database} · user {user} (superuser)")
+            if self.check.is_superuser
+            else translate("Session", "PostgreSQL {version} at {where} · database {database} · user {user}")
+        )
         text = text.format(version=version, where=where, database=self.target.dbname, user=self.check.user)
         return f"{self.profile_name} — {text}" if self.profile_name else text

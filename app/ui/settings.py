@@ -34,7 +34,7 @@ class UiSettings:
 
     @property
     def language(self) -> str:
-        """"system" (follow the system's language), or a language code chosen in the menu."""
+        """ "system" (follow the system's language), or a language code chosen in the menu."""
         return str(self._read().get("language") or SYSTEM_LANGUAGE)
 
     @language.setter

@@ -62,5 +62,6 @@ def danger_button(button: W) -> W:
         "QPushButton { padding: 4px 12px; border-radius: 3px; border: 2px solid #9a9a9a; background: #e4e4e4;"
         " color: #505050; }"
         f" QPushButton:enabled {{ background: {DANGER}; color: {ON_DANGER}; border-color: #7d1013; }}"
-        " QPushButton:enabled:focus { border-color: #111111; }")
+        " QPushButton:enabled:focus { border-color: #111111; }"
+    )
     return button

@@ -49,12 +49,18 @@ CLINIC_COLUMNS = (
     _column(QT_TRANSLATE_NOOP("Clinics", "Web address"), QT_TRANSLATE_NOOP("Clinics", "The clinic's main web address")),
     _column(QT_TRANSLATE_NOOP("Clinics", "Size"), QT_TRANSLATE_NOOP("Clinics", "Disk space of the clinic's data")),
     _column(QT_TRANSLATE_NOOP("Clinics", "Tables"), QT_TRANSLATE_NOOP("Clinics", "Number of tables")),
-    _column(QT_TRANSLATE_NOOP("Clinics", "Rows (approx.)"),
-           QT_TRANSLATE_NOOP("Clinics", "Approximate number of rows, from the server's statistics")),
-    _column(QT_TRANSLATE_NOOP("Clinics", "Last backup"),
-           QT_TRANSLATE_NOOP("Clinics", "Last backup made with Resguardo on this computer")),
-    _column(QT_TRANSLATE_NOOP("Clinics", "Undo"),
-           QT_TRANSLATE_NOOP("Clinics", "A restore kept the previous version: it can be undone")),
+    _column(
+        QT_TRANSLATE_NOOP("Clinics", "Rows (approx.)"),
+        QT_TRANSLATE_NOOP("Clinics", "Approximate number of rows, from the server's statistics"),
+    ),
+    _column(
+        QT_TRANSLATE_NOOP("Clinics", "Last backup"),
+        QT_TRANSLATE_NOOP("Clinics", "Last backup made with Resguardo on this computer"),
+    ),
+    _column(
+        QT_TRANSLATE_NOOP("Clinics", "Undo"),
+        QT_TRANSLATE_NOOP("Clinics", "A restore kept the previous version: it can be undone"),
+    ),
 )
 OTHER_COLUMNS = (
     _column(QT_TRANSLATE_NOOP("Clinics", "What it is"), QT_TRANSLATE_NOOP("Clinics", "What Resguardo found")),
@@ -72,8 +78,11 @@ def describe_kind(info: Any, clinic_names: dict[str, str]) -> str:
         return translate("Clinics", "Previous version of {clinic}, kept for undo").format(clinic=owner)
     if kind == "staging":
         owner = clinic_names.get(info.safety_copy_of or "", info.safety_copy_of or "")
-        return (translate("Clinics", "Unfinished restore of {clinic} (removed by its next restore)").format(
-            clinic=owner) if owner else translate("Clinics", "Unfinished restore (removed by the next restore)"))
+        return (
+            translate("Clinics", "Unfinished restore of {clinic} (removed by its next restore)").format(clinic=owner)
+            if owner
+            else translate("Clinics", "Unfinished restore (removed by the next restore)")
+        )
     if kind == "orphan":
         return translate("Clinics", "Data without a clinic: {schema}").format(schema=info.schema)
     if kind == "public":
@@ -140,16 +149,21 @@ class TenantModel(QAbstractTableModel):
         name = info.name or info.schema
         if info.schema in self.busy:
             name = translate("Clinics", "{clinic} (job running)").format(clinic=name)
-        undo = translate("Clinics", "Possible (kept {date})").format(date=fmt.when(newest.created_utc)) \
-            if newest is not None else ""
+        undo = (
+            translate("Clinics", "Possible (kept {date})").format(date=fmt.when(newest.created_utc))
+            if newest is not None
+            else ""
+        )
         return [
             (name, name.lower()),
             (info.domain or "", (info.domain or "").lower()),
             (fmt.size(info.size_bytes), int(info.size_bytes or 0)),
             (fmt.number(info.table_count), int(info.table_count or 0)),
             (fmt.number(info.estimated_rows), int(info.estimated_rows or 0)),
-            (fmt.when(record.finished_utc) if record else translate("Clinics", "never"),
-             record.finished_utc if record else ""),
+            (
+                fmt.when(record.finished_utc) if record else translate("Clinics", "never"),
+                record.finished_utc if record else "",
+            ),
             (undo, (newest.created_utc or "") if newest is not None else ""),
         ]
 
@@ -162,11 +176,14 @@ class TenantModel(QAbstractTableModel):
         ]
 
     def _tooltip(self, info: Any) -> str:
-        lines = [describe_kind(info, self.names),
-                 translate("Clinics", "Internal name (schema): {schema}").format(schema=info.schema)]
+        lines = [
+            describe_kind(info, self.names),
+            translate("Clinics", "Internal name (schema): {schema}").format(schema=info.schema),
+        ]
         if info.other_domains:
-            lines.append(translate("Clinics", "Other web addresses: {domains}").format(
-                domains=", ".join(info.other_domains)))
+            lines.append(
+                translate("Clinics", "Other web addresses: {domains}").format(domains=", ".join(info.other_domains))
+            )
         copies = self.safety_copies.get(info.schema)
         if copies:
             lines.append(translate("Clinics", "Previous version kept for undo: {schema}").format(schema=copies[0]))
@@ -235,8 +252,14 @@ class TenantFilter(QSortFilterProxyModel):
             return False
         if not self.text:
             return True
-        haystack = [info.schema, info.name or "", info.domain or "", *(info.other_domains or []),
-                    info.safety_copy_of or "", model.names.get(info.safety_copy_of or "", "")]
+        haystack = [
+            info.schema,
+            info.name or "",
+            info.domain or "",
+            *(info.other_domains or []),
+            info.safety_copy_of or "",
+            model.names.get(info.safety_copy_of or "", ""),
+        ]
         return any(self.text in h.lower() for h in haystack)
 
     def filterAcceptsColumn(self, column: int, parent: Index) -> bool:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 
+from app.engine.archive.verify import FileCheck, verify_file
 from app.engine.errors import ResguardoError
 from app.engine.jobs import CancelToken, ProgressCallback
-from app.engine.archive.verify import FileCheck, verify_file
 from app.ui import locale_format as fmt
 from app.ui.flow_host import FlowHost
 from app.ui.formats import restore_name_filter
@@ -20,22 +20,35 @@ def describe_check(check: FileCheck, names: dict[str, str]) -> str:
     """What a verified file holds, in words."""
     clinic = names.get(check.source_schema or "", check.source_schema or translate("VerifyFlow", "an unknown clinic"))
     if check.kind == "native":
-        holds = translate("VerifyFlow", "a backup of {clinic} in the Resguardo format, made {date}: {rows} rows in "
-                                        "{tables} tables ({size} of data). Every checksum matches.").format(
-            clinic=clinic, date=fmt.when(check.created_utc) or "?", rows=fmt.number(check.rows),
-            tables=fmt.number(check.tables), size=fmt.size(check.bytes))
+        holds = translate(
+            "VerifyFlow",
+            "a backup of {clinic} in the Resguardo format, made {date}: {rows} rows in "
+            "{tables} tables ({size} of data). Every checksum matches.",
+        ).format(
+            clinic=clinic,
+            date=fmt.when(check.created_utc) or "?",
+            rows=fmt.number(check.rows),
+            tables=fmt.number(check.tables),
+            size=fmt.size(check.bytes),
+        )
     elif check.kind == "django-json":
-        holds = translate("VerifyFlow", "a Django export (dumpdata) of {objects} records in {models} models; it is "
-                                        "restored into the clinic's current tables.").format(
-            objects=fmt.number(check.rows), models=fmt.number(check.tables))
+        holds = translate(
+            "VerifyFlow",
+            "a Django export (dumpdata) of {objects} records in {models} models; it is "
+            "restored into the clinic's current tables.",
+        ).format(objects=fmt.number(check.rows), models=fmt.number(check.tables))
     else:
-        kind = (translate("VerifyFlow", "plain SQL") if check.kind == "sql"
-                else translate("VerifyFlow", "pg_dump custom format"))
+        kind = (
+            translate("VerifyFlow", "plain SQL")
+            if check.kind == "sql"
+            else translate("VerifyFlow", "pg_dump custom format")
+        )
         data = translate("VerifyFlow", "with data") if check.has_data else translate("VerifyFlow", "without data")
-        holds = translate("VerifyFlow", "a backup of {clinic} in {kind}, made with {tool}: {tables} tables, "
-                                        "{data}.").format(clinic=clinic, kind=kind, data=data,
-                                                           tool=check.tool_version or "pg_dump",
-                                                           tables=fmt.number(check.tables))
+        holds = translate(
+            "VerifyFlow", "a backup of {clinic} in {kind}, made with {tool}: {tables} tables, {data}."
+        ).format(
+            clinic=clinic, kind=kind, data=data, tool=check.tool_version or "pg_dump", tables=fmt.number(check.tables)
+        )
     return translate("VerifyFlow", "{file} is complete and readable: {holds}").format(file=check.path, holds=holds)
 
 
@@ -47,8 +60,9 @@ class VerifyFlow:
         """Verify `path`, or the file the user picks."""
         host = self.host
         if path is None:
-            path = host.dialogs.open_backup_path(host.window(), translate("VerifyFlow", "Verify a backup file"),
-                                                 host.last_folder, restore_name_filter())
+            path = host.dialogs.open_backup_path(
+                host.window(), translate("VerifyFlow", "Verify a backup file"), host.last_folder, restore_name_filter()
+            )
         if path is None:
             return
         chosen = Path(path)
@@ -62,5 +76,9 @@ class VerifyFlow:
         def failed(error: ResguardoError) -> None:
             panel.fail(error, translate("VerifyFlow", "The file was not changed."))
 
-        panel.run(job, translate("VerifyFlow", "Reading the file"),
-                  lambda check: panel.succeed(describe_check(check, names), check), failed)
+        panel.run(
+            job,
+            translate("VerifyFlow", "Reading the file"),
+            lambda check: panel.succeed(describe_check(check, names), check),
+            failed,
+        )

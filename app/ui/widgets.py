@@ -98,8 +98,10 @@ class ButtonRow(QWidget):
 
     def minimumSizeHint(self) -> QSize:
         buttons = self._visible()
-        return QSize(max((b.sizeHint().width() for b in buttons), default=0),
-                     max((b.sizeHint().height() for b in buttons), default=0))
+        return QSize(
+            max((b.sizeHint().width() for b in buttons), default=0),
+            max((b.sizeHint().height() for b in buttons), default=0),
+        )
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

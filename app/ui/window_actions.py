@@ -41,9 +41,16 @@ class WindowActions:
         return [self.backup, self.restore, self.undo, self.discard]
 
 
-def _action(window: QMainWindow, slots: dict[str, Slot], key: str, text: str, tip: str,
-            shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-            toolbar_text: str | None = None, icon_name: str | None = None) -> QAction:
+def _action(
+    window: QMainWindow,
+    slots: dict[str, Slot],
+    key: str,
+    text: str,
+    tip: str,
+    shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+    toolbar_text: str | None = None,
+    icon_name: str | None = None,
+) -> QAction:
     """The action `key`: its slot, its icon (named like the key unless said), its shortcut and tips."""
     action = QAction(icon(icon_name or key), text, window)
     if toolbar_text:
@@ -57,38 +64,98 @@ def _action(window: QMainWindow, slots: dict[str, Slot], key: str, text: str, ti
     return action
 
 
-def build_actions(window: QMainWindow, slots: dict[str, Slot], language_choice: str,
-                  choose_language: Callable[[str], None]) -> WindowActions:
+def build_actions(
+    window: QMainWindow, slots: dict[str, Slot], language_choice: str, choose_language: Callable[[str], None]
+) -> WindowActions:
     """Create the actions, the menu bar and the toolbar of `window`."""
     keys = QKeySequence.StandardKey
     actions = WindowActions(
-        refresh=_action(window, slots, "refresh", translate("Window", "&Refresh"),
-                        translate("Window", "Read the list of clinics again"), keys.Refresh),
-        backup=_action(window, slots, "backup", translate("Window", "&Back up…"),
-                       translate("Window", "Back up the selected clinic to a file"), "Ctrl+B",
-                       translate("Window", "Back up…")),
-        restore=_action(window, slots, "restore", translate("Window", "&Restore…"),
-                        translate("Window", "Replace the selected clinic's data with a backup (after a preview and "
-                                            "your confirmation)"), "Ctrl+R", translate("Window", "Restore…")),
-        undo=_action(window, slots, "undo", translate("Window", "&Undo restore…"),
-                     translate("Window", "Put back the previous version a restore kept"), "Ctrl+Z",
-                     translate("Window", "Undo…")),
-        discard=_action(window, slots, "discard", translate("Window", "&Discard previous version…"),
-                        translate("Window", "Delete the previous version a restore kept (the restore can then no "
-                                            "longer be undone)"), "Ctrl+Shift+D", translate("Window", "Discard…")),
-        verify=_action(window, slots, "verify", translate("Window", "&Verify a file…"),
-                       translate("Window", "Check that a backup file is complete and readable"), "Ctrl+Shift+V",
-                       translate("Window", "Verify…")),
-        profiles=_action(window, slots, "profiles", translate("Window", "&Connection profiles…"),
-                         translate("Window", "Add, edit, test or choose a server to connect to"), "Ctrl+K"),
-        reconnect=_action(window, slots, "reconnect", translate("Window", "Reco&nnect"),
-                          translate("Window", "Connect to the server again"), "Ctrl+Shift+R"),
-        find=_action(window, slots, "find", translate("Window", "&Find"),
-                     translate("Window", "Filter the list of clinics"), keys.Find),
+        refresh=_action(
+            window,
+            slots,
+            "refresh",
+            translate("Window", "&Refresh"),
+            translate("Window", "Read the list of clinics again"),
+            keys.Refresh,
+        ),
+        backup=_action(
+            window,
+            slots,
+            "backup",
+            translate("Window", "&Back up…"),
+            translate("Window", "Back up the selected clinic to a file"),
+            "Ctrl+B",
+            translate("Window", "Back up…"),
+        ),
+        restore=_action(
+            window,
+            slots,
+            "restore",
+            translate("Window", "&Restore…"),
+            translate(
+                "Window", "Replace the selected clinic's data with a backup (after a preview and your confirmation)"
+            ),
+            "Ctrl+R",
+            translate("Window", "Restore…"),
+        ),
+        undo=_action(
+            window,
+            slots,
+            "undo",
+            translate("Window", "&Undo restore…"),
+            translate("Window", "Put back the previous version a restore kept"),
+            "Ctrl+Z",
+            translate("Window", "Undo…"),
+        ),
+        discard=_action(
+            window,
+            slots,
+            "discard",
+            translate("Window", "&Discard previous version…"),
+            translate(
+                "Window", "Delete the previous version a restore kept (the restore can then no longer be undone)"
+            ),
+            "Ctrl+Shift+D",
+            translate("Window", "Discard…"),
+        ),
+        verify=_action(
+            window,
+            slots,
+            "verify",
+            translate("Window", "&Verify a file…"),
+            translate("Window", "Check that a backup file is complete and readable"),
+            "Ctrl+Shift+V",
+            translate("Window", "Verify…"),
+        ),
+        profiles=_action(
+            window,
+            slots,
+            "profiles",
+            translate("Window", "&Connection profiles…"),
+            translate("Window", "Add, edit, test or choose a server to connect to"),
+            "Ctrl+K",
+        ),
+        reconnect=_action(
+            window,
+            slots,
+            "reconnect",
+            translate("Window", "Reco&nnect"),
+            translate("Window", "Connect to the server again"),
+            "Ctrl+Shift+R",
+        ),
+        find=_action(
+            window,
+            slots,
+            "find",
+            translate("Window", "&Find"),
+            translate("Window", "Filter the list of clinics"),
+            keys.Find,
+        ),
         languages={},
     )
-    quit_action = _action(window, slots, "quit", translate("Window", "&Quit"), translate("Window", "Close Resguardo"),
-                          keys.Quit)
+    quit_action = _action(
+        window, slots, "quit", translate("Window", "&Quit"), translate("Window", "Close Resguardo"), keys.Quit
+    )
 
     menu = window.menuBar()
     file_menu = menu.addMenu(translate("Window", "&File"))
@@ -102,13 +169,32 @@ def build_actions(window: QMainWindow, slots: dict[str, Slot], language_choice: 
     language_menu = menu.addMenu(translate("Window", "&Language"))
     _language_actions(window, language_menu, actions, language_choice, choose_language)
     help_menu = menu.addMenu(translate("Window", "&Help"))
-    help_menu.addAction(_action(window, slots, "log_file", translate("Window", "Open the &log file"),
-                                translate("Window", "Open Resguardo's log file"), icon_name="log"))
-    help_menu.addAction(_action(window, slots, "log_folder", translate("Window", "Open the log &folder"),
-                                translate("Window", "Show the folder with the log files"), icon_name="folder"))
+    help_menu.addAction(
+        _action(
+            window,
+            slots,
+            "log_file",
+            translate("Window", "Open the &log file"),
+            translate("Window", "Open Resguardo's log file"),
+            icon_name="log",
+        )
+    )
+    help_menu.addAction(
+        _action(
+            window,
+            slots,
+            "log_folder",
+            translate("Window", "Open the log &folder"),
+            translate("Window", "Show the folder with the log files"),
+            icon_name="folder",
+        )
+    )
     help_menu.addSeparator()
-    help_menu.addAction(_action(window, slots, "about", translate("Window", "&About Resguardo"),
-                                translate("Window", "Version and licence")))
+    help_menu.addAction(
+        _action(
+            window, slots, "about", translate("Window", "&About Resguardo"), translate("Window", "Version and licence")
+        )
+    )
 
     toolbar = QToolBar(translate("Window", "Actions"))
     toolbar.setObjectName("actions")
@@ -133,8 +219,9 @@ def build_actions(window: QMainWindow, slots: dict[str, Slot], language_choice: 
     return actions
 
 
-def _language_actions(window: QMainWindow, menu: QMenu, actions: WindowActions, choice: str,
-                      choose: Callable[[str], None]) -> None:
+def _language_actions(
+    window: QMainWindow, menu: QMenu, actions: WindowActions, choice: str, choose: Callable[[str], None]
+) -> None:
     group = QActionGroup(window)
     group.setExclusive(True)
     labels = {SYSTEM_LANGUAGE: translate("Window", "Same as the system"), **LANGUAGES}

@@ -37,6 +37,7 @@ def owner(target: ConnectionTarget) -> ConnectionTarget:
 
 # ---------------------------------------------------------------- what no attack may change
 
+
 def server_state(admin: ConnectionTarget) -> dict[str, Any]:
     """Roles with their memberships, databases and every setting that is not a default (the session's, the
     files', per database and role): what neither a file nor a tenant's owner may change. Read as a superuser."""
@@ -44,20 +45,26 @@ def server_state(admin: ConnectionTarget) -> dict[str, Any]:
         return {
             "roles": conn.execute(
                 "SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolreplication,"
-                " rolbypassrls, rolconnlimit, rolvaliduntil::text, rolconfig FROM pg_roles ORDER BY 1").fetchall(),
+                " rolbypassrls, rolconnlimit, rolvaliduntil::text, rolconfig FROM pg_roles ORDER BY 1"
+            ).fetchall(),
             "memberships": conn.execute(
                 "SELECT r.rolname, m.rolname, g.rolname, a.admin_option FROM pg_auth_members a"
                 " JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member"
-                " JOIN pg_roles g ON g.oid = a.grantor ORDER BY 1, 2, 3").fetchall(),
+                " JOIN pg_roles g ON g.oid = a.grantor ORDER BY 1, 2, 3"
+            ).fetchall(),
             "databases": conn.execute(
                 "SELECT datname, pg_get_userbyid(datdba), datacl::text, datallowconn, datconnlimit"
-                " FROM pg_database ORDER BY 1").fetchall(),
+                " FROM pg_database ORDER BY 1"
+            ).fetchall(),
             "settings": conn.execute(
-                "SELECT name, setting, source FROM pg_settings WHERE source <> 'default' ORDER BY 1").fetchall(),
+                "SELECT name, setting, source FROM pg_settings WHERE source <> 'default' ORDER BY 1"
+            ).fetchall(),
             "file_settings": conn.execute(
-                "SELECT sourcefile, name, setting FROM pg_file_settings ORDER BY 1, 2, 3").fetchall(),
+                "SELECT sourcefile, name, setting FROM pg_file_settings ORDER BY 1, 2, 3"
+            ).fetchall(),
             "db_role_settings": conn.execute(
-                "SELECT setdatabase, setrole, setconfig FROM pg_db_role_setting ORDER BY 1, 2").fetchall(),
+                "SELECT setdatabase, setrole, setconfig FROM pg_db_role_setting ORDER BY 1, 2"
+            ).fetchall(),
         }
 
 
@@ -73,6 +80,7 @@ def outside(admin: ConnectionTarget, tenant: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- where the server must not write
+
 
 @dataclass
 class Markers:
@@ -111,8 +119,10 @@ def markers(admin: ConnectionTarget) -> Iterator[Markers]:
 
 def hostile_body(marker: Path) -> str:
     """PL/pgSQL that does nothing for its owner, and runs a program on the server for a superuser."""
-    return (f"IF pg_catalog.current_setting('is_superuser') = 'on' THEN "
-            f"COPY (SELECT 1) TO PROGRAM 'cat > {marker}'; END IF;")  # cat reads it all: no broken pipe
+    return (
+        f"IF pg_catalog.current_setting('is_superuser') = 'on' THEN "
+        f"COPY (SELECT 1) TO PROGRAM 'cat > {marker}'; END IF;"
+    )  # cat reads it all: no broken pipe
 
 
 # ---------------------------------------------------------------- archives below rewrite_archive
@@ -154,7 +164,7 @@ def _filler(out: io.BufferedWriter, count: int) -> None:
     template = bytearray(plain("data/000000000.copy.zst").tobuf(format=tarfile.GNU_FORMAT))
     at = template.index(b"000000000")
     for n in range(count):
-        template[at:at + 9] = b"%09d" % n
+        template[at : at + 9] = b"%09d" % n
         template[148:156] = b" " * 8  # the checksum is computed with its own field as spaces
         template[148:156] = b"%06o\0 " % sum(template)
         out.write(template)
@@ -196,6 +206,7 @@ def zstd_huge_window_frame() -> bytes:
 
 # ---------------------------------------------------------------- memory
 
+
 def peak_rss_growth(action: Callable[[], Any]) -> int:
     """Bytes the process's peak resident memory grew by while `action` ran (Linux: the peak is reset first)."""
     status = Path("/proc/self/status")
@@ -213,4 +224,3 @@ def peak_rss_growth(action: Callable[[], Any]) -> int:
 def _vm(status: Path, key: str) -> int:
     line = next(ln for ln in status.read_text().splitlines() if ln.startswith(key + ":"))
     return int(line.split()[1]) * 1024
-

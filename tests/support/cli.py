@@ -9,11 +9,16 @@ import sys
 from tests.support import REPO
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m app ARGS` in a child process, as a script would."""
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
-        capture_output=True, text=True, timeout=timeout, input=input,
-        env={**os.environ, **(env or {})}, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
+        env={**os.environ, **(env or {})},
+        cwd=REPO,
     )

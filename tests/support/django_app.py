@@ -76,8 +76,11 @@ class DjangoTemplate:
         """A copy of the template, owned by the application's role like the original."""
         name = f"rg_django_{os.getpid()}_{next(_counter)}"
         with self.server.admin.connect(autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
-                sql.Identifier(name), sql.Identifier(self.db.dbname), sql.Identifier(APP_ROLE)))
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+                    sql.Identifier(name), sql.Identifier(self.db.dbname), sql.Identifier(APP_ROLE)
+                )
+            )
         return _database(self.server.admin, name, self.db.app.password)
 
     def drop_database(self, db: DjangoDB) -> None:
@@ -103,11 +106,15 @@ def ensure_app_role(admin: ConnectionTarget) -> str:
         verifier = conn.pgconn.encrypt_password(password.encode(), APP_ROLE.encode(), b"scram-sha-256").decode()
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE]).fetchone()
         verb = "ALTER" if exists else "CREATE"
-        conn.execute(sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
-            sql.Identifier(APP_ROLE), sql.Literal(verifier)))
+        conn.execute(
+            sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
+                sql.Identifier(APP_ROLE), sql.Literal(verifier)
+            )
+        )
         if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [PASSWORD_LOGIN_ROLE]).fetchone():
-            conn.execute(sql.SQL("GRANT {} TO {}").format(
-                sql.Identifier(PASSWORD_LOGIN_ROLE), sql.Identifier(APP_ROLE)))
+            conn.execute(
+                sql.SQL("GRANT {} TO {}").format(sql.Identifier(PASSWORD_LOGIN_ROLE), sql.Identifier(APP_ROLE))
+            )
     return password
 
 
@@ -117,8 +124,11 @@ def build_template(server: TestServer) -> DjangoTemplate:
     name = f"rg_django_template_{os.getpid()}"
     with server.admin.connect(autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0 ENCODING 'UTF8'").format(
-            sql.Identifier(name), sql.Identifier(APP_ROLE)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0 ENCODING 'UTF8'").format(
+                sql.Identifier(name), sql.Identifier(APP_ROLE)
+            )
+        )
     db = _database(server.admin, name, password)
     run_django(db, ["migrate_schemas", "--shared", "--verbosity", "0"], timeout=600)
     run_django(db, "from clinic_site.seed import seed_clinics\nseed_clinics()", timeout=600)
@@ -134,15 +144,17 @@ def django_env(db: DjangoDB | ConnectionTarget, schema: str | None = None) -> di
     target = db.app if isinstance(db, DjangoDB) else db
     params = target.params
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLINIC_", "PG"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "clinic_site.settings",
-        "CLINIC_DB_NAME": params.get("dbname", ""),
-        "CLINIC_DB_HOST": params.get("host", "127.0.0.1"),
-        "CLINIC_DB_PORT": params.get("port", "5432"),
-        "CLINIC_DB_USER": params.get("user", ""),
-        "CLINIC_DB_PASSWORD": target.password or "",
-        "CLINIC_SCHEMA": schema or "",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "clinic_site.settings",
+            "CLINIC_DB_NAME": params.get("dbname", ""),
+            "CLINIC_DB_HOST": params.get("host", "127.0.0.1"),
+            "CLINIC_DB_PORT": params.get("port", "5432"),
+            "CLINIC_DB_USER": params.get("user", ""),
+            "CLINIC_DB_PASSWORD": target.password or "",
+            "CLINIC_SCHEMA": schema or "",
+        }
+    )
     return env
 
 
@@ -157,8 +169,14 @@ class DjangoFailed(AssertionError):
     """The child exited with an error; its stderr is in the message."""
 
 
-def run_django(db: DjangoDB | ConnectionTarget, code_or_command: str | Sequence[str], *, schema: str | None = None,
-               timeout: float = 120, check: bool = True) -> DjangoRun:
+def run_django(
+    db: DjangoDB | ConnectionTarget,
+    code_or_command: str | Sequence[str],
+    *,
+    schema: str | None = None,
+    timeout: float = 120,
+    check: bool = True,
+) -> DjangoRun:
     """Run ORM code (a `str`) or a management command (a list: `["dumpdata", "--indent", "2"]`) in a child.
 
     Code runs inside `schema_context(schema)` (default `public`) with the project's models (`User`, `Client`,
@@ -172,25 +190,42 @@ def run_django(db: DjangoDB | ConnectionTarget, code_or_command: str | Sequence[
     if isinstance(code_or_command, str):
         with tempfile.TemporaryDirectory(prefix="rg-django-") as tmp:
             env["CLINIC_RESULT_PATH"] = str(Path(tmp) / "result.json")
-            done = subprocess.run([sys.executable, "-m", "clinic_site.child", "code"], input=code_or_command,
-                                  capture_output=True, text=True, timeout=timeout, env=env, cwd=PROJECT)
+            done = subprocess.run(
+                [sys.executable, "-m", "clinic_site.child", "code"],
+                input=code_or_command,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=env,
+                cwd=PROJECT,
+            )
             out = Path(env["CLINIC_RESULT_PATH"])
             result = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
     else:
-        done = subprocess.run([sys.executable, "manage.py", *code_or_command], capture_output=True, text=True,
-                              timeout=timeout, env=env, cwd=PROJECT, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            [sys.executable, "manage.py", *code_or_command],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            cwd=PROJECT,
+            stdin=subprocess.DEVNULL,
+        )
         result = None
     if check and done.returncode != 0:
         raise DjangoFailed(f"Django child failed ({done.returncode}): {done.stderr.strip()[-3000:]}")
     return DjangoRun(done.stdout, done.stderr, result)
 
 
-def add_tenant(db: DjangoDB, schema: str, name: str | None = None, *, appointments: int = 20,
-               messages: int = 60) -> int:
+def add_tenant(
+    db: DjangoDB, schema: str, name: str | None = None, *, appointments: int = 20, messages: int = 60
+) -> int:
     """One more clinic, made like the others (`migrate_schemas` for its schema, then its rows); its client id."""
-    code = ("from clinic_site.seed import add_clinic\n"
-            f"result = add_clinic({schema!r}, {name or schema.title()!r}, appointments={appointments},"
-            f" messages={messages})")
+    code = (
+        "from clinic_site.seed import add_clinic\n"
+        f"result = add_clinic({schema!r}, {name or schema.title()!r}, appointments={appointments},"
+        f" messages={messages})"
+    )
     return int(run_django(db, code, timeout=600).result)
 
 
@@ -200,13 +235,19 @@ class _Child:
     Its stderr goes to a temporary file: a pipe that nobody reads could fill and stop the child.
     """
 
-    def __init__(self, db: DjangoDB | ConnectionTarget, mode: str, schema: str, first_line: str,
-                 **env: str) -> None:
+    def __init__(self, db: DjangoDB | ConnectionTarget, mode: str, schema: str, first_line: str, **env: str) -> None:
         self.lines: queue.Queue[str | None] = queue.Queue()
         self._errors = tempfile.TemporaryFile("w+", encoding="utf-8")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "clinic_site.child", mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self._errors, text=True, bufsize=1, env={**django_env(db, schema), **env}, cwd=PROJECT)
+            [sys.executable, "-m", "clinic_site.child", mode],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+            text=True,
+            bufsize=1,
+            env={**django_env(db, schema), **env},
+            cwd=PROJECT,
+        )
         self.send(first_line)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -283,8 +324,9 @@ class OrmWriter:
     `written`. `pause`: seconds between turns.
     """
 
-    def __init__(self, db: DjangoDB | ConnectionTarget, schema: str, body: str = CHAT_WRITE,
-                 pause: float = 0.0) -> None:
+    def __init__(
+        self, db: DjangoDB | ConnectionTarget, schema: str, body: str = CHAT_WRITE, pause: float = 0.0
+    ) -> None:
         self.db, self.schema, self.body, self.pause = db, schema, body, pause
         self.committed: list[Any] = []
         self.errors: list[str] = []
@@ -292,8 +334,7 @@ class OrmWriter:
         self._collector: threading.Thread | None = None
 
     def start(self) -> OrmWriter:
-        self._child = _Child(self.db, "writer", self.schema, json.dumps(self.body),
-                             CLINIC_WRITER_PAUSE=str(self.pause))
+        self._child = _Child(self.db, "writer", self.schema, json.dumps(self.body), CLINIC_WRITER_PAUSE=str(self.pause))
         self._collector = threading.Thread(target=self._collect, daemon=True)
         self._collector.start()
         return self
@@ -315,8 +356,10 @@ class OrmWriter:
             if self._child.proc.poll() is not None:
                 raise AssertionError(f"the ORM writer died: {self._child.stderr()}")
             if time.monotonic() > deadline:
-                raise AssertionError(f"the ORM writer committed {len(self.committed)} of {count} writes "
-                                     f"in {timeout} s; last errors: {self.errors[-3:]}")
+                raise AssertionError(
+                    f"the ORM writer committed {len(self.committed)} of {count} writes "
+                    f"in {timeout} s; last errors: {self.errors[-3:]}"
+                )
             time.sleep(0.02)
 
     def stop(self, timeout: float = 60) -> list[Any]:
@@ -414,8 +457,10 @@ def delete_user(db: DjangoDB, schema: str, email: str) -> dict[str, int]:
 
 def check_login(db: DjangoDB, schema: str, email: str, password: str) -> bool:
     """What a login form checks: the account exists, is active, and `check_password` accepts the password."""
-    code = (f"user = User.objects.filter(email={email!r}, is_active=True).first()\n"
-            f"result = user is not None and user.check_password({password!r})")
+    code = (
+        f"user = User.objects.filter(email={email!r}, is_active=True).first()\n"
+        f"result = user is not None and user.check_password({password!r})"
+    )
     return bool(run_django(db, code, schema=schema).result)
 
 

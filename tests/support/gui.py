@@ -44,8 +44,9 @@ class ScriptedDialogs(DialogProvider):
     errors: list[ResguardoError] = field(default_factory=list)
     suggested: list[Path] = field(default_factory=list)
 
-    def save_backup_path(self, parent: Any, suggested: Path, formats: list[BackupFormat],
-                         clinic: str) -> tuple[Path, BackupFormat] | None:
+    def save_backup_path(
+        self, parent: Any, suggested: Path, formats: list[BackupFormat], clinic: str
+    ) -> tuple[Path, BackupFormat] | None:
         self.suggested.append(suggested)
         self.asked.append(("save", clinic))
         chosen = next(f for f in formats if f.key == self.format_key)
@@ -79,8 +80,7 @@ class ScriptedDialogs(DialogProvider):
         return None
 
 
-def open_window(qtbot: Any, target: ConnectionTarget | None, dialogs: ScriptedDialogs,
-                **kwargs: Any) -> MainWindow:
+def open_window(qtbot: Any, target: ConnectionTarget | None, dialogs: ScriptedDialogs, **kwargs: Any) -> MainWindow:
     """A shown window; waits until it has listed the tenants (or shown why not)."""
     window = MainWindow(target, dialogs=dialogs, **kwargs)
     qtbot.addWidget(window)
@@ -100,12 +100,25 @@ def wait_idle(qtbot: Any, window: MainWindow) -> None:
 def rows_fingerprint(target: ConnectionTarget, schema: str) -> dict[str, str]:
     """Every table's rows (as text, sorted) hashed: equal fingerprints mean equal contents."""
     with target.connect() as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY 1", [schema])]
-        return {t: str(conn.execute(sql.SQL("SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' "
-                                            "ORDER BY x::text)), '') FROM {} x").format(
-            sql.Identifier(schema, t))).fetchone()[0]) for t in tables}
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY 1",
+                [schema],
+            )
+        ]
+        return {
+            t: str(
+                conn.execute(
+                    sql.SQL(
+                        "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' "
+                        "ORDER BY x::text)), '') FROM {} x"
+                    ).format(sql.Identifier(schema, t))
+                ).fetchone()[0]
+            )
+            for t in tables
+        }
 
 
 def schemas(target: ConnectionTarget) -> set[str]:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 SYSTEM_15 = Path("/usr/lib/postgresql/15/bin")
-needs_system_15 = pytest.mark.skipif(not (SYSTEM_15 / "pg_dump").exists(),
-                                     reason="the system's PostgreSQL 15 client is not installed")
+needs_system_15 = pytest.mark.skipif(
+    not (SYSTEM_15 / "pg_dump").exists(), reason="the system's PostgreSQL 15 client is not installed"
+)
 
 
 def fake_tool(folder: Path, name: str, output: str) -> Path:

@@ -10,12 +10,18 @@ from typing import Any
 
 from psycopg import sql
 
-from app.engine.safety.registry import REGISTRY_SCHEMA, all_registered
 from app.engine.archive.container import (
-    HEADER_MEMBER, MANIFEST_MEMBER, POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader, ArchiveWriter, manifest_checksum,
+    HEADER_MEMBER,
+    MANIFEST_MEMBER,
+    POST_DATA_MEMBER,
+    PRE_DATA_MEMBER,
+    ArchiveReader,
+    ArchiveWriter,
+    manifest_checksum,
     statement_block,
 )
 from app.engine.connection import ConnectionTarget
+from app.engine.safety.registry import REGISTRY_SCHEMA, all_registered
 from app.engine.server.demo import django_password_hash
 
 PATIENT = "paciente1@test.com"
@@ -24,22 +30,36 @@ PATIENT = "paciente1@test.com"
 def delete_patient(target: ConnectionTarget, schema: str = "bienestar") -> None:
     """Step 3 of the acceptance story: paciente1 and every row pointing at it go."""
     with target.connect() as conn:
-        uid = conn.execute(sql.SQL("SELECT id FROM {} WHERE email = %s").format(
-            sql.Identifier(schema, "users_customuser")), [PATIENT]).fetchone()[0]
-        for table, column in [("chat_chatmessage", "sender_id"), ("chat_chatmessage", "recipient_id"),
-                              ("users_customuser_groups", "customuser_id")]:
-            conn.execute(sql.SQL("DELETE FROM {} WHERE {} = %s").format(
-                sql.Identifier(schema, table), sql.Identifier(column)), [uid])
-        profile = conn.execute(sql.SQL("SELECT id FROM {} WHERE user_id = %s").format(
-            sql.Identifier(schema, "patients_patientprofile")), [uid]).fetchone()[0]
-        conn.execute(sql.SQL("DELETE FROM {} WHERE appointment_id IN (SELECT id FROM {} WHERE patient_id = %s)").format(
-            sql.Identifier(schema, "chat_chatmessage"), sql.Identifier(schema, "appointments_appointment")), [profile])
-        conn.execute(sql.SQL("DELETE FROM {} WHERE patient_id = %s").format(
-            sql.Identifier(schema, "appointments_appointment")), [profile])
-        conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(
-            sql.Identifier(schema, "patients_patientprofile")), [profile])
-        conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(
-            sql.Identifier(schema, "users_customuser")), [uid])
+        uid = conn.execute(
+            sql.SQL("SELECT id FROM {} WHERE email = %s").format(sql.Identifier(schema, "users_customuser")), [PATIENT]
+        ).fetchone()[0]
+        for table, column in [
+            ("chat_chatmessage", "sender_id"),
+            ("chat_chatmessage", "recipient_id"),
+            ("users_customuser_groups", "customuser_id"),
+        ]:
+            conn.execute(
+                sql.SQL("DELETE FROM {} WHERE {} = %s").format(sql.Identifier(schema, table), sql.Identifier(column)),
+                [uid],
+            )
+        profile = conn.execute(
+            sql.SQL("SELECT id FROM {} WHERE user_id = %s").format(sql.Identifier(schema, "patients_patientprofile")),
+            [uid],
+        ).fetchone()[0]
+        conn.execute(
+            sql.SQL("DELETE FROM {} WHERE appointment_id IN (SELECT id FROM {} WHERE patient_id = %s)").format(
+                sql.Identifier(schema, "chat_chatmessage"), sql.Identifier(schema, "appointments_appointment")
+            ),
+            [profile],
+        )
+        conn.execute(
+            sql.SQL("DELETE FROM {} WHERE patient_id = %s").format(sql.Identifier(schema, "appointments_appointment")),
+            [profile],
+        )
+        conn.execute(
+            sql.SQL("DELETE FROM {} WHERE id = %s").format(sql.Identifier(schema, "patients_patientprofile")), [profile]
+        )
+        conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(sql.Identifier(schema, "users_customuser")), [uid])
 
 
 # A description of every object of a schema: changes in owner, ACL, definition or comment show.
@@ -78,15 +98,19 @@ def fingerprint(target: ConnectionTarget, schema: str) -> dict[str, Any]:
         data: dict[str, str] = {}
         for name, kind in conn.execute(
             "SELECT relname, relkind FROM pg_class WHERE relnamespace = %s AND relkind IN ('r', 'S', 'm')"
-            " ORDER BY relname", [row[0]]
+            " ORDER BY relname",
+            [row[0]],
         ).fetchall():
             q = sql.Identifier(schema, name)
             if kind == "S":
                 found = conn.execute(sql.SQL("SELECT last_value::text || is_called::text FROM {}").format(q)).fetchone()
             else:
-                found = conn.execute(sql.SQL(
-                    "SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '')"
-                    " FROM {} t").format(q)).fetchone()
+                found = conn.execute(
+                    sql.SQL(
+                        "SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '')"
+                        " FROM {} t"
+                    ).format(q)
+                ).fetchone()
             data[name] = found[0] if found else ""
         return {"catalog": catalog, "data": data}
 
@@ -95,10 +119,15 @@ def other_schemas(target: ConnectionTarget, tenant: str) -> dict[str, Any]:
     """Fingerprints of every schema but the tenant and Resguardo's own (public and the other clinics)."""
     with target.connect() as conn:
         made = set(all_registered(conn))
-        names = [r[0] for r in conn.execute(
-            "SELECT nspname, oid FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' AND nspname <> 'information_schema'"
-            " AND nspname <> %s AND nspname <> %s ORDER BY 1", [tenant, REGISTRY_SCHEMA]).fetchall()
-            if r[1] not in made]
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT nspname, oid FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' AND nspname <> 'information_schema'"
+                " AND nspname <> %s AND nspname <> %s ORDER BY 1",
+                [tenant, REGISTRY_SCHEMA],
+            ).fetchall()
+            if r[1] not in made
+        ]
     return {name: fingerprint(target, name) for name in names}
 
 
@@ -106,46 +135,66 @@ def resguardo_schemas(target: ConnectionTarget) -> list[tuple[str, str]]:
     """(name, kind) of the staging schemas and safety copies that exist, by Resguardo's record."""
     with target.connect() as conn:
         made = all_registered(conn)
-        rows = conn.execute("SELECT nspname, oid FROM pg_namespace WHERE oid = ANY(%s) ORDER BY 1",
-                            [list(made)]).fetchall()
+        rows = conn.execute(
+            "SELECT nspname, oid FROM pg_namespace WHERE oid = ANY(%s) ORDER BY 1", [list(made)]
+        ).fetchall()
     return [(name, made[oid][0].value) for name, oid in rows]
 
 
 def set_password(target: ConnectionTarget, schema: str, email: str, password: str) -> None:
     with target.connect() as conn:
-        conn.execute(sql.SQL("UPDATE {} SET password = %s WHERE email = %s").format(
-            sql.Identifier(schema, "users_customuser")), [django_password_hash(password, "newsalt"), email])
+        conn.execute(
+            sql.SQL("UPDATE {} SET password = %s WHERE email = %s").format(sql.Identifier(schema, "users_customuser")),
+            [django_password_hash(password, "newsalt"), email],
+        )
 
 
 def password_hash(target: ConnectionTarget, schema: str, email: str) -> str | None:
     with target.connect() as conn:
-        row = conn.execute(sql.SQL("SELECT password FROM {} WHERE email = %s").format(
-            sql.Identifier(schema, "users_customuser")), [email]).fetchone()
+        row = conn.execute(
+            sql.SQL("SELECT password FROM {} WHERE email = %s").format(sql.Identifier(schema, "users_customuser")),
+            [email],
+        ).fetchone()
     return row[0] if row else None
 
 
 def table_rows(target: ConnectionTarget, schema: str) -> dict[str, int]:
     """Rows of every table of a schema, counted: what a backup of it holds."""
     with target.connect() as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT relname FROM pg_class WHERE relnamespace = %s::regnamespace AND relkind = 'r' ORDER BY 1",
-            [schema]).fetchall()]
-        return {t: int(conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
-            sql.Identifier(schema, t))).fetchone()[0]) for t in tables}
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT relname FROM pg_class WHERE relnamespace = %s::regnamespace AND relkind = 'r' ORDER BY 1",
+                [schema],
+            ).fetchall()
+        ]
+        return {
+            t: int(conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, t))).fetchone()[0])
+            for t in tables
+        }
 
 
 def emails(target: ConnectionTarget, schema: str) -> set[str]:
     with target.connect() as conn:
-        return {r[0] for r in conn.execute(sql.SQL("SELECT email::text FROM {}").format(
-            sql.Identifier(schema, "users_customuser"))).fetchall()}
+        return {
+            r[0]
+            for r in conn.execute(
+                sql.SQL("SELECT email::text FROM {}").format(sql.Identifier(schema, "users_customuser"))
+            ).fetchall()
+        }
 
 
 Blocks = str | list[tuple[str, str]]  # one statement (labelled "table hostile"), or (label, statement) pairs
 
 
 def rewrite_archive(
-    src: Path, dst: Path, *, pre_extra: Blocks = "", post_extra: Blocks = "",
-    table_data: Callable[[str, bytes], bytes | Iterable[bytes]] | None = None, fix_checksums: bool = True,
+    src: Path,
+    dst: Path,
+    *,
+    pre_extra: Blocks = "",
+    post_extra: Blocks = "",
+    table_data: Callable[[str, bytes], bytes | Iterable[bytes]] | None = None,
+    fix_checksums: bool = True,
     manifest: Callable[[dict[str, Any]], None] | None = None,
 ) -> Path:
     """A copy of `src` with statements added, table rows changed and the manifest adjusted.
@@ -178,8 +227,13 @@ def rewrite_archive(
                         sink.write(chunk)
                 stored = writer.members[name]
                 if fix_checksums:
-                    entry.update(rows=stored.raw_lines, bytes=stored.raw_bytes, sha256=stored.raw_sha256,
-                                 stored_bytes=stored.stored_bytes, stored_sha256=stored.stored_sha256)
+                    entry.update(
+                        rows=stored.raw_lines,
+                        bytes=stored.raw_bytes,
+                        sha256=stored.raw_sha256,
+                        stored_bytes=stored.stored_bytes,
+                        stored_sha256=stored.stored_sha256,
+                    )
             if manifest is not None:
                 manifest(m)
             if fix_checksums:

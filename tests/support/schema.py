@@ -69,12 +69,14 @@ def make_odd_tenant(target: ConnectionTarget, schema: str = ODD_SCHEMA) -> None:
         conn.execute(ODD_OBJECTS)  # type: ignore[arg-type]
 
 
-def replay(conn: psycopg.Connection, pre: str, post: str, target_schema: str,
-           load: Any = None, role: str = "postgres") -> None:
+def replay(
+    conn: psycopg.Connection, pre: str, post: str, target_schema: str, load: Any = None, role: str = "postgres"
+) -> None:
     """What a by-hand restore does: create the schema, run pre-data, (load), run post-data, as `role`
     (owners are not in the statements: objects belong to whoever creates them)."""
-    conn.execute(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(target_schema),
-                                                                     sql.Identifier(role)))
+    conn.execute(
+        sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(target_schema), sql.Identifier(role))
+    )
     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
     conn.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(target_schema)))
     conn.execute("SET LOCAL check_function_bodies = off")
@@ -128,5 +130,7 @@ def catalog_facts(conn: psycopg.Connection, schema: str) -> dict[str, list[tuple
         " JOIN pg_namespace n ON n.oid = o.connamespace WHERE n.nspname = %(nsp)s"
         " AND obj_description(o.oid, 'pg_constraint') IS NOT NULL",
     }
-    return {key: sorted(conn.execute(q, nsp).fetchall(), key=repr)  # type: ignore[arg-type]
-            for key, q in queries.items()}
+    return {
+        key: sorted(conn.execute(q, nsp).fetchall(), key=repr)  # type: ignore[arg-type]
+        for key, q in queries.items()
+    }

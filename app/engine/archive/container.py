@@ -28,9 +28,9 @@ from typing import IO, Any
 
 import zstandard
 
+from app.engine.archive.manifest import MAX_TABLES, parse_manifest
 from app.engine.errors import ArchiveError
 from app.engine.stores.files import fsync_dir, partial_file
-from app.engine.archive.manifest import MAX_TABLES, parse_manifest
 
 FORMAT_NAME = "resguardo-native"
 FORMAT_VERSION = 2  # 2: owners, grants, default privileges and search paths only in the manifest (docs)
@@ -236,8 +236,9 @@ class ArchiveReader:
             self.manifest = parse_manifest(self.raw_manifest, self.path.name)
             for table in self.manifest.tables:
                 if table.member not in self._members or self._members[table.member].size != table.stored_bytes:
-                    raise ArchiveError(f"{self.path.name} is damaged: the rows of table {table.name} are missing "
-                                       "or of the wrong size.")
+                    raise ArchiveError(
+                        f"{self.path.name} is damaged: the rows of table {table.name} are missing or of the wrong size."
+                    )
         except ArchiveError:
             self.close()
             raise
@@ -250,8 +251,10 @@ class ArchiveReader:
                 if len(members) >= MAX_TABLES + _SPARE_MEMBERS:
                     raise ArchiveError(f"{self.path.name} is not a Resguardo archive (it holds too many parts).")
                 if not info.isfile() or info.name in members:
-                    raise ArchiveError(f"{self.path.name} is damaged: its part {info.name[:80]!r} is not a plain "
-                                       "file, or appears twice.")
+                    raise ArchiveError(
+                        f"{self.path.name} is damaged: its part {info.name[:80]!r} is not a plain "
+                        "file, or appears twice."
+                    )
                 members[info.name] = info
                 self._tar.members = []  # tarfile keeps every member it read; the dict above is the one we need
         except (tarfile.TarError, OSError, EOFError):
@@ -295,8 +298,10 @@ class ArchiveReader:
     def read_bytes(self, name: str, limit: int) -> bytes:
         """A whole member, refused when larger than `limit` (a crafted file must not fill the memory)."""
         if name in self._members and self._members[name].size > limit:
-            raise ArchiveError(f"{self.path.name} is not a Resguardo archive as this program writes them: its part "
-                               f"{name} is larger than {limit >> 20} MiB.")
+            raise ArchiveError(
+                f"{self.path.name} is not a Resguardo archive as this program writes them: its part "
+                f"{name} is larger than {limit >> 20} MiB."
+            )
         with self.open_stored(name) as handle:  # read(limit) would allocate `limit` bytes up front
             return handle.read(self._members[name].size)
 
@@ -354,7 +359,7 @@ def split_statements(script: str) -> list[tuple[int, str, str]]:
     for number, line in enumerate(io.StringIO(script), start=1):
         if line.startswith("-- object: "):
             flush()
-            label, body, start = line[len("-- object: "):].strip(), [], number + 1
+            label, body, start = line[len("-- object: ") :].strip(), [], number + 1
         elif label is not None:
             body.append(line)
     flush()

@@ -37,9 +37,11 @@ def sniff_file(path: Path) -> FileKind:
     name = path.name
     if path.is_dir():
         if (path / "toc.dat").is_file():
-            raise ArchiveError(f"{name} is a pg_dump backup in directory format; Resguardo reads pg_dump's custom "
-                               f"format and .sql files: convert it with `pg_restore -f {name}.sql {name}` and "
-                               "restore the .sql file.")
+            raise ArchiveError(
+                f"{name} is a pg_dump backup in directory format; Resguardo reads pg_dump's custom "
+                f"format and .sql files: convert it with `pg_restore -f {name}.sql {name}` and "
+                "restore the .sql file."
+            )
         raise ArchiveError(f"{name} is a folder, not a backup file; choose the file inside it.")
     try:
         with open(path, "rb") as handle:
@@ -57,21 +59,27 @@ def sniff_file(path: Path) -> FileKind:
                 _check_dumpdata(path, compression)
                 return FileKind(DJANGO_JSON, compression)
             what = _describe(inner, Path(path.stem))
-            raise ArchiveError(f"{name} is {what[0] if what else 'a file of unknown kind'} compressed with "
-                               f"{compression}: decompress it first (`{command} {name}`) and restore the file it "
-                               "holds.")
+            raise ArchiveError(
+                f"{name} is {what[0] if what else 'a file of unknown kind'} compressed with "
+                f"{compression}: decompress it first (`{command} {name}`) and restore the file it "
+                "holds."
+            )
     if head.startswith(b"PGDMP"):
         return FileKind(CUSTOM)
     if _is_tar(head):
         if _tar_first_member(head) == "toc.dat":
-            raise ArchiveError(f"{name} is a pg_dump backup in tar format; Resguardo reads pg_dump's custom format "
-                               f"and .sql files: convert it with `pg_restore -f {path.stem}.sql {name}` and restore "
-                               "the .sql file.")
+            raise ArchiveError(
+                f"{name} is a pg_dump backup in tar format; Resguardo reads pg_dump's custom format "
+                f"and .sql files: convert it with `pg_restore -f {path.stem}.sql {name}` and restore "
+                "the .sql file."
+            )
         return FileKind(NATIVE)
     if _CLUSTER_DUMP in head:
-        raise ArchiveError(f"{name} is a pg_dumpall file of a whole server (roles and every database); Resguardo "
-                           "restores one clinic: back the clinic up with Resguardo or `pg_dump -n SCHEMA`, or "
-                           "restore this file with psql as the server's administrator.")
+        raise ArchiveError(
+            f"{name} is a pg_dumpall file of a whole server (roles and every database); Resguardo "
+            "restores one clinic: back the clinic up with Resguardo or `pg_dump -n SCHEMA`, or "
+            "restore this file with psql as the server's administrator."
+        )
     if _is_json(head) and not _is_manifest(head):
         _check_dumpdata(path, None)  # the reader's sentence when it is JSON of another kind
         return FileKind(DJANGO_JSON)
@@ -85,9 +93,11 @@ def sniff_file(path: Path) -> FileKind:
     if path.suffix.lower() == ".resguardo":
         return FileKind(NATIVE)  # the archive reader says what is wrong with it
     plain = b"\0" not in head
-    raise ArchiveError(f"{name} is not a Resguardo archive, a pg_dump file or a Django dumpdata export "
-                       f"({'plain text' if plain else 'binary data'} of another kind); choose a file that "
-                       "Resguardo or pg_dump wrote, or that `manage.py dumpdata` exported.")
+    raise ArchiveError(
+        f"{name} is not a Resguardo archive, a pg_dump file or a Django dumpdata export "
+        f"({'plain text' if plain else 'binary data'} of another kind); choose a file that "
+        "Resguardo or pg_dump wrote, or that `manage.py dumpdata` exported."
+    )
 
 
 def _decompressed_head(path: Path, compression: str) -> bytes:
@@ -102,11 +112,13 @@ def _decompressed_head(path: Path, compression: str) -> bytes:
     except EOFError:  # cut short: what it holds is named here, the cut by whoever reads it in full
         if head:
             return head
-        raise ArchiveError(f"{path.name} is {compression}-compressed, and truncated: it ends before any "
-                           "data.") from None
+        raise ArchiveError(
+            f"{path.name} is {compression}-compressed, and truncated: it ends before any data."
+        ) from None
     except STREAM_ERRORS:
-        raise ArchiveError(f"{path.name} is {compression}-compressed, and damaged: it cannot be "
-                           "decompressed.") from None
+        raise ArchiveError(
+            f"{path.name} is {compression}-compressed, and damaged: it cannot be decompressed."
+        ) from None
 
 
 def _text(head: bytes) -> str:
@@ -140,8 +152,10 @@ def _describe(head: bytes, path: Path) -> tuple[str, str] | None:
     if head.startswith(b"PK\x03\x04"):
         return "a zip archive", "extract it and restore the file inside"
     if head.startswith(b"SQLite format 3\0"):
-        return ("an SQLite database (Django's development database)",
-                "a PostgreSQL clinic is backed up with Resguardo, pg_dump or `manage.py dumpdata`")
+        return (
+            "an SQLite database (Django's development database)",
+            "a PostgreSQL clinic is backed up with Resguardo, pg_dump or `manage.py dumpdata`",
+        )
     if _CLUSTER_DUMP in head:
         return "a pg_dumpall file of a whole server", "restore it with psql as the server's administrator"
     if text.startswith("<?xml") and "<django-objects" in text[:4096]:
@@ -157,8 +171,10 @@ def _describe(head: bytes, path: Path) -> tuple[str, str] | None:
     if "-- PostgreSQL database dump" in text:
         return "a pg_dump SQL script", "restore the .sql file"
     if path.suffix.lower() == ".sql" or any(w in text.upper() for w in ("CREATE TABLE", "INSERT INTO", "COPY ")):
-        return ("an SQL script that pg_dump did not write",
-                "Resguardo restores the output of `pg_dump -n SCHEMA` (a .sql file)")
+        return (
+            "an SQL script that pg_dump did not write",
+            "Resguardo restores the output of `pg_dump -n SCHEMA` (a .sql file)",
+        )
     return None
 
 

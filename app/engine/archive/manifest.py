@@ -108,9 +108,12 @@ def parse_manifest(data: dict[str, Any], file_name: str) -> Manifest:
     version = data.get("format_version")
     if isinstance(version, bool) or not isinstance(version, int):
         raise r.damaged("names no format version")
-    parts = {r.text(name, "part name"): PartEntry(r.count(p.get("bytes"), f"size of {name}"),
-                                                  r.sha256(p.get("sha256"), name))
-             for name, p in ((n, r.mapping(v, f"part {n}")) for n, v in r.mapping(data.get("parts"), "parts").items())}
+    parts = {
+        r.text(name, "part name"): PartEntry(
+            r.count(p.get("bytes"), f"size of {name}"), r.sha256(p.get("sha256"), name)
+        )
+        for name, p in ((n, r.mapping(v, f"part {n}")) for n, v in r.mapping(data.get("parts"), "parts").items())
+    }
     raw_tables = r.listed(data.get("tables"), "tables")
     if len(raw_tables) > MAX_TABLES:
         raise r.damaged(f"lists more than {MAX_TABLES} tables")
@@ -118,23 +121,40 @@ def parse_manifest(data: dict[str, Any], file_name: str) -> Manifest:
     _unique(r, [t.name for t in tables], "table")
     _unique(r, [t.member for t in tables], "data part")
     sequences = tuple(
-        SequenceEntry(r.text(s.get("name"), "sequence name", identifier=True), _integer(r, s.get("last_value")),
-                      _boolean(r, s.get("is_called")))
-        for s in (r.mapping(v, "sequence entry") for v in r.listed(data.get("sequences", []), "sequences")))
+        SequenceEntry(
+            r.text(s.get("name"), "sequence name", identifier=True),
+            _integer(r, s.get("last_value")),
+            _boolean(r, s.get("is_called")),
+        )
+        for s in (r.mapping(v, "sequence entry") for v in r.listed(data.get("sequences", []), "sequences"))
+    )
     _unique(r, [s.name for s in sequences], "sequence")
     privileges = tuple(r.mapping(p, "privilege entry") for p in r.listed(data.get("privileges", []), "privileges"))
     migrations_raw = data.get("migrations")
-    migrations = None if migrations_raw is None else tuple(
-        (r.text(m[0], "migration"), r.text(m[1], "migration"))
-        for m in r.listed(migrations_raw, "migrations") if _pair(r, m))
+    migrations = (
+        None
+        if migrations_raw is None
+        else tuple(
+            (r.text(m[0], "migration"), r.text(m[1], "migration"))
+            for m in r.listed(migrations_raw, "migrations")
+            if _pair(r, m)
+        )
+    )
     owner = data.get("schema_owner")
     created = data.get("created_utc")
     return Manifest(
-        format_version=version, program_version=str(data.get("program_version", "?")),
+        format_version=version,
+        program_version=str(data.get("program_version", "?")),
         created_utc=created if isinstance(created, str) else None,
         source_schema=r.text(data.get("source_schema"), "source schema", identifier=True),
         schema_owner=owner if isinstance(owner, str) and owner else None,
-        parts=parts, tables=tables, sequences=sequences, privileges=privileges, migrations=migrations, raw=data)
+        parts=parts,
+        tables=tables,
+        sequences=sequences,
+        privileges=privileges,
+        migrations=migrations,
+        raw=data,
+    )
 
 
 def _table(r: _Reader, t: dict[str, Any]) -> TableEntry:
@@ -142,14 +162,21 @@ def _table(r: _Reader, t: dict[str, Any]) -> TableEntry:
     member = r.text(t.get("member"), f"data part of table {name}")
     if not _DATA_MEMBER.fullmatch(member):
         raise r.damaged(f"names an unexpected data part for table {name}")
-    columns = tuple(r.text(c.get("name") if isinstance(c, dict) else None, f"column of table {name}", identifier=True)
-                    for c in r.listed(t.get("columns"), f"columns of table {name}"))
+    columns = tuple(
+        r.text(c.get("name") if isinstance(c, dict) else None, f"column of table {name}", identifier=True)
+        for c in r.listed(t.get("columns"), f"columns of table {name}")
+    )
     _unique(r, list(columns), f"column of table {name}")
     return TableEntry(
-        name=name, member=member, columns=columns, rows=r.count(t.get("rows"), f"row count of table {name}"),
-        bytes=r.count(t.get("bytes"), f"size of table {name}"), sha256=r.sha256(t.get("sha256"), f"table {name}"),
+        name=name,
+        member=member,
+        columns=columns,
+        rows=r.count(t.get("rows"), f"row count of table {name}"),
+        bytes=r.count(t.get("bytes"), f"size of table {name}"),
+        sha256=r.sha256(t.get("sha256"), f"table {name}"),
         stored_bytes=r.count(t.get("stored_bytes"), f"stored size of table {name}"),
-        stored_sha256=r.sha256(t.get("stored_sha256"), f"table {name}"))
+        stored_sha256=r.sha256(t.get("stored_sha256"), f"table {name}"),
+    )
 
 
 def _unique(r: _Reader, names: list[str], what: str) -> None:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterator
 from typing import IO, Any
 
 import zstandard
@@ -33,11 +33,11 @@ from app.engine.archive.container import (
     iter_chunks,
     manifest_checksum,
 )
+from app.engine.archive.file_kind import DJANGO_JSON, sniff_file
+from app.engine.archive.manifest import PartEntry, TableEntry
 from app.engine.dumpdata.source import verify_dump
 from app.engine.errors import ArchiveError
-from app.engine.archive.file_kind import DJANGO_JSON, sniff_file
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
-from app.engine.archive.manifest import PartEntry, TableEntry
 from app.engine.pgdump.source import has_data, verify_pgdump
 from app.engine.restore.source import NativeArchiveSource
 
@@ -68,16 +68,37 @@ def verify_file(
     if kind.kind == DJANGO_JSON:
         scan = verify_dump(path, kind.compression, cancel)
         progress(Progress(1.0, "Read in full"))
-        return FileCheck(path, DJANGO_JSON, None, len(scan.models), scan.objects > 0, rows=scan.objects,
-                         tool_version="Django dumpdata")
+        return FileCheck(
+            path,
+            DJANGO_JSON,
+            None,
+            len(scan.models),
+            scan.objects > 0,
+            rows=scan.objects,
+            tool_version="Django dumpdata",
+        )
     dump = verify_pgdump(path)
     if dump is not None:
         progress(Progress(1.0, "Read in full"))
-        return FileCheck(path, "sql" if dump.kind == "sql" else "custom", dump.source_schema,
-                         len(dump.tables), has_data(dump), tool_version=dump.tool_version)
+        return FileCheck(
+            path,
+            "sql" if dump.kind == "sql" else "custom",
+            dump.source_schema,
+            len(dump.tables),
+            has_data(dump),
+            tool_version=dump.tool_version,
+        )
     result = verify_archive(path, progress=progress, cancel=cancel)
-    return FileCheck(path, "native", result.source_schema, result.tables, result.rows > 0,
-                     created_utc=result.created_utc, rows=result.rows, bytes=result.bytes)
+    return FileCheck(
+        path,
+        "native",
+        result.source_schema,
+        result.tables,
+        result.rows > 0,
+        created_utc=result.created_utc,
+        rows=result.rows,
+        bytes=result.bytes,
+    )
 
 
 @dataclass(frozen=True)
@@ -117,8 +138,15 @@ def verify_archive(
         for table in manifest.tables:
             _check_table(reader, path, table, reporter, cancel)
         reporter.finish("Archive verified")
-        return VerifyResult(path, "native", manifest.source_schema, manifest.created_utc or "", len(manifest.tables),
-                            sum(t.rows for t in manifest.tables), manifest.total_bytes)
+        return VerifyResult(
+            path,
+            "native",
+            manifest.source_schema,
+            manifest.created_utc or "",
+            len(manifest.tables),
+            sum(t.rows for t in manifest.tables),
+            manifest.total_bytes,
+        )
 
 
 def _check_manifest(path: Path, raw: dict[str, Any]) -> None:
@@ -158,8 +186,9 @@ def _stored_chunks(reader: ArchiveReader, path: Path, name: str, cancel: CancelT
             raise ArchiveError(f"{path.name} is damaged: the part {name} cannot be read (truncated?).") from None
 
 
-def _check_part(reader: ArchiveReader, path: Path, name: str, facts: PartEntry,
-                reporter: ProgressReporter, cancel: CancelToken) -> None:
+def _check_part(
+    reader: ArchiveReader, path: Path, name: str, facts: PartEntry, reporter: ProgressReporter, cancel: CancelToken
+) -> None:
     digest, size = hashlib.sha256(), 0
     for chunk in _stored_chunks(reader, path, name, cancel):
         digest.update(chunk)
@@ -171,8 +200,9 @@ def _check_part(reader: ArchiveReader, path: Path, name: str, facts: PartEntry,
         raise ArchiveError(f"{path.name} is damaged: the part {name} does not match its checksum.")
 
 
-def _check_table(reader: ArchiveReader, path: Path, table: TableEntry,
-                 reporter: ProgressReporter, cancel: CancelToken) -> None:
+def _check_table(
+    reader: ArchiveReader, path: Path, table: TableEntry, reporter: ProgressReporter, cancel: CancelToken
+) -> None:
     """Stored bytes hashed as read, decompressed 1 MiB at a time and stopped at the first byte or row more
     than the manifest says: a small crafted file cannot expand into gigabytes here."""
     what = f"the data of table {table.name!r} ({table.member})"

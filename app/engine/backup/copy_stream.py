@@ -28,7 +28,12 @@ _WAIT_SECONDS = 0.25  # how long a wait for the server may delay noticing a canc
 
 
 def copy_out(
-    conn: psycopg.Connection, query: sql.Composable, sink: ChunkSink, *, chunk_bytes: int, cancel: CancelToken,
+    conn: psycopg.Connection,
+    query: sql.Composable,
+    sink: ChunkSink,
+    *,
+    chunk_bytes: int,
+    cancel: CancelToken,
 ) -> None:
     """Run `query` (a COPY TO STDOUT) and pass its text to `sink` in chunks of about `chunk_bytes`.
 

@@ -32,8 +32,9 @@ from app.engine.archive.container import (
     manifest_checksum,
 )
 from app.engine.backup.tables import LOCK_TIMEOUT, copy_tables
-from app.engine.connection import ConnectionTarget
 from app.engine.catalog.discovery import find_tenants_table, is_system_schema, tenant_record
+from app.engine.catalog.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
+from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
     ArchiveError,
     ConnectionFailed,
@@ -51,7 +52,6 @@ from app.engine.jobs import (
 )
 from app.engine.safety.locks import tenant_lock
 from app.engine.safety.naming import utc_now_iso
-from app.engine.catalog.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
 
 ARCHIVE_SUFFIX = ".resguardo"
 
@@ -117,8 +117,10 @@ def resolve_out(out: Path, default_name: str) -> Path:
     if out.is_dir():
         out = out / default_name
     if out.exists() and not out.is_file():
-        raise PreflightError(f"{out} is not a regular file (a device, a pipe or a socket); give the name of a new "
-                             "file, of a backup file to replace, or of a folder.")
+        raise PreflightError(
+            f"{out} is not a regular file (a device, a pipe or a socket); give the name of a new "
+            "file, of a backup file to replace, or of a folder."
+        )
     if not out.parent.is_dir():
         raise PreflightError(f"The folder {out.parent} does not exist.")
     if not os.access(out.parent, os.W_OK | os.X_OK):
@@ -150,8 +152,14 @@ def check_tenant_schema(conn: psycopg.Connection, schema: str, tenants_override:
 
 
 def _backup(
-    conn: psycopg.Connection, target: ConnectionTarget, schema: str, out: Path, progress: ProgressCallback,
-    cancel: CancelToken, tenants_override: str | None, started: float,
+    conn: psycopg.Connection,
+    target: ConnectionTarget,
+    schema: str,
+    out: Path,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    tenants_override: str | None,
+    started: float,
 ) -> BackupResult:
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.read_only = True
@@ -173,17 +181,33 @@ def _backup(
         pre = writer.add_bytes(PRE_DATA_MEMBER, ddl.pre_data_sql.encode())
         members = {table.name: data_member_name(i) for i, table in enumerate(ddl.tables, start=1)}
         stored = _copy_rows(conn, target, writer, schema, ddl, members, weights, reporter, cancel)
-        tables: list[dict[str, Any]] = [{
-            "name": table.name, "member": members[table.name], "columns": table.columns,
-            "rows": s.raw_lines, "bytes": s.raw_bytes, "sha256": s.raw_sha256,
-            "stored_bytes": s.stored_bytes, "stored_sha256": s.stored_sha256,
-        } for table, s in ((t, stored[t.name]) for t in ddl.tables)]
+        tables: list[dict[str, Any]] = [
+            {
+                "name": table.name,
+                "member": members[table.name],
+                "columns": table.columns,
+                "rows": s.raw_lines,
+                "bytes": s.raw_bytes,
+                "sha256": s.raw_sha256,
+                "stored_bytes": s.stored_bytes,
+                "stored_sha256": s.stored_sha256,
+            }
+            for table, s in ((t, stored[t.name]) for t in ddl.tables)
+        ]
         reporter.stage("Writing the manifest")
         post = writer.add_bytes(POST_DATA_MEMBER, ddl.post_data_sql.encode())
-        manifest = archive_manifest(conn, schema, ddl, tenant, migrations, tables, {
-            PRE_DATA_MEMBER: {"bytes": pre.stored_bytes, "sha256": pre.stored_sha256},
-            POST_DATA_MEMBER: {"bytes": post.stored_bytes, "sha256": post.stored_sha256},
-        })
+        manifest = archive_manifest(
+            conn,
+            schema,
+            ddl,
+            tenant,
+            migrations,
+            tables,
+            {
+                PRE_DATA_MEMBER: {"bytes": pre.stored_bytes, "sha256": pre.stored_sha256},
+                POST_DATA_MEMBER: {"bytes": post.stored_bytes, "sha256": post.stored_sha256},
+            },
+        )
         cancel.raise_if_cancelled()
         path = writer.commit(manifest)
     conn.rollback()
@@ -192,9 +216,17 @@ def _backup(
     return BackupResult(path, path.stat().st_size, rows, len(tables), time.monotonic() - started)
 
 
-def _copy_rows(conn: psycopg.Connection, target: ConnectionTarget, writer: ArchiveWriter, schema: str,
-               ddl: SchemaDDL, members: dict[str, str], weights: list[int], reporter: ProgressReporter,
-               cancel: CancelToken) -> dict[str, StoredMember]:
+def _copy_rows(
+    conn: psycopg.Connection,
+    target: ConnectionTarget,
+    writer: ArchiveWriter,
+    schema: str,
+    ddl: SchemaDDL,
+    members: dict[str, str],
+    weights: list[int],
+    reporter: ProgressReporter,
+    cancel: CancelToken,
+) -> dict[str, StoredMember]:
     """Every table's member (app/engine/backup/tables.py), with the progress bar moved by each table's weight."""
     weight = {t.name: w for t, w in zip(ddl.tables, weights, strict=True)}
     reported = dict.fromkeys(weight, 0)
@@ -237,15 +269,20 @@ def _check_privileges(conn: psycopg.Connection, schema: str) -> None:
         raise PreflightError(
             f"The table {schema}.{filtered} has row-level security that applies to {user!r} (its FORCE ROW LEVEL "
             f"SECURITY, or {user!r} is not its owner), so a backup as {user!r} would miss the rows its policies "
-            "hide; back up as a superuser or as a role with BYPASSRLS.")
+            "hide; back up as a superuser or as a role with BYPASSRLS."
+        )
 
 
 def _lock_tables(conn: psycopg.Connection, schema: str) -> None:
     """ACCESS SHARE on every table: no one can drop or alter them while we read."""
-    names = [r[0] for r in conn.execute(
-        "SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relnamespace = (SELECT n.oid FROM"
-        " pg_catalog.pg_namespace n WHERE n.nspname = %s) AND c.relkind IN ('r', 'p') ORDER BY c.relname",
-        [schema]).fetchall()]
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relnamespace = (SELECT n.oid FROM"
+            " pg_catalog.pg_namespace n WHERE n.nspname = %s) AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+            [schema],
+        ).fetchall()
+    ]
     if not names:
         return
     tables = sql.SQL(", ").join(sql.Identifier(schema, name) for name in names)
@@ -253,8 +290,7 @@ def _lock_tables(conn: psycopg.Connection, schema: str) -> None:
         conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(tables))
     except psycopg.errors.LockNotAvailable:
         raise PreflightError(
-            f"The tables of {schema!r} are locked by another session (a restore or a schema change); "
-            "try again later."
+            f"The tables of {schema!r} are locked by another session (a restore or a schema change); try again later."
         ) from None
 
 
@@ -265,8 +301,9 @@ def _migrations(conn: psycopg.Connection, schema: str, ddl: SchemaDDL) -> list[l
         return None
     try:
         with conn.transaction():  # a savepoint: an unusual django_migrations must not end the backup
-            rows = conn.execute(sql.SQL("SELECT id, app, name FROM {}").format(
-                sql.Identifier(schema, "django_migrations"))).fetchall()
+            rows = conn.execute(
+                sql.SQL("SELECT id, app, name FROM {}").format(sql.Identifier(schema, "django_migrations"))
+            ).fetchall()
     except psycopg.errors.UndefinedColumn:
         return None
     if not all(isinstance(i, int) and isinstance(a, str) and isinstance(n, str) for i, a, n in rows):
@@ -278,14 +315,22 @@ def _write_error(exc: OSError, out: Path) -> ResguardoError:
     if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
         return ArchiveError(
             f"The disk is full (or the file grew past its size limit) while writing in {out.parent}; "
-            "no file was written.", str(exc))
-    return ArchiveError(f"Cannot write the backup file in {out.parent}: {exc.strerror or exc}; no file was written.",
-                        str(exc))
+            "no file was written.",
+            str(exc),
+        )
+    return ArchiveError(
+        f"Cannot write the backup file in {out.parent}: {exc.strerror or exc}; no file was written.", str(exc)
+    )
 
 
 def archive_manifest(
-    conn: psycopg.Connection, schema: str, ddl: SchemaDDL, tenant: dict[str, Any] | None,
-    migrations: list[list[str]] | None, tables: list[dict[str, Any]], parts: dict[str, Any],
+    conn: psycopg.Connection,
+    schema: str,
+    ddl: SchemaDDL,
+    tenant: dict[str, Any] | None,
+    migrations: list[list[str]] | None,
+    tables: list[dict[str, Any]],
+    parts: dict[str, Any],
 ) -> dict[str, Any]:
     """The manifest of a native archive of `schema` (docs/archive-format.md); the Django JSON import's too."""
     version = conn.execute("SHOW server_version").fetchone()
@@ -311,4 +356,3 @@ def archive_manifest(
     }
     manifest["checksum"] = manifest_checksum(manifest)
     return manifest
-

@@ -25,17 +25,28 @@ from pathlib import Path
 import psycopg
 
 from app.engine.backup.native import (
-    ARCHIVE_SUFFIX, BackupResult, backup_tenant, check_tenant_name, check_tenant_schema, default_archive_name,
+    ARCHIVE_SUFFIX,
+    BackupResult,
+    backup_tenant,
+    check_tenant_name,
+    check_tenant_schema,
+    default_archive_name,
     resolve_out,
 )
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
-    ArchiveError, Cancelled, ConnectionFailed, PreflightError, ResguardoError, TenantBusy, UsageError,
+    ArchiveError,
+    Cancelled,
+    ConnectionFailed,
+    PreflightError,
+    ResguardoError,
+    TenantBusy,
+    UsageError,
 )
-from app.engine.stores.files import fsync_dir, partial_file
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
-from app.engine.safety.locks import tenant_lock
 from app.engine.pgdump.pgtools import ClientTool, server_major, tool_for_server
+from app.engine.safety.locks import tenant_lock
+from app.engine.stores.files import fsync_dir, partial_file
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +72,13 @@ def default_name(schema: str, fmt: str) -> str:
 
 def _tables(conn: psycopg.Connection, schema_oid: int) -> list[str]:
     """The schema's tables whose rows pg_dump will dump: what its progress is counted against."""
-    tables = [r[0] for r in conn.execute(
-        "SELECT relname FROM pg_catalog.pg_class WHERE relnamespace = %s AND relkind = 'r' ORDER BY relname",
-        [schema_oid]).fetchall()]
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT relname FROM pg_catalog.pg_class WHERE relnamespace = %s AND relkind = 'r' ORDER BY relname",
+            [schema_oid],
+        ).fetchall()
+    ]
     conn.rollback()
     return tables
 
@@ -104,8 +119,16 @@ def pgdump_tenant(
     return BackupResult(out, size, 0, len(tables), time.monotonic() - started, format=fmt, tool=tool.describe())
 
 
-def _run_pg_dump(tool: ClientTool, target: ConnectionTarget, schema: str, out: Path, fmt: str,
-                 tables: list[str], progress: ProgressCallback, cancel: CancelToken) -> None:
+def _run_pg_dump(
+    tool: ClientTool,
+    target: ConnectionTarget,
+    schema: str,
+    out: Path,
+    fmt: str,
+    tables: list[str],
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> None:
     fd, tmp = partial_file(out)  # 0600; pg_dump reopens and truncates it, keeping the mode
     try:
         _pg_dump_into(tmp, tool, target, schema, out, fmt, tables, progress, cancel)
@@ -113,19 +136,38 @@ def _run_pg_dump(tool: ClientTool, target: ConnectionTarget, schema: str, out: P
         os.close(fd)  # held open until now: its lock tells a later run that this one is alive
 
 
-def _pg_dump_into(tmp: Path, tool: ClientTool, target: ConnectionTarget, schema: str, out: Path, fmt: str,
-                  tables: list[str], progress: ProgressCallback, cancel: CancelToken) -> None:
+def _pg_dump_into(
+    tmp: Path,
+    tool: ClientTool,
+    target: ConnectionTarget,
+    schema: str,
+    out: Path,
+    fmt: str,
+    tables: list[str],
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> None:
     command = [
-        str(tool.path), f"--format={PG_FORMAT_FLAG[fmt]}", f"--schema={schema_pattern(schema)}",
-        "--strict-names", "--verbose", "--no-password", f"--lock-wait-timeout={LOCK_WAIT}",
-        f"--file={tmp}", f"--dbname={target.conninfo}",
+        str(tool.path),
+        f"--format={PG_FORMAT_FLAG[fmt]}",
+        f"--schema={schema_pattern(schema)}",
+        "--strict-names",
+        "--verbose",
+        "--no-password",
+        f"--lock-wait-timeout={LOCK_WAIT}",
+        f"--file={tmp}",
+        f"--dbname={target.conninfo}",
     ]
     reporter = ProgressReporter(progress, len(tables) + 1.0)
     reporter.stage("Starting pg_dump", tool.describe())
     try:
         proc = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            env={**os.environ, **target.child_env()}, **_new_group(),
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **target.child_env()},
+            **_new_group(),
         )
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -203,7 +245,7 @@ def _drain(lines: queue.Queue[str | None], tail: list[str], reporter: ProgressRe
         del tail[:-40]
         at = line.find(_TABLE_DONE)
         if at >= 0:
-            reporter.advance(1, "Dumping tables", line[at + len(_TABLE_DONE):].strip('"'))
+            reporter.advance(1, "Dumping tables", line[at + len(_TABLE_DONE) :].strip('"'))
 
 
 def _failure(code: int, tail: list[str], schema: str) -> ResguardoError:
@@ -219,8 +261,11 @@ def _failure(code: int, tail: list[str], schema: str) -> ResguardoError:
     if "could not connect" in text or "connection to server" in text:
         return ConnectionFailed(f"pg_dump could not connect: {first}; no file was written.", details)
     if "timeout" in text and "query was: lock table" in text:
-        return TenantBusy(f"pg_dump waited too long for a lock on a table of {schema!r} (another session holds "
-                          f"it); no file was written. pg_dump said: {first}", details)
+        return TenantBusy(
+            f"pg_dump waited too long for a lock on a table of {schema!r} (another session holds "
+            f"it); no file was written. pg_dump said: {first}",
+            details,
+        )
     if "no space" in text:
         return ArchiveError(f"The disk is full; no file was written. pg_dump said: {first}", details)
     return ResguardoError(f"pg_dump failed: {first}; no file was written.", details)
@@ -250,8 +295,15 @@ def backup_auto(
         tool = find_pg_dump(target, extra_dirs)
     except PreflightError as exc:
         log.warning("Writing the native format: %s", exc.message)
-        return _native(target, schema, out, progress, cancel, tenants_table,
-                       f"Native format written: no fitting pg_dump ({exc.message})")
+        return _native(
+            target,
+            schema,
+            out,
+            progress,
+            cancel,
+            tenants_table,
+            f"Native format written: no fitting pg_dump ({exc.message})",
+        )
     last = [0.0]
 
     def tracked(p: Progress) -> None:
@@ -269,14 +321,29 @@ def backup_auto(
         def rescaled(p: Progress) -> None:
             progress(Progress(start + (1 - start) * p.fraction if p.fraction < 1 else 1.0, p.stage, p.detail))
 
-        return _native(target, schema, out, rescaled, cancel, tenants_table,
-                       f"Native format written because pg_dump failed: {exc.message}")
+        return _native(
+            target,
+            schema,
+            out,
+            rescaled,
+            cancel,
+            tenants_table,
+            f"Native format written because pg_dump failed: {exc.message}",
+        )
 
 
-def _native(target: ConnectionTarget, schema: str, out: Path, progress: ProgressCallback, cancel: CancelToken,
-            tenants_table: str | None, note: str) -> BackupResult:
-    result = backup_tenant(target, schema, _native_name(out), progress=progress, cancel=cancel,
-                           tenants_table=tenants_table)
+def _native(
+    target: ConnectionTarget,
+    schema: str,
+    out: Path,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    tenants_table: str | None,
+    note: str,
+) -> BackupResult:
+    result = backup_tenant(
+        target, schema, _native_name(out), progress=progress, cancel=cancel, tenants_table=tenants_table
+    )
     return replace(result, note=note)
 
 

@@ -27,10 +27,10 @@ import psycopg
 from psycopg import sql
 
 from app.engine.archive.container import ArchiveWriter, StoredMember
-from app.engine.connection import ConnectionTarget
 from app.engine.backup.copy_stream import copy_out
-from app.engine.jobs import CancelToken
 from app.engine.catalog.schema_ddl_tables import TableCopy
+from app.engine.connection import ConnectionTarget
+from app.engine.jobs import CancelToken
 
 CHUNK_BYTES = 1 << 20  # bytes of COPY text handed over at a time
 HELPER_TABLE_BYTES = 16 << 20  # the helper takes tables up to this size on disk (its members are held in memory)
@@ -45,17 +45,26 @@ TableDone = Callable[[TableCopy, StoredMember], None]  # called on the backup's 
 ChunkDone = Callable[[TableCopy, int], None]  # bytes of a table the backup's session just read
 
 
-def copy_tables(conn: psycopg.Connection, target: ConnectionTarget, writer: ArchiveWriter, schema: str,
-                tables: list[TableCopy], members: dict[str, str], done: TableDone, read: ChunkDone,
-                cancel: CancelToken) -> None:
+def copy_tables(
+    conn: psycopg.Connection,
+    target: ConnectionTarget,
+    writer: ArchiveWriter,
+    schema: str,
+    tables: list[TableCopy],
+    members: dict[str, str],
+    done: TableDone,
+    read: ChunkDone,
+    cancel: CancelToken,
+) -> None:
     """Every table's rows into its member of `writer`; `conn` is in the backup's transaction, holding every
     table's lock. Raises what either session raised; the helper is stopped and closed either way."""
     work = _Work(sorted(tables, key=lambda t: t.size_bytes, reverse=True))
     helper = _Helper.start(conn, target, schema, work) if _worth_a_helper(tables) else None
     chunks = _ChunkWriter()
     try:
-        while (table := work.next_for_main(lambda finished: _attach(writer, members, finished, done),
-                                           cancel)) is not None:
+        while (
+            table := work.next_for_main(lambda finished: _attach(writer, members, finished, done), cancel)
+        ) is not None:
             stored = _stream(conn, writer, chunks, members[table.name], schema, table, read, cancel)
             done(table, stored)
         if helper is not None:
@@ -78,14 +87,23 @@ def copy_query(schema: str, table: TableCopy) -> sql.Composed:
     return sql.SQL("COPY {} TO STDOUT").format(sql.Identifier(schema, table.name))
 
 
-def _attach(writer: ArchiveWriter, members: dict[str, str],
-            finished: list[tuple[TableCopy, Any, io.BytesIO]], done: TableDone) -> None:
+def _attach(
+    writer: ArchiveWriter, members: dict[str, str], finished: list[tuple[TableCopy, Any, io.BytesIO]], done: TableDone
+) -> None:
     for table, sink, buffer in finished:
         done(table, writer.attach(members[table.name], sink, buffer))
 
 
-def _stream(conn: psycopg.Connection, writer: ArchiveWriter, chunks: _ChunkWriter, member: str, schema: str,
-            table: TableCopy, read: ChunkDone, cancel: CancelToken) -> StoredMember:
+def _stream(
+    conn: psycopg.Connection,
+    writer: ArchiveWriter,
+    chunks: _ChunkWriter,
+    member: str,
+    schema: str,
+    table: TableCopy,
+    read: ChunkDone,
+    cancel: CancelToken,
+) -> StoredMember:
     def hand_over(chunk: bytearray) -> None:
         chunks.put(sink, chunk)
         read(table, len(chunk))
@@ -110,8 +128,9 @@ class _Work:
         self.stopped = False
         self.cond = threading.Condition()
 
-    def next_for_main(self, attach: Callable[[list[tuple[TableCopy, Any, io.BytesIO]]], None],
-                      cancel: CancelToken) -> TableCopy | None:
+    def next_for_main(
+        self, attach: Callable[[list[tuple[TableCopy, Any, io.BytesIO]]], None], cancel: CancelToken
+    ) -> TableCopy | None:
         """The next table to stream, after putting the helper's finished members into the file; None at the end."""
         while True:
             cancel.raise_if_cancelled()
@@ -189,11 +208,12 @@ class _Helper:
                     self.work.give_back(table)
                     continue
                 sink, buffer = ArchiveWriter.detached(compress=True)
-                copy_out(self.conn, copy_query(self.schema, table), sink.write, chunk_bytes=CHUNK_BYTES,
-                         cancel=self.stopping)
+                copy_out(
+                    self.conn, copy_query(self.schema, table), sink.write, chunk_bytes=CHUNK_BYTES, cancel=self.stopping
+                )
                 sink.close()
                 self.work.finish(table, sink, buffer)
-        except BaseException as exc:  # noqa: BLE001 - handed to the backup's thread
+        except BaseException as exc:
             self.failure = exc
         finally:
             self.work.end_helping()
@@ -201,8 +221,11 @@ class _Helper:
     def _lock(self, table: TableCopy) -> bool:
         try:
             with self.conn.transaction():  # a savepoint: a refused lock leaves the snapshot's transaction whole
-                self.conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE NOWAIT").format(
-                    sql.Identifier(self.schema, table.name)))
+                self.conn.execute(
+                    sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE NOWAIT").format(
+                        sql.Identifier(self.schema, table.name)
+                    )
+                )
         except psycopg.errors.LockNotAvailable:
             return False
         return True
@@ -235,7 +258,7 @@ class _ChunkWriter:
             if self._error is None:
                 try:
                     item[0].write(item[1])
-                except BaseException as exc:  # noqa: BLE001 - handed to the backup's thread
+                except BaseException as exc:
                     self._error = exc
             self._queue.task_done()
         self._queue.task_done()

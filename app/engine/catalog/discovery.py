@@ -129,12 +129,17 @@ def _fold(word: str) -> str:
 
 def _candidates(conn: psycopg.Connection, named: tuple[str, str] | None) -> list[tuple[Any, ...]]:
     params: dict[str, Any] = {
-        "schema_col": SCHEMA_COLUMN, "name_col": NAME_COLUMN, "primary_col": PRIMARY_COLUMN,
-        "domain_col": DOMAIN_COLUMN, "default_schema": DEFAULT_SCHEMA,
+        "schema_col": SCHEMA_COLUMN,
+        "name_col": NAME_COLUMN,
+        "primary_col": PRIMARY_COLUMN,
+        "domain_col": DOMAIN_COLUMN,
+        "default_schema": DEFAULT_SCHEMA,
     }
     if named is None:
-        where = ("c.nspname = %(default_schema)s AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid"
-                 " AND a.attname = %(schema_col)s AND a.attnum > 0 AND NOT a.attisdropped)")
+        where = (
+            "c.nspname = %(default_schema)s AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid"
+            " AND a.attname = %(schema_col)s AND a.attnum > 0 AND NOT a.attisdropped)"
+        )
         params.update(named_schema=DEFAULT_SCHEMA)
     else:
         where = "c.nspname = %(named_schema)s AND c.relname = %(named_table)s"
@@ -148,7 +153,9 @@ def _tenants_table(row: tuple[Any, ...]) -> TenantsTable:
     if d_table is not None:
         domains = DomainsTable(d_schema, d_table, d_tenant_col, DOMAIN_COLUMN, d_primary)
     return TenantsTable(
-        schema=schema, table=table, schema_column=SCHEMA_COLUMN,
+        schema=schema,
+        table=table,
+        schema_column=SCHEMA_COLUMN,
         name_column=NAME_COLUMN if has_name else None,
         id_column=d_ref_col if domains is not None else pk_column,
         domains=domains,
@@ -211,7 +218,8 @@ def _server_types_only(conn: psycopg.Connection, t: TenantsTable) -> TenantsTabl
         raise PreflightError(
             f"The table {found[0]} (the tenants table or its domains) has a column {found[1]} of the type {found[2]},"
             " which a role that is not a superuser made (and may have given casts that would run with your rights);"
-            " Resguardo reads it only with the server's own types.")
+            " Resguardo reads it only with the server's own types."
+        )
     return t
 
 
@@ -232,16 +240,24 @@ def tenant_record(conn: psycopg.Connection, schema: str, tenants_table: TenantsT
         domains: list[dict[str, Any]] = []
         d = t.domains
         if d is not None and t.id_column is not None:
-            order = sql.SQL("{} DESC NULLS LAST, ").format(sql.Identifier("d", d.primary_column)) if d.primary_column \
+            order = (
+                sql.SQL("{} DESC NULLS LAST, ").format(sql.Identifier("d", d.primary_column))
+                if d.primary_column
                 else sql.SQL("")
+            )
             domains = [
-                r[0] for r in conn.execute(
+                r[0]
+                for r in conn.execute(
                     sql.SQL(
                         "SELECT to_jsonb(d) FROM {} AS d JOIN {} AS t ON d.{} = t.{}"
                         " WHERE t.{}::text = %s ORDER BY {}d.{}"
                     ).format(
-                        sql.Identifier(d.schema, d.table), t.identifier(), sql.Identifier(d.tenant_column),
-                        sql.Identifier(t.id_column), sql.Identifier(t.schema_column), order,
+                        sql.Identifier(d.schema, d.table),
+                        t.identifier(),
+                        sql.Identifier(d.tenant_column),
+                        sql.Identifier(t.id_column),
+                        sql.Identifier(t.schema_column),
+                        order,
                         sql.Identifier(d.domain_column),
                     ),
                     [schema],
@@ -315,8 +331,10 @@ class _SchemaStats:
 # schemas. Sizes come from the page counts PostgreSQL keeps (VACUUM, ANALYZE and index builds set them); only a
 # relation it has never counted (reltuples < 0) is measured on disk: an empty table VACUUM or ANALYZE counted
 # has 0 pages, and measuring it opens the relation (17,000 of them beside 1,000 tenants took 0.2 s).
-_SIZE = ("CASE WHEN {r}.relpages > 0 OR {r}.reltuples >= 0"
-         " THEN {r}.relpages::bigint * current_setting('block_size')::bigint ELSE pg_relation_size({r}.oid) END")
+_SIZE = (
+    "CASE WHEN {r}.relpages > 0 OR {r}.reltuples >= 0"
+    " THEN {r}.relpages::bigint * current_setting('block_size')::bigint ELSE pg_relation_size({r}.oid) END"
+)
 _SCHEMAS_SQL = f"""
 WITH r AS MATERIALIZED (
     SELECT c.oid, c.relnamespace, c.relkind, c.relispartition, c.reltoastrelid, c.reltuples,
@@ -350,9 +368,14 @@ def clinic_schemas(conn: psycopg.Connection, t: TenantsTable | None) -> frozense
     if t is None:
         return frozenset()
     try:
-        return frozenset(r[0] for r in conn.execute(sql.SQL("SELECT t.{}::text FROM {} AS t WHERE t.{} IS NOT NULL")
-                                                  .format(sql.Identifier(t.schema_column), t.identifier(),
-                                                          sql.Identifier(t.schema_column))).fetchall())
+        return frozenset(
+            r[0]
+            for r in conn.execute(
+                sql.SQL("SELECT t.{}::text FROM {} AS t WHERE t.{} IS NOT NULL").format(
+                    sql.Identifier(t.schema_column), t.identifier(), sql.Identifier(t.schema_column)
+                )
+            ).fetchall()
+        )
     except psycopg.Error as exc:
         raise _unreadable(t, exc) from None
 
@@ -365,15 +388,21 @@ def _tenant_rows(conn: psycopg.Connection, t: TenantsTable) -> list[tuple[str, s
     if d is None or t.id_column is None:
         domains = sql.SQL("SELECT NULL::text[] AS names, false AS first_is_primary")
     else:
-        primary = sql.SQL("coalesce(d.{}::boolean, false)").format(sql.Identifier(d.primary_column)) \
-            if d.primary_column else sql.SQL("true")
+        primary = (
+            sql.SQL("coalesce(d.{}::boolean, false)").format(sql.Identifier(d.primary_column))
+            if d.primary_column
+            else sql.SQL("true")
+        )
         domains = sql.SQL(
             "SELECT array_agg(d.{domain}::text ORDER BY {primary} DESC, d.{domain}::text) AS names,"
             " coalesce(bool_or({primary}), false) AS first_is_primary"
             " FROM {table} AS d WHERE d.{fk} = t.{id}"
         ).format(
-            domain=sql.Identifier(d.domain_column), primary=primary, table=sql.Identifier(d.schema, d.table),
-            fk=sql.Identifier(d.tenant_column), id=sql.Identifier(t.id_column),
+            domain=sql.Identifier(d.domain_column),
+            primary=primary,
+            table=sql.Identifier(d.schema, d.table),
+            fk=sql.Identifier(d.tenant_column),
+            id=sql.Identifier(t.id_column),
         )
     query = sql.SQL(
         "SELECT {schema_col}, {name_col}, dom.names, dom.first_is_primary"
@@ -406,33 +435,49 @@ def list_tenants(conn: psycopg.Connection, tenants_table_override: str | None = 
         stats = schemas.get(schema, empty)
         is_public = schema == DEFAULT_SCHEMA
         listed[schema] = TenantInfo(
-            schema=schema, name=name or schema,
+            schema=schema,
+            name=name or schema,
             domain=domains[0] if domains and first_is_primary else None,
             other_domains=tuple(domains[1:] if first_is_primary else domains),
-            size_bytes=stats.size_bytes, table_count=stats.table_count, estimated_rows=stats.estimated_rows,
-            exists=schema in schemas, kind="public" if is_public else "tenant", restorable=not is_public,
+            size_bytes=stats.size_bytes,
+            table_count=stats.table_count,
+            estimated_rows=stats.estimated_rows,
+            exists=schema in schemas,
+            kind="public" if is_public else "tenant",
+            restorable=not is_public,
         )
     row_count = len(listed)
     for schema, stats in schemas.items():
         if schema not in listed:
-            listed[schema] = _untenanted(schema, stats, made.get(stats.oid), has_tenants_table=tenants_table is not None)
+            listed[schema] = _untenanted(
+                schema, stats, made.get(stats.oid), has_tenants_table=tenants_table is not None
+            )
     order = {kind: i for i, kind in enumerate(KINDS)}
     tenants = sorted(listed.values(), key=lambda i: (order[i.kind], i.schema.casefold(), i.schema))
     return TenantListing(tenants, tenants_table, _message(tenants_table, tenants, row_count))
 
 
-def _untenanted(schema: str, stats: _SchemaStats, made: tuple[SchemaKind, str, str] | None, *,
-                has_tenants_table: bool) -> TenantInfo:
+def _untenanted(
+    schema: str, stats: _SchemaStats, made: tuple[SchemaKind, str, str] | None, *, has_tenants_table: bool
+) -> TenantInfo:
     kind = "orphan" if has_tenants_table else "schema"
     if schema == DEFAULT_SCHEMA:
         kind = "public"
     elif made is not None:
         kind = made[0].value
     return TenantInfo(
-        schema=schema, name=schema, domain=None, other_domains=(),
-        size_bytes=stats.size_bytes, table_count=stats.table_count, estimated_rows=stats.estimated_rows,
-        exists=True, kind=kind, restorable=kind == "schema",
-        safety_copy_of=made[1] if made else None, created_utc=made[2] if made else None,
+        schema=schema,
+        name=schema,
+        domain=None,
+        other_domains=(),
+        size_bytes=stats.size_bytes,
+        table_count=stats.table_count,
+        estimated_rows=stats.estimated_rows,
+        exists=True,
+        kind=kind,
+        restorable=kind == "schema",
+        safety_copy_of=made[1] if made else None,
+        created_utc=made[2] if made else None,
     )
 
 

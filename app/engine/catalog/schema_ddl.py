@@ -24,13 +24,13 @@ from typing import Any
 import psycopg
 
 from app.engine.archive.container import statement_block
-from app.engine.errors import PreflightError
 from app.engine.catalog.schema_ddl_base import Extraction, own
 from app.engine.catalog.schema_ddl_objects import write_objects
 from app.engine.catalog.schema_ddl_order import Key, ordered_blocks
 from app.engine.catalog.schema_ddl_post import write_comments, write_post_data
 from app.engine.catalog.schema_ddl_tables import TableCopy, read_relations, relation_privileges, write_relations
 from app.engine.catalog.tenant_deparse import TenantDeparser, source_schema_references
+from app.engine.errors import PreflightError
 
 __all__ = ["SchemaDDL", "TableCopy", "extract_schema_ddl"]
 
@@ -50,8 +50,13 @@ class SchemaDDL:
 
     def manifest_fields(self) -> dict[str, Any]:
         """What a native archive's manifest says about the schema besides its tables (docs/archive-format.md)."""
-        return {"schema_owner": self.schema_owner, "sequences": self.sequences, "privileges": self.privileges,
-                "default_privileges": self.default_privileges, "search_paths": self.search_paths}
+        return {
+            "schema_owner": self.schema_owner,
+            "sequences": self.sequences,
+            "privileges": self.privileges,
+            "default_privileges": self.default_privileges,
+            "search_paths": self.search_paths,
+        }
 
     @property
     def pre_data_sql(self) -> str:
@@ -69,7 +74,9 @@ def extract_schema_ddl(conn: psycopg.Connection, schema: str) -> SchemaDDL:
     row = conn.execute(
         "SELECT n.oid, pg_catalog.pg_get_userbyid(n.nspowner), pg_catalog.quote_ident(n.nspname),"
         " coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))::pg_catalog.text[]"
-        " FROM pg_catalog.pg_namespace n WHERE n.nspname = %s", [schema]).fetchone()
+        " FROM pg_catalog.pg_namespace n WHERE n.nspname = %s",
+        [schema],
+    ).fetchone()
     if row is None:
         raise PreflightError(f"The schema {schema!r} does not exist.")
     nsp, owner, qschema, nspacl = row
@@ -98,13 +105,16 @@ def _checked(x: Extraction, label: str, statement: str) -> str:
     try:
         found = source_schema_references(statement.rstrip().rstrip(";"), x.schema)
     except ValueError as exc:
-        raise PreflightError(f"Cannot write the {label} of {x.schema!r} as a statement PostgreSQL's parser reads "
-                             f"back ({exc}); use the custom (pg_dump) format.") from None
+        raise PreflightError(
+            f"Cannot write the {label} of {x.schema!r} as a statement PostgreSQL's parser reads "
+            f"back ({exc}); use the custom (pg_dump) format."
+        ) from None
     if found:
         raise PreflightError(
             f"The {label} of {x.schema!r} names {', '.join(sorted(set(found)))}, an object of the schema that "
             "PostgreSQL's own objects of the same name hide, so it could not be restored under another name; "
-            "rename that object, or use the custom (pg_dump) format.")
+            "rename that object, or use the custom (pg_dump) format."
+        )
     return statement_block(label, statement)
 
 
@@ -170,29 +180,47 @@ LIMIT 1
 
 def _refuse_what_cannot_be_carried(x: Extraction) -> None:
     """Objects that cannot live in one tenant's backup are refused, named, with the reason."""
-    rows = x.q(_REFUSED.format(
-        own_class=own("pg_class", "c.oid"), own_proc=own("pg_proc", "p.oid"), own_type=own("pg_type", "t.oid"),
-        own_parser=own("pg_ts_parser", "o.oid"), own_template=own("pg_ts_template", "o.oid"),
-        own_conversion=own("pg_conversion", "o.oid")))
+    rows = x.q(
+        _REFUSED.format(
+            own_class=own("pg_class", "c.oid"),
+            own_proc=own("pg_proc", "p.oid"),
+            own_type=own("pg_type", "t.oid"),
+            own_parser=own("pg_ts_parser", "o.oid"),
+            own_template=own("pg_ts_template", "o.oid"),
+            own_conversion=own("pg_conversion", "o.oid"),
+        )
+    )
     if rows:
         kind, name, reason = rows[0]
-        raise PreflightError(f"The schema {x.schema!r} holds the {kind} {name}, which a tenant's backup cannot "
-                             f"carry: {reason}. Move it out of the schema, or use the custom (pg_dump) format.")
+        raise PreflightError(
+            f"The schema {x.schema!r} holds the {kind} {name}, which a tenant's backup cannot "
+            f"carry: {reason}. Move it out of the schema, or use the custom (pg_dump) format."
+        )
 
 
 def _dependencies(x: Extraction, rels: list[Any]) -> None:
     """Each pre-data object's dependencies on the others, from pg_depend (and the writer's own knowledge)."""
-    for rule, view in x.q("SELECT r.oid, r.ev_class FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c"
-                          " ON c.oid = r.ev_class WHERE c.relnamespace = %(nsp)s AND r.rulename = '_RETURN'"):
+    for rule, view in x.q(
+        "SELECT r.oid, r.ev_class FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c"
+        " ON c.oid = r.ev_class WHERE c.relnamespace = %(nsp)s AND r.rulename = '_RETURN'"
+    ):
         x.aliases[("pg_rewrite", rule)] = ("pg_class", view)
     for typ, relid, element, range_type in x.q(
-            "SELECT t.oid, t.typrelid, CASE WHEN e.oid IS NOT NULL THEN t.typelem END, r.rngtypid"
-            " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type e ON e.typarray = t.oid"
-            " LEFT JOIN pg_catalog.pg_range r ON r.rngmultitypid = t.oid WHERE t.typnamespace = %(nsp)s"):
+        "SELECT t.oid, t.typrelid, CASE WHEN e.oid IS NOT NULL THEN t.typelem END, r.rngtypid"
+        " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type e ON e.typarray = t.oid"
+        " LEFT JOIN pg_catalog.pg_range r ON r.rngmultitypid = t.oid WHERE t.typnamespace = %(nsp)s"
+    ):
         if ("pg_type", typ) in x.items:
             continue
-        target = ("pg_class", relid) if relid else ("pg_type", element) if element else \
-            ("pg_type", range_type) if range_type else None
+        target = (
+            ("pg_class", relid)
+            if relid
+            else ("pg_type", element)
+            if element
+            else ("pg_type", range_type)
+            if range_type
+            else None
+        )
         if target is not None:
             x.aliases[("pg_type", typ)] = target
 
@@ -210,10 +238,11 @@ def _dependencies(x: Extraction, rels: list[Any]) -> None:
     sequences = {("pg_class", r.oid) for r in rels if r.kind == "S"}
     known = sorted({k[1] for k in (*x.items, *x.aliases, *x.parts)})
     for cls, objid, refcls, refobjid, deptype in x.q(
-            "SELECT d.classid::pg_catalog.regclass::pg_catalog.text, d.objid,"
-            " d.refclassid::pg_catalog.regclass::pg_catalog.text, d.refobjid, d.deptype FROM pg_catalog.pg_depend d"
-            " WHERE d.deptype IN ('n', 'a') AND d.objid = ANY(%(oids)s) AND d.refobjid = ANY(%(oids)s)",
-            {"oids": known}):
+        "SELECT d.classid::pg_catalog.regclass::pg_catalog.text, d.objid,"
+        " d.refclassid::pg_catalog.regclass::pg_catalog.text, d.refobjid, d.deptype FROM pg_catalog.pg_depend d"
+        " WHERE d.deptype IN ('n', 'a') AND d.objid = ANY(%(oids)s) AND d.refobjid = ANY(%(oids)s)",
+        {"oids": known},
+    ):
         source, target = (cls, objid), item((refcls, refobjid))
         owner = item(source)
         if owner is None or target is None or owner == target:
@@ -240,7 +269,11 @@ def _refreshes(x: Extraction, rels: list[Any], labels: list[str]) -> None:
 
 def _default_privileges(x: Extraction) -> list[dict[str, Any]]:
     """The schema's ALTER DEFAULT PRIVILEGES, as data: the restore applies them to the schema it creates."""
-    return [{"role": role, "objects": _DEFAULT_ACL_OBJECTS[objtype], "acl": list(acl)} for role, objtype, acl in x.q(
-        "SELECT pg_catalog.pg_get_userbyid(a.defaclrole), a.defaclobjtype, a.defaclacl::pg_catalog.text[]"
-        " FROM pg_catalog.pg_default_acl a WHERE a.defaclnamespace = %(nsp)s ORDER BY 1, 2")
-        if objtype in _DEFAULT_ACL_OBJECTS]
+    return [
+        {"role": role, "objects": _DEFAULT_ACL_OBJECTS[objtype], "acl": list(acl)}
+        for role, objtype, acl in x.q(
+            "SELECT pg_catalog.pg_get_userbyid(a.defaclrole), a.defaclobjtype, a.defaclacl::pg_catalog.text[]"
+            " FROM pg_catalog.pg_default_acl a WHERE a.defaclnamespace = %(nsp)s ORDER BY 1, 2"
+        )
+        if objtype in _DEFAULT_ACL_OBJECTS
+    ]

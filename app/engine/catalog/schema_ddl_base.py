@@ -14,22 +14,56 @@ from typing import Any, NamedTuple
 
 import psycopg
 
-from app.engine.errors import PreflightError
 from app.engine.catalog.schema_ddl_order import Block, Key, PreItem, Separable
 from app.engine.catalog.tenant_deparse import TenantDeparser
+from app.engine.errors import PreflightError
 
-NOT_EXTENSION = ("NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = '{cls}'::pg_catalog.regclass"
-                 " AND e.objid = {oid} AND e.deptype IN ({types}))")
+NOT_EXTENSION = (
+    "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = '{cls}'::pg_catalog.regclass"
+    " AND e.objid = {oid} AND e.deptype IN ({types}))"
+)
 
 # Post-data phases, in the order they run. Only `constraint` and `index` blocks are tied to one table's
 # rows (the restore builds them with that table's load); every other kind runs at the end.
-POST_PHASES = ("constraint", "index", "attach-index", "table-option", "foreign-key", "trigger", "rule",
-               "refresh", "statistics", "domain-constraint", "row-security", "policy", "sequence-value", "comment")
+POST_PHASES = (
+    "constraint",
+    "index",
+    "attach-index",
+    "table-option",
+    "foreign-key",
+    "trigger",
+    "rule",
+    "refresh",
+    "statistics",
+    "domain-constraint",
+    "row-security",
+    "policy",
+    "sequence-value",
+    "comment",
+)
 
 # Ranks of pre-data kinds, for objects with no dependency between them.
-RANKS = {kind: rank for rank, kind in enumerate((
-    "collation", "type", "sequence", "function", "aggregate", "operator", "operator-family", "operator-class",
-    "operator-family-members", "text-search-dictionary", "text-search-configuration", "table", "owned-by", "view"))}
+RANKS = {
+    kind: rank
+    for rank, kind in enumerate(
+        (
+            "collation",
+            "type",
+            "sequence",
+            "function",
+            "aggregate",
+            "operator",
+            "operator-family",
+            "operator-class",
+            "operator-family-members",
+            "text-search-dictionary",
+            "text-search-configuration",
+            "table",
+            "owned-by",
+            "view",
+        )
+    )
+}
 
 # catalog -> (name column, namespace column, word for messages, quote the name)
 _NAMED = {
@@ -98,8 +132,9 @@ class Extraction:
         self.names[key] = f"{kind} {name}"
         return item
 
-    def add_rendered(self, key: Key, kind: str, name: str, render: Any, deps: set[Key],
-                     separable: dict[int, Separable] | None = None) -> PreItem:
+    def add_rendered(
+        self, key: Key, kind: str, name: str, render: Any, deps: set[Key], separable: dict[int, Separable] | None = None
+    ) -> PreItem:
         """A pre-data object whose statements depend on which parts were written apart (see schema_ddl_order)."""
         item = PreItem(key, RANKS[kind], name, render, set(deps), dict(separable or {}))
         self.items[key] = item
@@ -124,7 +159,9 @@ class Extraction:
         rows = self.q(
             f"SELECT o.oid, o.{nsp_col} = %(nsp)s, pg_catalog.quote_ident(n.nspname), {name}"
             f" FROM pg_catalog.{catalog} o JOIN pg_catalog.pg_namespace n ON n.oid = o.{nsp_col}"
-            " WHERE o.oid = ANY(%(oids)s)", {"oids": wanted})
+            " WHERE o.oid = ANY(%(oids)s)",
+            {"oids": wanted},
+        )
         own_oids = [oid for oid, mine, _, _ in rows if mine]
         visible = self.deparser.definitions(f"visible:{catalog}", own_oids)
         out: dict[int, Ref] = {}
@@ -147,4 +184,5 @@ def hidden_error(word: str, name: str, schema: str) -> PreflightError:
     return PreflightError(
         f"The {word} {name} of {schema!r} has the name of one of PostgreSQL's own, which hides it from "
         "statements that do not name the schema, so it cannot be backed up to restore under any name; "
-        "rename it, or use the custom (pg_dump) format.")
+        "rename it, or use the custom (pg_dump) format."
+    )

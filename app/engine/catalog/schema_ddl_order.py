@@ -51,7 +51,8 @@ def ordered_blocks(items: dict[Key, PreItem], what: Callable[[Key], str]) -> lis
             names = ", ".join(sorted(what(k) for k in stuck))
             raise PreflightError(
                 f"These objects depend on each other in a cycle the native format cannot write: {names}; "
-                "use the custom (pg_dump) format for this tenant.")
+                "use the custom (pg_dump) format for this tenant."
+            )
     blocks: list[Block] = []
     for node in order:
         if isinstance(node[0], str):
@@ -62,8 +63,9 @@ def ordered_blocks(items: dict[Key, PreItem], what: Callable[[Key], str]) -> lis
     return blocks
 
 
-def _sort(items: dict[Key, PreItem], deferred: dict[Key, set[int]],
-          extra: dict[Part, tuple[set[Key], Block]]) -> tuple[list[Node], set[Key]]:
+def _sort(
+    items: dict[Key, PreItem], deferred: dict[Key, set[int]], extra: dict[Part, tuple[set[Key], Block]]
+) -> tuple[list[Node], set[Key]]:
     """A topological order of items and separated parts, and the items left waiting in a cycle."""
     needs: dict[Node, set[Node]] = {}
     for key, item in items.items():
@@ -98,8 +100,9 @@ def _sort(items: dict[Key, PreItem], deferred: dict[Key, set[int]],
     return order, {(n[0], n[1]) for n, count in waiting.items() if count > 0 and isinstance(n[0], str)}
 
 
-def _break_cycle(items: dict[Key, PreItem], deferred: dict[Key, set[int]],
-                 extra: dict[Part, tuple[set[Key], Block]], stuck: set[Key]) -> bool:
+def _break_cycle(
+    items: dict[Key, PreItem], deferred: dict[Key, set[int]], extra: dict[Part, tuple[set[Key], Block]], stuck: set[Key]
+) -> bool:
     """Write, apart, one separable part that depends on an object still waiting; False if there is none."""
     for key in sorted(stuck, key=lambda k: (items[k].rank, items[k].name)):
         for part, sep in sorted(items[key].separable.items()):

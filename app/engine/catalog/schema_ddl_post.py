@@ -43,19 +43,22 @@ def _constraints(x: Extraction, rels: dict[int, Rel]) -> None:
         " LEFT JOIN pg_catalog.pg_class x ON x.oid = o.conindid"
         " WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'p')"
         " AND (o.contype IN ('p', 'u', 'x') OR (o.contype = 'f' AND o.conparentid = 0 AND o.conislocal))"
-        " ORDER BY c.relname COLLATE \"C\", o.conname COLLATE \"C\"")
+        ' ORDER BY c.relname COLLATE "C", o.conname COLLATE "C"'
+    )
     definitions = x.deparser.definitions("constraint", [r[0] for r in rows])
     for oid, name, qname, rel, contype, parent_index, qindex in rows:
         table = rels[rel]
         x.comment_on(("pg_constraint", oid, 0), f"CONSTRAINT {qname} ON {table.q}")
         if contype == "f":  # recursing into partitions is how a partitioned table gets its foreign key
-            x.post_add("foreign-key", f"foreign-key {name}",
-                       f"ALTER TABLE {table.q} ADD CONSTRAINT {qname} {definitions[oid]}")
+            x.post_add(
+                "foreign-key", f"foreign-key {name}", f"ALTER TABLE {table.q} ADD CONSTRAINT {qname} {definitions[oid]}"
+            )
             continue
         # ONLY: a key of a parent builds on the parent alone (without it, ALTER TABLE locks every child).
         only = "ONLY " if table.kind == "p" or table.has_children else ""
-        x.post_add("constraint", f"constraint {name}",
-                   f"ALTER TABLE {only}{table.q} ADD CONSTRAINT {qname} {definitions[oid]}")
+        x.post_add(
+            "constraint", f"constraint {name}", f"ALTER TABLE {only}{table.q} ADD CONSTRAINT {qname} {definitions[oid]}"
+        )
         if parent_index:
             x.post_add("attach-index", f"attach-index {name}", f"ALTER INDEX {parent_index} ATTACH PARTITION {qindex}")
 
@@ -70,14 +73,17 @@ def _indexes(x: Extraction, rels: dict[int, Rel]) -> None:
         " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid"
         " JOIN pg_catalog.pg_class x ON x.oid = i.indexrelid"
         " WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'p', 'm') AND (i.indisvalid OR x.relkind = 'I')"
-        " ORDER BY c.relname COLLATE \"C\", x.relname COLLATE \"C\"")
+        ' ORDER BY c.relname COLLATE "C", x.relname COLLATE "C"'
+    )
     made = [r[0] for r in rows if not r[6]]
     definitions = x.deparser.definitions("index", made)
     stat = "coalesce(a.attstattarget, -1)" if x.version >= 170000 else "a.attstattarget"
     targets: dict[int, list[str]] = {}
-    for index, num, target in x.q(f"SELECT a.attrelid, a.attnum, {stat} FROM pg_catalog.pg_attribute a"
-                                  f" WHERE a.attrelid = ANY(%(oids)s) AND {stat} >= 0 ORDER BY 1, 2",
-                                  {"oids": [r[0] for r in rows]}):
+    for index, num, target in x.q(
+        f"SELECT a.attrelid, a.attnum, {stat} FROM pg_catalog.pg_attribute a"
+        f" WHERE a.attrelid = ANY(%(oids)s) AND {stat} >= 0 ORDER BY 1, 2",
+        {"oids": [r[0] for r in rows]},
+    ):
         targets.setdefault(index, []).append(f"ALTER COLUMN {num} SET STATISTICS {target}")
     for oid, name, qname, rel, clustered, replident, by_constraint, parent in rows:
         table = rels[rel]
@@ -91,8 +97,11 @@ def _indexes(x: Extraction, rels: dict[int, Rel]) -> None:
         if clustered:
             x.post_add("table-option", f"table {table.name}", f"ALTER TABLE {table.q} CLUSTER ON {qname}")
         if replident and table.replident == "i":
-            x.post_add("table-option", f"table {table.name}",
-                       f"ALTER TABLE ONLY {table.q} REPLICA IDENTITY USING INDEX {qname}")
+            x.post_add(
+                "table-option",
+                f"table {table.name}",
+                f"ALTER TABLE ONLY {table.q} REPLICA IDENTITY USING INDEX {qname}",
+            )
 
 
 def _unqualified_index(definition: str, qschema: str) -> str:
@@ -110,7 +119,8 @@ def _triggers(x: Extraction) -> None:
         " g.tgparentid <> 0, (SELECT p.tgenabled FROM pg_catalog.pg_trigger p WHERE p.oid = g.tgparentid)"
         " FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid"
         " WHERE c.relnamespace = %(nsp)s AND NOT g.tgisinternal"
-        " ORDER BY g.tgparentid <> 0, c.relname COLLATE \"C\", g.tgname COLLATE \"C\"")
+        ' ORDER BY g.tgparentid <> 0, c.relname COLLATE "C", g.tgname COLLATE "C"'
+    )
     roots = [r for r in rows if not r[5]]
     definitions = x.deparser.definitions("trigger", [r[0] for r in roots])
     for oid, name, qname, qtable, *_ in roots:
@@ -126,7 +136,8 @@ def _rules(x: Extraction) -> None:
     rows = x.q(
         "SELECT r.oid, r.rulename, pg_catalog.quote_ident(r.rulename), pg_catalog.quote_ident(c.relname), r.ev_enabled"
         " FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class"
-        " WHERE c.relnamespace = %(nsp)s AND r.rulename <> '_RETURN' ORDER BY c.relname COLLATE \"C\", r.rulename")
+        " WHERE c.relnamespace = %(nsp)s AND r.rulename <> '_RETURN' ORDER BY c.relname COLLATE \"C\", r.rulename"
+    )
     definitions = x.deparser.definitions("rule", [r[0] for r in rows])
     for oid, name, qname, qtable, state in rows:
         x.post_add("rule", f"rule {name}", definitions[oid].strip().rstrip(";"))
@@ -147,7 +158,8 @@ def _row_security(x: Extraction, rels: list[Rel]) -> None:
         "  ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.oid)) END ORDER BY r.n)"
         "  FROM pg_catalog.unnest(p.polroles) WITH ORDINALITY AS r(oid, n))"
         " FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid"
-        " WHERE c.relnamespace = %(nsp)s ORDER BY c.relname COLLATE \"C\", p.polname")
+        ' WHERE c.relnamespace = %(nsp)s ORDER BY c.relname COLLATE "C", p.polname'
+    )
     oids = [r[0] for r in rows]
     using = x.deparser.expressions("policy_using", oids)
     checks = x.deparser.expressions("policy_check", oids)
@@ -167,15 +179,17 @@ def _row_security(x: Extraction, rels: list[Rel]) -> None:
 
 def _statistics(x: Extraction) -> None:
     target = "coalesce(s.stxstattarget, -1)" if x.version >= 170000 else "s.stxstattarget"
-    rows = x.q(f"SELECT s.oid, s.stxname, pg_catalog.quote_ident(s.stxname), {target},"
-               " pg_catalog.pg_get_userbyid(s.stxowner)"
-               " FROM pg_catalog.pg_statistic_ext s WHERE s.stxnamespace = %(nsp)s ORDER BY s.stxname")
+    rows = x.q(
+        f"SELECT s.oid, s.stxname, pg_catalog.quote_ident(s.stxname), {target},"
+        " pg_catalog.pg_get_userbyid(s.stxowner)"
+        " FROM pg_catalog.pg_statistic_ext s WHERE s.stxnamespace = %(nsp)s ORDER BY s.stxname"
+    )
     definitions = x.deparser.definitions("statistics", [r[0] for r in rows])
     for oid, name, qname, stattarget, owner in rows:
         definition = definitions[oid]
         qualified = f"CREATE STATISTICS {x.qschema}."
         if definition.startswith(qualified):  # pg_get_statisticsobjdef always qualifies the object's own name
-            definition = "CREATE STATISTICS " + definition[len(qualified):]
+            definition = "CREATE STATISTICS " + definition[len(qualified) :]
         x.post_add("statistics", f"statistics {name}", definition)
         if stattarget >= 0:
             x.post_add("statistics", f"statistics {name}", f"ALTER STATISTICS {qname} SET STATISTICS {stattarget}")
@@ -192,25 +206,31 @@ def _sequence_values(x: Extraction, seqs: list[Rel]) -> list[dict[str, Any]]:
     for start in range(0, len(seqs), _SEQUENCES_PER_QUERY):
         query = sql.SQL(" UNION ALL ").join(
             sql.SQL("SELECT {}::pg_catalog.int4, last_value, is_called FROM {}").format(
-                sql.Literal(n), sql.Identifier(x.schema, s.name))
-            for n, s in enumerate(seqs[start:start + _SEQUENCES_PER_QUERY], start=start))
+                sql.Literal(n), sql.Identifier(x.schema, s.name)
+            )
+            for n, s in enumerate(seqs[start : start + _SEQUENCES_PER_QUERY], start=start)
+        )
         states.update((n, (last, called)) for n, last, called in x.conn.execute(query).fetchall())
     values = []
     for n, s in enumerate(seqs):
         last, called = states[n]
         values.append({"name": s.name, "last_value": last, "is_called": called})
-        x.post_add("sequence-value", f"sequence-value {s.name}",
-                   f"SELECT pg_catalog.setval({_text_literal(s.q)}, {last}, {str(called).lower()})")
+        x.post_add(
+            "sequence-value",
+            f"sequence-value {s.name}",
+            f"SELECT pg_catalog.setval({_text_literal(s.q)}, {last}, {str(called).lower()})",
+        )
     return values
 
 
 def write_comments(x: Extraction) -> None:
     """COMMENT ON every object that has one, after everything it could name exists."""
     for classoid, objoid, subid, text in x.q(
-            "SELECT d.classoid::pg_catalog.regclass::pg_catalog.text, d.objoid, d.objsubid,"
-            " pg_catalog.quote_literal(d.description) FROM pg_catalog.pg_description d"
-            " WHERE d.objoid = ANY(%(oids)s) ORDER BY 1, 2, 3",
-            {"oids": sorted({oid for _, oid, _ in x.comment_targets})}):
+        "SELECT d.classoid::pg_catalog.regclass::pg_catalog.text, d.objoid, d.objsubid,"
+        " pg_catalog.quote_literal(d.description) FROM pg_catalog.pg_description d"
+        " WHERE d.objoid = ANY(%(oids)s) ORDER BY 1, 2, 3",
+        {"oids": sorted({oid for _, oid, _ in x.comment_targets})},
+    ):
         target = x.comment_targets.get((classoid, objoid, subid))
         if target is not None:
             x.post_add("comment", f"comment {target}", f"COMMENT ON {target} IS {text}")

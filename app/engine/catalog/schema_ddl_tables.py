@@ -17,8 +17,13 @@ from app.engine.catalog.schema_ddl_order import Block, Separable
 
 _STORAGE = {"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"}
 _COMPRESSION = {"p": "pglz", "l": "lz4"}
-_REL_KINDS = {"r": ("table", "TABLE"), "p": ("table", "TABLE"), "v": ("view", "VIEW"),
-              "m": ("materialized-view", "MATERIALIZED VIEW"), "S": ("sequence", "SEQUENCE")}
+_REL_KINDS = {
+    "r": ("table", "TABLE"),
+    "p": ("table", "TABLE"),
+    "v": ("view", "VIEW"),
+    "m": ("materialized-view", "MATERIALIZED VIEW"),
+    "S": ("sequence", "SEQUENCE"),
+}
 
 
 @dataclass(frozen=True)
@@ -93,21 +98,54 @@ def read_relations(x: Extraction) -> list[Rel]:
         " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid"
         " LEFT JOIN pg_catalog.pg_am m ON m.oid = c.relam"
         " WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
-        " AND " + own("pg_class", "c.oid") + " ORDER BY c.relname COLLATE \"C\"")
+        " AND " + own("pg_class", "c.oid") + ' ORDER BY c.relname COLLATE "C"'
+    )
     rels = []
-    for (oid, name, q, kind, pers, opts, ispart, oftype, rls, force, replident, populated, method, size, children,
-         owned) in rows:
-        rel = Rel(oid, name, q, kind, pers, list(opts), ispart, oftype, rls, force, replident, populated, method,
-                  size, has_children=children)
+    for (
+        oid,
+        name,
+        q,
+        kind,
+        pers,
+        opts,
+        ispart,
+        oftype,
+        rls,
+        force,
+        replident,
+        populated,
+        method,
+        size,
+        children,
+        owned,
+    ) in rows:
+        rel = Rel(
+            oid,
+            name,
+            q,
+            kind,
+            pers,
+            list(opts),
+            ispart,
+            oftype,
+            rls,
+            force,
+            replident,
+            populated,
+            method,
+            size,
+            has_children=children,
+        )
         if owned:
             rel.owned_by = (int(owned[0]), owned[1])
             rel.identity = owned[2] == "i"
         rels.append(rel)
     by_oid = {r.oid: r for r in rels}
     for child, parent, qparent in x.q(
-            "SELECT i.inhrelid, i.inhparent, pg_catalog.quote_ident(p.relname) FROM pg_catalog.pg_inherits i"
-            " JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE p.relnamespace = %(nsp)s"
-            " AND p.relkind IN ('r', 'p') ORDER BY i.inhrelid, i.inhseqno"):
+        "SELECT i.inhrelid, i.inhparent, pg_catalog.quote_ident(p.relname) FROM pg_catalog.pg_inherits i"
+        " JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE p.relnamespace = %(nsp)s"
+        " AND p.relkind IN ('r', 'p') ORDER BY i.inhrelid, i.inhseqno"
+    ):
         if child in by_oid:
             by_oid[child].parents.append((parent, qparent))
     return rels
@@ -123,16 +161,21 @@ def write_relations(x: Extraction, rels: list[Rel]) -> list[TableCopy]:
     shapes = _Shapes(
         bounds=x.deparser.expressions("partition_bound", [t.oid for t in tables if t.ispartition]),
         keys=x.deparser.definitions("partition_key", [t.oid for t in tables if t.kind == "p"]),
-        of_types=dict(zip([t.oid for t in tables if t.oftype],
-                          x.types([(t.oftype, None) for t in tables if t.oftype]), strict=True)),
-        columns=columns)
+        of_types=dict(
+            zip(
+                [t.oid for t in tables if t.oftype],
+                x.types([(t.oftype, None) for t in tables if t.oftype]),
+                strict=True,
+            )
+        ),
+        columns=columns,
+    )
     copies = []
     for t in tables:
         cols = columns.get(t.oid, [])
         _table(x, t, cols, checks.get(t.oid, []), shapes)
         if t.kind == "r":
-            copies.append(TableCopy(t.name, [{"name": c.name, "type": c.typ} for c in cols if not c.generated],
-                                    t.size))
+            copies.append(TableCopy(t.name, [{"name": c.name, "type": c.typ} for c in cols if not c.generated], t.size))
     definitions = x.deparser.definitions("view", [v.oid for v in views])
     for v in views:
         _view(x, v, columns.get(v.oid, []), definitions[v.oid])
@@ -146,14 +189,22 @@ def write_relations(x: Extraction, rels: list[Rel]) -> list[TableCopy]:
 
 def relation_privileges(x: Extraction, rels: list[Rel]) -> None:
     """Owners and ACLs of the relations (and their columns) for the manifest; never statements."""
-    acls = {oid: (owner, list(acl)) for oid, owner, acl in x.q(
-        "SELECT c.oid, pg_catalog.pg_get_userbyid(c.relowner), coalesce(c.relacl, pg_catalog.acldefault("
-        " CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner))::pg_catalog.text[]"
-        " FROM pg_catalog.pg_class c WHERE c.oid = ANY(%(oids)s)", {"oids": [r.oid for r in rels]})}
+    acls = {
+        oid: (owner, list(acl))
+        for oid, owner, acl in x.q(
+            "SELECT c.oid, pg_catalog.pg_get_userbyid(c.relowner), coalesce(c.relacl, pg_catalog.acldefault("
+            " CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner))::pg_catalog.text[]"
+            " FROM pg_catalog.pg_class c WHERE c.oid = ANY(%(oids)s)",
+            {"oids": [r.oid for r in rels]},
+        )
+    }
     columns: dict[int, dict[str, list[str]]] = {}
-    for rel, name, acl in x.q("SELECT a.attrelid, a.attname, a.attacl::pg_catalog.text[] FROM pg_catalog.pg_attribute a"
-                              " WHERE a.attrelid = ANY(%(oids)s) AND a.attacl IS NOT NULL AND NOT a.attisdropped"
-                              " ORDER BY a.attrelid, a.attnum", {"oids": [r.oid for r in rels]}):
+    for rel, name, acl in x.q(
+        "SELECT a.attrelid, a.attname, a.attacl::pg_catalog.text[] FROM pg_catalog.pg_attribute a"
+        " WHERE a.attrelid = ANY(%(oids)s) AND a.attacl IS NOT NULL AND NOT a.attisdropped"
+        " ORDER BY a.attrelid, a.attnum",
+        {"oids": [r.oid for r in rels]},
+    ):
         columns.setdefault(rel, {})[name] = list(acl)
     for r in rels:
         owner, acl = acls[r.oid]
@@ -182,29 +233,66 @@ def read_columns(x: Extraction, oids: list[int]) -> dict[int, list[Column]]:
         " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
         " LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
         " WHERE a.attrelid = ANY(%(oids)s) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum",
-        {"oids": oids})
+        {"oids": oids},
+    )
     types = x.types([(r[4], r[5]) for r in rows])
     collations = x.refs("pg_collation", [r[10] for r in rows if r[10] and r[10] != r[11]])
     defaults = x.deparser.expressions("default", [r[9] for r in rows if r[9]])
     out: dict[int, list[Column]] = {}
     for row, typ in zip(rows, types, strict=True):
-        (rel, num, name, q, _, _, notnull, identity, generated, default_oid, coll, typcoll, local, stattarget,
-         storage, compression, options, acl, sequence) = row
-        column = Column(num, name, q, typ, notnull, identity, generated, default_oid,
-                        collations[coll].text if coll and coll != typcoll else None, local, stattarget,
-                        _STORAGE.get(storage) if storage else None, _COMPRESSION.get(compression or ""),
-                        list(options), acl, sequence, defaults.get(default_oid) if default_oid else None)
+        (
+            rel,
+            num,
+            name,
+            q,
+            _,
+            _,
+            notnull,
+            identity,
+            generated,
+            default_oid,
+            coll,
+            typcoll,
+            local,
+            stattarget,
+            storage,
+            compression,
+            options,
+            acl,
+            sequence,
+        ) = row
+        column = Column(
+            num,
+            name,
+            q,
+            typ,
+            notnull,
+            identity,
+            generated,
+            default_oid,
+            collations[coll].text if coll and coll != typcoll else None,
+            local,
+            stattarget,
+            _STORAGE.get(storage) if storage else None,
+            _COMPRESSION.get(compression or ""),
+            list(options),
+            acl,
+            sequence,
+            defaults.get(default_oid) if default_oid else None,
+        )
         out.setdefault(rel, []).append(column)
         if default_oid:
             x.parts[("pg_attrdef", default_oid)] = (("pg_class", rel), num)
     if x.version >= 180000:
         by_rel = {rel: {c.num: c for c in cols} for rel, cols in out.items()}
         for con, rel, num, conname, qconname, relname, qrelname, attname, noinherit in x.q(
-                "SELECT o.oid, o.conrelid, o.conkey[1], o.conname, pg_catalog.quote_ident(o.conname), c.relname,"
-                " pg_catalog.quote_ident(c.relname), a.attname, o.connoinherit"
-                " FROM pg_catalog.pg_constraint o JOIN pg_catalog.pg_class c ON c.oid = o.conrelid"
-                " JOIN pg_catalog.pg_attribute a ON a.attrelid = o.conrelid AND a.attnum = o.conkey[1]"
-                " WHERE o.contype = 'n' AND o.convalidated AND o.conrelid = ANY(%(oids)s)", {"oids": oids}):
+            "SELECT o.oid, o.conrelid, o.conkey[1], o.conname, pg_catalog.quote_ident(o.conname), c.relname,"
+            " pg_catalog.quote_ident(c.relname), a.attname, o.connoinherit"
+            " FROM pg_catalog.pg_constraint o JOIN pg_catalog.pg_class c ON c.oid = o.conrelid"
+            " JOIN pg_catalog.pg_attribute a ON a.attrelid = o.conrelid AND a.attnum = o.conkey[1]"
+            " WHERE o.contype = 'n' AND o.convalidated AND o.conrelid = ANY(%(oids)s)",
+            {"oids": oids},
+        ):
             named = by_rel.get(rel, {}).get(num)
             x.comment_on(("pg_constraint", con, 0), f"CONSTRAINT {qconname} ON {qrelname}")
             if named is not None:
@@ -215,22 +303,39 @@ def read_columns(x: Extraction, oids: list[int]) -> dict[int, list[Column]]:
 
 def _sequences(x: Extraction, seqs: list[Rel], tables: dict[int, Rel]) -> None:
     made = [s for s in seqs if not s.identity]
-    info = {row[0]: row[1:] for row in x.q(
-        "SELECT q.seqrelid, q.seqtypid, q.seqstart, q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle"
-        " FROM pg_catalog.pg_sequence q WHERE q.seqrelid = ANY(%(oids)s)", {"oids": [s.oid for s in made]})}
+    info = {
+        row[0]: row[1:]
+        for row in x.q(
+            "SELECT q.seqrelid, q.seqtypid, q.seqstart, q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle"
+            " FROM pg_catalog.pg_sequence q WHERE q.seqrelid = ANY(%(oids)s)",
+            {"oids": [s.oid for s in made]},
+        )
+    }
     types = dict(zip([s.oid for s in made], x.types([(info[s.oid][0], None) for s in made]), strict=True))
     for s in made:
         _, start, inc, smin, smax, cache, cycle = info[s.oid]
         unlogged = "UNLOGGED " if s.persistence == "u" else ""
-        x.add(("pg_class", s.oid), "sequence", s.name, [(
-            f"sequence {s.name}",
-            f"CREATE {unlogged}SEQUENCE {s.q} AS {types[s.oid]} START WITH {start} INCREMENT BY {inc}"
-            f" MINVALUE {smin} MAXVALUE {smax} CACHE {cache}{' CYCLE' if cycle else ''}")])
+        x.add(
+            ("pg_class", s.oid),
+            "sequence",
+            s.name,
+            [
+                (
+                    f"sequence {s.name}",
+                    f"CREATE {unlogged}SEQUENCE {s.q} AS {types[s.oid]} START WITH {start} INCREMENT BY {inc}"
+                    f" MINVALUE {smin} MAXVALUE {smax} CACHE {cache}{' CYCLE' if cycle else ''}",
+                )
+            ],
+        )
         if s.owned_by:
             table = tables[s.owned_by[0]]
-            x.add(("owned-by", s.oid), "owned-by", s.name, [(
-                f"sequence {s.name}", f"ALTER SEQUENCE {s.q} OWNED BY {table.q}.{s.owned_by[1]}")],
-                {("pg_class", s.oid), ("pg_class", table.oid)})
+            x.add(
+                ("owned-by", s.oid),
+                "owned-by",
+                s.name,
+                [(f"sequence {s.name}", f"ALTER SEQUENCE {s.q} OWNED BY {table.q}.{s.owned_by[1]}")],
+                {("pg_class", s.oid), ("pg_class", table.oid)},
+            )
 
 
 def _checks(x: Extraction, tables: list[Rel]) -> dict[int, list[tuple[int, str, str, bool]]]:
@@ -239,7 +344,9 @@ def _checks(x: Extraction, tables: list[Rel]) -> dict[int, list[tuple[int, str, 
     rows = x.q(
         "SELECT o.oid, o.conrelid, o.conname, pg_catalog.quote_ident(o.conname), o.convalidated, o.conislocal"
         " FROM pg_catalog.pg_constraint o WHERE o.contype = 'c' AND o.conrelid = ANY(%(oids)s)"
-        " ORDER BY o.conrelid, o.conname COLLATE \"C\"", {"oids": [t.oid for t in tables]})
+        ' ORDER BY o.conrelid, o.conname COLLATE "C"',
+        {"oids": [t.oid for t in tables]},
+    )
     definitions = x.deparser.definitions("constraint", [r[0] for r in rows])
     by_oid = {t.oid: t for t in tables}
     out: dict[int, list[tuple[int, str, str, bool]]] = {}
@@ -252,8 +359,9 @@ def _checks(x: Extraction, tables: list[Rel]) -> dict[int, list[tuple[int, str, 
         elif not validated and local:
             # It recurses to inheritance children: then it cannot be built with this one table's rows.
             label = "inherited-constraint" if table.has_children else "constraint"
-            x.post_add("constraint", f"{label} {name}",
-                       f"ALTER TABLE {table.q} ADD CONSTRAINT {qname} {definitions[oid]}")
+            x.post_add(
+                "constraint", f"{label} {name}", f"ALTER TABLE {table.q} ADD CONSTRAINT {qname} {definitions[oid]}"
+            )
     return out
 
 
@@ -279,8 +387,10 @@ def _column_sql(c: Column, *, with_default: bool, identity: bool) -> str:
         opts = ""
         if c.sequence:
             name, start, inc, smin, smax, cache, cycle = c.sequence
-            opts = (f" (SEQUENCE NAME {name} START WITH {start} INCREMENT BY {inc} MINVALUE {smin}"
-                    f" MAXVALUE {smax} CACHE {cache}{' CYCLE' if cycle == 'true' else ''})")
+            opts = (
+                f" (SEQUENCE NAME {name} START WITH {start} INCREMENT BY {inc} MINVALUE {smin}"
+                f" MAXVALUE {smax} CACHE {cache}{' CYCLE' if cycle == 'true' else ''})"
+            )
         parts.append(f"GENERATED {how} AS IDENTITY{opts}")
     elif c.default is not None and with_default:
         parts.append(f"DEFAULT {c.default}")
@@ -291,17 +401,29 @@ def _column_sql(c: Column, *, with_default: bool, identity: bool) -> str:
     return " ".join(parts)
 
 
-def _table(x: Extraction, t: Rel, cols: list[Column], checks: list[tuple[int, str, str, bool]],
-           shapes: _Shapes) -> None:
+def _table(
+    x: Extraction, t: Rel, cols: list[Column], checks: list[tuple[int, str, str, bool]], shapes: _Shapes
+) -> None:
     """One table's CREATE TABLE (and ATTACH PARTITION, column settings); column defaults are separable."""
     inherits = bool(t.parents) and not t.ispartition
     written = [c for c in cols if c.local or t.ispartition] if not t.oftype else cols
     parent_defaults = {c.name: c.default for p, _ in t.parents for c in shapes.columns.get(p, [])}
-    inherited_defaults = [c for c in cols if inherits and not c.local and c.default is not None
-                          and not c.generated and c.default != parent_defaults.get(c.name)]
-    separable = {c.num: Separable(set(), (f"table {t.name}",
-                                          f"ALTER TABLE ONLY {t.q} ALTER COLUMN {c.q} SET DEFAULT {c.default}"))
-                 for c in written if c.default is not None and not c.generated and not c.identity}
+    inherited_defaults = [
+        c
+        for c in cols
+        if inherits
+        and not c.local
+        and c.default is not None
+        and not c.generated
+        and c.default != parent_defaults.get(c.name)
+    ]
+    separable = {
+        c.num: Separable(
+            set(), (f"table {t.name}", f"ALTER TABLE ONLY {t.q} ALTER COLUMN {c.q} SET DEFAULT {c.default}")
+        )
+        for c in written
+        if c.default is not None and not c.generated and not c.identity
+    }
     bound, key, of_type = shapes.bounds.get(t.oid), shapes.keys.get(t.oid), shapes.of_types.get(t.oid)
 
     def render(deferred: frozenset[int]) -> list[Block]:
@@ -319,8 +441,9 @@ def _table(x: Extraction, t: Rel, cols: list[Column], checks: list[tuple[int, st
                 continue
             # a partition's identity column is its parent's: ATTACH gives it
             lines.append("    " + _column_sql(c, with_default=c.num not in deferred, identity=not t.ispartition))
-        lines += [f"    CONSTRAINT {qname} {definition}" for _, qname, definition, local in checks
-                  if local or t.ispartition]
+        lines += [
+            f"    CONSTRAINT {qname} {definition}" for _, qname, definition, local in checks if local or t.ispartition
+        ]
         separator = ",\n"
         body = f" (\n{separator.join(lines)}\n)" if lines else ("" if of_type else " (\n)")
         head = f"CREATE {'UNLOGGED ' if t.persistence == 'u' else ''}TABLE {t.q}"
@@ -336,8 +459,9 @@ def _table(x: Extraction, t: Rel, cols: list[Column], checks: list[tuple[int, st
         blocks = [(label, head)]
         if t.ispartition:
             blocks.append((label, f"ALTER TABLE ONLY {t.parents[0][1]} ATTACH PARTITION {t.q} {bound}"))
-        blocks += [(label, f"ALTER TABLE ONLY {t.q} ALTER COLUMN {c.q} SET DEFAULT {c.default}")
-                   for c in inherited_defaults]
+        blocks += [
+            (label, f"ALTER TABLE ONLY {t.q} ALTER COLUMN {c.q} SET DEFAULT {c.default}") for c in inherited_defaults
+        ]
         settings = _column_settings(cols)
         if settings:
             blocks.append((label, f"ALTER TABLE ONLY {t.q} " + ", ".join(settings)))
@@ -373,6 +497,7 @@ def _view(x: Extraction, v: Rel, cols: list[Column], text: str | None) -> None:
         blocks = [(label, f"CREATE MATERIALIZED VIEW {v.q}{using}{with_opts} AS\n{definition}\nWITH NO DATA")]
     else:
         blocks = [(label, f"CREATE VIEW {v.q}{with_opts} AS\n{definition}")]
-    blocks += [(label, f"ALTER VIEW {v.q} ALTER COLUMN {c.q} SET DEFAULT {c.default}")
-               for c in cols if c.default is not None]
+    blocks += [
+        (label, f"ALTER VIEW {v.q} ALTER COLUMN {c.q} SET DEFAULT {c.default}") for c in cols if c.default is not None
+    ]
     x.add(("pg_class", v.oid), "view", v.name, blocks)

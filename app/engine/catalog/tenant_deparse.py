@@ -60,11 +60,15 @@ EXPRESSIONS = {
     "policy_check": ("pg_policy", "polwithcheck", "x.polrelid"),
     "domain_default": ("pg_type", "typdefaultbin", "0::pg_catalog.oid"),
 }
-_EXPRESSION = ("SELECT x.oid, pg_catalog.pg_get_expr(x.{column}, {relation}) FROM pg_catalog.{catalog} x"
-               " WHERE x.oid OPERATOR(pg_catalog.=) ANY (%s::pg_catalog.oid[])")
+_EXPRESSION = (
+    "SELECT x.oid, pg_catalog.pg_get_expr(x.{column}, {relation}) FROM pg_catalog.{catalog} x"
+    " WHERE x.oid OPERATOR(pg_catalog.=) ANY (%s::pg_catalog.oid[])"
+)
 
-_TYPES = ("SELECT t.n, pg_catalog.format_type(t.typ, t.mod) FROM ROWS FROM (pg_catalog.unnest(%s::pg_catalog.oid[]),"
-          " pg_catalog.unnest(%s::pg_catalog.int4[])) WITH ORDINALITY AS t(typ, mod, n)")
+_TYPES = (
+    "SELECT t.n, pg_catalog.format_type(t.typ, t.mod) FROM ROWS FROM (pg_catalog.unnest(%s::pg_catalog.oid[]),"
+    " pg_catalog.unnest(%s::pg_catalog.int4[])) WITH ORDINALITY AS t(typ, mod, n)"
+)
 
 
 def deparse_queries() -> Iterator[str]:
@@ -87,8 +91,10 @@ class TenantDeparser:
         previous = self.conn.execute("SELECT pg_catalog.current_setting('search_path')").fetchone()
         self.conn.execute("SELECT pg_catalog.set_config('search_path', %s, true)", [self.path])
         rows = self.conn.execute(query, params).fetchall()  # an error ends the backup (the path goes with it)
-        self.conn.execute("SELECT pg_catalog.set_config('search_path', %s, true)",
-                          [previous[0] if previous else "pg_catalog, pg_temp"])
+        self.conn.execute(
+            "SELECT pg_catalog.set_config('search_path', %s, true)",
+            [previous[0] if previous else "pg_catalog, pg_temp"],
+        )
         return rows
 
     def definitions(self, what: str, oids: Sequence[int]) -> dict[int, Any]:

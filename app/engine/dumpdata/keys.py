@@ -19,9 +19,9 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from app.engine.dumpdata.reader import DumpObject, DumpScan
 from app.engine.dumpdata.layout import Layout, as_text
 from app.engine.dumpdata.plan import DumpPlan, ModelPlan
+from app.engine.dumpdata.reader import DumpObject, DumpScan
 from app.engine.errors import PreflightError
 
 
@@ -45,8 +45,11 @@ def key_specs(layout: Layout, table: str) -> tuple[tuple[KeyPart, ...], ...]:
     if table in _BUILT_IN:
         return _BUILT_IN[table]
     info = layout.tables[table]
-    return tuple(tuple(KeyPart(c) for c in unique) for unique in info.uniques
-                 if not any(layout.local_fk(table, c) for c in unique))
+    return tuple(
+        tuple(KeyPart(c) for c in unique)
+        for unique in info.uniques
+        if not any(layout.local_fk(table, c) for c in unique)
+    )
 
 
 def _arity(layout: Layout, spec: tuple[KeyPart, ...]) -> int:
@@ -140,9 +143,11 @@ class NaturalKeys:
     def _hold(self) -> None:
         self.held += 1
         if self.held > MAX_KEYS:
-            raise PreflightError(f"{self.scan.path.name} uses more than {MAX_KEYS:,} different natural keys, more "
-                                 "than a restore holds in memory: export it without --natural-foreign and "
-                                 "--natural-primary.")
+            raise PreflightError(
+                f"{self.scan.path.name} uses more than {MAX_KEYS:,} different natural keys, more "
+                "than a restore holds in memory: export it without --natural-foreign and "
+                "--natural-primary."
+            )
 
     def resolve(self, conn: psycopg.Connection) -> None:
         """Give objects without pk their ids and find the live rows of keys the file does not hold."""
@@ -163,11 +168,16 @@ class NaturalKeys:
             by_ordinal.setdefault(ordinal, key)
         found = self._live_rows(conn, mplan.table, list(set(by_ordinal.values()))) if by_ordinal else {}
         if self.layout.tables[mplan.table].columns[mplan.pk].category != "N":
-            raise PreflightError(f"{self.scan.path.name}: the {model} objects have no primary key in the file, and "
-                                 f"table {mplan.table} does not number its rows; export it without "
-                                 "--natural-primary.")
-        top = conn.execute(sql.SQL("SELECT max({})::bigint FROM {}").format(
-            sql.Identifier(mplan.pk), sql.Identifier(self.layout.schema, mplan.table))).fetchone()
+            raise PreflightError(
+                f"{self.scan.path.name}: the {model} objects have no primary key in the file, and "
+                f"table {mplan.table} does not number its rows; export it without "
+                "--natural-primary."
+            )
+        top = conn.execute(
+            sql.SQL("SELECT max({})::bigint FROM {}").format(
+                sql.Identifier(mplan.pk), sql.Identifier(self.layout.schema, mplan.table)
+            )
+        ).fetchone()
         next_id = max(int(top[0] or 0) if top else 0, self.scan.models[model].max_int_pk) + 1
         ids = array("q")
         for ordinal in range(1, count + 1):
@@ -183,14 +193,18 @@ class NaturalKeys:
 
     def _in_file(self, table: str, ref: tuple[Any, ...]) -> Any:
         table_index = self.index.get(table, {})
-        found = {table_index.get((i, ref)) for i, spec in enumerate(key_specs(self.layout, table))
-                 if _arity(self.layout, spec) == len(ref)} - {None}
+        found = {
+            table_index.get((i, ref))
+            for i, spec in enumerate(key_specs(self.layout, table))
+            if _arity(self.layout, spec) == len(ref)
+        } - {None}
         if len(found) > 1:
             return _AMBIGUOUS
         return next(iter(found), None)
 
-    def _live_rows(self, conn: psycopg.Connection, table: str, keys: list[tuple[Any, ...]]
-                   ) -> dict[tuple[Any, ...], Any]:
+    def _live_rows(
+        self, conn: psycopg.Connection, table: str, keys: list[tuple[Any, ...]]
+    ) -> dict[tuple[Any, ...], Any]:
         """The live rows with these natural keys: key -> pk (or _AMBIGUOUS when two specs disagree)."""
         found: dict[tuple[Any, ...], Any] = {}
         for spec in key_specs(self.layout, table):
@@ -222,7 +236,8 @@ class NaturalKeys:
             raise PreflightError(
                 f"{self.scan.path.name}: {obj.describe()} refers, in its field {field_name!r}, to {ref!r} by natural "
                 f"key, which {what} of table {table} in the file or in tenant {self.layout.schema!r}. Nothing was "
-                "changed.")
+                "changed."
+            )
         return found
 
 
@@ -244,8 +259,9 @@ def _object_key(spec: tuple[KeyPart, ...], obj: DumpObject, by_column: dict[str,
     return tuple(key)
 
 
-def _query_keys(conn: psycopg.Connection, layout: Layout, table: str, spec: tuple[KeyPart, ...],
-                keys: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+def _query_keys(
+    conn: psycopg.Connection, layout: Layout, table: str, spec: tuple[KeyPart, ...], keys: list[tuple[Any, ...]]
+) -> Iterator[tuple[Any, ...]]:
     """(pk, key as text...) of the live rows whose natural key is one of `keys`."""
     exprs: list[sql.Composable] = []
     joins: list[sql.Composable] = []
@@ -253,20 +269,38 @@ def _query_keys(conn: psycopg.Connection, layout: Layout, table: str, spec: tupl
     columns = [[_as_text(v) for v in k] for k in keys]
     unnest = sql.SQL(", ").join(sql.SQL("%s::text[]") for _ in exprs)
     query = sql.SQL(
-        "SELECT t.{pk}, {exprs} FROM {table} t {joins} WHERE ({exprs}) IN (SELECT * FROM unnest({u}))").format(
-        pk=sql.Identifier(layout.tables[table].pk or "id"), exprs=sql.SQL(", ").join(exprs),
-        table=sql.Identifier(layout.schema, table), joins=sql.SQL(" ").join(joins), u=unnest)
+        "SELECT t.{pk}, {exprs} FROM {table} t {joins} WHERE ({exprs}) IN (SELECT * FROM unnest({u}))"
+    ).format(
+        pk=sql.Identifier(layout.tables[table].pk or "id"),
+        exprs=sql.SQL(", ").join(exprs),
+        table=sql.Identifier(layout.schema, table),
+        joins=sql.SQL(" ").join(joins),
+        u=unnest,
+    )
     yield from conn.execute(query, [list(col) for col in zip(*columns, strict=True)])
 
 
-def _key_exprs(layout: Layout, table: str, spec: Iterable[KeyPart], alias: str, exprs: list[sql.Composable],
-               joins: list[sql.Composable]) -> None:
+def _key_exprs(
+    layout: Layout,
+    table: str,
+    spec: Iterable[KeyPart],
+    alias: str,
+    exprs: list[sql.Composable],
+    joins: list[sql.Composable],
+) -> None:
     for part in spec:
         if part.via is None:
             exprs.append(as_text(alias, part.column))
             continue
         inner = f"{alias}_{len(joins)}"
-        joins.append(sql.SQL("JOIN {} {} ON {}.{} = {}.{}").format(
-            sql.Identifier(layout.schema, part.via), sql.Identifier(inner), sql.Identifier(inner),
-            sql.Identifier(layout.tables[part.via].pk or "id"), sql.Identifier(alias), sql.Identifier(part.column)))
+        joins.append(
+            sql.SQL("JOIN {} {} ON {}.{} = {}.{}").format(
+                sql.Identifier(layout.schema, part.via),
+                sql.Identifier(inner),
+                sql.Identifier(inner),
+                sql.Identifier(layout.tables[part.via].pk or "id"),
+                sql.Identifier(alias),
+                sql.Identifier(part.column),
+            )
+        )
         _key_exprs(layout, part.via, key_specs(layout, part.via)[0], inner, exprs, joins)

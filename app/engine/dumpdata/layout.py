@@ -106,10 +106,10 @@ def read_layout(conn: psycopg.Connection, schema: str, shared_names: Collection[
     row = conn.execute("SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = %s", [schema]).fetchone()
     tables: dict[str, Table] = {}
     if row is not None:
-        for table, name, typname, category, not_null, has_default, generated in conn.execute(
-                _COLUMNS, {"nsp": row[0]}):
+        for table, name, typname, category, not_null, has_default, generated in conn.execute(_COLUMNS, {"nsp": row[0]}):
             tables.setdefault(table, Table(table, {})).columns[name] = Column(
-                name, typname, category, not_null, has_default, generated)
+                name, typname, category, not_null, has_default, generated
+            )
         for table, kind, _nums, columns, fschema, ftable, fcolumns in conn.execute(_KEYS, {"nsp": row[0]}):
             info = tables.get(table)
             if info is None or columns is None:
@@ -122,10 +122,20 @@ def read_layout(conn: psycopg.Connection, schema: str, shared_names: Collection[
                 info.foreign_keys[columns[0]] = ForeignKey(columns[0], fschema, ftable)
     content_types = None
     if "django_content_type" in tables and {"app_label", "model"} <= set(tables["django_content_type"].columns):
-        content_types = {(str(a), str(m)) for a, m in conn.execute(sql.SQL("SELECT {}, {} FROM {} c").format(
-            as_text("c", "app_label"), as_text("c", "model"), sql.Identifier(schema, "django_content_type")))}
-    shared = {str(r[0]) for r in conn.execute(
-        "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND c.relname = ANY(%s)",
-        [SHARED_SCHEMA, list(shared_names)])}
+        content_types = {
+            (str(a), str(m))
+            for a, m in conn.execute(
+                sql.SQL("SELECT {}, {} FROM {} c").format(
+                    as_text("c", "app_label"), as_text("c", "model"), sql.Identifier(schema, "django_content_type")
+                )
+            )
+        }
+    shared = {
+        str(r[0])
+        for r in conn.execute(
+            "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND c.relname = ANY(%s)",
+            [SHARED_SCHEMA, list(shared_names)],
+        )
+    }
     return Layout(schema, tables, content_types, shared)

@@ -18,16 +18,19 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from app.engine.dumpdata.reader import DumpScan
 from app.engine.dumpdata.layout import Layout, Table
+from app.engine.dumpdata.reader import DumpScan
 from app.engine.errors import PreflightError
 
 FILE, M2M, EMPTY, LIVE = "file", "m2m", "empty", "live"
 KEPT_WHEN_ABSENT = frozenset({"contenttypes.contenttype", "auth.permission"})  # made by migrate
 # Django's own models that set db_table.
 DJANGO_TABLES = {
-    "contenttypes.contenttype": "django_content_type", "sessions.session": "django_session",
-    "admin.logentry": "django_admin_log", "sites.site": "django_site", "redirects.redirect": "django_redirect",
+    "contenttypes.contenttype": "django_content_type",
+    "sessions.session": "django_session",
+    "admin.logentry": "django_admin_log",
+    "sites.site": "django_site",
+    "redirects.redirect": "django_redirect",
     "flatpages.flatpage": "django_flatpage",
 }
 MAX_NAME = 63  # PostgreSQL's identifier length, Django's max_name_length()
@@ -37,7 +40,7 @@ def django_table_name(name: str) -> str:
     """Django's `truncate_name(name, 63)`: a long name keeps 59 characters and 4 of its MD5."""
     if len(name) <= MAX_NAME:
         return name
-    return name[:MAX_NAME - 4] + hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()[:4]
+    return name[: MAX_NAME - 4] + hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()[:4]
 
 
 def default_table(model: str) -> str:
@@ -87,11 +90,12 @@ def plan_dump(scan: DumpScan, layout: Layout) -> DumpPlan:
     """Map the export onto the tenant, or PreflightError naming the first model or field that does not fit."""
     name, schema = scan.path.name, layout.schema
     if not scan.models:
-        raise PreflightError(f"{name} is an empty dumpdata export (no objects): restoring it would empty the "
-                             "clinic.")
+        raise PreflightError(f"{name} is an empty dumpdata export (no objects): restoring it would empty the clinic.")
     if not layout.tables:
-        raise PreflightError(f"Tenant {schema!r} has no tables: a dumpdata export holds rows only, and fills the "
-                             "tables of an existing clinic; create the clinic's schema first (migrate_schemas).")
+        raise PreflightError(
+            f"Tenant {schema!r} has no tables: a dumpdata export holds rows only, and fills the "
+            "tables of an existing clinic; create the clinic's schema first (migrate_schemas)."
+        )
     claimed: dict[str, str] = {}
     tables: dict[str, str] = {}
     shared: list[str] = []
@@ -111,16 +115,20 @@ def plan_dump(scan: DumpScan, layout: Layout) -> DumpPlan:
         _refuse_foreign(name, schema, shared, unknown + list(tables))
     if unknown:
         more = f" (and {len(unknown) - 1} more models)" if len(unknown) > 1 else ""
-        raise PreflightError(f"{name} holds objects of {unknown[0]}{more}, which tenant {schema!r} has no table for: "
-                             "the file comes from another version of the application (migrate the tenant to it "
-                             "first) or from another application.")
+        raise PreflightError(
+            f"{name} holds objects of {unknown[0]}{more}, which tenant {schema!r} has no table for: "
+            "the file comes from another version of the application (migrate the tenant to it "
+            "first) or from another application."
+        )
     models = {m: _model_plan(scan, m, t, layout, name) for m, t in tables.items()}
     actions: dict[str, str] = {}
     rows: dict[str, int | None] = {}
     for model, plan in models.items():
         if plan.table in claimed:
-            raise PreflightError(f"{name}: the models {claimed[plan.table]} and {model} both map to table "
-                                 f"{plan.table} of tenant {schema!r}.")
+            raise PreflightError(
+                f"{name}: the models {claimed[plan.table]} and {model} both map to table "
+                f"{plan.table} of tenant {schema!r}."
+            )
         claimed[plan.table] = model
         actions[plan.table] = FILE
         rows[plan.table] = scan.models[model].objects
@@ -136,35 +144,53 @@ def plan_dump(scan: DumpScan, layout: Layout) -> DumpPlan:
     _empty_what_points_at_emptied(layout, actions, {t for t, m in known_defaults.items() if m in KEPT_WHEN_ABSENT})
     for table, action in actions.items():
         rows.setdefault(table, 0 if action == EMPTY else None)
-    warnings = [f"The file's {', '.join(shared)} objects belong to the shared schema public, which a restore "
-                "never changes; they were left out."] if shared else []
+    warnings = (
+        [
+            f"The file's {', '.join(shared)} objects belong to the shared schema public, which a restore "
+            "never changes; they were left out."
+        ]
+        if shared
+        else []
+    )
     return DumpPlan(schema, models, dict(sorted(actions.items())), rows, warnings)
 
 
 def _refuse_foreign(name: str, schema: str, shared: list[str], unknown: list[str]) -> None:
     listed = ", ".join((shared + unknown)[:4]) + (", ..." if len(shared) + len(unknown) > 4 else "")
     if shared:
-        raise PreflightError(f"{name} is a dumpdata export of the shared schema public ({listed}), not of a clinic: "
-                             f"export the clinic with `manage.py tenant_command dumpdata --schema {schema}`.")
-    raise PreflightError(f"{name} is a dumpdata export of another application: its models ({listed}) are not "
-                         f"those of tenant {schema!r}.")
+        raise PreflightError(
+            f"{name} is a dumpdata export of the shared schema public ({listed}), not of a clinic: "
+            f"export the clinic with `manage.py tenant_command dumpdata --schema {schema}`."
+        )
+    raise PreflightError(
+        f"{name} is a dumpdata export of another application: its models ({listed}) are not those of tenant {schema!r}."
+    )
 
 
 def _overridden_table(scan: DumpScan, model: str, layout: Layout, defaults: set[str]) -> str:
     """A model with `db_table`: the one table no other model claims whose columns take every field."""
     fields = scan.models[model].fields
-    candidates = [t for t in layout.tables.values() if t.name not in defaults and t.name != "django_migrations"
-                  and all(_resolve(f, t, layout) is not None for f in fields)]
+    candidates = [
+        t
+        for t in layout.tables.values()
+        if t.name not in defaults
+        and t.name != "django_migrations"
+        and all(_resolve(f, t, layout) is not None for f in fields)
+    ]
     candidates = [t for t in candidates if not _is_through_of_another(t, layout)]
     if len(candidates) == 1:
         return candidates[0].name
     name, schema = scan.path.name, layout.schema
     if not candidates:
-        raise PreflightError(f"{name} holds objects of {model}, and no table of tenant {schema!r} has its fields "
-                             f"({', '.join(sorted(fields)[:6])}): the file comes from another version of the "
-                             "application.")
-    raise PreflightError(f"{name} holds objects of {model}, whose table could be any of "
-                         f"{', '.join(sorted(t.name for t in candidates))} in tenant {schema!r}.")
+        raise PreflightError(
+            f"{name} holds objects of {model}, and no table of tenant {schema!r} has its fields "
+            f"({', '.join(sorted(fields)[:6])}): the file comes from another version of the "
+            "application."
+        )
+    raise PreflightError(
+        f"{name} holds objects of {model}, whose table could be any of "
+        f"{', '.join(sorted(t.name for t in candidates))} in tenant {schema!r}."
+    )
 
 
 def _is_through_of_another(table: Table, layout: Layout) -> bool:
@@ -185,9 +211,17 @@ def _resolve(field_name: str, table: Table, layout: Layout) -> FieldPlan | None:
 
 def _through(field_name: str, table: Table, layout: Layout) -> Through | None:
     name = django_table_name(f"{table.name}_{field_name}")
-    candidates = [layout.tables[name]] if name in layout.tables else [
-        t for t in layout.tables.values() if t.name.endswith(f"_{field_name}") and _is_through_of_another(t, layout)
-        and any(fk.table == table.name for fk in t.foreign_keys.values())]
+    candidates = (
+        [layout.tables[name]]
+        if name in layout.tables
+        else [
+            t
+            for t in layout.tables.values()
+            if t.name.endswith(f"_{field_name}")
+            and _is_through_of_another(t, layout)
+            and any(fk.table == table.name for fk in t.foreign_keys.values())
+        ]
+    )
     if len(candidates) != 1:
         return None
     through = candidates[0]
@@ -205,24 +239,30 @@ def _through(field_name: str, table: Table, layout: Layout) -> Through | None:
 def _model_plan(scan: DumpScan, model: str, table_name: str, layout: Layout, name: str) -> ModelPlan:
     table, schema = layout.tables[table_name], layout.schema
     if table.pk is None:
-        raise PreflightError(f"Table {table_name} of tenant {schema!r} has no single-column primary key, so the "
-                             f"file's {model} objects cannot be placed in it.")
+        raise PreflightError(
+            f"Table {table_name} of tenant {schema!r} has no single-column primary key, so the "
+            f"file's {model} objects cannot be placed in it."
+        )
     fields: dict[str, FieldPlan] = {}
     for field_name in sorted(scan.models[model].fields):
         plan = _resolve(field_name, table, layout)
         if plan is None:
-            raise PreflightError(f"{name}: the field {field_name!r} of {model} has no column in table {table_name} "
-                                 f"of tenant {schema!r}: the file comes from another version of the application "
-                                 "(migrate the tenant to it first).")
+            raise PreflightError(
+                f"{name}: the field {field_name!r} of {model} has no column in table {table_name} "
+                f"of tenant {schema!r}: the file comes from another version of the application "
+                "(migrate the tenant to it first)."
+            )
         if plan.column is not None and (plan.column == table.pk or table.columns[plan.column].generated):
             continue  # a generated column takes no value; the pk comes from "pk"
         fields[field_name] = plan
     given = {table.pk, *(f.column for f in fields.values())}
     for column in table.columns.values():
         if column.name not in given and column.not_null and not column.has_default:
-            raise PreflightError(f"Table {table_name} of tenant {schema!r} needs a value for its column "
-                                 f"{column.name}, and the file's {model} objects have none: the file comes from "
-                                 "an older version of the application.")
+            raise PreflightError(
+                f"Table {table_name} of tenant {schema!r} needs a value for its column "
+                f"{column.name}, and the file's {model} objects have none: the file comes from "
+                "an older version of the application."
+            )
     return ModelPlan(model, table_name, table.pk, fields)
 
 
@@ -235,7 +275,10 @@ def _empty_what_points_at_emptied(layout: Layout, actions: dict[str, str], made_
         for table, action in actions.items():
             if action != LIVE or table == "django_migrations" or table in made_by_migrate:
                 continue
-            if any(actions.get(fk.table) == EMPTY for fk in layout.tables[table].foreign_keys.values()
-                   if fk.schema == layout.schema):
+            if any(
+                actions.get(fk.table) == EMPTY
+                for fk in layout.tables[table].foreign_keys.values()
+                if fk.schema == layout.schema
+            ):
                 actions[table] = EMPTY
                 changed = True

@@ -105,7 +105,7 @@ class _Window:
             return False
         if self.pos > _CHUNK:
             self.offset += self.pos
-            self.text = self.text[self.pos:]
+            self.text = self.text[self.pos :]
             self.pos = 0
         parts: list[str] = []
         got = 0
@@ -113,15 +113,18 @@ class _Window:
             try:
                 data = self.stream.read(max(at_least - got, _CHUNK))
             except EOFError:
-                raise ArchiveError(f"{self.name} is truncated: its compressed data ends early; the export did "
-                                   "not finish, or the copy was cut.") from None
+                raise ArchiveError(
+                    f"{self.name} is truncated: its compressed data ends early; the export did "
+                    "not finish, or the copy was cut."
+                ) from None
             except STREAM_ERRORS:
                 raise ArchiveError(f"{self.name} is damaged: its compressed data cannot be read.") from None
             try:
                 parts.append(self.decoder.decode(data, final=not data))
             except UnicodeDecodeError:
-                raise ArchiveError(f"{self.name} is not UTF-8 text: it cannot be a dumpdata export, or it is "
-                                   "damaged.") from None
+                raise ArchiveError(
+                    f"{self.name} is not UTF-8 text: it cannot be a dumpdata export, or it is damaged."
+                ) from None
             if not data:
                 self.eof = True
                 break
@@ -156,19 +159,26 @@ def _decode_value(window: _Window) -> tuple[Any, int]:
         except json.JSONDecodeError as exc:
             pending = len(window.text) - window.pos
             if pending > MAX_OBJECT_CHARS:
-                raise ArchiveError(f"{window.name} holds an object larger than {MAX_OBJECT_CHARS >> 20} MB at "
-                                   f"{window.where()}: it is not a dumpdata export, or it is damaged.") from None
+                raise ArchiveError(
+                    f"{window.name} holds an object larger than {MAX_OBJECT_CHARS >> 20} MB at "
+                    f"{window.where()}: it is not a dumpdata export, or it is damaged."
+                ) from None
             if window.fill(max(pending, _CHUNK)):
                 continue
             if exc.pos >= len(window.text.rstrip()) or exc.msg.startswith("Unterminated string"):
-                raise ArchiveError(f"{window.name} is truncated: it ends inside the object that starts at "
-                                   f"{window.where()}; the export did not finish.") from None
-            raise ArchiveError(f"{window.name} is damaged: not valid JSON at character "
-                               f"{window.offset + exc.pos + 1:,} ({exc.msg}).") from None
+                raise ArchiveError(
+                    f"{window.name} is truncated: it ends inside the object that starts at "
+                    f"{window.where()}; the export did not finish."
+                ) from None
+            raise ArchiveError(
+                f"{window.name} is damaged: not valid JSON at character {window.offset + exc.pos + 1:,} ({exc.msg})."
+            ) from None
         length = end - window.pos
         if length > MAX_OBJECT_CHARS:
-            raise ArchiveError(f"{window.name} holds an object larger than {MAX_OBJECT_CHARS >> 20} MB at "
-                               f"{window.where()}: it is not a dumpdata export, or it is damaged.")
+            raise ArchiveError(
+                f"{window.name} holds an object larger than {MAX_OBJECT_CHARS >> 20} MB at "
+                f"{window.where()}: it is not a dumpdata export, or it is damaged."
+            )
         window.pos = end
         return value, length
 
@@ -177,13 +187,15 @@ def _dump_object(value: Any, index: int, size: int, name: str, models: dict[str,
     """`models` remembers the model names already checked (an export names few, millions of times)."""
     model, fields, has_pk = value.get("model"), value.get("fields"), "pk" in value
     if type(model) is not str or type(fields) is not dict or len(value) != 2 + has_pk:
-        raise ArchiveError(f"{name} is damaged or not a dumpdata export: object {index} is not "
-                           f'{{"model", "pk", "fields"}}.')
+        raise ArchiveError(
+            f'{name} is damaged or not a dumpdata export: object {index} is not {{"model", "pk", "fields"}}.'
+        )
     label = models.get(model)
     if label is None:
         if not _MODEL.match(model):
-            raise ArchiveError(f"{name} is damaged: object {index} names the model {model[:80]!r}, which is not "
-                               "app_label.model_name.")
+            raise ArchiveError(
+                f"{name} is damaged: object {index} names the model {model[:80]!r}, which is not app_label.model_name."
+            )
         label = models[model] = model.lower()
     return DumpObject(index, label, value.get("pk"), has_pk, fields, size)
 
@@ -195,18 +207,24 @@ def not_dumpdata_sentence(name: str, value: Any) -> str:
         what = f"one object with the keys {keys}" if keys else "an empty object"
     elif isinstance(value, list):
         first = value[0] if value else None
-        what = (f"a list whose first item is {_json_kind(first)}" if not isinstance(first, dict)
-                else "a list of objects with the keys " + ", ".join(repr(k) for k in list(first)[:5]))
+        what = (
+            f"a list whose first item is {_json_kind(first)}"
+            if not isinstance(first, dict)
+            else "a list of objects with the keys " + ", ".join(repr(k) for k in list(first)[:5])
+        )
     else:
         what = _json_kind(value)
-    return (f"{name} is JSON, but not a Django dumpdata export (it is {what}, not a list of "
-            '{"model", "pk", "fields"} objects); export the clinic with '
-            "`manage.py tenant_command dumpdata --schema SCHEMA`, or choose another file.")
+    return (
+        f"{name} is JSON, but not a Django dumpdata export (it is {what}, not a list of "
+        '{"model", "pk", "fields"} objects); export the clinic with '
+        "`manage.py tenant_command dumpdata --schema SCHEMA`, or choose another file."
+    )
 
 
 def _json_kind(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number")
+        type(value), "a number"
+    )
 
 
 def iter_dump(path: Path, compression: str | None = None, cancel: CancelToken | None = None) -> Iterator[DumpObject]:
@@ -236,8 +254,9 @@ def _objects(window: _Window, cancel: CancelToken | None) -> Iterator[DumpObject
         if nxt == "":
             if lines and index > 0:
                 return
-            raise ArchiveError(f"{name} is truncated: it ends before the list of objects is closed; the export "
-                               "did not finish.")
+            raise ArchiveError(
+                f"{name} is truncated: it ends before the list of objects is closed; the export did not finish."
+            )
         if nxt != "{":
             if index == 0 and not lines:
                 value, _ = _decode_value(window)
@@ -260,15 +279,22 @@ def _objects(window: _Window, cancel: CancelToken | None) -> Iterator[DumpObject
             window.pos += 1
             break
         if sep == "":
-            raise ArchiveError(f"{name} is truncated: it ends after object {index} without closing the list; "
-                               "the export did not finish.")
+            raise ArchiveError(
+                f"{name} is truncated: it ends after object {index} without closing the list; "
+                "the export did not finish."
+            )
         raise ArchiveError(f"{name} is damaged: expected a comma or the end of the list at {window.where()}.")
     if window.skip_space() != "":
         raise ArchiveError(f"{name} is damaged: there is more after the list of objects (at {window.where()}).")
 
 
-def scan_dump(path: Path, compression: str | None = None, *, cancel: CancelToken | None = None,
-              progress: Callable[[int], None] | None = None) -> DumpScan:
+def scan_dump(
+    path: Path,
+    compression: str | None = None,
+    *,
+    cancel: CancelToken | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> DumpScan:
     """Read the export in full: what it holds per model. ArchiveError if any of it cannot be read.
 
     `progress` receives the count of objects read so far, now and then.
@@ -280,8 +306,9 @@ def scan_dump(path: Path, compression: str | None = None, *, cancel: CancelToken
             scan = models.get(obj.model)
             if scan is None:
                 if len(models) >= MAX_MODELS:
-                    raise ArchiveError(f"{path.name} names more than {MAX_MODELS:,} models: it is not the export "
-                                       "of one clinic.")
+                    raise ArchiveError(
+                        f"{path.name} names more than {MAX_MODELS:,} models: it is not the export of one clinic."
+                    )
                 scan = models[obj.model] = ModelScan(obj.model)
             scan.objects += 1
             scan.chars += obj.size
@@ -292,8 +319,10 @@ def scan_dump(path: Path, compression: str | None = None, *, cancel: CancelToken
             for key, value in obj.fields.items():
                 if key not in scan.fields:
                     if len(scan.fields) >= MAX_FIELDS:
-                        raise ArchiveError(f"{path.name} gives {obj.model} objects more than {MAX_FIELDS:,} "
-                                           "different fields: no table has that many columns.")
+                        raise ArchiveError(
+                            f"{path.name} gives {obj.model} objects more than {MAX_FIELDS:,} "
+                            "different fields: no table has that many columns."
+                        )
                     scan.fields.add(key)
                 if type(value) is list:
                     scan.list_fields.add(key)

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from app.engine.dumpdata.reader import DumpObject, DumpScan, iter_dump
 from app.engine.dumpdata.keys import NaturalKeys
 from app.engine.dumpdata.layout import Column, Layout
 from app.engine.dumpdata.plan import EMPTY, DumpPlan, FieldPlan, ModelPlan
+from app.engine.dumpdata.reader import DumpObject, DumpScan, iter_dump
 from app.engine.errors import PreflightError
 from app.engine.jobs import CancelToken
 
@@ -86,8 +86,11 @@ def _array(value: Any) -> str:
     items = _decoded(value)
     if not isinstance(items, list):
         raise BadValue("an array field whose value is not a list")
-    return "{" + ",".join("NULL" if v is None else _array(v) if isinstance(v, list) else _quoted(_scalar(v))
-                          for v in items) + "}"
+    return (
+        "{"
+        + ",".join("NULL" if v is None else _array(v) if isinstance(v, list) else _quoted(_scalar(v)) for v in items)
+        + "}"
+    )
 
 
 def _hstore(value: Any) -> str:
@@ -153,15 +156,15 @@ class _ModelWriter:
 class Spooler:
     """Writes each table's rows from the export into its spool, resolving natural keys on the way."""
 
-    def __init__(self, scan: DumpScan, plan: DumpPlan, layout: Layout, keys: NaturalKeys | None,
-                 folder: Path) -> None:
+    def __init__(self, scan: DumpScan, plan: DumpPlan, layout: Layout, keys: NaturalKeys | None, folder: Path) -> None:
         self.scan, self.plan, self.layout, self.keys = scan, plan, layout, keys
         self.spools: dict[str, Spool] = {}
         self._writers: dict[str, _ModelWriter] = {}
         for model, mplan in plan.models.items():
             table = layout.tables[mplan.table]
-            cells = [(f.name, converter(table.columns[f.column]), f) for f in mplan.fields.values()
-                     if f.column is not None]
+            cells = [
+                (f.name, converter(table.columns[f.column]), f) for f in mplan.fields.values() if f.column is not None
+            ]
             m2m = []
             for f in mplan.fields.values():
                 if f.through is not None:
@@ -201,18 +204,23 @@ class Spooler:
         elif obj.has_pk:
             pk = obj.pk
         else:
-            raise PreflightError(f"{self.scan.path.name}: {obj.describe()} has no primary key, and table "
-                                 f"{writer.plan.table} has no natural key to find it by.")
+            raise PreflightError(
+                f"{self.scan.path.name}: {obj.describe()} has no primary key, and table "
+                f"{writer.plan.table} has no natural key to find it by."
+            )
         if pk is None:
-            raise PreflightError(f"{self.scan.path.name}: {obj.describe()} has a null primary key. Nothing was "
-                                 "changed.")
+            raise PreflightError(
+                f"{self.scan.path.name}: {obj.describe()} has a null primary key. Nothing was changed."
+            )
         fields = obj.fields
         row = [self._pk_text[obj.model](pk)]
         for name, convert, fplan in writer.cells:
             if name not in fields:
-                raise PreflightError(f"{self.scan.path.name}: {obj.describe()} has no field {name!r}, which other "
-                                     f"{obj.model} objects have: the file was edited or is damaged. Nothing was "
-                                     "changed.")
+                raise PreflightError(
+                    f"{self.scan.path.name}: {obj.describe()} has no field {name!r}, which other "
+                    f"{obj.model} objects have: the file was edited or is damaged. Nothing was "
+                    "changed."
+                )
             value = fields[name]
             if type(value) is list and fplan.fk_table is not None and self.keys is not None:
                 value = self.keys.lookup(fplan.fk_table, value, obj, name)
@@ -221,7 +229,9 @@ class Spooler:
             try:
                 row.append(NULL if value is None else convert(value))
             except BadValue as exc:
-                raise PreflightError(f"{self.scan.path.name}: {obj.describe()} has, in its field {name!r}, {exc}.") from None
+                raise PreflightError(
+                    f"{self.scan.path.name}: {obj.describe()} has, in its field {name!r}, {exc}."
+                ) from None
         writer.spool.write(row)
         for name, fplan, spool in writer.m2m:
             self._write_m2m(obj, pk, name, fplan, spool)
@@ -231,26 +241,33 @@ class Spooler:
         if related is None:
             return
         if type(related) is not list:
-            raise PreflightError(f"{self.scan.path.name}: {obj.describe()} has, in its many-to-many field {name!r}, "
-                                 "something other than a list.")
+            raise PreflightError(
+                f"{self.scan.path.name}: {obj.describe()} has, in its many-to-many field {name!r}, "
+                "something other than a list."
+            )
         assert fplan.through is not None
         source = copy_text(_scalar(pk))
         for item in related:
             if type(item) is list:
                 if self.keys is None or fplan.through.target_table is None:
-                    raise PreflightError(f"{self.scan.path.name}: {obj.describe()} refers, in {name!r}, to {item!r} "
-                                         "by natural key, and its table has none.")
+                    raise PreflightError(
+                        f"{self.scan.path.name}: {obj.describe()} refers, in {name!r}, to {item!r} "
+                        "by natural key, and its table has none."
+                    )
                 item = self.keys.lookup(fplan.through.target_table, item, obj, name)
             try:
                 spool.write([source, copy_text(_scalar(item))])
             except BadValue as exc:
-                raise PreflightError(f"{self.scan.path.name}: {obj.describe()} has, in its field {name!r}, {exc}.") from None
+                raise PreflightError(
+                    f"{self.scan.path.name}: {obj.describe()} has, in its field {name!r}, {exc}."
+                ) from None
 
     def _points_at_emptied(self, obj: DumpObject, name: str, table: str) -> PreflightError:
         return PreflightError(
             f"{self.scan.path.name}: {obj.describe()} points, in its field {name!r}, at a row of table {table}, whose "
             "model the file does not hold (so the restore would leave that table empty): export the related models "
-            "too.")
+            "too."
+        )
 
 
 def index_keys(keys: NaturalKeys, cancel: CancelToken | None = None) -> None:

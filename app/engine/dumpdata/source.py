@@ -23,20 +23,25 @@ import psycopg
 from psycopg import sql
 
 from app.engine.archive.container import POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveWriter, data_member_name
-from app.engine.backup.native import archive_manifest
-from app.engine.connection import ConnectionTarget
 from app.engine.backup.copy_stream import copy_out
-from app.engine.dumpdata.reader import DumpScan, scan_dump
+from app.engine.backup.native import archive_manifest
+from app.engine.catalog.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
+from app.engine.connection import ConnectionTarget
 from app.engine.dumpdata.keys import NaturalKeys
 from app.engine.dumpdata.layout import read_layout
 from app.engine.dumpdata.plan import EMPTY, LIVE, DumpPlan, default_table, plan_dump
+from app.engine.dumpdata.reader import DumpScan, scan_dump
 from app.engine.dumpdata.rows import Spool, Spooler, index_keys
 from app.engine.errors import RestoreFailed, first_line
 from app.engine.jobs import CancelToken
 from app.engine.restore.source import (
-    LoadProgress, LoadResult, NativeArchiveSource, SourceSummary, TableLoad, TableSummary,
+    LoadProgress,
+    LoadResult,
+    NativeArchiveSource,
+    SourceSummary,
+    TableLoad,
+    TableSummary,
 )
-from app.engine.catalog.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
 from app.engine.safety.sql_gate import CheckedStatement
 
 P = ParamSpec("P")
@@ -46,8 +51,9 @@ _CHUNK = 1 << 20
 _CONVERT_SHARE = 0.3  # of the load's progress: reading the file and writing the rows out
 
 
-def scan_and_plan(path: Path, compression: str | None, conn: psycopg.Connection | None,
-                  tenant: str | None) -> tuple[DumpScan, DumpPlan | None]:
+def scan_and_plan(
+    path: Path, compression: str | None, conn: psycopg.Connection | None, tenant: str | None
+) -> tuple[DumpScan, DumpPlan | None]:
     """Read the export in full, and map it onto `tenant` when a connection is given."""
     scan = scan_dump(path, compression)
     if conn is None or tenant is None:
@@ -59,21 +65,32 @@ def scan_and_plan(path: Path, compression: str | None, conn: psycopg.Connection 
 def summarise(scan: DumpScan, plan: DumpPlan | None) -> SourceSummary:
     """Rows per table: of the tenant's tables when the plan is known (None: kept as they are), else per model."""
     if plan is None:
-        tables = [TableSummary(default_table(m.model), m.objects, m.chars)
-                  for m in scan.models.values()]
+        tables = [TableSummary(default_table(m.model), m.objects, m.chars) for m in scan.models.values()]
     else:
         chars = {p.table: scan.models[m].chars for m, p in plan.models.items()}
         tables = [TableSummary(t, plan.rows[t], chars.get(t)) for t in plan.actions]
     return SourceSummary(
-        kind=KIND, path=scan.path, source_schema=None, created_utc=None, tables=tables, migrations=None,
-        size_bytes=sum(m.chars for m in scan.models.values()), tool_version="Django dumpdata")
+        kind=KIND,
+        path=scan.path,
+        source_schema=None,
+        created_utc=None,
+        tables=tables,
+        migrations=None,
+        size_bytes=sum(m.chars for m in scan.models.values()),
+        tool_version="Django dumpdata",
+    )
 
 
 class DjangoJsonSource:
     """The restore source of a dumpdata export (see the module's docstring)."""
 
-    def __init__(self, path: Path, compression: str | None = None, target: ConnectionTarget | None = None,
-                 tenant: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        compression: str | None = None,
+        target: ConnectionTarget | None = None,
+        tenant: str | None = None,
+    ) -> None:
         self.path, self.compression, self.target, self.tenant = Path(path), compression, target, tenant
         if target is not None and tenant is not None:
             with target.connect() as conn:
@@ -94,8 +111,9 @@ class DjangoJsonSource:
             return self._summary
         return replace(self._summary, search_paths=self._native.summary().search_paths)
 
-    def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
-                    cancel: CancelToken | None) -> LoadResult:
+    def load_schema(
+        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken | None
+    ) -> LoadResult:
         native = self._convert(progress, cancel)
         result = native.load_schema(conn, staging, progress, cancel)
         result.warnings.extend(self.warnings)
@@ -111,6 +129,7 @@ class DjangoJsonSource:
         """The converted archive's keys and foreign keys fail when the export's rows do not hold together (a
         duplicate email, a message pointing at no appointment): say so of the file, with PostgreSQL's detail,
         rather than of an archive the user never saw."""
+
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 return step(*args, **kwargs)
@@ -119,8 +138,11 @@ class DjangoJsonSource:
                     raise
                 lines = exc.details.strip().splitlines() or [exc.message]
                 detail = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("DETAIL:")), "")
-                raise RestoreFailed(f"{self.path.name}: its rows do not hold together: {lines[0]}"
-                                    f"{f' ({detail})' if detail else ''}.", exc.details) from None
+                raise RestoreFailed(
+                    f"{self.path.name}: its rows do not hold together: {lines[0]}{f' ({detail})' if detail else ''}.",
+                    exc.details,
+                ) from None
+
         return run
 
     def superuser_statements(self) -> list[CheckedStatement]:
@@ -142,8 +164,10 @@ class DjangoJsonSource:
     def _convert(self, progress: LoadProgress, cancel: CancelToken | None) -> NativeArchiveSource:
         """The export as a native archive of the live tenant's schema, in a private temporary folder."""
         if self.target is None or self.tenant is None:
-            raise RestoreFailed(f"{self.path.name} is a Django dumpdata export: it can only be restored into a "
-                                "tenant that exists, whose schema it fills.")
+            raise RestoreFailed(
+                f"{self.path.name} is a Django dumpdata export: it can only be restored into a "
+                "tenant that exists, whose schema it fills."
+            )
         self._folder = Path(tempfile.mkdtemp(prefix="resguardo-json-"))
         archive = self._folder / "import.resguardo"
         try:
@@ -158,17 +182,22 @@ class DjangoJsonSource:
         except psycopg.errors.QueryCanceled:
             raise
         except psycopg.Error as exc:
-            raise RestoreFailed(f"Reading tenant {self.tenant!r} for the import of {self.path.name} failed: "
-                                f"{first_line(exc)}.", str(exc)) from None
+            raise RestoreFailed(
+                f"Reading tenant {self.tenant!r} for the import of {self.path.name} failed: {first_line(exc)}.",
+                str(exc),
+            ) from None
         except OSError as exc:
-            raise RestoreFailed(f"The import of {self.path.name} could not write its temporary files in "
-                                f"{self._folder.parent}: {exc.strerror or exc}.") from None
+            raise RestoreFailed(
+                f"The import of {self.path.name} could not write its temporary files in "
+                f"{self._folder.parent}: {exc.strerror or exc}."
+            ) from None
         self._native = NativeArchiveSource(archive)
         return self._native
 
 
-def convert_dump(conn: psycopg.Connection, scan: DumpScan, tenant: str, out: Path, progress: LoadProgress,
-                 cancel: CancelToken | None) -> DumpPlan:
+def convert_dump(
+    conn: psycopg.Connection, scan: DumpScan, tenant: str, out: Path, progress: LoadProgress, cancel: CancelToken | None
+) -> DumpPlan:
     """Write the native archive of `tenant` with the export's rows (in `out`'s folder, spools included).
 
     `conn` is in a REPEATABLE READ READ ONLY transaction: the DDL, the layout, the natural keys of live
@@ -195,8 +224,15 @@ def convert_dump(conn: psycopg.Connection, scan: DumpScan, tenant: str, out: Pat
     return plan
 
 
-def _write_archive(conn: psycopg.Connection, tenant: str, plan: DumpPlan, ddl: SchemaDDL, spools: dict[str, Spool],
-                   out: Path, cancel: CancelToken | None) -> None:
+def _write_archive(
+    conn: psycopg.Connection,
+    tenant: str,
+    plan: DumpPlan,
+    ddl: SchemaDDL,
+    spools: dict[str, Spool],
+    out: Path,
+    cancel: CancelToken | None,
+) -> None:
     stop = cancel or CancelToken()
     with ArchiveWriter(out) as writer:
         pre = writer.add_bytes(PRE_DATA_MEMBER, ddl.pre_data_sql.encode())
@@ -218,17 +254,34 @@ def _write_archive(conn: psycopg.Connection, tenant: str, plan: DumpPlan, ddl: S
                     write = cast(Callable[[bytearray], None], sink.write)
                     copy_out(conn, _copy_live(tenant, table), write, chunk_bytes=_CHUNK, cancel=stop)
             stored = writer.members[member]
-            tables.append({
-                "name": table.name, "member": member, "columns": columns, "rows": stored.raw_lines,
-                "bytes": stored.raw_bytes, "sha256": stored.raw_sha256, "stored_bytes": stored.stored_bytes,
-                "stored_sha256": stored.stored_sha256,
-            })
+            tables.append(
+                {
+                    "name": table.name,
+                    "member": member,
+                    "columns": columns,
+                    "rows": stored.raw_lines,
+                    "bytes": stored.raw_bytes,
+                    "sha256": stored.raw_sha256,
+                    "stored_bytes": stored.stored_bytes,
+                    "stored_sha256": stored.stored_sha256,
+                }
+            )
         post = writer.add_bytes(POST_DATA_MEMBER, ddl.post_data_sql.encode())
         # migrations: none, the tenant's are kept as they are (django_migrations is not in a dumpdata export)
-        writer.commit(archive_manifest(conn, tenant, ddl, None, None, tables, {
-            PRE_DATA_MEMBER: {"bytes": pre.stored_bytes, "sha256": pre.stored_sha256},
-            POST_DATA_MEMBER: {"bytes": post.stored_bytes, "sha256": post.stored_sha256},
-        }))
+        writer.commit(
+            archive_manifest(
+                conn,
+                tenant,
+                ddl,
+                None,
+                None,
+                tables,
+                {
+                    PRE_DATA_MEMBER: {"bytes": pre.stored_bytes, "sha256": pre.stored_sha256},
+                    POST_DATA_MEMBER: {"bytes": post.stored_bytes, "sha256": post.stored_sha256},
+                },
+            )
+        )
 
 
 def _copy_live(tenant: str, table: TableCopy) -> sql.Composable:

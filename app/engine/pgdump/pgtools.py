@@ -53,6 +53,7 @@ def _exe(name: str) -> str:
 
 def _versioned_dirs(pattern: str) -> list[Path]:
     """Folders matching a glob, newest version number first."""
+
     def key(path: str) -> tuple[int, ...]:
         return tuple(int(n) for n in re.findall(r"\d+", path)) or (0,)
 
@@ -63,18 +64,22 @@ def os_install_dirs() -> list[Path]:
     """Where PostgreSQL installers put the client tools on each OS."""
     if sys.platform == "win32":
         dirs: list[Path] = []
-        for base in {os.environ.get("ProgramFiles", r"C:\Program Files"),
-                     os.environ.get("ProgramW6432", r"C:\Program Files"),
-                     os.environ.get("ProgramFiles(x86)", r"C:\Program Files (x86)")}:
+        for base in {
+            os.environ.get("ProgramFiles", r"C:\Program Files"),
+            os.environ.get("ProgramW6432", r"C:\Program Files"),
+            os.environ.get("ProgramFiles(x86)", r"C:\Program Files (x86)"),
+        }:
             dirs += _versioned_dirs(str(Path(base) / "PostgreSQL" / "*" / "bin"))
         return dirs
     if sys.platform == "darwin":
         return [
             *_versioned_dirs("/Applications/Postgres.app/Contents/Versions/*/bin"),
             *_versioned_dirs("/opt/homebrew/opt/postgresql@*/bin"),
-            Path("/opt/homebrew/opt/postgresql/bin"), Path("/opt/homebrew/opt/libpq/bin"),
+            Path("/opt/homebrew/opt/postgresql/bin"),
+            Path("/opt/homebrew/opt/libpq/bin"),
             *_versioned_dirs("/usr/local/opt/postgresql@*/bin"),
-            Path("/usr/local/opt/postgresql/bin"), Path("/usr/local/opt/libpq/bin"),
+            Path("/usr/local/opt/postgresql/bin"),
+            Path("/usr/local/opt/libpq/bin"),
         ]
     return [*_versioned_dirs("/usr/lib/postgresql/*/bin"), *_versioned_dirs("/usr/pgsql-*/bin")]
 
@@ -124,8 +129,12 @@ def _probe(path: str, mtime_ns: int) -> tuple[int, str] | None:
     """(major, version) from `<tool> --version`, cached per binary and modification time."""
     try:
         result = subprocess.run(
-            [path, "--version"], capture_output=True, text=True, timeout=VERSION_TIMEOUT_S,
-            stdin=subprocess.DEVNULL, check=False,
+            [path, "--version"],
+            capture_output=True,
+            text=True,
+            timeout=VERSION_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         log.info("Ignoring %s: %s", path, exc)
@@ -150,8 +159,9 @@ def probe_tool(name: str, path: Path) -> ClientTool | None:
     return ClientTool(name, path, probed[0], probed[1]) if probed else None
 
 
-def find_tools(name: str, extra_dirs: Sequence[Path | str] | None = None, *,
-               defaults: bool | None = None) -> list[ClientTool]:
+def find_tools(
+    name: str, extra_dirs: Sequence[Path | str] | None = None, *, defaults: bool | None = None
+) -> list[ClientTool]:
     """Every working copy of `name`, in search order; one entry per real file."""
     found: list[ClientTool] = []
     seen: set[str] = set()
@@ -203,8 +213,10 @@ def server_major(conn: psycopg.Connection) -> int:
     return int(conn.info.server_version) // 10000
 
 
-def tool_for_server(name: str, major: int, extra_dirs: Sequence[Path | str] | None = None, *,
-                    defaults: bool | None = None) -> ClientTool:
+def tool_for_server(
+    name: str, major: int, extra_dirs: Sequence[Path | str] | None = None, *, defaults: bool | None = None
+) -> ClientTool:
     """The client tool to use against a server of major version `major`."""
-    return choose_tool(name, major, find_tools(name, extra_dirs, defaults=defaults),
-                       why=f"Server is PostgreSQL {major}")
+    return choose_tool(
+        name, major, find_tools(name, extra_dirs, defaults=defaults), why=f"Server is PostgreSQL {major}"
+    )

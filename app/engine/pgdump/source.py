@@ -25,9 +25,9 @@ import psycopg
 from app.engine.errors import ArchiveError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken
 from app.engine.pgdump.pgtools import ClientTool, choose_tool, find_tools
+from app.engine.pgdump.sqldump import HEADER_LINE, DumpFacts, DumpGate, ScriptReader, read_dump, scan_dump
 from app.engine.restore.source import LoadProgress, LoadResult, LoadsInOneStep, SourceSummary, TableSummary
 from app.engine.safety.sql_gate import excerpt, execute_checked, prepare_session
-from app.engine.pgdump.sqldump import HEADER_LINE, DumpFacts, DumpGate, ScriptReader, read_dump, scan_dump
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ _SNIFF = 8192
 
 
 def sniff_kind(path: Path) -> str | None:
-    """"custom", "sql" or None (not a pg_dump file: another source's business)."""
+    """ "custom", "sql" or None (not a pg_dump file: another source's business)."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(_SNIFF)
@@ -79,14 +79,16 @@ def read_custom_header(path: Path) -> CustomHeader:
     int_size, fmt = data[pos + 3], data[pos + 5]
     pos += 6
     if (vmaj, vmin) < (1, 10) or int_size > 8 or fmt != 1:
-        raise ArchiveError(f"{name} is a pg_dump archive of version {vmaj}.{vmin} or not in custom format; "
-                           "Resguardo reads custom-format files from pg_dump 9.0 on.")
+        raise ArchiveError(
+            f"{name} is a pg_dump archive of version {vmaj}.{vmin} or not in custom format; "
+            "Resguardo reads custom-format files from pg_dump 9.0 on."
+        )
 
     def read_int() -> int:
         nonlocal pos
         if pos + 1 + int_size > len(data):
             raise damaged
-        sign, raw = data[pos], data[pos + 1:pos + 1 + int_size]
+        sign, raw = data[pos], data[pos + 1 : pos + 1 + int_size]
         pos += 1 + int_size
         value = int.from_bytes(raw, "little")
         return -value if sign else value
@@ -98,7 +100,7 @@ def read_custom_header(path: Path) -> CustomHeader:
             return ""
         if pos + length > len(data):
             raise damaged
-        text = data[pos:pos + length].decode("utf-8", errors="replace")
+        text = data[pos : pos + length].decode("utf-8", errors="replace")
         pos += length
         return text
 
@@ -114,9 +116,13 @@ def read_custom_header(path: Path) -> CustomHeader:
 
 def _summary(kind: str, path: Path, facts: DumpFacts, tables: dict[str, int | None]) -> SourceSummary:
     return SourceSummary(
-        kind=kind, path=path, source_schema=facts.source_schema, created_utc=None,
+        kind=kind,
+        path=path,
+        source_schema=facts.source_schema,
+        created_utc=None,
         tables=[TableSummary(name, rows, None) for name, rows in tables.items()],
-        migrations=None, size_bytes=path.stat().st_size,
+        migrations=None,
+        size_bytes=path.stat().st_size,
         tool_version=f"pg_dump {facts.dumped_by}" if facts.dumped_by else None,
     )
 
@@ -144,13 +150,15 @@ class SqlDumpSource(LoadsInOneStep):
     def close(self) -> None:
         """Nothing stays open between calls."""
 
-    def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
-                    cancel: CancelToken | None) -> LoadResult:
+    def load_schema(
+        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken | None
+    ) -> LoadResult:
         total = max(self._summary.size_bytes, 1)
         with open(self.path, "rb") as handle:
             reader = ScriptReader(handle)
-            return execute_dump(conn, reader, staging, lambda: progress(min(reader.bytes_read / total, 1.0), ""),
-                                cancel, self.path.name)
+            return execute_dump(
+                conn, reader, staging, lambda: progress(min(reader.bytes_read / total, 1.0), ""), cancel, self.path.name
+            )
 
 
 class CustomDumpSource(LoadsInOneStep):
@@ -183,13 +191,20 @@ class CustomDumpSource(LoadsInOneStep):
     def close(self) -> None:
         """Nothing stays open between calls."""
 
-    def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
-                    cancel: CancelToken | None) -> LoadResult:
+    def load_schema(
+        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken | None
+    ) -> LoadResult:
         total = max(len(self.entries), 1)
         with PgRestoreStream(self.tool, self.path, []) as stream:
             reader = ScriptReader(stream.stdout)
-            result = execute_dump(conn, reader, staging, lambda: progress(min(reader.toc_entries / total, 1.0), ""),
-                                  cancel, self.path.name)
+            result = execute_dump(
+                conn,
+                reader,
+                staging,
+                lambda: progress(min(reader.toc_entries / total, 1.0), ""),
+                cancel,
+                self.path.name,
+            )
             stream.finish()
         return result
 
@@ -200,19 +215,24 @@ def _data_entry_table(line: str, schema: str) -> str | None:
     at = line.find(marker)
     if at < 0:
         return None
-    return line[at + len(marker):].rsplit(" ", 1)[0]
+    return line[at + len(marker) :].rsplit(" ", 1)[0]
 
 
 def pg_restore_for(header: CustomHeader, name: str, extra_dirs: Sequence[Path | str] | None = None) -> ClientTool:
     """A pg_restore at least as new as the pg_dump that wrote the file (older ones cannot read it)."""
-    return choose_tool("pg_restore", header.pg_dump_major, find_tools("pg_restore", extra_dirs),
-                       why=f"{name} was written by pg_dump {header.pg_dump_version}")
+    return choose_tool(
+        "pg_restore",
+        header.pg_dump_major,
+        find_tools("pg_restore", extra_dirs),
+        why=f"{name} was written by pg_dump {header.pg_dump_version}",
+    )
 
 
 def _run_pg_restore(tool: ClientTool, args: list[str], name: str) -> str:
     try:
-        done = subprocess.run([str(tool.path), *args], capture_output=True, stdin=subprocess.DEVNULL,
-                              timeout=600, check=False)
+        done = subprocess.run(
+            [str(tool.path), *args], capture_output=True, stdin=subprocess.DEVNULL, timeout=600, check=False
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ArchiveError(f"{tool.describe()} could not read {name}: {exc}") from None
     if done.returncode != 0:
@@ -224,8 +244,9 @@ def _pg_restore_error(tool: ClientTool, name: str, stderr: str) -> ArchiveError:
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
     errors = [ln for ln in lines if "error:" in ln] or lines
     first = errors[0].split("error:", 1)[-1].strip() if errors else "it stopped with an error"
-    return ArchiveError(f"{name} cannot be read in full by pg_restore (damaged or truncated): {first}.",
-                        f"{tool.describe()}\n{stderr}")
+    return ArchiveError(
+        f"{name} cannot be read in full by pg_restore (damaged or truncated): {first}.", f"{tool.describe()}\n{stderr}"
+    )
 
 
 class PgRestoreStream:
@@ -234,8 +255,12 @@ class PgRestoreStream:
     def __init__(self, tool: ClientTool, path: Path, args: list[str]) -> None:
         self.tool = tool
         self.path = path
-        self.proc = subprocess.Popen([str(tool.path), *args, "-f", "-", str(path)], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [str(tool.path), *args, "-f", "-", str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         self._stderr: list[bytes] = []
         self._thread = threading.Thread(target=self._collect, daemon=True)
         self._thread.start()
@@ -268,8 +293,14 @@ class PgRestoreStream:
         self.stdout.close()
 
 
-def execute_dump(conn: psycopg.Connection, reader: ScriptReader, staging: str, tick: Callable[[], None],
-                 cancel: CancelToken | None, name: str) -> LoadResult:
+def execute_dump(
+    conn: psycopg.Connection,
+    reader: ScriptReader,
+    staging: str,
+    tick: Callable[[], None],
+    cancel: CancelToken | None,
+    name: str,
+) -> LoadResult:
     """Run a dump's statements, checked and rewritten into `staging`, one at a time on `conn` (inside the
     caller's transaction); a statement that may not run stops the load before it is sent."""
     try:
@@ -278,8 +309,14 @@ def execute_dump(conn: psycopg.Connection, reader: ScriptReader, staging: str, t
         raise type(exc)(f"{name}: {exc.message}", exc.details) from None
 
 
-def _execute(conn: psycopg.Connection, reader: ScriptReader, staging: str, tick: Callable[[], None],
-             cancel: CancelToken | None, name: str) -> LoadResult:
+def _execute(
+    conn: psycopg.Connection,
+    reader: ScriptReader,
+    staging: str,
+    tick: Callable[[], None],
+    cancel: CancelToken | None,
+    name: str,
+) -> LoadResult:
     result = LoadResult()
     encoding = conn.info.encoding
     prepare_session(conn)
@@ -305,7 +342,8 @@ def _execute(conn: psycopg.Connection, reader: ScriptReader, staging: str, tick:
             raise
         except psycopg.Error as exc:
             raise RestoreFailed(
-                f"Line {statement.line} of {name} failed: {first_line(exc)} ({excerpt(statement.text)}).", str(exc)) from None
+                f"Line {statement.line} of {name} failed: {first_line(exc)} ({excerpt(statement.text)}).", str(exc)
+            ) from None
         tick()
     if not reader.trailer_seen:
         raise ArchiveError("The file is incomplete: it ends before pg_dump's closing line (truncated).")
@@ -323,8 +361,9 @@ def _recoded(blocks: Iterator[bytes], codec: str, encoding: str) -> Iterator[byt
     yield decoder.decode(b"", final=True).encode(encoding)
 
 
-def open_pgdump_source(path: Path, extra_dirs: Sequence[Path | str] | None = None
-                       ) -> SqlDumpSource | CustomDumpSource | None:
+def open_pgdump_source(
+    path: Path, extra_dirs: Sequence[Path | str] | None = None
+) -> SqlDumpSource | CustomDumpSource | None:
     """The source for a pg_dump file, or None when the file is not one (the native source's turn)."""
     kind = sniff_kind(Path(path))
     if kind == "custom":

@@ -32,9 +32,26 @@ from pglast import ast
 
 from app.engine.errors import ArchiveError
 from app.engine.safety.sql_gate import (
-    GLOBAL_OBJECTS, MAX_STATEMENT_BYTES, NEEDS_SUPERUSER, SKIPPED_KINDS, CheckedStatement, Name, Parsed, Rules,
-    enum_name, is_cleanup, is_owner_change, is_setval, only_call, parse_one, quote_ident, refusal, rewritten,
-    setting_cause, table_built_on, targets,
+    GLOBAL_OBJECTS,
+    MAX_STATEMENT_BYTES,
+    NEEDS_SUPERUSER,
+    SKIPPED_KINDS,
+    CheckedStatement,
+    Name,
+    Parsed,
+    Rules,
+    enum_name,
+    is_cleanup,
+    is_owner_change,
+    is_setval,
+    only_call,
+    parse_one,
+    quote_ident,
+    refusal,
+    rewritten,
+    setting_cause,
+    table_built_on,
+    targets,
 )
 
 HEADER_LINE = "-- PostgreSQL database dump"
@@ -58,8 +75,12 @@ _ESCAPED = re.compile(rb"[\\']")
 _COMMENT_EDGE = re.compile(rb"/\*|\*/")
 _COPY_END = re.compile(rb"^\\\.\r?$", re.M)
 _BLANK = re.compile(rb"[ \t\r]*")
-_ROUTINES = ([b"CREATE", b"FUNCTION"], [b"CREATE", b"PROCEDURE"], [b"CREATE", b"OR", b"REPLACE", b"FUNCTION"],
-             [b"CREATE", b"OR", b"REPLACE", b"PROCEDURE"])
+_ROUTINES = (
+    [b"CREATE", b"FUNCTION"],
+    [b"CREATE", b"PROCEDURE"],
+    [b"CREATE", b"OR", b"REPLACE", b"FUNCTION"],
+    [b"CREATE", b"OR", b"REPLACE", b"PROCEDURE"],
+)
 
 # Lexer states
 _OUT, _NORMAL, _WORD, _QUOTE, _ESCAPE_QUOTE, _DQUOTE, _DOLLAR_BODY, _LINE_COMMENT, _BLOCK_COMMENT = range(9)
@@ -143,8 +164,11 @@ class ScriptReader:
         self.bytes_read += len(data)
         if self._start is not None and len(self._buf) - self._start > MAX_STATEMENT_BYTES:
             line = self._line_at(self._start)
-            raise refusal(f"holds a statement longer than {MAX_STATEMENT_BYTES >> 20} MiB", line,
-                          bytes(self._buf[self._start:self._start + 200]).decode("utf-8", "replace"))
+            raise refusal(
+                f"holds a statement longer than {MAX_STATEMENT_BYTES >> 20} MiB",
+                line,
+                bytes(self._buf[self._start : self._start + 200]).decode("utf-8", "replace"),
+            )
         return True
 
     def _line_at(self, pos: int) -> int:
@@ -167,11 +191,15 @@ class ScriptReader:
                 yield item
 
     def _finish(self) -> None:
-        if self._start is not None or self._state not in (_OUT, _LINE_COMMENT, _BLOCK_COMMENT) or \
-                (self._state == _BLOCK_COMMENT and self._after_comment != _OUT):
+        if (
+            self._start is not None
+            or self._state not in (_OUT, _LINE_COMMENT, _BLOCK_COMMENT)
+            or (self._state == _BLOCK_COMMENT and self._after_comment != _OUT)
+        ):
             line = self._line_at(self._start) if self._start is not None else self._line_no
-            raise ArchiveError(f"The file ends in the middle of a statement that starts at line {line} "
-                               "(it is truncated or not SQL).")
+            raise ArchiveError(
+                f"The file ends in the middle of a statement that starts at line {line} (it is truncated or not SQL)."
+            )
 
     def _next_item(self) -> Piece | MetaCommand | None:
         """Lex from where the last call stopped; a finished item, None to be called again, or _More."""
@@ -189,10 +217,10 @@ class ScriptReader:
             if pos == end and not self._eof:
                 raise _More
             self._state = _NORMAL
-            if pos - self._word_start == 1 and buf[self._word_start] in b"eE" and buf[pos:pos + 1] == b"'":
+            if pos - self._word_start == 1 and buf[self._word_start] in b"eE" and buf[pos : pos + 1] == b"'":
                 self._string(_ESCAPE_QUOTE, pos + 1)
             else:
-                self._word(bytes(buf[self._word_start:min(pos, self._word_start + 12)]), pos - self._word_start)
+                self._word(bytes(buf[self._word_start : min(pos, self._word_start + 12)]), pos - self._word_start)
         elif state in (_QUOTE, _DQUOTE):
             quote = b"'" if state == _QUOTE else b'"'
             at = buf.find(quote, pos)
@@ -249,7 +277,7 @@ class ScriptReader:
         if at + 1 == end and not self._eof:
             self._pos = at  # a doubled quote may follow
             raise _More
-        if at + 1 < end and self._buf[at + 1:at + 2] == quote:
+        if at + 1 < end and self._buf[at + 1 : at + 2] == quote:
             self._pos = at + 2
             return
         self._pos = at + 1
@@ -263,13 +291,13 @@ class ScriptReader:
         self._pos = pos
         if pos == len(buf):
             raise _More
-        two = bytes(buf[pos:pos + 2])
+        two = bytes(buf[pos : pos + 2])
         if two in (b"-", b"/") and not self._eof:
             raise _More
         if two == b"--":
             at = buf.find(b"\n", pos)
             if at >= 0:
-                self._note_comment(bytes(buf[pos:min(at, pos + 200)]))
+                self._note_comment(bytes(buf[pos : min(at, pos + 200)]))
             self._comment(_LINE_COMMENT, pos + 2)
             return None
         if two == b"/*":
@@ -293,8 +321,11 @@ class ScriptReader:
         at = buf.find(b"\n", pos)
         if at < 0 and not self._eof:
             if len(buf) - pos > _MAX_META:
-                raise refusal("holds a psql command line too long to be one", self._line_at(pos),
-                              bytes(buf[pos:pos + 200]).decode("utf-8", "replace"))
+                raise refusal(
+                    "holds a psql command line too long to be one",
+                    self._line_at(pos),
+                    bytes(buf[pos : pos + 200]).decode("utf-8", "replace"),
+                )
             raise _More
         end = at if at >= 0 else len(buf)
         self.scanned += end - pos
@@ -319,19 +350,21 @@ class ScriptReader:
             self._tokens += 1
             if self._tokens > MAX_STATEMENT_TOKENS:
                 assert self._start is not None
-                raise refusal(f"holds a statement of more than {MAX_STATEMENT_TOKENS:,} words and symbols",
-                              self._line_at(self._start),
-                              bytes(buf[self._start:self._start + 200]).decode("utf-8", "replace"))
+                raise refusal(
+                    f"holds a statement of more than {MAX_STATEMENT_TOKENS:,} words and symbols",
+                    self._line_at(self._start),
+                    bytes(buf[self._start : self._start + 200]).decode("utf-8", "replace"),
+                )
             if kind == "w":
                 self._pos = after
                 if after == end and not self._eof:  # the word may go on in the next read
                     self._word_start = pos
                     self._state = _WORD
                     raise _More
-                if after - pos == 1 and buf[pos] in b"eE" and buf[after:after + 1] == b"'":
+                if after - pos == 1 and buf[pos] in b"eE" and buf[after : after + 1] == b"'":
                     self._string(_ESCAPE_QUOTE, after + 1)  # E'...': backslash escapes
                     return None
-                self._word(bytes(buf[pos:min(after, pos + 12)]), after - pos)
+                self._word(bytes(buf[pos : min(after, pos + 12)]), after - pos)
                 continue
             if kind == "n":
                 self._pending_begin = False
@@ -342,7 +375,7 @@ class ScriptReader:
                 if after == end and not self._eof:
                     self._tokens -= 1  # counted again when the next read comes
                     raise _More
-                if bytes(buf[pos:pos + 2]) in (b"--", b"/*"):
+                if bytes(buf[pos : pos + 2]) in (b"--", b"/*"):
                     self._tokens -= 1
                     self._depth = 1
                     self._comment(_LINE_COMMENT if char == 0x2D else _BLOCK_COMMENT, pos + 2)
@@ -362,8 +395,11 @@ class ScriptReader:
                     return None
                 start = _DOLLAR_START.match(buf, pos)
                 if start is not None and start.end() - pos > _MAX_TAG:
-                    raise refusal("holds a dollar-quote tag too long to be one", self._line_at(pos),
-                                  bytes(buf[pos:pos + 200]).decode("utf-8", "replace"))
+                    raise refusal(
+                        "holds a dollar-quote tag too long to be one",
+                        self._line_at(pos),
+                        bytes(buf[pos : pos + 200]).decode("utf-8", "replace"),
+                    )
                 if start is not None and start.end() == end and not self._eof:
                     self._tokens -= 1
                     raise _More
@@ -373,7 +409,7 @@ class ScriptReader:
                 self._paren = max(self._paren - 1, 0)
             elif char == 0x3B and self._paren == 0 and self._begin == 0:  # ; ends the statement
                 assert self._start is not None
-                piece = Piece(bytes(buf[self._start:after]), self._line_at(self._start))
+                piece = Piece(bytes(buf[self._start : after]), self._line_at(self._start))
                 self._pos = after
                 self._start = None
                 self._state = _OUT
@@ -395,9 +431,9 @@ class ScriptReader:
         word = head.upper() if length <= len(head) else b""
         if len(self._words) < 4:
             self._words.append(word)
-            self._routine = any(self._words[:len(r)] == r for r in _ROUTINES)
+            self._routine = any(self._words[: len(r)] == r for r in _ROUTINES)
         if self._routine and self._paren == 0:
-            if self._pending_begin and word == b"ATOMIC" or word == b"CASE" and self._begin:
+            if (self._pending_begin and word == b"ATOMIC") or (word == b"CASE" and self._begin):
                 self._begin += 1
             elif word == b"END" and self._begin:
                 self._begin -= 1
@@ -429,11 +465,13 @@ class ScriptReader:
             if pos < len(buf):
                 break
             if not self._fill():
-                raise ArchiveError(f"The file ends inside the table data that starts at line {line} "
-                                   "(it is truncated).")
+                raise ArchiveError(f"The file ends inside the table data that starts at line {line} (it is truncated).")
         if buf[pos] != 0x0A:
-            raise refusal("has more text after COPY ... FROM stdin on the same line", line,
-                          bytes(buf[pos:pos + 200]).decode("utf-8", "replace"))
+            raise refusal(
+                "has more text after COPY ... FROM stdin on the same line",
+                line,
+                bytes(buf[pos : pos + 200]).decode("utf-8", "replace"),
+            )
         self._pos = pos + 1
         line_start = True  # whether the unread data starts a line (only a whole line `\.` ends the data)
         while True:
@@ -442,7 +480,7 @@ class ScriptReader:
             if m is not None and (m.end() < end or self._eof):
                 self.scanned += m.end() - pos
                 if m.start() > pos:
-                    yield bytes(buf[pos:m.start()])
+                    yield bytes(buf[pos : m.start()])
                 self._pos = min(m.end() + 1, end)
                 return
             # Everything up to a line that could still become `\.` is data.
@@ -454,14 +492,21 @@ class ScriptReader:
                 self._pos = safe
                 line_start = buf[safe - 1] == 0x0A
             if not self._fill(block=True):
-                raise ArchiveError(f"The file ends inside the table data that starts at line {line} "
-                                   "(it is truncated).")
+                raise ArchiveError(f"The file ends inside the table data that starts at line {line} (it is truncated).")
 
 
 # ---------------------------------------------------------------- what a pg_dump file may do
 
-_SKIPPED_SETTINGS = frozenset({"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout",
-                               "transaction_timeout", "client_min_messages", "escape_string_warning"})
+_SKIPPED_SETTINGS = frozenset(
+    {
+        "statement_timeout",
+        "lock_timeout",
+        "idle_in_transaction_session_timeout",
+        "transaction_timeout",
+        "client_min_messages",
+        "escape_string_warning",
+    }
+)
 _BOOLEANS = {"on": "on", "true": "on", "yes": "on", "1": "on", "off": "off", "false": "off", "no": "off", "0": "off"}
 _LOCAL_SETTINGS: dict[str, Callable[[str], str | None]] = {  # value as written -> value sent with SET LOCAL
     "check_function_bodies": _BOOLEANS.get,
@@ -511,8 +556,12 @@ class DumpGate:
         if is_cleanup(stmt):
             return self._cleanup_statement(parsed)
         if self.source is None:
-            raise refusal("is not a pg_dump of one schema: an object comes before its CREATE SCHEMA "
-                          "(was it made with pg_dump --schema=<tenant>?)", line, parsed.text)
+            raise refusal(
+                "is not a pg_dump of one schema: an object comes before its CREATE SCHEMA "
+                "(was it made with pg_dump --schema=<tenant>?)",
+                line,
+                parsed.text,
+            )
         if kind == "CommentStmt" and enum_name(stmt.objtype) == "OBJECT_SCHEMA":
             return self._comment_on_schema(parsed)
         Rules(self.source).check(parsed)
@@ -521,14 +570,16 @@ class DumpGate:
 
     def _checked(self, parsed: Parsed, table: str | None) -> CheckedStatement:
         assert self.source is not None
-        return CheckedStatement(rewritten(parsed, self.source, self.target), parsed.line, parsed.kind, table,
-                                parsed.kind in NEEDS_SUPERUSER)
+        return CheckedStatement(
+            rewritten(parsed, self.source, self.target), parsed.line, parsed.kind, table, parsed.kind in NEEDS_SUPERUSER
+        )
 
     def _schema(self, parsed: Parsed) -> Decision:
         stmt = parsed.node
         if stmt.schemaElts:
-            raise refusal("creates objects inside CREATE SCHEMA, which pg_dump does not write",
-                          parsed.line, parsed.text)
+            raise refusal(
+                "creates objects inside CREATE SCHEMA, which pg_dump does not write", parsed.line, parsed.text
+            )
         name = str(stmt.schemaname)
         if self.source is None:
             self.source = name
@@ -562,16 +613,20 @@ class DumpGate:
             names = [(n.schema, n.shown()) for n in found if n.schema is not None]
         for schema, shown in names:
             if self.source is not None:
-                where = "outside the tenant" if schema != self.source else \
-                    "after creating its schema, which pg_dump does not write"
+                where = (
+                    "outside the tenant"
+                    if schema != self.source
+                    else "after creating its schema, which pg_dump does not write"
+                )
                 raise refusal(f"drops {shown}, {where}", parsed.line, parsed.text)
             if schema not in self._cleanup:
                 if self._cleanup:
                     raise refusal(f"drops objects of more than one schema ({schema})", parsed.line, parsed.text)
                 self._cleanup[schema] = (parsed.line, parsed.text)
         if self.source is not None:
-            raise refusal("drops objects after creating its schema, which pg_dump does not write",
-                          parsed.line, parsed.text)
+            raise refusal(
+                "drops objects after creating its schema, which pg_dump does not write", parsed.line, parsed.text
+            )
         return Decision("skip")
 
     def _setting(self, parsed: Parsed) -> Decision:
@@ -593,8 +648,11 @@ class DumpGate:
         if name == "standard_conforming_strings":
             if _BOOLEANS.get(value) == "on":
                 return Decision("skip")
-            raise refusal("turns standard_conforming_strings off, so its strings would not be read as they were "
-                          "checked", parsed.line, parsed.text)
+            raise refusal(
+                "turns standard_conforming_strings off, so its strings would not be read as they were checked",
+                parsed.line,
+                parsed.text,
+            )
         if name == "default_tablespace":
             if value == "":
                 return Decision("skip")
@@ -609,8 +667,9 @@ class DumpGate:
         sane = _LOCAL_SETTINGS.get(name)
         sent = sane(value) if sane is not None and len(words) == 1 else None
         if sent is None:
-            raise refusal(f"changes the setting {name}, which a restore does not take from a file",
-                          parsed.line, parsed.text)
+            raise refusal(
+                f"changes the setting {name}, which a restore does not take from a file", parsed.line, parsed.text
+            )
         return Decision("run", CheckedStatement(f"SET LOCAL {name} = {sent}", parsed.line, "VariableSetStmt"))
 
     def _select(self, parsed: Parsed) -> Decision:
@@ -620,9 +679,15 @@ class DumpGate:
         words = [getattr(p, "sval", "") for p in call.funcname] if call is not None else []
         if words in (["pg_catalog", "set_config"], ["set_config"]):
             args = [getattr(a, "val", None) for a in call.args or ()]
-            if len(args) == 3 and isinstance(args[0], ast.String) and args[0].sval == "search_path" and \
-                    isinstance(args[1], ast.String) and not args[1].sval and \
-                    isinstance(args[2], ast.Boolean) and not args[2].boolval:
+            if (
+                len(args) == 3
+                and isinstance(args[0], ast.String)
+                and args[0].sval == "search_path"
+                and isinstance(args[1], ast.String)
+                and not args[1].sval
+                and isinstance(args[2], ast.Boolean)
+                and not args[2].boolval
+            ):
                 return Decision("skip")  # pg_dump's empty search_path: its names are qualified, ours stays
             raise refusal("changes a setting with set_config", parsed.line, parsed.text)
         if words and words[-1].startswith(("lo_", "lowrite")):
@@ -661,14 +726,39 @@ def check_meta(meta: MetaCommand) -> None:
 # ---------------------------------------------------------------- encodings
 
 _PG_CODECS = {  # ASCII-compatible only: the reader finds statement boundaries in the bytes
-    "UTF8": "utf-8", "UNICODE": "utf-8", "SQLASCII": "utf-8", "LATIN1": "latin-1", "LATIN2": "iso8859-2",
-    "LATIN3": "iso8859-3", "LATIN4": "iso8859-4", "LATIN5": "iso8859-9", "LATIN6": "iso8859-10",
-    "LATIN7": "iso8859-13", "LATIN8": "iso8859-14", "LATIN9": "iso8859-15", "LATIN10": "iso8859-16",
-    "WIN1250": "cp1250", "WIN1251": "cp1251", "WIN1252": "cp1252", "WIN1253": "cp1253",
-    "WIN1254": "cp1254", "WIN1255": "cp1255", "WIN1256": "cp1256", "WIN1257": "cp1257",
-    "WIN1258": "cp1258", "WIN866": "cp866", "WIN874": "cp874", "KOI8R": "koi8-r", "KOI8U": "koi8-u",
-    "EUCJP": "euc-jp", "EUCKR": "euc-kr", "EUCCN": "gb2312", "ISO88595": "iso8859-5",
-    "ISO88596": "iso8859-6", "ISO88597": "iso8859-7", "ISO88598": "iso8859-8",
+    "UTF8": "utf-8",
+    "UNICODE": "utf-8",
+    "SQLASCII": "utf-8",
+    "LATIN1": "latin-1",
+    "LATIN2": "iso8859-2",
+    "LATIN3": "iso8859-3",
+    "LATIN4": "iso8859-4",
+    "LATIN5": "iso8859-9",
+    "LATIN6": "iso8859-10",
+    "LATIN7": "iso8859-13",
+    "LATIN8": "iso8859-14",
+    "LATIN9": "iso8859-15",
+    "LATIN10": "iso8859-16",
+    "WIN1250": "cp1250",
+    "WIN1251": "cp1251",
+    "WIN1252": "cp1252",
+    "WIN1253": "cp1253",
+    "WIN1254": "cp1254",
+    "WIN1255": "cp1255",
+    "WIN1256": "cp1256",
+    "WIN1257": "cp1257",
+    "WIN1258": "cp1258",
+    "WIN866": "cp866",
+    "WIN874": "cp874",
+    "KOI8R": "koi8-r",
+    "KOI8U": "koi8-u",
+    "EUCJP": "euc-jp",
+    "EUCKR": "euc-kr",
+    "EUCCN": "gb2312",
+    "ISO88595": "iso8859-5",
+    "ISO88596": "iso8859-6",
+    "ISO88597": "iso8859-7",
+    "ISO88598": "iso8859-8",
 }
 
 
@@ -699,8 +789,10 @@ def read_dump(reader: ScriptReader, gate: DumpGate) -> Iterator[Step]:
     codec = "utf-8"
     for item in reader:
         if not reader.header_seen:
-            raise ArchiveError("The file is not a pg_dump output (it does not start with "
-                               f"'{HEADER_LINE}'); Resguardo restores only pg_dump files of one schema.")
+            raise ArchiveError(
+                "The file is not a pg_dump output (it does not start with "
+                f"'{HEADER_LINE}'); Resguardo restores only pg_dump files of one schema."
+            )
         if isinstance(item, MetaCommand):
             check_meta(item)
             continue
@@ -755,11 +847,15 @@ def scan_dump(stream: IO[bytes]) -> DumpFacts:
     if not reader.header_seen:
         raise ArchiveError(f"The file is not a pg_dump output (it is empty or has no '{HEADER_LINE}' header).")
     if gate.source is None:
-        raise ArchiveError("The file is not a dump of one tenant schema: it creates no schema "
-                           "(was it made with pg_dump --schema=<tenant>?).")
+        raise ArchiveError(
+            "The file is not a dump of one tenant schema: it creates no schema "
+            "(was it made with pg_dump --schema=<tenant>?)."
+        )
     if not reader.trailer_seen:
-        raise ArchiveError(f"The file is incomplete: its last line '{TRAILER_LINE}' is missing "
-                           "(the file was truncated or pg_dump failed while writing it).")
+        raise ArchiveError(
+            f"The file is incomplete: its last line '{TRAILER_LINE}' is missing "
+            "(the file was truncated or pg_dump failed while writing it)."
+        )
     facts.source_schema = gate.source
     facts.dumped_from, facts.dumped_by = reader.dumped_from, reader.dumped_by
     return facts

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import psycopg
 
-from app.engine.connection import ConnectionTarget
 from app.engine.catalog.discovery import clinic_schemas, find_tenants_table
+from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError, RestoreFailed, UsageError, all_or_nothing, first_line
 from app.engine.jobs import CancelToken
+from app.engine.restore.checks import live_schema
+from app.engine.restore.restore import drop_registered
+from app.engine.restore.swap import LockPolicy
 from app.engine.safety.locks import tenant_lock
 from app.engine.safety.proven import Witness
 from app.engine.safety.registry import SchemaKind, all_registered, registered
-from app.engine.restore.restore import drop_registered
-from app.engine.restore.checks import live_schema
-from app.engine.restore.swap import LockPolicy
 
 
 @all_or_nothing
-def discard_safety_copy(target: ConnectionTarget, safety_schema: str, *, tenants_table: str | None = None,
-                        locks: LockPolicy = LockPolicy(), cancel: CancelToken | None = None) -> None:
+def discard_safety_copy(
+    target: ConnectionTarget,
+    safety_schema: str,
+    *,
+    tenants_table: str | None = None,
+    locks: LockPolicy = LockPolicy(),
+    cancel: CancelToken | None = None,
+) -> None:
     """Drop a safety copy: only a schema Resguardo's record and the catalog agree is one, under its tenant's lock."""
     cancel = cancel or CancelToken()
     not_a_copy = UsageError(f"{safety_schema!r} is not a safety copy made by Resguardo.")
@@ -36,10 +42,10 @@ def discard_safety_copy(target: ConnectionTarget, safety_schema: str, *, tenants
             conn.rollback()
             witness = Witness(observer, conn.info.backend_pid, tenant)
             try:
-                drop_registered(conn, observer, witness, found.oid, safety_schema, locks, cancel,
-                                "Discarding the safety copy")
+                drop_registered(
+                    conn, observer, witness, found.oid, safety_schema, locks, cancel, "Discarding the safety copy"
+                )
             except ResguardoError:
                 raise
             except psycopg.Error as exc:
-                raise RestoreFailed(f"The safety copy could not be dropped: {first_line(exc)}.",
-                                    str(exc)) from None
+                raise RestoreFailed(f"The safety copy could not be dropped: {first_line(exc)}.", str(exc)) from None

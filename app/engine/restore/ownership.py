@@ -15,49 +15,75 @@ import psycopg
 from psycopg import sql
 
 # Privilege names PostgreSQL's aclexplode gives; anything else is never turned into SQL.
-_PRIVILEGES = {"SELECT", "UPDATE", "INSERT", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "EXECUTE", "USAGE",
-               "CREATE", "CONNECT", "TEMPORARY", "MAINTAIN", "SET", "ALTER SYSTEM"}
+_PRIVILEGES = {
+    "SELECT",
+    "UPDATE",
+    "INSERT",
+    "DELETE",
+    "TRUNCATE",
+    "REFERENCES",
+    "TRIGGER",
+    "EXECUTE",
+    "USAGE",
+    "CREATE",
+    "CONNECT",
+    "TEMPORARY",
+    "MAINTAIN",
+    "SET",
+    "ALTER SYSTEM",
+}
 
 Grant = tuple[str | None, str, bool]  # (grantee or None for PUBLIC, privilege, with grant option)
 
-_RELKINDS = {"r": ("table", "TABLE"), "p": ("table", "TABLE"), "f": ("table", "FOREIGN TABLE"),
-             "v": ("view", "VIEW"), "m": ("materialized-view", "MATERIALIZED VIEW"), "S": ("sequence", "SEQUENCE")}
+_RELKINDS = {
+    "r": ("table", "TABLE"),
+    "p": ("table", "TABLE"),
+    "f": ("table", "FOREIGN TABLE"),
+    "v": ("view", "VIEW"),
+    "m": ("materialized-view", "MATERIALIZED VIEW"),
+    "S": ("sequence", "SEQUENCE"),
+}
 
-_EXPLODE = ("(SELECT coalesce(json_agg(json_build_array(CASE WHEN e.grantee = 0 THEN NULL"
-            " ELSE pg_get_userbyid(e.grantee) END, e.privilege_type, e.is_grantable)), '[]')"
-            " FROM aclexplode(coalesce({acl}, acldefault({code}, {owner}))) e)")
-_NOT_EXTENSION = ("NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = {cls}::regclass AND x.objid = {oid}"
-                  " AND x.deptype = 'e')")
+_EXPLODE = (
+    "(SELECT coalesce(json_agg(json_build_array(CASE WHEN e.grantee = 0 THEN NULL"
+    " ELSE pg_get_userbyid(e.grantee) END, e.privilege_type, e.is_grantable)), '[]')"
+    " FROM aclexplode(coalesce({acl}, acldefault({code}, {owner}))) e)"
+)
+_NOT_EXTENSION = (
+    "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = {cls}::regclass AND x.objid = {oid} AND x.deptype = 'e')"
+)
 # Functions and types PostgreSQL makes as part of another object (a range type's constructors) follow it.
-_STANDALONE = ("NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = {cls}::regclass AND x.objid = {oid}"
-               " AND x.deptype IN ('e', 'i'))")
+_STANDALONE = (
+    "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = {cls}::regclass AND x.objid = {oid}"
+    " AND x.deptype IN ('e', 'i'))"
+)
 
 _REL_ACL_CODE = "CASE c.relkind WHEN 'S' THEN 's'::\"char\" ELSE 'r'::\"char\" END"
 
 # One row per object: kind code, name, qualified target text pieces, owner, explicit ACL (json)
 _OBJECTS_SQL = f"""
 SELECT 'schema', n.nspname, NULL, pg_get_userbyid(n.nspowner),
-       {_EXPLODE.format(acl='n.nspacl', code="'n'", owner='n.nspowner')}, false
+       {_EXPLODE.format(acl="n.nspacl", code="'n'", owner="n.nspowner")}, false
 FROM pg_namespace n WHERE n.oid = %(nsp)s
 UNION ALL
 SELECT 'rel:' || c.relkind::text, c.relname, NULL, pg_get_userbyid(c.relowner),
-       {_EXPLODE.format(acl='c.relacl', code=_REL_ACL_CODE, owner='c.relowner')},
+       {_EXPLODE.format(acl="c.relacl", code=_REL_ACL_CODE, owner="c.relowner")},
        EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))
 FROM pg_class c WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
-  AND {_NOT_EXTENSION.format(cls="'pg_class'", oid='c.oid')}
+  AND {_NOT_EXTENSION.format(cls="'pg_class'", oid="c.oid")}
 UNION ALL
 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
        p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.oid::text,
-       pg_get_userbyid(p.proowner), {_EXPLODE.format(acl='p.proacl', code="'f'", owner='p.proowner')}, false
+       pg_get_userbyid(p.proowner), {_EXPLODE.format(acl="p.proacl", code="'f'", owner="p.proowner")}, false
 FROM pg_proc p WHERE p.pronamespace = %(nsp)s AND p.prokind IN ('f', 'p', 'w', 'a')
-  AND {_STANDALONE.format(cls="'pg_proc'", oid='p.oid')}
+  AND {_STANDALONE.format(cls="'pg_proc'", oid="p.oid")}
 UNION ALL
 SELECT CASE t.typtype WHEN 'd' THEN 'type:domain' ELSE 'type' END, t.typname, NULL, pg_get_userbyid(t.typowner),
-       {_EXPLODE.format(acl='t.typacl', code="'T'", owner='t.typowner')}, false
+       {_EXPLODE.format(acl="t.typacl", code="'T'", owner="t.typowner")}, false
 FROM pg_type t WHERE t.typnamespace = %(nsp)s AND t.typtype IN ('c', 'd', 'e', 'r')
   AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
-  AND {_STANDALONE.format(cls="'pg_type'", oid='t.oid')}
+  AND {_STANDALONE.format(cls="'pg_type'", oid="t.oid")}
 """
 
 
@@ -88,13 +114,20 @@ def schema_objects(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str
     # argument types written relative to the schema alone, as the backup writes them, so that a staging
     # schema's routines match the live schema's. That needs the schema on the search path: the query is
     # then written with every function, type and operator qualified, so nothing of the schema's is chosen.
-    targets = dict(conn.execute("SELECT p.oid::text, p.oid::regprocedure::text FROM pg_proc p"
-                                " WHERE p.pronamespace = %s", [nsp]).fetchall())
+    targets = dict(
+        conn.execute(
+            "SELECT p.oid::text, p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = %s", [nsp]
+        ).fetchall()
+    )
     conn.execute("SELECT set_config('search_path', %s, true)", [sql.Identifier(schema).as_string(conn)])
-    names = dict(conn.execute(
-        "SELECT p.oid::pg_catalog.text, p.proname OPERATOR(pg_catalog.||) '(' OPERATOR(pg_catalog.||)"
-        " pg_catalog.pg_get_function_identity_arguments(p.oid) OPERATOR(pg_catalog.||) ')'"
-        " FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) %s::pg_catalog.oid", [nsp]).fetchall())
+    names = dict(
+        conn.execute(
+            "SELECT p.oid::pg_catalog.text, p.proname OPERATOR(pg_catalog.||) '(' OPERATOR(pg_catalog.||)"
+            " pg_catalog.pg_get_function_identity_arguments(p.oid) OPERATOR(pg_catalog.||) ')'"
+            " FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) %s::pg_catalog.oid",
+            [nsp],
+        ).fetchall()
+    )
     conn.execute("SELECT set_config('search_path', 'pg_catalog, pg_temp', true)")
     objects: dict[tuple[str, str], SchemaObject] = {}
     for code, name, oid, owner, acl, follows in rows:
@@ -102,8 +135,9 @@ def schema_objects(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str
         kind, alter_word, grant_word = _words(code)
         grants = frozenset((g, p, bool(o)) for g, p, o in (acl if isinstance(acl, list) else json.loads(acl)))
         key_name = names.get(oid, name) if oid else name
-        objects[(kind, key_name)] = SchemaObject(kind, key_name, alter_word, grant_word, routine, owner, grants,
-                                                 follows)
+        objects[(kind, key_name)] = SchemaObject(
+            kind, key_name, alter_word, grant_word, routine, owner, grants, follows
+        )
     return objects
 
 
@@ -161,9 +195,12 @@ GROUP BY c.relname, a.attname
 
 def _may_own(conn: psycopg.Connection, new_owner: str) -> set[str]:
     """Roles the new owner could give its objects to itself: never a superuser, else any role it belongs to."""
-    return {r[0] for r in conn.execute(
-        "SELECT r.rolname FROM pg_roles r WHERE NOT r.rolsuper AND pg_has_role(%s, r.oid, 'MEMBER')",
-        [new_owner]).fetchall()}
+    return {
+        r[0]
+        for r in conn.execute(
+            "SELECT r.rolname FROM pg_roles r WHERE NOT r.rolsuper AND pg_has_role(%s, r.oid, 'MEMBER')", [new_owner]
+        ).fetchall()
+    }
 
 
 def apply_owners_and_grants(conn: psycopg.Connection, staging: str, live: str | None, new_owner: str) -> list[str]:
@@ -181,21 +218,25 @@ def apply_owners_and_grants(conn: psycopg.Connection, staging: str, live: str | 
     warnings: list[str] = []
     wanted: dict[tuple[str, str], tuple[str, frozenset[Grant] | None]] = {}
     for key, obj in staged.items():
-        live_obj = next((o for o in before.values() if o.kind == "schema"), None) if obj.kind == "schema" \
-            else before.get(key)
+        live_obj = (
+            next((o for o in before.values() if o.kind == "schema"), None) if obj.kind == "schema" else before.get(key)
+        )
         if live_obj is None:
             wanted[key] = (new_owner, None)
         elif live_obj.owner in allowed or live_obj.owner == new_owner:
             wanted[key] = (live_obj.owner, live_obj.acl)
         else:
-            warnings.append(f"{obj.kind} {obj.name} belonged to {live_obj.owner}, which the clinic's owner cannot "
-                            f"act as; it now belongs to {new_owner}.")
+            warnings.append(
+                f"{obj.kind} {obj.name} belonged to {live_obj.owner}, which the clinic's owner cannot "
+                f"act as; it now belongs to {new_owner}."
+            )
             wanted[key] = (new_owner, live_obj.acl)
     for key, obj in staged.items():
         owner = wanted[key][0]
         if owner != obj.owner and not obj.owner_follows_table:
-            conn.execute(sql.SQL("ALTER {} OWNER TO {}").format(
-                obj.target(staging, obj.alter_word), sql.Identifier(owner)))
+            conn.execute(
+                sql.SQL("ALTER {} OWNER TO {}").format(obj.target(staging, obj.alter_word), sql.Identifier(owner))
+            )
     give_other_objects(conn, staging, new_owner)
     staged = schema_objects(conn, staging)
     for key, obj in staged.items():
@@ -211,23 +252,37 @@ def give_other_objects(conn: psycopg.Connection, staging: str, new_owner: str) -
     """Operators, operator classes, collations... of the staging schema belong to its owner (the restore's
     superuser session creates operator classes: the file's later statements, as the owner, may comment them)."""
     for _, _, kind, identity in conn.execute(_OTHER_OWNED, {"nsp": _oid(conn, staging), "owner": new_owner}).fetchall():
-        conn.execute(sql.SQL("ALTER {} {} OWNER TO {}").format(
-            sql.SQL(str(kind).upper()), sql.SQL(identity), sql.Identifier(new_owner)))
+        conn.execute(
+            sql.SQL("ALTER {} {} OWNER TO {}").format(
+                sql.SQL(str(kind).upper()), sql.SQL(identity), sql.Identifier(new_owner)
+            )
+        )
 
 
 def _column_privileges(conn: psycopg.Connection, staging: str, live: str) -> None:
-    staged_columns = {(t, c) for t, c in conn.execute(
-        "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
-        " WHERE c.relnamespace = %s AND a.attnum > 0 AND NOT a.attisdropped", [_oid(conn, staging)]).fetchall()}
+    staged_columns = {
+        (t, c)
+        for t, c in conn.execute(
+            "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+            " WHERE c.relnamespace = %s AND a.attnum > 0 AND NOT a.attisdropped",
+            [_oid(conn, staging)],
+        ).fetchall()
+    }
     for table, column, grants in conn.execute(_COLUMN_ACLS, [_oid(conn, live)]).fetchall():
         if (table, column) not in staged_columns:
             continue
-        for grantee, privilege, option in (grants if isinstance(grants, list) else json.loads(grants)):
+        for grantee, privilege, option in grants if isinstance(grants, list) else json.loads(grants):
             if privilege not in _PRIVILEGES:
                 continue
-            conn.execute(sql.SQL("GRANT {} ({}) ON TABLE {} TO {}{}").format(
-                sql.SQL(privilege), sql.Identifier(column), sql.Identifier(staging, table), _grantee(grantee),
-                sql.SQL(" WITH GRANT OPTION" if option else "")))
+            conn.execute(
+                sql.SQL("GRANT {} ({}) ON TABLE {} TO {}{}").format(
+                    sql.SQL(privilege),
+                    sql.Identifier(column),
+                    sql.Identifier(staging, table),
+                    _grantee(grantee),
+                    sql.SQL(" WITH GRANT OPTION" if option else ""),
+                )
+            )
 
 
 _DEFAULT_OBJECTS = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES"}
@@ -243,22 +298,37 @@ def apply_default_privileges(conn: psycopg.Connection, staging: str, live: str) 
         " ELSE pg_get_userbyid(e.grantee) END, e.privilege_type, e.is_grantable,"
         " (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user)"
         "  OR pg_has_role(current_user, d.defaclrole, 'USAGE')"
-        " FROM pg_default_acl d, aclexplode(d.defaclacl) e WHERE d.defaclnamespace = %s", [_oid(conn, live)]
+        " FROM pg_default_acl d, aclexplode(d.defaclacl) e WHERE d.defaclnamespace = %s",
+        [_oid(conn, live)],
     ).fetchall():
         if objtype not in _DEFAULT_OBJECTS or privilege not in _PRIVILEGES:
             continue
         if not allowed:
             skipped.add(role)
             continue
-        conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT {} ON {} TO {}{}").format(
-            sql.Identifier(role), sql.Identifier(staging), sql.SQL(privilege), sql.SQL(_DEFAULT_OBJECTS[objtype]),
-            _grantee(grantee), sql.SQL(" WITH GRANT OPTION" if option else "")))
-    return [f"The default privileges {', '.join(sorted(skipped))} set in the clinic were not kept: only that role or "
-            "a superuser may set them."] if skipped else []
+        conn.execute(
+            sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT {} ON {} TO {}{}").format(
+                sql.Identifier(role),
+                sql.Identifier(staging),
+                sql.SQL(privilege),
+                sql.SQL(_DEFAULT_OBJECTS[objtype]),
+                _grantee(grantee),
+                sql.SQL(" WITH GRANT OPTION" if option else ""),
+            )
+        )
+    return (
+        [
+            f"The default privileges {', '.join(sorted(skipped))} set in the clinic were not kept: only that role or "
+            "a superuser may set them."
+        ]
+        if skipped
+        else []
+    )
 
 
-def _set_acl(conn: psycopg.Connection, target: sql.Composable, current: frozenset[Grant],
-             wanted: frozenset[Grant]) -> None:
+def _set_acl(
+    conn: psycopg.Connection, target: sql.Composable, current: frozenset[Grant], wanted: frozenset[Grant]
+) -> None:
     for grantee in {g for g, _, _ in current}:
         conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(target, _grantee(grantee)))
     by_role: dict[tuple[str | None, bool], list[str]] = {}
@@ -266,9 +336,14 @@ def _set_acl(conn: psycopg.Connection, target: sql.Composable, current: frozense
         if privilege in _PRIVILEGES:
             by_role.setdefault((grantee, option), []).append(privilege)
     for (grantee, option), privileges in sorted(by_role.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
-        conn.execute(sql.SQL("GRANT {} ON {} TO {}{}").format(
-            sql.SQL(", ").join(sql.SQL(p) for p in sorted(privileges)), target, _grantee(grantee),
-            sql.SQL(" WITH GRANT OPTION" if option else "")))
+        conn.execute(
+            sql.SQL("GRANT {} ON {} TO {}{}").format(
+                sql.SQL(", ").join(sql.SQL(p) for p in sorted(privileges)),
+                target,
+                _grantee(grantee),
+                sql.SQL(" WITH GRANT OPTION" if option else ""),
+            )
+        )
 
 
 def _grantee(role: str | None) -> sql.Composable:

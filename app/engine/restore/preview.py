@@ -12,13 +12,13 @@ from psycopg import sql
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, all_or_nothing
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
-from app.engine.safety.locks import tenant_is_locked
-from app.engine.safety.registry import SchemaKind, registered
 from app.engine.restore.checks import check_target
 from app.engine.restore.source import SourceSummary
 from app.engine.restore.sources import open_restore_source
 from app.engine.restore.statement_cancel import cancel_statements_on
 from app.engine.restore.superusers import live_superusers
+from app.engine.safety.locks import tenant_is_locked
+from app.engine.safety.registry import SchemaKind, registered
 
 # Rows now are counted exactly, smallest tables first, for this long in all; a table not counted by then
 # (or whose count would run past it) shows PostgreSQL's estimate, marked as one.
@@ -56,11 +56,19 @@ class RestorePreview:
 
 
 @all_or_nothing
-def preview_restore(target: ConnectionTarget, schema: str, path: Path, *, allow_other_tenant: bool = False,
-                    keep_superusers: bool = True, user_table: str | None = None,
-                    tenants_table: str | None = None, progress: ProgressCallback = ignore_progress,
-                    cancel: CancelToken | None = None,
-                    count_budget: float = COUNT_BUDGET_SECONDS) -> RestorePreview:
+def preview_restore(
+    target: ConnectionTarget,
+    schema: str,
+    path: Path,
+    *,
+    allow_other_tenant: bool = False,
+    keep_superusers: bool = True,
+    user_table: str | None = None,
+    tenants_table: str | None = None,
+    progress: ProgressCallback = ignore_progress,
+    cancel: CancelToken | None = None,
+    count_budget: float = COUNT_BUDGET_SECONDS,
+) -> RestorePreview:
     """Check the restore could run and describe it; read-only (the transaction is rolled back)."""
     cancel = cancel or CancelToken()
     source = open_restore_source(Path(path), target, schema)
@@ -69,8 +77,9 @@ def preview_restore(target: ConnectionTarget, schema: str, path: Path, *, allow_
         with target.connect() as conn, cancel_statements_on(conn, cancel):
             conn.read_only = True
             progress(Progress(0.0, "Comparing with the database"))
-            checked = check_target(conn, schema, summary, allow_other_tenant=allow_other_tenant,
-                                   tenants_table=tenants_table)
+            checked = check_target(
+                conn, schema, summary, allow_other_tenant=allow_other_tenant, tenants_table=tenants_table
+            )
             live = schema if checked.live else None
             counts = _live_counts(conn, live, progress, cancel, count_budget) if live else {}
             file_tables = {t.name for t in summary.tables}
@@ -83,11 +92,19 @@ def preview_restore(target: ConnectionTarget, schema: str, path: Path, *, allow_
                 only_file = [m for m in summary.migrations if m not in in_live]
                 only_live = [m for m in live_migrations if m not in in_file]
             preview = RestorePreview(
-                tenant=schema, source=summary, other_tenant=checked.other_tenant, schema_exists=live is not None,
-                tables=tables, tables_only_live=sorted(set(counts) - file_tables),
-                migrations_only_in_file=only_file, migrations_only_live=only_live, size_bytes=summary.size_bytes,
+                tenant=schema,
+                source=summary,
+                other_tenant=checked.other_tenant,
+                schema_exists=live is not None,
+                tables=tables,
+                tables_only_live=sorted(set(counts) - file_tables),
+                migrations_only_in_file=only_file,
+                migrations_only_live=only_live,
+                size_bytes=summary.size_bytes,
                 safety_copy_kept=live is not None,
-                safety_copies_dropped=[s.name for s in registered(conn, schema, SchemaKind.SAFETY_COPY, checked.clinics)],
+                safety_copies_dropped=[
+                    s.name for s in registered(conn, schema, SchemaKind.SAFETY_COPY, checked.clinics)
+                ],
                 superusers_kept=live_superusers(conn, live, user_table) if keep_superusers and live else [],
                 busy=tenant_is_locked(conn, schema),
             )
@@ -101,13 +118,15 @@ def preview_restore(target: ConnectionTarget, schema: str, path: Path, *, allow_
         source.close()
 
 
-def _live_counts(conn: psycopg.Connection, schema: str, progress: ProgressCallback, cancel: CancelToken,
-                 budget: float) -> dict[str, tuple[int | None, bool]]:
+def _live_counts(
+    conn: psycopg.Connection, schema: str, progress: ProgressCallback, cancel: CancelToken, budget: float
+) -> dict[str, tuple[int | None, bool]]:
     """Each table's rows now: exact while the time budget lasts (smallest tables first), else the estimate."""
     rows = conn.execute(
         "SELECT c.relname, c.relpages, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relpages, c.relname",
-        [schema]).fetchall()
+        [schema],
+    ).fetchall()
     reporter = ProgressReporter(progress, float(sum(int(pages) + 1 for _, pages, _ in rows)))
     deadline = time.monotonic() + budget
     counts: dict[str, tuple[int | None, bool]] = {}
@@ -120,8 +139,7 @@ def _live_counts(conn: psycopg.Connection, schema: str, progress: ProgressCallba
     return counts
 
 
-def _count_within(conn: psycopg.Connection, schema: str, table: str, seconds: float,
-                  cancel: CancelToken) -> int | None:
+def _count_within(conn: psycopg.Connection, schema: str, table: str, seconds: float, cancel: CancelToken) -> int | None:
     """count(*) of one table, or None when it would take longer than `seconds` (its own savepoint rolls back)."""
     cancel.raise_if_cancelled()
     if seconds < 0.05:
@@ -129,8 +147,9 @@ def _count_within(conn: psycopg.Connection, schema: str, table: str, seconds: fl
     try:
         with conn.transaction():
             conn.execute("SELECT pg_catalog.set_config('statement_timeout', %s, true)", [f"{int(seconds * 1000)}ms"])
-            row = conn.execute(sql.SQL("SELECT pg_catalog.count(*) FROM {}").format(
-                sql.Identifier(schema, table))).fetchone()
+            row = conn.execute(
+                sql.SQL("SELECT pg_catalog.count(*) FROM {}").format(sql.Identifier(schema, table))
+            ).fetchone()
     except psycopg.errors.QueryCanceled:
         if cancel.cancelled:
             raise Cancelled("Cancelled.") from None
@@ -145,8 +164,9 @@ def _migrations(conn: psycopg.Connection, schema: str) -> list[tuple[str, str]] 
     if conn.execute("SELECT to_regclass(%s)", [table.as_string(conn)]).fetchone() == (None,):
         return None
     conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(table))
-    if conn.execute("SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = %s::pg_catalog.regclass",
-                    [table.as_string(conn)]).fetchone() not in (("r",), ("p",)):
+    if conn.execute(
+        "SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = %s::pg_catalog.regclass", [table.as_string(conn)]
+    ).fetchone() not in (("r",), ("p",)):
         return None
     rows = conn.execute(sql.SQL("SELECT m.id, m.app, m.name FROM {} m").format(table)).fetchall()
     if not all(isinstance(i, int) and isinstance(a, str) and isinstance(n, str) for i, a, n in rows):

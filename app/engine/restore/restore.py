@@ -30,21 +30,27 @@ from psycopg import sql
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, ResguardoError, RestoreFailed, all_or_nothing, first_line
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
+from app.engine.restore.checks import check_target, live_schema
+from app.engine.restore.ownership import apply_default_privileges, apply_owners_and_grants, give_other_objects
+from app.engine.restore.schema_settings import apply_search_paths
+from app.engine.restore.source import LoadResult, RestoreSource, staging_path
+from app.engine.restore.sources import open_restore_source
+from app.engine.restore.statement_cancel import cancel_statements_on
+from app.engine.restore.superusers import KeepPlan, apply_keep, live_snapshot, plan_keep, refuse_conflicts
+from app.engine.restore.swap import (
+    LockPolicy,
+    free_safety_name,
+    lock_relations,
+    rename_schema,
+    set_comment,
+    with_lock_attempts,
+)
 from app.engine.safety.load_login import LoadLogin, load_login
 from app.engine.safety.locks import tenant_lock
 from app.engine.safety.naming import staging_name
-from app.engine.restore.ownership import apply_default_privileges, apply_owners_and_grants, give_other_objects
 from app.engine.safety.proven import Witness, proven_step
 from app.engine.safety.registry import SchemaKind, ensure_registry, forget, record, registered
-from app.engine.restore.checks import check_target, live_schema
-from app.engine.restore.source import LoadResult, RestoreSource, staging_path
-from app.engine.restore.schema_settings import apply_search_paths
-from app.engine.restore.sources import open_restore_source
 from app.engine.safety.sql_gate import execute_checked
-from app.engine.restore.statement_cancel import cancel_statements_on
-from app.engine.restore.superusers import KeepPlan, apply_keep, live_snapshot, plan_keep, refuse_conflicts
-from app.engine.restore.swap import LockPolicy, free_safety_name, lock_relations, rename_schema, set_comment, \
-    with_lock_attempts
 
 _LOAD_SHARE = 0.85  # of the progress bar
 # Memory for the load's index builds and foreign-key checks (PostgreSQL checks a new foreign key with
@@ -108,8 +114,15 @@ class _Staging:
 class Restore:
     """One restore of one tenant; `run` is the whole story."""
 
-    def __init__(self, target: ConnectionTarget, schema: str, path: Path, options: RestoreOptions,
-                 progress: ProgressCallback, cancel: CancelToken) -> None:
+    def __init__(
+        self,
+        target: ConnectionTarget,
+        schema: str,
+        path: Path,
+        options: RestoreOptions,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> None:
         self.target, self.schema, self.path, self.options, self.cancel = target, schema, path, options, cancel
         self.reporter = ProgressReporter(progress, 1.0)
         self.loaded = 0.0
@@ -127,24 +140,28 @@ class Restore:
             self.source = stack.enter_context(_opened(open_restore_source(self.path, self.target, self.schema)))
             self.user = stack.enter_context(self.target.connect())  # creates, renames, drops; runs no tenant code
             self.observer = stack.enter_context(self.target.connect(autocommit=True))
-            self.tenant = check_target(self.user, self.schema, self.source.summary(),
-                                       allow_other_tenant=self.options.allow_other_tenant,
-                                       tenants_table=self.options.tenants_table)
+            self.tenant = check_target(
+                self.user,
+                self.schema,
+                self.source.summary(),
+                allow_other_tenant=self.options.allow_other_tenant,
+                tenants_table=self.options.tenants_table,
+            )
             stack.enter_context(tenant_lock(self.user, self.schema))
             login = stack.enter_context(load_login(self.user, self.target, self.tenant.owner))
             self.witness = Witness(self.observer, self.user.info.backend_pid, self.schema)
             self.main, self.second = (stack.enter_context(_session(login)) for _ in range(2))
             writes_before = self._app_writes()
             try:
-                self._drop_leftovers()        # staging schemas of killed runs of this tenant
-                self._make_staging()          # the user's session: an empty schema, recorded
-                self._load_schema()           # the file's objects
-                self._run_superuser_ddl()     # operator classes and families: DDL only, checked
-                self._load_tables()           # rows, keys and indexes, two tables at a time
-                self._finish_staging()        # foreign keys and the rest, sequences, administrators kept
-                self._give_owners()           # the user's session: owners and grants from the live tenant
-                safety = self._swap()         # the user's session: live aside, staging in, in one short step
-            except BaseException as exc:  # noqa: BLE001 - the staging schema goes once our sessions are closed
+                self._drop_leftovers()  # staging schemas of killed runs of this tenant
+                self._make_staging()  # the user's session: an empty schema, recorded
+                self._load_schema()  # the file's objects
+                self._run_superuser_ddl()  # operator classes and families: DDL only, checked
+                self._load_tables()  # rows, keys and indexes, two tables at a time
+                self._finish_staging()  # foreign keys and the rest, sequences, administrators kept
+                self._give_owners()  # the user's session: owners and grants from the live tenant
+                safety = self._swap()  # the user's session: live aside, staging in, in one short step
+            except BaseException as exc:
                 failure = exc
             else:
                 dropped = self._drop_older_copies(safety)
@@ -155,10 +172,19 @@ class Restore:
         self.reporter.finish("Restored")
         summary = self.source.summary()
         return RestoreResult(
-            tenant=self.schema, source_schema=summary.source_schema, path=self.path, tables=self.load.tables,
-            rows=self.load.rows, safety_copy=safety, dropped_safety_copies=dropped, cleaned_leftovers=self.cleaned,
-            kept_superusers=self.kept.accounts if self.kept else [], warnings=self.warnings + self.load.warnings,
-            seconds=time.monotonic() - self.started, app_writes=max(app_writes, 0))
+            tenant=self.schema,
+            source_schema=summary.source_schema,
+            path=self.path,
+            tables=self.load.tables,
+            rows=self.load.rows,
+            safety_copy=safety,
+            dropped_safety_copies=dropped,
+            cleaned_leftovers=self.cleaned,
+            kept_superusers=self.kept.accounts if self.kept else [],
+            warnings=self.warnings + self.load.warnings,
+            seconds=time.monotonic() - self.started,
+            app_writes=max(app_writes, 0),
+        )
 
     def _app_writes(self) -> int:
         return _write_count(self.observer, self.tenant.live.oid) if self.tenant.live else 0
@@ -168,22 +194,34 @@ class Restore:
     def _drop_leftovers(self) -> None:
         self.reporter.advance(0.01, "Preparing an empty copy of the clinic")
         for leftover in registered(self.user, self.schema, SchemaKind.STAGING, self.tenant.clinics):
-            drop_registered(self.user, self.observer, self.witness, leftover.oid, leftover.name, self.options.locks,
-                            self.cancel, "Cleaning up an interrupted restore")
+            drop_registered(
+                self.user,
+                self.observer,
+                self.witness,
+                leftover.oid,
+                leftover.name,
+                self.options.locks,
+                self.cancel,
+                "Cleaning up an interrupted restore",
+            )
             self.cleaned.append(leftover.name)
 
     def _make_staging(self) -> None:
         allowed: set[int] = set()
-        with cancel_statements_on(self.user, self.cancel), proven_step(self.user, self.witness, allowed,
-                                                                       "Preparing the restore"):
+        with (
+            cancel_statements_on(self.user, self.cancel),
+            proven_step(self.user, self.witness, allowed, "Preparing the restore"),
+        ):
             allowed.add(ensure_registry(self.user))
             name = staging_name(self.schema)
-            self.user.execute(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
-                sql.Identifier(name), sql.Identifier(self.tenant.owner)))
+            self.user.execute(
+                sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
+                    sql.Identifier(name), sql.Identifier(self.tenant.owner)
+                )
+            )
             created = live_schema(self.user, name)
             assert created is not None
-            record(self.user, created.oid, name, SchemaKind.STAGING, self.schema, self.tenant.owner_oid,
-                   self.path.name)
+            record(self.user, created.oid, name, SchemaKind.STAGING, self.schema, self.tenant.owner_oid, self.path.name)
             allowed.add(created.oid)
             if self.tenant.live is not None:
                 self.warnings += apply_default_privileges(self.user, name, self.schema)
@@ -200,11 +238,15 @@ class Restore:
             return
         superuser = self.user.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
         if not superuser or not superuser[0]:
-            raise RestoreFailed(f"The file defines operator classes (line {statements[0].line}), which only a "
-                                "superuser may create; restore it connected as a superuser.")
-        with cancel_statements_on(self.user, self.cancel), proven_step(self.user, self.witness, {self._staged.oid},
-                                                                       "The file"), \
-                staging_path(self.user, self._staged.name):
+            raise RestoreFailed(
+                f"The file defines operator classes (line {statements[0].line}), which only a "
+                "superuser may create; restore it connected as a superuser."
+            )
+        with (
+            cancel_statements_on(self.user, self.cancel),
+            proven_step(self.user, self.witness, {self._staged.oid}, "The file"),
+            staging_path(self.user, self._staged.name),
+        ):
             for statement in statements:
                 execute_checked(self.user, statement)
             give_other_objects(self.user, self._staged.name, self.tenant.owner)
@@ -259,7 +301,7 @@ class Restore:
                         rows = table.run(conn, self._staged.name, count, stop, functools.partial(before_builds, me))
                         with lock:
                             self.load.rows += rows
-            except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which raises it
+            except BaseException as exc:
                 with lock:
                     failures.append(exc)
                 stop.cancel()
@@ -268,8 +310,10 @@ class Restore:
                     busy[me] = False
                 ended.set()
 
-        threads = [threading.Thread(target=share, args=(i, c), name=f"resguardo-load-{i}", daemon=True)
-                   for i, c in enumerate((self.main, self.second))]
+        threads = [
+            threading.Thread(target=share, args=(i, c), name=f"resguardo-load-{i}", daemon=True)
+            for i, c in enumerate((self.main, self.second))
+        ]
         try:
             for thread in threads:
                 thread.start()
@@ -309,10 +353,13 @@ class Restore:
 
     def _give_owners(self) -> None:
         self.reporter.stage("Giving objects the clinic's owners and grants")
-        with cancel_statements_on(self.user, self.cancel), proven_step(self.user, self.witness, {self._staged.oid},
-                                                                       "Setting owners"):
-            self.warnings += apply_owners_and_grants(self.user, self._staged.name,
-                                                     self.schema if self.tenant.live else None, self.tenant.owner)
+        with (
+            cancel_statements_on(self.user, self.cancel),
+            proven_step(self.user, self.witness, {self._staged.oid}, "Setting owners"),
+        ):
+            self.warnings += apply_owners_and_grants(
+                self.user, self._staged.name, self.schema if self.tenant.live else None, self.tenant.owner
+            )
             apply_search_paths(self.user, self._staged.name, self.schema, self.source.summary().search_paths or [])
 
     # -- phase B ----------------------------------------------------------------------------------
@@ -325,8 +372,9 @@ class Restore:
             except _AccountsChanged:  # a password changed since the accounts were copied: copy them again
                 with self._file_step(self.main, "Keeping today's administrator accounts"):
                     self._keep_administrators()
-        raise RestoreFailed("Today's administrator accounts kept changing while the restore tried to keep them; "
-                            "try again later.")
+        raise RestoreFailed(
+            "Today's administrator accounts kept changing while the restore tried to keep them; try again later."
+        )
 
     def _swap_once(self) -> str | None:
         staged, live = self._staged, live_schema(self.user, self.schema)
@@ -335,16 +383,26 @@ class Restore:
             allowed.add(ensure_registry(self.user))
             if live is not None:
                 lock_relations(self.user, self.observer, live.oid, self.options.locks)
-                if self.kept is not None and self.kept.table is not None and \
-                        live_snapshot(self.user, self.schema, self.kept.table.name) != self.kept.snapshot:
+                if (
+                    self.kept is not None
+                    and self.kept.table is not None
+                    and live_snapshot(self.user, self.schema, self.kept.table.name) != self.kept.snapshot
+                ):
                     raise _AccountsChanged
             self.cancel.raise_if_cancelled()
             safety = None
             if live is not None:
                 safety = free_safety_name(self.user, self.schema)
                 rename_schema(self.user, self.schema, safety)
-                record(self.user, live.oid, safety, SchemaKind.SAFETY_COPY, self.schema, live.owner_oid,
-                       f"before restoring {self.path.name}")
+                record(
+                    self.user,
+                    live.oid,
+                    safety,
+                    SchemaKind.SAFETY_COPY,
+                    self.schema,
+                    live.owner_oid,
+                    f"before restoring {self.path.name}",
+                )
             rename_schema(self.user, staged.name, self.schema)
             set_comment(self.user, self.schema, live.comment if live else None)
             forget(self.user, [staged.oid])
@@ -357,17 +415,30 @@ class Restore:
     def _drop_older_copies(self, newest: str | None) -> list[str]:
         """One safety copy per tenant: older ones go, in their own step. Failing here changes nothing of the
         restore (it is done); the copy stays and the next restore drops it."""
-        older = [c for c in registered(self.user, self.schema, SchemaKind.SAFETY_COPY, self.tenant.clinics)
-                 if c.name != newest]
+        older = [
+            c
+            for c in registered(self.user, self.schema, SchemaKind.SAFETY_COPY, self.tenant.clinics)
+            if c.name != newest
+        ]
         dropped = []
         for copy in older:
             try:
-                drop_registered(self.user, self.observer, self.witness, copy.oid, copy.name, self.options.locks,
-                                self.cancel, "Removing the older previous version")
+                drop_registered(
+                    self.user,
+                    self.observer,
+                    self.witness,
+                    copy.oid,
+                    copy.name,
+                    self.options.locks,
+                    self.cancel,
+                    "Removing the older previous version",
+                )
                 dropped.append(copy.name)
             except (ResguardoError, psycopg.Error) as exc:
-                self.warnings.append(f"The older previous version {copy.name} could not be removed now "
-                                     f"({first_line(exc)}); the next restore removes it.")
+                self.warnings.append(
+                    f"The older previous version {copy.name} could not be removed now "
+                    f"({first_line(exc)}); the next restore removes it."
+                )
         return dropped
 
     def _drop_staging(self) -> None:
@@ -376,12 +447,23 @@ class Restore:
         if staged is None:
             return
         try:
-            with self.target.connect() as conn, self.target.connect(autocommit=True) as observer, \
-                    tenant_lock(conn, self.schema):
+            with (
+                self.target.connect() as conn,
+                self.target.connect(autocommit=True) as observer,
+                tenant_lock(conn, self.schema),
+            ):
                 if staged.oid in {s.oid for s in registered(conn, self.schema, SchemaKind.STAGING)}:
                     witness = Witness(observer, conn.info.backend_pid, self.schema)
-                    drop_registered(conn, observer, witness, staged.oid, staged.name, self.options.locks,
-                                    CancelToken(), "Cleaning up")
+                    drop_registered(
+                        conn,
+                        observer,
+                        witness,
+                        staged.oid,
+                        staged.name,
+                        self.options.locks,
+                        CancelToken(),
+                        "Cleaning up",
+                    )
         except (psycopg.Error, ResguardoError):
             pass
 
@@ -396,9 +478,11 @@ class Restore:
             conn.execute("SELECT set_config('lock_timeout', %s, true)", [_FILE_LOCK_TIMEOUT])
             # As pg_restore: a function's body may name tables created after it (docs/archive-format.md).
             conn.execute("SELECT set_config('check_function_bodies', 'off', true)")
-            conn.execute("SELECT set_config('maintenance_work_mem', %(mem)s, true)"
-                         " WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes(%(mem)s)",
-                         {"mem": _LOAD_MAINTENANCE_MEM})
+            conn.execute(
+                "SELECT set_config('maintenance_work_mem', %(mem)s, true)"
+                " WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes(%(mem)s)",
+                {"mem": _LOAD_MAINTENANCE_MEM},
+            )
             yield
             cancel.raise_if_cancelled()
             if conn.execute("SELECT session_user, current_user").fetchone() != expected:
@@ -419,9 +503,18 @@ class _AccountsChanged(Exception):
     """An administrator's row changed after it was copied; copied again, then the swap is tried again."""
 
 
-def drop_registered(conn: psycopg.Connection, observer: psycopg.Connection, witness: Witness, oid: int, name: str,
-                    locks: LockPolicy, cancel: CancelToken, action: str) -> None:
+def drop_registered(
+    conn: psycopg.Connection,
+    observer: psycopg.Connection,
+    witness: Witness,
+    oid: int,
+    name: str,
+    locks: LockPolicy,
+    cancel: CancelToken,
+    action: str,
+) -> None:
     """Drop a schema Resguardo recorded (after locking its tables without freezing anyone) and its record."""
+
     def attempt() -> None:
         allowed = {oid}
         with proven_step(conn, witness, allowed, action):
@@ -436,9 +529,11 @@ def drop_registered(conn: psycopg.Connection, observer: psycopg.Connection, witn
 
 # A schema's relations, found through their dependency on their schema (an index lookup) and checked to be in it:
 # pg_class has no index by schema, and beside 1,000 tenants of 15 tables a scan of it reads 80,000 rows.
-_IN_SCHEMA = ("ARRAY(SELECT c.oid FROM pg_depend n JOIN pg_class c ON c.oid = n.objid"
-              " WHERE n.refclassid = 'pg_namespace'::regclass AND n.refobjid = %(nsp)s AND n.refobjsubid = 0"
-              " AND n.classid = 'pg_class'::regclass AND c.relnamespace = %(nsp)s)")
+_IN_SCHEMA = (
+    "ARRAY(SELECT c.oid FROM pg_depend n JOIN pg_class c ON c.oid = n.objid"
+    " WHERE n.refclassid = 'pg_namespace'::regclass AND n.refobjid = %(nsp)s AND n.refobjsubid = 0"
+    " AND n.classid = 'pg_class'::regclass AND c.relnamespace = %(nsp)s)"
+)
 
 _OWNED_SEQUENCES = f"""
 SELECT s.relname, t.relname, a.attname FROM pg_class s
@@ -458,11 +553,18 @@ def continue_sequences(conn: psycopg.Connection, schema: str, nsp: int, table: s
     moves = []
     for seq, tab, col in conn.execute(_OWNED_SEQUENCES, {"nsp": nsp, "table": table}).fetchall():
         q_seq = sql.Identifier(schema, seq)
-        moves.append(sql.SQL(
-            "SELECT setval({name}::regclass, m) FROM (SELECT max({col})::bigint AS m FROM {tab}) x"
-            " WHERE m IS NOT NULL AND m >= (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END"
-            " FROM {seq})").format(name=sql.Literal(q_seq.as_string(conn)), col=sql.Identifier(col),
-                                   tab=sql.Identifier(schema, tab), seq=q_seq))
+        moves.append(
+            sql.SQL(
+                "SELECT setval({name}::regclass, m) FROM (SELECT max({col})::bigint AS m FROM {tab}) x"
+                " WHERE m IS NOT NULL AND m >= (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END"
+                " FROM {seq})"
+            ).format(
+                name=sql.Literal(q_seq.as_string(conn)),
+                col=sql.Identifier(col),
+                tab=sql.Identifier(schema, tab),
+                seq=q_seq,
+            )
+        )
     if moves:
         conn.execute(sql.SQL(" UNION ALL ").join(moves))
 
@@ -473,7 +575,9 @@ def _write_count(observer: psycopg.Connection, schema_oid: int) -> int:
     row = observer.execute(
         "SELECT coalesce(sum(pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid)"
         f" + pg_stat_get_tuples_deleted(c.oid)), 0)::bigint FROM pg_class c"
-        f" WHERE c.oid = ANY({_IN_SCHEMA}) AND c.relkind IN ('r', 'p', 'm')", {"nsp": schema_oid}).fetchone()
+        f" WHERE c.oid = ANY({_IN_SCHEMA}) AND c.relkind IN ('r', 'p', 'm')",
+        {"nsp": schema_oid},
+    ).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -501,11 +605,14 @@ def _explained(exc: BaseException, cancel: CancelToken) -> BaseException:
     if isinstance(exc, ResguardoError):
         return exc
     if isinstance(exc, psycopg.errors.LockNotAvailable):
-        return RestoreFailed("A table the file needed stayed locked by another session; try again when the web "
-                             "application is quieter.", str(exc))
+        return RestoreFailed(
+            "A table the file needed stayed locked by another session; try again when the web application is quieter.",
+            str(exc),
+        )
     if isinstance(exc, psycopg.OperationalError):
-        return RestoreFailed("The connection to the server was lost during the restore; the tenant was not "
-                             "changed.", str(exc))
+        return RestoreFailed(
+            "The connection to the server was lost during the restore; the tenant was not changed.", str(exc)
+        )
     if isinstance(exc, psycopg.Error):
         return RestoreFailed(f"The restore failed: {first_line(exc)}.", str(exc))
     return exc

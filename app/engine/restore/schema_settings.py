@@ -15,7 +15,6 @@ from psycopg import sql
 from app.engine.restore.ownership import schema_objects
 
 
-
 def apply_search_paths(conn: psycopg.Connection, staging: str, tenant: str, entries: list[Any]) -> None:
     """Each routine the archive says has a search_path naming its schema gets it, with the tenant's name."""
     routines = {key: obj for key, obj in schema_objects(conn, staging).items() if obj.routine is not None}
@@ -26,5 +25,8 @@ def apply_search_paths(conn: psycopg.Connection, staging: str, tenant: str, entr
         elements = [tenant if e is None else e for e in entry["search_path"]]
         if obj is None or not elements or not all(isinstance(e, str) and e and "\0" not in e for e in elements):
             continue  # no such routine here: the setting has nothing to apply to
-        conn.execute(sql.SQL("ALTER {} SET search_path TO {}").format(
-            obj.target(staging, obj.alter_word), sql.SQL(", ").join(sql.Literal(e) for e in elements)))
+        conn.execute(
+            sql.SQL("ALTER {} SET search_path TO {}").format(
+                obj.target(staging, obj.alter_word), sql.SQL(", ").join(sql.Literal(e) for e in elements)
+            )
+        )

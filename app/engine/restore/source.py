@@ -24,15 +24,20 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 import psycopg
-from psycopg import sql
-
 import zstandard
 from pglast.parser import ParseError, parse_sql_json
+from psycopg import sql
 
-from app.engine.archive.container import MAX_SCHEMA_BYTES, POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveReader, split_statements
+from app.engine.archive.container import (
+    MAX_SCHEMA_BYTES,
+    POST_DATA_MEMBER,
+    PRE_DATA_MEMBER,
+    ArchiveReader,
+    split_statements,
+)
+from app.engine.archive.manifest import TableEntry
 from app.engine.errors import ArchiveError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken
-from app.engine.archive.manifest import TableEntry
 from app.engine.safety.sql_gate import CheckedStatement, check_native, execute_checked
 
 LoadProgress = Callable[[float, str], None]  # (fraction of the load done, detail)
@@ -46,6 +51,7 @@ _WITH_ROWS = frozenset({"constraint", "index"})
 # Words of SQL text, as a conservative reading of the names it may mention: quoted identifiers, and bare words
 # (also folded to lower case, as PostgreSQL folds them); words inside string literals and bodies count too.
 _WORD = re.compile(r'[^\W\d][\w$]*|"(?:[^"]|"")+"')
+
 
 @dataclass(frozen=True)
 class TableSummary:
@@ -90,8 +96,9 @@ class TableLoad:
 class RestoreSource(Protocol):
     def summary(self) -> SourceSummary: ...
 
-    def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
-                    cancel: CancelToken | None) -> LoadResult: ...
+    def load_schema(
+        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken | None
+    ) -> LoadResult: ...
 
     def table_loads(self) -> list[TableLoad]: ...
 
@@ -162,11 +169,17 @@ class NativeArchiveSource:
         m = self.manifest
         search_paths = m.raw.get("search_paths", [])
         return SourceSummary(
-            kind="native", path=self.reader.path, source_schema=m.source_schema, created_utc=m.created_utc,
+            kind="native",
+            path=self.reader.path,
+            source_schema=m.source_schema,
+            created_utc=m.created_utc,
             tables=[TableSummary(t.name, t.rows, t.bytes) for t in m.tables],
-            migrations=list(m.migrations) if m.migrations is not None else None, size_bytes=m.total_bytes,
-            tool_version=f"Resguardo {m.program_version}", schema_owner=m.schema_owner,
-            privileges=list(m.privileges), search_paths=search_paths if isinstance(search_paths, list) else [],
+            migrations=list(m.migrations) if m.migrations is not None else None,
+            size_bytes=m.total_bytes,
+            tool_version=f"Resguardo {m.program_version}",
+            schema_owner=m.schema_owner,
+            privileges=list(m.privileges),
+            search_paths=search_paths if isinstance(search_paths, list) else [],
         )
 
     def summary(self) -> SourceSummary:
@@ -175,8 +188,9 @@ class NativeArchiveSource:
     def close(self) -> None:
         self.reader.close()
 
-    def load_schema(self, conn: psycopg.Connection, staging: str, progress: LoadProgress,
-                    cancel: CancelToken | None) -> LoadResult:
+    def load_schema(
+        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken | None
+    ) -> LoadResult:
         self._deferred = [s for s in self._pre if s.needs_superuser]
         later = {id(s) for s in self._created_with_rows.values()}
         self._run(conn, staging, [s for s in self._pre if not s.needs_superuser and id(s) not in later], cancel)
@@ -215,11 +229,16 @@ class NativeArchiveSource:
         self._run(conn, staging, [s for s in self._post if s.table not in names], cancel)
         sequences = self.manifest.sequences
         if sequences:  # one statement for all: a round trip per sequence cost more than the setval itself
-            conn.execute("SELECT setval(s.name::regclass, s.value, s.called)"
-                         " FROM ROWS FROM (unnest(%s::text[]), unnest(%s::bigint[]), unnest(%s::bool[]))"
-                         " AS s(name, value, called)",
-                         [[sql.Identifier(staging, s.name).as_string(conn) for s in sequences],
-                          [s.last_value for s in sequences], [s.is_called for s in sequences]])
+            conn.execute(
+                "SELECT setval(s.name::regclass, s.value, s.called)"
+                " FROM ROWS FROM (unnest(%s::text[]), unnest(%s::bigint[]), unnest(%s::bool[]))"
+                " AS s(name, value, called)",
+                [
+                    [sql.Identifier(staging, s.name).as_string(conn) for s in sequences],
+                    [s.last_value for s in sequences],
+                    [s.is_called for s in sequences],
+                ],
+            )
 
     def _checked(self, member: str) -> list[CheckedStatement]:
         checked = []
@@ -239,10 +258,16 @@ class NativeArchiveSource:
                 return
             yield chunk
 
-    def _table_runner(self, entry: TableEntry) -> Callable[[psycopg.Connection, str, LoadedBytes,
-                                                            CancelToken | None, BeforeBuilds], int]:
-        def run(conn: psycopg.Connection, staging: str, loaded: LoadedBytes, cancel: CancelToken | None,
-                before_builds: BeforeBuilds) -> int:
+    def _table_runner(
+        self, entry: TableEntry
+    ) -> Callable[[psycopg.Connection, str, LoadedBytes, CancelToken | None, BeforeBuilds], int]:
+        def run(
+            conn: psycopg.Connection,
+            staging: str,
+            loaded: LoadedBytes,
+            cancel: CancelToken | None,
+            before_builds: BeforeBuilds,
+        ) -> int:
             # COPY FREEZE is legal on a table created or truncated in this transaction.
             create = self._created_with_rows.get(entry.name)
             freeze = create is not None or entry.name in self._plain_tables(conn, staging)
@@ -266,27 +291,34 @@ class NativeArchiveSource:
         """The staging schema's plain tables (COPY FREEZE refuses partitioned ones), read once, not per table."""
         with self._catalog:
             if self._plain is None:
-                self._plain = frozenset(r[0] for r in conn.execute(
-                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                    " WHERE n.nspname = %s AND c.relkind = 'r'", [staging]).fetchall())
+                self._plain = frozenset(
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        " WHERE n.nspname = %s AND c.relkind = 'r'",
+                        [staging],
+                    ).fetchall()
+                )
             return self._plain
 
-    def _run(self, conn: psycopg.Connection, staging: str, statements: list[CheckedStatement],
-             cancel: CancelToken | None) -> None:
+    def _run(
+        self, conn: psycopg.Connection, staging: str, statements: list[CheckedStatement], cancel: CancelToken | None
+    ) -> None:
         if not statements:
             return
         with staging_path(conn, staging):
             self._run_each(conn, statements, cancel)
 
-    def _run_each(self, conn: psycopg.Connection, statements: list[CheckedStatement],
-                  cancel: CancelToken | None) -> None:
+    def _run_each(
+        self, conn: psycopg.Connection, statements: list[CheckedStatement], cancel: CancelToken | None
+    ) -> None:
         """In a pipeline, a batch at a time: the server runs each statement on its own (one per message, as
         always), while the next ones are already on their way (a round trip each took a third of a load of
         small tables). The first failure stops the batch; its statement is the first that got no result."""
         for start in range(0, len(statements), _PIPELINE_BATCH):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            batch = statements[start:start + _PIPELINE_BATCH]
+            batch = statements[start : start + _PIPELINE_BATCH]
             sent: list[psycopg.Cursor[Any]] = []
             try:
                 with conn.pipeline():
@@ -296,8 +328,11 @@ class NativeArchiveSource:
                 raise
             except psycopg.Error as exc:
                 failed = batch[min(sum(1 for cur in sent if cur.pgresult is not None), len(batch) - 1)]
-                raise RestoreFailed(f"The archive's statement at line {failed.line} ({failed.kind}) could "
-                                    f"not be run: {first_line(exc)}.", str(exc)) from None
+                raise RestoreFailed(
+                    f"The archive's statement at line {failed.line} ({failed.kind}) could "
+                    f"not be run: {first_line(exc)}.",
+                    str(exc),
+                ) from None
 
     def _part_text(self, member: str) -> str:
         expected = self.manifest.parts.get(member)
@@ -311,13 +346,22 @@ class NativeArchiveSource:
         except UnicodeDecodeError:
             raise ArchiveError(f"{self.reader.path.name} is damaged: {member} is not text.") from None
 
-    def _copy_table(self, conn: psycopg.Connection, staging: str, entry: TableEntry, loaded: LoadedBytes,
-                    cancel: CancelToken | None, *, freeze: bool) -> int:
+    def _copy_table(
+        self,
+        conn: psycopg.Connection,
+        staging: str,
+        entry: TableEntry,
+        loaded: LoadedBytes,
+        cancel: CancelToken | None,
+        *,
+        freeze: bool,
+    ) -> int:
         """Stream the rows; stop at the first byte or row beyond what the manifest declares."""
         name = entry.name
         columns = sql.SQL(", ").join(sql.Identifier(c) for c in entry.columns)
         statement = sql.SQL("COPY {} ({}) FROM STDIN{}").format(
-            sql.Identifier(staging, name), columns, sql.SQL(" (FREEZE)" if freeze else ""))
+            sql.Identifier(staging, name), columns, sql.SQL(" (FREEZE)" if freeze else "")
+        )
         digest = hashlib.sha256()
         size = lines = 0
         file_name = self.reader.path.name
@@ -334,8 +378,9 @@ class NativeArchiveSource:
                             size += len(chunk)
                             lines += chunk.count(b"\n")
                             if size > entry.bytes or lines > entry.rows:
-                                raise ArchiveError(f"{file_name} is damaged: table {name} holds more rows than its "
-                                                   "manifest says.")
+                                raise ArchiveError(
+                                    f"{file_name} is damaged: table {name} holds more rows than its manifest says."
+                                )
                             digest.update(chunk)
                             copy.write(chunk)
                             loaded(len(chunk))
@@ -343,18 +388,18 @@ class NativeArchiveSource:
                         raise damaged from exc
                     if size != entry.bytes or digest.hexdigest() != entry.sha256:
                         raise ArchiveError(
-                            f"{file_name} is damaged: the rows of table {name} do not match their "
-                            "checksum.")
+                            f"{file_name} is damaged: the rows of table {name} do not match their checksum."
+                        )
                 rows = cur.rowcount
         except psycopg.errors.QueryCanceled:
             raise
         except psycopg.Error as exc:
             first = first_line(exc)
-            raise RestoreFailed(f"The rows of table {name} could not be loaded: {first}.",
-                                str(exc)) from None
+            raise RestoreFailed(f"The rows of table {name} could not be loaded: {first}.", str(exc)) from None
         if rows != entry.rows:
-            raise ArchiveError(f"{file_name} is damaged: table {name} holds {rows} rows, its manifest "
-                               f"says {entry.rows}.")
+            raise ArchiveError(
+                f"{file_name} is damaged: table {name} holds {rows} rows, its manifest says {entry.rows}."
+            )
         return rows
 
 
@@ -370,8 +415,9 @@ def _plain_table_created(text: str) -> str | None:
     if len(statements) != 1 or '"CONSTR_FOREIGN"' in tree:
         return None
     create = statements[0].get("stmt", {}).get("CreateStmt")
-    if not isinstance(create, dict) or any(create.get(k) for k in ("inhRelations", "partbound", "partspec",
-                                                                    "ofTypename")):
+    if not isinstance(create, dict) or any(
+        create.get(k) for k in ("inhRelations", "partbound", "partspec", "ofTypename")
+    ):
         return None
     relation = create.get("relation", {})
     name = relation.get("relname")

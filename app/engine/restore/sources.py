@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.engine.connection import ConnectionTarget
 from app.engine.archive.file_kind import DJANGO_JSON, NATIVE, sniff_file
+from app.engine.connection import ConnectionTarget
 from app.engine.restore.source import NativeArchiveSource, RestoreSource
 
 
-def open_restore_source(path: Path, target: ConnectionTarget | None = None,
-                        tenant: str | None = None) -> RestoreSource:
+def open_restore_source(path: Path, target: ConnectionTarget | None = None, tenant: str | None = None) -> RestoreSource:
     """The source for `path`, by its kind (app/engine/archive/file_kind.py); ArchiveError when the file is not one we can
     restore. A Django dumpdata export is mapped onto the live `tenant`, read through `target`."""
     kind = sniff_file(Path(path))

@@ -71,12 +71,15 @@ def find_user_table(conn: psycopg.Connection, schema: str, override: str | None 
         [FLAG_COLUMN, schema, name, name],
     ).fetchall()
     if name is not None and not rows:
-        raise UsageError(f"The user table {override!r} set in the profile has no boolean {FLAG_COLUMN} column in "
-                         f"{schema!r}.")
+        raise UsageError(
+            f"The user table {override!r} set in the profile has no boolean {FLAG_COLUMN} column in {schema!r}."
+        )
     if len(rows) > 1:
         names = ", ".join(r[0] for r in rows)
-        raise UsageError(f"Several tables of {schema!r} have an {FLAG_COLUMN} column ({names}); name the user "
-                         "table in the profile, or restore without keeping today's administrator accounts.")
+        raise UsageError(
+            f"Several tables of {schema!r} have an {FLAG_COLUMN} column ({names}); name the user "
+            "table in the profile, or restore without keeping today's administrator accounts."
+        )
     return rows[0][0] if rows else None
 
 
@@ -89,16 +92,25 @@ def live_superusers(conn: psycopg.Connection, live: str, override: str | None = 
     if account is None:
         return []
     _lock_plain(conn, live, table)
-    return sorted(str(r[0]) for r in conn.execute(
-        sql.SQL("SELECT u.{} FROM {} u WHERE u.{}").format(
-            sql.Identifier(account), sql.Identifier(live, table), sql.Identifier(FLAG_COLUMN))).fetchall())
+    return sorted(
+        str(r[0])
+        for r in conn.execute(
+            sql.SQL("SELECT u.{} FROM {} u WHERE u.{}").format(
+                sql.Identifier(account), sql.Identifier(live, table), sql.Identifier(FLAG_COLUMN)
+            )
+        ).fetchall()
+    )
 
 
 def _columns(conn: psycopg.Connection, schema: str, table: str) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnum > 0"
-        " AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
-        [sql.Identifier(schema, table).as_string(conn)]).fetchall()]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnum > 0"
+            " AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
+            [sql.Identifier(schema, table).as_string(conn)],
+        ).fetchall()
+    ]
 
 
 def _account_column(conn: psycopg.Connection, schema: str, table: str) -> str | None:
@@ -110,7 +122,8 @@ def _primary_key(conn: psycopg.Connection, schema: str, table: str) -> str | Non
     rows = conn.execute(
         "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
         " WHERE i.indrelid = %s::regclass AND i.indisprimary",
-        [sql.Identifier(schema, table).as_string(conn)]).fetchall()
+        [sql.Identifier(schema, table).as_string(conn)],
+    ).fetchall()
     return rows[0][0] if len(rows) == 1 else None
 
 
@@ -132,10 +145,12 @@ def plan_keep(conn: psycopg.Connection, live: str, staging: str, override: str |
     plan.snapshot = live_snapshot(conn, live, name)
     for row in live_rows:
         found = conn.execute(
-            sql.SQL("SELECT u.{key}::text, u.{acc}::text FROM {t} u WHERE u.{key}::text = %s"
-                    " OR lower(u.{acc}::text) = lower(%s)").format(
-                key=sql.Identifier(key), acc=sql.Identifier(account), t=sql.Identifier(staging, name)),
-            [str(row[key]), str(row[account])]).fetchall()
+            sql.SQL(
+                "SELECT u.{key}::text, u.{acc}::text FROM {t} u WHERE u.{key}::text = %s"
+                " OR lower(u.{acc}::text) = lower(%s)"
+            ).format(key=sql.Identifier(key), acc=sql.Identifier(account), t=sql.Identifier(staging, name)),
+            [str(row[key]), str(row[account])],
+        ).fetchall()
         same_key = [f for f in found if f[0] == str(row[key])]
         same_account = [f for f in found if f[1].lower() == str(row[account]).lower()]
         if same_key and same_key[0][1].lower() != str(row[account]).lower():
@@ -152,15 +167,25 @@ def plan_keep(conn: psycopg.Connection, live: str, staging: str, override: str |
 def _live_rows(conn: psycopg.Connection, live: str, table: str) -> list[dict[str, Any]]:
     """The live administrators' rows. Read with no operator, ordering or function of the tenant's, so a
     superuser's session may read them without running the tenant's code."""
-    rows: list[dict[str, Any]] = [r[0] for r in conn.execute(
-        sql.SQL("SELECT to_jsonb(u) FROM {} u WHERE u.{}").format(
-            sql.Identifier(live, table), sql.Identifier(FLAG_COLUMN))).fetchall()]
+    rows: list[dict[str, Any]] = [
+        r[0]
+        for r in conn.execute(
+            sql.SQL("SELECT to_jsonb(u) FROM {} u WHERE u.{}").format(
+                sql.Identifier(live, table), sql.Identifier(FLAG_COLUMN)
+            )
+        ).fetchall()
+    ]
     return sorted(rows, key=_json)
 
 
 # The output functions' settings, fixed: the two sessions that take a snapshot write the same rows alike.
-_OUTPUT_SETTINGS = {"DateStyle": "ISO, YMD", "IntervalStyle": "postgres", "TimeZone": "UTC",
-                    "extra_float_digits": "3", "bytea_output": "hex"}
+_OUTPUT_SETTINGS = {
+    "DateStyle": "ISO, YMD",
+    "IntervalStyle": "postgres",
+    "TimeZone": "UTC",
+    "extra_float_digits": "3",
+    "bytea_output": "hex",
+}
 
 
 def live_snapshot(conn: psycopg.Connection, live: str, table: str) -> list[str]:
@@ -169,8 +194,12 @@ def live_snapshot(conn: psycopg.Connection, live: str, table: str) -> list[str]:
     _lock_plain(conn, live, table)
     for name, value in _OUTPUT_SETTINGS.items():
         conn.execute("SELECT pg_catalog.set_config(%s, %s, true)", [name, value])
-    return sorted(str(r[0]) for r in conn.execute(sql.SQL("SELECT u FROM {} u WHERE u.{}").format(
-        sql.Identifier(live, table), sql.Identifier(FLAG_COLUMN))).fetchall())
+    return sorted(
+        str(r[0])
+        for r in conn.execute(
+            sql.SQL("SELECT u FROM {} u WHERE u.{}").format(sql.Identifier(live, table), sql.Identifier(FLAG_COLUMN))
+        ).fetchall()
+    )
 
 
 def _lock_plain(conn: psycopg.Connection, live: str, table: str) -> None:
@@ -182,17 +211,22 @@ def _lock_plain(conn: psycopg.Connection, live: str, table: str) -> None:
         "SELECT c.relkind IN ('r', 'p') AND a.atttypid = 'pg_catalog.bool'::pg_catalog.regtype"
         " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = %s"
         " AND a.attnum > 0 AND NOT a.attisdropped WHERE c.oid = %s::pg_catalog.regclass",
-        [FLAG_COLUMN, name.as_string(conn)]).fetchone()
+        [FLAG_COLUMN, name.as_string(conn)],
+    ).fetchone()
     if not row or not row[0]:
-        raise RestoreFailed(f"The table {live}.{table} changed while Resguardo read it: it is no longer a table with "
-                            f"a boolean {FLAG_COLUMN} column.")
+        raise RestoreFailed(
+            f"The table {live}.{table} changed while Resguardo read it: it is no longer a table with "
+            f"a boolean {FLAG_COLUMN} column."
+        )
 
 
 def refuse_conflicts(plan: KeepPlan) -> None:
     if plan.conflicts:
         raise RestoreFailed(
-            "Cannot keep today's administrator accounts: " + "; ".join(plan.conflicts)
-            + ". Restore without keeping them to take the backup's accounts as they are.")
+            "Cannot keep today's administrator accounts: "
+            + "; ".join(plan.conflicts)
+            + ". Restore without keeping them to take the backup's accounts as they are."
+        )
 
 
 def apply_keep(conn: psycopg.Connection, staging: str, plan: KeepPlan) -> None:
@@ -204,11 +238,17 @@ def apply_keep(conn: psycopg.Connection, staging: str, plan: KeepPlan) -> None:
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in t.columns)
     record = sql.SQL("jsonb_populate_record(NULL::{}, %s::jsonb)").format(target)
     for row in plan.update:
-        conn.execute(sql.SQL("UPDATE {} SET ({}) = (SELECT {} FROM {}) WHERE {}::text = %s").format(
-            target, cols, cols, record, sql.Identifier(t.key)), [_json(row), str(row[t.key])])
+        conn.execute(
+            sql.SQL("UPDATE {} SET ({}) = (SELECT {} FROM {}) WHERE {}::text = %s").format(
+                target, cols, cols, record, sql.Identifier(t.key)
+            ),
+            [_json(row), str(row[t.key])],
+        )
     for row in plan.insert:
-        conn.execute(sql.SQL("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}").format(
-            target, cols, cols, record), [_json(row)])
+        conn.execute(
+            sql.SQL("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}").format(target, cols, cols, record),
+            [_json(row)],
+        )
 
 
 def _json(row: dict[str, Any]) -> str:

@@ -53,8 +53,10 @@ class Holder:
 
     def sentence(self) -> str:
         app = f"{self.application}, " if self.application else ""
-        return (f"session {self.pid} ({app}from {self.client or 'this server'}, {self.state or 'unknown state'} "
-                f"since {self.since}: {self.query or 'no query'})")
+        return (
+            f"session {self.pid} ({app}from {self.client or 'this server'}, {self.state or 'unknown state'} "
+            f"since {self.since}: {self.query or 'no query'})"
+        )
 
 
 class LockBusy(Exception):
@@ -67,8 +69,7 @@ class LockBusy(Exception):
         self.deadlock = deadlock
 
 
-def lock_relations(conn: psycopg.Connection, observer: psycopg.Connection, schema_oid: int,
-                   policy: LockPolicy) -> None:
+def lock_relations(conn: psycopg.Connection, observer: psycopg.Connection, schema_oid: int, policy: LockPolicy) -> None:
     """ACCESS EXCLUSIVE on every table of a schema, one at a time, all within one attempt's time.
 
     The limit is for the attempt, not for each table: the tables locked first stay locked while the later
@@ -80,7 +81,9 @@ def lock_relations(conn: psycopg.Connection, observer: psycopg.Connection, schem
         "SELECT c.oid, format('%%I.%%I', n.nspname, c.relname) FROM pg_class c"
         " JOIN pg_namespace n ON n.oid = c.relnamespace"
         # LOCK TABLE refuses materialized views ("not supported for materialized views")
-        " WHERE c.relnamespace = %s AND c.relkind IN ('r', 'p', 'f') ORDER BY c.oid", [schema_oid]).fetchall()
+        " WHERE c.relnamespace = %s AND c.relkind IN ('r', 'p', 'f') ORDER BY c.oid",
+        [schema_oid],
+    ).fetchall()
     if _all_at_once(conn, [name for _, name in rows]):
         return
     for oid, name in rows:
@@ -102,8 +105,11 @@ def _all_at_once(conn: psycopg.Connection, names: list[str]) -> bool:
         return True
     try:
         with conn.transaction():
-            conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS EXCLUSIVE MODE NOWAIT").format(
-                sql.SQL(", ").join(sql.SQL(name) for name in names)))
+            conn.execute(
+                sql.SQL("LOCK TABLE ONLY {} IN ACCESS EXCLUSIVE MODE NOWAIT").format(
+                    sql.SQL(", ").join(sql.SQL(name) for name in names)
+                )
+            )
     except psycopg.errors.LockNotAvailable:
         return False
     return True
@@ -115,12 +121,15 @@ def _holder(observer: psycopg.Connection, relation: int, me: int) -> Holder | No
         " coalesce(to_char(a.state_change, 'YYYY-MM-DD HH24:MI:SS'), ''), left(coalesce(a.query, ''), 80)"
         " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
         " WHERE l.locktype = 'relation' AND l.relation = %s AND l.granted AND l.pid <> %s"
-        " ORDER BY a.xact_start NULLS LAST LIMIT 1", [relation, me]).fetchone()
+        " ORDER BY a.xact_start NULLS LAST LIMIT 1",
+        [relation, me],
+    ).fetchone()
     return Holder(int(row[0]), *(str(v) for v in row[1:])) if row else None
 
 
-def with_lock_attempts(conn: psycopg.Connection, policy: LockPolicy, cancel: CancelToken,
-                       attempt: Callable[[], T], action: str) -> T:
+def with_lock_attempts(
+    conn: psycopg.Connection, policy: LockPolicy, cancel: CancelToken, attempt: Callable[[], T], action: str
+) -> T:
     """Run `attempt` (one transaction that ends by committing) until no lock keeps it waiting too long.
 
     Between attempts the transaction is rolled back, so nothing waits on us while we pause.
@@ -146,7 +155,8 @@ def _gave_up(busy: LockBusy, policy: LockPolicy, action: str) -> RestoreFailed:
     return RestoreFailed(
         f"{action} gave up after {policy.total_seconds:.0f} s: {busy.what} {why} {who}. Try again when the web "
         "application is quieter (or end that session).",
-        f"{busy.what}; holder: {who}")
+        f"{busy.what}; holder: {who}",
+    )
 
 
 def _roll_back(conn: psycopg.Connection) -> None:
@@ -165,7 +175,7 @@ def free_safety_name(conn: psycopg.Connection, tenant: str) -> str:
     when = now
     for (name,) in conn.execute(r"SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rg\_safety\_%'"):
         try:
-            stamp = datetime.strptime(name[len(SAFETY_PREFIX):len(SAFETY_PREFIX) + 14], "%Y%m%d%H%M%S")
+            stamp = datetime.strptime(name[len(SAFETY_PREFIX) : len(SAFETY_PREFIX) + 14], "%Y%m%d%H%M%S")
         except ValueError:
             continue
         stamp = stamp.replace(tzinfo=UTC)
@@ -181,5 +191,8 @@ def rename_schema(conn: psycopg.Connection, old: str, new: str) -> None:
 
 
 def set_comment(conn: psycopg.Connection, schema: str, comment: str | None) -> None:
-    conn.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
-        sql.Identifier(schema), sql.Literal(comment) if comment is not None else sql.SQL("NULL")))
+    conn.execute(
+        sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
+            sql.Identifier(schema), sql.Literal(comment) if comment is not None else sql.SQL("NULL")
+        )
+    )

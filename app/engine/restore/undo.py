@@ -13,16 +13,24 @@ from dataclasses import dataclass
 
 import psycopg
 
-from app.engine.connection import ConnectionTarget
 from app.engine.catalog.discovery import clinic_schemas, find_tenants_table
-from app.engine.errors import Cancelled, PreflightError, ResguardoError, RestoreFailed, UsageError, all_or_nothing, first_line
+from app.engine.connection import ConnectionTarget
+from app.engine.errors import (
+    Cancelled,
+    PreflightError,
+    ResguardoError,
+    RestoreFailed,
+    UsageError,
+    all_or_nothing,
+    first_line,
+)
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
-from app.engine.safety.locks import tenant_lock
-from app.engine.safety.proven import Witness, proven_step
-from app.engine.safety.registry import Registered, SchemaKind, ensure_registry, forget, record, registered
 from app.engine.restore.checks import live_schema
 from app.engine.restore.statement_cancel import cancel_statements_on
 from app.engine.restore.swap import LockPolicy, free_safety_name, lock_relations, rename_schema, with_lock_attempts
+from app.engine.safety.locks import tenant_lock
+from app.engine.safety.proven import Witness, proven_step
+from app.engine.safety.registry import Registered, SchemaKind, ensure_registry, forget, record, registered
 
 
 @dataclass(frozen=True)
@@ -34,9 +42,16 @@ class UndoResult:
 
 
 @all_or_nothing
-def undo_restore(target: ConnectionTarget, schema: str, *, expected_copy: str | None = None,
-                 tenants_table: str | None = None, locks: LockPolicy = LockPolicy(),
-                 progress: ProgressCallback = ignore_progress, cancel: CancelToken | None = None) -> UndoResult:
+def undo_restore(
+    target: ConnectionTarget,
+    schema: str,
+    *,
+    expected_copy: str | None = None,
+    tenants_table: str | None = None,
+    locks: LockPolicy = LockPolicy(),
+    progress: ProgressCallback = ignore_progress,
+    cancel: CancelToken | None = None,
+) -> UndoResult:
     """Swap the newest safety copy back in; the replaced state becomes the safety copy.
 
     `expected_copy`: the safety copy the caller means (the one its restore left); refused, with nothing
@@ -45,8 +60,12 @@ def undo_restore(target: ConnectionTarget, schema: str, *, expected_copy: str | 
     cancel = cancel or CancelToken()
     reporter = ProgressReporter(progress, 1.0)
     reporter.stage("Checking the previous version")
-    with (target.connect() as conn, target.connect(autocommit=True) as observer, tenant_lock(conn, schema),
-          cancel_statements_on(conn, cancel)):
+    with (
+        target.connect() as conn,
+        target.connect(autocommit=True) as observer,
+        tenant_lock(conn, schema),
+        cancel_statements_on(conn, cancel),
+    ):
         try:
             copy, aside = _undo(conn, observer, schema, expected_copy, tenants_table, locks, reporter, cancel)
         except (Cancelled, psycopg.errors.QueryCanceled) as exc:
@@ -61,9 +80,16 @@ def undo_restore(target: ConnectionTarget, schema: str, *, expected_copy: str | 
     return UndoResult(schema, copy.name, aside, time.monotonic() - started)
 
 
-def _undo(conn: psycopg.Connection, observer: psycopg.Connection, schema: str, expected_copy: str | None,
-          tenants_table: str | None, locks: LockPolicy, reporter: ProgressReporter,
-          cancel: CancelToken) -> tuple[Registered, str | None]:
+def _undo(
+    conn: psycopg.Connection,
+    observer: psycopg.Connection,
+    schema: str,
+    expected_copy: str | None,
+    tenants_table: str | None,
+    locks: LockPolicy,
+    reporter: ProgressReporter,
+    cancel: CancelToken,
+) -> tuple[Registered, str | None]:
     clinics = clinic_schemas(conn, find_tenants_table(conn, tenants_table))
     copies = registered(conn, schema, SchemaKind.SAFETY_COPY, clinics)
     conn.rollback()
@@ -71,8 +97,10 @@ def _undo(conn: psycopg.Connection, observer: psycopg.Connection, schema: str, e
         raise UsageError(f"Tenant {schema!r} has no safety copy to go back to.")
     copy = copies[0]
     if expected_copy is not None and copy.name != expected_copy:
-        raise PreflightError(f"The previous version {expected_copy} is no longer {schema}'s latest (it is "
-                             f"{copy.name}: a restore or an undo happened since).")
+        raise PreflightError(
+            f"The previous version {expected_copy} is no longer {schema}'s latest (it is "
+            f"{copy.name}: a restore or an undo happened since)."
+        )
     cancel.raise_if_cancelled()
     witness = Witness(observer, conn.info.backend_pid, schema)
     reporter.advance(0.3, "Swapping the previous version back in")
@@ -87,8 +115,15 @@ def _undo(conn: psycopg.Connection, observer: psycopg.Connection, schema: str, e
                 lock_relations(conn, observer, live.oid, locks)
                 aside = free_safety_name(conn, schema)
                 rename_schema(conn, schema, aside)
-                record(conn, live.oid, aside, SchemaKind.SAFETY_COPY, schema, live.owner_oid,
-                       f"replaced by undo of {copy.name}")
+                record(
+                    conn,
+                    live.oid,
+                    aside,
+                    SchemaKind.SAFETY_COPY,
+                    schema,
+                    live.owner_oid,
+                    f"replaced by undo of {copy.name}",
+                )
             rename_schema(conn, copy.name, schema)
             forget(conn, [copy.oid])
             cancel.raise_if_cancelled()

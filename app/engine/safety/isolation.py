@@ -53,8 +53,10 @@ def _rel(rel: str, sub: str = "0") -> tuple[str, str]:
 
 
 def _via(catalog: str, column: str, key: str, target: str) -> tuple[str, str]:
-    return (f"(SELECT x.{column} FROM {catalog} x WHERE x.oid = {key})",
-            f"pg_describe_object('{catalog}'::regclass, {key}, 0) || ' ({target})'")
+    return (
+        f"(SELECT x.{column} FROM {catalog} x WHERE x.oid = {key})",
+        f"pg_describe_object('{catalog}'::regclass, {key}, 0) || ' ({target})'",
+    )
 
 
 def _own(column: str) -> tuple[str, str]:
@@ -99,10 +101,12 @@ _HOMES: dict[str, tuple[str, str]] = {
     # CREATE TYPE ... AS RANGE adds the cast from the range to its multirange: both types in one schema.
     # A cast belongs to the schema of its type that is not a built-in one (a range type's cast to its
     # multirange: both in one schema); a cast between two other schemas' types belongs to neither.
-    "pg_cast": ("(SELECT CASE WHEN s.typnamespace = 'pg_catalog'::regnamespace THEN t.typnamespace"
-                " WHEN t.typnamespace IN ('pg_catalog'::regnamespace, s.typnamespace) THEN s.typnamespace END"
-                " FROM pg_type s, pg_type t WHERE s.oid = r.castsource AND t.oid = r.casttarget)",
-                "pg_describe_object(r.tableoid, r.oid, 0)"),
+    "pg_cast": (
+        "(SELECT CASE WHEN s.typnamespace = 'pg_catalog'::regnamespace THEN t.typnamespace"
+        " WHEN t.typnamespace IN ('pg_catalog'::regnamespace, s.typnamespace) THEN s.typnamespace END"
+        " FROM pg_type s, pg_type t WHERE s.oid = r.castsource AND t.oid = r.casttarget)",
+        "pg_describe_object(r.tableoid, r.oid, 0)",
+    ),
     "pg_description": (
         "CASE WHEN r.classoid = 'pg_namespace'::regclass THEN r.objoid"
         # triggers, rules and policies belong to no schema of their own: their table's
@@ -118,9 +122,11 @@ _HOMES: dict[str, tuple[str, str]] = {
 }
 
 # An RI trigger PostgreSQL adds on a referenced table: allowed when its foreign key lives in an allowed schema.
-_RI_TRIGGER = ("r.tgisinternal AND r.tgconstraint <> 0 AND (SELECT k.connamespace FROM pg_constraint k"
-               " WHERE k.oid = r.tgconstraint) = ANY(%(allowed)s::oid[])"
-               " AND (SELECT t.relnamespace FROM pg_class t WHERE t.oid = r.tgrelid) = 'public'::regnamespace")
+_RI_TRIGGER = (
+    "r.tgisinternal AND r.tgconstraint <> 0 AND (SELECT k.connamespace FROM pg_constraint k"
+    " WHERE k.oid = r.tgconstraint) = ANY(%(allowed)s::oid[])"
+    " AND (SELECT t.relnamespace FROM pg_class t WHERE t.oid = r.tgrelid) = 'public'::regnamespace"
+)
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,8 @@ def write_counts(conn: psycopg.Connection) -> Counts:
         " FROM (SELECT c.oid FROM pg_class c WHERE c.oid < 16384 AND c.relkind = 'r'"
         "  UNION SELECT l.relation FROM pg_locks l WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'"
         "  AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())) r) x"
-        " WHERE x.i + x.u + x.d > 0").fetchall()
+        " WHERE x.i + x.u + x.d > 0"
+    ).fetchall()
     return {int(oid): (int(i), int(u), int(d)) for oid, i, u, d in rows}
 
 
@@ -169,8 +176,10 @@ def find_violations(
     """
     conn.execute("SELECT set_config('search_path', 'pg_catalog, pg_temp', true)")  # whatever the step set
     top = int(conn.execute("SELECT pg_current_xact_id()::text::bigint").fetchone()[0])  # type: ignore[index]
-    grown = {oid: tuple(n - b for n, b in zip(now, before.get(oid, (0, 0, 0)), strict=True))
-             for oid, now in write_counts(conn).items()}
+    grown = {
+        oid: tuple(n - b for n, b in zip(now, before.get(oid, (0, 0, 0)), strict=True))
+        for oid, now in write_counts(conn).items()
+    }
     changed = {oid: counts for oid, counts in grown.items() if any(counts)}
     params = {"allowed": sorted(allowed), "changed": sorted(changed), "top": top}
     found: list[Violation] = []
@@ -178,7 +187,8 @@ def find_violations(
         "SELECT c.oid, n.nspname, c.relname, c.relisshared, c.relnamespace = ANY(%(allowed)s::oid[]),"
         " format('%%I.%%I', n.nspname, c.relname)"
         " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(%(changed)s::oid[])",
-        params).fetchall()
+        params,
+    ).fetchall()
     written: set[str] = set()
     removed: set[str] = set()
     for oid, nspname, relname, shared, inside, qualified in relations:
@@ -194,8 +204,7 @@ def find_violations(
             if upd or dele:
                 removed.add(relname)
         elif not inside and nspname != "pg_toast" and not _TEMP.match(nspname):
-            found.append(Violation(f"table {qualified}",
-                                   f"{ins} rows inserted, {upd} updated, {dele} deleted"))
+            found.append(Violation(f"table {qualified}", f"{ins} rows inserted, {upd} updated, {dele} deleted"))
     found += _sequences_outside(conn, params)
     exempt = _exempt_relations(conn, observer, written, params)
     attributes = changed.get(_ATTRIBUTE_OID, (0, 0, 0))
@@ -204,8 +213,10 @@ def find_violations(
             continue
         found += _catalog_rows(conn, catalog, _ours("r.xmin"), params, exempt, "created or changed")
     for catalog in sorted(removed):
-        if catalog == "pg_attribute" and \
-                _columns_removed_inside(conn, observer, params) == attributes[1] + attributes[2]:
+        if (
+            catalog == "pg_attribute"
+            and _columns_removed_inside(conn, observer, params) == attributes[1] + attributes[2]
+        ):
             continue
         found += _removed_rows(conn, observer, catalog, params, exempt)
     unique: dict[str, Violation] = {}
@@ -247,16 +258,20 @@ def _ours(column: str) -> str:
     has committed (or aborted), or its rows are invisible to us. A PL/pgSQL EXCEPTION block writes under a
     sub-transaction id of its own, released when it ends, so neither a fixed list of ids nor the locks held
     would find them all. `age` first, alone: it is cheap, and it leaves a handful of rows to look up."""
-    return (f"CASE WHEN age({column}) <= 0 THEN pg_xact_status((%(top)s - age({column}))::text::xid8)"
-            " = 'in progress' ELSE false END")
+    return (
+        f"CASE WHEN age({column}) <= 0 THEN pg_xact_status((%(top)s - age({column}))::text::xid8)"
+        " = 'in progress' ELSE false END"
+    )
 
 
 def _deleted_by_us(column: str) -> str:
     """`_ours`, as the observer sees it: its `age` counts back from the next id to be given (the same for the
     whole statement), so our ids are those no older than our own."""
     window = "age(xid(%(top)s::text::xid8))"
-    return (f"CASE WHEN age({column}) BETWEEN 1 AND {window} THEN"
-            f" pg_xact_status((%(top)s + {window} - age({column}))::text::xid8) = 'in progress' ELSE false END")
+    return (
+        f"CASE WHEN age({column}) BETWEEN 1 AND {window} THEN"
+        f" pg_xact_status((%(top)s + {window} - age({column}))::text::xid8) = 'in progress' ELSE false END"
+    )
 
 
 def _sequences_outside(conn: psycopg.Connection, params: dict[str, object]) -> list[Violation]:
@@ -315,16 +330,22 @@ UNION ALL SELECT i.indexrelid FROM t JOIN pg_index i ON i.indrelid = t.reltoastr
 
 def _columns_written_inside(conn: psycopg.Connection, params: dict[str, object]) -> int:
     """Column rows of the allowed schemas' relations that this transaction created or changed."""
-    row = conn.execute(f"SELECT count(*) FROM pg_attribute r WHERE r.attrelid = ANY({_INSIDE_RELATIONS})"
-                       f" AND {_ours('r.xmin')}", params).fetchone()
+    row = conn.execute(
+        f"SELECT count(*) FROM pg_attribute r WHERE r.attrelid = ANY({_INSIDE_RELATIONS}) AND {_ours('r.xmin')}", params
+    ).fetchone()
     return int(row[0]) if row else -1
 
 
 def _columns_removed_inside(conn: psycopg.Connection, observer: psycopg.Connection, params: dict[str, object]) -> int:
     """Column rows of the allowed schemas' relations (as committed) that this transaction deleted or replaced."""
-    candidates = [str(r[0]) for r in observer.execute(
-        f"SELECT r.ctid::text FROM pg_attribute r WHERE r.attrelid = ANY({_INSIDE_RELATIONS})"
-        f" AND {_deleted_by_us('r.xmax')}", params).fetchall()]
+    candidates = [
+        str(r[0])
+        for r in observer.execute(
+            f"SELECT r.ctid::text FROM pg_attribute r WHERE r.attrelid = ANY({_INSIDE_RELATIONS})"
+            f" AND {_deleted_by_us('r.xmax')}",
+            params,
+        ).fetchall()
+    ]
     if not candidates:
         return 0
     visible = conn.execute("SELECT count(*) FROM pg_attribute r WHERE r.ctid = ANY(%s::tid[])", [candidates]).fetchone()
@@ -337,16 +358,23 @@ def _catalog_rows(
     return [Violation(name, how) for _, name in _described(conn, catalog, condition, params, exempt)]
 
 
-def _removed_rows(conn: psycopg.Connection, observer: psycopg.Connection, catalog: str, params: dict[str, object],
-                  exempt: set[int]) -> list[Violation]:
+def _removed_rows(
+    conn: psycopg.Connection, observer: psycopg.Connection, catalog: str, params: dict[str, object], exempt: set[int]
+) -> list[Violation]:
     """Rows the observer still sees, marked deleted or replaced by a transaction in progress, that this
     transaction no longer sees: it deleted or replaced them (another's change would still be visible)."""
     candidates = _described(observer, catalog, _deleted_by_us("r.xmax"), params, exempt)
     if not candidates:
         return []
-    visible = {str(r[0]) for r in conn.execute(
-        sql.SQL("SELECT r.ctid::text FROM pg_catalog.{} r WHERE r.ctid = ANY(%s::tid[])").format(
-            sql.Identifier(catalog)), [[c for c, _ in candidates]]).fetchall()}
+    visible = {
+        str(r[0])
+        for r in conn.execute(
+            sql.SQL("SELECT r.ctid::text FROM pg_catalog.{} r WHERE r.ctid = ANY(%s::tid[])").format(
+                sql.Identifier(catalog)
+            ),
+            [[c for c, _ in candidates]],
+        ).fetchall()
+    }
     return [Violation(name, "dropped or changed") for ctid, name in candidates if ctid not in visible]
 
 
@@ -366,8 +394,11 @@ def _described(
         " WHERE h.home IS NULL OR (h.home <> ALL(%(allowed)s::oid[])"
         " AND (SELECT nspname FROM pg_namespace WHERE oid = h.home) !~ '^pg_(toast_)?temp_')"
     ).format(
-        describe=sql.SQL(describe), home=sql.SQL(home), catalog=sql.Identifier(catalog),
-        condition=sql.SQL(condition), extra=sql.SQL(extra),
+        describe=sql.SQL(describe),
+        home=sql.SQL(home),
+        catalog=sql.Identifier(catalog),
+        condition=sql.SQL(condition),
+        extra=sql.SQL(extra),
     )
     rows = conn.execute(query, {**params, "exempt": sorted(exempt)}).fetchall()
     return [(str(ctid), str(name or f"a row of the catalog {catalog}")) for ctid, name in rows]

@@ -55,15 +55,15 @@ class LoadLogin:
 
 
 def refuse_superuser_owner(conn: psycopg.Connection, owner: str) -> None:
-    row = conn.execute("SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = %s",
-                       [owner]).fetchone()
+    row = conn.execute("SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = %s", [owner]).fetchone()
     if row is None:
         raise PreflightError(f"The clinic's owner role {owner!r} does not exist on this server.")
     if row[0]:
         raise PreflightError(
             f"The clinic's data belongs to {owner!r}, a superuser; Resguardo runs a backup file's SQL only with "
             "the rights of the clinic's owner, and a superuser's rights are unlimited. Give the clinic's schema "
-            "to the web application's own (non-superuser) role first.")
+            "to the web application's own (non-superuser) role first."
+        )
 
 
 @contextmanager
@@ -71,8 +71,8 @@ def load_login(conn: psycopg.Connection, target: ConnectionTarget, owner: str) -
     """The sign-in for the job's restricted sessions; `conn` is the user's own (autocommit) session."""
     refuse_superuser_owner(conn, owner)
     me, superuser, createrole = conn.execute(
-        "SELECT r.rolname, r.rolsuper, r.rolcreaterole FROM pg_catalog.pg_roles r"
-        " WHERE r.rolname = session_user").fetchone() or (None, False, False)
+        "SELECT r.rolname, r.rolsuper, r.rolcreaterole FROM pg_catalog.pg_roles r WHERE r.rolname = session_user"
+    ).fetchone() or (None, False, False)
     conn.commit()  # each change below is committed on its own: the role must exist for its first sign-in
     if me == owner:
         yield LoadLogin(target, owner, None)
@@ -80,14 +80,16 @@ def load_login(conn: psycopg.Connection, target: ConnectionTarget, owner: str) -
     if not (superuser or createrole):
         raise PreflightError(
             f"Connected as {me!r}, which is neither the clinic's owner ({owner}) nor allowed to create roles; "
-            f"connect as {owner} or as a superuser.")
+            f"connect as {owner} or as a superuser."
+        )
     drop_expired_roles(conn)
     role = LOAD_ROLE_PREFIX + secrets.token_hex(6)
     password = secrets.token_urlsafe(32)
     _create_role(conn, role, password, owner)
     try:
-        login = LoadLogin(ConnectionTarget(make_conninfo(target.conninfo, user=role), password,
-                                           target.connect_timeout), owner, role)
+        login = LoadLogin(
+            ConnectionTarget(make_conninfo(target.conninfo, user=role), password, target.connect_timeout), owner, role
+        )
         _check_sign_in(login, target)
         yield login
     finally:
@@ -98,21 +100,24 @@ def _create_role(conn: psycopg.Connection, role: str, password: str, owner: str)
     verifier = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256").decode()
     until = (datetime.now(UTC) + _VALID_FOR).strftime("%Y-%m-%d %H:%M:%S+00")
     groups = [sql.Identifier(owner)]
-    if conn.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s",
-                    [LOAD_GROUP]).fetchone():
+    if conn.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", [LOAD_GROUP]).fetchone():
         groups.append(sql.Identifier(LOAD_GROUP))
     try:
-        conn.execute(sql.SQL(
-            "CREATE ROLE {} LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
-            " CONNECTION LIMIT 8 VALID UNTIL {} PASSWORD {} IN ROLE {}").format(
-            sql.Identifier(role), sql.Literal(until), sql.Literal(verifier), sql.SQL(", ").join(groups)))
+        conn.execute(
+            sql.SQL(
+                "CREATE ROLE {} LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+                " CONNECTION LIMIT 8 VALID UNTIL {} PASSWORD {} IN ROLE {}"
+            ).format(sql.Identifier(role), sql.Literal(until), sql.Literal(verifier), sql.SQL(", ").join(groups))
+        )
         conn.execute(sql.SQL("COMMENT ON ROLE {} IS {}").format(sql.Identifier(role), sql.Literal(_ROLE_COMMENT)))
         conn.commit()
     except psycopg.errors.InsufficientPrivilege as exc:
         conn.rollback()
         raise PreflightError(
             f"This user may not make a temporary sign-in with {owner!r}'s rights (it would need to grant "
-            f"membership in {owner}); connect as {owner} or as a superuser.", str(exc)) from None
+            f"membership in {owner}); connect as {owner} or as a superuser.",
+            str(exc),
+        ) from None
 
 
 def _check_sign_in(login: LoadLogin, user_target: ConnectionTarget) -> None:
@@ -124,7 +129,8 @@ def _check_sign_in(login: LoadLogin, user_target: ConnectionTarget) -> None:
             f"({login.owner}). Allow password sign-in for it in pg_hba.conf (for example "
             f"'host all +{LOAD_GROUP} <this computer>/32 scram-sha-256', with a role {LOAD_GROUP} created once), "
             f"or connect as {login.owner} ({user_target.describe()}). See docs/security.md.",
-            exc.details or exc.message) from None
+            exc.details or exc.message,
+        ) from None
 
 
 def _drop_role(conn: psycopg.Connection, role: str) -> None:
@@ -151,7 +157,8 @@ def drop_expired_roles(conn: psycopg.Connection) -> None:
         " WHERE pg_catalog.starts_with(r.rolname, %s) AND d.description = %s"
         " AND r.rolvaliduntil < pg_catalog.now()"
         " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.usename = r.rolname)",
-        [LOAD_ROLE_PREFIX, _ROLE_COMMENT]).fetchall()
+        [LOAD_ROLE_PREFIX, _ROLE_COMMENT],
+    ).fetchall()
     conn.commit()
     for (role,) in rows:
         _drop_role(conn, role)

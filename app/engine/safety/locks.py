@@ -19,9 +19,7 @@ _LOCK_CLASS = 0x5247  # "RG": keeps our keys apart from the application's own ad
 @contextmanager
 def tenant_lock(conn: psycopg.Connection, schema: str) -> Iterator[None]:
     """Hold the tenant's job lock, or raise TenantBusy at once."""
-    got = conn.execute(
-        "SELECT pg_try_advisory_lock(%s, hashtext(%s))", [_LOCK_CLASS, schema]
-    ).fetchone()
+    got = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [_LOCK_CLASS, schema]).fetchone()
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and not conn.autocommit:
         conn.commit()  # the lock is session-level; do not leave a transaction open for it
     if not got or not got[0]:

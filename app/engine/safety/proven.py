@@ -41,12 +41,12 @@ def proven_step(conn: psycopg.Connection, witness: Witness, allowed: set[int], a
         yield
         conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # deferred checks and triggers run now, before the proof
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS or _xid(conn) != xid:
-            raise RestoreFailed(f"{action} ended its transaction early, which Resguardo never allows; the rest was "
-                                "rolled back.")
+            raise RestoreFailed(
+                f"{action} ended its transaction early, which Resguardo never allows; the rest was rolled back."
+            )
         prove_isolation(conn, witness.observer, allowed, before, action=action)
         if not holds_tenant_lock(witness.observer, witness.lock_session_pid, witness.tenant):
-            raise RestoreFailed("The job lost its lock on the tenant (its connection was closed); it was rolled "
-                                "back.")
+            raise RestoreFailed("The job lost its lock on the tenant (its connection was closed); it was rolled back.")
         conn.commit()
     except BaseException:
         if not conn.closed and not conn.broken:

@@ -80,7 +80,9 @@ def registry_oid(conn: psycopg.Connection) -> int | None:
     """The record's schema oid when the record is a plain table (anything else is never read)."""
     row = conn.execute(
         "SELECT n.oid FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
-        " AND c.relname = 'schemas' AND c.relkind = 'r' WHERE n.nspname = %s", [REGISTRY_SCHEMA]).fetchone()
+        " AND c.relname = 'schemas' AND c.relkind = 'r' WHERE n.nspname = %s",
+        [REGISTRY_SCHEMA],
+    ).fetchone()
     return int(row[0]) if row else None
 
 
@@ -92,7 +94,14 @@ FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_class c ON c.relnamespace = n.
 JOIN pg_catalog.pg_roles o ON o.oid = c.relowner JOIN pg_catalog.pg_roles s ON s.oid = n.nspowner
 WHERE n.nspname = 'resguardo'
 """
-_DROP: dict[str, LiteralString] = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "f": "FOREIGN TABLE", "S": "SEQUENCE"}
+_DROP: dict[str, LiteralString] = {
+    "r": "TABLE",
+    "p": "TABLE",
+    "v": "VIEW",
+    "m": "MATERIALIZED VIEW",
+    "f": "FOREIGN TABLE",
+    "S": "SEQUENCE",
+}
 
 
 def ensure_registry(conn: psycopg.Connection) -> int:
@@ -113,8 +122,10 @@ def ensure_registry(conn: psycopg.Connection) -> int:
     found = registry_oid(conn)
     if found is None:
         if conn.execute("SELECT pg_catalog.to_regclass('resguardo.schemas')").fetchone() != (None,):
-            raise PreflightError("Something named resguardo.schemas that is not a table stands where Resguardo keeps "
-                                 "its record of its schemas; restore as a superuser once (it rebuilds the record).")
+            raise PreflightError(
+                "Something named resguardo.schemas that is not a table stands where Resguardo keeps "
+                "its record of its schemas; restore as a superuser once (it rebuilds the record)."
+            )
         for statement in _CREATE:
             conn.execute(statement)
         found = registry_oid(conn)
@@ -123,10 +134,13 @@ def ensure_registry(conn: psycopg.Connection) -> int:
     (hooks,) = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal)"
         " OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid)"
-        " FROM pg_class c WHERE c.oid = 'resguardo.schemas'::regclass").fetchone() or (True,)
+        " FROM pg_class c WHERE c.oid = 'resguardo.schemas'::regclass"
+    ).fetchone() or (True,)
     if hooks:
-        raise PreflightError("Resguardo's record of its schemas (the table resguardo.schemas) has triggers or rules "
-                             "that someone added; Resguardo will not run them. Remove them first.")
+        raise PreflightError(
+            "Resguardo's record of its schemas (the table resguardo.schemas) has triggers or rules "
+            "that someone added; Resguardo will not run them. Remove them first."
+        )
     return found
 
 
@@ -141,9 +155,13 @@ def _rebuild(conn: psycopg.Connection, relkind: str | None) -> None:
     for statement in _CREATE:
         conn.execute(statement)
     for oid, name, kind, tenant, owner_oid, created, detail in rows:
-        conn.execute(sql.SQL("INSERT INTO {} (nspoid, nspname, kind, tenant, owner_oid, created_utc, detail)"
-                             " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING").format(_TABLE),
-                     [oid, name, kind.value, tenant, owner_oid, created, detail])
+        conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (nspoid, nspname, kind, tenant, owner_oid, created_utc, detail)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+            ).format(_TABLE),
+            [oid, name, kind.value, tenant, owner_oid, created, detail],
+        )
 
 
 _Row = tuple[int, str, SchemaKind, str, int, str, str]
@@ -156,37 +174,53 @@ def _recorded(conn: psycopg.Connection) -> list[_Row]:
     conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(_TABLE))
     if registry_oid(conn) is None:
         return []
-    rows = conn.execute(sql.SQL("SELECT r.nspoid, r.nspname, r.kind, r.tenant, r.owner_oid, r.created_utc, r.detail"
-                                " FROM ONLY {} r").format(_TABLE)).fetchall()
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT r.nspoid, r.nspname, r.kind, r.tenant, r.owner_oid, r.created_utc, r.detail FROM ONLY {} r"
+        ).format(_TABLE)
+    ).fetchall()
     kinds = {k.value: k for k in SchemaKind}
-    return [(oid, name, kinds[kind], tenant, owner, created, detail)
-            for oid, name, kind, tenant, owner, created, detail in rows
-            if isinstance(oid, int) and isinstance(owner, int) and isinstance(kind, str) and kind in kinds
-            and all(isinstance(v, str) for v in (name, tenant, created, detail))]
+    return [
+        (oid, name, kinds[kind], tenant, owner, created, detail)
+        for oid, name, kind, tenant, owner, created, detail in rows
+        if isinstance(oid, int)
+        and isinstance(owner, int)
+        and isinstance(kind, str)
+        and kind in kinds
+        and all(isinstance(v, str) for v in (name, tenant, created, detail))
+    ]
 
 
 def _catalog(conn: psycopg.Connection, oids: list[int]) -> dict[int, tuple[str, int]]:
     """oid -> (name, owner oid) of the schemas that exist."""
-    return {int(oid): (str(name), int(owner)) for oid, name, owner in conn.execute(
-        "SELECT n.oid, n.nspname, n.nspowner FROM pg_catalog.pg_namespace n WHERE n.oid = ANY(%s::pg_catalog.oid[])",
-        [oids]).fetchall()}
+    return {
+        int(oid): (str(name), int(owner))
+        for oid, name, owner in conn.execute(
+            "SELECT n.oid, n.nspname, n.nspowner FROM pg_catalog.pg_namespace n WHERE n.oid = ANY(%s::pg_catalog.oid[])",
+            [oids],
+        ).fetchall()
+    }
 
 
-def record(conn: psycopg.Connection, oid: int, name: str, kind: SchemaKind, tenant: str, owner_oid: int,
-           detail: str = "") -> None:
+def record(
+    conn: psycopg.Connection, oid: int, name: str, kind: SchemaKind, tenant: str, owner_oid: int, detail: str = ""
+) -> None:
     conn.execute(
-        sql.SQL("INSERT INTO {} (nspoid, nspname, kind, tenant, owner_oid, created_utc, detail)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s)").format(_TABLE),
-        [oid, name, kind.value, tenant, owner_oid, utc_now_iso(), detail])
+        sql.SQL(
+            "INSERT INTO {} (nspoid, nspname, kind, tenant, owner_oid, created_utc, detail)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)"
+        ).format(_TABLE),
+        [oid, name, kind.value, tenant, owner_oid, utc_now_iso(), detail],
+    )
 
 
 def forget(conn: psycopg.Connection, oids: Iterable[int]) -> None:
-    conn.execute(sql.SQL("DELETE FROM {} WHERE nspoid = ANY(%s::pg_catalog.oid[])").format(_TABLE),
-                 [sorted(oids)])
+    conn.execute(sql.SQL("DELETE FROM {} WHERE nspoid = ANY(%s::pg_catalog.oid[])").format(_TABLE), [sorted(oids)])
 
 
-def registered(conn: psycopg.Connection, tenant: str, kind: SchemaKind,
-               clinics: set[str] | frozenset[str] = frozenset()) -> list[Registered]:
+def registered(
+    conn: psycopg.Connection, tenant: str, kind: SchemaKind, clinics: set[str] | frozenset[str] = frozenset()
+) -> list[Registered]:
     """The tenant's schemas of `kind` that the catalog confirms, newest first.
 
     `clinics`: schema names of the tenants table; such a schema is never taken for a copy.
@@ -213,9 +247,12 @@ def is_resguardo_name(name: str, kind: SchemaKind, tenant: str) -> bool:
     prefix = _PREFIX[kind]
     if not name.startswith(prefix):
         return False
-    stamp, sep, rest = name[len(prefix):].partition("_")
-    valid_stamp = len(stamp) == 6 and all(c in "0123456789abcdef" for c in stamp) if kind is SchemaKind.STAGING \
+    stamp, sep, rest = name[len(prefix) :].partition("_")
+    valid_stamp = (
+        len(stamp) == 6 and all(c in "0123456789abcdef" for c in stamp)
+        if kind is SchemaKind.STAGING
         else len(stamp) == 14 and stamp.isdigit()
+    )
     return valid_stamp and bool(sep) and bool(rest) and tenant.startswith(rest)
 
 
@@ -233,5 +270,8 @@ def registered_by_oid(conn: psycopg.Connection) -> dict[int, tuple[SchemaKind, s
         return {}
     rows = _recorded(conn)
     catalog = _catalog(conn, [r[0] for r in rows])
-    return {oid: (kind, tenant, created) for oid, name, kind, tenant, owner, created, _ in rows
-            if catalog.get(oid) == (name, owner) and is_resguardo_name(name, kind, tenant)}
+    return {
+        oid: (kind, tenant, created)
+        for oid, name, kind, tenant, owner, created, _ in rows
+        if catalog.get(oid) == (name, owner) and is_resguardo_name(name, kind, tenant)
+    }

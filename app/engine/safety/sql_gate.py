@@ -67,9 +67,9 @@ def refusal(cause: str, line: int, text: str) -> RefusedStatement:
 
 def excerpt(text: str) -> str:
     """The statement on one short printable line, for messages."""
-    flat = " ".join(text[:4 * _EXCERPT].split())
+    flat = " ".join(text[: 4 * _EXCERPT].split())
     flat = "".join(c if c.isprintable() else "?" for c in flat)
-    return flat if len(flat) <= _EXCERPT else flat[:_EXCERPT - 3] + "..."
+    return flat if len(flat) <= _EXCERPT else flat[: _EXCERPT - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,29 @@ class CheckedStatement:
 # ---------------------------------------------------------------- parsing
 
 _LOCATION = "ParseLoc"
-_ZERO_INTS = frozenset({"int", "long", "int16", "int32", "AttrNumber", "Index", "bits32", "Cost", "AclMode",
-                        "SubTransactionId", "RelFileNumber", "Cardinality"})
-_CONST_KINDS = (("ival", "Integer"), ("fval", "Float"), ("sval", "String"), ("boolval", "Boolean"),
-                ("bsval", "BitString"))
+_ZERO_INTS = frozenset(
+    {
+        "int",
+        "long",
+        "int16",
+        "int32",
+        "AttrNumber",
+        "Index",
+        "bits32",
+        "Cost",
+        "AclMode",
+        "SubTransactionId",
+        "RelFileNumber",
+        "Cardinality",
+    }
+)
+_CONST_KINDS = (
+    ("ival", "Integer"),
+    ("fval", "Float"),
+    ("sval", "String"),
+    ("boolval", "Boolean"),
+    ("bsval", "BitString"),
+)
 
 
 @dataclass(frozen=True)
@@ -124,9 +143,9 @@ def parse_one(text: str, line: int) -> Parsed | None:
         raise refusal("nests expressions too deeply to be checked", line, text) from None
     start, length = int(raw.get("stmt_location", 0)), int(raw.get("stmt_len", 0))  # in UTF-8 bytes
     if text.isascii():
-        return Parsed(node.stmt, text[start:start + length] if length else text[start:], line)
+        return Parsed(node.stmt, text[start : start + length] if length else text[start:], line)
     utf8 = text.encode()
-    return Parsed(node.stmt, utf8[start:start + length if length else None].decode(), line)
+    return Parsed(node.stmt, utf8[start : start + length if length else None].decode(), line)
 
 
 def _default(ctype: str) -> Any:
@@ -212,7 +231,7 @@ def _node(name: str, fields: dict[str, Any]) -> Any:
 
 
 def _wrapped(raw: dict[str, Any]) -> Any:
-    (name, fields), = raw.items()
+    ((name, fields),) = raw.items()
     if name == "List":
         return tuple(_wrapped(item) for item in fields.get("items", ()))
     return _node(name, fields)
@@ -245,7 +264,7 @@ def _from_strings(parts: tuple[Any, ...], schema_at: int | None = None) -> Name:
     def setter(value: str) -> None:
         node.sval = value
 
-    return Name(words[at], ".".join(words[at + 1:]), ".".join(words[:at]) or None, setter)
+    return Name(words[at], ".".join(words[at + 1 :]), ".".join(words[:at]) or None, setter)
 
 
 def _relation(rv: Any) -> Name:
@@ -256,31 +275,89 @@ def _relation(rv: Any) -> Name:
 
 
 # Lists of String nodes that hold a qualified name, by (node, field); other String lists are column names.
-_NAME_LISTS = frozenset({
-    ("FuncCall", "funcname"), ("TypeName", "names"), ("A_Expr", "name"), ("CollateClause", "collname"),
-    ("ObjectWithArgs", "objname"), ("CreateFunctionStmt", "funcname"), ("DefineStmt", "defnames"),
-    ("CreateEnumStmt", "typeName"), ("CreateRangeStmt", "typeName"), ("CreateDomainStmt", "domainname"),
-    ("AlterDomainStmt", "typeName"), ("CreateOpClassStmt", "opclassname"), ("CreateOpClassStmt", "opfamilyname"),
-    ("CreateOpClassItem", "order_family"), ("CreateOpFamilyStmt", "opfamilyname"),
-    ("AlterOpFamilyStmt", "opfamilyname"), ("CreateStatsStmt", "defnames"), ("CreateTrigStmt", "funcname"),
-    ("AlterTSConfigurationStmt", "cfgname"), ("AlterTSConfigurationStmt", "dicts"), ("IndexElem", "opclass"),
-    ("IndexElem", "collation"), ("PartitionElem", "opclass"), ("PartitionElem", "collation"),
-    ("SubLink", "operName"), ("Constraint", "exclusions"), ("IndexStmt", "excludeOpNames"),
-})
-_COLUMN_LISTS = frozenset({
-    ("CopyStmt", "attlist"), ("CreateTrigStmt", "columns"), ("Constraint", "keys"), ("Constraint", "fk_attrs"),
-    ("Constraint", "pk_attrs"), ("Constraint", "including"), ("Constraint", "fk_del_set_cols"),
-    ("ViewStmt", "aliases"), ("IntoClause", "colNames"), ("Alias", "colnames"),
-    ("CommonTableExpr", "aliascolnames"), ("CTESearchClause", "search_col_list"),
-    ("CTECycleClause", "cycle_col_list"), ("AlterTSConfigurationStmt", "tokentype"),
-    ("CreateStatsStmt", "stat_types"), ("JoinExpr", "usingClause"), ("AccessPriv", "cols"),
-    ("CreateEnumStmt", "vals"),
-})
+_NAME_LISTS = frozenset(
+    {
+        ("FuncCall", "funcname"),
+        ("TypeName", "names"),
+        ("A_Expr", "name"),
+        ("CollateClause", "collname"),
+        ("ObjectWithArgs", "objname"),
+        ("CreateFunctionStmt", "funcname"),
+        ("DefineStmt", "defnames"),
+        ("CreateEnumStmt", "typeName"),
+        ("CreateRangeStmt", "typeName"),
+        ("CreateDomainStmt", "domainname"),
+        ("AlterDomainStmt", "typeName"),
+        ("CreateOpClassStmt", "opclassname"),
+        ("CreateOpClassStmt", "opfamilyname"),
+        ("CreateOpClassItem", "order_family"),
+        ("CreateOpFamilyStmt", "opfamilyname"),
+        ("AlterOpFamilyStmt", "opfamilyname"),
+        ("CreateStatsStmt", "defnames"),
+        ("CreateTrigStmt", "funcname"),
+        ("AlterTSConfigurationStmt", "cfgname"),
+        ("AlterTSConfigurationStmt", "dicts"),
+        ("IndexElem", "opclass"),
+        ("IndexElem", "collation"),
+        ("PartitionElem", "opclass"),
+        ("PartitionElem", "collation"),
+        ("SubLink", "operName"),
+        ("Constraint", "exclusions"),
+        ("IndexStmt", "excludeOpNames"),
+    }
+)
+_COLUMN_LISTS = frozenset(
+    {
+        ("CopyStmt", "attlist"),
+        ("CreateTrigStmt", "columns"),
+        ("Constraint", "keys"),
+        ("Constraint", "fk_attrs"),
+        ("Constraint", "pk_attrs"),
+        ("Constraint", "including"),
+        ("Constraint", "fk_del_set_cols"),
+        ("ViewStmt", "aliases"),
+        ("IntoClause", "colNames"),
+        ("Alias", "colnames"),
+        ("CommonTableExpr", "aliascolnames"),
+        ("CTESearchClause", "search_col_list"),
+        ("CTECycleClause", "cycle_col_list"),
+        ("AlterTSConfigurationStmt", "tokentype"),
+        ("CreateStatsStmt", "stat_types"),
+        ("JoinExpr", "usingClause"),
+        ("AccessPriv", "cols"),
+        ("CreateEnumStmt", "vals"),
+    }
+)
 # DefElem arguments written as a list of names: by option name.
-_NAME_OPTIONS = frozenset({"sequence_name", "commutator", "negator", "from", "template", "parser", "copy",
-                           "multirange_type_name", "collation", "sortop", "subtype_opclass"})
-_REG_TYPES = frozenset({"regclass", "regtype", "regproc", "regprocedure", "regoper", "regoperator",
-                        "regconfig", "regdictionary", "regcollation", "regnamespace"})
+_NAME_OPTIONS = frozenset(
+    {
+        "sequence_name",
+        "commutator",
+        "negator",
+        "from",
+        "template",
+        "parser",
+        "copy",
+        "multirange_type_name",
+        "collation",
+        "sortop",
+        "subtype_opclass",
+    }
+)
+_REG_TYPES = frozenset(
+    {
+        "regclass",
+        "regtype",
+        "regproc",
+        "regprocedure",
+        "regoper",
+        "regoperator",
+        "regconfig",
+        "regdictionary",
+        "regcollation",
+        "regnamespace",
+    }
+)
 _SEQUENCE_FUNCTIONS = frozenset({"nextval", "setval", "currval"})
 _LITERAL_PART = re.compile(r'"((?:[^"]|"")+)"|([A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*)')
 
@@ -428,15 +505,44 @@ def quote_ident(name: str) -> str:
 
 # ---------------------------------------------------------------- functions that reach outside
 
-_OUTSIDE_FUNCTIONS = frozenset({
-    "set_config", "pg_reload_conf", "pg_rotate_logfile", "pg_terminate_backend", "pg_cancel_backend",
-    "pg_promote", "pg_switch_wal", "pg_create_restore_point", "pg_backup_start", "pg_backup_stop",
-    "pg_log_backend_memory_contexts", "pg_import_system_collations", "pg_stat_file", "loread",
-    "lowrite", "pg_sleep", "pg_sleep_for", "pg_sleep_until",
-})
-_OUTSIDE_PREFIXES = ("lo_", "pg_read_", "pg_ls_", "pg_file_", "pg_advisory", "pg_try_advisory", "dblink",
-                     "pg_stat_reset", "pg_replication_", "pg_logical_", "pg_create_", "pg_drop_replication",
-                     "pg_copy_", "pg_wal_")
+_OUTSIDE_FUNCTIONS = frozenset(
+    {
+        "set_config",
+        "pg_reload_conf",
+        "pg_rotate_logfile",
+        "pg_terminate_backend",
+        "pg_cancel_backend",
+        "pg_promote",
+        "pg_switch_wal",
+        "pg_create_restore_point",
+        "pg_backup_start",
+        "pg_backup_stop",
+        "pg_log_backend_memory_contexts",
+        "pg_import_system_collations",
+        "pg_stat_file",
+        "loread",
+        "lowrite",
+        "pg_sleep",
+        "pg_sleep_for",
+        "pg_sleep_until",
+    }
+)
+_OUTSIDE_PREFIXES = (
+    "lo_",
+    "pg_read_",
+    "pg_ls_",
+    "pg_file_",
+    "pg_advisory",
+    "pg_try_advisory",
+    "dblink",
+    "pg_stat_reset",
+    "pg_replication_",
+    "pg_logical_",
+    "pg_create_",
+    "pg_drop_replication",
+    "pg_copy_",
+    "pg_wal_",
+)
 _OUTSIDE_PARTS = ("_to_xml",)  # query_to_xml, table_to_xml, cursor_to_xml...: run queries given as text
 
 
@@ -479,70 +585,137 @@ _REFUSED: dict[str, str] = {
     "CallStmt": "calls a procedure (CALL)",
     "LoadStmt": "loads a server library (LOAD)",
     "AlterSystemStmt": "changes the server configuration (ALTER SYSTEM)",
-    "CreateExtensionStmt": "changes an extension", "AlterExtensionStmt": "changes an extension",
+    "CreateExtensionStmt": "changes an extension",
+    "AlterExtensionStmt": "changes an extension",
     "AlterExtensionContentsStmt": "changes an extension",
-    "CreateRoleStmt": "changes a role", "AlterRoleStmt": "changes a role", "AlterRoleSetStmt": "changes a role",
-    "DropRoleStmt": "changes a role", "GrantRoleStmt": "changes a role's membership",
-    "ReassignOwnedStmt": "changes a role's objects", "DropOwnedStmt": "changes a role's objects",
-    "CreatedbStmt": "changes a database", "AlterDatabaseStmt": "changes a database",
-    "AlterDatabaseSetStmt": "changes a database", "AlterDatabaseRefreshCollStmt": "changes a database",
+    "CreateRoleStmt": "changes a role",
+    "AlterRoleStmt": "changes a role",
+    "AlterRoleSetStmt": "changes a role",
+    "DropRoleStmt": "changes a role",
+    "GrantRoleStmt": "changes a role's membership",
+    "ReassignOwnedStmt": "changes a role's objects",
+    "DropOwnedStmt": "changes a role's objects",
+    "CreatedbStmt": "changes a database",
+    "AlterDatabaseStmt": "changes a database",
+    "AlterDatabaseSetStmt": "changes a database",
+    "AlterDatabaseRefreshCollStmt": "changes a database",
     "DropdbStmt": "changes a database",
-    "CreateTableSpaceStmt": "changes a tablespace", "DropTableSpaceStmt": "changes a tablespace",
-    "AlterTableSpaceOptionsStmt": "changes a tablespace", "AlterTableMoveAllStmt": "changes a tablespace",
-    "CreateForeignServerStmt": "uses a foreign server", "AlterForeignServerStmt": "uses a foreign server",
-    "CreateFdwStmt": "uses a foreign-data wrapper", "AlterFdwStmt": "uses a foreign-data wrapper",
-    "CreateUserMappingStmt": "uses a foreign server", "AlterUserMappingStmt": "uses a foreign server",
-    "DropUserMappingStmt": "uses a foreign server", "CreateForeignTableStmt": "uses a foreign server",
+    "CreateTableSpaceStmt": "changes a tablespace",
+    "DropTableSpaceStmt": "changes a tablespace",
+    "AlterTableSpaceOptionsStmt": "changes a tablespace",
+    "AlterTableMoveAllStmt": "changes a tablespace",
+    "CreateForeignServerStmt": "uses a foreign server",
+    "AlterForeignServerStmt": "uses a foreign server",
+    "CreateFdwStmt": "uses a foreign-data wrapper",
+    "AlterFdwStmt": "uses a foreign-data wrapper",
+    "CreateUserMappingStmt": "uses a foreign server",
+    "AlterUserMappingStmt": "uses a foreign server",
+    "DropUserMappingStmt": "uses a foreign server",
+    "CreateForeignTableStmt": "uses a foreign server",
     "ImportForeignSchemaStmt": "uses a foreign server",
     "CreatePublicationStmt": "changes replication (a publication)",
     "AlterPublicationStmt": "changes replication (a publication)",
     "CreateSubscriptionStmt": "changes replication (a subscription)",
     "AlterSubscriptionStmt": "changes replication (a subscription)",
     "DropSubscriptionStmt": "changes replication (a subscription)",
-    "CreateEventTrigStmt": "changes an event trigger", "AlterEventTrigStmt": "changes an event trigger",
-    "CreateCastStmt": "changes a cast", "CreatePLangStmt": "changes a procedural language",
-    "CreateTransformStmt": "changes a transform", "CreateAmStmt": "changes an access method",
+    "CreateEventTrigStmt": "changes an event trigger",
+    "AlterEventTrigStmt": "changes an event trigger",
+    "CreateCastStmt": "changes a cast",
+    "CreatePLangStmt": "changes a procedural language",
+    "CreateTransformStmt": "changes a transform",
+    "CreateAmStmt": "changes an access method",
     "CreateConversionStmt": "changes an encoding conversion",
-    "VacuumStmt": "runs maintenance (VACUUM or ANALYZE)", "ClusterStmt": "runs maintenance (CLUSTER)",
-    "ReindexStmt": "runs maintenance (REINDEX)", "CheckPointStmt": "runs maintenance (CHECKPOINT)",
-    "ListenStmt": "listens for notifications (LISTEN)", "UnlistenStmt": "listens for notifications (UNLISTEN)",
+    "VacuumStmt": "runs maintenance (VACUUM or ANALYZE)",
+    "ClusterStmt": "runs maintenance (CLUSTER)",
+    "ReindexStmt": "runs maintenance (REINDEX)",
+    "CheckPointStmt": "runs maintenance (CHECKPOINT)",
+    "ListenStmt": "listens for notifications (LISTEN)",
+    "UnlistenStmt": "listens for notifications (UNLISTEN)",
     "NotifyStmt": "sends a notification (NOTIFY)",
-    "PrepareStmt": "prepares a statement (PREPARE)", "ExecuteStmt": "executes a prepared statement (EXECUTE)",
+    "PrepareStmt": "prepares a statement (PREPARE)",
+    "ExecuteStmt": "executes a prepared statement (EXECUTE)",
     "DeallocateStmt": "deallocates a prepared statement",
-    "LockStmt": "locks tables (LOCK)", "TruncateStmt": "empties tables (TRUNCATE)",
-    "UpdateStmt": "changes rows (UPDATE)", "DeleteStmt": "deletes rows (DELETE)", "MergeStmt": "changes rows (MERGE)",
-    "ExplainStmt": "runs a query (EXPLAIN)", "DeclareCursorStmt": "opens a cursor", "FetchStmt": "reads a cursor",
-    "ClosePortalStmt": "closes a cursor", "AlterObjectSchemaStmt": "moves an object to another schema",
-    "RenameStmt": "renames an object", "VariableShowStmt": "runs SHOW",
+    "LockStmt": "locks tables (LOCK)",
+    "TruncateStmt": "empties tables (TRUNCATE)",
+    "UpdateStmt": "changes rows (UPDATE)",
+    "DeleteStmt": "deletes rows (DELETE)",
+    "MergeStmt": "changes rows (MERGE)",
+    "ExplainStmt": "runs a query (EXPLAIN)",
+    "DeclareCursorStmt": "opens a cursor",
+    "FetchStmt": "reads a cursor",
+    "ClosePortalStmt": "closes a cursor",
+    "AlterObjectSchemaStmt": "moves an object to another schema",
+    "RenameStmt": "renames an object",
+    "VariableShowStmt": "runs SHOW",
     "ConstraintsSetStmt": "changes the transaction's settings",
 }
 # Kinds that never run: owners and privileges come from the live database, never from the file.
 SKIPPED_KINDS = frozenset({"GrantStmt", "AlterOwnerStmt", "AlterDefaultPrivilegesStmt", "SecLabelStmt"})
 NEEDS_SUPERUSER = frozenset({"CreateOpClassStmt", "CreateOpFamilyStmt", "AlterOpFamilyStmt"})
 _LANGUAGES = frozenset({"sql", "plpgsql"})
-_DEFINE_KINDS = frozenset({"OBJECT_AGGREGATE", "OBJECT_OPERATOR", "OBJECT_TYPE", "OBJECT_COLLATION",
-                           "OBJECT_TSDICTIONARY", "OBJECT_TSCONFIGURATION"})
-_TABLE_COMMANDS = frozenset({
-    "AT_AddConstraint", "AT_AttachPartition", "AT_ColumnDefault", "AT_SetStatistics", "AT_SetStorage",
-    "AT_SetCompression", "AT_SetOptions", "AT_AddIdentity", "AT_SetNotNull", "AT_EnableTrig",
-    "AT_EnableAlwaysTrig", "AT_EnableReplicaTrig", "AT_DisableTrig", "AT_EnableRule", "AT_EnableAlwaysRule",
-    "AT_EnableReplicaRule", "AT_DisableRule", "AT_EnableRowSecurity", "AT_DisableRowSecurity",
-    "AT_ForceRowSecurity", "AT_NoForceRowSecurity", "AT_ClusterOn", "AT_ReplicaIdentity", "AT_SetRelOptions",
-    "AT_AddInherit",
-})
+_DEFINE_KINDS = frozenset(
+    {
+        "OBJECT_AGGREGATE",
+        "OBJECT_OPERATOR",
+        "OBJECT_TYPE",
+        "OBJECT_COLLATION",
+        "OBJECT_TSDICTIONARY",
+        "OBJECT_TSCONFIGURATION",
+    }
+)
+_TABLE_COMMANDS = frozenset(
+    {
+        "AT_AddConstraint",
+        "AT_AttachPartition",
+        "AT_ColumnDefault",
+        "AT_SetStatistics",
+        "AT_SetStorage",
+        "AT_SetCompression",
+        "AT_SetOptions",
+        "AT_AddIdentity",
+        "AT_SetNotNull",
+        "AT_EnableTrig",
+        "AT_EnableAlwaysTrig",
+        "AT_EnableReplicaTrig",
+        "AT_DisableTrig",
+        "AT_EnableRule",
+        "AT_EnableAlwaysRule",
+        "AT_EnableReplicaRule",
+        "AT_DisableRule",
+        "AT_EnableRowSecurity",
+        "AT_DisableRowSecurity",
+        "AT_ForceRowSecurity",
+        "AT_NoForceRowSecurity",
+        "AT_ClusterOn",
+        "AT_ReplicaIdentity",
+        "AT_SetRelOptions",
+        "AT_AddInherit",
+    }
+)
 _CLEANUP_COMMANDS = frozenset({"AT_DropConstraint", "AT_ColumnDefault", "AT_DropIdentity"})
 _TS_KINDS = frozenset({"ALTER_TSCONFIG_ADD_MAPPING", "ALTER_TSCONFIG_ALTER_MAPPING_FOR_TOKEN"})
 _TEMP_SCHEMA = re.compile(r"pg_temp(_\d+)?$")
 # Objects outside any schema: a file never comments on, drops or labels them.
 GLOBAL_OBJECTS = {
-    "OBJECT_ACCESS_METHOD": "an access method", "OBJECT_CAST": "a cast", "OBJECT_DATABASE": "a database",
-    "OBJECT_EVENT_TRIGGER": "an event trigger", "OBJECT_EXTENSION": "an extension",
-    "OBJECT_FDW": "a foreign-data wrapper", "OBJECT_FOREIGN_SERVER": "a foreign server",
-    "OBJECT_FOREIGN_TABLE": "a foreign table", "OBJECT_LANGUAGE": "a procedural language",
-    "OBJECT_LARGEOBJECT": "a large object", "OBJECT_PUBLICATION": "a publication", "OBJECT_ROLE": "a role",
-    "OBJECT_SUBSCRIPTION": "a subscription", "OBJECT_TABLESPACE": "a tablespace", "OBJECT_TRANSFORM": "a transform",
-    "OBJECT_USER_MAPPING": "a user mapping", "OBJECT_PARAMETER_ACL": "a server setting",
-    "OBJECT_SCHEMA": "a schema", "OBJECT_TSPARSER": "a text search parser",
+    "OBJECT_ACCESS_METHOD": "an access method",
+    "OBJECT_CAST": "a cast",
+    "OBJECT_DATABASE": "a database",
+    "OBJECT_EVENT_TRIGGER": "an event trigger",
+    "OBJECT_EXTENSION": "an extension",
+    "OBJECT_FDW": "a foreign-data wrapper",
+    "OBJECT_FOREIGN_SERVER": "a foreign server",
+    "OBJECT_FOREIGN_TABLE": "a foreign table",
+    "OBJECT_LANGUAGE": "a procedural language",
+    "OBJECT_LARGEOBJECT": "a large object",
+    "OBJECT_PUBLICATION": "a publication",
+    "OBJECT_ROLE": "a role",
+    "OBJECT_SUBSCRIPTION": "a subscription",
+    "OBJECT_TABLESPACE": "a tablespace",
+    "OBJECT_TRANSFORM": "a transform",
+    "OBJECT_USER_MAPPING": "a user mapping",
+    "OBJECT_PARAMETER_ACL": "a server setting",
+    "OBJECT_SCHEMA": "a schema",
+    "OBJECT_TSPARSER": "a text search parser",
     "OBJECT_TSTEMPLATE": "a text search template",
     "OBJECT_CONVERSION": "an encoding conversion",
 }
@@ -574,8 +747,16 @@ def targets(stmt: Any) -> list[Name]:
     """The names a statement creates or alters (a schema's own objects must be these)."""
     kind = type(stmt).__name__
     found: list[Name] = []
-    if kind in ("CreateStmt", "IndexStmt", "CreateTrigStmt", "RuleStmt", "RefreshMatViewStmt", "AlterTableStmt",
-                "InsertStmt", "CopyStmt"):
+    if kind in (
+        "CreateStmt",
+        "IndexStmt",
+        "CreateTrigStmt",
+        "RuleStmt",
+        "RefreshMatViewStmt",
+        "AlterTableStmt",
+        "InsertStmt",
+        "CopyStmt",
+    ):
         found.append(_relation(stmt.relation))
     if kind == "CreateStmt":  # INHERITS and PARTITION OF parents change too
         found.extend(_relation(parent) for parent in stmt.inhRelations or ())
@@ -585,17 +766,31 @@ def targets(stmt: Any) -> list[Name]:
                 found.append(_relation(cmd.def_.name))
             elif isinstance(cmd.def_, ast.RangeVar):
                 found.append(_relation(cmd.def_))
-    single = {"CreateSeqStmt": "sequence", "AlterSeqStmt": "sequence", "ViewStmt": "view",
-              "CompositeTypeStmt": "typevar", "CreatePolicyStmt": "table"}
+    single = {
+        "CreateSeqStmt": "sequence",
+        "AlterSeqStmt": "sequence",
+        "ViewStmt": "view",
+        "CompositeTypeStmt": "typevar",
+        "CreatePolicyStmt": "table",
+    }
     if kind in single:
         found.append(_relation(getattr(stmt, single[kind])))
     if kind == "CreateTableAsStmt":
         found.append(_relation(stmt.into.rel))
-    lists = {"CreateFunctionStmt": "funcname", "DefineStmt": "defnames", "CreateEnumStmt": "typeName",
-             "CreateRangeStmt": "typeName", "CreateDomainStmt": "domainname", "AlterDomainStmt": "typeName",
-             "CreateOpClassStmt": "opclassname", "CreateOpFamilyStmt": "opfamilyname",
-             "AlterOpFamilyStmt": "opfamilyname", "CreateStatsStmt": "defnames",
-             "AlterTSConfigurationStmt": "cfgname", "AlterStatsStmt": "defnames"}
+    lists = {
+        "CreateFunctionStmt": "funcname",
+        "DefineStmt": "defnames",
+        "CreateEnumStmt": "typeName",
+        "CreateRangeStmt": "typeName",
+        "CreateDomainStmt": "domainname",
+        "AlterDomainStmt": "typeName",
+        "CreateOpClassStmt": "opclassname",
+        "CreateOpFamilyStmt": "opfamilyname",
+        "AlterOpFamilyStmt": "opfamilyname",
+        "CreateStatsStmt": "defnames",
+        "AlterTSConfigurationStmt": "cfgname",
+        "AlterStatsStmt": "defnames",
+    }
     if kind in lists:
         found.append(_from_strings(getattr(stmt, lists[kind])))
     if kind == "CreateOpClassStmt" and stmt.opfamilyname:
@@ -615,8 +810,11 @@ def _created_by_options(stmt: Any) -> Iterator[Name]:
     stack = [stmt]
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.DefElem) and node.defname in ("sequence_name", "multirange_type_name") \
-                and isinstance(node.arg, tuple):
+        if (
+            isinstance(node, ast.DefElem)
+            and node.defname in ("sequence_name", "multirange_type_name")
+            and isinstance(node.arg, tuple)
+        ):
             yield _from_strings(node.arg)
         for slot in node:
             value = getattr(node, slot)
@@ -629,9 +827,16 @@ def _created_by_options(stmt: Any) -> Iterator[Name]:
 def table_built_on(stmt: Any) -> str | None:
     """The table an `ALTER TABLE t ADD CONSTRAINT` (not a foreign key) or a `CREATE INDEX ON t` builds on."""
     kind = type(stmt).__name__
-    if kind == "AlterTableStmt" and (enum_name(stmt.objtype) != "OBJECT_TABLE" or not stmt.cmds or any(
-            enum_name(c.subtype) != "AT_AddConstraint" or not isinstance(c.def_, ast.Constraint)
-            or enum_name(c.def_.contype) == "CONSTR_FOREIGN" for c in stmt.cmds)):
+    if kind == "AlterTableStmt" and (
+        enum_name(stmt.objtype) != "OBJECT_TABLE"
+        or not stmt.cmds
+        or any(
+            enum_name(c.subtype) != "AT_AddConstraint"
+            or not isinstance(c.def_, ast.Constraint)
+            or enum_name(c.def_.contype) == "CONSTR_FOREIGN"
+            for c in stmt.cmds
+        )
+    ):
         return None
     return str(stmt.relation.relname) if kind in ("IndexStmt", "AlterTableStmt") else None
 
@@ -649,8 +854,9 @@ class Rules:
         return name.catalog is None and (name.schema is None or name.schema == self.own)
 
     def referable(self, name: Name) -> bool:
-        return name.catalog is None and (name.schema is None or name.schema == self.own
-                                         or name.schema in REFERENCE_SCHEMAS)
+        return name.catalog is None and (
+            name.schema is None or name.schema == self.own or name.schema in REFERENCE_SCHEMAS
+        )
 
     def check(self, parsed: Parsed) -> None:
         """Refuse the statement unless its kind is allowed and every name lies where it may."""
@@ -661,23 +867,28 @@ class Rules:
         try:
             for name in targets(stmt):
                 if not self.creatable(name):
-                    raise refusal(f"creates or changes {name.shown()}, outside its own schema",
-                                  parsed.line, parsed.text)
+                    raise refusal(
+                        f"creates or changes {name.shown()}, outside its own schema", parsed.line, parsed.text
+                    )
             self._names(stmt, parsed, "")
             if kind == "CreateFunctionStmt":
                 for body in function_body(stmt, parsed.text):
                     what = type(body).__name__
                     if what not in _BODY_KINDS:
-                        cause = _REFUSED.get(what) or (_copy_cause(body) if what == "CopyStmt" else None) or \
-                            (setting_cause(body) if what == "VariableSetStmt" else None) or \
-                            f"runs a statement a function body may not ({what})"
+                        cause = (
+                            _REFUSED.get(what)
+                            or (_copy_cause(body) if what == "CopyStmt" else None)
+                            or (setting_cause(body) if what == "VariableSetStmt" else None)
+                            or f"runs a statement a function body may not ({what})"
+                        )
                         raise refusal(f"creates a function whose body {cause}", parsed.line, parsed.text)
                     self._names(body, parsed, "creates a function whose body ")
         except _Unchecked as exc:
             raise refusal(f"creates a function whose body {exc.args[0]}", parsed.line, parsed.text) from None
         except Unreadable as exc:
-            raise refusal(f"holds a construct Resguardo cannot check ({exc.args[0]})",
-                          parsed.line, parsed.text) from None
+            raise refusal(
+                f"holds a construct Resguardo cannot check ({exc.args[0]})", parsed.line, parsed.text
+            ) from None
         except RecursionError:
             raise refusal("nests expressions too deeply to be checked", parsed.line, parsed.text) from None
 
@@ -689,13 +900,11 @@ class Rules:
                 raise refusal(f"{prefix}names {name.shown()}, outside the tenant", parsed.line, parsed.text)
         for name in _called_functions(tree):
             if name.schema in (None, "pg_catalog", "public") and reaches_outside(name.name):
-                raise refusal(f"{prefix}calls {name.name}, which reaches outside the tenant",
-                              parsed.line, parsed.text)
+                raise refusal(f"{prefix}calls {name.name}, which reaches outside the tenant", parsed.line, parsed.text)
 
 
 # What a function body written as a string may run: queries and row changes (names checked like the file's).
-_BODY_KINDS = frozenset({"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CallStmt",
-                         "NotifyStmt"})
+_BODY_KINDS = frozenset({"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CallStmt", "NotifyStmt"})
 _DYNAMIC = frozenset({"PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors"})
 _PLPGSQL_TRANSACTION = frozenset({"PLpgSQL_stmt_commit", "PLpgSQL_stmt_rollback"})
 
@@ -745,8 +954,7 @@ def _plpgsql_queries(tree: Any) -> Iterator[str]:
         if not isinstance(node, dict):
             continue
         for key, value in node.items():
-            if key in _DYNAMIC or (key in ("PLpgSQL_stmt_open", "PLpgSQL_stmt_return_query")
-                                   and "dynquery" in value):
+            if key in _DYNAMIC or (key in ("PLpgSQL_stmt_open", "PLpgSQL_stmt_return_query") and "dynquery" in value):
                 raise _Unchecked("runs SQL built while it runs (EXECUTE), which Resguardo cannot check")
             if key in _PLPGSQL_TRANSACTION:
                 raise _Unchecked("ends or changes the transaction (COMMIT, ROLLBACK)")
@@ -809,11 +1017,28 @@ def _refused_kind(stmt: Any, kind: str) -> str | None:
         return f"changes the comment of {comment_on}" if comment_on else None
     if kind == "InsertStmt":
         return _insert_cause(stmt)
-    if kind in ("CompositeTypeStmt", "CreateEnumStmt", "CreateRangeStmt", "CreateDomainStmt", "CreateOpClassStmt",
-                "CreateOpFamilyStmt", "CreateStatsStmt", "AlterStatsStmt", "CreateTrigStmt", "RuleStmt",
-                "CreatePolicyStmt", "RefreshMatViewStmt", "CreateSchemaStmt", "VariableSetStmt", "SelectStmt",
-                "DropStmt") \
-            or kind in SKIPPED_KINDS:
+    if (
+        kind
+        in (
+            "CompositeTypeStmt",
+            "CreateEnumStmt",
+            "CreateRangeStmt",
+            "CreateDomainStmt",
+            "CreateOpClassStmt",
+            "CreateOpFamilyStmt",
+            "CreateStatsStmt",
+            "AlterStatsStmt",
+            "CreateTrigStmt",
+            "RuleStmt",
+            "CreatePolicyStmt",
+            "RefreshMatViewStmt",
+            "CreateSchemaStmt",
+            "VariableSetStmt",
+            "SelectStmt",
+            "DropStmt",
+        )
+        or kind in SKIPPED_KINDS
+    ):
         return None  # decided by the format (schemas, settings, queries) or by names alone
     return f"holds a statement Resguardo does not run ({kind})"
 
@@ -839,8 +1064,11 @@ def _function_cause(stmt: Any) -> str | None:
             return "creates a function from a server library file"
         if name in ("leakproof", "support", "transform"):
             return f"creates a function with {name.upper()}, which only a superuser may"
-        if name == "set" and isinstance(arg, ast.VariableSetStmt) and \
-                (arg.name or "").lower() in ("role", "session_authorization"):
+        if (
+            name == "set"
+            and isinstance(arg, ast.VariableSetStmt)
+            and (arg.name or "").lower() in ("role", "session_authorization")
+        ):
             return "creates a function that changes the session's role"
     return None
 
@@ -848,8 +1076,14 @@ def _function_cause(stmt: Any) -> str | None:
 def _insert_cause(stmt: Any) -> str | None:
     """pg_dump --inserts writes INSERT ... VALUES of constants (DEFAULT for generated columns), nothing else."""
     select = stmt.selectStmt
-    if stmt.withClause is not None or stmt.returningClause is not None or not isinstance(select, ast.SelectStmt) \
-            or not select.valuesLists or select.targetList or select.fromClause:
+    if (
+        stmt.withClause is not None
+        or stmt.returningClause is not None
+        or not isinstance(select, ast.SelectStmt)
+        or not select.valuesLists
+        or select.targetList
+        or select.fromClause
+    ):
         return "runs a query in an INSERT"
     conflict = stmt.onConflictClause
     if conflict is not None and (enum_name(conflict.action) != "ONCONFLICT_NOTHING" or conflict.infer is not None):
@@ -885,8 +1119,10 @@ def _create_opclass_stmt(node: Any, output: Any) -> None:
 @node_printer(ast.AlterTSConfigurationStmt, override=True)
 def _alter_ts_configuration_stmt(node: Any, output: Any) -> None:
     """pglast 8.8 prints only the first part of a qualified dictionary name (and quotes none)."""
-    words = {"ALTER_TSCONFIG_ADD_MAPPING": "ADD MAPPING FOR ",
-             "ALTER_TSCONFIG_ALTER_MAPPING_FOR_TOKEN": "ALTER MAPPING FOR "}
+    words = {
+        "ALTER_TSCONFIG_ADD_MAPPING": "ADD MAPPING FOR ",
+        "ALTER_TSCONFIG_ALTER_MAPPING_FOR_TOKEN": "ALTER MAPPING FOR ",
+    }
     output.write("ALTER TEXT SEARCH CONFIGURATION ")
     output.print_name(node.cfgname)
     output.write(" " + words[enum_name(node.kind)])
@@ -906,8 +1142,7 @@ def rewritten(parsed: Parsed, source: str, target: str) -> str:
             if name.schema == source and name.setter is not None:
                 name.setter(target)
     except Unreadable as exc:  # Rules.check walked the same tree already
-        raise refusal(f"holds a construct Resguardo cannot check ({exc.args[0]})",
-                      parsed.line, parsed.text) from None
+        raise refusal(f"holds a construct Resguardo cannot check ({exc.args[0]})", parsed.line, parsed.text) from None
     return printed(parsed)
 
 
@@ -922,7 +1157,7 @@ def printed(parsed: Parsed) -> str:
         raise refusal(cause, parsed.line, parsed.text) from None
     except RecursionError:
         raise refusal("nests expressions too deeply to be checked", parsed.line, parsed.text) from None
-    except Exception as exc:  # noqa: BLE001 - pglast's printers raise anything on a tree they do not know
+    except Exception as exc:
         raise refusal(f"{cause} ({type(exc).__name__})", parsed.line, parsed.text) from None
     if not same:
         raise refusal(cause, parsed.line, parsed.text)
@@ -944,8 +1179,14 @@ def check_native(text: str, *, line: int, label: str) -> CheckedStatement | None
         return None  # archives of the previous version: default privileges come from the live tenant now
     if kind in SKIPPED_KINDS or is_owner_change(stmt) or is_setval(stmt, parsed, None):
         return None
-    if kind in ("VariableSetStmt", "SelectStmt", "CreateSchemaStmt", "DropStmt", "InsertStmt", "CopyStmt") \
-            or is_cleanup(stmt):
+    if kind in (
+        "VariableSetStmt",
+        "SelectStmt",
+        "CreateSchemaStmt",
+        "DropStmt",
+        "InsertStmt",
+        "CopyStmt",
+    ) or is_cleanup(stmt):
         raise refusal(_native_cause(stmt, kind), line, parsed.text)
     Rules(None).check(parsed)
     return CheckedStatement(parsed.text, line, kind, table_built_on(stmt), kind in NEEDS_SUPERUSER)
@@ -956,8 +1197,11 @@ def _native_cause(stmt: Any, kind: str) -> str:
         return setting_cause(stmt) or f"changes the setting {stmt.name}"
     if kind == "CopyStmt":
         return _copy_cause(stmt) or "loads rows outside the archive's table data"
-    return {"SelectStmt": "runs a query (SELECT)", "CreateSchemaStmt": "creates a schema",
-            "InsertStmt": "inserts rows outside the archive's table data"}.get(kind, "drops objects")
+    return {
+        "SelectStmt": "runs a query (SELECT)",
+        "CreateSchemaStmt": "creates a schema",
+        "InsertStmt": "inserts rows outside the archive's table data",
+    }.get(kind, "drops objects")
 
 
 def setting_cause(stmt: Any) -> str | None:
@@ -981,9 +1225,13 @@ def is_setval(stmt: Any, parsed: Parsed, rules: Rules | None) -> bool:
     if call is None or [p.sval for p in call.funcname] not in (["pg_catalog", "setval"], ["setval"]):
         return False
     args: tuple[Any, ...] = tuple(call.args or ())
-    if not 2 <= len(args) <= 3 or not all(isinstance(a, ast.A_Const) for a in args) \
-            or not isinstance(args[0].val, ast.String) or not isinstance(args[1].val, (ast.Integer, ast.Float)) \
-            or (len(args) == 3 and not isinstance(args[2].val, ast.Boolean)):
+    if (
+        not 2 <= len(args) <= 3
+        or not all(isinstance(a, ast.A_Const) for a in args)
+        or not isinstance(args[0].val, ast.String)
+        or not isinstance(args[1].val, (ast.Integer, ast.Float))
+        or (len(args) == 3 and not isinstance(args[2].val, ast.Boolean))
+    ):
         raise refusal("sets a sequence in a form pg_dump does not write", parsed.line, parsed.text)
     try:
         (name,) = list(_literal_name(args[0], "regclass"))
@@ -999,9 +1247,26 @@ def only_call(stmt: Any) -> Any:
     """The function call of `SELECT f(...)` with nothing else around it, or None."""
     if not isinstance(stmt, ast.SelectStmt) or not stmt.targetList or len(stmt.targetList) != 1:
         return None
-    if any(getattr(stmt, s) for s in ("fromClause", "whereClause", "groupClause", "havingClause", "withClause",
-                                      "valuesLists", "sortClause", "limitCount", "limitOffset", "distinctClause",
-                                      "lockingClause", "windowClause", "larg", "rarg", "intoClause")):
+    if any(
+        getattr(stmt, s)
+        for s in (
+            "fromClause",
+            "whereClause",
+            "groupClause",
+            "havingClause",
+            "withClause",
+            "valuesLists",
+            "sortClause",
+            "limitCount",
+            "limitOffset",
+            "distinctClause",
+            "lockingClause",
+            "windowClause",
+            "larg",
+            "rarg",
+            "intoClause",
+        )
+    ):
         return None
     target = stmt.targetList[0]
     if target.name is not None or not isinstance(target.val, ast.FuncCall):

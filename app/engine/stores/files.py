@@ -75,8 +75,11 @@ def remove_stale_partials(folder: Path) -> list[Path]:
     for entry in entries:
         try:
             st = entry.stat(follow_symlinks=False)
-            if not stat.S_ISREG(st.st_mode) or now - st.st_mtime < STALE_AFTER_SECONDS or \
-                    (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+            if (
+                not stat.S_ISREG(st.st_mode)
+                or now - st.st_mtime < STALE_AFTER_SECONDS
+                or (hasattr(os, "getuid") and st.st_uid != os.getuid())
+            ):
                 continue
             fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
             try:

@@ -95,8 +95,9 @@ def database_key(target: ConnectionTarget) -> str:
     return f"{p.get('host', 'localhost')}:{p.get('port', '5432')}/{p.get('dbname', '')}"
 
 
-def record_backup(database: str, schema: str, path: Path, size_bytes: int, rows: int,
-                  seconds: float, history: History | None = None) -> BackupRecord:
+def record_backup(
+    database: str, schema: str, path: Path, size_bytes: int, rows: int, seconds: float, history: History | None = None
+) -> BackupRecord:
     """Append a finished backup to the history; never fails the backup itself."""
     record = BackupRecord(database, schema, str(path), size_bytes, rows, round(seconds, 3), utc_now_iso())
     try:

@@ -10,8 +10,8 @@ from psycopg.conninfo import make_conninfo
 
 from app import paths
 from app.engine.connection import ConnectionTarget
-from app.engine.stores.files import write_atomically
 from app.engine.errors import UsageError
+from app.engine.stores.files import write_atomically
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
@@ -31,8 +31,11 @@ class Profile:
 
     def target(self, password: str | None) -> ConnectionTarget:
         params: dict[str, object] = {
-            "host": self.host, "port": self.port, "dbname": self.dbname,
-            "user": self.user, "sslmode": self.sslmode,
+            "host": self.host,
+            "port": self.port,
+            "dbname": self.dbname,
+            "user": self.user,
+            "sslmode": self.sslmode,
         }
         if self.sslrootcert:
             params["sslrootcert"] = self.sslrootcert

@@ -25,27 +25,37 @@ import django
 
 
 def _namespace() -> dict[str, Any]:
+    from appointments.models import Appointment
+    from chat.models import ChatMessage
+    from core.models import ClinicSettings
+    from customers.models import Client, Domain
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
     from django.core.management import call_command
     from django.db import connection, transaction
     from django_tenants.utils import schema_context
-
-    from appointments.models import Appointment
-    from chat.models import ChatMessage
-    from core.models import ClinicSettings
-    from customers.models import Client, Domain
     from patients.models import PatientProfile
     from psychologists.models import PsychologistProfile
     from specializations.models import Specialization
     from users.models import CustomUser
 
     return {
-        "User": CustomUser, "Client": Client, "Domain": Domain, "Specialization": Specialization,
-        "PsychologistProfile": PsychologistProfile, "PatientProfile": PatientProfile, "Appointment": Appointment,
-        "ChatMessage": ChatMessage, "ClinicSettings": ClinicSettings, "Group": Group, "Permission": Permission,
-        "ContentType": ContentType, "transaction": transaction,
-        "connection": connection, "schema_context": schema_context, "call_command": call_command,
+        "User": CustomUser,
+        "Client": Client,
+        "Domain": Domain,
+        "Specialization": Specialization,
+        "PsychologistProfile": PsychologistProfile,
+        "PatientProfile": PatientProfile,
+        "Appointment": Appointment,
+        "ChatMessage": ChatMessage,
+        "ClinicSettings": ClinicSettings,
+        "Group": Group,
+        "Permission": Permission,
+        "ContentType": ContentType,
+        "transaction": transaction,
+        "connection": connection,
+        "schema_context": schema_context,
+        "call_command": call_command,
     }
 
 
