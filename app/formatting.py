@@ -20,7 +20,7 @@ def human_duration(seconds: float) -> str:
     """`4.2 s` under a minute, then `m:ss` or `h:mm:ss`."""
     if seconds < 59.95:
         return f"{max(0.0, seconds):.1f} s"
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -8,6 +8,7 @@ Folders are created by whoever writes into them, not by these getters.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
@@ -25,14 +26,14 @@ def _dir(kind: str) -> Path:
     if home is not None:
         path = home / kind
     else:
-        finder = {
+        finders: dict[str, Callable[..., Path]] = {
             "config": platformdirs.user_config_path,
             "data": platformdirs.user_data_path,
             "log": platformdirs.user_log_path,
             "state": platformdirs.user_state_path,
             "cache": platformdirs.user_cache_path,
-        }[kind]
-        path = finder(APP_NAME, appauthor=False)
+        }
+        path = finders[kind](APP_NAME, appauthor=False)
     return path  # not created here: asking where a file goes must not touch the disk (the UI thread asks)
 
 

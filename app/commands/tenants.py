@@ -56,7 +56,7 @@ def _table(tenants: list[TenantInfo]) -> str:
     right = {3, 4, 5}
     return "\n".join(
         "  ".join(
-            cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths))
+            cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths, strict=True))
         ).rstrip()
         for line in lines
     )

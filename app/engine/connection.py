@@ -44,7 +44,7 @@ class ConnectionTarget:
             why = without_passwords(str(exc).strip(), dsn)
             raise ConnectionFailed(f"The connection string is not valid: {why}.") from None
         dsn_password = params.pop("password", None)
-        return cls(make_conninfo(**params), password or dsn_password)
+        return cls(make_conninfo("", **params), password or (str(dsn_password) if dsn_password is not None else None))
 
     @property
     def params(self) -> dict[str, str]:
@@ -67,16 +67,15 @@ class ConnectionTarget:
     def connect(self, *, autocommit: bool = False) -> psycopg.Connection:
         """Open a connection, or raise ConnectionFailed with a sentence saying why."""
         given = self.params.get("options", "")
-        kwargs: dict[str, object] = {
-            "autocommit": autocommit,
+        params: dict[str, str | int] = {
             "application_name": APPLICATION_NAME,
             "connect_timeout": self.connect_timeout,
             "options": f"{given} {SESSION_OPTIONS}".strip(),  # ours last: they win over the profile's
         }
         if self.password is not None:
-            kwargs["password"] = self.password
+            params["password"] = self.password
         try:
-            return psycopg.connect(self.conninfo, **kwargs)
+            return psycopg.connect(make_conninfo(self.conninfo, **params), autocommit=autocommit)
         except psycopg.OperationalError as exc:
             raise ConnectionFailed(explain_connection_error(exc, self), str(exc).strip()) from None
 

@@ -109,7 +109,7 @@ _relay: _Relay | None = None
 
 def install_excepthook(show: Callable[[ResguardoError], None]) -> None:
     """Route uncaught exceptions (UI or other threads) to `show` on the UI thread, after logging them."""
-    global _relay
+    global _relay  # noqa: PLW0603 - one relay for the process, as there is one excepthook
     _relay = _Relay()
     _relay.raised.connect(show)
 

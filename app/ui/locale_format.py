@@ -33,7 +33,7 @@ def duration(seconds: float) -> str:
     """`4,2 s` under a minute, then `m:ss` or `h:mm:ss`."""
     if seconds < 59.95:
         return translate("Format", "{seconds} s").format(seconds=QLocale().toString(max(0.0, seconds), "f", 1))
-    whole = int(round(seconds))
+    whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -456,7 +456,7 @@ class MainWindow(QMainWindow):
         if panel.tenant:
             self.model.set_busy(panel.tenant, panel.running)
         self.update_actions()
-        if not panel.running and panel.error is not None and not panel.state == "cancelled":
+        if not panel.running and panel.error is not None and panel.state != "cancelled":
             self.connection.check_now()  # a job that failed may have lost the server: find out now
         if self._closing and not self.jobs.running():
             QTimer.singleShot(0, self.close)

@@ -21,7 +21,7 @@ import os
 import tarfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -167,10 +167,8 @@ class ArchiveWriter:
     def abort(self) -> None:
         if not self._closed:
             self._closed = True
-            try:
+            with suppress(OSError):  # a full disk: what is still buffered cannot be written, and need not be
                 self._file.close()
-            except OSError:  # a full disk: what is still buffered cannot be written, and need not be
-                pass
         self.temp_path.unlink(missing_ok=True)
 
     def __enter__(self) -> ArchiveWriter:
@@ -214,7 +212,7 @@ class ArchiveReader:
         if not self.path.is_file():
             raise ArchiveError(f"The file {self.path} does not exist.")
         try:
-            self._tar = tarfile.open(self.path, mode="r:")
+            self._tar = tarfile.open(self.path, mode="r:")  # noqa: SIM115 - kept open until close()
         except (tarfile.TarError, OSError):
             raise ArchiveError(f"{self.path.name} is not a Resguardo archive (not a tar file).") from None
         self._members = self._read_members()
@@ -256,7 +254,9 @@ class ArchiveReader:
                         "file, or appears twice."
                     )
                 members[info.name] = info
-                self._tar.members = []  # tarfile keeps every member it read; the dict above is the one we need
+                vars(self._tar)[
+                    "members"
+                ].clear()  # tarfile keeps every member it read; the dict above is the one we need
         except (tarfile.TarError, OSError, EOFError):
             self._tar.close()
             raise ArchiveError(f"{self.path.name} is damaged: its table of contents cannot be read.") from None
@@ -315,7 +315,7 @@ class ArchiveReader:
         with self.open_stored(name) as raw:
             reader = decompressing(raw)
             try:
-                yield reader  # type: ignore[misc]
+                yield reader
             finally:
                 reader.close()
 
@@ -332,7 +332,7 @@ class ArchiveReader:
 def decompressing(raw: IO[bytes]) -> IO[bytes]:
     """zstd, with a bounded window: a crafted frame cannot make the decompressor allocate gigabytes."""
     decompressor = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW_BYTES)
-    return decompressor.stream_reader(raw, read_across_frames=True)  # type: ignore[return-value]
+    return decompressor.stream_reader(raw, read_across_frames=True)
 
 
 def iter_chunks(stream: IO[bytes], size: int = _CHUNK) -> Iterator[bytes]:

@@ -29,7 +29,7 @@ _WAIT_SECONDS = 0.25  # how long a wait for the server may delay noticing a canc
 
 def copy_out(
     conn: psycopg.Connection,
-    query: sql.Composable,
+    query: sql.SQL | sql.Composed,
     sink: ChunkSink,
     *,
     chunk_bytes: int,

@@ -53,6 +53,11 @@ log = logging.getLogger(__name__)
 SUFFIXES = {"sql": ".sql", "custom": ".dump"}
 PG_FORMAT_FLAG = {"sql": "p", "custom": "c"}
 LOCK_WAIT = "30s"  # pg_dump gives up instead of queueing forever behind an exclusive lock
+# pg_dump leads its own process group, so that cancel can stop the whole group.
+if sys.platform == "win32":
+    _NEW_GROUP_FLAGS = subprocess.CREATE_NEW_PROCESS_GROUP
+else:
+    _NEW_GROUP_FLAGS = 0
 KILL_GRACE_S = 0.5
 _TABLE_DONE = "dumping contents of table "
 
@@ -167,7 +172,8 @@ def _pg_dump_into(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env={**os.environ, **target.child_env()},
-            **_new_group(),
+            creationflags=_NEW_GROUP_FLAGS,
+            start_new_session=sys.platform != "win32",
         )
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -197,13 +203,6 @@ def _pg_dump_into(
         tmp.unlink(missing_ok=True)
         raise
     reporter.finish("Backup complete")
-
-
-def _new_group() -> dict[str, object]:
-    """Start pg_dump as the leader of its own process group, so cancel can stop the whole group."""
-    if sys.platform == "win32":
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
-    return {"start_new_session": True}
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

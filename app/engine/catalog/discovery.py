@@ -144,7 +144,7 @@ def _candidates(conn: psycopg.Connection, named: tuple[str, str] | None) -> list
     else:
         where = "c.nspname = %(named_schema)s AND c.relname = %(named_table)s"
         params.update(named_schema=named[0], named_table=named[1])
-    return conn.execute(_CANDIDATES_SQL.format(where=where), params).fetchall()  # type: ignore[arg-type]
+    return conn.execute(_CANDIDATES_SQL.format(where=where), params).fetchall()
 
 
 def _tenants_table(row: tuple[Any, ...]) -> TenantsTable:
@@ -386,7 +386,7 @@ def _tenant_rows(conn: psycopg.Connection, t: TenantsTable) -> list[tuple[str, s
     name_col = sql.SQL("t.{}::text").format(sql.Identifier(t.name_column)) if t.name_column else sql.SQL("NULL")
     d = t.domains
     if d is None or t.id_column is None:
-        domains = sql.SQL("SELECT NULL::text[] AS names, false AS first_is_primary")
+        domains: sql.Composable = sql.SQL("SELECT NULL::text[] AS names, false AS first_is_primary")
     else:
         primary = (
             sql.SQL("coalesce(d.{}::boolean, false)").format(sql.Identifier(d.primary_column))

@@ -186,7 +186,7 @@ def _domains(x: Extraction, rows: list[tuple[Any, ...]]) -> None:
         named_not_null = False
         checks: dict[int, Separable] = {}
         clauses: dict[int, str] = {}
-        for con, _, cname, qcname, contype, validated in constraints.get(oid, []):
+        for con, _, _cname, qcname, contype, validated in constraints.get(oid, []):
             x.comment_on(("pg_constraint", con, 0), f"CONSTRAINT {qcname} ON DOMAIN {qname}")
             clause = f"CONSTRAINT {qcname} {definitions[con]}"
             if contype == "n":
@@ -390,9 +390,9 @@ def _aggregates(x: Extraction) -> None:
         finalmodify,
         mfinalmodify,
         sortop,
-        transtype,
+        _transtype,
         transspace,
-        mtranstype,
+        _mtranstype,
         mtransspace,
         initval,
         minitval,

@@ -73,7 +73,7 @@ def _sort(
         for number, sep in item.separable.items():
             if number not in deferred[key]:
                 deps |= sep.deps
-        needs[key] = set(d for d in deps if d in items and d != key)
+        needs[key] = {d for d in deps if d in items and d != key}
     for written_apart, (part_deps, _) in extra.items():
         after: set[Node] = {d for d in part_deps if d in items}
         needs[written_apart] = after | {written_apart[0]}

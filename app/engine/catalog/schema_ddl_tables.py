@@ -180,7 +180,7 @@ def write_relations(x: Extraction, rels: list[Rel]) -> list[TableCopy]:
     for v in views:
         _view(x, v, columns.get(v.oid, []), definitions[v.oid])
     for r in rels:
-        kind, word = _REL_KINDS[r.kind]
+        _, word = _REL_KINDS[r.kind]
         x.comment_on(("pg_class", r.oid, 0), f"{word} {r.q}")
         for c in columns.get(r.oid, []):
             x.comment_on(("pg_class", r.oid, c.num), f"COLUMN {r.q}.{c.q}")

@@ -254,9 +254,11 @@ class Spooler:
                         f"{self.scan.path.name}: {obj.describe()} refers, in {name!r}, to {item!r} "
                         "by natural key, and its table has none."
                     )
-                item = self.keys.lookup(fplan.through.target_table, item, obj, name)
+                target = self.keys.lookup(fplan.through.target_table, item, obj, name)
+            else:
+                target = item
             try:
-                spool.write([source, copy_text(_scalar(item))])
+                spool.write([source, copy_text(_scalar(target))])
             except BadValue as exc:
                 raise PreflightError(
                     f"{self.scan.path.name}: {obj.describe()} has, in its field {name!r}, {exc}."

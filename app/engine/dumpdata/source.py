@@ -284,7 +284,7 @@ def _write_archive(
         )
 
 
-def _copy_live(tenant: str, table: TableCopy) -> sql.Composable:
+def _copy_live(tenant: str, table: TableCopy) -> sql.Composed:
     columns = sql.SQL(", ").join(sql.Identifier(c["name"]) for c in table.columns)
     return sql.SQL("COPY (SELECT {} FROM ONLY {}) TO STDOUT").format(columns, sql.Identifier(tenant, table.name))
 

@@ -65,9 +65,9 @@ def os_install_dirs() -> list[Path]:
     if sys.platform == "win32":
         dirs: list[Path] = []
         for base in {
-            os.environ.get("ProgramFiles", r"C:\Program Files"),
-            os.environ.get("ProgramW6432", r"C:\Program Files"),
-            os.environ.get("ProgramFiles(x86)", r"C:\Program Files (x86)"),
+            os.environ.get("PROGRAMFILES", r"C:\Program Files"),
+            os.environ.get("PROGRAMW6432", r"C:\Program Files"),
+            os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)"),
         }:
             dirs += _versioned_dirs(str(Path(base) / "PostgreSQL" / "*" / "bin"))
         return dirs

@@ -114,13 +114,13 @@ def schema_objects(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str
     # argument types written relative to the schema alone, as the backup writes them, so that a staging
     # schema's routines match the live schema's. That needs the schema on the search path: the query is
     # then written with every function, type and operator qualified, so nothing of the schema's is chosen.
-    targets = dict(
+    targets: dict[str, str] = dict(
         conn.execute(
             "SELECT p.oid::text, p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = %s", [nsp]
         ).fetchall()
     )
     conn.execute("SELECT set_config('search_path', %s, true)", [sql.Identifier(schema).as_string(conn)])
-    names = dict(
+    names: dict[str, str] = dict(
         conn.execute(
             "SELECT p.oid::pg_catalog.text, p.proname OPERATOR(pg_catalog.||) '(' OPERATOR(pg_catalog.||)"
             " pg_catalog.pg_get_function_identity_arguments(p.oid) OPERATOR(pg_catalog.||) ')'"
@@ -130,6 +130,7 @@ def schema_objects(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str
     )
     conn.execute("SELECT set_config('search_path', 'pg_catalog, pg_temp', true)")
     objects: dict[tuple[str, str], SchemaObject] = {}
+    name: str
     for code, name, oid, owner, acl, follows in rows:
         routine = targets.get(oid) if oid else None
         kind, alter_word, grant_word = _words(code)

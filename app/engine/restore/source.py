@@ -8,7 +8,8 @@ then the rest (`finish`: foreign keys, triggers, sequences...). A source that
 streams one file and cannot split does everything in its first step and has
 no table loads. A source never commits, never touches another schema on
 purpose, and leaves owners, grants, superusers, isolation and the swap to the
-restore (app/engine/restore/restore.py). `open_restore_source` (app/engine/restore/sources.py) picks the source by the file's kind.
+restore (app/engine/restore/restore.py). `open_restore_source` (app/engine/restore/sources.py) picks the
+source by the file's kind.
 """
 
 from __future__ import annotations

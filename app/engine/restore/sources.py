@@ -10,8 +10,8 @@ from app.engine.restore.source import NativeArchiveSource, RestoreSource
 
 
 def open_restore_source(path: Path, target: ConnectionTarget | None = None, tenant: str | None = None) -> RestoreSource:
-    """The source for `path`, by its kind (app/engine/archive/file_kind.py); ArchiveError when the file is not one we can
-    restore. A Django dumpdata export is mapped onto the live `tenant`, read through `target`."""
+    """The source for `path`, by its kind (app/engine/archive/file_kind.py); ArchiveError when the file is not one
+    we can restore. A Django dumpdata export is mapped onto the live `tenant`, read through `target`."""
     kind = sniff_file(Path(path))
     if kind.kind == NATIVE:
         return NativeArchiveSource(Path(path))

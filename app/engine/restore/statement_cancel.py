@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import psycopg
 
@@ -31,10 +31,8 @@ def cancel_statements_on(conn: psycopg.Connection, cancel: CancelToken | None) -
             if cancel.wait(_POLL_SECONDS):
                 with guard:
                     if not done.is_set():
-                        try:
+                        with suppress(psycopg.Error, OSError):
                             conn.cancel_safe(timeout=5)
-                        except (psycopg.Error, OSError):
-                            pass
                 return
 
     threading.Thread(target=watch, name="resguardo-cancel", daemon=True).start()

@@ -16,6 +16,7 @@ still held (app/engine/safety/proven.py).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -161,10 +162,8 @@ def _gave_up(busy: LockBusy, policy: LockPolicy, action: str) -> RestoreFailed:
 
 def _roll_back(conn: psycopg.Connection) -> None:
     if not conn.closed and not conn.broken:
-        try:
+        with contextlib.suppress(psycopg.Error):
             conn.rollback()
-        except psycopg.Error:
-            pass
 
 
 def free_safety_name(conn: psycopg.Connection, tenant: str) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -143,10 +143,8 @@ def _drop_role(conn: psycopg.Connection, role: str) -> None:
         conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
         conn.commit()
     except psycopg.Error:
-        try:
+        with suppress(psycopg.Error):
             conn.rollback()
-        except psycopg.Error:
-            pass
 
 
 def drop_expired_roles(conn: psycopg.Connection) -> None:

@@ -9,7 +9,7 @@ job of the tenant ran in between. Any failure rolls the transaction back.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import psycopg
@@ -50,10 +50,8 @@ def proven_step(conn: psycopg.Connection, witness: Witness, allowed: set[int], a
         conn.commit()
     except BaseException:
         if not conn.closed and not conn.broken:
-            try:
+            with suppress(psycopg.Error):
                 conn.rollback()
-            except psycopg.Error:
-                pass
         raise
 
 

@@ -196,7 +196,8 @@ def _catalog(conn: psycopg.Connection, oids: list[int]) -> dict[int, tuple[str, 
     return {
         int(oid): (str(name), int(owner))
         for oid, name, owner in conn.execute(
-            "SELECT n.oid, n.nspname, n.nspowner FROM pg_catalog.pg_namespace n WHERE n.oid = ANY(%s::pg_catalog.oid[])",
+            "SELECT n.oid, n.nspname, n.nspowner FROM pg_catalog.pg_namespace n"
+            " WHERE n.oid = ANY(%s::pg_catalog.oid[])",
             [oids],
         ).fetchall()
     }

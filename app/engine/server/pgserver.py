@@ -153,9 +153,7 @@ class EmbeddedServer:
         return f"postgresql://{user}@127.0.0.1:{self.port}/{dbname}"
 
     def _run(self, tool: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        kwargs: dict[str, object] = {}
-        if self._user is not None:
-            kwargs.update(user=self._user.uid, group=self._user.gid, extra_groups=[])
+        user = self._user
         return subprocess.run(
             [str(self._bin / tool), *args],
             capture_output=True,
@@ -164,7 +162,9 @@ class EmbeddedServer:
             cwd=self.datadir.parent,
             stdin=subprocess.DEVNULL,
             check=False,
-            **kwargs,
+            user=user.uid if user else None,
+            group=user.gid if user else None,
+            extra_groups=[] if user else None,
         )
 
     def _init(self) -> None:

@@ -12,6 +12,7 @@ import logging
 import threading
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from app import paths
 from app.engine.connection import ConnectionTarget
@@ -44,7 +45,7 @@ class History:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.state_dir() / "history.json"
 
-    def _read(self) -> dict[str, object]:
+    def _read(self) -> dict[str, Any]:  # JSON, checked to hold a list of backups
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -59,7 +60,7 @@ class History:
     def records(self) -> list[BackupRecord]:
         known = {f.name for f in fields(BackupRecord)}
         out: list[BackupRecord] = []
-        for raw in self._read()["backups"]:  # type: ignore[union-attr]
+        for raw in self._read()["backups"]:
             if isinstance(raw, dict) and known <= raw.keys():
                 out.append(BackupRecord(**{k: raw[k] for k in known}))
         return out
@@ -67,7 +68,7 @@ class History:
     def add(self, record: BackupRecord) -> None:
         with self._lock:
             data = self._read()
-            backups = [*data["backups"], asdict(record)][-MAX_ENTRIES:]  # type: ignore[misc]
+            backups = [*data["backups"], asdict(record)][-MAX_ENTRIES:]
             data["backups"] = backups
             data["last_folder"] = str(Path(record.path).parent)
             write_atomically(self.path, json.dumps(data, indent=2, ensure_ascii=False).encode())
@@ -76,9 +77,10 @@ class History:
         """The newest record per schema of one database."""
         newest: dict[str, BackupRecord] = {}
         for record in self.records():
-            if record.database == database:
-                if record.schema not in newest or record.finished_utc >= newest[record.schema].finished_utc:
-                    newest[record.schema] = record
+            if record.database == database and (
+                record.schema not in newest or record.finished_utc >= newest[record.schema].finished_utc
+            ):
+                newest[record.schema] = record
         return newest
 
     def last_folder(self) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from psycopg.conninfo import make_conninfo
 
@@ -30,7 +31,7 @@ class Profile:
     remember_password: bool = False
 
     def target(self, password: str | None) -> ConnectionTarget:
-        params: dict[str, object] = {
+        params: dict[str, str | int] = {
             "host": self.host,
             "port": self.port,
             "dbname": self.dbname,
@@ -39,7 +40,7 @@ class Profile:
         }
         if self.sslrootcert:
             params["sslrootcert"] = self.sslrootcert
-        return ConnectionTarget(make_conninfo(**params), password)
+        return ConnectionTarget(make_conninfo("", **params), password)
 
 
 class ProfileStore:
@@ -48,20 +49,18 @@ class ProfileStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.config_dir() / "profiles.json"
 
-    def _read(self) -> dict[str, object]:
+    def _read(self) -> dict[str, Any]:  # JSON as saved by _write
         if not self.path.exists():
             return {"profiles": [], "last_used": ""}
-        return json.loads(self.path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        return data
 
-    def _write(self, data: dict[str, object]) -> None:
+    def _write(self, data: dict[str, Any]) -> None:
         write_atomically(self.path, json.dumps(data, indent=2, ensure_ascii=False).encode())
 
     def all(self) -> list[Profile]:
         known = {f.name for f in fields(Profile)}
-        return [
-            Profile(**{k: v for k, v in raw.items() if k in known})
-            for raw in self._read()["profiles"]  # type: ignore[union-attr]
-        ]
+        return [Profile(**{k: v for k, v in raw.items() if k in known}) for raw in self._read()["profiles"]]
 
     def get(self, name: str) -> Profile:
         for profile in self.all():
@@ -72,13 +71,13 @@ class ProfileStore:
     def save(self, profile: Profile, *, replacing: str | None = None) -> None:
         data = self._read()
         old = replacing or profile.name
-        kept = [p for p in data["profiles"] if p["name"] not in (old, profile.name)]  # type: ignore[union-attr]
+        kept = [p for p in data["profiles"] if p["name"] not in (old, profile.name)]
         data["profiles"] = [*kept, asdict(profile)]
         self._write(data)
 
     def delete(self, name: str) -> None:
         data = self._read()
-        data["profiles"] = [p for p in data["profiles"] if p["name"] != name]  # type: ignore[union-attr]
+        data["profiles"] = [p for p in data["profiles"] if p["name"] != name]
         if data.get("last_used") == name:
             data["last_used"] = ""
         self._write(data)

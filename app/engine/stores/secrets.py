@@ -7,6 +7,8 @@ instead of any plaintext store.
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 import keyring
 import keyring.backend
 import keyring.errors
@@ -39,7 +41,7 @@ class SecretStore:
         if name in ("FailKeyring", "NullKeyring"):
             return False
         try:
-            return float(backend.priority) > 0  # type: ignore[arg-type]
+            return float(backend.priority) > 0
         except Exception:
             return False
 
@@ -81,10 +83,8 @@ class SecretStore:
         self._session.pop(profile, None)
         if not self.available:
             return
-        try:
+        with suppress(keyring.errors.KeyringError):  # includes PasswordDeleteError: nothing was stored
             self._backend.delete_password(SERVICE, profile)
-        except keyring.errors.KeyringError:  # includes PasswordDeleteError: nothing was stored
-            pass
 
 
 def _describe(backend: keyring.backend.KeyringBackend) -> str:
