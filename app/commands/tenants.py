@@ -6,7 +6,7 @@ import argparse
 import json
 
 from app.commands.common import profile_setting, resolve_target
-from app.engine.catalog.discovery import TenantInfo, list_tenants
+from app.engine.catalog.discovery import TenantInfo, TenantKind, list_tenants
 from app.formatting import human_size
 
 NAME = "tenants"
@@ -63,10 +63,10 @@ def _table(tenants: list[TenantInfo]) -> str:
 
 
 def _kind(t: TenantInfo) -> str:
-    if t.kind == "tenant" and not t.exists:
+    if t.kind == TenantKind.TENANT and not t.exists:
         return "tenant (schema missing)"
     if t.safety_copy_of is not None:
         return f"{t.kind} of {t.safety_copy_of}, {t.created_utc}"
-    if t.kind == "public":
+    if t.kind == TenantKind.PUBLIC:
         return "public (not restorable)"
     return t.kind

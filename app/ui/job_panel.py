@@ -9,6 +9,7 @@ column. Each panel keeps its own log lines (plain text) for the log panel.
 
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Callable
 from typing import Any
@@ -37,7 +38,15 @@ from app.ui.widgets import ButtonRow, ElidedLabel
 
 translate = QCoreApplication.translate
 
-RUNNING, WAITING, SUCCEEDED, FAILED, CANCELLED = "running", "waiting", "succeeded", "failed", "cancelled"
+
+class PanelState(enum.StrEnum):
+    WAITING = "waiting"  # not started yet, or between two calls (a confirmation pending)
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
 KEEP_FINISHED = 6  # older finished panels are removed as new jobs start
 
 
@@ -48,7 +57,7 @@ class JobPanel(QFrame):
         super().__init__()
         self.area = area
         self.tenant = tenant
-        self.state = WAITING
+        self.state = PanelState.WAITING
         self.lines: list[str] = []
         self.error: ResguardoError | None = None
         self.result: Any = None
@@ -133,7 +142,7 @@ class JobPanel(QFrame):
 
     @property
     def running(self) -> bool:
-        return self.state in (RUNNING, WAITING)
+        return self.state in (PanelState.RUNNING, PanelState.WAITING)
 
     def run(
         self,
@@ -143,7 +152,7 @@ class JobPanel(QFrame):
         on_failure: Callable[[ResguardoError], None],
     ) -> None:
         """Run one engine call in this panel; the callbacks decide what the panel says at the end."""
-        self.state = RUNNING
+        self.state = PanelState.RUNNING
         self.error = None
         self._fraction = 0.0
         self._started = time.monotonic()
@@ -169,13 +178,13 @@ class JobPanel(QFrame):
 
     def wait_for_user(self, text: str) -> None:
         """Between two calls (e.g. preview shown, confirmation pending)."""
-        self.state = WAITING
+        self.state = PanelState.WAITING
         self._clock.stop()
         self.stage.set_full_text(text)
         self.cancel_button.setEnabled(False)
 
     def cancel(self) -> None:
-        if self._worker is not None and self.state == RUNNING:
+        if self._worker is not None and self.state == PanelState.RUNNING:
             self._worker.cancel()
             self.cancel_button.setEnabled(False)
             self.stage.set_full_text(translate("JobPanel", "Cancelling…"))
@@ -201,7 +210,7 @@ class JobPanel(QFrame):
 
     # -- ending --------------------------------------------------------------------
 
-    def _end(self, state: str, text: str) -> None:
+    def _end(self, state: PanelState, text: str) -> None:
         self.state = state
         self._ended = time.monotonic()
         self._clock.stop()
@@ -210,32 +219,32 @@ class JobPanel(QFrame):
         self.dismiss_button.show()
         self.message.setText(text)
         self.message.show()
-        if state == FAILED:
+        if state == PanelState.FAILED:
             set_text_colour(self.message, DANGER)
-        if state == SUCCEEDED:
+        if state == PanelState.SUCCEEDED:
             self.bar.setValue(1000)
             self.stage.set_full_text(engine_words.stage("Done"))
         else:
             self.bar.hide()
             self.stage.set_full_text("")
-        self.stage.setVisible(state == SUCCEEDED)
+        self.stage.setVisible(state == PanelState.SUCCEEDED)
         self.log(text)
         self.area.job_ended.emit(self)
 
     def succeed(self, text: str, result: Any = None) -> None:
         self.result = result
-        self._end(SUCCEEDED, text)
+        self._end(PanelState.SUCCEEDED, text)
 
     def fail(self, error: ResguardoError, outcome: str = "") -> None:
         """Show a failure (or a cancel) in words; `outcome` says what state things are in."""
         self.error = error
         if isinstance(error, Cancelled):
-            self._end(CANCELLED, " ".join(filter(None, [translate("JobPanel", "Cancelled."), outcome])))
+            self._end(PanelState.CANCELLED, " ".join(filter(None, [translate("JobPanel", "Cancelled."), outcome])))
             return
         text = engine_words.headline(error)
         if outcome and outcome.lower().rstrip(".") not in text.lower():
             text = f"{text} {outcome}"
-        self._end(FAILED, text)
+        self._end(PanelState.FAILED, text)
         technical = engine_words.technical(error)
         self.details_button.setVisible(bool(technical))
         if technical:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__, paths
-from app.engine.catalog.discovery import TenantListing, list_tenants
+from app.engine.catalog.discovery import TenantInfo, TenantKind, TenantListing, list_tenants
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ConnectionFailed, ResguardoError
 from app.engine.stores.history import BackupRecord, History
@@ -43,7 +43,7 @@ from app.ui.connection_flow import ConnectionFlow
 from app.ui.dialogs import DialogProvider
 from app.ui.engine_words import WindowError
 from app.ui.icons import app_icon
-from app.ui.job_panel import JobPanel, JobsArea
+from app.ui.job_panel import JobPanel, JobsArea, PanelState
 from app.ui.job_runner import BackgroundPool
 from app.ui.log_panel import LogPanel
 from app.ui.logging_setup import log_file
@@ -74,7 +74,7 @@ def first_window_size(available: QSize) -> QSize | None:
 
 def listing_text(listing: TenantListing) -> str:
     """Where the list comes from, for the status bar."""
-    clinics = sum(1 for t in listing.tenants if t.kind == "tenant")
+    clinics = sum(1 for t in listing.tenants if t.kind == TenantKind.TENANT)
     if listing.tenants_table is None:
         return translate(
             "Window", "No clinics table found: the list shows all the data of the database, by internal name."
@@ -412,13 +412,13 @@ class MainWindow(QMainWindow):
         return self.model.names.get(schema) or schema
 
     @staticmethod
-    def owning_tenant(info: Any) -> str:
+    def owning_tenant(info: TenantInfo) -> str:
         """The clinic a row stands for: a previous version stands for the clinic it was taken from."""
-        return str(info.safety_copy_of if info.kind == "safety-copy" else info.schema)
+        return str(info.safety_copy_of if info.kind == TenantKind.SAFETY_COPY else info.schema)
 
-    def safety_copy_for(self, info: Any) -> str | None:
+    def safety_copy_for(self, info: TenantInfo) -> str | None:
         """The previous version Undo / Discard act on: the selected one itself, or the clinic's newest."""
-        if info.kind == "safety-copy":
+        if info.kind == TenantKind.SAFETY_COPY:
             return str(info.schema)
         copies = self.model.safety_copies.get(info.schema)
         return copies[0] if copies else None
@@ -429,7 +429,12 @@ class MainWindow(QMainWindow):
         busy = self.jobs.busy_tenants()
         tenant = None if info is None else self.owning_tenant(info)
         free = info is not None and usable and tenant not in busy
-        can_backup = free and info is not None and info.exists and info.kind in ("tenant", "schema", "orphan")
+        can_backup = (
+            free
+            and info is not None
+            and info.exists
+            and info.kind in (TenantKind.TENANT, TenantKind.SCHEMA, TenantKind.ORPHAN)
+        )
         can_restore = free and info is not None and bool(info.restorable)
         copy = self.safety_copy_for(info) if free and info is not None else None
         latest = (self.model.safety_copies.get(tenant or "") or [""])[0]
@@ -456,7 +461,7 @@ class MainWindow(QMainWindow):
         if panel.tenant:
             self.model.set_busy(panel.tenant, panel.running)
         self.update_actions()
-        if not panel.running and panel.error is not None and panel.state != "cancelled":
+        if not panel.running and panel.error is not None and panel.state != PanelState.CANCELLED:
             self.connection.check_now()  # a job that failed may have lost the server: find out now
         if self._closing and not self.jobs.running():
             QTimer.singleShot(0, self.close)

@@ -22,6 +22,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QPushButton
 
 from app.engine.archive.verify import verify_file
+from app.engine.catalog.discovery import TenantKind
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled
 from app.engine.jobs import CancelToken, ProgressCallback
@@ -79,7 +80,7 @@ class RestoreFlow:
             return
         chosen = Path(path)
         names = {t.schema: t.name for t in host.model.tenants if t.name}
-        copy_dates = {t.schema: t.created_utc or "" for t in host.model.tenants if t.kind == "safety-copy"}
+        copy_dates = {t.schema: t.created_utc or "" for t in host.model.tenants if t.kind == TenantKind.SAFETY_COPY}
         panel = host.jobs.new_panel(
             translate("RestoreFlow", "Restore {clinic} from {file}").format(clinic=clinic, file=chosen.name), schema
         )

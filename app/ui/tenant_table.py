@@ -23,12 +23,13 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont
 
+from app.engine.catalog.discovery import TenantInfo, TenantKind
 from app.engine.stores.history import BackupRecord
 from app.ui import locale_format as fmt
 
 translate = QCoreApplication.translate
-CLINIC_KINDS = frozenset({"tenant", "public", "schema"})  # "schema": no tenants table found
-OTHER_KINDS = frozenset({"orphan", "safety-copy", "staging"})
+CLINIC_KINDS = frozenset({TenantKind.TENANT, TenantKind.PUBLIC, TenantKind.SCHEMA})  # "schema": no tenants table found
+OTHER_KINDS = frozenset({TenantKind.ORPHAN, TenantKind.SAFETY_COPY, TenantKind.STAGING})
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
@@ -70,24 +71,24 @@ OTHER_COLUMNS = (
 )
 
 
-def describe_kind(info: Any, clinic_names: dict[str, str]) -> str:
+def describe_kind(info: TenantInfo, clinic_names: dict[str, str]) -> str:
     """What a row is, in plain words."""
     kind = info.kind
-    if kind == "safety-copy":
+    if kind == TenantKind.SAFETY_COPY:
         owner = clinic_names.get(info.safety_copy_of or "", info.safety_copy_of or "?")
         return translate("Clinics", "Previous version of {clinic}, kept for undo").format(clinic=owner)
-    if kind == "staging":
+    if kind == TenantKind.STAGING:
         owner = clinic_names.get(info.safety_copy_of or "", info.safety_copy_of or "")
         return (
             translate("Clinics", "Unfinished restore of {clinic} (removed by its next restore)").format(clinic=owner)
             if owner
             else translate("Clinics", "Unfinished restore (removed by the next restore)")
         )
-    if kind == "orphan":
+    if kind == TenantKind.ORPHAN:
         return translate("Clinics", "Data without a clinic: {schema}").format(schema=info.schema)
-    if kind == "public":
+    if kind == TenantKind.PUBLIC:
         return translate("Clinics", "Data all clinics share: listed, never restored into")
-    if kind == "schema":
+    if kind == TenantKind.SCHEMA:
         return translate("Clinics", "Clinic data (no clinics table found; named by its internal name)")
     if not info.exists:
         return translate("Clinics", "Clinic with no data yet")
@@ -99,20 +100,20 @@ class TenantModel(QAbstractTableModel):
 
     def __init__(self) -> None:
         super().__init__()
-        self.tenants: list[Any] = []
+        self.tenants: list[TenantInfo] = []
         self.last_backup: dict[str, BackupRecord] = {}
         self.safety_copies: dict[str, list[str]] = {}  # clinic schema -> its previous versions, newest first
         self.names: dict[str, str] = {}  # schema -> clinic name
         self.busy: set[str] = set()  # schemas with a job running
 
-    def set_listing(self, tenants: list[Any], last_backup: dict[str, BackupRecord]) -> None:
+    def set_listing(self, tenants: list[TenantInfo], last_backup: dict[str, BackupRecord]) -> None:
         self.beginResetModel()
         self.tenants = list(tenants)
         self.last_backup = dict(last_backup)
         self.names = {t.schema: t.name for t in self.tenants if t.name and t.kind in CLINIC_KINDS}
-        copies: dict[str, list[Any]] = {}
+        copies: dict[str, list[TenantInfo]] = {}
         for info in self.tenants:
-            if info.kind == "safety-copy" and info.safety_copy_of:
+            if info.kind == TenantKind.SAFETY_COPY and info.safety_copy_of:
                 copies.setdefault(info.safety_copy_of, []).append(info)
         self.safety_copies = {
             tenant: [c.schema for c in sorted(infos, key=lambda c: (c.created_utc or "", c.schema), reverse=True)]
@@ -141,7 +142,7 @@ class TenantModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         return _header(CLINIC_COLUMNS, section, orientation, role)
 
-    def _values(self, info: Any) -> list[tuple[str, Any]]:
+    def _values(self, info: TenantInfo) -> list[tuple[str, Any]]:
         """(shown text, sort key) for each clinic column."""
         record = self.last_backup.get(info.schema)
         copies = self.safety_copies.get(info.schema, [])
@@ -167,7 +168,7 @@ class TenantModel(QAbstractTableModel):
             (undo, (newest.created_utc or "") if newest is not None else ""),
         ]
 
-    def _other_values(self, info: Any) -> list[tuple[str, Any]]:
+    def _other_values(self, info: TenantInfo) -> list[tuple[str, Any]]:
         return [
             (describe_kind(info, self.names), info.kind + info.schema),
             (fmt.size(info.size_bytes), int(info.size_bytes or 0)),
@@ -175,7 +176,7 @@ class TenantModel(QAbstractTableModel):
             (fmt.when(info.created_utc), info.created_utc or ""),
         ]
 
-    def _tooltip(self, info: Any) -> str:
+    def _tooltip(self, info: TenantInfo) -> str:
         lines = [
             describe_kind(info, self.names),
             translate("Clinics", "Internal name (schema): {schema}").format(schema=info.schema),
@@ -207,7 +208,7 @@ class TenantModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(info)
-        if role == Qt.ItemDataRole.FontRole and info.kind == "public":
+        if role == Qt.ItemDataRole.FontRole and info.kind == TenantKind.PUBLIC:
             font = QFont()
             font.setItalic(True)
             return font

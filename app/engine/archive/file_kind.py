@@ -12,10 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final, Literal
 
 from app.engine.errors import ArchiveError
 
-NATIVE, SQL, CUSTOM, DJANGO_JSON = "native", "sql", "custom", "django-json"
+FileFormat = Literal["native", "sql", "custom", "django-json"]
+NATIVE: Final = "native"
+SQL: Final = "sql"
+CUSTOM: Final = "custom"
+DJANGO_JSON: Final = "django-json"
 _HEAD = 64 * 1024
 _COMPRESSED = (  # magic, dumpdata's name for it, the command that undoes it
     (b"\x1f\x8b", "gzip", "gunzip -k"),
@@ -27,7 +32,7 @@ _CLUSTER_DUMP = b"-- PostgreSQL database cluster dump"
 
 @dataclass(frozen=True)
 class FileKind:
-    kind: str  # NATIVE, SQL, CUSTOM or DJANGO_JSON
+    kind: FileFormat
     compression: str | None = None  # a dumpdata export compressed by dumpdata: "gzip", "bz2" or "xz"
 
 

@@ -33,7 +33,7 @@ from app.engine.archive.container import (
     iter_chunks,
     manifest_checksum,
 )
-from app.engine.archive.file_kind import DJANGO_JSON, sniff_file
+from app.engine.archive.file_kind import DJANGO_JSON, FileFormat, sniff_file
 from app.engine.archive.manifest import PartEntry, TableEntry
 from app.engine.dumpdata.source import verify_dump
 from app.engine.errors import ArchiveError
@@ -49,7 +49,7 @@ class FileCheck:
     """A backup file of any kind, read in full; what the CLI and the window report."""
 
     path: Path
-    kind: str  # "native", "sql", "custom", "django-json"
+    kind: FileFormat
     source_schema: str | None
     tables: int
     has_data: bool

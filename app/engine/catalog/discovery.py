@@ -9,6 +9,7 @@ tenants, so that a database with a thousand clinics lists as fast as one.
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -277,19 +278,21 @@ def _unreadable(t: TenantsTable, exc: psycopg.Error) -> Exception:
     return ResguardoError(f"Cannot read the tenants table {t.qualified_name}: {first}", str(exc))
 
 
-KINDS = ("public", "tenant", "schema", "orphan", SchemaKind.STAGING.value, SchemaKind.SAFETY_COPY.value)
+class TenantKind(enum.StrEnum):
+    """What a line of the tenants list is; listed in this order."""
+
+    PUBLIC = "public"  # the shared schema, never restored into
+    TENANT = "tenant"  # a tenant row; `exists` says whether its schema does
+    SCHEMA = "schema"  # any schema, when the database has no tenants table
+    ORPHAN = "orphan"  # a schema with no tenant row
+    STAGING = SchemaKind.STAGING.value  # left by a restore, as Resguardo's record says
+    SAFETY_COPY = SchemaKind.SAFETY_COPY.value
 
 
 @dataclass(frozen=True)
 class TenantInfo:
-    """One line of the tenants list: a tenant row, or a schema that has none.
-
-    kind: "public" (the shared schema, never restored into), "tenant" (a tenant
-    row; `exists` says whether its schema does), "orphan" (a schema with no
-    tenant row), "staging" / "safety-copy" (left by a restore, recognised by
-    their marker comment; `safety_copy_of` names their tenant), or "schema"
-    (any schema, when the database has no tenants table).
-    """
+    """One line of the tenants list: a tenant row, or a schema that has none (`kind` says which;
+    for a staging schema or a safety copy, `safety_copy_of` names its tenant)."""
 
     schema: str
     name: str
@@ -299,7 +302,7 @@ class TenantInfo:
     table_count: int
     estimated_rows: int
     exists: bool
-    kind: str
+    kind: TenantKind
     restorable: bool
     safety_copy_of: str | None = None
     created_utc: str | None = None
@@ -443,7 +446,7 @@ def list_tenants(conn: psycopg.Connection, tenants_table_override: str | None = 
             table_count=stats.table_count,
             estimated_rows=stats.estimated_rows,
             exists=schema in schemas,
-            kind="public" if is_public else "tenant",
+            kind=TenantKind.PUBLIC if is_public else TenantKind.TENANT,
             restorable=not is_public,
         )
     row_count = len(listed)
@@ -452,7 +455,7 @@ def list_tenants(conn: psycopg.Connection, tenants_table_override: str | None = 
             listed[schema] = _untenanted(
                 schema, stats, made.get(stats.oid), has_tenants_table=tenants_table is not None
             )
-    order = {kind: i for i, kind in enumerate(KINDS)}
+    order = {kind: i for i, kind in enumerate(TenantKind)}
     tenants = sorted(listed.values(), key=lambda i: (order[i.kind], i.schema.casefold(), i.schema))
     return TenantListing(tenants, tenants_table, _message(tenants_table, tenants, row_count))
 
@@ -460,11 +463,11 @@ def list_tenants(conn: psycopg.Connection, tenants_table_override: str | None = 
 def _untenanted(
     schema: str, stats: _SchemaStats, made: tuple[SchemaKind, str, str] | None, *, has_tenants_table: bool
 ) -> TenantInfo:
-    kind = "orphan" if has_tenants_table else "schema"
+    kind = TenantKind.ORPHAN if has_tenants_table else TenantKind.SCHEMA
     if schema == DEFAULT_SCHEMA:
-        kind = "public"
+        kind = TenantKind.PUBLIC
     elif made is not None:
-        kind = made[0].value
+        kind = TenantKind(made[0].value)
     return TenantInfo(
         schema=schema,
         name=schema,
@@ -475,7 +478,7 @@ def _untenanted(
         estimated_rows=stats.estimated_rows,
         exists=True,
         kind=kind,
-        restorable=kind == "schema",
+        restorable=kind == TenantKind.SCHEMA,
         safety_copy_of=made[1] if made else None,
         created_utc=made[2] if made else None,
     )

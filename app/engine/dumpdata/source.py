@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import ParamSpec, TypeVar, cast
+from typing import Final, ParamSpec, TypeVar, cast
 
 import psycopg
 from psycopg import sql
@@ -46,7 +46,7 @@ from app.engine.safety.sql_gate import CheckedStatement
 
 P = ParamSpec("P")
 R = TypeVar("R")
-KIND = "django-json"
+KIND: Final = "django-json"
 _CHUNK = 1 << 20
 _CONVERT_SHARE = 0.3  # of the load's progress: reading the file and writing the rows out
 

@@ -26,7 +26,14 @@ from app.engine.errors import ArchiveError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken
 from app.engine.pgdump.pgtools import ClientTool, choose_tool, find_tools
 from app.engine.pgdump.sqldump import HEADER_LINE, DumpFacts, DumpGate, ScriptReader, read_dump, scan_dump
-from app.engine.restore.source import LoadProgress, LoadResult, LoadsInOneStep, SourceSummary, TableSummary
+from app.engine.restore.source import (
+    LoadProgress,
+    LoadResult,
+    LoadsInOneStep,
+    SourceKind,
+    SourceSummary,
+    TableSummary,
+)
 from app.engine.safety.sql_gate import excerpt, execute_checked, prepare_session
 
 log = logging.getLogger(__name__)
@@ -114,7 +121,7 @@ def read_custom_header(path: Path) -> CustomHeader:
     return CustomHeader((vmaj, vmin, vrev), dbname, read_str(), read_str())
 
 
-def _summary(kind: str, path: Path, facts: DumpFacts, tables: dict[str, int | None]) -> SourceSummary:
+def _summary(kind: SourceKind, path: Path, facts: DumpFacts, tables: dict[str, int | None]) -> SourceSummary:
     return SourceSummary(
         kind=kind,
         path=path,

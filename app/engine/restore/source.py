@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Literal, Protocol
 
 import psycopg
 import zstandard
@@ -54,6 +54,9 @@ _WITH_ROWS = frozenset({"constraint", "index"})
 _WORD = re.compile(r'[^\W\d][\w$]*|"(?:[^"]|"")+"')
 
 
+SourceKind = Literal["native", "sql", "pg_dump-custom", "django-json"]
+
+
 @dataclass(frozen=True)
 class TableSummary:
     name: str
@@ -65,7 +68,7 @@ class TableSummary:
 class SourceSummary:
     """What the preview shows about a file, whatever its kind."""
 
-    kind: str  # "native", "sql" or "pg_dump-custom"
+    kind: SourceKind  # what the preview names: Resguardo's format, or which of pg_dump's, or dumpdata's
     path: Path
     source_schema: str | None
     created_utc: str | None
