@@ -21,6 +21,7 @@ time).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -198,6 +199,7 @@ def run_django(
                 timeout=timeout,
                 env=env,
                 cwd=PROJECT,
+                check=False,  # the exit status is checked below, with the child's stderr in the message
             )
             out = Path(env["CLINIC_RESULT_PATH"])
             result = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
@@ -210,6 +212,7 @@ def run_django(
             env=env,
             cwd=PROJECT,
             stdin=subprocess.DEVNULL,
+            check=False,
         )
         result = None
     if check and done.returncode != 0:
@@ -237,7 +240,8 @@ class _Child:
 
     def __init__(self, db: DjangoDB | ConnectionTarget, mode: str, schema: str, first_line: str, **env: str) -> None:
         self.lines: queue.Queue[str | None] = queue.Queue()
-        self._errors = tempfile.TemporaryFile("w+", encoding="utf-8")
+        # Open while the child runs (no `with` can span it); end() closes it.
+        self._errors = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "clinic_site.child", mode],
             stdin=subprocess.PIPE,
@@ -277,10 +281,8 @@ class _Child:
     def end(self, timeout: float = 60) -> None:
         """Close stdin, wait for the child (killed after `timeout` s), and read its last lines."""
         if self.proc.stdin is not None and not self.proc.stdin.closed:
-            try:
+            with contextlib.suppress(BrokenPipeError):
                 self.proc.stdin.close()
-            except BrokenPipeError:
-                pass
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:

@@ -7,22 +7,29 @@ the database are real.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from psycopg import sql
 from PySide6.QtCore import QLocale
+from PySide6.QtWidgets import QAbstractButton, QWidget
+from pytestqt.qtbot import QtBot
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
+from app.engine.restore.preview import RestorePreview
+from app.engine.stores.history import History
+from app.engine.stores.profiles import ProfileStore
+from app.engine.stores.secrets import SecretStore
 from app.ui import language
 from app.ui.dialogs import DialogProvider, PasswordAnswer
 from app.ui.formats import BackupFormat
 from app.ui.main_window import MainWindow
+from app.ui.preview_text import PreviewContext
 from app.ui.profile_dialog import ProfileDialog
+from tests.support.pg import one_value
 
 WAIT_MS = 60_000
 
@@ -35,64 +42,75 @@ class ScriptedDialogs(DialogProvider):
     format_key: str = "native"  # the format chosen in the backup dialog
     open_file: Path | None = None
     confirm_answer: bool = True
-    restore_answer: Any = True  # True/False, or a callable(parent, context) -> bool
+    restore_answer: bool | Callable[[QWidget, PreviewContext], bool] = True
     passwords: list[PasswordAnswer | None] = field(default_factory=list)
     keyring_offered: list[bool] = field(default_factory=list)  # whether each password question could remember
     asked: list[tuple[str, str]] = field(default_factory=list)
-    previews: list[Any] = field(default_factory=list)
-    contexts: list[Any] = field(default_factory=list)  # PreviewContext of each confirmation shown
+    previews: list[RestorePreview] = field(default_factory=list)
+    contexts: list[PreviewContext] = field(default_factory=list)  # of each confirmation shown
     errors: list[ResguardoError] = field(default_factory=list)
     suggested: list[Path] = field(default_factory=list)
 
     def save_backup_path(
-        self, parent: Any, suggested: Path, formats: list[BackupFormat], clinic: str
+        self, parent: QWidget, suggested: Path, formats: list[BackupFormat], clinic: str
     ) -> tuple[Path, BackupFormat] | None:
         self.suggested.append(suggested)
         self.asked.append(("save", clinic))
         chosen = next(f for f in formats if f.key == self.format_key)
         return (self.save_to, chosen) if self.save_to else None
 
-    def open_backup_path(self, parent: Any, title: str, start_dir: Path, name_filter: str) -> Path | None:
+    def open_backup_path(self, parent: QWidget, title: str, start_dir: Path, name_filter: str) -> Path | None:
         self.asked.append(("open", title))
         return self.open_file
 
-    def confirm_restore(self, parent: Any, context: Any) -> bool:
+    def confirm_restore(self, parent: QWidget, context: PreviewContext) -> bool:
         self.previews.append(context.preview)
         self.contexts.append(context)
         if callable(self.restore_answer):
-            return bool(self.restore_answer(parent, context))
-        return bool(self.restore_answer)
+            return self.restore_answer(parent, context)
+        return self.restore_answer
 
-    def confirm(self, parent: Any, title: str, text: str, yes_label: str, danger: bool = False) -> bool:
+    def confirm(self, parent: QWidget, title: str, text: str, yes_label: str, danger: bool = False) -> bool:
         self.asked.append(("confirm", text))
         return self.confirm_answer
 
-    def ask_password(self, parent: Any, reason: str, keyring_available: bool) -> PasswordAnswer | None:
+    def ask_password(self, parent: QWidget, reason: str, keyring_available: bool) -> PasswordAnswer | None:
         self.asked.append(("password", reason))
         self.keyring_offered.append(keyring_available)
         return self.passwords.pop(0) if self.passwords else None
 
-    def show_error(self, parent: Any, error: ResguardoError) -> None:
+    def show_error(self, parent: QWidget | None, error: ResguardoError) -> None:
         self.errors.append(error)
 
-    def edit_profiles(self, parent: Any) -> str | None:
+    def edit_profiles(self, parent: QWidget) -> str | None:
         self.asked.append(("profiles", ""))
         return None
 
 
-def open_window(qtbot: Any, target: ConnectionTarget | None, dialogs: ScriptedDialogs, **kwargs: Any) -> MainWindow:
+def open_window(
+    qtbot: QtBot,
+    target: ConnectionTarget | None,
+    dialogs: ScriptedDialogs,
+    *,
+    profile_name: str | None = None,
+    secrets: SecretStore | None = None,
+    profiles: ProfileStore | None = None,
+    history: History | None = None,
+) -> MainWindow:
     """A shown window; waits until it has listed the tenants (or shown why not)."""
-    window = MainWindow(target, dialogs=dialogs, **kwargs)
+    window = MainWindow(
+        target, dialogs=dialogs, profile_name=profile_name, secrets=secrets, profiles=profiles, history=history
+    )
     qtbot.addWidget(window)
     window.show()
     return window
 
 
-def wait_listed(qtbot: Any, window: MainWindow) -> None:
+def wait_listed(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: window.listing is not None and window.clinics.rowCount() > 0, timeout=WAIT_MS)
 
 
-def wait_idle(qtbot: Any, window: MainWindow) -> None:
+def wait_idle(qtbot: QtBot, window: MainWindow) -> None:
     """No job panel running and no background query pending."""
     qtbot.waitUntil(lambda: not window.jobs.running() and not window.pool.busy, timeout=WAIT_MS)
 
@@ -110,12 +128,13 @@ def rows_fingerprint(target: ConnectionTarget, schema: str) -> dict[str, str]:
         ]
         return {
             t: str(
-                conn.execute(
+                one_value(
+                    conn,
                     sql.SQL(
                         "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' "
                         "ORDER BY x::text)), '') FROM {} x"
-                    ).format(sql.Identifier(schema, t))
-                ).fetchone()[0]
+                    ).format(sql.Identifier(schema, t)),
+                )
             )
             for t in tables
         }
@@ -126,7 +145,7 @@ def schemas(target: ConnectionTarget) -> set[str]:
         return {r[0] for r in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_'")}
 
 
-def press(qtbot: Any, dialog: ProfileDialog, button: Any) -> None:
+def press(qtbot: QtBot, dialog: ProfileDialog, button: QAbstractButton) -> None:
     """Click Save or Delete and wait until the change, made on a worker, is done."""
     button.click()
     assert not dialog.save_button.isEnabled()  # no second change while this one is in flight

@@ -12,8 +12,11 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from psycopg import sql
+from psycopg.abc import Params, QueryNoTemplate
 
 from app.engine.connection import ConnectionTarget
 from app.engine.server.demo import create_demo_database
@@ -74,3 +77,10 @@ def stop_test_server(server: TestServer, workdir: Path | None) -> None:
         server.embedded.stop()
     if workdir is not None:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def one_value(conn: psycopg.Connection, query: QueryNoTemplate, params: Params | None = None) -> Any:
+    """The first column of the one row a query must return; no row fails the test here, not later."""
+    row = conn.execute(query, params).fetchone()
+    assert row is not None, "the query returned no row"
+    return row[0]

@@ -23,6 +23,7 @@ from app.engine.archive.container import (
 from app.engine.connection import ConnectionTarget
 from app.engine.safety.registry import REGISTRY_SCHEMA, all_registered
 from app.engine.server.demo import django_password_hash
+from tests.support.pg import one_value
 
 PATIENT = "paciente1@test.com"
 
@@ -30,9 +31,11 @@ PATIENT = "paciente1@test.com"
 def delete_patient(target: ConnectionTarget, schema: str = "bienestar") -> None:
     """Step 3 of the acceptance story: paciente1 and every row pointing at it go."""
     with target.connect() as conn:
-        uid = conn.execute(
-            sql.SQL("SELECT id FROM {} WHERE email = %s").format(sql.Identifier(schema, "users_customuser")), [PATIENT]
-        ).fetchone()[0]
+        uid = one_value(
+            conn,
+            sql.SQL("SELECT id FROM {} WHERE email = %s").format(sql.Identifier(schema, "users_customuser")),
+            [PATIENT],
+        )
         for table, column in [
             ("chat_chatmessage", "sender_id"),
             ("chat_chatmessage", "recipient_id"),
@@ -42,10 +45,11 @@ def delete_patient(target: ConnectionTarget, schema: str = "bienestar") -> None:
                 sql.SQL("DELETE FROM {} WHERE {} = %s").format(sql.Identifier(schema, table), sql.Identifier(column)),
                 [uid],
             )
-        profile = conn.execute(
+        profile = one_value(
+            conn,
             sql.SQL("SELECT id FROM {} WHERE user_id = %s").format(sql.Identifier(schema, "patients_patientprofile")),
             [uid],
-        ).fetchone()[0]
+        )
         conn.execute(
             sql.SQL("DELETE FROM {} WHERE appointment_id IN (SELECT id FROM {} WHERE patient_id = %s)").format(
                 sql.Identifier(schema, "chat_chatmessage"), sql.Identifier(schema, "appointments_appointment")
@@ -65,17 +69,21 @@ def delete_patient(target: ConnectionTarget, schema: str = "bienestar") -> None:
 # A description of every object of a schema: changes in owner, ACL, definition or comment show.
 _CATALOG_SQL = """
 SELECT 'rel', c.relname, c.relkind::text, pg_get_userbyid(c.relowner), c.relacl::text, obj_description(c.oid),
-       (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || coalesce(' ' || a.attidentity::text, '')
-               || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), ''), ', ' ORDER BY a.attnum)
+       (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+                          || coalesce(' ' || a.attidentity::text, '')
+                          || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), ''), ', ' ORDER BY a.attnum)
           FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
-       (SELECT string_agg(pg_get_constraintdef(k.oid), '; ' ORDER BY k.conname) FROM pg_constraint k WHERE k.conrelid = c.oid),
-       (SELECT string_agg(t.tgname, ', ' ORDER BY t.tgname) FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal),
+       (SELECT string_agg(pg_get_constraintdef(k.oid), '; ' ORDER BY k.conname)
+          FROM pg_constraint k WHERE k.conrelid = c.oid),
+       (SELECT string_agg(t.tgname, ', ' ORDER BY t.tgname)
+          FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal),
        c.relhastriggers::text
 FROM pg_class c WHERE c.relnamespace = %(nsp)s
 UNION ALL
 SELECT 'proc', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.prokind::text,
-       pg_get_userbyid(p.proowner), p.proacl::text, CASE WHEN p.prokind IN ('f', 'p') THEN md5(pg_get_functiondef(p.oid)) END, NULL, NULL, NULL, NULL
+       pg_get_userbyid(p.proowner), p.proacl::text,
+       CASE WHEN p.prokind IN ('f', 'p') THEN md5(pg_get_functiondef(p.oid)) END, NULL, NULL, NULL, NULL
 FROM pg_proc p WHERE p.pronamespace = %(nsp)s
 UNION ALL
 SELECT 'type', t.typname, t.typtype::text, pg_get_userbyid(t.typowner), t.typacl::text, NULL, NULL, NULL, NULL, NULL
@@ -107,8 +115,8 @@ def fingerprint(target: ConnectionTarget, schema: str) -> dict[str, Any]:
             else:
                 found = conn.execute(
                     sql.SQL(
-                        "SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '')"
-                        " FROM {} t"
+                        "SELECT count(*)::text || ':'"
+                        " || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM {} t"
                     ).format(q)
                 ).fetchone()
             data[name] = found[0] if found else ""
@@ -122,8 +130,8 @@ def other_schemas(target: ConnectionTarget, tenant: str) -> dict[str, Any]:
         names = [
             r[0]
             for r in conn.execute(
-                "SELECT nspname, oid FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' AND nspname <> 'information_schema'"
-                " AND nspname <> %s AND nspname <> %s ORDER BY 1",
+                "SELECT nspname, oid FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%'"
+                " AND nspname <> 'information_schema' AND nspname <> %s AND nspname <> %s ORDER BY 1",
                 [tenant, REGISTRY_SCHEMA],
             ).fetchall()
             if r[1] not in made
@@ -169,7 +177,7 @@ def table_rows(target: ConnectionTarget, schema: str) -> dict[str, int]:
             ).fetchall()
         ]
         return {
-            t: int(conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, t))).fetchone()[0])
+            t: int(one_value(conn, sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, t))))
             for t in tables
         }
 

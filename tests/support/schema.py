@@ -66,7 +66,7 @@ def make_odd_tenant(target: ConnectionTarget, schema: str = ODD_SCHEMA) -> None:
     with target.connect() as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
         conn.execute(sql.SQL("SET LOCAL search_path = {}, public").format(sql.Identifier(schema)))
-        conn.execute(ODD_OBJECTS)  # type: ignore[arg-type]
+        conn.execute(ODD_OBJECTS)
 
 
 def replay(
@@ -81,11 +81,11 @@ def replay(
     conn.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(target_schema)))
     conn.execute("SET LOCAL check_function_bodies = off")
     for _, _, statement in split_statements(pre):
-        conn.execute(statement)  # type: ignore[arg-type]
+        conn.execute(statement)
     if load is not None:
         load()
     for _, _, statement in split_statements(post):
-        conn.execute(statement)  # type: ignore[arg-type]
+        conn.execute(statement)
     conn.execute("RESET ROLE")
 
 
@@ -130,7 +130,4 @@ def catalog_facts(conn: psycopg.Connection, schema: str) -> dict[str, list[tuple
         " JOIN pg_namespace n ON n.oid = o.connamespace WHERE n.nspname = %(nsp)s"
         " AND obj_description(o.oid, 'pg_constraint') IS NOT NULL",
     }
-    return {
-        key: sorted(conn.execute(q, nsp).fetchall(), key=repr)  # type: ignore[arg-type]
-        for key, q in queries.items()
-    }
+    return {key: sorted(conn.execute(q, nsp).fetchall(), key=repr) for key, q in queries.items()}
