@@ -6,17 +6,24 @@ real dialog, typed into as a user would.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
+from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
 
 from app.engine.connection import ConnectionTarget
 from app.engine.server.demo import django_password_hash, django_password_verifies
 from app.ui.main_window import MainWindow
+from app.ui.preview_text import PreviewContext
 from app.ui.restore_dialog import RestoreConfirmDialog
 from tests.support.gui import ScriptedDialogs, open_window, rows_fingerprint, schemas, wait_idle, wait_listed
+from tests.support.pg import one_value
 
 pytestmark = pytest.mark.gui
 
@@ -24,7 +31,7 @@ pytestmark = pytest.mark.gui
 def delete_user(conn: psycopg.Connection, schema: str, email: str) -> None:
     """Delete an account the way the web application would, with the rows that point at it."""
     conn.execute(sql.SQL("SET search_path = {}, public").format(sql.Identifier(schema)))
-    uid = conn.execute("SELECT id FROM users_customuser WHERE email = %s", [email]).fetchone()[0]
+    uid = one_value(conn, "SELECT id FROM users_customuser WHERE email = %s", [email])
     conn.execute(
         "DELETE FROM chat_chatmessage WHERE sender_id = %(u)s OR recipient_id = %(u)s OR appointment_id IN"
         " (SELECT a.id FROM appointments_appointment a JOIN patients_patientprofile p"
@@ -50,26 +57,27 @@ def delete_user(conn: psycopg.Connection, schema: str, email: str) -> None:
 def count_user(target: ConnectionTarget, schema: str, email: str) -> int:
     with target.connect() as conn:
         return int(
-            conn.execute(
+            one_value(
+                conn,
                 sql.SQL("SELECT count(*) FROM {} WHERE email = %s").format(sql.Identifier(schema, "users_customuser")),
                 [email],
-            ).fetchone()[0]
+            )
         )
 
 
-def type_and_confirm(qtbot, seen: list[RestoreConfirmDialog]):  # type: ignore[no-untyped-def]
+def type_and_confirm(qtbot: QtBot, seen: list[RestoreConfirmDialog]) -> Callable[[QWidget, PreviewContext], bool]:
     """The real confirmation dialog: Cancel is the default, Restore only once the name is typed."""
 
-    def answer(parent, context):  # type: ignore[no-untyped-def]
+    def answer(parent: QWidget, context: PreviewContext) -> bool:
         schema = context.preview.tenant
         dialog = RestoreConfirmDialog(parent, context)
         qtbot.addWidget(dialog)
         seen.append(dialog)
         assert dialog.cancel_button.isDefault() and not dialog.restore_button.isDefault()
         assert not dialog.restore_button.isEnabled()
-        qtbot.keyClicks(dialog.typed, schema[:-1])
+        QTest.keyClicks(dialog.typed, schema[:-1])
         assert not dialog.restore_button.isEnabled()
-        qtbot.keyClicks(dialog.typed, schema[-1])
+        QTest.keyClicks(dialog.typed, schema[-1])
         assert dialog.restore_button.isEnabled()
         dialog.restore_button.click()
         return dialog.result() == RestoreConfirmDialog.DialogCode.Accepted
@@ -77,12 +85,12 @@ def type_and_confirm(qtbot, seen: list[RestoreConfirmDialog]):  # type: ignore[n
     return answer
 
 
-def trigger_and_wait(qtbot, window: MainWindow, action) -> None:  # type: ignore[no-untyped-def]
+def trigger_and_wait(qtbot: QtBot, window: MainWindow, action: QAction) -> None:
     action.trigger()
     wait_idle(qtbot, window)
 
 
-def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def test_acceptance_story(qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
     backup = tmp_path / "bienestar.resguardo"
     seen: list[RestoreConfirmDialog] = []
     dialogs = ScriptedDialogs(save_to=backup, open_file=backup, restore_answer=type_and_confirm(qtbot, seen))
@@ -114,6 +122,7 @@ def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> N
     assert panel.state == "succeeded", panel.message.text()
     preview = dialogs.previews[0]
     users = next(t for t in preview.tables if t.name == "users_customuser")
+    assert users.rows_now is not None
     assert users.rows_in_file == users.rows_now + 1
     assert "admin@gmail.com" in preview.superusers_kept
     assert "admin@gmail.com" in seen[0].facts.text()  # shown in the facts
@@ -122,9 +131,7 @@ def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> N
     # 5. The patient is back, the administrator keeps the current password, the others are unchanged.
     assert count_user(demo_db, "bienestar", "paciente1@test.com") == 1
     with demo_db.connect() as conn:
-        current = conn.execute(
-            "SELECT password FROM bienestar.users_customuser WHERE email = 'admin@gmail.com'"
-        ).fetchone()[0]
+        current = one_value(conn, "SELECT password FROM bienestar.users_customuser WHERE email = 'admin@gmail.com'")
     assert django_password_verifies("changed-after-backup", current)
     assert {s: rows_fingerprint(demo_db, s) for s in ("mindcare", "public")} == others_before
 
@@ -154,7 +161,9 @@ def test_acceptance_story(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> N
     qtbot.waitUntil(lambda: not window.model.safety_copies.get("bienestar"), timeout=30_000)
 
 
-def test_not_confirming_and_a_corrupted_file_change_nothing(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def test_not_confirming_and_a_corrupted_file_change_nothing(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     backup = tmp_path / "bienestar.resguardo"
     dialogs = ScriptedDialogs(save_to=backup, open_file=backup, restore_answer=False)
     window = open_window(qtbot, demo_db, dialogs)

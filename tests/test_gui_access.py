@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -15,12 +16,14 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QProgressBar,
     QSpinBox,
     QToolBar,
     QWidget,
 )
+from pytestqt.qtbot import QtBot
 
 from app.engine.archive.verify import verify_file
 from app.engine.backup.native import backup_tenant
@@ -80,7 +83,9 @@ def test_the_colours_of_the_window_are_readable() -> None:
     assert style.contrast("#bebebe", "#efefef") < style.MIN_CONTRAST  # what a disabled label was: the check bites
 
 
-def test_every_label_is_readable_and_every_control_named(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def test_every_label_is_readable_and_every_control_named(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     backup = tmp_path / "bienestar.resguardo"
     backup_tenant(demo_db, "bienestar", backup)
     window = open_window(qtbot, demo_db, ScriptedDialogs(save_to=tmp_path / "m.resguardo"))
@@ -107,34 +112,41 @@ def test_every_label_is_readable_and_every_control_named(qtbot, demo_db: Connect
         assert unnamed_controls(top) == [], type(top).__name__
 
 
-def test_every_action_has_a_keyboard_path_and_an_icon(qtbot) -> None:
+def test_every_action_has_a_keyboard_path_and_an_icon(qtbot: QtBot) -> None:
     window = open_window(qtbot, ConnectionTarget("host=127.0.0.1 port=1 dbname=x"), ScriptedDialogs())
     for menu_action in window.menuBar().actions():
         assert "&" in menu_action.text(), menu_action.text()
-        for action in menu_action.menu().actions():
+        menu = menu_action.menu()
+        assert isinstance(menu, QMenu)
+        for action in menu.actions():
             if action.isSeparator():
                 continue
             assert "&" in action.text() or not action.shortcut().isEmpty() or action.isCheckable(), action.text()
-    for action in window.commands.clinic_actions + [window.commands.verify, window.commands.refresh]:
+    for action in [*window.commands.clinic_actions, window.commands.verify, window.commands.refresh]:
         assert not action.shortcut().isEmpty() and not action.icon().isNull(), action.text()
 
 
-def test_restore_and_discard_are_red_and_apart_on_the_toolbar(qtbot) -> None:
+def test_restore_and_discard_are_red_and_apart_on_the_toolbar(qtbot: QtBot) -> None:
     window = open_window(qtbot, ConnectionTarget("host=127.0.0.1 port=1 dbname=x"), ScriptedDialogs())
     toolbar = window.findChild(QToolBar, "actions")
-    order = [a for a in toolbar.actions()]
+    assert toolbar is not None
+    order = toolbar.actions()
     dangerous = [window.restore_action, window.discard_action]
     first_danger = min(order.index(a) for a in dangerous)
     assert order[first_danger - 1].isSeparator()  # after a separator, at the end
     assert all(order.index(a) > order.index(window.backup_action) for a in dangerous)
     for action in dangerous:
         button = toolbar.widgetForAction(action)
+        assert button is not None
         assert button.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.ButtonText) == QColor(style.DANGER)
     safe = toolbar.widgetForAction(window.backup_action)
+    assert safe is not None
     assert safe.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.ButtonText) != QColor(style.DANGER)
 
 
-def test_enter_restores_once_the_name_is_typed_and_not_before(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def test_enter_restores_once_the_name_is_typed_and_not_before(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     backup = tmp_path / "bienestar.resguardo"
     backup_tenant(demo_db, "bienestar", backup)
     context = PreviewContext(
@@ -143,9 +155,9 @@ def test_enter_restores_once_the_name_is_typed_and_not_before(qtbot, demo_db: Co
     dialog = RestoreConfirmDialog(None, context)
     qtbot.addWidget(dialog)
     dialog.show()
-    qtbot.keyClicks(dialog.typed, "bienesta")
-    qtbot.keyClick(dialog.typed, Qt.Key.Key_Return)
+    QTest.keyClicks(dialog.typed, "bienesta")
+    QTest.keyClick(dialog.typed, Qt.Key.Key_Return)
     assert dialog.isVisible() and dialog.result() == 0  # neither Cancel (the default) nor Restore
-    qtbot.keyClicks(dialog.typed, "r")
-    qtbot.keyClick(dialog.typed, Qt.Key.Key_Return)
+    QTest.keyClicks(dialog.typed, "r")
+    QTest.keyClick(dialog.typed, Qt.Key.Key_Return)
     assert not dialog.isVisible() and dialog.result() == RestoreConfirmDialog.DialogCode.Accepted

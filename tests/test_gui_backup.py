@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app import paths
 from app.engine.connection import ConnectionTarget
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.gui
 
 
 def test_backup_from_the_window_shows_progress_result_and_history(
-    qtbot, demo_db: ConnectionTarget, tmp_path: Path
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
 ) -> None:
     out = tmp_path / "chosen" / "bienestar-copy.resguardo"
     dialogs = ScriptedDialogs(save_to=out)
@@ -60,7 +61,7 @@ def test_backup_from_the_window_shows_progress_result_and_history(
     assert "complete and readable" in verify.message.text()
 
 
-def test_verify_of_a_damaged_file_says_so(qtbot, tmp_path: Path) -> None:
+def test_verify_of_a_damaged_file_says_so(qtbot: QtBot, tmp_path: Path) -> None:
     damaged = tmp_path / "mindcare.resguardo"
     damaged.write_bytes(b"this is not a backup" * 100)
     dialogs = ScriptedDialogs(open_file=damaged)
@@ -73,7 +74,9 @@ def test_verify_of_a_damaged_file_says_so(qtbot, tmp_path: Path) -> None:
     assert damaged.read_bytes() == b"this is not a backup" * 100
 
 
-def test_plain_sql_format_chosen_beside_the_save_dialog(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def test_plain_sql_format_chosen_beside_the_save_dialog(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     out = tmp_path / "mindcare.sql"
     dialogs = ScriptedDialogs(save_to=out, format_key="sql")
     window = open_window(qtbot, demo_db, dialogs)
@@ -95,18 +98,28 @@ def test_plain_sql_format_chosen_beside_the_save_dialog(qtbot, demo_db: Connecti
 
 
 def test_the_first_backup_goes_to_documents_resguardo_created_then_and_offers_show_and_verify(
-    qtbot, demo_db: ConnectionTarget, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, demo_db: ConnectionTarget, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from PySide6.QtCore import QUrl
     from PySide6.QtGui import QDesktopServices
-    from PySide6.QtWidgets import QPushButton
+    from PySide6.QtWidgets import QPushButton, QWidget
+
+    from app.ui.formats import BackupFormat
 
     folder = paths.documents_dir()
     assert not folder.exists()
     opened: list[str] = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+
+    def open_url(url: QUrl) -> bool:
+        opened.append(url.toLocalFile())
+        return True
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
 
     class Accepts(ScriptedDialogs):
-        def save_backup_path(self, parent, suggested, formats, clinic):  # type: ignore[no-untyped-def]
+        def save_backup_path(
+            self, parent: QWidget, suggested: Path, formats: list[BackupFormat], clinic: str
+        ) -> tuple[Path, BackupFormat] | None:
             assert suggested.parent.is_dir()  # created before the dialog opened, so the dialog starts there
             self.save_to = suggested
             return super().save_backup_path(parent, suggested, formats, clinic)
@@ -133,7 +146,7 @@ def test_the_first_backup_goes_to_documents_resguardo_created_then_and_offers_sh
     assert check.message.text().startswith(f"{written} is complete and readable: a backup of Bienestar")
 
 
-def test_automatic_says_which_format_it_chose_and_why(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def test_automatic_says_which_format_it_chose_and_why(qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
     dialogs = ScriptedDialogs(save_to=tmp_path / "mindcare.dump", format_key="auto")
     window = open_window(qtbot, demo_db, dialogs)
     wait_listed(qtbot, window)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app.engine.connection import ConnectionTarget
 from app.engine.stores.profiles import Profile, ProfileStore
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.gui
 
 
 def test_wrong_password_is_asked_again_then_remembered_in_the_keyring(
-    qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str], memory_keyring: MemoryKeyring
+    qtbot: QtBot, demo_db: ConnectionTarget, password_role: tuple[str, str], memory_keyring: MemoryKeyring
 ) -> None:
     user, password = password_role
     params = demo_db.params
@@ -49,7 +50,7 @@ def test_wrong_password_is_asked_again_then_remembered_in_the_keyring(
 
 
 def test_refusing_to_give_a_password_leaves_a_sentence_and_no_connection(
-    qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str]
+    qtbot: QtBot, demo_db: ConnectionTarget, password_role: tuple[str, str]
 ) -> None:
     user, _ = password_role
     params = demo_db.params
@@ -77,7 +78,7 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_unreachable_server_is_explained(qtbot) -> None:
+def test_unreachable_server_is_explained(qtbot: QtBot) -> None:
     target = ConnectionTarget(f"host=127.0.0.1 port={_closed_port()} user=postgres dbname=clinics")
     window = open_window(qtbot, target, ScriptedDialogs())
     qtbot.waitUntil(window.banner.isVisible, timeout=WAIT_MS)

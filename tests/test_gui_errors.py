@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 import threading
+from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QGuiApplication
+from pytestqt.qtbot import QtBot
 
 from app.engine.errors import ArchiveError, ResguardoError
 from app.ui.error_dialog import ErrorDialog, install_excepthook
@@ -14,7 +17,7 @@ from app.ui.error_dialog import ErrorDialog, install_excepthook
 pytestmark = pytest.mark.gui
 
 
-def test_error_dialog_folds_details_away_and_copies_them(qtbot) -> None:
+def test_error_dialog_folds_details_away_and_copies_them(qtbot: QtBot) -> None:
     error = ArchiveError(
         "bienestar.resguardo is damaged: a table does not match its checksum.",
         "member data/0003.copy.zst: sha256 abc != def",
@@ -30,7 +33,7 @@ def test_error_dialog_folds_details_away_and_copies_them(qtbot) -> None:
     assert QGuiApplication.clipboard().text() == f"{error.message}\n\n{error.details}"
 
 
-def test_unexpected_exceptions_become_a_dialog_not_a_crash(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_exceptions_become_a_dialog_not_a_crash(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     shown: list[ResguardoError] = []
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     monkeypatch.setattr(threading, "excepthook", threading.excepthook)
@@ -51,7 +54,7 @@ def test_unexpected_exceptions_become_a_dialog_not_a_crash(qtbot, monkeypatch: p
     assert "ZeroDivisionError" in shown[1].message
 
 
-def test_help_opens_the_log_file_creating_it_off_the_ui_thread(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_help_opens_the_log_file_creating_it_off_the_ui_thread(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtGui import QDesktopServices
 
     from app.engine.connection import ConnectionTarget
@@ -62,11 +65,15 @@ def test_help_opens_the_log_file_creating_it_off_the_ui_thread(qtbot, monkeypatc
     opened: list[str] = []
     on_ui_thread: list[bool] = []
 
-    def recorded_log_file():  # type: ignore[no-untyped-def]
+    def recorded_log_file() -> Path:
         on_ui_thread.append(threading.current_thread() is threading.main_thread())
         return log_file()
 
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    def open_url(url: QUrl) -> bool:
+        opened.append(url.toLocalFile())
+        return True
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
     monkeypatch.setattr(main_window, "log_file", recorded_log_file)
     window = open_window(qtbot, ConnectionTarget("host=127.0.0.1 port=1 dbname=x"), ScriptedDialogs())
     log_file().unlink(missing_ok=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 import PySide6
 import pytest
 from PySide6.QtCore import QLocale, Qt
+from pytestqt.qtbot import QtBot
 
 from app import paths
 from app.engine.connection import ConnectionTarget
@@ -32,6 +33,7 @@ def test_every_string_of_the_window_has_its_spanish_translation() -> None:
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,  # the exit status is asserted with the output
     )
     assert run.returncode == 0, run.stdout + run.stderr
     _, messages = read_ts(CATALOGUES / "resguardo_es.ts")
@@ -77,7 +79,9 @@ def test_plain_words_in_both_languages() -> None:
             assert not forbidden.search(words), f"{message.context}: {text}"
 
 
-def test_the_window_speaks_spanish_with_spanish_numbers(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def test_the_window_speaks_spanish_with_spanish_numbers(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     seen_stages: set[str] = set()
     with installed("es"):
         assert language.current() == "es"
@@ -120,7 +124,7 @@ def test_the_window_speaks_spanish_with_spanish_numbers(qtbot, demo_db: Connecti
     assert seen_stages and not (seen_stages & english_stages), seen_stages
 
 
-def test_choosing_a_language_in_the_menu_is_remembered_off_the_ui_thread(qtbot) -> None:
+def test_choosing_a_language_in_the_menu_is_remembered_off_the_ui_thread(qtbot: QtBot) -> None:
     window = open_window(qtbot, ConnectionTarget("host=127.0.0.1 port=1 dbname=x"), ScriptedDialogs())
     assert window.commands.languages["system"].isChecked()
     with qtbot.waitSignal(window.language_changed, timeout=10_000) as changed:
@@ -129,7 +133,7 @@ def test_choosing_a_language_in_the_menu_is_remembered_off_the_ui_thread(qtbot) 
     assert UiSettings().language == "es"
 
 
-def test_the_launcher_rebuilds_the_window_in_the_chosen_language(qtbot) -> None:
+def test_the_launcher_rebuilds_the_window_in_the_chosen_language(qtbot: QtBot) -> None:
     from PySide6.QtWidgets import QApplication
 
     from app.ui.job_runner import BackgroundPool
@@ -139,9 +143,10 @@ def test_the_launcher_rebuilds_the_window_in_the_chosen_language(qtbot) -> None:
     settings = UiSettings()
     settings.language = "es"
     app = QApplication.instance()
+    assert isinstance(app, QApplication)
     pool = BackgroundPool(None)
     target = ConnectionTarget("host=127.0.0.1 port=1 dbname=x")
-    launcher = Launcher(app, target, settings, pool)  # type: ignore[arg-type]
+    launcher = Launcher(app, target, settings, pool)
     try:
         launcher.start()
         qtbot.waitUntil(lambda: launcher.window is not None, timeout=10_000)

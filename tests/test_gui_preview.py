@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QTableWidgetItem
+from pytestqt.qtbot import QtBot
 
 from app.engine.archive.verify import verify_file
 from app.engine.backup.native import backup_tenant
@@ -18,6 +20,13 @@ from app.ui.restore_dialog import HIGHLIGHT, RestoreConfirmDialog
 from tests.support.gui import ScriptedDialogs, open_window, rows_fingerprint, schemas, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
+
+
+def cell(dialog: RestoreConfirmDialog, row: int, column: int) -> QTableWidgetItem:
+    """The confirmation's table item at (row, column); every cell of it is filled."""
+    item = dialog.table.item(row, column)
+    assert item is not None, (row, column)
+    return item
 
 
 def add_messages(target: ConnectionTarget, count: int) -> None:
@@ -42,7 +51,7 @@ def delete_messages(target: ConnectionTarget, count: int) -> None:
 
 
 def test_rows_now_are_exact_after_deleted_rows_and_the_changed_table_stands_out(
-    qtbot, demo_db: ConnectionTarget, tmp_path: Path
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
 ) -> None:
     add_messages(demo_db, 940)
     backup = tmp_path / "bienestar.resguardo"
@@ -66,19 +75,19 @@ def test_rows_now_are_exact_after_deleted_rows_and_the_changed_table_stands_out(
     when = fmt.when(context.check.created_utc)
     assert dialog.summary.text() == f"Bienestar goes back to {when}: 500 rows come back in chat_chatmessage."
     highlighted = {
-        dialog.table.item(r, 0).text()
+        cell(dialog, r, 0).text()
         for r in range(dialog.table.rowCount())
-        if dialog.table.item(r, 0).background().color() == QColor(HIGHLIGHT)
+        if cell(dialog, r, 0).background().color() == QColor(HIGHLIGHT)
     }
     assert highlighted == {"chat_chatmessage"}
-    row = next(r for r in range(dialog.table.rowCount()) if dialog.table.item(r, 0).text() == "chat_chatmessage")
-    assert [dialog.table.item(row, c).text() for c in (1, 2, 3)] == [fmt.number(1000), "500", "+500"]
+    row = next(r for r in range(dialog.table.rowCount()) if cell(dialog, r, 0).text() == "chat_chatmessage")
+    assert [cell(dialog, row, c).text() for c in (1, 2, 3)] == [fmt.number(1000), "500", "+500"]
     assert "every checksum verified" in dialog.facts.text()
     assert "bienestar" not in dialog.summary.text() and "rg_safety" not in dialog.facts.text()
 
 
 def test_counts_beyond_the_time_budget_are_estimates_and_say_so(
-    qtbot, demo_db: ConnectionTarget, tmp_path: Path
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
 ) -> None:
     backup = tmp_path / "bienestar.resguardo"
     backup_tenant(demo_db, "bienestar", backup)
@@ -89,12 +98,14 @@ def test_counts_beyond_the_time_budget_are_estimates_and_say_so(
     context = PreviewContext(preview, verify_file(backup), backup.stat().st_size, "Bienestar", {}, {})
     dialog = RestoreConfirmDialog(None, context)
     qtbot.addWidget(dialog)
-    now = [dialog.table.item(r, 2).text() for r in range(dialog.table.rowCount())]
+    now = [cell(dialog, r, 2).text() for r in range(dialog.table.rowCount())]
     assert all(text.startswith("≈") and text.endswith("(estimate)") for text in now if text != "none (new table)")
     assert f"The rows now of {len(live)} large tables are estimates." in dialog.summary.text()
 
 
-def test_a_damaged_file_is_stopped_before_the_confirmation(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def test_a_damaged_file_is_stopped_before_the_confirmation(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     backup = tmp_path / "bienestar.resguardo"
     backup_tenant(demo_db, "bienestar", backup)
     data = bytearray(backup.read_bytes())

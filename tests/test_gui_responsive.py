@@ -8,12 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
 
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.safety.registry import REGISTRY_SCHEMA
 from app.ui.main_window import MainWindow
 from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, schemas, wait_idle, wait_listed
+from tests.support.pg import TestServer
 
 pytestmark = pytest.mark.gui
 
@@ -21,7 +24,7 @@ MESSAGES = 800_000  # a few seconds each to back up and to restore on 2 cores
 
 
 @pytest.fixture(scope="module")
-def big_template(pg_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def big_template(pg_server: TestServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A demo database whose bienestar has many chat messages, and a backup of it."""
     target = pg_server.new_database()
     with target.connect() as conn:
@@ -39,7 +42,7 @@ def big_template(pg_server, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @pytest.fixture
-def big_db(pg_server, big_template: tuple[str, Path]) -> Iterator[ConnectionTarget]:
+def big_db(pg_server: TestServer, big_template: tuple[str, Path]) -> Iterator[ConnectionTarget]:
     target = pg_server.new_database(template=big_template[0])
     yield target
     pg_server.drop_database(target)
@@ -84,7 +87,7 @@ class TickRecorder:
         return max(b - a for a, b in zip(self.ticks, self.ticks[1:], strict=False))
 
 
-def _wait_for_stage(qtbot, window: MainWindow, words: str) -> None:  # type: ignore[no-untyped-def]
+def _wait_for_stage(qtbot: QtBot, window: MainWindow, words: str) -> None:
     qtbot.waitUntil(
         lambda: (
             bool(window.jobs.panels)
@@ -96,7 +99,7 @@ def _wait_for_stage(qtbot, window: MainWindow, words: str) -> None:  # type: ign
 
 
 def test_ui_thread_keeps_ticking_during_a_big_backup_and_restore(
-    qtbot, big_db: ConnectionTarget, tmp_path: Path
+    qtbot: QtBot, big_db: ConnectionTarget, tmp_path: Path
 ) -> None:
     out = tmp_path / "bienestar.resguardo"
     dialogs = ScriptedDialogs(save_to=out, open_file=out, restore_answer=True)
@@ -119,7 +122,7 @@ def test_ui_thread_keeps_ticking_during_a_big_backup_and_restore(
 
 
 def test_one_job_per_tenant_the_rest_stays_usable_and_cancel_leaves_no_file(
-    qtbot, big_db: ConnectionTarget, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+    qtbot: QtBot, big_db: ConnectionTarget, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     out = tmp_path / "bienestar.resguardo"
     dialogs = ScriptedDialogs(save_to=out)
@@ -132,7 +135,7 @@ def test_one_job_per_tenant_the_rest_stays_usable_and_cancel_leaves_no_file(
 
     # While it runs: bienestar takes no second job; the filter and another clinic's backup work.
     assert not window.backup_action.isEnabled() and not window.restore_action.isEnabled()
-    qtbot.keyClicks(window.search, "mind")
+    QTest.keyClicks(window.search, "mind")
     assert window.clinics.rowCount() == 1 and window.clinics.schema_at(0) == "mindcare"
     window.select("mindcare")
     assert window.backup_action.isEnabled()
@@ -151,7 +154,9 @@ def test_one_job_per_tenant_the_rest_stays_usable_and_cancel_leaves_no_file(
     assert window.backup_action.isEnabled()  # the tenant is free again
 
 
-def test_cancelled_restore_changes_nothing(qtbot, big_db: ConnectionTarget, big_template: tuple[str, Path]) -> None:
+def test_cancelled_restore_changes_nothing(
+    qtbot: QtBot, big_db: ConnectionTarget, big_template: tuple[str, Path]
+) -> None:
     before, names = identity(big_db, "bienestar"), schemas(big_db)
     window = open_window(qtbot, big_db, ScriptedDialogs(open_file=big_template[1], restore_answer=True))
     wait_listed(qtbot, window)
@@ -169,7 +174,7 @@ def test_cancelled_restore_changes_nothing(qtbot, big_db: ConnectionTarget, big_
 
 
 def test_cancel_while_the_file_is_verified_asks_nothing_and_changes_nothing(
-    qtbot, big_db: ConnectionTarget, big_template: tuple[str, Path]
+    qtbot: QtBot, big_db: ConnectionTarget, big_template: tuple[str, Path]
 ) -> None:
     before, names = identity(big_db, "bienestar"), schemas(big_db)
     dialogs = ScriptedDialogs(open_file=big_template[1], restore_answer=True)
@@ -188,7 +193,7 @@ def test_cancel_while_the_file_is_verified_asks_nothing_and_changes_nothing(
     assert identity(big_db, "bienestar") == before and schemas(big_db) == names
 
 
-def test_closing_during_a_job_asks_and_cancels_cleanly(qtbot, big_db: ConnectionTarget, tmp_path: Path) -> None:
+def test_closing_during_a_job_asks_and_cancels_cleanly(qtbot: QtBot, big_db: ConnectionTarget, tmp_path: Path) -> None:
     out = tmp_path / "bienestar.resguardo"
     dialogs = ScriptedDialogs(save_to=out, confirm_answer=False)
     window = open_window(qtbot, big_db, dialogs)

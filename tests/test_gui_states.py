@@ -8,6 +8,7 @@ import keyring.backends.fail
 import pytest
 from psycopg import sql
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, ResguardoError
@@ -33,7 +34,7 @@ def allow_connections(target: ConnectionTarget, allowed: bool) -> None:
 
 
 def test_a_lost_server_greys_the_list_switches_actions_off_and_offers_reconnect(
-    qtbot, demo_db: ConnectionTarget
+    qtbot: QtBot, demo_db: ConnectionTarget
 ) -> None:
     dialogs = ScriptedDialogs(save_to=Path("/nonexistent/never.resguardo"))
     window = open_window(qtbot, demo_db, dialogs)
@@ -59,6 +60,7 @@ def test_a_lost_server_greys_the_list_switches_actions_off_and_offers_reconnect(
         assert window.banner.isVisible() and window.banner.action.text() == "Reconnect"
         assert "connection to the server was lost" in window.banner.text.text()
         assert not window.banner.close_button.isVisible()  # the state cannot be dismissed, only ended
+        assert window.banner.error is not None
         assert "not currently accepting connections" in window.banner.error.details
         assert window.listing_label.full_text() == "Disconnected."
 
@@ -78,7 +80,7 @@ def test_a_lost_server_greys_the_list_switches_actions_off_and_offers_reconnect(
 
 
 def test_a_failed_job_that_lost_the_server_turns_the_window_disconnected(
-    qtbot, demo_db: ConnectionTarget, tmp_path: Path
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
 ) -> None:
     window = open_window(qtbot, demo_db, ScriptedDialogs(save_to=tmp_path / "b.resguardo"))
     wait_listed(qtbot, window)
@@ -91,7 +93,7 @@ def test_a_failed_job_that_lost_the_server_turns_the_window_disconnected(
         allow_connections(demo_db, True)
 
 
-def test_without_a_keyring_remember_password_is_off_and_says_why(qtbot) -> None:
+def test_without_a_keyring_remember_password_is_off_and_says_why(qtbot: QtBot) -> None:
     dialog = PasswordDialog(None, "The server at x asks for a password.", keyring_available=False)
     qtbot.addWidget(dialog)
     assert not dialog.remember.isEnabled() and not dialog.remember.isChecked()
@@ -103,18 +105,19 @@ def test_without_a_keyring_remember_password_is_off_and_says_why(qtbot) -> None:
 
 
 def test_the_window_asks_for_a_password_without_offering_to_remember_it_when_there_is_no_keyring(
-    qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str]
+    qtbot: QtBot, demo_db: ConnectionTarget, password_role: tuple[str, str]
 ) -> None:
     user, _ = password_role
     target = ConnectionTarget(f"{demo_db.conninfo} user={user}")
     dialogs = ScriptedDialogs(passwords=[None])
-    window = open_window(qtbot, target, dialogs, secrets=SecretStore(keyring.backends.fail.Keyring()))
+    no_keyring = SecretStore(keyring.backends.fail.Keyring())  # type: ignore[no-untyped-call]  # unannotated in keyring
+    window = open_window(qtbot, target, dialogs, secrets=no_keyring)
     qtbot.waitUntil(window.banner.isVisible, timeout=WAIT_MS)
     assert dialogs.keyring_offered == [False]
 
 
 def test_finished_and_failed_panels_show_the_time_taken_plain_text_logs_and_useful_details(
-    qtbot, demo_db: ConnectionTarget, tmp_path: Path
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
 ) -> None:
     damaged = tmp_path / "a <b>bold<b> name.resguardo"
     damaged.write_bytes(b"not a backup" * 10)
@@ -141,7 +144,7 @@ def test_finished_and_failed_panels_show_the_time_taken_plain_text_logs_and_usef
     assert not any(line.split("  ", 1)[1].startswith("<") for line in failed.lines + done.lines)
 
 
-def test_details_is_hidden_when_there_are_none(qtbot) -> None:
+def test_details_is_hidden_when_there_are_none(qtbot: QtBot) -> None:
     from app.ui.error_dialog import ErrorDialog
 
     plain = ErrorDialog(None, ResguardoError("Something failed."))

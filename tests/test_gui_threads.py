@@ -9,9 +9,13 @@ and deleting a profile with a remembered password.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
+from pytestqt.qtbot import QtBot
 
 from app.engine.connection import ConnectionTarget
 from app.engine.stores.history import History
@@ -25,22 +29,23 @@ from tests.support.memory_keyring import MemoryKeyring
 pytestmark = pytest.mark.gui
 
 Uses = list[tuple[str, bool]]  # (Class.attribute, used on the main thread)
+T = TypeVar("T")
 
 
-def recording(cls: type, uses: Uses) -> Any:
+def recording(cls: type[T], uses: Uses) -> T:
     """`cls` itself, noting the thread of every use of a public method or property."""
 
-    class Recording(cls):  # type: ignore[misc, valid-type]
-        def __getattribute__(self, name: str) -> Any:
-            if not name.startswith("_"):
-                uses.append((f"{cls.__name__}.{name}", threading.current_thread() is threading.main_thread()))
-            return super().__getattribute__(name)
+    def noted(self: T, name: str) -> Any:
+        if not name.startswith("_"):
+            uses.append((f"{cls.__name__}.{name}", threading.current_thread() is threading.main_thread()))
+        return cls.__getattribute__(self, name)
 
-    return Recording()
+    made: T = type(f"Recording{cls.__name__}", (cls,), {"__getattribute__": noted})()
+    return made
 
 
 def test_profiles_history_and_keyring_are_used_only_off_the_ui_thread(
-    qtbot, demo_db: ConnectionTarget, password_role: tuple[str, str], memory_keyring: MemoryKeyring
+    qtbot: QtBot, demo_db: ConnectionTarget, password_role: tuple[str, str], memory_keyring: MemoryKeyring
 ) -> None:
     user, password = password_role
     params = demo_db.params
@@ -58,7 +63,7 @@ def test_profiles_history_and_keyring_are_used_only_off_the_ui_thread(
     setup.last_used = "clinics"
 
     uses: Uses = []
-    profiles, secrets, history = (recording(cls, uses) for cls in (ProfileStore, SecretStore, History))
+    profiles, secrets, history = recording(ProfileStore, uses), recording(SecretStore, uses), recording(History, uses)
     dialogs = ScriptedDialogs(passwords=[PasswordAnswer("not-the-password", False), PasswordAnswer(password, True)])
     window = open_window(qtbot, None, dialogs, profiles=profiles, secrets=secrets, history=history)
     wait_listed(qtbot, window)
@@ -100,14 +105,16 @@ def test_profiles_history_and_keyring_are_used_only_off_the_ui_thread(
 
 
 def test_a_window_with_its_own_stores_looks_up_the_keyring_off_the_ui_thread(
-    qtbot, demo_db: ConnectionTarget, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, private_home
-) -> None:  # type: ignore[no-untyped-def]
-    import keyring
-
+    qtbot: QtBot,
+    demo_db: ConnectionTarget,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    private_home: Path,
+) -> None:
     looked_up: list[bool] = []
     real = keyring.get_keyring
 
-    def recorded() -> Any:
+    def recorded() -> KeyringBackend:
         looked_up.append(threading.current_thread() is threading.main_thread())
         return real()
 
@@ -132,7 +139,7 @@ def test_a_window_with_its_own_stores_looks_up_the_keyring_off_the_ui_thread(
 
 
 def test_the_language_setting_and_its_catalogue_are_used_only_off_the_ui_thread(
-    qtbot, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from PySide6.QtCore import QLocale
     from PySide6.QtWidgets import QApplication
@@ -147,7 +154,7 @@ def test_the_language_setting_and_its_catalogue_are_used_only_off_the_ui_thread(
     compiled: list[bool] = []
     real = language.prepare_catalogue
 
-    def recorded(code: str) -> Any:
+    def recorded(code: str) -> Path | None:
         compiled.append(threading.current_thread() is threading.main_thread())
         return real(code)
 
@@ -155,7 +162,8 @@ def test_the_language_setting_and_its_catalogue_are_used_only_off_the_ui_thread(
     before = QLocale()
     target = ConnectionTarget("host=127.0.0.1 port=1 dbname=x")
     app = QApplication.instance()
-    launcher = Launcher(app, target, settings, BackgroundPool(None))  # type: ignore[arg-type]
+    assert isinstance(app, QApplication)
+    launcher = Launcher(app, target, settings, BackgroundPool(None))
     try:
         launcher.start()
         qtbot.waitUntil(lambda: launcher.window is not None, timeout=10_000)

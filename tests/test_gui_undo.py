@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QPushButton
+from pytestqt.qtbot import QtBot
 
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
@@ -28,7 +29,7 @@ def undo_button(panel: JobPanel) -> QPushButton:
     return next(b.button for b in window.restore_flow.bound if b.panel is panel)
 
 
-def restore(qtbot, window: MainWindow) -> JobPanel:  # type: ignore[no-untyped-def]
+def restore(qtbot: QtBot, window: MainWindow) -> JobPanel:
     window.select("bienestar")
     window.restore_action.trigger()
     wait_idle(qtbot, window)
@@ -42,7 +43,7 @@ def latest_copy(window: MainWindow) -> str:
 
 
 def test_an_undo_button_acts_only_on_the_version_its_restore_kept(
-    qtbot, demo_db: ConnectionTarget, tmp_path: Path
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
 ) -> None:
     backup = tmp_path / "bienestar.resguardo"
     backup_tenant(demo_db, "bienestar", backup)
@@ -87,7 +88,7 @@ def test_an_undo_button_acts_only_on_the_version_its_restore_kept(
     assert not undo_button(third).isEnabled()
 
 
-def test_discarding_the_version_disables_its_undo(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def test_discarding_the_version_disables_its_undo(qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
     backup = tmp_path / "bienestar.resguardo"
     backup_tenant(demo_db, "bienestar", backup)
     window = open_window(qtbot, demo_db, ScriptedDialogs(open_file=backup, restore_answer=True))
@@ -104,7 +105,9 @@ def test_discarding_the_version_disables_its_undo(qtbot, demo_db: ConnectionTarg
     assert not window.undo_action.isEnabled()
 
 
-def test_undo_is_off_while_another_job_of_the_clinic_runs(qtbot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def test_undo_is_off_while_another_job_of_the_clinic_runs(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
     backup = tmp_path / "bienestar.resguardo"
     backup_tenant(demo_db, "bienestar", backup)
     dialogs = ScriptedDialogs(open_file=backup, restore_answer=True, save_to=tmp_path / "again.resguardo")
