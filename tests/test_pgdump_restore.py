@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from app.engine.archive.verify import verify_file
 from app.engine.backup.pgdump import pgdump_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import ArchiveError, PreflightError, RestoreFailed
-from app.engine.jobs import Progress
+from app.engine.errors import ArchiveError, Cancelled, PreflightError, RestoreFailed
+from app.engine.jobs import CancelToken, Progress
 from app.engine.pgdump.pgtools import find_tools
 from app.engine.pgdump.source import open_pgdump_source, pg_restore_for, read_custom_header
 from app.engine.restore.preview import preview_restore
@@ -204,8 +205,10 @@ def test_a_sql_file_in_an_older_pg_dump_layout_restores(demo_db: ConnectionTarge
     )
     old = tmp_path / "old.sql"
     old.write_text(text.replace("pg_dump version 18", "pg_dump version 15"))
-    source = open_pgdump_source(old)
-    assert source is not None and source.summary().tool_version.startswith("pg_dump 15")  # type: ignore[union-attr]
+    source = open_pgdump_source(old, CancelToken())
+    assert source is not None
+    version = source.summary().tool_version
+    assert version is not None and version.startswith("pg_dump 15")
     restore_tenant(demo_db, "bienestar", old)
     assert PATIENT in emails(demo_db, "bienestar")
 
@@ -259,3 +262,17 @@ def test_a_sql_file_in_another_encoding_restores_the_same_rows(demo_db: Connecti
     delete_patient(demo_db)
     restore_tenant(demo_db, "bienestar", latin)
     assert fingerprint(demo_db, "bienestar")["data"] == live
+
+
+@pytest.mark.parametrize("fmt", ["sql", "custom"])
+def test_cancel_stops_the_reading_of_a_pg_dump_file(demo_db: ConnectionTarget, tmp_path: Path, fmt: str) -> None:
+    """Reading a pg_dump file in full (every statement checked) may take minutes: cancel stops it, before the
+    preview or verify asks anything of the server (here, a server nobody listens on)."""
+    file = dump(demo_db, "bienestar", tmp_path, fmt)
+    cancelled = CancelToken()
+    cancelled.cancel()
+    nowhere = ConnectionTarget("host=127.0.0.1 port=1 user=nobody dbname=nothing", connect_timeout=1)
+    with pytest.raises(Cancelled):
+        preview_restore(nowhere, "bienestar", file, cancel=cancelled)
+    with pytest.raises(Cancelled):
+        verify_file(file, cancel=cancelled)

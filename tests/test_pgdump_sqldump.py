@@ -7,8 +7,10 @@ import io
 import tracemalloc
 
 import pytest
+from pglast.parser import parse_sql_json
 
 from app.engine.errors import ArchiveError
+from app.engine.jobs import CancelToken
 from app.engine.pgdump import sqldump
 from app.engine.pgdump.sqldump import DumpGate, MetaCommand, Piece, ScriptReader, read_dump, scan_dump
 from app.engine.safety import sql_gate
@@ -136,7 +138,8 @@ def test_settings_search_path_owners_grants_and_restrict_lines() -> None:
             "creates or changes public.customers_client, outside its own schema",
         ),
         (
-            "INSERT INTO U&\"\\0070ublic\".customers_client (schema_name) VALUES ('x');",  # names as the server reads them
+            # names as the server reads them
+            "INSERT INTO U&\"\\0070ublic\".customers_client (schema_name) VALUES ('x');",
             "creates or changes public.customers_client, outside its own schema",
         ),
         (
@@ -227,7 +230,7 @@ def test_scan_reads_a_whole_dump_and_learns_its_schema_tables_and_rows() -> None
         )
         + TRAILER
     )
-    facts = scan_dump(stream(body))
+    facts = scan_dump(stream(body), CancelToken())
     assert facts.source_schema == "Clínica"
     assert facts.tables == {"a": 2, "b": 0}
     assert facts.dumped_by == "18.1" and facts.dumped_from == "18.1"
@@ -238,7 +241,7 @@ def test_a_file_in_another_encoding_is_decoded_before_it_is_parsed() -> None:
         HEADER + "SET client_encoding = 'LATIN1';\nCREATE SCHEMA \"Clínica\";\n"
         'CREATE TABLE "Clínica"."año" (id int);\n' + TRAILER
     )
-    assert scan_dump(stream(body.encode("latin-1"))).tables == {"año": 0}
+    assert scan_dump(stream(body.encode("latin-1")), CancelToken()).tables == {"año": 0}
 
 
 @pytest.mark.parametrize(
@@ -256,7 +259,7 @@ def test_a_file_in_another_encoding_is_decoded_before_it_is_parsed() -> None:
 )
 def test_scan_refuses_files_that_are_not_a_whole_pg_dump_of_one_schema(body: str, message: str) -> None:
     with pytest.raises(ArchiveError) as caught:
-        scan_dump(stream(body))
+        scan_dump(stream(body), CancelToken())
     assert message in caught.value.message
 
 
@@ -269,7 +272,7 @@ def test_pg_dump_clean_drops_before_the_schema_are_skipped() -> None:
         )
         + TRAILER
     )
-    assert scan_dump(stream(body)).tables == {"t": 0}
+    assert scan_dump(stream(body), CancelToken()).tables == {"t": 0}
 
 
 def test_statement_lines_are_reported_for_messages() -> None:
@@ -339,15 +342,19 @@ def test_a_statement_longer_than_the_cap_is_refused_before_it_is_held(monkeypatc
 def test_every_byte_goes_to_the_parser_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each statement is parsed once as read, and once more as printed back (the round trip), no more."""
     parsed: list[int] = []
-    real = sql_gate.parse_sql_json
-    monkeypatch.setattr(sql_gate, "parse_sql_json", lambda text: parsed.append(len(text)) or real(text))
+
+    def counted(text: str) -> str:
+        parsed.append(len(text))
+        return parse_sql_json(text)
+
+    monkeypatch.setattr(sql_gate, "parse_sql_json", counted)
     body = (
         HEADER
         + "CREATE SCHEMA src;\n"
         + "".join(f"CREATE TABLE src.t{i} (id int, note text DEFAULT 'x');\n" for i in range(2000))
         + TRAILER
     )
-    scan_dump(stream(body))
+    scan_dump(stream(body), CancelToken())
     assert sum(parsed) <= 3 * len(body)
     assert len(parsed) == 2 * 2000 + 1  # CREATE SCHEMA is only read
 

@@ -16,6 +16,7 @@ import pytest
 from app.engine.backup.pgdump import pgdump_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, ConnectionFailed, ResguardoError, TenantBusy
+from app.engine.jobs import CancelToken
 from app.engine.pgdump.pgtools import ClientTool
 from app.engine.pgdump.source import open_pgdump_source
 from app.engine.server.pgserver import embedded_bin_dir
@@ -141,7 +142,7 @@ def test_a_pg_restore_failure_says_the_file_cannot_be_read_in_full_and_what_pg_r
     monkeypatch.setenv("RESGUARDO_PG_BIN_ONLY", "1")
     tool = replaying(tmp_path / "bin", "pg_restore", recording, crash=recording == "pg_restore_crashed.txt")
     with pytest.raises(ArchiveError) as caught:
-        open_pgdump_source(custom_dump, [tool.path.parent])
+        open_pgdump_source(custom_dump, CancelToken(), [tool.path.parent])
     assert caught.value.message == (
         f"bienestar.dump cannot be read in full by pg_restore (damaged or truncated): {said}."
     )

@@ -21,6 +21,7 @@ from app.engine.backup.native import backup_tenant
 from app.engine.backup.pgdump import pgdump_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, RestoreFailed
+from app.engine.jobs import CancelToken
 from app.engine.pgdump.source import SqlDumpSource, verify_pgdump
 from app.engine.restore.restore import restore_tenant
 from app.engine.safety.registry import REGISTRY_SCHEMA
@@ -249,9 +250,10 @@ def test_a_hostile_sql_file_is_refused_naming_the_cause_and_changes_nothing(
     message = caught.value.message
     assert message.startswith(f"bienestar.sql: The file {cause} (line "), message
     assert message.endswith(").") and caught.value.changed is False
-    assert int(re.search(r"\(line (\d+):", message).group(1)) >= line  # type: ignore[union-attr]
+    named = re.search(r"\(line (\d+):", message)
+    assert named is not None and int(named.group(1)) >= line
     with pytest.raises(ArchiveError) as verified:
-        verify_pgdump(path)
+        verify_pgdump(path, CancelToken())
     assert verified.value.message == message  # verify refuses what restore refuses, with the same words
     assert everything(demo_db) == before
     assert not marker.exists()
@@ -358,7 +360,7 @@ def test_a_hostile_custom_file_is_refused_before_anything_runs(
     source = pg_server.new_database()
     try:
         with source.connect(autocommit=True) as conn:
-            conn.execute(poison)  # type: ignore[arg-type]
+            conn.execute(poison)
         path = pg_dump(source, "bienestar", tmp_path / "bienestar.dump", "-Fc")
     finally:
         pg_server.drop_database(source)
@@ -367,7 +369,7 @@ def test_a_hostile_custom_file_is_refused_before_anything_runs(
         restore_tenant(demo_db, "bienestar", path)
     assert caught.value.message.startswith(f"bienestar.dump: The file {cause} (line "), caught.value.message
     with pytest.raises(ArchiveError) as verified:
-        verify_pgdump(path)
+        verify_pgdump(path, CancelToken())
     assert verified.value.message == caught.value.message
     assert everything(demo_db) == before
 
@@ -389,7 +391,7 @@ def test_a_custom_file_whose_data_part_reaches_outside_is_refused_while_loading_
     assert caught.value.message.startswith(cause), caught.value.message
     assert everything(demo_db) == before
     with pytest.raises(ArchiveError) as verified:
-        verify_pgdump(path)
+        verify_pgdump(path, CancelToken())
     assert verified.value.message.startswith(cause)
 
 
@@ -638,13 +640,13 @@ def test_a_pg_dump_round_trips_through_the_rewriter(
     comes back statement for statement and row for row."""
     if schema == "rich":
         with demo_db.connect() as conn:
-            conn.execute(RICH)  # type: ignore[arg-type]
+            conn.execute(RICH)
     original = pg_dump(demo_db, schema, tmp_path / "a.sql", *extra)
-    source = SqlDumpSource(original)
+    source = SqlDumpSource(original, CancelToken())
     with demo_db.connect() as conn:
         conn.execute("CREATE SCHEMA copy_of")
         conn.execute("SET LOCAL search_path = copy_of")
-        source.load_schema(conn, "copy_of", lambda fraction, detail: None, None)
+        source.load_schema(conn, "copy_of", lambda fraction, detail: None, CancelToken())
     again = pg_dump(demo_db, "copy_of", tmp_path / "b.sql", *extra)
     assert comparable(again.read_text(), "copy_of") == comparable(original.read_text(), schema)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from app.engine.errors import ArchiveError
+from app.engine.jobs import CancelToken
 
 FileFormat = Literal["native", "sql", "custom", "django-json"]
 NATIVE: Final = "native"
@@ -143,7 +144,8 @@ def _check_dumpdata(path: Path, compression: str | None) -> None:
     """Its first object reads as a dumpdata object; else the reader's sentence (not dumpdata, truncated...)."""
     from app.engine.dumpdata.reader import iter_dump
 
-    for _ in iter_dump(path, compression):
+    # One object, which the reader bounds in size: no job to cancel it from.
+    for _ in iter_dump(path, compression, CancelToken()):
         break
 
 

@@ -64,6 +64,7 @@ def verify_file(
 ) -> FileCheck:
     """Raise ArchiveError naming what is wrong with the file, whatever its kind, or say what it holds."""
     path = Path(path)
+    cancel = cancel or CancelToken()
     kind = sniff_file(path)  # a sentence for any file Resguardo does not read
     if kind.kind == DJANGO_JSON:
         scan = verify_dump(path, kind.compression, cancel)
@@ -77,7 +78,7 @@ def verify_file(
             rows=scan.objects,
             tool_version="Django dumpdata",
         )
-    dump = verify_pgdump(path)
+    dump = verify_pgdump(path, cancel)
     if dump is not None:
         progress(Progress(1.0, "Read in full"))
         return FileCheck(

@@ -227,13 +227,13 @@ def _json_kind(value: Any) -> str:
     )
 
 
-def iter_dump(path: Path, compression: str | None = None, cancel: CancelToken | None = None) -> Iterator[DumpObject]:
+def iter_dump(path: Path, compression: str | None, cancel: CancelToken) -> Iterator[DumpObject]:
     """Every object of the export in file order; ArchiveError naming the first thing wrong."""
     with open_dump_stream(path, compression) as stream:
         yield from _objects(_Window(stream, path.name), cancel)
 
 
-def _objects(window: _Window, cancel: CancelToken | None) -> Iterator[DumpObject]:
+def _objects(window: _Window, cancel: CancelToken) -> Iterator[DumpObject]:
     name = window.name
     window.fill()
     if window.text.startswith("\ufeff"):
@@ -292,7 +292,7 @@ def scan_dump(
     path: Path,
     compression: str | None = None,
     *,
-    cancel: CancelToken | None = None,
+    cancel: CancelToken,
     progress: Callable[[int], None] | None = None,
 ) -> DumpScan:
     """Read the export in full: what it holds per model. ArchiveError if any of it cannot be read.

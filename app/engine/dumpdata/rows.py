@@ -178,7 +178,7 @@ class Spooler:
         self.spools[table] = spool
         return spool
 
-    def run(self, cancel: CancelToken | None = None, progress: Callable[[int], None] | None = None) -> None:
+    def run(self, cancel: CancelToken, progress: Callable[[int], None] | None = None) -> None:
         """One pass over the export; PreflightError naming the first object that cannot become a row."""
         try:
             for obj in iter_dump(self.scan.path, self.scan.compression, cancel):
@@ -272,7 +272,7 @@ class Spooler:
         )
 
 
-def index_keys(keys: NaturalKeys, cancel: CancelToken | None = None) -> None:
+def index_keys(keys: NaturalKeys, cancel: CancelToken) -> None:
     """The pass over the export that learns its natural keys (only when it uses them)."""
     ordinals: dict[str, int] = {}
     for obj in iter_dump(keys.scan.path, keys.scan.compression, cancel):

@@ -52,10 +52,10 @@ _CONVERT_SHARE = 0.3  # of the load's progress: reading the file and writing the
 
 
 def scan_and_plan(
-    path: Path, compression: str | None, conn: psycopg.Connection | None, tenant: str | None
+    path: Path, compression: str | None, conn: psycopg.Connection | None, tenant: str | None, cancel: CancelToken
 ) -> tuple[DumpScan, DumpPlan | None]:
     """Read the export in full, and map it onto `tenant` when a connection is given."""
-    scan = scan_dump(path, compression)
+    scan = scan_dump(path, compression, cancel=cancel)
     if conn is None or tenant is None:
         return scan, None
     defaults = [default_table(m) for m in scan.models]
@@ -87,6 +87,7 @@ class DjangoJsonSource:
     def __init__(
         self,
         path: Path,
+        cancel: CancelToken,
         compression: str | None = None,
         target: ConnectionTarget | None = None,
         tenant: str | None = None,
@@ -95,10 +96,10 @@ class DjangoJsonSource:
         if target is not None and tenant is not None:
             with target.connect() as conn:
                 conn.read_only = True
-                self.scan, self.plan = scan_and_plan(self.path, compression, conn, tenant)
+                self.scan, self.plan = scan_and_plan(self.path, compression, conn, tenant, cancel)
                 conn.rollback()
         else:
-            self.scan, self.plan = scan_and_plan(self.path, compression, None, None)
+            self.scan, self.plan = scan_and_plan(self.path, compression, None, None, cancel)
         self._summary = summarise(self.scan, self.plan)
         self._folder: Path | None = None
         self._native: NativeArchiveSource | None = None
@@ -112,7 +113,7 @@ class DjangoJsonSource:
         return replace(self._summary, search_paths=self._native.summary().search_paths)
 
     def load_schema(
-        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken | None
+        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken
     ) -> LoadResult:
         native = self._convert(progress, cancel)
         result = native.load_schema(conn, staging, progress, cancel)
@@ -122,7 +123,7 @@ class DjangoJsonSource:
     def table_loads(self) -> list[TableLoad]:
         return [TableLoad(t.name, t.bytes, self._said_of_export(t.run)) for t in self._loaded().table_loads()]
 
-    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None:
+    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken) -> None:
         self._said_of_export(self._loaded().finish)(conn, staging, cancel)
 
     def _said_of_export(self, step: Callable[P, R]) -> Callable[P, R]:
@@ -161,7 +162,7 @@ class DjangoJsonSource:
             raise RuntimeError("load_schema comes first")
         return self._native
 
-    def _convert(self, progress: LoadProgress, cancel: CancelToken | None) -> NativeArchiveSource:
+    def _convert(self, progress: LoadProgress, cancel: CancelToken) -> NativeArchiveSource:
         """The export as a native archive of the live tenant's schema, in a private temporary folder."""
         if self.target is None or self.tenant is None:
             raise RestoreFailed(
@@ -196,7 +197,7 @@ class DjangoJsonSource:
 
 
 def convert_dump(
-    conn: psycopg.Connection, scan: DumpScan, tenant: str, out: Path, progress: LoadProgress, cancel: CancelToken | None
+    conn: psycopg.Connection, scan: DumpScan, tenant: str, out: Path, progress: LoadProgress, cancel: CancelToken
 ) -> DumpPlan:
     """Write the native archive of `tenant` with the export's rows (in `out`'s folder, spools included).
 
@@ -231,9 +232,8 @@ def _write_archive(
     ddl: SchemaDDL,
     spools: dict[str, Spool],
     out: Path,
-    cancel: CancelToken | None,
+    cancel: CancelToken,
 ) -> None:
-    stop = cancel or CancelToken()
     with ArchiveWriter(out) as writer:
         pre = writer.add_bytes(PRE_DATA_MEMBER, ddl.pre_data_sql.encode())
         tables = []
@@ -248,11 +248,11 @@ def _write_archive(
                     columns = [{"name": c, "type": types[c]} for c in spool.columns]
                     with open(spool.path, "rb") as handle:
                         while chunk := handle.read(_CHUNK):
-                            stop.raise_if_cancelled()
+                            cancel.raise_if_cancelled()
                             sink.write(chunk)
                 elif action != EMPTY:
                     write = cast(Callable[[bytearray], None], sink.write)
-                    copy_out(conn, _copy_live(tenant, table), write, chunk_bytes=_CHUNK, cancel=stop)
+                    copy_out(conn, _copy_live(tenant, table), write, chunk_bytes=_CHUNK, cancel=cancel)
             stored = writer.members[member]
             tables.append(
                 {
@@ -289,6 +289,6 @@ def _copy_live(tenant: str, table: TableCopy) -> sql.Composed:
     return sql.SQL("COPY (SELECT {} FROM ONLY {}) TO STDOUT").format(columns, sql.Identifier(tenant, table.name))
 
 
-def verify_dump(path: Path, compression: str | None, cancel: CancelToken | None = None) -> DumpScan:
+def verify_dump(path: Path, compression: str | None, cancel: CancelToken) -> DumpScan:
     """Read a dumpdata export in full without a database; ArchiveError naming what is wrong."""
     return scan_dump(Path(path), compression, cancel=cancel)

@@ -142,11 +142,11 @@ def has_data(summary: SourceSummary) -> bool:
 class SqlDumpSource(LoadsInOneStep):
     """A plain-SQL pg_dump of one schema."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cancel: CancelToken) -> None:
         self.path = Path(path)
         try:
             with open(self.path, "rb") as handle:
-                self.facts = scan_dump(handle)
+                self.facts = scan_dump(handle, cancel)
         except ArchiveError as exc:
             raise type(exc)(f"{self.path.name}: {exc.message}", exc.details) from None
         self._summary = _summary("sql", self.path, self.facts, self.facts.tables)
@@ -158,7 +158,7 @@ class SqlDumpSource(LoadsInOneStep):
         """Nothing stays open between calls."""
 
     def load_schema(
-        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken | None
+        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken
     ) -> LoadResult:
         total = max(self._summary.size_bytes, 1)
         with open(self.path, "rb") as handle:
@@ -171,22 +171,22 @@ class SqlDumpSource(LoadsInOneStep):
 class CustomDumpSource(LoadsInOneStep):
     """A custom-format pg_dump of one schema, read through pg_restore."""
 
-    def __init__(self, path: Path, extra_dirs: Sequence[Path | str] | None = None) -> None:
+    def __init__(self, path: Path, cancel: CancelToken, extra_dirs: Sequence[Path | str] | None = None) -> None:
         self.path = Path(path)
         self.header = read_custom_header(self.path)
         self.tool = pg_restore_for(self.header, self.path.name, extra_dirs)
         listing = _run_pg_restore(self.tool, ["--list", str(self.path)], self.path.name)
         self.entries = [ln for ln in listing.splitlines() if ln.strip() and not ln.startswith(";")]
-        self.facts = self.scan(["--schema-only"])
+        self.facts = self.scan(["--schema-only"], cancel)
         with_data = {_data_entry_table(ln, self.facts.source_schema) for ln in self.entries} - {None}
         tables: dict[str, int | None] = {t: (None if t in with_data else 0) for t in self.facts.tables}
         self._summary = _summary("pg_dump-custom", self.path, self.facts, tables)
 
-    def scan(self, args: list[str]) -> DumpFacts:
+    def scan(self, args: list[str], cancel: CancelToken) -> DumpFacts:
         """pg_restore's SQL for the file (`args` choose the part), read and checked as a restore would."""
         with PgRestoreStream(self.tool, self.path, args) as stream:
             try:
-                facts = scan_dump(stream.stdout)
+                facts = scan_dump(stream.stdout, cancel)
             except ArchiveError as exc:
                 raise type(exc)(f"{self.path.name}: {exc.message}", exc.details) from None
             stream.finish()
@@ -199,7 +199,7 @@ class CustomDumpSource(LoadsInOneStep):
         """Nothing stays open between calls."""
 
     def load_schema(
-        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken | None
+        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken
     ) -> LoadResult:
         total = max(len(self.entries), 1)
         with PgRestoreStream(self.tool, self.path, []) as stream:
@@ -305,7 +305,7 @@ def execute_dump(
     reader: ScriptReader,
     staging: str,
     tick: Callable[[], None],
-    cancel: CancelToken | None,
+    cancel: CancelToken,
     name: str,
 ) -> LoadResult:
     """Run a dump's statements, checked and rewritten into `staging`, one at a time on `conn` (inside the
@@ -321,7 +321,7 @@ def _execute(
     reader: ScriptReader,
     staging: str,
     tick: Callable[[], None],
-    cancel: CancelToken | None,
+    cancel: CancelToken,
     name: str,
 ) -> LoadResult:
     result = LoadResult()
@@ -369,26 +369,28 @@ def _recoded(blocks: Iterator[bytes], codec: str, encoding: str) -> Iterator[byt
 
 
 def open_pgdump_source(
-    path: Path, extra_dirs: Sequence[Path | str] | None = None
+    path: Path, cancel: CancelToken, extra_dirs: Sequence[Path | str] | None = None
 ) -> SqlDumpSource | CustomDumpSource | None:
     """The source for a pg_dump file, or None when the file is not one (the native source's turn)."""
     kind = sniff_kind(Path(path))
     if kind == "custom":
-        return CustomDumpSource(Path(path), extra_dirs)
+        return CustomDumpSource(Path(path), cancel, extra_dirs)
     if kind == "sql":
-        return SqlDumpSource(Path(path))
+        return SqlDumpSource(Path(path), cancel)
     return None
 
 
-def verify_pgdump(path: Path, extra_dirs: Sequence[Path | str] | None = None) -> SourceSummary | None:
+def verify_pgdump(
+    path: Path, cancel: CancelToken, extra_dirs: Sequence[Path | str] | None = None
+) -> SourceSummary | None:
     """Check a pg_dump file in full without a database; None when it is not a pg_dump file.
 
     Either kind must be a complete pg_dump output of one schema whose every
     statement passes the checks a restore applies; a custom file must also list
     (`pg_restore --list`) and read in full through pg_restore.
     """
-    source = open_pgdump_source(Path(path), extra_dirs)
+    source = open_pgdump_source(Path(path), cancel, extra_dirs)
     if isinstance(source, CustomDumpSource):
-        facts = source.scan([])  # every statement, the data part's too, checked; and the file read in full
+        facts = source.scan([], cancel)  # every statement, the data part's too, checked; and the file read in full
         return _summary("pg_dump-custom", source.path, facts, facts.tables)
     return source.summary() if source is not None else None

@@ -31,6 +31,7 @@ from typing import IO, Any
 from pglast import ast
 
 from app.engine.errors import ArchiveError
+from app.engine.jobs import CancelToken
 from app.engine.safety.sql_gate import (
     GLOBAL_OBJECTS,
     MAX_STATEMENT_BYTES,
@@ -826,13 +827,14 @@ class DumpFacts:
     dumped_by: str = ""
 
 
-def scan_dump(stream: IO[bytes]) -> DumpFacts:
+def scan_dump(stream: IO[bytes], cancel: CancelToken) -> DumpFacts:
     """Read a whole dump and check every statement as a restore would: pg_dump's own, complete, one schema,
     nothing outside it. Raises ArchiveError (RefusedStatement for a statement that may not run)."""
     reader = ScriptReader(stream)
     gate = DumpGate()
     facts = DumpFacts()
     for step in read_dump(reader, gate):
+        cancel.raise_if_cancelled()
         table, action = step.decision.table, step.decision.action
         if table is None:
             continue

@@ -71,7 +71,7 @@ def preview_restore(
 ) -> RestorePreview:
     """Check the restore could run and describe it; read-only (the transaction is rolled back)."""
     cancel = cancel or CancelToken()
-    source = open_restore_source(Path(path), target, schema)
+    source = open_restore_source(Path(path), cancel, target, schema)
     try:
         summary = source.summary()
         with target.connect() as conn, cancel_statements_on(conn, cancel):

@@ -137,7 +137,9 @@ class Restore:
         self.reporter.stage("Checking the file")
         failure: BaseException | None = None
         with ExitStack() as stack:
-            self.source = stack.enter_context(_opened(open_restore_source(self.path, self.target, self.schema)))
+            self.source = stack.enter_context(
+                _opened(open_restore_source(self.path, self.cancel, self.target, self.schema))
+            )
             self.user = stack.enter_context(self.target.connect())  # creates, renames, drops; runs no tenant code
             self.observer = stack.enter_context(self.target.connect(autocommit=True))
             self.tenant = check_target(
@@ -229,7 +231,7 @@ class Restore:
 
     def _load_schema(self) -> None:
         self.reporter.stage("Loading the file into the empty copy")
-        with self._file_step(self.main, "The file"):
+        with self._file_step(self.main, "The file", self.cancel):
             self.load = self.source.load_schema(self.main, self._staged.name, self._load_bar, self.cancel)
 
     def _run_superuser_ddl(self) -> None:
@@ -289,7 +291,7 @@ class Restore:
 
         def share(me: int, conn: psycopg.Connection) -> None:
             try:
-                with self._file_step(conn, "The file", cancel=stop):
+                with self._file_step(conn, "The file", stop):
                     while True:
                         with lock:
                             busy[me] = False
@@ -335,7 +337,7 @@ class Restore:
 
     def _finish_staging(self) -> None:
         self.reporter.stage("Adding the remaining keys, triggers and sequences")
-        with self._file_step(self.main, "The file"):
+        with self._file_step(self.main, "The file", self.cancel):
             self.source.finish(self.main, self._staged.name, self.cancel)
             continue_sequences(self.main, self._staged.name, self._staged.oid)
             if self.options.keep_superusers and self.tenant.live is not None:
@@ -370,7 +372,7 @@ class Restore:
             try:
                 return with_lock_attempts(self.user, self.options.locks, self.cancel, self._swap_once, "The restore")
             except _AccountsChanged:  # a password changed since the accounts were copied: copy them again
-                with self._file_step(self.main, "Keeping today's administrator accounts"):
+                with self._file_step(self.main, "Keeping today's administrator accounts", self.cancel):
                     self._keep_administrators()
         raise RestoreFailed(
             "Today's administrator accounts kept changing while the restore tried to keep them; try again later."
@@ -468,11 +470,10 @@ class Restore:
             pass
 
     @contextmanager
-    def _file_step(self, conn: psycopg.Connection, action: str, cancel: CancelToken | None = None) -> Iterator[None]:
+    def _file_step(self, conn: psycopg.Connection, action: str, cancel: CancelToken) -> Iterator[None]:
         """A step that runs the file's SQL (the source sets the staging schema's search_path around it), on a
         session with the owner's rights; afterwards the session must still be who it was, and the file's
         settings go."""
-        cancel = cancel or self.cancel
         expected = conn.execute("SELECT session_user, current_user").fetchone()
         with cancel_statements_on(conn, cancel), proven_step(conn, self.witness, {self._staged.oid}, action):
             conn.execute("SELECT set_config('lock_timeout', %s, true)", [_FILE_LOCK_TIMEOUT])

@@ -94,19 +94,19 @@ class TableLoad:
 
     name: str
     bytes: int
-    run: Callable[[psycopg.Connection, str, LoadedBytes, CancelToken | None, BeforeBuilds], int]  # -> rows loaded
+    run: Callable[[psycopg.Connection, str, LoadedBytes, CancelToken, BeforeBuilds], int]  # -> rows loaded
 
 
 class RestoreSource(Protocol):
     def summary(self) -> SourceSummary: ...
 
     def load_schema(
-        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken | None
+        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken
     ) -> LoadResult: ...
 
     def table_loads(self) -> list[TableLoad]: ...
 
-    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None: ...
+    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken) -> None: ...
 
     def superuser_statements(self) -> list[CheckedStatement]:
         """DDL that only a superuser may run (operator classes), checked; the restore runs it on its own
@@ -134,7 +134,7 @@ class LoadsInOneStep:
     def table_loads(self) -> list[TableLoad]:
         return []
 
-    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None:
+    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken) -> None:
         """Nothing left after the first step."""
 
     def superuser_statements(self) -> list[CheckedStatement]:
@@ -193,7 +193,7 @@ class NativeArchiveSource:
         self.reader.close()
 
     def load_schema(
-        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken | None
+        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken
     ) -> LoadResult:
         self._deferred = [s for s in self._pre if s.needs_superuser]
         later = {id(s) for s in self._created_with_rows.values()}
@@ -228,7 +228,7 @@ class NativeArchiveSource:
         entries = sorted(self.manifest.tables, key=lambda e: e.bytes, reverse=True)
         return [TableLoad(e.name, e.bytes, self._table_runner(e)) for e in entries]
 
-    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken | None) -> None:
+    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken) -> None:
         names = {t.name for t in self.manifest.tables}
         self._run(conn, staging, [s for s in self._post if s.table not in names], cancel)
         sequences = self.manifest.sequences
@@ -264,12 +264,12 @@ class NativeArchiveSource:
 
     def _table_runner(
         self, entry: TableEntry
-    ) -> Callable[[psycopg.Connection, str, LoadedBytes, CancelToken | None, BeforeBuilds], int]:
+    ) -> Callable[[psycopg.Connection, str, LoadedBytes, CancelToken, BeforeBuilds], int]:
         def run(
             conn: psycopg.Connection,
             staging: str,
             loaded: LoadedBytes,
-            cancel: CancelToken | None,
+            cancel: CancelToken,
             before_builds: BeforeBuilds,
         ) -> int:
             # COPY FREEZE is legal on a table created or truncated in this transaction.
@@ -306,16 +306,14 @@ class NativeArchiveSource:
             return self._plain
 
     def _run(
-        self, conn: psycopg.Connection, staging: str, statements: list[CheckedStatement], cancel: CancelToken | None
+        self, conn: psycopg.Connection, staging: str, statements: list[CheckedStatement], cancel: CancelToken
     ) -> None:
         if not statements:
             return
         with staging_path(conn, staging):
             self._run_each(conn, statements, cancel)
 
-    def _run_each(
-        self, conn: psycopg.Connection, statements: list[CheckedStatement], cancel: CancelToken | None
-    ) -> None:
+    def _run_each(self, conn: psycopg.Connection, statements: list[CheckedStatement], cancel: CancelToken) -> None:
         """In a pipeline, a batch at a time: the server runs each statement on its own (one per message, as
         always), while the next ones are already on their way (a round trip each took a third of a load of
         small tables). The first failure stops the batch; its statement is the first that got no result."""
@@ -356,7 +354,7 @@ class NativeArchiveSource:
         staging: str,
         entry: TableEntry,
         loaded: LoadedBytes,
-        cancel: CancelToken | None,
+        cancel: CancelToken,
         *,
         freeze: bool,
     ) -> int:

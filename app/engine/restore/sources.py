@@ -6,10 +6,13 @@ from pathlib import Path
 
 from app.engine.archive.file_kind import DJANGO_JSON, NATIVE, sniff_file
 from app.engine.connection import ConnectionTarget
+from app.engine.jobs import CancelToken
 from app.engine.restore.source import NativeArchiveSource, RestoreSource
 
 
-def open_restore_source(path: Path, target: ConnectionTarget | None = None, tenant: str | None = None) -> RestoreSource:
+def open_restore_source(
+    path: Path, cancel: CancelToken, target: ConnectionTarget | None = None, tenant: str | None = None
+) -> RestoreSource:
     """The source for `path`, by its kind (app/engine/archive/file_kind.py); ArchiveError when the file is not one
     we can restore. A Django dumpdata export is mapped onto the live `tenant`, read through `target`."""
     kind = sniff_file(Path(path))
@@ -19,7 +22,7 @@ def open_restore_source(path: Path, target: ConnectionTarget | None = None, tena
     if kind.kind == DJANGO_JSON:
         from app.engine.dumpdata.source import DjangoJsonSource
 
-        return DjangoJsonSource(Path(path), kind.compression, target, tenant)
+        return DjangoJsonSource(Path(path), cancel, kind.compression, target, tenant)
     from app.engine.pgdump.source import open_pgdump_source
 
-    return open_pgdump_source(Path(path)) or NativeArchiveSource(Path(path))
+    return open_pgdump_source(Path(path), cancel) or NativeArchiveSource(Path(path))

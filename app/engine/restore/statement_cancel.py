@@ -14,7 +14,7 @@ _POLL_SECONDS = 0.2
 
 
 @contextmanager
-def cancel_statements_on(conn: psycopg.Connection, cancel: CancelToken | None) -> Iterator[None]:
+def cancel_statements_on(conn: psycopg.Connection, cancel: CancelToken) -> Iterator[None]:
     """While inside, a cancel request also interrupts the statement running on `conn`.
 
     The job still checks the token between steps; this only makes a long COPY
