@@ -15,9 +15,18 @@ from types import ModuleType
 
 from app import __version__
 from app.commands.common import add_connection_options
-from app.engine.errors import ResguardoError, UsageError, said
+from app.engine.errors import Choice, ResguardoError, UsageError, said
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+FLAGS = {Choice.ALLOW_OTHER_TENANT: "--allow-other-tenant"}  # how to make, here, the choice an error names
+
+
+def _said(exc: ResguardoError) -> str:
+    """The engine's sentence, with the flag beside the choice it names."""
+    text = said(exc)
+    if exc.choice is not None:
+        text = text.replace(exc.choice, f"{exc.choice} ({FLAGS[exc.choice]})", 1)
+    return f"resguardo: {text}"
 
 
 def _command_modules() -> list[ModuleType]:
@@ -59,14 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return open_window(None)
         return int(args.handler(args))
     except UsageError as exc:
-        print(f"resguardo: {said(exc)}", file=sys.stderr)
+        print(_said(exc), file=sys.stderr)
         return EXIT_USAGE
     except ResguardoError as exc:
         if args.debug:
             traceback.print_exc()
             if exc.details:
                 print(exc.details, file=sys.stderr)
-        print(f"resguardo: {said(exc)}", file=sys.stderr)
+        print(_said(exc), file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print("resguardo: interrupted.", file=sys.stderr)

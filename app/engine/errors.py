@@ -9,6 +9,7 @@ every message.
 
 from __future__ import annotations
 
+import enum
 import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
@@ -19,17 +20,27 @@ R = TypeVar("R")
 NOTHING_CHANGED = "Nothing was changed."
 
 
+class Choice(enum.StrEnum):
+    """An option of the job that would let it run; the engine's sentence names the choice, each front end
+    says how to make it (the CLI names its flag)."""
+
+    ALLOW_OTHER_TENANT = "allow another tenant's backup"
+
+
 class ResguardoError(Exception):
     """A failure explained in plain words; `details` holds the technical part.
 
     `changed`: False when a job that changes the database (restore, undo, discard) failed and changed
     nothing; None when the job never changes the database (backup, verify, listing)."""
 
-    def __init__(self, message: str, details: str = "", *, changed: bool | None = None) -> None:
+    def __init__(
+        self, message: str, details: str = "", *, changed: bool | None = None, choice: Choice | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
         self.changed = changed
+        self.choice = choice
 
     def __str__(self) -> str:
         return self.message

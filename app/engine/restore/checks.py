@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import psycopg
 
 from app.engine.catalog.discovery import clinic_schemas, find_tenants_table, is_system_schema, tenant_record
-from app.engine.errors import PreflightError
+from app.engine.errors import Choice, PreflightError
 from app.engine.restore.source import SourceSummary
 from app.engine.safety.registry import REGISTRY_SCHEMA, SchemaKind, all_registered
 
@@ -83,7 +83,8 @@ def check_target(
     if other and not allow_other_tenant:
         raise PreflightError(
             f"The file is a backup of tenant {source.source_schema!r}, not {schema!r}. To put its data into "
-            f"{schema!r} anyway, allow another tenant's backup (--allow-other-tenant)."
+            f"{schema!r} anyway, {Choice.ALLOW_OTHER_TENANT}.",
+            choice=Choice.ALLOW_OTHER_TENANT,
         )
     superuser, can_create = conn.execute(
         "SELECT rolsuper, has_database_privilege(current_database(), 'CREATE') FROM pg_roles"
