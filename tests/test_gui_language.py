@@ -23,7 +23,7 @@ from tests.support import REPO
 from tests.support.gui import ScriptedDialogs, installed, open_window, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
-CATALOGUES = REPO / "resources" / "translations"
+CATALOGUES = REPO / "app" / "resources" / "translations"
 
 
 def test_every_string_of_the_window_has_its_spanish_translation() -> None:

@@ -1,14 +1,10 @@
-"""Where `resources/` is: beside the package in a checkout, or inside a PyInstaller bundle."""
+"""Where the window's resources are: `app/resources/`, beside this package in a checkout, an installed
+wheel and a PyInstaller bundle alike (the package data, pyproject.toml)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 
 def resources_dir() -> Path:
-    """`resources/` of a checkout, or of a PyInstaller bundle (`sys._MEIPASS`)."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+    return Path(__file__).resolve().parents[1] / "resources"
