@@ -76,9 +76,10 @@ def shell_words(argv: list[str], names: dict[str, str]) -> str:
     whole (a conninfo holds spaces)."""
     words = []
     for arg in argv:
+        word = arg
         for value, name in names.items():
-            arg = arg.replace(value, name)
-        words.append(shlex.quote(arg) if "$" not in arg else '"' + re.sub(r'(["\\`])', r"\\\1", arg) + '"')
+            word = word.replace(value, name)
+        words.append(shlex.quote(word) if "$" not in word else '"' + re.sub(r'(["\\`])', r"\\\1", word) + '"')
     return " ".join(words)
 
 

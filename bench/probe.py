@@ -14,6 +14,7 @@ A fresh child per side keeps one side's peak out of another's reading.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -127,8 +128,8 @@ def run_measured(
 ) -> Run:
     """Run `argv` to completion; raise SideFailed on a non-zero exit."""
     full_env = {**os.environ, **(env or {})}
-    out = open(stdout_path, "wb") if stdout_path else subprocess.PIPE  # noqa: SIM115
-    try:
+    with contextlib.ExitStack() as files:
+        out = files.enter_context(stdout_path.open("wb")) if stdout_path else subprocess.PIPE
         start = time.perf_counter()
         proc = subprocess.Popen(
             argv,
@@ -159,9 +160,6 @@ def run_measured(
         for reader in readers:
             reader.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
-    finally:
-        if stdout_path:
-            out.close()  # type: ignore[union-attr]
     if proc.returncode != 0:
         raise SideFailed(_reason(captured.get("err", b""), argv, proc.returncode), proc.returncode)
     return Run(seconds, sampler.peak, captured.get("out", b"").decode(errors="replace"))

@@ -129,8 +129,8 @@ def _counters(target: ConnectionTarget) -> dict[str, Any]:
             "SELECT schemaname || '.' || funcname, calls, total_time, self_time FROM pg_catalog.pg_stat_user_functions"
         ).fetchall()
     return {
-        "db": dict(zip(_DB_COUNTERS, db or ())),
-        "wal": dict(zip(_WAL_COUNTERS, wal or ())),
+        "db": dict(zip(_DB_COUNTERS, db or (), strict=False)),
+        "wal": dict(zip(_WAL_COUNTERS, wal or (), strict=False)),
         "functions": {name: (calls, total, own) for name, calls, total, own in functions},
     }
 

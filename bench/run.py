@@ -138,13 +138,14 @@ def shown_command(argv: list[str]) -> str:
     """The command as typed, with a --dsn reduced to user@host:port/db (it may hold a password)."""
     shown, hide_next = [], False
     for arg in argv:
+        word = arg
         if hide_next:
-            arg, hide_next = f"<{ConnectionTarget.from_dsn(arg).describe()}>", False
+            word, hide_next = f"<{ConnectionTarget.from_dsn(arg).describe()}>", False
         elif arg == "--dsn":
             hide_next = True
         elif arg.startswith("--dsn="):
-            arg = f"--dsn=<{ConnectionTarget.from_dsn(arg[6:]).describe()}>"
-        shown.append(arg)
+            word = f"--dsn=<{ConnectionTarget.from_dsn(arg[6:]).describe()}>"
+        shown.append(word)
     return shlex.join(["python", "-m", "bench", *shown])
 
 

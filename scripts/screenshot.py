@@ -88,7 +88,10 @@ def _under_xvfb(size: str, out: Path, languages: str, home: str) -> int:
         }
         env.pop("WAYLAND_DISPLAY", None)
         return subprocess.run(
-            [sys.executable, __file__, "--child", "--out", str(out), "--languages", languages], env=env, cwd=REPO
+            [sys.executable, __file__, "--child", "--out", str(out), "--languages", languages],
+            env=env,
+            cwd=REPO,
+            check=False,
         ).returncode
     finally:
         server.terminate()
@@ -215,7 +218,7 @@ def _director(shoot: _Shooter, files: dict[str, Path]) -> Any:
 
             from app.ui.profile_dialog import ProfileDialog
 
-            no_keyring = keyring.backends.fail.Keyring()  # type: ignore[no-untyped-call]
+            no_keyring = keyring.backends.fail.Keyring()  # type: ignore[no-untyped-call]  # keyring leaves it unannotated
             dialog = ProfileDialog(parent, SecretStore(no_keyring), None, None)
 
             def answer() -> None:
