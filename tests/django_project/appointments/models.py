@@ -2,12 +2,12 @@ from django.db import models
 
 
 class Appointment(models.Model):
-    STATUSES = [
+    STATUSES = (
         ("scheduled", "Programada"),
         ("completed", "Completada"),
         ("cancelled", "Cancelada"),
         ("no_show", "No asistió"),
-    ]
+    )
 
     patient = models.ForeignKey("patients.PatientProfile", on_delete=models.CASCADE, related_name="appointments")
     psychologist = models.ForeignKey(

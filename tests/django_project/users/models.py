@@ -1,5 +1,7 @@
 """The clinic's accounts: email login, roles; superusers are the administrators a restore keeps."""
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -25,7 +27,7 @@ class CustomUserManager(BaseUserManager):
 
 
 class CustomUser(AbstractBaseUser, PermissionsMixin):
-    ROLES = [("admin", "Administrador"), ("psychologist", "Psicólogo"), ("patient", "Paciente")]
+    ROLES = (("admin", "Administrador"), ("psychologist", "Psicólogo"), ("patient", "Paciente"))
 
     email = CIEmailField(unique=True)
     first_name = models.CharField(max_length=150, blank=True)
@@ -40,4 +42,4 @@ class CustomUser(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
