@@ -35,6 +35,7 @@ def _stop(proc: subprocess.Popen[str]) -> None:
 def test_serve_prints_a_uri_with_the_demo_clinics_and_reuses_then_resets(tmp_path: Path) -> None:
     proc, uri = _serve(tmp_path)
     try:
+        assert proc.stderr is not None
         assert uri.startswith("postgresql://"), proc.stderr.read() if proc.poll() is not None else uri
         with psycopg.connect(uri) as conn:
             tenants = [
@@ -44,16 +45,14 @@ def test_serve_prints_a_uri_with_the_demo_clinics_and_reuses_then_resets(tmp_pat
                 "SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace"
                 " WHERE nspname IN ('mindcare', 'bienestar') ORDER BY 1"
             ).fetchall()
-            patients = conn.execute(
-                "SELECT count(*) FROM bienestar.users_customuser WHERE role = 'patient'"
-            ).fetchone()[0]
+            patients = conn.execute("SELECT count(*) FROM bienestar.users_customuser WHERE role = 'patient'").fetchone()
             conn.execute("DELETE FROM bienestar.chat_chatmessage WHERE id = 1")
             conn.commit()
     finally:
         _stop(proc)
     assert tenants == ["public", "mindcare", "bienestar"]
     assert owners == [("bienestar", "clinic_app"), ("mindcare", "clinic_app")]
-    assert patients == 5
+    assert patients == (5,)
     # Ctrl-C stopped the server: nothing listens on the URI any more.
     try:
         psycopg.connect(uri, connect_timeout=3).close()
@@ -64,15 +63,15 @@ def test_serve_prints_a_uri_with_the_demo_clinics_and_reuses_then_resets(tmp_pat
     proc, uri = _serve(tmp_path)  # second run: same data directory, change kept
     try:
         with psycopg.connect(uri) as conn:
-            kept = conn.execute("SELECT count(*) FROM bienestar.chat_chatmessage").fetchone()[0]
+            kept = conn.execute("SELECT count(*) FROM bienestar.chat_chatmessage").fetchone()
     finally:
         _stop(proc)
-    assert kept == 59
+    assert kept == (59,)
 
     proc, uri = _serve(tmp_path, "--reset")  # --reset: the deleted row is back
     try:
         with psycopg.connect(uri) as conn:
-            reset = conn.execute("SELECT count(*) FROM bienestar.chat_chatmessage").fetchone()[0]
+            reset = conn.execute("SELECT count(*) FROM bienestar.chat_chatmessage").fetchone()
     finally:
         _stop(proc)
-    assert reset == 60
+    assert reset == (60,)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.engine.connection import ConnectionTarget
 from app.engine.server.demo import django_password_verifies
+from tests.support.pg import TestServer, one_value
 
 TENANT_TABLES = {
     "django_migrations",
@@ -45,11 +46,13 @@ def test_each_tenant_has_the_seed_rows(demo_db: ConnectionTarget) -> None:
                 r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema]).fetchall()
             }
             assert tables == TENANT_TABLES
-            count = lambda t: conn.execute(f'SELECT count(*) FROM "{schema}"."{t}"').fetchone()[0]  # noqa: E731
-            assert count("specializations_specialization") == 8
-            assert count("appointments_appointment") == 20
-            assert count("chat_chatmessage") == 60
-            assert count("django_migrations") == 30
+            counts = conn.execute(
+                f'SELECT (SELECT count(*) FROM "{schema}".specializations_specialization),'
+                f' (SELECT count(*) FROM "{schema}".appointments_appointment),'
+                f' (SELECT count(*) FROM "{schema}".chat_chatmessage),'
+                f' (SELECT count(*) FROM "{schema}".django_migrations)'
+            ).fetchone()
+            assert counts == (8, 20, 60, 30)
             emails = [
                 r[0]
                 for r in conn.execute(f'SELECT email::text FROM "{schema}".users_customuser ORDER BY id').fetchall()
@@ -63,12 +66,8 @@ def test_each_tenant_has_the_seed_rows(demo_db: ConnectionTarget) -> None:
 
 def test_passwords_are_django_hashes_that_verify(demo_db: ConnectionTarget) -> None:
     with demo_db.connect() as conn:
-        admin = conn.execute(
-            "SELECT password FROM bienestar.users_customuser WHERE email = 'admin@gmail.com'"
-        ).fetchone()[0]
-        patient = conn.execute(
-            "SELECT password FROM mindcare.users_customuser WHERE email = 'paciente1@test.com'"
-        ).fetchone()[0]
+        admin = one_value(conn, "SELECT password FROM bienestar.users_customuser WHERE email = 'admin@gmail.com'")
+        patient = one_value(conn, "SELECT password FROM mindcare.users_customuser WHERE email = 'paciente1@test.com'")
     assert admin.startswith("pbkdf2_sha256$")
     assert django_password_verifies("admin", admin)
     assert not django_password_verifies("wrong", admin)
@@ -85,7 +84,7 @@ def test_schemas_and_tables_are_owned_by_the_app_role(demo_db: ConnectionTarget)
         schema_owners = conn.execute(
             "SELECT DISTINCT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname IN ('mindcare', 'bienestar')"
         ).fetchall()
-        superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = 'clinic_app'").fetchone()[0]
+        superuser = one_value(conn, "SELECT rolsuper FROM pg_roles WHERE rolname = 'clinic_app'")
     assert owners == [("clinic_app",)]
     assert schema_owners == [("clinic_app",)]
     assert superuser is False
@@ -93,28 +92,27 @@ def test_schemas_and_tables_are_owned_by_the_app_role(demo_db: ConnectionTarget)
 
 def test_identity_keys_and_deferred_foreign_keys(demo_db: ConnectionTarget) -> None:
     with demo_db.connect() as conn:
-        identity = conn.execute(
+        [(identity_keys, id_columns)] = conn.execute(
             "SELECT count(*) FILTER (WHERE is_identity = 'YES' AND identity_generation = 'BY DEFAULT'),"
             " count(*) FROM information_schema.columns WHERE table_schema = 'bienestar' AND column_name = 'id'"
-        ).fetchone()
+        ).fetchall()
         fks = conn.execute(
             "SELECT bool_and(condeferrable AND condeferred), count(*) FROM pg_constraint"
             " WHERE contype = 'f' AND connamespace = 'bienestar'::regnamespace"
         ).fetchone()
-        into_public = conn.execute(
+        into_public = one_value(
+            conn,
             "SELECT confrelid::regclass::text FROM pg_constraint WHERE contype = 'f'"
-            " AND conrelid = 'bienestar.core_clinicsettings'::regclass"
-        ).fetchone()[0]
-        citext = conn.execute(
-            "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'citext'"
-        ).fetchone()[0]
-    assert identity[0] == identity[1] == len(TENANT_TABLES) - 1  # django_session's key is a string
+            " AND conrelid = 'bienestar.core_clinicsettings'::regclass",
+        )
+        citext = one_value(conn, "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'citext'")
+    assert identity_keys == id_columns == len(TENANT_TABLES) - 1  # django_session's key is a string
     assert fks == (True, 15)  # every foreign key of the clinic, deferrable and deferred
     assert into_public == "public.customers_client"
     assert citext == "public"
 
 
-def test_scale_multiplies_appointments_and_messages(pg_server) -> None:  # type: ignore[no-untyped-def]
+def test_scale_multiplies_appointments_and_messages(pg_server: TestServer) -> None:
     from app.engine.server.demo import create_demo_database
 
     target = create_demo_database(pg_server.admin, "rg_scaled_demo", scale=3, scaled=("bienestar",), reset=True)

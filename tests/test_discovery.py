@@ -23,6 +23,7 @@ from app.engine.errors import UsageError
 from app.engine.safety.registry import SchemaKind, ensure_registry, record
 from app.engine.server.demo import APP_ROLE
 from tests.support.cli import run_cli
+from tests.support.pg import one_value
 
 DEMO_TABLE = TenantsTable(
     "public",
@@ -89,9 +90,11 @@ def test_the_table_a_domains_table_references_wins_and_override_picks_the_other(
 
 def test_two_referenced_candidates_ask_for_the_profile_setting(demo_db: ConnectionTarget) -> None:
     _add_candidate(demo_db, "zz_tenants", with_domains=True)
-    with demo_db.connect() as conn:
-        with pytest.raises(UsageError, match="public.customers_client, public.zz_tenants.*profile"):
-            find_tenants_table(conn)
+    with (
+        demo_db.connect() as conn,
+        pytest.raises(UsageError, match=r"public\.customers_client, public\.zz_tenants.*profile"),
+    ):
+        find_tenants_table(conn)
 
 
 def test_no_tenants_table(demo_db: ConnectionTarget) -> None:
@@ -129,7 +132,7 @@ def test_lists_the_demo_clinics_with_domains_and_sizes(demo_db: ConnectionTarget
             " SELECT 'mc.example', false, id FROM public.customers_client WHERE schema_name = 'mindcare'"
         )
         conn.execute("ANALYZE mindcare.appointments_appointment")
-        exact_rows = conn.execute("SELECT count(*) FROM mindcare.appointments_appointment").fetchone()
+        exact_rows = one_value(conn, "SELECT count(*) FROM mindcare.appointments_appointment")
     by_schema, message = _by_schema(demo_db)
     assert set(by_schema) == {"public", "mindcare", "bienestar"}
     assert message == "3 tenants in public.customers_client."
@@ -150,7 +153,7 @@ def test_lists_the_demo_clinics_with_domains_and_sizes(demo_db: ConnectionTarget
     for tenant in (mindcare, bienestar):
         assert (tenant.kind, tenant.exists, tenant.restorable, tenant.table_count) == ("tenant", True, True, 15)
         assert tenant.size_bytes > 15 * 8192  # every table has at least a page of index
-        assert tenant.estimated_rows >= exact_rows[0] > 0  # type: ignore[index]
+        assert tenant.estimated_rows >= exact_rows > 0
         assert tenant.safety_copy_of is None and tenant.created_utc is None
 
 
@@ -171,15 +174,16 @@ def test_unusual_tenant_names_are_just_names(demo_db: ConnectionTarget) -> None:
             conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
             conn.execute(sql.SQL("CREATE TABLE {} (id int PRIMARY KEY)").format(sql.Identifier(schema, "t")))
             conn.execute(sql.SQL("INSERT INTO {} SELECT generate_series(1, 10)").format(sql.Identifier(schema, "t")))
-            client = conn.execute(
+            client = one_value(
+                conn,
                 "INSERT INTO public.customers_client (schema_name, name, paid_until, on_trial, created_on)"
                 " VALUES (%s, %s, '2030-01-01', false, '2025-01-01') RETURNING id",
                 [schema, f"Clinic {schema}"],
-            ).fetchone()
+            )
             conn.execute(
                 "INSERT INTO public.customers_domain (domain, is_primary, tenant_id) VALUES (%s, true, %s)",
-                [f"c{i}.example", client[0]],
-            )  # type: ignore[index]
+                [f"c{i}.example", client],
+            )
         conn.commit()
         conn.execute("ANALYZE")
         conn.commit()
@@ -224,7 +228,9 @@ def test_missing_schema_orphan_and_leftovers_of_a_restore(demo_db: ConnectionTar
             ("rg_staging_abc123_mindcare", SchemaKind.STAGING, "mindcare"),
         ):
             conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
-            oid, owner = conn.execute("SELECT oid, nspowner FROM pg_namespace WHERE nspname = %s", [name]).fetchone()
+            [(oid, owner)] = conn.execute(
+                "SELECT oid, nspowner FROM pg_namespace WHERE nspname = %s", [name]
+            ).fetchall()
             record(conn, oid, name, kind, tenant, owner)
         conn.commit()
     by_schema, message = _by_schema(demo_db)
@@ -274,7 +280,7 @@ def test_listing_follows_the_override(demo_db: ConnectionTarget) -> None:
         list_tenants(conn, "public.nope")
 
 
-class CountingCursor(psycopg.Cursor):  # type: ignore[type-arg]
+class CountingCursor(psycopg.Cursor):
     """Counts the statements sent, to prove the listing does not query per tenant."""
 
     statements = 0

@@ -11,7 +11,6 @@ import ast
 import os
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -26,7 +25,7 @@ from app.engine.restore.restore import restore_tenant
 from app.engine.restore.undo import undo_restore
 from app.engine.server.demo import APP_ROLE
 from app.engine.server.pgserver import embedded_bin_dir
-from tests.support.pg import TestServer
+from tests.support.pg import TestServer, one_value
 from tests.support.restore import PATIENT, delete_patient, emails, fingerprint, other_schemas
 
 pytestmark = pytest.mark.core
@@ -56,7 +55,7 @@ def test_the_server_is_the_supported_major_that_was_asked_for(pg_server: TestSer
 
 
 @pytest.fixture
-def jit_on(demo_db: ConnectionTarget) -> Iterator[ConnectionTarget]:
+def jit_on(demo_db: ConnectionTarget) -> ConnectionTarget:
     """The demo database, where every new session, and the web app's role in particular, starts with JIT on.
 
     Set on the database and on the role in it: both outrank postgresql.conf, and die with the database.
@@ -68,7 +67,7 @@ def jit_on(demo_db: ConnectionTarget) -> Iterator[ConnectionTarget]:
                 sql.SQL("ROLE {} IN DATABASE {}").format(sql.Identifier(APP_ROLE), sql.Identifier(demo_db.dbname)),
             ):
                 conn.execute(sql.SQL("ALTER {} SET {} = {}").format(scope, sql.Identifier(name), sql.Literal(value)))
-    yield demo_db
+    return demo_db
 
 
 def _as_role(target: ConnectionTarget, role: str) -> ConnectionTarget:
@@ -78,7 +77,7 @@ def _as_role(target: ConnectionTarget, role: str) -> ConnectionTarget:
 def _plain_jit(target: ConnectionTarget) -> str:
     """`jit` in a session opened without Resguardo's options, as the web application opens one."""
     with psycopg.connect(target.conninfo) as conn:
-        return str(conn.execute("SHOW jit").fetchone()[0])  # type: ignore[index]
+        return str(one_value(conn, "SHOW jit"))
 
 
 def test_resguardo_sessions_run_without_jit_whatever_the_database_role_or_profile_say(
@@ -89,7 +88,7 @@ def test_resguardo_sessions_run_without_jit_whatever_the_database_role_or_profil
     asks_for_jit = ConnectionTarget(make_conninfo(jit_on.conninfo, options="-c jit=on"))  # a profile's own options
     for target in (jit_on, owner, asks_for_jit):
         with target.connect() as conn:
-            assert conn.execute("SHOW jit").fetchone()[0] == "off"  # type: ignore[index]
+            assert conn.execute("SHOW jit").fetchone() == ("off",)
 
 
 def _dotted(node: ast.expr) -> str:
@@ -143,8 +142,8 @@ _CATALOG_QUERY = (
 
 def test_jit_compiles_for_the_web_app_but_never_for_resguardo(jit_on: ConnectionTarget) -> None:
     with psycopg.connect(jit_on.conninfo) as plain:
-        if not plain.execute("SELECT pg_jit_available()").fetchone()[0]:  # type: ignore[index]
+        if not one_value(plain, "SELECT pg_jit_available()"):
             pytest.skip("these PostgreSQL binaries have no LLVM JIT")
-        assert "JIT" in plain.execute(_CATALOG_QUERY).fetchone()[0][0]  # type: ignore[index]
+        assert "JIT" in one_value(plain, _CATALOG_QUERY)[0]
     with jit_on.connect() as ours:
-        assert "JIT" not in ours.execute(_CATALOG_QUERY).fetchone()[0][0]  # type: ignore[index]
+        assert "JIT" not in one_value(ours, _CATALOG_QUERY)[0]

@@ -23,6 +23,7 @@ from app.engine.restore.swap import free_safety_name
 from app.engine.restore.undo import undo_restore
 from app.engine.safety.naming import safety_copy_name
 from app.engine.server.demo import django_password_verifies
+from tests.support.pg import one_value
 from tests.support.restore import (
     delete_patient,
     emails,
@@ -105,10 +106,11 @@ def test_web_role_keeps_every_privilege_after_a_superuser_restore(demo_db: Conne
         ]
         for table in tables:
             conn.execute(sql.SQL("SELECT * FROM {} LIMIT 1").format(sql.Identifier("bienestar", table)))
-        [(new_id,)] = conn.execute(
+        new_id = one_value(
+            conn,
             "INSERT INTO bienestar.specializations_specialization (name, description, created_at)"
-            " VALUES ('Nueva', 'x', now()) RETURNING id"
-        ).fetchall()
+            " VALUES ('Nueva', 'x', now()) RETURNING id",
+        )
         conn.execute("UPDATE bienestar.specializations_specialization SET description = 'y' WHERE id = %s", [new_id])
         conn.execute("DELETE FROM bienestar.specializations_specialization WHERE id = %s", [new_id])
         conn.execute("TRUNCATE bienestar.django_session")
@@ -124,11 +126,12 @@ def test_identity_columns_continue_after_the_restored_rows(demo_db: ConnectionTa
         conn.execute("SELECT setval('bienestar.chat_chatmessage_id_seq', 1)")  # even a sequence set back...
     restore_tenant(demo_db, "bienestar", archive)
     with demo_db.connect() as conn:  # ...is moved past the restored maximum: no duplicate key
-        [(maximum,)] = conn.execute("SELECT max(id) FROM bienestar.chat_chatmessage").fetchall()
-        [(new,)] = conn.execute(
+        maximum = one_value(conn, "SELECT max(id) FROM bienestar.chat_chatmessage")
+        new = one_value(
+            conn,
             "INSERT INTO bienestar.chat_chatmessage (sender_id, recipient_id, content, sent_at, is_read)"
-            " VALUES (2, 5, 'hola', now(), false) RETURNING id"
-        ).fetchall()
+            " VALUES (2, 5, 'hola', now(), false) RETURNING id",
+        )
         assert new > maximum
         conn.execute("INSERT INTO bienestar.django_migrations (app, name, applied) VALUES ('x', 'y', now())")
 
@@ -148,7 +151,7 @@ def test_other_tenants_archive_needs_permission_and_leaves_it_untouched(
     restore_tenant(demo_db, "bienestar", archive, allow_other_tenant=True)
     assert other_schemas(demo_db, "bienestar") == others
     with demo_db.connect() as conn:
-        [(address,)] = conn.execute("SELECT address FROM bienestar.core_clinicsettings").fetchall()
+        address = one_value(conn, "SELECT address FROM bienestar.core_clinicsettings")
     assert address == "Calle Mayor 10, Madrid"  # mindcare's row
 
 

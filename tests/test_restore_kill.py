@@ -22,6 +22,7 @@ from app.engine.connection import ConnectionTarget
 from app.engine.restore.restore import restore_tenant
 from tests.support import REPO
 from tests.support.cli import run_cli
+from tests.support.pg import one_value
 from tests.support.restore import fingerprint, other_schemas, resguardo_schemas
 
 pytestmark = pytest.mark.core
@@ -58,7 +59,7 @@ def _start(target: ConnectionTarget, archive: Path) -> subprocess.Popen[bytes]:
 def _wait(target: ConnectionTarget, query: str, proc: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + WAIT_LIMIT
     with target.connect(autocommit=True) as conn:
-        while not conn.execute(query).fetchone()[0]:  # type: ignore[index]
+        while not one_value(conn, query):
             assert proc is None or proc.poll() is None, "the restore ended before reaching the point"
             assert time.monotonic() < deadline, "the point was never reached"
             time.sleep(0.05)
@@ -159,11 +160,12 @@ def test_kill_during_the_swap(demo_db: ConnectionTarget, archive: Path) -> None:
     assert resguardo_schemas(demo_db) == [(first.safety_copy, "safety-copy")]
     with demo_db.connect() as conn:
         conn.execute("UPDATE bienestar.users_customuser SET first_name = 'Otra vez'")
-        last = conn.execute(
+        last = one_value(
+            conn,
             "SELECT format('%I.%I', 'bienestar', relname) FROM pg_class"
             " WHERE relnamespace = 'bienestar'::regnamespace AND relkind = 'r'"
-            " ORDER BY oid DESC LIMIT 1"
-        ).fetchone()[0]
+            " ORDER BY oid DESC LIMIT 1",
+        )
     before = _state(demo_db)
 
     def last_table(conn: psycopg.Connection) -> None:
