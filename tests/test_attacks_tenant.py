@@ -345,8 +345,8 @@ def test_a_tenants_table_with_types_of_the_owners_is_refused_by_every_job(
         ):
             with pytest.raises(
                 ResguardoError,
-                match="The table customers_client .the tenants table or its domains. "
-                "has a column schema_name of the type public.schema_t, which a "
+                match=r"The table customers_client \(the tenants table or its domains\) "
+                r"has a column schema_name of the type public\.schema_t, which a "
                 "role that is not a superuser made",
             ):
                 job()
@@ -452,14 +452,16 @@ def _registry(marker: Path, hostile: str) -> list[str]:
     )
     made = [_function("public.h_registry", marker), "CREATE SCHEMA IF NOT EXISTS resguardo"]
     if hostile == "view":
-        return made + [
+        return [
+            *made,
             (
                 "CREATE VIEW resguardo.schemas AS SELECT n.oid AS nspoid, n.nspname, 'safety-copy'::text AS kind,"
                 " 'bienestar'::text AS tenant, n.nspowner AS owner_oid, '2099'::text AS created_utc,"
                 " ''::text AS detail FROM pg_catalog.pg_namespace n WHERE public.h_registry()"
-            )
+            ),
         ]
-    return made + [
+    return [
+        *made,
         f"CREATE TABLE IF NOT EXISTS resguardo.schemas ({columns})",
         "ALTER TABLE resguardo.schemas ADD CONSTRAINT evil CHECK (public.h_registry())",
     ]
@@ -502,7 +504,7 @@ def test_a_record_made_by_the_owner_never_runs_its_code_as_the_superuser(
         if role == "owner" and attack.endswith("view"):
             with pytest.raises(
                 ResguardoError,
-                match="Something named resguardo.schemas that is not a table stands where Resguardo keeps its record",
+                match=r"Something named resguardo\.schemas that is not a table stands where Resguardo keeps its record",
             ):
                 restore_tenant(runner, TENANT, clean)
         else:

@@ -22,7 +22,7 @@ ROWS = sql.SQL(
 
 
 def read_all(
-    conn: psycopg.Connection, query: sql.Composable, chunk_bytes: int, cancel: CancelToken | None = None
+    conn: psycopg.Connection, query: sql.SQL | sql.Composed, chunk_bytes: int, cancel: CancelToken | None = None
 ) -> list[bytearray]:
     chunks: list[bytearray] = []
     copy_out(conn, query, chunks.append, chunk_bytes=chunk_bytes, cancel=cancel or CancelToken())

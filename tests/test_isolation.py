@@ -99,7 +99,8 @@ def test_foreign_keys_into_public_are_allowed(demo_db: ConnectionTarget, tmp_pat
     public = fingerprint(demo_db, "public")
     restore_tenant(demo_db, "bienestar", archive)
     assert fingerprint(demo_db, "public") == public
-    with demo_db.connect() as conn, pytest.raises(psycopg.errors.ForeignKeyViolation, match="core_clinicsettings"):
+    with demo_db.connect() as conn:
         conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
         conn.execute("DELETE FROM public.customers_domain WHERE domain = 'bienestar.localhost'")
-        conn.execute("DELETE FROM public.customers_client WHERE schema_name = 'bienestar'")
+        with pytest.raises(psycopg.errors.ForeignKeyViolation, match="core_clinicsettings"):
+            conn.execute("DELETE FROM public.customers_client WHERE schema_name = 'bienestar'")

@@ -271,6 +271,7 @@ def test_an_atomic_block_across_the_swap_ends_wholly_before_or_after_it(
             block.go()
             outcome = block.wait_done()
             result = restoring.result(timeout=60)
+    assert result.safety_copy is not None
     assert resguardo_schemas(django_db.superuser) == [(result.safety_copy, "safety-copy")]
     notes = "SELECT notes FROM {schema}.appointments_appointment WHERE notes LIKE 'atomic %%'"
     in_copy = set(_column(django_db.superuser, result.safety_copy, notes))
@@ -361,16 +362,16 @@ def test_one_attempt_bounds_the_wait_however_many_tables_keep_the_swap_waiting(
         _app_session(django_db, stuck_lock) as stuck,
         django_db.app.connect(autocommit=True) as reader,
         django_db.superuser.connect(autocommit=True) as observer,
+        _in_background(lambda: restore_tenant(target, "bienestar", archive, locks=policy)) as restoring,
     ):
-        with _in_background(lambda: restore_tenant(target, "bienestar", archive, locks=policy)) as restoring:
-            _wait_for("the swap to wait", lambda: _swap_waits_for(observer, slow_table))
-            with _in_background(lambda: timed_login_read(reader)) as reading:
-                _wait_for("the read to wait", lambda: _waiting_for(observer, "users_customuser", "AccessShareLock"))
-                time.sleep(0.6 * attempt)
-                slow.rollback()  # within the attempt: the swap takes that table and waits for the next one
-                waited = reading.result(timeout=30)
-            stuck.rollback()
-            assert restoring.result(timeout=60).safety_copy
+        _wait_for("the swap to wait", lambda: _swap_waits_for(observer, slow_table))
+        with _in_background(lambda: timed_login_read(reader)) as reading:
+            _wait_for("the read to wait", lambda: _waiting_for(observer, "users_customuser", "AccessShareLock"))
+            time.sleep(0.6 * attempt)
+            slow.rollback()  # within the attempt: the swap takes that table and waits for the next one
+            waited = reading.result(timeout=30)
+        stuck.rollback()
+        assert restoring.result(timeout=60).safety_copy
     assert waited < 1.25 * attempt
 
 
@@ -407,6 +408,7 @@ def test_writes_made_during_the_restore_are_counted_and_kept_in_the_safety_copy(
             holder.rollback()
             result: RestoreResult = restoring.result(timeout=60)
     assert not writer.errors
+    assert result.safety_copy is not None
     assert resguardo_schemas(django_db.superuser) == [(result.safety_copy, "safety-copy")]
     assert result.app_writes >= len(written)
     query = "SELECT id FROM {schema}.chat_chatmessage WHERE content LIKE 'writer %%' ORDER BY id"

@@ -13,19 +13,17 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from app.engine.backup.native import BackupResult
 from app.engine.backup.pgdump import backup_auto, pgdump_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, PreflightError, ResguardoError, TenantBusy
 from app.engine.jobs import CancelToken, Progress
 from app.engine.safety.locks import tenant_lock
 from app.engine.server.pgserver import PASSWORD_LOGIN_ROLE, embedded_bin_dir
+from tests.support.pg import TestServer
 from tests.support.pgtools import SYSTEM_15, fake_tool, needs_system_15
 
 EMBEDDED = [embedded_bin_dir()]
-
-
-def only(dirs: list[Path]) -> dict[str, object]:
-    return {"extra_dirs": dirs}
 
 
 @pytest.fixture(autouse=True)
@@ -75,7 +73,7 @@ def test_pg_dump_writes_exactly_the_tenant_with_moving_progress(
     demo_db: ConnectionTarget, tmp_path: Path, fmt: str, magic: bytes
 ) -> None:
     seen: list[Progress] = []
-    result = pgdump_tenant(demo_db, "bienestar", tmp_path, fmt=fmt, progress=seen.append, **only(EMBEDDED))
+    result = pgdump_tenant(demo_db, "bienestar", tmp_path, fmt=fmt, progress=seen.append, extra_dirs=EMBEDDED)
     assert result.format == fmt and result.path.parent == tmp_path and result.tables == 15
     assert result.path.read_bytes().startswith(magic)
     assert stat.S_IMODE(result.path.stat().st_mode) == 0o600
@@ -95,7 +93,7 @@ def test_a_strange_schema_name_is_matched_exactly_not_as_a_pattern(demo_db: Conn
         for name, table in ((odd, "t_odd"), (decoy, "t_decoy")):
             conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
             conn.execute(sql.SQL("CREATE TABLE {} (id int)").format(sql.Identifier(name, table)))
-    result = pgdump_tenant(demo_db, odd, tmp_path, fmt="sql", **only(EMBEDDED))
+    result = pgdump_tenant(demo_db, odd, tmp_path, fmt="sql", extra_dirs=EMBEDDED)
     text = result.path.read_text()
     assert "t_odd" in text and "t_decoy" not in text
     with demo_db.connect() as conn:
@@ -104,7 +102,7 @@ def test_a_strange_schema_name_is_matched_exactly_not_as_a_pattern(demo_db: Conn
 
 def test_the_password_is_never_on_the_child_command_line(
     demo_db: ConnectionTarget,
-    pg_server,  # type: ignore[no-untyped-def]
+    pg_server: TestServer,
     blocked_table: psycopg.Connection,
     tmp_path: Path,
 ) -> None:
@@ -121,9 +119,11 @@ def test_the_password_is_never_on_the_child_command_line(
         target = ConnectionTarget.from_dsn(
             f"host={params['host']} port={params['port']} dbname={params['dbname']} user={role}", secret
         )
-        outcome: list[object] = []
+        outcome: list[BackupResult] = []
         worker = threading.Thread(
-            target=lambda: outcome.append(pgdump_tenant(target, "bienestar", tmp_path, fmt="custom", **only(EMBEDDED)))
+            target=lambda: outcome.append(
+                pgdump_tenant(target, "bienestar", tmp_path, fmt="custom", extra_dirs=EMBEDDED)
+            )
         )
         worker.start()
         pid = wait_for_child("pg_dump")
@@ -131,7 +131,7 @@ def test_the_password_is_never_on_the_child_command_line(
         assert b"pg_dump" in cmdline and secret.encode() not in cmdline
         blocked_table.rollback()  # let pg_dump go on
         worker.join(60)
-        assert len(outcome) == 1 and Path(outcome[0].path).exists()  # type: ignore[attr-defined]
+        assert len(outcome) == 1 and outcome[0].path.exists()
     finally:
         with pg_server.admin.connect(autocommit=True) as conn:
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
@@ -145,7 +145,7 @@ def test_cancel_stops_pg_dump_and_leaves_no_file(
 
     def run() -> None:
         try:
-            pgdump_tenant(demo_db, "bienestar", tmp_path, fmt="sql", cancel=cancel, **only(EMBEDDED))
+            pgdump_tenant(demo_db, "bienestar", tmp_path, fmt="sql", cancel=cancel, extra_dirs=EMBEDDED)
         except BaseException as exc:
             errors.append(exc)
 
@@ -162,7 +162,7 @@ def test_cancel_stops_pg_dump_and_leaves_no_file(
 
 def test_a_busy_tenant_is_refused(demo_db: ConnectionTarget, tmp_path: Path) -> None:
     with demo_db.connect(autocommit=True) as conn, tenant_lock(conn, "bienestar"), pytest.raises(TenantBusy):
-        pgdump_tenant(demo_db, "bienestar", tmp_path, fmt="custom", **only(EMBEDDED))
+        pgdump_tenant(demo_db, "bienestar", tmp_path, fmt="custom", extra_dirs=EMBEDDED)
     assert os.listdir(tmp_path) == []
 
 
@@ -175,14 +175,14 @@ def test_a_too_old_pg_dump_is_refused_before_anything_and_auto_falls_back(
             pytest.skip("the test server is not newer than the system's pg_dump 15")
         major = conn.info.server_version // 10000
     with pytest.raises(PreflightError) as caught:
-        pgdump_tenant(demo_db, "bienestar", tmp_path, fmt="sql", **only([SYSTEM_15]))
+        pgdump_tenant(demo_db, "bienestar", tmp_path, fmt="sql", extra_dirs=[SYSTEM_15])
     refusal = (
         f"Server is PostgreSQL {major}; the newest pg_dump found is 15 at {SYSTEM_15 / 'pg_dump'}; "
         f"install PostgreSQL {major}+ client tools or use the native format."
     )
     assert caught.value.message == refusal
     assert os.listdir(tmp_path) == []
-    result = backup_auto(demo_db, "bienestar", tmp_path, **only([SYSTEM_15]))
+    result = backup_auto(demo_db, "bienestar", tmp_path, extra_dirs=[SYSTEM_15])
     assert result.format == "native" and result.path.suffix == ".resguardo"
     assert result.note == f"Native format written: no fitting pg_dump ({refusal})"
 
@@ -190,9 +190,9 @@ def test_a_too_old_pg_dump_is_refused_before_anything_and_auto_falls_back(
 def test_auto_uses_custom_format_when_pg_dump_fits_and_native_when_it_is_missing(
     demo_db: ConnectionTarget, tmp_path: Path
 ) -> None:
-    dumped = backup_auto(demo_db, "bienestar", tmp_path / "x.dump", **only(EMBEDDED))
+    dumped = backup_auto(demo_db, "bienestar", tmp_path / "x.dump", extra_dirs=EMBEDDED)
     assert dumped.format == "custom" and dumped.path.read_bytes()[:5] == b"PGDMP"
-    missing = backup_auto(demo_db, "bienestar", tmp_path / "y.dump", **only([tmp_path / "empty"]))
+    missing = backup_auto(demo_db, "bienestar", tmp_path / "y.dump", extra_dirs=[tmp_path / "empty"])
     assert missing.format == "native" and missing.path == tmp_path / "y.resguardo"
     with demo_db.connect() as conn:
         major = conn.info.server_version // 10000
@@ -214,10 +214,10 @@ def test_a_failing_pg_dump_shows_its_own_error_and_auto_falls_back(demo_db: Conn
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(ResguardoError) as caught:
-        pgdump_tenant(demo_db, "bienestar", out, fmt="custom", **only([bad]))
+        pgdump_tenant(demo_db, "bienestar", out, fmt="custom", extra_dirs=[bad])
     assert caught.value.message == "pg_dump failed: query failed: out of shared memory; no file was written."
     assert os.listdir(out) == []
-    result = backup_auto(demo_db, "bienestar", out, **only([bad]))
+    result = backup_auto(demo_db, "bienestar", out, extra_dirs=[bad])
     assert result.format == "native" and result.note == (
         "Native format written because pg_dump failed: pg_dump failed: query failed: out of shared memory; "
         "no file was written."

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import keyring.backends.fail
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app import paths
 from app.engine.connection import ConnectionTarget
@@ -29,16 +30,21 @@ def _files_containing(text: str) -> list[Path]:
     return found
 
 
-def open_dialog(qtbot, secrets: SecretStore, **kwargs) -> ProfileDialog:
+def _no_keyring() -> keyring.backends.fail.Keyring:
+    """The backend keyring picks on a machine with no keyring."""
+    return keyring.backends.fail.Keyring()  # type: ignore[no-untyped-call]  # keyring leaves its __init__ unannotated
+
+
+def open_dialog(qtbot: QtBot, secrets: SecretStore) -> ProfileDialog:
     """The dialog once it has read the profiles and the keyring (on its worker pool)."""
-    dialog = ProfileDialog(None, secrets, **kwargs)
+    dialog = ProfileDialog(None, secrets)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(dialog.save_button.isEnabled, timeout=WAIT_MS)
     return dialog
 
 
 def test_remembered_password_is_in_the_keyring_and_in_no_file(
-    qtbot, demo_db: ConnectionTarget, memory_keyring: MemoryKeyring
+    qtbot: QtBot, demo_db: ConnectionTarget, memory_keyring: MemoryKeyring
 ) -> None:
     setup_logging()
     password = "Pw-only-in-the-keyring-7731"
@@ -68,10 +74,10 @@ def test_remembered_password_is_in_the_keyring_and_in_no_file(
 
 
 def test_without_a_keyring_the_dialog_says_so_and_nothing_is_written(
-    qtbot, memory_keyring: MemoryKeyring, demo_db: ConnectionTarget
+    qtbot: QtBot, memory_keyring: MemoryKeyring, demo_db: ConnectionTarget
 ) -> None:
     password = "Pw-session-only-4410"
-    secrets = SecretStore(keyring.backends.fail.Keyring())
+    secrets = SecretStore(_no_keyring())
     dialog = open_dialog(qtbot, secrets)
     assert not dialog.remember.isEnabled() and not dialog.remember.isChecked()  # it could not keep its promise
     assert "cannot be remembered on this computer: there is no system keyring" in dialog.keyring_note.text()
@@ -82,12 +88,12 @@ def test_without_a_keyring_the_dialog_says_so_and_nothing_is_written(
     assert not ProfileStore().get("clinics").remember_password
     assert secrets.get("clinics") == password  # usable for this session
     assert memory_keyring.store == {}
-    assert SecretStore(keyring.backends.fail.Keyring()).get("clinics") is None  # a new session forgets it
+    assert SecretStore(_no_keyring()).get("clinics") is None  # a new session forgets it
     assert _files_containing(password) == []
 
 
 def test_rename_moves_and_delete_removes_the_keyring_entry(
-    qtbot, memory_keyring: MemoryKeyring, demo_db: ConnectionTarget
+    qtbot: QtBot, memory_keyring: MemoryKeyring, demo_db: ConnectionTarget
 ) -> None:
     dialog = open_dialog(qtbot, SecretStore())
     fill_profile(dialog, "old name", demo_db, "pw-1")
@@ -103,7 +109,7 @@ def test_rename_moves_and_delete_removes_the_keyring_entry(
 
 
 def test_unticking_remember_forgets_the_stored_password(
-    qtbot, memory_keyring: MemoryKeyring, demo_db: ConnectionTarget
+    qtbot: QtBot, memory_keyring: MemoryKeyring, demo_db: ConnectionTarget
 ) -> None:
     dialog = open_dialog(qtbot, SecretStore())
     fill_profile(dialog, "clinics", demo_db, "pw-2")

@@ -57,7 +57,7 @@ def test_truncated_and_foreign_files_are_refused(demo_db: ConnectionTarget, arch
     not_ours = tmp_path / "notes.txt"
     not_ours.write_text("hola")
     before = _state(demo_db)
-    with pytest.raises(ArchiveError, match="truncated|damaged"):
+    with pytest.raises(ArchiveError, match=r"truncated|damaged"):
         restore_tenant(demo_db, "bienestar", truncated)
     with pytest.raises(ArchiveError, match="not a Resguardo archive"):
         restore_tenant(demo_db, "bienestar", not_ours)

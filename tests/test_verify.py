@@ -6,7 +6,6 @@ import io
 import json
 import shutil
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,14 +22,13 @@ from tests.support.restore import rewrite_archive, table_rows
 
 
 @pytest.fixture(scope="module")
-def archive(pg_server: pg.TestServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def archive(pg_server: pg.TestServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One good backup of bienestar, made once; tests corrupt copies of it."""
     target = pg_server.new_database()
     try:
-        path = backup_tenant(target, "bienestar", tmp_path_factory.mktemp("verify") / "good.resguardo").path
+        return backup_tenant(target, "bienestar", tmp_path_factory.mktemp("verify") / "good.resguardo").path
     finally:
         pg_server.drop_database(target)
-    yield path
 
 
 def _members(path: Path) -> list[tarfile.TarInfo]:
@@ -89,14 +87,14 @@ def test_a_truncated_file_is_named(archive: Path, tmp_path: Path, keep: float) -
     size = bad.stat().st_size
     with bad.open("r+b") as f:
         f.truncate(int(size * keep))
-    with pytest.raises(ArchiveError, match="incomplete or damaged|cannot be read|truncated"):
+    with pytest.raises(ArchiveError, match=r"incomplete or damaged|cannot be read|truncated"):
         verify_archive(bad)
 
 
 def test_other_kinds_of_file_are_named(tmp_path: Path) -> None:
     jpeg = tmp_path / "photo.resguardo"
     jpeg.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40)
-    with pytest.raises(ArchiveError, match="photo.resguardo is not a Resguardo archive"):
+    with pytest.raises(ArchiveError, match=r"photo\.resguardo is not a Resguardo archive"):
         verify_archive(jpeg)
     empty = tmp_path / "empty.resguardo"
     empty.write_bytes(b"")
@@ -113,7 +111,9 @@ def test_an_archive_from_a_newer_format_is_named(archive: Path, tmp_path: Path) 
     newer = tmp_path / "newer.resguardo"
     with tarfile.open(archive) as src, tarfile.open(newer, "w", format=tarfile.GNU_FORMAT) as dst:
         for member in src.getmembers():
-            data = src.extractfile(member).read()  # type: ignore[union-attr]
+            member_file = src.extractfile(member)
+            assert member_file is not None, member.name
+            data = member_file.read()
             if member.name in ("resguardo.json", "manifest.json"):
                 doc = json.loads(data)
                 doc["format_version"] = FORMAT_VERSION + 1
