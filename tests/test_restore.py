@@ -303,3 +303,64 @@ def test_a_safety_copy_name_is_never_one_a_kept_copy_already_passed(demo_db: Con
         for name in (kept, far, other):
             conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
         assert free_safety_name(conn, "bienestar") == safety_copy_name("bienestar", now + timedelta(seconds=6))
+
+
+AUDIT_LOG = [  # run by the clinic's owner: a monthly audit log, and a trigger that fails the job if it ever
+    # runs with a superuser's rights (the owner cannot tell who loads its rows; Resguardo must not lend them)
+    "CREATE TABLE bienestar.audit_log (id bigint NOT NULL, at date NOT NULL, what text NOT NULL,"
+    " PRIMARY KEY (id, at)) PARTITION BY RANGE (at)",
+    "CREATE TABLE bienestar.audit_log_2026_10 PARTITION OF bienestar.audit_log"
+    " FOR VALUES FROM ('2026-10-01') TO ('2026-11-01')",
+    "CREATE TABLE bienestar.audit_log_2026_11 PARTITION OF bienestar.audit_log"
+    " FOR VALUES FROM ('2026-11-01') TO ('2026-12-01')",
+    "CREATE TABLE bienestar.audit_log_other PARTITION OF bienestar.audit_log DEFAULT",
+    "CREATE INDEX ON bienestar.audit_log (what)",
+    "CREATE FUNCTION bienestar.audit_guard() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+    " IF pg_catalog.current_setting('is_superuser') = 'on' THEN"
+    " RAISE EXCEPTION 'audit_guard ran with a superuser''s rights'; END IF; RETURN NEW; END$$",
+    "CREATE TRIGGER audit_guard BEFORE INSERT ON bienestar.audit_log FOR EACH ROW"
+    " EXECUTE FUNCTION bienestar.audit_guard()",
+    "INSERT INTO bienestar.audit_log SELECT i, DATE '2026-09-15' + i % 90, 'login ' || i"
+    " FROM generate_series(1, 3000) i",
+]
+
+
+def test_acceptance_story_on_a_hostile_tenant_with_a_partitioned_table(
+    demo_db: ConnectionTarget, restorer: ConnectionTarget, tmp_path: Path
+) -> None:
+    """Issue 12's done-when: a clinic that added a partitioned audit log (and a trigger of its owner's) backs up
+    and restores with the default format, by a superuser and by the owner, and the story holds."""
+    with ConnectionTarget(make_conninfo(demo_db.conninfo, user="clinic_app")).connect() as conn:
+        for statement in AUDIT_LOG:
+            conn.execute(statement)
+        conn.commit()
+    archive = backup_tenant(restorer, "bienestar", tmp_path / "bienestar.resguardo").path
+    delete_patient(demo_db)
+    with demo_db.connect() as conn:
+        conn.execute("DELETE FROM bienestar.audit_log WHERE at >= '2026-11-01'")
+    after_deletion = fingerprint(demo_db, "bienestar")
+    others = other_schemas(demo_db, "bienestar")
+
+    result = restore_tenant(restorer, "bienestar", archive)
+
+    assert PATIENT in emails(demo_db, "bienestar")
+    assert other_schemas(demo_db, "bienestar") == others
+    with demo_db.connect() as conn:
+        partitions = conn.execute(
+            "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i"
+            " JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'bienestar.audit_log'::regclass"
+            " ORDER BY 1"
+        ).fetchall()
+        assert partitions == [
+            ("audit_log_2026_10", "FOR VALUES FROM ('2026-10-01') TO ('2026-11-01')"),
+            ("audit_log_2026_11", "FOR VALUES FROM ('2026-11-01') TO ('2026-12-01')"),
+            ("audit_log_other", "DEFAULT"),
+        ]
+        assert one_value(conn, "SELECT count(*) FROM bienestar.audit_log") == 3000
+        assert one_value(conn, "SELECT count(*) FROM ONLY bienestar.audit_log_2026_11") == 990
+        assert one_value(conn, "SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_guard' AND NOT tgisinternal") == 1
+        assert one_value(
+            conn, "SELECT relowner::regrole::text FROM pg_class WHERE oid = 'bienestar.audit_log'::regclass"
+        ) == ("clinic_app")
+    undo_restore(restorer, "bienestar", expected_copy=result.safety_copy)
+    assert fingerprint(demo_db, "bienestar") == after_deletion

@@ -97,7 +97,7 @@ def open_window(
     profiles: ProfileStore | None = None,
     history: History | None = None,
 ) -> MainWindow:
-    """A shown window; waits until it has listed the tenants (or shown why not)."""
+    """A shown window, connecting: `wait_listed` waits until it has listed the tenants (or shown why not)."""
     window = MainWindow(
         target, dialogs=dialogs, profile_name=profile_name, secrets=secrets, profiles=profiles, history=history
     )
