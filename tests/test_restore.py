@@ -358,7 +358,15 @@ def test_acceptance_story_on_a_hostile_tenant_with_a_partitioned_table(
         ]
         assert one_value(conn, "SELECT count(*) FROM bienestar.audit_log") == 3000
         assert one_value(conn, "SELECT count(*) FROM ONLY bienestar.audit_log_2026_11") == 990
-        assert one_value(conn, "SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_guard' AND NOT tgisinternal") == 1
+        assert (
+            one_value(
+                conn,
+                "SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_guard'"
+                " AND tgrelid IN (SELECT 'bienestar.audit_log'::regclass UNION SELECT inhrelid FROM pg_inherits"
+                " WHERE inhparent = 'bienestar.audit_log'::regclass)",
+            )
+            == 4  # the parent's, and each partition's clone of it
+        )
         assert one_value(
             conn, "SELECT relowner::regrole::text FROM pg_class WHERE oid = 'bienestar.audit_log'::regclass"
         ) == ("clinic_app")
