@@ -305,10 +305,13 @@ def test_a_safety_copy_name_is_never_one_a_kept_copy_already_passed(demo_db: Con
         assert free_safety_name(conn, "bienestar") == safety_copy_name("bienestar", now + timedelta(seconds=6))
 
 
-AUDIT_LOG = [  # run by the clinic's owner: a monthly audit log, and a trigger that fails the job if it ever
-    # runs with a superuser's rights (the owner cannot tell who loads its rows; Resguardo must not lend them)
-    "CREATE TABLE bienestar.audit_log (id bigint NOT NULL, at date NOT NULL, what text NOT NULL,"
-    " PRIMARY KEY (id, at)) PARTITION BY RANGE (at)",
+AUDIT_LOG = [  # run by the clinic's owner: a monthly audit log whose CHECK (run for every row loaded) and trigger
+    # fail the job if they ever run with a superuser's rights: Resguardo must not lend them its own
+    "CREATE FUNCTION bienestar.audit_ok(what text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$BEGIN"
+    " IF pg_catalog.current_setting('is_superuser') = 'on' THEN"
+    " RAISE EXCEPTION 'audit_ok ran with a superuser''s rights'; END IF; RETURN what <> ''; END$$",
+    "CREATE TABLE bienestar.audit_log (id bigint NOT NULL, at date NOT NULL,"
+    " what text NOT NULL CHECK (bienestar.audit_ok(what)), PRIMARY KEY (id, at)) PARTITION BY RANGE (at)",
     "CREATE TABLE bienestar.audit_log_2026_10 PARTITION OF bienestar.audit_log"
     " FOR VALUES FROM ('2026-10-01') TO ('2026-11-01')",
     "CREATE TABLE bienestar.audit_log_2026_11 PARTITION OF bienestar.audit_log"
