@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from app import __version__
+from app.cli import FLAGS
+from app.engine.errors import Choice
 from tests.support.cli import run_cli
 
 
@@ -50,3 +52,10 @@ def test_an_unknown_profile_is_named() -> None:
     result = run_cli("tenants", "--profile", "nowhere")
     assert result.returncode == 2
     assert result.stderr.strip() == "resguardo: There is no saved profile named 'nowhere'."
+
+
+def test_every_choice_an_error_may_name_has_its_flag() -> None:
+    """The CLI puts the flag beside the choice an engine sentence names; a choice without one would fail the
+    error's own printing."""
+    assert set(FLAGS) == set(Choice)
+    assert all(flag.startswith("--") for flag in FLAGS.values())

@@ -119,26 +119,13 @@ def pgdump_tenant(
             tool = tool_for_server("pg_dump", server_major(conn), extra_dirs)
         conn.autocommit = True
         with tenant_lock(conn, schema):
-            _run_pg_dump(tool, target, schema, out, fmt, tables, progress, cancel)
+            fd, tmp = partial_file(out)  # 0600; pg_dump reopens and truncates it, keeping the mode
+            try:
+                _pg_dump_into(tmp, tool, target, schema, out, fmt, tables, progress, cancel)
+            finally:
+                os.close(fd)  # held open until now: its lock tells a later run that this one is alive
     size = out.stat().st_size
     return BackupResult(out, size, 0, len(tables), time.monotonic() - started, format=fmt, tool=tool.describe())
-
-
-def _run_pg_dump(
-    tool: ClientTool,
-    target: ConnectionTarget,
-    schema: str,
-    out: Path,
-    fmt: str,
-    tables: list[str],
-    progress: ProgressCallback,
-    cancel: CancelToken,
-) -> None:
-    fd, tmp = partial_file(out)  # 0600; pg_dump reopens and truncates it, keeping the mode
-    try:
-        _pg_dump_into(tmp, tool, target, schema, out, fmt, tables, progress, cancel)
-    finally:
-        os.close(fd)  # held open until now: its lock tells a later run that this one is alive
 
 
 def _pg_dump_into(

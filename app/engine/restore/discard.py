@@ -9,8 +9,7 @@ from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError, RestoreFailed, UsageError, all_or_nothing, first_line
 from app.engine.jobs import CancelToken
 from app.engine.restore.checks import live_schema
-from app.engine.restore.restore import drop_registered
-from app.engine.restore.swap import LockPolicy
+from app.engine.restore.swap import LockPolicy, drop_registered
 from app.engine.safety.locks import tenant_lock
 from app.engine.safety.proven import Witness
 from app.engine.safety.registry import SchemaKind, all_registered, registered

@@ -39,9 +39,10 @@ from app.engine.restore.statement_cancel import cancel_statements_on
 from app.engine.restore.superusers import KeepPlan, apply_keep, live_snapshot, plan_keep, refuse_conflicts
 from app.engine.restore.swap import (
     LockPolicy,
-    free_safety_name,
+    drop_registered,
     lock_relations,
     rename_schema,
+    set_aside,
     set_comment,
     with_lock_attempts,
 )
@@ -394,16 +395,8 @@ class Restore:
             self.cancel.raise_if_cancelled()
             safety = None
             if live is not None:
-                safety = free_safety_name(self.user, self.schema)
-                rename_schema(self.user, self.schema, safety)
-                record(
-                    self.user,
-                    live.oid,
-                    safety,
-                    SchemaKind.SAFETY_COPY,
-                    self.schema,
-                    live.owner_oid,
-                    f"before restoring {self.path.name}",
+                safety = set_aside(
+                    self.user, self.schema, live.oid, live.owner_oid, f"before restoring {self.path.name}"
                 )
             rename_schema(self.user, staged.name, self.schema)
             set_comment(self.user, self.schema, live.comment if live else None)
@@ -502,30 +495,6 @@ class Restore:
 
 class _AccountsChanged(Exception):
     """An administrator's row changed after it was copied; copied again, then the swap is tried again."""
-
-
-def drop_registered(
-    conn: psycopg.Connection,
-    observer: psycopg.Connection,
-    witness: Witness,
-    oid: int,
-    name: str,
-    locks: LockPolicy,
-    cancel: CancelToken,
-    action: str,
-) -> None:
-    """Drop a schema Resguardo recorded (after locking its tables without freezing anyone) and its record."""
-
-    def attempt() -> None:
-        allowed = {oid}
-        with proven_step(conn, witness, allowed, action):
-            allowed.add(ensure_registry(conn))
-            lock_relations(conn, observer, oid, locks)
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
-            forget(conn, [oid])
-
-    with cancel_statements_on(conn, cancel):
-        with_lock_attempts(conn, locks, cancel, attempt, action)
 
 
 # A schema's relations, found through their dependency on their schema (an index lookup) and checked to be in it:

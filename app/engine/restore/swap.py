@@ -11,7 +11,8 @@ all tables together (statements of the application queue behind a waiting lock r
 locks already taken, so no longer than that), then gives every lock back and tries again after a pause,
 for at most `total_seconds`. When it gives up, the error names the object and the session that held
 it. Every attempt is one transaction, proven isolated and committed only while the tenant's job lock is
-still held (app/engine/safety/proven.py).
+still held (app/engine/safety/proven.py). The restore, the undo and the discard share these steps: setting
+the live tenant aside as a recorded safety copy, and dropping a recorded schema.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ from psycopg import sql
 
 from app.engine.errors import Cancelled, RestoreFailed
 from app.engine.jobs import CancelToken
-from app.engine.safety.naming import SAFETY_PREFIX, safety_copy_name
+from app.engine.restore.statement_cancel import cancel_statements_on
+from app.engine.safety.naming import safety_copy_name, safety_copy_stamp
+from app.engine.safety.proven import Witness, proven_step
+from app.engine.safety.registry import SchemaKind, ensure_registry, forget, record
 
 T = TypeVar("T")
 
@@ -173,12 +177,8 @@ def free_safety_name(conn: psycopg.Connection, tenant: str) -> str:
     now = datetime.now(UTC).replace(microsecond=0)
     when = now
     for (name,) in conn.execute(r"SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rg\_safety\_%'"):
-        try:
-            stamp = datetime.strptime(name[len(SAFETY_PREFIX) : len(SAFETY_PREFIX) + 14], "%Y%m%d%H%M%S")
-        except ValueError:
-            continue
-        stamp = stamp.replace(tzinfo=UTC)
-        if safety_copy_name(tenant, stamp) == name and stamp < now + timedelta(days=1):
+        stamp = safety_copy_stamp(name, tenant)
+        if stamp is not None and stamp < now + timedelta(days=1):
             when = max(when, stamp + timedelta(seconds=1))
     while conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [safety_copy_name(tenant, when)]).fetchone():
         when += timedelta(seconds=1)
@@ -195,3 +195,36 @@ def set_comment(conn: psycopg.Connection, schema: str, comment: str | None) -> N
             sql.Identifier(schema), sql.Literal(comment) if comment is not None else sql.SQL("NULL")
         )
     )
+
+
+def set_aside(conn: psycopg.Connection, tenant: str, live_oid: int, owner_oid: int, detail: str) -> str:
+    """Rename the live tenant to a new safety-copy name and record it as that tenant's previous version
+    (inside the caller's proven step, after its tables are locked); the name it got."""
+    aside = free_safety_name(conn, tenant)
+    rename_schema(conn, tenant, aside)
+    record(conn, live_oid, aside, SchemaKind.SAFETY_COPY, tenant, owner_oid, detail)
+    return aside
+
+
+def drop_registered(
+    conn: psycopg.Connection,
+    observer: psycopg.Connection,
+    witness: Witness,
+    oid: int,
+    name: str,
+    locks: LockPolicy,
+    cancel: CancelToken,
+    action: str,
+) -> None:
+    """Drop a schema Resguardo recorded (after locking its tables without freezing anyone) and its record."""
+
+    def attempt() -> None:
+        allowed = {oid}
+        with proven_step(conn, witness, allowed, action):
+            allowed.add(ensure_registry(conn))
+            lock_relations(conn, observer, oid, locks)
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+            forget(conn, [oid])
+
+    with cancel_statements_on(conn, cancel):
+        with_lock_attempts(conn, locks, cancel, attempt, action)

@@ -27,10 +27,10 @@ from app.engine.errors import (
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.restore.checks import live_schema
 from app.engine.restore.statement_cancel import cancel_statements_on
-from app.engine.restore.swap import LockPolicy, free_safety_name, lock_relations, rename_schema, with_lock_attempts
+from app.engine.restore.swap import LockPolicy, lock_relations, rename_schema, set_aside, with_lock_attempts
 from app.engine.safety.locks import tenant_lock
 from app.engine.safety.proven import Witness, proven_step
-from app.engine.safety.registry import Registered, SchemaKind, ensure_registry, forget, record, registered
+from app.engine.safety.registry import Registered, SchemaKind, ensure_registry, forget, registered
 
 
 @dataclass(frozen=True)
@@ -113,17 +113,7 @@ def _undo(
             aside = None
             if live is not None:
                 lock_relations(conn, observer, live.oid, locks)
-                aside = free_safety_name(conn, schema)
-                rename_schema(conn, schema, aside)
-                record(
-                    conn,
-                    live.oid,
-                    aside,
-                    SchemaKind.SAFETY_COPY,
-                    schema,
-                    live.owner_oid,
-                    f"replaced by undo of {copy.name}",
-                )
+                aside = set_aside(conn, schema, live.oid, live.owner_oid, f"replaced by undo of {copy.name}")
             rename_schema(conn, copy.name, schema)
             forget(conn, [copy.oid])
             cancel.raise_if_cancelled()

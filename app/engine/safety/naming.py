@@ -34,3 +34,13 @@ def staging_name(tenant: str) -> str:
 def safety_copy_name(tenant: str, when: datetime | None = None) -> str:
     stamp = (when or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
     return _fit(f"{SAFETY_PREFIX}{stamp}_", tenant)
+
+
+def safety_copy_stamp(name: str, tenant: str) -> datetime | None:
+    """When `name` says it was made, if it is `tenant`'s safety-copy name (the reverse of safety_copy_name)."""
+    try:
+        stamp = datetime.strptime(name[len(SAFETY_PREFIX) : len(SAFETY_PREFIX) + 14], "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+    stamp = stamp.replace(tzinfo=UTC)
+    return stamp if safety_copy_name(tenant, stamp) == name else None
