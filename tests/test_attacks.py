@@ -826,3 +826,56 @@ def undo_aside(db: ConnectionTarget) -> str:
     ((name, kind),) = resguardo_schemas(db)
     assert kind == "safety-copy"
     return name
+
+
+# The file's own `<>(oid, regrole)` and `pg_identify_object(regclass, oid, integer)`, exact matches for the
+# arguments of the query that gives operator classes to the clinic's owner: while that query ran with the
+# staging schema on the path, PostgreSQL chose them over the built-ins, in the superuser's session.
+OPERATOR_CLASS_HIJACK = [
+    (
+        "function hijack_ne",
+        "CREATE FUNCTION hijack_ne(a oid, b regrole) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$BEGIN"
+        " IF pg_catalog.current_setting('is_superuser') = 'on' THEN"
+        " RAISE EXCEPTION 'the file''s operator ran with a superuser''s rights'; END IF;"
+        " RETURN a OPERATOR(pg_catalog.<>) b::pg_catalog.oid; END$$;",
+    ),
+    ("operator <>", "CREATE OPERATOR <> (LEFTARG = oid, RIGHTARG = regrole, FUNCTION = hijack_ne);"),
+    (
+        "function pg_identify_object",
+        "CREATE FUNCTION pg_identify_object(c regclass, o oid, s integer, OUT type text, OUT schema text,"
+        " OUT name text, OUT identity text) LANGUAGE plpgsql AS $$BEGIN"
+        " IF pg_catalog.current_setting('is_superuser') = 'on' THEN"
+        " RAISE EXCEPTION 'the file''s function ran with a superuser''s rights'; END IF; END$$;",
+    ),
+    (
+        "function abs_eq",
+        "CREATE FUNCTION abs_eq(integer, integer) RETURNS boolean LANGUAGE sql IMMUTABLE"
+        " AS 'SELECT pg_catalog.abs($1) OPERATOR(pg_catalog.=) pg_catalog.abs($2)';",
+    ),
+    ("operator ===", "CREATE OPERATOR === (LEFTARG = integer, RIGHTARG = integer, FUNCTION = abs_eq);"),
+    (
+        "function abs_hash",
+        "CREATE FUNCTION abs_hash(integer) RETURNS integer LANGUAGE sql IMMUTABLE"
+        " AS 'SELECT pg_catalog.hashint4(pg_catalog.abs($1))';",
+    ),
+    (
+        "operator class abs_int4_ops",
+        "CREATE OPERATOR CLASS abs_int4_ops FOR TYPE integer USING hash AS"
+        " OPERATOR 1 === (integer, integer), FUNCTION 1 abs_hash(integer);",
+    ),
+]
+
+
+def test_the_files_operators_never_serve_resguardos_own_queries_as_the_superuser(
+    demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
+    good = backup_tenant(demo_db, "bienestar", tmp_path / "good.resguardo").path
+    hostile = rewrite_archive(good, tmp_path / "hostile.resguardo", pre_extra=OPERATOR_CLASS_HIJACK)
+    result = restore_tenant(demo_db, "bienestar", hostile)  # the operator class needs a superuser's session
+    assert result.safety_copy is not None
+    with demo_db.connect() as conn:
+        owner = conn.execute(
+            "SELECT opcowner::regrole::text FROM pg_opclass WHERE opcname = 'abs_int4_ops'"
+            " AND opcnamespace = 'bienestar'::regnamespace"
+        ).fetchone()
+    assert owner == ("clinic_app",)  # given to the clinic's owner by the query the file tried to hijack

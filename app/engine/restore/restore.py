@@ -248,10 +248,12 @@ class Restore:
         with (
             cancel_statements_on(self.user, self.cancel),
             proven_step(self.user, self.witness, {self._staged.oid}, "The file"),
-            staging_path(self.user, self._staged.name),
         ):
-            for statement in statements:
-                execute_checked(self.user, statement)
+            with staging_path(self.user, self._staged.name):
+                for statement in statements:
+                    execute_checked(self.user, statement)
+            # Back on pg_catalog's path: the query below is Resguardo's own, and the file's operators and
+            # functions (now in the staging schema) would otherwise outrank the built-ins it calls.
             give_other_objects(self.user, self._staged.name, self.tenant.owner)
 
     def _load_tables(self) -> None:
