@@ -879,3 +879,23 @@ def test_the_files_operators_never_serve_resguardos_own_queries_as_the_superuser
             " AND opcnamespace = 'bienestar'::regnamespace"
         ).fetchone()
     assert owner == ("clinic_app",)  # given to the clinic's owner by the query the file tried to hijack
+
+
+def test_a_default_operator_class_is_refused_before_anything_runs(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    """A DEFAULT operator class is found from every schema: sorting or grouping a built-in type anywhere in the
+    database would run the clinic's functions with the rights of whoever queries."""
+    good = backup_tenant(demo_db, "bienestar", tmp_path / "good.resguardo").path
+    statements = [*OPERATOR_CLASS_HIJACK[3:6]]
+    statements.append(
+        (
+            "operator class abs_int4_ops",
+            "CREATE OPERATOR CLASS abs_int4_ops DEFAULT FOR TYPE integer USING hash AS"
+            " OPERATOR 1 === (integer, integer), FUNCTION 1 abs_hash(integer);",
+        )
+    )
+    hostile = rewrite_archive(good, tmp_path / "hostile.resguardo", pre_extra=statements)
+    for attempt in (lambda: verify_file(hostile), lambda: restore_tenant(demo_db, "bienestar", hostile)):
+        with pytest.raises(ResguardoError, match="creates a DEFAULT operator class, which queries outside"):
+            attempt()
+    with demo_db.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM pg_opclass WHERE opcname = 'abs_int4_ops'").fetchone() == (0,)

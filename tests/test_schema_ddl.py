@@ -95,6 +95,12 @@ REFUSED = [
         "CREATE TABLE mindcare.base (id int); CREATE TABLE public.rg_child () INHERITS (mindcare.base)",
         "holds the table base, which .* public.rg_child, outside the tenant, inherits from it",
     ),
+    (
+        "CREATE FUNCTION mindcare.h(point) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT 1';"
+        " CREATE OPERATOR CLASS mindcare.h_ops DEFAULT FOR TYPE point USING hash"
+        " AS OPERATOR 1 pg_catalog.~= (point, point), FUNCTION 1 mindcare.h(point)",
+        "holds the operator class h_ops, which .* the DEFAULT for its type, so queries anywhere",
+    ),
 ]
 
 

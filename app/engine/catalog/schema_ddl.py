@@ -149,6 +149,10 @@ UNION ALL
 SELECT 'conversion', o.conname::pg_catalog.text, 'its function is written in C'
   FROM pg_catalog.pg_conversion o WHERE o.connamespace = %(nsp)s AND {own_conversion}
 UNION ALL
+SELECT 'operator class', o.opcname::pg_catalog.text,
+       'it is the DEFAULT for its type, so queries anywhere in the database would use it'
+  FROM pg_catalog.pg_opclass o WHERE o.opcnamespace = %(nsp)s AND o.opcdefault
+UNION ALL
 SELECT 'table', c.relname::pg_catalog.text,
        'it inherits from (or is a partition of) ' || p.oid::pg_catalog.regclass::pg_catalog.text
        || ', outside the tenant'

@@ -977,6 +977,10 @@ def _refused_kind(stmt: Any, kind: str) -> str | None:
         return _copy_cause(stmt)
     if kind == "CreateFunctionStmt":
         return _function_cause(stmt)
+    if kind == "CreateOpClassStmt" and stmt.isDefault:
+        # PostgreSQL looks for a type's default operator class in every schema: sorting or grouping a
+        # built-in type anywhere in the database would call the clinic's functions, with the caller's rights.
+        return "creates a DEFAULT operator class, which queries outside the tenant would use"
     if kind == "DefineStmt":
         what = enum_name(stmt.kind)
         if what not in _DEFINE_KINDS:
