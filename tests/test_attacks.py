@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from app.engine.archive.container import (
     HEADER_MEMBER,
@@ -30,8 +31,9 @@ from app.engine.archive.verify import verify_file
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError, said
+from app.engine.jobs import CancelToken
 from app.engine.restore.discard import discard_safety_copy
-from app.engine.restore.preview import preview_restore
+from app.engine.restore.preview import _count_within, preview_restore
 from app.engine.restore.restore import restore_tenant
 from app.engine.restore.undo import undo_restore
 from tests.support.attacks import (
@@ -51,7 +53,7 @@ from tests.support.attacks import (
     zstd_huge_window_frame,
     zstd_rle_frame,
 )
-from tests.support.pg import TestServer
+from tests.support.pg import TestServer, one_value
 from tests.support.restore import Blocks, resguardo_schemas, rewrite_archive
 
 pytestmark = pytest.mark.core
@@ -899,3 +901,21 @@ def test_a_default_operator_class_is_refused_before_anything_runs(demo_db: Conne
             attempt()
     with demo_db.connect() as conn:
         assert conn.execute("SELECT count(*) FROM pg_opclass WHERE opcname = 'abs_int4_ops'").fetchone() == (0,)
+
+
+def test_a_view_put_where_the_preview_counts_a_table_is_never_read(demo_db: ConnectionTarget) -> None:
+    """Between listing the clinic's tables and counting one, its owner may swap the table for a view of its own
+    functions; the superuser's count locks the table first and reads only a table."""
+    with ConnectionTarget(make_conninfo(demo_db.conninfo, user="clinic_app")).connect() as owner:
+        owner.execute(
+            "CREATE FUNCTION bienestar.spy() RETURNS integer LANGUAGE plpgsql AS $$BEGIN"
+            " IF pg_catalog.current_setting('is_superuser') = 'on' THEN"
+            " RAISE EXCEPTION 'the owner''s view ran with a superuser''s rights'; END IF; RETURN 1; END$$"
+        )
+        owner.execute("CREATE VIEW bienestar.chat_swapped AS SELECT bienestar.spy() AS x")
+        owner.commit()
+    with demo_db.connect() as conn:
+        assert _count_within(conn, "bienestar", "chat_swapped", 5.0, CancelToken()) is None  # not read: no count
+        assert _count_within(conn, "bienestar", "chat_chatmessage", 5.0, CancelToken()) == one_value(
+            conn, "SELECT count(*) FROM bienestar.chat_chatmessage"
+        )

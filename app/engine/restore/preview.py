@@ -140,16 +140,25 @@ def _live_counts(
 
 
 def _count_within(conn: psycopg.Connection, schema: str, table: str, seconds: float, cancel: CancelToken) -> int | None:
-    """count(*) of one table, or None when it would take longer than `seconds` (its own savepoint rolls back)."""
+    """count(*) of one table, or None when it would take longer than `seconds` (its own savepoint rolls back).
+
+    The table is locked, then checked to be one, before it is read: between the listing and the count the
+    clinic's owner could put a view of its own functions in its place, which this session would run."""
     cancel.raise_if_cancelled()
     if seconds < 0.05:
         return None
+    name = sql.Identifier(schema, table)
     try:
         with conn.transaction():
             conn.execute("SELECT pg_catalog.set_config('statement_timeout', %s, true)", [f"{int(seconds * 1000)}ms"])
-            row = conn.execute(
-                sql.SQL("SELECT pg_catalog.count(*) FROM {}").format(sql.Identifier(schema, table))
+            conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(name))
+            kind = conn.execute(
+                "SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = %s::pg_catalog.regclass",
+                [name.as_string(conn)],
             ).fetchone()
+            if kind is None or kind[0] not in ("r", "p"):
+                return None
+            row = conn.execute(sql.SQL("SELECT pg_catalog.count(*) FROM {}").format(name)).fetchone()
     except psycopg.errors.QueryCanceled:
         if cancel.cancelled:
             raise Cancelled("Cancelled.") from None
