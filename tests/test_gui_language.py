@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from app import paths
 from app.engine.connection import ConnectionTarget
-from app.ui import language
+from app.ui import engine_words, language
 from app.ui.preview_text import summary
 from app.ui.qm import compile_ts, read_ts
 from app.ui.settings import UiSettings
@@ -161,3 +161,12 @@ def test_the_launcher_rebuilds_the_window_in_the_chosen_language(qtbot: QtBot) -
     finally:
         language.install(language.ENGLISH, language.prepare_catalogue(language.ENGLISH))
         QLocale.setDefault(before)
+
+
+def test_the_engines_words_in_a_stages_detail_are_translated_and_table_names_are_not() -> None:
+    """A Django import reports 'Reading the JSON file' as the detail of 'Loading rows': in Spanish the panel
+    must not show it in English; a table's name, the usual detail, stays as it is."""
+    with installed("es"):
+        assert engine_words.detail("Reading the JSON file") == "Leyendo la exportación de Django"
+        assert engine_words.detail("Reading natural keys") != "Reading natural keys"
+        assert engine_words.detail("chat_chatmessage") == "chat_chatmessage"

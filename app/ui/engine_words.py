@@ -25,8 +25,9 @@ from app.ui import language
 
 translate = QCoreApplication.translate
 
-# Every stage the engine reports (the engine itself has no Qt), in the window's plain words: the catalogue
-# translates these; a stage missing here is shown as the engine wrote it.
+# Every stage the engine reports, and the words it gives as a stage's detail (the engine itself has no Qt), in
+# the window's plain words: the catalogue translates these; a text missing here is shown as the engine wrote it
+# (a detail is usually a table's name).
 STAGES: dict[str, object] = {
     "Connecting": QT_TRANSLATE_NOOP("Engine", "Connecting"),
     "Reading the schema": QT_TRANSLATE_NOOP("Engine", "Reading the table definitions"),
@@ -65,6 +66,11 @@ STAGES: dict[str, object] = {
 
 def stage(text: str) -> str:
     return translate("Engine", str(STAGES.get(text, text)))
+
+
+def detail(text: str) -> str:
+    """A stage's detail: the engine's words translated, a table's name as it is."""
+    return stage(text) if text in STAGES else text
 
 
 class WindowError(ResguardoError):

@@ -193,7 +193,8 @@ class JobPanel(QFrame):
     def _progress(self, progress: Progress) -> None:
         self._fraction = max(self._fraction, progress.fraction)
         self.bar.setValue(int(self._fraction * 1000))
-        text = engine_words.stage(progress.stage) + (f": {progress.detail}" if progress.detail else "")
+        detail = engine_words.detail(progress.detail) if progress.detail else ""
+        text = engine_words.stage(progress.stage) + (f": {detail}" if detail else "")
         if text != self.stage.full_text():
             self.log(text)
             self.stage.set_full_text(text)

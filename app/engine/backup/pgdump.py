@@ -151,7 +151,8 @@ def _pg_dump_into(
         f"--dbname={target.conninfo}",
     ]
     reporter = ProgressReporter(progress, len(tables) + 1.0)
-    reporter.stage("Starting pg_dump", tool.describe())
+    # The detail holds no words (the window shows a detail it has no words for as it is).
+    reporter.stage("Starting pg_dump", f"{tool.name} {tool.version} ({tool.path})")
     try:
         proc = subprocess.Popen(
             command,
