@@ -122,3 +122,20 @@ def test_lock_options_take_a_sensible_number_of_seconds(value: str) -> None:
     )
     assert refused.returncode == 2
     assert "--lock-attempt" in refused.stderr and value in refused.stderr
+
+
+def test_undo_and_discard_take_the_tenants_table_as_restore_does(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    """Where detection is ambiguous the engine asks for the tenants table; undo-restore and discard-safety-copy
+    must be able to name it, as restore, backup and tenants can."""
+    dsn = ("--dsn", demo_db.conninfo)
+    archive = tmp_path / "bienestar.resguardo"
+    assert run_cli("backup", "--tenant", "bienestar", "--out", str(archive), *dsn).returncode == 0
+    assert run_cli("restore", "--tenant", "bienestar", "--file", str(archive), "--yes", *dsn).returncode == 0
+    ((copy, _),) = resguardo_schemas(demo_db)
+    for args in (("undo-restore", "--tenant", "bienestar"), ("discard-safety-copy", "--schema", copy)):
+        result = run_cli(*args, "--tenants-table", "public.nothing_here", "--yes", *dsn)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip() == (
+            "resguardo: The tenants table 'public.nothing_here' does not exist. Nothing was changed."
+        )
+    assert resguardo_schemas(demo_db) == [(copy, "safety-copy")]

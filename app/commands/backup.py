@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.commands.common import profile_setting, resolve_target
+from app.commands.common import add_tenants_table_option, resolve_target, tenants_table
 from app.engine.backup.pgdump import BACKUP_FORMATS, write_backup
 from app.formatting import human_size
 
@@ -31,17 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "as new as the server (see `resguardo tools`); auto: custom when such a pg_dump exists "
         "and works, native otherwise",
     )
-    parser.add_argument(
-        "--tenants-table",
-        metavar="SCHEMA.TABLE",
-        help="the table holding one row per tenant, when detection is ambiguous",
-    )
+    add_tenants_table_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
-    override = args.tenants_table or profile_setting(args, "tenants_table")
-    result = write_backup(args.format, target, args.tenant, Path(args.out), tenants_table=override)
+    result = write_backup(args.format, target, args.tenant, Path(args.out), tenants_table=tenants_table(args))
     print(f"Backed up {args.tenant} to {result.path}")
     rows = f"{result.rows} rows in " if result.format == "native" else ""
     print(

@@ -44,6 +44,20 @@ def profile_setting(args: argparse.Namespace, name: str) -> str | None:
     return getattr(ProfileStore().get(args.profile), name) or None
 
 
+def add_tenants_table_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tenants-table",
+        metavar="SCHEMA.TABLE",
+        help="the table holding one row per tenant, when detection is ambiguous "
+        "(default: the profile's setting, else detected)",
+    )
+
+
+def tenants_table(args: argparse.Namespace) -> str | None:
+    """--tenants-table, else the profile's setting, else None (detected)."""
+    return args.tenants_table or profile_setting(args, "tenants_table")
+
+
 def add_lock_options(parser: argparse.ArgumentParser) -> None:
     """How long the swap may make the web application wait, per attempt and in all."""
     default = LockPolicy()

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from app.commands.common import add_lock_options, confirm_by_typing, lock_policy, resolve_target
+from app.commands.common import (
+    add_lock_options,
+    add_tenants_table_option,
+    confirm_by_typing,
+    lock_policy,
+    resolve_target,
+    tenants_table,
+)
 from app.engine.restore.discard import discard_safety_copy
 
 NAME = "discard-safety-copy"
@@ -15,6 +22,7 @@ NEEDS_CONNECTION = True
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--schema", required=True, metavar="NAME", help="the safety copy's schema name")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_tenants_table_option(parser)
     add_lock_options(parser)
 
 
@@ -22,6 +30,6 @@ def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
     if not args.yes:
         confirm_by_typing(f"Type the safety copy's name ({args.schema}) to drop it for good:", args.schema)
-    discard_safety_copy(target, args.schema, locks=lock_policy(args))
+    discard_safety_copy(target, args.schema, tenants_table=tenants_table(args), locks=lock_policy(args))
     print(f"Dropped the safety copy {args.schema}")
     return 0

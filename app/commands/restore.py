@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from app.commands.common import add_lock_options, confirm_by_typing, lock_policy, profile_setting, resolve_target
+from app.commands.common import (
+    add_lock_options,
+    add_tenants_table_option,
+    confirm_by_typing,
+    lock_policy,
+    profile_setting,
+    resolve_target,
+    tenants_table,
+)
 from app.engine.restore.preview import RestorePreview, preview_restore
 from app.engine.restore.restore import RestoreResult, restore_tenant
 from app.formatting import human_size
@@ -29,23 +37,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow a backup of another tenant to be restored into this one",
     )
-    parser.add_argument(
-        "--tenants-table",
-        metavar="SCHEMA.TABLE",
-        help="the table holding one row per tenant, when detection is ambiguous",
-    )
+    add_tenants_table_option(parser)
     add_lock_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
-    tenants_table = args.tenants_table or profile_setting(args, "tenants_table")
     user_table = profile_setting(args, "user_table")
     options = {
         "allow_other_tenant": args.allow_other_tenant,
         "keep_superusers": args.keep_superusers,
         "user_table": user_table,
-        "tenants_table": tenants_table,
+        "tenants_table": tenants_table(args),
     }
     if not args.yes:
         print(describe_preview(preview_restore(target, args.tenant, args.file, **options)))

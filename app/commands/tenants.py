@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from app.commands.common import profile_setting, resolve_target
+from app.commands.common import add_tenants_table_option, resolve_target, tenants_table
 from app.engine.catalog.discovery import TenantInfo, TenantKind, list_tenants
 from app.formatting import human_size
 
@@ -16,17 +16,12 @@ NEEDS_CONNECTION = True
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON array, one object per schema")
-    parser.add_argument(
-        "--tenants-table",
-        metavar="SCHEMA.TABLE",
-        help="the table holding one row per tenant, when detection is ambiguous "
-        "(default: the profile's setting, else detected)",
-    )
+    add_tenants_table_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
-    override = args.tenants_table or profile_setting(args, "tenants_table")
+    override = tenants_table(args)
     with target.connect() as conn:
         conn.read_only = True
         listing = list_tenants(conn, override)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from app.commands.common import add_lock_options, confirm_by_typing, lock_policy, resolve_target
+from app.commands.common import (
+    add_lock_options,
+    add_tenants_table_option,
+    confirm_by_typing,
+    lock_policy,
+    resolve_target,
+    tenants_table,
+)
 from app.engine.restore.undo import undo_restore
 
 NAME = "undo-restore"
@@ -15,6 +22,7 @@ NEEDS_CONNECTION = True
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", required=True, metavar="SCHEMA", help="the tenant's schema name")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_tenants_table_option(parser)
     add_lock_options(parser)
 
 
@@ -22,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
     if not args.yes:
         confirm_by_typing(f"Type the tenant's name ({args.tenant}) to swap its safety copy back in:", args.tenant)
-    result = undo_restore(target, args.tenant, locks=lock_policy(args))
+    result = undo_restore(target, args.tenant, tenants_table=tenants_table(args), locks=lock_policy(args))
     print(f"{result.tenant} is back to {result.restored_from}, {result.seconds:.1f} s")
     if result.safety_copy:
         print(f"The replaced state is kept as the safety copy {result.safety_copy} (undo-restore again to return)")
