@@ -139,7 +139,19 @@ def has_data(summary: SourceSummary) -> bool:
     return any(t.rows is None or t.rows > 0 for t in summary.tables)
 
 
-class SqlDumpSource(LoadsInOneStep):
+class _PgDumpFile(LoadsInOneStep):
+    """What both pg_dump sources share: a summary made when the file is read, nothing open between calls."""
+
+    _summary: SourceSummary
+
+    def summary(self) -> SourceSummary:
+        return self._summary
+
+    def close(self) -> None:
+        """Nothing stays open between calls."""
+
+
+class SqlDumpSource(_PgDumpFile):
     """A plain-SQL pg_dump of one schema."""
 
     def __init__(self, path: Path, cancel: CancelToken) -> None:
@@ -150,12 +162,6 @@ class SqlDumpSource(LoadsInOneStep):
         except ArchiveError as exc:
             raise type(exc)(f"{self.path.name}: {exc.message}", exc.details) from None
         self._summary = _summary("sql", self.path, self.facts, self.facts.tables)
-
-    def summary(self) -> SourceSummary:
-        return self._summary
-
-    def close(self) -> None:
-        """Nothing stays open between calls."""
 
     def load_schema(
         self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken
@@ -168,7 +174,7 @@ class SqlDumpSource(LoadsInOneStep):
             )
 
 
-class CustomDumpSource(LoadsInOneStep):
+class CustomDumpSource(_PgDumpFile):
     """A custom-format pg_dump of one schema, read through pg_restore."""
 
     def __init__(self, path: Path, cancel: CancelToken, extra_dirs: Sequence[Path | str] | None = None) -> None:
@@ -191,12 +197,6 @@ class CustomDumpSource(LoadsInOneStep):
                 raise type(exc)(f"{self.path.name}: {exc.message}", exc.details) from None
             stream.finish()
         return facts
-
-    def summary(self) -> SourceSummary:
-        return self._summary
-
-    def close(self) -> None:
-        """Nothing stays open between calls."""
 
     def load_schema(
         self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken
