@@ -1,4 +1,9 @@
-"""`resguardo tenants`: the clinics a database holds, their size, and the schemas left around them."""
+"""`resguardo tenants`: the clinics a database holds, their size, and the schemas left around them.
+
+Names, web addresses and schema names are written by the web application's role: the table prints them with
+their hidden characters escaped (`text_safety.terminal`), so no name can colour, retitle or clear the terminal,
+nor fake a row; `--json` gives the same values, with those characters as JSON escapes.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import json
 from app.commands.common import add_tenants_table_option, resolve_target, tenants_table
 from app.engine.catalog.discovery import TenantInfo, TenantKind, list_tenants
 from app.formatting import human_size
+from app.text_safety import hidden, terminal
 
 NAME = "tenants"
 HELP = "list the tenants (clinics) with their domains and sizes, and schemas that have no tenant row"
@@ -26,20 +32,26 @@ def run(args: argparse.Namespace) -> int:
         conn.read_only = True
         listing = list_tenants(conn, override)
     if args.json:
-        print(json.dumps([t.as_dict() for t in listing.tenants], ensure_ascii=False, indent=2))
+        print(_json([t.as_dict() for t in listing.tenants]))
         return 0
     print(_table(listing.tenants))
-    print(listing.message)
+    print(terminal(listing.message))
     return 0
+
+
+def _json(value: object) -> str:
+    """JSON that keeps readable letters as they are and escapes every hidden character (json escapes only C0)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return "".join(json.dumps(ch)[1:-1] if hidden(ch) and ch != "\n" else ch for ch in text)
 
 
 def _table(tenants: list[TenantInfo]) -> str:
     header = ("SCHEMA", "NAME", "DOMAIN", "SIZE", "TABLES", "ROWS", "KIND")
     lines = [header] + [
         (
-            t.schema,
-            t.name if t.name != t.schema else "",
-            t.domain or "",
+            terminal(t.schema),
+            terminal(t.name) if t.name != t.schema else "",
+            terminal(t.domain or ""),
             human_size(t.size_bytes) if t.exists else "",
             str(t.table_count) if t.exists else "",
             str(t.estimated_rows) if t.exists else "",
@@ -61,7 +73,7 @@ def _kind(t: TenantInfo) -> str:
     if t.kind == TenantKind.TENANT and not t.exists:
         return "tenant (schema missing)"
     if t.safety_copy_of is not None:
-        return f"{t.kind} of {t.safety_copy_of}, {t.created_utc}"
+        return f"{t.kind} of {terminal(t.safety_copy_of)}, {t.created_utc}"
     if t.kind == TenantKind.PUBLIC:
         return "public (not restorable)"
     return t.kind
