@@ -12,11 +12,13 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QUrl
 from PySide6.QtGui import QDesktopServices
 
-from app.engine.backup.native import BackupResult, default_archive_name
+from app.engine.backup.destination import default_archive_name
+from app.engine.backup.native import BackupResult
 from app.engine.backup.pgdump import write_backup
 from app.engine.errors import ResguardoError
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.stores.history import BackupRecord, record_backup
+from app.text_safety import shown, visible
 from app.ui import locale_format as fmt
 from app.ui.flow_host import FlowHost
 from app.ui.formats import BACKUP_FORMATS, BackupFormat
@@ -27,8 +29,8 @@ translate = QCoreApplication.translate
 
 
 def suggested_name(schema: str, when: datetime, backup_format: BackupFormat) -> str:
-    """The engine's `<schema>_<YYYY-MM-DD_HHMM>` name with the chosen format's extension."""
-    return str(Path(default_archive_name(schema, when)).with_suffix(backup_format.extension))
+    """The engine's `<clinic>_<YYYY-MM-DD_HHMMSSZ>` name (UTC) with the chosen format's extension."""
+    return default_archive_name(schema, when, backup_format.extension)
 
 
 def ready_folder(folder: Path) -> Path:
@@ -47,7 +49,7 @@ def describe_backup(result: BackupResult, chosen: str) -> str:
         else translate("BackupFlow", "{tables} tables").format(tables=fmt.number(result.tables))
     )
     text = translate("BackupFlow", "Saved {file}: {size}, {rows}, {time}.").format(
-        file=result.path, size=fmt.size(result.size_bytes), rows=rows, time=fmt.duration(result.seconds)
+        file=shown(str(result.path)), size=fmt.size(result.size_bytes), rows=rows, time=fmt.duration(result.seconds)
     )
     if chosen == "auto":
         if result.format == "native":
@@ -94,8 +96,15 @@ class BackupFlow:
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> tuple[BackupResult, BackupRecord]:
             path.parent.mkdir(parents=True, exist_ok=True)
-            result = write_backup(
-                chosen.key, session.target, schema, path, progress=progress, cancel=cancel, tenants_table=tenants_table
+            result = write_backup(  # replace: the save dialog asked before replacing a file
+                chosen.key,
+                session.target,
+                schema,
+                path,
+                progress=progress,
+                cancel=cancel,
+                tenants_table=tenants_table,
+                replace=True,
             )
             record = record_backup(
                 session.database_key, schema, Path(result.path), result.size_bytes, result.rows, result.seconds, history
@@ -106,14 +115,14 @@ class BackupFlow:
         panel = host.jobs.new_panel(translate("BackupFlow", "Back up {clinic}").format(clinic=clinic), schema)
         panel.log(
             translate("BackupFlow", "Backing up {clinic} ({schema}) of {server} to {file}").format(
-                clinic=clinic, schema=schema, server=session.target.describe(), file=path
+                clinic=clinic, schema=shown(schema), server=session.target.describe(), file=shown(str(path))
             )
         )
 
         def done(outcome: tuple[BackupResult, BackupRecord]) -> None:
             result, record = outcome
             if result.note:
-                panel.log(result.note)
+                panel.log(visible(result.note))
             panel.succeed(describe_backup(result, chosen.key), result)
             self._offer(panel, Path(result.path))
             host.remember_backup(record)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.engine.errors import ResguardoError
@@ -51,8 +52,11 @@ class DialogProvider:
         return RestoreConfirmDialog(parent, context).exec() == RestoreConfirmDialog.DialogCode.Accepted
 
     def confirm(self, parent: QWidget, title: str, text: str, yes_label: str, danger: bool = False) -> bool:
-        """A question whose default answer is No; `danger` marks a yes that deletes or replaces data."""
+        """A question whose default answer is No; `danger` marks a yes that deletes or replaces data.
+
+        The text is plain: the clinic names in it are the database's, never markup."""
         box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+        box.setTextFormat(Qt.TextFormat.PlainText)
         yes = box.addButton(yes_label, QMessageBox.ButtonRole.AcceptRole)
         if danger:
             danger_button(yes)

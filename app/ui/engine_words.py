@@ -4,7 +4,9 @@ Progress stages are translated by their text (an unknown stage is shown as the
 engine wrote it). A failure becomes a sentence chosen by the error's kind,
 followed by what state things are in; the engine's own sentence, which names
 the exact cause, stays in Details and the log. In English the engine's
-sentence is already the best headline, so it is shown as it is.
+sentence is already the best headline, so it is shown as it is. What the
+engine says may quote the database's or a file's names: its hidden characters
+are made visible (`app/text_safety.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from app.engine.errors import (
     TenantBusy,
     UsageError,
 )
+from app.text_safety import shown, visible_lines
 from app.ui import language
 
 translate = QCoreApplication.translate
@@ -69,8 +72,8 @@ def stage(text: str) -> str:
 
 
 def detail(text: str) -> str:
-    """A stage's detail: the engine's words translated, a table's name as it is."""
-    return stage(text) if text in STAGES else text
+    """A stage's detail: the engine's words translated, a table's name shown as plain, visible text."""
+    return stage(text) if text in STAGES else shown(text)
 
 
 class WindowError(ResguardoError):
@@ -101,13 +104,13 @@ def _headline(error: ResguardoError) -> str:
 def headline(error: ResguardoError) -> str:
     """What the user reads first: the engine's own sentence in English, a sentence by kind otherwise."""
     if isinstance(error, WindowError) or (language.current() == language.ENGLISH and not isinstance(error, Cancelled)):
-        return error.message
+        return visible_lines(error.message)
     return _headline(error)
 
 
 def technical(error: ResguardoError) -> str:
     """What Details shows: the engine's sentence (when the headline is not it) and its technical part."""
-    parts = [] if headline(error) == error.message else [error.message]
+    parts = [] if headline(error) == visible_lines(error.message) else [error.message]
     if error.details and error.details != error.message:
         parts.append(error.details)
-    return "\n\n".join(parts)
+    return visible_lines("\n\n".join(parts))

@@ -36,6 +36,7 @@ from app.engine.errors import ConnectionFailed, ResguardoError
 from app.engine.stores.history import BackupRecord, History
 from app.engine.stores.profiles import Profile, ProfileStore
 from app.engine.stores.secrets import SecretStore
+from app.text_safety import shown
 from app.ui import engine_words
 from app.ui.backup_flow import BackupFlow
 from app.ui.banner import Banner
@@ -80,7 +81,7 @@ def listing_text(listing: TenantListing) -> str:
             "Window", "No clinics table found: the list shows all the data of the database, by internal name."
         )
     return translate("Window", "%Ln clinics, from the table {table}", None, clinics).format(
-        table=listing.tenants_table.qualified_name
+        table=shown(listing.tenants_table.qualified_name)
     )
 
 
@@ -408,8 +409,9 @@ class MainWindow(QMainWindow):
         return self.model.find(self.selected_schema) if self.selected_schema else None
 
     def clinic_name(self, schema: str) -> str:
-        """How the window names a clinic: its name in the clinics table, else its internal name."""
-        return self.model.names.get(schema) or schema
+        """How the window names a clinic in its sentences: its name in the clinics table, else its internal name,
+        shown as plain, visible text (the database's words, see `text_safety.shown`)."""
+        return shown(self.model.names.get(schema) or schema)
 
     @staticmethod
     def owning_tenant(info: TenantInfo) -> str:

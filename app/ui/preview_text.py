@@ -3,6 +3,8 @@
 Separate from the dialog so the wording can be tested without widgets. The
 clinic is named by its name; its internal (schema) name only appears where
 the user must type it. Counts that are estimates are never presented as exact.
+Names of tables, clinics and accounts are the database's or the file's: each
+goes into a sentence through `text_safety.shown`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, QLocale
 
 from app.engine.archive.verify import FileCheck
 from app.engine.restore.preview import RestorePreview, TablePreview
+from app.text_safety import shown, skeleton
 from app.ui import locale_format as fmt
 
 translate = QCoreApplication.translate
@@ -28,8 +31,8 @@ class PreviewContext:
     preview: RestorePreview
     check: FileCheck
     file_size: int
-    clinic: str  # the clinic's name as the list shows it
-    names: Mapping[str, str]  # schema -> clinic name, for the file's source clinic
+    clinic: str  # the clinic's name as the window's sentences show it (`MainWindow.clinic_name`)
+    names: Mapping[str, str]  # schema -> clinic name as the database has it, for the file's source clinic
     copy_dates: Mapping[str, str]  # previous version (schema) -> when it was kept, ISO UTC
 
 
@@ -95,8 +98,8 @@ def summary(context: PreviewContext) -> str:
 
 def _part(table: str, change: int) -> str:
     if change > 0:
-        return translate("Preview", "%Ln rows come back in {table}", None, change).format(table=table)
-    return translate("Preview", "%Ln rows of {table} go away", None, -change).format(table=table)
+        return translate("Preview", "%Ln rows come back in {table}", None, change).format(table=shown(table))
+    return translate("Preview", "%Ln rows of {table} go away", None, -change).format(table=shown(table))
 
 
 def facts(context: PreviewContext) -> list[tuple[str, str]]:
@@ -108,7 +111,7 @@ def facts(context: PreviewContext) -> list[tuple[str, str]]:
         else ""
     )
     file_text = translate("Preview", "{name} ({format}, {size}{data}); every checksum verified").format(
-        name=Path(source.path).name, format=format_name(source.kind), size=fmt.size(context.file_size), data=data
+        name=shown(Path(source.path).name), format=format_name(source.kind), size=fmt.size(context.file_size), data=data
     )
     date = made_when(context) or translate("Preview", "date not recorded in the file")
     origin = source.source_schema
@@ -117,13 +120,13 @@ def facts(context: PreviewContext) -> list[tuple[str, str]]:
     elif origin == preview.tenant:
         where = translate("Preview", "this clinic")
     else:
-        where = translate("Preview", "another clinic: {name}").format(name=context.names.get(origin, origin))
+        where = translate("Preview", "another clinic: {name}").format(name=source_clinic(context))
     made = translate("Preview", "{date}, from {where}").format(date=date, where=where)
     if source.tool_version:
-        made += translate("Preview", ", with {tool}").format(tool=source.tool_version)
+        made += translate("Preview", ", with {tool}").format(tool=shown(source.tool_version))
     admins = (
         translate("Preview", "{accounts}: they keep their accounts and current passwords").format(
-            accounts=QLocale().createSeparatedList(preview.superusers_kept)
+            accounts=QLocale().createSeparatedList([shown(a) for a in preview.superusers_kept])
         )
         if preview.superusers_kept
         else translate("Preview", "none found")
@@ -145,16 +148,42 @@ def facts(context: PreviewContext) -> list[tuple[str, str]]:
     ]
 
 
+def source_clinic(context: PreviewContext) -> str:
+    """The clinic the file was made from, by its name if the list has it."""
+    origin = context.preview.source.source_schema or ""
+    return shown(context.names.get(origin) or origin)
+
+
+def look_alikes(context: PreviewContext) -> list[str]:
+    """Other clinics whose name or internal name reads like this clinic's (or is the same): "Name (internal name)"
+    for each, so that a row of look-alike names is not mistaken for the clinic meant."""
+    tenant = context.preview.tenant
+    reads_as = {skeleton(tenant), skeleton(context.names.get(tenant) or tenant)}
+    return [
+        translate("Preview", "{clinic} ({schema})").format(clinic=shown(name or schema), schema=shown(schema))
+        for schema, name in sorted(context.names.items())
+        if schema != tenant and reads_as & {skeleton(schema), skeleton(name or schema)}
+    ]
+
+
 def warnings(context: PreviewContext) -> list[str]:
     """What must be read before typing the name, most serious first."""
     preview, clinic = context.preview, context.clinic
     found = []
     if preview.other_tenant:
-        origin = preview.source.source_schema or ""
         found.append(
             translate(
                 "Preview", "This backup was made from another clinic ({name}); its data will replace {clinic}'s."
-            ).format(name=context.names.get(origin, origin), clinic=clinic)
+            ).format(name=source_clinic(context), clinic=clinic)
+        )
+    twins = look_alikes(context)
+    if twins:
+        found.append(
+            translate(
+                "Preview",
+                "Other clinics have names that look like this one's but are different: {others}. Check that "
+                "{clinic} is the clinic you mean; its internal name is {schema}.",
+            ).format(others=QLocale().createSeparatedList(twins), clinic=clinic, schema=shown(preview.tenant))
         )
     if preview.busy:
         found.append(
@@ -165,7 +194,7 @@ def warnings(context: PreviewContext) -> list[str]:
     if preview.tables_only_live:
         found.append(
             translate("Preview", "These tables exist now but not in the backup, and will be gone: {tables}.").format(
-                tables=QLocale().createSeparatedList(preview.tables_only_live)
+                tables=QLocale().createSeparatedList([shown(t) for t in preview.tables_only_live])
             )
         )
     if preview.needs_migrate:

@@ -4,11 +4,15 @@ Only a file whose every checksum matched gets here. The summary sentence says
 what changes; the table lists each table's rows in the backup and now, the
 ones that differ highlighted and estimates marked. Restore is enabled once the
 clinic's internal name is typed, and Enter then restores (before that, Enter
-does nothing).
+does nothing). Until then a line under the name says why Restore stays off:
+what was typed reads like the name but is not it (a look-alike letter, a hidden
+character), or it names another clinic. Every name is the database's or the
+file's, shown as plain, visible text (`app/text_safety.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -28,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.restore.preview import TablePreview
+from app.text_safety import describe_character, first_difference, looks_alike, shown, skeleton, visible
 from app.ui import locale_format as fmt
 from app.ui import preview_text
 from app.ui.icons import icon
@@ -53,11 +58,17 @@ def _change_text(table: TablePreview) -> str:
     return "" if change == 0 else ("+" if change > 0 else "−") + fmt.number(abs(change))
 
 
+def _character(ch: str | None) -> str:
+    return describe_character(ch) if ch is not None else translate("RestoreDialog", "nothing more")
+
+
 class RestoreConfirmDialog(QDialog):
     def __init__(self, parent: QWidget | None, context: PreviewContext) -> None:
         super().__init__(parent)
         preview = context.preview
         self.schema = preview.tenant
+        self.clinic = context.clinic
+        self.others = {schema: name for schema, name in context.names.items() if schema != self.schema}
         self.setWindowTitle(translate("RestoreDialog", "Restore {clinic}?").format(clinic=context.clinic))
         self.summary = QLabel(preview_text.summary(context))
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -96,18 +107,27 @@ class RestoreConfirmDialog(QDialog):
 
         self.ask = QLabel(
             translate("RestoreDialog", "To confirm, type the clinic's internal name, <b>{name}</b>:").format(
-                name=escape(self.schema)
+                name=escape(shown(self.schema))
             )
         )
+        self.ask.setTextFormat(Qt.TextFormat.RichText)
         self.typed = QLineEdit()
-        self.typed.setPlaceholderText(self.schema)
-        self.typed.setAccessibleName(translate("RestoreDialog", "Type {name} to confirm").format(name=self.schema))
+        self.typed.setPlaceholderText(visible(self.schema))
+        self.typed.setAccessibleName(
+            translate("RestoreDialog", "Type {name} to confirm").format(name=shown(self.schema))
+        )
+        self.why = QLabel("")
+        self.why.setTextFormat(Qt.TextFormat.PlainText)
+        self.why.setWordWrap(True)
+        set_text_colour(self.why, DANGER)
+        self.why.hide()
         self.ask.setBuddy(self.typed)
         self.typed.textChanged.connect(self._check_typed)
         buttons = QDialogButtonBox()
         self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.restore_button = QPushButton(
-            icon("restore"), translate("RestoreDialog", "&Restore {clinic}").format(clinic=context.clinic)
+            icon("restore"),
+            translate("RestoreDialog", "&Restore {clinic}").format(clinic=context.clinic.replace("&", "&&")),
         )
         danger_button(self.restore_button)
         buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -125,6 +145,7 @@ class RestoreConfirmDialog(QDialog):
         layout.addWidget(legend)
         layout.addWidget(self.ask)
         layout.addWidget(self.typed)
+        layout.addWidget(self.why)
         layout.addWidget(buttons)
         self._fit()
         self.typed.setFocus()
@@ -142,7 +163,7 @@ class RestoreConfirmDialog(QDialog):
         )
         for row, entry in enumerate(tables):
             in_file = fmt.number(entry.rows_in_file) if entry.rows_in_file is not None else "?"
-            cells = [entry.name, in_file, _now_text(entry), _change_text(entry)]
+            cells = [visible(entry.name), in_file, _now_text(entry), _change_text(entry)]
             highlight = preview_text.differs(entry)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -176,6 +197,49 @@ class RestoreConfirmDialog(QDialog):
 
     def _check_typed(self, text: str) -> None:
         self.restore_button.setEnabled(text == self.schema)
+        why = self.why_not(text)
+        self.why.setText(why)
+        self.why.setVisible(bool(why))
+
+    def why_not(self, typed: str) -> str:
+        """Why Restore stays off for what is typed; empty when it is on, or while the name is being typed.
+
+        Another clinic's exact name comes first, then a look-alike of this clinic's internal name (where it
+        differs), then a look-alike of another clinic."""
+        if self.schema.startswith(typed):
+            return ""
+        other = self._other_clinic(typed, str)  # exactly
+        if other is None and not looks_alike(typed, self.schema):
+            other = self._other_clinic(typed, skeleton)
+        if other is not None:
+            return translate(
+                "RestoreDialog",
+                "{typed} is another clinic, {clinic} (internal name {schema}), or reads like it. This restore "
+                "replaces {this}: Restore stays off.",
+            ).format(
+                typed=shown(typed), clinic=shown(self.others[other] or other), schema=shown(other), this=self.clinic
+            )
+        difference = first_difference(typed, self.schema)
+        assert difference is not None
+        where = translate("RestoreDialog", "character {n} is {typed}, the internal name has {expected}").format(
+            n=fmt.number(difference.position + 1),
+            typed=_character(difference.typed),
+            expected=_character(difference.expected),
+        )
+        if looks_alike(typed, self.schema):
+            return translate(
+                "RestoreDialog",
+                "What you typed reads like the internal name but is not the same ({where}): a letter in another "
+                "case, a look-alike letter or a hidden character. Restore stays off until it is exactly the same.",
+            ).format(where=where)
+        return translate(
+            "RestoreDialog", "That is not the internal name ({where}). Restore stays off until it is the same."
+        ).format(where=where)
+
+    def _other_clinic(self, typed: str, reading: Callable[[str], str]) -> str | None:
+        """The internal name of another clinic whose name or internal name reads as `typed` does."""
+        reads_as = reading(typed)
+        return next((s for s, n in sorted(self.others.items()) if reads_as in (reading(s), reading(n or s))), None)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if self.focusWidget() is self.typed and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

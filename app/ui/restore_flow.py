@@ -30,6 +30,7 @@ from app.engine.restore.discard import discard_safety_copy
 from app.engine.restore.preview import preview_restore
 from app.engine.restore.restore import RestoreResult, restore_tenant
 from app.engine.restore.undo import UndoResult, undo_restore
+from app.text_safety import shown, visible
 from app.ui import locale_format as fmt
 from app.ui.flow_host import FlowHost
 from app.ui.formats import restore_name_filter
@@ -82,11 +83,12 @@ class RestoreFlow:
         names = {t.schema: t.name for t in host.model.tenants if t.name}
         copy_dates = {t.schema: t.created_utc or "" for t in host.model.tenants if t.kind == TenantKind.SAFETY_COPY}
         panel = host.jobs.new_panel(
-            translate("RestoreFlow", "Restore {clinic} from {file}").format(clinic=clinic, file=chosen.name), schema
+            translate("RestoreFlow", "Restore {clinic} from {file}").format(clinic=clinic, file=shown(chosen.name)),
+            schema,
         )
         panel.log(
             translate("RestoreFlow", "Restoring {clinic} ({schema}) of {server} from {file}").format(
-                clinic=clinic, schema=schema, server=session.target.describe(), file=chosen
+                clinic=clinic, schema=shown(schema), server=session.target.describe(), file=shown(str(chosen))
             )
         )
 
@@ -141,7 +143,7 @@ class RestoreFlow:
         def done(result: RestoreResult) -> None:
             panel.succeed(describe_restore(result, context), result)
             for warning in result.warnings:
-                panel.log(translate("RestoreFlow", "Warning: {text}").format(text=warning))
+                panel.log(translate("RestoreFlow", "Warning: {text}").format(text=visible(warning)))
             if result.safety_copy:
                 self._bind_undo(panel, schema, result.safety_copy)
             host.refresh()
@@ -297,18 +299,18 @@ def describe_restore(result: RestoreResult, context: PreviewContext) -> str:
     clinic = context.clinic
     text = translate("RestoreFlow", "{clinic} restored from {file}: {rows} rows in {tables} tables, {time}.").format(
         clinic=clinic,
-        file=result.path.name,
+        file=shown(result.path.name),
         rows=fmt.number(result.rows),
         tables=fmt.number(result.tables),
         time=fmt.duration(result.seconds),
     )
     if result.source_schema and result.source_schema != result.tenant:
         text += " " + translate("RestoreFlow", "The backup was made from {other}.").format(
-            other=context.names.get(result.source_schema, result.source_schema)
+            other=shown(context.names.get(result.source_schema) or result.source_schema)
         )
     if result.kept_superusers:
         text += " " + translate("RestoreFlow", "Administrators kept with their current passwords: {accounts}.").format(
-            accounts=", ".join(result.kept_superusers)
+            accounts=", ".join(shown(a) for a in result.kept_superusers)
         )
     if result.safety_copy:
         text += " " + translate(

@@ -4,7 +4,9 @@ One model holds every schema discovery found; two proxies show it apart:
 clinics (tenants and the shared `public` row) and the rest (schemas without a
 clinic, previous versions kept for undo, interrupted restores). Clinics are
 shown by name; the internal schema name is in the tooltip (it is what the
-filter also matches, and what the restore confirmation asks to type).
+filter also matches, and what the restore confirmation asks to type). Every
+name is the database's: shown with its hidden characters made visible, and
+tooltips are plain text (`app/text_safety.py`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from PySide6.QtGui import QFont
 
 from app.engine.catalog.discovery import TenantInfo, TenantKind
 from app.engine.stores.history import BackupRecord
+from app.text_safety import shown, visible
 from app.ui import locale_format as fmt
+from app.ui.widgets import plain_tooltip
 
 translate = QCoreApplication.translate
 CLINIC_KINDS = frozenset({TenantKind.TENANT, TenantKind.PUBLIC, TenantKind.SCHEMA})  # "schema": no tenants table found
@@ -76,16 +80,18 @@ def describe_kind(info: TenantInfo, clinic_names: dict[str, str]) -> str:
     kind = info.kind
     if kind == TenantKind.SAFETY_COPY:
         owner = clinic_names.get(info.safety_copy_of or "", info.safety_copy_of or "?")
-        return translate("Clinics", "Previous version of {clinic}, kept for undo").format(clinic=owner)
+        return translate("Clinics", "Previous version of {clinic}, kept for undo").format(clinic=shown(owner))
     if kind == TenantKind.STAGING:
         owner = clinic_names.get(info.safety_copy_of or "", info.safety_copy_of or "")
         return (
-            translate("Clinics", "Unfinished restore of {clinic} (removed by its next restore)").format(clinic=owner)
+            translate("Clinics", "Unfinished restore of {clinic} (removed by its next restore)").format(
+                clinic=shown(owner)
+            )
             if owner
             else translate("Clinics", "Unfinished restore (removed by the next restore)")
         )
     if kind == TenantKind.ORPHAN:
-        return translate("Clinics", "Data without a clinic: {schema}").format(schema=info.schema)
+        return translate("Clinics", "Data without a clinic: {schema}").format(schema=shown(info.schema))
     if kind == TenantKind.PUBLIC:
         return translate("Clinics", "Data all clinics share: listed, never restored into")
     if kind == TenantKind.SCHEMA:
@@ -147,17 +153,18 @@ class TenantModel(QAbstractTableModel):
         record = self.last_backup.get(info.schema)
         copies = self.safety_copies.get(info.schema, [])
         newest = self.find(copies[0]) if copies else None
-        name = info.name or info.schema
+        raw = info.name or info.schema
+        name = visible(raw)
         if info.schema in self.busy:
-            name = translate("Clinics", "{clinic} (job running)").format(clinic=name)
+            name = translate("Clinics", "{clinic} (job running)").format(clinic=shown(raw))
         undo = (
             translate("Clinics", "Possible (kept {date})").format(date=fmt.when(newest.created_utc))
             if newest is not None
             else ""
         )
         return [
-            (name, name.lower()),
-            (info.domain or "", (info.domain or "").lower()),
+            (name, raw.lower()),
+            (visible(info.domain or ""), (info.domain or "").lower()),
             (fmt.size(info.size_bytes), int(info.size_bytes or 0)),
             (fmt.number(info.table_count), int(info.table_count or 0)),
             (fmt.number(info.estimated_rows), int(info.estimated_rows or 0)),
@@ -179,19 +186,23 @@ class TenantModel(QAbstractTableModel):
     def _tooltip(self, info: TenantInfo) -> str:
         lines = [
             describe_kind(info, self.names),
-            translate("Clinics", "Internal name (schema): {schema}").format(schema=info.schema),
+            translate("Clinics", "Internal name (schema): {schema}").format(schema=shown(info.schema)),
         ]
         if info.other_domains:
             lines.append(
-                translate("Clinics", "Other web addresses: {domains}").format(domains=", ".join(info.other_domains))
+                translate("Clinics", "Other web addresses: {domains}").format(
+                    domains=", ".join(shown(d) for d in info.other_domains)
+                )
             )
         copies = self.safety_copies.get(info.schema)
         if copies:
-            lines.append(translate("Clinics", "Previous version kept for undo: {schema}").format(schema=copies[0]))
+            lines.append(
+                translate("Clinics", "Previous version kept for undo: {schema}").format(schema=shown(copies[0]))
+            )
         record = self.last_backup.get(info.schema)
         if record:
-            lines.append(translate("Clinics", "Last backup: {file}").format(file=record.path))
-        return "\n".join(lines)
+            lines.append(translate("Clinics", "Last backup: {file}").format(file=shown(str(record.path))))
+        return plain_tooltip("\n".join(lines))
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

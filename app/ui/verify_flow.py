@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication
 from app.engine.archive.verify import FileCheck, verify_file
 from app.engine.errors import ResguardoError
 from app.engine.jobs import CancelToken, ProgressCallback
+from app.text_safety import shown
 from app.ui import locale_format as fmt
 from app.ui.flow_host import FlowHost
 from app.ui.formats import restore_name_filter
@@ -18,7 +19,8 @@ translate = QCoreApplication.translate
 
 def describe_check(check: FileCheck, names: dict[str, str]) -> str:
     """What a verified file holds, in words."""
-    clinic = names.get(check.source_schema or "", check.source_schema or translate("VerifyFlow", "an unknown clinic"))
+    origin = check.source_schema
+    clinic = shown(names.get(origin) or origin) if origin else translate("VerifyFlow", "an unknown clinic")
     if check.kind == "native":
         holds = translate(
             "VerifyFlow",
@@ -47,9 +49,15 @@ def describe_check(check: FileCheck, names: dict[str, str]) -> str:
         holds = translate(
             "VerifyFlow", "a backup of {clinic} in {kind}, made with {tool}: {tables} tables, {data}."
         ).format(
-            clinic=clinic, kind=kind, data=data, tool=check.tool_version or "pg_dump", tables=fmt.number(check.tables)
+            clinic=clinic,
+            kind=kind,
+            data=data,
+            tool=shown(check.tool_version or "pg_dump"),
+            tables=fmt.number(check.tables),
         )
-    return translate("VerifyFlow", "{file} is complete and readable: {holds}").format(file=check.path, holds=holds)
+    return translate("VerifyFlow", "{file} is complete and readable: {holds}").format(
+        file=shown(str(check.path)), holds=holds
+    )
 
 
 class VerifyFlow:
@@ -71,7 +79,7 @@ class VerifyFlow:
         def job(progress: ProgressCallback, cancel: CancelToken) -> FileCheck:
             return verify_file(chosen, progress=progress, cancel=cancel)
 
-        panel = host.jobs.new_panel(translate("VerifyFlow", "Verify {file}").format(file=chosen.name), None)
+        panel = host.jobs.new_panel(translate("VerifyFlow", "Verify {file}").format(file=shown(chosen.name)), None)
 
         def failed(error: ResguardoError) -> None:
             panel.fail(error, translate("VerifyFlow", "The file was not changed."))

@@ -1,10 +1,17 @@
-"""Small widgets the window needs and Qt lacks: a label that elides, a row of buttons that wraps."""
+"""Small widgets the window needs and Qt lacks: a label that elides, a row of buttons that wraps, plain tooltips."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QChildEvent, QEvent, QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QResizeEvent
+from PySide6.QtGui import Qt as QtGuiNamespace
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows `text` as it is: Qt renders any tooltip that looks like markup as rich text (a name such
+    as `<img src=/dev/zero>` would load that file), so the text is escaped into rich text that says just it."""
+    return QtGuiNamespace.convertFromPlainText(text) if text else ""
 
 
 class ElidedLabel(QLabel):
@@ -24,7 +31,7 @@ class ElidedLabel(QLabel):
 
     def set_full_text(self, text: str) -> None:
         self._full = text
-        self.setToolTip(text)
+        self.setToolTip(plain_tooltip(text))
         self.setAccessibleName(text)
         self._elide()
 

@@ -787,6 +787,14 @@
         <translation>Esta copia se hizo de otra clínica ({name}); sus datos reemplazarán los de {clinic}.</translation>
     </message>
     <message>
+        <source>Other clinics have names that look like this one&apos;s but are different: {others}. Check that {clinic} is the clinic you mean; its internal name is {schema}.</source>
+        <translation>Otras clínicas tienen nombres que se parecen al de esta, pero son distintas: {others}. Compruebe que {clinic} es la clínica que quiere; su nombre interno es {schema}.</translation>
+    </message>
+    <message>
+        <source>{clinic} ({schema})</source>
+        <translation>{clinic} ({schema})</translation>
+    </message>
+    <message>
         <source>Another backup or restore of {clinic} is running now; wait for it to finish.</source>
         <translation>Ahora hay otra copia o restauración de {clinic} en curso; espere a que termine.</translation>
     </message>
@@ -1027,6 +1035,26 @@
     <message>
         <source>Change</source>
         <translation>Cambio</translation>
+    </message>
+    <message>
+        <source>nothing more</source>
+        <translation>nada más</translation>
+    </message>
+    <message>
+        <source>{typed} is another clinic, {clinic} (internal name {schema}), or reads like it. This restore replaces {this}: Restore stays off.</source>
+        <translation>{typed} es otra clínica, {clinic} (nombre interno {schema}), o se lee como ella. Esta restauración reemplaza los datos de {this}: Restaurar sigue desactivado.</translation>
+    </message>
+    <message>
+        <source>character {n} is {typed}, the internal name has {expected}</source>
+        <translation>el carácter {n} es {typed}, el nombre interno tiene {expected}</translation>
+    </message>
+    <message>
+        <source>What you typed reads like the internal name but is not the same ({where}): a letter in another case, a look-alike letter or a hidden character. Restore stays off until it is exactly the same.</source>
+        <translation>Lo que escribió se lee como el nombre interno, pero no es igual ({where}): una mayúscula o minúscula distinta, una letra que se parece a otra o un carácter oculto. Restaurar sigue desactivado hasta que sea exactamente igual.</translation>
+    </message>
+    <message>
+        <source>That is not the internal name ({where}). Restore stays off until it is the same.</source>
+        <translation>Ese no es el nombre interno ({where}). Restaurar sigue desactivado hasta que sea igual.</translation>
     </message>
 </context>
 <context>
