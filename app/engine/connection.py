@@ -20,6 +20,18 @@ APPLICATION_NAME = "resguardo"
 # the web application wait, such as the swap, wait far less).
 # Strings read as the SQL gate (pglast) read them, whatever a database or role default says.
 SESSION_OPTIONS = "-c search_path=pg_catalog,pg_temp -c jit=off -c lock_timeout=30s -c standard_conforming_strings=on"
+# A view or foreign table that a clinic's owner put where Resguardo reads a table (CVE-2024-7348's class) raises
+# an error instead of running the owner's functions with more rights than its own. Set after connecting, where
+# the server has the setting (an unknown one in the startup options would refuse the connection); the minor
+# releases of August 2024 added it. app/engine/safety/relation_guard.py protects the servers without it.
+RESTRICT_RELATION_KINDS = "view, foreign-table"
+_RESTRICT_SINCE = {12: 20, 13: 16, 14: 13, 15: 8, 16: 4}  # major -> first minor with the setting; 17+ all
+
+
+def has_relation_kind_setting(server_version: int) -> bool:
+    """Whether a server (`server_version_num`) has `restrict_nonsystem_relation_kind`."""
+    major, minor = divmod(server_version, 10000)
+    return major >= 17 or minor >= _RESTRICT_SINCE.get(major, 10000)
 
 
 @dataclass(frozen=True)
@@ -64,8 +76,11 @@ class ConnectionTarget:
         port = p.get("port", "5432")
         return f"{p.get('user', '')}@{host}:{port}/{p.get('dbname', '')}"
 
-    def connect(self, *, autocommit: bool = False) -> psycopg.Connection:
-        """Open a connection, or raise ConnectionFailed with a sentence saying why."""
+    def connect(self, *, autocommit: bool = False, owner_rights: bool = False) -> psycopg.Connection:
+        """Open a connection, or raise ConnectionFailed with a sentence saying why.
+
+        `owner_rights`: the session is signed in with no more rights than the clinic's owner (a load session);
+        it may use the owner's views like the owner does, so it does not restrict relation kinds."""
         given = self.params.get("options", "")
         params: dict[str, str | int] = {
             "application_name": APPLICATION_NAME,
@@ -75,9 +90,23 @@ class ConnectionTarget:
         if self.password is not None:
             params["password"] = self.password
         try:
-            return psycopg.connect(make_conninfo(self.conninfo, **params), autocommit=autocommit)
+            conn = psycopg.connect(make_conninfo(self.conninfo, **params), autocommit=autocommit)
         except psycopg.OperationalError as exc:
             raise ConnectionFailed(explain_connection_error(exc, self), str(exc).strip()) from None
+        if not owner_rights and has_relation_kind_setting(conn.info.server_version):
+            try:
+                conn.execute(
+                    "SELECT pg_catalog.set_config('restrict_nonsystem_relation_kind', %s, false)",
+                    [RESTRICT_RELATION_KINDS],
+                )
+                if not autocommit:
+                    conn.commit()
+            except psycopg.Error as exc:
+                conn.close()
+                raise ConnectionFailed(
+                    f"Could not prepare the session on {self.describe()}: {first_line(exc)}"
+                ) from None
+        return conn
 
     def child_env(self) -> dict[str, str]:
         """Environment for a libpq client tool; the password never goes on its command line."""

@@ -10,10 +10,8 @@ while the main thread reads from the server, so memory stays flat.
 from __future__ import annotations
 
 import errno
-import os
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,7 @@ from app.engine.archive.container import (
     data_member_name,
     manifest_checksum,
 )
+from app.engine.backup.destination import Destination, default_archive_name, resolve_out
 from app.engine.backup.tables import LOCK_TIMEOUT, copy_tables
 from app.engine.catalog.discovery import find_tenants_table, is_system_schema, tenant_record
 from app.engine.catalog.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
@@ -52,8 +51,7 @@ from app.engine.jobs import (
 )
 from app.engine.safety.locks import tenant_lock
 from app.engine.safety.naming import utc_now_iso
-
-ARCHIVE_SUFFIX = ".resguardo"
+from app.engine.safety.relation_guard import lock_tables, schema_tables
 
 
 @dataclass(frozen=True)
@@ -68,32 +66,29 @@ class BackupResult:
     note: str = ""  # why `auto` wrote the format it wrote
 
 
-def default_archive_name(schema: str, when: datetime | None = None) -> str:
-    """`<schema>_<YYYY-MM-DD_HHMM>.resguardo`, with characters unsafe in file names replaced."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in schema).strip(".") or "tenant"
-    return f"{safe}_{(when or datetime.now()).strftime('%Y-%m-%d_%H%M')}{ARCHIVE_SUFFIX}"
-
-
 def backup_tenant(
     target: ConnectionTarget,
     schema: str,
-    out: Path,
+    out: Path | str,
     *,
     progress: ProgressCallback = ignore_progress,
     cancel: CancelToken | None = None,
     tenants_table: str | None = None,
+    replace: bool = False,
 ) -> BackupResult:
-    """Write `schema` to the archive `out` (a file, or an existing folder to put a dated file in)."""
+    """Write `schema` to the archive `out` (a file, or an existing folder to put a dated file in; see
+    app/engine/backup/destination.py)."""
     started = time.monotonic()
     cancel = cancel or CancelToken()
-    out = resolve_out(out, default_archive_name(schema))
+    destination = resolve_out(out, default_archive_name(schema), replace=replace)
+    out = destination.path
     check_tenant_name(schema)
     progress(Progress(0.0, "Connecting"))
     conn = target.connect()
     try:
         check_tenant_schema(conn, schema, tenants_table)
         with tenant_lock(conn, schema):
-            return _backup(conn, target, schema, out, progress, cancel, tenants_table, started)
+            return _backup(conn, target, schema, destination, progress, cancel, tenants_table, started)
     except OSError as exc:
         raise _write_error(exc, out) from None
     except psycopg.OperationalError as exc:
@@ -107,25 +102,6 @@ def backup_tenant(
         raise ResguardoError(f"The backup of {schema!r} failed: {first_line(exc)}", str(exc)) from None
     finally:
         conn.close()
-
-
-def resolve_out(out: Path, default_name: str) -> Path:
-    """The file to write: `out`, or `default_name` inside it when it is a folder; the folder must be writable.
-    An existing `out` must be a regular file: the rename that completes a backup would replace a device (as root,
-    `--out /dev/null` once replaced the device with a backup), a FIFO or a socket with a file."""
-    out = Path(out)
-    if out.is_dir():
-        out = out / default_name
-    if out.exists() and not out.is_file():
-        raise PreflightError(
-            f"{out} is not a regular file (a device, a pipe or a socket); give the name of a new "
-            "file, of a backup file to replace, or of a folder."
-        )
-    if not out.parent.is_dir():
-        raise PreflightError(f"The folder {out.parent} does not exist.")
-    if not os.access(out.parent, os.W_OK | os.X_OK):
-        raise PreflightError(f"Cannot write in the folder {out.parent}: permission denied.")
-    return out
 
 
 def check_tenant_name(schema: str) -> None:
@@ -155,7 +131,7 @@ def _backup(
     conn: psycopg.Connection,
     target: ConnectionTarget,
     schema: str,
-    out: Path,
+    destination: Destination,
     progress: ProgressCallback,
     cancel: CancelToken,
     tenants_override: str | None,
@@ -177,7 +153,7 @@ def _backup(
     reporter = ProgressReporter(progress, sum(weights) * 1.02 + 8192)
     reporter.advance(sum(weights) * 0.01, "Reading the schema")
     migrations = _migrations(conn, schema, ddl)
-    with ArchiveWriter(out) as writer:
+    with ArchiveWriter(destination.path, destination.if_exists) as writer:
         pre = writer.add_bytes(PRE_DATA_MEMBER, ddl.pre_data_sql.encode())
         members = {table.name: data_member_name(i) for i, table in enumerate(ddl.tables, start=1)}
         stored = _copy_rows(conn, target, writer, schema, ddl, members, weights, reporter, cancel)
@@ -274,20 +250,12 @@ def _check_privileges(conn: psycopg.Connection, schema: str) -> None:
 
 
 def _lock_tables(conn: psycopg.Connection, schema: str) -> None:
-    """ACCESS SHARE on every table: no one can drop or alter them while we read."""
-    names = [
-        r[0]
-        for r in conn.execute(
-            "SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relnamespace = (SELECT n.oid FROM"
-            " pg_catalog.pg_namespace n WHERE n.nspname = %s) AND c.relkind IN ('r', 'p') ORDER BY c.relname",
-            [schema],
-        ).fetchall()
-    ]
-    if not names:
-        return
-    tables = sql.SQL(", ").join(sql.Identifier(schema, name) for name in names)
+    """ACCESS SHARE on every table (partitions included), each checked once locked to be the table the snapshot
+    lists: no one can drop, alter or swap them while we read, so every read of the backup by name (COPY in
+    app/engine/backup/tables.py, django_migrations) reads them. The clinic's owner could otherwise put a view of
+    its functions in a table's place while this lock waits (app/engine/safety/relation_guard.py)."""
     try:
-        conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(tables))
+        lock_tables(conn, schema_tables(conn, schema))
     except psycopg.errors.LockNotAvailable:
         raise PreflightError(
             f"The tables of {schema!r} are locked by another session (a restore or a schema change); try again later."
@@ -296,7 +264,8 @@ def _lock_tables(conn: psycopg.Connection, schema: str) -> None:
 
 def _migrations(conn: psycopg.Connection, schema: str, ddl: SchemaDDL) -> list[list[str]] | None:
     """The tenant's django_migrations (app, name) by id. Read with no cast, operator or ORDER BY on the
-    tenant's columns (a tenant's owner may have given them a type of its own), and ordered here."""
+    tenant's columns (a tenant's owner may have given them a type of its own), and ordered here; a table of the
+    snapshot, so locked and checked by `_lock_tables`."""
     if not any(t.name == "django_migrations" for t in ddl.tables):
         return None
     try:

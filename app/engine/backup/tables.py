@@ -219,6 +219,9 @@ class _Helper:
             self.work.end_helping()
 
     def _lock(self, table: TableCopy) -> bool:
+        """Its own lock for the snapshot's transaction. The name is the table's: the main session holds it locked,
+        checked to be the table listed (app/engine/backup/native.py `_lock_tables`), so no one can rename it or
+        put a view in its place while the backup runs."""
         try:
             with self.conn.transaction():  # a savepoint: a refused lock leaves the snapshot's transaction whole
                 self.conn.execute(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import psycopg
@@ -19,6 +19,7 @@ from psycopg import sql
 
 from app.engine.errors import PreflightError, ResguardoError, UsageError, first_line
 from app.engine.safety.registry import REGISTRY_SCHEMA, SchemaKind, registered_by_oid
+from app.engine.safety.relation_guard import Relation, lock_tables
 
 SCHEMA_COLUMN = "schema_name"
 NAME_COLUMN = "name"
@@ -36,6 +37,7 @@ class DomainsTable:
     tenant_column: str  # the foreign key to the tenants table
     domain_column: str
     primary_column: str | None
+    oid: int = field(default=0, compare=False)  # as listed; 0 (not listed) makes every read refuse
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class TenantsTable:
     name_column: str | None
     id_column: str | None  # the column the domains table references (else the primary key)
     domains: DomainsTable | None
+    oid: int = field(default=0, compare=False)  # as listed; 0 (not listed) makes every read refuse
 
     @property
     def qualified_name(self) -> str:
@@ -55,6 +58,11 @@ class TenantsTable:
 
     def identifier(self) -> sql.Identifier:
         return sql.Identifier(self.schema, self.table)
+
+    def relations(self) -> list[Relation]:
+        """The tables its reads lock and check first: its own and its domains table's."""
+        d = self.domains
+        return [Relation(self.schema, self.table, self.oid), *([Relation(d.schema, d.table, d.oid)] if d else [])]
 
 
 # One row per candidate tenants table, with the domains table referencing it (if any).
@@ -74,10 +82,10 @@ SELECT c.nspname, c.relname,
        (SELECT a.attname FROM pg_index i
           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
          WHERE i.indrelid = c.oid AND i.indisprimary AND i.indnkeyatts = 1) AS pk_column,
-       d.nspname, d.relname, d.tenant_column, d.referenced_column, d.primary_column
+       d.nspname, d.relname, d.tenant_column, d.referenced_column, d.primary_column, c.oid, d.oid
 FROM t c
 LEFT JOIN LATERAL (
-    SELECT dc.nspname, dc.relname, fa.attname AS tenant_column, ra.attname AS referenced_column,
+    SELECT dc.oid, dc.nspname, dc.relname, fa.attname AS tenant_column, ra.attname AS referenced_column,
            (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = dc.oid AND a.attname = %(primary_col)s
               AND a.attnum > 0 AND NOT a.attisdropped) AS primary_column
     FROM t dc
@@ -149,10 +157,10 @@ def _candidates(conn: psycopg.Connection, named: tuple[str, str] | None) -> list
 
 
 def _tenants_table(row: tuple[Any, ...]) -> TenantsTable:
-    schema, table, _, has_name, pk_column, d_schema, d_table, d_tenant_col, d_ref_col, d_primary = row
+    schema, table, _, has_name, pk_column, d_schema, d_table, d_tenant_col, d_ref_col, d_primary, oid, d_oid = row
     domains = None
     if d_table is not None:
-        domains = DomainsTable(d_schema, d_table, d_tenant_col, DOMAIN_COLUMN, d_primary)
+        domains = DomainsTable(d_schema, d_table, d_tenant_col, DOMAIN_COLUMN, d_primary, int(d_oid))
     return TenantsTable(
         schema=schema,
         table=table,
@@ -160,11 +168,13 @@ def _tenants_table(row: tuple[Any, ...]) -> TenantsTable:
         name_column=NAME_COLUMN if has_name else None,
         id_column=d_ref_col if domains is not None else pk_column,
         domains=domains,
+        oid=int(oid),
     )
 
 
 def find_tenants_table(conn: psycopg.Connection, override: str | None = None) -> TenantsTable | None:
-    """The tenants table, or None when `public` has no table with a schema_name column.
+    """The tenants table, or None when `public` has no table with a schema_name column; locked and checked for
+    the rest of the transaction, in which its rows must be read (`tenant_record`, `clinic_schemas`...).
 
     `override` ("schema.table" or "table", from a profile setting) wins over
     detection. Several candidates: the one a domains table references; when
@@ -198,7 +208,7 @@ _UNTRUSTED_COLUMN = """
 SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, NULL)
 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype
-WHERE a.attrelid = ANY(%s::pg_catalog.regclass[]) AND a.attnum > 0 AND NOT a.attisdropped
+WHERE a.attrelid = ANY(%s::pg_catalog.oid[]) AND a.attnum > 0 AND NOT a.attisdropped
   AND (NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = t.typowner)
        OR NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = b.typowner), true))
 ORDER BY a.attrelid, a.attnum LIMIT 1
@@ -206,13 +216,13 @@ ORDER BY a.attrelid, a.attnum LIMIT 1
 
 
 def _server_types_only(conn: psycopg.Connection, t: TenantsTable) -> TenantsTable:
-    """The tenants table (and its domains table), locked and checked to hold only types the server's superusers
-    made: their rows are then read with casts and to_jsonb() that run nobody's code. The tables usually belong to
-    the web application's role, which may be hostile (docs/security.md). Two statements, whatever the tenants."""
-    tables = [t.identifier(), *([sql.Identifier(t.domains.schema, t.domains.table)] if t.domains else [])]
+    """The tenants table (and its domains table), locked, checked to be the tables listed, and checked to hold
+    only types the server's superusers made: their rows are then read with casts and to_jsonb() that run nobody's
+    code. The tables usually belong to the web application's role, which may be hostile (docs/security.md).
+    Three statements, whatever the tenants."""
+    _locked(conn, t)
     try:
-        conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(sql.SQL(", ").join(tables)))
-        found = conn.execute(_UNTRUSTED_COLUMN, [[table.as_string(conn) for table in tables]]).fetchone()
+        found = conn.execute(_UNTRUSTED_COLUMN, [[r.oid for r in t.relations()]]).fetchone()
     except psycopg.Error as exc:
         raise _unreadable(t, exc) from None
     if found is not None:
@@ -222,6 +232,16 @@ def _server_types_only(conn: psycopg.Connection, t: TenantsTable) -> TenantsTabl
             " Resguardo reads it only with the server's own types."
         )
     return t
+
+
+def _locked(conn: psycopg.Connection, t: TenantsTable) -> None:
+    """Lock the tenants and domains tables, then check they are still the tables listed: their owner may put a view
+    of its functions in their place while the lock waits (app/engine/safety/relation_guard.py). The reads below
+    take a TenantsTable that `find_tenants_table` returned in their own transaction, which holds this lock."""
+    try:
+        lock_tables(conn, t.relations())
+    except psycopg.Error as exc:
+        raise _unreadable(t, exc) from None
 
 
 def tenant_record(conn: psycopg.Connection, schema: str, tenants_table: TenantsTable | None) -> dict[str, Any] | None:

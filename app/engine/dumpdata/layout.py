@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
+from app.engine.safety.relation_guard import lock_tables, schema_tables
+
 SHARED_SCHEMA = "public"
 
 
@@ -102,10 +104,16 @@ def as_text(alias: str, column: str) -> sql.Composable:
 
 
 def read_layout(conn: psycopg.Connection, schema: str, shared_names: Collection[str] = ()) -> Layout:
-    """The tenant's tables as the import maps them; of `public`, only whether `shared_names` are tables there."""
+    """The tenant's tables as the import maps them; of `public`, only whether `shared_names` are tables there.
+
+    Every table of the tenant is locked first and checked to be the table listed, for the rest of the caller's
+    transaction: this reads django_content_type, and the conversion then reads live rows and copies the tables
+    it keeps (app/engine/dumpdata/keys.py, source.py), all by name; the clinic's owner could otherwise put a view
+    of its functions in a table's place while a lock waits (app/engine/safety/relation_guard.py)."""
     row = conn.execute("SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = %s", [schema]).fetchone()
     tables: dict[str, Table] = {}
     if row is not None:
+        lock_tables(conn, schema_tables(conn, schema))
         for table, name, typname, category, not_null, has_default, generated in conn.execute(_COLUMNS, {"nsp": row[0]}):
             tables.setdefault(table, Table(table, {})).columns[name] = Column(
                 name, typname, category, not_null, has_default, generated

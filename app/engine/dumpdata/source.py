@@ -55,7 +55,7 @@ def scan_and_plan(
     path: Path, compression: str | None, conn: psycopg.Connection | None, tenant: str | None, cancel: CancelToken
 ) -> tuple[DumpScan, DumpPlan | None]:
     """Read the export in full, and map it onto `tenant` when a connection is given."""
-    scan = scan_dump(path, compression, cancel=cancel)
+    scan = scan_dump(path, compression, cancel=cancel, keep=True)  # the later passes read its copy
     if conn is None or tenant is None:
         return scan, None
     defaults = [default_table(m) for m in scan.models]
@@ -150,6 +150,7 @@ class DjangoJsonSource:
         return self._loaded().superuser_statements()
 
     def close(self) -> None:
+        self.scan.close()
         if self._native is not None:
             self._native.close()
             self._native = None
@@ -285,6 +286,8 @@ def _write_archive(
 
 
 def _copy_live(tenant: str, table: TableCopy) -> sql.Composed:
+    """A kept table's rows, by name: `read_layout` locked every table of the tenant in this transaction and
+    checked it to be the table listed, so the name still names that table."""
     columns = sql.SQL(", ").join(sql.Identifier(c["name"]) for c in table.columns)
     return sql.SQL("COPY (SELECT {} FROM ONLY {}) TO STDOUT").format(columns, sql.Identifier(tenant, table.name))
 

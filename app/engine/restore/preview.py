@@ -19,6 +19,7 @@ from app.engine.restore.statement_cancel import cancel_statements_on
 from app.engine.restore.superusers import live_superusers
 from app.engine.safety.locks import tenant_is_locked
 from app.engine.safety.registry import SchemaKind, registered
+from app.engine.safety.relation_guard import lock_tables, plain_table
 
 # Rows now are counted exactly, smallest tables first, for this long in all; a table not counted by then
 # (or whose count would run past it) shows PostgreSQL's estimate, marked as one.
@@ -139,26 +140,24 @@ def _live_counts(
     return counts
 
 
-def _count_within(conn: psycopg.Connection, schema: str, table: str, seconds: float, cancel: CancelToken) -> int | None:
-    """count(*) of one table, or None when it would take longer than `seconds` (its own savepoint rolls back).
+def _count_within(conn: psycopg.Connection, schema: str, name: str, seconds: float, cancel: CancelToken) -> int | None:
+    """count(*) of one table, or None when it would take longer than `seconds` (its own savepoint rolls back), or
+    when the name is no table now (never read).
 
-    The table is locked, then checked to be one, before it is read: between the listing and the count the
-    clinic's owner could put a view of its own functions in its place, which this session would run."""
+    The table is locked, then checked to be the one resolved just before, when it is read: between the listing
+    and the count the clinic's owner could put a view of its own functions in its place, which this session would
+    run; the preview then refuses, naming it (app/engine/safety/relation_guard.py)."""
     cancel.raise_if_cancelled()
     if seconds < 0.05:
         return None
-    name = sql.Identifier(schema, table)
     try:
         with conn.transaction():
             conn.execute("SELECT pg_catalog.set_config('statement_timeout', %s, true)", [f"{int(seconds * 1000)}ms"])
-            conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(name))
-            kind = conn.execute(
-                "SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = %s::pg_catalog.regclass",
-                [name.as_string(conn)],
-            ).fetchone()
-            if kind is None or kind[0] not in ("r", "p"):
+            table = plain_table(conn, schema, name)
+            if table is None:
                 return None
-            row = conn.execute(sql.SQL("SELECT pg_catalog.count(*) FROM {}").format(name)).fetchone()
+            lock_tables(conn, [table])
+            row = conn.execute(sql.SQL("SELECT pg_catalog.count(*) FROM {}").format(table.identifier())).fetchone()
     except psycopg.errors.QueryCanceled:
         if cancel.cancelled:
             raise Cancelled("Cancelled.") from None
@@ -169,15 +168,11 @@ def _count_within(conn: psycopg.Connection, schema: str, table: str, seconds: fl
 def _migrations(conn: psycopg.Connection, schema: str) -> list[tuple[str, str]] | None:
     """The live tenant's migrations, read running none of its owner's code: a plain table (locked, so that no view
     takes its place), no cast, operator or ORDER BY on its columns (their types may have the owner's casts)."""
-    table = sql.Identifier(schema, "django_migrations")
-    if conn.execute("SELECT to_regclass(%s)", [table.as_string(conn)]).fetchone() == (None,):
+    table = plain_table(conn, schema, "django_migrations")
+    if table is None:
         return None
-    conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(table))
-    if conn.execute(
-        "SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = %s::pg_catalog.regclass", [table.as_string(conn)]
-    ).fetchone() not in (("r",), ("p",)):
-        return None
-    rows = conn.execute(sql.SQL("SELECT m.id, m.app, m.name FROM {} m").format(table)).fetchall()
+    lock_tables(conn, [table])
+    rows = conn.execute(sql.SQL("SELECT m.id, m.app, m.name FROM {} m").format(table.identifier())).fetchall()
     if not all(isinstance(i, int) and isinstance(a, str) and isinstance(n, str) for i, a, n in rows):
         return None
     return [(a, n) for _, a, n in sorted(rows)]

@@ -31,6 +31,7 @@ import psycopg
 from psycopg import sql
 
 from app.engine.errors import RestoreFailed, UsageError
+from app.engine.safety.relation_guard import lock_tables, plain_table
 
 FLAG_COLUMN = "is_superuser"
 ACCOUNT_COLUMNS = ("username", "email")
@@ -203,17 +204,19 @@ def live_snapshot(conn: psycopg.Connection, live: str, table: str) -> list[str]:
 
 
 def _lock_plain(conn: psycopg.Connection, live: str, table: str) -> None:
-    """Lock the user table, then check that it is a table whose flag is boolean: once locked, no one can put a
-    view in its place or change the flag's type until the transaction ends."""
-    name = sql.Identifier(live, table)
-    conn.execute(sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(name))
-    row = conn.execute(
-        "SELECT c.relkind IN ('r', 'p') AND a.atttypid = 'pg_catalog.bool'::pg_catalog.regtype"
-        " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = %s"
-        " AND a.attnum > 0 AND NOT a.attisdropped WHERE c.oid = %s::pg_catalog.regclass",
-        [FLAG_COLUMN, name.as_string(conn)],
-    ).fetchone()
-    if not row or not row[0]:
+    """Lock the user table, check that its name still names the table resolved just before (not a view put in its
+    place while the lock waited: app/engine/safety/relation_guard.py), then that its flag is boolean: once locked,
+    no one can swap it or change the flag's type until the transaction ends."""
+    relation = plain_table(conn, live, table)
+    boolean = False
+    if relation is not None:
+        lock_tables(conn, [relation])
+        boolean = conn.execute(
+            "SELECT a.atttypid = 'pg_catalog.bool'::pg_catalog.regtype FROM pg_catalog.pg_attribute a"
+            " WHERE a.attrelid = %s AND a.attname = %s AND a.attnum > 0 AND NOT a.attisdropped",
+            [relation.oid, FLAG_COLUMN],
+        ).fetchone() == (True,)
+    if not boolean:
         raise RestoreFailed(
             f"The table {live}.{table} changed while Resguardo read it: it is no longer a table with "
             f"a boolean {FLAG_COLUMN} column."

@@ -44,7 +44,7 @@ class LoadLogin:
     temporary_role: str | None  # None: the user is the owner and signs in as itself
 
     def connect(self) -> psycopg.Connection:
-        conn = self.target.connect()
+        conn = self.target.connect(owner_rights=True)  # the owner's rights: it may read the owner's views
         if self.temporary_role is not None:
             conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(self.owner)))  # objects owned right
             conn.commit()
