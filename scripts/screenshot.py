@@ -8,7 +8,9 @@ a child process that drives the real window on a private demo server (a fresh
 copy of the demo clinics per language, in a private RESGUARDO_HOME: nothing of
 the user's is read or changed), through a backup, a restore preview with 500
 chat messages deleted, the restore and its Undo, a second restore, a damaged
-file, the profiles dialog without a keyring and a lost server. Each state is a
+file, the Undo question of a clinic whose name the web application wrote as
+markup (shown as it is), the profiles dialog without a keyring and a lost
+server. Each state is a
 grab of the whole screen, dialogs included, saved as
 `<state>-<language>-<width>x<height>.png`.
 """
@@ -37,12 +39,17 @@ FULL = (
     "preview",
     "restored",
     "undo-no-longer-possible",
+    "hostile-name-undo",
     "damaged-file",
     "profiles-no-keyring",
     "disconnected",
 )
 SMALL = ("main", "backup-dialog", "preview", "disconnected")
 SMALL_SCREEN = (1024, 600)
+# A clinic name a compromised web application wrote: as markup it would forge a reassuring line beside the button.
+HOSTILE_NAME = (
+    'Bienestar<br><span style="color:green">✔ Copia verificada: no se borra nada.</span><br>Pulse el botón rojo…<!--'
+)
 
 
 def main() -> int:
@@ -174,6 +181,7 @@ def _wait(condition: Callable[[], bool], what: str, timeout: float = 300) -> Non
 def _director(shoot: _Shooter, files: dict[str, Path]) -> Any:
     """The window's questions answered as the IT person would, each real dialog shown and grabbed first."""
     from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
 
     from app.engine.stores.secrets import SecretStore
     from app.ui.backup_dialog import BackupDialog
@@ -208,7 +216,18 @@ def _director(shoot: _Shooter, files: dict[str, Path]) -> Any:
             return dialog.exec() == RestoreConfirmDialog.DialogCode.Accepted
 
         def confirm(self, parent: Any, title: str, text: str, yes_label: str, danger: bool = False) -> bool:
-            return True
+            state = files.pop("shoot_question", None)
+            if state is None:
+                return True
+
+            def answer() -> None:
+                shoot(str(state))
+                box = QApplication.activeModalWidget()
+                if box is not None:
+                    box.close()  # Cancel: the question is only shown
+
+            QTimer.singleShot(300, answer)
+            return super().confirm(parent, title, text, yes_label, danger)
 
         def show_error(self, parent: Any, error: Any) -> None:
             print(f"the window showed an error: {error}", file=sys.stderr)
@@ -310,6 +329,19 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
     _wait(lambda: len(window.jobs.panels) == 3 and idle(), "the second restore")
     shoot("undo-no-longer-possible")
 
+    if shoot.wanted("hostile-name-undo"):
+        _set_name(target, "bienestar", HOSTILE_NAME)
+        window.refresh()
+        _wait(lambda: window.model.names.get("bienestar") == HOSTILE_NAME and idle(), "the clinic's new name")
+        files["shoot_question"] = "hostile-name-undo"
+        window.select("bienestar")
+        window.undo_action.trigger()
+        _wait(lambda: "shoot_question" not in files and idle(), "the Undo question")
+        _settle(500)
+        _set_name(target, "bienestar", "Bienestar")
+        window.refresh()
+        _wait(lambda: window.model.names.get("bienestar") == "Bienestar" and idle(), "the clinic's name back")
+
     damaged = Path(backup).with_name("damaged-" + Path(backup).name)
     data = bytearray(Path(backup).read_bytes())
     data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
@@ -333,6 +365,13 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
     window.deleteLater()
     with admin.connect(autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(dbname)))
+
+
+def _set_name(target: Any, schema: str, name: str) -> None:
+    """The clinic's name, written as its web application's role could (widening the column first)."""
+    with target.connect() as conn:
+        conn.execute("ALTER TABLE public.customers_client ALTER COLUMN name TYPE varchar(300)")
+        conn.execute("UPDATE public.customers_client SET name = %s WHERE schema_name = %s", [name, schema])
 
 
 if __name__ == "__main__":
