@@ -84,6 +84,7 @@ class RestoreConfirmDialog(QDialog):
             )
             + "</table>"
         )
+        self.facts.setTextFormat(Qt.TextFormat.RichText)  # our table; every text in it is escaped
         self.facts.setWordWrap(True)
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         found = preview_text.warnings(context)
