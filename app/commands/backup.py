@@ -1,26 +1,49 @@
-"""`resguardo backup`: one tenant to a backup file, for people and for the OS scheduler."""
+"""`resguardo backup`: one tenant, or every clinic, to backup files, for people and for the OS scheduler."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from app.commands.common import add_tenants_table_option, resolve_target, tenants_table
+from app.engine.backup.many import MAX_JOBS, ClinicOutcome, backup_all
 from app.engine.backup.pgdump import BACKUP_FORMATS, write_backup
+from app.engine.errors import UsageError
 from app.formatting import human_size
+from app.text_safety import terminal
 
 NAME = "backup"
-HELP = "back up one tenant (clinic) to a file"
+HELP = "back up one tenant (clinic), or all of them, to files"
 NEEDS_CONNECTION = True
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tenant", required=True, metavar="SCHEMA", help="the tenant's schema name")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--tenant", metavar="SCHEMA", help="the tenant's schema name")
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="every clinic of the database, each into its own folder of --out: "
+        "<out>/<clinic>/<clinic>_<YYYY-MM-DD_HHMMSSZ>.resguardo (staging schemas and safety copies are left out)",
+    )
     parser.add_argument(
         "--out",
         required=True,
         metavar="PATH",
-        help="the file to write, or an existing folder (the file is then named <schema>_<YYYY-MM-DD_HHMM>.resguardo)",
+        help="the file to write, or an existing folder (the file is then named <schema>_<YYYY-MM-DD_HHMMSSZ>"
+        ".resguardo, UTC, with _2, _3... rather than replace a file); a trailing / means a folder, which must "
+        "exist; with --all, the existing folder to write into",
+    )
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the file --out names if it exists (without it, an existing file is refused)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        metavar="N",
+        help=f"with --all: how many clinics are backed up at a time (1 to {MAX_JOBS}, default 2)",
     )
     parser.add_argument(
         "--format",
@@ -35,8 +58,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.all:
+        return _run_all(args)
     target = resolve_target(args)
-    result = write_backup(args.format, target, args.tenant, Path(args.out), tenants_table=tenants_table(args))
+    result = write_backup(
+        args.format, target, args.tenant, args.out, tenants_table=tenants_table(args), replace=args.replace
+    )
     print(f"Backed up {args.tenant} to {result.path}")
     rows = f"{result.rows} rows in " if result.format == "native" else ""
     print(
@@ -46,3 +73,28 @@ def run(args: argparse.Namespace) -> int:
     if result.note:
         print(result.note)
     return 0
+
+
+def _run_all(args: argparse.Namespace) -> int:
+    if args.replace:
+        raise UsageError("--replace does not go with --all: its files get new names, and never replace a file.")
+    target = resolve_target(args)
+    result = backup_all(
+        target, args.out, jobs=args.jobs, fmt=args.format, tenants_table=tenants_table(args), on_clinic=_line
+    )
+    print(result.summary() if result.clinics else "No clinics to back up in this database.")
+    return 0 if result.ok else 1
+
+
+def _line(outcome: ClinicOutcome) -> None:
+    """One line per clinic, as each finishes."""
+    name = terminal(outcome.schema)
+    tries = " (at the retry)" if outcome.attempts > 1 else ""
+    if outcome.ok and outcome.path is not None:
+        print(
+            f"ok      {name}: {terminal(str(outcome.path))}, {human_size(outcome.size_bytes)}, "
+            f"{outcome.seconds:.1f} s{tries}",
+            flush=True,
+        )
+        return
+    print(f"{outcome.status.value:<7} {name}: {terminal(outcome.error)}{tries}", flush=True)

@@ -30,7 +30,7 @@ import zstandard
 
 from app.engine.archive.manifest import MAX_TABLES, parse_manifest
 from app.engine.errors import ArchiveError
-from app.engine.stores.files import fsync_dir, partial_file
+from app.engine.stores.files import IfExists, partial_file, publish
 
 FORMAT_NAME = "resguardo-native"
 FORMAT_VERSION = 2  # 2: owners, grants, default privileges and search paths only in the manifest (docs)
@@ -102,8 +102,9 @@ class _MemberSink:
 class ArchiveWriter:
     """Builds an archive under a temporary name; `commit` makes it appear whole, `abort` leaves nothing."""
 
-    def __init__(self, final_path: Path) -> None:
+    def __init__(self, final_path: Path, if_exists: IfExists = IfExists.REFUSE) -> None:
         self.final_path = Path(final_path)
+        self.if_exists = if_exists
         directory = self.final_path.parent
         if not directory.is_dir():
             raise ArchiveError(f"The folder {directory} does not exist.")
@@ -153,16 +154,14 @@ class ArchiveWriter:
         return self.members[name]
 
     def commit(self, manifest: dict[str, Any]) -> Path:
-        """Write the manifest and the tar end, fsync, rename to the final name, fsync the folder."""
+        """Write the manifest and the tar end, fsync, give it the final name (the one returned, see `publish`)."""
         self.add_bytes(MANIFEST_MEMBER, _json_bytes(manifest))
         self._file.write(b"\0" * (2 * _BLOCK))
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
         self._closed = True
-        os.replace(self.temp_path, self.final_path)
-        fsync_dir(self.final_path.parent)
-        return self.final_path
+        return publish(self.temp_path, self.final_path, self.if_exists)
 
     def abort(self) -> None:
         if not self._closed:

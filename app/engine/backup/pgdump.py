@@ -10,6 +10,7 @@ when pg_dump fails, and the result says which and why.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import queue
@@ -19,20 +20,12 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import psycopg
 
-from app.engine.backup.native import (
-    ARCHIVE_SUFFIX,
-    BackupResult,
-    backup_tenant,
-    check_tenant_name,
-    check_tenant_schema,
-    default_archive_name,
-    resolve_out,
-)
+from app.engine.backup.destination import ARCHIVE_SUFFIX, Destination, default_archive_name, resolve_out
+from app.engine.backup.native import BackupResult, backup_tenant, check_tenant_name, check_tenant_schema
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
     ArchiveError,
@@ -46,7 +39,7 @@ from app.engine.errors import (
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.pgdump.pgtools import ClientTool, server_major, tool_for_server
 from app.engine.safety.locks import tenant_lock
-from app.engine.stores.files import fsync_dir, partial_file
+from app.engine.stores.files import partial_file, publish
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +65,7 @@ def schema_pattern(schema: str) -> str:
 
 
 def default_name(schema: str, fmt: str) -> str:
-    return default_archive_name(schema).removesuffix(ARCHIVE_SUFFIX) + SUFFIXES.get(fmt, ARCHIVE_SUFFIX)
+    return default_archive_name(schema, suffix=SUFFIXES.get(fmt, ARCHIVE_SUFFIX))
 
 
 def _tables(conn: psycopg.Connection, schema_oid: int) -> list[str]:
@@ -97,20 +90,21 @@ def find_pg_dump(target: ConnectionTarget, extra_dirs: Sequence[Path | str] | No
 def pgdump_tenant(
     target: ConnectionTarget,
     schema: str,
-    out: Path,
+    out: Path | str,
     *,
     fmt: str,
     progress: ProgressCallback = ignore_progress,
     cancel: CancelToken | None = None,
     extra_dirs: Sequence[Path | str] | None = None,
     tool: ClientTool | None = None,
+    replace: bool = False,
 ) -> BackupResult:
     """Write `schema` with pg_dump in format "sql" or "custom" to `out` (a file, or a folder for a dated name)."""
     if fmt not in SUFFIXES:
         raise UsageError(f"Unknown pg_dump format {fmt!r}; use sql or custom.")
     started = time.monotonic()
     cancel = cancel or CancelToken()
-    out = resolve_out(out, default_name(schema, fmt))
+    destination = resolve_out(out, default_name(schema, fmt), replace=replace)
     check_tenant_name(schema)
     progress(Progress(0.0, "Connecting"))
     with target.connect() as conn:
@@ -119,13 +113,13 @@ def pgdump_tenant(
             tool = tool_for_server("pg_dump", server_major(conn), extra_dirs)
         conn.autocommit = True
         with tenant_lock(conn, schema):
-            fd, tmp = partial_file(out)  # 0600; pg_dump reopens and truncates it, keeping the mode
+            fd, tmp = partial_file(destination.path)  # 0600; pg_dump reopens and truncates it, keeping the mode
             try:
-                _pg_dump_into(tmp, tool, target, schema, out, fmt, tables, progress, cancel)
+                path = _pg_dump_into(tmp, tool, target, schema, fmt, tables, progress, cancel, destination)
             finally:
                 os.close(fd)  # held open until now: its lock tells a later run that this one is alive
-    size = out.stat().st_size
-    return BackupResult(out, size, 0, len(tables), time.monotonic() - started, format=fmt, tool=tool.describe())
+    size = path.stat().st_size
+    return BackupResult(path, size, 0, len(tables), time.monotonic() - started, format=fmt, tool=tool.describe())
 
 
 def _pg_dump_into(
@@ -133,12 +127,13 @@ def _pg_dump_into(
     tool: ClientTool,
     target: ConnectionTarget,
     schema: str,
-    out: Path,
     fmt: str,
     tables: list[str],
     progress: ProgressCallback,
     cancel: CancelToken,
-) -> None:
+    destination: Destination,
+) -> Path:
+    """pg_dump into `tmp`, which takes the destination's name (the one returned) when pg_dump succeeded."""
     command = [
         str(tool.path),
         f"--format={PG_FORMAT_FLAG[fmt]}",
@@ -183,14 +178,14 @@ def _pg_dump_into(
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o600)
-        os.replace(tmp, out)
-        fsync_dir(out.parent)
+        path = publish(tmp, destination.path, destination.if_exists)
     except BaseException:
         if proc.poll() is None:
             _stop(proc)
         tmp.unlink(missing_ok=True)
         raise
     reporter.finish("Backup complete")
+    return path
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -258,39 +253,45 @@ def _failure(code: int, tail: list[str], schema: str) -> ResguardoError:
     return ResguardoError(f"pg_dump failed: {first}; no file was written.", details)
 
 
-def _native_name(out: Path) -> Path:
+def _native_name(out: Path | str) -> Path | str:
     """Where the native fallback goes: the same folder, the same name with .resguardo for a pg_dump suffix."""
-    if Path(out).is_dir():
-        return Path(out)
-    out = Path(out)
-    return out.with_suffix(ARCHIVE_SUFFIX) if out.suffix in (".dump", ".sql", ".backup") else out
+    path = Path(out)
+    if path.is_dir() or os.fspath(out).endswith(("/", os.sep)):
+        return out
+    return path.with_suffix(ARCHIVE_SUFFIX) if path.suffix in (".dump", ".sql", ".backup") else path
 
 
 def backup_auto(
     target: ConnectionTarget,
     schema: str,
-    out: Path,
+    out: Path | str,
     *,
     progress: ProgressCallback = ignore_progress,
     cancel: CancelToken | None = None,
     tenants_table: str | None = None,
     extra_dirs: Sequence[Path | str] | None = None,
+    replace: bool = False,
 ) -> BackupResult:
     """pg_dump custom format when a fitting pg_dump exists and works; the native archive otherwise."""
     cancel = cancel or CancelToken()
+
+    def native(progress: ProgressCallback, note: str) -> BackupResult:
+        result = backup_tenant(
+            target,
+            schema,
+            _native_name(out),
+            progress=progress,
+            cancel=cancel,
+            tenants_table=tenants_table,
+            replace=replace,
+        )
+        return dataclasses.replace(result, note=note)
+
     try:
         tool = find_pg_dump(target, extra_dirs)
     except PreflightError as exc:
         log.warning("Writing the native format: %s", exc.message)
-        return _native(
-            target,
-            schema,
-            out,
-            progress,
-            cancel,
-            tenants_table,
-            f"Native format written: no fitting pg_dump ({exc.message})",
-        )
+        return native(progress, f"Native format written: no fitting pg_dump ({exc.message})")
     last = [0.0]
 
     def tracked(p: Progress) -> None:
@@ -298,7 +299,9 @@ def backup_auto(
         progress(p)
 
     try:
-        return pgdump_tenant(target, schema, out, fmt="custom", progress=tracked, cancel=cancel, tool=tool)
+        return pgdump_tenant(
+            target, schema, out, fmt="custom", progress=tracked, cancel=cancel, tool=tool, replace=replace
+        )
     except (Cancelled, UsageError, TenantBusy, ConnectionFailed):
         raise
     except ResguardoError as exc:
@@ -308,30 +311,7 @@ def backup_auto(
         def rescaled(p: Progress) -> None:
             progress(Progress(start + (1 - start) * p.fraction if p.fraction < 1 else 1.0, p.stage, p.detail))
 
-        return _native(
-            target,
-            schema,
-            out,
-            rescaled,
-            cancel,
-            tenants_table,
-            f"Native format written because pg_dump failed: {exc.message}",
-        )
-
-
-def _native(
-    target: ConnectionTarget,
-    schema: str,
-    out: Path,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    tenants_table: str | None,
-    note: str,
-) -> BackupResult:
-    result = backup_tenant(
-        target, schema, _native_name(out), progress=progress, cancel=cancel, tenants_table=tenants_table
-    )
-    return replace(result, note=note)
+        return native(rescaled, f"Native format written because pg_dump failed: {exc.message}")
 
 
 BACKUP_FORMATS = ("native", "auto", "custom", "sql")  # the engine's default first
@@ -341,17 +321,23 @@ def write_backup(
     fmt: str,
     target: ConnectionTarget,
     schema: str,
-    out: Path,
+    out: Path | str,
     *,
     progress: ProgressCallback = ignore_progress,
     cancel: CancelToken | None = None,
     tenants_table: str | None = None,
+    replace: bool = False,
 ) -> BackupResult:
-    """The one place a format name becomes the engine call that writes it (CLI and window alike)."""
+    """The one place a format name becomes the engine call that writes it (CLI and window alike). `out`: a file
+    or a folder (app/engine/backup/destination.py); an existing file is replaced only with `replace`."""
     if fmt == "native":
-        return backup_tenant(target, schema, out, progress=progress, cancel=cancel, tenants_table=tenants_table)
+        return backup_tenant(
+            target, schema, out, progress=progress, cancel=cancel, tenants_table=tenants_table, replace=replace
+        )
     if fmt == "auto":
-        return backup_auto(target, schema, out, progress=progress, cancel=cancel, tenants_table=tenants_table)
+        return backup_auto(
+            target, schema, out, progress=progress, cancel=cancel, tenants_table=tenants_table, replace=replace
+        )
     if fmt in SUFFIXES:
-        return pgdump_tenant(target, schema, out, fmt=fmt, progress=progress, cancel=cancel)
+        return pgdump_tenant(target, schema, out, fmt=fmt, progress=progress, cancel=cancel, replace=replace)
     raise UsageError(f"Unknown backup format {fmt!r}; use one of {', '.join(BACKUP_FORMATS)}.")

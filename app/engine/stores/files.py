@@ -11,6 +11,8 @@ is taken but an open file cannot be deleted).
 
 from __future__ import annotations
 
+import enum
+import errno
 import logging
 import os
 import re
@@ -18,6 +20,8 @@ import stat
 import tempfile
 import time
 from pathlib import Path
+
+from app.engine.errors import ArchiveError
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,61 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class IfExists(enum.Enum):
+    """What `publish` does when the final name is taken (by then, or meanwhile)."""
+
+    REFUSE = "refuse"  # a name the user gave: a file that appeared meanwhile is not replaced
+    NUMBER = "number"  # a name Resguardo chose: take `<stem>_2<suffix>`, `_3`...
+    REPLACE = "replace"  # the user said to replace it
+
+
+_MAX_NUMBER = 1000
+
+
+def publish(temp: Path, final: Path, if_exists: IfExists = IfExists.REFUSE) -> Path:
+    """Give the complete, fsynced `temp` its final name (the one returned) and make that durable.
+
+    Only REPLACE may replace a file: the others link the new name (POSIX; fails on an existing name) or rename
+    (Windows; fails on an existing name), so a file that appeared between the check and now is never replaced."""
+    if if_exists is IfExists.REPLACE:
+        os.replace(temp, final)
+        fsync_dir(final.parent)
+        return final
+    tries = _MAX_NUMBER if if_exists is IfExists.NUMBER else 1
+    for n in range(1, tries + 1):
+        candidate = final if n == 1 else final.with_name(f"{final.stem}_{n}{final.suffix}")
+        try:
+            _rename_new(temp, candidate)
+        except FileExistsError:
+            continue
+        fsync_dir(final.parent)
+        return candidate
+    if if_exists is IfExists.NUMBER:
+        raise ArchiveError(f"{_MAX_NUMBER} backups of the same second already exist beside {final}; none was added.")
+    raise ArchiveError(
+        f"{final} appeared while the backup was written, and a backup never replaces a file it was not told to; "
+        "no file was written."
+    )
+
+
+def _rename_new(temp: Path, final: Path) -> None:
+    """Rename `temp` to `final`, raising FileExistsError rather than replacing a file of that name."""
+    if os.name == "nt":
+        os.rename(temp, final)  # Windows: refuses an existing target
+        return
+    try:
+        os.link(temp, final)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS):
+            raise
+        # No hard links (FAT and exFAT drives, some network shares): a check just before the rename.
+        if final.exists():
+            raise FileExistsError(errno.EEXIST, "File exists", str(final)) from None
+        os.rename(temp, final)
+        return
+    os.unlink(temp)
 
 
 def partial_file(final: Path) -> tuple[int, Path]:

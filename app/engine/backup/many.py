@@ -1,0 +1,237 @@
+"""Back up every clinic (or a chosen few) into one folder: `DIR/<clinic>/<clinic>_<UTC time>.<ext>`.
+
+The tenants list is read once, in one transaction, for all clinics; each clinic is then its own backup
+(app/engine/backup/pgdump.py `write_backup`: its own connections, snapshot and tenant lock), `jobs` at a
+time on threads. Each backup reads only its own clinic's catalog, and names the tenants table found here, so
+the work per clinic does not grow with the number of clinics. A failure is retried once, after the others;
+a clinic whose tenant lock another job holds is not waited for: it is tried again at the end, then reported
+busy. Nothing one clinic does stops the others; only cancel does.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.engine.backup.destination import safe_name
+from app.engine.backup.pgdump import BACKUP_FORMATS, write_backup
+from app.engine.catalog.discovery import TenantInfo, TenantKind, list_tenants
+from app.engine.connection import ConnectionTarget
+from app.engine.errors import Cancelled, ResguardoError, TenantBusy, UsageError
+from app.engine.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
+
+MAX_JOBS = 16  # each job holds two connections; more would crowd the server's connection slots
+_CLINIC_KINDS = (TenantKind.TENANT, TenantKind.SCHEMA)  # never public, orphans, staging schemas, safety copies
+
+
+class ClinicStatus(enum.StrEnum):
+    BACKED_UP = "backed up"
+    FAILED = "failed"
+    BUSY = "busy"  # another backup or restore of it held its lock, at the first try and at the retry
+
+
+@dataclass(frozen=True)
+class ClinicOutcome:
+    """One clinic's result: its file, or the sentence that says why there is none."""
+
+    schema: str
+    status: ClinicStatus
+    path: Path | None
+    size_bytes: int
+    seconds: float  # of the last attempt
+    attempts: int
+    format: str = ""  # the format written ("native", "custom", "sql")
+    error: str = ""  # the engine's sentence, when not backed up
+    note: str = ""  # why `auto` wrote the format it wrote
+
+    @property
+    def ok(self) -> bool:
+        return self.status is ClinicStatus.BACKED_UP
+
+
+@dataclass(frozen=True)
+class ManyResult:
+    clinics: tuple[ClinicOutcome, ...]  # in the order of the tenants list
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """Every clinic backed up (what makes the command's exit status 0)."""
+        return all(c.ok for c in self.clinics)
+
+    @property
+    def not_backed_up(self) -> tuple[ClinicOutcome, ...]:
+        return tuple(c for c in self.clinics if not c.ok)
+
+    def summary(self) -> str:
+        """One sentence for the end of a run."""
+        done = sum(1 for c in self.clinics if c.ok)
+        size = sum(c.size_bytes for c in self.clinics)
+        text = f"{done} of {len(self.clinics)} clinics backed up ({size:,} bytes) in {self.seconds:.1f} s"
+        for status in (ClinicStatus.FAILED, ClinicStatus.BUSY):
+            names = [c.schema for c in self.clinics if c.status is status]
+            if names:
+                text += f"; {status.value}: {', '.join(repr(n) for n in names)}"
+        return text + "."
+
+
+def backup_all(
+    target: ConnectionTarget,
+    out_dir: Path,
+    *,
+    schemas: Sequence[str] | None = None,
+    jobs: int = 2,
+    fmt: str = "native",
+    tenants_table: str | None = None,
+    progress: ProgressCallback = ignore_progress,
+    on_clinic: Callable[[ClinicOutcome], None] = lambda _: None,
+    cancel: CancelToken | None = None,
+) -> ManyResult:
+    """Back up every clinic of the database (or `schemas`) into `out_dir`, which must exist.
+
+    `on_clinic` is called (from a worker thread, one call at a time) as each clinic's final outcome is known;
+    `progress` moves by the clinics' sizes. Raises only for what stops the whole run (bad arguments, the
+    tenants list cannot be read, cancel); a clinic's failure is in its outcome."""
+    started = time.monotonic()
+    cancel = cancel or CancelToken()
+    if fmt not in BACKUP_FORMATS:
+        raise UsageError(f"Unknown backup format {fmt!r}; use one of {', '.join(BACKUP_FORMATS)}.")
+    if not 1 <= jobs <= MAX_JOBS:
+        raise UsageError(f"--jobs must be between 1 and {MAX_JOBS} (clinics backed up at a time); {jobs} was given.")
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise UsageError(
+            f"The folder {out_dir} does not exist; create it first (Resguardo does not create it, so that a "
+            "mistyped folder or a share that is not mounted fails here)."
+        )
+    progress(Progress(0.0, "Reading the list of clinics"))
+    with target.connect() as conn:
+        listing = list_tenants(conn, tenants_table)
+        conn.rollback()
+    table = listing.tenants_table.qualified_name if listing.tenants_table else None
+    clinics, unknown = _chosen(listing.tenants, schemas)
+    run = _Run(target, out_dir, fmt, table, clinics, progress, on_clinic, cancel)
+    for schema in unknown:
+        run.report(_not_a_clinic(schema))
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="backup-all") as pool:
+        try:
+            first = list(pool.map(lambda c: run.attempt(c, 1), clinics))
+            again = [c for c, outcome in zip(clinics, first, strict=True) if outcome is None]
+            list(pool.map(lambda c: run.attempt(c, 2), again))
+        except BaseException:  # Ctrl-C in the CLI: the queued clinics must not run while the pool shuts down
+            cancel.cancel()
+            raise
+    if cancel.cancelled:
+        kept = sum(1 for c in run.outcomes.values() if c.ok)
+        raise Cancelled(f"Cancelled; the {kept} clinics backed up before are kept, each file complete.")
+    order = [*unknown, *(c.schema for c in clinics)]
+    progress(Progress(1.0, "Backups complete"))
+    return ManyResult(tuple(run.outcomes[s] for s in order), time.monotonic() - started)
+
+
+def _chosen(tenants: list[TenantInfo], schemas: Sequence[str] | None) -> tuple[list[TenantInfo], list[str]]:
+    """The clinics to back up, in the list's order, and the chosen names that are not a clinic."""
+    clinics = [t for t in tenants if t.kind in _CLINIC_KINDS]
+    if schemas is None:
+        return clinics, []
+    wanted = set(schemas)
+    found = [t for t in clinics if t.schema in wanted]
+    named = {t.schema for t in found}
+    return found, [s for s in dict.fromkeys(schemas) if s not in named]
+
+
+def _not_a_clinic(schema: str) -> ClinicOutcome:
+    return ClinicOutcome(
+        schema, ClinicStatus.FAILED, None, 0, 0.0, 0, error=f"{schema!r} is not a clinic of this database."
+    )
+
+
+class _Run:
+    """The shared state of one run: outcomes, and the progress of the clinics under way."""
+
+    def __init__(
+        self,
+        target: ConnectionTarget,
+        out_dir: Path,
+        fmt: str,
+        tenants_table: str | None,
+        clinics: list[TenantInfo],
+        progress: ProgressCallback,
+        on_clinic: Callable[[ClinicOutcome], None],
+        cancel: CancelToken,
+    ) -> None:
+        self.target, self.out_dir, self.fmt, self.tenants_table = target, out_dir, fmt, tenants_table
+        self.progress, self.on_clinic, self.cancel = progress, on_clinic, cancel
+        self.weight = {c.schema: float(max(c.size_bytes, 8192)) for c in clinics}
+        self.total = sum(self.weight.values()) or 1.0
+        self.done: dict[str, float] = dict.fromkeys(self.weight, 0.0)
+        self.done_sum = 0.0
+        self.outcomes: dict[str, ClinicOutcome] = {}
+        self.lock = threading.Lock()
+
+    def report(self, outcome: ClinicOutcome) -> None:
+        with self.lock:
+            self.outcomes[outcome.schema] = outcome
+            self.on_clinic(outcome)
+
+    def attempt(self, clinic: TenantInfo, attempt: int) -> ClinicOutcome | None:
+        """Back up one clinic; its outcome (also reported), or None when it is to be tried again."""
+        schema = clinic.schema
+        if self.cancel.cancelled:
+            return None
+        started = time.monotonic()
+        try:
+            folder = self.out_dir / safe_name(schema)
+            folder.mkdir(mode=0o700, exist_ok=True)
+            result = write_backup(
+                self.fmt,
+                self.target,
+                schema,
+                folder,
+                progress=lambda p: self._moved(schema, p.fraction),
+                cancel=self.cancel,
+                tenants_table=self.tenants_table,
+            )
+        except Cancelled:
+            return None
+        except (ResguardoError, OSError) as exc:
+            message = exc.message if isinstance(exc, ResguardoError) else _os_error(exc)
+            if self.cancel.cancelled:
+                return None
+            if attempt == 1 and not isinstance(exc, UsageError):
+                self._moved(schema, 0.0)
+                return None
+            status = ClinicStatus.BUSY if isinstance(exc, TenantBusy) else ClinicStatus.FAILED
+            outcome = ClinicOutcome(schema, status, None, 0, time.monotonic() - started, attempt, error=message)
+        else:
+            outcome = ClinicOutcome(
+                schema,
+                ClinicStatus.BACKED_UP,
+                Path(result.path),
+                result.size_bytes,
+                result.seconds,
+                attempt,
+                format=result.format,
+                note=result.note,
+            )
+        self._moved(schema, 1.0)
+        self.report(outcome)
+        return outcome
+
+    def _moved(self, schema: str, fraction: float) -> None:
+        with self.lock:
+            now = self.weight[schema] * min(max(fraction, 0.0), 1.0)
+            self.done_sum += now - self.done[schema]
+            self.done[schema] = now
+            overall = self.done_sum / self.total
+            finished = len(self.outcomes)
+        self.progress(Progress(min(overall, 0.999), "Backing up clinics", f"{finished}/{len(self.weight)}"))
+
+
+def _os_error(exc: OSError) -> str:
+    return f"Cannot write in {exc.filename or 'the folder'}: {exc.strerror or exc}; no file was written."
