@@ -115,7 +115,7 @@ def test_odd_tenant_backs_up_and_the_cli_prints_what_it_wrote(demo_db: Connectio
     result = run_cli("backup", "--dsn", demo_db.conninfo, "--tenant", ODD_SCHEMA, "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     [written] = list(tmp_path.iterdir())
-    assert written.name.startswith("x___drop_schema_public__--_") and written.suffix == ".resguardo"
+    assert written.name.startswith("x___drop_schema_public__--.") and written.suffix == ".resguardo"
     assert str(written) in result.stdout and "3 rows in 2 tables" in result.stdout
     with ArchiveReader(written) as reader, demo_db.connect() as conn:
         for t in reader.raw_manifest["tables"]:
