@@ -565,7 +565,7 @@ LOADING = [
         "one row more than the manifest declares",
         lambda good, dst, marker: rewrite_archive(good, dst, manifest=_declares()),
         "table appointments_appointment holds more rows than its manifest says",
-        verify_cause="holds more than its manifest says",
+        verify_cause="table appointments_appointment holds more rows than its manifest says",  # one reader, one answer
         at_open=False,
     ),
     Attack(
@@ -573,7 +573,7 @@ LOADING = [
         "64 MiB of rows where the manifest declares a few KiB",
         _longer_rows,
         "table appointments_appointment holds more rows than its manifest says",
-        verify_cause="holds more than its manifest says",
+        verify_cause="table appointments_appointment holds more rows than its manifest says",  # one reader, one answer
         at_open=False,
     ),
     Attack(
@@ -581,7 +581,7 @@ LOADING = [
         "4 GiB of rows in a 128 KiB part, the manifest declaring a few KiB",
         _bomb(b"x", 4 << 30),
         "table appointments_appointment holds more rows than its manifest says",
-        verify_cause="holds more than its manifest says",
+        verify_cause="table appointments_appointment holds more rows than its manifest says",  # one reader, one answer
         at_open=False,
     ),
     Attack(
@@ -589,15 +589,15 @@ LOADING = [
         "4 GiB of empty rows in a 128 KiB part",
         _bomb(b"\n", 4 << 30),
         "table appointments_appointment holds more rows than its manifest says",
-        verify_cause="holds more than its manifest says",
+        verify_cause="table appointments_appointment holds more rows than its manifest says",  # one reader, one answer
         at_open=False,
     ),
     Attack(
         "zstd-huge-window",
         "a frame that asks the decoder for a 2 GiB window",
         _huge_window,
-        "the rows of table appointments_appointment cannot be read",
-        verify_cause="cannot be decompressed",
+        "the rows of table appointments_appointment cannot be decompressed",
+        verify_cause="the rows of table appointments_appointment cannot be decompressed",  # one reader, one answer
         at_open=False,
     ),
     Attack(

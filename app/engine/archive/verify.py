@@ -6,8 +6,9 @@ the same gate a restore applies, so a file a restore would refuse never verifies
 as clean) or a native archive, checked here:
 
 Every part is read once: its stored bytes are hashed and, for table data,
-decompressed on the fly and compared with the manifest's byte count, row
-count and SHA-256 of the COPY text. Memory stays flat.
+decompressed on the fly by the reader a restore uses (app/engine/archive/table_data.py), so every
+check of the rows a restore makes (byte and row counts, checksums, the shape of COPY text) is made
+here too. Memory stays flat.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
-
-import zstandard
+from typing import Any
 
 from app.engine.archive.container import (
     FORMAT_NAME,
@@ -29,12 +28,12 @@ from app.engine.archive.container import (
     POST_DATA_MEMBER,
     PRE_DATA_MEMBER,
     ArchiveReader,
-    decompressing,
     iter_chunks,
     manifest_checksum,
 )
 from app.engine.archive.file_kind import DJANGO_JSON, FileFormat, sniff_file
 from app.engine.archive.manifest import PartEntry, TableEntry
+from app.engine.archive.table_data import table_rows
 from app.engine.dumpdata.source import verify_dump
 from app.engine.errors import ArchiveError
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
@@ -129,7 +128,7 @@ def verify_archive(
         for name in (PRE_DATA_MEMBER, POST_DATA_MEMBER):
             if name not in manifest.parts:
                 raise ArchiveError(f"{path.name} is damaged: the manifest does not list the part {name}.")
-        total = sum(p.bytes for p in manifest.parts.values()) + sum(t.stored_bytes for t in manifest.tables)
+        total = sum(p.bytes for p in manifest.parts.values()) + sum(t.bytes for t in manifest.tables)
         reporter = ProgressReporter(progress, float(total) + 1)
         for name, facts in manifest.parts.items():
             _check_part(reader, path, name, facts, reporter, cancel)
@@ -137,7 +136,7 @@ def verify_archive(
         # decode, as it was checked) and the same check of every statement.
         NativeArchiveSource(path).close()
         for table in manifest.tables:
-            _check_table(reader, path, table, reporter, cancel)
+            _check_table(reader, table, reporter, cancel)
         reporter.finish("Archive verified")
         return VerifyResult(
             path,
@@ -158,21 +157,6 @@ def _check_manifest(path: Path, raw: dict[str, Any]) -> None:
         raise ArchiveError(f"{path.name} is damaged: its manifest names an unknown format version {version!r}.")
     if raw.get("checksum") != manifest_checksum(raw):
         raise ArchiveError(f"{path.name} is damaged: the manifest does not match its checksum.")
-
-
-class _Hashing:
-    """Reads a stored member for the decompressor, hashing and counting the stored bytes on the way."""
-
-    def __init__(self, handle: IO[bytes]) -> None:
-        self._handle = handle
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self._handle.read(size)
-        self.digest.update(chunk)
-        self.size += len(chunk)
-        return chunk
 
 
 def _stored_chunks(reader: ArchiveReader, path: Path, name: str, cancel: CancelToken) -> Iterator[bytes]:
@@ -201,37 +185,7 @@ def _check_part(
         raise ArchiveError(f"{path.name} is damaged: the part {name} does not match its checksum.")
 
 
-def _check_table(
-    reader: ArchiveReader, path: Path, table: TableEntry, reporter: ProgressReporter, cancel: CancelToken
-) -> None:
-    """Stored bytes hashed as read, decompressed 1 MiB at a time and stopped at the first byte or row more
-    than the manifest says: a small crafted file cannot expand into gigabytes here."""
-    what = f"the data of table {table.name!r} ({table.member})"
-    raw = hashlib.sha256()
-    raw_size = rows = reported = 0
-    if not reader.has(table.member):
-        raise ArchiveError(f"{path.name} is damaged: the part {table.member} is missing.")
-    with reader.open_stored(table.member) as handle:
-        stored = _Hashing(handle)
-        try:
-            with decompressing(stored) as stream:  # type: ignore[arg-type]
-                for data in iter_chunks(stream):
-                    cancel.raise_if_cancelled()
-                    raw.update(data)
-                    raw_size += len(data)
-                    rows += data.count(b"\n")
-                    if raw_size > table.bytes or rows > table.rows:
-                        raise ArchiveError(f"{path.name} is damaged: {what} holds more than its manifest says.")
-                    reporter.advance(stored.size - reported, "Checking the rows", table.name)
-                    reported = stored.size
-        except zstandard.ZstdError:
-            raise ArchiveError(f"{path.name} is damaged: {what} cannot be decompressed.") from None
-        except (tarfile.TarError, OSError, EOFError):
-            raise ArchiveError(f"{path.name} is damaged: {what} cannot be read (truncated?).") from None
-        stored.read()  # bytes after the last frame count for the stored checksum
-    if stored.size != table.stored_bytes or stored.digest.hexdigest() != table.stored_sha256:
-        raise ArchiveError(f"{path.name} is damaged: {what} does not match its checksum.")
-    if raw_size != table.bytes or raw.hexdigest() != table.sha256:
-        raise ArchiveError(f"{path.name} is damaged: {what} does not match its checksum once decompressed.")
-    if rows != table.rows:
-        raise ArchiveError(f"{path.name} is damaged: {what} holds {rows} rows, the manifest says {table.rows}.")
+def _check_table(reader: ArchiveReader, table: TableEntry, reporter: ProgressReporter, cancel: CancelToken) -> None:
+    """The rows, read as a restore reads them (app/engine/archive/table_data.py): every check it makes."""
+    for chunk in table_rows(reader, table, cancel):
+        reporter.advance(len(chunk), "Checking the rows", table.name)

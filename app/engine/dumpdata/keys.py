@@ -57,9 +57,13 @@ def _arity(layout: Layout, spec: tuple[KeyPart, ...]) -> int:
 
 
 def _hashable(value: Any) -> Any:
+    """A natural key as a dict key: lists become tuples; an object (no key holds one) its items, so that it
+    matches nothing and the reference is refused by name, not by a TypeError."""
+    if type(value) is dict:
+        return tuple((k, _hashable(v)) for k, v in value.items())
     if type(value) is not list:
         return value
-    if not any(type(v) is list for v in value):
+    if not any(type(v) in (list, dict) for v in value):
         return tuple(value)  # a natural key is flat: the usual case, fast
     return tuple(_hashable(v) for v in value)
 

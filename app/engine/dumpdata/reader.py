@@ -17,21 +17,33 @@ import gzip
 import json
 import lzma
 import re
+import tempfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, Protocol, cast
 
-from app.engine.errors import ArchiveError
+import zstandard
+
+from app.engine.errors import ArchiveError, PreflightError
 from app.engine.jobs import CancelToken
 
 MAX_OBJECT_CHARS = 64 << 20  # one object (one row and its many-to-many lists); dumpdata objects are small
 MAX_MODELS = 10_000  # distinct models in one export: a crafted file cannot grow the scan without end
 MAX_FIELDS = 1_600  # distinct fields of one model: PostgreSQL's limit of columns in a table
+MAX_DEPTH = 100  # nesting of one object's values: the object, its fields, a JSON field's own levels
+# A compressed export inflates to at most this many times its size, and never past MAX_INFLATED: dumpdata's JSON
+# compresses 10-30 times (measured on the demo clinic, gzip and xz, with and without --indent: docs/django-json.md),
+# while a crafted file of white space inflates a thousand times (gzip) or a million (bz2, xz).
+MAX_RATIO = 100
+MIN_INFLATED = 16 << 20  # what any compressed file may inflate to, however small it is
+MAX_INFLATED = 16 << 30
 _CHUNK = 1 << 20
 _MODEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\Z")
-_WHITESPACE = " \t\n\r"
+_NOT_SPACE = re.compile(r"[^ \t\n\r]")
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")  # a NUL, or half of a UTF-16 surrogate pair: no text column holds them
+_COPY_LEVEL = 1  # zstd level of the copy a restore reads again (docs/django-json.md)
 _OPENERS: dict[str, Callable[[Path, str], Any]] = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}
 STREAM_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError)  # damaged compressed data
 
@@ -72,25 +84,84 @@ class DumpScan:
     path: Path
     compression: str | None
     models: dict[str, ModelScan]  # in the file's order of first appearance
+    copy: IO[bytes] | None = None  # the text as read (zstd), when kept: later passes read it instead of the file
 
     @property
     def objects(self) -> int:
         return sum(m.objects for m in self.models.values())
 
+    def close(self) -> None:
+        """Remove the kept copy (an anonymous temporary file: the system removes it if the program dies)."""
+        if self.copy is not None:
+            self.copy.close()
+            self.copy = None
+
+
+class _Inflating:
+    """A decompressed stream that stops at `limit` bytes: a small crafted file cannot make the reader
+    decompress gigabytes (each read asks the decompressor for no more than what is left, plus one byte)."""
+
+    def __init__(self, stream: IO[bytes], path: Path, compression: str, limit: int) -> None:
+        self._stream, self._path, self._compression, self._limit = stream, path, compression, limit
+        self.inflated = 0
+
+    def read(self, size: int = -1) -> bytes:
+        room = self._limit - self.inflated + 1
+        data = self._stream.read(room if size < 0 else min(size, room))
+        self.inflated += len(data)
+        if self.inflated > self._limit:
+            raise ArchiveError(
+                f"{self._path.name} is {_size_words(self._path.stat().st_size)} of {self._compression} that inflates "
+                f"to more than {_size_words(self._limit)}: a dumpdata export inflates about 10 times, and Resguardo "
+                f"reads at most {MAX_RATIO} times a compressed export's size (never more than "
+                f"{_size_words(MAX_INFLATED)}), so this file is damaged or not an export. If it really is an export "
+                "that large, decompress it first and restore the .json file."
+            )
+        return data
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self) -> _Inflating:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def inflated_limit(compressed_bytes: int) -> int:
+    """How far a compressed export of this size may inflate."""
+    return min(max(compressed_bytes * MAX_RATIO, MIN_INFLATED), MAX_INFLATED)
+
+
+def _size_words(size: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if size >= 1 << shift:
+            return f"{size / (1 << shift):,.{0 if size % (1 << shift) == 0 else 1}f} {unit}"
+    return f"{size:,} bytes"
+
 
 def open_dump_stream(path: Path, compression: str | None) -> IO[bytes]:
-    """The file's bytes, decompressed when dumpdata compressed it ("gzip", "bz2" or "xz")."""
+    """The file's bytes, decompressed when dumpdata compressed it ("gzip", "bz2" or "xz"), bounded by
+    `inflated_limit`."""
     opener = _OPENERS.get(compression or "")
     try:
-        return cast(IO[bytes], opener(path, "rb") if opener else open(path, "rb"))
+        if opener is None or compression is None:
+            return open(path, "rb")
+        limit = inflated_limit(path.stat().st_size)
+        return cast(IO[bytes], _Inflating(opener(path, "rb"), path, compression, limit))
     except OSError as exc:
         raise ArchiveError(f"{path.name} cannot be read: {exc.strerror or exc}.") from None
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class _Window:
     """Decoded text of the file, a sliding window over it: what is consumed is dropped."""
 
-    def __init__(self, stream: IO[bytes], name: str) -> None:
+    def __init__(self, stream: _Readable, name: str) -> None:
         self.stream = stream
         self.name = name
         self.decoder = codecs.getincrementaldecoder("utf-8")()
@@ -135,12 +206,11 @@ class _Window:
     def skip_space(self) -> str:
         """The next character that is not white space ("" at the end of the file), not consumed."""
         while True:
-            text, pos = self.text, self.pos
-            while pos < len(text) and text[pos] in _WHITESPACE:
-                pos += 1
-            self.pos = pos
-            if pos < len(text):
-                return text[pos]
+            found = _NOT_SPACE.search(self.text, self.pos)
+            if found is not None:
+                self.pos = found.start()
+                return self.text[self.pos]
+            self.pos = len(self.text)
             if not self.fill():
                 return ""
 
@@ -156,6 +226,8 @@ def _decode_value(window: _Window) -> tuple[Any, int]:
     while True:
         try:
             value, end = _decoder.raw_decode(window.text, window.pos)
+        except RecursionError:
+            raise _too_deep(window) from None
         except json.JSONDecodeError as exc:
             pending = len(window.text) - window.pos
             if pending > MAX_OBJECT_CHARS:
@@ -173,14 +245,66 @@ def _decode_value(window: _Window) -> tuple[Any, int]:
             raise ArchiveError(
                 f"{window.name} is damaged: not valid JSON at character {window.offset + exc.pos + 1:,} ({exc.msg})."
             ) from None
+        except ValueError:  # a number of more than 4,300 digits, which Python does not read
+            raise ArchiveError(
+                f"{window.name} is damaged: the object that starts at {window.where()} holds a number of thousands "
+                "of digits, which no column holds."
+            ) from None
         length = end - window.pos
         if length > MAX_OBJECT_CHARS:
             raise ArchiveError(
                 f"{window.name} holds an object larger than {MAX_OBJECT_CHARS >> 20} MB at "
                 f"{window.where()}: it is not a dumpdata export, or it is damaged."
             )
+        if _nested_brackets(window.text, window.pos, end) > MAX_DEPTH and depth(value) > MAX_DEPTH:
+            raise _too_deep(window)
         window.pos = end
         return value, length
+
+
+def _too_deep(window: _Window) -> ArchiveError:
+    """One sentence whether the decoder gave up (RecursionError) or the depth was measured: verify and restore
+    read at different depths of Python's stack, and must still say the same."""
+    return ArchiveError(
+        f"{window.name} is damaged: the object that starts at {window.where()} nests its values more than "
+        f"{MAX_DEPTH} levels deep, which no dumpdata export does."
+    )
+
+
+def _nested_brackets(text: str, start: int, end: int) -> int:
+    """An upper bound of a JSON text's depth, cheap: its opening brackets (most objects have a handful)."""
+    return text.count("[", start, end) + text.count("{", start, end)
+
+
+def depth(value: Any) -> int:
+    """How deep lists and objects nest in `value`, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _bad_text(value: Any) -> str | None:
+    """What in `value` (its strings, keys included) no text column can hold: a NUL or a lone surrogate."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found = _NOT_TEXT.search(item)
+            if found is not None:
+                char = found.group()
+                if char == "\x00":
+                    return "a NUL character (\\u0000), which PostgreSQL cannot store in text"
+                return f"half of a UTF-16 surrogate pair (\\u{ord(char):04x}), which is not a character"
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def _dump_object(value: Any, index: int, size: int, name: str, models: dict[str, str]) -> DumpObject:
@@ -198,6 +322,18 @@ def _dump_object(value: Any, index: int, size: int, name: str, models: dict[str,
             )
         label = models[model] = model.lower()
     return DumpObject(index, label, value.get("pk"), has_pk, fields, size)
+
+
+def _check_text(obj: DumpObject, name: str) -> None:
+    """Refuse an object with text no column holds, naming it and the field (the file's text is UTF-8, so only a
+    JSON escape writes such a character)."""
+    where, bad = "its primary key", _bad_text(obj.pk)
+    for key, value in obj.fields.items():
+        if bad is not None:
+            break
+        where, bad = f"its field {key!r}", _bad_text(key) or _bad_text(value)
+    if bad is not None:
+        raise ArchiveError(f"{name}: {obj.describe()} holds, in {where}, {bad}: the file cannot be restored.")
 
 
 def not_dumpdata_sentence(name: str, value: Any) -> str:
@@ -268,7 +404,10 @@ def _objects(window: _Window, cancel: CancelToken) -> Iterator[DumpObject]:
             cancel.raise_if_cancelled()
         if index == 1 and not (isinstance(value.get("model"), str) and isinstance(value.get("fields"), dict)):
             raise ArchiveError(not_dumpdata_sentence(name, value if lines else [value]))
-        yield _dump_object(value, index, size, name, models)
+        obj = _dump_object(value, index, size, name, models)
+        if window.text.find("\\u", window.pos - size, window.pos) >= 0:  # only an escape writes a NUL or a surrogate
+            _check_text(obj, name)
+        yield obj
         if lines:
             continue
         sep = window.skip_space()
@@ -294,41 +433,89 @@ def scan_dump(
     *,
     cancel: CancelToken,
     progress: Callable[[int], None] | None = None,
+    keep: bool = False,
 ) -> DumpScan:
     """Read the export in full: what it holds per model. ArchiveError if any of it cannot be read.
 
-    `progress` receives the count of objects read so far, now and then.
+    `progress` receives the count of objects read so far, now and then. With `keep`, the text read is kept
+    (zstd, in an anonymous temporary file, removed by `DumpScan.close` or when the program ends) and `reread`
+    gives the objects again from it: a restore reads the user's file once, and its rows come from the very
+    text that was scanned and checked, even if the file changes meanwhile.
     """
     models: dict[str, ModelScan] = {}
-    with open_dump_stream(path, compression) as stream:
-        window = _Window(stream, path.name)
-        for obj in _objects(window, cancel):
-            scan = models.get(obj.model)
-            if scan is None:
-                if len(models) >= MAX_MODELS:
+    copy = tempfile.TemporaryFile(prefix="resguardo-json-") if keep else None  # noqa: SIM115 - kept by the scan
+    try:
+        with open_dump_stream(path, compression) as stream:
+            source = stream if copy is None else _Copying(stream, copy, path.name)
+            _scan(_Window(source, path.name), models, cancel, progress)
+            if isinstance(source, _Copying):
+                source.finish()
+    except BaseException:
+        if copy is not None:
+            copy.close()
+        raise
+    return DumpScan(path, compression, models, copy)
+
+
+def _scan(
+    window: _Window, models: dict[str, ModelScan], cancel: CancelToken, progress: Callable[[int], None] | None
+) -> None:
+    name = window.name
+    for obj in _objects(window, cancel):
+        scan = models.get(obj.model)
+        if scan is None:
+            if len(models) >= MAX_MODELS:
+                raise ArchiveError(f"{name} names more than {MAX_MODELS:,} models: it is not the export of one clinic.")
+            scan = models[obj.model] = ModelScan(obj.model)
+        scan.objects += 1
+        scan.chars += obj.size
+        if not obj.has_pk:
+            scan.without_pk += 1
+        elif isinstance(obj.pk, int) and not isinstance(obj.pk, bool):
+            scan.max_int_pk = max(scan.max_int_pk, obj.pk)
+        for key, value in obj.fields.items():
+            if key not in scan.fields:
+                if len(scan.fields) >= MAX_FIELDS:
                     raise ArchiveError(
-                        f"{path.name} names more than {MAX_MODELS:,} models: it is not the export of one clinic."
+                        f"{name} gives {obj.model} objects more than {MAX_FIELDS:,} "
+                        "different fields: no table has that many columns."
                     )
-                scan = models[obj.model] = ModelScan(obj.model)
-            scan.objects += 1
-            scan.chars += obj.size
-            if not obj.has_pk:
-                scan.without_pk += 1
-            elif isinstance(obj.pk, int) and not isinstance(obj.pk, bool):
-                scan.max_int_pk = max(scan.max_int_pk, obj.pk)
-            for key, value in obj.fields.items():
-                if key not in scan.fields:
-                    if len(scan.fields) >= MAX_FIELDS:
-                        raise ArchiveError(
-                            f"{path.name} gives {obj.model} objects more than {MAX_FIELDS:,} "
-                            "different fields: no table has that many columns."
-                        )
-                    scan.fields.add(key)
-                if type(value) is list:
-                    scan.list_fields.add(key)
-                    scan.list_items[key] = scan.list_items.get(key, 0) + len(value)
-                    if value and type(value[0]) is list:
-                        scan.nested_list_fields.add(key)
-            if progress is not None and obj.index % 8192 == 0:
-                progress(obj.index)
-    return DumpScan(path, compression, models)
+                scan.fields.add(key)
+            if type(value) is list:
+                scan.list_fields.add(key)
+                scan.list_items[key] = scan.list_items.get(key, 0) + len(value)
+                if value and type(value[0]) is list:
+                    scan.nested_list_fields.add(key)
+        if progress is not None and obj.index % 8192 == 0:
+            progress(obj.index)
+
+
+class _Copying:
+    """The decompressed text, copied (zstd) into the scan's kept copy as the scan reads it."""
+
+    def __init__(self, stream: IO[bytes], copy: IO[bytes], name: str) -> None:
+        self._stream, self._name = stream, name
+        self._writer = zstandard.ZstdCompressor(level=_COPY_LEVEL).stream_writer(copy, closefd=False)
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        try:
+            self._writer.write(data)
+        except OSError as exc:
+            raise PreflightError(
+                f"{self._name} cannot be copied into the temporary folder {tempfile.gettempdir()} to be read: "
+                f"{exc.strerror or exc}."
+            ) from None
+        return data
+
+    def finish(self) -> None:
+        self._writer.flush(zstandard.FLUSH_FRAME)  # the frame's end
+
+
+def reread(scan: DumpScan, cancel: CancelToken) -> Iterator[DumpObject]:
+    """The objects again, from the copy `scan_dump(..., keep=True)` kept; never the file itself."""
+    if scan.copy is None:
+        raise RuntimeError("scan_dump(keep=True) comes first")
+    scan.copy.seek(0)
+    with zstandard.ZstdDecompressor().stream_reader(scan.copy, closefd=False) as stream:
+        yield from _objects(_Window(stream, scan.path.name), cancel)

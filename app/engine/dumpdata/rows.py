@@ -22,7 +22,7 @@ from typing import IO, Any
 from app.engine.dumpdata.keys import NaturalKeys
 from app.engine.dumpdata.layout import Column, Layout
 from app.engine.dumpdata.plan import EMPTY, DumpPlan, FieldPlan, ModelPlan
-from app.engine.dumpdata.reader import DumpObject, DumpScan, iter_dump
+from app.engine.dumpdata.reader import MAX_DEPTH, DumpObject, DumpScan, depth, reread
 from app.engine.errors import PreflightError
 from app.engine.jobs import CancelToken
 
@@ -72,9 +72,12 @@ def _decoded(value: Any) -> Any:
     """Arrays, hstore and ranges arrive as JSON text inside a string."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
-        except ValueError:
+            decoded = json.loads(value)
+        except (ValueError, RecursionError):
             raise BadValue("text that is not the JSON Django writes for this type") from None
+        if depth(decoded) > MAX_DEPTH:
+            raise BadValue(f"JSON nested more than {MAX_DEPTH} levels deep")
+        return decoded
     return value
 
 
@@ -181,7 +184,7 @@ class Spooler:
     def run(self, cancel: CancelToken, progress: Callable[[int], None] | None = None) -> None:
         """One pass over the export; PreflightError naming the first object that cannot become a row."""
         try:
-            for obj in iter_dump(self.scan.path, self.scan.compression, cancel):
+            for obj in reread(self.scan, cancel):
                 writer = self._writers.get(obj.model)
                 if writer is not None:
                     self._write(obj, writer)
@@ -275,7 +278,7 @@ class Spooler:
 def index_keys(keys: NaturalKeys, cancel: CancelToken) -> None:
     """The pass over the export that learns its natural keys (only when it uses them)."""
     ordinals: dict[str, int] = {}
-    for obj in iter_dump(keys.scan.path, keys.scan.compression, cancel):
+    for obj in reread(keys.scan, cancel):
         ordinal = 0
         if not obj.has_pk:
             ordinal = ordinals[obj.model] = ordinals.get(obj.model, 0) + 1

@@ -19,13 +19,12 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import psycopg
-import zstandard
 from pglast.parser import ParseError, parse_sql_json
 from psycopg import sql
 
@@ -37,6 +36,7 @@ from app.engine.archive.container import (
     split_statements,
 )
 from app.engine.archive.manifest import TableEntry
+from app.engine.archive.table_data import table_rows
 from app.engine.errors import ArchiveError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken
 from app.engine.safety.sql_gate import CheckedStatement, check_native, execute_checked
@@ -44,7 +44,6 @@ from app.engine.safety.sql_gate import CheckedStatement, check_native, execute_c
 LoadProgress = Callable[[float, str], None]  # (fraction of the load done, detail)
 LoadedBytes = Callable[[int], None]  # bytes of rows just loaded
 BeforeBuilds = Callable[[psycopg.Connection], None]  # called on a table load's connection before its keys and indexes
-_CHUNK = 1 << 20  # bytes of COPY text per write
 _PIPELINE_BATCH = 100  # file statements sent before waiting for their results (cancel is checked between batches)
 # Post-data blocks built with their table's rows (by the connection that loads it); every other block runs
 # once all tables are loaded: it may touch several tables.
@@ -254,14 +253,6 @@ class NativeArchiveSource:
                 checked.append(statement)
         return checked
 
-    def _chunks(self, stream: IO[bytes]) -> Iterator[bytes]:
-        while True:
-            with self._reading:
-                chunk = stream.read(_CHUNK)
-            if not chunk:
-                return
-            yield chunk
-
     def _table_runner(
         self, entry: TableEntry
     ) -> Callable[[psycopg.Connection, str, LoadedBytes, CancelToken, BeforeBuilds], int]:
@@ -358,40 +349,18 @@ class NativeArchiveSource:
         *,
         freeze: bool,
     ) -> int:
-        """Stream the rows; stop at the first byte or row beyond what the manifest declares."""
+        """Stream the rows through the reader verify uses (app/engine/archive/table_data.py): the same checks."""
         name = entry.name
         columns = sql.SQL(", ").join(sql.Identifier(c) for c in entry.columns)
         statement = sql.SQL("COPY {} ({}) FROM STDIN{}").format(
             sql.Identifier(staging, name), columns, sql.SQL(" (FREEZE)" if freeze else "")
         )
-        digest = hashlib.sha256()
-        size = lines = 0
-        file_name = self.reader.path.name
-        damaged = ArchiveError(f"{file_name} is damaged: the rows of table {name} cannot be read.")
         try:
-            with conn.cursor() as cur, ExitStack() as opened:
-                with self._reading:
-                    stream = opened.enter_context(self.reader.open_table_data(entry.member))
+            with conn.cursor() as cur:
                 with cur.copy(statement) as copy:
-                    try:
-                        for chunk in self._chunks(stream):
-                            if cancel is not None:
-                                cancel.raise_if_cancelled()
-                            size += len(chunk)
-                            lines += chunk.count(b"\n")
-                            if size > entry.bytes or lines > entry.rows:
-                                raise ArchiveError(
-                                    f"{file_name} is damaged: table {name} holds more rows than its manifest says."
-                                )
-                            digest.update(chunk)
-                            copy.write(chunk)
-                            loaded(len(chunk))
-                    except (OSError, EOFError, ValueError, zstandard.ZstdError) as exc:  # zstd or tar damage
-                        raise damaged from exc
-                    if size != entry.bytes or digest.hexdigest() != entry.sha256:
-                        raise ArchiveError(
-                            f"{file_name} is damaged: the rows of table {name} do not match their checksum."
-                        )
+                    for chunk in table_rows(self.reader, entry, cancel, self._reading):
+                        copy.write(chunk)
+                        loaded(len(chunk))
                 rows = cur.rowcount
         except psycopg.errors.QueryCanceled:
             raise
@@ -400,7 +369,8 @@ class NativeArchiveSource:
             raise RestoreFailed(f"The rows of table {name} could not be loaded: {first}.", str(exc)) from None
         if rows != entry.rows:
             raise ArchiveError(
-                f"{file_name} is damaged: table {name} holds {rows} rows, its manifest says {entry.rows}."
+                f"{self.reader.path.name} is damaged: table {name} holds {rows:,} rows, its manifest says "
+                f"{entry.rows:,}."
             )
         return rows
 
