@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psycopg
 import pytest
 
 from app.engine.archive.verify import verify_file
@@ -250,10 +251,27 @@ def test_the_guard_sees_a_swap_made_after_its_snapshot(demo_db: ConnectionTarget
 
 
 def test_superuser_sessions_refuse_views_where_the_server_can(demo_db: ConnectionTarget) -> None:
-    """restrict_nonsystem_relation_kind: set in a superuser's session, not in a session with the owner's rights."""
+    """restrict_nonsystem_relation_kind: set in a superuser's session, where it refuses the owner's view; not in
+    a session with the owner's rights, which may read the owner's views as the owner does."""
+    with as_role(demo_db, "owner").connect() as owner:
+        owner.execute("CREATE VIEW public.rg_owners_view AS SELECT 1 AS x")
+        owner.commit()
     with demo_db.connect() as conn:
-        setting = one_value(conn, "SELECT current_setting('restrict_nonsystem_relation_kind', true)")
-        expected = "view, foreign-table" if has_relation_kind_setting(conn.info.server_version) else None
-        assert setting == expected
-    with demo_db.connect(owner_rights=True) as conn:
-        assert one_value(conn, "SELECT current_setting('restrict_nonsystem_relation_kind', true)") in ("", None)
+        if not has_relation_kind_setting(conn.info.server_version):
+            pytest.skip("the server predates restrict_nonsystem_relation_kind")
+        assert one_value(conn, "SHOW restrict_nonsystem_relation_kind") == "view, foreign-table"
+        with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="restricted"):
+            conn.execute("SELECT x FROM public.rg_owners_view")
+    with as_role(demo_db, "owner").connect(owner_rights=True) as conn:
+        assert one_value(conn, "SELECT x FROM public.rg_owners_view") == 1
+
+
+@pytest.mark.parametrize("relation", [TENANTS, MIGRATIONS], ids=["tenants-table", "migrations"])
+def test_without_the_server_setting_the_lock_check_alone_holds(
+    demo_db: ConnectionTarget, spy: Markers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, relation: tuple[str, str]
+) -> None:
+    """A server older than the minor releases of August 2024: the sessions cannot refuse views, the guard does."""
+    monkeypatch.setattr("app.engine.connection.has_relation_kind_setting", lambda version: False)
+    outcome = _raced(demo_db, spy, relation, lambda: backup_tenant(demo_db, TENANT, tmp_path / "b.resguardo"))
+    assert _refused_naming(outcome, relation) and REPLACED in str(outcome.error)
+    assert list(tmp_path.iterdir()) == []
