@@ -23,10 +23,12 @@ from pytestqt.qtbot import QtBot
 
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import Cancelled
+from app.engine.errors import Cancelled, ResguardoError
 from app.engine.safety.registry import SchemaKind, ensure_registry, record
 from app.text_safety import FSI, PDI
+from app.ui.banner import Banner
 from app.ui.dialogs import DialogProvider
+from app.ui.error_dialog import ErrorDialog
 from app.ui.preview_text import PreviewContext
 from app.ui.restore_dialog import RestoreConfirmDialog
 from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, wait_idle, wait_listed
@@ -282,3 +284,18 @@ def test_the_restore_confirmation_flags_look_alikes_and_says_why_restore_stays_o
     enabled, shown, why = answers["bienestaR"]
     assert not enabled and shown and "character 9 is «R»" in why
     assert answers["bienestar"] == (True, False, "")
+
+
+def test_the_engines_sentences_quoting_a_name_show_it_visibly(qtbot: QtBot) -> None:
+    error = ResguardoError(
+        "Tenant '\u202eratseneiB' failed.\n<b>✔ Verified</b>", details="table \x1b[2Jx\nline two", changed=False
+    )
+    dialog = ErrorDialog(None, error)
+    qtbot.addWidget(dialog)
+    banner = Banner(lambda _error: None)
+    qtbot.addWidget(banner)
+    banner.show_error(error)
+    for label in (dialog.message, banner.text):
+        assert label.textFormat() == Qt.TextFormat.PlainText
+        assert label.text() == "Tenant '‹U+202E›ratseneiB' failed.\n<b>✔ Verified</b>"  # its own lines kept
+    assert dialog.details.toPlainText() == "table ‹U+001B›[2Jx\nline two"
