@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,8 +186,8 @@ class _Run:
         if self.cancel.cancelled:
             return None
         started = time.monotonic()
+        folder = self.out_dir / safe_name(schema)
         try:
-            folder = self.out_dir / safe_name(schema)
             folder.mkdir(mode=0o700, exist_ok=True)
             result = write_backup(
                 self.fmt,
@@ -206,6 +207,8 @@ class _Run:
             if attempt == 1 and not isinstance(exc, UsageError):
                 self._moved(schema, 0.0)
                 return None
+            with suppress(OSError):  # a first backup that failed leaves no empty folder; older backups stay
+                folder.rmdir()
             status = ClinicStatus.BUSY if isinstance(exc, TenantBusy) else ClinicStatus.FAILED
             outcome = ClinicOutcome(schema, status, None, 0, time.monotonic() - started, attempt, error=message)
         else:
