@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -52,7 +53,7 @@ def nightly_role(admin: ConnectionTarget, readable: list[str]) -> ConnectionTarg
 
 
 @pytest.fixture
-def clinics(demo_db: ConnectionTarget) -> ConnectionTarget:
+def clinics(demo_db: ConnectionTarget) -> Iterator[ConnectionTarget]:
     """The demo's two clinics, `zafiro` (healthy), `sellada` (the backup role may not read it), a safety copy of
     bienestar and Resguardo's record; connects as the backup role."""
     with demo_db.connect() as conn:
