@@ -18,14 +18,18 @@ from app.commands.common import add_connection_options
 from app.engine.errors import Choice, ResguardoError, UsageError, said
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-FLAGS = {Choice.ALLOW_OTHER_TENANT: "--allow-other-tenant"}  # how to make, here, the choice an error names
+FLAGS = {  # how to make, here, each choice an error names
+    Choice.ALLOW_OTHER_TENANT: "--allow-other-tenant",
+    Choice.LONGER_LOCK_WAIT: "--lock-wait SECONDS",
+    Choice.INTERRUPT_APP: "--interrupt-app SECONDS",
+}
 
 
 def _said(exc: ResguardoError) -> str:
-    """The engine's sentence, with the flag beside the choice it names."""
+    """The engine's sentence, with the flag beside each choice it names."""
     text = said(exc)
-    if exc.choice is not None:
-        text = text.replace(exc.choice, f"{exc.choice} ({FLAGS[exc.choice]})", 1)
+    for choice in exc.choices:
+        text = text.replace(choice, f"{choice} ({FLAGS[choice]})", 1)
     return f"resguardo: {text}"
 
 

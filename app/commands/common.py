@@ -10,6 +10,7 @@ import sys
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import UsageError
 from app.engine.restore.swap import LockPolicy
+from app.engine.restore.table_locks import Session
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -59,7 +60,7 @@ def tenants_table(args: argparse.Namespace) -> str | None:
 
 
 def add_lock_options(parser: argparse.ArgumentParser) -> None:
-    """How long the swap may make the web application wait, per attempt and in all."""
+    """How long the swap may make the web application wait, per attempt and in all, and whether to interrupt it."""
     default = LockPolicy()
     parser.add_argument(
         "--lock-attempt",
@@ -75,10 +76,32 @@ def add_lock_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"how long to keep trying before giving up, changing nothing (default {default.total_seconds:g})",
     )
+    parser.add_argument(
+        "--interrupt-app",
+        type=_seconds,
+        metavar="SECONDS",
+        help="after trying this long, cancel the web application's statements that hold or wait for this "
+        "clinic's tables (only those, never another clinic's), and say whose (default: never)",
+    )
 
 
 def lock_policy(args: argparse.Namespace) -> LockPolicy:
-    return LockPolicy(attempt_seconds=args.lock_attempt, total_seconds=args.lock_wait)
+    """The lock options; --interrupt-app must come before --lock-wait ends, or it would never happen."""
+    if args.interrupt_app is not None and args.interrupt_app >= args.lock_wait:
+        raise UsageError(
+            f"--interrupt-app {args.interrupt_app:g} would come after --lock-wait {args.lock_wait:g} has given up; "
+            "give a shorter --interrupt-app or a longer --lock-wait."
+        )
+    return LockPolicy(
+        attempt_seconds=args.lock_attempt, total_seconds=args.lock_wait, interrupt_after=args.interrupt_app
+    )
+
+
+def interrupted_lines(sessions: list[Session]) -> list[str]:
+    """What --interrupt-app did: whose statements were cancelled."""
+    if not sessions:
+        return []
+    return [f"Interrupted the web application's work on the clinic: {', '.join(s.short() for s in sessions)}"]
 
 
 def _seconds(text: str) -> float:

@@ -8,6 +8,7 @@ from app.commands.common import (
     add_lock_options,
     add_tenants_table_option,
     confirm_by_typing,
+    interrupted_lines,
     lock_policy,
     resolve_target,
     tenants_table,
@@ -30,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
     if not args.yes:
         confirm_by_typing(f"Type the safety copy's name ({args.schema}) to drop it for good:", args.schema)
-    discard_safety_copy(target, args.schema, tenants_table=tenants_table(args), locks=lock_policy(args))
+    interrupted = discard_safety_copy(target, args.schema, tenants_table=tenants_table(args), locks=lock_policy(args))
     print(f"Dropped the safety copy {args.schema}")
+    for line in interrupted_lines(interrupted):
+        print(line)
     return 0

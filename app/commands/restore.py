@@ -8,6 +8,7 @@ from app.commands.common import (
     add_lock_options,
     add_tenants_table_option,
     confirm_by_typing,
+    interrupted_lines,
     lock_policy,
     profile_setting,
     resolve_target,
@@ -91,6 +92,8 @@ def describe_preview(p: RestorePreview) -> str:
         lines.append(f"  The older safety copy {name} will be dropped.")
     if p.superusers_kept:
         lines.append(f"  Administrator accounts kept: {', '.join(p.superusers_kept)}")
+    if p.signs_out:
+        lines.append("  People who signed in to the web application after the backup will have to sign in again.")
     if p.busy:
         lines.append(f"  Another backup or restore of {p.tenant} is running now; the restore would be refused.")
     return "\n".join(lines)
@@ -110,6 +113,9 @@ def describe_result(r: RestoreResult) -> str:
             f"{r.app_writes} rows were written by the web application during the restore; they are in the "
             f"safety copy {r.safety_copy}"
         )
+    if r.signs_out:
+        lines.append("People who signed in to the web application after the backup will have to sign in again")
+    lines += interrupted_lines(r.interrupted)
     lines += [f"Dropped the older safety copy {name}" for name in r.dropped_safety_copies]
     lines += [f"Cleaned up {name}, left by an interrupted restore" for name in r.cleaned_leftovers]
     lines += [f"Warning: {w}" for w in r.warnings]

@@ -8,6 +8,7 @@ from app.commands.common import (
     add_lock_options,
     add_tenants_table_option,
     confirm_by_typing,
+    interrupted_lines,
     lock_policy,
     resolve_target,
     tenants_table,
@@ -34,4 +35,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"{result.tenant} is back to {result.restored_from}, {result.seconds:.1f} s")
     if result.safety_copy:
         print(f"The replaced state is kept as the safety copy {result.safety_copy} (undo-restore again to return)")
+    for line in interrupted_lines(result.interrupted):
+        print(line)
     return 0

@@ -25,22 +25,25 @@ class Choice(enum.StrEnum):
     says how to make it (the CLI names its flag)."""
 
     ALLOW_OTHER_TENANT = "allow another tenant's backup"
+    LONGER_LOCK_WAIT = "keep trying longer"
+    INTERRUPT_APP = "interrupt the web application's work on this clinic"
 
 
 class ResguardoError(Exception):
     """A failure explained in plain words; `details` holds the technical part.
 
     `changed`: False when a job that changes the database (restore, undo, discard) failed and changed
-    nothing; None when the job never changes the database (backup, verify, listing)."""
+    nothing; None when the job never changes the database (backup, verify, listing). `choices`: the options the
+    sentence names, each of which would let the job run."""
 
     def __init__(
-        self, message: str, details: str = "", *, changed: bool | None = None, choice: Choice | None = None
+        self, message: str, details: str = "", *, changed: bool | None = None, choices: tuple[Choice, ...] = ()
     ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
         self.changed = changed
-        self.choice = choice
+        self.choices = choices
 
     def __str__(self) -> str:
         return self.message

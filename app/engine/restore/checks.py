@@ -84,7 +84,7 @@ def check_target(
         raise PreflightError(
             f"The file is a backup of tenant {source.source_schema!r}, not {schema!r}. To put its data into "
             f"{schema!r} anyway, {Choice.ALLOW_OTHER_TENANT}.",
-            choice=Choice.ALLOW_OTHER_TENANT,
+            choices=(Choice.ALLOW_OTHER_TENANT,),
         )
     superuser, can_create = conn.execute(
         "SELECT rolsuper, has_database_privilege(current_database(), 'CREATE') FROM pg_roles"

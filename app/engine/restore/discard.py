@@ -10,6 +10,7 @@ from app.engine.errors import ResguardoError, RestoreFailed, UsageError, all_or_
 from app.engine.jobs import CancelToken
 from app.engine.restore.checks import live_schema
 from app.engine.restore.swap import LockPolicy, drop_registered
+from app.engine.restore.table_locks import Session
 from app.engine.safety.locks import tenant_lock
 from app.engine.safety.proven import Witness
 from app.engine.safety.registry import SchemaKind, all_registered, registered
@@ -23,8 +24,9 @@ def discard_safety_copy(
     tenants_table: str | None = None,
     locks: LockPolicy = LockPolicy(),
     cancel: CancelToken | None = None,
-) -> None:
-    """Drop a safety copy: only a schema Resguardo's record and the catalog agree is one, under its tenant's lock."""
+) -> list[Session]:
+    """Drop a safety copy: only a schema Resguardo's record and the catalog agree is one, under its tenant's lock.
+    Returns the sessions of the application whose work was interrupted (only with `locks.interrupt_after`)."""
     cancel = cancel or CancelToken()
     not_a_copy = UsageError(f"{safety_schema!r} is not a safety copy made by Resguardo.")
     with target.connect() as conn, target.connect(autocommit=True) as observer:
@@ -41,9 +43,9 @@ def discard_safety_copy(
             conn.rollback()
             witness = Witness(observer, conn.info.backend_pid, tenant)
             try:
-                drop_registered(
+                return drop_registered(
                     conn, observer, witness, found.oid, safety_schema, locks, cancel, "Discarding the safety copy"
-                )
+                ).interrupted
             except ResguardoError:
                 raise
             except psycopg.Error as exc:

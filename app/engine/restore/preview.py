@@ -55,6 +55,13 @@ class RestorePreview:
         """The file's migrations differ: the web application will need `migrate_schemas` afterwards."""
         return bool(self.migrations_only_in_file or self.migrations_only_live)
 
+    @property
+    def signs_out(self) -> bool:
+        """The clinic has Django's sessions table now: the backup's sessions come back, so whoever signed in to
+        the web application after the backup must sign in again."""
+        live = [t.name for t in self.tables if t.rows_now is not None] + self.tables_only_live
+        return "django_session" in live
+
 
 @all_or_nothing
 def preview_restore(

@@ -38,14 +38,14 @@ from app.engine.restore.sources import open_restore_source
 from app.engine.restore.statement_cancel import cancel_statements_on
 from app.engine.restore.superusers import KeepPlan, apply_keep, live_snapshot, plan_keep, refuse_conflicts
 from app.engine.restore.swap import (
+    LockAttempts,
     LockPolicy,
     drop_registered,
-    lock_relations,
     rename_schema,
     set_aside,
     set_comment,
-    with_lock_attempts,
 )
+from app.engine.restore.table_locks import Session
 from app.engine.safety.load_login import LoadLogin, load_login
 from app.engine.safety.locks import tenant_lock
 from app.engine.safety.naming import staging_name
@@ -85,6 +85,9 @@ class RestoreResult:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     app_writes: int = 0  # rows the web application wrote to the live tenant meanwhile; they are in the safety copy
+    # The live tenant had Django's sessions table: whoever signed in after the backup must sign in again.
+    signs_out: bool = False
+    interrupted: list[Session] = field(default_factory=list)  # the application's work cancelled (interrupt_after)
 
 
 @all_or_nothing
@@ -133,6 +136,7 @@ class Restore:
         self.kept: KeepPlan | None = None
         self.staging: _Staging | None = None
         self.started = time.monotonic()
+        self.interrupted: list[Session] = []
 
     def run(self) -> RestoreResult:
         self.reporter.stage("Checking the file")
@@ -155,6 +159,7 @@ class Restore:
             self.witness = Witness(self.observer, self.user.info.backend_pid, self.schema)
             self.main, self.second = (stack.enter_context(_session(login)) for _ in range(2))
             writes_before = self._app_writes()
+            signs_out = self._has_sessions_table()
             try:
                 self._drop_leftovers()  # staging schemas of killed runs of this tenant
                 self._make_staging()  # the user's session: an empty schema, recorded
@@ -187,10 +192,23 @@ class Restore:
             warnings=self.warnings + self.load.warnings,
             seconds=time.monotonic() - self.started,
             app_writes=max(app_writes, 0),
+            signs_out=signs_out,
+            interrupted=self.interrupted,
         )
 
     def _app_writes(self) -> int:
         return _write_count(self.observer, self.tenant.live.oid) if self.tenant.live else 0
+
+    def _has_sessions_table(self) -> bool:
+        """Django keeps who is signed in in the clinic's django_session (sessions among the tenant apps); the
+        restore puts back the backup's rows, so everyone who signed in since must sign in again."""
+        if self.tenant.live is None:
+            return False
+        row = self.observer.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = %s AND relname = 'django_session')",
+            [self.tenant.live.oid],
+        ).fetchone()
+        return bool(row and row[0])
 
     # -- phase A ----------------------------------------------------------------------------------
 
@@ -371,9 +389,11 @@ class Restore:
 
     def _swap(self) -> str | None:
         self.reporter.stage("Putting the restored clinic in place")
+        attempts = LockAttempts(self.user, self.observer, self.options.locks, self.cancel)
+        self.interrupted = attempts.interrupted
         for _ in range(_KEEP_ATTEMPTS):
             try:
-                return with_lock_attempts(self.user, self.options.locks, self.cancel, self._swap_once, "The restore")
+                return attempts.run(lambda: self._swap_once(attempts), "The restore")
             except _AccountsChanged:  # a password changed since the accounts were copied: copy them again
                 with self._file_step(self.main, "Keeping today's administrator accounts", self.cancel):
                     self._keep_administrators()
@@ -381,13 +401,13 @@ class Restore:
             "Today's administrator accounts kept changing while the restore tried to keep them; try again later."
         )
 
-    def _swap_once(self) -> str | None:
+    def _swap_once(self, attempts: LockAttempts) -> str | None:
         staged, live = self._staged, live_schema(self.user, self.schema)
         allowed = {staged.oid, *([live.oid] if live else [])}
         with proven_step(self.user, self.witness, allowed, "The restore"):
             allowed.add(ensure_registry(self.user))
             if live is not None:
-                lock_relations(self.user, self.observer, live.oid, self.options.locks)
+                attempts.lock_tables(live.oid)
                 if (
                     self.kept is not None
                     and self.kept.table is not None

@@ -9,7 +9,7 @@ application (app/engine/restore/swap.py) and is proven isolated before it commit
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
 
@@ -27,7 +27,8 @@ from app.engine.errors import (
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.restore.checks import live_schema
 from app.engine.restore.statement_cancel import cancel_statements_on
-from app.engine.restore.swap import LockPolicy, lock_relations, rename_schema, set_aside, with_lock_attempts
+from app.engine.restore.swap import LockAttempts, LockPolicy, rename_schema, set_aside
+from app.engine.restore.table_locks import Session
 from app.engine.safety.locks import tenant_lock
 from app.engine.safety.proven import Witness, proven_step
 from app.engine.safety.registry import Registered, SchemaKind, ensure_registry, forget, registered
@@ -39,6 +40,7 @@ class UndoResult:
     restored_from: str  # the safety copy that became the tenant again
     safety_copy: str | None  # where the replaced state went (None when the tenant had no schema)
     seconds: float
+    interrupted: list[Session] = field(default_factory=list)  # the application's work cancelled (--interrupt-app)
 
 
 @all_or_nothing
@@ -67,7 +69,9 @@ def undo_restore(
         cancel_statements_on(conn, cancel),
     ):
         try:
-            copy, aside = _undo(conn, observer, schema, expected_copy, tenants_table, locks, reporter, cancel)
+            copy, aside, interrupted = _undo(
+                conn, observer, schema, expected_copy, tenants_table, locks, reporter, cancel
+            )
         except (Cancelled, psycopg.errors.QueryCanceled) as exc:
             if isinstance(exc, Cancelled) or cancel.cancelled:
                 raise Cancelled("Cancelled.") from None
@@ -77,7 +81,7 @@ def undo_restore(
         except psycopg.Error as exc:
             raise RestoreFailed(f"The undo failed: {first_line(exc)}.", str(exc)) from None
     reporter.finish("Undone")
-    return UndoResult(schema, copy.name, aside, time.monotonic() - started)
+    return UndoResult(schema, copy.name, aside, time.monotonic() - started, interrupted)
 
 
 def _undo(
@@ -89,7 +93,7 @@ def _undo(
     locks: LockPolicy,
     reporter: ProgressReporter,
     cancel: CancelToken,
-) -> tuple[Registered, str | None]:
+) -> tuple[Registered, str | None, list[Session]]:
     clinics = clinic_schemas(conn, find_tenants_table(conn, tenants_table))
     copies = registered(conn, schema, SchemaKind.SAFETY_COPY, clinics)
     conn.rollback()
@@ -104,6 +108,7 @@ def _undo(
     cancel.raise_if_cancelled()
     witness = Witness(observer, conn.info.backend_pid, schema)
     reporter.advance(0.3, "Swapping the previous version back in")
+    attempts = LockAttempts(conn, observer, locks, cancel)
 
     def attempt() -> str | None:
         live = live_schema(conn, schema)
@@ -112,11 +117,11 @@ def _undo(
             allowed.add(ensure_registry(conn))
             aside = None
             if live is not None:
-                lock_relations(conn, observer, live.oid, locks)
+                attempts.lock_tables(live.oid)
                 aside = set_aside(conn, schema, live.oid, live.owner_oid, f"replaced by undo of {copy.name}")
             rename_schema(conn, copy.name, schema)
             forget(conn, [copy.oid])
             cancel.raise_if_cancelled()
         return aside
 
-    return copy, with_lock_attempts(conn, locks, cancel, attempt, "The undo")
+    return copy, attempts.run(attempt, "The undo"), attempts.interrupted
