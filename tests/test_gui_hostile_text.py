@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from psycopg import sql
+from PySide6 import QtGui
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
 from PySide6.QtGui import QHelpEvent
-from PySide6.QtGui import Qt as QtGuiNamespace
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTableView, QToolTip, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -117,10 +117,10 @@ def hover_rows(view: QTableView) -> list[str]:
 
 def assert_plain_tooltip(tip: str, *raw: str) -> None:
     """A tooltip Qt renders as rich text that says exactly the plain text, so no markup in it acts."""
-    assert QtGuiNamespace.mightBeRichText(tip), tip
+    assert QtGui.Qt.mightBeRichText(tip), tip
     for text in raw:
         assert text not in tip, tip
-        assert QtGuiNamespace.convertFromPlainText(text)[3:-4] in tip, tip  # escaped, as <p>…</p> holds it
+        assert QtGui.Qt.convertFromPlainText(text)[3:-4] in tip, tip  # escaped, as <p>…</p> holds it
 
 
 def test_questions_that_delete_data_show_a_forged_name_as_plain_text(qtbot: QtBot, demo_db: ConnectionTarget) -> None:
@@ -172,10 +172,10 @@ def test_tooltips_are_plain_and_img_dev_zero_is_hovered_safely(
 
     model = window.model
     tips = [model.data(model.index(row, 0), Qt.ItemDataRole.ToolTipRole) for row in range(model.rowCount())]
-    assert all(QtGuiNamespace.mightBeRichText(tip) and "<img" not in tip for tip in tips)
+    assert all(QtGui.Qt.mightBeRichText(tip) and "<img" not in tip for tip in tips)
     clinic_tips = hover_rows(window.clinic_view)  # the real hover: an <img> here read /dev/zero until bad_alloc
     other_tips = hover_rows(window.other_view)
-    assert all(QtGuiNamespace.mightBeRichText(tip) and "<img" not in tip for tip in clinic_tips + other_tips)
+    assert all(QtGui.Qt.mightBeRichText(tip) and "<img" not in tip for tip in clinic_tips + other_tips)
     assert any("Internal name (schema): &lt;img src=/dev/zero&gt;" in tip for tip in clinic_tips)
     assert any("Other web addresses: &lt;img src=/dev/zero&gt;" in tip for tip in clinic_tips)
     assert len(other_tips) == 3 and all("&lt;img src=/dev/zero" in tip for tip in other_tips)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from PySide6 import QtGui
 from PySide6.QtCore import QChildEvent, QEvent, QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QResizeEvent
-from PySide6.QtGui import Qt as QtGuiNamespace
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
 def plain_tooltip(text: str) -> str:
     """A tooltip that shows `text` as it is: Qt renders any tooltip that looks like markup as rich text (a name such
     as `<img src=/dev/zero>` would load that file), so the text is escaped into rich text that says just it."""
-    return QtGuiNamespace.convertFromPlainText(text) if text else ""
+    return QtGui.Qt.convertFromPlainText(text) if text else ""
 
 
 class ElidedLabel(QLabel):
