@@ -93,6 +93,10 @@ class ArchiveError(ResguardoError):
     """A backup file is unreadable, damaged, or of an unknown kind or version."""
 
 
+class KeyRefused(ResguardoError):
+    """An encryption key cannot be used: it does not open the file, its passphrase is wrong, or it is unreadable."""
+
+
 class PreflightError(ResguardoError):
     """A job cannot start; the message says why."""
 

@@ -1,0 +1,69 @@
+"""`resguardo key`: make an encryption key, show its public half, print its recovery sheet."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from pathlib import Path
+
+from app.engine.encryption.identities import create_key, public_keys
+from app.engine.encryption.recipients import fingerprint
+from app.engine.encryption.recovery_sheet import write_recovery_sheet
+from app.engine.errors import UsageError
+
+NAME = "key"
+HELP = "make a key that encrypts backups, show its public half, print its recovery sheet"
+NEEDS_CONNECTION = False
+
+
+def ask_passphrase(what: str) -> str:
+    """The passphrase of `what` (a key file), read from the terminal without echo."""
+    return getpass.getpass(f"Passphrase of {what}: ")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="key_action", metavar="ACTION", required=True)
+    create = actions.add_parser(
+        "create", help="make a new key; the private half goes to FILE, protected by a passphrase you choose"
+    )
+    create.add_argument("--out", required=True, metavar="FILE", help="the new key file (never replaced)")
+    show = actions.add_parser("show-public", help="print the public half of a key file (asks for its passphrase)")
+    show.add_argument("file", metavar="FILE", help="the key file")
+    sheet = actions.add_parser(
+        "recovery-sheet", help="write a printable page: public key, fingerprint, how to recover a backup with age"
+    )
+    sheet.add_argument("file", metavar="FILE", help="the key file")
+    sheet.add_argument("--out", required=True, metavar="PATH", help="the page to write (HTML, to print)")
+    sheet.add_argument(
+        "--include-key-file",
+        action="store_true",
+        help="also print the key file itself (still protected by its passphrase), for a paper copy in a safe",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.key_action == "create":
+        return _create(Path(args.out))
+    if args.key_action == "show-public":
+        for line in public_keys(Path(args.file), ask_passphrase):
+            print(line)
+        return 0
+    key_file = Path(args.file)
+    public = public_keys(key_file, ask_passphrase)[0]
+    out = write_recovery_sheet(Path(args.out), public, key_file, include_key_file=args.include_key_file)
+    print(f"Recovery sheet written to {out}; print it and keep it with the key, away from the backups.")
+    return 0
+
+
+def _create(out: Path) -> int:
+    if out.exists():
+        raise UsageError(f"{out} already exists; a key file is never replaced (choose another name).")
+    first = getpass.getpass("New passphrase for the key: ")
+    if getpass.getpass("The same passphrase again: ") != first:
+        raise UsageError("The two passphrases differ; no key was made.")
+    public = create_key(out, first)
+    print(f"Key written to {out} (the private half, protected by the passphrase).")
+    print("Public key (give it to `resguardo backup --encrypt-to`, or to a profile):")
+    print(public)
+    print(f"Fingerprint: {fingerprint(public)}")
+    return 0
