@@ -28,9 +28,12 @@ from app.engine.safety.registry import REGISTRY_SCHEMA
 from app.engine.safety.sql_gate import (
     CheckedStatement,
     RefusedStatement,
+    Rules,
     check_native,
     execute_checked,
+    parse_one,
     prepare_session,
+    rewritten,
 )
 from app.engine.server.pgserver import embedded_bin_dir
 from tests.support.pg import TestServer
@@ -524,6 +527,113 @@ def test_native_statements_that_reach_outside_are_refused(label: str, text: str,
         check_native(text, line=12, label=label)
     assert caught.value.message.startswith(f"The file {cause}")
     assert "(line 12: " in caught.value.message
+
+
+# Functions in FROM: libpg_query writes `{}` for a RangeFunction's absent column list, which crashed the gate
+# ("unexpected error: ValueError") on every view or body that used one.
+FUNCTIONS_IN_FROM = [
+    "CREATE VIEW v AS SELECT g FROM generate_series(1, 3) g",
+    "CREATE VIEW v AS SELECT * FROM unnest(ARRAY[1, 2]) WITH ORDINALITY AS u(x, n)",
+    "CREATE VIEW v AS SELECT * FROM ROWS FROM (generate_series(1, 2), jsonb_each('{}') AS (k text, v jsonb)) t",
+    "CREATE VIEW v AS SELECT r.a FROM t, LATERAL jsonb_to_recordset(t.j) AS r(a integer)",
+    "CREATE FUNCTION f(integer[]) RETURNS bigint LANGUAGE sql AS 'SELECT sum(x) FROM unnest($1) x'",
+    "CREATE FUNCTION f(jsonb) RETURNS integer LANGUAGE plpgsql AS $$DECLARE n integer; BEGIN"
+    " SELECT count(*) INTO n FROM jsonb_each($1); FOR n IN SELECT 1 FROM generate_series(1, 2) LOOP END LOOP;"
+    " RETURN n; END$$",
+    "CREATE VIEW v AS SELECT ts_rewrite('a'::tsquery, 'a'::tsquery, 'b'::tsquery)",  # no query text
+    "CREATE VIEW v AS SELECT nextval('s'), nextval('s'::regclass), currval(CAST('s' AS text))",
+    "CREATE VIEW v AS SELECT pg_relation_size(c.oid) FROM pg_catalog.pg_class c",  # reports, acts on nothing
+    "CREATE FUNCTION f() RETURNS integer LANGUAGE sql SET search_path = public, pg_temp AS 'SELECT 1'",
+    "CREATE FUNCTION f() RETURNS integer LANGUAGE sql SET search_path = '' AS 'SELECT 1'",
+]
+
+
+@pytest.mark.parametrize("text", FUNCTIONS_IN_FROM)
+def test_native_statements_that_stay_inside_pass(text: str) -> None:
+    checked = check_native(text, line=3, label="view v")
+    assert checked is not None and checked.text == text
+
+
+# Issue 19, item 5: SQL text the gate never saw (functions that run a query given as text), and names read from
+# text that passed through a cast. Each reached pg_read_file, pg_ls_dir or another clinic's table.
+QUERY_TEXT = "'SELECT pg_catalog.pg_read_file(''/etc/passwd'')'"
+TEXT_TO_SQL = [
+    (f"CREATE VIEW v AS SELECT * FROM ts_stat({QUERY_TEXT})", "calls ts_stat, which reaches outside"),
+    (f"CREATE VIEW v AS SELECT * FROM ts_stat({QUERY_TEXT}, 'a')", "calls ts_stat, which reaches outside"),
+    (f"CREATE VIEW v AS SELECT ts_rewrite('a'::tsquery, {QUERY_TEXT})", "calls ts_rewrite, which reaches outside"),
+    *[
+        (f"CREATE VIEW v AS SELECT {f}({QUERY_TEXT}, true, true, '')", f"calls {f}, which reaches outside")
+        for f in ("query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema")
+    ],
+    *[
+        (f"CREATE VIEW v AS SELECT {f}('mindcare.users_customuser', true, true, '')", f"calls {f}, which reaches")
+        for f in ("table_to_xml", "table_to_xmlschema", "table_to_xml_and_xmlschema")
+    ],
+    *[
+        (f"CREATE VIEW v AS SELECT {f}('mindcare', true, true, '')", f"calls {f}, which reaches outside")
+        for f in ("schema_to_xml", "schema_to_xmlschema", "schema_to_xml_and_xmlschema")
+    ],
+    *[
+        (f"CREATE VIEW v AS SELECT {f}(true, true, '')", f"calls {f}, which reaches outside")
+        for f in ("database_to_xml", "database_to_xmlschema", "database_to_xml_and_xmlschema")
+    ],
+    ("CREATE VIEW v AS SELECT cursor_to_xml('c'::refcursor, 1, true, true, '')", "calls cursor_to_xml, which"),
+    (f"CREATE VIEW v AS SELECT * FROM public.crosstab({QUERY_TEXT}) AS t(a text)", "calls crosstab, which"),
+    ("CREATE VIEW v AS SELECT * FROM connectby('t', 'id', 'up', '1', 0) AS t(a int)", "calls connectby, which"),
+    (f"CREATE VIEW v AS SELECT * FROM xpath_table('id', 'x', {QUERY_TEXT}, '/a', 'true') AS t(a int)", "calls xpath"),
+    (f"CREATE VIEW v AS SELECT * FROM dblink('dbname=x', {QUERY_TEXT}) AS t(a text)", "calls dblink, which"),
+    (
+        f"CREATE FUNCTION f() RETURNS SETOF record LANGUAGE sql AS $$SELECT * FROM ts_stat({QUERY_TEXT})$$",
+        "creates a function whose body calls ts_stat, which reaches outside",
+    ),
+    # names read from text at run time, through a cast: resolved as the cast reads them
+    ("CREATE VIEW v AS SELECT nextval('\"mindcare\".seq'::text)", "names mindcare.seq, outside the tenant"),
+    ("CREATE VIEW v AS SELECT nextval(CAST('mindcare.seq' AS varchar))", "names mindcare.seq, outside"),
+    ("CREATE VIEW v AS SELECT setval(('mindcare.seq'::text)::regclass, 1)", "names mindcare.seq, outside"),
+    ("CREATE VIEW v AS SELECT currval('mindcare.seq'::name::text)", "names mindcare.seq, outside"),
+    ("CREATE VIEW v AS SELECT pg_sequence_last_value('mindcare.seq')", "names mindcare.seq, outside"),
+    ("CREATE VIEW v AS SELECT pg_relation_size('mindcare.users_customuser'::text)", "names mindcare.users"),
+    ("CREATE VIEW v AS SELECT pg_input_is_valid('1', 'mindcare.dom')", "names mindcare.dom, outside"),
+    ("CREATE VIEW v AS SELECT pg_input_error_info('1', 'mindcare.dom'::text)", "names mindcare.dom, outside"),
+    # names computed while the function runs: they could be any relation
+    ("CREATE VIEW v AS SELECT nextval('mind' || 'care.seq')", "holds a construct Resguardo cannot check (nextval's"),
+    ("CREATE VIEW v AS SELECT nextval(format('%I.seq', 'mindcare'))", "holds a construct Resguardo cannot check"),
+    ("CREATE VIEW v AS SELECT nextval(16384)", "holds a construct Resguardo cannot check (nextval's object"),
+    ("CREATE VIEW v AS SELECT nextval('16384'::oid)", "holds a construct Resguardo cannot check (nextval's object"),
+    ("CREATE VIEW v AS SELECT setval(to_regclass('mindcare.seq'), 1)", "holds a construct Resguardo cannot check"),
+    ("CREATE VIEW v AS SELECT brin_summarize_new_values(c.oid) FROM pg_class c", "holds a construct Resguardo"),
+    (
+        "CREATE FUNCTION f(s text) RETURNS bigint LANGUAGE plpgsql AS $$BEGIN RETURN nextval(s); END$$",
+        "creates a function whose body holds a construct Resguardo cannot check (nextval's object",
+    ),
+    ("CREATE VIEW v AS SELECT pg_input_is_valid('1', t.name) FROM t", "holds a construct Resguardo cannot check"),
+    # a routine's search_path: its unqualified names resolve there
+    (
+        "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql SET search_path = mindcare AS 'SELECT count(*) FROM t'",
+        "creates a function whose search_path names mindcare, outside the tenant",
+    ),
+    (
+        "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql SET search_path TO 'public', 'Other' AS 'SELECT 1'",
+        "creates a function whose search_path names Other, outside the tenant",
+    ),
+]
+
+
+@pytest.mark.parametrize("text, cause", TEXT_TO_SQL)
+def test_text_the_gate_cannot_see_and_names_it_cannot_prove_are_refused(text: str, cause: str) -> None:
+    with pytest.raises(RefusedStatement) as caught:
+        check_native(text, line=7, label="view v")
+    assert caught.value.message.startswith(f"The file {cause}"), caught.value.message
+
+
+def test_a_name_behind_a_cast_is_rewritten_into_the_staging_schema() -> None:
+    """A pg_dump statement naming its own schema through a cast to text is checked and rewritten like any name."""
+    parsed = parse_one("CREATE VIEW bienestar.v AS SELECT nextval(CAST('bienestar.seq' AS text))", 1)
+    assert parsed is not None
+    Rules("bienestar").check(parsed)
+    assert rewritten(parsed, "bienestar", "rg_staging") == (
+        "CREATE VIEW rg_staging.v AS SELECT nextval(CAST('\"rg_staging\".seq' AS text))"
+    )
 
 
 # ---------------------------------------------------------------- legit dumps round-trip

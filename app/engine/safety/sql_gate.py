@@ -39,7 +39,7 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,12 +57,18 @@ _EXCERPT = 80
 
 
 class RefusedStatement(ArchiveError):
-    """A statement of the file is not one Resguardo runs; nothing of the file has run."""
+    """A statement of the file is not one Resguardo runs; nothing of the file has run. `cause` is the sentence's
+    middle, e.g. "runs an anonymous code block (DO)" (a backup says it of the object it would write)."""
+
+    cause: str = ""
+    outside: Name | None = None  # the name refused for lying outside the tenant, when that is the cause
 
 
 def refusal(cause: str, line: int, text: str) -> RefusedStatement:
     """'The file <cause> (line N: <statement>).' (the CLI and the window add that nothing was changed)"""
-    return RefusedStatement(f"The file {cause} (line {line}: {excerpt(text)}).")
+    refused = RefusedStatement(f"The file {cause} (line {line}: {excerpt(text)}).")
+    refused.cause = cause
+    return refused
 
 
 def excerpt(text: str) -> str:
@@ -231,6 +237,8 @@ def _node(name: str, fields: dict[str, Any]) -> Any:
 
 
 def _wrapped(raw: dict[str, Any]) -> Any:
+    if not raw:  # an absent node inside a list: `{}` (a RangeFunction's missing column definitions), None in pglast
+        return None
     ((name, fields),) = raw.items()
     if name == "List":
         return tuple(_wrapped(item) for item in fields.get("items", ()))
@@ -358,7 +366,46 @@ _REG_TYPES = frozenset(
         "regnamespace",
     }
 )
-_SEQUENCE_FUNCTIONS = frozenset({"nextval", "setval", "currval"})
+# Functions that act on (or read) the relation their first argument names: a name computed while they run (a
+# concatenation, a function's result, a variable) could be any relation, so it must be a literal the gate reads.
+_ACTS_ON_RELATION = frozenset(
+    {
+        "nextval",
+        "setval",
+        "currval",
+        "pg_sequence_last_value",
+        "pg_get_sequence_data",
+        "brin_summarize_new_values",
+        "brin_summarize_range",
+        "brin_desummarize_range",
+        "gin_clean_pending_list",
+    }
+)
+# Functions that only report on the relation their first argument names (sizes, partitions, properties): a
+# literal name is checked like any other; an oid computed while they run reveals no more than the catalog does.
+_REPORTS_ON_RELATION = frozenset(
+    {
+        "pg_relation_size",
+        "pg_total_relation_size",
+        "pg_table_size",
+        "pg_indexes_size",
+        "pg_relation_filenode",
+        "pg_relation_filepath",
+        "pg_partition_tree",
+        "pg_partition_root",
+        "pg_partition_ancestors",
+        "pg_index_has_property",
+        "pg_index_column_has_property",
+        "pg_relation_is_updatable",
+        "pg_column_is_updatable",
+        "pg_get_replica_identity_index",
+        "pg_relation_is_publishable",
+    }
+)
+# Functions that read a type's name from their second argument and run its input function (a domain's CHECK).
+_TYPE_FROM_TEXT = frozenset({"pg_input_is_valid", "pg_input_error_info"})
+# Casts that keep a string's text as it is: PostgreSQL reads the name from the same characters at run time.
+_TEXT_TYPES = frozenset({"text", "varchar", "bpchar", "name", "unknown"})
 _LITERAL_PART = re.compile(r'"((?:[^"]|"")+)"|([A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*)')
 
 
@@ -380,9 +427,12 @@ def names_in(tree: Any) -> Iterator[Name]:
                 yield _from_strings(node.fields, len(node.fields) - 3)
         elif kind == "TypeCast":
             yield from _literal_name(node.arg, _last(node.typeName.names))
-        elif kind == "FuncCall":
-            if _last(node.funcname) in _SEQUENCE_FUNCTIONS and node.args:
-                yield from _literal_name(node.args[0], "regclass")
+        elif kind == "FuncCall" and node.args:
+            function = _last(node.funcname)
+            if function in _ACTS_ON_RELATION or function in _REPORTS_ON_RELATION:
+                yield from _named_by(node.args[0], "regclass", function, strict=function in _ACTS_ON_RELATION)
+            elif function in _TYPE_FROM_TEXT and len(node.args) >= 2:
+                yield from _named_by(node.args[1], "regtype", function, strict=True)
         elif kind in ("CommentStmt", "DropStmt", "SecLabelStmt"):
             objtype = node.removeType if kind == "DropStmt" else node.objtype
             for obj in (node.objects or ()) if kind == "DropStmt" else (node.object,):
@@ -426,6 +476,22 @@ def _in_tuple(node: Any, kind: str, slot: str, value: tuple[Any, ...], stack: li
 
 def _last(parts: tuple[Any, ...] | None) -> str:
     return str(parts[-1].sval or "") if parts and isinstance(parts[-1], ast.String) else ""
+
+
+def _named_by(arg: Any, regtype: str, function: str, *, strict: bool) -> Iterator[Name]:
+    """The object a function's argument names when PostgreSQL reads it as `regtype`: a string, possibly cast
+    to text or to a reg type first (`'s.seq'::text`, `CAST('s.seq' AS regclass)`), is read as the name it holds.
+    Anything else is computed while the function runs: Unreadable when `strict` (it could name any object)."""
+    node: Any = arg
+    while isinstance(node, ast.TypeCast) and node.typeName is not None and not node.typeName.arrayBounds:
+        target = _last(node.typeName.names)
+        if target not in _TEXT_TYPES and target not in _REG_TYPES:
+            break
+        node = node.arg
+    if isinstance(node, ast.A_Const) and isinstance(node.val, ast.String):
+        yield from _literal_name(node, regtype)
+    elif strict:
+        raise Unreadable(f"{function}'s object, named by a value computed while it runs")
 
 
 def _literal_name(arg: Any, regtype: str) -> Iterator[Name]:
@@ -543,22 +609,38 @@ _OUTSIDE_PREFIXES = (
     "pg_copy_",
     "pg_wal_",
 )
-_OUTSIDE_PARTS = ("_to_xml",)  # query_to_xml, table_to_xml, cursor_to_xml...: run queries given as text
+# Functions that run a query they are given as text (or build one from the names they are given), with the
+# caller's rights and out of the gate's sight: query_to_xml, cursor_to_xml, table_to_xml, schema_to_xml and
+# database_to_xml with their ..._xmlschema forms, ts_stat, the two-argument ts_rewrite(tsquery, text), and
+# tablefunc's and xml2's crosstab, connectby and xpath_table (in public when installed there).
+_OUTSIDE_PARTS = ("_to_xml",)
+_QUERY_TEXT_FUNCTIONS = frozenset({"ts_stat", "connectby", "xpath_table"})
+_QUERY_TEXT_PREFIXES = ("crosstab",)
+_QUERY_TEXT_BY_ARITY = frozenset({("ts_rewrite", 2)})  # ts_rewrite(tsquery, tsquery, tsquery) runs none
 
 
-def reaches_outside(name: str) -> bool:
-    return name in _OUTSIDE_FUNCTIONS or name.startswith(_OUTSIDE_PREFIXES) or any(p in name for p in _OUTSIDE_PARTS)
+def reaches_outside(name: str, arity: int | None = None) -> bool:
+    """Whether calling `name` (with `arity` arguments, None when unknown) reaches outside the tenant: server
+    files and programs, settings, signals, locks, replication, or a query given as text."""
+    return (
+        name in _OUTSIDE_FUNCTIONS
+        or name in _QUERY_TEXT_FUNCTIONS
+        or name.startswith(_OUTSIDE_PREFIXES + _QUERY_TEXT_PREFIXES)
+        or any(p in name for p in _OUTSIDE_PARTS)
+        or any(name == f and arity in (n, None) for f, n in _QUERY_TEXT_BY_ARITY)
+    )
 
 
-def _called_functions(tree: Any) -> Iterator[Name]:
-    """Functions the tree calls or names as a function (FuncCall, and operator/aggregate support functions)."""
+def _called_functions(tree: Any) -> Iterator[tuple[Name, int | None]]:
+    """Functions the tree calls or names as a function (FuncCall, and operator/aggregate support functions),
+    each with the number of arguments it is called with (None when it is only named)."""
     stack = [tree]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.FuncCall):
-            yield _from_strings(node.funcname or ())
+            yield _from_strings(node.funcname or ()), len(node.args or ())
         elif isinstance(node, ast.DefElem) and isinstance(node.arg, ast.TypeName):
-            yield _from_strings(node.arg.names or ())
+            yield _from_strings(node.arg.names or ()), None
         for slot in node:
             value = getattr(node, slot)
             if isinstance(value, ast.Node):
@@ -872,6 +954,13 @@ class Rules:
                     )
             self._names(stmt, parsed, "")
             if kind == "CreateFunctionStmt":
+                outside = self.path_outside(function_search_path(stmt))
+                if outside is not None:
+                    raise refusal(
+                        f"creates a function whose search_path names {outside}, outside the tenant",
+                        parsed.line,
+                        parsed.text,
+                    )
                 for body in function_body(stmt, parsed.text):
                     what = type(body).__name__
                     if what not in _BODY_KINDS:
@@ -892,15 +981,53 @@ class Rules:
         except RecursionError:
             raise refusal("nests expressions too deeply to be checked", parsed.line, parsed.text) from None
 
+    def path_outside(self, elements: Iterable[str | None]) -> str | None:
+        """The first schema of a routine's search_path that lies outside what a file may name (None: the
+        tenant's own, as the native format writes it), or None. Unqualified names in the routine's body resolve
+        there, out of the name checks' sight."""
+        for element in elements:
+            if element is not None and element != self.own and element not in _PATH_SCHEMAS:
+                return element
+        return None
+
     def _names(self, tree: Any, parsed: Parsed, prefix: str) -> None:
-        for name in names_in(tree):
-            if name.schema is not None and _TEMP_SCHEMA.match(name.schema):
-                raise refusal(f"{prefix}uses the temporary schema ({name.shown()})", parsed.line, parsed.text)
-            if not self.referable(name):
-                raise refusal(f"{prefix}names {name.shown()}, outside the tenant", parsed.line, parsed.text)
-        for name in _called_functions(tree):
-            if name.schema in (None, "pg_catalog", "public") and reaches_outside(name.name):
+        try:
+            for name in names_in(tree):
+                if name.schema is not None and _TEMP_SCHEMA.match(name.schema):
+                    raise refusal(f"{prefix}uses the temporary schema ({name.shown()})", parsed.line, parsed.text)
+                if not self.referable(name):
+                    refused = refusal(f"{prefix}names {name.shown()}, outside the tenant", parsed.line, parsed.text)
+                    refused.outside = name
+                    raise refused
+        except Unreadable as exc:
+            cause = f"{prefix}holds a construct Resguardo cannot check ({exc.args[0]})"
+            raise refusal(cause, parsed.line, parsed.text) from None
+        for name, arity in _called_functions(tree):
+            if name.schema in (None, "pg_catalog", "public") and reaches_outside(name.name, arity):
                 raise refusal(f"{prefix}calls {name.name}, which reaches outside the tenant", parsed.line, parsed.text)
+
+
+# What a routine's search_path may list besides the tenant: the schemas a file may name; pg_temp (placed last, as
+# PostgreSQL advises for SECURITY DEFINER functions; names in it are refused anyway); '' (no schema at all); and
+# `$user`, PostgreSQL's default, the schema named after whoever calls the routine (its own, if any).
+_PATH_SCHEMAS = REFERENCE_SCHEMAS | {"pg_temp", "", "$user"}
+
+
+def function_search_path(stmt: Any) -> list[str]:
+    """The schemas a CREATE FUNCTION's `SET search_path` lists ([] without one): each value is one schema's
+    exact name (PostgreSQL quotes each as an identifier when it stores the setting)."""
+    for option in stmt.options or ():
+        arg = option.arg
+        if (
+            option.defname == "set"
+            and isinstance(arg, ast.VariableSetStmt)
+            and (arg.name or "").lower() == "search_path"
+        ):
+            return [
+                str(a.val.sval) if isinstance(a, ast.A_Const) and isinstance(a.val, ast.String) else ""
+                for a in arg.args or ()
+            ]
+    return []
 
 
 # What a function body written as a string may run: queries and row changes (names checked like the file's).
