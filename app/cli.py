@@ -34,9 +34,20 @@ def _said(exc: ResguardoError) -> str:
 
 
 def _command_modules() -> list[ModuleType]:
-    from app.commands import backup, demo, discard_safety_copy, key, restore, tenants, tools, undo_restore, verify
+    from app.commands import (
+        backup,
+        demo,
+        discard_safety_copy,
+        key,
+        prune,
+        restore,
+        tenants,
+        tools,
+        undo_restore,
+        verify,
+    )
 
-    return [demo, tenants, backup, verify, restore, undo_restore, discard_safety_copy, key, tools]
+    return [demo, tenants, backup, verify, restore, undo_restore, discard_safety_copy, prune, key, tools]
 
 
 def build_parser() -> argparse.ArgumentParser:
