@@ -116,18 +116,6 @@ NATIVE = [
         _rows(_after_first_row(b"\0")),
         _damaged(f"row 2 of table {TABLE} holds a NUL byte, which COPY text never holds (a restore would misread it)"),
     ),
-    FileAttack(
-        "copy-missing-field",
-        "a row with a field less than the table's columns",
-        _rows(_first_row(lambda row: row.rsplit(b"\t", 1)[0])),
-        _damaged(f"row 1 of table {TABLE} has 8 fields, and the table's rows have 9"),
-    ),
-    FileAttack(
-        "copy-extra-field",
-        "a row with a field more",
-        _rows(_after_first_row(b"1\t")),
-        _damaged(f"row 2 of table {TABLE} has 10 fields, and the table's rows have 9"),
-    ),
 ]
 
 # ---------------------------------------------------------------- Django JSON exports: the objects
@@ -322,6 +310,19 @@ def test_the_cli_says_the_sentence_and_no_unexpected_error(craft: Callable[[File
         done = run_cli("verify", "--file", str(path))
         assert done.returncode == 1 and "unexpected" not in done.stderr.lower(), done.stderr
         assert done.stderr.strip() == f"resguardo: {_expected(attack, path)}"
+
+
+@pytest.mark.parametrize(("ending", "refused"), [(b"\\.\n", True), (b"\\\\.\n", False), (b"\\\n", True)])
+def test_a_backslash_at_the_end_of_a_mebibyte_escapes_the_next_one(
+    good: Path, tmp_path: Path, ending: bytes, refused: bool
+) -> None:
+    """The rows are read 1 MiB at a time: a backslash that is a chunk's last byte escapes the next chunk's first."""
+    long_row = b"y" * ((1 << 20) - 1) + ending  # the first backslash is the last byte of the first MiB
+    path = _rows(lambda raw: long_row + raw)(good, tmp_path / "long.resguardo")
+    if refused:
+        assert _said(lambda: verify_file(path)).startswith(f"long.resguardo is damaged: row 1 of table {TABLE} ")
+    else:
+        verify_file(path)
 
 
 def test_escapes_that_copy_reads_as_data_verify_and_restore(demo_db: ConnectionTarget, tmp_path: Path) -> None:
