@@ -90,22 +90,19 @@ class ConnectionTarget:
         if self.password is not None:
             params["password"] = self.password
         try:
-            conn = psycopg.connect(make_conninfo(self.conninfo, **params), autocommit=autocommit)
+            conn = psycopg.connect(make_conninfo(self.conninfo, **params), autocommit=True)
         except psycopg.OperationalError as exc:
             raise ConnectionFailed(explain_connection_error(exc, self), str(exc).strip()) from None
-        if not owner_rights and has_relation_kind_setting(conn.info.server_version):
-            try:
-                conn.execute(
+        try:
+            if not owner_rights and has_relation_kind_setting(conn.info.server_version):
+                conn.execute(  # outside a transaction: one round trip, and no rollback can undo it
                     "SELECT pg_catalog.set_config('restrict_nonsystem_relation_kind', %s, false)",
                     [RESTRICT_RELATION_KINDS],
                 )
-                if not autocommit:
-                    conn.commit()
-            except psycopg.Error as exc:
-                conn.close()
-                raise ConnectionFailed(
-                    f"Could not prepare the session on {self.describe()}: {first_line(exc)}"
-                ) from None
+        except psycopg.Error as exc:
+            conn.close()
+            raise ConnectionFailed(f"Could not prepare the session on {self.describe()}: {first_line(exc)}") from None
+        conn.autocommit = autocommit
         return conn
 
     def child_env(self) -> dict[str, str]:
