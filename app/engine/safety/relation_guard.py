@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import psycopg
 from psycopg import sql
@@ -82,19 +81,13 @@ def schema_tables(conn: psycopg.Connection, schema: str) -> list[Relation]:
     return [Relation(schema, str(name), int(oid)) for name, oid in conn.execute(_SCHEMA_TABLES, [schema])]
 
 
-LockMode = Literal["ACCESS SHARE", "ACCESS EXCLUSIVE"]
-
-
-def lock_tables(
-    conn: psycopg.Connection, relations: Sequence[Relation], mode: LockMode = "ACCESS SHARE", *, nowait: bool = False
-) -> None:
-    """Lock `relations` in `mode`, then check them as `recheck` does, in one round trip: inside the caller's
-    transaction, which must read them before it ends. LockNotAvailable (lock_timeout, NOWAIT) is the caller's to
-    explain."""
+def lock_tables(conn: psycopg.Connection, relations: Sequence[Relation]) -> None:
+    """ACCESS SHARE on `relations`, then the check `recheck` makes, in one round trip: inside the caller's
+    transaction, which must read them before it ends. LockNotAvailable (lock_timeout) is the caller's to explain."""
     if not relations:
         return
-    lock = sql.SQL("LOCK TABLE ONLY {} IN {} MODE{}").format(
-        sql.SQL(", ").join(r.identifier() for r in relations), sql.SQL(mode), sql.SQL(" NOWAIT" if nowait else "")
+    lock = sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(
+        sql.SQL(", ").join(r.identifier() for r in relations)
     )
     cursor = conn.execute(sql.Composed([lock, sql.SQL(";"), _check(relations)]))  # no parameters: two statements
     cursor.nextset()
