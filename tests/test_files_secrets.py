@@ -18,7 +18,7 @@ from app.engine.archive.container import ArchiveWriter
 from app.engine.backup.native import BackupResult, backup_tenant
 from app.engine.backup.pgdump import pgdump_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import ConnectionFailed, PreflightError
+from app.engine.errors import ConnectionFailed, PreflightError, UsageError
 from app.engine.server.pgserver import embedded_bin_dir
 from app.engine.stores.files import STALE_AFTER_SECONDS
 from tests.support.cli import run_cli
@@ -62,7 +62,9 @@ def test_out_is_a_new_file_a_regular_file_or_a_folder_never_a_device_or_a_pipe(
     assert stat.S_ISCHR(os.stat(device).st_mode) and stat.S_ISFIFO(os.stat(fifo).st_mode) and link.is_symlink()
     existing = tmp_path / "existing.backup"
     existing.write_bytes(b"yesterday")
-    assert backup(demo_db, existing).path == existing and existing.read_bytes() != b"yesterday"
+    with pytest.raises(UsageError, match=r"existing\.backup already exists, and a backup never replaces a file"):
+        backup(demo_db, existing)  # replaced only when told to (tests/test_backup_names.py)
+    assert existing.read_bytes() == b"yesterday"
     folder = tmp_path / "folder"
     folder.mkdir()
     dated = backup(demo_db, folder).path  # a folder means a dated file inside it

@@ -31,10 +31,10 @@ def test_backup_from_the_window_shows_progress_result_and_history(
     window.backup_action.trigger()
     wait_idle(qtbot, window)
 
-    # The save dialog offered the documents folder and the dated name.
+    # The save dialog offered the documents folder and the engine's name: the UTC time to the second.
     suggested = dialogs.suggested[0]
     assert suggested.parent == paths.documents_dir()
-    assert re.fullmatch(r"bienestar_\d{4}-\d\d-\d\d_\d{4}\.resguardo", suggested.name)
+    assert re.fullmatch(r"bienestar_\d{4}-\d\d-\d\d_\d{6}Z\.resguardo", suggested.name)
     panel = window.jobs.panels[-1]
     assert panel.state == "succeeded", panel.message.text()
     assert out.is_file()
