@@ -6,19 +6,15 @@ import argparse
 import getpass
 from pathlib import Path
 
+from app.commands.encryption_options import ask_passphrase
 from app.engine.encryption.identities import create_key, public_keys
-from app.engine.encryption.recipients import fingerprint
+from app.engine.encryption.recipients import fingerprint, parse_recipients, recipient_lines
 from app.engine.encryption.recovery_sheet import write_recovery_sheet
 from app.engine.errors import UsageError
 
 NAME = "key"
-HELP = "make a key that encrypts backups, show its public half, print its recovery sheet"
+HELP = "make a key that encrypts backups, show its public half, print its recovery sheet, give it to a profile"
 NEEDS_CONNECTION = False
-
-
-def ask_passphrase(what: str) -> str:
-    """The passphrase of `what` (a key file), read from the terminal without echo."""
-    return getpass.getpass(f"Passphrase of {what}: ")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,11 +35,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also print the key file itself (still protected by its passphrase), for a paper copy in a safe",
     )
+    profile = actions.add_parser(
+        "set-profile",
+        help="encrypt every backup of a saved profile to these public keys (or files of them); --none: plain again",
+    )
+    profile.add_argument("profile", metavar="PROFILE", help="the saved profile's name")
+    profile.add_argument("keys", nargs="*", metavar="RECIPIENT", help="public keys (age1..., SSH) or files of them")
+    profile.add_argument("--none", action="store_true", help="no keys: the profile's backups are plain again")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.key_action == "create":
         return _create(Path(args.out))
+    if args.key_action == "set-profile":
+        return _set_profile(args.profile, args.keys, args.none)
     if args.key_action == "show-public":
         for line in public_keys(Path(args.file), ask_passphrase):
             print(line)
@@ -66,4 +71,20 @@ def _create(out: Path) -> int:
     print("Public key (give it to `resguardo backup --encrypt-to`, or to a profile):")
     print(public)
     print(f"Fingerprint: {fingerprint(public)}")
+    return 0
+
+
+def _set_profile(name: str, keys: list[str], none: bool) -> int:
+    from app.engine.stores.profiles import ProfileStore
+
+    if none == bool(keys):
+        raise UsageError("Give the public keys to encrypt to, or --none for plain backups (not both).")
+    lines = recipient_lines(keys)
+    if lines:
+        parse_recipients(lines)  # each one a valid public key
+    ProfileStore().set_encryption(name, lines)
+    if not lines:
+        print(f"Backups of profile {name} are no longer encrypted.")
+    for line in lines:
+        print(f"Backups of profile {name} are encrypted to {line} ({fingerprint(line)})")
     return 0

@@ -14,6 +14,7 @@ from app.commands.common import (
     resolve_target,
     tenants_table,
 )
+from app.commands.encryption_options import add_identity_option, readable_file
 from app.engine.restore.preview import RestorePreview, preview_restore
 from app.engine.restore.restore import RestoreResult, restore_tenant
 from app.formatting import human_size
@@ -40,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_tenants_table_option(parser)
     add_lock_options(parser)
+    add_identity_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,10 +53,11 @@ def run(args: argparse.Namespace) -> int:
         "user_table": user_table,
         "tenants_table": tenants_table(args),
     }
-    if not args.yes:
-        print(describe_preview(preview_restore(target, args.tenant, args.file, **options)))
-        confirm_by_typing(f"Type the tenant's name ({args.tenant}) to restore it:", args.tenant)
-    print(describe_result(restore_tenant(target, args.tenant, args.file, locks=lock_policy(args), **options)))
+    with readable_file(args, restoring=True) as path:  # an encrypted file: its decrypted copy, for both reads
+        if not args.yes:
+            print(describe_preview(preview_restore(target, args.tenant, path, **options)))
+            confirm_by_typing(f"Type the tenant's name ({args.tenant}) to restore it:", args.tenant)
+        print(describe_result(restore_tenant(target, args.tenant, path, locks=lock_policy(args), **options)))
     return 0
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
+from pathlib import Path
 
+from app.commands.encryption_options import add_identity_option, readable_file
 from app.engine.archive.verify import FileCheck, verify_file
 from app.formatting import human_size
 
@@ -35,8 +38,11 @@ def describe(check: FileCheck) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--file", required=True, metavar="PATH", help="the backup file to check")
+    add_identity_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    print(describe(verify_file(args.file)))
+    with readable_file(args) as path:  # an encrypted file: its decrypted copy, checked in full
+        check = verify_file(path)
+    print(describe(replace(check, path=Path(args.file))))
     return 0

@@ -238,14 +238,12 @@ class ProfileDialog(QDialog):
         table = self.tenants_table.text().strip()
         if table and "." not in table:
             table = f"public.{table}"
-        typed = {
-            key: field.text().strip()
-            for key, field in (("host", self.host), ("dbname", self.dbname), ("user", self.user))
-        }
         return Profile(  # an empty field takes Profile's own default
             name=name,
+            host=self.host.text().strip() or Profile.host,
             port=self.port.value(),
-            **{key: value for key, value in typed.items() if value},
+            dbname=self.dbname.text().strip() or Profile.dbname,
+            user=self.user.text().strip() or Profile.user,
             sslmode=self.sslmode.currentText(),
             sslrootcert=self.sslrootcert.text().strip(),
             tenants_table=table,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
+from app.engine.encryption.header import parse_header
 from app.engine.errors import ArchiveError
 from app.engine.jobs import CancelToken
 
@@ -58,6 +59,8 @@ def sniff_file(path: Path) -> FileKind:
         raise ArchiveError(f"{name} cannot be read: {exc.strerror or exc}.") from None
     if not head:
         raise ArchiveError(f"{name} is empty (0 bytes): not a Resguardo archive or any other backup.")
+    if parse_header(head) is not None:  # read through its decrypted copy (app/engine/encryption/reading.py)
+        raise ArchiveError(f"{name} is an encrypted backup (an age file): it is read with the key that opens it.")
     for magic, compression, command in _COMPRESSED:
         if head.startswith(magic):
             inner = _decompressed_head(path, compression)

@@ -7,11 +7,12 @@ workspace.py) and the destination folder only ever holds age bytes, under a temp
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
+from app.engine.backup.destination import already_exists
 from app.engine.backup.native import BackupResult
 from app.engine.backup.pgdump import write_backup
 from app.engine.connection import ConnectionTarget
@@ -21,6 +22,7 @@ from app.engine.encryption.stream import encrypt_file
 from app.engine.encryption.workspace import private_folder
 from app.engine.errors import UsageError
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
+from app.engine.stores.files import IfExists
 
 BACKUP_SHARE = 0.85  # of the progress bar; encrypting, a plain read of the file, takes the rest
 
@@ -29,24 +31,31 @@ def write_encrypted_backup(
     fmt: str,
     target: ConnectionTarget,
     schema: str,
-    out: Path,
+    out: Path | str,
     recipients: Sequence[str],
     *,
     progress: ProgressCallback = ignore_progress,
     cancel: CancelToken | None = None,
     tenants_table: str | None = None,
+    replace: bool = False,
 ) -> BackupResult:
     """Back `schema` up in format `fmt` as an age file encrypted to `recipients` (public keys, or files of them):
-    `out` is a folder (the usual dated name, plus `.age`) or a file name (`.age` added when missing)."""
+    `out` is a folder (the usual dated name, plus `.age`) or a file name (`.age` added when missing), which an
+    existing file of that name is refused unless `replace`."""
     keys = parse_recipients(recipients)  # a wrong key is refused before any database work
     cancel = cancel or CancelToken()
-    out = Path(out)
-    folder = out if out.is_dir() else out.parent
+    text, out = os.fspath(out), Path(out)
+    folder = out if out.is_dir() or text.endswith(("/", os.sep)) else out.parent
     if not folder.is_dir():
         raise UsageError(f"The folder {folder} does not exist; create it first.")
-    plain_name = None if out.is_dir() else out.name.removesuffix(SUFFIX)
-    if plain_name is not None and (folder / (plain_name + SUFFIX)).exists():
-        raise UsageError(f"{folder / (plain_name + SUFFIX)} already exists; choose another name or a folder.")
+    plain_name = None if folder == out else out.name.removesuffix(SUFFIX)
+    if plain_name is None:
+        if_exists = IfExists.NUMBER
+    else:
+        named = folder / (plain_name + SUFFIX)
+        if_exists = IfExists.REPLACE if replace else IfExists.REFUSE
+        if os.path.lexists(named) and not replace:
+            raise UsageError(already_exists(named))
 
     def scaled(p: Progress) -> None:
         progress(Progress(p.fraction * BACKUP_SHARE, p.stage, p.detail))
@@ -65,19 +74,7 @@ def write_encrypted_backup(
         reporter = ProgressReporter(progress, size / (1 - BACKUP_SHARE))
         reporter.advance(size * BACKUP_SHARE / (1 - BACKUP_SHARE), "Encrypting")
         final = encrypt_file(
-            inner.path, _free_name(folder, inner.path.name + SUFFIX), keys, cancel=cancel, reporter=reporter
+            inner.path, folder / (inner.path.name + SUFFIX), keys, cancel=cancel, reporter=reporter, if_exists=if_exists
         )
     reporter.finish("Backup complete")
-    return replace(inner, path=final, size_bytes=final.stat().st_size)
-
-
-def _free_name(folder: Path, name: str) -> Path:
-    """`name` in `folder`, numbered before its format's suffix (`_2`, `_3`...) when a file of that name exists."""
-    path = folder / name
-    stem = name.removesuffix(SUFFIX)
-    ext = Path(stem).suffix
-    number = 2
-    while os.path.lexists(path):
-        path = folder / f"{stem.removesuffix(ext)}_{number}{ext}{SUFFIX}"
-        number += 1
-    return path
+    return dataclasses.replace(inner, path=final, size_bytes=final.stat().st_size)

@@ -3,7 +3,7 @@
 pyrage reads and writes through Python file objects in small pieces (measured: peak memory does not grow with the
 file, docs/encryption.md), so a backup of any size is encrypted or decrypted in flat memory. The reader it is given
 checks the cancel token and moves the progress bar. The encrypted file is published like every backup (temporary
-name, fsync, rename, fsync the folder); a decrypted file that does not authenticate in full is removed, since age
+name, fsync, `publish`); a decrypted file that does not authenticate in full is removed, since age
 authenticates each 64 KiB piece and a cut or altered file is known only when its reader reaches the damage.
 """
 
@@ -18,7 +18,7 @@ import pyrage
 
 from app.engine.errors import ArchiveError, Cancelled, KeyRefused
 from app.engine.jobs import CancelToken, ProgressReporter
-from app.engine.stores.files import fsync_dir, partial_file
+from app.engine.stores.files import IfExists, partial_file, publish
 
 
 class _Watched:
@@ -63,8 +63,10 @@ def encrypt_file(
     *,
     cancel: CancelToken,
     reporter: ProgressReporter | None = None,
+    if_exists: IfExists = IfExists.REFUSE,
 ) -> Path:
-    """Write `plain` encrypted to `recipients` as the age file `dest`, whole or not at all."""
+    """Write `plain` encrypted to `recipients` as the age file `dest`, whole or not at all; the name it got
+    (app/engine/stores/files.py `publish`: a file of that name is replaced only with IfExists.REPLACE)."""
     fd, tmp = partial_file(dest)  # owner-only, locked while open, beside `dest`
     try:
         with os.fdopen(fd, "wb") as out, open(plain, "rb") as source:
@@ -77,12 +79,9 @@ def encrypt_file(
                 raise _write_error(sink.error, dest, exc) from None
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, dest)
-        fsync_dir(dest.parent)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return dest
+        return publish(tmp, dest, if_exists)
+    finally:
+        tmp.unlink(missing_ok=True)  # published: its name is gone already
 
 
 def decrypt_file(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,8 @@ class Profile:
     tenants_table: str = ""  # "schema.table" when detection is ambiguous
     user_table: str = ""  # the table whose superusers a restore keeps, when not detected
     remember_password: bool = False
+    # Public keys (age1... or SSH) every backup of this profile is encrypted to: a scheduled job needs no private key.
+    encrypt_to: list[str] = field(default_factory=list)
 
     def target(self, password: str | None) -> ConnectionTarget:
         params: dict[str, str | int] = {
@@ -69,11 +71,24 @@ class ProfileStore:
         raise UsageError(f"There is no saved profile named {name!r}.")
 
     def save(self, profile: Profile, *, replacing: str | None = None) -> None:
+        """Save `profile` (renaming `replacing`); the encryption keys of the profile it replaces are kept: they change
+        only through `set_encryption`, so a form that does not show them can never turn encryption off."""
         data = self._read()
         old = replacing or profile.name
+        keys = next((p.get("encrypt_to", []) for p in data["profiles"] if p["name"] == old), profile.encrypt_to)
         kept = [p for p in data["profiles"] if p["name"] not in (old, profile.name)]
-        data["profiles"] = [*kept, asdict(profile)]
+        data["profiles"] = [*kept, {**asdict(profile), "encrypt_to": list(keys)}]
         self._write(data)
+
+    def set_encryption(self, name: str, keys: list[str]) -> Profile:
+        """Make every backup of profile `name` encrypted to `keys` (public keys; none: plain backups again)."""
+        data = self._read()
+        for raw in data["profiles"]:
+            if raw["name"] == name:
+                raw["encrypt_to"] = list(keys)
+                self._write(data)
+                return self.get(name)
+        raise UsageError(f"There is no saved profile named {name!r}.")
 
     def delete(self, name: str) -> None:
         data = self._read()
