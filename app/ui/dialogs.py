@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.engine.errors import ResguardoError
+from app.ui.error_dialog import BusyAnswer
 from app.ui.formats import BackupFormat
 from app.ui.preview_text import PreviewContext
 from app.ui.style import danger_button
@@ -78,6 +79,14 @@ class DialogProvider:
         from app.ui.error_dialog import ErrorDialog
 
         ErrorDialog(parent, error).exec()
+
+    def ask_when_busy(self, parent: QWidget | None, error: ResguardoError) -> BusyAnswer | None:
+        """A job gave up because the web application kept the clinic busy: what now (None: nothing)."""
+        from app.ui.error_dialog import BusyClinicDialog
+
+        dialog = BusyClinicDialog(parent, error)
+        dialog.exec()
+        return dialog.answer
 
     def edit_profiles(self, parent: QWidget) -> str | None:
         """Open the profiles dialog; the name of the profile to connect to, or None."""

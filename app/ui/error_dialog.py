@@ -6,6 +6,8 @@ this dialog (and a log entry) instead of a crash.
 
 from __future__ import annotations
 
+import enum
+import functools
 import logging
 import sys
 import threading
@@ -27,9 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.errors import ResguardoError
+from app.engine.errors import Choice, ResguardoError
 from app.ui import engine_words
 from app.ui.icons import icon
+from app.ui.style import danger_button
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -72,14 +75,16 @@ class ErrorDialog(QDialog):
         copy = QPushButton(translate("ErrorDialog", "Copy"))
         copy.setToolTip(translate("ErrorDialog", "Copy the message and details to the clipboard"))
         copy.clicked.connect(self.copy_to_clipboard)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons = buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         buttons.addButton(self.toggle, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
         self.toggle.setVisible(bool(technical))  # no details: no button that would open an empty box
         top = QHBoxLayout()
         top.addWidget(sign)
-        top.addWidget(self.message, 1)
+        self.words = QVBoxLayout()
+        self.words.addWidget(self.message)
+        top.addLayout(self.words, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.details, 1)
@@ -96,6 +101,55 @@ class ErrorDialog(QDialog):
     def copy_to_clipboard(self) -> None:
         technical = self.details.toPlainText()
         QGuiApplication.clipboard().setText(self.message.text() + ("\n\n" + technical if technical else ""))
+
+
+class BusyAnswer(enum.Enum):
+    """What to do when a restore, undo or discard gave up because the web application kept the clinic busy."""
+
+    TRY_AGAIN = enum.auto()
+    KEEP_TRYING = enum.auto()
+    INTERRUPT = enum.auto()
+
+
+def gave_up_busy(error: ResguardoError) -> bool:
+    """The job gave up for want of a moment when the clinic's tables were free (the engine offers interrupting)."""
+    return Choice.INTERRUPT_APP in error.choices
+
+
+class BusyClinicDialog(ErrorDialog):
+    """The error, then the ways out as buttons: trying again (the default: it interrupts no one), trying
+    longer, or interrupting the web application's work on this clinic; Close does nothing more."""
+
+    def __init__(self, parent: QWidget | None, error: ResguardoError) -> None:
+        super().__init__(parent, error)
+        self.answer: BusyAnswer | None = None
+        question = QLabel(
+            translate(
+                "ErrorDialog",
+                "The web application kept this clinic busy the whole time, so nothing was changed. You can "
+                "try again now or later, keep trying for longer, or interrupt what the web application is "
+                "doing on this clinic (the people using it at that moment may see an error).",
+            )
+        )
+        question.setWordWrap(True)
+        self.words.addWidget(question)
+        labels = {
+            BusyAnswer.TRY_AGAIN: translate("ErrorDialog", "Try again"),
+            BusyAnswer.KEEP_TRYING: translate("ErrorDialog", "Keep trying longer"),
+            BusyAnswer.INTERRUPT: translate("ErrorDialog", "Interrupt the web application's work on this clinic"),
+        }
+        for answer, label in labels.items():
+            button = self.buttons.addButton(label, QDialogButtonBox.ButtonRole.AcceptRole)
+            button.setAutoDefault(False)
+            button.clicked.connect(functools.partial(self._choose, answer))
+            if answer is BusyAnswer.INTERRUPT:
+                danger_button(button)
+            if answer is BusyAnswer.TRY_AGAIN:
+                button.setDefault(True)
+
+    def _choose(self, answer: BusyAnswer) -> None:
+        self.answer = answer
+        self.accept()
 
 
 class _Relay(QObject):

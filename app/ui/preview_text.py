@@ -211,4 +211,10 @@ def warnings(context: PreviewContext) -> list[str]:
         )
     if not preview.schema_exists:
         found.append(translate("Preview", "{clinic} has no data yet; the restore creates it.").format(clinic=clinic))
+    if preview.signs_out:
+        found.append(
+            translate(
+                "Preview", "People who signed in to the web application after the backup will have to sign in again."
+            )
+        )
     return found

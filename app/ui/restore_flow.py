@@ -24,14 +24,17 @@ from PySide6.QtWidgets import QPushButton
 from app.engine.archive.verify import verify_file
 from app.engine.catalog.discovery import TenantKind
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import Cancelled
+from app.engine.errors import Cancelled, ResguardoError
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.restore.discard import discard_safety_copy
 from app.engine.restore.preview import preview_restore
 from app.engine.restore.restore import RestoreResult, restore_tenant
+from app.engine.restore.swap import LockPolicy
+from app.engine.restore.table_locks import Session
 from app.engine.restore.undo import UndoResult, undo_restore
 from app.text_safety import shown, visible
 from app.ui import locale_format as fmt
+from app.ui.error_dialog import BusyAnswer, gave_up_busy
 from app.ui.flow_host import FlowHost
 from app.ui.formats import restore_name_filter
 from app.ui.job_panel import JobPanel
@@ -40,6 +43,12 @@ from app.ui.preview_text import PreviewContext
 
 translate = QCoreApplication.translate
 VERIFY_SHARE = 0.75  # of the first job's bar: reading the whole file; the rest is the comparison with the database
+LOCKS = LockPolicy()  # how a restore, undo or discard first tries for the clinic's tables
+BUSY_POLICIES = {  # what each answer of the busy clinic's question runs the job again with
+    BusyAnswer.TRY_AGAIN: LockPolicy(),
+    BusyAnswer.KEEP_TRYING: LockPolicy(total_seconds=300),
+    BusyAnswer.INTERRUPT: LockPolicy(interrupt_after=5),
+}
 
 
 def nothing_changed() -> str:
@@ -127,7 +136,7 @@ class RestoreFlow:
             )
             return
 
-        def restore(progress: ProgressCallback, cancel: CancelToken) -> RestoreResult:
+        def restore(locks: LockPolicy, progress: ProgressCallback, cancel: CancelToken) -> RestoreResult:
             return restore_tenant(
                 session.target,
                 schema,
@@ -136,6 +145,7 @@ class RestoreFlow:
                 allow_other_tenant=True,
                 user_table=session.user_table,
                 tenants_table=session.tenants_table,
+                locks=locks,
                 progress=progress,
                 cancel=cancel,
             )
@@ -148,12 +158,29 @@ class RestoreFlow:
                 self._bind_undo(panel, schema, result.safety_copy)
             host.refresh()
 
-        panel.run(
-            restore,
-            translate("RestoreFlow", "Starting the restore"),
-            done,
-            lambda error: panel.fail(error, nothing_changed()),
-        )
+        self._run_swapping(panel, restore, translate("RestoreFlow", "Starting the restore"), done)
+
+    def _run_swapping(
+        self,
+        panel: JobPanel,
+        work: Callable[[LockPolicy, ProgressCallback, CancelToken], Any],
+        first_stage: str,
+        done: Callable[[Any], None],
+        locks: LockPolicy | None = None,
+    ) -> None:
+        """Run a job that swaps the clinic's tables; when it gave up because the web application kept the clinic
+        busy, ask what to do (try again, longer, or interrupting the application) and run it again so."""
+        policy = locks or LOCKS
+
+        def failed(error: ResguardoError) -> None:
+            panel.fail(error, nothing_changed())
+            if not gave_up_busy(error):
+                return
+            answer = self.host.dialogs.ask_when_busy(self.host.window(), error)
+            if answer is not None and panel in self.host.jobs.panels and not panel.running:
+                self._run_swapping(panel, work, first_stage, done, BUSY_POLICIES[answer])
+
+        panel.run(lambda progress, cancel: work(policy, progress, cancel), first_stage, done, failed)
 
     # -- undo buttons bound to one previous version --------------------------------------
 
@@ -208,7 +235,7 @@ class RestoreFlow:
                     "RestoreFlow",
                     "The data it replaced is now the previous version kept for undo, so this can be undone too.",
                 )
-            return text
+            return text + interrupted(result.interrupted)
 
         self._confirmed_job(
             tenant,
@@ -224,8 +251,14 @@ class RestoreFlow:
             ),
             translate("RestoreFlow", "Undo: {clinic} back to {date}").format(clinic=clinic, date=kept),
             translate("RestoreFlow", "Starting the undo"),
-            lambda target, progress, cancel: undo_restore(
-                target, tenant, expected_copy=copy, tenants_table=tenants_table, progress=progress, cancel=cancel
+            lambda target, locks, progress, cancel: undo_restore(
+                target,
+                tenant,
+                expected_copy=copy,
+                tenants_table=tenants_table,
+                locks=locks,
+                progress=progress,
+                cancel=cancel,
             ),
             describe,
             danger=False,
@@ -249,13 +282,17 @@ class RestoreFlow:
             ),
             translate("RestoreFlow", "Discard the previous version of {clinic}").format(clinic=clinic),
             translate("RestoreFlow", "Deleting the previous version"),
-            lambda target, _progress, cancel: discard_safety_copy(
-                target, copy, tenants_table=tenants_table, cancel=cancel
+            lambda target, locks, _progress, cancel: discard_safety_copy(
+                target, copy, tenants_table=tenants_table, locks=locks, cancel=cancel
             ),
-            lambda _: translate(
-                "RestoreFlow",
-                "Deleted the previous version of {clinic} kept on {date}. The clinic's current data was not touched.",
-            ).format(clinic=clinic, date=kept),
+            lambda sessions: (
+                translate(
+                    "RestoreFlow",
+                    "Deleted the previous version of {clinic} kept on {date}. The clinic's current data was not "
+                    "touched.",
+                ).format(clinic=clinic, date=kept)
+                + interrupted(sessions)
+            ),
             danger=True,
         )
 
@@ -269,7 +306,7 @@ class RestoreFlow:
         question: tuple[str, str, str],
         title: str,
         first_stage: str,
-        work: Callable[[ConnectionTarget, ProgressCallback, CancelToken], Any],
+        work: Callable[[ConnectionTarget, LockPolicy, ProgressCallback, CancelToken], Any],
         describe: Callable[[Any], str],
         danger: bool,
     ) -> None:
@@ -286,11 +323,8 @@ class RestoreFlow:
             panel.succeed(describe(result), result)
             host.refresh()
 
-        panel.run(
-            lambda progress, cancel: work(session.target, progress, cancel),
-            first_stage,
-            done,
-            lambda error: panel.fail(error, nothing_changed()),
+        self._run_swapping(
+            panel, lambda locks, progress, cancel: work(session.target, locks, progress, cancel), first_stage, done
         )
 
 
@@ -318,6 +352,10 @@ def describe_restore(result: RestoreResult, context: PreviewContext) -> str:
         )
     if result.dropped_safety_copies:
         text += " " + translate("RestoreFlow", "The older previous version was deleted.")
+    if result.signs_out:
+        text += " " + translate(
+            "RestoreFlow", "People who signed in to the web application after the backup will have to sign in again."
+        )
     if result.app_writes:
         text += " " + translate(
             "RestoreFlow",
@@ -325,6 +363,22 @@ def describe_restore(result: RestoreResult, context: PreviewContext) -> str:
             None,
             result.app_writes,
         )
+    text += interrupted(result.interrupted)
     if result.warnings:
         text += " " + translate("RestoreFlow", "%Ln warnings: see the log.", None, len(result.warnings))
     return text
+
+
+def interrupted(sessions: list[Session]) -> str:
+    """ " The web application's work … was interrupted: …" when the user chose to interrupt it; else nothing."""
+    if not sessions:
+        return ""
+    named = [
+        translate("RestoreFlow", "connection {pid} ({application}, from {client})").format(
+            pid=s.pid, application=shown(s.application or "?"), client=shown(s.client or "?")
+        )
+        for s in sessions
+    ]
+    return " " + translate("RestoreFlow", "The web application's work on this clinic was interrupted: {which}.").format(
+        which=", ".join(named)
+    )

@@ -25,6 +25,7 @@ from app.engine.stores.profiles import ProfileStore
 from app.engine.stores.secrets import SecretStore
 from app.ui import language
 from app.ui.dialogs import DialogProvider, PasswordAnswer
+from app.ui.error_dialog import BusyAnswer
 from app.ui.formats import BackupFormat
 from app.ui.main_window import MainWindow
 from app.ui.preview_text import PreviewContext
@@ -50,6 +51,7 @@ class ScriptedDialogs(DialogProvider):
     contexts: list[PreviewContext] = field(default_factory=list)  # of each confirmation shown
     errors: list[ResguardoError] = field(default_factory=list)
     suggested: list[Path] = field(default_factory=list)
+    busy_answers: list[BusyAnswer | None] = field(default_factory=list)  # when a job gave up, the clinic busy
 
     def save_backup_path(
         self, parent: QWidget, suggested: Path, formats: list[BackupFormat], clinic: str
@@ -81,6 +83,10 @@ class ScriptedDialogs(DialogProvider):
 
     def show_error(self, parent: QWidget | None, error: ResguardoError) -> None:
         self.errors.append(error)
+
+    def ask_when_busy(self, parent: QWidget | None, error: ResguardoError) -> BusyAnswer | None:
+        self.asked.append(("busy", error.message))
+        return self.busy_answers.pop(0) if self.busy_answers else None
 
     def edit_profiles(self, parent: QWidget) -> str | None:
         self.asked.append(("profiles", ""))

@@ -424,6 +424,22 @@
 <context>
     <name>ErrorDialog</name>
     <message>
+        <source>The web application kept this clinic busy the whole time, so nothing was changed. You can try again now or later, keep trying for longer, or interrupt what the web application is doing on this clinic (the people using it at that moment may see an error).</source>
+        <translation>La aplicación web mantuvo ocupada esta clínica todo el tiempo, así que no se cambió nada. Puede volver a intentarlo ahora o más tarde, seguir intentándolo durante más tiempo, o interrumpir lo que la aplicación web está haciendo en esta clínica (quienes la estén usando en ese momento pueden ver un error).</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Volver a intentarlo</translation>
+    </message>
+    <message>
+        <source>Keep trying longer</source>
+        <translation>Seguir intentándolo más tiempo</translation>
+    </message>
+    <message>
+        <source>Interrupt the web application&apos;s work on this clinic</source>
+        <translation>Interrumpir el trabajo de la aplicación web en esta clínica</translation>
+    </message>
+    <message>
         <source>Something unexpected went wrong ({kind}: {text}). The details below and the log file (Help menu) say more.</source>
         <translation>Algo inesperado salió mal ({kind}: {text}). Los detalles de abajo y el archivo de registro (menú Ayuda) dicen más.</translation>
     </message>
@@ -646,6 +662,10 @@
 </context>
 <context>
     <name>Preview</name>
+    <message>
+        <source>People who signed in to the web application after the backup will have to sign in again.</source>
+        <translation>Quienes iniciaron sesión en la aplicación web después de la copia tendrán que volver a iniciar sesión.</translation>
+    </message>
     <message>
         <source>Resguardo format</source>
         <translation>formato de Resguardo</translation>
@@ -1059,6 +1079,18 @@
 </context>
 <context>
     <name>RestoreFlow</name>
+    <message>
+        <source>People who signed in to the web application after the backup will have to sign in again.</source>
+        <translation>Quienes iniciaron sesión en la aplicación web después de la copia tendrán que volver a iniciar sesión.</translation>
+    </message>
+    <message>
+        <source>connection {pid} ({application}, from {client})</source>
+        <translation>conexión {pid} ({application}, desde {client})</translation>
+    </message>
+    <message>
+        <source>The web application&apos;s work on this clinic was interrupted: {which}.</source>
+        <translation>Se interrumpió el trabajo de la aplicación web en esta clínica: {which}.</translation>
+    </message>
     <message>
         <source>Nothing was changed.</source>
         <translation>No se cambió nada.</translation>
