@@ -191,22 +191,34 @@ _OUTPUT_SETTINGS = {
 
 def live_snapshot(conn: psycopg.Connection, live: str, table: str) -> list[str]:
     """The live administrators' rows as their columns' output functions write them; the swap compares this
-    with `KeepPlan.snapshot` while it holds the live tables. Runs none of the owner's code."""
-    _lock_plain(conn, live, table)
+    with `KeepPlan.snapshot` while it holds the live tables. Runs none of the owner's code. `last_login` is left
+    out: Django writes it at every sign-in, and an administrator signing in during the restore changes nothing
+    the restore keeps (a password does), but would make the swap copy the accounts again, and again."""
+    relation = _lock_plain(conn, live, table)
     for name, value in _OUTPUT_SETTINGS.items():
         conn.execute("SELECT pg_catalog.set_config(%s, %s, true)", [name, value])
+    columns = [
+        sql.SQL("u.{}").format(sql.Identifier(str(r[0])))
+        for r in conn.execute(
+            "SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = %s AND a.attnum > 0"
+            " AND NOT a.attisdropped AND a.attname OPERATOR(pg_catalog.<>) 'last_login' ORDER BY a.attnum",
+            [relation],
+        ).fetchall()
+    ]
     return sorted(
         str(r[0])
         for r in conn.execute(
-            sql.SQL("SELECT u FROM {} u WHERE u.{}").format(sql.Identifier(live, table), sql.Identifier(FLAG_COLUMN))
+            sql.SQL("SELECT ROW({}) FROM {} u WHERE u.{}").format(
+                sql.SQL(", ").join(columns), sql.Identifier(live, table), sql.Identifier(FLAG_COLUMN)
+            )
         ).fetchall()
     )
 
 
-def _lock_plain(conn: psycopg.Connection, live: str, table: str) -> None:
+def _lock_plain(conn: psycopg.Connection, live: str, table: str) -> int:
     """Lock the user table, check that its name still names the table resolved just before (not a view put in its
     place while the lock waited: app/engine/safety/relation_guard.py), then that its flag is boolean: once locked,
-    no one can swap it or change the flag's type until the transaction ends."""
+    no one can swap it or change the flag's type until the transaction ends. Its oid."""
     relation = plain_table(conn, live, table)
     boolean = False
     if relation is not None:
@@ -216,11 +228,12 @@ def _lock_plain(conn: psycopg.Connection, live: str, table: str) -> None:
             " WHERE a.attrelid = %s AND a.attname = %s AND a.attnum > 0 AND NOT a.attisdropped",
             [relation.oid, FLAG_COLUMN],
         ).fetchone() == (True,)
-    if not boolean:
+    if relation is None or not boolean:
         raise RestoreFailed(
             f"The table {live}.{table} changed while Resguardo read it: it is no longer a table with "
             f"a boolean {FLAG_COLUMN} column."
         )
+    return relation.oid
 
 
 def refuse_conflicts(plan: KeepPlan) -> None:
