@@ -41,13 +41,14 @@ def _command_modules() -> list[ModuleType]:
         key,
         prune,
         restore,
+        schedule,
         tenants,
         tools,
         undo_restore,
         verify,
     )
 
-    return [demo, tenants, backup, verify, restore, undo_restore, discard_safety_copy, prune, key, tools]
+    return [demo, tenants, backup, verify, restore, undo_restore, discard_safety_copy, prune, schedule, key, tools]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -67,3 +67,15 @@ def documents_dir() -> Path:
     home = _home_override()
     base = home / "documents" if home is not None else platformdirs.user_documents_path()
     return base / APP_NAME
+
+
+def systemd_user_dir() -> Path:
+    """Where systemd looks for this user's own units (schedules' timers); under RESGUARDO_HOME in tests."""
+    home = _home_override()
+    return home / "systemd-user" if home is not None else platformdirs.user_config_path("systemd") / "user"
+
+
+def launch_agents_dir() -> Path:
+    """Where launchd looks for this user's agents on macOS (schedules); under RESGUARDO_HOME in tests."""
+    home = _home_override()
+    return home / "LaunchAgents" if home is not None else Path.home() / "Library" / "LaunchAgents"

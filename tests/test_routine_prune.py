@@ -4,11 +4,14 @@ time), in the computer's time zone, and never takes a clinic's newest verified b
 from __future__ import annotations
 
 import tarfile
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.cli import main
 from app.engine.backup.native import backup_tenant
 from app.engine.errors import UsageError
 from app.engine.routine.keep import KeepRules
@@ -65,21 +68,47 @@ EXPECTED_KEPT = {
 }
 
 
+@pytest.fixture
+def local_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Set this computer's time zone (TZ) for the test, as the OS scheduler's environment would."""
+
+    def use(zone: str) -> None:
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+
+    yield use
+    monkeypatch.undo()
+    time.tzset()
+
+
 @pytest.mark.parametrize("zone", sorted(EXPECTED_KEPT))
-def test_keep_daily_counts_days_in_the_local_time_zone(made: dict[str, Path], tmp_path: Path, zone: str) -> None:
+def test_keep_daily_counts_days_in_the_local_time_zone(
+    made: dict[str, Path], tmp_path: Path, zone: str, local_zone: Callable[[str], None]
+) -> None:
     for name, when in TABLE.items():
         stamped(made, "mindcare", when, tmp_path / "mindcare" / name)
-    dry = prune_folder(tmp_path, KeepRules(daily=3), zone=ZoneInfo(zone), dry_run=True)
+    local_zone(zone)
+    dry = prune_folder(tmp_path, KeepRules(daily=3), dry_run=True)
+    assert dry.zone.startswith(f"{zone} (")
     assert {d.backup.path.name for c in dry.clinics for d in c.decisions if d.keep} == EXPECTED_KEPT[zone]
     assert sorted(p.name for p in (tmp_path / "mindcare").iterdir()) == sorted(TABLE)  # dry run: nothing removed
-
-    done = run_cli("prune", "--dir", str(tmp_path), "--keep-daily", "3", env={"TZ": zone})
-    assert done.returncode == 0, done.stderr
-    assert f"periods counted in the time zone {zone} (" in done.stdout
+    prune_folder(tmp_path, KeepRules(daily=3))
     assert {p.name for p in (tmp_path / "mindcare").iterdir()} == EXPECTED_KEPT[zone]
-    (removed,) = set(TABLE) - EXPECTED_KEPT[zone]
-    assert f"{tmp_path / 'mindcare' / removed}  (no rule keeps it)" in done.stdout
-    assert "(daily #1)" in done.stdout and "Removed 1 backups" in done.stdout
+
+
+def test_the_command_says_the_zone_and_each_files_rule(made: dict[str, Path], tmp_path: Path) -> None:
+    for name, when in TABLE.items():
+        stamped(made, "mindcare", when, tmp_path / "mindcare" / name)
+    done = run_cli("prune", "--dir", str(tmp_path), "--keep-daily", "3", env={"TZ": "Europe/Madrid"})
+    assert done.returncode == 0, done.stderr
+    assert "Keep rules: daily 3; periods counted in the time zone Europe/Madrid (" in done.stdout
+    assert "Clinic 'mindcare' (database 'rg_test_" in done.stdout
+    assert f"  keep    2026-03-03 13:00:00 CET  {tmp_path / 'mindcare' / 'd.resguardo'}  (daily #1)" in done.stdout
+    assert (
+        f"  remove  2026-03-02 00:30:00 CET  {tmp_path / 'mindcare' / 'b.resguardo'}  (no rule keeps it)" in done.stdout
+    )
+    assert "Removed 1 backups (" in done.stdout
+    assert {p.name for p in (tmp_path / "mindcare").iterdir()} == EXPECTED_KEPT["Europe/Madrid"]
 
 
 def test_borg_rules_last_weekly_monthly_and_oldest(made: dict[str, Path], tmp_path: Path) -> None:
@@ -170,10 +199,10 @@ def test_files_it_cannot_read_or_date_are_kept_and_others_ignored(made: dict[str
     assert "Ignored 1 files that are not Resguardo backups." in done.stdout
 
 
-def test_without_a_rule_prune_refuses(tmp_path: Path) -> None:
+def test_without_a_rule_prune_refuses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(UsageError, match="No keep rule given"):
         prune_folder(tmp_path, KeepRules())
-    bad = run_cli("prune", "--dir", str(tmp_path), "--keep-daily", "-3")
-    assert bad.returncode == 2 and "--keep-daily must be a whole number" in bad.stderr
+    assert main(["prune", "--dir", str(tmp_path), "--keep-daily", "-3"]) == 2
+    assert "--keep-daily must be a whole number" in capsys.readouterr().err
     with pytest.raises(UsageError, match="does not exist"):
         prune_folder(tmp_path / "nope", KeepRules(last=1))

@@ -6,11 +6,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import UsageError
 from app.engine.restore.swap import LockPolicy
 from app.engine.restore.table_locks import Session
+
+if TYPE_CHECKING:
+    from app.engine.stores.profiles import Profile
+    from app.engine.stores.secrets import SecretStore
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -28,12 +33,24 @@ def resolve_target(args: argparse.Namespace) -> ConnectionTarget:
         from app.engine.stores.secrets import SecretStore
 
         profile = ProfileStore().get(args.profile)
-        password = SecretStore().get(profile.name)
-        return profile.target(password)
+        return profile_target(profile, SecretStore())
     dsn = args.dsn or os.environ.get("RESGUARDO_DSN")
     if not dsn:
         raise UsageError("No server given: use --dsn URI, the RESGUARDO_DSN variable, or --profile NAME.")
     return ConnectionTarget.from_dsn(dsn)
+
+
+def profile_target(profile: Profile, secrets: SecretStore) -> ConnectionTarget:
+    """The profile's server with its keyring password; a keyring that is locked or does not answer within a few
+    seconds (an unlock prompt) is given up with a sentence, unless libpq has the password elsewhere."""
+    from app.engine.errors import ConnectionFailed
+    from app.engine.routine.password import libpq_source, what_to_do
+    from app.engine.stores.secrets import KeyringState
+
+    lookup = secrets.lookup(profile.name)
+    if lookup.state in (KeyringState.LOCKED, KeyringState.NO_ANSWER) and libpq_source(profile) is None:
+        raise ConnectionFailed(f"{lookup.sentence()} {what_to_do(profile)}")
+    return profile.target(lookup.password)
 
 
 def profile_setting(args: argparse.Namespace, name: str) -> str | None:

@@ -7,13 +7,59 @@ instead of any plaintext store.
 
 from __future__ import annotations
 
+import enum
+import threading
+from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
+from typing import TypeVar
 
 import keyring
 import keyring.backend
 import keyring.errors
 
 SERVICE = "Resguardo"
+KEYRING_TIMEOUT = 5.0  # seconds an interactive CLI waits for the keyring (an unlock prompt) before giving up
+T = TypeVar("T")
+
+
+class KeyringState(enum.StrEnum):
+    """What asking the keyring for a profile's password gave."""
+
+    FOUND = "found"
+    NO_ENTRY = "no entry"
+    MISSING = "missing"
+    LOCKED = "locked"
+    NO_ANSWER = "no answer"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A profile's password from the keyring, and a sentence saying where it came from or why there is none."""
+
+    profile: str
+    state: KeyringState
+    keyring: str
+    password: str | None = None
+    timeout: float = KEYRING_TIMEOUT
+
+    def sentence(self) -> str:
+        if self.state is KeyringState.FOUND:
+            return f"The password comes from the system keyring ({self.keyring})."
+        if self.state is KeyringState.NO_ENTRY:
+            return f"The system keyring ({self.keyring}) has no password for the profile {self.profile!r}."
+        if self.state is KeyringState.LOCKED:
+            return f"The system keyring ({self.keyring}) is locked, and a run without a person cannot unlock it."
+        if self.state is KeyringState.NO_ANSWER:
+            return (
+                f"The system keyring did not answer within {self.timeout:g} s (it may be waiting for someone to "
+                "unlock it); Resguardo stopped waiting."
+            )
+        return (
+            "There is no system keyring in this session (none is installed, or the session has no D-Bus, "
+            "as under cron)."
+        )
+
 
 _INSECURE_BACKENDS = ("PlaintextKeyring", "EncryptedKeyring", "Keyring")  # keyrings.alt file stores
 
@@ -65,6 +111,28 @@ class SecretStore:
         except keyring.errors.KeyringError:
             return None
 
+    def lookup(self, profile: str, timeout: float = KEYRING_TIMEOUT) -> Lookup:
+        """The password and what the keyring said, never waiting more than `timeout` seconds: finding the keyring
+        and reading from it may wait for an unlock prompt that no one answers (`keyring` has no timeout)."""
+        if profile in self._session:
+            return Lookup(profile, KeyringState.FOUND, "this session's memory", self._session[profile], timeout)
+
+        def ask() -> Lookup:
+            if not self.available:
+                return Lookup(profile, KeyringState.MISSING, _describe(self._backend), timeout=timeout)
+            name = _describe(self._backend)
+            try:
+                password = self._backend.get_password(SERVICE, profile)
+            except keyring.errors.KeyringLocked:
+                return Lookup(profile, KeyringState.LOCKED, name, timeout=timeout)
+            except keyring.errors.KeyringError:
+                return Lookup(profile, KeyringState.MISSING, name, timeout=timeout)
+            state = KeyringState.NO_ENTRY if password is None else KeyringState.FOUND
+            return Lookup(profile, state, name, password, timeout)
+
+        answer = bounded(ask, timeout)
+        return answer if answer is not None else Lookup(profile, KeyringState.NO_ANSWER, "", timeout=timeout)
+
     def remember(self, profile: str, password: str) -> bool:
         """Keep the password; True if it went to the keyring, False if only to memory."""
         self._session[profile] = password
@@ -85,6 +153,26 @@ class SecretStore:
             return
         with suppress(keyring.errors.KeyringError):  # includes PasswordDeleteError: nothing was stored
             self._backend.delete_password(SERVICE, profile)
+
+
+def bounded(call: Callable[[], T], timeout: float) -> T | None:
+    """`call()` on a daemon thread, or None when it has not returned within `timeout` seconds (the thread is left
+    to finish or to die with the process: a keyring call cannot be interrupted)."""
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.append(call())
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name="keyring", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if failure:
+        raise failure[0]
+    return result[0] if result else None
 
 
 def _describe(backend: keyring.backend.KeyringBackend) -> str:
