@@ -15,9 +15,11 @@ from PySide6.QtGui import QDesktopServices
 from app.engine.backup.destination import default_archive_name
 from app.engine.backup.native import BackupResult
 from app.engine.backup.pgdump import write_backup
+from app.engine.encryption.backup import write_encrypted_backup
 from app.engine.errors import ResguardoError
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.stores.history import BackupRecord, record_backup
+from app.engine.stores.profiles import ProfileStore
 from app.text_safety import shown, visible
 from app.ui import locale_format as fmt
 from app.ui.flow_host import FlowHost
@@ -96,16 +98,29 @@ class BackupFlow:
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> tuple[BackupResult, BackupRecord]:
             path.parent.mkdir(parents=True, exist_ok=True)
-            result = write_backup(  # replace: the save dialog asked before replacing a file
-                chosen.key,
-                session.target,
-                schema,
-                path,
-                progress=progress,
-                cancel=cancel,
-                tenants_table=tenants_table,
-                replace=True,
-            )
+            keys = ProfileStore().get(session.profile_name).encrypt_to if session.profile_name else []
+            if keys:  # an encrypted profile never writes a plain backup; `.age` is added, never replacing a file
+                result = write_encrypted_backup(
+                    chosen.key,
+                    session.target,
+                    schema,
+                    path,
+                    keys,
+                    progress=progress,
+                    cancel=cancel,
+                    tenants_table=tenants_table,
+                )
+            else:
+                result = write_backup(  # replace: the save dialog asked before replacing a file
+                    chosen.key,
+                    session.target,
+                    schema,
+                    path,
+                    progress=progress,
+                    cancel=cancel,
+                    tenants_table=tenants_table,
+                    replace=True,
+                )
             record = record_backup(
                 session.database_key, schema, Path(result.path), result.size_bytes, result.rows, result.seconds, history
             )
