@@ -3,8 +3,8 @@
 A native archive names its clinic and its time in its manifest (read by app/engine/archive/container.py's
 reader, the manifest's checksum checked). pg_dump files do not say when they were made in a way Resguardo
 can read (a `.sql` has no time, a custom-format header only the dump's start, and neither was necessarily
-written by Resguardo), so they are listed as files Resguardo cannot date, and never removed. Symbolic
-links, hidden files and the `.partial` files of running backups are not looked at.
+written by Resguardo), so they are listed as files Resguardo cannot date, and never removed; so is a file
+dated in the future. Symbolic links, hidden files and the `.partial` files of running backups are not looked at.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from __future__ import annotations
 import os
 import tarfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.engine.archive.container import HEADER_MEMBER, ArchiveReader, manifest_checksum
 from app.engine.errors import ArchiveError, UsageError
 
 MAX_FILES = 100_000  # a folder of backups, not a whole disk
+# A file dated later than this is not counted: a wrong clock, or a forged file, would otherwise be "the newest"
+# for ever and push every real backup of its clinic out of the keep rules.
+FUTURE_SLACK = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,15 @@ def scan_folder(folder: Path) -> Folder:
     backups: list[FoundBackup] = []
     unreadable: list[Unreadable] = []
     ignored = 0
+    latest = datetime.now(UTC) + FUTURE_SLACK
     for path in _files(folder):
         kind = _kind(path)
         if kind == "native":
             found = read_backup(path)
+            if isinstance(found, FoundBackup) and found.created > latest:
+                found = Unreadable(
+                    path, f"its manifest says it was made in the future ({found.created:%Y-%m-%d %H:%M} UTC)"
+                )
             if isinstance(found, FoundBackup):
                 backups.append(found)
             else:
