@@ -45,3 +45,4 @@ def test_the_window_encrypts_the_backup_of_a_profile_with_keys(
     assert panel.state == "succeeded", panel.message.text()
     assert [p.name for p in out.parent.iterdir()] == ["bienestar.resguardo.age"]
     assert read_header(out.parent / "bienestar.resguardo.age") is not None
+    assert any("Encrypting the backup" in line for line in panel.lines)  # the stage, in the window's words

@@ -37,6 +37,7 @@ STAGES: dict[str, object] = {
     "Copying rows": QT_TRANSLATE_NOOP("Engine", "Copying rows"),
     "Writing the manifest": QT_TRANSLATE_NOOP("Engine", "Writing the list of contents and checksums"),
     "Backup complete": QT_TRANSLATE_NOOP("Engine", "Backup complete"),
+    "Encrypting": QT_TRANSLATE_NOOP("Engine", "Encrypting the backup"),
     "Starting pg_dump": QT_TRANSLATE_NOOP("Engine", "Starting pg_dump"),
     "Dumping tables": QT_TRANSLATE_NOOP("Engine", "Copying tables with pg_dump"),
     "Checking the schema": QT_TRANSLATE_NOOP("Engine", "Checking the table definitions"),

@@ -329,6 +329,10 @@
         <translation>Copia de seguridad completa</translation>
     </message>
     <message>
+        <source>Encrypting the backup</source>
+        <translation>Cifrando la copia de seguridad</translation>
+    </message>
+    <message>
         <source>Starting pg_dump</source>
         <translation>Iniciando pg_dump</translation>
     </message>
