@@ -13,8 +13,10 @@ from psycopg.conninfo import make_conninfo
 
 from app.engine.archive.container import ArchiveReader
 from app.engine.backup.many import ClinicOutcome, ClinicStatus, backup_all
+from app.engine.backup.native import backup_tenant
+from app.engine.catalog.discovery import list_tenants
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import UsageError
+from app.engine.errors import PreflightError, UsageError
 from app.engine.safety.locks import tenant_lock
 from app.engine.safety.naming import safety_copy_name
 from app.engine.safety.registry import SchemaKind, ensure_registry, record
@@ -155,3 +157,22 @@ def test_chosen_clinics_pg_dump_format_and_bad_arguments(demo_db: ConnectionTarg
     assert done.returncode == 2 and "one of the arguments --tenant --all is required" in done.stderr
     done = run_cli("backup", "--dsn", demo_db.conninfo, "--all", "--tenant", "bienestar", "--out", str(tmp_path))
     assert done.returncode == 2 and "not allowed with argument" in done.stderr
+
+
+def test_the_tenants_table_found_once_is_checked_again_in_each_clinics_snapshot(
+    demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
+    with demo_db.connect() as conn:
+        listing = list_tenants(conn)
+        conn.rollback()
+    assert listing.tenants_table is not None
+    result = backup_tenant(demo_db, "bienestar", tmp_path, tenants_table=listing.tenants_table)
+    with ArchiveReader(result.path) as reader:
+        assert reader.raw_manifest["tenant"]["row"]["schema_name"] == "bienestar"
+    with demo_db.connect() as conn:  # between the listing and a clinic's backup, another table takes the name
+        conn.execute("ALTER TABLE public.customers_client RENAME TO customers_client_old")
+        conn.execute("CREATE TABLE public.customers_client (LIKE public.customers_client_old INCLUDING ALL)")
+        conn.commit()
+    with pytest.raises(PreflightError, match="customers_client"):
+        backup_tenant(demo_db, "mindcare", tmp_path, tenants_table=listing.tenants_table)
+    assert [p.name for p in tmp_path.iterdir()] == [result.path.name]

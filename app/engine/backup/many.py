@@ -2,10 +2,10 @@
 
 The tenants list is read once, in one transaction, for all clinics; each clinic is then its own backup
 (app/engine/backup/pgdump.py `write_backup`: its own connections, snapshot and tenant lock), `jobs` at a
-time on threads. Each backup reads only its own clinic's catalog, and names the tenants table found here, so
-the work per clinic does not grow with the number of clinics. A failure is retried once, after the others;
-a clinic whose tenant lock another job holds is not waited for: it is tried again at the end, then reported
-busy. Nothing one clinic does stops the others; only cancel does.
+time on threads. Each backup reads its own clinic's catalog, and takes the tenants table found here (locked
+and checked again in its own snapshot) instead of detecting it again, which scans the whole pg_class.
+A failure is retried once, after the others; a clinic whose tenant lock another job holds is not waited for:
+it is tried again at the end, then reported busy. Nothing one clinic does stops the others; only cancel does.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from app.engine.backup.destination import safe_name
 from app.engine.backup.pgdump import BACKUP_FORMATS, write_backup
-from app.engine.catalog.discovery import TenantInfo, TenantKind, list_tenants
+from app.engine.catalog.discovery import TenantInfo, TenantKind, TenantsTable, list_tenants
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, ResguardoError, TenantBusy, UsageError
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
@@ -114,9 +114,8 @@ def backup_all(
     with target.connect() as conn:
         listing = list_tenants(conn, tenants_table)
         conn.rollback()
-    table = listing.tenants_table.qualified_name if listing.tenants_table else None
     clinics, unknown = _chosen(listing.tenants, schemas)
-    run = _Run(target, out_dir, fmt, table, clinics, progress, on_clinic, cancel)
+    run = _Run(target, out_dir, fmt, listing.tenants_table, clinics, progress, on_clinic, cancel)
     for schema in unknown:
         run.report(_not_a_clinic(schema))
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="backup-all") as pool:
@@ -160,7 +159,7 @@ class _Run:
         target: ConnectionTarget,
         out_dir: Path,
         fmt: str,
-        tenants_table: str | None,
+        tenants_table: TenantsTable | None,
         clinics: list[TenantInfo],
         progress: ProgressCallback,
         on_clinic: Callable[[ClinicOutcome], None],

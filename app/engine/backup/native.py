@@ -31,7 +31,7 @@ from app.engine.archive.container import (
 )
 from app.engine.backup.destination import Destination, default_archive_name, resolve_out
 from app.engine.backup.tables import LOCK_TIMEOUT, copy_tables
-from app.engine.catalog.discovery import find_tenants_table, is_system_schema, tenant_record
+from app.engine.catalog.discovery import TenantsTable, find_tenants_table, is_system_schema, tenant_record
 from app.engine.catalog.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
@@ -73,7 +73,7 @@ def backup_tenant(
     *,
     progress: ProgressCallback = ignore_progress,
     cancel: CancelToken | None = None,
-    tenants_table: str | None = None,
+    tenants_table: str | TenantsTable | None = None,
     replace: bool = False,
 ) -> BackupResult:
     """Write `schema` to the archive `out` (a file, or an existing folder to put a dated file in; see
@@ -110,7 +110,7 @@ def check_tenant_name(schema: str) -> None:
         raise UsageError(f"{schema!r} is not a tenant schema; choose a clinic's schema.")
 
 
-def check_tenant_schema(conn: psycopg.Connection, schema: str, tenants_override: str | None) -> int:
+def check_tenant_schema(conn: psycopg.Connection, schema: str, tenants_override: str | TenantsTable | None) -> int:
     """The tenant schema's oid; a clear error for an unknown tenant or a tenant row whose schema is missing."""
     row = conn.execute("SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = %s", [schema]).fetchone()
     if row is None:
@@ -134,7 +134,7 @@ def _backup(
     destination: Destination,
     progress: ProgressCallback,
     cancel: CancelToken,
-    tenants_override: str | None,
+    tenants_override: str | TenantsTable | None,
     started: float,
 ) -> BackupResult:
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ

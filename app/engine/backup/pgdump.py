@@ -26,6 +26,7 @@ import psycopg
 
 from app.engine.backup.destination import ARCHIVE_SUFFIX, Destination, default_archive_name, resolve_out
 from app.engine.backup.native import BackupResult, backup_tenant, check_tenant_name, check_tenant_schema
+from app.engine.catalog.discovery import TenantsTable
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
     ArchiveError,
@@ -268,7 +269,7 @@ def backup_auto(
     *,
     progress: ProgressCallback = ignore_progress,
     cancel: CancelToken | None = None,
-    tenants_table: str | None = None,
+    tenants_table: str | TenantsTable | None = None,
     extra_dirs: Sequence[Path | str] | None = None,
     replace: bool = False,
 ) -> BackupResult:
@@ -325,7 +326,7 @@ def write_backup(
     *,
     progress: ProgressCallback = ignore_progress,
     cancel: CancelToken | None = None,
-    tenants_table: str | None = None,
+    tenants_table: str | TenantsTable | None = None,
     replace: bool = False,
 ) -> BackupResult:
     """The one place a format name becomes the engine call that writes it (CLI and window alike). `out`: a file

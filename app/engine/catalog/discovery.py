@@ -172,14 +172,18 @@ def _tenants_table(row: tuple[Any, ...]) -> TenantsTable:
     )
 
 
-def find_tenants_table(conn: psycopg.Connection, override: str | None = None) -> TenantsTable | None:
+def find_tenants_table(conn: psycopg.Connection, override: str | TenantsTable | None = None) -> TenantsTable | None:
     """The tenants table, or None when `public` has no table with a schema_name column; locked and checked for
     the rest of the transaction, in which its rows must be read (`tenant_record`, `clinic_schemas`...).
 
     `override` ("schema.table" or "table", from a profile setting) wins over
     detection. Several candidates: the one a domains table references; when
     that does not decide, UsageError asks for the profile setting rather than guess.
+    A TenantsTable found in an earlier transaction (backup --all's listing) is only locked and checked again:
+    detection scans pg_class, whose size grows with the number of tenants.
     """
+    if isinstance(override, TenantsTable):
+        return _server_types_only(conn, override)
     if override and override.strip():
         named = parse_table_name(override)
         rows = _candidates(conn, named)
