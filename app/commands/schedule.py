@@ -104,6 +104,11 @@ def _add(args: argparse.Namespace) -> int:
             print(f"Not run (--files-only): {shlex.join(argv)}")
     else:
         print(f"Installed as {_KIND[scheduler]}.")
+    if schedule.keep.any and schedule.format != "native":
+        print(
+            "Keep rules apply to native backups only: prune cannot read which clinic and time a pg_dump file holds, "
+            "so it never removes one."
+        )
     if scheduler == "cron":
         print("cron does not run a start missed while the computer was off; the next day's run catches up.")
     print(f"Unattended runs: {unattended_password(profile, SecretStore()).said}")
