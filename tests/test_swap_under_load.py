@@ -104,7 +104,8 @@ def test_restore_undo_and_discard_finish_under_load_and_the_application_never_fa
         job()
         jobs.append((name, time.monotonic() - started))
 
-    with AppLoad(app, TENANT) as load, AppLoad(app, OTHER, orders=["ascending"], name="other") as other:
+    busy = AppLoad(app, TENANT, think=0.005)  # each worker nearly always inside a 30 ms transaction
+    with busy as load, AppLoad(app, OTHER, orders=["ascending"], name="other") as other:
         load.wait_for(20)
         timed("restore", lambda: restore_tenant(runner, TENANT, archive))
         timed("undo", lambda: undo_restore(runner, TENANT))
@@ -181,7 +182,7 @@ def test_interrupting_cancels_only_this_clinics_application_statements(
 ) -> None:
     runner = as_role(demo_db, who)
     archive = _clinic_restored_once(demo_db, tmp_path, runner)
-    report = "SELECT pg_sleep(6) FROM {} LIMIT 1"
+    report = "SELECT pg_sleep(60) FROM {} LIMIT 1"
     here: list[str] = []
     elsewhere: list[str] = []
     with demo_db.connect(autocommit=True) as observer:
@@ -207,8 +208,14 @@ def test_interrupting_cancels_only_this_clinics_application_statements(
         result = restore_tenant(runner, TENANT, archive, locks=LockPolicy(total_seconds=20, interrupt_after=0.5))
         took = time.monotonic() - started
         mine.join(10)
-        theirs.join(15)
-    assert here == ["cancelled"] and elsewhere == ["finished"]  # another clinic's work is never interrupted
+        still = observer.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'clinic-report' AND state = 'active'"
+            " AND datname = current_database()"
+        ).fetchall()
+        for (pid,) in still:
+            observer.execute("SELECT pg_cancel_backend(%s)", [pid])
+        theirs.join(10)
+    assert here == ["cancelled"] and len(still) == 1  # another clinic's work is never interrupted
     assert [s.pid for s in result.interrupted] == sorted(pids) and took < 7
     assert result.interrupted[0].application == "clinic-report"
 
@@ -221,7 +228,7 @@ def test_giving_up_says_how_often_each_table_was_in_use_and_offers_the_ways_out(
 ) -> None:
     """Sessions that take turns on a table, none of them for long, keep it in use the whole time: the sentence
     names no session (none is the cause), counts the attempts and the table, and offers the two choices."""
-    archive = _clinic_restored_once(demo_db, tmp_path, demo_db)
+    archive = backup_tenant(demo_db, TENANT, tmp_path / "clinic.resguardo").path
     stop = threading.Event()
     users = sql.Identifier(TENANT, "users_customuser")
 
@@ -242,7 +249,7 @@ def test_giving_up_says_how_often_each_table_was_in_use_and_offers_the_ways_out(
     try:
         time.sleep(0.3)
         with pytest.raises(RestoreFailed) as failed:
-            restore_tenant(demo_db, TENANT, archive, locks=LockPolicy(total_seconds=2))
+            restore_tenant(demo_db, TENANT, archive, locks=LockPolicy(total_seconds=1))
         code = cli_main(
             [
                 "restore",
@@ -261,7 +268,7 @@ def test_giving_up_says_how_often_each_table_was_in_use_and_offers_the_ways_out(
         stop.set()
         turns.join(5)
     message = said(failed.value)
-    assert message.startswith("The restore gave up after 2 s and "), message
+    assert message.startswith("The restore gave up after 1 s and "), message
     assert " attempts: the web application kept the clinic's tables in use (bienestar.users_customuser in " in message
     assert "session" not in message  # no one session is blamed
     assert message.endswith(
@@ -274,7 +281,7 @@ def test_giving_up_says_how_often_each_table_was_in_use_and_offers_the_ways_out(
         "keep trying longer (--lock-wait SECONDS), or interrupt the web application's work on this clinic "
         "(--interrupt-app SECONDS). Nothing was changed." in capsys.readouterr().err
     )
-    assert resguardo_schemas(demo_db) == [] or len(resguardo_schemas(demo_db)) == 1  # the first restore's copy
+    assert resguardo_schemas(demo_db) == []
 
 
 def test_an_interrupt_after_the_lock_wait_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -78,6 +78,8 @@ class AppLoad:
         self.pause, self.think = pause, think
         self.report = LoadReport()
         self.timed: list[tuple[float, float]] = []  # (started, seconds) of every statement
+        self.commit_times: list[float] = []  # when each transaction committed (time.monotonic)
+        self.error_times: list[float] = []  # when each error came
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -136,11 +138,13 @@ class AppLoad:
                     marker = self._login(conn) if order == "login" else self._transaction(conn, order, tables, rng)
                     conn.commit()
                     with self._lock:
+                        self.commit_times.append(time.monotonic())
                         self.report.transactions += 1
                         if marker:
                             self.report.committed.append(marker)
                 except psycopg.Error as exc:
                     with self._lock:
+                        self.error_times.append(time.monotonic())
                         self.report.errors.append(f"{order}: {type(exc).__name__}: {str(exc).strip()}")
                     if conn.broken:
                         conn = psycopg.connect(self.target.conninfo, password=self.target.password)
