@@ -22,6 +22,7 @@ FLAGS = {  # how to make, here, each choice an error names
     Choice.ALLOW_OTHER_TENANT: "--allow-other-tenant",
     Choice.LONGER_LOCK_WAIT: "--lock-wait SECONDS",
     Choice.INTERRUPT_APP: "--interrupt-app SECONDS",
+    Choice.CUSTOM_FORMAT: "--format custom",
 }
 
 

@@ -311,6 +311,62 @@ STATEMENTS = [
         ),
         _refused("creates a function whose body runs SQL built while it runs (EXECUTE)"),
     ),
+    Attack(  # issue 19.5: ts_stat runs the query it is given as text, out of the gate's sight
+        "check-runs-query-text-through-ts-stat",
+        "a CHECK validated while loading reads server files through a query given as text",
+        statements(
+            [
+                (
+                    "function evil",
+                    EVIL_FUNCTION.format(
+                        body="PERFORM * FROM ts_stat('SELECT to_tsvector(pg_catalog.pg_ls_dir(''/'')::text)');"
+                    ),
+                ),
+                ("constraint evil", "ALTER TABLE auth_group ADD CONSTRAINT evil CHECK (evil(id) > 0)"),
+            ]
+        ),
+        _refused("creates a function whose body calls ts_stat, which reaches outside the tenant"),
+    ),
+    Attack(
+        "view-reads-another-clinic-through-ts-rewrite",
+        "a view reads another clinic's table through ts_rewrite's query text",
+        statements(
+            "CREATE VIEW evil AS SELECT ts_rewrite('x'::tsquery,"
+            " 'SELECT ''x''::tsquery, pg_catalog.to_tsquery(email) FROM mindcare.users_customuser')"
+        ),
+        _refused("calls ts_rewrite, which reaches outside the tenant"),
+    ),
+    Attack(
+        "default-moves-another-clinics-sequence-through-a-cast",
+        "a column DEFAULT names another clinic's sequence through a cast to text",
+        statements("CREATE TABLE evil (id bigint DEFAULT nextval('\"mindcare\".auth_group_id_seq'::text))"),
+        _refused("names mindcare.auth_group_id_seq, outside the tenant"),
+    ),
+    Attack(
+        "default-moves-a-sequence-named-while-it-runs",
+        "a column DEFAULT builds another clinic's sequence name while it runs",
+        statements("CREATE TABLE evil (id bigint DEFAULT nextval('mind' || 'care.auth_group_id_seq'))"),
+        _refused("holds a construct Resguardo cannot check (nextval's object, named by a value computed while"),
+    ),
+    Attack(
+        "function-search-path-in-another-clinic",
+        "a trigger's unqualified names resolve in another clinic through its search_path",
+        statements(
+            "CREATE FUNCTION evil() RETURNS trigger LANGUAGE plpgsql SET search_path = mindcare"
+            " AS $$BEGIN DELETE FROM users_customuser; RETURN NEW; END$$"
+        ),
+        _refused("creates a function whose search_path names mindcare, outside the tenant"),
+    ),
+    Attack(
+        "manifest-search-path-in-another-clinic",
+        "the manifest gives a routine a search_path naming another clinic",
+        crafted_manifest(
+            lambda m: m.__setitem__(
+                "search_paths", [{"kind": "function", "name": "x()", "search_path": [None, "mindcare"]}]
+            )
+        ),
+        "The file gives the function x() a search_path naming mindcare, outside the tenant",
+    ),
     Attack(
         "function-sets-role",
         "a function that becomes the superuser whenever it is called",

@@ -298,32 +298,35 @@ def test_cli_reports_errors_on_one_line(demo_db: ConnectionTarget, tmp_path: Pat
 # with the rights of whoever backs the clinic up, if the backup ever let PostgreSQL pick it: operators for
 # the comparisons a catalog query makes, functions for the calls a deparser query makes, and code behind a
 # trigger, a CHECK, a domain, a policy, a view, a default and an index. Each writes a row into a table only
-# a superuser owns, so a backup that ran any of it fails (its transaction is read-only) or leaves a row.
+# a superuser owns, so a backup that ran any of it fails (its transaction is read-only) or leaves a row. Bodies
+# name the schema's own functions through their search_path, as a backup that can be restored needs them to.
 HOSTILE_TENANT = r"""
 CREATE FUNCTION bienestar.hostile() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
 BEGIN INSERT INTO public.rg_marker VALUES (current_user, 'hostile code ran'); RETURN true; END $$;
-CREATE FUNCTION bienestar.hostile_int(integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN PERFORM bienestar.hostile(); RETURN $1; END $$;
-CREATE FUNCTION bienestar.eq_oid_int(oid, integer) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN PERFORM bienestar.hostile(); RETURN $1 = $2::oid; END $$;
-CREATE FUNCTION bienestar.eq_oid_bigint(oid, bigint) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN PERFORM bienestar.hostile(); RETURN $1 = $2::oid; END $$;
-CREATE FUNCTION bienestar.eq_name_text(name, text) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN PERFORM bienestar.hostile(); RETURN $1::text = $2; END $$;
-CREATE FUNCTION bienestar.cat(text, text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN PERFORM bienestar.hostile(); RETURN $1 || $2; END $$;
+CREATE FUNCTION bienestar.hostile_int(integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE
+SET search_path = bienestar AS $$
+BEGIN PERFORM hostile(); RETURN $1; END $$;
+CREATE FUNCTION bienestar.eq_oid_int(oid, integer) RETURNS boolean LANGUAGE plpgsql SET search_path = bienestar AS $$
+BEGIN PERFORM hostile(); RETURN $1 = $2::oid; END $$;
+CREATE FUNCTION bienestar.eq_oid_bigint(oid, bigint) RETURNS boolean LANGUAGE plpgsql SET search_path = bienestar AS $$
+BEGIN PERFORM hostile(); RETURN $1 = $2::oid; END $$;
+CREATE FUNCTION bienestar.eq_name_text(name, text) RETURNS boolean LANGUAGE plpgsql SET search_path = bienestar AS $$
+BEGIN PERFORM hostile(); RETURN $1::text = $2; END $$;
+CREATE FUNCTION bienestar.cat(text, text) RETURNS text LANGUAGE plpgsql SET search_path = bienestar AS $$
+BEGIN PERFORM hostile(); RETURN $1 || $2; END $$;
 CREATE OPERATOR bienestar.= (LEFTARG = oid, RIGHTARG = integer, FUNCTION = bienestar.eq_oid_int);
 CREATE OPERATOR bienestar.= (LEFTARG = oid, RIGHTARG = bigint, FUNCTION = bienestar.eq_oid_bigint);
 CREATE OPERATOR bienestar.= (LEFTARG = name, RIGHTARG = text, FUNCTION = bienestar.eq_name_text);
 CREATE OPERATOR bienestar.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = bienestar.cat);
-CREATE FUNCTION bienestar.unnest(oid[]) RETURNS SETOF oid LANGUAGE plpgsql AS $$
-BEGIN PERFORM bienestar.hostile(); RETURN QUERY SELECT pg_catalog.unnest($1); END $$;
-CREATE FUNCTION bienestar.quote_ident(name) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN PERFORM bienestar.hostile(); RETURN pg_catalog.quote_ident($1::text); END $$;
-CREATE FUNCTION bienestar.set_config(text, text, boolean) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN PERFORM bienestar.hostile(); RETURN pg_catalog.set_config($1, $2, $3); END $$;
-CREATE FUNCTION bienestar.touch() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN PERFORM bienestar.hostile(); RETURN NEW; END $$;
+CREATE FUNCTION bienestar.unnest(oid[]) RETURNS SETOF oid LANGUAGE plpgsql SET search_path = bienestar AS $$
+BEGIN PERFORM hostile(); RETURN QUERY SELECT pg_catalog.unnest($1); END $$;
+CREATE FUNCTION bienestar.quote_ident(name) RETURNS text LANGUAGE plpgsql SET search_path = bienestar AS $$
+BEGIN PERFORM hostile(); RETURN pg_catalog.quote_ident($1::text); END $$;
+CREATE FUNCTION bienestar.set_config(text, text, boolean) RETURNS text LANGUAGE plpgsql
+SET search_path = bienestar AS $$
+BEGIN PERFORM hostile(); RETURN $2; END $$;
+CREATE FUNCTION bienestar.touch() RETURNS trigger LANGUAGE plpgsql SET search_path = bienestar AS $$
+BEGIN PERFORM hostile(); RETURN NEW; END $$;
 CREATE DOMAIN bienestar.checked_int AS integer CHECK (bienestar.hostile_int(VALUE) > 0);
 CREATE TABLE bienestar.trap (
     id integer PRIMARY KEY CHECK (bienestar.hostile_int(id) > 0),

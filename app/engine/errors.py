@@ -27,6 +27,7 @@ class Choice(enum.StrEnum):
     ALLOW_OTHER_TENANT = "allow another tenant's backup"
     LONGER_LOCK_WAIT = "keep trying longer"
     INTERRUPT_APP = "interrupt the web application's work on this clinic"
+    CUSTOM_FORMAT = "the custom (pg_dump) format"
 
 
 class ResguardoError(Exception):

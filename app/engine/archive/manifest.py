@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine.errors import ArchiveError
+from app.engine.safety.sql_gate import Rules
 
 MAX_TABLES = 100_000
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -46,6 +47,16 @@ class SequenceEntry:
 
 
 @dataclass(frozen=True)
+class SearchPathEntry:
+    """A routine's `SET search_path` that names the tenant's schema (None in `search_path`), which the restore
+    sets with the name the schema has at each moment (app/engine/restore/schema_settings.py)."""
+
+    kind: str  # "function" or "procedure"
+    name: str  # "name(identity arguments)", as the backup writes it
+    search_path: tuple[str | None, ...]
+
+
+@dataclass(frozen=True)
 class Manifest:
     format_version: int
     program_version: str
@@ -57,6 +68,7 @@ class Manifest:
     sequences: tuple[SequenceEntry, ...]
     privileges: tuple[dict[str, Any], ...]  # read by app/engine/restore/ownership.py, which checks each entry
     migrations: tuple[tuple[str, str], ...] | None
+    search_paths: tuple[SearchPathEntry, ...]
     raw: dict[str, Any]
 
     @property
@@ -153,8 +165,34 @@ def parse_manifest(data: dict[str, Any], file_name: str) -> Manifest:
         sequences=sequences,
         privileges=privileges,
         migrations=migrations,
+        search_paths=search_path_entries(data.get("search_paths", []), file_name),
         raw=data,
     )
+
+
+def search_path_entries(value: Any, file_name: str) -> tuple[SearchPathEntry, ...]:
+    """The manifest's `search_paths`, typed; a schema outside what a file may name is refused (a routine's
+    unqualified names resolve there, out of the gate's sight). The backup checks what it writes with this too."""
+    r = _Reader(file_name)
+    entries = []
+    for raw in r.listed(value, "search paths"):
+        entry = r.mapping(raw, "search path entry")
+        kind = entry.get("kind")
+        if kind not in ("function", "procedure"):
+            raise r.damaged("has a search path entry that is not a function's or a procedure's")
+        name = r.text(entry.get("name"), f"{kind} name")
+        path = tuple(r.listed(entry.get("search_path"), f"search path of the {kind} {name}"))
+        if not all(
+            e is None or (isinstance(e, str) and "\0" not in e and len(e.encode()) <= _IDENTIFIER_BYTES) for e in path
+        ):
+            raise r.damaged(f"has no valid search path for the {kind} {name}")
+        outside = Rules(None).path_outside(path)
+        if outside is not None:
+            raise ArchiveError(
+                f"{file_name}: The file gives the {kind} {name} a search_path naming {outside}, outside the tenant."
+            )
+        entries.append(SearchPathEntry(kind, name, path))
+    return tuple(entries)
 
 
 def _table(r: _Reader, t: dict[str, Any]) -> TableEntry:

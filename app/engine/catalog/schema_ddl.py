@@ -5,7 +5,9 @@ deparsers run with the schema alone on the search path (app/engine/catalog/tenan
 statements run under that path, made of schema-qualified names so a tenant's own operators and
 functions are never picked). Replaying the statements with `search_path` = a staging schema of any name
 recreates the objects there; every statement is read back with pglast (PostgreSQL's parser), and one that
-still names the source schema is refused, as it could not restore elsewhere.
+still names the source schema is refused, as it could not restore elsewhere. Then the parts are read exactly as
+the restore reads them (split at their `-- object:` lines, each statement through the SQL gate): a backup never
+writes a file its own restore refuses; it names the object instead, and the format that carries it.
 
 Owners and grants are never statements: they are data for the manifest (`privileges`,
 `default_privileges`), which the restore maps to the roles it finds. So is a routine's `SET search_path`
@@ -23,14 +25,15 @@ from typing import Any
 
 import psycopg
 
-from app.engine.archive.container import statement_block
+from app.engine.archive.container import split_statements, statement_block
 from app.engine.catalog.schema_ddl_base import Extraction, own
 from app.engine.catalog.schema_ddl_objects import write_objects
 from app.engine.catalog.schema_ddl_order import Key, ordered_blocks
 from app.engine.catalog.schema_ddl_post import write_comments, write_post_data
 from app.engine.catalog.schema_ddl_tables import TableCopy, read_relations, relation_privileges, write_relations
 from app.engine.catalog.tenant_deparse import TenantDeparser, source_schema_references
-from app.engine.errors import PreflightError
+from app.engine.errors import Choice, PreflightError
+from app.engine.safety.sql_gate import RefusedStatement, Rules, check_native
 
 __all__ = ["SchemaDDL", "TableCopy", "extract_schema_ddl"]
 
@@ -94,10 +97,64 @@ def extract_schema_ddl(conn: psycopg.Connection, schema: str) -> SchemaDDL:
     _refreshes(x, rels, [label for label, _ in pre])
     write_comments(x)
     ddl.default_privileges = _default_privileges(x)
-    ddl.pre_data = [_checked(x, label, statement) for label, statement in pre]
-    ddl.post_data = [_checked(x, label, statement) for phase in x.post.values() for label, statement in phase]
+    ddl.pre_data = _restorable(x, pre)
+    ddl.post_data = _restorable(x, [block for phase in x.post.values() for block in phase])
+    _restorable_search_paths(x, ddl.search_paths)
     ddl.privileges = x.privileges
     return ddl
+
+
+def _restorable(x: Extraction, blocks: list[tuple[str, str]]) -> list[str]:
+    """The part's statement blocks, once the restore's own reading of them gives back each statement as written
+    (split_statements) and its gate lets each one through (check_native): a backup never writes what its restore
+    would refuse. Refused: PreflightError naming the object, and the format that carries it."""
+    written = [_checked(x, label, statement) for label, statement in blocks]
+    read = split_statements("".join(written))
+    expected = [(one_line(label), (statement.rstrip().rstrip(";") + ";").strip()) for label, statement in blocks]
+    for index, (label, statement) in enumerate(expected):
+        if index >= len(read) or read[index][1:] != (label, statement):
+            raise _not_restorable(
+                x, label, "holds a line that begins with '-- object: ', which the native format keeps for its own use"
+            )
+        line, _, text = read[index]
+        try:
+            check_native(text, line=line, label=label)
+        except RefusedStatement as exc:
+            named = exc.outside
+            if named is not None and named.catalog is None and named.schema == x.schema:
+                raise _not_restorable(
+                    x,
+                    label,
+                    f"names {named.shown()} with its own schema's name, in text that PostgreSQL reads only when it "
+                    "runs (a function's body, a name in a string), which a restore cannot follow to the schema's new "
+                    f"name; write {named.name} without the schema (a function: with SET search_path = {x.qschema})",
+                ) from None
+            raise _not_restorable(x, label, exc.cause) from None
+    return written
+
+
+def _restorable_search_paths(x: Extraction, entries: list[dict[str, Any]]) -> None:
+    """A routine's search_path naming the tenant is data for the restore; the gate's rule decides what else it
+    may name, as the restore checks it (app/engine/archive/manifest.py)."""
+    for entry in entries:
+        outside = Rules(None).path_outside(entry["search_path"])
+        if outside is not None:
+            what = f"{entry['kind']} {entry['name']}"
+            raise _not_restorable(x, one_line(what), f"has a search_path naming {outside}, outside the tenant")
+
+
+def _not_restorable(x: Extraction, label: str, cause: str) -> PreflightError:
+    return PreflightError(
+        f"The {label} of {x.schema!r} could not be restored from a native backup: it {cause}. Change it, or back "
+        f"up this clinic in {Choice.CUSTOM_FORMAT} and restore that file with pg_restore.",
+        choices=(Choice.CUSTOM_FORMAT,),
+    )
+
+
+def one_line(label: str) -> str:
+    """A label as the archive's `-- object:` line holds it: every character that is not printable (a newline in a
+    table's name, a bidi control) written as an escape, so the name can never end the line and become SQL."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in label)
 
 
 def _checked(x: Extraction, label: str, statement: str) -> str:
@@ -115,7 +172,7 @@ def _checked(x: Extraction, label: str, statement: str) -> str:
             "PostgreSQL's own objects of the same name hide, so it could not be restored under another name; "
             "rename that object, or use the custom (pg_dump) format."
         )
-    return statement_block(label, statement)
+    return statement_block(one_line(label), statement)
 
 
 _REFUSED = """

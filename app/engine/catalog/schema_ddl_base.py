@@ -81,9 +81,16 @@ _NAMED = {
 
 
 def literal(text: str) -> str:
-    """An SQL string literal, as quote_literal writes it (E'' when it holds a backslash)."""
+    """An SQL string literal, as quote_literal writes it (E'' when it holds a backslash), with control characters
+    written as escapes: a statement's text never holds a line break the text itself did not put there (a line
+    `-- object: ...` inside a literal would end the statement when the restore reads the archive)."""
     quoted = "'" + text.replace("'", "''") + "'"
-    return "E" + quoted.replace("\\", "\\\\") if "\\" in text else quoted
+    if "\\" not in text and not any(c < " " or c == "\x7f" for c in text):
+        return quoted
+    return "E" + "".join(_ESCAPES.get(c) or (f"\\x{ord(c):02x}" if c < " " or c == "\x7f" else c) for c in quoted)
+
+
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def own(cls: str, oid: str) -> str:

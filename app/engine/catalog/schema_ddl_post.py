@@ -13,7 +13,7 @@ from typing import Any
 
 from psycopg import sql
 
-from app.engine.catalog.schema_ddl_base import Extraction
+from app.engine.catalog.schema_ddl_base import Extraction, literal
 from app.engine.catalog.schema_ddl_tables import Rel
 
 _POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
@@ -218,7 +218,7 @@ def _sequence_values(x: Extraction, seqs: list[Rel]) -> list[dict[str, Any]]:
         x.post_add(
             "sequence-value",
             f"sequence-value {s.name}",
-            f"SELECT pg_catalog.setval({_text_literal(s.q)}, {last}, {str(called).lower()})",
+            f"SELECT pg_catalog.setval({literal(s.q)}, {last}, {str(called).lower()})",
         )
     return values
 
@@ -227,14 +227,10 @@ def write_comments(x: Extraction) -> None:
     """COMMENT ON every object that has one, after everything it could name exists."""
     for classoid, objoid, subid, text in x.q(
         "SELECT d.classoid::pg_catalog.regclass::pg_catalog.text, d.objoid, d.objsubid,"
-        " pg_catalog.quote_literal(d.description) FROM pg_catalog.pg_description d"
+        " d.description FROM pg_catalog.pg_description d"
         " WHERE d.objoid = ANY(%(oids)s) ORDER BY 1, 2, 3",
         {"oids": sorted({oid for _, oid, _ in x.comment_targets})},
     ):
         target = x.comment_targets.get((classoid, objoid, subid))
         if target is not None:
-            x.post_add("comment", f"comment {target}", f"COMMENT ON {target} IS {text}")
-
-
-def _text_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+            x.post_add("comment", f"comment {target}", f"COMMENT ON {target} IS {literal(text)}")

@@ -252,6 +252,10 @@ class Restore:
         self.reporter.stage("Loading the file into the empty copy")
         with self._file_step(self.main, "The file", self.cancel):
             self.load = self.source.load_schema(self.main, self._staged.name, self._load_bar, self.cancel)
+            # Routines whose search_path names the tenant name the staging schema while its rows load (its CHECKs
+            # and triggers call them); _give_owners names the tenant again before the swap.
+            search_paths = self.source.summary().search_paths or []
+            apply_search_paths(self.main, self._staged.name, self._staged.name, search_paths)
 
     def _run_superuser_ddl(self) -> None:
         statements = self.source.superuser_statements()
