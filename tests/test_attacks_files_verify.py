@@ -190,6 +190,13 @@ JSON_ATTACKS = [
         at_open=True,
     ),
     FileAttack(
+        "json-list-as-primary-key",
+        "a list for a primary key: the rows' writer raised an unexpected ValueError",
+        _export(GROUP, '{"model": "auth.group", "pk": [2], "fields": {"name": "Caja"}}'),
+        "{file} is damaged: object 2 (auth.group) has a list for its primary key, where dumpdata writes one value.",
+        at_open=True,
+    ),
+    FileAttack(
         "json-huge-number",
         "a primary key of 5,000 digits: Python's int limit raised ValueError",
         _export(GROUP, '{"model": "auth.group", "pk": ' + "9" * 5000 + ', "fields": {"name": "Caja"}}'),
@@ -301,6 +308,21 @@ def test_verify_and_restore_give_one_answer_and_change_nothing(
     assert _said(lambda: restore_tenant(runner, TENANT, path)) == f"{verified} {NOTHING_CHANGED}"
     if attack.at_open:
         assert _said(lambda: preview_restore(runner, TENANT, path)) == f"{verified} {NOTHING_CHANGED}"
+    assert world(db, TENANT) == baseline
+
+
+def test_an_object_for_a_natural_key_is_refused_by_name(
+    db: ConnectionTarget, tmp_path: Path, baseline: dict[str, Any]
+) -> None:
+    """Only the tenant says which field is a foreign key: verify reads this file, the restore refuses it naming the
+    object (it raised TypeError: unhashable type: 'dict')."""
+    fields = {"name": "Puede", "content_type": [{"a": 1}], "codename": "puede"}
+    path = _export(GROUP, {"model": "auth.permission", "pk": 1, "fields": fields})(tmp_path, tmp_path / "k")
+    verify_file(path)
+    assert _said(lambda: restore_tenant(db, TENANT, path)) == (
+        "k.json: auth.permission pk 1 refers, in its field 'content_type', to [{'a': 1}] by natural key, which matches "
+        f"no row of table django_content_type in the file or in tenant '{TENANT}'. Nothing was changed."
+    )
     assert world(db, TENANT) == baseline
 
 

@@ -239,9 +239,8 @@ class NaturalKeys:
             what = "matches no row" if found is None else "matches more than one row"
             raise PreflightError(
                 f"{self.scan.path.name}: {obj.describe()} refers, in its field {field_name!r}, to {ref!r} by natural "
-                f"key, which {what} of table {table} in the file or in tenant {self.layout.schema!r}. Nothing was "
-                "changed."
-            )
+                f"key, which {what} of table {table} in the file or in tenant {self.layout.schema!r}."
+            )  # the restore adds that nothing was changed
         return found
 
 

@@ -321,7 +321,13 @@ def _dump_object(value: Any, index: int, size: int, name: str, models: dict[str,
                 f"{name} is damaged: object {index} names the model {model[:80]!r}, which is not app_label.model_name."
             )
         label = models[model] = model.lower()
-    return DumpObject(index, label, value.get("pk"), has_pk, fields, size)
+    pk = value.get("pk")
+    if type(pk) in (list, dict):
+        raise ArchiveError(
+            f"{name} is damaged: object {index} ({label}) has {_json_kind(pk)} for its primary key, where dumpdata "
+            "writes one value."
+        )
+    return DumpObject(index, label, pk, has_pk, fields, size)
 
 
 def _check_text(obj: DumpObject, name: str) -> None:

@@ -212,17 +212,14 @@ class Spooler:
                 f"{writer.plan.table} has no natural key to find it by."
             )
         if pk is None:
-            raise PreflightError(
-                f"{self.scan.path.name}: {obj.describe()} has a null primary key. Nothing was changed."
-            )
+            raise PreflightError(f"{self.scan.path.name}: {obj.describe()} has a null primary key.")
         fields = obj.fields
         row = [self._pk_text[obj.model](pk)]
         for name, convert, fplan in writer.cells:
             if name not in fields:
                 raise PreflightError(
                     f"{self.scan.path.name}: {obj.describe()} has no field {name!r}, which other "
-                    f"{obj.model} objects have: the file was edited or is damaged. Nothing was "
-                    "changed."
+                    f"{obj.model} objects have: the file was edited or is damaged."
                 )
             value = fields[name]
             if type(value) is list and fplan.fk_table is not None and self.keys is not None:
