@@ -20,11 +20,15 @@ from app.engine.encryption.reading import plain_copy
 from app.engine.errors import ArchiveError, KeyRefused
 from app.engine.restore.preview import preview_restore
 from app.engine.restore.restore import restore_tenant
+from app.engine.routine.run import run_schedule
+from app.engine.routine.schedules import Schedule
 from app.engine.server.pgserver import embedded_bin_dir
 from app.engine.stores.profiles import Profile, ProfileStore
+from app.engine.stores.secrets import SecretStore
 from tests.support import pg
 from tests.support.cli import run_cli
 from tests.support.encryption import AGE, needs_age, plain_identity
+from tests.support.memory_keyring import MemoryKeyring
 from tests.support.restore import PATIENT, delete_patient, emails, fingerprint, other_schemas
 
 pytestmark = pytest.mark.core
@@ -191,3 +195,46 @@ def test_a_profile_with_keys_never_writes_a_plain_backup(demo_db: ConnectionTarg
     with plain_copy(written, key, _never) as copy:
         assert verify_file(copy).source_schema == "bienestar"
     assert os.stat(written).st_size > 0
+
+
+def test_a_scheduled_run_of_an_encrypted_profile_writes_verified_age_files_only(
+    demo_db: ConnectionTarget, password_role: tuple[str, str], tmp_path: Path
+) -> None:
+    """The workstation holds only the public key: each file is checked in full before it is encrypted."""
+    key, public = plain_identity(tmp_path)
+    user, secret = password_role
+    params = demo_db.params
+    store = ProfileStore()
+    store.save(
+        Profile(
+            name="clinics",
+            host=params["host"],
+            port=int(params["port"]),
+            dbname=demo_db.dbname,
+            user=user,
+            sslmode="disable",
+        )
+    )
+    store.set_encryption("clinics", [public])
+    secrets = SecretStore(MemoryKeyring())
+    secrets.remember("clinics", secret)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    record, _ = run_schedule(Schedule("nightly", ("02:30",), str(folder), "clinics", ("bienestar",)), secrets=secrets)
+    assert not record.failed, record.error
+    ((clinic,),) = [record.clinics]
+    assert clinic.verified and clinic.file.endswith(".resguardo.age")
+    _no_plain_left(folder / "bienestar")
+    with plain_copy(Path(clinic.file), key, _never) as copy:
+        assert verify_file(copy).source_schema == "bienestar"
+
+
+def test_backup_all_encrypts_every_clinic(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    _, public = plain_identity(tmp_path)
+    out = tmp_path / "all"
+    out.mkdir()
+    assert main(["backup", "--all", "--out", str(out), "--encrypt-to", public, "--dsn", demo_db.conninfo]) == 0
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert len(written) >= 2 and all(p.name.endswith(".resguardo.age") for p in written)
+    for clinic in out.iterdir():
+        _no_plain_left(clinic)

@@ -63,9 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     keys = encryption_keys(args)
     if args.all:
-        if keys:
-            raise UsageError("--all does not encrypt yet; back up each clinic with --tenant (its backup is encrypted).")
-        return _run_all(args)
+        return _run_all(args, keys)
     target = resolve_target(args)
     if keys:
         result = write_encrypted_backup(
@@ -86,12 +84,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_all(args: argparse.Namespace) -> int:
+def _run_all(args: argparse.Namespace, keys: list[str]) -> int:
     if args.replace:
         raise UsageError("--replace does not go with --all: its files get new names, and never replace a file.")
     target = resolve_target(args)
     result = backup_all(
-        target, args.out, jobs=args.jobs, fmt=args.format, tenants_table=tenants_table(args), on_clinic=_line
+        target,
+        args.out,
+        jobs=args.jobs,
+        fmt=args.format,
+        tenants_table=tenants_table(args),
+        on_clinic=_line,
+        encrypt_to=keys,
     )
     print(result.summary() if result.clinics else "No clinics to back up in this database.")
     return 0 if result.ok else 1

@@ -11,6 +11,7 @@ it is tried again at the end, then reported busy. Nothing one clinic does stops 
 from __future__ import annotations
 
 import enum
+import functools
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -20,9 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.engine.backup.destination import safe_name
+from app.engine.backup.native import BackupResult
 from app.engine.backup.pgdump import BACKUP_FORMATS, write_backup
 from app.engine.catalog.discovery import TenantInfo, TenantKind, TenantsTable, list_tenants
 from app.engine.connection import ConnectionTarget
+from app.engine.encryption.backup import write_encrypted_backup
+from app.engine.encryption.recipients import parse_recipients
 from app.engine.errors import Cancelled, ResguardoError, TenantBusy, UsageError
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 
@@ -92,12 +96,15 @@ def backup_all(
     progress: ProgressCallback = ignore_progress,
     on_clinic: Callable[[ClinicOutcome], None] = lambda _: None,
     cancel: CancelToken | None = None,
+    encrypt_to: Sequence[str] = (),
+    verify_plain: bool = False,
 ) -> ManyResult:
     """Back up every clinic of the database (or `schemas`) into `out_dir`, which must exist.
 
     `on_clinic` is called (from a worker thread, one call at a time) as each clinic's final outcome is known;
     `progress` moves by the clinics' sizes. Raises only for what stops the whole run (bad arguments, the
-    tenants list cannot be read, cancel); a clinic's failure is in its outcome."""
+    tenants list cannot be read, cancel); a clinic's failure is in its outcome. `encrypt_to`: each file is an age
+    file encrypted to these public keys, checked first in full when `verify_plain` (app/engine/encryption/backup.py)."""
     started = time.monotonic()
     cancel = cancel or CancelToken()
     if fmt not in BACKUP_FORMATS:
@@ -115,7 +122,11 @@ def backup_all(
         listing = list_tenants(conn, tenants_table)
         conn.rollback()
     clinics, unknown = _chosen(listing.tenants, schemas)
-    run = _Run(target, out_dir, fmt, listing.tenants_table, clinics, progress, on_clinic, cancel)
+    write: Callable[..., BackupResult] = write_backup
+    if encrypt_to:
+        parse_recipients(encrypt_to)  # a wrong key is refused before any clinic is backed up
+        write = functools.partial(write_encrypted_backup, recipients=list(encrypt_to), verify_plain=verify_plain)
+    run = _Run(target, out_dir, fmt, listing.tenants_table, clinics, progress, on_clinic, cancel, write)
     for schema in unknown:
         run.report(_not_a_clinic(schema))
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="backup-all") as pool:
@@ -164,8 +175,10 @@ class _Run:
         progress: ProgressCallback,
         on_clinic: Callable[[ClinicOutcome], None],
         cancel: CancelToken,
+        write: Callable[..., BackupResult],
     ) -> None:
         self.target, self.out_dir, self.fmt, self.tenants_table = target, out_dir, fmt, tenants_table
+        self.write = write  # write_backup, or the encrypted backup's
         self.progress, self.on_clinic, self.cancel = progress, on_clinic, cancel
         self.weight = {c.schema: float(max(c.size_bytes, 8192)) for c in clinics}
         self.total = sum(self.weight.values()) or 1.0
@@ -188,7 +201,7 @@ class _Run:
         folder = self.out_dir / safe_name(schema)
         try:
             folder.mkdir(mode=0o700, exist_ok=True)
-            result = write_backup(
+            result = self.write(
                 self.fmt,
                 self.target,
                 schema,

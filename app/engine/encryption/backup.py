@@ -12,6 +12,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.engine.archive.verify import verify_file
 from app.engine.backup.destination import already_exists
 from app.engine.backup.native import BackupResult
 from app.engine.backup.pgdump import write_backup
@@ -38,10 +39,13 @@ def write_encrypted_backup(
     cancel: CancelToken | None = None,
     tenants_table: str | None = None,
     replace: bool = False,
+    verify_plain: bool = False,
 ) -> BackupResult:
     """Back `schema` up in format `fmt` as an age file encrypted to `recipients` (public keys, or files of them):
     `out` is a folder (the usual dated name, plus `.age`) or a file name (`.age` added when missing), which an
-    existing file of that name is refused unless `replace`."""
+    existing file of that name is refused unless `replace`. `verify_plain`: the backup is read in full and checked
+    (app/engine/archive/verify.py) before it is encrypted, for a job whose computer holds no private key and so
+    could not check it afterwards (a scheduled run); age's authentication then vouches for every byte."""
     keys = parse_recipients(recipients)  # a wrong key is refused before any database work
     cancel = cancel or CancelToken()
     text, out = os.fspath(out), Path(out)
@@ -70,6 +74,8 @@ def write_encrypted_backup(
             cancel=cancel,
             tenants_table=tenants_table,
         )
+        if verify_plain:
+            verify_file(inner.path, cancel=cancel)  # ArchiveError: nothing is published
         size = inner.path.stat().st_size
         reporter = ProgressReporter(progress, size / (1 - BACKUP_SHARE))
         reporter.advance(size * BACKUP_SHARE / (1 - BACKUP_SHARE), "Encrypting")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from app.engine.archive.verify import verify_file
 from app.engine.backup.many import ClinicOutcome, backup_all
+from app.engine.encryption.header import read_header
 from app.engine.errors import ArchiveError, ConnectionFailed, ResguardoError
 from app.engine.routine.found import FoundBackup, read_backup
 from app.engine.routine.password import connect_failure, unattended_password
@@ -74,6 +75,8 @@ def _run(
             fmt=schedule.format,
             tenants_table=profile.tenants_table or None,
             on_clinic=clinic_done,
+            encrypt_to=profile.encrypt_to,  # an encrypted profile's files, checked in full before encryption
+            verify_plain=True,
         )
     except ConnectionFailed as exc:
         raise connect_failure(exc, password, profile) from None
@@ -92,6 +95,9 @@ def _checked(outcome: ClinicOutcome, verified: VerifiedStore) -> ClinicRecord:
     entry = ClinicRecord(outcome.schema, str(outcome.path or ""), outcome.size_bytes, round(outcome.seconds, 3))
     if not outcome.ok or outcome.path is None:
         entry.error = outcome.error or f"{outcome.schema!r} was not backed up ({outcome.status.value})."
+        return entry
+    if read_header(outcome.path) is not None:  # encrypted: verified before it was (backup_all's verify_plain)
+        entry.verified = True
         return entry
     try:
         verify_file(outcome.path)
