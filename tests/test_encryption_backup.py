@@ -20,6 +20,7 @@ from app.engine.encryption.reading import plain_copy
 from app.engine.errors import ArchiveError, KeyRefused
 from app.engine.restore.preview import preview_restore
 from app.engine.restore.restore import restore_tenant
+from app.engine.routine.found import scan_folder
 from app.engine.routine.run import run_schedule
 from app.engine.routine.schedules import Schedule
 from app.engine.server.pgserver import embedded_bin_dir
@@ -225,6 +226,8 @@ def test_a_scheduled_run_of_an_encrypted_profile_writes_verified_age_files_only(
     ((clinic,),) = [record.clinics]
     assert clinic.verified and clinic.file.endswith(".resguardo.age")
     _no_plain_left(folder / "bienestar")
+    (kept,) = scan_folder(folder).unreadable  # the keep rules cannot date it without the key: it is kept
+    assert kept.path == Path(clinic.file) and kept.reason.startswith("an encrypted backup")
     with plain_copy(Path(clinic.file), key, _never) as copy:
         assert verify_file(copy).source_schema == "bienestar"
 

@@ -1,4 +1,5 @@
-"""The backups in a folder, known by what each file says about itself, never by its name.
+"""The backups in a folder, known by what each file says about itself, never by its name (so an encrypted backup,
+whose manifest only its private key opens, is listed as one Resguardo cannot date, and kept).
 
 A native archive names its clinic and its time in its manifest (read by app/engine/archive/container.py's
 reader, the manifest's checksum checked). pg_dump files do not say when they were made in a way Resguardo
@@ -16,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.engine.archive.container import HEADER_MEMBER, ArchiveReader, manifest_checksum
+from app.engine.encryption.header import parse_header
 from app.engine.errors import ArchiveError, UsageError
 
 MAX_FILES = 100_000  # a folder of backups, not a whole disk
@@ -76,6 +78,10 @@ def scan_folder(folder: Path) -> Folder:
             unreadable.append(
                 Unreadable(path, "a pg_dump file: Resguardo cannot read from inside it which clinic and time it holds")
             )
+        elif kind == "encrypted":
+            unreadable.append(
+                Unreadable(path, "an encrypted backup: its clinic and time are inside it, readable only with its key")
+            )
         else:
             ignored += 1
     return Folder(backups, unreadable, ignored)
@@ -122,7 +128,8 @@ def _files(folder: Path) -> list[Path]:
 
 
 def _kind(path: Path) -> str:
-    """ "native" (a tar whose first member is resguardo.json, or a .resguardo file), "pg_dump", or ""."""
+    """ "native" (a tar whose first member is resguardo.json, or a .resguardo file), "pg_dump", "encrypted" (an age
+    file), or ""."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(tarfile.BLOCKSIZE)
@@ -130,6 +137,8 @@ def _kind(path: Path) -> str:
         return "native" if path.suffix == ".resguardo" else ""
     if head.startswith(HEADER_MEMBER.encode() + b"\0") or path.suffix == ".resguardo":
         return "native"
+    if parse_header(head) is not None:
+        return "encrypted"
     if head.startswith(b"PGDMP") or (path.suffix in (".sql", ".dump") and b"PostgreSQL database dump" in head):
         return "pg_dump"
     return ""
