@@ -12,6 +12,7 @@ costs (the loop's total is that times N). Writes its section of RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import shutil
 import sys
@@ -90,14 +91,17 @@ def main(argv: list[str] | None = None) -> int:
                 mine, loops = ours.median_seconds / len(schemas), theirs.median_seconds / len(sample)
                 per_clinic[len(schemas)] = (mine, loops)
                 ratio = mine / loops
+                judged = count == args.tenants
                 rows.append(
                     Verdict(
                         f"Per clinic, {len(schemas)} clinics: backup --all ÷ the pg_dump loop",
                         f"{mine:.3f} s (all {len(schemas)}: {ours.median_seconds:.1f} s)",
                         f"{loops:.3f} s (all {len(schemas)}: about {loops * len(schemas):.0f} s)",
                         f"{ratio:.3f}×",
-                        f"≤ {TARGET:.2f}×",
-                        "met" if ratio <= TARGET else f"missed by {(ratio / TARGET - 1) * 100:.0f}%",
+                        f"≤ {TARGET:.2f}×" if judged else "—",
+                        ("met" if ratio <= TARGET else f"missed by {(ratio / TARGET - 1) * 100:.0f}%")
+                        if judged
+                        else "info: the process start and the listing, paid once, are most of it",
                     )
                 )
                 rows.append(
@@ -114,12 +118,16 @@ def main(argv: list[str] | None = None) -> int:
             f"The pg_dump loop is timed on {args.sample} schemas spread over the list (the whole loop beside "
             f"{args.tenants} tenants takes hours); its per-clinic time is what the ratio compares.",
             "Resguardo's side is the whole command in a fresh process: listing, every clinic's snapshot and file.",
+            f"Load average when written: {' / '.join(f'{v:.1f}' for v in os.getloadavg())} (1 / 5 / 15 min) on "
+            f"{os.cpu_count()} cores.",
         ]
         if len(per_clinic) == 2:
             (few, (few_mine, few_loop)), (many, (many_mine, many_loop)) = sorted(per_clinic.items())
             notes.append(
-                f"Growth with the tenant count, per clinic, {few} → {many} clinics: Resguardo "
-                f"{many_mine / few_mine:.2f}×, the pg_dump loop {many_loop / few_loop:.2f}×."
+                f"Growth with the tenant count, per clinic, {few} → {many} clinics: the pg_dump loop "
+                f"{many_loop / few_loop:.2f}×; Resguardo {many_mine / few_mine:.2f}× (its {few}-clinic figure is "
+                "mostly the fixed start, so this understates its growth: what grows is each clinic's catalog "
+                "queries, which scan pg_class, having no index by schema)."
             )
         report = Report(
             key=KEY,

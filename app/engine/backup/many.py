@@ -29,6 +29,7 @@ from app.engine.encryption.backup import write_encrypted_backup
 from app.engine.encryption.recipients import parse_recipients
 from app.engine.errors import Cancelled, ResguardoError, TenantBusy, UsageError
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
+from app.formatting import human_size
 
 MAX_JOBS = 16  # each job holds two connections; more would crowd the server's connection slots
 _CLINIC_KINDS = (TenantKind.TENANT, TenantKind.SCHEMA)  # never public, orphans, staging schemas, safety copies
@@ -77,7 +78,7 @@ class ManyResult:
         """One sentence for the end of a run."""
         done = sum(1 for c in self.clinics if c.ok)
         size = sum(c.size_bytes for c in self.clinics)
-        text = f"{done} of {len(self.clinics)} clinics backed up ({size:,} bytes) in {self.seconds:.1f} s"
+        text = f"{done} of {len(self.clinics)} clinics backed up ({human_size(size)}) in {self.seconds:.1f} s"
         for status in (ClinicStatus.FAILED, ClinicStatus.BUSY):
             names = [c.schema for c in self.clinics if c.status is status]
             if names:
