@@ -5,8 +5,12 @@
 `--natural-primary`), with or without `--indent`; `--format jsonl` writes one object per line; `-o x.json.gz`
 (`.bz2`, `.xz`, `.lzma`) compresses it. The reader decodes one object at a time with the C JSON decoder
 (`raw_decode` on a sliding window), refuses an object larger than MAX_OBJECT_CHARS, and tells a truncated
-file from one that is JSON but not a dumpdata export. `scan_dump` reads a file in full and says what it
-holds (the preview, `verify`, and the mapping to the live tenant start from it).
+file from one that is JSON but not a dumpdata export. It also refuses, naming the object, what no restore
+could load (a NUL or a lone surrogate in any text, values nested deeper than MAX_DEPTH, a number Python
+cannot read, a list for a primary key), and a compressed file that inflates past `inflated_limit`: verify
+and restore both read through it, so they give one answer. `scan_dump` reads a file in full and says what
+it holds (the preview, `verify`, and the mapping to the live tenant start from it); a restore's scan keeps
+a copy that its later passes read (`reread`), so the file itself is read once.
 """
 
 from __future__ import annotations
