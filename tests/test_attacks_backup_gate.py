@@ -79,6 +79,21 @@ RESTORED = [
         2,
     ),
     Clinic(
+        "sql-standard-body-over-generate-series",  # a BEGIN ATOMIC body is part of the statement's tree
+        [
+            "CREATE FUNCTION bienestar.four() RETURNS bigint LANGUAGE sql"
+            " BEGIN ATOMIC SELECT count(*) FROM generate_series(1, 4); END"
+        ],
+        "SELECT bienestar.four()",
+        4,
+    ),
+    Clinic(
+        "enum-labels-with-control-characters",  # written as E'' escapes, never as a line of the statement
+        [f"CREATE TYPE bienestar.mood AS ENUM (E'{COMMENT_WITH_MARKER}', E'tab\\there', 'back\\slash', 'it''s')"],
+        "SELECT enum_range(NULL::bienestar.mood)::text[]",
+        [COMMENT_WITH_MARKER, "tab\there", "back\\slash", "it's"],
+    ),
+    Clinic(
         "table-named-with-a-newline",  # its name ended the `-- object:` line; the rest of it became SQL
         [f'CREATE TABLE bienestar."{NAME_WITH_NEWLINE}" (i integer)'],
         f"SELECT array[to_regclass('bienestar.injected') IS NULL, to_regclass('bienestar.\"{NAME_WITH_NEWLINE}\"')"
@@ -184,6 +199,10 @@ REFUSED = [
 ]
 
 
+def _clinic(name: str) -> Clinic:
+    return next(c for c in RESTORED + REFUSED if c.name == name)
+
+
 def _plant(db: ConnectionTarget, statements: list[str]) -> None:
     with owner(db).connect() as conn:
         for statement in statements:
@@ -236,7 +255,7 @@ def test_the_command_line_names_the_object_and_the_flag_of_the_format_that_carri
 
 def test_a_name_with_a_newline_stays_on_its_marker_line(demo_db: ConnectionTarget, tmp_path: Path) -> None:
     """The archive's `-- object:` line escapes what is not printable; the statement quotes the name."""
-    _plant(demo_db, RESTORED[4].plant)
+    _plant(demo_db, _clinic("table-named-with-a-newline").plant)
     path = backup_tenant(demo_db, TENANT, tmp_path / "clinic.resguardo").path
     with ArchiveReader(path) as reader:
         pre = reader.read_text(PRE_DATA_MEMBER)
@@ -252,7 +271,7 @@ def test_routines_follow_their_schema_through_the_restore_by_either_role(
 ) -> None:
     """While rows load, a routine whose search_path names the clinic finds the staging schema's objects (the live
     clinic's would be wrong: here, its helper says no); after the swap it names the clinic again."""
-    check = RESTORED[6]
+    check = _clinic("check-and-trigger-through-their-search-path")
     _plant(demo_db, check.plant)
     path = backup_tenant(demo_db, TENANT, tmp_path / "clinic.resguardo").path
     with owner(demo_db).connect() as conn:  # the live clinic's helper now refuses every row
