@@ -7,6 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import pyrage
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
@@ -16,6 +17,7 @@ from app.engine.archive.verify import verify_file
 from app.engine.connection import ConnectionTarget
 from app.engine.encryption.backup import write_encrypted_backup
 from app.engine.encryption.header import read_header
+from app.engine.encryption.identities import load_identities
 from app.engine.encryption.reading import plain_copy
 from app.engine.errors import ArchiveError, KeyRefused
 from app.engine.restore.preview import preview_restore
@@ -28,11 +30,12 @@ from app.engine.stores.profiles import Profile, ProfileStore
 from app.engine.stores.secrets import SecretStore
 from tests.support import pg
 from tests.support.cli import run_cli
-from tests.support.encryption import AGE, needs_age, plain_identity
+from tests.support.encryption import AGE, in_terminal, needs_age, plain_identity, resguardo_argv
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.restore import PATIENT, delete_patient, emails, fingerprint, other_schemas
 
 pytestmark = pytest.mark.core
+PASSPHRASE = "correct horse battery staple"
 
 
 def _never(_: str) -> str:
@@ -241,3 +244,34 @@ def test_backup_all_encrypts_every_clinic(demo_db: ConnectionTarget, tmp_path: P
     assert len(written) >= 2 and all(p.name.endswith(".resguardo.age") for p in written)
     for clinic in out.iterdir():
         _no_plain_left(clinic)
+
+
+def test_a_key_file_protected_by_a_passphrase_opens_the_backup_and_a_wrong_passphrase_changes_nothing(
+    sealed: tuple[Path, Path], demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
+    path, plain_key = sealed
+    (identity,) = load_identities(plain_key, _never)
+    protected = tmp_path / "clinic.key.age"  # the same key, as `resguardo key create` keeps it
+    protected.write_bytes(pyrage.passphrase.encrypt(f"{identity}\n".encode(), PASSPHRASE, armored=True))
+    status, shown = in_terminal(
+        resguardo_argv("verify", "--file", str(path), "--identity", str(protected)), [PASSPHRASE]
+    )
+    assert status == 0 and f"OK: {path.name} holds tenant 'bienestar'" in shown and PASSPHRASE not in shown
+    delete_patient(demo_db)
+    before = fingerprint(demo_db, "bienestar")
+    argv = resguardo_argv(
+        "restore",
+        "--tenant",
+        "bienestar",
+        "--file",
+        str(path),
+        "--identity",
+        str(protected),
+        "--yes",
+        "--dsn",
+        demo_db.conninfo,
+    )
+    status, shown = in_terminal(argv, ["not the passphrase"])
+    assert status == 1
+    assert "The passphrase does not open the key file clinic.key.age. Nothing was changed." in shown
+    assert fingerprint(demo_db, "bienestar") == before
