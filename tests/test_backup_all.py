@@ -157,6 +157,13 @@ def test_chosen_clinics_pg_dump_format_and_bad_arguments(demo_db: ConnectionTarg
     assert done.returncode == 2 and "one of the arguments --tenant --all is required" in done.stderr
     done = run_cli("backup", "--dsn", demo_db.conninfo, "--all", "--tenant", "bienestar", "--out", str(tmp_path))
     assert done.returncode == 2 and "not allowed with argument" in done.stderr
+    done = run_cli("backup", "--dsn", demo_db.conninfo, "--tenant", "bienestar", "--jobs", "3", "--out", str(tmp_path))
+    assert (done.returncode, done.stderr) == (
+        2,
+        "resguardo: --jobs goes with --all (how many clinics at a time); a single --tenant is one job.\n",
+    )
+    done = run_cli("backup", "--dsn", demo_db.conninfo, "--all", "--replace", "--out", str(tmp_path))
+    assert done.returncode == 2 and "--replace does not go with --all" in done.stderr
 
 
 def test_the_tenants_table_found_once_is_checked_again_in_each_clinics_snapshot(

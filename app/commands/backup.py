@@ -43,7 +43,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs",
         type=int,
-        default=2,
         metavar="N",
         help=f"with --all: how many clinics are backed up at a time (1 to {MAX_JOBS}, default 2)",
     )
@@ -61,6 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.jobs is not None and not args.all:
+        raise UsageError("--jobs goes with --all (how many clinics at a time); a single --tenant is one job.")
     keys = encryption_keys(args)
     if args.all:
         return _run_all(args, keys)
@@ -91,7 +92,7 @@ def _run_all(args: argparse.Namespace, keys: list[str]) -> int:
     result = backup_all(
         target,
         args.out,
-        jobs=args.jobs,
+        jobs=2 if args.jobs is None else args.jobs,
         fmt=args.format,
         tenants_table=tenants_table(args),
         on_clinic=_line,
