@@ -23,6 +23,7 @@ FLAGS = {  # how to make, here, each choice an error names
     Choice.LONGER_LOCK_WAIT: "--lock-wait SECONDS",
     Choice.INTERRUPT_APP: "--interrupt-app SECONDS",
     Choice.CUSTOM_FORMAT: "--format custom",
+    Choice.KEY_FILE: "--identity FILE",
 }
 
 

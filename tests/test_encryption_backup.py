@@ -87,7 +87,10 @@ def test_verify_and_restore_an_encrypted_backup_with_the_key_through_the_cli(
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.startswith(f"OK: {path.name} holds tenant 'bienestar'")
     refused = run_cli("verify", "--file", str(path))
-    assert refused.returncode == 1 and f"{path.name} is encrypted: give the key file that opens it" in refused.stderr
+    assert (
+        refused.returncode == 1
+        and f"{path.name} is encrypted: give the key file that opens it (--identity FILE)." in refused.stderr
+    )
     delete_patient(demo_db)
     others = other_schemas(demo_db, "bienestar")
     dsn = ("--dsn", demo_db.conninfo)

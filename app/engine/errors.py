@@ -28,6 +28,7 @@ class Choice(enum.StrEnum):
     LONGER_LOCK_WAIT = "keep trying longer"
     INTERRUPT_APP = "interrupt the web application's work on this clinic"
     CUSTOM_FORMAT = "the custom (pg_dump) format"
+    KEY_FILE = "the key file that opens it"
 
 
 class ResguardoError(Exception):

@@ -17,7 +17,7 @@ from app.engine.encryption.header import SUFFIX, read_header
 from app.engine.encryption.identities import PassphrasePrompt, load_identities
 from app.engine.encryption.stream import decrypt_file
 from app.engine.encryption.workspace import private_folder
-from app.engine.errors import ArchiveError, KeyRefused
+from app.engine.errors import ArchiveError, Choice, KeyRefused
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
 
 
@@ -48,7 +48,7 @@ def plain_copy(
             f"Decrypt it first (`age -d -o {path.name.removesuffix(SUFFIX)} {path.name}`) and use that file."
         )
     if identity is None:
-        raise KeyRefused(f"{path.name} is encrypted: give the key file that opens it.")
+        raise KeyRefused(f"{path.name} is encrypted: give {Choice.KEY_FILE}.", choices=(Choice.KEY_FILE,))
     identities = load_identities(identity, prompt)
     with private_folder() as work:
         plain = work / (path.name.removesuffix(SUFFIX) if path.name.endswith(SUFFIX) else path.name)
