@@ -57,6 +57,16 @@ def test_a_private_folder_opened_to_others_is_closed_again() -> None:
         assert (folder.stat().st_mode & 0o777) == 0o700
 
 
+def test_a_decrypted_copy_is_owner_only_and_gone_after(tmp_path: Path) -> None:
+    """Tries: read the plain copy of a backup while a restore reads it, or after."""
+    key, public = plain_identity(tmp_path)
+    sealed = _sealed(b"patients' notes", public, tmp_path / "clinic.resguardo.age")
+    with plain_copy(sealed, key, _never) as copy:
+        assert copy.parent.parent == paths.cache_dir() / "private" and (copy.stat().st_mode & 0o777) == 0o600
+        assert copy.read_bytes() == b"patients' notes"
+    assert not copy.exists() and not copy.parent.exists()
+
+
 def test_plain_bytes_of_a_killed_job_are_removed_by_the_next_and_a_live_job_is_left_alone(tmp_path: Path) -> None:
     """Tries: leave decrypted health records in the cache after the program is killed."""
     script = "from app.engine.encryption.workspace import private_folder\nimport os\nwith private_folder() as f:\n"

@@ -20,6 +20,8 @@ from app.engine.errors import ArchiveError, Cancelled, KeyRefused
 from app.engine.jobs import CancelToken, ProgressReporter
 from app.engine.stores.files import IfExists, partial_file, publish
 
+_NEW_PRIVATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
 
 class _Watched:
     """The file pyrage reads: checks cancel and reports progress at each piece."""
@@ -96,7 +98,7 @@ def decrypt_file(
     when no identity opens it, ArchiveError when it is damaged or cut short (and then no `plain` is left)."""
     name = encrypted.name
     try:
-        with open(encrypted, "rb") as source, open(plain, "xb") as out:
+        with open(encrypted, "rb") as source, open(os.open(plain, _NEW_PRIVATE, 0o600), "wb") as out:
             reader, sink = _Watched(source, cancel, reporter, "Decrypting"), _Sink(out)
             try:
                 pyrage.decrypt_io(reader, sink, list(identities))

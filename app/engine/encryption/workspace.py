@@ -51,8 +51,8 @@ def private_folder() -> Iterator[Path]:
         _try_lock(lock)
         yield folder
     finally:
+        os.close(lock)  # first: Windows removes no open file
         shutil.rmtree(folder, ignore_errors=True)
-        os.close(lock)
 
 
 def remove_abandoned(root: Path) -> list[Path]:
