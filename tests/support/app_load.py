@@ -146,13 +146,22 @@ class AppLoad:
                     with self._lock:
                         self.error_times.append(time.monotonic())
                         self.report.errors.append(f"{order}: {type(exc).__name__}: {str(exc).strip()}")
-                    if conn.broken:
-                        conn = psycopg.connect(self.target.conninfo, password=self.target.password)
-                    else:
-                        conn.rollback()
+                    conn = self._reconnected(conn)
                 time.sleep(self.pause)
         finally:
             conn.close()
+
+    def _reconnected(self, conn: psycopg.Connection) -> psycopg.Connection:
+        """After an error: the same connection rolled back, or a new one when it was lost (it is kept as an error)."""
+        if not conn.broken:
+            conn.rollback()
+            return conn
+        while not self._stop.is_set():
+            try:
+                return psycopg.connect(self.target.conninfo, password=self.target.password)
+            except psycopg.OperationalError:
+                time.sleep(0.1)
+        return conn
 
     def _timed(self, conn: psycopg.Connection, statement: sql.Composed, params: list[object] | None = None) -> None:
         started = time.monotonic()
