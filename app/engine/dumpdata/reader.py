@@ -45,6 +45,7 @@ MIN_INFLATED = 16 << 20  # what any compressed file may inflate to, however smal
 MAX_INFLATED = 16 << 30
 _CHUNK = 1 << 20
 _MODEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\Z")
+_WHITESPACE = " \t\n\r"
 _NOT_SPACE = re.compile(r"[^ \t\n\r]")
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")  # a NUL, or half of a UTF-16 surrogate pair: no text column holds them
 _COPY_LEVEL = 1  # zstd level of the copy a restore reads again (docs/django-json.md)
@@ -210,11 +211,14 @@ class _Window:
     def skip_space(self) -> str:
         """The next character that is not white space ("" at the end of the file), not consumed."""
         while True:
-            found = _NOT_SPACE.search(self.text, self.pos)
-            if found is not None:
-                self.pos = found.start()
-                return self.text[self.pos]
-            self.pos = len(self.text)
+            text, pos = self.text, self.pos
+            near = min(len(text), pos + 16)  # between objects: a few characters, cheaper looked at one by one
+            while pos < near and text[pos] in _WHITESPACE:
+                pos += 1
+            found = _NOT_SPACE.search(text, pos) if pos == near else None  # more: at the regex engine's speed
+            self.pos = pos if pos < near else len(text) if found is None else found.start()
+            if self.pos < len(text):
+                return text[self.pos]
             if not self.fill():
                 return ""
 
@@ -260,24 +264,18 @@ def _decode_value(window: _Window) -> tuple[Any, int]:
                 f"{window.name} holds an object larger than {MAX_OBJECT_CHARS >> 20} MB at "
                 f"{window.where()}: it is not a dumpdata export, or it is damaged."
             )
-        if _nested_brackets(window.text, window.pos, end) > MAX_DEPTH and depth(value) > MAX_DEPTH:
-            raise _too_deep(window)
         window.pos = end
         return value, length
 
 
-def _too_deep(window: _Window) -> ArchiveError:
+def _too_deep(window: _Window, start: int | None = None) -> ArchiveError:
     """One sentence whether the decoder gave up (RecursionError) or the depth was measured: verify and restore
     read at different depths of Python's stack, and must still say the same."""
+    where = window.where() if start is None else f"character {window.offset + start + 1:,}"
     return ArchiveError(
-        f"{window.name} is damaged: the object that starts at {window.where()} nests its values more than "
+        f"{window.name} is damaged: the object that starts at {where} nests its values more than "
         f"{MAX_DEPTH} levels deep, which no dumpdata export does."
     )
-
-
-def _nested_brackets(text: str, start: int, end: int) -> int:
-    """An upper bound of a JSON text's depth, cheap: its opening brackets (most objects have a handful)."""
-    return text.count("[", start, end) + text.count("{", start, end)
 
 
 def depth(value: Any) -> int:
@@ -289,6 +287,11 @@ def depth(value: Any) -> int:
             deepest = max(deepest, level)
             stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
     return deepest
+
+
+def _too_deep_fields(obj: DumpObject) -> bool:
+    """Whether the object (two levels: itself, its fields) nests deeper than MAX_DEPTH through a field's value."""
+    return any(type(v) in (list, dict) and depth(v) > MAX_DEPTH - 2 for v in obj.fields.values())
 
 
 def _bad_text(value: Any) -> str | None:
@@ -415,6 +418,8 @@ def _objects(window: _Window, cancel: CancelToken) -> Iterator[DumpObject]:
         if index == 1 and not (isinstance(value.get("model"), str) and isinstance(value.get("fields"), dict)):
             raise ArchiveError(not_dumpdata_sentence(name, value if lines else [value]))
         obj = _dump_object(value, index, size, name, models)
+        if size > 2 * MAX_DEPTH and _too_deep_fields(obj):  # each level takes two characters
+            raise _too_deep(window, window.pos - size)
         if window.text.find("\\u", window.pos - size, window.pos) >= 0:  # only an escape writes a NUL or a surrogate
             _check_text(obj, name)
         yield obj
