@@ -17,9 +17,11 @@ import pytest
 from app.engine.archive.container import PRE_DATA_MEMBER, ArchiveReader, split_statements
 from app.engine.archive.verify import verify_file
 from app.engine.backup.native import backup_tenant
+from app.engine.backup.pgdump import pgdump_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Choice, PreflightError
 from app.engine.restore.restore import restore_tenant
+from app.engine.server.pgserver import embedded_bin_dir
 from tests.support.attacks import ROLES, as_role, outside, owner
 from tests.support.cli import run_cli
 from tests.support.pg import one_value
@@ -281,3 +283,20 @@ def test_routines_follow_their_schema_through_the_restore_by_either_role(
         assert check.works is not None
         assert one_value(conn, check.works) == check.gives
         assert one_value(conn, "SELECT count(*) FROM bienestar.auth_group") > 1
+
+
+def test_a_pg_dump_file_of_that_clinic_restores_with_its_routines_following_too(
+    demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
+    """pg_dump writes the routine's `SET search_path` naming the clinic: the restore rewrites it to the staging
+    schema while rows load (the live clinic's helper would refuse them), then names the clinic again."""
+    check = _clinic("check-and-trigger-through-their-search-path")
+    _plant(demo_db, check.plant)
+    dump = tmp_path / "clinic.dump"
+    path = pgdump_tenant(demo_db, TENANT, dump, fmt="custom", extra_dirs=[embedded_bin_dir()]).path
+    with owner(demo_db).connect() as conn:
+        conn.execute("CREATE OR REPLACE FUNCTION bienestar.named(text) RETURNS boolean LANGUAGE sql AS 'SELECT false'")
+    restore_tenant(demo_db, TENANT, path)
+    with psycopg.connect(owner(demo_db).conninfo) as conn:
+        assert check.works is not None
+        assert one_value(conn, check.works) == check.gives

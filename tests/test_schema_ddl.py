@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from pglast.parser import parse_sql_json
 
-from app.engine.catalog.schema_ddl import extract_schema_ddl
+from app.engine.catalog.schema_ddl import extract_schema_ddl, one_line
+from app.engine.catalog.schema_ddl_base import literal
 from app.engine.catalog.tenant_deparse import deparse_queries
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import PreflightError
@@ -203,3 +204,18 @@ def test_a_default_that_needs_the_table_row_type_is_set_after_both(demo_db: Conn
         replay(conn, pre, post, "copia")
         assert catalog_facts(conn, "copia")["columns"] == catalog_facts(conn, "mindcare")["columns"]
         conn.rollback()
+
+
+@pytest.mark.parametrize(
+    "text", ["plain", "it's", "back\\slash", "one\n-- object: table x\nDROP TABLE t", "tab\tcr\rbell\x07del\x7f"]
+)
+def test_a_literal_the_backup_writes_reads_back_the_same_and_holds_no_line_break(text: str) -> None:
+    """A line `-- object: ...` inside a literal would end the statement when the restore reads the archive."""
+    written = literal(text)
+    assert "\n" not in written and "\r" not in written
+    (raw,) = json.loads(parse_sql_json(f"SELECT {written}"))["stmts"]
+    assert raw["stmt"]["SelectStmt"]["targetList"][0]["ResTarget"]["val"]["A_Const"]["sval"]["sval"] == text
+
+
+def test_a_label_is_one_printable_line() -> None:
+    assert one_line("table notas\nCREATE TABLE x\u202e\x00é") == "table notas\\nCREATE TABLE x\\u202e\\x00é"

@@ -636,6 +636,22 @@ def test_a_name_behind_a_cast_is_rewritten_into_the_staging_schema() -> None:
     )
 
 
+def test_a_routines_search_path_naming_its_schema_is_rewritten_into_the_staging_schema() -> None:
+    """While rows load, the CHECKs and triggers that call it must find the staging schema's objects (the restore
+    names the tenant again before the swap); other schemas of the list stay."""
+    parsed = parse_one(
+        "CREATE FUNCTION bienestar.f() RETURNS integer LANGUAGE sql SET search_path TO 'bienestar', 'public'"
+        " AS $$SELECT 1$$",
+        1,
+    )
+    assert parsed is not None
+    Rules("bienestar").check(parsed)
+    assert rewritten(parsed, "bienestar", "rg_staging") == (
+        "CREATE FUNCTION rg_staging.f() RETURNS integer LANGUAGE sql SET search_path TO 'rg_staging', 'public'"
+        " AS $$SELECT 1$$"
+    )
+
+
 # ---------------------------------------------------------------- legit dumps round-trip
 
 RICH = """
@@ -717,8 +733,8 @@ REFRESH MATERIALIZED VIEW rich.mv;
 
 def comparable(dump: str, schema: str) -> list[str]:
     """A pg_dump's statements and rows, less what depends on who loaded it (owners, grants, comments); the
-    schema where it qualifies a name (strings, such as a function's search_path, are kept as written)."""
-    dump = re.sub(rf"\b{schema}\.", "SCHEMA.", dump)
+    schema where it qualifies a name, and in a function's search_path (other strings are kept as written)."""
+    dump = re.sub(rf"\b{schema}\.", "SCHEMA.", dump).replace(f"search_path TO '{schema}'", "search_path TO 'SCHEMA'")
     return [
         line
         for line in dump.splitlines()

@@ -272,12 +272,12 @@ def _tenant_search_path(config: list[str], schema: str) -> list[str | None] | No
     for item in config:
         setting, _, value = item.partition("=")
         if setting == "search_path":
-            elements = _split_search_path(value)
+            elements = split_search_path(value)
             return [None if e == schema else e for e in elements] if schema in elements else None
     return None
 
 
-def _split_search_path(value: str) -> list[str]:
+def split_search_path(value: str) -> list[str]:
     """`a, "B c", $user` (PostgreSQL's flattened list) -> ['a', 'B c', '$user']."""
     elements: list[str] = []
     i, n = 0, len(value)

@@ -32,7 +32,7 @@ from app.engine.errors import Cancelled, ResguardoError, RestoreFailed, all_or_n
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.restore.checks import check_target, live_schema
 from app.engine.restore.ownership import apply_default_privileges, apply_owners_and_grants, give_other_objects
-from app.engine.restore.schema_settings import apply_search_paths
+from app.engine.restore.schema_settings import apply_search_paths, name_the_tenant
 from app.engine.restore.source import LoadResult, RestoreSource, staging_path
 from app.engine.restore.sources import open_restore_source
 from app.engine.restore.statement_cancel import cancel_statements_on
@@ -254,8 +254,7 @@ class Restore:
             self.load = self.source.load_schema(self.main, self._staged.name, self._load_bar, self.cancel)
             # Routines whose search_path names the tenant name the staging schema while its rows load (its CHECKs
             # and triggers call them); _give_owners names the tenant again before the swap.
-            search_paths = self.source.summary().search_paths or []
-            apply_search_paths(self.main, self._staged.name, self._staged.name, search_paths)
+            apply_search_paths(self.main, self._staged.name, self.source.summary().search_paths or [])
 
     def _run_superuser_ddl(self) -> None:
         statements = self.source.superuser_statements()
@@ -387,7 +386,7 @@ class Restore:
             self.warnings += apply_owners_and_grants(
                 self.user, self._staged.name, self.schema if self.tenant.live else None, self.tenant.owner
             )
-            apply_search_paths(self.user, self._staged.name, self.schema, self.source.summary().search_paths or [])
+            name_the_tenant(self.user, self._staged.name, self.schema)
 
     # -- phase B ----------------------------------------------------------------------------------
 

@@ -1016,6 +1016,10 @@ _PATH_SCHEMAS = REFERENCE_SCHEMAS | {"pg_temp", "", "$user"}
 def function_search_path(stmt: Any) -> list[str]:
     """The schemas a CREATE FUNCTION's `SET search_path` lists ([] without one): each value is one schema's
     exact name (PostgreSQL quotes each as an identifier when it stores the setting)."""
+    return [_string_value(value) or "" for value in _search_path_args(stmt)]
+
+
+def _search_path_args(stmt: Any) -> tuple[Any, ...]:
     for option in stmt.options or ():
         arg = option.arg
         if (
@@ -1023,11 +1027,12 @@ def function_search_path(stmt: Any) -> list[str]:
             and isinstance(arg, ast.VariableSetStmt)
             and (arg.name or "").lower() == "search_path"
         ):
-            return [
-                str(a.val.sval) if isinstance(a, ast.A_Const) and isinstance(a.val, ast.String) else ""
-                for a in arg.args or ()
-            ]
-    return []
+            return tuple(arg.args or ())
+    return ()
+
+
+def _string_value(node: Any) -> str | None:
+    return str(node.val.sval) if isinstance(node, ast.A_Const) and isinstance(node.val, ast.String) else None
 
 
 # What a function body written as a string may run: queries and row changes (names checked like the file's).
@@ -1267,13 +1272,18 @@ def _alter_ts_configuration_stmt(node: Any, output: Any) -> None:
 
 
 def rewritten(parsed: Parsed, source: str, target: str) -> str:
-    """The statement with `source` replaced by `target` wherever it qualifies a name, printed back exactly."""
+    """The statement with `source` replaced by `target` wherever it qualifies a name, and in a routine's
+    `SET search_path` (the restore names the tenant there again before the swap), printed back exactly."""
     try:
         for name in names_in(parsed.node):
             if name.schema == source and name.setter is not None:
                 name.setter(target)
     except Unreadable as exc:  # Rules.check walked the same tree already
         raise refusal(f"holds a construct Resguardo cannot check ({exc.args[0]})", parsed.line, parsed.text) from None
+    if isinstance(parsed.node, ast.CreateFunctionStmt):
+        for value in _search_path_args(parsed.node):
+            if _string_value(value) == source:
+                value.val.sval = target
     return printed(parsed)
 
 
