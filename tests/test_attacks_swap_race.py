@@ -164,7 +164,9 @@ def test_restore_preview(
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("relation", [TENANTS, USERS], ids=["tenants-table", "users"])
+@pytest.mark.parametrize(
+    "relation", [TENANTS, USERS, COUNTED], ids=["tenants-table", "users", "locked-for-the-swap-only"]
+)
 def test_restore(
     demo_db: ConnectionTarget, spy: Markers, files: dict[str, Path], role: str, relation: tuple[str, str]
 ) -> None:

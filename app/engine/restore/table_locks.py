@@ -29,8 +29,9 @@ import psycopg
 from psycopg import sql
 
 from app.engine.connection import APPLICATION_NAME
-from app.engine.errors import Cancelled, Choice, RestoreFailed
+from app.engine.errors import Cancelled, Choice, PreflightError, RestoreFailed
 from app.engine.jobs import CancelToken
+from app.engine.safety.relation_guard import Relation, recheck
 
 T = TypeVar("T")
 _RETRY_SECONDS = 0.01  # between two NOWAIT tries of the remaining tables, holding the busiest one
@@ -142,15 +143,23 @@ class LockAttempts:
         """ACCESS EXCLUSIVE on every table of the schema, inside the caller's transaction, never waiting while
         holding one; LockBusy when the budget ran out (the caller rolls back, giving back what was taken)."""
         deadline = time.monotonic() + self.budget
-        tables: dict[int, str] = dict(
-            self.conn.execute(
-                "SELECT c.oid, format('%%I.%%I', n.nspname, c.relname) FROM pg_class c"
-                " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                # LOCK TABLE refuses materialized views ("not supported for materialized views")
-                " WHERE c.relnamespace = %s AND c.relkind IN ('r', 'p', 'f') ORDER BY c.oid",
-                [schema_oid],
-            ).fetchall()
-        )
+        listed = self.conn.execute(
+            "SELECT c.oid, n.nspname, c.relname, c.relkind IN ('r', 'p'), format('%%I.%%I', n.nspname, c.relname)"
+            " FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            # LOCK TABLE refuses materialized views ("not supported for materialized views")
+            " WHERE c.relnamespace = %s AND c.relkind IN ('r', 'p', 'f') ORDER BY c.oid",
+            [schema_oid],
+        ).fetchall()
+        tables = {int(row[0]): str(row[4]) for row in listed}
+        self._take(tables, deadline)
+        try:  # a name looked up again after a wait may name what the owner put in the table's place
+            recheck(self.conn, [Relation(nsp, rel, int(oid)) for oid, nsp, rel, plain, _ in listed if plain])
+        except PreflightError:
+            raise LockBusy from None  # the next attempt lists the tables again
+
+    def _take(self, tables: dict[int, str], deadline: float) -> None:
+        """Every table, NOWAIT first; else queue for the busiest alone, then the rest."""
         if not tables or self._nowait(list(tables.values())):
             return
         users = self._users(list(tables))
