@@ -16,6 +16,7 @@ from types import ModuleType
 from app import __version__
 from app.commands.common import add_connection_options
 from app.engine.errors import Choice, ResguardoError, UsageError, said
+from app.text_safety import terminal_sentence
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 FLAGS = {  # how to make, here, each choice an error names
@@ -32,7 +33,7 @@ def _said(exc: ResguardoError) -> str:
     text = said(exc)
     for choice in exc.choices:
         text = text.replace(choice, f"{choice} ({FLAGS[choice]})", 1)
-    return f"resguardo: {text}"
+    return f"resguardo: {terminal_sentence(text)}"  # names and queries in it were written by the web application
 
 
 def _command_modules() -> list[ModuleType]:
@@ -92,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
             if exc.details:
-                print(exc.details, file=sys.stderr)
+                print("\n".join(map(terminal_sentence, exc.details.split("\n"))), file=sys.stderr)
         print(_said(exc), file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
@@ -102,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         print(
-            f"resguardo: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr
+            f"resguardo: unexpected error: {type(exc).__name__}: {terminal_sentence(str(exc))}"
+            " (run with --debug for details)",
+            file=sys.stderr,
         )
         return EXIT_FAILURE

@@ -71,6 +71,11 @@ def terminal(text: str) -> str:
     return "".join(repr(ch)[1:-1] if hidden(ch) or ch == "\\" else ch for ch in text)
 
 
+def terminal_sentence(text: str) -> str:
+    """A sentence for the terminal, whose names may be escaped already (repr): only hidden characters escaped."""
+    return "".join(repr(ch)[1:-1] if hidden(ch) else ch for ch in text)
+
+
 def skeleton(text: str) -> str:
     """What a name reads as: compatibility forms folded, hidden characters dropped, look-alikes mapped, any case."""
     folded = "".join(ch for ch in unicodedata.normalize("NFKC", text) if not hidden(ch))

@@ -8,6 +8,7 @@ codes, a window-title sequence, clear-screen, C1 controls, a bidi override or ne
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from psycopg import sql
@@ -71,3 +72,24 @@ def test_json_gives_the_same_names_with_hidden_characters_escaped(demo_db: Conne
     assert "orphan\x1b[2J\nfake" in names
     assert f'"{READABLE}"' in result.stdout
     assert "\\u202eratseneiB" in result.stdout and "\\u009b" in result.stdout
+
+
+def test_the_restore_preview_and_refusals_escape_the_names_the_web_application_wrote(
+    demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
+    """A table name reaches the restore's preview; a clinic name typed from a listing reaches a refusal."""
+    table = "notes\x1b]0;owned\x07\nbienestar.fake: 0 in the file"
+    with demo_db.connect() as conn:
+        conn.execute(sql.SQL("CREATE TABLE bienestar.{} (id int PRIMARY KEY)").format(sql.Identifier(table)))
+    backup = tmp_path / "b.resguardo"
+    made = run_cli("backup", "--tenant", "bienestar", "--out", str(backup), "--dsn", demo_db.conninfo)
+    assert made.returncode == 0, made.stderr
+    preview = run_cli(
+        "restore", "--tenant", "bienestar", "--file", str(backup), "--dsn", demo_db.conninfo, input="no\n"
+    )
+    assert preview.returncode == 1
+    assert not any(ch in preview.stdout + preview.stderr for ch in RAW)
+    assert "notes\\x1b]0;owned\\x07\\nbienestar.fake: 0 in the file: 0 in the file" in preview.stdout
+    refused = run_cli("backup", "--tenant", HOSTILE["title"], "--out", str(tmp_path), "--dsn", demo_db.conninfo)
+    assert refused.returncode != 0
+    assert not any(ch in refused.stderr for ch in RAW) and "\\x1b]0;owned\\x07Mindcare" in refused.stderr

@@ -18,6 +18,7 @@ from app.commands.encryption_options import add_identity_option, readable_file
 from app.engine.restore.preview import RestorePreview, preview_restore
 from app.engine.restore.restore import RestoreResult, restore_tenant
 from app.formatting import human_size
+from app.text_safety import terminal
 
 NAME = "restore"
 HELP = "restore one tenant (clinic) from a backup file; the replaced tenant is kept as a safety copy"
@@ -65,61 +66,68 @@ def describe_preview(p: RestorePreview) -> str:
     s = p.source
     json = s.kind == "django-json"  # the tenant's schema stays; the file says nothing of its origin or date
     lines = [
-        f"Restore {p.tenant} from {s.path.name} ({s.kind}, {s.tool_version or 'unknown tool'})",
+        f"Restore {terminal(p.tenant)} from {terminal(s.path.name)} ({s.kind}, {s.tool_version or 'unknown tool'})",
         "  rows of a Django export, into the tables the clinic has today"
         if json
-        else f"  backup of tenant {s.source_schema or '?'}, taken {s.created_utc or 'at an unknown time'}",
+        else f"  backup of tenant {terminal(s.source_schema or '?')}, taken {s.created_utc or 'at an unknown time'}",
     ]
     if p.other_tenant:
-        lines.append(f"  WARNING: this is another tenant's backup; its data will replace {p.tenant}'s.")
+        lines.append(f"  WARNING: this is another tenant's backup; its data will replace {terminal(p.tenant)}'s.")
     if not p.schema_exists:
-        lines.append(f"  {p.tenant} has no schema yet: it will be created.")
+        lines.append(f"  {terminal(p.tenant)} has no schema yet: it will be created.")
     lines.append(f"  {len(p.tables)} tables, {human_size(p.size_bytes)} of rows to load:")
     for t in p.tables:
         now = "absent now" if t.rows_now is None else f"{'' if t.rows_now_exact else '~'}{t.rows_now} now"
         if json and t.rows_in_file is None:
-            lines.append(f"    {t.name}: kept as it is, {now}")
+            lines.append(f"    {terminal(t.name)}: kept as it is, {now}")
             continue
-        lines.append(f"    {t.name}: {t.rows_in_file if t.rows_in_file is not None else '?'} in the file, {now}")
+        lines.append(
+            f"    {terminal(t.name)}: {t.rows_in_file if t.rows_in_file is not None else '?'} in the file, {now}"
+        )
     for name in p.tables_only_live:
-        lines.append(f"    {name}: not in the file; it will disappear")
+        lines.append(f"    {terminal(name)}: not in the file; it will disappear")
     if p.needs_migrate:
         lines.append(
             "  The file's django_migrations differ from today's; run migrate_schemas for this tenant afterwards."
         )
-        lines += [f"    only in the file: {a}.{n}" for a, n in p.migrations_only_in_file]
-        lines += [f"    only today: {a}.{n}" for a, n in p.migrations_only_live]
+        lines += [f"    only in the file: {terminal(a)}.{terminal(n)}" for a, n in p.migrations_only_in_file]
+        lines += [f"    only today: {terminal(a)}.{terminal(n)}" for a, n in p.migrations_only_live]
     if p.safety_copy_kept:
-        lines.append(f"  Today's {p.tenant} will be kept as a safety copy (undo-restore brings it back).")
+        lines.append(f"  Today's {terminal(p.tenant)} will be kept as a safety copy (undo-restore brings it back).")
     for name in p.safety_copies_dropped:
-        lines.append(f"  The older safety copy {name} will be dropped.")
+        lines.append(f"  The older safety copy {terminal(name)} will be dropped.")
     if p.superusers_kept:
-        lines.append(f"  Administrator accounts kept: {', '.join(p.superusers_kept)}")
+        lines.append(f"  Administrator accounts kept: {', '.join(map(terminal, p.superusers_kept))}")
     if p.signs_out:
         lines.append("  People who signed in to the web application after the backup will have to sign in again.")
     if p.busy:
-        lines.append(f"  Another backup or restore of {p.tenant} is running now; the restore would be refused.")
+        lines.append(
+            f"  Another backup or restore of {terminal(p.tenant)} is running now; the restore would be refused."
+        )
     return "\n".join(lines)
 
 
 def describe_result(r: RestoreResult) -> str:
-    lines = [f"Restored {r.tenant} from {r.path.name}: {r.rows} rows in {r.tables} tables, {r.seconds:.1f} s"]
+    lines = [
+        f"Restored {terminal(r.tenant)} from {terminal(r.path.name)}: "
+        f"{r.rows} rows in {r.tables} tables, {r.seconds:.1f} s"
+    ]
     if r.safety_copy:
         lines.append(
-            f"Safety copy of the previous {r.tenant}: {r.safety_copy} "
-            f"(resguardo undo-restore --tenant {r.tenant} --yes brings it back)"
+            f"Safety copy of the previous {terminal(r.tenant)}: {terminal(r.safety_copy)} "
+            f"(resguardo undo-restore --tenant {terminal(r.tenant)} --yes brings it back)"
         )
     if r.kept_superusers:
-        lines.append(f"Administrator accounts kept: {', '.join(r.kept_superusers)}")
+        lines.append(f"Administrator accounts kept: {', '.join(map(terminal, r.kept_superusers))}")
     if r.app_writes:
         lines.append(
             f"{r.app_writes} rows were written by the web application during the restore; they are in the "
-            f"safety copy {r.safety_copy}"
+            f"safety copy {terminal(r.safety_copy or '')}"
         )
     if r.signs_out:
         lines.append("People who signed in to the web application after the backup will have to sign in again")
     lines += interrupted_lines(r.interrupted)
-    lines += [f"Dropped the older safety copy {name}" for name in r.dropped_safety_copies]
-    lines += [f"Cleaned up {name}, left by an interrupted restore" for name in r.cleaned_leftovers]
-    lines += [f"Warning: {w}" for w in r.warnings]
+    lines += [f"Dropped the older safety copy {terminal(name)}" for name in r.dropped_safety_copies]
+    lines += [f"Cleaned up {terminal(name)}, left by an interrupted restore" for name in r.cleaned_leftovers]
+    lines += [f"Warning: {terminal(w)}" for w in r.warnings]
     return "\n".join(lines)
