@@ -131,6 +131,7 @@ class BusyClinicDialog(ErrorDialog):
                 "doing on this clinic (the people using it at that moment may see an error).",
             )
         )
+        question.setTextFormat(Qt.TextFormat.PlainText)
         question.setWordWrap(True)
         self.words.addWidget(question)
         labels = {
