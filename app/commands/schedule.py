@@ -11,7 +11,8 @@ from app.commands.prune import add_keep_options, keep_rules
 from app.engine.backup.pgdump import BACKUP_FORMATS
 from app.engine.errors import UsageError
 from app.engine.routine.command_line import run_command
-from app.engine.routine.install import SCHEDULERS, detect_scheduler, install, uninstall
+from app.engine.routine.install import SCHEDULERS, detect_scheduler
+from app.engine.routine.manage import add_schedule, remove_schedule
 from app.engine.routine.password import unattended_password
 from app.engine.routine.records import last_record
 from app.engine.routine.run import run_schedule
@@ -82,12 +83,8 @@ def _add(args: argparse.Namespace) -> int:
         ping_url=args.ping_url,
         scheduler=scheduler,
     )
-    store = ScheduleStore()
-    old = next((s for s in store.all() if s.name == schedule.name), None)
-    if old is not None and old.scheduler:
-        uninstall(old.name, old.scheduler, activate=not args.files_only)
-    done = install(schedule, scheduler, activate=not args.files_only)
-    store.save(schedule)
+    added = add_schedule(schedule, activate=not args.files_only)
+    done, old = added.installed, added.replaced
     clinics = ", ".join(schedule.clinics) or "all clinics"
     times = ", ".join(sorted(schedule.times))
     print(
@@ -134,10 +131,7 @@ def _list() -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    store = ScheduleStore()
-    schedule = store.get(args.name)
-    removed = uninstall(schedule.name, schedule.scheduler, activate=not args.files_only)
-    store.delete(schedule.name)
+    schedule, removed = remove_schedule(args.name, activate=not args.files_only)
     for path in removed:
         print(f"Removed {path}")
     print(f"Schedule {schedule.name!r} removed; its backups and run records are kept.")

@@ -96,13 +96,15 @@ def backup_all(
     tenants_table: str | None = None,
     progress: ProgressCallback = ignore_progress,
     on_clinic: Callable[[ClinicOutcome], None] = lambda _: None,
+    on_start: Callable[[str, int], None] = lambda _schema, _attempt: None,
     cancel: CancelToken | None = None,
     encrypt_to: Sequence[str] = (),
     verify_plain: bool = False,
 ) -> ManyResult:
     """Back up every clinic of the database (or `schemas`) into `out_dir`, which must exist.
 
-    `on_clinic` is called (from a worker thread, one call at a time) as each clinic's final outcome is known;
+    `on_clinic` is called (from a worker thread, one call at a time) as each clinic's final outcome is known, and
+    `on_start` (schema, attempt) as each attempt starts (from the worker thread that makes it);
     `progress` moves by the clinics' sizes. Raises only for what stops the whole run (bad arguments, the
     tenants list cannot be read, cancel); a clinic's failure is in its outcome. `encrypt_to`: each file is an age
     file encrypted to these public keys, checked first in full when `verify_plain` (app/engine/encryption/backup.py)."""
@@ -128,6 +130,7 @@ def backup_all(
         parse_recipients(encrypt_to)  # a wrong key is refused before any clinic is backed up
         write = functools.partial(write_encrypted_backup, recipients=list(encrypt_to), verify_plain=verify_plain)
     run = _Run(target, out_dir, fmt, listing.tenants_table, clinics, progress, on_clinic, cancel, write)
+    run.on_start = on_start
     for schema in unknown:
         run.report(_not_a_clinic(schema))
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="backup-all") as pool:
@@ -187,6 +190,7 @@ class _Run:
         self.done_sum = 0.0
         self.outcomes: dict[str, ClinicOutcome] = {}
         self.lock = threading.Lock()
+        self.on_start: Callable[[str, int], None] = lambda _schema, _attempt: None
 
     def report(self, outcome: ClinicOutcome) -> None:
         with self.lock:
@@ -200,6 +204,7 @@ class _Run:
             return None
         started = time.monotonic()
         folder = self.out_dir / safe_name(schema)
+        self.on_start(schema, attempt)
         try:
             folder.mkdir(mode=0o700, exist_ok=True)
             result = self.write(
@@ -212,16 +217,17 @@ class _Run:
                 tenants_table=self.tenants_table,
             )
         except Cancelled:
+            _remove_if_empty(folder)
             return None
         except (ResguardoError, OSError) as exc:
             message = exc.message if isinstance(exc, ResguardoError) else _os_error(exc)
             if self.cancel.cancelled:
+                _remove_if_empty(folder)
                 return None
             if attempt == 1 and not isinstance(exc, UsageError):
                 self._moved(schema, 0.0)
                 return None
-            with suppress(OSError):  # a first backup that failed leaves no empty folder; older backups stay
-                folder.rmdir()
+            _remove_if_empty(folder)  # a first backup that failed leaves no empty folder; older backups stay
             status = ClinicStatus.BUSY if isinstance(exc, TenantBusy) else ClinicStatus.FAILED
             outcome = ClinicOutcome(schema, status, None, 0, time.monotonic() - started, attempt, error=message)
         else:
@@ -247,6 +253,11 @@ class _Run:
             overall = self.done_sum / self.total
             finished = len(self.outcomes)
         self.progress(Progress(min(overall, 0.999), "Backing up clinics", f"{finished}/{len(self.weight)}"))
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with suppress(OSError):  # rmdir removes only an empty folder: older backups stay, and so does their folder
+        folder.rmdir()
 
 
 def _os_error(exc: OSError) -> str:
