@@ -1,6 +1,7 @@
 """The command line: the same engine as the window, for scripts and the OS scheduler.
 
-Exit status: 0 success, 1 failure (one line on stderr), 2 usage error.
+Exit status: 0 success, 1 every refusal or failure (one line on stderr; --debug adds the traceback), 2 a wrong
+command line only (argparse's errors, and CommandLineError: options that do not go together).
 Each subcommand lives in `app/commands/<name>.py` and is listed in COMMANDS.
 """
 
@@ -15,7 +16,7 @@ from types import ModuleType
 
 from app import __version__
 from app.commands.common import add_connection_options
-from app.engine.errors import Choice, ResguardoError, UsageError, said
+from app.engine.errors import Choice, CommandLineError, ResguardoError, said
 from app.text_safety import terminal_sentence
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -86,17 +87,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return open_window(None)
         return int(args.handler(args))
-    except UsageError as exc:
-        print(_said(exc), file=sys.stderr)
-        return EXIT_USAGE
     except ResguardoError as exc:
         if args.debug:
             traceback.print_exc()
             if exc.details:
                 print("\n".join(map(terminal_sentence, exc.details.split("\n"))), file=sys.stderr)
         print(_said(exc), file=sys.stderr)
-        return EXIT_FAILURE
+        return EXIT_USAGE if isinstance(exc, CommandLineError) else EXIT_FAILURE
     except KeyboardInterrupt:
+        if args.debug:
+            traceback.print_exc()
         print("resguardo: interrupted.", file=sys.stderr)
         return EXIT_FAILURE
     except Exception as exc:

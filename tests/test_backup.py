@@ -252,7 +252,7 @@ def test_a_second_job_on_the_same_tenant_is_refused(demo_db: ConnectionTarget, t
 
 def test_bad_input_gets_one_clear_line_and_writes_nothing(demo_db: ConnectionTarget, tmp_path: Path) -> None:
     out = tmp_path / "t.resguardo"
-    with pytest.raises(UsageError, match="Unknown tenant 'nadie'"):
+    with pytest.raises(PreflightError, match="Unknown tenant 'nadie'"):
         backup_tenant(demo_db, "nadie", out)
     with demo_db.connect() as conn:
         conn.execute(
@@ -289,7 +289,7 @@ def test_bad_input_gets_one_clear_line_and_writes_nothing(demo_db: ConnectionTar
 
 def test_cli_reports_errors_on_one_line(demo_db: ConnectionTarget, tmp_path: Path) -> None:
     result = run_cli("backup", "--dsn", demo_db.conninfo, "--tenant", "nadie", "--out", str(tmp_path))
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "Unknown tenant 'nadie'" in result.stderr
     assert leftovers(tmp_path) == []
 

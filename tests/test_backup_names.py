@@ -67,7 +67,7 @@ def test_a_trailing_slash_means_a_folder_that_must_exist(demo_db: ConnectionTarg
         done = run_cli(
             "backup", "--dsn", demo_db.conninfo, "--tenant", "bienestar", "--out", f"{missing}/", "--format", fmt
         )
-        assert done.returncode == 2, (fmt, done.stderr)
+        assert done.returncode == 1, (fmt, done.stderr)
         assert done.stderr.startswith(f"resguardo: The folder {missing}/ does not exist; create it first")
     assert list(tmp_path.iterdir()) == []  # neither a file named `backups` nor the folder
     missing.mkdir()
@@ -81,7 +81,7 @@ def test_an_existing_file_is_replaced_only_with_replace(demo_db: ConnectionTarge
     out = tmp_path / "nightly.resguardo"
     out.write_text("last night's backup")
     done = run_cli("backup", "--dsn", demo_db.conninfo, "--tenant", "bienestar", "--out", str(out))
-    assert done.returncode == 2
+    assert done.returncode == 1
     assert done.stderr.startswith(
         f"resguardo: {out} already exists, and a backup never replaces a file it was not told to"
     )

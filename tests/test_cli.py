@@ -50,7 +50,7 @@ def test_a_command_needing_a_server_without_one_is_a_usage_error() -> None:
 
 def test_an_unknown_profile_is_named() -> None:
     result = run_cli("tenants", "--profile", "nowhere")
-    assert result.returncode == 2
+    assert result.returncode == 1  # a refusal: the command line is right, the profile store holds no such name
     assert result.stderr.strip() == "resguardo: There is no saved profile named 'nowhere'."
 
 

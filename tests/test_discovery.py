@@ -346,7 +346,7 @@ def test_cli_prints_json_objects_and_a_readable_table(demo_db: ConnectionTarget)
 
 def test_cli_tenants_table_option_and_its_errors(demo_db: ConnectionTarget) -> None:
     bad = run_cli("tenants", "--tenants-table", "public.nope", "--dsn", demo_db.conninfo)
-    assert bad.returncode == 2
+    assert bad.returncode == 1
     assert bad.stderr.strip() == "resguardo: The tenants table 'public.nope' does not exist."
 
 

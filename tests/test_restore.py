@@ -14,7 +14,7 @@ from psycopg.conninfo import make_conninfo
 from app.engine.archive.container import ArchiveReader
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import Cancelled, PreflightError, RestoreFailed, UsageError
+from app.engine.errors import Cancelled, PreflightError, RestoreFailed
 from app.engine.jobs import CancelToken, Progress
 from app.engine.restore.discard import discard_safety_copy
 from app.engine.restore.preview import preview_restore
@@ -242,12 +242,12 @@ def test_discard_only_drops_safety_copies(
     first = restore_tenant(restorer, "bienestar", archive)
     second = restore_tenant(restorer, "bienestar", archive)
     assert second.dropped_safety_copies == [first.safety_copy]  # one safety copy per tenant
-    with pytest.raises(UsageError, match="not a safety copy"):
+    with pytest.raises(PreflightError, match="not a safety copy"):
         discard_safety_copy(restorer, "mindcare")
     assert second.safety_copy is not None and resguardo_schemas(demo_db) == [(second.safety_copy, "safety-copy")]
     discard_safety_copy(restorer, second.safety_copy)
     assert resguardo_schemas(demo_db) == []
-    with pytest.raises(UsageError, match="no safety copy"):
+    with pytest.raises(PreflightError, match="no safety copy"):
         undo_restore(restorer, "bienestar")
     with demo_db.connect() as conn:
         assert conn.execute("SELECT count(*) FROM mindcare.users_customuser").fetchone() == (9,)

@@ -77,7 +77,7 @@ def test_every_failure_is_one_line_saying_nothing_was_changed(demo_db: Connectio
             assert lines[0].endswith("allow another tenant's backup (--allow-other-tenant). Nothing was changed.")
     assert fingerprint(demo_db, "bienestar") == before
     undo = run_cli("undo-restore", "--tenant", "bienestar", "--yes", *dsn)
-    assert undo.returncode == 2 and "no safety copy" in undo.stderr
+    assert undo.returncode == 1 and "no safety copy" in undo.stderr
 
 
 def test_a_locked_tenant_makes_the_cli_give_up_in_the_time_given(demo_db: ConnectionTarget, tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_undo_and_discard_take_the_tenants_table_as_restore_does(demo_db: Connec
     ((copy, _),) = resguardo_schemas(demo_db)
     for args in (("undo-restore", "--tenant", "bienestar"), ("discard-safety-copy", "--schema", copy)):
         result = run_cli(*args, "--tenants-table", "public.nothing_here", "--yes", *dsn)
-        assert result.returncode == 2, result.stderr
+        assert result.returncode == 1, result.stderr
         assert result.stderr.strip() == (
             "resguardo: The tenants table 'public.nothing_here' does not exist. Nothing was changed."
         )

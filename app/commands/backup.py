@@ -9,7 +9,7 @@ from app.commands.encryption_options import add_encrypt_option, encryption_keys
 from app.engine.backup.many import MAX_JOBS, ClinicOutcome, backup_all
 from app.engine.backup.pgdump import BACKUP_FORMATS, write_backup
 from app.engine.encryption.backup import write_encrypted_backup
-from app.engine.errors import UsageError
+from app.engine.errors import CommandLineError
 from app.formatting import human_size
 from app.text_safety import terminal
 
@@ -61,7 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.jobs is not None and not args.all:
-        raise UsageError("--jobs goes with --all (how many clinics at a time); a single --tenant is one job.")
+        raise CommandLineError("--jobs goes with --all (how many clinics at a time); a single --tenant is one job.")
+    if args.jobs is not None and not 1 <= args.jobs <= MAX_JOBS:
+        raise CommandLineError(
+            f"--jobs must be between 1 and {MAX_JOBS} (clinics backed up at a time); {args.jobs} was given."
+        )
     keys = encryption_keys(args)
     if args.all:
         return _run_all(args, keys)
@@ -82,12 +86,14 @@ def run(args: argparse.Namespace) -> int:
     )
     if result.note:
         print(result.note)
+    elif args.format == "auto":  # why it chose pg_dump, as the note says why it did not
+        print(f"Automatic chose pg_dump's custom format: {result.tool or 'pg_dump'} fits this server.")
     return 0
 
 
 def _run_all(args: argparse.Namespace, keys: list[str]) -> int:
     if args.replace:
-        raise UsageError("--replace does not go with --all: its files get new names, and never replace a file.")
+        raise CommandLineError("--replace does not go with --all: its files get new names, and never replace a file.")
     target = resolve_target(args)
     result = backup_all(
         target,

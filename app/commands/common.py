@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import UsageError
+from app.engine.errors import CommandLineError
 from app.engine.restore.swap import LockPolicy
 from app.engine.restore.table_locks import Session
 
@@ -27,7 +27,7 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
 def resolve_target(args: argparse.Namespace) -> ConnectionTarget:
     """The server named by --dsn, RESGUARDO_DSN or --profile, in that order."""
     if args.dsn and args.profile:
-        raise UsageError("Give either --dsn or --profile, not both.")
+        raise CommandLineError("Give either --dsn or --profile, not both.")
     if args.profile:
         from app.engine.stores.profiles import ProfileStore
         from app.engine.stores.secrets import SecretStore
@@ -36,7 +36,7 @@ def resolve_target(args: argparse.Namespace) -> ConnectionTarget:
         return profile_target(profile, SecretStore())
     dsn = args.dsn or os.environ.get("RESGUARDO_DSN")
     if not dsn:
-        raise UsageError("No server given: use --dsn URI, the RESGUARDO_DSN variable, or --profile NAME.")
+        raise CommandLineError("No server given: use --dsn URI, the RESGUARDO_DSN variable, or --profile NAME.")
     return ConnectionTarget.from_dsn(dsn)
 
 
@@ -105,7 +105,7 @@ def add_lock_options(parser: argparse.ArgumentParser) -> None:
 def lock_policy(args: argparse.Namespace) -> LockPolicy:
     """The lock options; --interrupt-app must come before --lock-wait ends, or it would never happen."""
     if args.interrupt_app is not None and args.interrupt_app >= args.lock_wait:
-        raise UsageError(
+        raise CommandLineError(
             f"--interrupt-app {args.interrupt_app:g} would come after --lock-wait {args.lock_wait:g} has given up; "
             "give a shorter --interrupt-app or a longer --lock-wait."
         )

@@ -37,9 +37,9 @@ def demo_server() -> EmbeddedServer:
 
 def run(args: argparse.Namespace) -> int:
     if args.scale < 1:
-        from app.engine.errors import UsageError
+        from app.engine.errors import CommandLineError
 
-        raise UsageError("--scale must be 1 or more.")
+        raise CommandLineError("--scale must be 1 or more.")
     server = demo_server()
     admin = server.start()
     try:

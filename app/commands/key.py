@@ -10,7 +10,7 @@ from app.commands.encryption_options import ask_passphrase
 from app.engine.encryption.identities import create_key, public_keys
 from app.engine.encryption.recipients import fingerprint, parse_recipients, recipient_lines
 from app.engine.encryption.recovery_sheet import write_recovery_sheet
-from app.engine.errors import UsageError
+from app.engine.errors import CommandLineError, UsageError
 
 NAME = "key"
 HELP = "make a key that encrypts backups, show its public half, print its recovery sheet, give it to a profile"
@@ -78,7 +78,7 @@ def _set_profile(name: str, keys: list[str], none: bool) -> int:
     from app.engine.stores.profiles import ProfileStore
 
     if none == bool(keys):
-        raise UsageError("Give the public keys to encrypt to, or --none for plain backups (not both).")
+        raise CommandLineError("Give the public keys to encrypt to, or --none for plain backups (not both).")
     lines = recipient_lines(keys)
     if lines:
         parse_recipients(lines)  # each one a valid public key

@@ -73,7 +73,14 @@ def all_or_nothing(job: Callable[P, R]) -> Callable[P, R]:
 
 
 class UsageError(ResguardoError):
-    """The request itself is wrong (bad option, unknown tenant); exit status 2 in the CLI."""
+    """The request cannot be done as asked (a value out of range, a file already there, a missing folder): a
+    refusal, exit status 1 in the CLI like every other failure. A request naming something the database does not
+    hold (an unknown tenant, no safety copy) is a PreflightError."""
+
+
+class CommandLineError(UsageError):
+    """The command line itself is wrong (options that do not go together, a missing server option): exit status
+    2 in the CLI, like argparse's own errors. Only app/commands raises it; the engine never does."""
 
 
 class ConnectionFailed(ResguardoError):

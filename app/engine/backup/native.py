@@ -122,7 +122,7 @@ def check_tenant_schema(conn: psycopg.Connection, schema: str, tenants_override:
                 f"Tenant {schema!r} has a row in {record['table']}, but its schema does not exist in the "
                 f"database {conn.info.dbname!r}; there is nothing to back up."
             )
-        raise UsageError(f"Unknown tenant {schema!r}: no such schema in the database {conn.info.dbname!r}.")
+        raise PreflightError(f"Unknown tenant {schema!r}: no such schema in the database {conn.info.dbname!r}.")
     conn.rollback()
     return int(row[0])
 

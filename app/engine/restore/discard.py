@@ -6,7 +6,7 @@ import psycopg
 
 from app.engine.catalog.discovery import clinic_schemas, find_tenants_table
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import ResguardoError, RestoreFailed, UsageError, all_or_nothing, first_line
+from app.engine.errors import PreflightError, ResguardoError, RestoreFailed, all_or_nothing, first_line
 from app.engine.jobs import CancelToken
 from app.engine.restore.checks import live_schema
 from app.engine.restore.swap import LockPolicy, drop_registered
@@ -28,7 +28,7 @@ def discard_safety_copy(
     """Drop a safety copy: only a schema Resguardo's record and the catalog agree is one, under its tenant's lock.
     Returns the sessions of the application whose work was interrupted (only with `locks.interrupt_after`)."""
     cancel = cancel or CancelToken()
-    not_a_copy = UsageError(f"{safety_schema!r} is not a safety copy made by Resguardo.")
+    not_a_copy = PreflightError(f"{safety_schema!r} is not a safety copy made by Resguardo.")
     with target.connect() as conn, target.connect(autocommit=True) as observer:
         found = live_schema(conn, safety_schema)
         made = all_registered(conn).get(found.oid) if found else None

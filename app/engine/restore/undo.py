@@ -20,7 +20,6 @@ from app.engine.errors import (
     PreflightError,
     ResguardoError,
     RestoreFailed,
-    UsageError,
     all_or_nothing,
     first_line,
 )
@@ -98,7 +97,7 @@ def _undo(
     copies = registered(conn, schema, SchemaKind.SAFETY_COPY, clinics)
     conn.rollback()
     if not copies:
-        raise UsageError(f"Tenant {schema!r} has no safety copy to go back to.")
+        raise PreflightError(f"Tenant {schema!r} has no safety copy to go back to.")
     copy = copies[0]
     if expected_copy is not None and copy.name != expected_copy:
         raise PreflightError(
