@@ -112,3 +112,13 @@ def test_debug_gives_the_traceback_of_a_refusal(clinic_db: ConnectionTarget, tmp
         assert result.stderr.strip().splitlines()[-1] == (
             "resguardo: Tenant 'nosuch' has no safety copy to go back to. Nothing was changed."
         )
+
+
+def test_automatic_says_why_it_chose_pg_dump(
+    clinic_db: ConnectionTarget, tmp_path: Path, embedded_tools_only: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not only a fall back to native says why: the embedded pg_dump fits the test server, and the line names it."""
+    argv = ["backup", "--dsn", clinic_db.conninfo, "--tenant", "bienestar", "--out", f"{tmp_path}/", "--format", "auto"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Automatic chose pg_dump's custom format: pg_dump " in out and "fits this server." in out
