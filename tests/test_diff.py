@@ -1,0 +1,146 @@
+"""`resguardo diff`: a backup compared with the live clinic, row by row (app/engine/comparison, docs/recover.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from app.engine.backup.native import backup_tenant
+from app.engine.comparison.compare import compare_backup
+from app.engine.comparison.result import Comparison, Matching
+from app.engine.connection import ConnectionTarget
+from app.engine.errors import ArchiveError, Cancelled
+from app.engine.jobs import CancelToken
+from tests.support import pg
+from tests.support.cli import run_cli
+from tests.support.restore import rewrite_archive
+
+pytestmark = pytest.mark.core
+TENANT = "bienestar"
+CHAT = "chat_chatmessage"
+
+
+@dataclass(frozen=True)
+class Changed:
+    target: ConnectionTarget
+    archive: Path
+    deleted: list[int]
+    added: list[int]
+    changed: int
+
+
+@pytest.fixture(scope="module")
+def changed(pg_server: pg.TestServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Changed]:
+    """bienestar backed up (with a table without a key), then rows deleted, added and changed since."""
+    target = pg_server.new_database()
+    try:
+        with target.connect(autocommit=True) as conn:
+            conn.execute("CREATE TABLE bienestar.rg_nokey (a int, b text)")
+            conn.execute("INSERT INTO bienestar.rg_nokey VALUES (1, 'x'), (1, 'x'), (2, 'y')")
+        archive = backup_tenant(target, TENANT, tmp_path_factory.mktemp("diff") / "b.resguardo").path
+        with target.connect(autocommit=True) as conn:
+            deleted = [int(r[0]) for r in conn.execute(f"SELECT id FROM bienestar.{CHAT} ORDER BY id LIMIT 3 OFFSET 7")]
+            conn.execute(f"DELETE FROM bienestar.{CHAT} WHERE id = ANY(%s)", [deleted])
+            added = [
+                int(r[0])
+                for r in conn.execute(
+                    f"INSERT INTO bienestar.{CHAT} (sender_id, recipient_id, appointment_id, content, sent_at, is_read)"
+                    f" SELECT sender_id, recipient_id, NULL, 'new since', now(), false FROM bienestar.{CHAT}"
+                    " ORDER BY id LIMIT 2 RETURNING id"
+                )
+            ]
+            row = conn.execute(
+                "UPDATE bienestar.appointments_appointment SET notes = 'moved' WHERE id ="
+                " (SELECT min(id) FROM bienestar.appointments_appointment) RETURNING id"
+            ).fetchone()
+            assert row is not None
+            conn.execute("DELETE FROM bienestar.rg_nokey WHERE ctid = (SELECT min(ctid) FROM bienestar.rg_nokey)")
+            conn.execute("INSERT INTO bienestar.rg_nokey VALUES (3, 'z')")
+        yield Changed(target, archive, deleted, added, int(row[0]))
+    finally:
+        pg_server.drop_database(target)
+
+
+def _check(found: Comparison, c: Changed) -> None:
+    tables = {t.name: t for t in found.tables}
+    chat = tables[CHAT]
+    assert (chat.matching, chat.key, chat.words) == (Matching.PRIMARY_KEY, ("id",), "chat message")
+    assert (chat.only_in_backup, chat.only_now, chat.changed) == (3, 2, 0)
+    assert chat.keys_only_in_backup == [str(i) for i in c.deleted]
+    assert chat.keys_only_now == [str(i) for i in c.added]
+    appointments = tables["appointments_appointment"]
+    assert (appointments.only_in_backup, appointments.only_now, appointments.changed) == (0, 0, 1)
+    assert appointments.changed_columns == {"notes": 1} and appointments.keys_changed == [str(c.changed)]
+    nokey = tables["rg_nokey"]
+    assert (nokey.matching, nokey.only_in_backup, nokey.only_now, nokey.changed) == (Matching.MULTISET, 1, 1, 0)
+    assert [t.name for t in found.tables if t.differs] == ["appointments_appointment", CHAT, "rg_nokey"]
+    assert (found.only_in_backup, found.only_now, found.changed) == (4, 3, 1)
+
+
+def test_the_diff_finds_exactly_what_changed(changed: Changed) -> None:
+    progress: list[float] = []
+    found = compare_backup(changed.target, TENANT, changed.archive, progress=lambda p: progress.append(p.fraction))
+    _check(found, changed)
+    assert found.spilled_runs == 0 and progress[-1] == 1.0 and progress == sorted(progress)
+
+
+def test_tables_larger_than_the_memory_bound_are_sorted_on_disk_alike(changed: Changed) -> None:
+    found = compare_backup(changed.target, TENANT, changed.archive, run_bytes=2048)
+    _check(found, changed)
+    assert found.spilled_runs > 0
+
+
+def test_the_cli_says_it_in_json_and_in_words(changed: Changed) -> None:
+    base = ["diff", "--tenant", TENANT, "--file", str(changed.archive), "--dsn", changed.target.conninfo]
+    done = run_cli(*base, "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    chat = next(t for t in data["tables"] if t["table"] == CHAT)
+    assert (chat["only_in_backup"], chat["only_now"], chat["changed"], chat["matched_by"]) == (3, 2, 0, "primary key")
+    assert (data["only_in_backup"], data["only_now"], data["changed"]) == (4, 3, 1)
+    done = run_cli(*base)
+    assert done.returncode == 0, done.stderr
+    assert "3 chat messages and 1 row of rg_nokey come back" in done.stdout
+    assert "2 chat messages and 1 row of rg_nokey made since the backup would be lost" in done.stdout
+    assert "1 appointment changed since" in done.stdout and "changed columns: notes (1)" in done.stdout
+    assert "compared as multisets (equal rows pair up): rg_nokey" in done.stdout
+
+
+def test_a_crafted_archive_is_refused_with_a_sentence(changed: Changed, tmp_path: Path) -> None:
+    """Checksums that match rows the manifest does not describe: a row with a field too many, a key twice."""
+    extra = rewrite_archive(
+        changed.archive,
+        tmp_path / "extra.resguardo",
+        table_data=lambda t, raw: raw.replace(b"\n", b"\tx\n", 1) if t == CHAT else raw,
+    )
+    with pytest.raises(
+        ArchiveError, match=f"cannot be compared: row 1 of table {CHAT} has 8 fields, its manifest names 7"
+    ):
+        compare_backup(changed.target, TENANT, extra)
+    twice = rewrite_archive(
+        changed.archive,
+        tmp_path / "twice.resguardo",
+        table_data=lambda t, raw: raw.split(b"\n", 1)[0] + b"\n" + raw if t == CHAT else raw,
+    )
+    with pytest.raises(ArchiveError, match=f"two rows of table {CHAT} with the key 1, which the table's primary key"):
+        compare_backup(changed.target, TENANT, twice)
+    done = run_cli("diff", "--tenant", TENANT, "--file", str(twice), "--dsn", changed.target.conninfo)
+    assert done.returncode == 1 and "two rows of table" in done.stderr and "unexpected" not in done.stderr
+
+
+def test_other_formats_are_refused_naming_what_is_compared(changed: Changed, tmp_path: Path) -> None:
+    export = tmp_path / "b.json"
+    export.write_text(json.dumps([{"model": "auth.group", "pk": 1, "fields": {"name": "g", "permissions": []}}]))
+    with pytest.raises(ArchiveError, match=r"reads Resguardo's own backups \(.resguardo files.*a Django dumpdata"):
+        compare_backup(changed.target, TENANT, export)
+
+
+def test_cancel(changed: Changed) -> None:
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        compare_backup(changed.target, TENANT, changed.archive, cancel=cancel)
