@@ -22,6 +22,7 @@ from app.engine.archive.verify import verify_file
 from app.engine.backup.native import backup_tenant
 from app.engine.backup.pgdump import backup_auto
 from app.engine.catalog.discovery import list_tenants
+from app.engine.comparison.compare import compare_backup
 from app.engine.connection import ConnectionTarget, has_relation_kind_setting
 from app.engine.errors import ResguardoError
 from app.engine.restore.discard import discard_safety_copy
@@ -160,6 +161,14 @@ def test_restore_preview(
 ) -> None:
     outcome = _raced(demo_db, spy, relation, lambda: preview_restore(as_role(demo_db, role), TENANT, files["native"]))
     if not _refused_naming(outcome, relation):
+        assert outcome.value().tenant == TENANT
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_diff(demo_db: ConnectionTarget, spy: Markers, files: dict[str, Path], role: str) -> None:
+    """The comparison locks every table of its snapshot before it reads one, and checks each by oid."""
+    outcome = _raced(demo_db, spy, COUNTED, lambda: compare_backup(as_role(demo_db, role), TENANT, files["native"]))
+    if not _refused_naming(outcome, COUNTED):
         assert outcome.value().tenant == TENANT
 
 
