@@ -40,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
         from app.engine.errors import CommandLineError
 
         raise CommandLineError("--scale must be 1 or more.")
+    if not args.serve:  # the window's Qt first: a Qt that cannot open a window aborts, and must find no server
+        from app.ui.launch import application
+
+        application()
     server = demo_server()
     admin = server.start()
     try:

@@ -95,10 +95,26 @@ class Launcher:
         self.pool.call(prepare, lambda ready: self._build(*ready), self._failed, name="language")
 
 
-def open_window(target: ConnectionTarget | None) -> int:
-    from PySide6.QtCore import QCoreApplication, Qt
+def application() -> QApplication:
+    """The Qt application, made once; WindowCannotOpen (a sentence of what to install or set) when Qt could not
+    load a platform: Qt itself would abort the process. `resguardo demo` makes it before starting its server, so
+    that no abort of Qt's can leave that server running."""
+    from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
+
+    from app.ui.platform_check import check_platform
+
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    check_platform()
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    return QApplication(sys.argv)
+
+
+def open_window(target: ConnectionTarget | None) -> int:
+    from PySide6.QtCore import QCoreApplication
 
     from app.ui.error_dialog import ErrorDialog, install_excepthook
     from app.ui.icons import app_icon
@@ -106,9 +122,7 @@ def open_window(target: ConnectionTarget | None) -> int:
     from app.ui.logging_setup import setup_logging
     from app.ui.settings import UiSettings
 
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
-    app = QApplication.instance() or QApplication(sys.argv)
-    assert isinstance(app, QApplication)
+    app = application()
     app.setApplicationName("Resguardo")
     app.setApplicationDisplayName("Resguardo")
     app.setDesktopFileName("resguardo")
