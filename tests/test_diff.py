@@ -144,3 +144,21 @@ def test_cancel(changed: Changed) -> None:
     cancel.cancel()
     with pytest.raises(Cancelled):
         compare_backup(changed.target, TENANT, changed.archive, cancel=cancel)
+
+
+def test_the_restore_preview_says_what_a_restore_throws_away(changed: Changed) -> None:
+    from app.commands.restore import describe_preview
+    from app.engine.restore.preview import preview_restore
+
+    progress: list[float] = []
+    preview = preview_restore(changed.target, TENANT, changed.archive, progress=lambda p: progress.append(p.fraction))
+    assert preview.comparison is not None and progress == sorted(progress) and progress[-1] == 1.0
+    _check(preview.comparison, changed)
+    text = describe_preview(preview)
+    assert (
+        "Row by row: 3 chat messages and 1 row of rg_nokey come back; 2 chat messages and 1 row of rg_nokey made "
+        "since the backup would be lost; 1 appointment changed since would go back to the backup's version." in text
+    )
+    assert "    chat_chatmessage (chat message): 3 come back, 2 made since are lost, 0 changed since go back" in text
+    unasked = preview_restore(changed.target, TENANT, changed.archive, compare=False)
+    assert unasked.comparison is None and "add --compare, or run resguardo diff" in describe_preview(unasked)

@@ -15,7 +15,7 @@ from app.commands.common import (
     tenants_table,
 )
 from app.commands.encryption_options import add_identity_option, readable_file
-from app.engine.restore.preview import RestorePreview, preview_restore
+from app.engine.restore.preview import COMPARE_BOUND_BYTES, RestorePreview, preview_restore
 from app.engine.restore.restore import RestoreResult, restore_tenant
 from app.formatting import human_size
 from app.text_safety import terminal
@@ -40,6 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow a backup of another tenant to be restored into this one",
     )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="compare every row in the preview, whatever the backup's size (default: backups of at most "
+        f"{human_size(COMPARE_BOUND_BYTES)} of rows)",
+    )
     add_tenants_table_option(parser)
     add_lock_options(parser)
     add_identity_option(parser)
@@ -56,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     }
     with readable_file(args, restoring=True) as path:  # an encrypted file: its decrypted copy, for both reads
         if not args.yes:
-            print(describe_preview(preview_restore(target, args.tenant, path, **options)))
+            compare = True if args.compare else None
+            print(describe_preview(preview_restore(target, args.tenant, path, compare=compare, **options)))
             confirm_by_typing(f"Type the tenant's name ({args.tenant}) to restore it:", args.tenant)
         print(describe_result(restore_tenant(target, args.tenant, path, locks=lock_policy(args), **options)))
     return 0
@@ -86,6 +93,7 @@ def describe_preview(p: RestorePreview) -> str:
         )
     for name in p.tables_only_live:
         lines.append(f"    {terminal(name)}: not in the file; it will disappear")
+    lines += _compared(p)
     if p.needs_migrate:
         lines.append(
             "  The file's django_migrations differ from today's; run migrate_schemas for this tenant afterwards."
@@ -105,6 +113,29 @@ def describe_preview(p: RestorePreview) -> str:
             f"  Another backup or restore of {terminal(p.tenant)} is running now; the restore would be refused."
         )
     return "\n".join(lines)
+
+
+def _compared(p: RestorePreview) -> list[str]:
+    """What the whole restore brings back and throws away, row by row (app/engine/comparison)."""
+    if p.comparison is None:
+        if p.source.kind == "native" and p.schema_exists:
+            return [
+                "  Rows were not compared with today's (the backup holds more than "
+                f"{human_size(COMPARE_BOUND_BYTES)} of rows): add --compare, or run resguardo diff, to see what "
+                "a restore would throw away."
+            ]
+        return []
+    from app.commands.diff import headline
+
+    lines = [f"  Row by row: {headline(p.comparison)}"]
+    for t in p.comparison.tables:
+        if t.only_in_backup or t.only_now or t.changed:
+            words = f" ({terminal(t.words)})" if t.words else ""
+            lines.append(
+                f"    {terminal(t.name)}{words}: {t.only_in_backup:,} come back, {t.only_now:,} made since are lost, "
+                f"{t.changed:,} changed since go back"
+            )
+    return lines
 
 
 def describe_result(r: RestoreResult) -> str:

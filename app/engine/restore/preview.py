@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
+from app.engine.comparison.compare import compare_backup
+from app.engine.comparison.result import Comparison
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, all_or_nothing
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
@@ -24,6 +26,9 @@ from app.engine.safety.relation_guard import lock_tables, plain_table
 # Rows now are counted exactly, smallest tables first, for this long in all; a table not counted by then
 # (or whose count would run past it) shows PostgreSQL's estimate, marked as one.
 COUNT_BUDGET_SECONDS = 20.0
+# The rows of a native backup are compared with the live ones (app/engine/comparison) when asked, or by default
+# when the backup holds at most this much row text: a comparison reads every row of both sides (docs/recover.md).
+COMPARE_BOUND_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,9 @@ class RestorePreview:
     safety_copies_dropped: list[str]  # the older safety copy that the restore replaces
     superusers_kept: list[str]
     busy: bool  # another backup or restore of the tenant is running now
+    # What a whole restore brings back and throws away, row by row; None when not compared (not a native backup,
+    # no live clinic, or larger than COMPARE_BOUND_BYTES and not asked for)
+    comparison: Comparison | None = None
 
     @property
     def needs_migrate(self) -> bool:
@@ -76,12 +84,23 @@ def preview_restore(
     progress: ProgressCallback = ignore_progress,
     cancel: CancelToken | None = None,
     count_budget: float = COUNT_BUDGET_SECONDS,
+    compare: bool | None = None,
 ) -> RestorePreview:
-    """Check the restore could run and describe it; read-only (the transaction is rolled back)."""
+    """Check the restore could run and describe it; read-only (the transaction is rolled back). `compare`: compare
+    the rows too (native backups only); None: when the backup holds at most COMPARE_BOUND_BYTES of rows."""
     cancel = cancel or CancelToken()
     source = open_restore_source(Path(path), cancel, target, schema)
     try:
         summary = source.summary()
+        comparing = summary.kind == "native" and (
+            compare if compare is not None else summary.size_bytes <= COMPARE_BOUND_BYTES
+        )
+        counting = progress
+        if comparing:
+
+            def counting(p: Progress) -> None:
+                progress(Progress(p.fraction / 2, p.stage, p.detail))
+
         with target.connect() as conn, cancel_statements_on(conn, cancel):
             conn.read_only = True
             progress(Progress(0.0, "Comparing with the database"))
@@ -89,7 +108,7 @@ def preview_restore(
                 conn, schema, summary, allow_other_tenant=allow_other_tenant, tenants_table=tenants_table
             )
             live = schema if checked.live else None
-            counts = _live_counts(conn, live, progress, cancel, count_budget) if live else {}
+            counts = _live_counts(conn, live, counting, cancel, count_budget) if live else {}
             file_tables = {t.name for t in summary.tables}
             tables = [TablePreview(t.name, t.rows, *counts.get(t.name, (None, True))) for t in summary.tables]
             live_migrations = _migrations(conn, live) if live else None
@@ -117,7 +136,17 @@ def preview_restore(
                 busy=tenant_is_locked(conn, schema),
             )
             conn.rollback()
-            return preview
+        if comparing and live is not None:
+            compared = compare_backup(
+                target,
+                schema,
+                Path(path),
+                progress=lambda p: progress(Progress(0.5 + p.fraction / 2, p.stage, p.detail)),
+                cancel=cancel,
+                tenants_table=tenants_table,
+            )
+            preview = replace(preview, comparison=compared)
+        return preview
     except psycopg.errors.QueryCanceled:
         if cancel.cancelled:  # the watcher interrupted a statement
             raise Cancelled("Cancelled.") from None
