@@ -85,3 +85,34 @@ def test_unreachable_server_is_explained(qtbot: QtBot) -> None:
     assert "cannot be reached" in window.banner.text.text()
     assert window.banner.error is not None and "refused" in window.banner.error.details.lower()
     assert window.clinics.rowCount() == 0
+
+
+def test_a_new_profiles_cancelled_password_leaves_one_truthful_state(
+    qtbot: QtBot, demo_db: ConnectionTarget, password_role: tuple[str, str]
+) -> None:
+    """Connected to one server, the user picks another profile, is asked its password and cancels: the window is
+    connected to nothing, and says so everywhere (no action may reach the server it had before)."""
+    user, _ = password_role
+    params = demo_db.params
+    ProfileStore().save(
+        Profile(name="other", host=params["host"], port=int(params["port"]), dbname=demo_db.dbname, user=user)
+    )
+    dialogs = ScriptedDialogs(passwords=[None])
+    window = open_window(qtbot, demo_db, dialogs)
+    wait_listed(qtbot, window)
+    window.select("mindcare")
+    assert window.backup_action.isEnabled() and window.list_area.isEnabled()
+    previous = window.server_label.full_text()
+    assert previous
+
+    dialogs.edit_profiles = lambda parent: "other"  # type: ignore[method-assign]
+    window.edit_profiles()
+    qtbot.waitUntil(window.banner.isVisible, timeout=WAIT_MS)
+
+    assert [kind for kind, _ in dialogs.asked] == ["password"]
+    assert window.session is None
+    assert window.listing_label.full_text() == "Not connected."
+    assert not window.list_area.isEnabled()
+    assert not any(a.isEnabled() for a in (window.backup_action, window.restore_action, window.refresh_action))
+    assert window.server_label.full_text() == "" and window.windowTitle() == "Resguardo"
+    assert "asks for a password" in window.banner.text.text()

@@ -106,14 +106,14 @@ class ConnectionFlow(QObject):
         self.pool.call(
             find_and_attempt,
             lambda found: self._checked(found) if found else no_profile(),
-            self.failed.emit,
+            self._give_up,
             name="connect",
         )
 
     def connect_target(self, target: ConnectionTarget, profile: Profile | None = None) -> None:
         secrets = self.secrets
         self.status.emit(translate("ConnectionFlow", "Connecting to {server}…").format(server=target.describe()))
-        self.pool.call(lambda: attempt(target, profile, secrets), self._checked, self.failed.emit, name="connect")
+        self.pool.call(lambda: attempt(target, profile, secrets), self._checked, self._give_up, name="connect")
 
     def reconnect(self) -> None:
         if self._last is not None:
@@ -145,7 +145,15 @@ class ConnectionFlow(QObject):
             if answer is not None:
                 self._retry_with(answer, found)
                 return
-        self.failed.emit(check_error(check, target))
+        self._give_up(check_error(check, target))
+
+    def _give_up(self, error: ResguardoError) -> None:
+        """No connection could be made. Unless it was the lost server's Reconnect, the window is connected to
+        nothing now: the server it had is not the one the user asked for, and no action may reach it."""
+        if not self.is_lost:
+            self.session = None
+            self._heartbeat.stop()
+        self.failed.emit(error)
 
     def _remember_last_used(self, name: str) -> None:
         profiles = self.profiles
@@ -178,7 +186,7 @@ class ConnectionFlow(QObject):
             return attempt(target, kept, secrets)
 
         self.status.emit(translate("ConnectionFlow", "Connecting to {server}…").format(server=target.describe()))
-        self.pool.call(keep_and_attempt, self._checked, self.failed.emit, name="connect")
+        self.pool.call(keep_and_attempt, self._checked, self._give_up, name="connect")
 
     # -- staying connected -------------------------------------------------------------
 

@@ -299,7 +299,10 @@ class MainWindow(QMainWindow):
             self.banner.show_error(
                 error, (translate("Window", "Reconnect"), "reconnect", self.reconnect), closable=False
             )
-        else:
+        else:  # connected to nothing (connection_flow.py): the list greyed, no server named, no action
+            self.list_area.setEnabled(False)
+            self.server_label.set_full_text("")
+            self.setWindowTitle("Resguardo")
             self.listing_label.set_full_text(translate("Window", "Not connected."))
             self.banner.show_error(error, (translate("Window", "Connection profiles…"), "profiles", self.edit_profiles))
         self.update_actions()
