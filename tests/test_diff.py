@@ -162,3 +162,19 @@ def test_the_restore_preview_says_what_a_restore_throws_away(changed: Changed) -
     assert "    chat_chatmessage (chat message): 3 come back, 2 made since are lost, 0 changed since go back" in text
     unasked = preview_restore(changed.target, TENANT, changed.archive, compare=False)
     assert unasked.comparison is None and "add --compare, or run resguardo diff" in describe_preview(unasked)
+
+
+def test_the_window_says_it_too(changed: Changed) -> None:
+    """The confirmation's sentences (app/ui/preview_text.py), before the file's details."""
+    from typing import Any, cast
+
+    from app.engine.restore.preview import preview_restore
+    from app.ui.preview_text import PreviewContext, row_by_row
+
+    preview = preview_restore(changed.target, TENANT, changed.archive)
+    context = cast(PreviewContext, cast(Any, type("Context", (), {"preview": preview})))
+    lost, changed_since, back = row_by_row(context)
+    assert lost.startswith("Made since the backup, and lost by this restore: chat message (2)")
+    assert "rg_nokey (1)" in lost and "rg_nokey (1)" in back
+    assert changed_since == "Changed since the backup, and put back as they were: appointment (1)."
+    assert back.startswith("Deleted since the backup, and brought back: chat message (3)")

@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QLocale
 
 from app.engine.archive.verify import FileCheck
+from app.engine.comparison.result import TableDiff
 from app.engine.restore.preview import RestorePreview, TablePreview
 from app.text_safety import shown, skeleton
 from app.ui import locale_format as fmt
@@ -166,6 +167,43 @@ def look_alikes(context: PreviewContext) -> list[str]:
     ]
 
 
+def _rows(count: int, table: TableDiff) -> str:
+    """ "chat message (3)" where Django names what the table holds, else the table's name: "rg_notes (3)"."""
+    return translate("Preview", "{what} ({count})").format(
+        what=shown(table.words or table.name), count=fmt.number(count)
+    )
+
+
+def row_by_row(context: PreviewContext) -> list[str]:
+    """What a whole restore throws away and brings back, row by row, when the preview compared the rows."""
+    found = context.preview.comparison
+    if found is None:
+        return []
+    lost = [_rows(t.only_now, t) for t in found.tables if t.only_now]
+    changed = [_rows(t.changed, t) for t in found.tables if t.changed]
+    back = [_rows(t.only_in_backup, t) for t in found.tables if t.only_in_backup]
+    said = []
+    if lost:
+        said.append(
+            translate("Preview", "Made since the backup, and lost by this restore: {rows}.").format(
+                rows=QLocale().createSeparatedList(lost)
+            )
+        )
+    if changed:
+        said.append(
+            translate("Preview", "Changed since the backup, and put back as they were: {rows}.").format(
+                rows=QLocale().createSeparatedList(changed)
+            )
+        )
+    if back:
+        said.append(
+            translate("Preview", "Deleted since the backup, and brought back: {rows}.").format(
+                rows=QLocale().createSeparatedList(back)
+            )
+        )
+    return said or [translate("Preview", "Row by row, the backup holds the same data as the clinic now.")]
+
+
 def warnings(context: PreviewContext) -> list[str]:
     """What must be read before typing the name, most serious first."""
     preview, clinic = context.preview, context.clinic
@@ -176,6 +214,7 @@ def warnings(context: PreviewContext) -> list[str]:
                 "Preview", "This backup was made from another clinic ({name}); its data will replace {clinic}'s."
             ).format(name=source_clinic(context), clinic=clinic)
         )
+    found += row_by_row(context)
     twins = look_alikes(context)
     if twins:
         found.append(

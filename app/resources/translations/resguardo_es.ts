@@ -787,6 +787,26 @@
         <translation>Se elimina la versión anterior guardada el {date}.</translation>
     </message>
     <message>
+        <source>{what} ({count})</source>
+        <translation>{what} ({count})</translation>
+    </message>
+    <message>
+        <source>Made since the backup, and lost by this restore: {rows}.</source>
+        <translation>Creado después de la copia, y que esta restauración perdería: {rows}.</translation>
+    </message>
+    <message>
+        <source>Changed since the backup, and put back as they were: {rows}.</source>
+        <translation>Modificado después de la copia, y que volvería a como estaba: {rows}.</translation>
+    </message>
+    <message>
+        <source>Deleted since the backup, and brought back: {rows}.</source>
+        <translation>Borrado después de la copia, y que vuelve: {rows}.</translation>
+    </message>
+    <message>
+        <source>Row by row, the backup holds the same data as the clinic now.</source>
+        <translation>Fila por fila, la copia tiene los mismos datos que la clínica ahora.</translation>
+    </message>
+    <message>
         <source>Nothing to keep: the clinic has no data yet.</source>
         <translation>No hay nada que guardar: la clínica todavía no tiene datos.</translation>
     </message>
