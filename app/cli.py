@@ -8,6 +8,7 @@ Each subcommand lives in `app/commands/<name>.py` and is listed in COMMANDS.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 import traceback
@@ -15,7 +16,6 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from app import __version__
-from app.commands.common import add_connection_options
 from app.engine.errors import Choice, CommandLineError, ResguardoError, said
 from app.text_safety import terminal_sentence
 
@@ -37,25 +37,89 @@ def _said(exc: ResguardoError) -> str:
     return f"resguardo: {terminal_sentence(text)}"  # names and queries in it were written by the web application
 
 
-def _command_modules() -> list[ModuleType]:
-    from app.commands import (
-        backup,
-        demo,
-        discard_safety_copy,
-        key,
-        prune,
-        restore,
-        schedule,
-        tenants,
-        tools,
-        undo_restore,
-        verify,
-    )
+# Each command as (name, module app/commands/<module>.py, help, whether it connects), listed here so that the
+# parser names every command while importing only the one the command line asks for: `--version` imports no
+# command and `tenants` no backup, pg_dump, pglast, Qt or JSON-reader code (tests/test_cli_imports.py).
+COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
+    ("demo", "demo", "start a private PostgreSQL with the demo clinics and open the window on it", False),
+    (
+        "tenants",
+        "tenants",
+        "list the tenants (clinics) with their domains and sizes, and schemas that have no tenant row",
+        True,
+    ),
+    ("backup", "backup", "back up one tenant (clinic), or all of them, to files", True),
+    ("verify", "verify", "check that a backup file is whole (checksums, row counts); needs no database", False),
+    (
+        "diff",
+        "diff",
+        "compare a backup with the live tenant row by row: what was deleted, added and changed since the backup",
+        True,
+    ),
+    (
+        "restore",
+        "restore",
+        "restore one tenant (clinic) from a backup file; the replaced tenant is kept as a safety copy",
+        True,
+    ),
+    (
+        "undo-restore",
+        "undo_restore",
+        "swap a tenant's safety copy back in; the replaced state becomes the safety copy",
+        True,
+    ),
+    (
+        "discard-safety-copy",
+        "discard_safety_copy",
+        "drop a safety copy (a schema named in `resguardo tenants` as a safety copy)",
+        True,
+    ),
+    (
+        "prune",
+        "prune",
+        "remove the backups in a folder that the keep rules no longer want (per clinic, newest of each period)",
+        False,
+    ),
+    (
+        "schedule",
+        "schedule",
+        "back up clinics every day through the OS's own scheduler (add, list, remove, run)",
+        False,
+    ),
+    (
+        "key",
+        "key",
+        "make a key that encrypts backups, show its public half, print its recovery sheet, give it to a profile",
+        False,
+    ),
+    (
+        "tools",
+        "tools",
+        "list the PostgreSQL client tools found (pg_dump, pg_restore, psql) and, with a server, "
+        "which one would be used for it",
+        True,
+    ),
+)
 
-    return [demo, tenants, backup, verify, restore, undo_restore, discard_safety_copy, prune, schedule, key, tools]
+
+def command_module(module: str) -> ModuleType:
+    return importlib.import_module(f"app.commands.{module}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The command the command line names: its first word that is not an option (the program's own options
+    take no value), or None."""
+    for word in argv:
+        if word == "--":
+            continue
+        if not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser; given the command line, only its command's options are built (and its module imported):
+    argparse reads no other command's, and the listing of commands is the same either way."""
     parser = argparse.ArgumentParser(
         prog="resguardo",
         description="Back up and restore one clinic (tenant) at a time in a schema-per-tenant "
@@ -64,10 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"resguardo {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _command_modules():
-        sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+    wanted = None if argv is None else _command_named(argv)
+    for name, module_name, help_text, needs_connection in COMMANDS:
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        if argv is not None and name != wanted:
+            continue
+        module = command_module(module_name)
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        if getattr(module, "NEEDS_CONNECTION", False):
+        if needs_connection:
+            from app.commands.common import add_connection_options
+
             add_connection_options(sub)
         module.add_arguments(sub)
         sub.set_defaults(handler=module.run)
@@ -75,7 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,

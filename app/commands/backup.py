@@ -13,10 +13,6 @@ from app.engine.errors import CommandLineError
 from app.formatting import human_size
 from app.text_safety import terminal
 
-NAME = "backup"
-HELP = "back up one tenant (clinic), or all of them, to files"
-NEEDS_CONNECTION = True
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)

@@ -11,9 +11,6 @@ from app import paths
 from app.engine.server.demo import DEMO_DBNAME, create_demo_database, database_exists
 from app.engine.server.pgserver import EmbeddedServer
 
-NAME = "demo"
-HELP = "start a private PostgreSQL with the demo clinics and open the window on it"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

@@ -12,10 +12,6 @@ from app.engine.comparison.names import plural
 from app.engine.comparison.result import Comparison, Matching, TableDiff
 from app.text_safety import terminal
 
-NAME = "diff"
-HELP = "compare a backup with the live tenant row by row: what was deleted, added and changed since the backup"
-NEEDS_CONNECTION = True
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", required=True, metavar="SCHEMA", help="the tenant's schema name")

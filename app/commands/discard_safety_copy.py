@@ -15,10 +15,6 @@ from app.commands.common import (
 )
 from app.engine.restore.discard import discard_safety_copy
 
-NAME = "discard-safety-copy"
-HELP = "drop a safety copy (a schema named in `resguardo tenants` as a safety copy)"
-NEEDS_CONNECTION = True
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--schema", required=True, metavar="NAME", help="the safety copy's schema name")

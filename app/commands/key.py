@@ -12,10 +12,6 @@ from app.engine.encryption.recipients import fingerprint, parse_recipients, reci
 from app.engine.encryption.recovery_sheet import write_recovery_sheet
 from app.engine.errors import CommandLineError, UsageError
 
-NAME = "key"
-HELP = "make a key that encrypts backups, show its public half, print its recovery sheet, give it to a profile"
-NEEDS_CONNECTION = False
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="key_action", metavar="ACTION", required=True)

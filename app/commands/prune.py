@@ -9,9 +9,6 @@ from app.engine.routine.keep import KeepRules
 from app.engine.routine.prune import PruneReport, prune_folder
 from app.formatting import human_size
 
-NAME = "prune"
-HELP = "remove the backups in a folder that the keep rules no longer want (per clinic, newest of each period)"
-NEEDS_CONNECTION = False
 RULES = ("last", "daily", "weekly", "monthly", "yearly")
 
 

@@ -20,10 +20,6 @@ from app.engine.restore.restore import RestoreResult, restore_tenant
 from app.formatting import human_size
 from app.text_safety import terminal
 
-NAME = "restore"
-HELP = "restore one tenant (clinic) from a backup file; the replaced tenant is kept as a safety copy"
-NEEDS_CONNECTION = True
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", required=True, metavar="SCHEMA", help="the tenant's schema name")

@@ -20,9 +20,6 @@ from app.engine.routine.schedules import Schedule, ScheduleStore
 from app.engine.stores.profiles import ProfileStore
 from app.engine.stores.secrets import SecretStore
 
-NAME = "schedule"
-HELP = "back up clinics every day through the OS's own scheduler (add, list, remove, run)"
-NEEDS_CONNECTION = False
 _KIND = {
     "systemd": "a systemd user timer",
     "cron": "crontab lines",

@@ -15,10 +15,6 @@ from app.engine.catalog.discovery import TenantInfo, TenantKind, list_tenants
 from app.formatting import human_size
 from app.text_safety import hidden, terminal
 
-NAME = "tenants"
-HELP = "list the tenants (clinics) with their domains and sizes, and schemas that have no tenant row"
-NEEDS_CONNECTION = True
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON array, one object per schema")

@@ -8,13 +8,6 @@ import os
 from app.commands.common import resolve_target
 from app.engine.pgdump.pgtools import ENV_DIRS, TOOL_NAMES, find_tools, newest, search_dirs, server_major
 
-NAME = "tools"
-HELP = (
-    "list the PostgreSQL client tools found (pg_dump, pg_restore, psql) and, with a server, "
-    "which one would be used for it"
-)
-NEEDS_CONNECTION = True
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

@@ -15,10 +15,6 @@ from app.commands.common import (
 )
 from app.engine.restore.undo import undo_restore
 
-NAME = "undo-restore"
-HELP = "swap a tenant's safety copy back in; the replaced state becomes the safety copy"
-NEEDS_CONNECTION = True
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", required=True, metavar="SCHEMA", help="the tenant's schema name")

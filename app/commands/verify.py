@@ -10,10 +10,6 @@ from app.commands.encryption_options import add_identity_option, readable_file
 from app.engine.archive.verify import FileCheck, verify_file
 from app.formatting import human_size
 
-NAME = "verify"
-HELP = "check that a backup file is whole (checksums, row counts); needs no database"
-NEEDS_CONNECTION = False
-
 
 def describe(check: FileCheck) -> str:
     """One line a script can log: what the file holds, and that it reads in full."""
