@@ -16,12 +16,13 @@ import argparse
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from app.ui.qm import read_ts  # noqa: E402
+from app.ui.qm import Message, read_ts  # noqa: E402
 
 SOURCES = REPO / "app" / "ui"
 CATALOGUES = REPO / "app" / "resources" / "translations"
@@ -59,6 +60,59 @@ def run_lupdate(ts: Path, code: str) -> None:
     )
 
 
+def reads_python_plurals() -> bool:
+    """Whether this lupdate marks `translate(context, "%n …", None, n)` as a plural: PySide6 6.12's does; 6.11's
+    lists it as a plain message, or not at all when n is a call like len(…)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        probe, ts = Path(tmp) / "probe.py", Path(tmp) / "probe.ts"
+        probe.write_text('translate("Probe", "%n probes", None, count)\n', encoding="utf-8")
+        subprocess.run([str(lupdate()), str(probe), "-ts", str(ts), "-silent"], check=True)
+        return any(m.numerus for m in read_ts(ts)[1])
+
+
+def keep_plurals(ts: Path, before: list[Message]) -> None:
+    """Give back to `ts` the plural messages of `before` that an lupdate blind to Python plurals flattened or
+    dropped, while the window's code still says them; an unfinished one stays unfinished. (A plural new to the
+    catalogue is then listed only once a PySide6 whose lupdate reads Python plurals updates it.)"""
+    plurals = {(m.context, m.source): m for m in before if m.numerus}
+    code = "\n".join(p.read_text(encoding="utf-8") for p in SOURCES.glob("*.py"))
+    tree = ET.parse(ts)
+    root = tree.getroot()
+    contexts = {c.findtext("name") or "": c for c in root.iter("context")}
+    for (context, source), message in plurals.items():
+        if f'"{source}"' not in code:
+            continue  # the window no longer says it
+        holder = contexts.get(context)
+        if holder is None:
+            holder = contexts[context] = ET.SubElement(root, "context")
+            ET.SubElement(holder, "name").text = context
+        element = next((m for m in holder.iter("message") if m.findtext("source") == source), None)
+        if element is None:
+            element = ET.SubElement(holder, "message")
+            ET.SubElement(element, "source").text = source
+        for old in element.findall("translation"):
+            element.remove(old)
+        element.set("numerus", "yes")
+        translation = ET.SubElement(element, "translation")
+        if not message.translations:
+            translation.set("type", "unfinished")
+        for form in message.translations or ("", ""):
+            ET.SubElement(translation, "numerusform").text = form
+    ET.indent(tree, space="    ")
+    ts.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n' + ET.tostring(root, encoding="unicode") + "\n",
+        encoding="utf-8",
+    )
+
+
+def update(ts: Path, code: str) -> None:
+    """lupdate, keeping the catalogue's plural forms whatever lupdate this PySide6 ships."""
+    before = read_ts(ts)[1] if ts.exists() else []
+    run_lupdate(ts, code)
+    if before and not reads_python_plurals():
+        keep_plurals(ts, before)
+
+
 def missing(code: str) -> list[str]:
     """Strings of the window that the committed catalogue does not translate (or lacks)."""
     committed = CATALOGUES / f"resguardo_{code}.ts"
@@ -66,7 +120,7 @@ def missing(code: str) -> list[str]:
         fresh = Path(tmp) / committed.name
         if committed.exists():
             fresh.write_bytes(committed.read_bytes())
-        run_lupdate(fresh, code)
+        update(fresh, code)
         _, messages = read_ts(fresh)
     return [f"{m.context}: {m.source}" for m in messages if not m.translations]
 
@@ -83,7 +137,7 @@ def main() -> int:
         return 1 if any(gaps.values()) else 0
     CATALOGUES.mkdir(parents=True, exist_ok=True)
     for code in LANGUAGES:
-        run_lupdate(CATALOGUES / f"resguardo_{code}.ts", code)
+        update(CATALOGUES / f"resguardo_{code}.ts", code)
         print(f"{code}: {len(missing(code))} strings to translate in resguardo_{code}.ts")
     return 0
 
