@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from app.engine.errors import CommandLineError, UsageError
 from app.engine.routine.keep import KeepRules
 from app.engine.routine.prune import PruneReport, prune_folder
 from app.formatting import human_size
@@ -22,7 +23,11 @@ def add_keep_options(parser: argparse.ArgumentParser) -> None:
 
 
 def keep_rules(args: argparse.Namespace) -> KeepRules:
-    return KeepRules(**{rule: getattr(args, f"keep_{rule}") for rule in RULES})
+    """The rules the --keep-… options give; a count out of range is a wrong command line (exit status 2)."""
+    try:
+        return KeepRules(**{rule: getattr(args, f"keep_{rule}") for rule in RULES})
+    except UsageError as exc:
+        raise CommandLineError(exc.message) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
