@@ -98,9 +98,14 @@ def keep_plurals(ts: Path, before: list[Message]) -> None:
             translation.set("type", "unfinished")
         for form in message.translations or ("", ""):
             ET.SubElement(translation, "numerusform").text = form
-    ET.indent(tree, space="    ")
+    root.text = "\n"
+    for block in root:  # laid out as lupdate does: contexts at the margin, their messages indented
+        ET.indent(block, space="    ")
+        block.tail = "\n"
     ts.write_text(
-        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n' + ET.tostring(root, encoding="unicode") + "\n",
+        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n'
+        + ET.tostring(root, encoding="unicode").replace("'", "&apos;")
+        + "\n",  # lupdate's escaping
         encoding="utf-8",
     )
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -164,10 +165,37 @@ def test_the_restore_preview_says_what_a_restore_throws_away(changed: Changed) -
     assert unasked.comparison is None and "add --compare, or run resguardo diff" in describe_preview(unasked)
 
 
+def test_a_login_that_row_security_limits_previews_without_comparing(changed: Changed) -> None:
+    """The clinic's owner under its own forced row-level security cannot read every row: the preview still
+    describes the restore and says why the rows were not compared; asked to compare, it refuses."""
+    from psycopg.conninfo import make_conninfo
+
+    from app.commands.restore import describe_preview
+    from app.engine.errors import PreflightError
+    from app.engine.restore.preview import preview_restore
+    from app.ui.preview_text import PreviewContext, row_by_row
+
+    owner = ConnectionTarget(make_conninfo(changed.target.conninfo, user="clinic_app"))
+    with changed.target.connect(autocommit=True) as conn:
+        conn.execute("ALTER TABLE bienestar.rg_nokey OWNER TO clinic_app")  # made by the superuser above
+        conn.execute(f"ALTER TABLE bienestar.{CHAT} ENABLE ROW LEVEL SECURITY")
+        conn.execute(f"ALTER TABLE bienestar.{CHAT} FORCE ROW LEVEL SECURITY")
+    try:
+        preview = preview_restore(owner, TENANT, changed.archive)
+        assert preview.comparison is None and "row-level security" in preview.not_compared
+        assert "Rows were not compared with today's: No privilege to read" in describe_preview(preview)
+        context = cast(PreviewContext, cast(Any, type("Context", (), {"preview": preview})))
+        assert row_by_row(context)[0].startswith("The rows were not compared with today's")
+        with pytest.raises(PreflightError, match="row-level security"):
+            preview_restore(owner, TENANT, changed.archive, compare=True)
+    finally:
+        with changed.target.connect(autocommit=True) as conn:
+            conn.execute(f"ALTER TABLE bienestar.{CHAT} NO FORCE ROW LEVEL SECURITY")
+            conn.execute(f"ALTER TABLE bienestar.{CHAT} DISABLE ROW LEVEL SECURITY")
+
+
 def test_the_window_says_it_too(changed: Changed) -> None:
     """The confirmation's sentences (app/ui/preview_text.py), before the file's details."""
-    from typing import Any, cast
-
     from app.engine.restore.preview import preview_restore
     from app.ui.preview_text import PreviewContext, row_by_row
 

@@ -114,6 +114,8 @@ def describe_preview(p: RestorePreview) -> str:
 def _compared(p: RestorePreview) -> list[str]:
     """What the whole restore brings back and throws away, row by row (app/engine/comparison)."""
     if p.comparison is None:
+        if p.not_compared:
+            return [f"  Rows were not compared with today's: {terminal(p.not_compared)}"]
         if p.source.kind == "native" and p.schema_exists:
             return [
                 "  Rows were not compared with today's (the backup holds more than "

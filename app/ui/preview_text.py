@@ -178,6 +178,14 @@ def row_by_row(context: PreviewContext) -> list[str]:
     """What a whole restore throws away and brings back, row by row, when the preview compared the rows."""
     found = context.preview.comparison
     if found is None:
+        if context.preview.not_compared:  # row-level security applies to this login
+            return [
+                translate(
+                    "Preview",
+                    "The rows were not compared with today's: the web application's own rules hide some of them "
+                    "from this sign-in. The restore is not affected.",
+                )
+            ]
         return []
     lost = [_rows(t.only_now, t) for t in found.tables if t.only_now]
     changed = [_rows(t.changed, t) for t in found.tables if t.changed]

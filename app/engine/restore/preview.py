@@ -12,7 +12,7 @@ from psycopg import sql
 from app.engine.comparison.compare import compare_backup
 from app.engine.comparison.result import Comparison
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import Cancelled, all_or_nothing
+from app.engine.errors import Cancelled, PreflightError, all_or_nothing, first_line
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.restore.checks import check_target
 from app.engine.restore.source import SourceSummary
@@ -57,6 +57,9 @@ class RestorePreview:
     # What a whole restore brings back and throws away, row by row; None when not compared (not a native backup,
     # no live clinic, or larger than COMPARE_BOUND_BYTES and not asked for)
     comparison: Comparison | None = None
+    # Why the rows were not compared though the backup is small enough: this login cannot read every live row
+    # (row-level security applies to it); the restore itself is not affected, only the description
+    not_compared: str = ""
 
     @property
     def needs_migrate(self) -> bool:
@@ -137,20 +140,27 @@ def preview_restore(
             )
             conn.rollback()
         if comparing and live is not None:
-            compared = compare_backup(
-                target,
-                schema,
-                Path(path),
-                progress=lambda p: progress(Progress(0.5 + p.fraction / 2, p.stage, p.detail)),
-                cancel=cancel,
-                tenants_table=tenants_table,
-            )
+            try:
+                compared = compare_backup(
+                    target,
+                    schema,
+                    Path(path),
+                    progress=lambda p: progress(Progress(0.5 + p.fraction / 2, p.stage, p.detail)),
+                    cancel=cancel,
+                    tenants_table=tenants_table,
+                )
+            except PreflightError as exc:
+                if compare:  # asked for: the refusal is the answer
+                    raise
+                return replace(preview, not_compared=exc.message)
             preview = replace(preview, comparison=compared)
         return preview
     except psycopg.errors.QueryCanceled:
         if cancel.cancelled:  # the watcher interrupted a statement
             raise Cancelled("Cancelled.") from None
         raise
+    except psycopg.errors.InsufficientPrivilege as exc:  # a table of the clinic this login may not read
+        raise PreflightError(f"No privilege to read tenant {schema!r}: {first_line(exc)}", str(exc)) from None
     finally:
         source.close()
 

@@ -791,6 +791,10 @@
         <translation>{what} ({count})</translation>
     </message>
     <message>
+        <source>The rows were not compared with today&apos;s: the web application&apos;s own rules hide some of them from this sign-in. The restore is not affected.</source>
+        <translation>Las filas no se compararon con las de hoy: las propias reglas de la aplicación web ocultan algunas a este inicio de sesión. La restauración no se ve afectada.</translation>
+    </message>
+    <message>
         <source>Made since the backup, and lost by this restore: {rows}.</source>
         <translation>Creado después de la copia, y que esta restauración perdería: {rows}.</translation>
     </message>
