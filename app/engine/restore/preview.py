@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
 
-from app.engine.comparison.compare import compare_backup
-from app.engine.comparison.result import Comparison
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, PreflightError, all_or_nothing, first_line
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
@@ -22,6 +21,9 @@ from app.engine.restore.superusers import live_superusers
 from app.engine.safety.locks import tenant_is_locked
 from app.engine.safety.registry import SchemaKind, registered
 from app.engine.safety.relation_guard import lock_tables, plain_table
+
+if TYPE_CHECKING:
+    from app.engine.comparison.result import Comparison
 
 # Rows now are counted exactly, smallest tables first, for this long in all; a table not counted by then
 # (or whose count would run past it) shows PostgreSQL's estimate, marked as one.
@@ -140,6 +142,8 @@ def preview_restore(
             )
             conn.rollback()
         if comparing and live is not None:
+            from app.engine.comparison.compare import compare_backup  # a restore with --yes never compares
+
             try:
                 compared = compare_backup(
                     target,
