@@ -116,6 +116,51 @@ def test_web_role_keeps_every_privilege_after_a_superuser_restore(demo_db: Conne
         conn.execute("TRUNCATE bienestar.django_session")
 
 
+@pytest.mark.parametrize("role", ["superuser", "owner"])
+def test_access_lists_come_back_exactly_under_default_privileges(
+    demo_db: ConnectionTarget, tmp_path: Path, role: str
+) -> None:
+    """With ALTER DEFAULT PRIVILEGES in the clinic, a table made before them keeps its default (NULL) access list,
+    one made after keeps its entries in their order, and a table the live clinic lacks gets the defaults (issue
+    25.6: a Wagtail site's restore turned default lists into explicit ones and reordered entries)."""
+    with demo_db.connect() as conn:
+        conn.execute("DROP ROLE IF EXISTS rg_reporting")
+        conn.execute("CREATE ROLE rg_reporting")
+        conn.execute("GRANT rg_reporting TO clinic_app")  # the owner may grant to it, as the web app's roles are
+    owner = ConnectionTarget(demo_db.conninfo.replace("user=postgres", "user=clinic_app"))
+    with owner.connect() as conn:
+        conn.execute("CREATE TABLE bienestar.rg_plain (id int)")
+        conn.execute("CREATE TABLE bienestar.rg_before (id int)")
+        conn.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA bienestar GRANT SELECT ON TABLES TO PUBLIC")
+        conn.execute("CREATE TABLE bienestar.rg_after (id int)")
+        conn.execute("GRANT INSERT ON bienestar.rg_after TO rg_reporting")
+        conn.execute("GRANT UPDATE ON bienestar.rg_before TO rg_reporting")
+        conn.execute("REVOKE UPDATE ON bienestar.rg_before FROM rg_reporting")  # explicit now, equal to the default
+        conn.execute("CREATE TABLE bienestar.rg_gone (id int)")
+    archive = tmp_path / "b.resguardo"
+    backup_tenant(demo_db, "bienestar", archive)
+    with owner.connect() as conn:
+        conn.execute("DROP TABLE bienestar.rg_gone")
+    acls = """SELECT c.relname, c.relacl::text FROM pg_class c
+              WHERE c.relnamespace = 'bienestar'::regnamespace AND c.relkind IN ('r', 'S', 'v', 'm') ORDER BY 1"""
+    defaults = (
+        "SELECT defaclobjtype, defaclacl::text FROM pg_default_acl WHERE defaclnamespace = 'bienestar'::regnamespace"
+    )
+    with demo_db.connect() as conn:
+        before = dict(conn.execute(acls).fetchall())
+        before_defaults = conn.execute(defaults).fetchall()
+    assert before["rg_plain"] is None  # the default list
+    assert str(before["rg_before"]).startswith("{clinic_app=arwdDxt") and "," not in str(before["rg_before"])
+    assert "=r/clinic_app" in str(before["rg_after"]) and "rg_reporting=a/clinic_app" in str(before["rg_after"])
+    restore_tenant(demo_db if role == "superuser" else owner, "bienestar", archive)
+    with demo_db.connect() as conn:
+        after = dict(conn.execute(acls).fetchall())
+        assert conn.execute(defaults).fetchall() == before_defaults
+    gone = after.pop("rg_gone")
+    assert after == before  # NULL stays NULL, explicit lists keep their entries and order
+    assert gone is not None and "=r/clinic_app" in gone  # new to the clinic: the schema's defaults
+
+
 def test_identity_columns_continue_after_the_restored_rows(demo_db: ConnectionTarget, tmp_path: Path) -> None:
     archive = tmp_path / "b.resguardo"
     backup_tenant(demo_db, "bienestar", archive)

@@ -44,10 +44,13 @@ _RELKINDS = {
     "S": ("sequence", "SEQUENCE"),
 }
 
+# The access list in its order (a restore keeps the order of its entries), and whether it is explicit: NULL means
+# "the default", which stays NULL, as pg_dump keeps it.
 _EXPLODE = (
     "(SELECT coalesce(json_agg(json_build_array(CASE WHEN e.grantee = 0 THEN NULL"
-    " ELSE pg_get_userbyid(e.grantee) END, e.privilege_type, e.is_grantable)), '[]')"
-    " FROM aclexplode(coalesce({acl}, acldefault({code}, {owner}))) e)"
+    " ELSE pg_get_userbyid(e.grantee) END, e.privilege_type, e.is_grantable) ORDER BY e.n), '[]')"
+    " FROM aclexplode(coalesce({acl}, acldefault({code}, {owner})))"
+    " WITH ORDINALITY e(grantor, grantee, privilege_type, is_grantable, n)), {acl} IS NOT NULL"
 )
 _NOT_EXTENSION = (
     "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = {cls}::regclass AND x.objid = {oid} AND x.deptype = 'e')"
@@ -95,7 +98,8 @@ class SchemaObject:
     grant_word: str  # e.g. "TABLE", "SEQUENCE", "DOMAIN"
     routine: str | None  # qualified signature text, as PostgreSQL quotes it
     owner: str
-    acl: frozenset[Grant]
+    acl: tuple[Grant, ...]  # in the access list's order
+    explicit: bool  # False: the default access list (NULL), whatever the owner's defaults are
     owner_follows_table: bool  # sequences owned by a column change owner with their table
 
     def target(self, schema: str, word: str) -> sql.Composable:
@@ -131,13 +135,13 @@ def schema_objects(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str
     conn.execute("SELECT set_config('search_path', 'pg_catalog, pg_temp', true)")
     objects: dict[tuple[str, str], SchemaObject] = {}
     name: str
-    for code, name, oid, owner, acl, follows in rows:
+    for code, name, oid, owner, acl, explicit, follows in rows:
         routine = targets.get(oid) if oid else None
         kind, alter_word, grant_word = _words(code)
-        grants = frozenset((g, p, bool(o)) for g, p, o in (acl if isinstance(acl, list) else json.loads(acl)))
+        grants = tuple((g, p, bool(o)) for g, p, o in (acl if isinstance(acl, list) else json.loads(acl)))
         key_name = names.get(oid, name) if oid else name
         objects[(kind, key_name)] = SchemaObject(
-            kind, key_name, alter_word, grant_word, routine, owner, grants, follows
+            kind, key_name, alter_word, grant_word, routine, owner, grants, bool(explicit), follows
         )
     return objects
 
@@ -217,7 +221,7 @@ def apply_owners_and_grants(conn: psycopg.Connection, staging: str, live: str | 
     before = schema_objects(conn, live) if live else {}
     allowed = _may_own(conn, new_owner)
     warnings: list[str] = []
-    wanted: dict[tuple[str, str], tuple[str, frozenset[Grant] | None]] = {}
+    wanted: dict[tuple[str, str], tuple[str, SchemaObject | None]] = {}
     for key, obj in staged.items():
         live_obj = (
             next((o for o in before.values() if o.kind == "schema"), None) if obj.kind == "schema" else before.get(key)
@@ -225,13 +229,13 @@ def apply_owners_and_grants(conn: psycopg.Connection, staging: str, live: str | 
         if live_obj is None:
             wanted[key] = (new_owner, None)
         elif live_obj.owner in allowed or live_obj.owner == new_owner:
-            wanted[key] = (live_obj.owner, live_obj.acl)
+            wanted[key] = (live_obj.owner, live_obj)
         else:
             warnings.append(
                 f"{obj.kind} {obj.name} belonged to {live_obj.owner}, which the clinic's owner cannot "
                 f"act as; it now belongs to {new_owner}."
             )
-            wanted[key] = (new_owner, live_obj.acl)
+            wanted[key] = (new_owner, live_obj)
     for key, obj in staged.items():
         owner = wanted[key][0]
         if owner != obj.owner and not obj.owner_follows_table:
@@ -240,10 +244,15 @@ def apply_owners_and_grants(conn: psycopg.Connection, staging: str, live: str | 
             )
     give_other_objects(conn, staging, new_owner)
     staged = schema_objects(conn, staging)
+    defaults = _schema_defaults(conn, staging)
     for key, obj in staged.items():
-        acl = wanted[key][1]
-        if acl is not None and acl != obj.acl:
-            _set_acl(conn, obj.target(staging, obj.grant_word), obj.acl, acl)
+        live_obj = wanted[key][1]
+        if live_obj is None:  # new to the clinic: what the schema's default privileges give the owner's objects
+            extra = [g for g in defaults.get((obj.owner, _DEFAULT_KIND.get(obj.kind, "")), ()) if g not in obj.acl]
+            if extra:
+                _set_acl(conn, obj.target(staging, obj.grant_word), (), (*obj.acl, *extra), revoke=False)
+        elif (live_obj.acl, live_obj.explicit) != (obj.acl, obj.explicit) and (live_obj.explicit or obj.explicit):
+            _set_acl(conn, obj.target(staging, obj.grant_word), obj.acl, live_obj.acl)
     if live is not None:
         _column_privileges(conn, staging, live)
     return warnings
@@ -290,9 +299,10 @@ _DEFAULT_OBJECTS = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYP
 
 
 def apply_default_privileges(conn: psycopg.Connection, staging: str, live: str) -> list[str]:
-    """The live schema's default privileges, on the new schema before anything is loaded into it: objects the
-    live tenant lacks get the privileges its owner's new objects would get, and the web application's later
-    objects keep getting them. Only for roles this user may act for; returns warnings for the others."""
+    """The live schema's default privileges, on the new schema once it is loaded (so that loaded objects keep the
+    default access list the live ones have): the web application's later objects keep getting them, and
+    apply_owners_and_grants gives them to the objects the live tenant lacks. Only for roles this user may act
+    for; returns warnings for the others."""
     skipped: set[str] = set()
     for role, objtype, grantee, privilege, option, allowed in conn.execute(
         "SELECT pg_get_userbyid(d.defaclrole), d.defaclobjtype, CASE WHEN e.grantee = 0 THEN NULL"
@@ -327,19 +337,57 @@ def apply_default_privileges(conn: psycopg.Connection, staging: str, live: str) 
     )
 
 
+_DEFAULT_KIND = {  # pg_default_acl's object type of each kind of SchemaObject
+    "table": "r",
+    "view": "r",
+    "materialized-view": "r",
+    "sequence": "S",
+    "function": "f",
+    "procedure": "f",
+    "aggregate": "f",
+    "type": "T",
+}
+
+
+def _schema_defaults(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str], list[Grant]]:
+    """The schema's default privileges by (role, object type), as apply_default_privileges set them."""
+    found: dict[tuple[str, str], list[Grant]] = {}
+    for role, objtype, grantee, privilege, option in conn.execute(
+        "SELECT pg_get_userbyid(d.defaclrole), d.defaclobjtype::text, CASE WHEN e.grantee = 0 THEN NULL"
+        " ELSE pg_get_userbyid(e.grantee) END, e.privilege_type, e.is_grantable"
+        " FROM pg_default_acl d, aclexplode(d.defaclacl) WITH ORDINALITY e(grantor, grantee, privilege_type,"
+        " is_grantable, n) WHERE d.defaclnamespace = %s ORDER BY d.oid, e.n",
+        [_oid(conn, schema)],
+    ).fetchall():
+        found.setdefault((role, objtype), []).append((grantee, privilege, bool(option)))
+    return found
+
+
 def _set_acl(
-    conn: psycopg.Connection, target: sql.Composable, current: frozenset[Grant], wanted: frozenset[Grant]
+    conn: psycopg.Connection,
+    target: sql.Composable,
+    current: tuple[Grant, ...],
+    wanted: tuple[Grant, ...],
+    *,
+    revoke: bool = True,
 ) -> None:
-    for grantee in {g for g, _, _ in current}:
-        conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(target, _grantee(grantee)))
-    by_role: dict[tuple[str | None, bool], list[str]] = {}
+    """Make the access list `wanted`, its entries in the same order: PostgreSQL appends each new grantee's
+    entry, so after revoking all, grants in the wanted order give that order."""
+    if revoke:
+        for grantee in dict.fromkeys(g for g, _, _ in current):
+            conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(target, _grantee(grantee)))
+    runs: list[tuple[str | None, bool, list[str]]] = []  # consecutive privileges of one grantee and option
     for grantee, privilege, option in wanted:
-        if privilege in _PRIVILEGES:
-            by_role.setdefault((grantee, option), []).append(privilege)
-    for (grantee, option), privileges in sorted(by_role.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
+        if privilege not in _PRIVILEGES:
+            continue
+        if runs and runs[-1][:2] == (grantee, option):
+            runs[-1][2].append(privilege)
+        else:
+            runs.append((grantee, option, [privilege]))
+    for grantee, option, privileges in runs:
         conn.execute(
             sql.SQL("GRANT {} ON {} TO {}{}").format(
-                sql.SQL(", ").join(sql.SQL(p) for p in sorted(privileges)),
+                sql.SQL(", ").join(sql.SQL(p) for p in privileges),
                 target,
                 _grantee(grantee),
                 sql.SQL(" WITH GRANT OPTION" if option else ""),

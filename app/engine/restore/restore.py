@@ -244,8 +244,6 @@ class Restore:
             assert created is not None
             record(self.user, created.oid, name, SchemaKind.STAGING, self.schema, self.tenant.owner_oid, self.path.name)
             allowed.add(created.oid)
-            if self.tenant.live is not None:
-                self.warnings += apply_default_privileges(self.user, name, self.schema)
         self.staging = _Staging(name, created.oid)
 
     def _load_schema(self) -> None:
@@ -383,6 +381,8 @@ class Restore:
             cancel_statements_on(self.user, self.cancel),
             proven_step(self.user, self.witness, {self._staged.oid}, "Setting owners"),
         ):
+            if self.tenant.live is not None:  # after the load: the loaded objects keep the default access list
+                self.warnings += apply_default_privileges(self.user, self._staged.name, self.schema)
             self.warnings += apply_owners_and_grants(
                 self.user, self._staged.name, self.schema if self.tenant.live else None, self.tenant.owner
             )
