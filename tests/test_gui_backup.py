@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 from app import paths
 from app.engine.connection import ConnectionTarget
 from app.engine.stores.history import History, database_key
+from app.ui.job_panel import JobPanel
 from tests.support.gui import ScriptedDialogs, open_window, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
@@ -146,7 +147,8 @@ def test_the_first_backup_goes_to_documents_resguardo_created_then_and_offers_sh
     assert check.message.text().startswith(f"{written} is complete and readable: a backup of Bienestar")
 
 
-def test_automatic_says_which_format_it_chose_and_why(qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def _automatic_backup(qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path) -> JobPanel:
+    """Back up Mindcare from the window with the format left to Automatic; its finished panel."""
     dialogs = ScriptedDialogs(save_to=tmp_path / "mindcare.dump", format_key="auto")
     window = open_window(qtbot, demo_db, dialogs)
     wait_listed(qtbot, window)
@@ -155,9 +157,24 @@ def test_automatic_says_which_format_it_chose_and_why(qtbot: QtBot, demo_db: Con
     wait_idle(qtbot, window)
     panel = window.jobs.panels[-1]
     assert panel.state == "succeeded", panel.message.text()
-    result = panel.result
-    if result.format == "native":
-        assert "Automatic chose the Resguardo format because no pg_dump" in panel.message.text()
-        assert any(result.note in line for line in panel.lines)  # the engine's reason, in the log
-    else:
-        assert f"Automatic chose pg_dump's custom format: {result.tool} fits this server." in panel.message.text()
+    return panel
+
+
+@pytest.mark.usefixtures("embedded_tools_only")
+def test_automatic_says_it_chose_pg_dump_and_why(qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    panel = _automatic_backup(qtbot, demo_db, tmp_path)
+    assert panel.result.format == "custom"
+    assert f"Automatic chose pg_dump's custom format: {panel.result.tool} fits this server." in panel.message.text()
+
+
+def test_automatic_says_it_chose_the_resguardo_format_and_why(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No pg_dump anywhere it looks (an empty folder, and only that one): the native format, and the reason."""
+    monkeypatch.setenv("RESGUARDO_PG_BIN_ONLY", "1")
+    monkeypatch.setenv("RESGUARDO_PG_BIN", str(tmp_path / "no-tools"))
+    (tmp_path / "no-tools").mkdir()
+    panel = _automatic_backup(qtbot, demo_db, tmp_path)
+    assert panel.result.format == "native"
+    assert "Automatic chose the Resguardo format because no pg_dump" in panel.message.text()
+    assert any(panel.result.note in line for line in panel.lines)  # the engine's reason, in the log

@@ -147,14 +147,14 @@ def test_access_lists_come_back_exactly_under_default_privileges(
         "SELECT defaclobjtype, defaclacl::text FROM pg_default_acl WHERE defaclnamespace = 'bienestar'::regnamespace"
     )
     with demo_db.connect() as conn:
-        before = dict(conn.execute(acls).fetchall())
+        before: dict[str, str | None] = dict(conn.execute(acls).fetchall())
         before_defaults = conn.execute(defaults).fetchall()
     assert before["rg_plain"] is None  # the default list
     assert str(before["rg_before"]).startswith("{clinic_app=arwdDxt") and "," not in str(before["rg_before"])
     assert "=r/clinic_app" in str(before["rg_after"]) and "rg_reporting=a/clinic_app" in str(before["rg_after"])
     restore_tenant(demo_db if role == "superuser" else owner, "bienestar", archive)
     with demo_db.connect() as conn:
-        after = dict(conn.execute(acls).fetchall())
+        after: dict[str, str | None] = dict(conn.execute(acls).fetchall())
         assert conn.execute(defaults).fetchall() == before_defaults
     gone = after.pop("rg_gone")
     assert after == before  # NULL stays NULL, explicit lists keep their entries and order
