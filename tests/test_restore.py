@@ -420,3 +420,31 @@ def test_acceptance_story_on_a_hostile_tenant_with_a_partitioned_table(
         ) == ("clinic_app")
     undo_restore(restorer, "bienestar", expected_copy=result.safety_copy)
     assert fingerprint(demo_db, "bienestar") == after_deletion
+
+
+@pytest.mark.parametrize("role", ["superuser", "owner"])
+def test_accounts_behind_forced_row_security_are_refused_not_dropped(
+    demo_db: ConnectionTarget, tmp_path: Path, role: str
+) -> None:
+    """FORCE ROW LEVEL SECURITY on the accounts table applies to the owner and its members, whose rights the
+    restore reads it with: a policy that hides an administrator would make the restore drop that account without
+    a word. The restore refuses, naming the table and the way out, and changes nothing; without keeping
+    today's administrators it restores."""
+    archive = tmp_path / "b.resguardo"
+    backup_tenant(demo_db, "bienestar", archive)
+    with demo_db.connect() as conn:
+        conn.execute("ALTER TABLE bienestar.users_customuser ENABLE ROW LEVEL SECURITY")
+        conn.execute("ALTER TABLE bienestar.users_customuser FORCE ROW LEVEL SECURITY")
+        conn.execute("CREATE POLICY hide_admins ON bienestar.users_customuser USING (NOT is_superuser)")
+    before = fingerprint(demo_db, "bienestar")
+    runner = (
+        demo_db
+        if role == "superuser"
+        else ConnectionTarget(demo_db.conninfo.replace("user=postgres", "user=clinic_app"))
+    )
+    with pytest.raises(PreflightError, match=r"accounts table bienestar\.users_customuser has row-level security"):
+        preview_restore(runner, "bienestar", archive)
+    with pytest.raises(PreflightError, match="restore without keeping them"):
+        restore_tenant(runner, "bienestar", archive)
+    assert fingerprint(demo_db, "bienestar") == before and resguardo_schemas(demo_db) == []
+    restore_tenant(runner, "bienestar", archive, keep_superusers=False)

@@ -30,7 +30,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from app.engine.errors import RestoreFailed, UsageError
+from app.engine.errors import PreflightError, RestoreFailed, UsageError
 from app.engine.safety.relation_guard import lock_tables, plain_table
 
 FLAG_COLUMN = "is_superuser"
@@ -142,8 +142,11 @@ def plan_keep(conn: psycopg.Connection, live: str, staging: str, override: str |
     shared = [c for c in _columns(conn, live, name) if c in restored_columns]
     table = UserTable(name, key, account, shared)
     plan = KeepPlan(table)
+    plan.snapshot = live_snapshot(conn, live, name)  # first: it refuses a table whose policies hide rows
     live_rows = _live_rows(conn, live, name)
-    plan.snapshot = live_snapshot(conn, live, name)
+    staged = plain_table(conn, staging, name)
+    if staged is not None:
+        every_row_visible(conn, staging, name, staged.oid)
     for row in live_rows:
         found = conn.execute(
             sql.SQL(
@@ -233,7 +236,26 @@ def _lock_plain(conn: psycopg.Connection, live: str, table: str) -> int:
             f"The table {live}.{table} changed while Resguardo read it: it is no longer a table with "
             f"a boolean {FLAG_COLUMN} column."
         )
+    every_row_visible(conn, live, table, relation.oid)
     return relation.oid
+
+
+def every_row_visible(conn: psycopg.Connection, schema: str, table: str, oid: int) -> None:
+    """Refuse when row-level security applies to this session on the accounts table (its FORCE ROW LEVEL
+    SECURITY, which holds for the owner and its members too): the administrators read would be those its
+    policies show, and an account hidden from them would silently not be kept. Called with the table locked:
+    FORCE and policies cannot change until the transaction ends."""
+    applies = conn.execute(  # FORCE: a superuser's preview says what the restore's owner-rights session will meet
+        "SELECT pg_catalog.row_security_active(c.oid) OR (c.relrowsecurity AND c.relforcerowsecurity)"
+        " FROM pg_catalog.pg_class c WHERE c.oid = %s::pg_catalog.oid",
+        [oid],
+    ).fetchone()
+    if applies == (True,):
+        raise PreflightError(
+            f"The accounts table {schema}.{table} has row-level security that applies to the restore "
+            "(FORCE ROW LEVEL SECURITY), so it cannot see every administrator account it would keep; restore "
+            "without keeping them, to take the backup's accounts as they are."
+        )
 
 
 def refuse_conflicts(plan: KeepPlan) -> None:
