@@ -16,6 +16,7 @@ from psycopg.conninfo import make_conninfo
 
 from app.engine.archive.container import ArchiveReader, iter_chunks
 from app.engine.backup.native import backup_tenant
+from app.engine.catalog.schema_ddl_tables import TableCopy
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
     ArchiveError,
@@ -374,6 +375,47 @@ def test_nothing_a_hostile_owner_planted_runs_in_a_superuser_backup(demo_db: Con
     ):
         backup_tenant(owner, "bienestar", tmp_path / "as-owner.resguardo")
     assert _marker(demo_db) == []
+
+
+def test_nothing_planted_runs_in_the_backups_second_session(
+    demo_db: ConnectionTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With 32 small tables or more, a second session copies the small ones in the backup's snapshot
+    (app/engine/backup/tables.py): the planted code must run there neither, and every row is read, policies
+    forced on every table notwithstanding (issue 25.6)."""
+    from app.engine.backup import tables
+
+    owner = ConnectionTarget(make_conninfo(demo_db.conninfo, user="clinic_app"))
+    with demo_db.connect() as conn:
+        conn.execute("CREATE TABLE public.rg_marker (who name, what text)")
+        conn.execute("GRANT INSERT ON public.rg_marker TO PUBLIC")
+    with owner.connect() as conn:
+        conn.execute(HOSTILE_TENANT)
+        conn.execute("INSERT INTO bienestar.trap (id) VALUES (1), (2), (3)")
+        for n in range(34):  # small tables for the helper, each behind a forced policy that runs the owner's code
+            conn.execute(f"CREATE TABLE bienestar.rg_pad_{n} (id integer DEFAULT bienestar.hostile_int(1))")
+            conn.execute(f"INSERT INTO bienestar.rg_pad_{n} SELECT g FROM generate_series(1, {n + 1}) g")
+            conn.execute(f"CREATE POLICY hide ON bienestar.rg_pad_{n} USING (bienestar.hostile() AND false)")
+            conn.execute(f"ALTER TABLE bienestar.rg_pad_{n} ENABLE ROW LEVEL SECURITY")
+    with demo_db.connect() as conn:
+        conn.execute("DELETE FROM public.rg_marker")  # the owner's own inserts ran its code, as the owner
+        for n in range(34):
+            conn.execute(f"ALTER TABLE bienestar.rg_pad_{n} FORCE ROW LEVEL SECURITY")
+    helped: list[str] = []
+    original = tables.copy_query
+
+    def watched(schema: str, table: TableCopy) -> sql.Composed:  # which session copies which table
+        if threading.current_thread().name == "resguardo-backup-helper":
+            helped.append(table.name)
+        return original(schema, table)
+
+    monkeypatch.setattr(tables, "copy_query", watched)
+    result = backup_tenant(demo_db, "bienestar", tmp_path / "many.resguardo")
+    assert any(name.startswith("rg_pad_") for name in helped), "the second session copied no table"
+    assert _marker(demo_db) == []
+    with ArchiveReader(result.path) as reader:
+        rows = {t["name"]: t["rows"] for t in reader.raw_manifest["tables"]}
+    assert [rows[f"rg_pad_{n}"] for n in range(34)] == [n + 1 for n in range(34)]  # no policy hid a row
 
 
 def test_the_tenant_owner_backs_up_its_own_clinic(demo_db: ConnectionTarget, tmp_path: Path) -> None:
