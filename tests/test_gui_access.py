@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QSpinBox,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -41,35 +42,63 @@ from tests.support.gui import ScriptedDialogs, open_window, wait_idle, wait_list
 pytestmark = pytest.mark.gui
 
 
-def low_contrast(top: QWidget) -> list[str]:
-    """Enabled, visible labels whose text is below 4.5:1 on the background they are drawn on."""
+def low_contrast(top: QWidget) -> tuple[list[str], int]:
+    """Enabled, visible labels whose text is below 4.5:1 on the background they are drawn on; and how many labels
+    were looked at (a check that looked at none proves nothing)."""
     found = []
+    looked = 0
     for label in top.findChildren(QLabel):
-        if not label.isVisibleTo(top) or not label.text() or not label.isEnabled() or label.pixmap() is not None:
+        if not label.isVisibleTo(top) or not label.text() or not label.isEnabled() or not label.pixmap().isNull():
             continue
+        looked += 1
         palette = label.palette()
         text = palette.color(QPalette.ColorGroup.Active, label.foregroundRole())
         background = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Window)
         if style.contrast(text, background) < style.MIN_CONTRAST:
             found.append(f"{label.text()[:40]!r}: {style.contrast(text, background):.1f}:1")
-    return found
+    return found, looked
 
 
-def unnamed_controls(top: QWidget) -> list[str]:
-    """Inputs, lists and bars a screen reader could not name (buttons are named by their text)."""
+def unnamed_controls(top: QWidget) -> tuple[list[str], int]:
+    """Inputs, lists and bars a screen reader could not name (buttons are named by their text); and how many
+    controls were looked at."""
     kinds = (QLineEdit, QComboBox, QSpinBox, QAbstractItemView, QProgressBar, QPlainTextEdit)
     found = []
+    looked = 0
     for widget in top.findChildren(QWidget):
         if not isinstance(widget, kinds) or not widget.isVisibleTo(top) or widget.objectName().startswith("qt_"):
             continue
         if isinstance(widget.parentWidget(), QComboBox | QSpinBox) or isinstance(widget, QHeaderView):
             continue  # parts of a combo box, spin box or table: named through it
+        looked += 1
         if not widget.accessibleName():
             found.append(type(widget).__name__)
     for button in top.findChildren(QAbstractButton):
-        if button.isVisibleTo(top) and not (button.text() or button.accessibleName() or button.toolTip()):
+        if not button.isVisibleTo(top):
+            continue
+        looked += 1
+        if not (button.text() or button.accessibleName() or button.toolTip()):
             found.append(f"button {button.objectName() or type(button).__name__}")
-    return found
+    return found, looked
+
+
+def test_the_checks_see_what_they_claim_to(qtbot: QtBot) -> None:
+    """Each check finds a faint label and an unnamed input when there is one, and counts what it looked at."""
+    top = QWidget()
+    qtbot.addWidget(top)
+    layout = QVBoxLayout(top)
+    faint, field = QLabel("faint"), QLineEdit()
+    palette = faint.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, QColor("#bebebe"))
+    palette.setColor(QPalette.ColorRole.Window, QColor("#efefef"))
+    faint.setPalette(palette)
+    layout.addWidget(faint)
+    layout.addWidget(field)
+    top.show()
+    assert low_contrast(top) == (["'faint': 1.6:1"], 1)
+    assert unnamed_controls(top) == (["QLineEdit"], 1)
+    field.setAccessibleName("Name")
+    assert unnamed_controls(top) == ([], 1)
 
 
 def test_the_colours_of_the_window_are_readable() -> None:
@@ -108,8 +137,10 @@ def test_every_label_is_readable_and_every_control_named(
             qtbot.addWidget(top)
         top.show()
         qtbot.wait(30)
-        assert low_contrast(top) == [], type(top).__name__
-        assert unnamed_controls(top) == [], type(top).__name__
+        faint, labels = low_contrast(top)
+        unnamed, controls = unnamed_controls(top)
+        assert (faint, unnamed) == ([], []), type(top).__name__
+        assert labels >= 1 and controls >= 2, (type(top).__name__, labels, controls)  # it looked at the dialog
 
 
 def test_every_action_has_a_keyboard_path_and_an_icon(qtbot: QtBot) -> None:
