@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from app.engine.errors import ResguardoError
 from app.ui.error_dialog import BusyAnswer
 from app.ui.formats import BackupFormat
+from app.ui.passphrase_dialog import KeyAnswer
 from app.ui.preview_text import PreviewContext
 from app.ui.style import danger_button
 
@@ -74,6 +75,16 @@ class DialogProvider:
         if dialog.exec() != PasswordDialog.DialogCode.Accepted:
             return None
         return PasswordAnswer(dialog.password.text(), dialog.remember.isChecked())
+
+    def ask_key(self, parent: QWidget, file_name: str, problem: str | None, key_file: Path | None) -> KeyAnswer | None:
+        """The key file (and its passphrase) that opens the encrypted backup `file_name`; `problem`: why the last
+        one given did not. None: the user gave none."""
+        from app.ui.passphrase_dialog import KeyPromptDialog
+
+        dialog = KeyPromptDialog(parent, file_name, problem, key_file)
+        if dialog.exec() != KeyPromptDialog.DialogCode.Accepted:
+            return None
+        return dialog.answer()
 
     def show_error(self, parent: QWidget | None, error: ResguardoError) -> None:
         from app.ui.error_dialog import ErrorDialog

@@ -17,6 +17,7 @@ from app.engine.errors import (
     ArchiveError,
     Cancelled,
     ConnectionFailed,
+    KeyRefused,
     PreflightError,
     ResguardoError,
     RestoreFailed,
@@ -38,6 +39,8 @@ STAGES: dict[str, object] = {
     "Writing the manifest": QT_TRANSLATE_NOOP("Engine", "Writing the list of contents and checksums"),
     "Backup complete": QT_TRANSLATE_NOOP("Engine", "Backup complete"),
     "Encrypting": QT_TRANSLATE_NOOP("Engine", "Encrypting the backup"),
+    "Decrypting": QT_TRANSLATE_NOOP("Engine", "Decrypting the backup"),
+    "Decrypted": QT_TRANSLATE_NOOP("Engine", "Decrypted"),
     "Starting pg_dump": QT_TRANSLATE_NOOP("Engine", "Starting pg_dump"),
     "Dumping tables": QT_TRANSLATE_NOOP("Engine", "Copying tables with pg_dump"),
     "Checking the schema": QT_TRANSLATE_NOOP("Engine", "Checking the table definitions"),
@@ -89,6 +92,8 @@ def _headline(error: ResguardoError) -> str:
         return translate(
             "Errors", "The file cannot be used: it is damaged, incomplete, or not a backup Resguardo can read."
         )
+    if isinstance(error, KeyRefused):
+        return translate("Errors", "The key given does not open the file, or its passphrase is wrong.")
     if isinstance(error, ConnectionFailed):
         return translate("Errors", "The database server could not be reached, or it refused the login.")
     if isinstance(error, TenantBusy):

@@ -35,6 +35,7 @@ class PreviewContext:
     clinic: str  # the clinic's name as the window's sentences show it (`MainWindow.clinic_name`)
     names: Mapping[str, str]  # schema -> clinic name as the database has it, for the file's source clinic
     copy_dates: Mapping[str, str]  # previous version (schema) -> when it was kept, ISO UTC
+    encrypted_name: str | None = None  # an encrypted backup's own name (the preview read its decrypted copy)
 
 
 def row_change(table: TablePreview) -> int | None:
@@ -114,6 +115,10 @@ def facts(context: PreviewContext) -> list[tuple[str, str]]:
     file_text = translate("Preview", "{name} ({format}, {size}{data}); every checksum verified").format(
         name=shown(Path(source.path).name), format=format_name(source.kind), size=fmt.size(context.file_size), data=data
     )
+    if context.encrypted_name:
+        file_text = translate("Preview", "{name}, encrypted: {file}").format(
+            name=shown(context.encrypted_name), file=file_text
+        )
     date = made_when(context) or translate("Preview", "date not recorded in the file")
     origin = source.source_schema
     if origin is None:

@@ -14,7 +14,7 @@ the engine refuses an undo whose version is no longer the one it would put back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from app.engine.restore.table_locks import Session
 from app.engine.restore.undo import UndoResult, undo_restore
 from app.text_safety import shown, visible
 from app.ui import locale_format as fmt
+from app.ui.encrypted_reading import OpenedBackup, close_later, read_backup
 from app.ui.error_dialog import BusyAnswer, gave_up_busy
 from app.ui.flow_host import FlowHost
 from app.ui.formats import restore_name_filter
@@ -101,12 +102,12 @@ class RestoreFlow:
             )
         )
 
-        def check(progress: ProgressCallback, cancel: CancelToken) -> PreviewContext:
-            verified = verify_file(chosen, progress=scaled(progress, 0, VERIFY_SHARE), cancel=cancel)
+        def check(readable: Path, progress: ProgressCallback, cancel: CancelToken) -> PreviewContext:
+            verified = verify_file(readable, progress=scaled(progress, 0, VERIFY_SHARE), cancel=cancel)
             preview = preview_restore(
                 session.target,
                 schema,
-                chosen,
+                readable,
                 allow_other_tenant=True,
                 keep_superusers=True,
                 user_table=session.user_table,
@@ -114,22 +115,29 @@ class RestoreFlow:
                 progress=scaled(progress, VERIFY_SHARE, 1.0),
                 cancel=cancel,
             )
-            return PreviewContext(preview, verified, chosen.stat().st_size, clinic, names, copy_dates)
+            encrypted = chosen.name if readable != chosen else None
+            return PreviewContext(preview, verified, chosen.stat().st_size, clinic, names, copy_dates, encrypted)
 
-        panel.run(
+        read_backup(  # an encrypted file: its key asked for, decrypted once on the worker, kept until the restore ends
+            host,
+            panel,
+            chosen,
             check,
             translate("RestoreFlow", "Verifying the file"),
-            lambda context: self._confirm(panel, chosen, context),
+            lambda context, opened: self._confirm(panel, opened, context),
             lambda error: panel.fail(error, nothing_changed()),
+            keep_open=True,
         )
 
-    def _confirm(self, panel: JobPanel, path: Path, context: PreviewContext) -> None:
+    def _confirm(self, panel: JobPanel, opened: OpenedBackup, context: PreviewContext) -> None:
         host = self.host
         session = host.session
         schema = context.preview.tenant
+        path = opened.readable or opened.path
         panel.log(translate("RestoreFlow", "The file is complete and every checksum matches."))
         panel.wait_for_user(translate("RestoreFlow", "Waiting for your confirmation"))
         if session is None or not host.dialogs.confirm_restore(host.window(), context):
+            close_later(host, opened)
             panel.fail(
                 Cancelled(translate("RestoreFlow", "You did not confirm the restore."), changed=False),
                 nothing_changed(),
@@ -137,18 +145,29 @@ class RestoreFlow:
             return
 
         def restore(locks: LockPolicy, progress: ProgressCallback, cancel: CancelToken) -> RestoreResult:
-            return restore_tenant(
-                session.target,
-                schema,
-                path,
-                keep_superusers=True,
-                allow_other_tenant=True,
-                user_table=session.user_table,
-                tenants_table=session.tenants_table,
-                locks=locks,
-                progress=progress,
-                cancel=cancel,
-            )
+            again = False  # the clinic was busy: the user may run it again on the same decrypted copy
+            try:
+                return replace(
+                    restore_tenant(
+                        session.target,
+                        schema,
+                        path,
+                        keep_superusers=True,
+                        allow_other_tenant=True,
+                        user_table=session.user_table,
+                        tenants_table=session.tenants_table,
+                        locks=locks,
+                        progress=progress,
+                        cancel=cancel,
+                    ),
+                    path=opened.path,
+                )
+            except ResguardoError as exc:
+                again = gave_up_busy(exc)
+                raise
+            finally:
+                if not again:
+                    opened.close()
 
         def done(result: RestoreResult) -> None:
             panel.succeed(describe_restore(result, context), result)
@@ -158,7 +177,13 @@ class RestoreFlow:
                 self._bind_undo(panel, schema, result.safety_copy)
             host.refresh()
 
-        self._run_swapping(panel, restore, translate("RestoreFlow", "Starting the restore"), done)
+        self._run_swapping(
+            panel,
+            restore,
+            translate("RestoreFlow", "Starting the restore"),
+            done,
+            not_again=lambda: close_later(host, opened),
+        )
 
     def _run_swapping(
         self,
@@ -167,9 +192,11 @@ class RestoreFlow:
         first_stage: str,
         done: Callable[[Any], None],
         locks: LockPolicy | None = None,
+        not_again: Callable[[], None] | None = None,
     ) -> None:
         """Run a job that swaps the clinic's tables; when it gave up because the web application kept the clinic
-        busy, ask what to do (try again, longer, or interrupting the application) and run it again so."""
+        busy, ask what to do (try again, longer, or interrupting the application) and run it again so
+        (`not_again`: called when it is not)."""
         policy = locks or LOCKS
 
         def failed(error: ResguardoError) -> None:
@@ -178,7 +205,9 @@ class RestoreFlow:
                 return
             answer = self.host.dialogs.ask_when_busy(self.host.window(), error)
             if answer is not None and panel in self.host.jobs.panels and not panel.running:
-                self._run_swapping(panel, work, first_stage, done, BUSY_POLICIES[answer])
+                self._run_swapping(panel, work, first_stage, done, BUSY_POLICIES[answer], not_again)
+            elif not_again is not None:
+                not_again()
 
         panel.run(lambda progress, cancel: work(policy, progress, cancel), first_stage, done, failed)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
@@ -11,6 +12,7 @@ from app.engine.errors import ResguardoError
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.text_safety import shown
 from app.ui import locale_format as fmt
+from app.ui.encrypted_reading import read_backup
 from app.ui.flow_host import FlowHost
 from app.ui.formats import restore_name_filter
 
@@ -76,17 +78,21 @@ class VerifyFlow:
         chosen = Path(path)
         names = {t.schema: t.name for t in host.model.tenants if t.name}
 
-        def job(progress: ProgressCallback, cancel: CancelToken) -> FileCheck:
-            return verify_file(chosen, progress=progress, cancel=cancel)
+        def job(readable: Path, progress: ProgressCallback, cancel: CancelToken) -> FileCheck:
+            check = verify_file(readable, progress=progress, cancel=cancel)
+            return replace(check, path=chosen) if readable != chosen else check  # an encrypted file's own name
 
         panel = host.jobs.new_panel(translate("VerifyFlow", "Verify {file}").format(file=shown(chosen.name)), None)
 
         def failed(error: ResguardoError) -> None:
             panel.fail(error, translate("VerifyFlow", "The file was not changed."))
 
-        panel.run(
+        read_backup(  # an encrypted file: its key asked for, the file decrypted on the worker, then checked in full
+            host,
+            panel,
+            chosen,
             job,
             translate("VerifyFlow", "Reading the file"),
-            lambda check: panel.succeed(describe_check(check, names), check),
+            lambda check, _opened: panel.succeed(describe_check(check, names), check),
             failed,
         )

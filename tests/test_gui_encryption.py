@@ -1,0 +1,132 @@
+"""Encryption in the window (issue 22): a key made from the profile dialog, a profile's backup written as an age
+file, and that file verified and restored from the window, its key asked for in a dialog (answered by the test);
+a wrong passphrase or a wrong key is said in a sentence and changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from app.engine.connection import ConnectionTarget
+from app.engine.encryption.header import read_header
+from app.engine.encryption.identities import create_key
+from app.engine.encryption.workspace import private_root
+from app.engine.stores.profiles import Profile, ProfileStore
+from app.ui.main_window import MainWindow
+from app.ui.passphrase_dialog import KeyAnswer
+from tests.support.encryption import plain_identity
+from tests.support.gui import ScriptedDialogs, open_window, rows_fingerprint, schemas, wait_idle, wait_listed
+
+pytestmark = pytest.mark.gui
+PASSPHRASE = "correct horse battery"
+
+
+@dataclass
+class KeyDialogs(ScriptedDialogs):
+    keys: list[KeyAnswer | None] = field(default_factory=list)
+    key_questions: list[tuple[str, str | None, Path | None]] = field(default_factory=list)
+
+    def ask_key(self, parent: QWidget, file_name: str, problem: str | None, key_file: Path | None) -> KeyAnswer | None:
+        self.key_questions.append((file_name, problem, key_file))
+        return self.keys.pop(0) if self.keys else None
+
+
+def encrypted_profile(target: ConnectionTarget, public: str) -> None:
+    parts = conninfo_to_dict(target.conninfo)
+    store = ProfileStore()
+    store.save(
+        Profile(
+            name="clinics",
+            host=str(parts.get("host", "localhost")),
+            port=int(str(parts.get("port", 5432))),
+            dbname=str(parts["dbname"]),
+            user=str(parts["user"]),
+        )
+    )
+    store.set_encryption("clinics", [public])
+
+
+def delete_some_rows(target: ConnectionTarget, schema: str) -> None:
+    """Rows of a table no other table refers to, gone: what the restore must bring back."""
+    with target.connect() as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s"
+                " AND c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = c.oid)"
+                " ORDER BY 1",
+                [schema],
+            )
+        ]
+        for table in tables:
+            if conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(schema, table))).rowcount:
+                return
+    raise AssertionError("no rows to delete")
+
+
+def run(qtbot: QtBot, window: MainWindow, action: str) -> str:
+    getattr(window, action).trigger()
+    wait_idle(qtbot, window)
+    return window.jobs.panels[-1].state
+
+
+def job_folders() -> list[Path]:
+    root = private_root()
+    return [p for p in root.iterdir() if p.name.startswith("job-")] if root.is_dir() else []
+
+
+def test_an_encrypted_window_backup_is_verified_and_restored_with_its_key_asked_for(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "clinic-key.age"
+    public = create_key(key_file, PASSPHRASE)
+    other_key, _ = plain_identity(tmp_path, "other.txt")
+    encrypted_profile(demo_db, public)
+    out = tmp_path / "backups" / "bienestar.resguardo"
+    dialogs = KeyDialogs(save_to=out)
+    window = open_window(qtbot, None, dialogs, profile_name="clinics")
+    wait_listed(qtbot, window)
+    assert window.select("bienestar")
+    assert run(qtbot, window, "backup_action") == "succeeded", window.jobs.panels[-1].message.text()
+    backup = out.parent / "bienestar.resguardo.age"
+    assert [p.name for p in out.parent.iterdir()] == [backup.name]
+    assert read_header(backup) is not None  # an age file, to the profile's key
+
+    dialogs.open_file = backup  # verify: the key asked for, the file decrypted on the worker and checked in full
+    dialogs.keys = [KeyAnswer(key_file, PASSPHRASE)]
+    assert run(qtbot, window, "verify_action") == "succeeded", window.jobs.panels[-1].message.text()
+    assert "bienestar.resguardo.age is complete and readable" in window.jobs.panels[-1].message.text()
+    assert dialogs.key_questions == [(backup.name, None, None)]
+
+    delete_some_rows(demo_db, "bienestar")
+    changed, before = rows_fingerprint(demo_db, "bienestar"), schemas(demo_db)
+    dialogs.keys = [KeyAnswer(key_file, "not the passphrase"), KeyAnswer(other_key, ""), None]
+    dialogs.key_questions.clear()
+    assert window.select("bienestar")
+    assert run(qtbot, window, "restore_action") == "cancelled"  # a wrong passphrase, another key, then Cancel
+    (_, first, offered), (_, wrong_passphrase, _), (_, wrong_key, _) = dialogs.key_questions
+    assert first is None and offered == key_file  # the key file used last, offered again (never the passphrase)
+    assert wrong_passphrase == "The passphrase does not open the key file clinic-key.age. Type it again."
+    assert wrong_key == (
+        "The key file other.txt does not open bienestar.resguardo.age: the backup was encrypted to another key."
+    )
+    panel = window.jobs.panels[-1]
+    assert "Nothing was changed" in panel.message.text()
+    assert not dialogs.previews  # nothing was read, no confirmation offered
+    assert rows_fingerprint(demo_db, "bienestar") == changed and schemas(demo_db) == before
+    assert job_folders() == []  # no decrypted copy left behind
+
+    dialogs.keys = [KeyAnswer(key_file, PASSPHRASE)]
+    assert run(qtbot, window, "restore_action") == "succeeded", window.jobs.panels[-1].message.text()
+    panel = window.jobs.panels[-1]
+    assert panel.result.path == backup
+    assert dialogs.contexts[-1].encrypted_name == backup.name
+    assert rows_fingerprint(demo_db, "bienestar") != changed  # the deleted rows are back
+    assert job_folders() == []
+    assert not any(PASSPHRASE in line or "not the passphrase" in line for line in panel.lines)
