@@ -282,3 +282,22 @@ def test_peak_rss_adds_up_parallel_children_and_ignores_the_harness() -> None:
     small = run_measured(["/bin/sh", "-c", "sleep 0.3"])
     assert small.peak_rss_bytes < 50 * MB
     del ballast
+
+
+def test_the_encryption_case_measures_both_sides_of_backup_and_restore(tmp_path: Path, data_dir: Path) -> None:
+    output = tmp_path / "RESULTS.md"
+    options = ["--size", "1MB", "--repeat", "1", "--data-dir", str(data_dir), "--output", str(output)]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.encryption", *options],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    section = _section(output.read_text(encoding="utf-8"), "encryption")
+    _check_targets(section, ["Backup wall time: encrypted ÷ plain", "Restore wall time: encrypted ÷ plain"])
+    measured = _rows(section, "Every measurement")
+    assert len(measured) == 4 and all(row[0] == "1" and MEASURED.match(row[1]) for row in measured.values())
