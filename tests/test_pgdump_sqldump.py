@@ -13,8 +13,8 @@ from app.engine.errors import ArchiveError
 from app.engine.jobs import CancelToken
 from app.engine.pgdump import sqldump
 from app.engine.pgdump.sqldump import DumpGate, MetaCommand, Piece, ScriptReader, read_dump, scan_dump
-from app.engine.safety import sql_gate
-from app.engine.safety.sql_gate import RefusedStatement
+from app.engine.safety.sql_gate import parse
+from app.engine.safety.sql_gate.verdict import RefusedStatement
 
 HEADER = (
     "--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 18.1\n-- Dumped by pg_dump version 18.1\n\n"
@@ -347,7 +347,7 @@ def test_every_byte_goes_to_the_parser_once(monkeypatch: pytest.MonkeyPatch) -> 
         parsed.append(len(text))
         return parse_sql_json(text)
 
-    monkeypatch.setattr(sql_gate, "parse_sql_json", counted)
+    monkeypatch.setattr(parse, "parse_sql_json", counted)
     body = (
         HEADER
         + "CREATE SCHEMA src;\n"

@@ -25,16 +25,12 @@ from app.engine.jobs import CancelToken
 from app.engine.pgdump.source import SqlDumpSource, verify_pgdump
 from app.engine.restore.restore import restore_tenant
 from app.engine.safety.registry import REGISTRY_SCHEMA
-from app.engine.safety.sql_gate import (
-    CheckedStatement,
-    RefusedStatement,
-    Rules,
-    check_native,
-    execute_checked,
-    parse_one,
-    prepare_session,
-    rewritten,
-)
+from app.engine.safety.sql_gate.native import check_native
+from app.engine.safety.sql_gate.parse import parse_one
+from app.engine.safety.sql_gate.printing import rewritten
+from app.engine.safety.sql_gate.rules import Rules
+from app.engine.safety.sql_gate.sending import execute_checked, prepare_session
+from app.engine.safety.sql_gate.verdict import CheckedStatement, RefusedStatement
 from app.engine.server.pgserver import embedded_bin_dir
 from tests.support.pg import TestServer
 from tests.support.restore import PATIENT, emails, fingerprint

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine.errors import ArchiveError
-from app.engine.safety.sql_gate import Rules
+from app.engine.safety.sql_gate.rules import Rules
 
 MAX_TABLES = 100_000
 _SHA256 = re.compile(r"[0-9a-f]{64}")

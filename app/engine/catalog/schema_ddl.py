@@ -33,7 +33,9 @@ from app.engine.catalog.schema_ddl_post import write_comments, write_post_data
 from app.engine.catalog.schema_ddl_tables import TableCopy, read_relations, relation_privileges, write_relations
 from app.engine.catalog.tenant_deparse import TenantDeparser, source_schema_references
 from app.engine.errors import Choice, PreflightError
-from app.engine.safety.sql_gate import RefusedStatement, Rules, check_native
+from app.engine.safety.sql_gate.native import check_native
+from app.engine.safety.sql_gate.rules import Rules
+from app.engine.safety.sql_gate.verdict import RefusedStatement
 
 __all__ = ["SchemaDDL", "TableCopy", "extract_schema_ddl"]
 

@@ -42,7 +42,7 @@ from app.engine.restore.source import (
     TableLoad,
     TableSummary,
 )
-from app.engine.safety.sql_gate import CheckedStatement
+from app.engine.safety.sql_gate.verdict import CheckedStatement
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -1,7 +1,7 @@
 """Restore sources for pg_dump files: plain `.sql`, and custom format through `pg_restore -f -`.
 
 Both become one stream of SQL that app/engine/pgdump/sqldump.py splits and checks
-statement by statement (app/engine/safety/sql_gate.py) and rewrites into the staging
+statement by statement (app/engine/safety/sql_gate/) and rewrites into the staging
 schema; the statements run one at a time on the restore's own connection,
 inside its transaction (never through psql), so the restore's isolation proof
 and all-or-nothing cover them. The preview reads and checks the whole file (a
@@ -34,7 +34,8 @@ from app.engine.restore.source import (
     SourceSummary,
     TableSummary,
 )
-from app.engine.safety.sql_gate import excerpt, execute_checked, prepare_session
+from app.engine.safety.sql_gate.sending import execute_checked, prepare_session
+from app.engine.safety.sql_gate.verdict import excerpt
 
 log = logging.getLogger(__name__)
 

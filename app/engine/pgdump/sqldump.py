@@ -10,7 +10,7 @@ words and symbols (pglast's tree costs memory and time per token): memory is
 bounded. COPY ... FROM stdin data is streamed in blocks up to its `\\.` line,
 never held whole and never read as SQL.
 
-The reader decides nothing. Every piece is parsed by pglast (app/engine/safety/sql_gate.py)
+The reader decides nothing. Every piece is parsed by pglast (app/engine/safety/sql_gate/)
 and a piece that is not exactly one statement is refused, so a wrong boundary can
 only cause a refusal, never a hidden statement. `DumpGate` then decides each
 statement: run it rewritten into the staging schema, skip it (settings, owners,
@@ -32,31 +32,26 @@ from pglast import ast
 
 from app.engine.errors import ArchiveError
 from app.engine.jobs import CancelToken
-from app.engine.safety.sql_gate import (
+from app.engine.safety.sql_gate.kinds import (
     GLOBAL_OBJECTS,
-    MAX_STATEMENT_BYTES,
     NEEDS_SUPERUSER,
     SKIPPED_KINDS,
-    CheckedStatement,
-    Name,
-    Parsed,
-    Rules,
     enum_name,
     is_cleanup,
     is_owner_change,
-    is_setval,
-    only_call,
-    parse_one,
-    quote_ident,
-    refusal,
-    rewritten,
     setting_cause,
-    table_built_on,
-    targets,
 )
+from app.engine.safety.sql_gate.names import Name, quote_ident
+from app.engine.safety.sql_gate.parse import Parsed, parse_one
+from app.engine.safety.sql_gate.printing import rewritten
+from app.engine.safety.sql_gate.rules import Rules
+from app.engine.safety.sql_gate.setval import is_setval, only_call
+from app.engine.safety.sql_gate.targets import table_built_on, targets
+from app.engine.safety.sql_gate.verdict import CheckedStatement, refusal
 
 HEADER_LINE = "-- PostgreSQL database dump"
 TRAILER_LINE = "-- PostgreSQL database dump complete"
+MAX_STATEMENT_BYTES = 64 * 1024 * 1024
 MAX_STATEMENT_TOKENS = 100_000
 _TOC_ENTRY = re.compile(rb"^-- (?:Data for )?Name: .*; Type: .*; Schema: ")
 _DUMPED_FROM = re.compile(rb"^-- Dumped from database version (\S+)")

@@ -51,7 +51,7 @@ from app.engine.safety.locks import tenant_lock
 from app.engine.safety.naming import staging_name
 from app.engine.safety.proven import Witness, proven_step
 from app.engine.safety.registry import SchemaKind, ensure_registry, forget, record, registered
-from app.engine.safety.sql_gate import execute_checked
+from app.engine.safety.sql_gate.sending import execute_checked
 
 _LOAD_SHARE = 0.85  # of the progress bar
 # Memory for the load's index builds and foreign-key checks (PostgreSQL checks a new foreign key with

@@ -39,7 +39,9 @@ from app.engine.archive.manifest import TableEntry
 from app.engine.archive.table_data import table_rows
 from app.engine.errors import ArchiveError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken
-from app.engine.safety.sql_gate import CheckedStatement, check_native, execute_checked
+from app.engine.safety.sql_gate.native import check_native
+from app.engine.safety.sql_gate.sending import execute_checked
+from app.engine.safety.sql_gate.verdict import CheckedStatement
 
 LoadProgress = Callable[[float, str], None]  # (fraction of the load done, detail)
 LoadedBytes = Callable[[int], None]  # bytes of rows just loaded
