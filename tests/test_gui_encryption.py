@@ -10,18 +10,21 @@ from pathlib import Path
 import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.engine.connection import ConnectionTarget
 from app.engine.encryption.header import read_header
-from app.engine.encryption.identities import create_key
+from app.engine.encryption.identities import create_key, load_identities
 from app.engine.encryption.workspace import private_root
+from app.engine.errors import KeyRefused
 from app.engine.stores.profiles import Profile, ProfileStore
+from app.engine.stores.secrets import SecretStore
 from app.ui.main_window import MainWindow
 from app.ui.passphrase_dialog import KeyAnswer
+from app.ui.profile_dialog import ProfileDialog
 from tests.support.encryption import plain_identity
-from tests.support.gui import ScriptedDialogs, open_window, rows_fingerprint, schemas, wait_idle, wait_listed
+from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, rows_fingerprint, schemas, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 PASSPHRASE = "correct horse battery"
@@ -130,3 +133,54 @@ def test_an_encrypted_window_backup_is_verified_and_restored_with_its_key_asked_
     assert rows_fingerprint(demo_db, "bienestar") != changed  # the deleted rows are back
     assert job_folders() == []
     assert not any(PASSPHRASE in line or "not the passphrase" in line for line in panel.lines)
+
+
+def test_a_key_created_from_the_profile_dialog_is_an_age_identity_its_passphrase_protects(
+    qtbot: QtBot, tmp_path: Path, memory_keyring: object
+) -> None:
+    store = ProfileStore()
+    store.save(Profile(name="clinics"))
+    dialog = ProfileDialog(None, SecretStore(), store)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(dialog.save_button.isEnabled, timeout=WAIT_MS)
+    assert dialog.name.text() == "clinics" and dialog.encryption.text() == "Backups are not encrypted."
+    dialog.key_button.click()
+    keys = dialog.key_dialog
+    assert keys is not None and keys.isVisible()
+    assert keys.passphrase.echoMode() == keys.again.echoMode() == QLineEdit.EchoMode.Password  # never echoed
+    key_file = tmp_path / "clinic-key.age"
+    keys.key_file.setText(str(key_file))
+    keys.passphrase.setText("short")
+    keys.again.setText("short")
+    assert not keys.create_button.isEnabled() and keys.hint.text().startswith("At least 8 characters")
+    keys.passphrase.setText(PASSPHRASE)
+    keys.again.setText(PASSPHRASE + "!")
+    assert not keys.create_button.isEnabled() and keys.hint.text() == "The two passphrases differ."
+    keys.again.setText(PASSPHRASE)
+    assert keys.create_button.isEnabled()
+    keys.create_button.click()
+    qtbot.waitUntil(lambda: bool(keys.public), timeout=WAIT_MS)
+
+    header = read_header(key_file)
+    assert header is not None and header.passphrase and header.armored  # age-encrypted with the passphrase
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert [str(i.to_public()) for i in load_identities(key_file, lambda _name: PASSPHRASE)] == [keys.public]
+    with pytest.raises(KeyRefused):
+        load_identities(key_file, lambda _name: "another passphrase")
+    assert keys.public_field.text() == keys.public.strip() and keys.public.startswith("age1")
+    assert (
+        str(key_file) in keys.summary.text() and "every backup of profile clinics is encrypted" in keys.summary.text()
+    )
+    assert not keys.passphrase.text() and not keys.again.text()  # not kept in the form
+    assert store.get("clinics").encrypt_to == [keys.public]  # the profile's backups are encrypted to it
+
+    sheet = tmp_path / "sheet.html"
+    keys.include_key.setChecked(True)
+    keys.save_recovery_sheet(sheet)
+    qtbot.waitUntil(lambda: keys.status.text().startswith("Recovery sheet written"), timeout=WAIT_MS)
+    page = sheet.read_text()
+    assert keys.public in page and "BEGIN AGE ENCRYPTED FILE" in page and "AGE-SECRET-KEY" not in page
+
+    keys.reject()
+    assert dialog.key_dialog is None
+    assert dialog.encryption.text().startswith("Backups are encrypted to one key")

@@ -35,6 +35,7 @@ from app.engine.stores.secrets import SecretStore
 from app.ui import engine_words
 from app.ui.connection_words import check_sentence
 from app.ui.job_runner import BackgroundPool
+from app.ui.key_dialog import KeyDialog, keys_sentence
 from app.ui.logging_setup import REDACTOR
 from app.ui.password_dialog import offer_remember
 from app.ui.style import DANGER, SUCCESS, muted, set_text_colour
@@ -119,6 +120,15 @@ class ProfileDialog(QDialog):
         form.addRow(cert_label, cert_row)
         form.addRow(translate("Profiles", "Clinics &table:"), self.tenants_table)
         form.addRow(translate("Profiles", "Users ta&ble:"), self.user_table)
+        self.encryption = muted(QLabel(""))  # what the profile's backups are encrypted to (app/ui/key_dialog.py)
+        self.encryption.setWordWrap(True)
+        self.key_button = QPushButton(translate("Profiles", "Create a &key…"))
+        self.key_button.clicked.connect(self.create_key)
+        self.key_dialog: KeyDialog | None = None
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.encryption, 1)
+        key_row.addWidget(self.key_button)
+        form.addRow(translate("Profiles", "Encryption:"), key_row)
         for field, name in (
             (self.name, translate("Profiles", "Profile name")),
             (self.host, translate("Profiles", "Host")),
@@ -222,7 +232,33 @@ class ProfileDialog(QDialog):
         self.sslrootcert.setText(profile.sslrootcert)
         self.tenants_table.setText(profile.tenants_table)
         self.user_table.setText(profile.user_table)
+        self._show_keys(profile)
         self.status.clear()
+
+    def _show_keys(self, profile: Profile) -> None:
+        saved = profile.name in self._saved
+        self.encryption.setText(
+            keys_sentence(profile.encrypt_to) if saved else translate("Profiles", "Save the profile to give it a key.")
+        )
+        self.key_button.setEnabled(saved)
+
+    def create_key(self) -> None:
+        """Create a key… for the saved profile in the form; its backups are then encrypted to it."""
+        name = self._editing
+        if name is None or name not in self._saved:
+            return
+        self.key_dialog = KeyDialog(self, self.pool, name, self.store, self._saved[name].encrypt_to)
+        self.key_dialog.finished.connect(lambda _code: self._keys_changed(name))
+        self.key_dialog.open()
+
+    def _keys_changed(self, name: str) -> None:
+        dialog, self.key_dialog = self.key_dialog, None
+        profile = self._saved.get(name)
+        if dialog is None or profile is None:
+            return
+        profile.encrypt_to = list(dialog.profile_keys)
+        if self._editing == name:
+            self._show_keys(profile)
 
     def new_profile(self) -> None:
         self._editing = None
