@@ -170,3 +170,26 @@ def test_the_engines_words_in_a_stages_detail_are_translated_and_table_names_are
         assert engine_words.detail("Reading the JSON file") == "Leyendo la exportación de Django"
         assert engine_words.detail("Reading natural keys") != "Reading natural keys"
         assert engine_words.detail("chat_chatmessage") == "chat_chatmessage"
+
+
+def test_the_file_dialog_speaks_the_windows_spanish(qtbot: QtBot, tmp_path: Path) -> None:
+    """Qt's own catalogue leaves the file dialog's "Look in:" and "Files of type:" in English and says "fichero"
+    where the window says "archivo" (issue 25.7): app/resources/translations/qt_dialogs_es.ts says them."""
+    from PySide6.QtWidgets import QFileSystemModel, QLabel, QToolButton
+
+    from app.ui.backup_dialog import file_dialog
+
+    (tmp_path / "copias").mkdir()
+    with installed("es"):
+        dialog = file_dialog(None, "Guardar", tmp_path, "Copias de Resguardo (*.resguardo)", saving=True)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        labels = [label.text() for label in dialog.findChildren(QLabel) if label.text()]
+        tips = [button.toolTip() for button in dialog.findChildren(QToolButton) if button.toolTip()]
+        assert {"&Buscar en:", "&Nombre de archivo:", "Archivos de &tipo:"} <= set(labels)
+        assert "Carpeta superior" in tips and "Vista detallada" in tips
+        assert not [text for text in labels + tips if "ichero" in text or re.search(r"\b(Look|Files|Back)\b", text)]
+        model = dialog.findChild(QFileSystemModel)
+        assert model is not None
+        qtbot.waitUntil(lambda: model.index(str(tmp_path / "copias")).isValid(), timeout=5_000)
+        assert model.type(model.index(str(tmp_path / "copias"))) == "Carpeta"

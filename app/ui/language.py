@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from app import paths
 from app.engine.stores.files import write_atomically
-from app.ui.qm import compile_ts
+from app.ui.qm import read_ts, write_qm
 from app.ui.resources import resources_dir
 
 ENGLISH, SPANISH = "en", "es"
@@ -46,14 +46,19 @@ def system_languages() -> list[str]:
 
 
 def prepare_catalogue(code: str) -> Path | None:
-    """Off the UI thread: the compiled catalogue of `code`, built into the cache dir when missing or stale."""
+    """Off the UI thread: the compiled catalogue of `code`, built into the cache dir when missing or stale. It
+    holds the window's strings and, from qt_dialogs_<code>.ts, Qt's file dialog in the window's words (this
+    translator is asked before Qt's own)."""
     source = translations_dir() / f"resguardo_{code}.ts"
     if not source.is_file():
         return None
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    sources = [source, *[p for p in [translations_dir() / f"qt_dialogs_{code}.ts"] if p.is_file()]]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
     compiled = paths.cache_dir() / "translations" / f"resguardo_{code}_{digest}.qm"
     if not compiled.is_file():
-        write_atomically(compiled, compile_ts(source))
+        language, messages = read_ts(source)
+        extra = [m for p in sources[1:] for m in read_ts(p)[1]]
+        write_atomically(compiled, write_qm(language, [*messages, *extra]))
     return compiled
 
 
