@@ -24,8 +24,10 @@ import psycopg
 
 from app.engine.errors import ArchiveError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken
+from app.engine.pgdump.dump_gate import DumpGate
 from app.engine.pgdump.pgtools import ClientTool, choose_tool, find_tools
-from app.engine.pgdump.sqldump import HEADER_LINE, DumpFacts, DumpGate, ScriptReader, read_dump, scan_dump
+from app.engine.pgdump.script_lexer import HEADER_LINE, ScriptReader
+from app.engine.pgdump.sqldump import DumpFacts, read_dump, scan_dump
 from app.engine.restore.source import (
     LoadProgress,
     LoadResult,
