@@ -51,7 +51,8 @@ def keys_sentence(keys: list[str]) -> str:
         return translate("KeyDialog", "Backups are encrypted to one key (fingerprint {fingerprint}…).").format(
             fingerprint=first
         )
-    return translate("KeyDialog", "Backups are encrypted to %n keys; any one of them opens them.", None, len(keys))
+    count = len(keys)
+    return translate("KeyDialog", "Backups are encrypted to %n keys; any one of them opens them.", None, count)
 
 
 class KeyDialog(QDialog):

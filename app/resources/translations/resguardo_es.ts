@@ -307,6 +307,37 @@
     </message>
 </context>
 <context>
+    <name>Encryption</name>
+    <message>
+        <source>Waiting for the key</source>
+        <translation>Esperando la clave</translation>
+    </message>
+    <message>
+        <source>{file} is encrypted: asking for its key.</source>
+        <translation>{file} está cifrado: se pide su clave.</translation>
+    </message>
+    <message>
+        <source>No key was given for {file}.</source>
+        <translation>No se dio ninguna clave para {file}.</translation>
+    </message>
+    <message>
+        <source>The passphrase does not open the key file {key}. Type it again.</source>
+        <translation>La frase de contraseña no abre el archivo de clave {key}. Escríbala de nuevo.</translation>
+    </message>
+    <message>
+        <source>The key file {key} does not open {file}: the backup was encrypted to another key.</source>
+        <translation>El archivo de clave {key} no abre {file}: la copia se cifró para otra clave.</translation>
+    </message>
+    <message>
+        <source>There is no key file {key}.</source>
+        <translation>No existe el archivo de clave {key}.</translation>
+    </message>
+    <message>
+        <source>The file {key} cannot be used as a key: it is not a key file, or it is damaged or of a kind Resguardo does not read.</source>
+        <translation>El archivo {key} no sirve como clave: no es un archivo de clave, o está dañado o es de un tipo que Resguardo no lee.</translation>
+    </message>
+</context>
+<context>
     <name>Engine</name>
     <message>
         <source>Connecting</source>
@@ -359,6 +390,14 @@
     <message>
         <source>Checking the rows</source>
         <translation>Comprobando las filas</translation>
+    </message>
+    <message>
+        <source>Decrypting the backup</source>
+        <translation>Descifrando la copia de seguridad</translation>
+    </message>
+    <message>
+        <source>Decrypted</source>
+        <translation>Descifrada</translation>
     </message>
     <message>
         <source>Read in full</source>
@@ -477,6 +516,10 @@
     <message>
         <source>The file cannot be used: it is damaged, incomplete, or not a backup Resguardo can read.</source>
         <translation>No se puede usar el archivo: está dañado, incompleto o no es una copia de seguridad que Resguardo pueda leer.</translation>
+    </message>
+    <message>
+        <source>The key given does not open the file, or its passphrase is wrong.</source>
+        <translation>La clave indicada no abre el archivo, o su frase de contraseña es incorrecta.</translation>
     </message>
     <message>
         <source>The database server could not be reached, or it refused the login.</source>
@@ -617,6 +660,198 @@
     </message>
 </context>
 <context>
+    <name>KeyDialog</name>
+    <message>
+        <source>Backups are not encrypted.</source>
+        <translation>Las copias no se cifran.</translation>
+    </message>
+    <message>
+        <source>Backups are encrypted to one key (fingerprint {fingerprint}…).</source>
+        <translation>Las copias se cifran para una clave (huella {fingerprint}…).</translation>
+    </message>
+    <message numerus="yes">
+        <source>Backups are encrypted to %n keys; any one of them opens them.</source>
+        <translation>
+            <numerusform>Las copias se cifran para %n clave; cualquiera de ellas las abre.</numerusform>
+            <numerusform>Las copias se cifran para %n claves; cualquiera de ellas las abre.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Create an encryption key</source>
+        <translation>Crear una clave de cifrado</translation>
+    </message>
+    <message>
+        <source>Backups encrypted to this key can be read only with its key file and passphrase. Backups need only its public half, so this computer can write backups it cannot read. Keep the key file away from the backups (a USB stick in the clinic&apos;s safe, the owner&apos;s computer), and print its recovery sheet: losing the key file or the passphrase loses every backup encrypted to it alone.</source>
+        <translation>Las copias cifradas para esta clave solo se pueden leer con su archivo de clave y su frase de contraseña. Las copias necesitan solo su mitad pública, así que este equipo puede escribir copias que no puede leer. Guarde el archivo de clave lejos de las copias (una memoria USB en la caja fuerte de la clínica, el equipo del propietario) e imprima su hoja de recuperación: perder el archivo de clave o la frase de contraseña pierde todas las copias cifradas solo para ella.</translation>
+    </message>
+    <message>
+        <source>a USB stick, the owner&apos;s computer…</source>
+        <translation>una memoria USB, el equipo del propietario…</translation>
+    </message>
+    <message>
+        <source>Key file</source>
+        <translation>Archivo de clave</translation>
+    </message>
+    <message>
+        <source>Ch&amp;oose…</source>
+        <translation>&amp;Elegir…</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>Frase de contraseña</translation>
+    </message>
+    <message>
+        <source>The same passphrase again</source>
+        <translation>La misma frase de contraseña otra vez</translation>
+    </message>
+    <message>
+        <source>&amp;Encrypt the backups of profile {profile} to this key</source>
+        <translation>&amp;Cifrar las copias del perfil {profile} para esta clave</translation>
+    </message>
+    <message>
+        <source>&amp;Keep the profile&apos;s other keys too (any one of them opens a backup)</source>
+        <translation>&amp;Mantener también las otras claves del perfil (cualquiera de ellas abre una copia)</translation>
+    </message>
+    <message>
+        <source>Key &amp;file:</source>
+        <translation>Archivo de c&amp;lave:</translation>
+    </message>
+    <message>
+        <source>&amp;Passphrase:</source>
+        <translation>&amp;Frase de contraseña:</translation>
+    </message>
+    <message>
+        <source>&amp;Again:</source>
+        <translation>&amp;Otra vez:</translation>
+    </message>
+    <message>
+        <source>Public key</source>
+        <translation>Clave pública</translation>
+    </message>
+    <message>
+        <source>&amp;Copy public key</source>
+        <translation>Co&amp;piar la clave pública</translation>
+    </message>
+    <message>
+        <source>&amp;Include the key file on the sheet (still protected by its passphrase)</source>
+        <translation>&amp;Incluir el archivo de clave en la hoja (sigue protegido por su frase de contraseña)</translation>
+    </message>
+    <message>
+        <source>Save &amp;recovery sheet…</source>
+        <translation>Guardar la &amp;hoja de recuperación…</translation>
+    </message>
+    <message>
+        <source>C&amp;reate the key</source>
+        <translation>C&amp;rear la clave</translation>
+    </message>
+    <message>
+        <source>Choose where the key file goes.</source>
+        <translation>Elija dónde va el archivo de clave.</translation>
+    </message>
+    <message numerus="yes">
+        <source>At least %n characters; a few words is best.</source>
+        <translation>
+            <numerusform>Al menos %n carácter; lo mejor son unas cuantas palabras.</numerusform>
+            <numerusform>Al menos %n caracteres; lo mejor son unas cuantas palabras.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The two passphrases differ.</source>
+        <translation>Las dos frases de contraseña no coinciden.</translation>
+    </message>
+    <message>
+        <source>The passphrases match.</source>
+        <translation>Las frases de contraseña coinciden.</translation>
+    </message>
+    <message>
+        <source>Where the key file goes</source>
+        <translation>Dónde va el archivo de clave</translation>
+    </message>
+    <message>
+        <source>Key files (*.age);;All files (*)</source>
+        <translation>Archivos de clave (*.age);;Todos los archivos (*)</translation>
+    </message>
+    <message>
+        <source>Making the key…</source>
+        <translation>Creando la clave…</translation>
+    </message>
+    <message>
+        <source>The key is made. Its private half is in {file}, protected by your passphrase; Resguardo keeps neither. Its public half, below, is all a backup needs. Fingerprint: {fingerprint}.</source>
+        <translation>La clave está creada. Su mitad privada está en {file}, protegida por su frase de contraseña; Resguardo no guarda ninguna de las dos. Su mitad pública, abajo, es todo lo que necesita una copia. Huella: {fingerprint}.</translation>
+    </message>
+    <message>
+        <source>From now on every backup of profile {profile} is encrypted: {keys}</source>
+        <translation>A partir de ahora todas las copias del perfil {profile} se cifran: {keys}</translation>
+    </message>
+    <message>
+        <source>{file} already exists: a key file is never replaced. Choose another name.</source>
+        <translation>{file} ya existe: un archivo de clave nunca se reemplaza. Elija otro nombre.</translation>
+    </message>
+    <message>
+        <source>The folder of the key file does not exist.</source>
+        <translation>La carpeta del archivo de clave no existe.</translation>
+    </message>
+    <message>
+        <source>Save the recovery sheet</source>
+        <translation>Guardar la hoja de recuperación</translation>
+    </message>
+    <message>
+        <source>Web pages (*.html);;All files (*)</source>
+        <translation>Páginas web (*.html);;Todos los archivos (*)</translation>
+    </message>
+    <message>
+        <source>Recovery sheet written to {file}. Open it in a web browser and print it; keep it with the key file, away from the backups.</source>
+        <translation>Hoja de recuperación escrita en {file}. Ábrala en un navegador web e imprímala; guárdela con el archivo de clave, lejos de las copias.</translation>
+    </message>
+</context>
+<context>
+    <name>KeyPrompt</name>
+    <message>
+        <source>Encrypted backup</source>
+        <translation>Copia de seguridad cifrada</translation>
+    </message>
+    <message>
+        <source>{file} is encrypted. Choose the key file that opens it and type the key&apos;s passphrase.</source>
+        <translation>{file} está cifrado. Elija el archivo de clave que lo abre y escriba la frase de contraseña de la clave.</translation>
+    </message>
+    <message>
+        <source>Key file</source>
+        <translation>Archivo de clave</translation>
+    </message>
+    <message>
+        <source>B&amp;rowse…</source>
+        <translation>E&amp;xaminar…</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>Frase de contraseña</translation>
+    </message>
+    <message>
+        <source>&amp;Key file:</source>
+        <translation>Archivo de &amp;clave:</translation>
+    </message>
+    <message>
+        <source>&amp;Passphrase:</source>
+        <translation>&amp;Frase de contraseña:</translation>
+    </message>
+    <message>
+        <source>The passphrase only opens the key file for this job: it is never saved nor written to the log. Leave it empty for a key file that has none.</source>
+        <translation>La frase de contraseña solo abre el archivo de clave para esta tarea: nunca se guarda ni se escribe en el registro. Déjela vacía para un archivo de clave que no la tiene.</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Abrir</translation>
+    </message>
+    <message>
+        <source>The key file</source>
+        <translation>El archivo de clave</translation>
+    </message>
+    <message>
+        <source>Key files (*.age *.txt *.key);;All files (*)</source>
+        <translation>Archivos de clave (*.age *.txt *.key);;Todos los archivos (*)</translation>
+    </message>
+</context>
+<context>
     <name>Keyring</name>
     <message>
         <source>A remembered password is kept in the system keyring, never in a file.</source>
@@ -741,6 +976,10 @@
     <message>
         <source>{name} ({format}, {size}{data}); every checksum verified</source>
         <translation>{name} ({format}, {size}{data}); todas las sumas de verificación comprobadas</translation>
+    </message>
+    <message>
+        <source>{name}, encrypted: {file}</source>
+        <translation>{name}, cifrado: {file}</translation>
     </message>
     <message>
         <source>date not recorded in the file</source>
@@ -942,6 +1181,14 @@
         <translation>Tab&amp;la de usuarios:</translation>
     </message>
     <message>
+        <source>Create a &amp;key…</source>
+        <translation>Crear una &amp;clave…</translation>
+    </message>
+    <message>
+        <source>Encryption:</source>
+        <translation>Cifrado:</translation>
+    </message>
+    <message>
         <source>Profile name</source>
         <translation>Nombre del perfil</translation>
     </message>
@@ -996,6 +1243,10 @@
     <message>
         <source>(remembered)</source>
         <translation>(recordada)</translation>
+    </message>
+    <message>
+        <source>Save the profile to give it a key.</source>
+        <translation>Guarde el perfil para darle una clave.</translation>
     </message>
     <message>
         <source>Give the profile a name.</source>
