@@ -1,5 +1,5 @@
-"""The window's backup of a clinic whose profile holds keys: an age file, never a plain one (the window has no
-encryption dialogs yet; the keys are set with `resguardo key set-profile`)."""
+"""The window's backup of a clinic whose profile holds keys: an age file, never a plain one (the keys set here as
+`resguardo key set-profile` does; the window's Create a key… and reading are tests/test_gui_encryption.py)."""
 
 from __future__ import annotations
 
