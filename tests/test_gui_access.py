@@ -33,6 +33,8 @@ from app.engine.restore.preview import preview_restore
 from app.ui import style
 from app.ui.backup_dialog import BackupDialog
 from app.ui.formats import BACKUP_FORMATS
+from app.ui.key_dialog import KeyDialog
+from app.ui.passphrase_dialog import KeyPromptDialog
 from app.ui.password_dialog import PasswordDialog
 from app.ui.preview_text import PreviewContext
 from app.ui.profile_dialog import ProfileDialog
@@ -131,6 +133,8 @@ def test_every_label_is_readable_and_every_control_named(
         BackupDialog(window, "Bienestar", backup, BACKUP_FORMATS),
         ProfileDialog(window, window.secrets, window.profiles, window.pool),
         PasswordDialog(window, "The server asks for a password.", False),
+        KeyDialog(window, window.pool, "clinics", window.profiles, ["age1example"]),
+        KeyPromptDialog(window, "bienestar.resguardo.age", "The passphrase does not open the key file k.age.", None),
     ]
     for top in windows:
         if top is not window:

@@ -20,11 +20,22 @@ from app.engine.encryption.workspace import private_root
 from app.engine.errors import KeyRefused
 from app.engine.stores.profiles import Profile, ProfileStore
 from app.engine.stores.secrets import SecretStore
+from app.ui.encrypted_reading import key_sentence
+from app.ui.logging_setup import REDACTOR
 from app.ui.main_window import MainWindow
-from app.ui.passphrase_dialog import KeyAnswer
+from app.ui.passphrase_dialog import KeyAnswer, KeyPromptDialog
 from app.ui.profile_dialog import ProfileDialog
 from tests.support.encryption import plain_identity
-from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, rows_fingerprint, schemas, wait_idle, wait_listed
+from tests.support.gui import (
+    WAIT_MS,
+    ScriptedDialogs,
+    installed,
+    open_window,
+    rows_fingerprint,
+    schemas,
+    wait_idle,
+    wait_listed,
+)
 
 pytestmark = pytest.mark.gui
 PASSPHRASE = "correct horse battery"
@@ -184,3 +195,30 @@ def test_a_key_created_from_the_profile_dialog_is_an_age_identity_its_passphrase
     keys.reject()
     assert dialog.key_dialog is None
     assert dialog.encryption.text().startswith("Backups are encrypted to one key")
+
+
+def test_the_key_prompt_never_echoes_and_says_what_was_wrong_in_spanish_too(qtbot: QtBot, tmp_path: Path) -> None:
+    prompt = KeyPromptDialog(None, "b.resguardo.age", "The passphrase does not open the key file k.age.", None)
+    qtbot.addWidget(prompt)
+    assert prompt.passphrase.echoMode() == QLineEdit.EchoMode.Password
+    assert prompt.problem.text().startswith("The passphrase does not open") and not prompt.problem.isHidden()
+    assert not prompt.open_button.isEnabled()  # no key file chosen yet
+    prompt.key_file.setText(str(tmp_path / "k.age"))
+    prompt.passphrase.setText("typed-7731-passphrase")
+    assert prompt.open_button.isEnabled()
+    answer = prompt.answer()
+    assert (
+        answer == KeyAnswer(tmp_path / "k.age", "typed-7731-passphrase") and answer.prompt("k.age") == answer.passphrase
+    )
+    assert "typed-7731-passphrase" not in repr(answer)
+    assert REDACTOR.scrub("said typed-7731-passphrase") != "said typed-7731-passphrase"  # never in a log line
+
+    wrong = KeyRefused("The passphrase does not open the key file k.age.")
+    other = KeyRefused("The key given does not open b.resguardo.age: it was encrypted to another key.")
+    with installed("es"):
+        assert key_sentence(wrong, answer, Path("b.resguardo.age")) == (
+            "La frase de contraseña no abre el archivo de clave k.age. Escríbala de nuevo."
+        )
+        assert key_sentence(other, answer, Path("b.resguardo.age")) == (
+            "El archivo de clave k.age no abre b.resguardo.age: la copia se cifró para otra clave."
+        )
