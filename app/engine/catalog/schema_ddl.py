@@ -14,8 +14,9 @@ Owners and grants are never statements: they are data for the manifest (`privile
 naming the schema (`search_paths`): only the restore knows the schema's final name.
 
 Must be called inside the backup's transaction (REPEATABLE READ), so the DDL and the rows come from the
-same moment. Module map: schema_ddl_objects (types, routines, operators...), schema_ddl_tables
-(relations), schema_ddl_post (post-data), schema_ddl_order (pre-data order), schema_ddl_base (shared).
+same moment. Module map: schema_ddl_objects (the objects other than relations, in order: schema_ddl_types,
+schema_ddl_routines, schema_ddl_operators, schema_ddl_text_search), schema_ddl_tables (relations),
+schema_ddl_post (post-data), schema_ddl_order (pre-data order), schema_ddl_base (shared).
 """
 
 from __future__ import annotations

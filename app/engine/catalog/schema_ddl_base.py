@@ -193,3 +193,11 @@ def hidden_error(word: str, name: str, schema: str) -> PreflightError:
         "statements that do not name the schema, so it cannot be backed up to restore under any name; "
         "rename it, or use the custom (pg_dump) format."
     )
+
+
+def owner_acl(x: Extraction, kind: str, name: str, owner: str, acl: list[str] | None, **extra: str) -> None:
+    entry: dict[str, Any] = {"kind": kind, "name": name, "owner": owner}
+    if acl is not None:
+        entry["acl"] = list(acl)
+    entry.update(extra)
+    x.privileges.append(entry)

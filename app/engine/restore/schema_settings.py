@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from app.engine.catalog.schema_ddl_objects import split_search_path
+from app.engine.catalog.schema_ddl_routines import split_search_path
 from app.engine.restore.ownership import schema_objects
 
 
