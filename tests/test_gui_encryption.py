@@ -20,7 +20,7 @@ from app.engine.encryption.workspace import private_root
 from app.engine.errors import KeyRefused
 from app.engine.stores.profiles import Profile, ProfileStore
 from app.engine.stores.secrets import SecretStore
-from app.ui.encrypted_reading import key_sentence
+from app.ui.encrypted_reading import KeyFiles, key_sentence
 from app.ui.logging_setup import REDACTOR
 from app.ui.main_window import MainWindow
 from app.ui.passphrase_dialog import KeyAnswer, KeyPromptDialog
@@ -98,6 +98,7 @@ def job_folders() -> list[Path]:
 def test_an_encrypted_window_backup_is_verified_and_restored_with_its_key_asked_for(
     qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
 ) -> None:
+    KeyFiles.last = None  # no key file used yet in this process
     key_file = tmp_path / "clinic-key.age"
     public = create_key(key_file, PASSPHRASE)
     other_key, _ = plain_identity(tmp_path, "other.txt")
@@ -140,6 +141,7 @@ def test_an_encrypted_window_backup_is_verified_and_restored_with_its_key_asked_
     assert run(qtbot, window, "restore_action") == "succeeded", window.jobs.panels[-1].message.text()
     panel = window.jobs.panels[-1]
     assert panel.result.path == backup
+    assert sum("Decrypting the backup" in line for line in panel.lines) == 1  # once, for the preview and the restore
     assert dialogs.contexts[-1].encrypted_name == backup.name
     assert rows_fingerprint(demo_db, "bienestar") != changed  # the deleted rows are back
     assert job_folders() == []
