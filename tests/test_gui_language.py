@@ -193,3 +193,24 @@ def test_the_file_dialog_speaks_the_windows_spanish(qtbot: QtBot, tmp_path: Path
         assert model is not None
         qtbot.waitUntil(lambda: model.index(str(tmp_path / "copias")).isValid(), timeout=5_000)
         assert model.type(model.index(str(tmp_path / "copias"))) == "Carpeta"
+
+
+def test_the_encryption_of_the_connection_is_chosen_in_words(qtbot: QtBot, memory_keyring: object) -> None:
+    """The profile's sslmode list says what each choice does, libpq's name beside it (issue 25.7), and a
+    profile keeps libpq's value."""
+    from app.engine.stores.profiles import Profile, ProfileStore
+    from app.engine.stores.secrets import SecretStore
+    from app.ui.profile_dialog import ProfileDialog
+
+    store = ProfileStore()
+    store.save(Profile(name="clinics", sslmode="verify-full"))
+    with installed("es"):
+        dialog = ProfileDialog(None, SecretStore(), store)
+        qtbot.addWidget(dialog)
+        qtbot.waitUntil(dialog.save_button.isEnabled, timeout=10_000)
+        shown = [dialog.sslmode.itemText(i) for i in range(dialog.sslmode.count())]
+        assert shown[0] == "No cifrar nunca (disable)" and len(shown) == 6
+        assert dialog.sslmode.currentData() == "verify-full"
+        assert (
+            dialog.sslmode.currentText() == "Cifrar y comprobar el certificado y el nombre del servidor (verify-full)"
+        )

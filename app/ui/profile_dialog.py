@@ -90,7 +90,8 @@ class ProfileDialog(QDialog):
         self.keyring_note = muted(QLabel(translate("Profiles", "Looking for the system keyring…")))
         self.keyring_note.setWordWrap(True)
         self.sslmode = QComboBox()
-        self.sslmode.addItems(SSL_MODES)
+        for mode in SSL_MODES:  # in words, PostgreSQL's name beside each for whoever configured the server
+            self.sslmode.addItem(f"{_ssl_words(mode)} ({mode})", mode)
         self.sslrootcert = QLineEdit()
         self.sslrootcert.setPlaceholderText(translate("Profiles", "only for verify-ca / verify-full"))
         browse = QPushButton(translate("Profiles", "B&rowse…"))
@@ -228,7 +229,7 @@ class ProfileDialog(QDialog):
         remembered = profile.remember_password and self._keyring
         self.password.setPlaceholderText(translate("Profiles", "(remembered)") if remembered else "")
         self.remember.setChecked(remembered)
-        self.sslmode.setCurrentText(profile.sslmode)
+        self.sslmode.setCurrentIndex(max(self.sslmode.findData(profile.sslmode), 0))
         self.sslrootcert.setText(profile.sslrootcert)
         self.tenants_table.setText(profile.tenants_table)
         self.user_table.setText(profile.user_table)
@@ -280,7 +281,7 @@ class ProfileDialog(QDialog):
             port=self.port.value(),
             dbname=self.dbname.text().strip() or Profile.dbname,
             user=self.user.text().strip() or Profile.user,
-            sslmode=self.sslmode.currentText(),
+            sslmode=str(self.sslmode.currentData()),
             sslrootcert=self.sslrootcert.text().strip(),
             tenants_table=table,
             user_table=self.user_table.text().strip(),
@@ -418,3 +419,16 @@ class ProfileDialog(QDialog):
 
         self._set_busy(True)
         self.pool.call(remove, removed, self._change_failed, name="delete profile")
+
+
+def _ssl_words(mode: str) -> str:
+    """What each of libpq's sslmode values does, as a clinic's IT person would ask for it."""
+    words = {
+        "disable": translate("Profiles", "Never encrypt"),
+        "allow": translate("Profiles", "Encrypt only if the server insists"),
+        "prefer": translate("Profiles", "Encrypt when the server can"),
+        "require": translate("Profiles", "Always encrypt, without checking the server"),
+        "verify-ca": translate("Profiles", "Encrypt and check the server's certificate"),
+        "verify-full": translate("Profiles", "Encrypt and check the certificate and the server's name"),
+    }
+    return words.get(mode, mode)

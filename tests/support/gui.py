@@ -167,7 +167,7 @@ def fill_profile(dialog: ProfileDialog, name: str, target: ConnectionTarget, pas
     dialog.port.setValue(int(params["port"]))
     dialog.dbname.setText(target.dbname)
     dialog.user.setText(params["user"])
-    dialog.sslmode.setCurrentText("disable")
+    dialog.sslmode.setCurrentIndex(dialog.sslmode.findData("disable"))
     dialog.password.setText(password)
     dialog.remember.setChecked(True)
 

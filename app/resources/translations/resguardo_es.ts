@@ -1237,6 +1237,30 @@
         <translation>Conect&amp;ar</translation>
     </message>
     <message>
+        <source>Never encrypt</source>
+        <translation>No cifrar nunca</translation>
+    </message>
+    <message>
+        <source>Encrypt only if the server insists</source>
+        <translation>Cifrar solo si el servidor lo exige</translation>
+    </message>
+    <message>
+        <source>Encrypt when the server can</source>
+        <translation>Cifrar cuando el servidor pueda</translation>
+    </message>
+    <message>
+        <source>Always encrypt, without checking the server</source>
+        <translation>Cifrar siempre, sin comprobar el servidor</translation>
+    </message>
+    <message>
+        <source>Encrypt and check the server&apos;s certificate</source>
+        <translation>Cifrar y comprobar el certificado del servidor</translation>
+    </message>
+    <message>
+        <source>Encrypt and check the certificate and the server&apos;s name</source>
+        <translation>Cifrar y comprobar el certificado y el nombre del servidor</translation>
+    </message>
+    <message>
         <source>&amp;Save</source>
         <translation>&amp;Guardar</translation>
     </message>
