@@ -28,6 +28,7 @@ from app.ui.logging_setup import REDACTOR
 from app.ui.style import DANGER, muted, set_text_colour
 
 translate = QCoreApplication.translate
+REDACTED_LENGTH = 4  # a passphrase is never logged; one at least this long is also scrubbed from any log line
 
 
 @dataclass(frozen=True)
@@ -117,5 +118,6 @@ class KeyPromptDialog(QDialog):
 
     def answer(self) -> KeyAnswer:
         typed = self.passphrase.text()
-        REDACTOR.add(typed)
+        if len(typed) >= REDACTED_LENGTH:  # shorter slips would scrub common words from every log line
+            REDACTOR.add(typed)
         return KeyAnswer(Path(self.key_file.text().strip()), typed)
