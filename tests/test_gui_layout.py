@@ -217,3 +217,16 @@ def test_no_button_of_a_panel_or_dialog_is_cut_at_1024x600(
         assert clipped_buttons(dialog) == [], type(dialog).__name__
         assert cut_texts(dialog) == [], type(dialog).__name__
         dialog.close()
+
+
+def test_the_profiles_dialog_grows_to_its_keyring_sentence(qtbot: QtBot, language: str) -> None:
+    """At the size it chooses on a large screen, the sentence that arrives once the keyring is known (here:
+    none) is shown whole, not cut over the rows below (the gallery at 1366x768 showed it cut)."""
+    no_keyring = SecretStore(keyring.backends.fail.Keyring())  # type: ignore[no-untyped-call]  # unannotated in keyring
+    dialog = ProfileDialog(None, no_keyring, None, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.save_button.isEnabled)
+    qtbot.wait(50)
+    assert "keyring" in dialog.keyring_note.text() or "llavero" in dialog.keyring_note.text()
+    assert cut_texts(dialog) == []

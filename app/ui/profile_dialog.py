@@ -186,10 +186,20 @@ class ProfileDialog(QDialog):
     def _listed(self, found: tuple[list[Profile], str, bool]) -> None:
         profiles, last_used, self._keyring = found
         offer_remember(self.remember, self.keyring_note, self._keyring)
-        self.resize(self.width(), max(self.height(), self.sizeHint().height()))  # the note may now be longer
+        self._fit_height()  # the note may now be longer
         untouched = self._editing is None and not self.name.text()
         self._reload(profiles, last_used if untouched else None, select_any=untouched)
         self._set_busy(False)
+
+    def _fit_height(self) -> None:
+        """Tall enough for every wrapped sentence at this width: a wrapped label's size hint is its one-line
+        height, so the layout is asked for the height its width needs."""
+        layout = self.layout()
+        assert layout is not None
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
+        available = self.screen().availableGeometry().height() - 60
+        self.resize(self.width(), min(max(self.height(), needed), available))
 
     def _reload(self, profiles: list[Profile], select: str | None, select_any: bool = True) -> None:
         self._saved = {p.name: p for p in profiles}
