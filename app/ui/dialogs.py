@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
@@ -19,6 +20,9 @@ from app.ui.formats import BackupFormat
 from app.ui.passphrase_dialog import KeyAnswer
 from app.ui.preview_text import PreviewContext
 from app.ui.style import danger_button
+
+if TYPE_CHECKING:
+    from app.ui.schedule_context import ScheduleContext
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,23 @@ class DialogProvider:
         if dialog.exec() != BackupDialog.DialogCode.Accepted:
             return None
         return dialog.choice()
+
+    def choose_backup_all(
+        self, parent: QWidget, folder: Path, formats: list[BackupFormat], clinics: int
+    ) -> tuple[Path, BackupFormat] | None:
+        """Back up all clinics…: the folder and the format, or None."""
+        from app.ui.backup_all_dialog import BackupAllDialog
+
+        dialog = BackupAllDialog(parent, folder, formats, clinics)
+        if dialog.exec() != BackupAllDialog.DialogCode.Accepted:
+            return None
+        return dialog.choice()
+
+    def edit_schedules(self, parent: QWidget, context: ScheduleContext) -> None:
+        """Schedule backups…: the schedules' dialog, which adds and removes them itself (on workers)."""
+        from app.ui.schedule_dialog import ScheduleDialog
+
+        ScheduleDialog(parent, context).exec()
 
     def open_backup_path(self, parent: QWidget, title: str, start_dir: Path, name_filter: str) -> Path | None:
         from app.ui.backup_dialog import file_dialog

@@ -57,6 +57,7 @@ class JobPanel(QFrame):
         super().__init__()
         self.area = area
         self.tenant = tenant
+        self.also_busy: set[str] = set()  # more tenants the job holds while it runs (Back up all clinics)
         self.state = PanelState.WAITING
         self.lines: list[str] = []
         self.error: ResguardoError | None = None
@@ -291,7 +292,7 @@ class JobsArea(QScrollArea):
         self.setWidget(inner)
 
     def busy_tenants(self) -> set[str]:
-        return {p.tenant for p in self.panels if p.running and p.tenant}
+        return {t for p in self.panels if p.running for t in (p.tenant, *p.also_busy) if t}
 
     def running(self) -> list[JobPanel]:
         return [p for p in self.panels if p.running]

@@ -38,6 +38,7 @@ from app.engine.stores.profiles import Profile, ProfileStore
 from app.engine.stores.secrets import SecretStore
 from app.text_safety import shown
 from app.ui import engine_words
+from app.ui.backup_all_flow import BackupAllFlow
 from app.ui.backup_flow import BackupFlow
 from app.ui.banner import Banner
 from app.ui.connection_flow import ConnectionFlow
@@ -49,6 +50,7 @@ from app.ui.job_runner import BackgroundPool
 from app.ui.log_panel import LogPanel
 from app.ui.logging_setup import log_file
 from app.ui.restore_flow import RestoreFlow
+from app.ui.schedule_flow import ScheduleFlow
 from app.ui.session import Session
 from app.ui.settings import SYSTEM_LANGUAGE, UiSettings
 from app.ui.style import muted
@@ -121,6 +123,7 @@ class MainWindow(QMainWindow):
         self.verify_flow = VerifyFlow(self)
         self.backup_flow = BackupFlow(self, self.verify_flow)
         self.restore_flow = RestoreFlow(self)
+        self.backup_all_flow, self.schedule_flow = BackupAllFlow(self), ScheduleFlow(self, self.profiles, self.secrets)
         self.connection.connected.connect(self._connected)
         self.connection.failed.connect(self._connect_failed)
         self.connection.lost.connect(self._lost)
@@ -145,6 +148,8 @@ class MainWindow(QMainWindow):
             {
                 "refresh": self.refresh,
                 "backup": self.backup_selected,
+                "backup_all": lambda: self.backup_all_flow.start(),
+                "schedules": lambda: self.schedule_flow.start(),
                 "restore": self.restore_selected,
                 "undo": self.undo_selected,
                 "discard": self.discard_selected,
@@ -448,6 +453,7 @@ class MainWindow(QMainWindow):
         self.undo_action.setEnabled(copy is not None and copy == latest)  # only the newest can be put back
         self.discard_action.setEnabled(copy is not None)
         self.refresh_action.setEnabled(usable)
+        self.commands.backup_all.setEnabled(usable and self.backup_all_flow.can_start())
         self.commands.reconnect.setEnabled(self.connection.is_lost)
         self.restore_flow.update_undo_buttons(usable)
 

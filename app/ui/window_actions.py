@@ -27,6 +27,8 @@ Slot = Callable[[], object]
 class WindowActions:
     refresh: QAction
     backup: QAction
+    backup_all: QAction
+    schedules: QAction
     restore: QAction
     undo: QAction
     discard: QAction
@@ -86,6 +88,24 @@ def build_actions(
             translate("Window", "Back up the selected clinic to a file"),
             "Ctrl+B",
             translate("Window", "Back up…"),
+        ),
+        backup_all=_action(
+            window,
+            slots,
+            "backup_all",
+            translate("Window", "Back up &all clinics…"),
+            translate("Window", "Back up every clinic, each to its own file, into one folder"),
+            "Ctrl+Shift+B",
+            translate("Window", "Back up all…"),
+            icon_name="backup",
+        ),
+        schedules=_action(
+            window,
+            slots,
+            "schedules",
+            translate("Window", "&Schedule backups…"),
+            translate("Window", "Back up clinics every day at set times, through this computer's own scheduler"),
+            icon_name="refresh",
         ),
         restore=_action(
             window,
@@ -163,7 +183,8 @@ def build_actions(
     file_menu.addSeparator()
     file_menu.addAction(quit_action)
     clinic_menu = menu.addMenu(translate("Window", "&Clinic"))
-    clinic_menu.addActions([actions.backup, actions.undo, actions.refresh, actions.find])
+    clinic_menu.addActions([actions.backup, actions.backup_all, actions.schedules, actions.undo, actions.refresh])
+    clinic_menu.addAction(actions.find)
     clinic_menu.addSeparator()
     clinic_menu.addActions([actions.restore, actions.discard])
     language_menu = menu.addMenu(translate("Window", "&Language"))
@@ -203,7 +224,7 @@ def build_actions(
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     toolbar.addAction(actions.refresh)
     toolbar.addSeparator()
-    toolbar.addActions([actions.backup, actions.verify, actions.undo])
+    toolbar.addActions([actions.backup, actions.backup_all, actions.verify, actions.undo])
     gap = QWidget()
     gap.setFixedWidth(24)
     gap.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
