@@ -136,7 +136,7 @@ def test_cancel_mid_way_keeps_the_finished_clinic_and_leaves_no_partial_file(
     panel.cancel_button.click()
     wait_idle(qtbot, window)
     assert panel.state == "cancelled", panel.message.text()
-    assert "1 clinics backed up before are kept" in panel.message.text()
+    assert "Clinics backed up before the stop: 1, each file complete and kept." in panel.message.text()
     assert listing.states["bienestar"] is ClinicState.CANCELLED
     (kept,) = files_under(out)  # mindcare's file, complete; nothing of bienestar, no temporary file
     assert kept.parent.name == "mindcare" and verify_file(kept).source_schema == "mindcare"

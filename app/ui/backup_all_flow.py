@@ -186,7 +186,8 @@ class BackupAllFlow:
                 error,
                 translate(
                     "BackupAll",
-                    "The {count} clinics backed up before are kept, each file complete; no half-written file is left.",
+                    "Clinics backed up before the stop: {count}, each file complete and kept. "
+                    "No half-written file is left.",
                 ).format(count=fmt.number(kept)),
             )
             if kept:

@@ -68,6 +68,9 @@ STAGES: dict[str, object] = {
     "Swapping the previous version back in": QT_TRANSLATE_NOOP("Engine", "Putting the previous version back"),
     "Undone": QT_TRANSLATE_NOOP("Engine", "Undone"),
     "Done": QT_TRANSLATE_NOOP("Engine", "Done"),
+    "Reading the list of clinics": QT_TRANSLATE_NOOP("Engine", "Reading the list of clinics"),
+    "Backing up clinics": QT_TRANSLATE_NOOP("Engine", "Backing up the clinics"),
+    "Backups complete": QT_TRANSLATE_NOOP("Engine", "Every clinic done"),
 }
 
 

@@ -2,6 +2,121 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="es">
 <context>
+    <name>BackupAll</name>
+    <message>
+        <source>C&amp;hoose…</source>
+        <translation>&amp;Elegir…</translation>
+    </message>
+    <message>
+        <source>Pick the folder</source>
+        <translation>Elegir la carpeta</translation>
+    </message>
+    <message>
+        <source>Back up all clinics</source>
+        <translation>Copia de todas las clínicas</translation>
+    </message>
+    <message>
+        <source>Each of the {count} clinics is backed up to its own file, in its own folder inside the folder chosen, named by clinic and time: no file is ever replaced. Two clinics are backed up at a time; one that fails is tried again, and never stops the others.</source>
+        <translation>Cada una de las {count} clínicas se copia en su propio archivo, en su propia carpeta dentro de la carpeta elegida, con el nombre de la clínica y la hora: nunca se sustituye ningún archivo. Se copian dos clínicas a la vez; una que falla se vuelve a intentar y nunca detiene a las demás.</translation>
+    </message>
+    <message>
+        <source>&amp;Into the folder:</source>
+        <translation>E&amp;n la carpeta:</translation>
+    </message>
+    <message>
+        <source>Folder for the backups of all clinics</source>
+        <translation>Carpeta para las copias de todas las clínicas</translation>
+    </message>
+    <message>
+        <source>&amp;Back up all</source>
+        <translation>&amp;Copiar todas</translation>
+    </message>
+    <message>
+        <source>{done} of {total} clinics backed up ({size}) in {time}.</source>
+        <translation>{done} de {total} clínicas copiadas ({size}) en {time}.</translation>
+    </message>
+    <message>
+        <source>{clinic} was not backed up (tried twice): {reason}</source>
+        <translation>{clinic} no se copió (se intentó dos veces): {reason}</translation>
+    </message>
+    <message>
+        <source>{clinic} was skipped: another backup or restore of it was running.</source>
+        <translation>{clinic} se omitió: había otra copia o restauración suya en curso.</translation>
+    </message>
+    <message>
+        <source>Backing up {count} clinics of {server} into {folder}</source>
+        <translation>Copiando {count} clínicas de {server} en {folder}</translation>
+    </message>
+    <message>
+        <source>Clinics backed up before the stop: {count}, each file complete and kept. No half-written file is left.</source>
+        <translation>Clínicas copiadas antes de detenerse: {count}, cada archivo completo y conservado. No queda ningún archivo a medio escribir.</translation>
+    </message>
+    <message>
+        <source>Starting the backups</source>
+        <translation>Empezando las copias de seguridad</translation>
+    </message>
+    <message>
+        <source>Show folder</source>
+        <translation>Mostrar la carpeta</translation>
+    </message>
+    <message>
+        <source>Open the folder that holds the clinics&apos; folders</source>
+        <translation>Abrir la carpeta que contiene las carpetas de las clínicas</translation>
+    </message>
+    <message>
+        <source>Clinic</source>
+        <translation>Clínica</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Estado</translation>
+    </message>
+    <message>
+        <source>The clinics and how each backup went</source>
+        <translation>Las clínicas y cómo fue cada copia</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>En espera</translation>
+    </message>
+    <message>
+        <source>{finished} of {total} clinics finished: {done} backed up, {failed} not.</source>
+        <translation>{finished} de {total} clínicas terminadas: {done} copiadas, {failed} no.</translation>
+    </message>
+    <message>
+        <source>Now: {clinics}.</source>
+        <translation>Ahora: {clinics}.</translation>
+    </message>
+    <message>
+        <source>Backing up…</source>
+        <translation>Copiando…</translation>
+    </message>
+    <message>
+        <source>Backing up again (second try)…</source>
+        <translation>Copiando de nuevo (segundo intento)…</translation>
+    </message>
+    <message>
+        <source>Done: {size} in {time}</source>
+        <translation>Hecha: {size} en {time}</translation>
+    </message>
+    <message>
+        <source>(at the second try)</source>
+        <translation>(al segundo intento)</translation>
+    </message>
+    <message>
+        <source>Skipped: another backup or restore of this clinic was running</source>
+        <translation>Omitida: había otra copia o restauración de esta clínica en curso</translation>
+    </message>
+    <message>
+        <source>Failed: {reason}</source>
+        <translation>Falló: {reason}</translation>
+    </message>
+    <message>
+        <source>Not backed up (the run stopped)</source>
+        <translation>No copiada (la tarea se detuvo)</translation>
+    </message>
+</context>
+<context>
     <name>BackupDialog</name>
     <message>
         <source>Back up {clinic}</source>
@@ -462,6 +577,18 @@
     <message>
         <source>Done</source>
         <translation>Terminado</translation>
+    </message>
+    <message>
+        <source>Reading the list of clinics</source>
+        <translation>Leyendo la lista de clínicas</translation>
+    </message>
+    <message>
+        <source>Backing up the clinics</source>
+        <translation>Copiando las clínicas</translation>
+    </message>
+    <message>
+        <source>Every clinic done</source>
+        <translation>Todas las clínicas terminadas</translation>
     </message>
 </context>
 <context>
@@ -1538,6 +1665,193 @@
     </message>
 </context>
 <context>
+    <name>Schedules</name>
+    <message>
+        <source>Most recent backups:</source>
+        <translation>Copias más recientes:</translation>
+    </message>
+    <message>
+        <source>Days (newest backup of each):</source>
+        <translation>Días (la copia más reciente de cada uno):</translation>
+    </message>
+    <message>
+        <source>Weeks:</source>
+        <translation>Semanas:</translation>
+    </message>
+    <message>
+        <source>Months:</source>
+        <translation>Meses:</translation>
+    </message>
+    <message>
+        <source>Years:</source>
+        <translation>Años:</translation>
+    </message>
+    <message>
+        <source>Schedule backups</source>
+        <translation>Programar copias de seguridad</translation>
+    </message>
+    <message>
+        <source>Each schedule backs up clinics every day at the times given, through this computer&apos;s own scheduler, even when Resguardo is closed; each clinic&apos;s backups go in its own folder inside the folder chosen, and the keep rules then remove older backups (never the newest verified one).</source>
+        <translation>Cada programación copia clínicas todos los días a las horas indicadas, mediante el programador de tareas de este equipo, aunque Resguardo esté cerrado; las copias de cada clínica van a su propia carpeta dentro de la carpeta elegida, y después las reglas de conservación eliminan las copias antiguas (nunca la copia verificada más reciente).</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nombre</translation>
+    </message>
+    <message>
+        <source>Every day at</source>
+        <translation>Todos los días a las</translation>
+    </message>
+    <message>
+        <source>Clinics</source>
+        <translation>Clínicas</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>Carpeta</translation>
+    </message>
+    <message>
+        <source>Last run</source>
+        <translation>Última ejecución</translation>
+    </message>
+    <message>
+        <source>Saved schedules</source>
+        <translation>Programaciones guardadas</translation>
+    </message>
+    <message>
+        <source>&amp;Remove schedule</source>
+        <translation>&amp;Quitar la programación</translation>
+    </message>
+    <message>
+        <source>Take the schedule out of the scheduler; its backups are kept</source>
+        <translation>Quitar la programación del programador de tareas; sus copias se conservan</translation>
+    </message>
+    <message>
+        <source>New schedule</source>
+        <translation>Nueva programación</translation>
+    </message>
+    <message>
+        <source>Name of the schedule</source>
+        <translation>Nombre de la programación</translation>
+    </message>
+    <message>
+        <source>Letters, digits, - and _</source>
+        <translation>Letras, cifras, - y _</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Nombre:</translation>
+    </message>
+    <message>
+        <source>Times of day</source>
+        <translation>Horas del día</translation>
+    </message>
+    <message>
+        <source>HH:MM in this computer&apos;s time; several separated by commas</source>
+        <translation>HH:MM en la hora de este equipo; varias separadas por comas</translation>
+    </message>
+    <message>
+        <source>&amp;Times of day:</source>
+        <translation>&amp;Horas del día:</translation>
+    </message>
+    <message>
+        <source>&amp;All clinics (also those added later)</source>
+        <translation>&amp;Todas las clínicas (también las que se añadan después)</translation>
+    </message>
+    <message>
+        <source>&amp;Only these:</source>
+        <translation>&amp;Solo estas:</translation>
+    </message>
+    <message>
+        <source>Clinics to back up</source>
+        <translation>Clínicas que se copian</translation>
+    </message>
+    <message>
+        <source>Clinics:</source>
+        <translation>Clínicas:</translation>
+    </message>
+    <message>
+        <source>Folder for the scheduled backups</source>
+        <translation>Carpeta para las copias programadas</translation>
+    </message>
+    <message>
+        <source>&amp;Into the folder:</source>
+        <translation>E&amp;n la carpeta:</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <source>Keep:</source>
+        <translation>Conservar:</translation>
+    </message>
+    <message>
+        <source>Connection profile</source>
+        <translation>Perfil de conexión</translation>
+    </message>
+    <message>
+        <source>&amp;Profile:</source>
+        <translation>&amp;Perfil:</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>Formato</translation>
+    </message>
+    <message>
+        <source>&amp;Format:</source>
+        <translation>&amp;Formato:</translation>
+    </message>
+    <message>
+        <source>A&amp;dd schedule</source>
+        <translation>&amp;Añadir la programación</translation>
+    </message>
+    <message>
+        <source>Give at least one time of day, as HH:MM.</source>
+        <translation>Indique al menos una hora del día, como HH:MM.</translation>
+    </message>
+    <message>
+        <source>Choose the folder the backups go into (a full path).</source>
+        <translation>Elija la carpeta donde van las copias (una ruta completa).</translation>
+    </message>
+    <message>
+        <source>Tick the clinics to back up, or choose All clinics.</source>
+        <translation>Marque las clínicas que se copian, o elija Todas las clínicas.</translation>
+    </message>
+    <message>
+        <source>Save a connection profile first (File, Connection profiles…).</source>
+        <translation>Guarde antes un perfil de conexión (Archivo, Perfiles de conexión…).</translation>
+    </message>
+    <message>
+        <source>Schedule {name} saved: every day at {times}.</source>
+        <translation>Programación {name} guardada: todos los días a las {times}.</translation>
+    </message>
+    <message>
+        <source>Schedule {name} replaced: every day at {times}.</source>
+        <translation>Programación {name} sustituida: todos los días a las {times}.</translation>
+    </message>
+    <message>
+        <source>Schedule {name} removed; its backups are kept.</source>
+        <translation>Programación {name} quitada; sus copias se conservan.</translation>
+    </message>
+    <message>
+        <source>All clinics</source>
+        <translation>Todas las clínicas</translation>
+    </message>
+    <message>
+        <source>Never run</source>
+        <translation>Nunca se ha ejecutado</translation>
+    </message>
+    <message>
+        <source>{when}: failed</source>
+        <translation>{when}: falló</translation>
+    </message>
+    <message>
+        <source>{when}: all backed up</source>
+        <translation>{when}: todo copiado</translation>
+    </message>
+</context>
+<context>
     <name>Session</name>
     <message>
         <source>PostgreSQL {version} at {where} · database {database} · user {user} (superuser)</source>
@@ -1743,6 +2057,26 @@
     <message>
         <source>Back up…</source>
         <translation>Copia de seguridad…</translation>
+    </message>
+    <message>
+        <source>Back up &amp;all clinics…</source>
+        <translation>Copia de &amp;todas las clínicas…</translation>
+    </message>
+    <message>
+        <source>Back up every clinic, each to its own file, into one folder</source>
+        <translation>Hacer una copia de cada clínica, cada una en su propio archivo, en una carpeta</translation>
+    </message>
+    <message>
+        <source>Back up all…</source>
+        <translation>Copiar todas…</translation>
+    </message>
+    <message>
+        <source>&amp;Schedule backups…</source>
+        <translation>&amp;Programar copias…</translation>
+    </message>
+    <message>
+        <source>Back up clinics every day at set times, through this computer&apos;s own scheduler</source>
+        <translation>Copiar clínicas todos los días a horas fijas, mediante el programador de tareas de este equipo</translation>
     </message>
     <message>
         <source>&amp;Restore…</source>
