@@ -22,16 +22,20 @@ from pytestqt.qtbot import QtBot
 from app import paths
 from app.engine.archive.verify import verify_file
 from app.engine.backup import pgdump
+from app.engine.backup.many import ClinicOutcome, ClinicStatus, ManyResult
 from app.engine.connection import ConnectionTarget
 from app.engine.jobs import CancelToken, Progress, ProgressCallback
 from app.engine.routine.systemd_units import unit_name
+from app.engine.stores.history import History, database_key
 from app.engine.stores.profiles import Profile, ProfileStore
+from app.ui.backup_all_dialog import BackupAllDialog
+from app.ui.backup_all_flow import summary
 from app.ui.backup_all_panel import ClinicList, ClinicState
-from app.ui.formats import BackupFormat
+from app.ui.formats import BACKUP_FORMATS, BackupFormat
 from app.ui.schedule_context import ScheduleContext
 from app.ui.schedule_dialog import ScheduleDialog
 from tests.support.cli import run_cli
-from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support.gui import WAIT_MS, ScriptedDialogs, installed, open_window, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 
@@ -92,6 +96,34 @@ def test_back_up_all_clinics_writes_one_verified_file_per_clinic(
     assert "2 of 2 clinics finished: 2 backed up, 0 not." in listing.tally.text()
     assert window.jobs.busy_tenants() == set() and window.model.busy == set()
     assert window.commands.backup_all.isEnabled()
+    last = History().last_backups(database_key(demo_db))  # the list's "Last backup" column, for each clinic
+    assert {schema: Path(r.path) for schema, r in last.items()} == {p.parent.name: p for p in found}
+
+
+def test_the_summary_names_each_clinic_not_backed_up_and_why_in_both_languages(qtbot: QtBot) -> None:
+    result = ManyResult(
+        (
+            ClinicOutcome("mindcare", ClinicStatus.BACKED_UP, Path("/b/m.resguardo"), 2048, 1.0, 1),
+            ClinicOutcome("bienestar", ClinicStatus.FAILED, None, 0, 0.5, 2, error="Cannot write in /b: disk full."),
+            ClinicOutcome("zafiro", ClinicStatus.BUSY, None, 0, 0.1, 2, error="busy"),
+        ),
+        3.0,
+    )
+    names = {"mindcare": "Mindcare", "bienestar": "Bienestar", "zafiro": "Zafiro"}
+    text = summary(result, names)
+    assert text.startswith("1 of 3 clinics backed up (")
+    assert "Bienestar was not backed up (tried twice): Cannot write in /b: disk full." in text
+    assert "Zafiro was skipped: another backup or restore of it was running." in text
+    assert "bienestar" not in text.replace("Bienestar", "")  # clinic names, never the internal ones
+    with installed("es"):
+        spanish = summary(result, names)
+        dialog = BackupAllDialog(None, Path("/b"), BACKUP_FORMATS, 3)
+        qtbot.addWidget(dialog)
+        assert dialog.windowTitle() == "Copia de todas las clínicas"
+    assert spanish.startswith("1 de 3 clínicas copiadas (")
+    assert "Bienestar no se copió (se intentó dos veces)" in spanish and "Zafiro se omitió" in spanish
+    choice = dialog.choice()
+    assert choice is not None and choice[0] == Path("/b") and choice[1].key == "native"
 
 
 def test_cancel_mid_way_keeps_the_finished_clinic_and_leaves_no_partial_file(
