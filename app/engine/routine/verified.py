@@ -5,6 +5,10 @@ verifies; verification is recorded here, per file, with the manifest's checksum 
 file replaced by another under the same name is not taken for verified. A scheduled run verifies each
 backup it writes; prune verifies the newest backups of a clinic that have no record yet. A damaged record
 file is treated as empty (prune then verifies again; it never deletes more for it).
+
+A restore test (`resguardo verify --restore-test`, app/engine/rehearsal/) leaves its record beside the backup,
+`<file>.restore-test.json`, in the same entry format ("checksum", "size", "verified_utc") extended with
+"restore_test" (its outcome, per table); a passed test also records the file here as verified.
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ from typing import Any
 from app import paths
 from app.engine.archive.verify import verify_archive
 from app.engine.errors import ArchiveError
-from app.engine.routine.found import FoundBackup
+from app.engine.routine.found import FoundBackup, read_backup
 from app.engine.safety.naming import utc_now_iso
 from app.engine.stores.files import write_atomically
 
 log = logging.getLogger(__name__)
 
 MAX_ENTRIES = 5000
+RESTORE_TEST_SUFFIX = ".restore-test.json"
 
 
 class VerifiedStore:
@@ -74,3 +79,37 @@ class VerifiedStore:
             return False
         self.record(backup)
         return True
+
+
+def restore_test_path(backup: Path) -> Path:
+    """Where a backup's restore-test record goes: beside it, its name plus `.restore-test.json`."""
+    return backup.with_name(backup.name + RESTORE_TEST_SUFFIX)
+
+
+def record_restore_test(backup: Path, checksum: str | None, outcome: dict[str, Any]) -> Path:
+    """Write the restore test's record beside `backup` (atomically: the old record or the new, never half); for
+    a native archive that passed, record it as verified too. `checksum`: the manifest's, None for other kinds."""
+    entry = {
+        "checksum": checksum,
+        "size": backup.stat().st_size,
+        "verified_utc": utc_now_iso(),
+        "restore_test": outcome,
+    }
+    where = restore_test_path(backup)
+    write_atomically(where, json.dumps(entry, indent=2, ensure_ascii=False).encode())
+    if outcome.get("ok") and checksum is not None:
+        found = read_backup(backup)
+        if isinstance(found, FoundBackup) and found.checksum == checksum:
+            VerifiedStore().record(found)
+    return where
+
+
+def read_restore_test(backup: Path) -> dict[str, Any] | None:
+    """The record beside `backup`, if it is still about this file (same size); None otherwise."""
+    try:
+        entry = json.loads(restore_test_path(backup).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("size") != backup.stat().st_size:
+        return None
+    return entry
