@@ -49,7 +49,13 @@ COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
         True,
     ),
     ("backup", "backup", "back up one tenant (clinic), or all of them, to files", True),
-    ("verify", "verify", "check that a backup file is whole (checksums, row counts); needs no database", False),
+    (
+        "verify",
+        "verify",
+        "check that a backup file is whole (checksums, row counts); needs no database, except --restore-test "
+        "(load it into a test copy beside its clinic, check every table, remove the copy)",
+        False,
+    ),
     (
         "diff",
         "diff",
