@@ -157,3 +157,30 @@ def test_no_reachable_password_fails_with_what_the_keyring_said(
     assert "has no password for the profile 'clinics'." in record.error
     assert f"Put the password in {tmp_path / 'no-pgpass'}, one line `" in record.error
     assert json.loads(path.read_text())["error"] == record.error
+
+
+def test_the_schedules_restore_test_day_tests_each_new_backup(
+    demo_db: ConnectionTarget, password_role: tuple[str, str], tmp_path: Path
+) -> None:
+    """The weekly restore test (`schedule add --restore-test WEEKDAY`) on its day: the new backup loads into a test
+    copy, is checked and the copy removed; the clinic's record and the file's record say it passed."""
+    from datetime import datetime
+
+    from app.engine.routine.schedules import WEEKDAYS
+    from app.engine.routine.verified import read_restore_test
+    from tests.support.restore import resguardo_schemas
+
+    user, secret = password_role
+    with demo_db.connect(autocommit=True) as conn:  # may create schemas and sign in as the clinic's owner
+        conn.execute(f'ALTER ROLE "{user}" SUPERUSER')
+    password_profile(demo_db, user)
+    today = WEEKDAYS[datetime.now().weekday()]
+    ScheduleStore().save(Schedule("weekly", ("02:30",), str(tmp_path), "clinics", ("mindcare",), restore_test=today))
+    done = run_cli("schedule", "run", "weekly", env=seeded(tmp_path / "keyring.json", {"clinics": secret}))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "mindcare: restore test passed" in done.stdout
+    record = last_record("weekly")
+    assert record is not None and record["clinics"][0]["restore_test"] == "passed"
+    tested = read_restore_test(Path(record["clinics"][0]["file"]))
+    assert tested is not None and tested["restore_test"]["ok"] is True
+    assert resguardo_schemas(demo_db) == []

@@ -16,7 +16,7 @@ from app.engine.routine.manage import add_schedule, remove_schedule
 from app.engine.routine.password import unattended_password
 from app.engine.routine.records import last_record
 from app.engine.routine.run import run_schedule
-from app.engine.routine.schedules import Schedule, ScheduleStore
+from app.engine.routine.schedules import WEEKDAYS, Schedule, ScheduleStore
 from app.engine.stores.profiles import ProfileStore
 from app.engine.stores.secrets import SecretStore
 
@@ -42,6 +42,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--format", choices=sorted(BACKUP_FORMATS), default="native", help="as for `backup`")
     add.add_argument("--ping-url", metavar="URL", default="", help="GET URL after a good run, URL/fail after a failure")
     add.add_argument("--scheduler", choices=("auto", *SCHEDULERS), default="auto", help="default: this OS's own")
+    add.add_argument(
+        "--restore-test",
+        choices=WEEKDAYS,
+        default="",
+        metavar="WEEKDAY",
+        help="on this day's runs (mon ... sun), also load each new backup into a test copy beside its clinic, check "
+        "every table and remove the copy (as verify --restore-test); a failed test fails the run",
+    )
     add.add_argument(
         "--files-only", action="store_true", help="write the scheduler's files and print the commands to load them"
     )
@@ -79,6 +87,7 @@ def _add(args: argparse.Namespace) -> int:
         format=args.format,
         ping_url=args.ping_url,
         scheduler=scheduler,
+        restore_test=args.restore_test,
     )
     added = add_schedule(schedule, activate=not args.files_only)
     done, old = added.installed, added.replaced
@@ -88,6 +97,8 @@ def _add(args: argparse.Namespace) -> int:
         f"Schedule {schedule.name!r} {'replaced' if old else 'saved'}: every day at {times} (this computer's time), "
         f"{clinics} of profile {profile.name!r} into {folder}; keep: {schedule.keep.describe()}."
     )
+    if schedule.restore_test:
+        print(f"On {schedule.restore_test} runs each new backup is also restore-tested (a test copy, then removed).")
     print(f"It runs: {shlex.join(run_command(schedule.name).argv)}")
     for path in done.files:
         print(f"Wrote {path}")

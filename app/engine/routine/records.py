@@ -29,6 +29,7 @@ class ClinicRecord:
     seconds: float = 0.0
     verified: bool = False
     error: str = ""  # the sentence, when this clinic has no good backup from this run
+    restore_test: str = ""  # "passed", when the schedule's restore-test day tested the new backup ("" not tested)
 
 
 @dataclass

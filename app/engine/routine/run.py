@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from app.engine.archive.verify import verify_file
 from app.engine.backup.many import ClinicOutcome, backup_all
+from app.engine.connection import ConnectionTarget
 from app.engine.encryption.header import read_header
 from app.engine.errors import ArchiveError, ConnectionFailed, ResguardoError
+from app.engine.rehearsal.rehearsal import rehearse_restore
 from app.engine.routine.found import FoundBackup, read_backup
 from app.engine.routine.password import connect_failure, unattended_password
 from app.engine.routine.ping import ping
 from app.engine.routine.prune import prune_folder
 from app.engine.routine.records import ClinicRecord, RunRecord, write_record
-from app.engine.routine.schedules import Schedule
-from app.engine.routine.verified import VerifiedStore
+from app.engine.routine.schedules import WEEKDAYS, Schedule
+from app.engine.routine.verified import VerifiedStore, record_restore_test
 from app.engine.safety.naming import utc_now_iso
 from app.engine.stores.profiles import ProfileStore
 from app.engine.stores.secrets import SecretStore
@@ -64,8 +67,12 @@ def _run(
     def clinic_done(outcome: ClinicOutcome) -> None:
         entry = _checked(outcome, verified)
         record.clinics.append(entry)
+        if schedule.restore_test == WEEKDAYS[datetime.now().weekday()] and not entry.error:
+            tested.append(entry)  # after every backup: a clinic's job lock is its backup's until then
         done = f"{entry.file} ({entry.size_bytes} bytes, {entry.seconds:.1f} s), verified"
         say(f"{entry.schema}: {entry.error or done}")
+
+    tested: list[ClinicRecord] = []
 
     try:
         backup_all(
@@ -80,6 +87,9 @@ def _run(
         )
     except ConnectionFailed as exc:
         raise connect_failure(exc, password, profile) from None
+    for entry in tested:
+        _restore_test(password.target, entry, profile.tenants_table or None)
+        say(f"{entry.schema}: restore test {entry.error or 'passed'}")
     if schedule.keep.any:  # after a clinic's failure too: its newest verified backup is never removed
         report = prune_folder(Path(schedule.folder), schedule.keep, verified=verified)
         refused = {path for path, _ in report.failed}
@@ -109,3 +119,34 @@ def _checked(outcome: ClinicOutcome, verified: VerifiedStore) -> ClinicRecord:
     if isinstance(found, FoundBackup):
         verified.record(found)
     return entry
+
+
+def _restore_test(target: ConnectionTarget, entry: ClinicRecord, tenants_table: str | None) -> None:
+    """The schedule's weekly restore test of the clinic's new backup (app/engine/rehearsal/), its record beside the
+    file; a failure is the clinic's error, so the run fails loudly. An encrypted file is not tested (the run holds
+    no private key)."""
+    path = Path(entry.file)
+    if read_header(path) is not None:
+        entry.restore_test = "not tested: the backup is encrypted and the run holds no private key"
+        return
+    found = read_backup(path)
+    checksum = found.checksum if isinstance(found, FoundBackup) else None
+    try:
+        result = rehearse_restore(target, path, tenant=entry.schema, tenants_table=tenants_table)
+    except ResguardoError as exc:
+        entry.error = f"The new backup's restore test failed: {exc.message}"
+        record_restore_test(path, checksum, {"ok": False, "server": target.describe(), "error": exc.message})
+        return
+    record_restore_test(
+        path,
+        checksum,
+        {
+            "ok": True,
+            "server": target.describe(),
+            "tenant": result.tenant,
+            "seconds": round(result.seconds, 3),
+            "rows": result.rows,
+            "tables": len(result.tables),
+        },
+    )
+    entry.restore_test = "passed"

@@ -19,6 +19,7 @@ from app.engine.stores.files import write_atomically
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")  # goes into unit, task and agent names
 _TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # datetime.weekday()'s order
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Schedule:
     format: str = "native"
     ping_url: str = ""
     scheduler: str = ""  # the OS scheduler it was installed in (app/engine/routine/install.py), for `remove`
+    restore_test: str = ""  # a weekday (WEEKDAYS): that day's run also restore-tests each new backup; "": never
 
     def __post_init__(self) -> None:
         check_name(self.name)
@@ -44,6 +46,8 @@ class Schedule:
             raise UsageError(
                 f"The folder {self.folder!r} must be an absolute path (the scheduler has no current folder)."
             )
+        if self.restore_test and self.restore_test not in WEEKDAYS:
+            raise UsageError(f"{self.restore_test!r} is not a day of the week; use one of {', '.join(WEEKDAYS)}.")
         if self.ping_url and not re.match(r"https?://", self.ping_url):
             raise UsageError(f"The ping URL {self.ping_url!r} must start with http:// or https://.")
 
@@ -67,6 +71,7 @@ class Schedule:
             format=str(raw.get("format", "native")),
             ping_url=str(raw.get("ping_url", "")),
             scheduler=str(raw.get("scheduler", "")),
+            restore_test=str(raw.get("restore_test", "")),
         )
 
 
