@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import suppress
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -17,7 +18,7 @@ from pathlib import Path
 from app.engine.errors import UsageError
 from app.engine.routine.found import FoundBackup, Unreadable, scan_folder
 from app.engine.routine.keep import KeepRules, kept_by_rules
-from app.engine.routine.verified import VerifiedStore
+from app.engine.routine.verified import VerifiedStore, restore_test_path
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ def prune_folder(
                 report.failed.append((backup.path, exc.strerror or str(exc)))
             else:
                 log.info("Pruned %s (%s of %s)", backup.path, backup.schema, backup.created)
+                with suppress(OSError):  # its restore test's record goes with it
+                    restore_test_path(backup.path).unlink(missing_ok=True)
     return report
 
 
