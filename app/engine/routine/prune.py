@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
-from contextlib import suppress
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
