@@ -122,6 +122,15 @@ def test_cancel_and_a_killed_connection_leave_no_staging_schema(demo_db: Connect
     with pytest.raises(Cancelled):
         rehearse_restore(demo_db, archive, progress=cancel_on_load, cancel=token)
     assert _state(demo_db) == before and resguardo_schemas(demo_db) == []
+    token = CancelToken()
+
+    def cancel_on_check(p: Progress) -> None:
+        if p.stage == "Checking every table against the file":
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        rehearse_restore(demo_db, archive, progress=cancel_on_check, cancel=token)
+    assert _state(demo_db) == before and resguardo_schemas(demo_db) == []
 
     killed: list[int] = []
 

@@ -18,15 +18,17 @@ own counts (when it has them) compared.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
-from app.engine.archive.manifest import Manifest
+from app.engine.archive.manifest import Manifest, TableEntry
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import PreflightError, ResguardoError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken, ProgressCallback, ignore_progress
@@ -188,39 +190,83 @@ class Rehearsal(Restore):
     # -- the checks -------------------------------------------------------------------------------
 
     def _check_tables(self) -> list[TableCheck]:
-        """Every loaded table read back on the owner's session, in a transaction rolled back."""
+        """Every loaded table read back on the owner's sessions, each in a transaction rolled back."""
         self.reporter.stage("Checking every table against the file")
-        manifest = self.source.manifest if isinstance(self.source, NativeArchiveSource) else None
-        conn = self.main
-        with cancel_statements_on(conn, self.cancel), conn.transaction(force_rollback=True):
-            conn.execute("SELECT pg_catalog.set_config('row_security', 'off', true)")  # a policy fails, never hides
-            if manifest is not None:
-                return self._check_manifest(conn, manifest)
-            return self._count_tables(conn)
+        if isinstance(self.source, NativeArchiveSource):
+            return self._check_manifest(self.source.manifest)
+        with _reading(self.main, self.cancel):
+            return self._count_tables(self.main)
 
-    def _check_manifest(self, conn: psycopg.Connection, manifest: Manifest) -> list[TableCheck]:
-        checks = []
-        share = _CHECK_SHARE / max(len(manifest.tables), 1)
-        for entry in manifest.tables:
-            self.cancel.raise_if_cancelled()
-            self.reporter.advance(share, "Checking every table against the file", entry.name)
-            table = sql.Identifier(self._staged.name, entry.name)
-            if entry.columns:
-                columns = sql.SQL(", ").join(sql.Identifier(c) for c in entry.columns)
-                query = sql.SQL("COPY {} ({}) TO STDOUT").format(table, columns)
-            else:
-                query = sql.SQL("COPY {} TO STDOUT").format(table)
-            digest, rows, size = hashlib.sha256(), 0, 0
-            with conn.cursor().copy(query) as copy:
-                for chunk in copy:
-                    data = bytes(chunk)
-                    digest.update(data)
-                    rows += data.count(b"\n")  # COPY text: one line a row, line breaks inside escaped
-                    size += len(data)
-                    self.cancel.raise_if_cancelled()
-            same = size == entry.bytes and digest.hexdigest() == entry.sha256
-            checks.append(TableCheck(entry.name, rows, entry.rows, same))
-        return checks
+    def _check_manifest(self, manifest: Manifest) -> list[TableCheck]:
+        """Both load sessions read tables back at once, each taking the largest left (as the load does); the first
+        failure stops the other. The result is in the manifest's order."""
+        queue = sorted(manifest.tables, key=lambda t: t.bytes, reverse=True)
+        share = _CHECK_SHARE / max(len(queue), 1)
+        lock = threading.Lock()
+        stop = CancelToken()
+        found: dict[str, TableCheck] = {}
+        failures: list[BaseException] = []
+
+        def share_out(conn: psycopg.Connection) -> None:
+            try:
+                with _reading(conn, stop):
+                    while True:
+                        with lock:
+                            if not queue:
+                                return
+                            entry = queue.pop(0)
+                        check = self._check_table(conn, entry, stop)
+                        with lock:
+                            found[entry.name] = check
+            except BaseException as exc:
+                with lock:
+                    failures.append(exc)
+                stop.cancel()
+
+        threads = [
+            threading.Thread(target=share_out, args=(c,), name=f"resguardo-check-{i}", daemon=True)
+            for i, c in enumerate((self.main, self.second))
+        ]
+        try:
+            for thread in threads:
+                thread.start()
+            done = 0
+            while any(t.is_alive() for t in threads):
+                for thread in threads:
+                    thread.join(0.1)
+                if self.cancel.cancelled:
+                    stop.cancel()
+                with lock:
+                    now = len(found)
+                if now > done:
+                    self.reporter.advance(share * (now - done), "Checking every table against the file")
+                    done = now
+        finally:
+            stop.cancel()
+            for thread in threads:
+                thread.join()
+        self.cancel.raise_if_cancelled()
+        if failures:
+            raise failures[0]
+        return [found[t.name] for t in manifest.tables]
+
+    def _check_table(self, conn: psycopg.Connection, entry: TableEntry, cancel: CancelToken) -> TableCheck:
+        """The table's COPY text as the backup read it (its query, its columns), hashed and its rows counted."""
+        table = sql.Identifier(self._staged.name, entry.name)
+        if entry.columns:
+            columns = sql.SQL(", ").join(sql.Identifier(c) for c in entry.columns)
+            query = sql.SQL("COPY {} ({}) TO STDOUT").format(table, columns)
+        else:
+            query = sql.SQL("COPY {} TO STDOUT").format(table)
+        digest, rows, size = hashlib.sha256(), 0, 0
+        with conn.cursor().copy(query) as copy:
+            for chunk in copy:
+                data = bytes(chunk)
+                digest.update(data)
+                rows += data.count(b"\n")  # COPY text: one line a row, line breaks inside escaped
+                size += len(data)
+                cancel.raise_if_cancelled()
+        return TableCheck(entry.name, rows, entry.rows, size == entry.bytes and digest.hexdigest() == entry.sha256)
 
     def _count_tables(self, conn: psycopg.Connection) -> list[TableCheck]:
         expected = {t.name: t.rows for t in self.source.summary().tables}
@@ -276,6 +322,15 @@ class Rehearsal(Restore):
             return False, [f"{left} ({first_line(exc)})"]
         self.staging = None
         return True, []
+
+
+@contextmanager
+def _reading(conn: psycopg.Connection, cancel: CancelToken) -> Iterator[None]:
+    """A read-only look at the staging schema: a transaction rolled back, row security off (a policy that would
+    hide a row makes COPY fail instead), a running statement cancelled on `cancel`."""
+    with cancel_statements_on(conn, cancel), conn.transaction(force_rollback=True):
+        conn.execute("SELECT pg_catalog.set_config('row_security', 'off', true)")
+        yield
 
 
 def _table_problem(check: TableCheck) -> str:
