@@ -162,3 +162,20 @@ def test_a_pg_dump_custom_file_rehearses_with_its_rows_counted(demo_db: Connecti
 def test_command_line_mistakes_exit_2(archive: Path) -> None:
     done = run_cli("verify", "--file", str(archive), "--tenant", "bienestar")
     assert done.returncode == 2 and "--restore-test" in done.stderr
+
+
+def test_the_web_application_never_waits_for_a_restore_test(demo_db: ConnectionTarget, archive: Path) -> None:
+    """At every stage the live clinic's tables take a write at once (a lock wait would fail it within 0.5 s)."""
+    written: list[str] = []
+    with psycopg.connect(demo_db.conninfo, autocommit=True) as app:
+        app.execute("SET lock_timeout = '500ms'")
+
+        def write(p: Progress) -> None:
+            if not written or written[-1] != p.stage:
+                app.execute("UPDATE bienestar.users_customuser SET last_name = last_name || ''")
+                with app.transaction():  # no lock at all is held on the live tables
+                    app.execute("LOCK TABLE bienestar.core_clinicsettings IN ACCESS EXCLUSIVE MODE NOWAIT")
+                written.append(p.stage)
+
+        result = rehearse_restore(demo_db, archive, progress=write)
+    assert result.ok and "Loading rows" in written and "Checking every table against the file" in written
