@@ -48,17 +48,15 @@ def test_serve_prints_a_uri_with_the_demo_clinics_and_reuses_then_resets(tmp_pat
             patients = conn.execute("SELECT count(*) FROM bienestar.users_customuser WHERE role = 'patient'").fetchone()
             conn.execute("DELETE FROM bienestar.chat_chatmessage WHERE id = 1")
             conn.commit()
+        assert (tmp_path / "data" / "demo-postgres" / "postmaster.pid").exists()  # the check below can fail
     finally:
         _stop(proc)
     assert tenants == ["public", "mindcare", "bienestar"]
     assert owners == [("bienestar", "clinic_app"), ("mindcare", "clinic_app")]
     assert patients == (5,)
-    # Ctrl-C stopped the server: nothing listens on the URI any more.
-    try:
-        psycopg.connect(uri, connect_timeout=3).close()
-        raise AssertionError("the demo server still runs after Ctrl-C")
-    except psycopg.OperationalError:
-        pass
+    # Ctrl-C stopped the server: its postmaster is gone (its pid file removed at the end of its shutdown). The
+    # port itself proves nothing: another test run's server on this machine may take it at once.
+    assert not (tmp_path / "data" / "demo-postgres" / "postmaster.pid").exists(), "the demo server still runs"
 
     proc, uri = _serve(tmp_path)  # second run: same data directory, change kept
     try:
