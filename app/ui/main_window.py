@@ -50,6 +50,7 @@ from app.ui.job_runner import BackgroundPool
 from app.ui.log_panel import LogPanel
 from app.ui.logging_setup import log_file
 from app.ui.restore_flow import RestoreFlow
+from app.ui.schedule_alerts import ScheduleAlerts
 from app.ui.schedule_flow import ScheduleFlow
 from app.ui.session import Session
 from app.ui.settings import SYSTEM_LANGUAGE, UiSettings
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
         self.backup_flow = BackupFlow(self, self.verify_flow)
         self.restore_flow = RestoreFlow(self)
         self.backup_all_flow, self.schedule_flow = BackupAllFlow(self), ScheduleFlow(self, self.profiles, self.secrets)
+        self.alerts = ScheduleAlerts(self.pool, self.banner, self.clinic_name, lambda: self.schedule_flow.start())
         self.connection.connected.connect(self._connected)
         self.connection.failed.connect(self._connect_failed)
         self.connection.lost.connect(self._lost)
@@ -377,6 +379,7 @@ class MainWindow(QMainWindow):
         if selected:
             self.select(selected)
         self.update_actions()
+        self.alerts.check()  # the schedules' runs, now that the clinics have their names
 
     def _listing_failed(self, generation: int, error: ResguardoError) -> None:
         if generation != self._refresh_generation:

@@ -2,6 +2,25 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="es">
 <context>
+    <name>Alerts</name>
+    <message>
+        <source>The scheduled backup “{schedule}” failed.</source>
+        <translation>La copia programada «{schedule}» falló.</translation>
+    </message>
+    <message>
+        <source>The scheduled backup “{schedule}” did not back up {clinics}.</source>
+        <translation>La copia programada «{schedule}» no hizo la copia de {clinics}.</translation>
+    </message>
+    <message>
+        <source>The newest backup of {clinics} is more than a day old: a scheduled backup did not run.</source>
+        <translation>La copia más reciente de {clinics} tiene más de un día: una copia programada no se hizo.</translation>
+    </message>
+    <message>
+        <source>Schedule backups…</source>
+        <translation>Programar copias…</translation>
+    </message>
+</context>
+<context>
     <name>BackupAll</name>
     <message>
         <source>C&amp;hoose…</source>
