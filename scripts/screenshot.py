@@ -34,6 +34,10 @@ sys.path.insert(0, str(REPO))
 # The states shown at each size: every state on the common laptop screen, the essential ones on the small one.
 FULL = (
     "main",
+    "schedule-alert",
+    "backup-all-dialog",
+    "schedules-dialog",
+    "key-prompt",
     "backup-dialog",
     "save-file-dialog",
     "preview",
@@ -44,7 +48,7 @@ FULL = (
     "profiles-no-keyring",
     "disconnected",
 )
-SMALL = ("main", "backup-dialog", "preview", "disconnected")
+SMALL = ("main", "backup-dialog", "preview", "disconnected", "schedule-alert", "schedules-dialog")
 SMALL_SCREEN = (1024, 600)
 # A clinic name a compromised web application wrote: as markup it would forge a reassuring line beside the button.
 HOSTILE_NAME = (
@@ -188,6 +192,10 @@ def _director(shoot: _Shooter, files: dict[str, Path]) -> Any:
     from app.ui.dialogs import DialogProvider
     from app.ui.restore_dialog import RestoreConfirmDialog
 
+    def shown_then_closed(state: str, dialog: Any) -> None:
+        shoot(state)
+        dialog.reject()
+
     class Director(DialogProvider):
         def save_backup_path(self, parent: Any, suggested: Path, formats: list[Any], clinic: str) -> Any:
             dialog = BackupDialog(parent, clinic, suggested, formats)
@@ -228,6 +236,29 @@ def _director(shoot: _Shooter, files: dict[str, Path]) -> Any:
 
             QTimer.singleShot(300, answer)
             return super().confirm(parent, title, text, yes_label, danger)
+
+        def choose_backup_all(self, parent: Any, folder: Path, formats: list[Any], clinics: int) -> Any:
+            from app.ui.backup_all_dialog import BackupAllDialog
+
+            dialog = BackupAllDialog(parent, folder, formats, clinics)
+            QTimer.singleShot(300, lambda: shown_then_closed("backup-all-dialog", dialog))
+            dialog.exec()
+            return None  # only shown
+
+        def edit_schedules(self, parent: Any, context: Any) -> None:
+            from app.ui.schedule_dialog import ScheduleDialog
+
+            dialog = ScheduleDialog(parent, context)
+            QTimer.singleShot(800, lambda: shown_then_closed("schedules-dialog", dialog))
+            dialog.exec()
+
+        def ask_key(self, parent: Any, file_name: str, problem: Any, key_file: Any) -> Any:
+            from app.ui.passphrase_dialog import KeyPromptDialog
+
+            dialog = KeyPromptDialog(parent, file_name, problem, key_file)
+            QTimer.singleShot(300, lambda: shown_then_closed("key-prompt", dialog))
+            dialog.exec()
+            return None  # Cancel: the prompt is only shown
 
         def show_error(self, parent: Any, error: Any) -> None:
             print(f"the window showed an error: {error}", file=sys.stderr)
@@ -283,6 +314,19 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
             " SELECT u.id, u.id, 'Hola ' || g, now() - g * interval '1 minute', true"
             " FROM generate_series(1, 940) g, (SELECT min(id) AS id FROM bienestar.users_customuser) u"
         )
+    # A schedule whose last run failed for one clinic: the window's warning at start.
+    from app.engine.routine.records import ClinicRecord, RunRecord, write_record
+    from app.engine.routine.schedules import Schedule, ScheduleStore
+
+    ScheduleStore().save(Schedule(name="noche", times=("02:30",), folder=str(out.parent), profile="Demo"))
+    write_record(
+        RunRecord(
+            "noche",
+            "2026-12-07T02:30:00Z",
+            "2026-12-07T02:31:00Z",
+            clinics=[ClinicRecord("bienestar", error="The server closed the connection."), ClinicRecord("mindcare")],
+        )
+    )
     shoot = _Shooter(out, code)
     files: dict[str, Any] = {}
     window = MainWindow(target, dialogs=_director(shoot, files), language_choice=code)
@@ -293,6 +337,13 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
         return not window.jobs.running() and not window.pool.busy
 
     _wait(lambda: window.listing is not None and idle(), "the list of clinics")
+    _wait(lambda: window.banner.isVisible(), "the schedule's warning")
+    shoot("schedule-alert")
+    window.banner.close_button.click()
+    if shoot.wanted("backup-all-dialog"):
+        window.backup_all_flow.start()
+    if shoot.wanted("schedules-dialog"):
+        window.schedule_flow.start()
     window.select("bienestar")
     window.backup_action.trigger()
     _wait(lambda: bool(window.jobs.panels) and idle(), "the backup")
@@ -354,6 +405,19 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
 
     if shoot.wanted("profiles-no-keyring"):
         window.edit_profiles()
+
+    if shoot.wanted("key-prompt"):  # an encrypted backup asks for its key before anything is read
+        from pyrage import x25519
+
+        from app.engine.encryption.stream import encrypt_file
+        from app.engine.jobs import CancelToken
+
+        sealed = Path(backup).with_name(Path(backup).name + ".age")
+        encrypt_file(Path(backup), sealed, [x25519.Identity.generate().to_public()], cancel=CancelToken())
+        files["open"] = sealed
+        window.select("bienestar")
+        window.restore_action.trigger()
+        _wait(lambda: len(window.jobs.panels) == 5 and idle(), "the encrypted file")
 
     with admin.connect(autocommit=True) as conn:
         conn.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(sql.Identifier(dbname)))

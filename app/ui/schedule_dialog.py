@@ -54,7 +54,7 @@ RULES = ("last", "daily", "weekly", "monthly", "yearly")
 def rule_label(rule: str) -> str:
     labels = {
         "last": translate("Schedules", "Most recent backups:"),
-        "daily": translate("Schedules", "Days (newest backup of each):"),
+        "daily": translate("Schedules", "Days:"),
         "weekly": translate("Schedules", "Weeks:"),
         "monthly": translate("Schedules", "Months:"),
         "yearly": translate("Schedules", "Years:"),
@@ -103,7 +103,7 @@ class ScheduleDialog(QDialog):
 
         form_box = QGroupBox(translate("Schedules", "New schedule"))
         form = QFormLayout(form_box)
-        self.name = QLineEdit("nightly")
+        self.name = QLineEdit(translate("Schedules", "nightly", "a schedule's name: letters, digits, - and _"))
         self.name.setAccessibleName(translate("Schedules", "Name of the schedule"))
         self.name.setToolTip(translate("Schedules", "Letters, digits, - and _"))
         form.addRow(translate("Schedules", "&Name:"), self.name)
@@ -147,7 +147,11 @@ class ScheduleDialog(QDialog):
             keep_row.addWidget(QLabel(rule_label(rule)))
             keep_row.addWidget(spin)
             self.keep[rule] = spin
-        form.addRow(translate("Schedules", "Keep:"), keep_row)
+        keep_label = QLabel(translate("Schedules", "Keep:"))
+        keep_label.setToolTip(
+            translate("Schedules", "For days, weeks, months and years: the newest backup of each; 0 is off")
+        )
+        form.addRow(keep_label, keep_row)
         self.profile = QComboBox()
         self.profile.setAccessibleName(translate("Schedules", "Connection profile"))
         form.addRow(translate("Schedules", "&Profile:"), self.profile)

@@ -1690,8 +1690,8 @@
         <translation>Copias más recientes:</translation>
     </message>
     <message>
-        <source>Days (newest backup of each):</source>
-        <translation>Días (la copia más reciente de cada uno):</translation>
+        <source>Days:</source>
+        <translation>Días:</translation>
     </message>
     <message>
         <source>Weeks:</source>
@@ -1750,6 +1750,11 @@
         <translation>Nueva programación</translation>
     </message>
     <message>
+        <source>nightly</source>
+        <comment>a schedule&apos;s name: letters, digits, - and _</comment>
+        <translation>noche</translation>
+    </message>
+    <message>
         <source>Name of the schedule</source>
         <translation>Nombre de la programación</translation>
     </message>
@@ -1804,6 +1809,10 @@
     <message>
         <source>Keep:</source>
         <translation>Conservar:</translation>
+    </message>
+    <message>
+        <source>For days, weeks, months and years: the newest backup of each; 0 is off</source>
+        <translation>Para días, semanas, meses y años: la copia más reciente de cada uno; 0 lo desactiva</translation>
     </message>
     <message>
         <source>Connection profile</source>
