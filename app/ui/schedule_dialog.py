@@ -103,7 +103,7 @@ class ScheduleDialog(QDialog):
 
         form_box = QGroupBox(translate("Schedules", "New schedule"))
         form = QFormLayout(form_box)
-        self.name = QLineEdit(translate("Schedules", "nightly", "a schedule's name: letters, digits, - and _"))
+        self.name = QLineEdit(translate("Schedules", "nightly"))  # a name: letters, digits, - and _
         self.name.setAccessibleName(translate("Schedules", "Name of the schedule"))
         self.name.setToolTip(translate("Schedules", "Letters, digits, - and _"))
         form.addRow(translate("Schedules", "&Name:"), self.name)

@@ -1751,7 +1751,6 @@
     </message>
     <message>
         <source>nightly</source>
-        <comment>a schedule&apos;s name: letters, digits, - and _</comment>
         <translation>noche</translation>
     </message>
     <message>
