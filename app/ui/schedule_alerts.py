@@ -71,11 +71,9 @@ class ScheduleAlerts:
         ours = self.banner.error is not None and self.banner.error.message == self.shown
         if self.banner.isVisible() and not ours:
             return  # the banner says something else
-        if not text:
+        if not text or text == self.dismissed:
             if ours:
-                self.banner.hide()  # mended since: a run went well
-            return
-        if text == self.dismissed:
+                self.banner.hide()  # mended since (a run went well), or back to what the user dismissed
             return
         details = "\n".join(f"{a.schedule}: {a.detail}" for a in alerts if a.detail)
         self.shown = text
