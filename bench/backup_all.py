@@ -20,9 +20,8 @@ from pathlib import Path
 
 from app.engine.connection import ConnectionTarget
 from bench import dataset, tools
-from bench.dataset import say
 from bench.harness import REPO
-from bench.probe import SideFailed, run_measured
+from bench.probe import measure_into
 from bench.report import Report, Verdict, write
 from bench.stats import MB, Series
 
@@ -38,20 +37,6 @@ def _schemas(target: ConnectionTarget) -> list[str]:
                 "SELECT schema_name::text FROM public.customers_client WHERE schema_name <> 'public' ORDER BY 1"
             ).fetchall()
         ]
-
-
-def _measure(series: Series, argv: list[str], env: dict[str, str]) -> None:
-    series.argv = argv
-    say(f"{series.label} ...")
-    try:
-        run = run_measured(argv, env=env, cwd=REPO)
-    except SideFailed as exc:
-        series.error = f"failed: {exc}"
-        say(series.error)
-        return
-    series.seconds.append(run.seconds)
-    series.peak_rss.append(run.peak_rss_bytes)
-    say(f"{series.label}: {run.seconds:.2f} s, {run.peak_rss_bytes / MB:.0f} MB")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,14 +63,14 @@ def main(argv: list[str] | None = None) -> int:
             (work / "all").mkdir(parents=True)
             ours = Series(f"resguardo backup --all, {len(schemas)} clinics, --jobs {args.jobs}")
             command = ["backup", "--all", "--out", str(work / "all"), "--jobs", str(args.jobs), "--dsn", db.conninfo]
-            _measure(ours, [sys.executable, "-m", "app", *command], env)
+            measure_into(ours, [sys.executable, "-m", "app", *command], env, REPO)
             step = max(1, len(schemas) // args.sample)
             sample = schemas[::step][: args.sample]
             loop = " ; ".join(
                 shlex.join(tools.pg_dump(pg, db, schema, work / f"{i}.dump")) for i, schema in enumerate(sample)
             )
             theirs = Series(f"pg_dump -Fc -n per schema, beside {len(schemas)} clinics ({len(sample)} of the loop)")
-            _measure(theirs, ["sh", "-c", f"set -e; {loop}"], env)
+            measure_into(theirs, ["sh", "-c", f"set -e; {loop}"], env, REPO)
             all_series += [ours, theirs]
             if ours.measured and theirs.measured:
                 mine, loops = ours.median_seconds / len(schemas), theirs.median_seconds / len(sample)

@@ -22,29 +22,14 @@ from pathlib import Path
 from pyrage import x25519
 
 from bench import dataset, tools
-from bench.dataset import say
 from bench.harness import REPO
-from bench.probe import SideFailed, run_measured
+from bench.probe import measure_into
 from bench.report import Report, Verdict, write
 from bench.stats import MB, Series
 
 KEY = "encryption"
 TARGET = 1.10  # issue 22: at most 10 % over the plain run
 TENANT = "bienestar"
-
-
-def _measure(series: Series, argv: list[str], env: dict[str, str]) -> None:
-    series.argv = argv
-    say(f"{series.label} ...")
-    try:
-        run = run_measured(argv, env=env, cwd=REPO)
-    except SideFailed as exc:
-        series.error = f"failed: {exc}"
-        say(series.error)
-        return
-    series.seconds.append(run.seconds)
-    series.peak_rss.append(run.peak_rss_bytes)
-    say(f"{series.label}: {run.seconds:.2f} s, {run.peak_rss_bytes / MB:.0f} MB")
 
 
 def _verdict(what: str, plain: Series, encrypted: Series) -> Verdict:
@@ -122,9 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         for round_number in range(args.repeat):
             order = ["plain", "encrypted"] if round_number % 2 == 0 else ["encrypted", "plain"]
             for side in order:
-                _measure(backups[side], [*backup_argv[side], "--dsn", source.conninfo], env)
+                measure_into(backups[side], [*backup_argv[side], "--dsn", source.conninfo], env, REPO)
             for side in order:
-                _measure(restores[side], [*restore_argv[side], "--dsn", into.conninfo], env)
+                measure_into(restores[side], [*restore_argv[side], "--dsn", into.conninfo], env, REPO)
         sizes = {side: path.stat().st_size for side, path in (("plain", plain_file), ("encrypted", encrypted_file))}
         verdicts = [
             _verdict("Backup wall time: encrypted ÷ plain", backups["plain"], backups["encrypted"]),

@@ -23,6 +23,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.dataset import say
+from bench.stats import MB, Series
+
 FIRST_SAMPLE_SECONDS = 0.005
 SAMPLE_SECONDS = 0.05
 
@@ -163,3 +166,18 @@ def run_measured(
     if proc.returncode != 0:
         raise SideFailed(_reason(captured.get("err", b""), argv, proc.returncode), proc.returncode)
     return Run(seconds, sampler.peak, captured.get("out", b"").decode(errors="replace"))
+
+
+def measure_into(series: Series, argv: list[str], env: dict[str, str], cwd: Path) -> None:
+    """One run of `argv` added to `series` (its time and peak memory), or the reason it has none."""
+    series.argv = argv
+    say(f"{series.label} ...")
+    try:
+        run = run_measured(argv, env=env, cwd=cwd)
+    except SideFailed as exc:
+        series.error = f"failed: {exc}"
+        say(series.error)
+        return
+    series.seconds.append(run.seconds)
+    series.peak_rss.append(run.peak_rss_bytes)
+    say(f"{series.label}: {run.seconds:.2f} s, {run.peak_rss_bytes / MB:.0f} MB")

@@ -348,7 +348,9 @@ def _marker(target: ConnectionTarget) -> list[tuple[str, str]]:
         return conn.execute("SELECT who::text, what FROM public.rg_marker").fetchall()
 
 
-def test_nothing_a_hostile_owner_planted_runs_in_a_superuser_backup(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def _planted(demo_db: ConnectionTarget) -> ConnectionTarget:
+    """HOSTILE_TENANT planted by the owner, with three rows in its trap table, and the marker table its code would
+    write; the owner's target."""
     owner = ConnectionTarget(make_conninfo(demo_db.conninfo, user="clinic_app"))
     with demo_db.connect() as conn:
         conn.execute("CREATE TABLE public.rg_marker (who name, what text)")
@@ -356,6 +358,12 @@ def test_nothing_a_hostile_owner_planted_runs_in_a_superuser_backup(demo_db: Con
     with owner.connect() as conn:
         conn.execute(HOSTILE_TENANT)
         conn.execute("INSERT INTO bienestar.trap (id) VALUES (1), (2), (3)")
+    return owner
+
+
+def test_nothing_a_hostile_owner_planted_runs_in_a_superuser_backup(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    owner = _planted(demo_db)
+    with owner.connect() as conn:
         conn.execute("REFRESH MATERIALIZED VIEW bienestar.trap_summary")
     with demo_db.connect() as conn:
         conn.execute("DELETE FROM public.rg_marker")  # the owner's own inserts ran its code, as the owner
@@ -385,13 +393,8 @@ def test_nothing_planted_runs_in_the_backups_second_session(
     forced on every table notwithstanding (issue 25.6)."""
     from app.engine.backup import tables
 
-    owner = ConnectionTarget(make_conninfo(demo_db.conninfo, user="clinic_app"))
-    with demo_db.connect() as conn:
-        conn.execute("CREATE TABLE public.rg_marker (who name, what text)")
-        conn.execute("GRANT INSERT ON public.rg_marker TO PUBLIC")
+    owner = _planted(demo_db)
     with owner.connect() as conn:
-        conn.execute(HOSTILE_TENANT)
-        conn.execute("INSERT INTO bienestar.trap (id) VALUES (1), (2), (3)")
         for n in range(34):  # small tables for the helper, each behind a forced policy that runs the owner's code
             conn.execute(f"CREATE TABLE bienestar.rg_pad_{n} (id integer DEFAULT bienestar.hostile_int(1))")
             conn.execute(f"INSERT INTO bienestar.rg_pad_{n} SELECT g FROM generate_series(1, {n + 1}) g")

@@ -37,11 +37,9 @@ from app.engine.restore.restore import Restore, RestoreOptions, _explained, _ope
 from app.engine.restore.source import NativeArchiveSource
 from app.engine.restore.sources import open_restore_source
 from app.engine.restore.statement_cancel import cancel_statements_on
-from app.engine.restore.swap import drop_registered
 from app.engine.safety.load_login import load_login
 from app.engine.safety.locks import tenant_lock
 from app.engine.safety.proven import Witness
-from app.engine.safety.registry import SchemaKind, registered
 
 _CHECK_SHARE = 0.1  # of the progress bar, after the restore's load share
 
@@ -301,23 +299,7 @@ class Rehearsal(Restore):
             "removes it."
         )
         try:
-            with (
-                self.target.connect() as conn,
-                self.target.connect(autocommit=True) as observer,
-                tenant_lock(conn, self.schema),
-            ):
-                if staged.oid in {s.oid for s in registered(conn, self.schema, SchemaKind.STAGING)}:
-                    witness = Witness(observer, conn.info.backend_pid, self.schema)
-                    drop_registered(
-                        conn,
-                        observer,
-                        witness,
-                        staged.oid,
-                        staged.name,
-                        self.options.locks,
-                        CancelToken(),
-                        "Cleaning up",
-                    )
+            self._drop_staging_now(staged)
         except (psycopg.Error, ResguardoError) as exc:
             return False, [f"{left} ({first_line(exc)})"]
         self.staging = None

@@ -20,7 +20,7 @@ import functools
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -463,29 +463,24 @@ class Restore:
 
     def _drop_staging(self) -> None:
         """After a failure: drop the staging schema if a step committed it; else the next job does."""
-        staged = self.staging
-        if staged is None:
+        if self.staging is None:
             return
-        try:
-            with (
-                self.target.connect() as conn,
-                self.target.connect(autocommit=True) as observer,
-                tenant_lock(conn, self.schema),
-            ):
-                if staged.oid in {s.oid for s in registered(conn, self.schema, SchemaKind.STAGING)}:
-                    witness = Witness(observer, conn.info.backend_pid, self.schema)
-                    drop_registered(
-                        conn,
-                        observer,
-                        witness,
-                        staged.oid,
-                        staged.name,
-                        self.options.locks,
-                        CancelToken(),
-                        "Cleaning up",
-                    )
-        except (psycopg.Error, ResguardoError):
-            pass
+        with suppress(psycopg.Error, ResguardoError):
+            self._drop_staging_now(self.staging)
+
+    def _drop_staging_now(self, staged: _Staging) -> None:
+        """Drop the staging schema on fresh connections, under the tenant lock, if it is still registered as this
+        clinic's staging schema; raises what went wrong."""
+        with (
+            self.target.connect() as conn,
+            self.target.connect(autocommit=True) as observer,
+            tenant_lock(conn, self.schema),
+        ):
+            if staged.oid in {s.oid for s in registered(conn, self.schema, SchemaKind.STAGING)}:
+                witness = Witness(observer, conn.info.backend_pid, self.schema)
+                drop_registered(
+                    conn, observer, witness, staged.oid, staged.name, self.options.locks, CancelToken(), "Cleaning up"
+                )
 
     @contextmanager
     def _file_step(self, conn: psycopg.Connection, action: str, cancel: CancelToken) -> Iterator[None]:
