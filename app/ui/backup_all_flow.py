@@ -20,7 +20,6 @@ from app.engine.catalog.discovery import TenantKind
 from app.engine.errors import PreflightError, ResguardoError
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.stores.history import BackupRecord, record_backup
-from app.engine.stores.profiles import ProfileStore
 from app.text_safety import shown, visible_lines
 from app.ui import locale_format as fmt
 from app.ui.backup_all_panel import ClinicList, ClinicState, attach
@@ -129,7 +128,7 @@ class BackupAllFlow:
                 )  # the folder chosen; never its missing parents (a share not mounted)
             except FileNotFoundError:
                 raise PreflightError(f"The folder {out.parent} does not exist; choose a folder that does.") from None
-            keys = ProfileStore().get(session.profile_name).encrypt_to if session.profile_name else []
+            keys = session.encrypt_to()
             return backup_all(
                 session.target,
                 out,

@@ -19,7 +19,6 @@ from app.engine.encryption.backup import write_encrypted_backup
 from app.engine.errors import ResguardoError
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.stores.history import BackupRecord, record_backup
-from app.engine.stores.profiles import ProfileStore
 from app.text_safety import shown, visible
 from app.ui import locale_format as fmt
 from app.ui.flow_host import FlowHost
@@ -98,7 +97,7 @@ class BackupFlow:
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> tuple[BackupResult, BackupRecord]:
             path.parent.mkdir(parents=True, exist_ok=True)
-            keys = ProfileStore().get(session.profile_name).encrypt_to if session.profile_name else []
+            keys = session.encrypt_to()
             if keys:  # an encrypted profile never writes a plain backup; `.age` is added, never replacing a file
                 result = write_encrypted_backup(
                     chosen.key,

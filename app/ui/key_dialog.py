@@ -37,7 +37,7 @@ from app.text_safety import shown
 from app.ui import engine_words
 from app.ui.job_runner import BackgroundPool
 from app.ui.logging_setup import REDACTOR
-from app.ui.style import DANGER, SUCCESS, muted, set_text_colour
+from app.ui.style import muted, say_status
 
 translate = QCoreApplication.translate
 
@@ -201,10 +201,7 @@ class KeyDialog(QDialog):
             self.key_file.setText(chosen)
 
     def _say(self, text: str, ok: bool | None = None) -> None:
-        self.status.setText(text)
-        self.status.setPalette(self.palette())
-        if ok is not None:
-            set_text_colour(self.status, SUCCESS if ok else DANGER)
+        say_status(self.status, text, ok)
 
     # -- making the key ----------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from app.ui.job_runner import BackgroundPool
 from app.ui.key_dialog import KeyDialog, keys_sentence
 from app.ui.logging_setup import REDACTOR
 from app.ui.password_dialog import offer_remember
-from app.ui.style import DANGER, SUCCESS, muted, set_text_colour
+from app.ui.style import muted, say_status
 
 translate = QCoreApplication.translate
 
@@ -309,10 +309,7 @@ class ProfileDialog(QDialog):
             self.sslrootcert.setText(chosen)
 
     def _say(self, text: str, ok: bool | None = None) -> None:
-        self.status.setText(text)
-        self.status.setPalette(self.palette())
-        if ok is not None:
-            set_text_colour(self.status, SUCCESS if ok else DANGER)
+        say_status(self.status, text, ok)
 
     # -- actions -------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication
 from app.engine.connection import ConnectionTarget
 from app.engine.connection_test import ConnectionCheck
 from app.engine.stores.history import database_key
+from app.engine.stores.profiles import ProfileStore
 
 translate = QCoreApplication.translate
 
@@ -24,6 +25,11 @@ class Session:
     @property
     def database_key(self) -> str:
         return database_key(self.target)
+
+    def encrypt_to(self) -> list[str]:
+        """The profile's encryption keys, read now (on a worker: it reads the profiles file); a session without a
+        profile has none."""
+        return ProfileStore().get(self.profile_name).encrypt_to if self.profile_name else []
 
     def status_text(self) -> str:
         """Server, database and user, for the status bar."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 W = TypeVar("W", bound=QWidget)
 
@@ -36,6 +36,14 @@ def contrast(a: QColor | str, b: QColor | str) -> float:
     """WCAG contrast ratio of two colours, 1 to 21."""
     la, lb = sorted((luminance(QColor(a)), luminance(QColor(b))), reverse=True)
     return (la + 0.05) / (lb + 0.05)
+
+
+def say_status(label: QLabel, text: str, ok: bool | None = None) -> None:
+    """A dialog's status line: `text` in the dialog's colours, or green (ok) or red (not ok)."""
+    label.setText(text)
+    label.setPalette(label.window().palette())  # the dialog's colours, not the last ones set
+    if ok is not None:
+        set_text_colour(label, SUCCESS if ok else DANGER)
 
 
 def set_text_colour(widget: QWidget, colour: str) -> None:
