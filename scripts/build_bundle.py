@@ -5,7 +5,7 @@
 Writes dist/resguardo/ (the one-folder bundle: `dist/resguardo/resguardo` runs the window and the CLI) and, on
 Linux, dist/resguardo-<version>-linux-<machine>.tar.gz: the bundle under lib/, the desktop entry, AppStream
 metainfo, file type and hicolor icons under share/, and install.sh. The icons are drawn from the one SVG source
-(app/resources/resguardo.svg) here, so no PNG or ICO is kept by hand. packaging/README.md says the rest.
+(resources/resguardo.svg) here, so no PNG or ICO is kept by hand. packaging/README.md says the rest.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import tarfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-RESOURCES = REPO / "app" / "resources"
+RESOURCES = REPO / "resources"
 BUILD = REPO / "build"
 DIST = REPO / "dist"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
@@ -58,7 +58,7 @@ def draw_icons(out: Path) -> dict[int, Path]:
     _app = QGuiApplication.instance() or QGuiApplication([])
     renderer = QSvgRenderer(str(RESOURCES / "resguardo.svg"))
     if not renderer.isValid():
-        raise SystemExit("app/resources/resguardo.svg cannot be read as SVG")
+        raise SystemExit("resources/resguardo.svg cannot be read as SVG")
     out.mkdir(parents=True, exist_ok=True)
     pngs = {}
     for size in ICON_SIZES:

@@ -1,4 +1,4 @@
-"""Update or check the window's translation sources (`app/resources/translations/*.ts`) with Qt's lupdate.
+"""Update or check the window's translation sources (`resources/translations/*.ts`) with Qt's lupdate.
 
     python scripts/translations.py           # add new strings of app/ui to the catalogues (translations kept)
     python scripts/translations.py --check   # exit 1, naming them, if a string lacks its Spanish translation
@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 from app.ui.qm import Message, read_ts  # noqa: E402
 
 SOURCES = REPO / "app" / "ui"
-CATALOGUES = REPO / "app" / "resources" / "translations"
+CATALOGUES = REPO / "resources" / "translations"
 LANGUAGES = {"es": [], "en": ["-pluralonly"]}  # extra lupdate options per language
 
 

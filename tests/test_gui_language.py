@@ -23,7 +23,7 @@ from tests.support import REPO
 from tests.support.gui import ScriptedDialogs, installed, open_window, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
-CATALOGUES = REPO / "app" / "resources" / "translations"
+CATALOGUES = REPO / "resources" / "translations"
 
 
 def test_every_string_of_the_window_has_its_spanish_translation() -> None:
@@ -174,7 +174,7 @@ def test_the_engines_words_in_a_stages_detail_are_translated_and_table_names_are
 
 def test_the_file_dialog_speaks_the_windows_spanish(qtbot: QtBot, tmp_path: Path) -> None:
     """Qt's own catalogue leaves the file dialog's "Look in:" and "Files of type:" in English and says "fichero"
-    where the window says "archivo" (issue 25.7): app/resources/translations/qt_dialogs_es.ts says them."""
+    where the window says "archivo" (issue 25.7): resources/translations/qt_dialogs_es.ts says them."""
     from PySide6.QtWidgets import QFileSystemModel, QLabel, QToolButton
 
     from app.ui.backup_dialog import file_dialog

@@ -3,10 +3,12 @@ package data, found beside the `app` package (a file left out would vanish only 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
-import tomllib
+import sys
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -14,21 +16,27 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_every_resource_file_is_package_data() -> None:
-    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = config["tool"]["setuptools"]["package-data"]["app"]
-    app = REPO / "app"
-    shipped = {path for pattern in patterns for path in app.glob(pattern) if path.is_file()}
+def test_every_resource_file_reaches_the_wheel(tmp_path: Path) -> None:
+    """resources/ is the one source of the icons, translations and desktop files; the build maps it to the
+    wheel's app/resources/ (setup.py), so a file added there and forgotten by the build is found here."""
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+        env=clean,
+    )
+    (wheel,) = tmp_path.glob("resguardo-*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
     needed = {
-        path
-        for folder in (app / "resources", app / "engine" / "server" / "sql")
-        for path in folder.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts
-    }
-    assert {p.relative_to(app).as_posix() for p in needed - shipped} == set()
-    assert {"resources/translations/resguardo_es.ts", "resources/icons/restore.svg"} <= {
-        p.relative_to(app).as_posix() for p in shipped
-    }
+        f"app/resources/{path.relative_to(REPO / 'resources').as_posix()}"
+        for path in (REPO / "resources").rglob("*")
+        if path.is_file()
+    } | {path.relative_to(REPO).as_posix() for path in (REPO / "app" / "engine" / "server" / "sql").rglob("*.sql")}
+    assert {"app/resources/translations/resguardo_es.ts", "app/resources/icons/restore.svg"} <= needed
+    assert needed - shipped == set()
+    assert not any(name.startswith("resources/") for name in shipped), "resources/ belongs under app/ in the wheel"
 
 
 @pytest.mark.parametrize(
@@ -42,18 +50,18 @@ def test_the_desktop_entry_and_metainfo_pass_their_validators(tool: str, argumen
     """The freedesktop validators Debian ships (.ci/run installs them, so CI never skips)."""
     if shutil.which(tool) is None:
         pytest.skip(f"{tool} is not installed (.ci/run installs it)")
-    path = REPO / "app" / "resources" / name
+    path = REPO / "resources" / name
     run = subprocess.run([tool, *arguments, str(path)], capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_the_file_type_names_the_backup_and_its_icon() -> None:
     """A file manager (and a GTK file dialog) calls a .resguardo file a Resguardo backup, not a tar archive."""
-    root = ET.parse(REPO / "app" / "resources" / "resguardo-mime.xml").getroot()
+    root = ET.parse(REPO / "resources" / "resguardo-mime.xml").getroot()
     ns = {"m": "http://www.freedesktop.org/standards/shared-mime-info"}
     kind = root.find("m:mime-type", ns)
     assert kind is not None and kind.get("type") == "application/x-resguardo-backup"
     assert [g.get("pattern") for g in kind.findall("m:glob", ns)] == ["*.resguardo"]
     assert {c.text for c in kind.findall("m:comment", ns)} == {"Resguardo backup", "Copia de seguridad de Resguardo"}
-    metainfo = (REPO / "app" / "resources" / "org.resguardo.Resguardo.metainfo.xml").read_text(encoding="utf-8")
+    metainfo = (REPO / "resources" / "org.resguardo.Resguardo.metainfo.xml").read_text(encoding="utf-8")
     assert "<mediatype>application/x-resguardo-backup</mediatype>" in metainfo

@@ -1,4 +1,4 @@
-"""The application icon and the window's own icon set (`app/resources/icons/`, drawn for Resguardo, MIT)."""
+"""The application icon and the window's own icon set (`resources/icons/`, drawn for Resguardo, MIT)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The window's language: Spanish or English, the system's unless chosen in the Language menu.
 
-Catalogues are Qt Linguist sources in `app/resources/translations/`; the first run
+Catalogues are Qt Linguist sources in `resources/translations/`; the first run
 compiles them (app/ui/qm.py) into the user cache dir, on a worker thread, and
 later runs reuse the file while its source is unchanged. English is the source
 language: its catalogue holds only plural forms. Numbers, sizes and dates

@@ -1,5 +1,5 @@
-"""Where the window's resources are: `app/resources/`, beside this package in a checkout, an installed
-wheel and a PyInstaller bundle alike (the package data, pyproject.toml)."""
+"""Where the window's resources are. Their one source is the checkout's top-level `resources/`; the wheel and the
+PyInstaller bundle carry them as `app/resources/` (setup.py, packaging/resguardo.spec), beside this package."""
 
 from __future__ import annotations
 
@@ -7,4 +7,6 @@ from pathlib import Path
 
 
 def resources_dir() -> Path:
-    return Path(__file__).resolve().parents[1] / "resources"
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "resources"
+    return installed if installed.is_dir() else package.parent / "resources"
