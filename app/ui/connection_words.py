@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from app.engine import connection_test as ct
+from app.engine import login_check as ct
 from app.engine.connection import ConnectionTarget
 from app.ui.engine_words import WindowError
 

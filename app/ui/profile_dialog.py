@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.connection_test import ConnectionCheck, check_connection
+from app.engine.login_check import ConnectionCheck, check_connection
 from app.engine.errors import ResguardoError
 from app.engine.stores.profiles import SSL_MODES, Profile, ProfileStore
 from app.engine.stores.secrets import SecretStore

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication
 
 from app.engine.connection import ConnectionTarget
-from app.engine.connection_test import ConnectionCheck
+from app.engine.login_check import ConnectionCheck
 from app.engine.stores.history import database_key
 from app.engine.stores.profiles import ProfileStore
 
