@@ -73,17 +73,41 @@ def test_rows_now_are_exact_after_deleted_rows_and_the_changed_table_stands_out(
     dialog = RestoreConfirmDialog(window, context)
     qtbot.addWidget(dialog)
     when = fmt.when(context.check.created_utc)
-    assert dialog.summary.text() == f"Bienestar goes back to {when}: 500 rows come back in chat_chatmessage."
+    assert dialog.summary.text() == f"Bienestar goes back to {when}: 500 rows come back in chat message."
     highlighted = {
         cell(dialog, r, 0).text()
         for r in range(dialog.table.rowCount())
         if cell(dialog, r, 0).background().color() == QColor(HIGHLIGHT)
     }
-    assert highlighted == {"chat_chatmessage"}
-    row = next(r for r in range(dialog.table.rowCount()) if cell(dialog, r, 0).text() == "chat_chatmessage")
+    assert highlighted == {"chat message"}  # in Django's words; the table's own name is in the details
+    row = next(r for r in range(dialog.table.rowCount()) if cell(dialog, r, 0).text() == "chat message")
+    assert cell(dialog, row, 0).toolTip() == "chat_chatmessage"
     assert [cell(dialog, row, c).text() for c in (1, 2, 3)] == [fmt.number(1000), "500", "+500"]
     assert "every checksum verified" in dialog.facts.text()
     assert "bienestar" not in dialog.summary.text() and "rg_safety" not in dialog.facts.text()
+
+
+def test_another_clinics_backup_reads_as_a_replacement_with_the_warning_first(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
+    """Bienestar's backup into Mindcare is not Mindcare "going back" to anything (issue 23.1)."""
+    backup = tmp_path / "bienestar.resguardo"
+    backup_tenant(demo_db, "bienestar", backup)
+    preview = preview_restore(demo_db, "mindcare", backup, allow_other_tenant=True)
+    assert preview.other_tenant
+    names = {"bienestar": "Bienestar", "mindcare": "Mindcare"}
+    context = PreviewContext(preview, verify_file(backup), backup.stat().st_size, "Mindcare", names, {})
+    dialog = RestoreConfirmDialog(None, context)
+    qtbot.addWidget(dialog)
+
+    when = fmt.when(context.check.created_utc)
+    assert dialog.summary.text().startswith(f"Mindcare's data will be replaced by Bienestar's (backup of {when})")
+    assert "goes back" not in dialog.summary.text()
+    assert "made from another clinic (Bienestar)" in dialog.warnings.text()
+    layout = dialog.layout()
+    assert layout is not None and layout.indexOf(dialog.warnings) < layout.indexOf(
+        dialog.facts
+    )  # read before the file's details
 
 
 def test_counts_beyond_the_time_budget_are_estimates_and_say_so(

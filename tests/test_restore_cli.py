@@ -139,3 +139,17 @@ def test_undo_and_discard_take_the_tenants_table_as_restore_does(demo_db: Connec
             "resguardo: The tenants table 'public.nothing_here' does not exist. Nothing was changed."
         )
     assert resguardo_schemas(demo_db) == [(copy, "safety-copy")]
+
+
+def test_another_tenants_backup_is_said_first_as_a_replacement(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    """The preview's first line says what happens: Mindcare's backup replaces Bienestar's data (issue 23.1)."""
+    dsn = ("--dsn", demo_db.conninfo)
+    archive = tmp_path / "mindcare.resguardo"
+    assert run_cli("backup", "--tenant", "mindcare", "--out", str(archive), *dsn).returncode == 0
+    before = fingerprint(demo_db, "bienestar")
+    shown = run_cli("restore", "--tenant", "bienestar", "--file", str(archive), "--allow-other-tenant", *dsn)
+    first = shown.stdout.splitlines()[0]
+    assert first.startswith("WARNING: bienestar's data will be replaced by mindcare's (a backup of another tenant"), (
+        shown.stdout
+    )
+    assert "rollback" not in shown.stdout and fingerprint(demo_db, "bienestar") == before  # nothing typed, nothing done

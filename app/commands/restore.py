@@ -68,14 +68,20 @@ def run(args: argparse.Namespace) -> int:
 def describe_preview(p: RestorePreview) -> str:
     s = p.source
     json = s.kind == "django-json"  # the tenant's schema stays; the file says nothing of its origin or date
-    lines = [
+    lines = (  # what happens first: another tenant's backup replaces this one's data, it is no rollback
+        [
+            f"WARNING: {terminal(p.tenant)}'s data will be replaced by {terminal(s.source_schema or '?')}'s "
+            f"(a backup of another tenant, taken {s.created_utc or 'at an unknown time'})."
+        ]
+        if p.other_tenant
+        else []
+    )
+    lines += [
         f"Restore {terminal(p.tenant)} from {terminal(s.path.name)} ({s.kind}, {s.tool_version or 'unknown tool'})",
         "  rows of a Django export, into the tables the clinic has today"
         if json
         else f"  backup of tenant {terminal(s.source_schema or '?')}, taken {s.created_utc or 'at an unknown time'}",
     ]
-    if p.other_tenant:
-        lines.append(f"  WARNING: this is another tenant's backup; its data will replace {terminal(p.tenant)}'s.")
     if not p.schema_exists:
         lines.append(f"  {terminal(p.tenant)} has no schema yet: it will be created.")
     lines.append(f"  {len(p.tables)} tables, {human_size(p.size_bytes)} of rows to load:")

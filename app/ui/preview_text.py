@@ -74,13 +74,10 @@ def summary(context: PreviewContext) -> str:
         return translate("Preview", "{clinic} is created from the backup ({rows} rows in {tables} tables).").format(
             clinic=clinic, rows=fmt.number(rows), tables=fmt.number(len(preview.tables))
         )
-    back_to = (
-        translate("Preview", "{clinic} goes back to {date}").format(clinic=clinic, date=date)
-        if date
-        else translate("Preview", "{clinic} goes back to the state of the backup").format(clinic=clinic)
-    )
+    back_to = _headline(context, clinic, date)
     changed = sorted(((t.name, n) for t in preview.tables if (n := row_change(t))), key=lambda c: (-abs(c[1]), c[0]))
-    parts = [_part(name, n) for name, n in changed[:SENTENCE_TABLES]]
+    words = table_words(context)
+    parts = [_part(words.get(name, name), n) for name, n in changed[:SENTENCE_TABLES]]
     more = len(changed) - SENTENCE_TABLES
     if more > 0:
         parts.append(translate("Preview", "%Ln more tables change", None, more))
@@ -96,6 +93,28 @@ def summary(context: PreviewContext) -> str:
     if estimated:
         text += " " + translate("Preview", "The rows now of %Ln large tables are estimates.", None, estimated)
     return text
+
+
+def _headline(context: PreviewContext, clinic: str, date: str) -> str:
+    """What happens, in the clinic's words: a backup of another clinic is a replacement, not a rollback."""
+    if context.preview.other_tenant:
+        source = source_clinic(context)
+        if date:
+            return translate("Preview", "{clinic}'s data will be replaced by {source}'s (backup of {date})").format(
+                clinic=clinic, source=source, date=date
+            )
+        return translate("Preview", "{clinic}'s data will be replaced by {source}'s").format(
+            clinic=clinic, source=source
+        )
+    if date:
+        return translate("Preview", "{clinic} goes back to {date}").format(clinic=clinic, date=date)
+    return translate("Preview", "{clinic} goes back to the state of the backup").format(clinic=clinic)
+
+
+def table_words(context: PreviewContext) -> dict[str, str]:
+    """Table name -> what Django says it holds ("chat message"), where the preview compared the rows."""
+    found = context.preview.comparison
+    return {t.name: t.words for t in found.tables if t.words} if found is not None else {}
 
 
 def _part(table: str, change: int) -> str:

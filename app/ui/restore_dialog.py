@@ -94,7 +94,7 @@ class RestoreConfirmDialog(QDialog):
         set_text_colour(self.warnings, DANGER)
         self.warnings.setVisible(bool(found))
 
-        self.table = self._table(preview.tables)
+        self.table = self._table(preview.tables, preview_text.table_words(context))
         legend = muted(
             QLabel(
                 translate(
@@ -140,8 +140,8 @@ class RestoreConfirmDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addWidget(self.warnings)  # before the file's details: what must be read comes first
         layout.addWidget(self.facts)
-        layout.addWidget(self.warnings)
         layout.addWidget(self.table, 1)
         layout.addWidget(legend)
         layout.addWidget(self.ask)
@@ -151,7 +151,7 @@ class RestoreConfirmDialog(QDialog):
         self._fit()
         self.typed.setFocus()
 
-    def _table(self, tables: list[TablePreview]) -> QTableWidget:
+    def _table(self, tables: list[TablePreview], words: dict[str, str]) -> QTableWidget:
         table = QTableWidget(len(tables), 4)
         table.setAccessibleName(translate("RestoreDialog", "Rows of each table, in the backup and now"))
         table.setHorizontalHeaderLabels(
@@ -164,10 +164,12 @@ class RestoreConfirmDialog(QDialog):
         )
         for row, entry in enumerate(tables):
             in_file = fmt.number(entry.rows_in_file) if entry.rows_in_file is not None else "?"
-            cells = [visible(entry.name), in_file, _now_text(entry), _change_text(entry)]
+            cells = [visible(words.get(entry.name, entry.name)), in_file, _now_text(entry), _change_text(entry)]
             highlight = preview_text.differs(entry)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                if not column and entry.name in words:  # the table's own name, in the details
+                    item.setToolTip(visible(entry.name))
                 if column:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if highlight:

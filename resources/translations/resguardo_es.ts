@@ -1101,6 +1101,14 @@
             <numerusform>Las filas actuales de %Ln tablas grandes son una estimación.</numerusform>
         </translation>
     </message>
+    <message>
+        <source>{clinic}&apos;s data will be replaced by {source}&apos;s (backup of {date})</source>
+        <translation>Los datos de {clinic} se reemplazarán por los de {source} (copia del {date})</translation>
+    </message>
+    <message>
+        <source>{clinic}&apos;s data will be replaced by {source}&apos;s</source>
+        <translation>Los datos de {clinic} se reemplazarán por los de {source}</translation>
+    </message>
     <message numerus="yes">
         <source>%Ln rows come back in {table}</source>
         <translation>
