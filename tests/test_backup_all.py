@@ -12,7 +12,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from app.engine.archive.container import ArchiveReader
-from app.engine.backup.many import ClinicOutcome, ClinicStatus, backup_all
+from app.engine.backup.many import ClinicOutcome, ClinicStatus, FailureKind, backup_all
 from app.engine.backup.native import backup_tenant
 from app.engine.catalog.discovery import list_tenants
 from app.engine.connection import ConnectionTarget
@@ -103,6 +103,25 @@ def test_cli_backs_up_every_clinic_and_reports_the_failed_and_the_busy_one(
             assert reader.raw_manifest["source_schema"] == schema
             assert reader.raw_manifest["tenant"]["table"] == "public.customers_client"
     assert by_clinic["zafiro"].startswith(f"ok      zafiro: {tmp_path / 'zafiro' / written['zafiro'][0]}, ")
+
+
+def test_each_clinic_not_backed_up_carries_the_kind_of_its_failure(
+    demo_db: ConnectionTarget, clinics: ConnectionTarget, tmp_path: Path
+) -> None:
+    """So that the window can say it in the user's language (the sentence is the engine's, in English)."""
+    with demo_db.connect() as holder, tenant_lock(holder, "mindcare"):
+        result = backup_all(clinics, tmp_path, schemas=["nadie", "mindcare", "bienestar", "sellada"])
+    kinds = {c.schema: (c.status, c.kind) for c in result.clinics}
+    assert kinds == {
+        "nadie": (ClinicStatus.FAILED, FailureKind.NOT_A_CLINIC),
+        "mindcare": (ClinicStatus.BUSY, FailureKind.BUSY),
+        "bienestar": (ClinicStatus.BACKED_UP, FailureKind.NONE),
+        "sellada": (ClinicStatus.FAILED, FailureKind.REFUSED),  # no privilege to read it
+    }
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "zafiro").write_text("a file where the clinic's folder goes")
+    [zafiro] = backup_all(clinics, tmp_path / "full", schemas=["zafiro"]).clinics
+    assert (zafiro.status, zafiro.kind) == (ClinicStatus.FAILED, FailureKind.CANNOT_WRITE), zafiro.error
 
 
 def test_a_clinic_busy_at_first_is_backed_up_at_the_retry_after_the_others(

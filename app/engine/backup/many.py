@@ -27,7 +27,15 @@ from app.engine.catalog.discovery import TenantInfo, TenantKind, TenantsTable, l
 from app.engine.connection import ConnectionTarget
 from app.engine.encryption.backup import write_encrypted_backup
 from app.engine.encryption.recipients import parse_recipients
-from app.engine.errors import Cancelled, ResguardoError, TenantBusy, UsageError
+from app.engine.errors import (
+    ArchiveError,
+    Cancelled,
+    ConnectionFailed,
+    PreflightError,
+    ResguardoError,
+    TenantBusy,
+    UsageError,
+)
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 from app.formatting import human_size
 
@@ -39,6 +47,31 @@ class ClinicStatus(enum.StrEnum):
     BACKED_UP = "backed up"
     FAILED = "failed"
     BUSY = "busy"  # another backup or restore of it held its lock, at the first try and at the retry
+
+
+class FailureKind(enum.StrEnum):
+    """Why a clinic has no file, by kind, so that a front end can say it in its own words (the sentence says it
+    exactly, in English)."""
+
+    NONE = ""  # backed up
+    CONNECTION = "connection"  # the server could not be reached, refused the login, or the connection was lost
+    BUSY = "busy"  # another backup or restore of it held its lock
+    REFUSED = "refused"  # the clinic cannot be backed up as it is (an object the format cannot carry, privileges)
+    CANNOT_WRITE = "cannot write"  # the file could not be written (disk full, no permission)
+    NOT_A_CLINIC = "not a clinic"  # a chosen name that is no clinic of the database
+    FAILED = "failed"  # anything else (the server or pg_dump failed)
+
+
+def failure_kind(exc: BaseException) -> FailureKind:
+    if isinstance(exc, ConnectionFailed):
+        return FailureKind.CONNECTION
+    if isinstance(exc, TenantBusy):
+        return FailureKind.BUSY
+    if isinstance(exc, (PreflightError, UsageError)):
+        return FailureKind.REFUSED
+    if isinstance(exc, (ArchiveError, OSError)):  # a backup's ArchiveError is its file not written
+        return FailureKind.CANNOT_WRITE
+    return FailureKind.FAILED
 
 
 @dataclass(frozen=True)
@@ -54,6 +87,7 @@ class ClinicOutcome:
     format: str = ""  # the format written ("native", "custom", "sql")
     error: str = ""  # the engine's sentence, when not backed up
     note: str = ""  # why `auto` wrote the format it wrote
+    kind: FailureKind = FailureKind.NONE  # the error's kind, when not backed up
 
     @property
     def ok(self) -> bool:
@@ -162,7 +196,14 @@ def _chosen(tenants: list[TenantInfo], schemas: Sequence[str] | None) -> tuple[l
 
 def _not_a_clinic(schema: str) -> ClinicOutcome:
     return ClinicOutcome(
-        schema, ClinicStatus.FAILED, None, 0, 0.0, 0, error=f"{schema!r} is not a clinic of this database."
+        schema,
+        ClinicStatus.FAILED,
+        None,
+        0,
+        0.0,
+        0,
+        error=f"{schema!r} is not a clinic of this database.",
+        kind=FailureKind.NOT_A_CLINIC,
     )
 
 
@@ -229,7 +270,8 @@ class _Run:
                 return None
             _remove_if_empty(folder)  # a first backup that failed leaves no empty folder; older backups stay
             status = ClinicStatus.BUSY if isinstance(exc, TenantBusy) else ClinicStatus.FAILED
-            outcome = ClinicOutcome(schema, status, None, 0, time.monotonic() - started, attempt, error=message)
+            seconds = time.monotonic() - started
+            outcome = ClinicOutcome(schema, status, None, 0, seconds, attempt, error=message, kind=failure_kind(exc))
         else:
             outcome = ClinicOutcome(
                 schema,
