@@ -105,19 +105,9 @@ def _restore_test(args: argparse.Namespace) -> int:
 
 
 def _outcome(result: RehearsalResult, server: str) -> dict[str, object]:
-    return {
-        "ok": result.ok,
-        "server": server,
-        "tenant": result.tenant,
-        "source_schema": result.source_schema,
-        "kind": result.kind,
-        "seconds": round(result.seconds, 3),
-        "rows": result.rows,
-        "tables": [
-            {"name": t.name, "rows": t.rows, "expected_rows": t.expected_rows, "checksum_ok": t.checksum_ok}
-            for t in result.tables
-        ],
-    }
+    from app.engine.routine.clinic_backups import rehearsal_outcome
+
+    return rehearsal_outcome(result, server)
 
 
 def _passed(result: RehearsalResult, path: Path, record: str) -> str:

@@ -87,6 +87,12 @@ def scan_folder(folder: Path) -> Folder:
     return Folder(backups, unreadable, ignored)
 
 
+def backup_files(folder: Path) -> list[tuple[Path, str]]:
+    """Each file under `folder` that may be a backup, with its kind as `scan_folder` tells them apart ("native",
+    "pg_dump", "encrypted"); the same walk and bound (MAX_FILES) as `scan_folder`."""
+    return [(path, kind) for path in _files(Path(folder)) if (kind := _kind(path))]
+
+
 def read_backup(path: Path) -> FoundBackup | Unreadable:
     """The clinic and time a native archive's manifest records, or why they cannot be read."""
     try:
