@@ -52,8 +52,9 @@ def test_the_key_file_is_owner_only_and_age_d_with_the_passphrase_gives_the_iden
     assert b"AGE-SECRET-KEY" not in path.read_bytes()
     (identity,) = load_identities(path, lambda name: PASSPHRASE)
     assert str(identity.to_public()) == public
-    with pytest.raises(KeyRefused, match=r"The passphrase does not open the key file clinic\.key\.age"):
+    with pytest.raises(KeyRefused, match=r"The passphrase does not open the key file clinic\.key\.age") as wrong:
         load_identities(path, lambda name: "not the passphrase")
+    assert wrong.value.reason == KeyRefused.WRONG_PASSPHRASE  # the window asks for the passphrase again by it
     if AGE is None:
         pytest.skip("Debian's age is not installed (.ci/run installs it); decrypted with pyrage above")
     status, shown = in_terminal([AGE, "-d", str(path)], [PASSPHRASE])  # age reads the passphrase from the terminal
@@ -166,8 +167,9 @@ def test_a_wrong_key_a_cut_or_a_flipped_file_is_refused_and_leaves_no_plain_byte
     encrypted = encrypt_file(plain, tmp_path / "c.resguardo.age", parse_recipients([public]), cancel=CancelToken())
     data = encrypted.read_bytes()
     out = tmp_path / "out"
-    with pytest.raises(KeyRefused, match=r"The key given does not open c.resguardo.age"):
+    with pytest.raises(KeyRefused, match=r"The key given does not open c.resguardo.age") as refused:
         decrypt_file(encrypted, out, load_identities(other, _never), cancel=CancelToken())
+    assert refused.value.reason == KeyRefused.OTHER_KEY
     assert not out.exists()
     cut = tmp_path / "cut.age"
     cut.write_bytes(data[: len(data) - 100])

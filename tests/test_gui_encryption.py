@@ -215,8 +215,8 @@ def test_the_key_prompt_never_echoes_and_says_what_was_wrong_in_spanish_too(qtbo
     assert "typed-7731-passphrase" not in repr(answer)
     assert REDACTOR.scrub("said typed-7731-passphrase") != "said typed-7731-passphrase"  # never in a log line
 
-    wrong = KeyRefused("The passphrase does not open the key file k.age.")
-    other = KeyRefused("The key given does not open b.resguardo.age: it was encrypted to another key.")
+    wrong = KeyRefused("Any sentence.", reason=KeyRefused.WRONG_PASSPHRASE)  # told by its reason, not its words
+    other = KeyRefused("Any sentence.", reason=KeyRefused.OTHER_KEY)
     with installed("es"):
         assert key_sentence(wrong, answer, Path("b.resguardo.age")) == (
             "La frase de contraseña no abre el archivo de clave k.age. Escríbala de nuevo."

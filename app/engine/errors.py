@@ -103,7 +103,21 @@ class ArchiveError(ResguardoError):
 
 
 class KeyRefused(ResguardoError):
-    """An encryption key cannot be used: it does not open the file, its passphrase is wrong, or it is unreadable."""
+    """An encryption key cannot be used: it does not open the file, its passphrase is wrong, or it is unreadable.
+
+    `reason` says which, so a front end can ask again for the one thing that was wrong (the passphrase, the key
+    file) in its own language without reading the sentence."""
+
+    WRONG_PASSPHRASE = "wrong-passphrase"
+    OTHER_KEY = "other-key"  # the file was encrypted to keys this one is not
+    NO_KEY = "no-key"
+    UNUSABLE = "unusable"  # not a key file, damaged, unreadable, or of a kind Resguardo does not read
+
+    def __init__(
+        self, message: str, details: str = "", *, reason: str = UNUSABLE, choices: tuple[Choice, ...] = ()
+    ) -> None:
+        super().__init__(message, details, choices=choices)
+        self.reason = reason
 
 
 class PreflightError(ResguardoError):

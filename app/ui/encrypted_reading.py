@@ -138,11 +138,12 @@ def read_backup(
 def key_sentence(error: ResguardoError, key: KeyAnswer, path: Path) -> str:
     """What was wrong with the key given, in the window's language."""
     message = error.message
-    if message.startswith("The passphrase does not open"):
+    reason = error.reason if isinstance(error, KeyRefused) else None
+    if reason == KeyRefused.WRONG_PASSPHRASE:
         return translate("Encryption", "The passphrase does not open the key file {key}. Type it again.").format(
             key=shown(key.identity.name)
         )
-    if message.startswith("The key given does not open"):
+    if reason == KeyRefused.OTHER_KEY:
         return translate(
             "Encryption", "The key file {key} does not open {file}: the backup was encrypted to another key."
         ).format(key=shown(key.identity.name), file=shown(path.name))

@@ -67,7 +67,9 @@ def load_identities(path: Path, prompt: PassphrasePrompt) -> list[Any]:
         try:
             data = passphrase.decrypt(data, prompt(path.name))
         except DecryptError:
-            raise KeyRefused(f"The passphrase does not open the key file {path.name}.") from None
+            raise KeyRefused(
+                f"The passphrase does not open the key file {path.name}.", reason=KeyRefused.WRONG_PASSPHRASE
+            ) from None
     text = data.decode("utf-8", errors="replace")
     if "-----BEGIN OPENSSH PRIVATE KEY-----" in text or "-----BEGIN RSA PRIVATE KEY-----" in text:
         try:

@@ -48,7 +48,9 @@ def plain_copy(
             f"Decrypt it first (`age -d -o {path.name.removesuffix(SUFFIX)} {path.name}`) and use that file."
         )
     if identity is None:
-        raise KeyRefused(f"{path.name} is encrypted: give {Choice.KEY_FILE}.", choices=(Choice.KEY_FILE,))
+        raise KeyRefused(
+            f"{path.name} is encrypted: give {Choice.KEY_FILE}.", reason=KeyRefused.NO_KEY, choices=(Choice.KEY_FILE,)
+        )
     identities = load_identities(identity, prompt)
     with private_folder() as work:
         plain = work / (path.name.removesuffix(SUFFIX) if path.name.endswith(SUFFIX) else path.name)

@@ -123,7 +123,9 @@ def decrypt_file(
 def _header_error(name: str, said: str) -> ArchiveError | KeyRefused:
     if "No matching keys" in said:
         return KeyRefused(
-            f"The key given does not open {name}: it was encrypted to another key (or its header is damaged).", said
+            f"The key given does not open {name}: it was encrypted to another key (or its header is damaged).",
+            said,
+            reason=KeyRefused.OTHER_KEY,
         )
     return ArchiveError(f"{name} is damaged: its encryption header cannot be read.", said)
 
