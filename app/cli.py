@@ -75,6 +75,18 @@ COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
         True,
     ),
     (
+        "recover",
+        "recover",
+        "bring chosen rows back from a backup into the live tenant, with the rows that refer to them; undoable",
+        True,
+    ),
+    (
+        "undo-recover",
+        "undo_recover",
+        "remove exactly the rows the tenant's latest recovery inserted (refused if any changed since)",
+        True,
+    ),
+    (
         "discard-safety-copy",
         "discard_safety_copy",
         "drop a safety copy (a schema named in `resguardo tenants` as a safety copy)",

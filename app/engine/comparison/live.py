@@ -81,6 +81,11 @@ def lock_live_tables(conn: psycopg.Connection, schema: str) -> dict[str, LiveTab
     """Every table of `schema`, locked and checked, with its columns and key."""
     relations = schema_tables(conn, schema)
     lock_tables(conn, relations)
+    return describe_tables(conn, relations)
+
+
+def describe_tables(conn: psycopg.Connection, relations: list[Relation]) -> dict[str, LiveTable]:
+    """Columns and key of each relation (locked and checked by the caller)."""
     oids = [r.oid for r in relations]
     columns: dict[int, list[LiveColumn]] = {}
     kinds: dict[int, str] = {}

@@ -1,0 +1,79 @@
+"""The tables a recovery writes, locked ROW EXCLUSIVE without ever waiting while holding a lock.
+
+ROW EXCLUSIVE is what every INSERT and DELETE takes: the web application's reads and writes never wait for
+it; only a schema change, a restore's swap or an explicit LOCK does. Each attempt takes every table in one
+`LOCK ... NOWAIT` statement, or nothing; if one is in use that way, the attempt's transaction is rolled back
+(nothing held) and tried again after a short, jittered pause, within the job's `LockPolicy.total_seconds`.
+Once locked, each name is checked to still be the plain table of the oid it resolves to, and described
+(columns, key) from the catalog as it is now.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import psycopg
+from psycopg import sql
+
+from app.engine.comparison.live import LiveTable, describe_tables
+from app.engine.errors import Cancelled, Choice, RestoreFailed
+from app.engine.jobs import CancelToken
+from app.engine.restore.swap import LockPolicy
+from app.engine.safety.relation_guard import Relation, plain_table, recheck
+
+T = TypeVar("T")
+_FIRST_PAUSE, _LONGEST_PAUSE = 0.05, 0.5
+
+
+class TablesBusy(Exception):
+    """One attempt found a table locked against writing; the caller's transaction is rolled back."""
+
+
+def lock_for_writing(conn: psycopg.Connection, schema: str, names: Sequence[str]) -> dict[str, LiveTable]:
+    """ROW EXCLUSIVE NOWAIT on `schema.names`, inside the caller's transaction; TablesBusy if one is in use."""
+    relations: list[Relation] = []
+    for name in names:
+        found = plain_table(conn, schema, name)
+        if found is None:
+            raise RestoreFailed(f"The clinic's table {name} is gone or is no longer a plain table.")
+        relations.append(found)
+    try:
+        with conn.transaction():
+            conn.execute(
+                sql.SQL("LOCK TABLE ONLY {} IN ROW EXCLUSIVE MODE NOWAIT").format(
+                    sql.SQL(", ").join(r.identifier() for r in relations)
+                )
+            )
+    except psycopg.errors.LockNotAvailable:
+        raise TablesBusy from None
+    recheck(conn, relations)  # the names still name the tables listed, now that they are locked
+    return describe_tables(conn, relations)
+
+
+def with_attempts(
+    conn: psycopg.Connection, attempt: Callable[[], T], policy: LockPolicy, cancel: CancelToken, action: str
+) -> T:
+    """`attempt` (one transaction on `conn`) until its locks are had, for at most `policy.total_seconds`."""
+    deadline = time.monotonic() + policy.total_seconds
+    pause, tries = _FIRST_PAUSE, 0
+    while True:
+        tries += 1
+        try:
+            return attempt()
+        except TablesBusy:
+            if not conn.closed and not conn.broken:
+                conn.rollback()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RestoreFailed(
+                    f"{action} gave up after {policy.total_seconds:.0f} s and {tries} attempts: a table it writes "
+                    "was locked against writing each time (a schema change, a restore, or an explicit LOCK by "
+                    f"another session). Try again later, or {Choice.LONGER_LOCK_WAIT}.",
+                    choices=(Choice.LONGER_LOCK_WAIT,),
+                ) from None
+            if cancel.wait(min(pause * random.uniform(0.5, 1.5), left)):
+                raise Cancelled("Cancelled.") from None
+            pause = min(pause * 1.5, _LONGEST_PAUSE)
