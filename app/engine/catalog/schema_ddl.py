@@ -21,6 +21,7 @@ schema_ddl_post (post-data), schema_ddl_order (pre-data order), schema_ddl_base 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,20 +74,25 @@ class SchemaDDL:
         return "".join(self.post_data)
 
 
-def extract_schema_ddl(conn: psycopg.Connection, schema: str) -> SchemaDDL:
-    """Read every object of `schema` and return the statements that rebuild them."""
+def extract_schema_ddl(conn: psycopg.Connection, schema: str, *, rel_oids: Sequence[int] | None = None) -> SchemaDDL:
+    """Read every object of `schema` and return the statements that rebuild them. `rel_oids`: the oids of every
+    pg_class row of the schema, when the caller read them in this same transaction (its snapshot), which spares
+    a second pass over pg_class; None: read here."""
     # Resguardo's sessions start so (connection.py); whatever the caller's path was, the tenant leaves it.
     conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true)")
     row = conn.execute(
         "SELECT n.oid, pg_catalog.pg_get_userbyid(n.nspowner), pg_catalog.quote_ident(n.nspname),"
-        " coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))::pg_catalog.text[]"
-        " FROM pg_catalog.pg_namespace n WHERE n.nspname = %s",
-        [schema],
+        " coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))::pg_catalog.text[],"
+        " CASE WHEN %(read_rels)s THEN ARRAY(SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid)"
+        " END, ARRAY(SELECT t.oid FROM pg_catalog.pg_type t WHERE t.typnamespace = n.oid)"
+        " FROM pg_catalog.pg_namespace n WHERE n.nspname = %(schema)s",
+        {"schema": schema, "read_rels": rel_oids is None},
     ).fetchone()
     if row is None:
         raise PreflightError(f"The schema {schema!r} does not exist.")
-    nsp, owner, qschema, nspacl = row
+    nsp, owner, qschema, nspacl, read_oids, type_oids = row  # one pass over each catalog (schema_ddl_base)
     x = Extraction(conn, schema, nsp, qschema, TenantDeparser(conn, schema), conn.info.server_version)
+    x.rel_oids, x.type_oids = list(read_oids if rel_oids is None else rel_oids), list(type_oids)
     x.privileges.append({"kind": "schema", "name": schema, "owner": owner, "acl": list(nspacl)})
     _refuse_what_cannot_be_carried(x)
     ddl = SchemaDDL(schema_owner=owner)
@@ -182,7 +188,8 @@ _REFUSED = """
 SELECT 'foreign table', c.relname::pg_catalog.text,
        'it is bound to the foreign server ' || pg_catalog.quote_ident(s.srvname) || ', which is not part of the tenant'
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_foreign_table f ON f.ftrelid = c.oid
-  JOIN pg_catalog.pg_foreign_server s ON s.oid = f.ftserver WHERE c.relnamespace = %(nsp)s AND {own_class}
+  JOIN pg_catalog.pg_foreign_server s ON s.oid = f.ftserver
+ WHERE c.oid = ANY(%(rels)s::pg_catalog.oid[]) AND c.relnamespace = %(nsp)s AND {own_class}
 UNION ALL
 SELECT 'function', p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
        'it is written in ' || l.lanname || ', which only a superuser may create'
@@ -194,11 +201,13 @@ SELECT 'function', p.proname::pg_catalog.text,
   FROM pg_catalog.pg_event_trigger e JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid WHERE p.pronamespace = %(nsp)s
 UNION ALL
 SELECT 'base type', t.typname::pg_catalog.text, 'its input and output functions are written in C'
-  FROM pg_catalog.pg_type t WHERE t.typnamespace = %(nsp)s AND t.typtype = 'b' AND {own_type}
+  FROM pg_catalog.pg_type t WHERE t.oid = ANY(%(types)s::pg_catalog.oid[]) AND t.typnamespace = %(nsp)s
+   AND t.typtype = 'b' AND {own_type}
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)
 UNION ALL
 SELECT 'type', t.typname::pg_catalog.text, 'it is only declared (a shell type), which only a superuser may do'
-  FROM pg_catalog.pg_type t WHERE t.typnamespace = %(nsp)s AND t.typtype = 'p' AND NOT t.typisdefined AND {own_type}
+  FROM pg_catalog.pg_type t WHERE t.oid = ANY(%(types)s::pg_catalog.oid[]) AND t.typnamespace = %(nsp)s
+   AND t.typtype = 'p' AND NOT t.typisdefined AND {own_type}
 UNION ALL
 SELECT 'text search parser', o.prsname::pg_catalog.text, 'its functions are written in C'
   FROM pg_catalog.pg_ts_parser o WHERE o.prsnamespace = %(nsp)s AND {own_parser}
@@ -218,14 +227,16 @@ SELECT 'table', c.relname::pg_catalog.text,
        || ', outside the tenant'
   FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
   JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
- WHERE c.relnamespace = %(nsp)s AND p.relnamespace <> %(nsp)s AND c.relkind IN ('r', 'p', 'f')
+ WHERE c.oid = ANY(%(rels)s::pg_catalog.oid[]) AND c.relnamespace = %(nsp)s
+  AND p.relnamespace <> %(nsp)s AND c.relkind IN ('r', 'p', 'f')
 UNION ALL
 SELECT 'table', p.relname::pg_catalog.text,
        c.oid::pg_catalog.regclass::pg_catalog.text
        || ', outside the tenant, inherits from it (or is one of its partitions)'
   FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
   JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
- WHERE p.relnamespace = %(nsp)s AND c.relnamespace <> %(nsp)s AND c.relkind IN ('r', 'p', 'f')
+ WHERE p.oid = ANY(%(rels)s::pg_catalog.oid[]) AND p.relnamespace = %(nsp)s
+  AND c.relnamespace <> %(nsp)s AND c.relkind IN ('r', 'p', 'f')
 UNION ALL
 SELECT 'extended statistics', s.stxname::pg_catalog.text,
        'they are on ' || c.oid::pg_catalog.regclass::pg_catalog.text || ', outside the tenant'
@@ -237,7 +248,8 @@ SELECT 'sequence', s.relname::pg_catalog.text,
   FROM pg_catalog.pg_class s JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
    AND d.objid = s.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a'
   JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
- WHERE s.relnamespace = %(nsp)s AND s.relkind = 'S' AND t.relnamespace <> %(nsp)s
+ WHERE s.oid = ANY(%(rels)s::pg_catalog.oid[]) AND s.relnamespace = %(nsp)s
+  AND s.relkind = 'S' AND t.relnamespace <> %(nsp)s
 LIMIT 1
 """
 
@@ -266,13 +278,16 @@ def _dependencies(x: Extraction, rels: list[Any]) -> None:
     """Each pre-data object's dependencies on the others, from pg_depend (and the writer's own knowledge)."""
     for rule, view in x.q(
         "SELECT r.oid, r.ev_class FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c"
-        " ON c.oid = r.ev_class WHERE c.relnamespace = %(nsp)s AND r.rulename = '_RETURN'"
+        " ON c.oid = r.ev_class WHERE c.oid = ANY(%(rels)s::pg_catalog.oid[]) AND c.relnamespace = %(nsp)s"
+        " AND r.rulename = '_RETURN'"
     ):
         x.aliases[("pg_rewrite", rule)] = ("pg_class", view)
     for typ, relid, element, range_type in x.q(
         "SELECT t.oid, t.typrelid, CASE WHEN e.oid IS NOT NULL THEN t.typelem END, r.rngtypid"
         " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type e ON e.typarray = t.oid"
-        " LEFT JOIN pg_catalog.pg_range r ON r.rngmultitypid = t.oid WHERE t.typnamespace = %(nsp)s"
+        " LEFT JOIN pg_catalog.pg_range r ON r.rngmultitypid = t.oid"
+        " WHERE t.oid = ANY(%(types)s::pg_catalog.oid[]) AND t.typnamespace = %(nsp)s"
+        ""
     ):
         if ("pg_type", typ) in x.items:
             continue

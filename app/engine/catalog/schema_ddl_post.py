@@ -41,7 +41,7 @@ def _constraints(x: Extraction, rels: dict[int, Rel]) -> None:
         " pg_catalog.quote_ident(x.relname)"
         " FROM pg_catalog.pg_constraint o JOIN pg_catalog.pg_class c ON c.oid = o.conrelid"
         " LEFT JOIN pg_catalog.pg_class x ON x.oid = o.conindid"
-        " WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'p')"
+        " WHERE c.oid = ANY(%(rels)s::pg_catalog.oid[]) AND c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'p')"
         " AND (o.contype IN ('p', 'u', 'x') OR (o.contype = 'f' AND o.conparentid = 0 AND o.conislocal))"
         ' ORDER BY c.relname COLLATE "C", o.conname COLLATE "C"'
     )
@@ -72,7 +72,8 @@ def _indexes(x: Extraction, rels: dict[int, Rel]) -> None:
         "  JOIN pg_catalog.pg_class p ON p.oid = h.inhparent WHERE h.inhrelid = i.indexrelid)"
         " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid"
         " JOIN pg_catalog.pg_class x ON x.oid = i.indexrelid"
-        " WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'p', 'm') AND (i.indisvalid OR x.relkind = 'I')"
+        " WHERE c.oid = ANY(%(rels)s::pg_catalog.oid[]) AND c.relnamespace = %(nsp)s"
+        " AND c.relkind IN ('r', 'p', 'm') AND (i.indisvalid OR x.relkind = 'I')"
         ' ORDER BY c.relname COLLATE "C", x.relname COLLATE "C"'
     )
     made = [r[0] for r in rows if not r[6]]
@@ -118,7 +119,7 @@ def _triggers(x: Extraction) -> None:
         "SELECT g.oid, g.tgname, pg_catalog.quote_ident(g.tgname), pg_catalog.quote_ident(c.relname), g.tgenabled,"
         " g.tgparentid <> 0, (SELECT p.tgenabled FROM pg_catalog.pg_trigger p WHERE p.oid = g.tgparentid)"
         " FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid"
-        " WHERE c.relnamespace = %(nsp)s AND NOT g.tgisinternal"
+        " WHERE c.oid = ANY(%(rels)s::pg_catalog.oid[]) AND c.relnamespace = %(nsp)s AND NOT g.tgisinternal"
         ' ORDER BY g.tgparentid <> 0, c.relname COLLATE "C", g.tgname COLLATE "C"'
     )
     roots = [r for r in rows if not r[5]]
@@ -136,7 +137,8 @@ def _rules(x: Extraction) -> None:
     rows = x.q(
         "SELECT r.oid, r.rulename, pg_catalog.quote_ident(r.rulename), pg_catalog.quote_ident(c.relname), r.ev_enabled"
         " FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class"
-        " WHERE c.relnamespace = %(nsp)s AND r.rulename <> '_RETURN' ORDER BY c.relname COLLATE \"C\", r.rulename"
+        " WHERE c.oid = ANY(%(rels)s::pg_catalog.oid[]) AND c.relnamespace = %(nsp)s"
+        " AND r.rulename <> '_RETURN' ORDER BY c.relname COLLATE \"C\", r.rulename"
     )
     definitions = x.deparser.definitions("rule", [r[0] for r in rows])
     for oid, name, qname, qtable, state in rows:
@@ -158,7 +160,8 @@ def _row_security(x: Extraction, rels: list[Rel]) -> None:
         "  ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.oid)) END ORDER BY r.n)"
         "  FROM pg_catalog.unnest(p.polroles) WITH ORDINALITY AS r(oid, n))"
         " FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid"
-        ' WHERE c.relnamespace = %(nsp)s ORDER BY c.relname COLLATE "C", p.polname'
+        " WHERE c.oid = ANY(%(rels)s::pg_catalog.oid[]) AND c.relnamespace = %(nsp)s"
+        ' ORDER BY c.relname COLLATE "C", p.polname'
     )
     oids = [r[0] for r in rows]
     using = x.deparser.expressions("policy_using", oids)

@@ -97,7 +97,8 @@ def read_relations(x: Extraction) -> list[Rel]:
         "  AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i') LIMIT 1)"
         " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid"
         " LEFT JOIN pg_catalog.pg_am m ON m.oid = c.relam"
-        " WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
+        " WHERE c.oid = ANY(%(rels)s::pg_catalog.oid[]) AND c.relnamespace = %(nsp)s"
+        " AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
         " AND " + own("pg_class", "c.oid") + ' ORDER BY c.relname COLLATE "C"'
     )
     rels = []
@@ -143,7 +144,8 @@ def read_relations(x: Extraction) -> list[Rel]:
     by_oid = {r.oid: r for r in rels}
     for child, parent, qparent in x.q(
         "SELECT i.inhrelid, i.inhparent, pg_catalog.quote_ident(p.relname) FROM pg_catalog.pg_inherits i"
-        " JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE p.relnamespace = %(nsp)s"
+        " JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
+        " WHERE p.oid = ANY(%(rels)s::pg_catalog.oid[]) AND p.relnamespace = %(nsp)s"
         " AND p.relkind IN ('r', 'p') ORDER BY i.inhrelid, i.inhseqno"
     ):
         if child in by_oid:

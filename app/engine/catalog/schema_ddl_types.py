@@ -61,7 +61,9 @@ def write_types(x: Extraction) -> None:
         " pg_catalog.pg_get_userbyid(t.typowner),"
         " coalesce(t.typacl, pg_catalog.acldefault('T', t.typowner))::pg_catalog.text[]"
         " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype"
-        " WHERE t.typnamespace = %(nsp)s AND " + own("pg_type", "t.oid") + " AND (t.typtype IN ('e', 'd', 'r')"
+        " WHERE t.oid = ANY(%(types)s::pg_catalog.oid[]) AND t.typnamespace = %(nsp)s AND "
+        + own("pg_type", "t.oid")
+        + " AND (t.typtype IN ('e', 'd', 'r')"
         "  OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c'))"
         " ORDER BY t.oid"
     )
