@@ -108,10 +108,11 @@ def _keys(keys: list[str]) -> str:
 
 def describe_plan(plan: RecoveryPlan) -> str:
     matched = " and ".join(f"{terminal(c)} = {terminal(v)}" for c, v in plan.match)
+    words = next((t.words for t in plan.tables if t.name == plan.chosen_table), None)
+    chosen = f"the {terminal(words)} ({terminal(plan.chosen_table)})" if words else f"the rows of {plan.chosen_table}"
     lines = [
         f"Recover into {terminal(plan.tenant)} from {terminal(plan.path.name)} (backup of "
-        f"{terminal(plan.source_schema)}, {plan.created_utc or 'date unknown'}): the rows of "
-        f"{terminal(plan.chosen_table)} with {matched}"
+        f"{terminal(plan.source_schema)}, {plan.created_utc or 'date unknown'}): {chosen} with {matched}"
         + (", with the rows that refer to them" if plan.with_dependents else ", only them")
     ]
     lines += [f"  WARNING: {terminal(w)}" for w in plan.warnings]

@@ -26,7 +26,14 @@ from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ign
 from app.engine.recovery import record as records
 from app.engine.recovery.live_rows import lookup
 from app.engine.recovery.locking import lock_for_writing, with_attempts
-from app.engine.recovery.model import RecordedTable, RecoveryPlan, RecoveryRecord, RecoveryResult, TablePlan
+from app.engine.recovery.model import (
+    RecordedTable,
+    RecoveryPlan,
+    RecoveryRecord,
+    RecoveryResult,
+    TablePlan,
+    row_checksum,
+)
 from app.engine.recovery.proof import prove_only
 from app.engine.recovery.sessions import Sessions, recovery_sessions
 from app.engine.restore.restore import continue_sequences
@@ -112,7 +119,7 @@ def _insert(
             continue_sequences(conn, plan.tenant, s.tenant_oid, table.name)
         prove_only(conn, before, expected, "insert", ACTION)
         cancel.raise_if_cancelled()
-        record = _record(s, plan, tables, conn)
+        record = _record(s, plan, tables, live, conn)
         records.add(record)  # before COMMIT; a kill after it is settled by the transaction's status
         written.append(record)
     return record
@@ -157,16 +164,28 @@ def _clinic_path(conn: psycopg.Connection, schema: str) -> str:
     return str(row[0])
 
 
-def _record(s: Sessions, plan: RecoveryPlan, tables: list[TablePlan], conn: psycopg.Connection) -> RecoveryRecord:
+def _record(
+    s: Sessions, plan: RecoveryPlan, tables: list[TablePlan], live: dict[str, LiveTable], conn: psycopg.Connection
+) -> RecoveryRecord:
+    """The inserted rows as they are now (a trigger of the clinic may have changed them on their way in)."""
     row = conn.execute("SELECT pg_catalog.pg_current_xact_id()::text").fetchone()
     assert row is not None
     recorded = []
     for table in tables:
         at = [table.columns.index(c) for c in table.key]
+        keys = [tuple(r.line.split(b"\t")[i] for i in at) for r in table.rows]
+        now = {
+            tuple(line.split(b"\t")[i] for i in at): row_checksum(line)
+            for line in lookup(conn, live[table.name], table.key, keys, table.columns)
+        }
         rows = []
-        for r in table.rows:
-            fields = r.line.split(b"\t")
-            rows.append((tuple(fields[i].decode() for i in at), r.checksum()))
+        for key in keys:
+            if key not in now:
+                raise RestoreFailed(
+                    f"A row inserted into {table.name} is not there with its key (a trigger of the clinic changed "
+                    "it or left it out), so undo could not find it; it was rolled back."
+                )
+            rows.append((tuple(v.decode() for v in key), now[key]))
         recorded.append(RecordedTable(table.name, table.key, table.columns, tuple(rows)))
     return RecoveryRecord(
         id=secrets.token_hex(8),
