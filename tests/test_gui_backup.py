@@ -168,7 +168,11 @@ def test_automatic_says_it_chose_pg_dump_and_why(qtbot: QtBot, demo_db: Connecti
 
 
 def test_automatic_says_it_chose_the_resguardo_format_and_why(
-    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    demo_db: ConnectionTarget,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """No pg_dump anywhere it looks (an empty folder, and only that one): the native format, and the reason."""
     monkeypatch.setenv("RESGUARDO_PG_BIN_ONLY", "1")
@@ -177,4 +181,4 @@ def test_automatic_says_it_chose_the_resguardo_format_and_why(
     panel = _automatic_backup(qtbot, demo_db, tmp_path)
     assert panel.result.format == "native"
     assert "Automatic chose the Resguardo format because no pg_dump" in panel.message.text()
-    assert any(panel.result.note in line for line in panel.lines)  # the engine's reason, in the log
+    assert any(panel.result.note in r.getMessage() for r in caplog.records)  # the engine's reason, in the log file

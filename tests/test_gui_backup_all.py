@@ -235,3 +235,51 @@ def test_a_schedule_added_in_the_window_is_the_clis_and_removing_it_removes_it(
     assert "removed" in dialog.status.text()
     assert not timer.exists() and not timer.with_suffix(".service").exists()
     assert run_cli("schedule", "list").stdout.strip() == "No schedules."
+
+
+def test_changing_a_schedule_in_the_window_keeps_what_the_form_shows_and_all_periods(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
+    """A schedule made with the CLI's options (test restore, notify URL) is changed in the window without losing
+    them; a keep rule can be "all" (-1), as `prune --keep-yearly -1`."""
+    params = demo_db.params
+    ProfileStore().save(
+        Profile("clinics", params["host"], int(params["port"]), demo_db.dbname, params["user"], sslmode="disable")
+    )
+    dialogs = Dialogs()
+    window = open_window(qtbot, demo_db, dialogs)
+    wait_listed(qtbot, window)
+    recorder = Recorder()
+    window.schedule_flow.runner, window.schedule_flow.scheduler = recorder, "systemd"
+    folder = tmp_path / "nightly"
+    folder.mkdir()
+    made = run_cli(
+        "schedule", "add", "nightly", "--at", "02:30", "--dir", str(folder), "--profile", "clinics",
+        "--keep-daily", "7", "--restore-test", "sun", "--ping-url", "https://hc.example/abc",
+        "--scheduler", "systemd", "--files-only",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    window.commands.schedules.trigger()
+    (context,) = dialogs.schedule_contexts
+    dialog = ScheduleDialog(window, context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 1 and dialog.add_button.isEnabled(), timeout=WAIT_MS)
+
+    row = dialog.table.topLevelItem(0)
+    assert row is not None
+    row.setSelected(True)
+    dialog.edit_button.click()
+    assert dialog.name.text() == "nightly" and dialog.times.text() == "02:30"
+    assert dialog.restore_test.currentData() == "sun" and dialog.ping_url.text() == "https://hc.example/abc"
+    assert dialog.keep["daily"].value() == 7 and dialog.keep["weekly"].value() == 0
+    assert dialog.keep["weekly"].text() == "off"
+    dialog.times.setText("03:15")
+    dialog.keep["yearly"].setValue(-1)
+    assert dialog.keep["yearly"].text() == "all"
+    dialog.add_button.click()
+    qtbot.waitUntil(lambda: not dialog.busy and "replaced" in dialog.status.text(), timeout=WAIT_MS)
+
+    listed = run_cli("schedule", "list").stdout
+    assert "nightly: at 03:15," in listed and "yearly all" in listed, listed
+    assert "; restore test on sun; notifies https://hc.example/abc" in listed, listed

@@ -95,7 +95,8 @@ def test_the_window_speaks_spanish_with_spanish_numbers(
         assert window.restore_action.text() == "&Restaurar…"
         headers = [window.clinics.headerData(c, Qt.Orientation.Horizontal) for c in range(window.clinics.columnCount())]
         assert headers[:3] == ["Clínica", "Dirección web", "Tamaño"]
-        assert "clínicas, de la tabla public.customers_client" in window.listing_label.full_text()
+        assert "clínicas, de la tabla de clínicas" in window.listing_label.full_text()
+        assert "public.customers_client" in window.listing_label.toolTip()
         row = next(r for r in range(window.clinics.rowCount()) if window.clinics.schema_at(r) == "bienestar")
         size = window.clinics.index(row, 2).data()
         assert re.fullmatch(r"\d+,\d (kB|MB)", size), size  # a decimal comma

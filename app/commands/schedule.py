@@ -134,6 +134,8 @@ def _list() -> int:
             f"{s.name}: at {', '.join(sorted(s.times))}, {', '.join(s.clinics) or 'all clinics'} of profile "
             f"{s.profile!r} into {s.folder}; keep {s.keep.describe()}; {_KIND.get(s.scheduler, 'not installed')}; "
             f"{when}"
+            + (f"; restore test on {s.restore_test}" if s.restore_test else "")
+            + (f"; notifies {s.ping_url}" if s.ping_url else "")
         )
     return 0
 

@@ -22,7 +22,7 @@ from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.stores.history import BackupRecord, record_backup
 from app.text_safety import shown, visible_lines
 from app.ui import locale_format as fmt
-from app.ui.backup_all_panel import ClinicList, ClinicState, attach
+from app.ui.backup_all_panel import ClinicList, ClinicState, attach, reason
 from app.ui.backup_flow import ready_folder
 from app.ui.engine_words import WindowError
 from app.ui.flow_host import FlowHost
@@ -46,14 +46,26 @@ def summary(result: ManyResult, names: dict[str, str]) -> str:
     for outcome in result.clinics:
         name = names.get(outcome.schema) or shown(outcome.schema)
         if outcome.status is ClinicStatus.FAILED:
-            text += " " + translate("BackupAll", "{clinic} was not backed up (tried twice): {reason}").format(
-                clinic=name, reason=visible_lines(outcome.error)
+            said = (
+                translate("BackupAll", "{clinic} was not backed up (tried twice): {reason}.")
+                if outcome.attempts > 1
+                else translate("BackupAll", "{clinic} was not backed up: {reason}.")
             )
+            text += " " + said.format(clinic=name, reason=reason(outcome))
         elif outcome.status is ClinicStatus.BUSY:
             text += " " + translate(
                 "BackupAll", "{clinic} was skipped: another backup or restore of it was running."
             ).format(clinic=name)
     return text
+
+
+def engine_sentences(result: ManyResult, names: dict[str, str]) -> str:
+    """Details of a run with clinics not backed up: the engine's own sentence for each (it names the exact
+    cause, and the clinic's internal name)."""
+    return "\n".join(
+        f"{names.get(c.schema) or shown(c.schema)} ({shown(c.schema)}): {visible_lines(c.error)}"
+        for c in result.not_backed_up
+    )
 
 
 class BackupAllFlow:
@@ -153,6 +165,8 @@ class BackupAllFlow:
             release(schema)
             text = listing.rows[schema].text(1) if schema in listing.rows else state
             panel.log(f"{names.get(schema) or shown(schema)}: {text}")
+            if schema in listing.errors:
+                panel.note(f"{shown(schema)}: {visible_lines(listing.errors[schema])}")
             host.update_actions()
 
         def release_all() -> None:
@@ -174,7 +188,7 @@ class BackupAllFlow:
             if result.ok:
                 panel.succeed(text, result)
             else:
-                panel.fail(WindowError(text))
+                panel.fail(WindowError(text, engine_sentences(result, names)))
             self._offer(panel, out)
 
         def failed(error: ResguardoError) -> None:

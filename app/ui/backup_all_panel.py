@@ -23,9 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.backup.many import ClinicOutcome, ClinicStatus
+from app.engine.backup.many import ClinicOutcome, ClinicStatus, FailureKind
 from app.engine.stores.history import BackupRecord
-from app.text_safety import visible_lines
 from app.ui import locale_format as fmt
 from app.ui.job_panel import JobPanel
 from app.ui.style import DANGER
@@ -42,6 +41,25 @@ class ClinicState(enum.StrEnum):
     FAILED = "failed"
     BUSY = "busy"  # skipped: another backup or restore of it was running
     CANCELLED = "cancelled"
+
+
+def reason(outcome: ClinicOutcome) -> str:
+    """Why a clinic has no file, by the kind of failure, in the window's words; the engine's sentence, which
+    names the exact cause (and internal names), is in the panel's Details and the log file."""
+    kind = outcome.kind
+    if kind is FailureKind.CONNECTION:
+        return translate("BackupAll", "the database server could not be reached, or the connection was lost")
+    if kind is FailureKind.BUSY:
+        return translate("BackupAll", "another backup or restore of this clinic was running")
+    if kind is FailureKind.REFUSED:
+        return translate("BackupAll", "this clinic cannot be backed up as it is (Details… says why)")
+    if kind is FailureKind.CANNOT_WRITE:
+        return translate(
+            "BackupAll", "the file could not be written: the disk is full, or the folder cannot be written"
+        )
+    if kind is FailureKind.NOT_A_CLINIC:
+        return translate("BackupAll", "it is not a clinic of this database")
+    return translate("BackupAll", "the backup failed on the server (Details… says why)")
 
 
 class ClinicList(QTreeWidget):
@@ -70,6 +88,7 @@ class ClinicList(QTreeWidget):
         self.rows: dict[str, QTreeWidgetItem] = {}
         self.states: dict[str, ClinicState] = {}
         self.names: dict[str, str] = {}
+        self.errors: dict[str, str] = {}  # the engine's sentence of each clinic not backed up, for the log file
         self.tally = QLabel("")  # "2 of 5 clinics finished: 1 backed up, 1 not"; placed above the list by attach()
         self.tally.setTextFormat(Qt.TextFormat.PlainText)
         self.tally.setWordWrap(True)
@@ -138,6 +157,8 @@ class ClinicList(QTreeWidget):
 
     @Slot(object)
     def _finished(self, outcome: ClinicOutcome) -> None:
+        if outcome.error:
+            self.errors[outcome.schema] = outcome.error
         if outcome.status is ClinicStatus.BACKED_UP:
             text = translate("BackupAll", "Done: {size} in {time}").format(
                 size=fmt.size(outcome.size_bytes), time=fmt.duration(outcome.seconds)
@@ -155,7 +176,7 @@ class ClinicList(QTreeWidget):
             self._set(
                 outcome.schema,
                 ClinicState.FAILED,
-                translate("BackupAll", "Failed: {reason}").format(reason=visible_lines(outcome.error)),
+                translate("BackupAll", "Failed: {reason}").format(reason=reason(outcome)),
             )
 
     def cancel_rest(self) -> None:

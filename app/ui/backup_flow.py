@@ -57,7 +57,7 @@ def describe_backup(result: BackupResult, chosen: str) -> str:
             text += " " + translate(
                 "BackupFlow",
                 "Automatic chose the Resguardo format because no pg_dump that "
-                "fits this server could be used (the log says why).",
+                "fits this server could be used (the log file says why).",
             )
         else:
             text += " " + translate(
@@ -128,15 +128,16 @@ class BackupFlow:
         clinic = host.clinic_name(schema)
         panel = host.jobs.new_panel(translate("BackupFlow", "Back up {clinic}").format(clinic=clinic), schema)
         panel.log(
-            translate("BackupFlow", "Backing up {clinic} ({schema}) of {server} to {file}").format(
-                clinic=clinic, schema=shown(schema), server=session.target.describe(), file=shown(str(path))
+            translate("BackupFlow", "Backing up {clinic} of {server} to {file}").format(
+                clinic=clinic, server=session.target.describe(), file=shown(str(path))
             )
         )
+        panel.note(f"the clinic's internal name: {shown(schema)}")
 
         def done(outcome: tuple[BackupResult, BackupRecord]) -> None:
             result, record = outcome
             if result.note:
-                panel.log(visible(result.note))
+                panel.note(visible(result.note))  # the engine's reason, in the log file
             panel.succeed(describe_backup(result, chosen.key), result)
             self._offer(panel, Path(result.path))
             host.remember_backup(record)

@@ -131,7 +131,13 @@ class ConnectionFlow(QObject):
                 (profile.tenants_table or None) if profile else None,
                 (profile.user_table or None) if profile else None,
             )
-            log.info("Connected: %s", self.session.status_text())
+            log.info(  # the log file's own words (English, as the engine's lines), not the status bar's
+                "Connected to %s: PostgreSQL %s, user %s%s",
+                target.describe(),
+                check.server_version.split()[0] if check.server_version else "?",
+                check.user,
+                " (superuser)" if check.is_superuser else "",
+            )
             if profile is not None:
                 self._remember_last_used(profile.name)
             self._heartbeat.start()

@@ -4,12 +4,16 @@ Progress is a bar with a percentage plus the stage and current table, never
 only free text. A finished panel keeps its result (and buttons such as Undo)
 until dismissed, and shows the time the job took, not a time left. Long
 titles are elided and the buttons wrap, so Cancel stays visible in a narrow
-column. Each panel keeps its own log lines (plain text) for the log panel.
+column. Each panel keeps its own log lines (plain text) for the log panel:
+the window's words, in its language, also written to the log file; what is
+technical (the engine's sentence, internal names) goes to the log file only
+(`note`).
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +40,7 @@ from app.ui.log_panel import LogPanel, stamped
 from app.ui.style import DANGER, muted, set_text_colour
 from app.ui.widgets import ButtonRow, ElidedLabel
 
+log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
 
 
@@ -174,7 +179,6 @@ class JobPanel(QFrame):
             on_success=on_success,
             on_failure=on_failure,
             on_progress=self._progress,
-            on_log=self.log,
         )
 
     def wait_for_user(self, text: str) -> None:
@@ -197,7 +201,7 @@ class JobPanel(QFrame):
         detail = engine_words.detail(progress.detail) if progress.detail else ""
         text = engine_words.stage(progress.stage) + (f": {detail}" if detail else "")
         if text != self.stage.full_text():
-            self.log(text)
+            self.log(text, logging.DEBUG)
             self.stage.set_full_text(text)
         self._tick()
 
@@ -205,10 +209,16 @@ class JobPanel(QFrame):
         end = self._ended if not self.running else time.monotonic()
         self.times.setText(locale_format.times(end - self._started, self._fraction, self.running))
 
-    def log(self, text: str) -> None:
+    def log(self, text: str, level: int = logging.INFO) -> None:
+        """A line of the job's log, in the window's words: the log panel, and the log file (a stage at DEBUG)."""
         line = stamped(text)
         self.lines.append(line)
         self.area.log_panel.append_for(self, line)
+        log.log(level, "%s: %s", self.title.full_text(), text)
+
+    def note(self, text: str) -> None:
+        """A technical line (the engine's sentence, internal names): the log file only."""
+        log.info("%s (details): %s", self.title.full_text(), text)
 
     # -- ending --------------------------------------------------------------------
 
@@ -250,7 +260,7 @@ class JobPanel(QFrame):
         technical = engine_words.technical(error)
         self.details_button.setVisible(bool(technical))
         if technical:
-            self.log(technical)
+            self.note(technical)
 
     def add_button(self, label: str, callback: Callable[[], None], icon_name: str, tip: str) -> QPushButton:
         """A button of the result (Undo, Show in folder…), placed first."""

@@ -3,8 +3,9 @@
 The UI thread never waits on the database or the disk: every engine call, short
 (discovery, preview, test connection) or long (backup, restore), is a `Worker`
 on the program's worker threads, started by a window's `BackgroundPool`.
-Progress is throttled so a chatty engine cannot flood the event loop, and log
-records written on the worker's thread are routed to that job's log.
+Progress is throttled so a chatty engine cannot flood the event loop. The
+engine's log records go to the log file only: they are English and name
+internal names, and the job's log panel shows the window's own words.
 
 Lifetimes are kept on the UI thread: a worker's signals are freed there (by
 the reaper) once it is done, and a finished call lets go of its callbacks
@@ -25,7 +26,6 @@ from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Si
 from app.engine.errors import ResguardoError
 from app.engine.jobs import CancelToken, Progress, ProgressCallback
 from app.ui.error_dialog import unexpected_error
-from app.ui.logging_setup import REDACTOR
 
 log = logging.getLogger(__name__)
 
@@ -46,37 +46,9 @@ class WorkerSignals(QObject):
     progress = Signal(object)  # Progress
     succeeded = Signal(object)  # whatever the job returned
     failed = Signal(object)  # ResguardoError (Cancelled included)
-    log_line = Signal(str)
 
 
-class _JobLogRouter(logging.Handler):
-    """Sends records emitted on a worker's thread to that worker's log signal."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.addFilter(REDACTOR)
-        self.setFormatter(logging.Formatter("%(message)s"))
-        self._workers: dict[int, Worker] = {}
-        self._lock = threading.Lock()
-
-    def attach(self, worker: Worker) -> None:
-        with self._lock:
-            self._workers[threading.get_ident()] = worker
-
-    def detach(self) -> None:
-        with self._lock:
-            self._workers.pop(threading.get_ident(), None)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        with self._lock:
-            worker = self._workers.get(record.thread or 0)
-        if worker is not None:
-            worker.signals.log_line.emit(self.format(record))
-
-
-_router = _JobLogRouter()
 _app_logger = logging.getLogger("app")
-_app_logger.addHandler(_router)
 if _app_logger.level == logging.NOTSET or _app_logger.level > logging.INFO:
     _app_logger.setLevel(logging.INFO)
 
@@ -136,13 +108,12 @@ class Worker(QRunnable):
             self.signals.progress.emit(progress)
 
     def run(self) -> None:
-        _router.attach(self)
         try:
             result = self.fn(self._progress, self.cancel_token)
         except ResguardoError as exc:
-            log.info("%s stopped: %s", self.name, exc.message)
+            log.debug("%s (details): %s", self.name, exc.message)  # a job's panel writes it to the log file
             if exc.details:
-                log.debug("%s details: %s", self.name, exc.details)
+                log.debug("%s (details): %s", self.name, exc.details)
             self.signals.failed.emit(exc)
         except Exception as exc:
             log.exception("%s failed unexpectedly", self.name)
@@ -150,7 +121,6 @@ class Worker(QRunnable):
         else:
             self.signals.succeeded.emit(result)
         finally:
-            _router.detach()
             self._reaper.done.emit(self)  # the last thing this thread does with the worker
 
 
@@ -163,7 +133,6 @@ class _Receiver(QObject):
         super().__init__(pool)
         self._pool, self._worker, self._callbacks = pool, worker, callbacks
         worker.signals.progress.connect(self.on_progress)
-        worker.signals.log_line.connect(self.on_log)
         worker.signals.succeeded.connect(self.on_succeeded)
         worker.signals.failed.connect(self.on_failed)
 
@@ -175,10 +144,6 @@ class _Receiver(QObject):
     @Slot(object)
     def on_progress(self, progress: Progress) -> None:
         self._call("progress", progress)
-
-    @Slot(str)
-    def on_log(self, line: str) -> None:
-        self._call("log", line)
 
     @Slot(object)
     def on_succeeded(self, result: Any) -> None:
@@ -228,12 +193,9 @@ class BackgroundPool(QObject):
         on_success: Callable[[Any], None] | None = None,
         on_failure: Callable[[ResguardoError], None] | None = None,
         on_progress: Callable[[Progress], None] | None = None,
-        on_log: Callable[[str], None] | None = None,
     ) -> Worker:
         """Run `worker`; the callbacks are called on the UI thread."""
-        receiver = _Receiver(
-            self, worker, {"success": on_success, "failure": on_failure, "progress": on_progress, "log": on_log}
-        )
+        receiver = _Receiver(self, worker, {"success": on_success, "failure": on_failure, "progress": on_progress})
         self._running[receiver] = worker
         with _alive_lock:
             _alive.add(worker)

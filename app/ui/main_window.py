@@ -57,7 +57,7 @@ from app.ui.settings import SYSTEM_LANGUAGE, UiSettings
 from app.ui.style import muted
 from app.ui.tenant_table import CLINIC_COLUMNS, CLINIC_KINDS, OTHER_COLUMNS, OTHER_KINDS, TenantFilter, TenantModel
 from app.ui.verify_flow import VerifyFlow
-from app.ui.widgets import ElidedLabel
+from app.ui.widgets import ElidedLabel, plain_tooltip
 from app.ui.window_actions import build_actions
 
 log = logging.getLogger(__name__)
@@ -83,9 +83,14 @@ def listing_text(listing: TenantListing) -> str:
         return translate(
             "Window", "No clinics table found: the list shows all the data of the database, by internal name."
         )
-    return translate("Window", "%Ln clinics, from the table {table}", None, clinics).format(
-        table=shown(listing.tenants_table.qualified_name)
-    )
+    return translate("Window", "%Ln clinics, from the clinics table", None, clinics)
+
+
+def listing_tip(listing: TenantListing) -> str:
+    """The clinics table's own name: in the tooltip, never in the status bar's words."""
+    if listing.tenants_table is None:
+        return listing_text(listing)
+    return translate("Window", "The clinics table: {table}").format(table=shown(listing.tenants_table.qualified_name))
 
 
 class MainWindow(QMainWindow):
@@ -376,6 +381,7 @@ class MainWindow(QMainWindow):
         self.empty_label.setVisible(self.clinics.rowCount() == 0)
         self.empty_label.setText(translate("Window", "This database has no clinics.") if not listing.tenants else "")
         self.listing_label.set_full_text(listing_text(listing))
+        self.listing_label.setToolTip(plain_tooltip(listing_tip(listing)))
         if selected:
             self.select(selected)
         self.update_actions()

@@ -97,10 +97,11 @@ class RestoreFlow:
             schema,
         )
         panel.log(
-            translate("RestoreFlow", "Restoring {clinic} ({schema}) of {server} from {file}").format(
-                clinic=clinic, schema=shown(schema), server=session.target.describe(), file=shown(str(chosen))
+            translate("RestoreFlow", "Restoring {clinic} of {server} from {file}").format(
+                clinic=clinic, server=session.target.describe(), file=shown(str(chosen))
             )
         )
+        panel.note(f"the clinic's internal name: {shown(schema)}")
 
         def check(readable: Path, progress: ProgressCallback, cancel: CancelToken) -> PreviewContext:
             verified = verify_file(readable, progress=scaled(progress, 0, VERIFY_SHARE), cancel=cancel)
@@ -171,8 +172,8 @@ class RestoreFlow:
 
         def done(result: RestoreResult) -> None:
             panel.succeed(describe_restore(result, context), result)
-            for warning in result.warnings:
-                panel.log(translate("RestoreFlow", "Warning: {text}").format(text=visible(warning)))
+            for warning in result.warnings:  # the engine's, naming internal names: the log file's details
+                panel.note(f"Warning: {visible(warning)}")
             if result.safety_copy:
                 self._bind_undo(panel, schema, result.safety_copy)
             host.refresh()

@@ -44,6 +44,8 @@ class Request:
     clinics: tuple[str, ...]
     keep: dict[str, int]
     format: str
+    restore_test: str = ""  # a weekday of WEEKDAYS, or "": never
+    ping_url: str = ""
 
 
 @dataclass
@@ -76,6 +78,8 @@ class ScheduleContext:
             clinics=request.clinics,
             keep=KeepRules(**request.keep),
             format=request.format,
+            ping_url=request.ping_url,
+            restore_test=request.restore_test,
             scheduler=self.scheduler or detect_scheduler(),
         )
         try:

@@ -1,4 +1,4 @@
-"""Schedule backups…: the saved schedules, a form to add one, and Remove.
+"""Schedule backups…: the saved schedules, a form to add or change one, and Remove.
 
 Reading, adding and removing are calls on the window's worker pool (app/ui/schedule_context.py), with the
 same engine functions as `resguardo schedule`; while one is in flight, Add and Remove are off. What went
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QLocale, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.errors import ResguardoError
+from app.engine.routine.keep import UNLIMITED
 from app.engine.routine.manage import Added
-from app.engine.routine.schedules import Schedule
+from app.engine.routine.schedules import WEEKDAYS, Schedule
 from app.text_safety import shown, visible_lines
 from app.ui import engine_words
 from app.ui import locale_format as fmt
@@ -53,13 +54,35 @@ RULES = ("last", "daily", "weekly", "monthly", "yearly")
 
 def rule_label(rule: str) -> str:
     labels = {
-        "last": translate("Schedules", "Most recent backups:"),
+        "last": translate("Schedules", "Latest:"),
         "daily": translate("Schedules", "Days:"),
         "weekly": translate("Schedules", "Weeks:"),
         "monthly": translate("Schedules", "Months:"),
         "yearly": translate("Schedules", "Years:"),
     }
     return labels[rule]
+
+
+class KeepSpin(QSpinBox):
+    """A keep rule's count: "off" at 0, "all" at -1 (every period, as `prune --keep-… -1`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setRange(UNLIMITED, 9999)
+
+    def textFromValue(self, value: int) -> str:
+        if value == UNLIMITED:
+            return translate("Schedules", "all")
+        if value == 0:
+            return translate("Schedules", "off")
+        return super().textFromValue(value)
+
+    def valueFromText(self, text: str) -> int:
+        if text == translate("Schedules", "all"):
+            return UNLIMITED
+        if text == translate("Schedules", "off"):
+            return 0
+        return super().valueFromText(text)
 
 
 class ScheduleDialog(QDialog):
@@ -95,13 +118,17 @@ class ScheduleDialog(QDialog):
         self.table.setRootIsDecorated(False)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemDoubleClicked.connect(lambda *_: self.edit_selected())
+        self.edit_button = QPushButton(icon("profiles"), translate("Schedules", "&Change schedule"))
+        self.edit_button.setToolTip(translate("Schedules", "Put the schedule in the form below to change it"))
+        self.edit_button.clicked.connect(self.edit_selected)
         self.remove_button = QPushButton(icon("discard"), translate("Schedules", "&Remove schedule"))
         self.remove_button.setToolTip(
             translate("Schedules", "Take the schedule out of the scheduler; its backups are kept")
         )
         self.remove_button.clicked.connect(self.remove_selected)
 
-        form_box = QGroupBox(translate("Schedules", "New schedule"))
+        self.form_box = form_box = QGroupBox(translate("Schedules", "New schedule"))
         form = QFormLayout(form_box)
         self.name = QLineEdit(translate("Schedules", "nightly"))  # a name: letters, digits, - and _
         self.name.setAccessibleName(translate("Schedules", "Name of the schedule"))
@@ -120,6 +147,7 @@ class ScheduleDialog(QDialog):
         self.clinic_list = QListWidget()
         self.clinic_list.setAccessibleName(translate("Schedules", "Clinics to back up"))
         self.clinic_list.setMaximumHeight(110)
+        self.clinic_list.setMinimumHeight(self.fontMetrics().height() * 3 + 8)  # three clinics readable
         for schema, name in context.clinics:
             item = QListWidgetItem(name)
             item.setData(Qt.ItemDataRole.UserRole, schema)
@@ -129,9 +157,12 @@ class ScheduleDialog(QDialog):
             self.clinic_list.addItem(item)
         self.clinic_list.setEnabled(False)
         self.chosen_clinics.toggled.connect(self.clinic_list.setEnabled)
+        choice = QHBoxLayout()  # one line for the two choices: the dialog fits a 1024×600 screen
+        choice.addWidget(self.all_clinics)
+        choice.addWidget(self.chosen_clinics)
+        choice.addStretch(1)
         clinics = QVBoxLayout()
-        clinics.addWidget(self.all_clinics)
-        clinics.addWidget(self.chosen_clinics)
+        clinics.addLayout(choice)
         clinics.addWidget(self.clinic_list)
         form.addRow(translate("Schedules", "Clinics:"), clinics)
         self.folder = FolderRow(context.folder, translate("Schedules", "Folder for the scheduled backups"), self)
@@ -139,17 +170,17 @@ class ScheduleDialog(QDialog):
         self.keep: dict[str, QSpinBox] = {}
         keep_row = QHBoxLayout()
         for rule in RULES:
-            spin = QSpinBox()
-            spin.setRange(0, 9999)
+            spin = KeepSpin()
             spin.setValue({"daily": 7, "weekly": 4, "monthly": 12}.get(rule, 0))
-            spin.setSpecialValueText(translate("Schedules", "off"))
             spin.setAccessibleName(rule_label(rule))
             keep_row.addWidget(QLabel(rule_label(rule)))
             keep_row.addWidget(spin)
             self.keep[rule] = spin
         keep_label = QLabel(translate("Schedules", "Keep:"))
         keep_label.setToolTip(
-            translate("Schedules", "For days, weeks, months and years: the newest backup of each; 0 is off")
+            translate(
+                "Schedules", "For days, weeks, months and years: the newest backup of each; 0 is off, -1 keeps all"
+            )
         )
         form.addRow(keep_label, keep_row)
         self.profile = QComboBox()
@@ -159,8 +190,35 @@ class ScheduleDialog(QDialog):
         self.format.setAccessibleName(translate("Schedules", "Format"))
         for backup_format in BACKUP_FORMATS:
             self.format.addItem(translate("Formats", backup_format.label), backup_format.key)
-        form.addRow(translate("Schedules", "&Format:"), self.format)
-        self.add_button = QPushButton(icon("backup"), translate("Schedules", "A&dd schedule"))
+        self.restore_test = QComboBox()
+        self.restore_test.setAccessibleName(translate("Schedules", "Test restore"))
+        self.restore_test.addItem(translate("Schedules", "never"), "")
+        for number, day in enumerate(WEEKDAYS, start=1):  # QLocale counts Monday as 1
+            self.restore_test.addItem(QLocale().dayName(number), day)
+        self.restore_test.setToolTip(
+            translate(
+                "Schedules",
+                "On that day each new backup is also loaded into a test copy beside its clinic and checked, "
+                "then the copy is removed; the clinic is never touched",
+            )
+        )
+        format_row = QHBoxLayout()
+        format_row.addWidget(self.format, 1)
+        restore_test_label = QLabel(translate("Schedules", "&Test restore on:"))
+        restore_test_label.setBuddy(self.restore_test)
+        format_row.addWidget(restore_test_label)
+        format_row.addWidget(self.restore_test)
+        format_label = QLabel(translate("Schedules", "&Format:"))
+        format_label.setBuddy(self.format)
+        form.addRow(format_label, format_row)
+        self.ping_url = QLineEdit()
+        self.ping_url.setAccessibleName(translate("Schedules", "Address to notify"))
+        self.ping_url.setPlaceholderText(translate("Schedules", "optional: https://… (healthchecks.io, ntfy)"))
+        self.ping_url.setToolTip(
+            translate("Schedules", "Called after each run, with /fail added when a clinic was not backed up")
+        )
+        form.addRow(translate("Schedules", "&Notify:"), self.ping_url)
+        self.add_button = QPushButton(icon("backup"), translate("Schedules", "&Save schedule"))
         self.add_button.clicked.connect(self.add)
         form.addRow("", self.add_button)
 
@@ -174,11 +232,15 @@ class ScheduleDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.table)
-        layout.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignRight)
+        table_buttons = QHBoxLayout()
+        table_buttons.addStretch(1)
+        table_buttons.addWidget(self.edit_button)
+        table_buttons.addWidget(self.remove_button)
+        layout.addLayout(table_buttons)
         layout.addWidget(form_box)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        self.setMinimumWidth(680)
+        self.setMinimumWidth(760)
         self.busy = False
         self.reload()
 
@@ -231,6 +293,8 @@ class ScheduleDialog(QDialog):
             clinics,
             {rule: spin.value() for rule, spin in self.keep.items()},
             str(self.format.currentData()),
+            str(self.restore_test.currentData()),
+            self.ping_url.text().strip(),
         )
 
         def added(result: tuple[Added, str]) -> None:
@@ -245,6 +309,34 @@ class ScheduleDialog(QDialog):
             self.reload(f"{text} {visible_lines(password)}")
 
         self._call(lambda: self.context.add(request), added, "add schedule")
+
+    def edit_selected(self) -> None:
+        """The selected schedule in the form; saving it under the same name replaces it."""
+        items = self.table.selectedItems()
+        if not items or self.listed is None:
+            return
+        name = str(items[0].data(0, Qt.ItemDataRole.UserRole))
+        schedule = next((s for s, _ in self.listed.schedules if s.name == name), None)
+        if schedule is None:
+            return
+        self.form_box.setTitle(translate("Schedules", "Change schedule {name}").format(name=shown(schedule.name)))
+        self.name.setText(schedule.name)
+        self.times.setText(", ".join(sorted(schedule.times)))
+        self.chosen_clinics.setChecked(bool(schedule.clinics))
+        self.all_clinics.setChecked(not schedule.clinics)
+        for i in range(self.clinic_list.count()):
+            item = self.clinic_list.item(i)
+            ticked = item.data(Qt.ItemDataRole.UserRole) in schedule.clinics
+            item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+        self.folder.edit.setText(schedule.folder)
+        for rule, spin in self.keep.items():
+            spin.setValue(getattr(schedule.keep, rule))
+        if schedule.profile in self.listed.profiles:
+            self.profile.setCurrentText(schedule.profile)
+        self.format.setCurrentIndex(max(0, self.format.findData(schedule.format)))
+        self.restore_test.setCurrentIndex(max(0, self.restore_test.findData(schedule.restore_test)))
+        self.ping_url.setText(schedule.ping_url)
+        self.name.setFocus()
 
     def remove_selected(self) -> None:
         items = self.table.selectedItems()
@@ -303,6 +395,7 @@ class ScheduleDialog(QDialog):
     def _update_buttons(self) -> None:
         self.add_button.setEnabled(not self.busy)
         self.remove_button.setEnabled(not self.busy and bool(self.table.selectedItems()))
+        self.edit_button.setEnabled(not self.busy and bool(self.table.selectedItems()))
 
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setText(text)

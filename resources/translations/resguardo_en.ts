@@ -52,10 +52,10 @@
 <context>
     <name>Window</name>
     <message numerus="yes">
-        <source>%Ln clinics, from the table {table}</source>
+        <source>%Ln clinics, from the clinics table</source>
         <translation>
-            <numerusform>%Ln clinic, from the table {table}</numerusform>
-            <numerusform>%Ln clinics, from the table {table}</numerusform>
+            <numerusform>%Ln clinic, from the clinics table</numerusform>
+            <numerusform>%Ln clinics, from the clinics table</numerusform>
         </translation>
     </message>
 </context>

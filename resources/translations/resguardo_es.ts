@@ -55,8 +55,12 @@
         <translation>{done} de {total} clínicas copiadas ({size}) en {time}.</translation>
     </message>
     <message>
-        <source>{clinic} was not backed up (tried twice): {reason}</source>
-        <translation>{clinic} no se copió (se intentó dos veces): {reason}</translation>
+        <source>{clinic} was not backed up (tried twice): {reason}.</source>
+        <translation>{clinic} no se copió (se intentó dos veces): {reason}.</translation>
+    </message>
+    <message>
+        <source>{clinic} was not backed up: {reason}.</source>
+        <translation>{clinic} no se copió: {reason}.</translation>
     </message>
     <message>
         <source>{clinic} was skipped: another backup or restore of it was running.</source>
@@ -81,6 +85,30 @@
     <message>
         <source>Open the folder that holds the clinics&apos; folders</source>
         <translation>Abrir la carpeta que contiene las carpetas de las clínicas</translation>
+    </message>
+    <message>
+        <source>the database server could not be reached, or the connection was lost</source>
+        <translation>no se pudo llegar al servidor de bases de datos, o se perdió la conexión</translation>
+    </message>
+    <message>
+        <source>another backup or restore of this clinic was running</source>
+        <translation>había otra copia o restauración de esta clínica en marcha</translation>
+    </message>
+    <message>
+        <source>this clinic cannot be backed up as it is (Details… says why)</source>
+        <translation>esta clínica no se puede copiar tal como está (Detalles… dice por qué)</translation>
+    </message>
+    <message>
+        <source>the file could not be written: the disk is full, or the folder cannot be written</source>
+        <translation>no se pudo escribir el archivo: el disco está lleno, o no se puede escribir en la carpeta</translation>
+    </message>
+    <message>
+        <source>it is not a clinic of this database</source>
+        <translation>no es una clínica de esta base de datos</translation>
+    </message>
+    <message>
+        <source>the backup failed on the server (Details… says why)</source>
+        <translation>la copia falló en el servidor (Detalles… dice por qué)</translation>
     </message>
     <message>
         <source>Clinic</source>
@@ -189,10 +217,6 @@
         <translation>Guardado {file}: {size}, {rows}, {time}.</translation>
     </message>
     <message>
-        <source>Automatic chose the Resguardo format because no pg_dump that fits this server could be used (the log says why).</source>
-        <translation>Automático eligió el formato de Resguardo porque no se pudo usar ningún pg_dump adecuado para este servidor (el registro dice por qué).</translation>
-    </message>
-    <message>
         <source>Automatic chose pg_dump&apos;s custom format: {tool} fits this server.</source>
         <translation>Automático eligió el formato personalizado de pg_dump: {tool} es adecuado para este servidor.</translation>
     </message>
@@ -201,8 +225,12 @@
         <translation>Copia de seguridad de {clinic}</translation>
     </message>
     <message>
-        <source>Backing up {clinic} ({schema}) of {server} to {file}</source>
-        <translation>Copia de seguridad de {clinic} ({schema}) de {server} en {file}</translation>
+        <source>Automatic chose the Resguardo format because no pg_dump that fits this server could be used (the log file says why).</source>
+        <translation>Automático eligió el formato de Resguardo porque no se pudo usar ningún pg_dump adecuado para este servidor (el archivo de registro dice por qué).</translation>
+    </message>
+    <message>
+        <source>Backing up {clinic} of {server} to {file}</source>
+        <translation>Copia de seguridad de {clinic} de {server} en {file}</translation>
     </message>
     <message>
         <source>No backup file was written.</source>
@@ -227,6 +255,197 @@
     <message>
         <source>Open the folder that holds the file</source>
         <translation>Abrir la carpeta que contiene el archivo</translation>
+    </message>
+</context>
+<context>
+    <name>Backups</name>
+    <message>
+        <source>Verify {file}</source>
+        <translation>Verificar {file}</translation>
+    </message>
+    <message>
+        <source>Reading the file</source>
+        <translation>Leyendo el archivo</translation>
+    </message>
+    <message>
+        <source>The file was not changed.</source>
+        <translation>El archivo no se modificó.</translation>
+    </message>
+    <message>
+        <source>Test restore of {clinic} from {file}</source>
+        <translation>Restauración de prueba de {clinic} desde {file}</translation>
+    </message>
+    <message>
+        <source>The backup restores: {rows} rows in {tables} tables were loaded into a test copy and each table checked against the backup, in {time}. The test copy was removed; {clinic} was not touched.</source>
+        <translation>La copia se restaura: se cargaron {rows} filas en {tables} tablas en una copia de prueba y se comprobó cada tabla con la copia de seguridad, en {time}. La copia de prueba se eliminó; {clinic} no se tocó.</translation>
+    </message>
+    <message>
+        <source>{clinic} was not touched.</source>
+        <translation>{clinic} no se tocó.</translation>
+    </message>
+    <message>
+        <source>Starting the test restore</source>
+        <translation>Iniciando la restauración de prueba</translation>
+    </message>
+    <message>
+        <source>Resguardo format</source>
+        <translation>Formato de Resguardo</translation>
+    </message>
+    <message>
+        <source>pg_dump custom format</source>
+        <translation>Formato personalizado de pg_dump</translation>
+    </message>
+    <message>
+        <source>Plain SQL</source>
+        <translation>SQL plano</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Desconocido</translation>
+    </message>
+    <message>
+        <source>Test restore failed</source>
+        <translation>Falló la prueba de restauración</translation>
+    </message>
+    <message>
+        <source>Test restore passed</source>
+        <translation>Prueba de restauración superada</translation>
+    </message>
+    <message>
+        <source>Verified</source>
+        <translation>Verificada</translation>
+    </message>
+    <message>
+        <source>Not verified</source>
+        <translation>Sin verificar</translation>
+    </message>
+    <message>
+        <source>Schedule “{schedule}”</source>
+        <translation>Programación «{schedule}»</translation>
+    </message>
+    <message>
+        <source>By hand</source>
+        <translation>A mano</translation>
+    </message>
+    <message>
+        <source>{date} (file&apos;s time)</source>
+        <translation>{date} (hora del archivo)</translation>
+    </message>
+    <message>
+        <source>Backups of {clinic}</source>
+        <translation>Copias de seguridad de {clinic}</translation>
+    </message>
+    <message>
+        <source>Every backup of {clinic} found in the folders this profile backs up into, newest first.</source>
+        <translation>Todas las copias de seguridad de {clinic} que hay en las carpetas donde este perfil guarda sus copias, de la más reciente a la más antigua.</translation>
+    </message>
+    <message>
+        <source>Backups of the clinic</source>
+        <translation>Copias de seguridad de la clínica</translation>
+    </message>
+    <message>
+        <source>Made</source>
+        <translation>Hecha</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Tamaño</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>Formato</translation>
+    </message>
+    <message>
+        <source>Checked</source>
+        <translation>Comprobada</translation>
+    </message>
+    <message>
+        <source>Encrypted</source>
+        <translation>Cifrada</translation>
+    </message>
+    <message>
+        <source>Made by</source>
+        <translation>Hecha por</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Archivo</translation>
+    </message>
+    <message>
+        <source>&amp;Add folder…</source>
+        <translation>&amp;Añadir carpeta…</translation>
+    </message>
+    <message>
+        <source>Look for backups in another folder too</source>
+        <translation>Buscar copias también en otra carpeta</translation>
+    </message>
+    <message>
+        <source>&amp;Restore…</source>
+        <translation>&amp;Restaurar…</translation>
+    </message>
+    <message>
+        <source>Replace the clinic&apos;s data with this backup (after a preview and your confirmation)</source>
+        <translation>Reemplazar los datos de la clínica por esta copia (tras una vista previa y su confirmación)</translation>
+    </message>
+    <message>
+        <source>&amp;Verify</source>
+        <translation>&amp;Verificar</translation>
+    </message>
+    <message>
+        <source>Read the whole file and check every checksum</source>
+        <translation>Leer el archivo entero y comprobar cada suma de verificación</translation>
+    </message>
+    <message>
+        <source>&amp;Test restore</source>
+        <translation>Restauración de &amp;prueba</translation>
+    </message>
+    <message>
+        <source>Load the backup into a test copy beside the clinic, check every table, then remove the copy; the clinic itself is not touched</source>
+        <translation>Cargar la copia en una copia de prueba junto a la clínica, comprobar cada tabla y eliminar la copia de prueba; la clínica no se toca</translation>
+    </message>
+    <message>
+        <source>Show in &amp;folder</source>
+        <translation>Mostrar en la &amp;carpeta</translation>
+    </message>
+    <message>
+        <source>Open the folder that holds this backup</source>
+        <translation>Abrir la carpeta que contiene esta copia</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <source>Looking for backups…</source>
+        <translation>Buscando copias…</translation>
+    </message>
+    <message>
+        <source>No backup of {clinic} was found in these folders.</source>
+        <translation>No se encontró ninguna copia de {clinic} en estas carpetas.</translation>
+    </message>
+    <message>
+        <source>An encrypted backup (and a pg_dump file) says when it was made only inside: it shows when its file was last written.</source>
+        <translation>Una copia cifrada (y un archivo de pg_dump) solo dice por dentro cuándo se hizo: se muestra cuándo se escribió su archivo por última vez.</translation>
+    </message>
+    <message>
+        <source>Could not look in: {folders}.</source>
+        <translation>No se pudo buscar en: {folders}.</translation>
+    </message>
+    <message>
+        <source>Looked in: {folders}</source>
+        <translation>Buscado en: {folders}</translation>
+    </message>
+    <message>
+        <source>Look for backups in</source>
+        <translation>Buscar copias en</translation>
+    </message>
+    <message>
+        <source>When the file was last written: an encrypted backup says when it was made only inside, readable with its key.</source>
+        <translation>Cuándo se escribió el archivo por última vez: una copia cifrada solo dice por dentro cuándo se hizo, y solo se lee con su clave.</translation>
+    </message>
+    <message>
+        <source>When the file was last written: a pg_dump file does not say when it was made.</source>
+        <translation>Cuándo se escribió el archivo por última vez: un archivo de pg_dump no dice cuándo se hizo.</translation>
     </message>
 </context>
 <context>
@@ -291,10 +510,6 @@
         <translation>Última copia</translation>
     </message>
     <message>
-        <source>Last backup made with Resguardo on this computer</source>
-        <translation>Última copia de seguridad hecha con Resguardo en este equipo</translation>
-    </message>
-    <message>
         <source>Undo</source>
         <translation>Deshacer</translation>
     </message>
@@ -351,6 +566,22 @@
         <translation>Clínica todavía sin datos</translation>
     </message>
     <message>
+        <source>none: overdue</source>
+        <translation>ninguna: atrasada</translation>
+    </message>
+    <message>
+        <source>{date}: too old</source>
+        <translation>{date}: demasiado antigua</translation>
+    </message>
+    <message>
+        <source>The schedule “{schedule}” backs this clinic up every day, but no backup of it was found in the folders this profile backs up into.</source>
+        <translation>La programación «{schedule}» hace una copia de esta clínica cada día, pero no se encontró ninguna en las carpetas donde este perfil guarda sus copias.</translation>
+    </message>
+    <message>
+        <source>The schedule “{schedule}” backs this clinic up every day, but its newest backup is from {date}: more than a day and 3 hours ago. A scheduled backup did not run, or failed.</source>
+        <translation>La programación «{schedule}» hace una copia de esta clínica cada día, pero la más reciente es del {date}: hace más de un día y 3 horas. Una copia programada no se hizo, o falló.</translation>
+    </message>
+    <message>
         <source>{clinic} (job running)</source>
         <translation>{clinic} (tarea en curso)</translation>
     </message>
@@ -361,6 +592,10 @@
     <message>
         <source>never</source>
         <translation>nunca</translation>
+    </message>
+    <message>
+        <source>The newest backup found in the folders this profile backs up into</source>
+        <translation>La copia más reciente que hay en las carpetas donde este perfil guarda sus copias</translation>
     </message>
     <message>
         <source>Internal name (schema): {schema}</source>
@@ -1464,6 +1699,299 @@
     </message>
 </context>
 <context>
+    <name>RecoverDialog</name>
+    <message>
+        <source>Recover records into {clinic}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Find the record to bring back from {file} (backup of {when}). It is added to {clinic} as it was then; nothing that {clinic} holds now is changed or removed.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>What the backup holds</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Table {name}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Its rows cannot be told apart (no key): it can only come back with a restore.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>&amp;What the backup holds:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>&amp;All its rows in the backup</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Only those &amp;deleted since the backup</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Search in</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Text to look for, e.g. part of an email</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Text to look for</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>&amp;Search</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Searc&amp;h in:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>S&amp;top</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Rows found; choose the one to bring back</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Also bring back what belongs to it (a patient&apos;s profile, appointments, messages…)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>&amp;Continue…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Work out what comes back with the chosen record, and show it before anything</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>any column</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Comparing the backup with {clinic} now…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Reading the backup…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>No value (NULL)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Nothing of this was deleted since the backup.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>No row found.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>No rows.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Showing the first {shown} of {found} rows found; search to narrow them down.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Stopped.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The rows of this table cannot be told apart, so none can be brought back alone.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Chosen: {what} {key}.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>RecoverFlow</name>
+    <message>
+        <source>Resguardo backups (*.resguardo *.age);;All files (*)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Recover records into {clinic}: choose a backup</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Recover records into {clinic} from {file}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Recovering records into {clinic} ({schema}) of {server} from {file}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Reading the backup</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The connection was closed.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Waiting for you to choose a record</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>No record was chosen.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>{what} {key}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Chosen: {record}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Working out what comes back with it</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Waiting for your confirmation</source>
+        <translation type="unfinished">Esperando su confirmación</translation>
+    </message>
+    <message>
+        <source>You did not confirm the recovery.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Warning: {text}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Undo this recovery</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Remove the records this recovery added</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Bringing the records back</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>There is no recovery of {clinic} to undo on this computer.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Undo recovery</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Remove them</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Undo the recovery into {clinic} of {when}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Removing the recovered records</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Undo recovery… removes them again.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>RecoverPreview</name>
+    <message>
+        <source>you chose it</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>it belongs to a record that comes back</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>a record that comes back needs it, and the clinic no longer has it</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>{what}: {count}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Nothing to bring back: {clinic} already has everything this record needs.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Nothing that {clinic} holds now is changed or removed.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>skipped: {columns} is now used by another record ({key}), which is left as it is</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>skipped: the clinic has this record with other values now ({columns}); they are kept</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Recover records into {clinic}?</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>{file} (encrypted)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>From: {file}, backup of {when}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Chosen: {record}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Clinic → Undo recovery… removes exactly these records again, as long as nobody has changed them.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The records to add, table by table</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Record</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Why</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Some of its values</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Table {name}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>already in the clinic, as it was</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
     <name>RestoreDialog</name>
     <message>
         <source>none (new table)</source>
@@ -1561,10 +2089,6 @@
         <translation>Restaurar {clinic} desde {file}</translation>
     </message>
     <message>
-        <source>Restoring {clinic} ({schema}) of {server} from {file}</source>
-        <translation>Restaurando {clinic} ({schema}) de {server} desde {file}</translation>
-    </message>
-    <message>
         <source>Verifying the file</source>
         <translation>Verificando el archivo</translation>
     </message>
@@ -1581,8 +2105,8 @@
         <translation>No confirmó la restauración.</translation>
     </message>
     <message>
-        <source>Warning: {text}</source>
-        <translation>Aviso: {text}</translation>
+        <source>Restoring {clinic} of {server} from {file}</source>
+        <translation>Restaurando {clinic} de {server} desde {file}</translation>
     </message>
     <message>
         <source>Starting the restore</source>
@@ -1694,10 +2218,6 @@
 <context>
     <name>Schedules</name>
     <message>
-        <source>Most recent backups:</source>
-        <translation>Copias más recientes:</translation>
-    </message>
-    <message>
         <source>Days:</source>
         <translation>Días:</translation>
     </message>
@@ -1712,6 +2232,10 @@
     <message>
         <source>Years:</source>
         <translation>Años:</translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation>todas</translation>
     </message>
     <message>
         <source>Schedule backups</source>
@@ -1744,6 +2268,14 @@
     <message>
         <source>Saved schedules</source>
         <translation>Programaciones guardadas</translation>
+    </message>
+    <message>
+        <source>&amp;Change schedule</source>
+        <translation>&amp;Cambiar programación</translation>
+    </message>
+    <message>
+        <source>Put the schedule in the form below to change it</source>
+        <translation>Pone la programación en el formulario de abajo para cambiarla</translation>
     </message>
     <message>
         <source>&amp;Remove schedule</source>
@@ -1810,16 +2342,56 @@
         <translation>E&amp;n la carpeta:</translation>
     </message>
     <message>
+        <source>For days, weeks, months and years: the newest backup of each; 0 is off, -1 keeps all</source>
+        <translation>Para días, semanas, meses y años: la copia más reciente de cada uno; 0 es desactivado, -1 las conserva todas</translation>
+    </message>
+    <message>
+        <source>Test restore</source>
+        <translation>Prueba de restauración</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>nunca</translation>
+    </message>
+    <message>
+        <source>On that day each new backup is also loaded into a test copy beside its clinic and checked, then the copy is removed; the clinic is never touched</source>
+        <translation>Ese día cada copia nueva se carga además en una copia de prueba junto a su clínica y se comprueba; después la copia de prueba se elimina. La clínica no se toca nunca</translation>
+    </message>
+    <message>
+        <source>&amp;Test restore on:</source>
+        <translation>&amp;Probar la restauración el:</translation>
+    </message>
+    <message>
+        <source>Address to notify</source>
+        <translation>Dirección a la que avisar</translation>
+    </message>
+    <message>
+        <source>optional: https://… (healthchecks.io, ntfy)</source>
+        <translation>opcional: https://… (healthchecks.io, ntfy)</translation>
+    </message>
+    <message>
+        <source>Called after each run, with /fail added when a clinic was not backed up</source>
+        <translation>Se llama después de cada ejecución, con /fail añadido cuando una clínica no se copió</translation>
+    </message>
+    <message>
+        <source>&amp;Notify:</source>
+        <translation>A&amp;visar a:</translation>
+    </message>
+    <message>
+        <source>&amp;Save schedule</source>
+        <translation>&amp;Guardar programación</translation>
+    </message>
+    <message>
         <source>off</source>
         <translation>no</translation>
     </message>
     <message>
-        <source>Keep:</source>
-        <translation>Conservar:</translation>
+        <source>Latest:</source>
+        <translation>Últimas:</translation>
     </message>
     <message>
-        <source>For days, weeks, months and years: the newest backup of each; 0 is off</source>
-        <translation>Para días, semanas, meses y años: la copia más reciente de cada uno; 0 lo desactiva</translation>
+        <source>Keep:</source>
+        <translation>Conservar:</translation>
     </message>
     <message>
         <source>Connection profile</source>
@@ -1836,10 +2408,6 @@
     <message>
         <source>&amp;Format:</source>
         <translation>&amp;Formato:</translation>
-    </message>
-    <message>
-        <source>A&amp;dd schedule</source>
-        <translation>&amp;Añadir la programación</translation>
     </message>
     <message>
         <source>Give at least one time of day, as HH:MM.</source>
@@ -1864,6 +2432,10 @@
     <message>
         <source>Schedule {name} replaced: every day at {times}.</source>
         <translation>Programación {name} sustituida: todos los días a las {times}.</translation>
+    </message>
+    <message>
+        <source>Change schedule {name}</source>
+        <translation>Cambiar la programación {name}</translation>
     </message>
     <message>
         <source>Schedule {name} removed; its backups are kept.</source>
@@ -1954,13 +2526,6 @@
 </context>
 <context>
     <name>Window</name>
-    <message numerus="yes">
-        <source>%Ln clinics, from the table {table}</source>
-        <translation>
-            <numerusform>%Ln clínica, de la tabla {table}</numerusform>
-            <numerusform>%Ln clínicas, de la tabla {table}</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Filter by name or web address (Ctrl+F)</source>
         <translation>Filtrar por nombre o dirección web (Ctrl+F)</translation>
@@ -2016,6 +2581,17 @@
     <message>
         <source>Disconnected.</source>
         <translation>Desconectado.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln clinics, from the clinics table</source>
+        <translation>
+            <numerusform>%Ln clínica, de la tabla de clínicas</numerusform>
+            <numerusform>%Ln clínicas, de la tabla de clínicas</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The clinics table: {table}</source>
+        <translation>La tabla de clínicas: {table}</translation>
     </message>
     <message>
         <source>Reconnect</source>
@@ -2150,6 +2726,22 @@
         <translation>Descartar…</translation>
     </message>
     <message>
+        <source>Re&amp;cover records…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Bring chosen records (a patient, with their appointments and messages) back from a backup into the selected clinic, keeping everything made since</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Undo recover&amp;y…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Remove the records the selected clinic&apos;s last recovery brought back</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
         <source>&amp;Verify a file…</source>
         <translation>&amp;Verificar un archivo…</translation>
     </message>
@@ -2184,6 +2776,18 @@
     <message>
         <source>Filter the list of clinics</source>
         <translation>Filtrar la lista de clínicas</translation>
+    </message>
+    <message>
+        <source>Bac&amp;kups of the clinic…</source>
+        <translation>&amp;Ver las copias de la clínica…</translation>
+    </message>
+    <message>
+        <source>Every backup of the selected clinic in the folders this profile backs up into, newest first</source>
+        <translation>Todas las copias de la clínica elegida en las carpetas donde este perfil guarda sus copias, de la más reciente a la más antigua</translation>
+    </message>
+    <message>
+        <source>Backups…</source>
+        <translation>Copias…</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
