@@ -8,11 +8,12 @@ flow lives in its own module. The first window fits the screen it opens on.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QItemSelection, QModelIndex, QPoint, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -49,6 +50,7 @@ from app.ui.job_panel import JobPanel, JobsArea, PanelState
 from app.ui.job_runner import BackgroundPool
 from app.ui.log_panel import LogPanel
 from app.ui.logging_setup import log_file
+from app.ui.recover_flow import RecoverFlow
 from app.ui.restore_flow import RestoreFlow
 from app.ui.schedule_alerts import ScheduleAlerts
 from app.ui.schedule_flow import ScheduleFlow
@@ -129,6 +131,7 @@ class MainWindow(QMainWindow):
         self.verify_flow = VerifyFlow(self)
         self.backup_flow = BackupFlow(self, self.verify_flow)
         self.restore_flow = RestoreFlow(self)
+        self.recover_flow = RecoverFlow(self)
         self.backup_all_flow, self.schedule_flow = BackupAllFlow(self), ScheduleFlow(self, self.profiles, self.secrets)
         self.alerts = ScheduleAlerts(self.pool, self.banner, self.clinic_name, lambda: self.schedule_flow.start())
         self.connection.connected.connect(self._connected)
@@ -160,6 +163,8 @@ class MainWindow(QMainWindow):
                 "restore": self.restore_selected,
                 "undo": self.undo_selected,
                 "discard": self.discard_selected,
+                "recover": lambda: self._clinic_action(self.commands.recover, self.recover_flow.start),
+                "undo_recovery": lambda: self._clinic_action(self.commands.undo_recovery, self.recover_flow.undo),
                 "verify": lambda: self.verify_flow.start(),
                 "profiles": self.edit_profiles,
                 "reconnect": self.reconnect,
@@ -464,6 +469,9 @@ class MainWindow(QMainWindow):
         self.refresh_action.setEnabled(usable)
         self.commands.backup_all.setEnabled(usable and self.backup_all_flow.can_start())
         self.commands.reconnect.setEnabled(self.connection.is_lost)
+        is_clinic = free and info is not None and info.exists and info.kind == TenantKind.TENANT
+        self.commands.recover.setEnabled(bool(is_clinic))
+        self.commands.undo_recovery.setEnabled(bool(is_clinic))
         self.restore_flow.update_undo_buttons(usable)
 
     def _context_menu(self, view: QTableView, pos: QPoint) -> None:
@@ -473,6 +481,7 @@ class MainWindow(QMainWindow):
         view.selectRow(index.row())
         menu = QMenu(self)
         menu.addActions([self.backup_action, self.undo_action])
+        menu.addActions([self.commands.recover, self.commands.undo_recovery])
         menu.addSeparator()
         menu.addActions([self.restore_action, self.discard_action])
         menu.exec(view.viewport().mapToGlobal(pos))
@@ -515,6 +524,13 @@ class MainWindow(QMainWindow):
         if info is not None and copy:
             tenant = self.owning_tenant(info)
             self._when_connected(self.undo_action.isEnabled(), lambda: self.restore_flow.undo(tenant, copy))
+
+    def _clinic_action(self, action: QAction, start: Callable[[str], None]) -> None:
+        """A clinic's action (Recover records…, Undo recovery…) once the server answers."""
+        info = self.selected_info()
+        if info is not None:
+            schema = str(info.schema)
+            self._when_connected(action.isEnabled(), lambda: start(schema))
 
     def discard_selected(self) -> None:
         info = self.selected_info()

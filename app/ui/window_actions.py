@@ -32,6 +32,8 @@ class WindowActions:
     restore: QAction
     undo: QAction
     discard: QAction
+    recover: QAction
+    undo_recovery: QAction
     verify: QAction
     profiles: QAction
     reconnect: QAction
@@ -138,6 +140,27 @@ def build_actions(
             "Ctrl+Shift+D",
             translate("Window", "Discard…"),
         ),
+        recover=_action(
+            window,
+            slots,
+            "recover",
+            translate("Window", "Re&cover records…"),
+            translate(
+                "Window",
+                "Bring chosen records (a patient, with their appointments and messages) back from a backup into the "
+                "selected clinic, keeping everything made since",
+            ),
+            "Ctrl+Shift+E",
+            icon_name="restore",
+        ),
+        undo_recovery=_action(
+            window,
+            slots,
+            "undo_recovery",
+            translate("Window", "Undo recover&y…"),
+            translate("Window", "Remove the records the selected clinic's last recovery brought back"),
+            icon_name="undo",
+        ),
         verify=_action(
             window,
             slots,
@@ -184,6 +207,7 @@ def build_actions(
     file_menu.addAction(quit_action)
     clinic_menu = menu.addMenu(translate("Window", "&Clinic"))
     clinic_menu.addActions([actions.backup, actions.backup_all, actions.schedules, actions.undo, actions.refresh])
+    clinic_menu.addActions([actions.recover, actions.undo_recovery])
     clinic_menu.addAction(actions.find)
     clinic_menu.addSeparator()
     clinic_menu.addActions([actions.restore, actions.discard])

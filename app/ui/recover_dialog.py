@@ -1,0 +1,428 @@
+"""Recover records…: the backup's contents, browsed to pick the record to bring back.
+
+The left list holds the backup's tables in the clinic's words ("custom user", "appointment"), with their
+rows; the table's own name is in its tooltip. The right side shows a table's first rows, or only those
+deleted since the backup, narrowed by a search in one column or in any; each reading runs on a worker
+(app/engine/recovery/browse.py through the flow's `Browser`), with a bar and Stop, and a newer reading
+replaces the one still running. The record picked is one row of the table; Continue hands it back with
+whether what belongs to it comes along (a patient's profile, appointments and messages). Nothing is changed
+here: the flow then works out and shows the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QBrush, QCloseEvent, QColor, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine.errors import Cancelled, ResguardoError
+from app.engine.jobs import CancelToken, Progress, ProgressCallback
+from app.engine.recovery.browse import BackupContents, BackupTable, RowsPage, Search
+from app.text_safety import shown, visible
+from app.ui import engine_words
+from app.ui import locale_format as fmt
+from app.ui.job_runner import BackgroundPool, Worker
+from app.ui.style import DANGER, MUTED, set_text_colour
+from app.ui.widgets import plain_tooltip
+
+translate = QCoreApplication.translate
+CELL_CHARACTERS = 120  # a cell shows this much of a long value; the whole value is in its tooltip
+Reading = Callable[[BackupTable, Search | None, bool, ProgressCallback, CancelToken], RowsPage]
+
+
+@dataclass(frozen=True)
+class BrowseContext:
+    """What the dialog shows and how it reads: `read(table, search, deleted_only, progress, cancel)` on a worker."""
+
+    clinic: str
+    file_name: str
+    contents: BackupContents
+    pool: BackgroundPool
+    read: Reading
+
+
+@dataclass(frozen=True)
+class PickedRecord:
+    table: BackupTable
+    match: tuple[tuple[str, str], ...]  # the row's key, (column, value): what the plan is asked for
+    with_dependents: bool
+    label: str  # the row as the dialog showed it, for the job's log
+
+
+def table_label(table: BackupTable) -> str:
+    """A table in the clinic's words, with its rows: "custom user (9 rows)"."""
+    words = visible(table.words) if table.words else visible(table.name)
+    return translate("RecoverDialog", "{words} (%Ln rows)", None, table.rows).format(words=words)
+
+
+class RecoverDialog(QDialog):
+    def __init__(self, parent: QWidget | None, context: BrowseContext) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.page: RowsPage | None = None
+        self._worker: Worker | None = None
+        self._generation = 0
+        self._closed = False
+        contents = context.contents
+        self.setWindowTitle(translate("RecoverDialog", "Recover records into {clinic}").format(clinic=context.clinic))
+
+        intro = QLabel(
+            translate(
+                "RecoverDialog",
+                "Find the record to bring back from {file} (backup of {when}). It is added to {clinic} as it was "
+                "then; nothing that {clinic} holds now is changed or removed.",
+            ).format(file=shown(context.file_name), when=fmt.when(contents.created_utc) or "?", clinic=context.clinic)
+        )
+        intro.setTextFormat(Qt.TextFormat.PlainText)
+        intro.setWordWrap(True)
+
+        self.tables = QListWidget()
+        self.tables.setAccessibleName(translate("RecoverDialog", "What the backup holds"))
+        for table in contents.tables:
+            item = QListWidgetItem(table_label(table))
+            item.setData(Qt.ItemDataRole.UserRole, table.name)
+            tip = translate("RecoverDialog", "Table {name}").format(name=visible(table.name))
+            if not table.can_pick:
+                tip += "\n" + translate(
+                    "RecoverDialog", "Its rows cannot be told apart (no key): it can only come back with a restore."
+                )
+                item.setForeground(QBrush(QColor(MUTED)))
+            item.setToolTip(plain_tooltip(tip))
+            self.tables.addItem(item)
+        self.tables.currentItemChanged.connect(lambda *_: self._table_chosen())
+        tables_label = QLabel(translate("RecoverDialog", "&What the backup holds:"))
+        tables_label.setBuddy(self.tables)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(tables_label)
+        left_layout.addWidget(self.tables, 1)
+
+        self.all_rows = QRadioButton(translate("RecoverDialog", "&All its rows in the backup"))
+        self.deleted_rows = QRadioButton(translate("RecoverDialog", "Only those &deleted since the backup"))
+        self.all_rows.setChecked(True)
+        modes = QButtonGroup(self)
+        modes.addButton(self.all_rows)
+        modes.addButton(self.deleted_rows)
+        self.deleted_rows.toggled.connect(lambda _on: self.load())
+        mode_row = QHBoxLayout()
+        mode_row.addWidget(self.all_rows)
+        mode_row.addWidget(self.deleted_rows)
+        mode_row.addStretch(1)
+
+        self.column = QComboBox()
+        self.column.setAccessibleName(translate("RecoverDialog", "Search in"))
+        self.text = QLineEdit()
+        self.text.setPlaceholderText(translate("RecoverDialog", "Text to look for, e.g. part of an email"))
+        self.text.setAccessibleName(translate("RecoverDialog", "Text to look for"))
+        self.text.setClearButtonEnabled(True)
+        self.text.returnPressed.connect(self.load)
+        self.search_button = QPushButton(translate("RecoverDialog", "&Search"))
+        self.search_button.setAutoDefault(False)
+        self.search_button.clicked.connect(self.load)
+        search_label = QLabel(translate("RecoverDialog", "Searc&h in:"))
+        search_label.setBuddy(self.column)
+        search_row = QHBoxLayout()
+        search_row.addWidget(search_label)
+        search_row.addWidget(self.column)
+        search_row.addWidget(self.text, 1)
+        search_row.addWidget(self.search_button)
+
+        self.status = QLabel("")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setWordWrap(True)
+        self._status_palette = self.status.palette()
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumHeight(10)
+        self.stop_button = QPushButton(translate("RecoverDialog", "S&top"))
+        self.stop_button.setAutoDefault(False)
+        self.stop_button.clicked.connect(self.stop)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.bar)
+        status_row.addWidget(self.stop_button)
+
+        self.rows = QTableWidget(0, 0)
+        self.rows.setAccessibleName(translate("RecoverDialog", "Rows found; choose the one to bring back"))
+        self.rows.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.rows.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.rows.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.rows.verticalHeader().hide()
+        self.rows.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.rows.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.rows.itemSelectionChanged.connect(self._update_buttons)
+        self.rows.doubleClicked.connect(lambda _index: self.accept())
+
+        self.with_dependents = QCheckBox(
+            translate(
+                "RecoverDialog", "Also bring back what belongs to it (a patient's profile, appointments, messages…)"
+            )
+        )
+        self.with_dependents.setChecked(True)
+        self.chosen = QLabel("")
+        self.chosen.setTextFormat(Qt.TextFormat.PlainText)
+        self.chosen.setWordWrap(True)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(mode_row)
+        right_layout.addLayout(search_row)
+        right_layout.addLayout(status_row)
+        right_layout.addWidget(self.rows, 1)
+        right_layout.addWidget(self.chosen)
+        right_layout.addWidget(self.with_dependents)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)
+        splitter.setChildrenCollapsible(False)
+
+        buttons = QDialogButtonBox()
+        self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.continue_button = QPushButton(translate("RecoverDialog", "&Continue…"))
+        self.continue_button.setToolTip(
+            translate("RecoverDialog", "Work out what comes back with the chosen record, and show it before anything")
+        )
+        buttons.addButton(self.continue_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.continue_button.setAutoDefault(False)
+        self.cancel_button.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(buttons)
+        self._fit(splitter)
+        self._set_running(False)
+        self._update_buttons()
+        first = next((i for i, t in enumerate(contents.tables) if t.can_pick and t.rows), 0)
+        if contents.tables:
+            self.tables.setCurrentRow(first)
+
+    # -- what is shown -------------------------------------------------------------------------------------
+
+    def current_table(self) -> BackupTable | None:
+        item = self.tables.currentItem()
+        if item is None:
+            return None
+        return self.context.contents.table(str(item.data(Qt.ItemDataRole.UserRole)))
+
+    def select_table(self, name: str) -> None:
+        for row in range(self.tables.count()):
+            if self.tables.item(row).data(Qt.ItemDataRole.UserRole) == name:
+                self.tables.setCurrentRow(row)
+                return
+        raise KeyError(name)
+
+    def _table_chosen(self) -> None:
+        table = self.current_table()
+        self.column.clear()
+        if table is None:
+            return
+        self.column.addItem(translate("RecoverDialog", "any column"), None)
+        for name in table.columns:
+            self.column.addItem(visible(name), name)
+        self.text.clear()
+        self.load()
+
+    def search(self) -> Search | None:
+        text = self.text.text().strip()
+        if not text:
+            return None
+        column = self.column.currentData()
+        return Search(text, str(column) if column is not None else None)
+
+    def load(self) -> None:
+        """Read the current table's rows as the mode and the search say, on a worker (replacing any reading)."""
+        table = self.current_table()
+        if table is None or self._closed:
+            return
+        self.stop()
+        self._generation += 1
+        generation = self._generation
+        search, deleted = self.search(), self.deleted_rows.isChecked()
+        self.page = None
+        self.rows.setRowCount(0)
+        self._update_buttons()
+        self.status.setPalette(self._status_palette)
+        self.status.setText(
+            translate("RecoverDialog", "Comparing the backup with {clinic} now…").format(clinic=self.context.clinic)
+            if deleted
+            else translate("RecoverDialog", "Reading the backup…")
+        )
+        self.bar.setValue(0)
+        self._set_running(True)
+        read = self.context.read
+        self._worker = self.context.pool.start(
+            Worker(lambda progress, cancel: read(table, search, deleted, progress, cancel), "browse the backup"),
+            on_success=lambda page: self._shown(generation, page),
+            on_failure=lambda error: self._failed(generation, error),
+            on_progress=lambda progress: self._progress(generation, progress),
+        )
+
+    def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
+        self._set_running(False)
+
+    def _progress(self, generation: int, progress: Progress) -> None:
+        if generation == self._generation and not self._closed:
+            self.bar.setValue(int(progress.fraction * 1000))
+
+    def _shown(self, generation: int, page: RowsPage) -> None:
+        if generation != self._generation or self._closed:
+            return
+        self._worker = None
+        self._set_running(False)
+        self.page = page
+        self.rows.setColumnCount(len(page.columns))
+        self.rows.setHorizontalHeaderLabels([visible(c) for c in page.columns])
+        self.rows.setRowCount(len(page.rows))
+        for r, values in enumerate(page.rows):
+            for c, value in enumerate(values):
+                text = "∅" if value is None else visible(value)
+                item = QTableWidgetItem(text if len(text) <= CELL_CHARACTERS else text[:CELL_CHARACTERS] + "…")
+                if value is None:
+                    item.setToolTip(translate("RecoverDialog", "No value (NULL)"))
+                elif len(text) > CELL_CHARACTERS:
+                    item.setToolTip(plain_tooltip(text[:2000]))
+                self.rows.setItem(r, c, item)
+        self.rows.resizeColumnsToContents()
+        header = self.rows.horizontalHeader()
+        for c in range(len(page.columns)):
+            header.resizeSection(c, min(header.sectionSize(c), 260))
+        self.status.setText(self._count_text(page))
+        if len(page.rows) == 1:
+            self.rows.selectRow(0)
+        self._update_buttons()
+
+    def _count_text(self, page: RowsPage) -> str:
+        deleted = self.deleted_rows.isChecked()
+        searched = self.search() is not None
+        if not page.matching:
+            if deleted:
+                return translate("RecoverDialog", "Nothing of this was deleted since the backup.")
+            return translate("RecoverDialog", "No row found.") if searched else translate("RecoverDialog", "No rows.")
+        if page.more:
+            return translate(
+                "RecoverDialog", "Showing the first {shown} of {found} rows found; search to narrow them down."
+            ).format(shown=fmt.number(len(page.rows)), found=fmt.number(page.matching))
+        if deleted:
+            return translate("RecoverDialog", "%Ln rows deleted since the backup.", None, page.matching)
+        return translate("RecoverDialog", "%Ln rows found.", None, page.matching)
+
+    def _failed(self, generation: int, error: ResguardoError) -> None:
+        if generation != self._generation or self._closed:
+            return
+        self._worker = None
+        self._set_running(False)
+        if isinstance(error, Cancelled):
+            self.status.setText(translate("RecoverDialog", "Stopped."))
+            return
+        self.status.setText(engine_words.headline(error))
+        set_text_colour(self.status, DANGER)
+
+    def _set_running(self, running: bool) -> None:
+        self.bar.setVisible(running)
+        self.stop_button.setVisible(running)
+
+    @property
+    def reading(self) -> bool:
+        return self._worker is not None
+
+    # -- the choice ----------------------------------------------------------------------------------------
+
+    def picked_row(self) -> int | None:
+        selected = self.rows.selectionModel().selectedRows() if self.rows.selectionModel() else []
+        return selected[0].row() if selected else None
+
+    def _update_buttons(self) -> None:
+        page, table, row = self.page, self.current_table(), self.picked_row()
+        can = page is not None and table is not None and table.can_pick and row is not None and row < len(page.rows)
+        self.continue_button.setEnabled(bool(can))
+        if page is None or table is None or row is None or not can:
+            self.chosen.setText(
+                ""
+                if table is None or table.can_pick
+                else translate(
+                    "RecoverDialog",
+                    "The rows of this table cannot be told apart, so none can be brought back alone.",
+                )
+            )
+            return
+        self.chosen.setText(
+            translate("RecoverDialog", "Chosen: {what} {key}.").format(
+                what=visible(table.words or table.name), key=self._key_text(page, page.rows[row])
+            )
+        )
+
+    @staticmethod
+    def _key_text(page: RowsPage, row: tuple[str | None, ...]) -> str:
+        return ", ".join(f"{visible(c)} {visible(v)}" for c, v in page.key_values(row))
+
+    def picked(self) -> PickedRecord | None:
+        page, table, row = self.page, self.current_table(), self.picked_row()
+        if page is None or table is None or row is None or not table.can_pick:
+            return None
+        values = page.rows[row]
+        return PickedRecord(
+            table, page.key_values(values), self.with_dependents.isChecked(), f"{table.name} {values[:4]}"
+        )
+
+    def _fit(self, splitter: QSplitter) -> None:
+        parent = self.parentWidget()
+        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry()
+        self.setMaximumSize(available.size())
+        width = min(1100, available.width() - 40)
+        self.resize(width, min(680, available.height() - 60))
+        splitter.setSizes([width // 4, 3 * width // 4])
+
+    def accept(self) -> None:
+        if self.picked() is None:
+            return
+        self._end()
+        super().accept()
+
+    def reject(self) -> None:
+        self._end()
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._end()
+        super().closeEvent(event)
+
+    def _end(self) -> None:
+        self.stop()
+        self._closed = True

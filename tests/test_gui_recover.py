@@ -1,0 +1,173 @@
+"""Recover records… through the window (issue 23.2): a deleted patient found in the backup and brought back with
+their appointments and messages, nothing else changed; Cancel at the preview changes nothing; Undo recovery…
+removes exactly them; the words in Spanish.
+
+The backup dialog, the browsing dialog and the preview are the real ones, driven as a user would; only the file
+dialog and the yes/no questions are answered by the test. The engine, its workers and the database are real.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from app.engine.backup.native import backup_tenant
+from app.engine.connection import ConnectionTarget
+from app.ui.main_window import MainWindow
+from app.ui.recover_dialog import BrowseContext, PickedRecord, RecoverDialog
+from app.ui.recover_preview import RecoverConfirmDialog, RecoverContext
+from tests.support.gui import WAIT_MS, ScriptedDialogs, installed, open_window, rows_fingerprint, wait_idle, wait_listed
+from tests.support.pg import one_value
+from tests.test_gui_acceptance import count_user, delete_user
+
+pytestmark = pytest.mark.gui
+PATIENT = "paciente1@test.com"
+
+
+@dataclass
+class RecoverDialogs(ScriptedDialogs):
+    """Drives the real browsing dialog: the users' table, only what was deleted, a search for the patient."""
+
+    qtbot: QtBot | None = None
+    confirm_recover: bool = True
+    browsed: list[RecoverDialog] = field(default_factory=list)
+    shown_previews: list[RecoverConfirmDialog] = field(default_factory=list)
+
+    def pick_records(self, parent: QWidget, context: BrowseContext) -> PickedRecord | None:
+        assert self.qtbot is not None
+        dialog = RecoverDialog(parent, context)
+        self.qtbot.addWidget(dialog)
+        self.browsed.append(dialog)
+        dialog.show()
+        self.qtbot.waitUntil(lambda: dialog.page is not None, timeout=WAIT_MS)  # a first table shown at once
+        dialog.select_table("users_customuser")
+        dialog.deleted_rows.setChecked(True)
+        self.qtbot.waitUntil(lambda: dialog.page is not None and not dialog.reading, timeout=WAIT_MS)
+        dialog.column.setCurrentIndex(dialog.column.findData("email"))
+        dialog.text.setText("PACIENTE1")
+        dialog.search_button.click()
+        self.qtbot.waitUntil(lambda: dialog.page is not None and not dialog.reading, timeout=WAIT_MS)
+        assert dialog.page is not None and len(dialog.page.rows) == 1, dialog.status.text()
+        assert dialog.continue_button.isEnabled()  # the only row found is chosen
+        picked = dialog.picked()
+        dialog.accept()
+        return picked
+
+    def confirm_recovery(self, parent: QWidget, context: RecoverContext) -> bool:
+        dialog = RecoverConfirmDialog(parent, context)
+        self.shown_previews.append(dialog)
+        assert dialog.cancel_button.isDefault() and not dialog.recover_button.isDefault()
+        return self.confirm_recover
+
+
+def recover(qtbot: QtBot, window: MainWindow) -> None:
+    assert window.select("bienestar")
+    qtbot.waitUntil(window.commands.recover.isEnabled, timeout=WAIT_MS)
+    window.commands.recover.trigger()
+    qtbot.waitUntil(lambda: bool(window.jobs.panels), timeout=WAIT_MS)
+    wait_idle(qtbot, window)
+
+
+def appointments_of(target: ConnectionTarget, email: str) -> int:
+    with target.connect() as conn:
+        return int(
+            one_value(
+                conn,
+                "SELECT count(*) FROM bienestar.appointments_appointment a JOIN bienestar.patients_patientprofile p"
+                " ON p.id = a.patient_id JOIN bienestar.users_customuser u ON u.id = p.user_id WHERE u.email = %s",
+                [email],
+            )
+        )
+
+
+def deleted_since_backup(qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """bienestar backed up; an appointment booked for another patient since; then the patient deleted. Returns the
+    backup and bienestar's rows before the deletion."""
+    backup = backup_tenant(demo_db, "bienestar", tmp_path / "bienestar.resguardo").path
+    with demo_db.connect() as conn:
+        conn.execute(
+            "INSERT INTO bienestar.appointments_appointment (patient_id, psychologist_id, scheduled_at,"
+            " duration_minutes, status, notes, created_at, updated_at) SELECT a.patient_id, a.psychologist_id,"
+            " now() + interval '3 days', 50, a.status, 'booked since the backup', now(), now()"
+            " FROM bienestar.appointments_appointment a JOIN bienestar.patients_patientprofile p ON p.id = a.patient_id"
+            " JOIN bienestar.users_customuser u ON u.id = p.user_id WHERE u.email <> %s LIMIT 1",
+            [PATIENT],
+        )
+    before = rows_fingerprint(demo_db, "bienestar")
+    with demo_db.connect() as conn:
+        delete_user(conn, "bienestar", PATIENT)
+    assert count_user(demo_db, "bienestar", PATIENT) == 0
+    return backup, before
+
+
+def test_a_deleted_patient_is_recovered_through_the_window_and_the_recovery_undone(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
+    appointments = appointments_of(demo_db, PATIENT)
+    assert appointments > 0
+    others = {s: rows_fingerprint(demo_db, s) for s in ("mindcare", "public")}
+    backup, before = deleted_since_backup(qtbot, demo_db, tmp_path)
+    after_delete = rows_fingerprint(demo_db, "bienestar")
+    dialogs = RecoverDialogs(open_file=backup, qtbot=qtbot)
+    window = open_window(qtbot, demo_db, dialogs)
+    wait_listed(qtbot, window)
+
+    recover(qtbot, window)
+    panel = window.jobs.panels[-1]
+    assert panel.state == "succeeded", panel.message.text()
+    # The patient is back with their appointments and messages, and every other row is as it was: bienestar holds
+    # exactly what it held before the deletion (the appointment booked since the backup included).
+    assert count_user(demo_db, "bienestar", PATIENT) == 1
+    assert appointments_of(demo_db, PATIENT) == appointments
+    assert rows_fingerprint(demo_db, "bienestar") == before
+    assert {s: rows_fingerprint(demo_db, s) for s in ("mindcare", "public")} == others
+    # The preview said it in words: the records table by table, why each comes, the default Cancel.
+    preview = dialogs.shown_previews[0]
+    assert "custom user" in preview.summary.text() and "appointment" in preview.summary.text()
+    assert "Bienestar" in preview.summary.text() and "users_customuser" not in preview.summary.text()
+    items = [preview.tree.topLevelItem(i) for i in range(preview.tree.topLevelItemCount())]
+    heads = [item.text(0) for item in items if item is not None]
+    assert any(h.startswith("custom user") for h in heads) and any(h.startswith("chat message") for h in heads)
+    children = [item.child(j) for item in items if item is not None for j in range(item.childCount())]
+    whys = {child.text(1) for child in children if child is not None}
+    assert {"you chose it", "it belongs to a record that comes back"} <= whys
+    assert "brought back into Bienestar" in panel.message.text()
+
+    # Undo recovery… asks, then removes exactly the recovered rows.
+    assert window.select("bienestar")
+    window.commands.undo_recovery.trigger()
+    qtbot.waitUntil(lambda: len(window.jobs.panels) == 2, timeout=WAIT_MS)
+    wait_idle(qtbot, window)
+    undo = window.jobs.panels[-1]
+    assert undo.state == "succeeded", undo.message.text()
+    assert any(kind == "confirm" and "Remove the" in text for kind, text in dialogs.asked)
+    assert rows_fingerprint(demo_db, "bienestar") == after_delete
+    assert {s: rows_fingerprint(demo_db, s) for s in ("mindcare", "public")} == others
+
+
+def test_cancel_at_the_preview_changes_nothing_and_the_window_speaks_spanish(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
+    backup, _before = deleted_since_backup(qtbot, demo_db, tmp_path)
+    after_delete = rows_fingerprint(demo_db, "bienestar")
+    dialogs = RecoverDialogs(open_file=backup, qtbot=qtbot, confirm_recover=False)
+    with installed("es"):
+        window = open_window(qtbot, demo_db, dialogs)
+        wait_listed(qtbot, window)
+        assert window.commands.recover.text() == "Re&cuperar registros…"
+        recover(qtbot, window)
+        panel = window.jobs.panels[-1]
+        assert panel.state == "cancelled", panel.message.text()
+        assert "No se ha cambiado nada" in panel.message.text()
+        browse = dialogs.browsed[0]
+        assert browse.windowTitle() == "Recuperar registros en Bienestar"
+        assert "eliminad" in browse.deleted_rows.text()
+        preview = dialogs.shown_previews[0]
+        assert preview.summary.text().startswith("Vuelven") and "Bienestar" in preview.summary.text()
+        assert preview.cancel_button.isDefault()
+    assert rows_fingerprint(demo_db, "bienestar") == after_delete
+    assert count_user(demo_db, "bienestar", PATIENT) == 0
