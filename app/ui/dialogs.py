@@ -71,6 +71,11 @@ class DialogProvider:
             return None
         return Path(dialog.selectedFiles()[0])
 
+    def choose_folder(self, parent: QWidget, title: str, start_dir: Path) -> Path | None:
+        """A folder to look for backups in (the Backups view's Add folder…), or None."""
+        chosen = QFileDialog.getExistingDirectory(parent, title, str(start_dir))
+        return Path(chosen) if chosen else None
+
     def confirm_restore(self, parent: QWidget, context: PreviewContext) -> bool:
         from app.ui.restore_dialog import RestoreConfirmDialog
 

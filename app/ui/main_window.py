@@ -41,6 +41,7 @@ from app.text_safety import shown
 from app.ui import engine_words
 from app.ui.backup_all_flow import BackupAllFlow
 from app.ui.backup_flow import BackupFlow
+from app.ui.backups_flow import BackupsFlow
 from app.ui.banner import Banner
 from app.ui.connection_flow import ConnectionFlow
 from app.ui.dialogs import DialogProvider
@@ -133,6 +134,9 @@ class MainWindow(QMainWindow):
         self.restore_flow = RestoreFlow(self)
         self.recover_flow = RecoverFlow(self)
         self.backup_all_flow, self.schedule_flow = BackupAllFlow(self), ScheduleFlow(self, self.profiles, self.secrets)
+        self.backups_flow = BackupsFlow(
+            self, self.settings, lambda s, p: self.connection.check_now(lambda: self.restore_flow.start(s, p))
+        )
         self.alerts = ScheduleAlerts(self.pool, self.banner, self.clinic_name, lambda: self.schedule_flow.start())
         self.connection.connected.connect(self._connected)
         self.connection.failed.connect(self._connect_failed)
@@ -160,6 +164,7 @@ class MainWindow(QMainWindow):
                 "backup": self.backup_selected,
                 "backup_all": lambda: self.backup_all_flow.start(),
                 "schedules": lambda: self.schedule_flow.start(),
+                "backups": lambda: self.backups_flow.open(self.selected_schema),
                 "restore": self.restore_selected,
                 "undo": self.undo_selected,
                 "discard": self.discard_selected,
@@ -391,6 +396,7 @@ class MainWindow(QMainWindow):
             self.select(selected)
         self.update_actions()
         self.alerts.check()  # the schedules' runs, now that the clinics have their names
+        self.backups_flow.scan()  # the backups in the profile's folders: the Last backup column
 
     def _listing_failed(self, generation: int, error: ResguardoError) -> None:
         if generation != self._refresh_generation:
@@ -468,6 +474,7 @@ class MainWindow(QMainWindow):
         self.discard_action.setEnabled(copy is not None)
         self.refresh_action.setEnabled(usable)
         self.commands.backup_all.setEnabled(usable and self.backup_all_flow.can_start())
+        self.commands.backups.setEnabled(info is not None and info.kind in (TenantKind.TENANT, TenantKind.SCHEMA))
         self.commands.reconnect.setEnabled(self.connection.is_lost)
         is_clinic = free and info is not None and info.exists and info.kind == TenantKind.TENANT
         self.commands.recover.setEnabled(bool(is_clinic))
@@ -480,7 +487,7 @@ class MainWindow(QMainWindow):
             return
         view.selectRow(index.row())
         menu = QMenu(self)
-        menu.addActions([self.backup_action, self.undo_action])
+        menu.addActions([self.backup_action, self.commands.backups, self.undo_action])
         menu.addActions([self.commands.recover, self.commands.undo_recovery])
         menu.addSeparator()
         menu.addActions([self.restore_action, self.discard_action])
@@ -500,6 +507,7 @@ class MainWindow(QMainWindow):
         self.last_folder = Path(record.path).parent
         self.model.last_backup[record.schema] = record
         self.model.set_busy(record.schema, False)
+        self.backups_flow.scan_soon()  # the Last backup column shows it once found in its folder
 
     # -- actions ---------------------------------------------------------------------
 

@@ -75,12 +75,13 @@ class RestoreFlow:
 
     # -- restore -----------------------------------------------------------------------
 
-    def start(self, schema: str) -> None:
+    def start(self, schema: str, path: Path | None = None) -> None:
+        """Restore `schema` from `path` (the Backups view's file), or from the file the user picks."""
         host = self.host
         if host.session is None:
             return
         clinic = host.clinic_name(schema)
-        path = host.dialogs.open_backup_path(
+        path = path or host.dialogs.open_backup_path(
             host.window(),
             translate("RestoreFlow", "Restore {clinic}: choose a backup file").format(clinic=clinic),
             host.last_folder,

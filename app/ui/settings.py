@@ -1,4 +1,5 @@
-"""The window's own settings (the language chosen in its menu): a small JSON file in the user config dir.
+"""The window's own settings (the language chosen in its menu, the folders added to the Backups view): a small JSON
+file in the user config dir.
 
 Read and written only on worker threads, like the profiles file. An unreadable
 file counts as empty: a lost setting must never stop the window from opening.
@@ -41,4 +42,15 @@ class UiSettings:
     def language(self, code: str) -> None:
         data = self._read()
         data["language"] = code
+        write_atomically(self.path, json.dumps(data, indent=2).encode())
+
+    @property
+    def backup_folders(self) -> list[str]:
+        """Folders the user added to the Backups view ("Add folder…"), looked in besides the schedules' own."""
+        folders = self._read().get("backup_folders")
+        return [str(f) for f in folders] if isinstance(folders, list) else []
+
+    def add_backup_folder(self, folder: str) -> None:
+        data = self._read()
+        data["backup_folders"] = [*(f for f in self.backup_folders if f != folder), folder][-20:]
         write_atomically(self.path, json.dumps(data, indent=2).encode())

@@ -11,6 +11,7 @@ tooltips are plain text (`app/text_safety.py`).
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +25,10 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QStyle
 
 from app.engine.catalog.discovery import TenantInfo, TenantKind
+from app.engine.routine.clinic_backups import Catalogue
 from app.engine.stores.history import BackupRecord
 from app.text_safety import shown, visible
 from app.ui import locale_format as fmt
@@ -60,13 +63,14 @@ CLINIC_COLUMNS = (
     ),
     _column(
         QT_TRANSLATE_NOOP("Clinics", "Last backup"),
-        QT_TRANSLATE_NOOP("Clinics", "Last backup made with Resguardo on this computer"),
+        QT_TRANSLATE_NOOP("Clinics", "The newest backup found in the folders this profile backs up into"),
     ),
     _column(
         QT_TRANSLATE_NOOP("Clinics", "Undo"),
         QT_TRANSLATE_NOOP("Clinics", "A restore kept the previous version: it can be undone"),
     ),
 )
+LAST_BACKUP = 5  # the Last backup column
 OTHER_COLUMNS = (
     _column(QT_TRANSLATE_NOOP("Clinics", "What it is"), QT_TRANSLATE_NOOP("Clinics", "What Resguardo found")),
     _column(QT_TRANSLATE_NOOP("Clinics", "Size"), QT_TRANSLATE_NOOP("Clinics", "Disk space of its data")),
@@ -111,6 +115,58 @@ class TenantModel(QAbstractTableModel):
         self.safety_copies: dict[str, list[str]] = {}  # clinic schema -> its previous versions, newest first
         self.names: dict[str, str] = {}  # schema -> clinic name
         self.busy: set[str] = set()  # schemas with a job running
+        self.catalogue: Catalogue | None = None  # the backups found (backups_flow.py); None: not looked yet
+        self.scan_started_utc = ""
+
+    def set_catalogue(self, catalogue: Catalogue, started_utc: str) -> None:
+        """The Last backup column from the backups found (by a scan started at `started_utc`), no longer from this
+        computer's history; a backup the window finishes later shows at once, until the next scan finds it."""
+        self.catalogue, self.scan_started_utc = catalogue, started_utc
+        if self.tenants:
+            self.dataChanged.emit(self.index(0, LAST_BACKUP), self.index(len(self.tenants) - 1, LAST_BACKUP))
+
+    def _last_backup(self, schema: str) -> tuple[str, str]:
+        """(shown text, sort key) of the Last backup column: the newest found, marked when it is too old."""
+        record = self.last_backup.get(schema)
+        if self.catalogue is None or (record and record.finished_utc >= self.scan_started_utc):
+            if record is None:  # until the first scan, what this computer remembers; then what it just made
+                return (translate("Clinics", "never"), "")
+            return (fmt.when(record.finished_utc), record.finished_utc)
+        newest = self.catalogue.newest(schema)
+        date = fmt.when(newest.created_iso) if newest is not None else ""
+        key = newest.created_iso if newest is not None else ""
+        if not self._overdue(schema):
+            return (date or translate("Clinics", "never"), key)
+        if newest is None:
+            return (translate("Clinics", "none: overdue"), key)
+        return (translate("Clinics", "{date}: too old").format(date=date), key)
+
+    def _overdue(self, schema: str) -> bool:
+        """The newest backup found is older than the clinic's schedule allows (and none was made here since)."""
+        record = self.last_backup.get(schema)
+        if self.catalogue is None or (record is not None and record.finished_utc >= self.scan_started_utc):
+            return False
+        return schema in self.catalogue.overdue
+
+    def _overdue_tooltip(self, schema: str) -> str:
+        """Why the Last backup cell warns, in lines a tooltip can show (it does not wrap plain text)."""
+        return "\n".join(textwrap.wrap(self._overdue_sentence(schema), 72))
+
+    def _overdue_sentence(self, schema: str) -> str:
+        assert self.catalogue is not None
+        schedule = shown(self.catalogue.overdue[schema])
+        newest = self.catalogue.newest(schema)
+        if newest is None:
+            return translate(
+                "Clinics",
+                "The schedule “{schedule}” backs this clinic up every day, but no backup of it was found in the "
+                "folders this profile backs up into.",
+            ).format(schedule=schedule)
+        return translate(
+            "Clinics",
+            "The schedule “{schedule}” backs this clinic up every day, but its newest backup is from {date}: more "
+            "than a day and 3 hours ago. A scheduled backup did not run, or failed.",
+        ).format(schedule=schedule, date=fmt.when(newest.created_iso))
 
     def set_listing(self, tenants: list[TenantInfo], last_backup: dict[str, BackupRecord]) -> None:
         self.beginResetModel()
@@ -150,7 +206,6 @@ class TenantModel(QAbstractTableModel):
 
     def _values(self, info: TenantInfo) -> list[tuple[str, Any]]:
         """(shown text, sort key) for each clinic column."""
-        record = self.last_backup.get(info.schema)
         copies = self.safety_copies.get(info.schema, [])
         newest = self.find(copies[0]) if copies else None
         raw = info.name or info.schema
@@ -168,10 +223,7 @@ class TenantModel(QAbstractTableModel):
             (fmt.size(info.size_bytes), int(info.size_bytes or 0)),
             (fmt.number(info.table_count), int(info.table_count or 0)),
             (fmt.number(info.estimated_rows), int(info.estimated_rows or 0)),
-            (
-                fmt.when(record.finished_utc) if record else translate("Clinics", "never"),
-                record.finished_utc if record else "",
-            ),
+            self._last_backup(info.schema),
             (undo, (newest.created_utc or "") if newest is not None else ""),
         ]
 
@@ -199,9 +251,12 @@ class TenantModel(QAbstractTableModel):
             lines.append(
                 translate("Clinics", "Previous version kept for undo: {schema}").format(schema=shown(copies[0]))
             )
+        newest = self.catalogue.newest(info.schema) if self.catalogue is not None else None
         record = self.last_backup.get(info.schema)
-        if record:
-            lines.append(translate("Clinics", "Last backup: {file}").format(file=shown(str(record.path))))
+        fresh = record is not None and (self.catalogue is None or record.finished_utc >= self.scan_started_utc)
+        path = record.path if record is not None and fresh else str(newest.path) if newest is not None else ""
+        if path:
+            lines.append(translate("Clinics", "Last backup: {file}").format(file=shown(path)))
         return plain_tooltip("\n".join(lines))
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -217,8 +272,13 @@ class TenantModel(QAbstractTableModel):
             return values[column][0 if role == Qt.ItemDataRole.DisplayRole else 1]
         if role == Qt.ItemDataRole.TextAlignmentRole and column in ((1, 2) if other else (2, 3, 4)):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        overdue = not other and self._overdue(info.schema)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if overdue and column == LAST_BACKUP:
+                return plain_tooltip(self._overdue_tooltip(info.schema))
             return self._tooltip(info)
+        if role == Qt.ItemDataRole.DecorationRole and overdue and column == LAST_BACKUP:
+            return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         if role == Qt.ItemDataRole.FontRole and info.kind == TenantKind.PUBLIC:
             font = QFont()
             font.setItalic(True)

@@ -38,6 +38,7 @@ class WindowActions:
     profiles: QAction
     reconnect: QAction
     find: QAction
+    backups: QAction
     languages: dict[str, QAction]  # "system", "en", "es"
 
     @property
@@ -194,6 +195,18 @@ def build_actions(
             translate("Window", "Filter the list of clinics"),
             keys.Find,
         ),
+        backups=_action(
+            window,
+            slots,
+            "backups",
+            translate("Window", "Bac&kups of the clinic…"),
+            translate(
+                "Window", "Every backup of the selected clinic in the folders this profile backs up into, newest first"
+            ),
+            "Ctrl+L",
+            translate("Window", "Backups…"),
+            icon_name="folder",
+        ),
         languages={},
     )
     quit_action = _action(
@@ -206,7 +219,9 @@ def build_actions(
     file_menu.addSeparator()
     file_menu.addAction(quit_action)
     clinic_menu = menu.addMenu(translate("Window", "&Clinic"))
-    clinic_menu.addActions([actions.backup, actions.backup_all, actions.schedules, actions.undo, actions.refresh])
+    clinic_menu.addActions(
+        [actions.backup, actions.backup_all, actions.backups, actions.schedules, actions.undo, actions.refresh]
+    )
     clinic_menu.addActions([actions.recover, actions.undo_recovery])
     clinic_menu.addAction(actions.find)
     clinic_menu.addSeparator()
