@@ -25,7 +25,7 @@ from app.engine.errors import Cancelled, PreflightError, ResguardoError, Restore
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.recovery import record as records
 from app.engine.recovery.live_rows import lookup
-from app.engine.recovery.locking import lock_for_writing, with_attempts
+from app.engine.recovery.locking import bound_row_waits, lock_for_writing, row_waits_retried, with_attempts
 from app.engine.recovery.model import (
     RecordedTable,
     RecoveryPlan,
@@ -35,15 +35,14 @@ from app.engine.recovery.model import (
     row_checksum,
 )
 from app.engine.recovery.proof import prove_only
+from app.engine.recovery.sequences import move_sequences
 from app.engine.recovery.sessions import Sessions, recovery_sessions
-from app.engine.restore.restore import continue_sequences
 from app.engine.restore.statement_cancel import cancel_statements_on
 from app.engine.restore.swap import LockPolicy
 from app.engine.safety.isolation import write_counts
 from app.engine.safety.proven import proven_step
 
 ACTION = "The recovery"
-_LOCK_TIMEOUT = "5s"  # a row lock the inserts wait for (a foreign key's check of a parent row being changed)
 
 
 @all_or_nothing
@@ -69,8 +68,11 @@ def apply_recovery(
     with recovery_sessions(target, plan.tenant, tenants_table) as s:
         written: list[RecoveryRecord] = []
 
+        moved = [0]
+
         def attempt() -> RecoveryRecord:
-            return _insert(s, plan, tables, reporter, cancel, written)
+            moved[0] = 0
+            return _insert(s, plan, tables, locks, reporter, cancel, written, moved)
 
         try:
             record = with_attempts(s.load, attempt, locks, cancel, ACTION)
@@ -87,6 +89,7 @@ def apply_recovery(
         record=done,
         seconds=time.monotonic() - started,
         warnings=list(plan.warnings),
+        sequences_moved=moved[0],
     )
 
 
@@ -94,29 +97,32 @@ def _insert(
     s: Sessions,
     plan: RecoveryPlan,
     tables: list[TablePlan],
+    locks: LockPolicy,
     reporter: ProgressReporter,
     cancel: CancelToken,
     written: list[RecoveryRecord],
+    moved: list[int],
 ) -> RecoveryRecord:
     conn = s.load
     with cancel_statements_on(conn, cancel), proven_step(conn, s.witness, {s.tenant_oid}, ACTION):
         before = write_counts(conn)
-        conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true)", [_LOCK_TIMEOUT])
+        bound_row_waits(conn, locks)
         conn.execute("SELECT pg_catalog.set_config('row_security', 'off', true)")  # a policy fails, never hides
         reporter.stage("Locking the tables to write")
         live = lock_for_writing(conn, plan.tenant, [t.name for t in tables])
         _still_as_planned(conn, tables, live)
         expected: dict[int, int] = {}
-        for table in tables:
-            cancel.raise_if_cancelled()
-            reporter.stage("Inserting rows", table.name)
-            _copy_in(conn, plan.tenant, table)
-            expected[live[table.name].relation.oid] = len(table.rows)
-            reporter.advance(len(table.rows), "Inserting rows", table.name)
-        conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # deferred keys and triggers run now, before the proofs
+        with row_waits_retried():
+            for table in tables:
+                cancel.raise_if_cancelled()
+                reporter.stage("Inserting rows", table.name)
+                _copy_in(conn, plan.tenant, table)
+                expected[live[table.name].relation.oid] = len(table.rows)
+                reporter.advance(len(table.rows), "Inserting rows", table.name)
+            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # deferred keys and triggers run now, before the proofs
         conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true)")
         for table in tables:
-            continue_sequences(conn, plan.tenant, s.tenant_oid, table.name)
+            moved[0] += move_sequences(conn, s.tenant_oid, live[table.name].relation.oid, table)
         prove_only(conn, before, expected, "insert", ACTION)
         cancel.raise_if_cancelled()
         record = _record(s, plan, tables, live, conn)
@@ -198,7 +204,7 @@ def _record(
     )
 
 
-def explained(exc: BaseException, cancel: CancelToken) -> BaseException:
+def explained(exc: BaseException, cancel: CancelToken, *, undoing: bool = False) -> BaseException:
     """Any failure, as the sentence the user reads: nothing was changed."""
     if isinstance(exc, Cancelled) or (isinstance(exc, psycopg.errors.QueryCanceled) and cancel.cancelled):
         return Cancelled("Cancelled.")
@@ -208,6 +214,12 @@ def explained(exc: BaseException, cancel: CancelToken) -> BaseException:
         return RestoreFailed(
             f"A row to recover takes a key or a unique value another row of the clinic now holds "
             f"({first_line(exc)}); preview again.",
+            str(exc),
+        )
+    if isinstance(exc, psycopg.errors.ForeignKeyViolation) and undoing:
+        return RestoreFailed(
+            f"Rows made since the recovery refer to recovered rows ({first_line(exc)}); undo removes only the "
+            "recovered rows, so it removed none.",
             str(exc),
         )
     if isinstance(exc, psycopg.errors.ForeignKeyViolation):

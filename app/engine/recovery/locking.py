@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TypeVar
 
 import psycopg
@@ -53,6 +54,24 @@ def lock_for_writing(conn: psycopg.Connection, schema: str, names: Sequence[str]
     return describe_tables(conn, relations)
 
 
+def bound_row_waits(conn: psycopg.Connection, policy: LockPolicy) -> None:
+    """A row lock the writes wait for (a foreign key's check of a parent row the application is changing, a key
+    it is inserting too) is waited for at most one attempt, and never half the server's `deadlock_timeout`:
+    PostgreSQL's deadlock check then never finds Resguardo waiting, so it never ends the application's statement;
+    `row_waits_retried` turns the timeout into another attempt."""
+    row = conn.execute("SELECT extract(epoch FROM pg_catalog.current_setting('deadlock_timeout')::interval)").fetchone()
+    budget = min(policy.attempt_seconds, (float(row[0]) if row else 1.0) / 2)
+    conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true)", [f"{max(int(budget * 1000), 1)}ms"])
+
+
+@contextmanager
+def row_waits_retried() -> Iterator[None]:
+    try:
+        yield
+    except psycopg.errors.LockNotAvailable:
+        raise TablesBusy from None
+
+
 def with_attempts(
     conn: psycopg.Connection, attempt: Callable[[], T], policy: LockPolicy, cancel: CancelToken, action: str
 ) -> T:
@@ -70,8 +89,9 @@ def with_attempts(
             if left <= 0:
                 raise RestoreFailed(
                     f"{action} gave up after {policy.total_seconds:.0f} s and {tries} attempts: a table it writes "
-                    "was locked against writing each time (a schema change, a restore, or an explicit LOCK by "
-                    f"another session). Try again later, or {Choice.LONGER_LOCK_WAIT}.",
+                    "was locked against writing (a schema change, a restore, or an explicit LOCK by another "
+                    "session), or a row it needed was kept locked, each time. Try again later, or "
+                    f"{Choice.LONGER_LOCK_WAIT}.",
                     choices=(Choice.LONGER_LOCK_WAIT,),
                 ) from None
             if cancel.wait(min(pause * random.uniform(0.5, 1.5), left)):

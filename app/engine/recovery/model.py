@@ -143,6 +143,7 @@ class RecoveryResult:
     record: RecoveryRecord
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    sequences_moved: int = 0  # identity/serial sequences set past the inserted keys
 
     @property
     def rows(self) -> int:

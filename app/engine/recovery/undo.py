@@ -21,7 +21,7 @@ from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ign
 from app.engine.recovery import record as records
 from app.engine.recovery.apply import explained
 from app.engine.recovery.live_rows import Values, delete_rows, lookup
-from app.engine.recovery.locking import lock_for_writing, with_attempts
+from app.engine.recovery.locking import bound_row_waits, lock_for_writing, row_waits_retried, with_attempts
 from app.engine.recovery.model import RecoveryRecord, UndoRecoveryResult, row_checksum
 from app.engine.recovery.proof import prove_only
 from app.engine.recovery.sessions import Sessions, database_of, recovery_sessions
@@ -61,9 +61,9 @@ def undo_recovery(
         if record is None:
             raise PreflightError(f"There is no recovery of {schema!r} to undo (made from this computer).")
         try:
-            deleted = with_attempts(s.load, lambda: _delete(s, record, reporter, cancel), locks, cancel, ACTION)
+            deleted = with_attempts(s.load, lambda: _delete(s, record, locks, reporter, cancel), locks, cancel, ACTION)
         except BaseException as exc:
-            raise explained(exc, cancel) from None
+            raise explained(exc, cancel, undoing=True) from None
     records.replace(record, None)
     reporter.finish("Undone")
     return UndoRecoveryResult(schema, deleted, record, time.monotonic() - started)
@@ -89,25 +89,28 @@ def _settled(conn: psycopg.Connection, database: str, schema: str) -> RecoveryRe
     return None
 
 
-def _delete(s: Sessions, record: RecoveryRecord, reporter: ProgressReporter, cancel: CancelToken) -> dict[str, int]:
+def _delete(
+    s: Sessions, record: RecoveryRecord, locks: LockPolicy, reporter: ProgressReporter, cancel: CancelToken
+) -> dict[str, int]:
     conn = s.load
     with cancel_statements_on(conn, cancel), proven_step(conn, s.witness, {s.tenant_oid}, ACTION):
         before = write_counts(conn)
-        conn.execute("SELECT pg_catalog.set_config('lock_timeout', '5s', true)")
+        bound_row_waits(conn, locks)
         conn.execute("SELECT pg_catalog.set_config('row_security', 'off', true)")
         reporter.stage("Locking the tables")
         live = lock_for_writing(conn, record.tenant, [t.name for t in record.tables])
         keys = {t.name: [tuple(v.encode() for v in k if v is not None) for k, _ in t.rows] for t in record.tables}
-        _refuse_changed(conn, record, live, keys)
         expected: dict[int, int] = {}
         deleted: dict[str, int] = {}
-        for table in reversed(record.tables):  # children first
-            cancel.raise_if_cancelled()
-            reporter.stage("Removing the recovered rows", table.name)
-            count = delete_rows(conn, live[table.name], table.key, keys[table.name])
-            expected[live[table.name].relation.oid] = len(table.rows)
-            deleted[table.name] = count
-        conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with row_waits_retried():
+            _refuse_changed(conn, record, live, keys)
+            for table in reversed(record.tables):  # children first
+                cancel.raise_if_cancelled()
+                reporter.stage("Removing the recovered rows", table.name)
+                count = delete_rows(conn, live[table.name], table.key, keys[table.name])
+                expected[live[table.name].relation.oid] = len(table.rows)
+                deleted[table.name] = count
+            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
         prove_only(conn, before, expected, "delete", ACTION)
         cancel.raise_if_cancelled()
     return deleted
