@@ -10,6 +10,8 @@ from typing import Any
 
 from pglast import ast
 
+from app.engine.safety.sql_gate.tree import child_slots
+
 
 @dataclass
 class Name:
@@ -206,7 +208,7 @@ def names_in(tree: Any) -> Iterator[Name]:
                 elif isinstance(obj, ast.Node):
                     stack.append(obj)
             continue
-        for slot in node:
+        for slot in child_slots(node):
             value = getattr(node, slot)
             if isinstance(value, ast.Node):
                 stack.append(value)

@@ -8,6 +8,7 @@ from typing import Any
 from pglast import ast
 
 from app.engine.safety.sql_gate.names import Name, from_strings, nodes_in
+from app.engine.safety.sql_gate.tree import child_slots
 
 _OUTSIDE_FUNCTIONS = frozenset(
     {
@@ -79,7 +80,7 @@ def called_functions(tree: Any) -> Iterator[tuple[Name, int | None]]:
             yield from_strings(node.funcname or ()), len(node.args or ())
         elif isinstance(node, ast.DefElem) and isinstance(node.arg, ast.TypeName):
             yield from_strings(node.arg.names or ()), None
-        for slot in node:
+        for slot in child_slots(node):
             value = getattr(node, slot)
             if isinstance(value, ast.Node):
                 stack.append(value)

@@ -9,6 +9,7 @@ from pglast import ast
 
 from app.engine.safety.sql_gate.kinds import enum_name
 from app.engine.safety.sql_gate.names import Name, from_strings, nodes_in, object_name, relation_name
+from app.engine.safety.sql_gate.tree import child_slots
 
 
 def targets(stmt: Any) -> list[Name]:
@@ -84,7 +85,7 @@ def _created_by_options(stmt: Any) -> Iterator[Name]:
             and isinstance(node.arg, tuple)
         ):
             yield from_strings(node.arg)
-        for slot in node:
+        for slot in child_slots(node):
             value = getattr(node, slot)
             if isinstance(value, ast.Node):
                 stack.append(value)
