@@ -1,8 +1,9 @@
 """The clinic list as a Qt model, with a proxy that sorts by value and filters as you type.
 
 One model holds every schema discovery found; two proxies show it apart:
-clinics (tenants and the shared `public` row) and the rest (schemas without a
-clinic, previous versions kept for undo, interrupted restores). Clinics are
+clinics and the rest (the data all clinics share, `public`, which no action
+applies to; schemas without a clinic, previous versions kept for undo,
+interrupted restores). Clinics are
 shown by name; the internal schema name is in the tooltip (it is what the
 filter also matches, and what the restore confirmation asks to type). Every
 name is the database's: shown with its hidden characters made visible, and
@@ -35,8 +36,8 @@ from app.ui import locale_format as fmt
 from app.ui.widgets import plain_tooltip
 
 translate = QCoreApplication.translate
-CLINIC_KINDS = frozenset({TenantKind.TENANT, TenantKind.PUBLIC, TenantKind.SCHEMA})  # "schema": no tenants table found
-OTHER_KINDS = frozenset({TenantKind.ORPHAN, TenantKind.SAFETY_COPY, TenantKind.STAGING})
+CLINIC_KINDS = frozenset({TenantKind.TENANT, TenantKind.SCHEMA})  # "schema": no tenants table found
+OTHER_KINDS = frozenset({TenantKind.PUBLIC, TenantKind.ORPHAN, TenantKind.SAFETY_COPY, TenantKind.STAGING})
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
@@ -172,7 +173,8 @@ class TenantModel(QAbstractTableModel):
         self.beginResetModel()
         self.tenants = list(tenants)
         self.last_backup = dict(last_backup)
-        self.names = {t.schema: t.name for t in self.tenants if t.name and t.kind in CLINIC_KINDS}
+        named = CLINIC_KINDS | {TenantKind.PUBLIC}
+        self.names = {t.schema: t.name for t in self.tenants if t.name and t.kind in named}
         copies: dict[str, list[TenantInfo]] = {}
         for info in self.tenants:
             if info.kind == TenantKind.SAFETY_COPY and info.safety_copy_of:
