@@ -75,16 +75,19 @@ def backup_tenant(
     cancel: CancelToken | None = None,
     tenants_table: str | TenantsTable | None = None,
     replace: bool = False,
+    session: psycopg.Connection | None = None,
 ) -> BackupResult:
     """Write `schema` to the archive `out` (a file, or an existing folder to put a dated file in; see
-    app/engine/backup/destination.py)."""
+    app/engine/backup/destination.py). `session`: an idle session of `target` to run in and leave open, idle
+    again when this returns (backup --all keeps one per worker: its catalog caches stay warm); after an exception
+    the caller closes it. None: a session of its own."""
     started = time.monotonic()
     cancel = cancel or CancelToken()
     destination = resolve_out(out, default_archive_name(schema), replace=replace)
     out = destination.path
     check_tenant_name(schema)
     progress(Progress(0.0, "Connecting"))
-    conn = target.connect()
+    conn = session if session is not None else target.connect()
     try:
         check_tenant_schema(conn, schema, tenants_table)
         with tenant_lock(conn, schema):
@@ -101,7 +104,8 @@ def backup_tenant(
     except psycopg.Error as exc:
         raise ResguardoError(f"The backup of {schema!r} failed: {first_line(exc)}", str(exc)) from None
     finally:
-        conn.close()
+        if session is None:
+            conn.close()
 
 
 def check_tenant_name(schema: str) -> None:

@@ -328,12 +328,21 @@ def write_backup(
     cancel: CancelToken | None = None,
     tenants_table: str | TenantsTable | None = None,
     replace: bool = False,
+    session: psycopg.Connection | None = None,
 ) -> BackupResult:
     """The one place a format name becomes the engine call that writes it (CLI and window alike). `out`: a file
-    or a folder (app/engine/backup/destination.py); an existing file is replaced only with `replace`."""
+    or a folder (app/engine/backup/destination.py); an existing file is replaced only with `replace`. `session`:
+    an idle session the native format runs in (see `backup_tenant`); the other formats ignore it."""
     if fmt == "native":
         return backup_tenant(
-            target, schema, out, progress=progress, cancel=cancel, tenants_table=tenants_table, replace=replace
+            target,
+            schema,
+            out,
+            progress=progress,
+            cancel=cancel,
+            tenants_table=tenants_table,
+            replace=replace,
+            session=session,
         )
     if fmt == "auto":
         return backup_auto(
