@@ -393,3 +393,29 @@ def test_limits_and_busy_tables_refuse_with_nothing_changed(demo_db: ConnectionT
         result = apply_recovery(demo_db, plan, locks=LockPolicy(total_seconds=5))
         app.rollback()
     assert result.rows == plan.rows_to_insert
+
+
+def test_the_web_application_keeps_writing_to_the_clinic_meanwhile(django_db: DjangoDB, tmp_path: Path) -> None:
+    """Django's ORM writes chat messages into the same clinic throughout plan, recovery and undo: none fails."""
+    from tests.support.django_app import OrmWriter
+
+    su = django_db.superuser
+    archive = backup_tenant(su, TENANT, tmp_path / "b.resguardo").path
+    uid = _uid(su)
+    before = _patient_rows(su, uid)
+    delete_user(django_db, TENANT, PATIENT)
+    with OrmWriter(django_db, TENANT) as writer:
+        writer.wait_for(3)
+        plan = plan_recovery(su, TENANT, archive, table=USERS, match=[("email", PATIENT)])
+        apply_recovery(su, plan)
+        seen = len(writer.committed)
+        writer.wait_for(seen + 3)
+        assert _patient_rows(su, uid) == before
+        undo_recovery(su, TENANT)
+        writer.wait_for(len(writer.committed) + 3)
+        written = writer.stop()
+    assert writer.errors == []
+    ids = [int(i) for i in written]
+    found = _rows(su, f"SELECT count(*) FROM {TENANT}.chat_chatmessage WHERE id = ANY(%s)", [ids])
+    assert found == [(len(ids),)]
+    assert _rows(su, f"SELECT count(*) FROM {TENANT}.{USERS} WHERE id = %s", [uid]) == [(0,)]
