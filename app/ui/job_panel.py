@@ -4,7 +4,10 @@ Progress is a bar with a percentage plus the stage and current table, never
 only free text. A finished panel keeps its result (and buttons such as Undo)
 until dismissed, and shows the time the job took, not a time left. Long
 titles are elided and the buttons wrap, so Cancel stays visible in a narrow
-column. Each panel keeps its own log lines (plain text) for the log panel:
+column. When a new job starts, the finished ones fold to one line (title,
+result, time), so that at 1024×600 the jobs that matter fit; a click on the
+line, or its arrow, shows the whole panel again. Each panel keeps its own log
+lines (plain text) for the log panel:
 the window's words, in its language, also written to the log file; what is
 technical (the engine's sentence, internal names) goes to the log file only
 (`note`).
@@ -19,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -27,6 +31,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -119,8 +124,19 @@ class JobPanel(QFrame):
         )
         self.dismiss_button.hide()
 
+        self.collapsed = False
+        self._folded: list[QWidget] = []  # what folding hid, shown again when unfolded
+        self.toggle = QToolButton()
+        self.toggle.setAutoRaise(True)
+        self.toggle.clicked.connect(lambda: self.set_collapsed(not self.collapsed))
+        self.toggle.hide()  # only a finished job folds
+        self.summary = ElidedLabel("")  # the result, on the folded line
+        self.summary.hide()
+
         head = QHBoxLayout()
+        head.addWidget(self.toggle)
         head.addWidget(self.title, 1)
+        head.addWidget(self.summary, 2)
         head.addWidget(self.times)
         self.buttons = ButtonRow()
         for button in (self.details_button, self.log_button, self.cancel_button, self.dismiss_button):
@@ -131,6 +147,7 @@ class JobPanel(QFrame):
         layout.addWidget(self.stage)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
+        self._margins = layout.contentsMargins()  # the whole panel's; a folded one is tighter
 
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
@@ -158,6 +175,8 @@ class JobPanel(QFrame):
         on_failure: Callable[[ResguardoError], None],
     ) -> None:
         """Run one engine call in this panel; the callbacks decide what the panel says at the end."""
+        self.set_collapsed(False)
+        self.toggle.hide()
         self.state = PanelState.RUNNING
         self.error = None
         self._fraction = 0.0
@@ -231,8 +250,12 @@ class JobPanel(QFrame):
         self.dismiss_button.show()
         self.message.setText(text)
         self.message.show()
+        self.summary.set_full_text(text)
+        self.toggle.show()
+        self._show_toggle()
         if state == PanelState.FAILED:
             set_text_colour(self.message, DANGER)
+            set_text_colour(self.summary, DANGER)
         if state == PanelState.SUCCEEDED:
             self.bar.setValue(1000)
             self.stage.set_full_text(engine_words.stage("Done"))
@@ -267,6 +290,47 @@ class JobPanel(QFrame):
         button = self._button(label, icon_name, callback, tip)
         self.buttons.add(button, first=True)
         return button
+
+    # -- folding -------------------------------------------------------------------
+
+    def set_collapsed(self, folded: bool) -> None:
+        """A finished job on one line (title, result, time), or whole; a running job never folds."""
+        if folded == self.collapsed or (folded and self.running):
+            return
+        self.collapsed = folded
+        layout = self.layout()
+        whole = self._margins
+        layout.setContentsMargins(
+            whole.left(), 2 if folded else whole.top(), whole.right(), 2 if folded else whole.bottom()
+        )
+        if folded:
+            body = [layout.itemAt(i).widget() for i in range(1, layout.count())]  # all but the title line
+            self._folded = [w for w in body if w is not None and not w.isHidden()]
+            for widget in self._folded:
+                widget.hide()
+        else:
+            for widget in self._folded:
+                widget.show()
+            self._folded = []
+        self.summary.setVisible(folded)
+        self._show_toggle()
+
+    def _show_toggle(self) -> None:
+        self.toggle.setArrowType(Qt.ArrowType.RightArrow if self.collapsed else Qt.ArrowType.DownArrow)
+        tip = (
+            translate("JobPanel", "Show this job's result and buttons")
+            if self.collapsed
+            else translate("JobPanel", "Fold this finished job to one line")
+        )
+        self.toggle.setToolTip(tip)
+        self.toggle.setAccessibleName(tip)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.collapsed and event.button() == Qt.MouseButton.LeftButton:
+            self.set_collapsed(False)
+            self.area.show_log(self)
+            return
+        super().mousePressEvent(event)
 
     def _show_details(self) -> None:
         if self.error is not None:
@@ -311,6 +375,8 @@ class JobsArea(QScrollArea):
         finished = [p for p in self.panels if not p.running]
         for old in finished[: max(0, len(finished) - KEEP_FINISHED + 1)]:
             self.remove(old)
+        for old in finished:
+            old.set_collapsed(True)  # the new job is the one to watch; each finished one keeps a line
         panel = JobPanel(self, title, tenant)
         self.panels.append(panel)
         self._layout.insertWidget(0, panel)

@@ -1062,6 +1062,14 @@
         <translation>Crear una clave de cifrado</translation>
     </message>
     <message>
+        <source>Show this job&apos;s result and buttons</source>
+        <translation>Mostrar el resultado y los botones de este trabajo</translation>
+    </message>
+    <message>
+        <source>Fold this finished job to one line</source>
+        <translation>Plegar este trabajo terminado en una línea</translation>
+    </message>
+    <message>
         <source>Backups encrypted to this key can be read only with its key file and passphrase. Backups need only its public half, so this computer can write backups it cannot read. Keep the key file away from the backups (a USB stick in the clinic&apos;s safe, the owner&apos;s computer), and print its recovery sheet: losing the key file or the passphrase loses every backup encrypted to it alone.</source>
         <translation>Las copias cifradas para esta clave solo se pueden leer con su archivo de clave y su frase de contraseña. Las copias necesitan solo su mitad pública, así que este equipo puede escribir copias que no puede leer. Guarde el archivo de clave lejos de las copias (una memoria USB en la caja fuerte de la clínica, el equipo del propietario) e imprima su hoja de recuperación: perder el archivo de clave o la frase de contraseña pierde todas las copias cifradas solo para ella.</translation>
     </message>
