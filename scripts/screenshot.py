@@ -47,8 +47,20 @@ FULL = (
     "damaged-file",
     "profiles-no-keyring",
     "disconnected",
+    "recover-browse",
+    "recover-preview",
+    "recovered",
 )
-SMALL = ("main", "backup-dialog", "preview", "disconnected", "schedule-alert", "schedules-dialog")
+SMALL = (
+    "main",
+    "backup-dialog",
+    "preview",
+    "disconnected",
+    "schedule-alert",
+    "schedules-dialog",
+    "recover-browse",
+    "recover-preview",
+)
 SMALL_SCREEN = (1024, 600)
 # A clinic name a compromised web application wrote: as markup it would forge a reassuring line beside the button.
 HOSTILE_NAME = (
@@ -222,6 +234,39 @@ def _director(shoot: _Shooter, files: dict[str, Path]) -> Any:
 
             QTimer.singleShot(300, answer)
             return dialog.exec() == RestoreConfirmDialog.DialogCode.Accepted
+
+        def pick_records(self, parent: Any, context: Any) -> Any:
+            from app.ui.recover_dialog import RecoverDialog
+
+            dialog = RecoverDialog(parent, context)
+
+            def answer() -> None:  # the patient found among the users deleted since the backup
+                _wait(lambda: dialog.page is not None and not dialog.reading, "the first rows")
+                dialog.select_table("users_customuser")
+                dialog.deleted_rows.setChecked(True)
+                _wait(lambda: dialog.page is not None and not dialog.reading, "the deleted users")
+                dialog.column.setCurrentIndex(dialog.column.findData("email"))
+                dialog.text.setText("paciente1")
+                dialog.search_button.click()
+                _wait(lambda: dialog.page is not None and not dialog.reading, "the search")
+                shoot("recover-browse")
+                dialog.accept()
+
+            QTimer.singleShot(300, answer)
+            dialog.exec()
+            return dialog.picked()
+
+        def confirm_recovery(self, parent: Any, context: Any) -> bool:
+            from app.ui.recover_preview import RecoverConfirmDialog
+
+            dialog = RecoverConfirmDialog(parent, context)
+
+            def answer() -> None:
+                shoot("recover-preview")
+                dialog.recover_button.click()
+
+            QTimer.singleShot(300, answer)
+            return dialog.exec() == RecoverConfirmDialog.DialogCode.Accepted
 
         def confirm(self, parent: Any, title: str, text: str, yes_label: str, danger: bool = False) -> bool:
             state = files.pop("shoot_question", None)
@@ -419,6 +464,17 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
         window.restore_action.trigger()
         _wait(lambda: len(window.jobs.panels) == 5 and idle(), "the encrypted file")
 
+    if shoot.wanted("recover-browse"):  # a patient deleted since the backup, found in it and brought back alone
+        with target.connect() as conn:
+            _delete_patient(conn, "paciente1@test.com")
+        files["open"] = Path(backup)
+        panels = len(window.jobs.panels)
+        window.select("bienestar")
+        window.commands.recover.trigger()
+        _wait(lambda: len(window.jobs.panels) == panels + 1 and idle(), "the recovery")
+        _settle(500)
+        shoot("recovered")
+
     with admin.connect(autocommit=True) as conn:
         conn.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(sql.Identifier(dbname)))
         conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [dbname])
@@ -429,6 +485,29 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
     window.deleteLater()
     with admin.connect(autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(dbname)))
+
+
+def _delete_patient(conn: Any, email: str) -> None:
+    """An account deleted as the web application deletes it: its messages, appointments and profile with it."""
+    uid = conn.execute("SELECT id FROM bienestar.users_customuser WHERE email = %s", [email]).fetchone()[0]
+    conn.execute(
+        "DELETE FROM bienestar.chat_chatmessage WHERE sender_id = %(u)s OR recipient_id = %(u)s OR appointment_id IN"
+        " (SELECT a.id FROM bienestar.appointments_appointment a JOIN bienestar.patients_patientprofile p"
+        " ON p.id = a.patient_id WHERE p.user_id = %(u)s)",
+        {"u": uid},
+    )
+    conn.execute(
+        "DELETE FROM bienestar.appointments_appointment WHERE patient_id IN"
+        " (SELECT id FROM bienestar.patients_patientprofile WHERE user_id = %s)",
+        [uid],
+    )
+    for table, column in (
+        ("patients_patientprofile", "user_id"),
+        ("users_customuser_groups", "customuser_id"),
+        ("django_admin_log", "user_id"),
+        ("users_customuser", "id"),
+    ):
+        conn.execute(f"DELETE FROM bienestar.{table} WHERE {column} = %s", [uid])
 
 
 def _set_name(target: Any, schema: str, name: str) -> None:

@@ -158,11 +158,11 @@ def test_cancel_at_the_preview_changes_nothing_and_the_window_speaks_spanish(
     with installed("es"):
         window = open_window(qtbot, demo_db, dialogs)
         wait_listed(qtbot, window)
-        assert window.commands.recover.text() == "Re&cuperar registros…"
+        assert window.commands.recover.text() == "Recuperar re&gistros…"
         recover(qtbot, window)
         panel = window.jobs.panels[-1]
         assert panel.state == "cancelled", panel.message.text()
-        assert "No se ha cambiado nada" in panel.message.text()
+        assert "No se cambió nada" in panel.message.text()
         browse = dialogs.browsed[0]
         assert browse.windowTitle() == "Recuperar registros en Bienestar"
         assert "eliminad" in browse.deleted_rows.text()

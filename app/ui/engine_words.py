@@ -71,6 +71,17 @@ STAGES: dict[str, object] = {
     "Reading the list of clinics": QT_TRANSLATE_NOOP("Engine", "Reading the list of clinics"),
     "Backing up clinics": QT_TRANSLATE_NOOP("Engine", "Backing up the clinics"),
     "Backups complete": QT_TRANSLATE_NOOP("Engine", "Every clinic done"),
+    "Reading": QT_TRANSLATE_NOOP("Engine", "Reading the backup"),
+    "Reading the backup": QT_TRANSLATE_NOOP("Engine", "Reading the backup"),
+    "Comparing rows": QT_TRANSLATE_NOOP("Engine", "Comparing with the clinic's data now"),
+    "Finding the chosen rows": QT_TRANSLATE_NOOP("Engine", "Finding the chosen record"),
+    "Comparing with the clinic": QT_TRANSLATE_NOOP("Engine", "Comparing with the clinic's data now"),
+    "Planned": QT_TRANSLATE_NOOP("Engine", "Worked out"),
+    "Locking the tables to write": QT_TRANSLATE_NOOP("Engine", "Waiting for a moment the clinic's tables are free"),
+    "Locking the tables": QT_TRANSLATE_NOOP("Engine", "Waiting for a moment the clinic's tables are free"),
+    "Inserting rows": QT_TRANSLATE_NOOP("Engine", "Adding the records"),
+    "Recovered": QT_TRANSLATE_NOOP("Engine", "Brought back"),
+    "Removing the recovered rows": QT_TRANSLATE_NOOP("Engine", "Removing the recovered records"),
 }
 
 

@@ -46,6 +46,7 @@ from app.text_safety import shown, visible
 from app.ui import engine_words
 from app.ui import locale_format as fmt
 from app.ui.job_runner import BackgroundPool, Worker
+from app.ui.recover_preview import SECRET_COLUMNS
 from app.ui.style import DANGER, MUTED, set_text_colour
 from app.ui.widgets import plain_tooltip
 
@@ -113,6 +114,8 @@ class RecoverDialog(QDialog):
                 item.setForeground(QBrush(QColor(MUTED)))
             item.setToolTip(plain_tooltip(tip))
             self.tables.addItem(item)
+        self.tables.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tables.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.tables.currentItemChanged.connect(lambda *_: self._table_chosen())
         tables_label = QLabel(translate("RecoverDialog", "&What the backup holds:"))
         tables_label.setBuddy(self.tables)
@@ -309,9 +312,10 @@ class RecoverDialog(QDialog):
         self.rows.setColumnCount(len(page.columns))
         self.rows.setHorizontalHeaderLabels([visible(c) for c in page.columns])
         self.rows.setRowCount(len(page.rows))
+        secret = [any(s in c.lower() for s in SECRET_COLUMNS) for c in page.columns]
         for r, values in enumerate(page.rows):
             for c, value in enumerate(values):
-                text = "∅" if value is None else visible(value)
+                text = "∅" if value is None else "•••" if secret[c] else visible(value)
                 item = QTableWidgetItem(text if len(text) <= CELL_CHARACTERS else text[:CELL_CHARACTERS] + "…")
                 if value is None:
                     item.setToolTip(translate("RecoverDialog", "No value (NULL)"))

@@ -63,10 +63,10 @@ def values_text(table: TablePlan, row: PlannedRow) -> str:
     """A few of the record's values, so people recognise it (its key and secrets left out)."""
     shown_values: list[str] = []
     for column, field in zip(table.columns, row.line.split(b"\t"), strict=False):
-        if column in table.key or any(s in column.lower() for s in SECRET_COLUMNS) or field == NULL:
-            continue
+        if column in table.key or column.endswith("_id") or any(s in column.lower() for s in SECRET_COLUMNS):
+            continue  # its key is shown already; a reference is a number that says nothing; a secret stays unsaid
         text = visible(unescape(field).decode("utf-8", "replace"))
-        if not text:
+        if field == NULL or text in ("", "t", "f"):
             continue
         shown_values.append(text if len(text) <= VALUE_CHARACTERS else text[:VALUE_CHARACTERS] + "…")
         if len(shown_values) == SHOWN_VALUES:

@@ -844,6 +844,34 @@
         <source>Every clinic done</source>
         <translation>Todas las clínicas terminadas</translation>
     </message>
+    <message>
+        <source>Reading the backup</source>
+        <translation>Leyendo la copia</translation>
+    </message>
+    <message>
+        <source>Finding the chosen record</source>
+        <translation>Buscando el registro elegido</translation>
+    </message>
+    <message>
+        <source>Worked out</source>
+        <translation>Calculado</translation>
+    </message>
+    <message>
+        <source>Waiting for a moment the clinic&apos;s tables are free</source>
+        <translation>Esperando un momento en que las tablas de la clínica estén libres</translation>
+    </message>
+    <message>
+        <source>Adding the records</source>
+        <translation>Añadiendo los registros</translation>
+    </message>
+    <message>
+        <source>Brought back</source>
+        <translation>Recuperado</translation>
+    </message>
+    <message>
+        <source>Removing the recovered records</source>
+        <translation>Quitando los registros recuperados</translation>
+    </message>
 </context>
 <context>
     <name>ErrorDialog</name>
@@ -1710,293 +1738,402 @@
     <name>RecoverDialog</name>
     <message>
         <source>Recover records into {clinic}</source>
-        <translation type="unfinished" />
+        <translation>Recuperar registros en {clinic}</translation>
     </message>
     <message>
         <source>Find the record to bring back from {file} (backup of {when}). It is added to {clinic} as it was then; nothing that {clinic} holds now is changed or removed.</source>
-        <translation type="unfinished" />
+        <translation>Busque el registro que quiere recuperar de {file} (copia del {when}). Se añade a {clinic} tal como era entonces; nada de lo que {clinic} tiene ahora se cambia ni se borra.</translation>
     </message>
     <message>
         <source>What the backup holds</source>
-        <translation type="unfinished" />
+        <translation>Lo que contiene la copia</translation>
     </message>
     <message>
         <source>Table {name}</source>
-        <translation type="unfinished" />
+        <translation>Tabla {name}</translation>
     </message>
     <message>
         <source>Its rows cannot be told apart (no key): it can only come back with a restore.</source>
-        <translation type="unfinished" />
+        <translation>Sus filas no se pueden distinguir (no tiene clave): solo puede volver con una restauración.</translation>
     </message>
     <message>
         <source>&amp;What the backup holds:</source>
-        <translation type="unfinished" />
+        <translation>&amp;Lo que contiene la copia:</translation>
     </message>
     <message>
         <source>&amp;All its rows in the backup</source>
-        <translation type="unfinished" />
+        <translation>&amp;Todas sus filas de la copia</translation>
     </message>
     <message>
         <source>Only those &amp;deleted since the backup</source>
-        <translation type="unfinished" />
+        <translation>Solo las &amp;eliminadas desde la copia</translation>
     </message>
     <message>
         <source>Search in</source>
-        <translation type="unfinished" />
+        <translation>Buscar en</translation>
     </message>
     <message>
         <source>Text to look for, e.g. part of an email</source>
-        <translation type="unfinished" />
+        <translation>Texto que buscar, p. ej. parte de un correo</translation>
     </message>
     <message>
         <source>Text to look for</source>
-        <translation type="unfinished" />
+        <translation>Texto que buscar</translation>
     </message>
     <message>
         <source>&amp;Search</source>
-        <translation type="unfinished" />
+        <translation>&amp;Buscar</translation>
     </message>
     <message>
         <source>Searc&amp;h in:</source>
-        <translation type="unfinished" />
+        <translation>B&amp;uscar en:</translation>
     </message>
     <message>
         <source>S&amp;top</source>
-        <translation type="unfinished" />
+        <translation>&amp;Detener</translation>
     </message>
     <message>
         <source>Rows found; choose the one to bring back</source>
-        <translation type="unfinished" />
+        <translation>Filas encontradas; elija la que quiere recuperar</translation>
     </message>
     <message>
         <source>Also bring back what belongs to it (a patient&apos;s profile, appointments, messages…)</source>
-        <translation type="unfinished" />
+        <translation>Recuperar también lo que le pertenece (el perfil, las citas y los mensajes de un paciente…)</translation>
     </message>
     <message>
         <source>&amp;Continue…</source>
-        <translation type="unfinished" />
+        <translation>&amp;Continuar…</translation>
     </message>
     <message>
         <source>Work out what comes back with the chosen record, and show it before anything</source>
-        <translation type="unfinished" />
+        <translation>Calcular lo que vuelve con el registro elegido y mostrarlo antes de hacer nada</translation>
     </message>
     <message>
         <source>any column</source>
-        <translation type="unfinished" />
+        <translation>cualquier columna</translation>
     </message>
     <message>
         <source>Comparing the backup with {clinic} now…</source>
-        <translation type="unfinished" />
+        <translation>Comparando la copia con {clinic} ahora…</translation>
     </message>
     <message>
         <source>Reading the backup…</source>
-        <translation type="unfinished" />
+        <translation>Leyendo la copia…</translation>
     </message>
     <message>
         <source>No value (NULL)</source>
-        <translation type="unfinished" />
+        <translation>Sin valor (NULL)</translation>
     </message>
     <message>
         <source>Nothing of this was deleted since the backup.</source>
-        <translation type="unfinished" />
+        <translation>No se ha eliminado nada de esto desde la copia.</translation>
     </message>
     <message>
         <source>No row found.</source>
-        <translation type="unfinished" />
+        <translation>No se ha encontrado ninguna fila.</translation>
     </message>
     <message>
         <source>No rows.</source>
-        <translation type="unfinished" />
+        <translation>No hay filas.</translation>
     </message>
     <message>
         <source>Showing the first {shown} of {found} rows found; search to narrow them down.</source>
-        <translation type="unfinished" />
+        <translation>Se muestran las primeras {shown} de {found} filas encontradas; busque para acotarlas.</translation>
     </message>
     <message>
         <source>Stopped.</source>
-        <translation type="unfinished" />
+        <translation>Detenido.</translation>
     </message>
     <message>
         <source>The rows of this table cannot be told apart, so none can be brought back alone.</source>
-        <translation type="unfinished" />
+        <translation>Las filas de esta tabla no se pueden distinguir, así que ninguna se puede recuperar por separado.</translation>
     </message>
     <message>
         <source>Chosen: {what} {key}.</source>
-        <translation type="unfinished" />
+        <translation>Elegido: {what} {key}.</translation>
+    </message>
+    <message numerus="yes">
+        <source>{words} (%Ln rows)</source>
+        <translation>
+            <numerusform>{words} (%Ln fila)</numerusform>
+            <numerusform>{words} (%Ln filas)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln rows deleted since the backup.</source>
+        <translation>
+            <numerusform>%Ln fila eliminada desde la copia.</numerusform>
+            <numerusform>%Ln filas eliminadas desde la copia.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln rows found.</source>
+        <translation>
+            <numerusform>%Ln fila encontrada.</numerusform>
+            <numerusform>%Ln filas encontradas.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
     <name>RecoverFlow</name>
     <message>
         <source>Resguardo backups (*.resguardo *.age);;All files (*)</source>
-        <translation type="unfinished" />
+        <translation>Copias de Resguardo (*.resguardo *.age);;Todos los archivos (*)</translation>
     </message>
     <message>
         <source>Recover records into {clinic}: choose a backup</source>
-        <translation type="unfinished" />
+        <translation>Recuperar registros en {clinic}: elija una copia de seguridad</translation>
     </message>
     <message>
         <source>Recover records into {clinic} from {file}</source>
-        <translation type="unfinished" />
+        <translation>Recuperar registros en {clinic} desde {file}</translation>
     </message>
     <message>
         <source>Recovering records into {clinic} ({schema}) of {server} from {file}</source>
-        <translation type="unfinished" />
+        <translation>Recuperando registros en {clinic} ({schema}) de {server} desde {file}</translation>
     </message>
     <message>
         <source>Reading the backup</source>
-        <translation type="unfinished" />
+        <translation>Leyendo la copia</translation>
     </message>
     <message>
         <source>The connection was closed.</source>
-        <translation type="unfinished" />
+        <translation>Se ha cerrado la conexión.</translation>
     </message>
     <message>
         <source>Waiting for you to choose a record</source>
-        <translation type="unfinished" />
+        <translation>Esperando a que elija un registro</translation>
     </message>
     <message>
         <source>No record was chosen.</source>
-        <translation type="unfinished" />
+        <translation>No se ha elegido ningún registro.</translation>
     </message>
     <message>
         <source>{what} {key}</source>
-        <translation type="unfinished" />
+        <translation>{what} {key}</translation>
     </message>
     <message>
         <source>Chosen: {record}</source>
-        <translation type="unfinished" />
+        <translation>Elegido: {record}</translation>
     </message>
     <message>
         <source>Working out what comes back with it</source>
-        <translation type="unfinished" />
+        <translation>Calculando lo que vuelve con él</translation>
     </message>
     <message>
         <source>Waiting for your confirmation</source>
-        <translation type="unfinished">Esperando su confirmación</translation>
+        <translation>Esperando su confirmación</translation>
     </message>
     <message>
         <source>You did not confirm the recovery.</source>
-        <translation type="unfinished" />
+        <translation>No ha confirmado la recuperación.</translation>
     </message>
     <message>
         <source>Warning: {text}</source>
-        <translation type="unfinished" />
+        <translation>Aviso: {text}</translation>
     </message>
     <message>
         <source>Undo this recovery</source>
-        <translation type="unfinished" />
+        <translation>Deshacer esta recuperación</translation>
     </message>
     <message>
         <source>Remove the records this recovery added</source>
-        <translation type="unfinished" />
+        <translation>Quitar los registros que añadió esta recuperación</translation>
     </message>
     <message>
         <source>Bringing the records back</source>
-        <translation type="unfinished" />
+        <translation>Recuperando los registros</translation>
     </message>
     <message>
         <source>There is no recovery of {clinic} to undo on this computer.</source>
-        <translation type="unfinished" />
+        <translation>En este equipo no hay ninguna recuperación de {clinic} que deshacer.</translation>
     </message>
     <message>
         <source>Undo recovery</source>
-        <translation type="unfinished" />
+        <translation>Deshacer la recuperación</translation>
     </message>
     <message>
         <source>Remove them</source>
-        <translation type="unfinished" />
+        <translation>Quitarlos</translation>
     </message>
     <message>
         <source>Undo the recovery into {clinic} of {when}</source>
-        <translation type="unfinished" />
+        <translation>Deshacer la recuperación en {clinic} del {when}</translation>
     </message>
     <message>
         <source>Removing the recovered records</source>
-        <translation type="unfinished" />
+        <translation>Quitando los registros recuperados</translation>
     </message>
     <message>
         <source>Undo recovery… removes them again.</source>
-        <translation type="unfinished" />
+        <translation>Deshacer la recuperación… los vuelve a quitar.</translation>
+    </message>
+    <message numerus="yes">
+        <source>The backup holds %Ln tables.</source>
+        <translation>
+            <numerusform>La copia contiene %Ln tabla.</numerusform>
+            <numerusform>La copia contiene %Ln tablas.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln records would come back</source>
+        <translation>
+            <numerusform>Volvería %Ln registro</numerusform>
+            <numerusform>Volverían %Ln registros</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Remove the %Ln records recovered into {clinic} on {when} from {file}? Nothing else of {clinic} is touched. If any of them was changed since, nothing is removed and you are told which.</source>
+        <translation>
+            <numerusform>¿Quitar el %Ln registro recuperado en {clinic} el {when} desde {file}? No se toca nada más de {clinic}. Si ha cambiado desde entonces, no se quita nada y se le dice cuál.</numerusform>
+            <numerusform>¿Quitar los %Ln registros recuperados en {clinic} el {when} desde {file}? No se toca nada más de {clinic}. Si alguno ha cambiado desde entonces, no se quita nada y se le dice cuál.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Removed the %Ln records recovered into {clinic} on {when}, in {time}.</source>
+        <translation>
+            <numerusform>Se ha quitado el %Ln registro recuperado en {clinic} el {when}, en {time}.</numerusform>
+            <numerusform>Se han quitado los %Ln registros recuperados en {clinic} el {when}, en {time}.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln records brought back into {clinic} from {file}, in {time}</source>
+        <translation>
+            <numerusform>%Ln registro recuperado en {clinic} desde {file}, en {time}</numerusform>
+            <numerusform>%Ln registros recuperados en {clinic} desde {file}, en {time}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln records were skipped: the clinic holds other data under the same number.</source>
+        <translation>
+            <numerusform>Se ha omitido %Ln registro: la clínica tiene otros datos con el mismo número.</numerusform>
+            <numerusform>Se han omitido %Ln registros: la clínica tiene otros datos con el mismo número.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln warnings: see the log.</source>
+        <translation>
+            <numerusform>%Ln aviso: vea el registro.</numerusform>
+            <numerusform>%Ln avisos: vea el registro.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
     <name>RecoverPreview</name>
     <message>
         <source>you chose it</source>
-        <translation type="unfinished" />
+        <translation>lo ha elegido usted</translation>
     </message>
     <message>
         <source>it belongs to a record that comes back</source>
-        <translation type="unfinished" />
+        <translation>pertenece a un registro que vuelve</translation>
     </message>
     <message>
         <source>a record that comes back needs it, and the clinic no longer has it</source>
-        <translation type="unfinished" />
+        <translation>lo necesita un registro que vuelve, y la clínica ya no lo tiene</translation>
     </message>
     <message>
         <source>{what}: {count}</source>
-        <translation type="unfinished" />
+        <translation>{what}: {count}</translation>
     </message>
     <message>
         <source>Nothing to bring back: {clinic} already has everything this record needs.</source>
-        <translation type="unfinished" />
+        <translation>No hay nada que recuperar: {clinic} ya tiene todo lo que necesita este registro.</translation>
     </message>
     <message>
         <source>Nothing that {clinic} holds now is changed or removed.</source>
-        <translation type="unfinished" />
+        <translation>Nada de lo que {clinic} tiene ahora se cambia ni se borra.</translation>
     </message>
     <message>
         <source>skipped: {columns} is now used by another record ({key}), which is left as it is</source>
-        <translation type="unfinished" />
+        <translation>se omite: {columns} lo usa ahora otro registro ({key}), que se deja como está</translation>
     </message>
     <message>
         <source>skipped: the clinic has this record with other values now ({columns}); they are kept</source>
-        <translation type="unfinished" />
+        <translation>se omite: la clínica tiene ahora este registro con otros valores ({columns}); se conservan</translation>
     </message>
     <message>
         <source>Recover records into {clinic}?</source>
-        <translation type="unfinished" />
+        <translation>¿Recuperar registros en {clinic}?</translation>
     </message>
     <message>
         <source>{file} (encrypted)</source>
-        <translation type="unfinished" />
+        <translation>{file} (cifrada)</translation>
     </message>
     <message>
         <source>From: {file}, backup of {when}</source>
-        <translation type="unfinished" />
+        <translation>De: {file}, copia del {when}</translation>
     </message>
     <message>
         <source>Chosen: {record}</source>
-        <translation type="unfinished" />
+        <translation>Elegido: {record}</translation>
     </message>
     <message>
         <source>Clinic → Undo recovery… removes exactly these records again, as long as nobody has changed them.</source>
-        <translation type="unfinished" />
+        <translation>Clínica → Deshacer la recuperación… vuelve a quitar exactamente estos registros, mientras nadie los haya cambiado.</translation>
     </message>
     <message>
         <source>The records to add, table by table</source>
-        <translation type="unfinished" />
+        <translation>Los registros que se añaden, tabla por tabla</translation>
     </message>
     <message>
         <source>Record</source>
-        <translation type="unfinished" />
+        <translation>Registro</translation>
     </message>
     <message>
         <source>Why</source>
-        <translation type="unfinished" />
+        <translation>Por qué</translation>
     </message>
     <message>
         <source>Some of its values</source>
-        <translation type="unfinished" />
+        <translation>Algunos de sus valores</translation>
     </message>
     <message>
         <source>Table {name}</source>
-        <translation type="unfinished" />
+        <translation>Tabla {name}</translation>
     </message>
     <message>
         <source>already in the clinic, as it was</source>
-        <translation type="unfinished" />
+        <translation>ya está en la clínica, como era</translation>
+    </message>
+    <message>
+        <source>other records</source>
+        <translation>otros registros</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln records come back into {clinic}</source>
+        <translation>
+            <numerusform>Vuelve %Ln registro a {clinic}</numerusform>
+            <numerusform>Vuelven %Ln registros a {clinic}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln records are already in the clinic as in the backup: left as they are.</source>
+        <translation>
+            <numerusform>%Ln registro ya está en la clínica como en la copia: se deja como está.</numerusform>
+            <numerusform>%Ln registros ya están en la clínica como en la copia: se dejan como están.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln records are skipped: the clinic holds other data under the same number now, which is kept.</source>
+        <translation>
+            <numerusform>Se omite %Ln registro: la clínica tiene ahora otros datos con el mismo número, que se conservan.</numerusform>
+            <numerusform>Se omiten %Ln registros: la clínica tiene ahora otros datos con el mismo número, que se conservan.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>&amp;Bring back %Ln records</source>
+        <translation>
+            <numerusform>&amp;Recuperar %Ln registro</numerusform>
+            <numerusform>&amp;Recuperar %Ln registros</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{what}: %Ln to add</source>
+        <translation>
+            <numerusform>{what}: %Ln que añadir</numerusform>
+            <numerusform>{what}: %Ln que añadir</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -2735,19 +2872,19 @@
     </message>
     <message>
         <source>Re&amp;cover records…</source>
-        <translation type="unfinished" />
+        <translation>Recuperar re&amp;gistros…</translation>
     </message>
     <message>
         <source>Bring chosen records (a patient, with their appointments and messages) back from a backup into the selected clinic, keeping everything made since</source>
-        <translation type="unfinished" />
+        <translation>Traer de una copia de seguridad a la clínica seleccionada los registros elegidos (un paciente, con sus citas y mensajes), conservando todo lo hecho desde entonces</translation>
     </message>
     <message>
         <source>Undo recover&amp;y…</source>
-        <translation type="unfinished" />
+        <translation>Deshacer la recuperació&amp;n…</translation>
     </message>
     <message>
         <source>Remove the records the selected clinic&apos;s last recovery brought back</source>
-        <translation type="unfinished" />
+        <translation>Quitar los registros que trajo la última recuperación de la clínica seleccionada</translation>
     </message>
     <message>
         <source>&amp;Verify a file…</source>
