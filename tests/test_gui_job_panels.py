@@ -21,7 +21,7 @@ SMALL = QSize(1024, 600)
 def one_line(panel: JobPanel) -> bool:
     """Folded: only the title line shows, and the panel is no taller than it (and the frame's margins)."""
     line = max(panel.title.sizeHint().height(), panel.toggle.sizeHint().height())
-    margins = panel.layout().contentsMargins()
+    margins = panel.body.contentsMargins()
     shown_body = [w for w in (panel.bar, panel.stage, panel.message, panel.buttons) if w.isVisible()]
     return shown_body == [] and panel.height() <= line + margins.top() + margins.bottom() + 2 * panel.frameWidth()
 

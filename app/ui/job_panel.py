@@ -7,10 +7,9 @@ titles are elided and the buttons wrap, so Cancel stays visible in a narrow
 column. When a new job starts, the finished ones fold to one line (title,
 result, time), so that at 1024×600 the jobs that matter fit; a click on the
 line, or its arrow, shows the whole panel again. Each panel keeps its own log
-lines (plain text) for the log panel:
-the window's words, in its language, also written to the log file; what is
-technical (the engine's sentence, internal names) goes to the log file only
-(`note`).
+lines (plain text) for the log panel: the window's words, in its language,
+also written to the log file; what is technical (the engine's sentence,
+internal names) goes to the log file only (`note`).
 """
 
 from __future__ import annotations
@@ -147,6 +146,7 @@ class JobPanel(QFrame):
         layout.addWidget(self.stage)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
+        self.body = layout
         self._margins = layout.contentsMargins()  # the whole panel's; a folded one is tighter
 
         self._clock = QTimer(self)
@@ -298,13 +298,14 @@ class JobPanel(QFrame):
         if folded == self.collapsed or (folded and self.running):
             return
         self.collapsed = folded
-        layout = self.layout()
+        layout = self.body
         whole = self._margins
         layout.setContentsMargins(
             whole.left(), 2 if folded else whole.top(), whole.right(), 2 if folded else whole.bottom()
         )
         if folded:
-            body = [layout.itemAt(i).widget() for i in range(1, layout.count())]  # all but the title line
+            items = [layout.itemAt(i) for i in range(1, layout.count())]  # all but the title line
+            body = [item.widget() for item in items if item is not None]
             self._folded = [w for w in body if w is not None and not w.isHidden()]
             for widget in self._folded:
                 widget.hide()
