@@ -96,21 +96,6 @@ class DialogProvider:
 
         return RecoverConfirmDialog(parent, context).exec() == RecoverConfirmDialog.DialogCode.Accepted
 
-    def pick_records(self, parent: QWidget, context: BrowseContext) -> PickedRecord | None:
-        """Recover records…: the backup browsed and one record picked (None: the user chose none)."""
-        from app.ui.recover_dialog import RecoverDialog
-
-        dialog = RecoverDialog(parent, context)
-        if dialog.exec() != RecoverDialog.DialogCode.Accepted:
-            return None
-        return dialog.picked()
-
-    def confirm_recovery(self, parent: QWidget, context: RecoverContext) -> bool:
-        """The recovery's preview; True only when the user chose to bring the records back."""
-        from app.ui.recover_preview import RecoverConfirmDialog
-
-        return RecoverConfirmDialog(parent, context).exec() == RecoverConfirmDialog.DialogCode.Accepted
-
     def confirm(self, parent: QWidget, title: str, text: str, yes_label: str, danger: bool = False) -> bool:
         """A question whose default answer is No; `danger` marks a yes that deletes or replaces data.
 

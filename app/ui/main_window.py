@@ -52,7 +52,6 @@ from app.ui.job_runner import BackgroundPool
 from app.ui.log_panel import LogPanel
 from app.ui.logging_setup import log_file
 from app.ui.recover_flow import RecoverFlow
-from app.ui.recover_flow import RecoverFlow
 from app.ui.restore_flow import RestoreFlow
 from app.ui.schedule_alerts import ScheduleAlerts
 from app.ui.schedule_flow import ScheduleFlow
@@ -134,7 +133,6 @@ class MainWindow(QMainWindow):
         self.backup_flow = BackupFlow(self, self.verify_flow)
         self.restore_flow = RestoreFlow(self)
         self.recover_flow = RecoverFlow(self)
-        self.recover_flow = RecoverFlow(self)
         self.backup_all_flow, self.schedule_flow = BackupAllFlow(self), ScheduleFlow(self, self.profiles, self.secrets)
         self.backups_flow = BackupsFlow(
             self, self.settings, lambda s, p: self.connection.check_now(lambda: self.restore_flow.start(s, p))
@@ -170,8 +168,6 @@ class MainWindow(QMainWindow):
                 "restore": self.restore_selected,
                 "undo": self.undo_selected,
                 "discard": self.discard_selected,
-                "recover": lambda: self._clinic_action(self.commands.recover, self.recover_flow.start),
-                "undo_recovery": lambda: self._clinic_action(self.commands.undo_recovery, self.recover_flow.undo),
                 "recover": lambda: self._clinic_action(self.commands.recover, self.recover_flow.start),
                 "undo_recovery": lambda: self._clinic_action(self.commands.undo_recovery, self.recover_flow.undo),
                 "verify": lambda: self.verify_flow.start(),
@@ -483,9 +479,6 @@ class MainWindow(QMainWindow):
         is_clinic = free and info is not None and info.exists and info.kind == TenantKind.TENANT
         self.commands.recover.setEnabled(bool(is_clinic))
         self.commands.undo_recovery.setEnabled(bool(is_clinic))
-        is_clinic = free and info is not None and info.exists and info.kind == TenantKind.TENANT
-        self.commands.recover.setEnabled(bool(is_clinic))
-        self.commands.undo_recovery.setEnabled(bool(is_clinic))
         self.restore_flow.update_undo_buttons(usable)
 
     def _context_menu(self, view: QTableView, pos: QPoint) -> None:
@@ -495,7 +488,6 @@ class MainWindow(QMainWindow):
         view.selectRow(index.row())
         menu = QMenu(self)
         menu.addActions([self.backup_action, self.commands.backups, self.undo_action])
-        menu.addActions([self.commands.recover, self.commands.undo_recovery])
         menu.addActions([self.commands.recover, self.commands.undo_recovery])
         menu.addSeparator()
         menu.addActions([self.restore_action, self.discard_action])
@@ -540,13 +532,6 @@ class MainWindow(QMainWindow):
         if info is not None and copy:
             tenant = self.owning_tenant(info)
             self._when_connected(self.undo_action.isEnabled(), lambda: self.restore_flow.undo(tenant, copy))
-
-    def _clinic_action(self, action: QAction, start: Callable[[str], None]) -> None:
-        """A clinic's action (Recover records…, Undo recovery…) once the server answers."""
-        info = self.selected_info()
-        if info is not None:
-            schema = str(info.schema)
-            self._when_connected(action.isEnabled(), lambda: start(schema))
 
     def _clinic_action(self, action: QAction, start: Callable[[str], None]) -> None:
         """A clinic's action (Recover records…, Undo recovery…) once the server answers."""

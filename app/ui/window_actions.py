@@ -162,27 +162,6 @@ def build_actions(
             translate("Window", "Remove the records the selected clinic's last recovery brought back"),
             icon_name="undo",
         ),
-        recover=_action(
-            window,
-            slots,
-            "recover",
-            translate("Window", "Re&cover records…"),
-            translate(
-                "Window",
-                "Bring chosen records (a patient, with their appointments and messages) back from a backup into the "
-                "selected clinic, keeping everything made since",
-            ),
-            "Ctrl+Shift+E",
-            icon_name="restore",
-        ),
-        undo_recovery=_action(
-            window,
-            slots,
-            "undo_recovery",
-            translate("Window", "Undo recover&y…"),
-            translate("Window", "Remove the records the selected clinic's last recovery brought back"),
-            icon_name="undo",
-        ),
         verify=_action(
             window,
             slots,
@@ -243,7 +222,6 @@ def build_actions(
     clinic_menu.addActions(
         [actions.backup, actions.backup_all, actions.backups, actions.schedules, actions.undo, actions.refresh]
     )
-    clinic_menu.addActions([actions.recover, actions.undo_recovery])
     clinic_menu.addActions([actions.recover, actions.undo_recovery])
     clinic_menu.addAction(actions.find)
     clinic_menu.addSeparator()
