@@ -277,6 +277,12 @@ def test_a_composite_key_and_a_table_without_a_key(demo_db: ConnectionTarget, ba
     result = apply_recovery(demo_db, plan_recovery(demo_db, TENANT, backed_up, table="rg_seq", match=[("id", "3")]))
     assert result.sequences_moved == 1
     assert _rows(demo_db, f"INSERT INTO {TENANT}.rg_seq (v) VALUES ('new') RETURNING id") == [(4,)]
+    # A foreign key the backup declares and the clinic no longer has is not followed, and the plan says so.
+    _execute(demo_db, f"ALTER TABLE {TENANT}.chat_chatmessage DROP CONSTRAINT chat_chatmessage_appointment_id_fk")
+    plan = plan_recovery(demo_db, TENANT, backed_up, table="rg_pair", match=[("a", "1"), ("b", "x")])
+    assert plan.rows_to_insert == 0 and plan.already_there == 1
+    said = "In the backup, chat_chatmessage (appointment_id) referred to appointments_appointment; the clinic's"
+    assert [w for w in plan.warnings if w.startswith(said)]
     with pytest.raises(PreflightError, match="rg_nokey has no primary key nor unique key"):
         plan_recovery(demo_db, TENANT, backed_up, table="rg_nokey", match=[("a", "1")])
 

@@ -21,6 +21,7 @@ from app.engine.comparison.names import table_words
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, ConnectionFailed, PreflightError, ResguardoError, first_line
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
+from app.engine.recovery.backup_keys import declared_keys, missing_live
 from app.engine.recovery.catalog import ForeignKey, foreign_keys, insert_order, unique_keys
 from app.engine.recovery.closure import Closure, Picked
 from app.engine.recovery.live_rows import Values, lookup
@@ -73,6 +74,7 @@ def plan_recovery(
             words = table_words(conn, live)
             chosen = _table_named(table, live, words, {e.name for e in reader.manifest.tables})
             keys = foreign_keys(conn, live)
+            unfollowed = missing_live(declared_keys(reader), keys, set(live))
             closure = Closure(
                 reader,
                 live,
@@ -116,7 +118,7 @@ def plan_recovery(
         with_dependents=with_dependents,
         tables=tables,
         manifest_checksum=checksum,
-        warnings=_warnings(manifest.source_schema, schema),
+        warnings=_warnings(manifest.source_schema, schema) + tuple(unfollowed),
     )
 
 
