@@ -12,7 +12,8 @@ from psycopg.conninfo import make_conninfo
 
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import ArchiveError, PreflightError, RestoreFailed
+from app.engine.errors import ArchiveError, Cancelled, PreflightError, RestoreFailed
+from app.engine.jobs import CancelToken
 from app.engine.recovery.apply import apply_recovery
 from app.engine.recovery.live_rows import copy_field
 from app.engine.recovery.model import Why
@@ -373,6 +374,10 @@ def test_command_line_refusals(demo_db: ConnectionTarget, backed_up: Path, tmp_p
     export.write_text(json.dumps([{"model": "auth.group", "pk": 1, "fields": {"name": "g", "permissions": []}}]))
     done = _cli(demo_db, "recover", "--tenant", TENANT, "--file", str(export), "--table", USERS, "--match", "id=1")
     assert done.returncode == 1 and "not supported yet" in done.stderr
+    other = backup_tenant(demo_db, "mindcare", tmp_path / "m.resguardo").path
+    done = _cli(demo_db, "recover", "--tenant", TENANT, "--file", str(other), "--table", USERS, "--match", "id=1")
+    assert done.returncode == 1 and "backup of tenant 'mindcare'" in done.stderr
+    assert "(--allow-other-tenant)" in done.stderr
     assert fingerprint(demo_db, TENANT) == tenant
 
 
@@ -393,6 +398,11 @@ def test_limits_and_busy_tables_refuse_with_nothing_changed(demo_db: ConnectionT
             apply_recovery(demo_db, plan, locks=LockPolicy(total_seconds=0.5))
         holder.rollback()
     assert refused.value.changed is False and fingerprint(demo_db, TENANT) == tenant
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        apply_recovery(demo_db, plan, cancel=cancel)
+    assert fingerprint(demo_db, TENANT) == tenant and last_recovery(demo_db, TENANT) is None
     # the web application's own writes (ROW EXCLUSIVE) do not stop it
     with demo_db.connect() as app:
         app.execute(f"UPDATE {TENANT}.specializations_specialization SET description = description")

@@ -58,6 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="only the chosen rows (and the rows they need that the clinic lacks)",
     )
+    parser.add_argument(
+        "--allow-other-tenant", action="store_true", help="allow rows of another tenant's backup into this one"
+    )
     parser.add_argument("--yes", action="store_true", help="do not show the preview nor ask for confirmation")
     parser.add_argument(
         "--json", action="store_true", help="print the plan as JSON (without --yes: only the plan, nothing is changed)"
@@ -79,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
             match=args.match,
             with_dependents=args.with_dependents,
             tenants_table=tenants_table(args),
+            allow_other_tenant=args.allow_other_tenant,
         )
         if args.json and not args.yes:
             print(json.dumps(plan.as_json(), indent=2, ensure_ascii=False))

@@ -19,7 +19,7 @@ from app.engine.comparison.copy_text import shown_key, unescape
 from app.engine.comparison.live import LiveTable, begin_snapshot, lock_live_tables
 from app.engine.comparison.names import table_words
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import ArchiveError, ConnectionFailed, PreflightError, ResguardoError, first_line
+from app.engine.errors import ArchiveError, Choice, ConnectionFailed, PreflightError, ResguardoError, first_line
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.recovery.backup_keys import declared_keys, missing_live
 from app.engine.recovery.catalog import ForeignKey, foreign_keys, insert_order, unique_keys
@@ -40,6 +40,7 @@ def plan_recovery(
     match: Sequence[tuple[str, str]],
     with_dependents: bool = True,
     tenants_table: str | None = None,
+    allow_other_tenant: bool = False,
     limits: RecoveryLimits | None = None,
     progress: ProgressCallback = ignore_progress,
     cancel: CancelToken | None = None,
@@ -59,6 +60,13 @@ def plan_recovery(
         )
     check_tenant_name(schema)
     with ArchiveReader(path) as reader, target.connect() as conn:
+        source = reader.manifest.source_schema
+        if source != schema and not allow_other_tenant:
+            raise PreflightError(
+                f"The file is a backup of tenant {source!r}, not {schema!r}. To put its rows into {schema!r} "
+                f"anyway, {Choice.ALLOW_OTHER_TENANT}.",
+                choices=(Choice.ALLOW_OTHER_TENANT,),
+            )
         reporter = ProgressReporter(progress, float(2 * len(reader.manifest.tables) + 2))
         try:
             check_tenant(conn, schema, tenants_table)
