@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.engine.connection import ConnectionTarget
@@ -153,7 +153,9 @@ def test_a_key_created_from_the_profile_dialog_is_an_age_identity_its_passphrase
 ) -> None:
     store = ProfileStore()
     store.save(Profile(name="clinics"))
-    dialog = ProfileDialog(None, SecretStore(), store)
+    key_file, sheet = tmp_path / "clinic-key.age", tmp_path / "sheet.html"
+    asked = ScriptedDialogs(save_files=[key_file, sheet])  # the window's file dialog, answered
+    dialog = ProfileDialog(None, SecretStore(), store, dialogs=asked)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(dialog.save_button.isEnabled, timeout=WAIT_MS)
     assert dialog.name.text() == "clinics" and dialog.encryption.text() == "Backups are not encrypted."
@@ -161,8 +163,12 @@ def test_a_key_created_from_the_profile_dialog_is_an_age_identity_its_passphrase
     keys = dialog.key_dialog
     assert keys is not None and keys.isVisible()
     assert keys.passphrase.echoMode() == keys.again.echoMode() == QLineEdit.EchoMode.Password  # never echoed
-    key_file = tmp_path / "clinic-key.age"
-    keys.key_file.setText(str(key_file))
+    assert keys.key_file.text() == ""  # no folder suggested: not beside the backups
+    [choose] = [b for b in keys.findChildren(QPushButton) if b.text() == "Ch&oose…"]
+    choose.click()
+    assert keys.key_file.text() == str(key_file)
+    assert asked.asked == [("save file", "Where the key file goes")]
+    assert asked.suggested == [Path.home() / "clinics-key.age"]
     keys.passphrase.setText("short")
     keys.again.setText("short")
     assert not keys.create_button.isEnabled() and keys.hint.text().startswith("At least 8 characters")
@@ -187,9 +193,10 @@ def test_a_key_created_from_the_profile_dialog_is_an_age_identity_its_passphrase
     assert not keys.passphrase.text() and not keys.again.text()  # not kept in the form
     assert store.get("clinics").encrypt_to == [keys.public]  # the profile's backups are encrypted to it
 
-    sheet = tmp_path / "sheet.html"
     keys.include_key.setChecked(True)
-    keys.save_recovery_sheet(sheet)
+    keys.sheet_button.click()  # where it goes is asked, beside the key file
+    assert asked.asked[-1] == ("save file", "Save the recovery sheet")
+    assert asked.suggested[-1] == tmp_path / "clinic-key-recovery-sheet.html"
     qtbot.waitUntil(lambda: keys.status.text().startswith("Recovery sheet written"), timeout=WAIT_MS)
     page = sheet.read_text()
     assert keys.public in page and "BEGIN AGE ENCRYPTED FILE" in page and "AGE-SECRET-KEY" not in page

@@ -66,6 +66,14 @@ def file_dialog(parent: QWidget | None, title: str, start: Path, name_filter: st
     return dialog
 
 
+def ask_save_path(parent: QWidget | None, title: str, suggested: Path, name_filter: str) -> Path | None:
+    """Where a file goes (a key file, a recovery sheet), through the window's file dialog; None: not chosen."""
+    dialog = file_dialog(parent, title, suggested, name_filter, saving=True)
+    if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+        return None
+    return Path(dialog.selectedFiles()[0])
+
+
 def with_extension(path: Path, extension: str, extensions: set[str]) -> Path:
     """`path` ending in `extension`: a known backup extension is replaced, any other name gets it added."""
     if path.suffix in extensions:

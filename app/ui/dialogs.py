@@ -71,6 +71,12 @@ class DialogProvider:
             return None
         return Path(dialog.selectedFiles()[0])
 
+    def save_file_path(self, parent: QWidget, title: str, suggested: Path, name_filter: str) -> Path | None:
+        """Where a file goes (a key file, a recovery sheet): the window's file dialog, or None."""
+        from app.ui.backup_dialog import ask_save_path
+
+        return ask_save_path(parent, title, suggested, name_filter)
+
     def choose_folder(self, parent: QWidget, title: str, start_dir: Path) -> Path | None:
         """A folder to look for backups in (the Backups view's Add folder…), or None."""
         chosen = QFileDialog.getExistingDirectory(parent, title, str(start_dir))
@@ -148,7 +154,11 @@ class DialogProvider:
 
         # The window's secrets and worker pool: a test connection still running never blocks closing the dialog.
         dialog = ProfileDialog(
-            parent, getattr(parent, "secrets", None), getattr(parent, "profiles", None), getattr(parent, "pool", None)
+            parent,
+            getattr(parent, "secrets", None),
+            getattr(parent, "profiles", None),
+            getattr(parent, "pool", None),
+            dialogs=self,
         )
         dialog.exec()
         return dialog.connect_to

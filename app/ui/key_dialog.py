@@ -5,12 +5,14 @@ The engine makes the X25519 identity and writes it age-encrypted with the passph
 never logged, never kept); the dialog then shows the public half, its fingerprint and where the private half is,
 and the profile's backups are encrypted to the new key from then on (`ProfileStore.set_encryption`, as `resguardo
 key set-profile`). "Save recovery sheet…" writes the printable page (recovery_sheet.py). The key's scrypt work
-and every file are on the worker pool.
+and every file are on the worker pool. Where each file goes is asked through the window's DialogProvider (its
+file dialog, in detail view), so a test answers it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
@@ -18,7 +20,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -35,11 +36,25 @@ from app.engine.errors import ResguardoError
 from app.engine.stores.profiles import ProfileStore
 from app.text_safety import shown
 from app.ui import engine_words
+from app.ui.backup_dialog import ask_save_path
 from app.ui.job_runner import BackgroundPool
 from app.ui.logging_setup import REDACTOR
 from app.ui.style import muted, say_status
 
 translate = QCoreApplication.translate
+
+
+class FileQuestions(Protocol):
+    """What the dialog asks through the window's DialogProvider (app/ui/dialogs.py), which a test replaces."""
+
+    def save_file_path(self, parent: QWidget, title: str, suggested: Path, name_filter: str) -> Path | None: ...
+
+
+class WindowFileDialog:
+    """The window's own file dialog, when no DialogProvider is given."""
+
+    def save_file_path(self, parent: QWidget, title: str, suggested: Path, name_filter: str) -> Path | None:
+        return ask_save_path(parent, title, suggested, name_filter)
 
 
 def keys_sentence(keys: list[str]) -> str:
@@ -65,9 +80,11 @@ class KeyDialog(QDialog):
         profile: str | None,
         store: ProfileStore | None = None,
         profile_keys: list[str] | None = None,
+        dialogs: FileQuestions | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(translate("KeyDialog", "Create an encryption key"))
+        self.dialogs = dialogs or WindowFileDialog()
         self.pool = pool
         self.profile = profile
         self.store = store or ProfileStore()
@@ -191,14 +208,15 @@ class KeyDialog(QDialog):
         self.create_button.setEnabled(problem is None and not self.public)
 
     def _choose_file(self) -> None:
-        chosen, _ = QFileDialog.getSaveFileName(
+        typed = self.key_file.text().strip()
+        chosen = self.dialogs.save_file_path(
             self,
             translate("KeyDialog", "Where the key file goes"),
-            self.key_file.text().strip() or str(Path.home() / f"{self.profile or 'resguardo'}-key.age"),
+            Path(typed) if typed else Path.home() / f"{self.profile or 'resguardo'}-key.age",
             translate("KeyDialog", "Key files (*.age);;All files (*)"),
         )
-        if chosen:
-            self.key_file.setText(chosen)
+        if chosen is not None:
+            self.key_file.setText(str(chosen))
 
     def _say(self, text: str, ok: bool | None = None) -> None:
         say_status(self.status, text, ok)
@@ -271,15 +289,14 @@ class KeyDialog(QDialog):
         if key_path is None:
             return
         if out is None:
-            chosen, _ = QFileDialog.getSaveFileName(
+            out = self.dialogs.save_file_path(
                 self,
                 translate("KeyDialog", "Save the recovery sheet"),
-                str(key_path.with_name(key_path.name.removesuffix(".age") + "-recovery-sheet.html")),
+                key_path.with_name(key_path.name.removesuffix(".age") + "-recovery-sheet.html"),
                 translate("KeyDialog", "Web pages (*.html);;All files (*)"),
             )
-            if not chosen:
+            if out is None:
                 return
-            out = Path(chosen)
         include = self.include_key.isChecked()
         self.sheet_button.setEnabled(False)
         self.pool.call(

@@ -35,7 +35,7 @@ from app.engine.stores.secrets import SecretStore
 from app.ui import engine_words
 from app.ui.connection_words import check_sentence
 from app.ui.job_runner import BackgroundPool
-from app.ui.key_dialog import KeyDialog, keys_sentence
+from app.ui.key_dialog import FileQuestions, KeyDialog, keys_sentence
 from app.ui.logging_setup import REDACTOR
 from app.ui.password_dialog import offer_remember
 from app.ui.style import muted, say_status
@@ -52,9 +52,11 @@ class ProfileDialog(QDialog):
         secrets: SecretStore | None = None,
         store: ProfileStore | None = None,
         pool: BackgroundPool | None = None,
+        dialogs: FileQuestions | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(translate("Profiles", "Connection profiles"))
+        self.dialogs = dialogs  # the window's questions (Create a key… asks where its files go), or the real ones
         self.secrets = secrets or SecretStore()
         self.store = store or ProfileStore()
         self.pool = pool or BackgroundPool(self)
@@ -258,7 +260,7 @@ class ProfileDialog(QDialog):
         name = self._editing
         if name is None or name not in self._saved:
             return
-        self.key_dialog = KeyDialog(self, self.pool, name, self.store, self._saved[name].encrypt_to)
+        self.key_dialog = KeyDialog(self, self.pool, name, self.store, self._saved[name].encrypt_to, self.dialogs)
         self.key_dialog.finished.connect(lambda _code: self._keys_changed(name))
         self.key_dialog.open()
 

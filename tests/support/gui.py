@@ -52,6 +52,7 @@ class ScriptedDialogs(DialogProvider):
     errors: list[ResguardoError] = field(default_factory=list)
     suggested: list[Path] = field(default_factory=list)
     busy_answers: list[BusyAnswer | None] = field(default_factory=list)  # when a job gave up, the clinic busy
+    save_files: list[Path] = field(default_factory=list)  # where each other file asked for goes (key, sheet)
 
     def save_backup_path(
         self, parent: QWidget, suggested: Path, formats: list[BackupFormat], clinic: str
@@ -60,6 +61,11 @@ class ScriptedDialogs(DialogProvider):
         self.asked.append(("save", clinic))
         chosen = next(f for f in formats if f.key == self.format_key)
         return (self.save_to, chosen) if self.save_to else None
+
+    def save_file_path(self, parent: QWidget, title: str, suggested: Path, name_filter: str) -> Path | None:
+        self.asked.append(("save file", title))
+        self.suggested.append(suggested)
+        return self.save_files.pop(0) if self.save_files else None
 
     def open_backup_path(self, parent: QWidget, title: str, start_dir: Path, name_filter: str) -> Path | None:
         self.asked.append(("open", title))
