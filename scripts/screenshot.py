@@ -1,6 +1,7 @@
 """Render the gallery of the window's main states, in Spanish and English, under a real X server (Xvfb).
 
     python scripts/screenshot.py [--out docs/screens] [--sizes 1366x768,1024x600] [--languages es,en]
+                                 [--states backups-view,key-create]   only these states are saved
 
 Needs Xvfb (Debian: `apt-get install xvfb`) and the X libraries Qt needs
 (packaging/linux.md). For each screen size it starts an Xvfb of that size and
@@ -50,6 +51,9 @@ FULL = (
     "recover-browse",
     "recover-preview",
     "recovered",
+    "backups-view",
+    "key-create",
+    "key-created",
 )
 SMALL = (
     "main",
@@ -60,6 +64,9 @@ SMALL = (
     "schedules-dialog",
     "recover-browse",
     "recover-preview",
+    "backups-view",
+    "key-create",
+    "key-created",
 )
 SMALL_SCREEN = (1024, 600)
 # A clinic name a compromised web application wrote: as markup it would forge a reassuring line beside the button.
@@ -73,8 +80,11 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screens")
     parser.add_argument("--sizes", default="1366x768,1024x600")
     parser.add_argument("--languages", default="es,en")
+    parser.add_argument("--states", default="", help="save only these states (comma-separated); the rest still runs")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.states:
+        os.environ["RESGUARDO_SCREEN_STATES"] = args.states  # the child's, through its environment
     if args.child:
         return _child(args.out, args.languages.split(","))
     if shutil.which("Xvfb") is None:
@@ -166,7 +176,8 @@ class _Shooter:
         return state in self.states
 
     def __call__(self, state: str) -> None:
-        if not self.wanted(state):
+        only = os.environ.get("RESGUARDO_SCREEN_STATES")
+        if not self.wanted(state) or (only and state not in only.split(",")):
             return
         _settle(400)
         path = self.out / f"{state}-{self.code}-{self.size[0]}x{self.size[1]}.png"
@@ -363,7 +374,9 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
     from app.engine.routine.records import ClinicRecord, RunRecord, write_record
     from app.engine.routine.schedules import Schedule, ScheduleStore
 
-    ScheduleStore().save(Schedule(name="noche", times=("02:30",), folder=str(out.parent), profile="Demo"))
+    nightly = Path(os.environ["RESGUARDO_HOME"]) / f"noche-{code}"  # the schedule's folder: its clinics' backups
+    ScheduleStore().save(Schedule(name="noche", times=("02:30",), folder=str(nightly), profile="Demo"))
+    _scheduled_backups(nightly)
     write_record(
         RunRecord(
             "noche",
@@ -475,6 +488,11 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
         _settle(500)
         shoot("recovered")
 
+    if shoot.wanted("backups-view"):
+        _backups_view(window, shoot, Path(backup), idle)
+    if shoot.wanted("key-create"):
+        _key_shots(window, shoot, code)
+
     with admin.connect(autocommit=True) as conn:
         conn.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(sql.Identifier(dbname)))
         conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [dbname])
@@ -508,6 +526,86 @@ def _delete_patient(conn: Any, email: str) -> None:
         ("users_customuser", "id"),
     ):
         conn.execute(f"DELETE FROM bienestar.{table} WHERE {column} = %s", [uid])
+
+
+def _scheduled_backups(folder: Path) -> None:
+    """What a nightly schedule left (encrypted, as a profile with a key writes them): Mindcare last night, Bienestar
+    the two nights before (last night's run failed for it), each file dated as the run wrote it."""
+    from datetime import UTC, datetime, timedelta
+
+    from pyrage import x25519
+
+    from app.engine.backup.destination import default_archive_name
+    from app.engine.encryption.stream import encrypt_file
+    from app.engine.jobs import CancelToken
+
+    now = datetime.now(UTC)
+    plain = folder / ".plain"
+    shutil.rmtree(folder, ignore_errors=True)  # another screen size's run left its own
+    folder.mkdir(parents=True)
+    plain.write_bytes(os.urandom(61_000))
+    recipient = x25519.Identity.generate().to_public()
+    for schema, hours in (("mindcare", 12), ("bienestar", 36), ("bienestar", 60)):
+        when = now - timedelta(hours=hours)
+        sealed = folder / schema / (default_archive_name(schema, when) + ".age")
+        sealed.parent.mkdir(exist_ok=True)
+        if not sealed.exists():
+            encrypt_file(plain, sealed, [recipient], cancel=CancelToken())
+        os.utime(sealed, (when.timestamp(), when.timestamp()))
+    plain.unlink()
+
+
+def _backups_view(window: Any, shoot: _Shooter, backup: Path, idle: Callable[[], bool]) -> None:
+    """Bienestar's backups: by hand (verified, then restore-tested from the view) and the schedule's, encrypted."""
+    from app.engine.routine.clinic_backups import record_verified
+
+    record_verified(backup)
+    for other in backup.parent.iterdir():  # the damaged-file state's copy, the other runs' backups (private home)
+        if not other.name.startswith(backup.name):
+            other.unlink()
+    window.select("bienestar")
+    window.commands.backups.trigger()
+    dialog = window.backups_flow.dialog
+    _wait(lambda: not window.backups_flow.scanning and bool(dialog.backups), "the backups found")
+    row = next(i for i, b in enumerate(dialog.backups) if b.path == backup)
+    dialog.table.setCurrentItem(dialog.table.topLevelItem(row))
+    dialog.test_button.click()
+    _wait(lambda: idle() and not window.backups_flow.scanning, "the test restore")
+    _settle(300)
+    shoot("backups-view")
+    dialog.close()
+
+
+def _key_shots(window: Any, shoot: _Shooter, code: str) -> None:
+    """Connection profiles… → Create a key…: the form filled in, then the key made (its public half shown)."""
+    import keyring.backends.fail
+
+    from app.engine.stores.profiles import ProfileStore
+    from app.engine.stores.secrets import SecretStore
+    from app.ui.profile_dialog import ProfileDialog
+
+    ProfileStore().set_encryption("Demo", [])  # a profile without a key yet (the other language's run gave it one)
+    no_keyring = keyring.backends.fail.Keyring()  # type: ignore[no-untyped-call]  # keyring leaves it unannotated
+    dialog = ProfileDialog(window, SecretStore(no_keyring), None, window.pool)
+    dialog.show()
+    _wait(lambda: dialog.key_button.isEnabled(), "the saved profile")
+    dialog.key_button.click()
+    key = dialog.key_dialog
+    assert key is not None
+    usb = Path(tempfile.gettempdir()) / "USB"  # a short path, as a USB stick's would be
+    usb.mkdir(exist_ok=True)
+    key_file = usb / f"clinicas-{code}.age"
+    key_file.unlink(missing_ok=True)
+    key.key_file.setText(str(key_file))
+    key.passphrase.setText("caballo correcto batería grapa")
+    key.again.setText("caballo correcto batería grapa")
+    shoot("key-create")
+    key.create_button.click()
+    _wait(lambda: bool(key.public), "the new key")
+    shoot("key-created")
+    key.reject()
+    dialog.reject()
+    key_file.unlink(missing_ok=True)
 
 
 def _set_name(target: Any, schema: str, name: str) -> None:

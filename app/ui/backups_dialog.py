@@ -93,6 +93,7 @@ class BackupsDialog(QDialog):
         self.table.setRootIsDecorated(False)
         self.table.setAlternatingRowColors(True)
         self.table.setUniformRowHeights(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a file name keeps its time
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setHeaderLabels(
             [
@@ -159,7 +160,7 @@ class BackupsDialog(QDialog):
         layout.addLayout(actions)
         layout.addWidget(close)
         available = self.screen().availableGeometry()
-        self.resize(min(980, available.width() - 40), min(460, available.height() - 60))
+        self.resize(min(1200, available.width() - 40), min(460, available.height() - 60))
 
         flow.scanned.connect(self.refill)
         flow.host.jobs.job_started.connect(self.update_buttons)

@@ -305,11 +305,11 @@
     </message>
     <message>
         <source>Test restore failed</source>
-        <translation>Falló la prueba de restauración</translation>
+        <translation>Restauración de prueba fallida</translation>
     </message>
     <message>
         <source>Test restore passed</source>
-        <translation>Prueba de restauración superada</translation>
+        <translation>Restauración probada</translation>
     </message>
     <message>
         <source>Verified</source>
