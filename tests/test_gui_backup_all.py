@@ -22,7 +22,7 @@ from pytestqt.qtbot import QtBot
 from app import paths
 from app.engine.archive.verify import verify_file
 from app.engine.backup import pgdump
-from app.engine.backup.many import ClinicOutcome, ClinicStatus, ManyResult
+from app.engine.backup.many import ClinicOutcome, ClinicStatus, FailureKind, ManyResult
 from app.engine.connection import ConnectionTarget
 from app.engine.jobs import CancelToken, Progress, ProgressCallback
 from app.engine.routine.systemd_units import unit_name
@@ -104,7 +104,16 @@ def test_the_summary_names_each_clinic_not_backed_up_and_why_in_both_languages(q
     result = ManyResult(
         (
             ClinicOutcome("mindcare", ClinicStatus.BACKED_UP, Path("/b/m.resguardo"), 2048, 1.0, 1),
-            ClinicOutcome("bienestar", ClinicStatus.FAILED, None, 0, 0.5, 2, error="Cannot write in /b: disk full."),
+            ClinicOutcome(
+                "bienestar",
+                ClinicStatus.FAILED,
+                None,
+                0,
+                0.5,
+                2,
+                error="Cannot write in /b: disk full.",
+                kind=FailureKind.CANNOT_WRITE,
+            ),
             ClinicOutcome("zafiro", ClinicStatus.BUSY, None, 0, 0.1, 2, error="busy"),
         ),
         3.0,
@@ -112,7 +121,7 @@ def test_the_summary_names_each_clinic_not_backed_up_and_why_in_both_languages(q
     names = {"mindcare": "Mindcare", "bienestar": "Bienestar", "zafiro": "Zafiro"}
     text = summary(result, names)
     assert text.startswith("1 of 3 clinics backed up (")
-    assert "Bienestar was not backed up (tried twice): Cannot write in /b: disk full." in text
+    assert "Bienestar was not backed up (tried twice): the file could not be written: the disk is full" in text
     assert "Zafiro was skipped: another backup or restore of it was running." in text
     assert "bienestar" not in text.replace("Bienestar", "")  # clinic names, never the internal ones
     with installed("es"):
@@ -121,7 +130,8 @@ def test_the_summary_names_each_clinic_not_backed_up_and_why_in_both_languages(q
         qtbot.addWidget(dialog)
         assert dialog.windowTitle() == "Copia de todas las clínicas"
     assert spanish.startswith("1 de 3 clínicas copiadas (")
-    assert "Bienestar no se copió (se intentó dos veces)" in spanish and "Zafiro se omitió" in spanish
+    assert "Bienestar no se copió (se intentó dos veces): no se pudo escribir el archivo" in spanish
+    assert "Zafiro se omitió" in spanish
     choice = dialog.choice()
     assert choice is not None and choice[0] == Path("/b") and choice[1].key == "native"
 
