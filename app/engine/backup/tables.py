@@ -12,6 +12,8 @@ the backup stays one consistent snapshot. The archive is one file with one membe
 A session that asks for a table's lock waits behind anyone queued for an exclusive lock on it, who waits for
 the backup's session, which would wait for the helper: so the helper asks with NOWAIT, and a table it cannot
 have at once is left to the backup's session, which holds every table's lock from the start.
+Small tables go a batch at a time on either session: the helper locks a batch in one statement, and either
+session reads a batch's rows in one round trip (app/engine/backup/copy_stream.py `copy_out_batch`).
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from app.engine.archive.container import ArchiveWriter, StoredMember
-from app.engine.backup.copy_stream import copy_out
+from app.engine.backup.copy_stream import ChunkSink, copy_out, copy_out_batch
 from app.engine.catalog.schema_ddl_tables import TableCopy
 from app.engine.connection import ConnectionTarget
 from app.engine.jobs import CancelToken
@@ -36,6 +39,15 @@ CHUNK_BYTES = 1 << 20  # bytes of COPY text handed over at a time
 HELPER_TABLE_BYTES = 16 << 20  # the helper takes tables up to this size on disk (its members are held in memory)
 HELPER_PENDING_BYTES = 48 << 20  # finished members waiting for the file, at most (then the helper waits)
 _QUEUE_CHUNKS = 4  # chunks in flight to the writer thread: bounds memory
+# The helper locks its tables a batch at a time (one round trip, not three a table): at most this many tables,
+# and this many bytes on disk beyond the first (what it holds in memory may pass HELPER_PENDING_BYTES by that).
+_LOCK_BATCH = 32
+_LOCK_BATCH_BYTES = 8 << 20
+# Tables of at most BATCH_TABLE_BYTES on disk are read a batch at a time, one round trip for all their COPYs
+# (app/engine/backup/copy_stream.py `copy_out_batch`): at most this many tables, this many bytes on disk.
+BATCH_TABLE_BYTES = 1 << 20
+_COPY_BATCH = 64
+_COPY_BATCH_BYTES = 8 << 20
 # A second session's sign-in (~20 ms) pays off for many small tables (a round trip each) or much data to read.
 _MIN_TABLES = 32
 _MIN_BYTES = 16 << 20
@@ -62,9 +74,11 @@ def copy_tables(
     helper = _Helper.start(conn, target, schema, work) if _worth_a_helper(tables) else None
     chunks = _ChunkWriter()
     try:
-        while (
-            table := work.next_for_main(lambda finished: _attach(writer, members, finished, done), cancel)
-        ) is not None:
+        while batch := work.next_for_main(lambda finished: _attach(writer, members, finished, done), cancel):
+            if len(batch) > 1:
+                _stream_batch(conn, writer, members, schema, batch, done, read, cancel)
+                continue
+            (table,) = batch
             stored = _stream(conn, writer, chunks, members[table.name], schema, table, read, cancel)
             done(table, stored)
         if helper is not None:
@@ -108,12 +122,56 @@ def _stream(
         chunks.put(sink, chunk)
         read(table, len(chunk))
 
+    def write_here(chunk: bytearray) -> None:
+        sink.write(chunk)
+        read(table, len(chunk))
+
+    # A table of a chunk or less is compressed here: the writer thread's overlap needs chunks to overlap, and
+    # handing one over and waiting for it costs two thread switches a table.
+    small = table.size_bytes <= CHUNK_BYTES
     with writer.member(member, compress=True) as sink:
         try:
-            copy_out(conn, copy_query(schema, table), hand_over, chunk_bytes=CHUNK_BYTES, cancel=cancel)
+            copy_out(
+                conn,
+                copy_query(schema, table),
+                write_here if small else hand_over,
+                chunk_bytes=CHUNK_BYTES,
+                cancel=cancel,
+            )
         finally:
-            chunks.drain()
+            if not small:
+                chunks.drain()
     return writer.members[member]
+
+
+def _stream_batch(
+    conn: psycopg.Connection,
+    writer: ArchiveWriter,
+    members: dict[str, str],
+    schema: str,
+    batch: list[TableCopy],
+    done: TableDone,
+    read: ChunkDone,
+    cancel: CancelToken,
+) -> None:
+    """Small tables' members, straight into the file one after the other, their rows read in one round trip."""
+    with ExitStack() as opened:
+
+        def begin(index: int) -> ChunkSink:
+            table = batch[index]
+            sink = opened.enter_context(writer.member(members[table.name], compress=True))
+
+            def write(chunk: bytearray) -> None:
+                sink.write(chunk)
+                read(table, len(chunk))
+
+            return write
+
+        def end(index: int) -> None:
+            opened.close()  # the member's header, patched with its size
+            done(batch[index], writer.members[members[batch[index].name]])
+
+        copy_out_batch(conn, [copy_query(schema, t) for t in batch], begin, end, chunk_bytes=CHUNK_BYTES, cancel=cancel)
 
 
 class _Work:
@@ -130,8 +188,9 @@ class _Work:
 
     def next_for_main(
         self, attach: Callable[[list[tuple[TableCopy, Any, io.BytesIO]]], None], cancel: CancelToken
-    ) -> TableCopy | None:
-        """The next table to stream, after putting the helper's finished members into the file; None at the end."""
+    ) -> list[TableCopy]:
+        """The next table to stream, or a batch of small ones, after putting the helper's finished members into
+        the file; none at the end."""
         while True:
             cancel.raise_if_cancelled()
             with self.cond:
@@ -141,20 +200,45 @@ class _Work:
                 finished, self.finished = self.finished, []
                 if not finished:
                     if self.returned:
-                        return self.returned.pop()
-                    return self.left.popleft() if self.left else None
+                        return [self.returned.pop()]
+                    return self._take(self.left.popleft, lambda: self.left[0]) if self.left else []
             attach(finished)
             with self.cond:
                 self.pending -= sum(sink.stored_bytes for _, sink, _ in finished)
                 self.cond.notify_all()
 
-    def next_for_helper(self) -> TableCopy | None:
+    def _take(self, pop: Callable[[], TableCopy], peek: Callable[[], TableCopy]) -> list[TableCopy]:
+        """One table, or a batch of small ones (from the end `pop` takes from); under the lock."""
+        batch = [pop()]
+        size = batch[0].size_bytes
+        while (
+            batch[0].size_bytes <= BATCH_TABLE_BYTES
+            and self.left
+            and len(batch) < _COPY_BATCH
+            and peek().size_bytes <= BATCH_TABLE_BYTES
+            and size + peek().size_bytes <= _COPY_BATCH_BYTES
+        ):
+            size += peek().size_bytes
+            batch.append(pop())
+        return batch
+
+    def next_for_helper(self) -> list[TableCopy]:
+        """The helper's next tables, smallest first (a batch it locks at once); none at the end."""
         with self.cond:
             while self.pending > HELPER_PENDING_BYTES and not self.stopped:
                 self.cond.wait()
-            if self.stopped or not self.left or self.left[-1].size_bytes > HELPER_TABLE_BYTES:
-                return None
-            return self.left.pop()
+            batch: list[TableCopy] = []
+            size = 0
+            while (
+                not self.stopped
+                and self.left
+                and self.left[-1].size_bytes <= HELPER_TABLE_BYTES
+                and len(batch) < _LOCK_BATCH
+                and (not batch or size + self.left[-1].size_bytes <= _LOCK_BATCH_BYTES)
+            ):
+                size += self.left[-1].size_bytes
+                batch.append(self.left.pop())
+            return batch
 
     def give_back(self, table: TableCopy) -> None:
         with self.cond:
@@ -203,20 +287,51 @@ class _Helper:
 
     def _run(self) -> None:
         try:
-            while (table := self.work.next_for_helper()) is not None:
-                if not self._lock(table):
-                    self.work.give_back(table)
-                    continue
-                sink, buffer = ArchiveWriter.detached(compress=True)
-                copy_out(
-                    self.conn, copy_query(self.schema, table), sink.write, chunk_bytes=CHUNK_BYTES, cancel=self.stopping
-                )
-                sink.close()
-                self.work.finish(table, sink, buffer)
+            while batch := self.work.next_for_helper():
+                self._copy(self._lock_batch(batch))
         except BaseException as exc:
             self.failure = exc
         finally:
             self.work.end_helping()
+
+    def _copy(self, tables: list[TableCopy]) -> None:
+        """Each table's member built in memory, their rows read in one round trip, each handed over as it ends."""
+        built = [ArchiveWriter.detached(compress=True) for _ in tables]
+
+        def finished(index: int) -> None:
+            sink, buffer = built[index]
+            sink.close()
+            self.work.finish(tables[index], sink, buffer)
+
+        copy_out_batch(
+            self.conn,
+            [copy_query(self.schema, t) for t in tables],
+            lambda index: built[index][0].write,
+            finished,
+            chunk_bytes=CHUNK_BYTES,
+            cancel=self.stopping,
+        )
+
+    def _lock_batch(self, batch: list[TableCopy]) -> list[TableCopy]:
+        """The tables of `batch` this session now holds locked: all of them in one round trip (a savepoint, the
+        lock of every table NOWAIT, its release, sent as one text); when one of them cannot be had at once, each
+        is tried alone, and the ones refused are given back to the backup's session."""
+        lock = sql.SQL("SAVEPOINT resguardo_lock; LOCK TABLE ONLY {} IN ACCESS SHARE MODE NOWAIT;").format(
+            sql.SQL(", ").join(sql.Identifier(self.schema, t.name) for t in batch)
+        )
+        try:
+            self.conn.execute(sql.Composed([lock, sql.SQL(" RELEASE SAVEPOINT resguardo_lock")]))  # no parameters
+        except psycopg.errors.LockNotAvailable:
+            self.conn.execute("ROLLBACK TO SAVEPOINT resguardo_lock; RELEASE SAVEPOINT resguardo_lock")
+        else:
+            return batch
+        locked = []
+        for table in batch:
+            if self._lock(table):
+                locked.append(table)
+            else:
+                self.work.give_back(table)
+        return locked
 
     def _lock(self, table: TableCopy) -> bool:
         """Its own lock for the snapshot's transaction. The name is the table's: the main session holds it locked,
