@@ -363,6 +363,8 @@ def test_command_line_refusals(demo_db: ConnectionTarget, backed_up: Path, tmp_p
     assert done.returncode == 2 and "COLUMN=VALUE" in done.stderr
     done = _cli(demo_db, *base, "--match", "email=x", "--only", "--with-dependents")
     assert done.returncode == 2
+    done = _cli(demo_db, *base, "--match", "email=x", "--interrupt-app", "1", "--yes")
+    assert done.returncode == 2 and "--interrupt-app does not apply here" in done.stderr
     done = _cli(demo_db, *base, "--match", "nope=1", "--yes")
     assert done.returncode == 1 and "has no column 'nope'" in done.stderr
     done = _cli(demo_db, *base, "--match", f"email={PATIENT}", "--json")  # the plan only: nothing is changed

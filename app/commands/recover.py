@@ -15,6 +15,7 @@ from app.commands.common import (
 )
 from app.commands.encryption_options import add_identity_option, readable_file
 from app.engine.comparison.names import plural
+from app.engine.errors import CommandLineError
 from app.engine.recovery.apply import apply_recovery
 from app.engine.recovery.model import RecoveryPlan, RecoveryResult, TablePlan, Why
 from app.engine.recovery.planning import plan_recovery
@@ -73,6 +74,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
     locks = lock_policy(args)
+    if locks.interrupt_after is not None:
+        raise CommandLineError(
+            "--interrupt-app does not apply here: the rows are written beside the web application's work, which "
+            "is never interrupted; a table locked by a schema change or a restore is waited for (--lock-wait)."
+        )
     with readable_file(args, restoring=True) as path:
         plan = plan_recovery(
             target,
@@ -87,10 +93,12 @@ def run(args: argparse.Namespace) -> int:
         if args.json and not args.yes:
             print(json.dumps(plan.as_json(), indent=2, ensure_ascii=False))
             return 0
+        if not plan.rows_to_insert:  # every row is there already, or in conflict: nothing to do, nothing done
+            print(json.dumps(plan.as_json(), indent=2, ensure_ascii=False) if args.json else describe_plan(plan))
+            return 0
         if not args.yes:
             print(describe_plan(plan))
-            if plan.rows_to_insert:
-                confirm_by_typing(f"Type the tenant's name ({args.tenant}) to insert these rows:", args.tenant)
+            confirm_by_typing(f"Type the tenant's name ({args.tenant}) to insert these rows:", args.tenant)
         result = apply_recovery(target, plan, tenants_table=tenants_table(args), locks=locks)
     if args.json:
         print(json.dumps({"plan": plan.as_json(), "result": result_json(result)}, indent=2, ensure_ascii=False))

@@ -12,7 +12,7 @@ from app.commands.common import (
     resolve_target,
     tenants_table,
 )
-from app.engine.errors import PreflightError
+from app.engine.errors import CommandLineError, PreflightError
 from app.engine.recovery.undo import last_recovery, undo_recovery
 from app.text_safety import terminal
 
@@ -27,6 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
     locks = lock_policy(args)
+    if locks.interrupt_after is not None:
+        raise CommandLineError(
+            "--interrupt-app does not apply here: the rows are written beside the web application's work, which "
+            "is never interrupted; a table locked by a schema change or a restore is waited for (--lock-wait)."
+        )
     if not args.yes:
         record = last_recovery(target, args.tenant)
         if record is None:
