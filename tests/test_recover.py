@@ -437,3 +437,22 @@ def test_the_web_application_keeps_writing_to_the_clinic_meanwhile(django_db: Dj
     found = _rows(su, f"SELECT count(*) FROM {TENANT}.chat_chatmessage WHERE id = ANY(%s)", [ids])
     assert found == [(len(ids),)]
     assert _rows(su, f"SELECT count(*) FROM {TENANT}.{USERS} WHERE id = %s", [uid]) == [(0,)]
+
+
+def test_an_encrypted_backup_with_its_key(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    from app.engine.encryption.backup import write_encrypted_backup
+    from tests.support.encryption import plain_identity
+
+    key, public = plain_identity(tmp_path)
+    (tmp_path / "out").mkdir()
+    sealed = write_encrypted_backup("native", demo_db, TENANT, tmp_path / "out", [public]).path
+    uid = _uid(demo_db)
+    before = _patient_rows(demo_db, uid)
+    delete_patient(demo_db)
+    base = ["recover", "--tenant", TENANT, "--file", str(sealed), "--table", USERS, "--match", f"id={uid}"]
+    refused = _cli(demo_db, *base, "--yes")
+    assert refused.returncode == 1 and "(--identity FILE)" in refused.stderr
+    done = _cli(demo_db, *base, "--identity", str(key), "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["result"]["rows"] == sum(len(v) for v in before.values())
+    assert _patient_rows(demo_db, uid) == before
