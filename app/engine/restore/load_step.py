@@ -22,6 +22,12 @@ from app.engine.safety.proven import Witness, proven_step
 # workers (each needs 32 MB of it). A ceiling, not an allocation; a server already set higher keeps its value.
 LOAD_MAINTENANCE_MEM = "512MB"
 FILE_LOCK_TIMEOUT = "10s"  # a file statement waiting on a lock (a shared table a foreign key points at)
+# A staging step's COMMIT does not wait for its WAL to reach the disk (synchronous_commit, which any role may set
+# for its own transaction). Sound: a crash can lose only the latest such commits of the staging schema, which no
+# one else uses, and the restore's session dies with the server, so the restore fails and changes nothing; the
+# swap's own COMMIT is synchronous, and flushing its commit record flushes all WAL written before it, every
+# staging step's included, before the tenant takes the staging schema's name. "on" turns it off.
+STAGING_SYNCHRONOUS_COMMIT = "off"
 
 
 @contextmanager
@@ -56,3 +62,9 @@ def file_step(
         if conn.execute("SELECT session_user, current_user").fetchone() != expected:
             raise RestoreFailed("The file changed the session's role while loading; it was rolled back.")
         conn.execute("RESET ALL")
+        commit_without_flush(conn)
+
+
+def commit_without_flush(conn: psycopg.Connection) -> None:
+    """This transaction (a staging step's) commits without waiting for the disk; see STAGING_SYNCHRONOUS_COMMIT."""
+    conn.execute("SELECT pg_catalog.set_config('synchronous_commit', %s, true)", [STAGING_SYNCHRONOUS_COMMIT])

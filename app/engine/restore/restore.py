@@ -17,9 +17,9 @@ a staging schema orphaned by a kill is dropped by the next job of the tenant.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -30,9 +30,10 @@ from app.engine.errors import ResguardoError, RestoreFailed, all_or_nothing
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.restore.checks import check_target, live_schema
 from app.engine.restore.failures import explained
-from app.engine.restore.load_step import file_step, load_session
+from app.engine.restore.load_step import commit_without_flush, file_step, load_session
+from app.engine.restore.options_and_result import RestoreOptions, RestoreResult
 from app.engine.restore.ownership import apply_default_privileges, apply_owners_and_grants, give_other_objects
-from app.engine.restore.parallel_load import load_tables
+from app.engine.restore.parallel_load import load_on_one_session, load_tables, loads_in_one_step
 from app.engine.restore.schema_queries import continue_sequences, has_sessions_table, write_count
 from app.engine.restore.schema_settings import apply_search_paths, name_the_tenant
 from app.engine.restore.source import LoadResult, RestoreSource, staging_path
@@ -51,34 +52,6 @@ from app.engine.safety.sql_gate.sending import execute_checked
 
 _LOAD_SHARE = 0.85  # of the progress bar
 _KEEP_ATTEMPTS = 5
-
-
-@dataclass(frozen=True)
-class RestoreOptions:
-    keep_superusers: bool = True
-    allow_other_tenant: bool = False
-    user_table: str | None = None
-    tenants_table: str | None = None
-    locks: LockPolicy = LockPolicy()
-
-
-@dataclass(frozen=True)
-class RestoreResult:
-    tenant: str
-    source_schema: str | None
-    path: Path
-    tables: int
-    rows: int
-    safety_copy: str | None  # the tenant as it was, kept for undo; None when it had no schema
-    dropped_safety_copies: list[str]
-    cleaned_leftovers: list[str]  # staging schemas of killed runs, dropped
-    kept_superusers: list[str]
-    warnings: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    app_writes: int = 0  # rows the web application wrote to the live tenant meanwhile; they are in the safety copy
-    # The live tenant had Django's sessions table: whoever signed in after the backup must sign in again.
-    signs_out: bool = False
-    interrupted: list[Session] = field(default_factory=list)  # the application's work cancelled (interrupt_after)
 
 
 @all_or_nothing
@@ -128,6 +101,8 @@ class Restore:
         self.staging: _Staging | None = None
         self.started = time.monotonic()
         self.interrupted: list[Session] = []
+        self.second: psycopg.Connection | None = None  # the second load session, opened when a load needs it
+        self._another_session: Callable[[], psycopg.Connection] = _no_session  # run() gives the owner's sign-in
 
     def run(self) -> RestoreResult:
         self.reporter.stage("Checking the file")
@@ -148,16 +123,18 @@ class Restore:
             stack.enter_context(tenant_lock(self.user, self.schema))
             login = stack.enter_context(load_login(self.user, self.target, self.tenant.owner))
             self.witness = Witness(self.observer, self.user.info.backend_pid, self.schema)
-            self.main, self.second = (stack.enter_context(load_session(login)) for _ in range(2))
+            self.main = stack.enter_context(load_session(login))
+            self._another_session = lambda: stack.enter_context(load_session(login))
             writes_before = self._app_writes()
             signs_out = self._has_sessions_table()
             try:
                 self._drop_leftovers()  # staging schemas of killed runs of this tenant
                 self._make_staging()  # the user's session: an empty schema, recorded
-                self._load_schema()  # the file's objects
-                self._run_superuser_ddl()  # operator classes and families: DDL only, checked
-                self._load_tables()  # rows, keys and indexes, two tables at a time
-                self._finish_staging()  # foreign keys and the rest, sequences, administrators kept
+                if not self._load_small_file():  # a small file: all of the next four in one step, one session
+                    self._load_schema()  # the file's objects
+                    self._run_superuser_ddl()  # operator classes and families: DDL only, checked
+                    self._load_tables()  # rows, keys and indexes, two tables at a time
+                    self._finish_staging()  # foreign keys and the rest, sequences, administrators kept
                 self._give_owners()  # the user's session: owners and grants from the live tenant
                 safety = self._swap()  # the user's session: live aside, staging in, in one short step
             except BaseException as exc:
@@ -207,6 +184,7 @@ class Restore:
             cancel_statements_on(self.user, self.cancel),
             proven_step(self.user, self.witness, allowed, "Preparing the restore"),
         ):
+            commit_without_flush(self.user)  # a staging step: the swap's commit flushes it (load_step.py)
             allowed.add(ensure_registry(self.user))
             name = staging_name(self.schema)
             self.user.execute(
@@ -223,10 +201,13 @@ class Restore:
     def _load_schema(self) -> None:
         self.reporter.stage("Loading the file into the empty copy")
         with self._file_step(self.main, "The file", self.cancel):
-            self.load = self.source.load_schema(self.main, self._staged.name, self._load_bar, self.cancel)
-            # Routines whose search_path names the tenant name the staging schema while its rows load (its CHECKs
-            # and triggers call them); _give_owners names the tenant again before the swap.
-            apply_search_paths(self.main, self._staged.name, self.source.summary().search_paths or [])
+            self._schema_statements()
+
+    def _schema_statements(self) -> None:
+        self.load = self.source.load_schema(self.main, self._staged.name, self._load_bar, self.cancel)
+        # Routines whose search_path names the tenant name the staging schema while its rows load (its CHECKs
+        # and triggers call them); _give_owners names the tenant again before the swap.
+        apply_search_paths(self.main, self._staged.name, self.source.summary().search_paths or [])
 
     def _run_superuser_ddl(self) -> None:
         statements = self.source.superuser_statements()
@@ -242,6 +223,7 @@ class Restore:
             cancel_statements_on(self.user, self.cancel),
             proven_step(self.user, self.witness, {self._staged.oid}, "The file"),
         ):
+            commit_without_flush(self.user)
             with staging_path(self.user, self._staged.name):
                 for statement in statements:
                     execute_checked(self.user, statement)
@@ -254,6 +236,8 @@ class Restore:
         queue = self.source.table_loads()
         if not queue:
             return
+        if self.second is None:
+            self.second = self._another_session()
         self.load.rows += load_tables(
             queue,
             (self.main, self.second),
@@ -266,11 +250,27 @@ class Restore:
     def _finish_staging(self) -> None:
         self.reporter.stage("Adding the remaining keys, triggers and sequences")
         with self._file_step(self.main, "The file", self.cancel):
-            self.source.finish(self.main, self._staged.name, self.cancel)
-            continue_sequences(self.main, self._staged.name, self._staged.oid)
-            if self.options.keep_superusers and self.tenant.live is not None:
-                self.reporter.stage("Keeping today's administrator accounts")
-                self._keep_administrators()
+            self._finish_statements()
+
+    def _finish_statements(self) -> None:
+        self.source.finish(self.main, self._staged.name, self.cancel)
+        continue_sequences(self.main, self._staged.name, self._staged.oid)
+        if self.options.keep_superusers and self.tenant.live is not None:
+            self.reporter.stage("Keeping today's administrator accounts")
+            self._keep_administrators()
+
+    def _load_small_file(self) -> bool:
+        """The four load steps as one, on one session, for a file small enough (parallel_load.loads_in_one_step):
+        the same statements in the same order, in one transaction and one proof. False: nothing done."""
+        if not loads_in_one_step(self.source):
+            return False
+        self.reporter.stage("Loading the file into the empty copy")
+        with self._file_step(self.main, "The file", self.cancel):
+            self._schema_statements()
+            queue = self.source.table_loads()
+            self.load.rows += load_on_one_session(queue, self.main, self._staged.name, self.cancel, self._load_bar)
+            self._finish_statements()
+        return True
 
     def _keep_administrators(self) -> None:
         """Today's administrators into the restored user table (its triggers run: the owner's session)."""
@@ -287,6 +287,7 @@ class Restore:
             cancel_statements_on(self.user, self.cancel),
             proven_step(self.user, self.witness, {self._staged.oid}, "Setting owners"),
         ):
+            commit_without_flush(self.user)
             if self.tenant.live is not None:  # after the load: the loaded objects keep the default access list
                 self.warnings += apply_default_privileges(self.user, self._staged.name, self.schema)
             self.warnings += apply_owners_and_grants(
@@ -380,6 +381,10 @@ class Restore:
 
 class _AccountsChanged(Exception):
     """An administrator's row changed after it was copied; copied again, then the swap is tried again."""
+
+
+def _no_session() -> psycopg.Connection:
+    raise RuntimeError("a load session was asked for before the owner's sign-in was made")
 
 
 @contextmanager

@@ -168,7 +168,7 @@ class NativeArchiveSource:
             if statement.table is not None:
                 self._builds.setdefault(statement.table, []).append(statement)
         self._created_with_rows = self._tables_nothing_else_names()
-        self._deferred: list[CheckedStatement] = []
+        self._deferred = [s for s in self._pre if s.needs_superuser]  # known from the start (loads_in_one_step)
 
     def _summarise(self) -> SourceSummary:
         m = self.manifest

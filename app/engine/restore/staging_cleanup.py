@@ -1,5 +1,7 @@
 """What a restore removes besides its own work: staging schemas of killed runs, the tenant's older safety copy,
-and, after a failure, its own staging schema. Each drop is a proven step of its own, under the tenant's lock."""
+and, after a failure, its own staging schema. Each drop is a proven step of its own, under the tenant's lock; the
+first two commit without waiting for the disk: a crash can only bring such a schema back, and the next restore
+drops it again."""
 
 from __future__ import annotations
 
@@ -28,7 +30,15 @@ def drop_leftovers(
     cleaned = []
     for leftover in registered(user, schema, SchemaKind.STAGING, clinics):
         drop_registered(
-            user, observer, witness, leftover.oid, leftover.name, locks, cancel, "Cleaning up an interrupted restore"
+            user,
+            observer,
+            witness,
+            leftover.oid,
+            leftover.name,
+            locks,
+            cancel,
+            "Cleaning up an interrupted restore",
+            flush=False,
         )
         cleaned.append(leftover.name)
     return cleaned
@@ -51,7 +61,15 @@ def drop_older_copies(
     for copy in older:
         try:
             drop_registered(
-                user, observer, witness, copy.oid, copy.name, locks, cancel, "Removing the older previous version"
+                user,
+                observer,
+                witness,
+                copy.oid,
+                copy.name,
+                locks,
+                cancel,
+                "Removing the older previous version",
+                flush=False,
             )
             dropped.append(copy.name)
         except (ResguardoError, psycopg.Error) as exc:

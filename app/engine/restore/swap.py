@@ -19,6 +19,7 @@ import psycopg
 from psycopg import sql
 
 from app.engine.jobs import CancelToken
+from app.engine.restore.load_step import commit_without_flush
 from app.engine.restore.statement_cancel import cancel_statements_on
 from app.engine.restore.table_locks import LockAttempts, LockPolicy
 from app.engine.safety.naming import safety_copy_name, safety_copy_stamp
@@ -81,14 +82,19 @@ def drop_registered(
     locks: LockPolicy,
     cancel: CancelToken,
     action: str,
+    *,
+    flush: bool = True,
 ) -> LockAttempts:
     """Drop a schema Resguardo recorded (after locking its tables without freezing anyone) and its record;
-    the attempts, which say whose work was interrupted."""
+    the attempts, which say whose work was interrupted. `flush=False`: the COMMIT does not wait for the disk
+    (a leftover or an older copy, which a crash may bring back and the next restore drops again)."""
     attempts = LockAttempts(conn, observer, locks, cancel)
 
     def attempt() -> None:
         allowed = {oid}
         with proven_step(conn, witness, allowed, action):
+            if not flush:
+                commit_without_flush(conn)
             allowed.add(ensure_registry(conn))
             attempts.lock_tables(oid)
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -42,8 +42,13 @@ class LoadLogin:
     target: ConnectionTarget
     owner: str
     temporary_role: str | None  # None: the user is the owner and signs in as itself
+    # The session that proved the temporary role may sign in, kept as the first one asked for (a sign-in with a
+    # SCRAM password costs both sides its key derivation, and the server a new process).
+    checked: list[psycopg.Connection] = field(default_factory=list, compare=False, repr=False)
 
     def connect(self) -> psycopg.Connection:
+        if self.checked:
+            return self.checked.pop()
         conn = self.target.connect(owner_rights=True)  # the owner's rights: it may read the owner's views
         if self.temporary_role is not None:
             conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(self.owner)))  # objects owned right
@@ -85,14 +90,16 @@ def load_login(conn: psycopg.Connection, target: ConnectionTarget, owner: str) -
     drop_expired_roles(conn)
     role = LOAD_ROLE_PREFIX + secrets.token_hex(6)
     password = secrets.token_urlsafe(32)
+    login = LoadLogin(
+        ConnectionTarget(make_conninfo(target.conninfo, user=role), password, target.connect_timeout), owner, role
+    )
     _create_role(conn, role, password, owner)
     try:
-        login = LoadLogin(
-            ConnectionTarget(make_conninfo(target.conninfo, user=role), password, target.connect_timeout), owner, role
-        )
-        _check_sign_in(login, target)
+        login.checked.append(_check_sign_in(login, target))
         yield login
     finally:
+        for unused in login.checked:
+            unused.close()
         _drop_role(conn, role)
 
 
@@ -120,9 +127,10 @@ def _create_role(conn: psycopg.Connection, role: str, password: str, owner: str)
         ) from None
 
 
-def _check_sign_in(login: LoadLogin, user_target: ConnectionTarget) -> None:
+def _check_sign_in(login: LoadLogin, user_target: ConnectionTarget) -> psycopg.Connection:
+    """The temporary role's first session, or the sentence that says how to let it sign in."""
     try:
-        login.connect().close()
+        return login.connect()
     except ConnectionFailed as exc:
         raise PreflightError(
             f"The server did not let Resguardo sign in as a temporary user with only the clinic owner's rights "
