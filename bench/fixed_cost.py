@@ -20,7 +20,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.engine.server.demo import create_demo_database
 from bench import dataset, tools
 from bench.dataset import TENANT, say
 from bench.harness import REPO, Harness, Side, drop_leftovers
@@ -49,8 +48,7 @@ def main() -> None:
         h = Harness(args, admin, pg, work, server.logfile)
         shape = SHAPES["small-tables"]
         source = shape.database(admin, args.tables / shape.units)
-        # Its own copy of the demo clinics (not bench_restore: bench.levers may be restoring there meanwhile).
-        restore = create_demo_database(admin, "bench_restore_fixed_cost", scale=1, reset=True)
+        restore = dataset.restore_database(admin)
         archive, dump = work / "clinic.resguardo", work / "clinic.dump"
         h.measure(
             Series("backup"),

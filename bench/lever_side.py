@@ -55,7 +55,6 @@ VARIANTS: dict[str, Callable[[], None]] = {
     "parallel-always": _set("app.engine.restore.parallel_load", "PARALLEL_BUILDS", "always"),
     "no-freeze": _no_freeze,
     "manifest-order": _manifest_order,
-    "one-step-off": _set("app.engine.restore.parallel_load", "ONE_STEP_TABLES", -1),
 }
 
 

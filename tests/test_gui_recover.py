@@ -34,6 +34,7 @@ class RecoverDialogs(ScriptedDialogs):
 
     qtbot: QtBot | None = None
     confirm_recover: bool = True
+    deleted_only: bool = True  # the rows deleted since the backup, else all the table's rows in it
     browsed: list[RecoverDialog] = field(default_factory=list)
     shown_previews: list[RecoverConfirmDialog] = field(default_factory=list)
 
@@ -45,7 +46,7 @@ class RecoverDialogs(ScriptedDialogs):
         dialog.show()
         self.qtbot.waitUntil(lambda: dialog.page is not None, timeout=WAIT_MS)  # a first table shown at once
         dialog.select_table("users_customuser")
-        dialog.deleted_rows.setChecked(True)
+        dialog.deleted_rows.setChecked(self.deleted_only)
         self.qtbot.waitUntil(lambda: dialog.page is not None and not dialog.reading, timeout=WAIT_MS)
         dialog.column.setCurrentIndex(dialog.column.findData("email"))
         dialog.text.setText("PACIENTE1")
@@ -171,3 +172,26 @@ def test_cancel_at_the_preview_changes_nothing_and_the_window_speaks_spanish(
         assert preview.cancel_button.isDefault()
     assert rows_fingerprint(demo_db, "bienestar") == after_delete
     assert count_user(demo_db, "bienestar", PATIENT) == 0
+
+
+def test_a_backup_of_another_clinic_is_used_only_when_the_user_says_so(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
+    backup = backup_tenant(demo_db, "mindcare", tmp_path / "mindcare.resguardo").path
+    before = rows_fingerprint(demo_db, "bienestar")
+    dialogs = RecoverDialogs(open_file=backup, qtbot=qtbot, deleted_only=False, confirm_answer=False)
+    window = open_window(qtbot, demo_db, dialogs)
+    wait_listed(qtbot, window)
+    recover(qtbot, window)
+    panel = window.jobs.panels[-1]
+    assert panel.state == "cancelled", panel.message.text()
+    asked = [text for kind, text in dialogs.asked if kind == "confirm"]
+    assert asked and "a backup of Mindcare, not of Bienestar" in asked[0]
+    assert not dialogs.shown_previews  # nothing was planned
+    # Said yes: the preview warns first, in the window's words; Cancel there changes nothing either.
+    dialogs.confirm_answer, dialogs.confirm_recover = True, False
+    recover(qtbot, window)
+    assert window.jobs.panels[-1].state == "cancelled"
+    warning = dialogs.shown_previews[0].warnings
+    assert not warning.isHidden() and "another clinic, Mindcare: its records go into Bienestar" in warning.text()
+    assert rows_fingerprint(demo_db, "bienestar") == before

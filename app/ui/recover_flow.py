@@ -131,6 +131,18 @@ class RecoverFlow:
         record = translate("RecoverFlow", "{what} {key}").format(what=what, key=key)
         panel.log(translate("RecoverFlow", "Chosen: {record}").format(record=record))
         encrypted = readable != chosen
+        other = contents.source_schema != schema  # a backup of another clinic: its records go in only if asked
+        if other and not host.dialogs.confirm(
+            host.window(),
+            translate("RecoverFlow", "A backup of another clinic"),
+            translate(
+                "RecoverFlow",
+                "{file} is a backup of {other}, not of {clinic}. Bring the chosen record from it into {clinic} anyway?",
+            ).format(file=shown(chosen.name), other=host.clinic_name(contents.source_schema), clinic=clinic),
+            translate("RecoverFlow", "Bring it into {clinic}").format(clinic=clinic),
+        ):
+            self._stop(panel, opened, translate("RecoverFlow", "You chose not to use a backup of another clinic."))
+            return
 
         def plan(progress: ProgressCallback, cancel: CancelToken) -> RecoveryPlan:
             return plan_recovery(
@@ -141,6 +153,7 @@ class RecoverFlow:
                 match=picked.match,
                 with_dependents=picked.with_dependents,
                 tenants_table=tenants_table,
+                allow_other_tenant=other,
                 progress=progress,
                 cancel=cancel,
             )
@@ -148,7 +161,11 @@ class RecoverFlow:
         panel.run(
             plan,
             translate("RecoverFlow", "Working out what comes back with it"),
-            lambda found: self._confirm(panel, opened, RecoverContext(found, clinic, chosen.name, record, encrypted)),
+            lambda found: self._confirm(
+                panel,
+                opened,
+                RecoverContext(found, clinic, chosen.name, record, encrypted, host.clinic_name(contents.source_schema)),
+            ),
             lambda error: self._failed(panel, opened, error),
         )
 

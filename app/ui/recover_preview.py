@@ -45,6 +45,7 @@ class RecoverContext:
     file_name: str  # the file the user chose (not a decrypted copy's name)
     chosen: str  # the record the user picked, as the browsing dialog said it
     encrypted: bool = False
+    source_name: str = ""  # the clinic the backup was made from, by its name, when it is another
 
 
 def what(table: TablePlan) -> str:
@@ -135,11 +136,18 @@ class RecoverConfirmDialog(QDialog):
         font.setBold(True)
         self.summary.setFont(font)
 
-        self.warnings = QLabel("\n".join(f"⚠ {visible(w)}" for w in plan.warnings))
+        found = list(plan.warnings)
+        if plan.source_schema != plan.tenant:  # said in the window's words (the engine's sentence is English)
+            found = [
+                translate(
+                    "RecoverPreview", "This backup is of another clinic, {other}: its records go into {clinic}."
+                ).format(other=context.source_name or shown(plan.source_schema), clinic=context.clinic)
+            ] + [w for w in found if not w.startswith("The backup is of the clinic")]
+        self.warnings = QLabel("\n".join(f"⚠ {visible(w)}" for w in found))
         self.warnings.setTextFormat(Qt.TextFormat.PlainText)
         self.warnings.setWordWrap(True)
         set_text_colour(self.warnings, DANGER)
-        self.warnings.setVisible(bool(plan.warnings))
+        self.warnings.setVisible(bool(found))
 
         file_text = shown(context.file_name)
         if context.encrypted:

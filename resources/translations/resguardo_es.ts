@@ -2017,6 +2017,22 @@
             <numerusform>%Ln avisos: vea el registro.</numerusform>
         </translation>
     </message>
+    <message>
+        <source>A backup of another clinic</source>
+        <translation>Una copia de otra clínica</translation>
+    </message>
+    <message>
+        <source>{file} is a backup of {other}, not of {clinic}. Bring the chosen record from it into {clinic} anyway?</source>
+        <translation>{file} es una copia de {other}, no de {clinic}. ¿Traer de todos modos el registro elegido a {clinic}?</translation>
+    </message>
+    <message>
+        <source>Bring it into {clinic}</source>
+        <translation>Traerlo a {clinic}</translation>
+    </message>
+    <message>
+        <source>You chose not to use a backup of another clinic.</source>
+        <translation>Ha elegido no usar una copia de otra clínica.</translation>
+    </message>
 </context>
 <context>
     <name>RecoverPreview</name>
@@ -2134,6 +2150,10 @@
             <numerusform>{what}: %Ln que añadir</numerusform>
             <numerusform>{what}: %Ln que añadir</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>This backup is of another clinic, {other}: its records go into {clinic}.</source>
+        <translation>Esta copia es de otra clínica, {other}: sus registros van a {clinic}.</translation>
     </message>
 </context>
 <context>
