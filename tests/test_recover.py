@@ -456,3 +456,31 @@ def test_an_encrypted_backup_with_its_key(demo_db: ConnectionTarget, tmp_path: P
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["result"]["rows"] == sum(len(v) for v in before.values())
     assert _patient_rows(demo_db, uid) == before
+
+
+@pytest.mark.parametrize("who", ["superuser", "clinic_app"])
+def test_the_swap_race_on_the_chosen_table_never_runs_the_owners_code_as_the_user(
+    demo_db: ConnectionTarget, backed_up: Path, who: str
+) -> None:
+    """The owner swaps the table for a spying view while the plan waits to read it (CVE-2024-7348's class,
+    tests/support/swap_race.py): the plan refuses naming the table, or reads the table itself."""
+    from tests.support.attacks import markers
+    from tests.support.swap_race import race
+
+    target = demo_db if who == "superuser" else ConnectionTarget(make_conninfo(demo_db.conninfo, user="clinic_app"))
+    delete_patient(demo_db)
+    others = other_schemas(demo_db, TENANT)
+    with markers(demo_db) as spy:
+        outcome = race(
+            demo_db,
+            TENANT,
+            USERS,
+            spy.path("spy"),
+            lambda: plan_recovery(target, TENANT, backed_up, table=USERS, match=[("email", PATIENT)]),
+        )
+        assert outcome.swapped and outcome.superuser_runs == "" and spy.appeared() == []
+    if outcome.error is not None:
+        assert f"{TENANT}.{USERS}" in str(outcome.error) or "restricted" in str(outcome.error), outcome.error
+    else:
+        assert outcome.value().rows_to_insert > 0
+    assert other_schemas(demo_db, TENANT) == others
