@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--sample", type=int, default=3, help="schemas the pg_dump loop is timed on")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each side, alternating which goes first")
     parser.add_argument("--data-dir", type=Path, default=REPO / "bench" / ".data")
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "RESULTS.md")
     args = parser.parse_args(argv)
@@ -59,18 +60,20 @@ def main(argv: list[str] | None = None) -> int:
             db = dataset.tenants_database(admin, count)
             schemas = _schemas(db)
             env = {**admin.child_env(), "PYTHONPATH": str(REPO)}
-            shutil.rmtree(work, ignore_errors=True)
-            (work / "all").mkdir(parents=True)
             ours = Series(f"resguardo backup --all, {len(schemas)} clinics, --jobs {args.jobs}")
             command = ["backup", "--all", "--out", str(work / "all"), "--jobs", str(args.jobs), "--dsn", db.conninfo]
-            measure_into(ours, [sys.executable, "-m", "app", *command], env, REPO)
             step = max(1, len(schemas) // args.sample)
             sample = schemas[::step][: args.sample]
             loop = " ; ".join(
                 shlex.join(tools.pg_dump(pg, db, schema, work / f"{i}.dump")) for i, schema in enumerate(sample)
             )
             theirs = Series(f"pg_dump -Fc -n per schema, beside {len(schemas)} clinics ({len(sample)} of the loop)")
-            measure_into(theirs, ["sh", "-c", f"set -e; {loop}"], env, REPO)
+            for round_ in range(max(1, args.repeat)):
+                shutil.rmtree(work, ignore_errors=True)
+                (work / "all").mkdir(parents=True)
+                sides = [(ours, [sys.executable, "-m", "app", *command]), (theirs, ["sh", "-c", f"set -e; {loop}"])]
+                for series, argv_ in sides if round_ % 2 == 0 else reversed(sides):
+                    measure_into(series, argv_, env, REPO)
             all_series += [ours, theirs]
             if ours.measured and theirs.measured:
                 mine, loops = ours.median_seconds / len(schemas), theirs.median_seconds / len(sample)
@@ -111,9 +114,10 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(
                 f"Growth with the tenant count, per clinic, {few} → {many} clinics: the pg_dump loop "
                 f"{many_loop / few_loop:.2f}×; Resguardo {many_mine / few_mine:.2f}× (its {few}-clinic figure is "
-                "mostly the fixed start, so this understates its growth: what grows is each clinic's catalog "
-                "queries, which scan pg_class, having no index by schema)."
+                "mostly the fixed start, so this understates its growth: what still grows is each clinic's one "
+                "pass over pg_class and one over pg_type, which have no index by schema, to list its oids)."
             )
+        notes.append(f"{max(1, args.repeat)} run(s) of each side, alternating which goes first; medians (min–max).")
         report = Report(
             key=KEY,
             title=f"Every clinic: backup --all ÷ a pg_dump -Fc loop ({args.tenants} tenants × 15 tables)",

@@ -163,6 +163,8 @@ def _not_restorable(x: Extraction, label: str, cause: str) -> PreflightError:
 def one_line(label: str) -> str:
     """A label as the archive's `-- object:` line holds it: every character that is not printable (a newline in a
     table's name, a bidi control) written as an escape, so the name can never end the line and become SQL."""
+    if label.isprintable():  # the usual case, one C call; the same text the loop below would give
+        return label
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in label)
 
 
