@@ -115,6 +115,18 @@ def _cli(target: ConnectionTarget, *args: str, input: str | None = None) -> subp
     return run_cli(*args, "--dsn", target.conninfo, env=env, input=input)
 
 
+def _main(capsys: pytest.CaptureFixture[str], target: ConnectionTarget, *args: str) -> tuple[int, str, str]:
+    """The CLI in this process (the story runs it as a child, as a script would): exit status, stdout, stderr."""
+    from app.cli import main
+
+    try:
+        code = main([*args, "--dsn", target.conninfo])
+    except SystemExit as exit:  # argparse's own refusals
+        code = int(exit.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def _data(target: ConnectionTarget, schema: str) -> dict[str, str]:
     return dict(fingerprint(target, schema)["data"])
 
@@ -354,32 +366,39 @@ def test_a_crafted_backup_is_refused_with_nothing_changed(
     assert fingerprint(demo_db, TENANT) == tenant
 
 
-def test_command_line_refusals(demo_db: ConnectionTarget, backed_up: Path, tmp_path: Path) -> None:
+def test_command_line_refusals(
+    demo_db: ConnectionTarget, backed_up: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     tenant = fingerprint(demo_db, TENANT)
     base = ["recover", "--tenant", TENANT, "--file", str(backed_up), "--table", USERS]
-    done = _cli(demo_db, *base, "--match", "email=nobody@test.com", "--yes")
-    assert done.returncode == 1 and "holds no row of users_customuser with email = nobody@test.com" in done.stderr
-    done = _cli(demo_db, *base, "--match", "email", "--yes")
-    assert done.returncode == 2 and "COLUMN=VALUE" in done.stderr
-    done = _cli(demo_db, *base, "--match", "email=x", "--only", "--with-dependents")
-    assert done.returncode == 2
-    done = _cli(demo_db, *base, "--match", "email=x", "--interrupt-app", "1", "--yes")
-    assert done.returncode == 2 and "--interrupt-app does not apply here" in done.stderr
-    done = _cli(demo_db, *base, "--match", "nope=1", "--yes")
-    assert done.returncode == 1 and "has no column 'nope'" in done.stderr
-    done = _cli(demo_db, *base, "--match", f"email={PATIENT}", "--json")  # the plan only: nothing is changed
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["already_there"] > 0
-    done = _cli(demo_db, "undo-recover", "--tenant", TENANT, "--yes")
-    assert done.returncode == 1 and "no recovery of 'bienestar' to undo" in done.stderr
+    code, _, err = _main(capsys, demo_db, *base, "--match", "email=nobody@test.com", "--yes")
+    assert code == 1 and "holds no row of users_customuser with email = nobody@test.com" in err
+    code, _, err = _main(capsys, demo_db, *base, "--match", "email", "--yes")
+    assert code == 2 and "COLUMN=VALUE" in err
+    code, _, err = _main(capsys, demo_db, *base, "--match", "email=x", "--only", "--with-dependents")
+    assert code == 2
+    code, _, err = _main(capsys, demo_db, *base, "--match", "email=x", "--interrupt-app", "1", "--yes")
+    assert code == 2 and "--interrupt-app does not apply here" in err
+    code, _, err = _main(capsys, demo_db, *base, "--match", "nope=1", "--yes")
+    assert code == 1 and "has no column 'nope'" in err
+    code, out, err = _main(capsys, demo_db, *base, "--match", f"email={PATIENT}", "--json")  # the plan only
+    assert code == 0, err
+    assert json.loads(out)["already_there"] > 0
+    code, out, err = _main(capsys, demo_db, *base, "--match", f"email={PATIENT}", "--yes")  # all there already
+    assert code == 0 and "Nothing to insert; nothing was changed." in out, err
+    code, _, err = _main(capsys, demo_db, "undo-recover", "--tenant", TENANT, "--yes")
+    assert code == 1 and "no recovery of 'bienestar' to undo" in err
     export = tmp_path / "b.json"
     export.write_text(json.dumps([{"model": "auth.group", "pk": 1, "fields": {"name": "g", "permissions": []}}]))
-    done = _cli(demo_db, "recover", "--tenant", TENANT, "--file", str(export), "--table", USERS, "--match", "id=1")
-    assert done.returncode == 1 and "not supported yet" in done.stderr
+    code, _, err = _main(
+        capsys, demo_db, "recover", "--tenant", TENANT, "--file", str(export), "--table", USERS, "--match", "id=1"
+    )
+    assert code == 1 and "not supported yet" in err
     other = backup_tenant(demo_db, "mindcare", tmp_path / "m.resguardo").path
-    done = _cli(demo_db, "recover", "--tenant", TENANT, "--file", str(other), "--table", USERS, "--match", "id=1")
-    assert done.returncode == 1 and "backup of tenant 'mindcare'" in done.stderr
-    assert "(--allow-other-tenant)" in done.stderr
+    code, _, err = _main(
+        capsys, demo_db, "recover", "--tenant", TENANT, "--file", str(other), "--table", USERS, "--match", "id=1"
+    )
+    assert code == 1 and "backup of tenant 'mindcare'" in err and "(--allow-other-tenant)" in err
     assert fingerprint(demo_db, TENANT) == tenant
 
 
@@ -439,7 +458,9 @@ def test_the_web_application_keeps_writing_to_the_clinic_meanwhile(django_db: Dj
     assert _rows(su, f"SELECT count(*) FROM {TENANT}.{USERS} WHERE id = %s", [uid]) == [(0,)]
 
 
-def test_an_encrypted_backup_with_its_key(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+def test_an_encrypted_backup_with_its_key(
+    demo_db: ConnectionTarget, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from app.engine.encryption.backup import write_encrypted_backup
     from tests.support.encryption import plain_identity
 
@@ -450,11 +471,11 @@ def test_an_encrypted_backup_with_its_key(demo_db: ConnectionTarget, tmp_path: P
     before = _patient_rows(demo_db, uid)
     delete_patient(demo_db)
     base = ["recover", "--tenant", TENANT, "--file", str(sealed), "--table", USERS, "--match", f"id={uid}"]
-    refused = _cli(demo_db, *base, "--yes")
-    assert refused.returncode == 1 and "(--identity FILE)" in refused.stderr
-    done = _cli(demo_db, *base, "--identity", str(key), "--yes", "--json")
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["result"]["rows"] == sum(len(v) for v in before.values())
+    code, _, err = _main(capsys, demo_db, *base, "--yes")
+    assert code == 1 and "(--identity FILE)" in err
+    code, out, err = _main(capsys, demo_db, *base, "--identity", str(key), "--yes", "--json")
+    assert code == 0, err
+    assert json.loads(out)["result"]["rows"] == sum(len(v) for v in before.values())
     assert _patient_rows(demo_db, uid) == before
 
 
