@@ -26,6 +26,7 @@ from tests.test_gui_acceptance import count_user, delete_user
 
 pytestmark = pytest.mark.gui
 PATIENT = "paciente1@test.com"
+OTHER_PATIENT = "paciente2@test.com"
 
 
 @dataclass
@@ -35,6 +36,8 @@ class RecoverDialogs(ScriptedDialogs):
     qtbot: QtBot | None = None
     confirm_recover: bool = True
     deleted_only: bool = True  # the rows deleted since the backup, else all the table's rows in it
+    search: str = "PACIENTE1"  # in the email column; every row found is chosen
+    found: int = 1
     browsed: list[RecoverDialog] = field(default_factory=list)
     shown_previews: list[RecoverConfirmDialog] = field(default_factory=list)
 
@@ -49,11 +52,12 @@ class RecoverDialogs(ScriptedDialogs):
         dialog.deleted_rows.setChecked(self.deleted_only)
         self.qtbot.waitUntil(lambda: dialog.page is not None and not dialog.reading, timeout=WAIT_MS)
         dialog.column.setCurrentIndex(dialog.column.findData("email"))
-        dialog.text.setText("PACIENTE1")
+        dialog.text.setText(self.search)
         dialog.search_button.click()
         self.qtbot.waitUntil(lambda: dialog.page is not None and not dialog.reading, timeout=WAIT_MS)
-        assert dialog.page is not None and len(dialog.page.rows) == 1, dialog.status.text()
-        assert dialog.continue_button.isEnabled()  # the only row found is chosen
+        assert dialog.page is not None and len(dialog.page.rows) == self.found, dialog.status.text()
+        dialog.rows.selectAll()
+        assert dialog.continue_button.isEnabled()
         picked = dialog.picked()
         dialog.accept()
         return picked
@@ -85,8 +89,10 @@ def appointments_of(target: ConnectionTarget, email: str) -> int:
         )
 
 
-def deleted_since_backup(qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """bienestar backed up; an appointment booked for another patient since; then the patient deleted. Returns the
+def deleted_since_backup(
+    demo_db: ConnectionTarget, tmp_path: Path, patients: tuple[str, ...] = (PATIENT,)
+) -> tuple[Path, dict[str, str]]:
+    """bienestar backed up; an appointment booked for another patient since; then the patients deleted. Returns the
     backup and bienestar's rows before the deletion."""
     backup = backup_tenant(demo_db, "bienestar", tmp_path / "bienestar.resguardo").path
     with demo_db.connect() as conn:
@@ -95,39 +101,41 @@ def deleted_since_backup(qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
             " duration_minutes, status, notes, created_at, updated_at) SELECT a.patient_id, a.psychologist_id,"
             " now() + interval '3 days', 50, a.status, 'booked since the backup', now(), now()"
             " FROM bienestar.appointments_appointment a JOIN bienestar.patients_patientprofile p ON p.id = a.patient_id"
-            " JOIN bienestar.users_customuser u ON u.id = p.user_id WHERE u.email <> %s LIMIT 1",
-            [PATIENT],
+            " JOIN bienestar.users_customuser u ON u.id = p.user_id WHERE u.email <> ALL(%s) LIMIT 1",
+            [list(patients)],
         )
     before = rows_fingerprint(demo_db, "bienestar")
     with demo_db.connect() as conn:
-        delete_user(conn, "bienestar", PATIENT)
-    assert count_user(demo_db, "bienestar", PATIENT) == 0
+        for email in patients:
+            delete_user(conn, "bienestar", email)
+    assert all(count_user(demo_db, "bienestar", email) == 0 for email in patients)
     return backup, before
 
 
-def test_a_deleted_patient_is_recovered_through_the_window_and_the_recovery_undone(
+def test_deleted_patients_are_recovered_through_the_window_and_the_recovery_undone(
     qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
 ) -> None:
     appointments = appointments_of(demo_db, PATIENT)
     assert appointments > 0
     others = {s: rows_fingerprint(demo_db, s) for s in ("mindcare", "public")}
-    backup, before = deleted_since_backup(qtbot, demo_db, tmp_path)
+    backup, before = deleted_since_backup(demo_db, tmp_path, (PATIENT, OTHER_PATIENT))
     after_delete = rows_fingerprint(demo_db, "bienestar")
-    dialogs = RecoverDialogs(open_file=backup, qtbot=qtbot)
+    dialogs = RecoverDialogs(open_file=backup, qtbot=qtbot, search="paciente", found=2)  # both chosen
     window = open_window(qtbot, demo_db, dialogs)
     wait_listed(qtbot, window)
 
     recover(qtbot, window)
     panel = window.jobs.panels[-1]
     assert panel.state == "succeeded", panel.message.text()
-    # The patient is back with their appointments and messages, and every other row is as it was: bienestar holds
-    # exactly what it held before the deletion (the appointment booked since the backup included).
-    assert count_user(demo_db, "bienestar", PATIENT) == 1
+    # The patients are back with their appointments and messages, and every other row is as it was: bienestar
+    # holds exactly what it held before the deletion (the appointment booked since the backup included).
+    assert count_user(demo_db, "bienestar", PATIENT) == count_user(demo_db, "bienestar", OTHER_PATIENT) == 1
     assert appointments_of(demo_db, PATIENT) == appointments
     assert rows_fingerprint(demo_db, "bienestar") == before
     assert {s: rows_fingerprint(demo_db, s) for s in ("mindcare", "public")} == others
     # The preview said it in words: the records table by table, why each comes, the default Cancel.
     preview = dialogs.shown_previews[0]
+    assert "2 records of custom user" in preview.facts.text()
     assert "custom user" in preview.summary.text() and "appointment" in preview.summary.text()
     assert "Bienestar" in preview.summary.text() and "users_customuser" not in preview.summary.text()
     items = [preview.tree.topLevelItem(i) for i in range(preview.tree.topLevelItemCount())]
@@ -153,7 +161,7 @@ def test_a_deleted_patient_is_recovered_through_the_window_and_the_recovery_undo
 def test_cancel_at_the_preview_changes_nothing_and_the_window_speaks_spanish(
     qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
 ) -> None:
-    backup, _before = deleted_since_backup(qtbot, demo_db, tmp_path)
+    backup, _before = deleted_since_backup(demo_db, tmp_path)
     after_delete = rows_fingerprint(demo_db, "bienestar")
     dialogs = RecoverDialogs(open_file=backup, qtbot=qtbot, confirm_recover=False)
     with installed("es"):

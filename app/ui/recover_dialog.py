@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from app.engine.errors import Cancelled, ResguardoError
 from app.engine.jobs import CancelToken, Progress, ProgressCallback
 from app.engine.recovery.browse import BackupContents, BackupTable, RowsPage, Search
+from app.engine.recovery.several import MAX_RECORDS
 from app.text_safety import shown, visible
 from app.ui import engine_words
 from app.ui import locale_format as fmt
@@ -52,6 +53,7 @@ from app.ui.widgets import plain_tooltip
 
 translate = QCoreApplication.translate
 CELL_CHARACTERS = 120  # a cell shows this much of a long value; the whole value is in its tooltip
+SHOWN_KEYS = 5  # keys of the chosen records said in a sentence
 Reading = Callable[[BackupTable, Search | None, bool, ProgressCallback, CancelToken], RowsPage]
 
 
@@ -68,10 +70,24 @@ class BrowseContext:
 
 @dataclass(frozen=True)
 class PickedRecord:
+    """The records chosen: each row's key as (column, value) pairs, what `plan_several` is asked for."""
+
     table: BackupTable
-    match: tuple[tuple[str, str], ...]  # the row's key, (column, value): what the plan is asked for
+    matches: tuple[tuple[tuple[str, str], ...], ...]
     with_dependents: bool
-    label: str  # the row as the dialog showed it, for the job's log
+    label: str  # the records as the dialog said them ("custom user id 5")
+
+
+def chosen_text(table: BackupTable, page: RowsPage, rows: list[int]) -> str:
+    """ "custom user id 5", or "3 chat messages: id 5, id 10, id 15" (the first few keys)."""
+    keys = [", ".join(f"{visible(c)} {visible(v)}" for c, v in page.key_values(page.rows[r])) for r in rows]
+    what = visible(table.words or table.name)
+    if len(keys) == 1:
+        return f"{what} {keys[0]}"
+    shown_keys = "; ".join(keys[:SHOWN_KEYS]) + ("; …" if len(keys) > SHOWN_KEYS else "")
+    return translate("RecoverDialog", "%Ln records of {what}: {keys}", None, len(keys)).format(
+        what=what, keys=shown_keys
+    )
 
 
 def table_label(table: BackupTable) -> str:
@@ -172,10 +188,10 @@ class RecoverDialog(QDialog):
         status_row.addWidget(self.stop_button)
 
         self.rows = QTableWidget(0, 0)
-        self.rows.setAccessibleName(translate("RecoverDialog", "Rows found; choose the one to bring back"))
+        self.rows.setAccessibleName(translate("RecoverDialog", "Rows found; choose the ones to bring back"))
         self.rows.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.rows.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.rows.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.rows.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.rows.verticalHeader().hide()
         self.rows.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.rows.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -367,41 +383,44 @@ class RecoverDialog(QDialog):
 
     # -- the choice ----------------------------------------------------------------------------------------
 
-    def picked_row(self) -> int | None:
-        selected = self.rows.selectionModel().selectedRows() if self.rows.selectionModel() else []
-        return selected[0].row() if selected else None
+    def picked_rows(self) -> list[int]:
+        """The rows chosen in the page, in its order."""
+        model = self.rows.selectionModel()
+        count = len(self.page.rows) if self.page is not None else 0
+        return sorted(i.row() for i in (model.selectedRows() if model is not None else []) if i.row() < count)
 
     def _update_buttons(self) -> None:
-        page, table, row = self.page, self.current_table(), self.picked_row()
-        can = page is not None and table is not None and table.can_pick and row is not None and row < len(page.rows)
+        page, table, rows = self.page, self.current_table(), self.picked_rows()
+        can = page is not None and table is not None and table.can_pick and 0 < len(rows) <= MAX_RECORDS
         self.continue_button.setEnabled(bool(can))
-        if page is None or table is None or row is None or not can:
+        if table is not None and not table.can_pick:
             self.chosen.setText(
-                ""
-                if table is None or table.can_pick
-                else translate(
-                    "RecoverDialog",
-                    "The rows of this table cannot be told apart, so none can be brought back alone.",
+                translate(
+                    "RecoverDialog", "The rows of this table cannot be told apart, so none can be brought back alone."
                 )
             )
-            return
-        self.chosen.setText(
-            translate("RecoverDialog", "Chosen: {what} {key}.").format(
-                what=visible(table.words or table.name), key=self._key_text(page, page.rows[row])
+        elif page is None or table is None or not rows:
+            self.chosen.setText(translate("RecoverDialog", "Choose one record or more (Ctrl or Shift for several)."))
+        elif len(rows) > MAX_RECORDS:
+            self.chosen.setText(
+                translate("RecoverDialog", "Choose at most {most} records at once.").format(
+                    most=fmt.number(MAX_RECORDS)
+                )
             )
-        )
-
-    @staticmethod
-    def _key_text(page: RowsPage, row: tuple[str | None, ...]) -> str:
-        return ", ".join(f"{visible(c)} {visible(v)}" for c, v in page.key_values(row))
+        else:
+            self.chosen.setText(
+                translate("RecoverDialog", "Chosen: {records}.").format(records=chosen_text(table, page, rows))
+            )
 
     def picked(self) -> PickedRecord | None:
-        page, table, row = self.page, self.current_table(), self.picked_row()
-        if page is None or table is None or row is None or not table.can_pick:
+        page, table, rows = self.page, self.current_table(), self.picked_rows()
+        if page is None or table is None or not table.can_pick or not 0 < len(rows) <= MAX_RECORDS:
             return None
-        values = page.rows[row]
         return PickedRecord(
-            table, page.key_values(values), self.with_dependents.isChecked(), f"{table.name} {values[:4]}"
+            table,
+            tuple(page.key_values(page.rows[r]) for r in rows),
+            self.with_dependents.isChecked(),
+            chosen_text(table, page, rows),
         )
 
     def _fit(self, splitter: QSplitter) -> None:

@@ -23,7 +23,7 @@ from app.engine.recovery.apply import apply_recovery
 from app.engine.recovery.browse import BackupContents, BackupTable, RowsPage, Search, deleted_since, list_tables
 from app.engine.recovery.browse import read_rows as read_backup_rows
 from app.engine.recovery.model import RecoveryPlan, RecoveryRecord, RecoveryResult, UndoRecoveryResult
-from app.engine.recovery.planning import plan_recovery
+from app.engine.recovery.several import plan_several
 from app.engine.recovery.undo import last_recovery, undo_recovery
 from app.engine.restore.swap import LockPolicy
 from app.text_safety import shown, visible
@@ -126,9 +126,7 @@ class RecoverFlow:
         if picked is None or panel not in host.jobs.panels:
             self._stop(panel, opened, translate("RecoverFlow", "No record was chosen."))
             return
-        what = visible(picked.table.words or picked.table.name)
-        key = ", ".join(f"{visible(c)} {visible(v)}" for c, v in picked.match)
-        record = translate("RecoverFlow", "{what} {key}").format(what=what, key=key)
+        record = picked.label
         panel.log(translate("RecoverFlow", "Chosen: {record}").format(record=record))
         encrypted = readable != chosen
         other = contents.source_schema != schema  # a backup of another clinic: its records go in only if asked
@@ -145,12 +143,12 @@ class RecoverFlow:
             return
 
         def plan(progress: ProgressCallback, cancel: CancelToken) -> RecoveryPlan:
-            return plan_recovery(
+            return plan_several(
                 target,
                 schema,
                 readable,
                 table=picked.table.name,
-                match=picked.match,
+                matches=picked.matches,
                 with_dependents=picked.with_dependents,
                 tenants_table=tenants_table,
                 allow_other_tenant=other,

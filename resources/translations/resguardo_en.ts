@@ -82,6 +82,13 @@
             <numerusform>%Ln rows found.</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%Ln records of {what}: {keys}</source>
+        <translation>
+            <numerusform>%Ln record of {what}: {keys}</numerusform>
+            <numerusform>%Ln records of {what}: {keys}</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>RecoverPreview</name>

@@ -1873,6 +1873,29 @@
             <numerusform>%Ln filas encontradas.</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Choose one record or more (Ctrl or Shift for several).</source>
+        <translation>Elija un registro o más (Ctrl o Mayús para varios).</translation>
+    </message>
+    <message>
+        <source>Choose at most {most} records at once.</source>
+        <translation>Elija como mucho {most} registros a la vez.</translation>
+    </message>
+    <message>
+        <source>Chosen: {records}.</source>
+        <translation>Elegido: {records}.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln records of {what}: {keys}</source>
+        <translation>
+            <numerusform>%Ln registro de {what}: {keys}</numerusform>
+            <numerusform>%Ln registros de {what}: {keys}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Rows found; choose the ones to bring back</source>
+        <translation>Filas encontradas; elija las que quiere recuperar</translation>
+    </message>
 </context>
 <context>
     <name>RecoverFlow</name>
