@@ -140,7 +140,7 @@ def test_the_backups_view_lists_restores_verifies_tests_and_shows(
     assert rows_fingerprint(demo_db, "bienestar") == before  # the clinic was not touched
 
     opened = Opened()
-    QDesktopServices.setUrlHandler("file", opened, "open")
+    QDesktopServices.setUrlHandler("file", opened, "open")  # type: ignore[arg-type]  # a str at run time
     try:
         _row(dialog, sealed)
         dialog.folder_button.click()

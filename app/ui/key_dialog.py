@@ -163,9 +163,9 @@ class KeyDialog(QDialog):
         )
         self.sheet_button = QPushButton(translate("KeyDialog", "Save &recovery sheet…"))
         self.sheet_button.clicked.connect(lambda: self.save_recovery_sheet())
-        sheet_row = QHBoxLayout()
-        sheet_row.addWidget(self.include_key, 1)
-        sheet_row.addWidget(self.sheet_button)
+        sheet_row = QVBoxLayout()  # one above the other: the tick's sentence is long in Spanish
+        sheet_row.addWidget(self.include_key)
+        sheet_row.addWidget(self.sheet_button, 0, Qt.AlignmentFlag.AlignRight)
         self.made = QWidget()
         made = QVBoxLayout(self.made)
         made.setContentsMargins(0, 0, 0, 0)
@@ -265,6 +265,10 @@ class KeyDialog(QDialog):
         self.form.hide()
         self.made.show()
         self._say("")
+        layout = self.layout()  # a wrapped label asks for one line's height: grow to what this width needs
+        if layout is not None and layout.hasHeightForWidth():
+            layout.activate()
+            self.resize(self.width(), max(self.height(), layout.totalHeightForWidth(self.width())))
 
     def _failed(self, error: ResguardoError) -> None:
         self.form.setEnabled(True)
