@@ -39,7 +39,7 @@ from app.ui.password_dialog import PasswordDialog
 from app.ui.preview_text import PreviewContext
 from app.ui.profile_dialog import ProfileDialog
 from app.ui.restore_dialog import HIGHLIGHT, RestoreConfirmDialog
-from tests.support.gui import ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support.gui import ScriptedDialogs, back_up, open_window, wait_listed
 
 pytestmark = pytest.mark.gui
 
@@ -121,9 +121,7 @@ def test_every_label_is_readable_and_every_control_named(
     backup_tenant(demo_db, "bienestar", backup)
     window = open_window(qtbot, demo_db, ScriptedDialogs(save_to=tmp_path / "m.resguardo"))
     wait_listed(qtbot, window)
-    window.select("mindcare")
-    window.backup_action.trigger()
-    wait_idle(qtbot, window)
+    back_up(qtbot, window, "mindcare")
     context = PreviewContext(
         preview_restore(demo_db, "bienestar", backup), verify_file(backup), backup.stat().st_size, "Bienestar", {}, {}
     )

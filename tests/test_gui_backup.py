@@ -12,7 +12,7 @@ from app import paths
 from app.engine.connection import ConnectionTarget
 from app.engine.stores.history import History, database_key
 from app.ui.job_panel import JobPanel
-from tests.support.gui import ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support.gui import ScriptedDialogs, back_up, open_window, run_job, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 
@@ -55,9 +55,7 @@ def test_backup_from_the_window_shows_progress_result_and_history(
 
     # Verify a file… reads it back without a database.
     dialogs.open_file = out
-    window.verify_action.trigger()
-    wait_idle(qtbot, window)
-    verify = window.jobs.panels[-1]
+    verify = run_job(qtbot, window, "verify_action")
     assert verify.state == "succeeded", verify.message.text()
     assert "complete and readable" in verify.message.text()
 
@@ -67,9 +65,7 @@ def test_verify_of_a_damaged_file_says_so(qtbot: QtBot, tmp_path: Path) -> None:
     damaged.write_bytes(b"this is not a backup" * 100)
     dialogs = ScriptedDialogs(open_file=damaged)
     window = open_window(qtbot, ConnectionTarget("host=127.0.0.1 port=1 dbname=x"), dialogs)
-    window.verify_action.trigger()  # needs no connection
-    wait_idle(qtbot, window)
-    panel = window.jobs.panels[-1]
+    panel = run_job(qtbot, window, "verify_action")  # needs no connection
     assert panel.state == "failed"
     assert "mindcare.resguardo" in panel.message.text()
     assert damaged.read_bytes() == b"this is not a backup" * 100
@@ -82,18 +78,13 @@ def test_plain_sql_format_chosen_beside_the_save_dialog(
     dialogs = ScriptedDialogs(save_to=out, format_key="sql")
     window = open_window(qtbot, demo_db, dialogs)
     wait_listed(qtbot, window)
-    window.select("mindcare")
-    window.backup_action.trigger()
-    wait_idle(qtbot, window)
-    panel = window.jobs.panels[-1]
+    panel = back_up(qtbot, window, "mindcare")
     assert panel.state == "succeeded", panel.message.text()
     assert out.is_file() and "CREATE TABLE" in out.read_text(encoding="utf-8")
 
     # Verify a file… reads pg_dump files too, not only native archives.
     dialogs.open_file = out
-    window.verify_action.trigger()
-    wait_idle(qtbot, window)
-    verify = window.jobs.panels[-1]
+    verify = run_job(qtbot, window, "verify_action")
     assert verify.state == "succeeded", verify.message.text()
     assert "complete and readable: a backup of Mindcare in plain SQL, made with pg_dump" in verify.message.text()
 
@@ -128,10 +119,7 @@ def test_the_first_backup_goes_to_documents_resguardo_created_then_and_offers_sh
     dialogs = Accepts()
     window = open_window(qtbot, demo_db, dialogs)
     wait_listed(qtbot, window)
-    window.select("bienestar")
-    window.backup_action.trigger()
-    wait_idle(qtbot, window)
-    panel = window.jobs.panels[-1]
+    panel = back_up(qtbot, window, "bienestar")
     assert panel.state == "succeeded", panel.message.text()
     assert dialogs.asked == [("save", "Bienestar")]  # the dialog names the clinic
     written = dialogs.suggested[0]
@@ -152,10 +140,7 @@ def _automatic_backup(qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path) -
     dialogs = ScriptedDialogs(save_to=tmp_path / "mindcare.dump", format_key="auto")
     window = open_window(qtbot, demo_db, dialogs)
     wait_listed(qtbot, window)
-    window.select("mindcare")
-    window.backup_action.trigger()
-    wait_idle(qtbot, window)
-    panel = window.jobs.panels[-1]
+    panel = back_up(qtbot, window, "mindcare")
     assert panel.state == "succeeded", panel.message.text()
     return panel
 

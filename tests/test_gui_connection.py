@@ -13,6 +13,7 @@ from app.engine.stores.secrets import SERVICE
 from app.ui.dialogs import PasswordAnswer
 from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, wait_listed
 from tests.support.memory_keyring import MemoryKeyring
+from tests.support.profiles import save_profile
 
 pytestmark = pytest.mark.gui
 
@@ -21,19 +22,7 @@ def test_wrong_password_is_asked_again_then_remembered_in_the_keyring(
     qtbot: QtBot, demo_db: ConnectionTarget, password_role: tuple[str, str], memory_keyring: MemoryKeyring
 ) -> None:
     user, password = password_role
-    params = demo_db.params
-    store = ProfileStore()
-    store.save(
-        Profile(
-            name="clinics",
-            host=params["host"],
-            port=int(params["port"]),
-            dbname=demo_db.dbname,
-            user=user,
-            sslmode="disable",
-        )
-    )
-    store.last_used = "clinics"
+    store = save_profile(demo_db, user=user, last_used=True)
     dialogs = ScriptedDialogs(passwords=[PasswordAnswer("not-the-password", False), PasswordAnswer(password, True)])
 
     window = open_window(qtbot, None, dialogs)  # opens on the last used profile
@@ -53,17 +42,7 @@ def test_refusing_to_give_a_password_leaves_a_sentence_and_no_connection(
     qtbot: QtBot, demo_db: ConnectionTarget, password_role: tuple[str, str]
 ) -> None:
     user, _ = password_role
-    params = demo_db.params
-    ProfileStore().save(
-        Profile(
-            name="clinics",
-            host=params["host"],
-            port=int(params["port"]),
-            dbname=demo_db.dbname,
-            user=user,
-            sslmode="disable",
-        )
-    )
+    save_profile(demo_db, user=user)
     dialogs = ScriptedDialogs(passwords=[None])
     window = open_window(qtbot, None, dialogs, profile_name="clinics")
     qtbot.waitUntil(window.banner.isVisible, timeout=WAIT_MS)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
 from PySide6.QtWidgets import QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -36,6 +35,7 @@ from tests.support.gui import (
     wait_idle,
     wait_listed,
 )
+from tests.support.profiles import save_profile
 
 pytestmark = pytest.mark.gui
 PASSPHRASE = "correct horse battery"
@@ -52,18 +52,7 @@ class KeyDialogs(ScriptedDialogs):
 
 
 def encrypted_profile(target: ConnectionTarget, public: str) -> None:
-    parts = conninfo_to_dict(target.conninfo)
-    store = ProfileStore()
-    store.save(
-        Profile(
-            name="clinics",
-            host=str(parts.get("host", "localhost")),
-            port=int(str(parts.get("port", 5432))),
-            dbname=str(parts["dbname"]),
-            user=str(parts["user"]),
-        )
-    )
-    store.set_encryption("clinics", [public])
+    save_profile(target, encrypt_to=[public])
 
 
 def delete_some_rows(target: ConnectionTarget, schema: str) -> None:

@@ -31,7 +31,7 @@ from app.ui.dialogs import DialogProvider
 from app.ui.error_dialog import ErrorDialog
 from app.ui.preview_text import PreviewContext
 from app.ui.restore_dialog import RestoreConfirmDialog
-from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support.gui import WAIT_MS, ScriptedDialogs, back_up, open_window, run_job, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 
@@ -208,17 +208,13 @@ def test_hidden_characters_are_visible_and_right_to_left_names_isolated(
 
     row = next(r for r in range(window.clinics.rowCount()) if window.clinics.schema_at(r) == "mindcare")
     assert window.clinics.index(row, 0).data() == "Mindcare‹U+000A›✔ Copia verificada‹U+202E›"
-    window.select("mindcare")
-    window.backup_action.trigger()
-    wait_idle(qtbot, window)
+    back_up(qtbot, window, "mindcare")
     title = window.jobs.panels[-1].title.full_text()
     assert title == "Back up Mindcare‹U+000A›✔ Copia verificada‹U+202E›"  # one line, nothing reversed
     assert window.jobs.panels[-1].state == "succeeded"
 
     dialogs.save_to = tmp_path / "b.resguardo"
-    window.select("bienestar")
-    window.backup_action.trigger()
-    wait_idle(qtbot, window)
+    back_up(qtbot, window, "bienestar")
     assert window.jobs.panels[-1].title.full_text() == f"Back up {FSI}מרפאה 12{PDI}"  # "12" stays with its name
     everything = [p.title.full_text() + p.message.text() + "".join(p.lines) for p in window.jobs.panels]
     assert not any(ch in text for text in everything for ch in HIDDEN)
@@ -252,9 +248,7 @@ def test_the_restore_confirmation_flags_look_alikes_and_says_why_restore_stays_o
     dialogs = ScriptedDialogs(open_file=backup, restore_answer=inspect)
     window = open_window(qtbot, demo_db, dialogs)
     wait_listed(qtbot, window)
-    window.select("bienestar")
-    window.restore_action.trigger()
-    wait_idle(qtbot, window)
+    run_job(qtbot, window, "restore_action", "bienestar")
     assert window.jobs.panels[-1].state == "cancelled"
 
     warnings = str(seen["warnings"])

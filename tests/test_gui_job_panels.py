@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.engine.connection import ConnectionTarget
 from app.ui.job_panel import JobPanel
-from tests.support.gui import ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support.gui import ScriptedDialogs, back_up, open_window, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 SMALL = QSize(1024, 600)
@@ -39,9 +39,7 @@ def test_finished_jobs_fold_to_one_line_and_unfold_on_click(
 
     window.verify_action.trigger()
     wait_idle(qtbot, window)
-    window.select("mindcare")
-    window.backup_action.trigger()
-    wait_idle(qtbot, window)
+    back_up(qtbot, window, "mindcare")
     for _ in range(2):
         window.verify_action.trigger()
         wait_idle(qtbot, window)

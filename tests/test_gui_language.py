@@ -20,7 +20,7 @@ from app.ui.preview_text import summary
 from app.ui.qm import compile_ts, read_ts
 from app.ui.settings import UiSettings
 from tests.support import REPO
-from tests.support.gui import ScriptedDialogs, installed, open_window, wait_idle, wait_listed
+from tests.support.gui import ScriptedDialogs, installed, open_window, run_job, wait_listed
 
 pytestmark = pytest.mark.gui
 CATALOGUES = REPO / "resources" / "translations"
@@ -107,15 +107,11 @@ def test_the_window_speaks_spanish_with_spanish_numbers(
                 lambda _v, p=panel: seen_stages.add(p.stage.full_text().split(":")[0])
             )
         )
-        window.backup_action.trigger()
-        wait_idle(qtbot, window)
-        backup = window.jobs.panels[-1]
+        backup = run_job(qtbot, window, "backup_action")
         assert backup.state == "succeeded", backup.message.text()
         assert backup.message.text().startswith("Guardado ") and " filas en " in backup.message.text()
         assert backup.times.text().startswith("duró ")
-        window.restore_action.trigger()
-        wait_idle(qtbot, window)
-        restore = window.jobs.panels[-1]
+        restore = run_job(qtbot, window, "restore_action")
         assert restore.message.text() == "Cancelado. No se cambió nada."
         assert summary(dialogs.contexts[0]).startswith("Bienestar vuelve al ")
         assert summary(dialogs.contexts[0]).endswith(

@@ -36,7 +36,7 @@ from app.ui.preview_text import PreviewContext
 from app.ui.profile_dialog import ProfileDialog
 from app.ui.restore_dialog import RestoreConfirmDialog
 from tests.support import REPO
-from tests.support.gui import ScriptedDialogs, installed, open_window, wait_idle, wait_listed
+from tests.support.gui import ScriptedDialogs, back_up, installed, open_window, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 SMALL = QSize(1024, 600)
@@ -178,9 +178,7 @@ def test_no_button_of_a_panel_or_dialog_is_cut_at_1024x600(
     assert window.minimumSizeHint().width() <= SMALL.width()
     assert window.minimumSizeHint().height() <= SMALL.height()
 
-    window.select("mindcare")
-    window.backup_action.trigger()  # a finished panel: Show in folder, Verify, Log, Dismiss
-    wait_idle(qtbot, window)
+    back_up(qtbot, window, "mindcare")  # a finished panel: Show in folder, Verify, Log, Dismiss
     window.verify_action.trigger()  # a failed panel with a long title: Details, Log, Dismiss
     wait_idle(qtbot, window)
     assert [p.state for p in window.jobs.panels] == ["succeeded", "failed"]

@@ -25,9 +25,7 @@ from pytestqt.qtbot import QtBot
 from app.engine.connection import ConnectionTarget
 from app.ui.backup_all_panel import ClinicList, ClinicState
 from app.ui.formats import BackupFormat
-from app.ui.job_panel import JobPanel
-from app.ui.main_window import MainWindow
-from tests.support.gui import ScriptedDialogs, installed, open_window, wait_idle, wait_listed
+from tests.support.gui import ScriptedDialogs, back_up, installed, open_window, run_job, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 
@@ -80,13 +78,6 @@ def allow_connections(target: ConnectionTarget, allowed: bool) -> None:
         )
 
 
-def back_up(qtbot: QtBot, window: MainWindow, schema: str) -> JobPanel:
-    assert window.select(schema)
-    window.backup_action.trigger()
-    wait_idle(qtbot, window)
-    return window.jobs.panels[-1]
-
-
 def test_a_spanish_windows_log_is_in_the_clinics_words(
     qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -105,9 +96,7 @@ def test_a_spanish_windows_log_is_in_the_clinics_words(
         assert done.state == "succeeded", done.message.text()
         logs = {"backup": window.log_panel.toPlainText()}
 
-        window.verify_action.trigger()
-        wait_idle(qtbot, window)
-        verify = window.jobs.panels[-1]
+        verify = run_job(qtbot, window, "verify_action")
         assert verify.state == "failed" and verify.details_button.isVisibleTo(verify)
         logs["verify"] = window.log_panel.toPlainText()
 

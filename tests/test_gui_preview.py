@@ -17,7 +17,7 @@ from app.engine.restore.preview import preview_restore
 from app.ui import locale_format as fmt
 from app.ui.preview_text import PreviewContext
 from app.ui.restore_dialog import HIGHLIGHT, RestoreConfirmDialog
-from tests.support.gui import ScriptedDialogs, open_window, rows_fingerprint, schemas, wait_idle, wait_listed
+from tests.support.gui import ScriptedDialogs, open_window, rows_fingerprint, run_job, schemas, wait_listed
 
 pytestmark = pytest.mark.gui
 
@@ -60,9 +60,7 @@ def test_rows_now_are_exact_after_deleted_rows_and_the_changed_table_stands_out(
     dialogs = ScriptedDialogs(open_file=backup, restore_answer=False)
     window = open_window(qtbot, demo_db, dialogs)
     wait_listed(qtbot, window)
-    window.select("bienestar")
-    window.restore_action.trigger()
-    wait_idle(qtbot, window)
+    run_job(qtbot, window, "restore_action", "bienestar")
 
     context = dialogs.contexts[0]
     messages = next(t for t in context.preview.tables if t.name == "chat_chatmessage")
@@ -142,9 +140,7 @@ def test_a_damaged_file_is_stopped_before_the_confirmation(
     dialogs = ScriptedDialogs(open_file=damaged, restore_answer=True)
     window = open_window(qtbot, demo_db, dialogs)
     wait_listed(qtbot, window)
-    window.select("bienestar")
-    window.restore_action.trigger()
-    wait_idle(qtbot, window)
+    run_job(qtbot, window, "restore_action", "bienestar")
 
     panel = window.jobs.panels[-1]
     assert panel.state == "failed"

@@ -14,7 +14,7 @@ from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, ResguardoError
 from app.engine.stores.secrets import SecretStore
 from app.ui.password_dialog import PasswordDialog
-from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, wait_idle, wait_listed
+from tests.support.gui import WAIT_MS, ScriptedDialogs, back_up, open_window, run_job, wait_idle, wait_listed
 
 pytestmark = pytest.mark.gui
 
@@ -124,17 +124,12 @@ def test_finished_and_failed_panels_show_the_time_taken_plain_text_logs_and_usef
     dialogs = ScriptedDialogs(save_to=tmp_path / "mindcare.resguardo", open_file=damaged)
     window = open_window(qtbot, demo_db, dialogs)
     wait_listed(qtbot, window)
-    window.select("mindcare")
-    window.backup_action.trigger()
-    wait_idle(qtbot, window)
-    done = window.jobs.panels[-1]
+    done = back_up(qtbot, window, "mindcare")
     assert done.state == "succeeded"
     assert done.times.text().startswith("took ") and "left" not in done.times.text()
     assert not done.details_button.isVisible()  # nothing went wrong: no Details
 
-    window.verify_action.trigger()
-    wait_idle(qtbot, window)
-    failed = window.jobs.panels[-1]
+    failed = run_job(qtbot, window, "verify_action")
     assert failed.state == "failed"
     assert failed.times.text().startswith("took ") and "left" not in failed.times.text()
     assert failed.details_button.isVisible() == bool(failed.error and failed.error.details)

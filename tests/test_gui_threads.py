@@ -19,12 +19,13 @@ from pytestqt.qtbot import QtBot
 
 from app.engine.connection import ConnectionTarget
 from app.engine.stores.history import History
-from app.engine.stores.profiles import Profile, ProfileStore
+from app.engine.stores.profiles import ProfileStore
 from app.engine.stores.secrets import SERVICE, SecretStore
 from app.ui.dialogs import PasswordAnswer
 from app.ui.profile_dialog import ProfileDialog
 from tests.support.gui import ScriptedDialogs, fill_profile, open_window, press, wait_idle, wait_listed
 from tests.support.memory_keyring import MemoryKeyring
+from tests.support.profiles import save_profile
 
 pytestmark = pytest.mark.gui
 
@@ -48,19 +49,7 @@ def test_profiles_history_and_keyring_are_used_only_off_the_ui_thread(
     qtbot: QtBot, demo_db: ConnectionTarget, password_role: tuple[str, str], memory_keyring: MemoryKeyring
 ) -> None:
     user, password = password_role
-    params = demo_db.params
-    setup = ProfileStore()
-    setup.save(
-        Profile(
-            name="clinics",
-            host=params["host"],
-            port=int(params["port"]),
-            dbname=demo_db.dbname,
-            user=user,
-            sslmode="disable",
-        )
-    )
-    setup.last_used = "clinics"
+    setup = save_profile(demo_db, user=user, last_used=True)
 
     uses: Uses = []
     profiles, secrets, history = recording(ProfileStore, uses), recording(SecretStore, uses), recording(History, uses)
@@ -119,17 +108,7 @@ def test_a_window_with_its_own_stores_looks_up_the_keyring_off_the_ui_thread(
         return real()
 
     monkeypatch.setattr(keyring, "get_keyring", recorded)
-    params = demo_db.params
-    ProfileStore().save(
-        Profile(
-            name="clinics",
-            host=params["host"],
-            port=int(params["port"]),
-            dbname=demo_db.dbname,
-            user=params["user"],
-            sslmode="disable",
-        )
-    )
+    save_profile(demo_db)
     folders = sorted(p.name for p in private_home.iterdir())
     window = open_window(qtbot, None, ScriptedDialogs(), profile_name="clinics")  # builds its own stores
     assert sorted(p.name for p in private_home.iterdir()) == folders  # building the window created no folder

@@ -18,7 +18,16 @@ from app.engine.connection import ConnectionTarget
 from app.engine.restore.undo import undo_restore
 from app.ui.job_panel import JobPanel
 from app.ui.main_window import MainWindow
-from tests.support.gui import WAIT_MS, ScriptedDialogs, open_window, rows_fingerprint, schemas, wait_idle, wait_listed
+from tests.support.gui import (
+    WAIT_MS,
+    ScriptedDialogs,
+    open_window,
+    rows_fingerprint,
+    run_job,
+    schemas,
+    wait_idle,
+    wait_listed,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -30,10 +39,7 @@ def undo_button(panel: JobPanel) -> QPushButton:
 
 
 def restore(qtbot: QtBot, window: MainWindow) -> JobPanel:
-    window.select("bienestar")
-    window.restore_action.trigger()
-    wait_idle(qtbot, window)
-    panel = window.jobs.panels[-1]
+    panel = run_job(qtbot, window, "restore_action", "bienestar")
     assert panel.state == "succeeded", panel.message.text()
     return panel
 
@@ -96,9 +102,7 @@ def test_discarding_the_version_disables_its_undo(qtbot: QtBot, demo_db: Connect
     panel = restore(qtbot, window)
     qtbot.waitUntil(undo_button(panel).isEnabled, timeout=WAIT_MS)
 
-    assert window.select(panel.result.safety_copy)
-    window.discard_action.trigger()
-    wait_idle(qtbot, window)
+    run_job(qtbot, window, "discard_action", panel.result.safety_copy)
     assert window.jobs.panels[-1].state == "succeeded", window.jobs.panels[-1].message.text()
     qtbot.waitUntil(lambda: not window.model.safety_copies.get("bienestar"), timeout=WAIT_MS)
     assert not undo_button(panel).isEnabled()

@@ -27,6 +27,7 @@ from app.ui import language
 from app.ui.dialogs import DialogProvider, PasswordAnswer
 from app.ui.error_dialog import BusyAnswer
 from app.ui.formats import BackupFormat
+from app.ui.job_panel import JobPanel
 from app.ui.main_window import MainWindow
 from app.ui.preview_text import PreviewContext
 from app.ui.profile_dialog import ProfileDialog
@@ -125,6 +126,21 @@ def wait_listed(qtbot: QtBot, window: MainWindow) -> None:
 def wait_idle(qtbot: QtBot, window: MainWindow) -> None:
     """No job panel running and no background query pending."""
     qtbot.waitUntil(lambda: not window.jobs.running() and not window.pool.busy, timeout=WAIT_MS)
+
+
+def run_job(qtbot: QtBot, window: MainWindow, action: str, schema: str | None = None) -> JobPanel:
+    """What a user does for every job: select the clinic `schema` (when given), trigger the window's `action`
+    (`backup_action`, `restore_action`, `verify_action`, …), and wait until the window is idle; the newest panel."""
+    if schema is not None:
+        assert window.select(schema), schema
+    getattr(window, action).trigger()
+    wait_idle(qtbot, window)
+    return window.jobs.panels[-1]
+
+
+def back_up(qtbot: QtBot, window: MainWindow, schema: str) -> JobPanel:
+    """Select the clinic, Back up… (the file as the scripted dialogs answer), wait; the job's panel."""
+    return run_job(qtbot, window, "backup_action", schema)
 
 
 def rows_fingerprint(target: ConnectionTarget, schema: str) -> dict[str, str]:
