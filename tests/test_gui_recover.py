@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
+from app.engine.recovery.model import Conflict, PlannedRow, RecoveryPlan, TablePlan, Why
 from app.ui.main_window import MainWindow
 from app.ui.recover_dialog import BrowseContext, PickedRecord, RecoverDialog
 from app.ui.recover_preview import RecoverConfirmDialog, RecoverContext
@@ -203,3 +205,31 @@ def test_a_backup_of_another_clinic_is_used_only_when_the_user_says_so(
     warning = dialogs.shown_previews[0].warnings
     assert not warning.isHidden() and "another clinic, Mindcare: its records go into Bienestar" in warning.text()
     assert rows_fingerprint(demo_db, "bienestar") == before
+
+
+def test_the_preview_shows_the_backups_words_as_plain_visible_text(qtbot: QtBot) -> None:
+    """A crafted backup's table words and values (markup, a bidi override, a newline) are shown as they are."""
+    line = "7\tx\u202eevil\t<b>bold</b>\nsecond line\tsecret".encode().replace(b"\n", b"\\n")
+    table = TablePlan(
+        name="t<i>x</i>",
+        words="<img src=/dev/zero>",
+        key=("id",),
+        columns=("id", "a", "b", "password"),
+        rows=(PlannedRow("7", Why.CHOSEN, line),),
+        already_there=(),
+        conflicts=(Conflict("8", ("a",), None),),
+    )
+    plan = RecoveryPlan(
+        "bienestar", Path("b.resguardo"), "bienestar", None, "t<i>x</i>", (("id", "7"),), True, (table,)
+    )
+    dialog = RecoverConfirmDialog(None, RecoverContext(plan, "Bienestar", "b.resguardo", "t 7"))
+    qtbot.addWidget(dialog)
+    assert dialog.summary.textFormat() == Qt.TextFormat.PlainText
+    assert "<img src=/dev/zero>: 1" in dialog.summary.text()
+    head = dialog.tree.topLevelItem(0)
+    assert head is not None
+    row = head.child(0)
+    assert row is not None and row.text(0) == "<img src=/dev/zero> 7"
+    assert "x‹U+202E›evil" in row.text(2) and "<b>bold</b>‹U+000A›second line" in row.text(2)
+    assert "secret" not in row.text(2)  # a password column's value is never shown
+    assert dialog.cancel_button.isDefault()
