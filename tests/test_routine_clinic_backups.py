@@ -8,15 +8,17 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from pyrage import x25519
 
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.encryption.stream import encrypt_file
 from app.engine.jobs import CancelToken
+from app.engine.routine import clinic_backups
 from app.engine.routine.alerts import ALLOWED_AGE
 from app.engine.routine.clinic_backups import find_clinic_backups, record_verified
-from app.engine.routine.found import FoundBackup, read_backup
+from app.engine.routine.found import FoundBackup, Unreadable, read_backup
 from app.engine.routine.records import ClinicRecord, RunRecord, write_record
 from app.engine.routine.schedules import Schedule
 from app.engine.routine.verified import VerifiedStore, record_restore_test
@@ -92,3 +94,25 @@ def _marks(folder: Path, schedule: Schedule, now: datetime, path: Path) -> tuple
 def test_missing_and_unknown_folders_give_nothing(tmp_path: Path) -> None:
     catalogue = find_clinic_backups([tmp_path / "gone"], CLINICS, [], datetime.now(UTC))
     assert catalogue.backups == {} and catalogue.unread == {} and catalogue.overdue == {}
+
+
+def test_a_second_scan_reads_only_the_files_that_changed(
+    demo_db: ConnectionTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = backup_tenant(demo_db, "bienestar", tmp_path).path
+    read: list[Path] = []
+
+    def counted(path: Path) -> FoundBackup | Unreadable:
+        read.append(path)
+        return read_backup(path)
+
+    monkeypatch.setattr(clinic_backups, "read_backup", counted)
+    now = datetime.now(UTC)
+    assert [b.path for b in find_clinic_backups([tmp_path], CLINICS, [], now).backups["bienestar"]] == [made]
+    assert [b.path for b in find_clinic_backups([tmp_path], CLINICS, [], now).backups["bienestar"]] == [made]
+    assert read == [made]  # the scan after each listing costs a stat per file, once read
+    with open(made, "r+b") as handle:  # the same file, damaged: read again, and no longer listed
+        handle.seek(100)
+        handle.write(b"\xff" * 64)
+    os.utime(made, (time.time() + 5, time.time() + 5))
+    assert find_clinic_backups([tmp_path], CLINICS, [], now).backups == {} and read == [made, made]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 _STAMPED = re.compile(r"_\d{4}-\d{2}-\d{2}_\d{6}Z(_\d+)?\.")  # after the clinic's safe name in a backup's file name
 _INNER_KINDS = {ARCHIVE_SUFFIX: "native", ".dump": "custom", ".sql": "sql"}
+# Manifests already read, by (path, size, modification time): the scan runs after every listing, and a folder of
+# backups changes by a file a night. Cleared when full; read and written by worker threads (dict operations).
+_MANIFESTS: dict[tuple[str, int, int], FoundBackup | None] = {}
+MAX_CACHED = 50_000
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ def find_clinic_backups(
 ) -> Catalogue:
     """Every backup of `clinics` (schemas) in `folders` and the `schedules`' folders, newest first; `now` aware.
     A folder that is missing is skipped; one that cannot be read is named in `unread`."""
-    store = store or VerifiedStore()
+    verified = (store or VerifiedStore()).checker()
     roots = _unique([*(Path(s.folder) for s in schedules), *map(Path, folders)])
     by_safe = {safe_name(schema): schema for schema in clinics}
     made_by = _scheduled_files(schedules)
@@ -96,7 +100,7 @@ def find_clinic_backups(
             if resolved in seen:
                 continue
             seen.add(resolved)
-            backup = _backup(path, kind, by_safe, clinics, store)
+            backup = _backup(path, kind, by_safe, clinics, verified)
             if backup is None or backup.created > latest:  # a file dated ahead is never "the newest" (found.py)
                 continue
             schedule = made_by.get(resolved) or _by_layout(path, backup.schema, schedules)
@@ -152,14 +156,14 @@ def rehearsal_outcome(result: RehearsalResult, server: str) -> dict[str, object]
 
 
 def _backup(
-    path: Path, kind: str, by_safe: dict[str, str], clinics: Sequence[str], store: VerifiedStore
+    path: Path, kind: str, by_safe: dict[str, str], clinics: Sequence[str], is_verified: Callable[[FoundBackup], bool]
 ) -> ClinicBackup | None:
     if kind == "native":
-        found = read_backup(path)
-        if not isinstance(found, FoundBackup) or found.schema not in clinics:
+        found = _manifest(path)
+        if found is None or found.schema not in clinics:
             return None  # damaged, or another clinic's
         tested = _restore_test(path)
-        verified = store.is_verified(found) or tested == "passed"
+        verified = is_verified(found) or tested == "passed"
         return ClinicBackup(
             path, found.schema, "native", False, found.created, False, found.size_bytes, verified, tested, "",
             found.checksum,
@@ -176,11 +180,28 @@ def _backup(
     else:
         inner = "custom" if _starts_with(path, b"PGDMP") else "sql"
     tested = _restore_test(path)
-    verified = store.is_verified(_file_identity(path, schema)) or tested == "passed"
+    verified = is_verified(_file_identity(path, schema)) or tested == "passed"
     created = datetime.fromtimestamp(stat.st_mtime, UTC)
     return ClinicBackup(
         path, schema, inner, kind == "encrypted", created, True, stat.st_size, verified, tested, ""
     )  # fmt: skip
+
+
+def _manifest(path: Path) -> FoundBackup | None:
+    """A native archive's clinic and time (found.read_backup), or None when they cannot be read; each file read
+    once while it stays the same size and age."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key in _MANIFESTS:
+        return _MANIFESTS[key]
+    found = read_backup(path)
+    if len(_MANIFESTS) >= MAX_CACHED:
+        _MANIFESTS.clear()
+    _MANIFESTS[key] = found if isinstance(found, FoundBackup) else None
+    return _MANIFESTS[key]
 
 
 def _named_clinic(path: Path, by_safe: dict[str, str]) -> str | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +50,21 @@ class VerifiedStore:
         return data if isinstance(data, dict) else {}
 
     def is_verified(self, backup: FoundBackup) -> bool:
-        entry = self._read().get(str(backup.path.resolve()))
-        return (
-            isinstance(entry, dict)
-            and entry.get("checksum") == backup.checksum
-            and entry.get("size") == backup.size_bytes
-        )
+        return self.checker()(backup)
+
+    def checker(self) -> Callable[[FoundBackup], bool]:
+        """`is_verified` for many backups from one reading of the record (a folder of them is listed at once)."""
+        data = self._read()
+
+        def verified(backup: FoundBackup) -> bool:
+            entry = data.get(str(backup.path.resolve()))
+            return (
+                isinstance(entry, dict)
+                and entry.get("checksum") == backup.checksum
+                and entry.get("size") == backup.size_bytes
+            )
+
+        return verified
 
     def record(self, backup: FoundBackup) -> None:
         with self._lock:
