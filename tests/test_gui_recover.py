@@ -8,23 +8,32 @@ dialog and the yes/no questions are answered by the test. The engine, its worker
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pyrage import x25519
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
+from app.engine.encryption.stream import encrypt_file
+from app.engine.jobs import CancelToken
 from app.engine.recovery.model import Conflict, PlannedRow, RecoveryPlan, TablePlan, Why
+from app.ui import recover_flow
 from app.ui.main_window import MainWindow
+from app.ui.passphrase_dialog import KeyAnswer
 from app.ui.recover_dialog import BrowseContext, PickedRecord, RecoverDialog
 from app.ui.recover_preview import RecoverConfirmDialog, RecoverContext
+from tests.support.encryption import plain_identity
 from tests.support.gui import WAIT_MS, ScriptedDialogs, installed, open_window, rows_fingerprint, wait_idle, wait_listed
 from tests.support.pg import one_value
 from tests.test_gui_acceptance import count_user, delete_user
+from tests.test_gui_encryption import job_folders
 
 pytestmark = pytest.mark.gui
 PATIENT = "paciente1@test.com"
@@ -233,3 +242,51 @@ def test_the_preview_shows_the_backups_words_as_plain_visible_text(qtbot: QtBot)
     assert "x‹U+202E›evil" in row.text(2) and "<b>bold</b>‹U+000A›second line" in row.text(2)
     assert "secret" not in row.text(2)  # a password column's value is never shown
     assert dialog.cancel_button.isDefault()
+
+
+@dataclass
+class KeyedRecoverDialogs(RecoverDialogs):
+    key: KeyAnswer | None = None
+    key_questions: list[str] = field(default_factory=list)
+
+    def ask_key(self, parent: QWidget, file_name: str, problem: str | None, key_file: Path | None) -> KeyAnswer | None:
+        self.key_questions.append(file_name)
+        return self.key
+
+
+def test_an_encrypted_backup_is_decrypted_once_off_the_ui_thread_and_removed_after(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain, before = deleted_since_backup(demo_db, tmp_path)
+    key_file, public = plain_identity(tmp_path)
+    sealed = encrypt_file(
+        plain, tmp_path / "b.resguardo.age", [x25519.Recipient.from_str(public)], cancel=CancelToken()
+    )
+    plain.unlink()
+    threads: list[tuple[str, bool]] = []  # each engine call of the flow, and whether it ran on the UI thread
+    for name in ("list_tables", "read_backup_rows", "deleted_since", "plan_several", "apply_recovery"):
+        real = getattr(recover_flow, name)
+
+        def recorded(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            threads.append((_name, threading.current_thread() is threading.main_thread()))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(recover_flow, name, recorded)
+    dialogs = KeyedRecoverDialogs(open_file=sealed, qtbot=qtbot, key=KeyAnswer(key_file))
+    window = open_window(qtbot, demo_db, dialogs)
+    wait_listed(qtbot, window)
+    recover(qtbot, window)
+    panel = window.jobs.panels[-1]
+    assert panel.state == "succeeded", panel.message.text()
+    assert dialogs.key_questions == [sealed.name]  # asked once: browsing, planning and applying read one copy
+    assert "b.resguardo.age (encrypted)" in dialogs.shown_previews[0].facts.text()
+    assert rows_fingerprint(demo_db, "bienestar") == before
+    assert {n for n, _ in threads} == {
+        "list_tables",
+        "read_backup_rows",
+        "deleted_since",
+        "plan_several",
+        "apply_recovery",
+    }
+    assert not any(on_ui for _, on_ui in threads), threads
+    qtbot.waitUntil(lambda: not job_folders(), timeout=WAIT_MS)  # the decrypted copy is gone
