@@ -189,6 +189,9 @@ def test_cancel_at_the_preview_changes_nothing_and_the_window_speaks_spanish(
         preview = dialogs.shown_previews[0]
         assert preview.summary.text().startswith("Vuelven") and "Bienestar" in preview.summary.text()
         assert preview.cancel_button.isDefault()
+        window.commands.undo_recovery.trigger()  # nothing recovered: nothing to undo, said in Spanish
+        qtbot.waitUntil(lambda: bool(dialogs.errors), timeout=WAIT_MS)
+        assert dialogs.errors[0].message == "En este equipo no hay ninguna recuperación de Bienestar que deshacer."
     assert rows_fingerprint(demo_db, "bienestar") == after_delete
     assert count_user(demo_db, "bienestar", PATIENT) == 0
 

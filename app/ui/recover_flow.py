@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
-from app.engine.errors import Cancelled, PreflightError, ResguardoError
+from app.engine.errors import Cancelled, ResguardoError
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.recovery.apply import apply_recovery
 from app.engine.recovery.browse import BackupContents, BackupTable, RowsPage, Search, deleted_since, list_tables
@@ -29,6 +29,7 @@ from app.engine.restore.swap import LockPolicy
 from app.text_safety import shown, visible
 from app.ui import locale_format as fmt
 from app.ui.encrypted_reading import OpenedBackup, close_later, read_backup
+from app.ui.engine_words import WindowError
 from app.ui.error_dialog import gave_up_busy
 from app.ui.flow_host import FlowHost
 from app.ui.job_panel import JobPanel
@@ -233,7 +234,7 @@ class RecoverFlow:
         if record is None:
             host.dialogs.show_error(
                 host.window(),
-                PreflightError(
+                WindowError(  # the window's own sentence, in its language
                     translate("RecoverFlow", "There is no recovery of {clinic} to undo on this computer.").format(
                         clinic=clinic
                     ),
