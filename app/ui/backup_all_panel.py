@@ -95,7 +95,8 @@ class ClinicList(QTreeWidget):
         for schema, name in clinics:
             self._row(schema, name)
         row_height = max(self.sizeHintForRow(0), self.fontMetrics().height() + 6)
-        self.setMaximumHeight(self.header().sizeHint().height() + row_height * VISIBLE_ROWS + 2 * self.frameWidth())
+        rows = min(max(len(clinics), 1), VISIBLE_ROWS)  # no empty rows under a short list: 1024×600 is small
+        self.setMaximumHeight(self.header().sizeHint().height() + row_height * rows + 2 * self.frameWidth())
         self.started.connect(self._started)
         self.finished.connect(self._finished)
 
