@@ -277,6 +277,8 @@ def test_a_missing_parent_comes_along_and_a_self_reference_is_followed(
 
 def test_a_composite_key_and_a_table_without_a_key(demo_db: ConnectionTarget, backed_up: Path) -> None:
     _execute(demo_db, f"DELETE FROM {TENANT}.rg_pair WHERE a = 2", f"DELETE FROM {TENANT}.rg_nokey")
+    plan = plan_recovery(demo_db, TENANT, backed_up, table="rg_pair", match=[("v", "tab\there")])  # a tab
+    assert [r.key for r in plan.tables[0].rows] == ["(2, x)"]
     plan = plan_recovery(demo_db, TENANT, backed_up, table="rg_pair", match=[("a", "2"), ("b", "x")])
     assert [r.key for r in plan.tables[0].rows] == ["(2, x)"]
     apply_recovery(demo_db, plan)
@@ -505,3 +507,22 @@ def test_the_swap_race_on_the_chosen_table_never_runs_the_owners_code_as_the_use
     else:
         assert outcome.value().rows_to_insert > 0
     assert other_schemas(demo_db, TENANT) == others
+
+
+def test_the_search_for_rows_finds_exactly_the_rows_a_full_read_finds(backed_up: Path) -> None:
+    """archive_rows.candidate_rows (a search anchored at each row's start) against splitting every row."""
+    from app.engine.archive.container import ArchiveReader
+    from app.engine.recovery.archive_rows import candidate_rows, rows_of
+
+    cancel = CancelToken()
+    with ArchiveReader(backed_up) as reader:
+        for entry in reader.manifest.tables:
+            rows = list(rows_of(reader, entry, cancel))
+            for at in range(len(entry.columns)):
+                values = {r[at] for r in rows[:: max(len(rows) // 3, 1)]} | {b"", b"no such value"}
+                found = list(candidate_rows(reader, entry, cancel, {at: values}))
+                assert found == [r for r in rows if r[at] in values], (entry.name, at)
+            if len(entry.columns) > 1 and rows:
+                two = {0: {rows[0][0]}, 1: {rows[-1][1]}}
+                found = list(candidate_rows(reader, entry, cancel, two))
+                assert found == [r for r in rows if r[0] == rows[0][0] or r[1] == rows[-1][1]], entry.name

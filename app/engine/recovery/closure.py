@@ -23,9 +23,9 @@ from app.engine.comparison.copy_text import NULL, unescape
 from app.engine.comparison.live import LiveTable
 from app.engine.errors import ArchiveError, PreflightError
 from app.engine.jobs import CancelToken
-from app.engine.recovery.archive_rows import Fields, rows_of
+from app.engine.recovery.archive_rows import Fields, candidate_rows
 from app.engine.recovery.catalog import ForeignKey
-from app.engine.recovery.live_rows import Values, lookup
+from app.engine.recovery.live_rows import Values, copy_field, lookup
 from app.engine.recovery.model import RecoveryLimits, Why
 
 _WHOLE_NUMBERS = (20, 21, 23)
@@ -94,14 +94,17 @@ class Closure:
         self.picked[name] = picked
         return picked
 
-    def _read(self, name: str, wanted: Callable[[Fields], bool], why: Why) -> list[Values]:
-        """One pass over a backup table: the rows `wanted` keeps that the plan does not hold yet, added."""
+    def _read(
+        self, name: str, wanted: Callable[[Fields], bool], why: Why, hints: dict[int, set[bytes]] | None = None
+    ) -> list[Values]:
+        """One pass over a backup table: the rows `wanted` keeps that the plan does not hold yet, added. `hints`:
+        per column position, the COPY fields one of which every wanted row holds there (candidate_rows)."""
         self.cancel.raise_if_cancelled()
         self.advance(name)
         picked = self.table(name)
         seen: set[Values] = set()
         found: list[Fields] = []
-        for fields in rows_of(self.reader, picked.entry, self.cancel):
+        for fields in candidate_rows(self.reader, picked.entry, self.cancel, hints):
             if wanted(fields):
                 key = picked.key(fields)
                 if key in seen:
@@ -147,7 +150,10 @@ class Closure:
         def wanted(fields: Fields) -> bool:
             return all(test(fields[at]) for at, test in tests)
 
-        return len(self._read(name, wanted, Why.CHOSEN))
+        column, value = match[0]
+        number = self.live[name].column(column).type_oid in _WHOLE_NUMBERS
+        hint = str(int(value)).encode() if number else copy_field(value)
+        return len(self._read(name, wanted, Why.CHOSEN, {entry.columns.index(column): {hint}}))
 
     @staticmethod
     def _matcher(live: LiveTable, column: str, value: str) -> Callable[[bytes], bool]:
@@ -184,8 +190,11 @@ class Closure:
                 def refers(fields: Fields, where: list[tuple[list[int], set[Values]]] = where) -> bool:
                     return any(tuple(fields[i] for i in at) in values for at, values in where)
 
+                hints: dict[int, set[bytes]] = {}
+                for at, values in where:
+                    hints.setdefault(at[0], set()).update(v[0] for v in values)
                 self.table(child)
-                added = self._read(child, refers, Why.DEPENDENT)
+                added = self._read(child, refers, Why.DEPENDENT, hints)
                 if added:
                     frontier[child] = added
 
@@ -235,7 +244,7 @@ class Closure:
         def wanted(fields: Fields) -> bool:
             return tuple(fields[i] for i in at) in absent
 
-        self._read(parent, wanted, Why.PARENT)
+        self._read(parent, wanted, Why.PARENT, {at[0]: {v[0] for v in absent}})
         still = absent - self._held_values(parent, columns)
         if still:
             raise self._orphan(parent, columns, still)
