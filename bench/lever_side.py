@@ -45,6 +45,13 @@ def _manifest_order() -> None:
     NativeArchiveSource.table_loads = table_loads  # type: ignore[method-assign]
 
 
+def _autovacuum_wait() -> None:
+    """The swap waits for an autovacuum worker holding a live table instead of cancelling it."""
+    from app.engine.restore.table_locks import LockAttempts
+
+    LockAttempts._stop_autovacuum = lambda self, oids: None  # type: ignore[method-assign]
+
+
 VARIANTS: dict[str, Callable[[], None]] = {
     "all": lambda: None,
     "sync-commit-on": _set("app.engine.restore.load_step", "STAGING_SYNCHRONOUS_COMMIT", "on"),
@@ -55,6 +62,8 @@ VARIANTS: dict[str, Callable[[], None]] = {
     "parallel-always": _set("app.engine.restore.parallel_load", "PARALLEL_BUILDS", "always"),
     "no-freeze": _no_freeze,
     "manifest-order": _manifest_order,
+    "autovacuum-wait": _autovacuum_wait,
+    "one-step-off": _set("app.engine.restore.parallel_load", "ONE_STEP_TABLES", -1),
 }
 
 

@@ -15,6 +15,14 @@ With `interrupt_after`, once the swap has tried that long, each attempt cancels 
 the statements of the application sessions that hold or wait for the lock it needs on this schema's
 tables (never another schema's, never Resguardo's own sessions), the way pg_repack does; the job reports
 which.
+
+Autovacuum is not the application: a worker vacuuming or analyzing one of the tables (as it does soon after a
+restore loaded them) would keep every attempt from its lock until it ends, seconds for a large table, since
+PostgreSQL cancels a worker in a lock's way only once a waiter has waited `deadlock_timeout`, and an attempt
+never waits that long. So an attempt that finds a table held by an autovacuum worker cancels the worker itself,
+as PostgreSQL would (never one that prevents wraparound, which PostgreSQL never cancels either); autovacuum comes
+back to the table later. Without the right to signal it (a superuser's, or pg_signal_autovacuum_worker on
+PostgreSQL 18), the attempts wait for it as before.
 """
 
 from __future__ import annotations
@@ -96,6 +104,14 @@ WHERE l.locktype = 'relation' AND l.relation = ANY(%(oids)s)
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND l.pid <> ALL(%(us)s)
 """
 
+# Autovacuum workers holding a lock on one of `oids` (PostgreSQL never cancels one that prevents wraparound).
+_AUTOVACUUM = """
+SELECT DISTINCT a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'relation' AND l.granted AND l.relation = ANY(%(oids)s)
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND a.backend_type = 'autovacuum worker' AND position('wraparound' IN coalesce(a.query, '')) = 0
+"""
+
 # Sessions holding one of `oids` while they wait for a lock that `me` holds: waiting on, they would wait forever.
 _WAITS_ON_US = """
 SELECT EXISTS (SELECT 1 FROM pg_locks h WHERE h.granted AND h.locktype = 'relation' AND h.relation = ANY(%(oids)s)
@@ -162,6 +178,7 @@ class LockAttempts:
         """Every table, NOWAIT first; else queue for the busiest alone, then the rest."""
         if not tables or self._nowait(list(tables.values())):
             return
+        self._stop_autovacuum(list(tables))
         users = self._users(list(tables))
         self._tally(tables, users)
         first = max(tables, key=lambda oid: (len(users.get(oid, ())), self._seen.tables.get(tables[oid], 0)))
@@ -227,6 +244,15 @@ class LockAttempts:
                 if granted:
                     _, _, count = seen.holders.get(key, (session, tables[oid], 0))
                     seen.holders[key] = (session, tables[oid], count + 1)
+
+    def _stop_autovacuum(self, oids: list[int]) -> None:
+        """Cancel the autovacuum workers that hold these tables, as PostgreSQL does for a lock's waiter after
+        `deadlock_timeout` (see the module's docstring); best effort, on the observer (autocommit)."""
+        for (pid,) in self.observer.execute(_AUTOVACUUM, {"oids": oids}).fetchall():
+            try:
+                self.observer.execute("SELECT pg_cancel_backend(%s)", [pid])
+            except psycopg.errors.InsufficientPrivilege:
+                return  # not ours to signal: wait for it, as before
 
     # -- interrupting the application ---------------------------------------------------------------
 
