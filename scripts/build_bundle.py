@@ -25,7 +25,7 @@ DIST = REPO / "dist"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 APP_ID = "org.resguardo.Resguardo"
 
-INSTALL_SH = """#!/bin/sh
+INSTALL_SH = r"""#!/bin/sh
 # Install Resguardo for this user (or under PREFIX): the program, its menu entry, icon and file type.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +35,13 @@ rm -rf "$prefix/lib/resguardo"
 cp -R "$here/lib/resguardo" "$prefix/lib/resguardo"
 ln -sf "$prefix/lib/resguardo/resguardo" "$prefix/bin/resguardo"
 cp -R "$here/share" "$prefix/"
+# The menu entry starts the program by its path: the desktop session's PATH may lack $prefix/bin (Debian's
+# ~/.profile adds ~/.local/bin only when it existed at login, so not on the day of a first install).
+case "$prefix" in
+    *[\\\"\`\$\|\&]*) echo "note: the menu entry runs resguardo from the PATH (a character of PREFIX)" ;;
+    *) sed "s|^Exec=resguardo\$|Exec=\"$prefix/bin/resguardo\"|" "$here/share/applications/resguardo.desktop" \
+           >"$prefix/share/applications/resguardo.desktop" ;;
+esac
 command -v update-mime-database >/dev/null && update-mime-database "$prefix/share/mime" || true
 command -v update-desktop-database >/dev/null && update-desktop-database "$prefix/share/applications" || true
 echo "Resguardo installed in $prefix (run: resguardo; $prefix/bin must be on the PATH)."
