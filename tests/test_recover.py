@@ -338,6 +338,19 @@ def test_a_hostile_owner_trigger_runs_with_the_owners_rights_and_more_writes_are
     assert refused.value.changed is False
     assert fingerprint(demo_db, TENANT) == tenant and other_schemas(demo_db, TENANT) == others
     assert last_recovery(target, TENANT) is None
+    # Undo through a trigger that writes more on delete: refused whole, the recovered rows stay.
+    _execute(
+        owner,
+        f"DROP TRIGGER evil ON {TENANT}.{USERS}",
+        f"CREATE FUNCTION {TENANT}.h_delete() RETURNS trigger LANGUAGE plpgsql AS $h$BEGIN"
+        f" UPDATE {TENANT}.specializations_specialization SET description = 'x'; RETURN OLD; END$h$",
+        f"CREATE TRIGGER evil BEFORE DELETE ON {TENANT}.{USERS} FOR EACH ROW EXECUTE FUNCTION {TENANT}.h_delete()",
+    )
+    apply_recovery(target, plan_recovery(target, TENANT, backed_up, table=USERS, match=[("email", PATIENT)]))
+    recovered = fingerprint(demo_db, TENANT)
+    with pytest.raises(RestoreFailed, match=r"specializations_specialization .* though it only deletes"):
+        undo_recovery(target, TENANT)
+    assert fingerprint(demo_db, TENANT) == recovered and last_recovery(target, TENANT) is not None
 
 
 def test_a_crafted_backup_is_refused_with_nothing_changed(

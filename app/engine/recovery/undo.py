@@ -78,7 +78,7 @@ def _settled(conn: psycopg.Connection, database: str, schema: str) -> RecoveryRe
             return newest
         row = conn.execute("SELECT pg_catalog.pg_xact_status(%s::pg_catalog.xid8)", [newest.xid]).fetchone()
         status = row[0] if row else None
-        if status == "committed":
+        if status in ("committed", None):  # None: too old for the server to say; every row is checked anyway
             settled = RecoveryRecord(**{**newest.__dict__, "committed": True})
             records.replace(newest, settled)
             return settled
