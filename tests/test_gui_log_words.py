@@ -150,3 +150,25 @@ def test_back_up_all_says_why_a_clinic_failed_in_spanish_and_the_engines_sentenc
         assert english_or_internal(text) == [], text
     assert panel.details_button.isVisibleTo(panel) and panel.error is not None
     assert "Bienestar (bienestar): Cannot write in" in panel.error.details  # the engine's, in Details
+
+
+def test_a_spanish_restore_and_its_undo_log_no_internal_name(
+    qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path
+) -> None:
+    """The restore's previous version (`rg_safety_…`), its staging schema and the engine's warnings stay in the
+    log file; the log panel says what happened to Bienestar."""
+    backup = tmp_path / "copia.resguardo"
+    with installed("es"):
+        dialogs = Dialogs(save_to=backup, open_file=backup)
+        window = open_window(qtbot, demo_db, dialogs)
+        wait_listed(qtbot, window)
+        assert back_up(qtbot, window, "bienestar").state == "succeeded"
+        restored = run_job(qtbot, window, "restore_action", "bienestar")
+        assert restored.state == "succeeded", restored.message.text()
+        logs = {"restore": window.log_panel.toPlainText()}
+        undone = run_job(qtbot, window, "undo_action", "bienestar")
+        assert undone.state == "succeeded", undone.message.text()
+        logs["undo"] = window.log_panel.toPlainText()
+    for job, text in logs.items():
+        assert text.strip(), job
+        assert english_or_internal(text) == [], f"{job}:\n{text}"
