@@ -141,7 +141,7 @@ def x_server(root: Path) -> Iterator[dict[str, str]]:
     env = {
         "DISPLAY": f":{display}",
         "HOME": str(home),
-        "PATH": f"{home}/.local/bin:/usr/local/bin:/usr/bin:/bin",
+        "PATH": "/usr/local/bin:/usr/bin:/bin",  # without ~/.local/bin, as on the day of a first install
         "XDG_RUNTIME_DIR": str(runtime),
         "XDG_DATA_DIRS": "/usr/local/share:/usr/share",
     }
