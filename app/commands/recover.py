@@ -33,7 +33,9 @@ def match_option(text: str) -> tuple[str, str]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", required=True, metavar="SCHEMA", help="the clinic's schema name")
-    parser.add_argument("--file", required=True, metavar="PATH", help="the backup file (Resguardo's format)")
+    parser.add_argument(
+        "--file", required=True, metavar="PATH", help="the backup file (native, pg_dump custom or .sql, Django JSON)"
+    )
     parser.add_argument(
         "--table", required=True, metavar="TABLE", help="the table of the chosen rows: its name in the clinic"
     )

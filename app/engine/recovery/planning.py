@@ -8,27 +8,27 @@ checked reader, streaming. Only the rows the plan holds are kept in memory (app/
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 
 from app.engine.archive.container import ArchiveReader
-from app.engine.archive.file_kind import CUSTOM, DJANGO_JSON, NATIVE, sniff_file
+from app.engine.archive.file_kind import NATIVE, sniff_file
 from app.engine.backup.native import check_tenant_name
 from app.engine.comparison.copy_text import shown_key, unescape
 from app.engine.comparison.live import LiveTable, begin_snapshot, lock_live_tables
 from app.engine.comparison.names import table_words
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import ArchiveError, Choice, ConnectionFailed, PreflightError, ResguardoError, first_line
-from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
+from app.engine.errors import Choice, ConnectionFailed, PreflightError, ResguardoError, first_line
+from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.recovery.backup_keys import declared_keys, missing_live
 from app.engine.recovery.catalog import ForeignKey, foreign_keys, insert_order, unique_keys
 from app.engine.recovery.closure import Closure, Picked
 from app.engine.recovery.live_rows import Values, lookup
 from app.engine.recovery.model import Conflict, PlannedRow, RecoveryLimits, RecoveryPlan, TablePlan
+from app.engine.recovery.staged import staged_archive
 from app.engine.restore.checks import check_tenant
-
-_KINDS = {CUSTOM: "a pg_dump file in custom format", DJANGO_JSON: "a Django dumpdata export"}
 
 
 def plan_recovery(
@@ -51,23 +51,49 @@ def plan_recovery(
     path = Path(path)
     if not match:
         raise PreflightError("Say which rows to recover: at least one column and its value.")
-    kind = sniff_file(path).kind
-    if kind != NATIVE:
-        raise ArchiveError(
-            f"Recovering chosen records reads Resguardo's own backups (.resguardo files, encrypted ones too) for "
-            f"now; {path.name} is {_KINDS.get(kind, 'a plain SQL file (pg_dump)')}, which is not supported yet. "
-            "A whole restore can still load it."
-        )
     check_tenant_name(schema)
-    with ArchiveReader(path) as reader, target.connect() as conn:
-        source = reader.manifest.source_schema
-        if source != schema and not allow_other_tenant:
+    options = _Options(
+        table, tuple(match), with_dependents, tenants_table, allow_other_tenant, limits, progress, cancel
+    )
+    if sniff_file(path).kind == NATIVE:
+        return _plan(target, schema, path, path, None, None, options)
+    progress(Progress(0.0, "Loading the file into a test copy beside the clinic"))
+    with staged_archive(target, schema, path, tenants_table=tenants_table, cancel=cancel) as (staged, source, when):
+        return _plan(target, schema, staged, path, source or schema, when, options)
+
+
+@dataclass(frozen=True)
+class _Options:
+    table: str
+    match: tuple[tuple[str, str], ...]
+    with_dependents: bool
+    tenants_table: str | None
+    allow_other_tenant: bool
+    limits: RecoveryLimits | None
+    progress: ProgressCallback
+    cancel: CancelToken
+
+
+def _plan(
+    target: ConnectionTarget,
+    schema: str,
+    archive: Path,
+    path: Path,
+    source_schema: str | None,
+    created_utc: str | None,
+    o: _Options,
+) -> RecoveryPlan:
+    """The plan from a native archive (`archive`: the file itself, or a staging load's; `path`: the file named)."""
+    table, match, tenants_table, cancel = o.table, o.match, o.tenants_table, o.cancel
+    with ArchiveReader(archive) as reader, target.connect() as conn:
+        source = source_schema or reader.manifest.source_schema
+        if source != schema and not o.allow_other_tenant:
             raise PreflightError(
                 f"The file is a backup of tenant {source!r}, not {schema!r}. To put its rows into {schema!r} "
                 f"anyway, {Choice.ALLOW_OTHER_TENANT}.",
                 choices=(Choice.ALLOW_OTHER_TENANT,),
             )
-        reporter = ProgressReporter(progress, float(2 * len(reader.manifest.tables) + 2))
+        reporter = ProgressReporter(o.progress, float(2 * len(reader.manifest.tables) + 2))
         try:
             check_tenant(conn, schema, tenants_table)
             conn.rollback()
@@ -87,7 +113,7 @@ def plan_recovery(
                 reader,
                 live,
                 keys,
-                limits or RecoveryLimits(),
+                o.limits or RecoveryLimits(),
                 cancel,
                 lambda name: reporter.advance(1, "Reading", name),
             )
@@ -97,13 +123,14 @@ def plan_recovery(
             if not picked.rows:
                 shown = ", ".join(f"{c} = {v}" for c, v in match)
                 raise PreflightError(f"The backup holds no row of {chosen} with {shown}; nothing to recover.")
-            if with_dependents:
+            if o.with_dependents:
                 closure.dependents(chosen, list(picked.rows))
             closure.parents(conn)
             reporter.stage("Comparing with the clinic")
             uniques = unique_keys(conn, live)
             order = insert_order(list(closure.picked), keys)
-            tables = tuple(_classified(conn, closure.picked[n], words.get(n), uniques.get(n, []), keys) for n in order)
+            classified = (_classified(conn, closure.picked[n], words.get(n), uniques.get(n, []), keys) for n in order)
+            tables = tuple(t for t in classified if t.rows or t.already_there or t.conflicts)  # tables read, none held
             conn.rollback()
         except psycopg.OperationalError as exc:
             raise ConnectionFailed(
@@ -119,14 +146,14 @@ def plan_recovery(
     return RecoveryPlan(
         tenant=schema,
         path=path,
-        source_schema=manifest.source_schema,
-        created_utc=manifest.created_utc,
+        source_schema=source,
+        created_utc=manifest.created_utc if source_schema is None else created_utc,
         chosen_table=chosen,
         match=tuple((c, v) for c, v in match),
-        with_dependents=with_dependents,
+        with_dependents=o.with_dependents,
         tables=tables,
         manifest_checksum=checksum,
-        warnings=_warnings(manifest.source_schema, schema) + tuple(unfollowed),
+        warnings=_warnings(source, schema) + tuple(unfollowed),
     )
 
 
