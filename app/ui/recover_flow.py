@@ -73,10 +73,11 @@ class RecoverFlow:
             schema,
         )
         panel.log(
-            translate("RecoverFlow", "Recovering records into {clinic} ({schema}) of {server} from {file}").format(
-                clinic=clinic, schema=shown(schema), server=session.target.describe(), file=shown(str(chosen))
+            translate("RecoverFlow", "Recovering records into {clinic} of {server} from {file}").format(
+                clinic=clinic, server=session.target.describe(), file=shown(str(chosen))
             )
         )
+        panel.note(f"the clinic's internal name: {shown(schema)}")
         target, tenants_table = session.target, session.tenants_table
 
         def contents(readable: Path, _progress: ProgressCallback, cancel: CancelToken) -> BackupContents:
@@ -197,8 +198,8 @@ class RecoverFlow:
 
         def done(result: RecoveryResult) -> None:
             panel.succeed(describe_result(result, context), result)
-            for warning in result.warnings:
-                panel.log(translate("RecoverFlow", "Warning: {text}").format(text=visible(warning)))
+            for warning in result.warnings:  # the engine's, naming internal names: the log file's details
+                panel.note(f"Warning: {visible(warning)}")
             panel.add_button(
                 translate("RecoverFlow", "Undo this recovery"),
                 lambda: self.undo(plan.tenant),

@@ -1912,8 +1912,8 @@
         <translation>Recuperar registros en {clinic} desde {file}</translation>
     </message>
     <message>
-        <source>Recovering records into {clinic} ({schema}) of {server} from {file}</source>
-        <translation>Recuperando registros en {clinic} ({schema}) de {server} desde {file}</translation>
+        <source>Recovering records into {clinic} of {server} from {file}</source>
+        <translation>Recuperando registros en {clinic} de {server} desde {file}</translation>
     </message>
     <message>
         <source>Reading the backup</source>
@@ -1950,10 +1950,6 @@
     <message>
         <source>You did not confirm the recovery.</source>
         <translation>No ha confirmado la recuperación.</translation>
-    </message>
-    <message>
-        <source>Warning: {text}</source>
-        <translation>Aviso: {text}</translation>
     </message>
     <message>
         <source>Undo this recovery</source>
