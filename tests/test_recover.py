@@ -225,12 +225,18 @@ def test_a_conflict_is_skipped_and_reported_rows_already_there_are_said(
         f"DELETE FROM {TENANT}.chat_chatmessage WHERE appointment_id = {gone}",
         f"DELETE FROM {TENANT}.appointments_appointment WHERE id = {gone}",
     )
-    plan = plan_recovery(demo_db, TENANT, backed_up, table=USERS, match=[("id", str(uid))])
+    seen: list[float] = []
+    plan = plan_recovery(
+        demo_db, TENANT, backed_up, table=USERS, match=[("id", str(uid))], progress=lambda p: seen.append(p.fraction)
+    )
+    assert seen == sorted(seen) and seen[-1] == 1.0
     tables = {t.name: t for t in plan.tables}
     assert [(c.key, c.columns) for c in tables[USERS].conflicts] == [(str(uid), ("first_name",))]
     assert not tables[USERS].rows and tables["patients_patientprofile"].already_there
     assert [r.key for r in tables["appointments_appointment"].rows] == [str(gone)]
-    result = apply_recovery(demo_db, plan)
+    seen.clear()
+    result = apply_recovery(demo_db, plan, progress=lambda p: seen.append(p.fraction))
+    assert seen == sorted(seen) and seen[-1] == 1.0
     assert result.inserted["appointments_appointment"] == 1
     assert _rows(demo_db, f"SELECT first_name FROM {TENANT}.{USERS} WHERE id = %s", [uid]) == [("Renamed",)]
     assert _patient_rows(demo_db, uid)["appointments"] == before["appointments"]
@@ -550,7 +556,11 @@ def test_a_pg_dump_file_is_read_through_a_staging_load_beside_the_clinic(
     before = _patient_rows(demo_db, uid)
     delete_patient(demo_db)
     others, tenant = other_schemas(demo_db, TENANT), fingerprint(demo_db, TENANT)
-    plan = plan_recovery(demo_db, TENANT, dump, table=USERS, match=[("email", PATIENT)])
+    seen: list[float] = []
+    plan = plan_recovery(
+        demo_db, TENANT, dump, table=USERS, match=[("email", PATIENT)], progress=lambda p: seen.append(p.fraction)
+    )
+    assert seen == sorted(seen) and seen[-1] == 1.0 and any(0 < f < 0.7 for f in seen)
     assert plan.path == dump and plan.source_schema == TENANT and plan.warnings == ()
     assert resguardo_schemas(demo_db) == [] and other_schemas(demo_db, TENANT) == others
     assert fingerprint(demo_db, TENANT) == tenant

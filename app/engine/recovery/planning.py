@@ -8,7 +8,7 @@ checked reader, streaming. Only the rows the plan holds are kept in memory (app/
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psycopg
@@ -57,9 +57,28 @@ def plan_recovery(
     )
     if sniff_file(path).kind == NATIVE:
         return _plan(target, schema, path, path, None, None, options)
-    progress(Progress(0.0, "Loading the file into a test copy beside the clinic"))
-    with staged_archive(target, schema, path, tenants_table=tenants_table, cancel=cancel) as (staged, source, when):
-        return _plan(target, schema, staged, path, source or schema, when, options)
+    load, rest = _shares(progress, _STAGED_SHARE)
+    with staged_archive(target, schema, path, tenants_table=tenants_table, progress=load, cancel=cancel) as (
+        staged,
+        source,
+        when,
+    ):
+        return _plan(target, schema, staged, path, source or schema, when, replace(options, progress=rest))
+
+
+_STAGED_SHARE = 0.7  # of the bar, for a file loaded beside the clinic first
+
+
+def _shares(progress: ProgressCallback, first: float) -> tuple[ProgressCallback, ProgressCallback]:
+    """Two callbacks that fill the one bar in turn: the first up to `first`, the second from there."""
+
+    def loading(p: Progress) -> None:
+        progress(Progress(min(p.fraction, 0.999) * first, "Loading the file beside the clinic", p.detail))
+
+    def planning(p: Progress) -> None:
+        progress(Progress(first + p.fraction * (1 - first), p.stage, p.detail))
+
+    return loading, planning
 
 
 @dataclass(frozen=True)

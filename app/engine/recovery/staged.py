@@ -33,10 +33,11 @@ class _Staged(Rehearsal):
         path: Path,
         out: Path,
         tenants_table: str | None,
+        progress: ProgressCallback,
         cancel: CancelToken,
     ) -> None:
         options = RestoreOptions(keep_superusers=False, allow_other_tenant=True, tenants_table=tenants_table)
-        super().__init__(target, schema, path, options, ignore_progress, cancel)
+        super().__init__(target, schema, path, options, progress, cancel)
         self.out = out
         self.source_schema: str | None = None
         self.created_utc: str | None = None
@@ -61,9 +62,8 @@ def staged_archive(
 ) -> Iterator[tuple[Path, str | None, str | None]]:
     """The file's rows as a native archive, the clinic the file says it was made from and when (None: it does
     not say)."""
-    del progress  # the load reports no stages of its own here: the plan's caller sees "Loading the file"
     with private_folder() as folder:
         out = folder / "staged.resguardo"
-        staged = _Staged(target, schema, Path(path), out, tenants_table, cancel or CancelToken())
+        staged = _Staged(target, schema, Path(path), out, tenants_table, progress, cancel or CancelToken())
         staged.rehearse()
         yield out, staged.source_schema, staged.created_utc
