@@ -33,6 +33,10 @@ LOAD_ROLE_PREFIX = "rg_load_"
 LOAD_GROUP = "resguardo_load"  # when it exists, temporary roles join it so pg_hba.conf can name them
 _ROLE_COMMENT = "Resguardo: temporary sign-in with a clinic owner's rights, for one restore"
 _VALID_FOR = timedelta(days=1)
+# The role's CREATE and DROP commit without waiting for the disk: a crash can lose the CREATE only with the job's
+# own sessions (it then fails, changing nothing), and bring back a dropped role, which expires within a day and
+# a later job drops (drop_expired_roles).
+_NO_FLUSH = "SELECT pg_catalog.set_config('synchronous_commit', 'off', true)"
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ def _create_role(conn: psycopg.Connection, role: str, password: str, owner: str)
     if conn.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", [LOAD_GROUP]).fetchone():
         groups.append(sql.Identifier(LOAD_GROUP))
     try:
+        conn.execute(_NO_FLUSH)
         conn.execute(
             sql.SQL(
                 "CREATE ROLE {} LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
@@ -147,6 +152,7 @@ def _drop_role(conn: psycopg.Connection, role: str) -> None:
         return
     try:
         conn.rollback()  # whatever the job left open
+        conn.execute(_NO_FLUSH)
         conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
         conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
         conn.commit()
