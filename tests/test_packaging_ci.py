@@ -209,6 +209,13 @@ def test_macos_signs_and_notarises_only_with_the_secrets_and_always_zips_the_app
         name for name, (_, run) in text.items() if 'ditto -c -k --keepParent dist/Resguardo.app "dist/Resguardo-' in run
     ]
     assert "MACOS_SIGN" not in text[zipping][0]
+    app_tests = [
+        str(step.get("if"))
+        for step in steps
+        if step.get("env", {}).get("RESGUARDO_BUNDLE") == "dist/Resguardo.app/Contents/MacOS"
+        and "pytest tests/test_installed.py" in str(step.get("run"))
+    ]
+    assert "runner.os == 'macOS'" in app_tests, "the app users get is smoke-tested, signed or not"
 
 
 def test_the_artifacts_are_the_files_the_build_writes(workflow: dict[str, Any]) -> None:
