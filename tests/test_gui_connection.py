@@ -33,6 +33,8 @@ def test_wrong_password_is_asked_again_then_remembered_in_the_keyring(
     assert "asks for a password" in reasons[0]
     assert reasons[1].startswith("Wrong user name or password")
     assert f"user {user}" in window.server_label.full_text()
+    # Qt adds the program's name to a title that does not end with it: "Resguardo — … — Resguardo" before
+    assert window.windowTitle() == f"{demo_db.dbname} on {demo_db.params['host']} — Resguardo"
     assert memory_keyring.store[(SERVICE, "clinics")] == password
     assert store.get("clinics").remember_password
     assert not window.banner.isVisible()

@@ -307,8 +307,8 @@ class MainWindow(QMainWindow):
     def _connected(self, session: Session) -> None:
         self.banner.hide()
         self.server_label.set_full_text(session.status_text())
-        self.setWindowTitle(
-            translate("Window", "Resguardo — {database} on {host}").format(
+        self.setWindowTitle(  # ends with the program's name, so Qt's X11 and Windows title bars add it no second time
+            translate("Window", "{database} on {host} — Resguardo").format(
                 database=session.target.dbname, host=session.target.params.get("host", "localhost")
             )
         )

@@ -2751,8 +2751,8 @@
         <translation>Sin conexión.</translation>
     </message>
     <message>
-        <source>Resguardo — {database} on {host}</source>
-        <translation>Resguardo — {database} en {host}</translation>
+        <source>{database} on {host} — Resguardo</source>
+        <translation>{database} en {host} — Resguardo</translation>
     </message>
     <message>
         <source>Connection profiles…</source>
