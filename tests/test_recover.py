@@ -581,3 +581,31 @@ def test_a_pg_dump_file_is_read_through_a_staging_load_beside_the_clinic(
     apply_recovery(demo_db, plan)
     found = _rows(demo_db, f"SELECT name FROM {TENANT}.specializations_specialization WHERE id = 999")
     assert found == [("Recovered",)] and resguardo_schemas(demo_db) == []
+
+
+def test_a_row_the_inserts_need_kept_locked_by_the_application_is_waited_for_briefly_and_retried(
+    demo_db: ConnectionTarget, backed_up: Path
+) -> None:
+    """An application transaction holds the psychologist's row FOR UPDATE (the foreign-key check of a recovered
+    appointment needs it): the recovery never waits more than an attempt on it, rolls back, tries again, and
+    succeeds once the application commits; the application's own statements never fail. Kept locked through
+    every attempt: the recovery gives up saying so, nothing changed."""
+    import threading
+    import time
+
+    from app.engine.restore.swap import LockPolicy
+
+    delete_patient(demo_db)
+    plan = plan_recovery(demo_db, TENANT, backed_up, table=USERS, match=[("email", PATIENT)])
+    tenant = fingerprint(demo_db, TENANT)
+    owner = ConnectionTarget(make_conninfo(demo_db.conninfo, user="clinic_app"))
+    with owner.connect() as app:
+        app.execute(f"SELECT * FROM {TENANT}.psychologists_psychologistprofile FOR UPDATE")
+        with pytest.raises(RestoreFailed, match="a row it needed was kept locked") as refused:
+            apply_recovery(demo_db, plan, locks=LockPolicy(attempt_seconds=0.1, total_seconds=1))
+        assert refused.value.changed is False and fingerprint(demo_db, TENANT) == tenant
+        app.execute(f"UPDATE {TENANT}.psychologists_psychologistprofile SET bio = bio")  # still the app's
+        threading.Timer(1.0, app.commit).start()
+        started = time.monotonic()
+        result = apply_recovery(demo_db, plan, locks=LockPolicy(attempt_seconds=0.1, total_seconds=30))
+        assert result.rows == plan.rows_to_insert and time.monotonic() - started >= 0.9

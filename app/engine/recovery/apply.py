@@ -105,11 +105,13 @@ def _insert(
 ) -> RecoveryRecord:
     conn = s.load
     with cancel_statements_on(conn, cancel), proven_step(conn, s.witness, {s.tenant_oid}, ACTION):
-        before = write_counts(conn)
         bound_row_waits(conn, locks)
         conn.execute("SELECT pg_catalog.set_config('row_security', 'off', true)")  # a policy fails, never hides
         reporter.stage("Locking the tables to write")
         live = lock_for_writing(conn, plan.tenant, [t.name for t in tables])
+        # Counted once the tables are locked: an earlier attempt of this session, rolled back, still counts in
+        # their counters until the session hands them over, and write_counts reads the relations locked now.
+        before = write_counts(conn)
         _still_as_planned(conn, tables, live)
         expected: dict[int, int] = {}
         with row_waits_retried():

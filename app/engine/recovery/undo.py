@@ -94,11 +94,13 @@ def _delete(
 ) -> dict[str, int]:
     conn = s.load
     with cancel_statements_on(conn, cancel), proven_step(conn, s.witness, {s.tenant_oid}, ACTION):
-        before = write_counts(conn)
         bound_row_waits(conn, locks)
         conn.execute("SELECT pg_catalog.set_config('row_security', 'off', true)")
         reporter.stage("Locking the tables")
         live = lock_for_writing(conn, record.tenant, [t.name for t in record.tables])
+        # Counted once the tables are locked: an earlier attempt of this session, rolled back, still counts in
+        # their counters until the session hands them over, and write_counts reads the relations locked now.
+        before = write_counts(conn)
         keys = {t.name: [tuple(v.encode() for v in k if v is not None) for k, _ in t.rows] for t in record.tables}
         expected: dict[int, int] = {}
         deleted: dict[str, int] = {}
