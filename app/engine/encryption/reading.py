@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.engine.encryption.header import SUFFIX, read_header
-from app.engine.encryption.identities import PassphrasePrompt, load_identities
-from app.engine.encryption.stream import decrypt_file
-from app.engine.encryption.workspace import private_folder
 from app.engine.errors import ArchiveError, Choice, KeyRefused
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
+
+if TYPE_CHECKING:
+    from app.engine.encryption.identities import PassphrasePrompt
 
 
 def is_encrypted(path: Path) -> bool:
@@ -51,6 +52,11 @@ def plain_copy(
         raise KeyRefused(
             f"{path.name} is encrypted: give {Choice.KEY_FILE}.", reason=KeyRefused.NO_KEY, choices=(Choice.KEY_FILE,)
         )
+    # Only for an age file: a plain backup's command does not import pyrage nor the private folder's paths.
+    from app.engine.encryption.identities import load_identities
+    from app.engine.encryption.stream import decrypt_file
+    from app.engine.encryption.workspace import private_folder
+
     identities = load_identities(identity, prompt)
     with private_folder() as work:
         plain = work / (path.name.removesuffix(SUFFIX) if path.name.endswith(SUFFIX) else path.name)
