@@ -12,7 +12,7 @@ from psycopg.conninfo import make_conninfo
 
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import ArchiveError, Cancelled, PreflightError, RestoreFailed
+from app.engine.errors import ArchiveError, Cancelled, PreflightError, ResguardoError, RestoreFailed
 from app.engine.jobs import CancelToken
 from app.engine.recovery.apply import apply_recovery
 from app.engine.recovery.live_rows import copy_field
@@ -439,6 +439,15 @@ def test_limits_and_busy_tables_refuse_with_nothing_changed(demo_db: ConnectionT
     with pytest.raises(Cancelled):
         apply_recovery(demo_db, plan, cancel=cancel)
     assert fingerprint(demo_db, TENANT) == tenant and last_recovery(demo_db, TENANT) is None
+    from app import paths
+
+    folder = paths.state_dir() / "recoveries"  # the undo record cannot be written: no recovery without it
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("in the way")
+    with pytest.raises(ResguardoError, match="record") as no_record:
+        apply_recovery(demo_db, plan)
+    assert no_record.value.changed is False and fingerprint(demo_db, TENANT) == tenant
+    folder.unlink()
     # the web application's own writes (ROW EXCLUSIVE) do not stop it
     with demo_db.connect() as app:
         app.execute(f"UPDATE {TENANT}.specializations_specialization SET description = description")

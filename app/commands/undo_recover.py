@@ -48,4 +48,6 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"Removed the {result.rows:,} recovered rows from {terminal(result.tenant)} ({parts}), {result.seconds:.1f} s"
     )
+    for warning in result.warnings:
+        print(f"Warning: {terminal(warning)}")
     return 0

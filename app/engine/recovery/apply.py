@@ -81,14 +81,18 @@ def apply_recovery(
                 records.replace(pending, None)
             raise explained(exc, cancel) from None
     done = RecoveryRecord(**{**record.__dict__, "committed": True})
-    records.replace(record, done)
+    warnings = list(plan.warnings)
+    try:
+        records.replace(record, done)
+    except OSError as exc:  # the rows are in; the record written before the COMMIT is settled by undo itself
+        warnings.append(f"The undo record could not be marked complete ({exc.strerror or exc}); undo still finds it.")
     reporter.finish("Recovered")
     return RecoveryResult(
         tenant=plan.tenant,
         inserted={t.name: len(t.rows) for t in tables},
         record=done,
         seconds=time.monotonic() - started,
-        warnings=list(plan.warnings),
+        warnings=warnings,
         sequences_moved=moved[0],
     )
 
@@ -128,7 +132,14 @@ def _insert(
         prove_only(conn, before, expected, "insert", ACTION)
         cancel.raise_if_cancelled()
         record = _record(s, plan, tables, live, conn)
-        records.add(record)  # before COMMIT; a kill after it is settled by the transaction's status
+        try:
+            records.add(record)  # before COMMIT; a kill after it is settled by the transaction's status
+        except OSError as exc:
+            raise RestoreFailed(
+                f"The record that lets the recovery be undone could not be written ({exc.strerror or exc}); "
+                "without it the recovery is not made.",
+                str(exc),
+            ) from None
         written.append(record)
     return record
 

@@ -156,6 +156,7 @@ class UndoRecoveryResult:
     deleted: dict[str, int]
     record: RecoveryRecord
     seconds: float
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:

@@ -64,9 +64,13 @@ def undo_recovery(
             deleted = with_attempts(s.load, lambda: _delete(s, record, locks, reporter, cancel), locks, cancel, ACTION)
         except BaseException as exc:
             raise explained(exc, cancel, undoing=True) from None
-    records.replace(record, None)
+    warnings = []
+    try:
+        records.replace(record, None)
+    except OSError as exc:  # the rows are gone; a later undo finds them gone and refuses, changing nothing
+        warnings.append(f"The undo record could not be removed ({exc.strerror or exc}).")
     reporter.finish("Undone")
-    return UndoRecoveryResult(schema, deleted, record, time.monotonic() - started)
+    return UndoRecoveryResult(schema, deleted, record, time.monotonic() - started, warnings)
 
 
 def _settled(conn: psycopg.Connection, database: str, schema: str) -> RecoveryRecord | None:
