@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from contextlib import suppress
 from datetime import UTC, datetime
 
 import psycopg
@@ -77,8 +78,9 @@ def apply_recovery(
         try:
             record = with_attempts(s.load, attempt, locks, cancel, ACTION)
         except BaseException as exc:
-            for pending in written:  # the transaction did not commit: its record goes
-                records.replace(pending, None)
+            for pending in written:  # the transaction did not commit: its record goes (else undo settles it)
+                with suppress(OSError, PreflightError):
+                    records.replace(pending, None)
             raise explained(exc, cancel) from None
     done = RecoveryRecord(**{**record.__dict__, "committed": True})
     warnings = list(plan.warnings)
