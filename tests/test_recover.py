@@ -409,6 +409,9 @@ def test_command_line_refusals(
     assert code == 0 and "Nothing to insert; nothing was changed." in out, err
     code, _, err = _main(capsys, demo_db, "undo-recover", "--tenant", TENANT, "--yes")
     assert code == 1 and "no recovery of 'bienestar' to undo" in err
+    for command in (["recover", "--file", str(backed_up), "--table", USERS, "--match", "id=1"], ["undo-recover"]):
+        code, _, err = _main(capsys, demo_db, *command, "--tenant", "nosuch", "--yes")
+        assert code == 1 and err.startswith("resguardo: ") and "'nosuch'" in err and len(err.splitlines()) == 1
     other = backup_tenant(demo_db, "mindcare", tmp_path / "m.resguardo").path
     code, _, err = _main(
         capsys, demo_db, "recover", "--tenant", TENANT, "--file", str(other), "--table", USERS, "--match", "id=1"
