@@ -621,3 +621,26 @@ def test_a_row_the_inserts_need_kept_locked_by_the_application_is_waited_for_bri
         started = time.monotonic()
         result = apply_recovery(demo_db, plan, locks=LockPolicy(attempt_seconds=0.1, total_seconds=30))
         assert result.rows == plan.rows_to_insert and time.monotonic() - started >= 0.9
+
+
+def test_a_partitioned_table_by_its_partition(demo_db: ConnectionTarget, tmp_path: Path) -> None:
+    _execute(
+        demo_db,
+        f"CREATE TABLE {TENANT}.rg_log (id int, at date, note text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)",
+        f"CREATE TABLE {TENANT}.rg_log_2025 PARTITION OF {TENANT}.rg_log"
+        " FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+        f"CREATE TABLE {TENANT}.rg_log_2026 PARTITION OF {TENANT}.rg_log"
+        " FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+        f"INSERT INTO {TENANT}.rg_log VALUES (1, '2025-03-01', 'a'), (2, '2026-03-01', 'b')",
+        f"ALTER TABLE {TENANT}.rg_log OWNER TO clinic_app",
+        f"ALTER TABLE {TENANT}.rg_log_2025 OWNER TO clinic_app",
+        f"ALTER TABLE {TENANT}.rg_log_2026 OWNER TO clinic_app",
+    )
+    archive = backup_tenant(demo_db, TENANT, tmp_path / "b.resguardo").path
+    _execute(demo_db, f"DELETE FROM {TENANT}.rg_log WHERE id = 2")
+    with pytest.raises(PreflightError, match="rg_log is a partitioned table: its rows are in its partitions"):
+        plan_recovery(demo_db, TENANT, archive, table="rg_log", match=[("id", "2")])
+    plan = plan_recovery(demo_db, TENANT, archive, table="rg_log_2026", match=[("id", "2")])
+    assert [(t.name, [r.key for r in t.rows]) for t in plan.tables] == [("rg_log_2026", ["(2, 2026-03-01)"])]
+    apply_recovery(demo_db, plan)
+    assert _rows(demo_db, f"SELECT id, note FROM {TENANT}.rg_log ORDER BY id") == [(1, "a"), (2, "b")]

@@ -187,6 +187,8 @@ def _table_named(name: str, live: dict[str, LiveTable], words: dict[str, str], i
     found = name if name in live else next((t for t, w in words.items() if w.lower() == name.strip().lower()), None)
     if found is None:
         raise PreflightError(f"The clinic has no table {name!r}.")
+    if not live[found].holds_rows:
+        raise PreflightError(f"{found} is a partitioned table: its rows are in its partitions; name the partition.")
     if found not in in_backup:
         raise PreflightError(f"The backup holds no table {found}; nothing to recover from it.")
     return found
