@@ -574,6 +574,7 @@ def test_a_pg_dump_file_is_read_through_a_staging_load_beside_the_clinic(
     )
     assert seen == sorted(seen) and seen[-1] == 1.0 and any(0 < f < 0.7 for f in seen)
     assert plan.path == dump and plan.source_schema == TENANT and plan.warnings == ()
+    assert plan.manifest_checksum.startswith("file:")  # the same file planned twice is one source (several.py)
     assert resguardo_schemas(demo_db) == [] and other_schemas(demo_db, TENANT) == others
     assert fingerprint(demo_db, TENANT) == tenant
     apply_recovery(demo_db, plan)

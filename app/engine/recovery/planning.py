@@ -63,7 +63,10 @@ def plan_recovery(
         source,
         when,
     ):
-        return _plan(target, schema, staged, path, source or schema, when, replace(options, progress=rest))
+        plan = _plan(target, schema, staged, path, source or schema, when, replace(options, progress=rest))
+    # The archive written from the load is new each time; the file itself is what the plan comes from.
+    stat = path.stat()
+    return replace(plan, manifest_checksum=f"file:{stat.st_size}:{stat.st_mtime_ns}")
 
 
 _STAGED_SHARE = 0.7  # of the bar, for a file loaded beside the clinic first
