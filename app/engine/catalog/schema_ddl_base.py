@@ -125,6 +125,7 @@ class Extraction:
     # index by namespace, and a pass over pg_class beside 1,000 clinics of 15 tables reads 80,000 rows).
     rel_oids: list[int] = field(default_factory=list)
     type_oids: list[int] = field(default_factory=list)
+    _oid_lists: tuple[list[int], list[int], str, str] | None = field(default=None, repr=False)
     items: dict[Key, PreItem] = field(default_factory=dict)
     post: dict[str, list[Block]] = field(default_factory=lambda: {phase: [] for phase in POST_PHASES})
     comment_targets: dict[tuple[str, int, int], str] = field(default_factory=dict)
@@ -137,8 +138,12 @@ class Extraction:
         """A catalog query, with `%(nsp)s` the schema's oid and `%(rels)s` / `%(types)s` the oids of its pg_class
         and pg_type rows (the same snapshot: `c.oid = ANY(%(rels)s) AND c.relnamespace = %(nsp)s` selects exactly
         the rows `c.relnamespace = %(nsp)s` does, through the oid index); search_path is pg_catalog, pg_temp."""
+        lists = self._oid_lists
+        if lists is None or lists[0] is not self.rel_oids or lists[1] is not self.type_oids:
+            # as array literals, written once: psycopg would adapt each list, element by element, for every query
+            lists = self._oid_lists = (self.rel_oids, self.type_oids, _array(self.rel_oids), _array(self.type_oids))
         return self.conn.execute(
-            query, {"nsp": self.nsp, "rels": self.rel_oids, "types": self.type_oids, **(params or {})}
+            query, {"nsp": self.nsp, "rels": lists[2], "types": lists[3], **(params or {})}
         ).fetchall()
 
     def add(self, key: Key, kind: str, name: str, blocks: list[Block], deps: set[Key] | None = None) -> PreItem:
@@ -194,6 +199,11 @@ class Extraction:
         """Type names as format_type writes them from the tenant's schema (`integer`, `mood`, `public.citext`);
         typmod None names the type itself (`bpchar`), as in a function's signature."""
         return self.deparser.types(pairs)
+
+
+def _array(oids: list[int]) -> str:
+    """`{1,2,3}`: the text of an oid[] (the queries cast it: `%(rels)s::pg_catalog.oid[]`)."""
+    return "{" + ",".join(str(int(oid)) for oid in oids) + "}"
 
 
 def hidden_error(word: str, name: str, schema: str) -> PreflightError:
