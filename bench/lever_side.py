@@ -63,6 +63,7 @@ VARIANTS: dict[str, Callable[[], None]] = {
     "no-freeze": _no_freeze,
     "manifest-order": _manifest_order,
     "autovacuum-wait": _autovacuum_wait,
+    "gin-load-mem": _set("app.engine.restore.source", "GIN_MAINTENANCE_MEM", None),
     "one-step-off": _set("app.engine.restore.parallel_load", "ONE_STEP_TABLES", -1),
 }
 
