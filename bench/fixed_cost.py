@@ -6,7 +6,8 @@ The clinic is the small-tables shape at `--tables` extra tables (the demo's 15 +
 database cached as bench/shapes.py makes it. Sides, each a fresh process, alternated in every round (reversed
 every other round): `python -m app restore --tenant bienestar --file F --yes` of this checkout and of `--ref`
 (a git worktree, removed afterwards), each with Python's bytecode cache (as a wheel installs it) and, with
-`--no-bytecode`, with PYTHONDONTWRITEBYTECODE=1 (an editable checkout that compiles every module each run);
+`--no-bytecode`, with PYTHONDONTWRITEBYTECODE=1 and an empty PYTHONPYCACHEPREFIX (an editable checkout that
+compiles every module each run, as where nothing ever wrote bytecode);
 `pg_restore -j 2` into a dropped schema and `pg_restore --clean --if-exists -j 2` over the live clinic.
 Prints medians and ratios, and writes them to --output (a scratch file; RESULTS.md is written by hand).
 """
@@ -20,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from app.engine.server.demo import create_demo_database
 from bench import dataset, tools
 from bench.dataset import TENANT, say
 from bench.harness import REPO, Harness, Side, drop_leftovers
@@ -48,7 +50,8 @@ def main() -> None:
         h = Harness(args, admin, pg, work, server.logfile)
         shape = SHAPES["small-tables"]
         source = shape.database(admin, args.tables / shape.units)
-        restore = dataset.restore_database(admin)
+        # Its own copy of the demo clinics (not bench_restore: bench.levers may be restoring there meanwhile).
+        restore = create_demo_database(admin, "bench_restore_fixed_cost", scale=1, reset=True)
         archive, dump = work / "clinic.resguardo", work / "clinic.dump"
         h.measure(
             Series("backup"),
@@ -106,6 +109,9 @@ def main() -> None:
                 if s.error:
                     return
                 drop_leftovers(restore)
+                if not bytecode:  # an empty cache folder each run: every module compiled, nothing written
+                    cache = work / f"no-pyc-{len(s.seconds)}-{key.split(',')[0]}"
+                    env["PYTHONPYCACHEPREFIX"] = str(cache)
                 s.argv = argv
                 try:
                     run = run_measured(argv, env={**h.env, **env}, cwd=checkout)
