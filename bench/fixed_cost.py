@@ -110,7 +110,7 @@ def main() -> None:
                     return
                 drop_leftovers(restore)
                 if not bytecode:  # an empty cache folder each run: every module compiled, nothing written
-                    cache = work / f"no-pyc-{len(s.seconds)}-{key.split(',')[0]}"
+                    cache = work / f"no-pyc-{len(s.seconds)}-{key.split(',', maxsplit=1)[0]}"
                     env["PYTHONPYCACHEPREFIX"] = str(cache)
                 s.argv = argv
                 try:
