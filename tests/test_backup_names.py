@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.archive.container import ArchiveReader, ArchiveWriter
+from app.engine.archive.container import ArchiveReader
+from app.engine.archive.writer import ArchiveWriter
 from app.engine.backup import destination
 from app.engine.backup.destination import default_archive_name, utc_stamp
 from app.engine.backup.native import backup_tenant

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from app.engine.backup.copy_stream import copy_out
+from app.engine.copy_stream import copy_out
 from app.engine.errors import Cancelled
 from app.engine.jobs import CancelToken
 

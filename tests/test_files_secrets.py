@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.archive.container import ArchiveWriter
+from app.engine.archive.writer import ArchiveWriter
 from app.engine.backup.native import BackupResult, backup_tenant
 from app.engine.backup.pgdump import pgdump_tenant
 from app.engine.connection import ConnectionTarget
@@ -88,7 +88,7 @@ def test_the_cli_refuses_a_device_in_one_line(demo_db: ConnectionTarget, tmp_pat
 _WRITER = """
 import sys, time
 from pathlib import Path
-from app.engine.archive.container import ArchiveWriter
+from app.engine.archive.writer import ArchiveWriter
 writer = ArchiveWriter(Path(sys.argv[1]))
 print(writer.temp_path, flush=True)
 time.sleep(600)

@@ -16,10 +16,10 @@ from app.engine.archive.container import (
     POST_DATA_MEMBER,
     PRE_DATA_MEMBER,
     ArchiveReader,
-    ArchiveWriter,
     manifest_checksum,
     statement_block,
 )
+from app.engine.archive.writer import ArchiveWriter
 from app.engine.connection import ConnectionTarget
 from app.engine.safety.registry import REGISTRY_SCHEMA, all_registered
 from app.engine.server.demo import django_password_hash

@@ -18,17 +18,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from app import __version__
-from app.engine.archive.container import (
-    FORMAT_NAME,
-    FORMAT_VERSION,
-    POST_DATA_MEMBER,
-    PRE_DATA_MEMBER,
-    ArchiveWriter,
-    StoredMember,
-    data_member_name,
-    manifest_checksum,
-)
+from app.engine.archive.container import POST_DATA_MEMBER, PRE_DATA_MEMBER, data_member_name
+from app.engine.archive.writer import ArchiveWriter, StoredMember, archive_manifest
 from app.engine.backup.destination import Destination, default_archive_name, resolve_out
 from app.engine.backup.tables import LOCK_TIMEOUT, copy_tables
 from app.engine.catalog.discovery import TenantsTable, find_tenants_table, is_system_schema, tenant_record
@@ -50,7 +41,6 @@ from app.engine.jobs import (
     ignore_progress,
 )
 from app.engine.safety.locks import tenant_lock
-from app.engine.safety.naming import utc_now_iso
 from app.engine.safety.relation_guard import Relation, lock_tables
 
 
@@ -179,7 +169,7 @@ def _backup(
         manifest = archive_manifest(
             conn,
             schema,
-            ddl,
+            ddl.manifest_fields(),
             tenant,
             migrations,
             tables,
@@ -309,38 +299,3 @@ def _write_error(exc: OSError, out: Path) -> ResguardoError:
     return ArchiveError(
         f"Cannot write the backup file in {out.parent}: {exc.strerror or exc}; no file was written.", str(exc)
     )
-
-
-def archive_manifest(
-    conn: psycopg.Connection,
-    schema: str,
-    ddl: SchemaDDL,
-    tenant: dict[str, Any] | None,
-    migrations: list[list[str]] | None,
-    tables: list[dict[str, Any]],
-    parts: dict[str, Any],
-) -> dict[str, Any]:
-    """The manifest of a native archive of `schema` (docs/archive-format.md); the Django JSON import's too."""
-    version = conn.execute("SHOW server_version").fetchone()
-    manifest: dict[str, Any] = {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
-        "program_version": __version__,
-        "created_utc": utc_now_iso(),
-        "server_version": (version[0] if version else "").split(" ")[0],
-        "server_version_num": conn.info.server_version,
-        "database": conn.info.dbname,
-        "source_schema": schema,
-        "tenant": tenant,
-        "parts": parts,
-        "tables": tables,
-        **ddl.manifest_fields(),
-        "migrations": migrations,
-        "totals": {
-            "tables": len(tables),
-            "rows": sum(t["rows"] for t in tables),
-            "bytes": sum(t["bytes"] for t in tables),
-        },
-    }
-    manifest["checksum"] = manifest_checksum(manifest)
-    return manifest

@@ -13,7 +13,7 @@ A session that asks for a table's lock waits behind anyone queued for an exclusi
 the backup's session, which would wait for the helper: so the helper asks with NOWAIT, and a table it cannot
 have at once is left to the backup's session, which holds every table's lock from the start.
 Small tables go a batch at a time on either session: the helper locks a batch in one statement, and either
-session reads a batch's rows in one round trip (app/engine/backup/copy_stream.py `copy_out_batch`).
+session reads a batch's rows in one round trip (app/engine/copy_stream.py `copy_out_batch`).
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from app.engine.archive.container import ArchiveWriter, StoredMember
-from app.engine.backup.copy_stream import ChunkSink, copy_out, copy_out_batch
+from app.engine.archive.writer import ArchiveWriter, StoredMember
 from app.engine.catalog.schema_ddl_tables import TableCopy
 from app.engine.connection import ConnectionTarget
+from app.engine.copy_stream import ChunkSink, copy_out, copy_out_batch
 from app.engine.jobs import CancelToken
 
 CHUNK_BYTES = 1 << 20  # bytes of COPY text handed over at a time
@@ -44,7 +44,7 @@ _QUEUE_CHUNKS = 4  # chunks in flight to the writer thread: bounds memory
 _LOCK_BATCH = 32
 _LOCK_BATCH_BYTES = 8 << 20
 # Tables of at most BATCH_TABLE_BYTES on disk are read a batch at a time, one round trip for all their COPYs
-# (app/engine/backup/copy_stream.py `copy_out_batch`): at most this many tables, this many bytes on disk.
+# (app/engine/copy_stream.py `copy_out_batch`): at most this many tables, this many bytes on disk.
 BATCH_TABLE_BYTES = 1 << 20
 _COPY_BATCH = 64
 _COPY_BATCH_BYTES = 8 << 20

@@ -22,11 +22,11 @@ from typing import Final, ParamSpec, TypeVar, cast
 import psycopg
 from psycopg import sql
 
-from app.engine.archive.container import POST_DATA_MEMBER, PRE_DATA_MEMBER, ArchiveWriter, data_member_name
-from app.engine.backup.copy_stream import copy_out
-from app.engine.backup.native import archive_manifest
+from app.engine.archive.container import POST_DATA_MEMBER, PRE_DATA_MEMBER, data_member_name
+from app.engine.archive.writer import ArchiveWriter, archive_manifest
 from app.engine.catalog.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
 from app.engine.connection import ConnectionTarget
+from app.engine.copy_stream import copy_out
 from app.engine.dumpdata.keys import NaturalKeys
 from app.engine.dumpdata.layout import read_layout
 from app.engine.dumpdata.plan import EMPTY, LIVE, DumpPlan, default_table, plan_dump
@@ -273,7 +273,7 @@ def _write_archive(
             archive_manifest(
                 conn,
                 tenant,
-                ddl,
+                ddl.manifest_fields(),
                 None,
                 None,
                 tables,

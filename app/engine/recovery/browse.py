@@ -22,13 +22,13 @@ from app.engine.archive.container import ArchiveReader
 from app.engine.archive.file_kind import NATIVE, sniff_file
 from app.engine.archive.manifest import TableEntry
 from app.engine.archive.table_data import table_rows
-from app.engine.backup.copy_stream import copy_out
 from app.engine.backup.native import check_tenant_name, check_tenant_schema
 from app.engine.comparison.copy_text import NULL, BadRow, Key, key_reader, unescape
 from app.engine.comparison.live import LiveTable, begin_snapshot, copy_query, lock_live_tables
 from app.engine.comparison.names import table_words
 from app.engine.comparison.sorting import RUN_BYTES, RunSorter
 from app.engine.connection import ConnectionTarget
+from app.engine.copy_stream import copy_out
 from app.engine.encryption.workspace import private_folder
 from app.engine.errors import ArchiveError, ConnectionFailed, PreflightError, ResguardoError, first_line
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
