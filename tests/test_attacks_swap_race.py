@@ -19,8 +19,8 @@ import psycopg
 import pytest
 
 from app.engine.archive.verify import verify_file
+from app.engine.backup.backup import Backup
 from app.engine.backup.native import backup_tenant
-from app.engine.backup.pgdump import backup_auto
 from app.engine.catalog.discovery import list_tenants
 from app.engine.comparison.compare import compare_backup
 from app.engine.connection import ConnectionTarget, has_relation_kind_setting
@@ -146,7 +146,10 @@ def test_auto_backup(demo_db: ConnectionTarget, spy: Markers, tmp_path: Path, ro
     format it falls back to then backs up the swapped schema as it now is (the view, not read; the spy's function,
     which the backup refuses as unrestorable). Any answer but the spy running as a superuser will do."""
     outcome = _raced(
-        demo_db, spy, MIGRATIONS, lambda: backup_auto(as_role(demo_db, role), TENANT, tmp_path / "b.resguardo")
+        demo_db,
+        spy,
+        MIGRATIONS,
+        lambda: Backup(as_role(demo_db, role), TENANT, tmp_path / "b.resguardo", fmt="auto").run(),
     )
     if outcome.error is None:
         assert outcome.value().path.stat().st_size > 0

@@ -14,8 +14,8 @@ from psycopg.conninfo import conninfo_to_dict
 from app import paths
 from app.cli import main
 from app.engine.archive.verify import verify_file
+from app.engine.backup.backup import Backup
 from app.engine.connection import ConnectionTarget
-from app.engine.encryption.backup import write_encrypted_backup
 from app.engine.encryption.header import read_header
 from app.engine.encryption.identities import load_identities
 from app.engine.encryption.reading import plain_copy
@@ -59,7 +59,7 @@ def sealed(pg_server: pg.TestServer, tmp_path_factory: pytest.TempPathFactory) -
     try:
         out = folder / "backups"
         out.mkdir()
-        result = write_encrypted_backup("native", target, "bienestar", out, [public])
+        result = Backup(target, "bienestar", out, encrypt_to=[public]).run()
     finally:
         pg_server.drop_database(target)
     return result.path, key
@@ -111,7 +111,7 @@ def test_pg_dump_backups_encrypted_verify_preview_and_restore(
     key, public = plain_identity(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
-    result = write_encrypted_backup(fmt, demo_db, "bienestar", out, [public])
+    result = Backup(demo_db, "bienestar", out, fmt=fmt, encrypt_to=[public]).run()
     assert result.path.name.endswith({"custom": ".dump.age", "sql": ".sql.age"}[fmt])
     _no_plain_left(out)
     delete_patient(demo_db)

@@ -21,7 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from app import paths
 from app.engine.archive.verify import verify_file
-from app.engine.backup import pgdump
+from app.engine.backup.backup import Backup
 from app.engine.backup.many import ClinicOutcome, ClinicStatus, FailureKind, ManyResult
 from app.engine.connection import ConnectionTarget
 from app.engine.jobs import CancelToken, Progress, ProgressCallback
@@ -139,24 +139,25 @@ def test_the_summary_names_each_clinic_not_backed_up_and_why_in_both_languages(q
 def test_cancel_mid_way_keeps_the_finished_clinic_and_leaves_no_partial_file(
     qtbot: QtBot, demo_db: ConnectionTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = pgdump.write_backup
     held = threading.Event()
 
-    def slow_bienestar(
-        fmt: str, target: ConnectionTarget, schema: str, folder: Path, *, progress: ProgressCallback, **kw: Any
-    ) -> Any:
+    class SlowBienestar(Backup):
         """Bienestar's backup waits, halfway through its rows, until Cancel is pressed."""
-        cancel: CancelToken = kw["cancel"]
 
-        def report(p: Progress) -> None:
-            progress(p)
-            if schema == "bienestar" and p.stage == "Copying rows" and not held.is_set():
-                held.set()
-                cancel.wait(WAIT_MS / 1000)
+        def __init__(
+            self, target: ConnectionTarget, schema: str, folder: Path, *, progress: ProgressCallback, **kw: Any
+        ) -> None:
+            cancel: CancelToken = kw["cancel"]
 
-        return real(fmt, target, schema, folder, progress=report, **kw)
+            def report(p: Progress) -> None:
+                progress(p)
+                if schema == "bienestar" and p.stage == "Copying rows" and not held.is_set():
+                    held.set()
+                    cancel.wait(WAIT_MS / 1000)
 
-    monkeypatch.setattr("app.engine.backup.many.write_backup", slow_bienestar)
+            super().__init__(target, schema, folder, progress=report, **kw)
+
+    monkeypatch.setattr("app.engine.backup.many.Backup", SlowBienestar)
     out = tmp_path / "all"
     dialogs = Dialogs(backup_all_to=out)
     window = open_window(qtbot, demo_db, dialogs)

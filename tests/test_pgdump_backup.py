@@ -13,8 +13,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from app.engine.backup.backup import Backup
 from app.engine.backup.native import BackupResult
-from app.engine.backup.pgdump import backup_auto, pgdump_tenant
+from app.engine.backup.pgdump import pgdump_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, PreflightError, ResguardoError, TenantBusy
 from app.engine.jobs import CancelToken, Progress
@@ -182,7 +183,7 @@ def test_a_too_old_pg_dump_is_refused_before_anything_and_auto_falls_back(
     )
     assert caught.value.message == refusal
     assert os.listdir(tmp_path) == []
-    result = backup_auto(demo_db, "bienestar", tmp_path, extra_dirs=[SYSTEM_15])
+    result = Backup(demo_db, "bienestar", tmp_path, fmt="auto", extra_dirs=[SYSTEM_15]).run()
     assert result.format == "native" and result.path.suffix == ".resguardo"
     assert result.note == f"Native format written: no fitting pg_dump ({refusal})"
 
@@ -190,9 +191,9 @@ def test_a_too_old_pg_dump_is_refused_before_anything_and_auto_falls_back(
 def test_auto_uses_custom_format_when_pg_dump_fits_and_native_when_it_is_missing(
     demo_db: ConnectionTarget, tmp_path: Path
 ) -> None:
-    dumped = backup_auto(demo_db, "bienestar", tmp_path / "x.dump", extra_dirs=EMBEDDED)
+    dumped = Backup(demo_db, "bienestar", tmp_path / "x.dump", fmt="auto", extra_dirs=EMBEDDED).run()
     assert dumped.format == "custom" and dumped.path.read_bytes()[:5] == b"PGDMP"
-    missing = backup_auto(demo_db, "bienestar", tmp_path / "y.dump", extra_dirs=[tmp_path / "empty"])
+    missing = Backup(demo_db, "bienestar", tmp_path / "y.dump", fmt="auto", extra_dirs=[tmp_path / "empty"]).run()
     assert missing.format == "native" and missing.path == tmp_path / "y.resguardo"
     with demo_db.connect() as conn:
         major = conn.info.server_version // 10000
@@ -217,7 +218,7 @@ def test_a_failing_pg_dump_shows_its_own_error_and_auto_falls_back(demo_db: Conn
         pgdump_tenant(demo_db, "bienestar", out, fmt="custom", extra_dirs=[bad])
     assert caught.value.message == "pg_dump failed: query failed: out of shared memory; no file was written."
     assert os.listdir(out) == []
-    result = backup_auto(demo_db, "bienestar", out, extra_dirs=[bad])
+    result = Backup(demo_db, "bienestar", out, fmt="auto", extra_dirs=[bad]).run()
     assert result.format == "native" and result.note == (
         "Native format written because pg_dump failed: pg_dump failed: query failed: out of shared memory; "
         "no file was written."

@@ -488,12 +488,12 @@ def test_the_web_application_keeps_writing_to_the_clinic_meanwhile(django_db: Dj
 def test_an_encrypted_backup_with_its_key(
     demo_db: ConnectionTarget, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from app.engine.encryption.backup import write_encrypted_backup
+    from app.engine.backup.backup import Backup
     from tests.support.encryption import plain_identity
 
     key, public = plain_identity(tmp_path)
     (tmp_path / "out").mkdir()
-    sealed = write_encrypted_backup("native", demo_db, TENANT, tmp_path / "out", [public]).path
+    sealed = Backup(demo_db, TENANT, tmp_path / "out", encrypt_to=[public]).run().path
     uid = _uid(demo_db)
     before = _patient_rows(demo_db, uid)
     delete_patient(demo_db)

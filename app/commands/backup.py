@@ -6,9 +6,8 @@ import argparse
 
 from app.commands.common import add_tenants_table_option, resolve_target, tenants_table
 from app.commands.encryption_options import add_encrypt_option, encryption_keys
+from app.engine.backup.backup import BACKUP_FORMATS, Backup
 from app.engine.backup.many import MAX_JOBS, ClinicOutcome, backup_all
-from app.engine.backup.pgdump import BACKUP_FORMATS, write_backup
-from app.engine.encryption.backup import write_encrypted_backup
 from app.engine.errors import CommandLineError
 from app.formatting import human_size
 from app.text_safety import terminal
@@ -66,14 +65,15 @@ def run(args: argparse.Namespace) -> int:
     if args.all:
         return _run_all(args, keys)
     target = resolve_target(args)
-    if keys:
-        result = write_encrypted_backup(
-            args.format, target, args.tenant, args.out, keys, tenants_table=tenants_table(args), replace=args.replace
-        )
-    else:
-        result = write_backup(
-            args.format, target, args.tenant, args.out, tenants_table=tenants_table(args), replace=args.replace
-        )
+    result = Backup(
+        target,
+        args.tenant,
+        args.out,
+        fmt=args.format,
+        encrypt_to=keys,
+        tenants_table=tenants_table(args),
+        replace=args.replace,
+    ).run()
     print(f"Backed up {args.tenant} to {result.path}")
     rows = f"{result.rows} rows in " if result.format == "native" else ""
     print(

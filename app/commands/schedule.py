@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from app.commands.prune import add_keep_options, keep_rules
-from app.engine.backup.pgdump import BACKUP_FORMATS
+from app.engine.backup.backup import BACKUP_FORMATS
 from app.engine.errors import UsageError
 from app.engine.routine.command_line import run_command
 from app.engine.routine.install import SCHEDULERS, detect_scheduler

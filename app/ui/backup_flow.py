@@ -12,10 +12,9 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QUrl
 from PySide6.QtGui import QDesktopServices
 
+from app.engine.backup.backup import Backup
 from app.engine.backup.destination import default_archive_name
 from app.engine.backup.native import BackupResult
-from app.engine.backup.pgdump import write_backup
-from app.engine.encryption.backup import write_encrypted_backup
 from app.engine.errors import ResguardoError
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.stores.history import BackupRecord, record_backup
@@ -98,28 +97,19 @@ class BackupFlow:
         def job(progress: ProgressCallback, cancel: CancelToken) -> tuple[BackupResult, BackupRecord]:
             path.parent.mkdir(parents=True, exist_ok=True)
             keys = session.encrypt_to()
-            if keys:  # an encrypted profile never writes a plain backup; `.age` is added, never replacing a file
-                result = write_encrypted_backup(
-                    chosen.key,
-                    session.target,
-                    schema,
-                    path,
-                    keys,
-                    progress=progress,
-                    cancel=cancel,
-                    tenants_table=tenants_table,
-                )
-            else:
-                result = write_backup(  # replace: the save dialog asked before replacing a file
-                    chosen.key,
-                    session.target,
-                    schema,
-                    path,
-                    progress=progress,
-                    cancel=cancel,
-                    tenants_table=tenants_table,
-                    replace=True,
-                )
+            # An encrypted profile never writes a plain backup; `.age` is added, never replacing a file. A plain
+            # backup replaces: the save dialog asked before replacing a file.
+            result = Backup(
+                session.target,
+                schema,
+                path,
+                fmt=chosen.key,
+                encrypt_to=keys,
+                progress=progress,
+                cancel=cancel,
+                tenants_table=tenants_table,
+                replace=not keys,
+            ).run()
             record = record_backup(
                 session.database_key, schema, Path(result.path), result.size_bytes, result.rows, result.seconds, history
             )

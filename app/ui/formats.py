@@ -20,7 +20,7 @@ class BackupFormat:
 
 
 # The formats offered in the backup dialog, the engine's default first (keys as in
-# app.engine.backup.pgdump.BACKUP_FORMATS).
+# app.engine.backup.backup.BACKUP_FORMATS).
 BACKUP_FORMATS: list[BackupFormat] = [
     BackupFormat(
         "native",

@@ -1,7 +1,7 @@
 """Back up every clinic (or a chosen few) into one folder: `DIR/<clinic>/<clinic>_<UTC time>.<ext>`.
 
 The tenants list is read once, in one transaction, for all clinics; each clinic is then its own backup
-(app/engine/backup/pgdump.py `write_backup`: its own transaction, snapshot and tenant lock), `jobs` at a
+(app/engine/backup/backup.py `Backup`: its own transaction, snapshot and tenant lock), `jobs` at a
 time on threads; a native backup runs in its worker's session, kept from one clinic to the next. Each backup
 reads its own clinic's catalog (through the oid index: docs/routine.md), and takes the tenants table found here
 (locked and checked again in its own snapshot) instead of detecting it again, which scans the whole pg_class.
@@ -12,7 +12,6 @@ it is tried again at the end, then reported busy. Nothing one clinic does stops 
 from __future__ import annotations
 
 import enum
-import functools
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,12 +22,11 @@ from pathlib import Path
 
 import psycopg
 
+from app.engine.backup.backup import BACKUP_FORMATS, Backup
 from app.engine.backup.destination import safe_name
 from app.engine.backup.native import BackupResult
-from app.engine.backup.pgdump import BACKUP_FORMATS, write_backup
 from app.engine.catalog.discovery import TenantInfo, TenantKind, TenantsTable, list_tenants
 from app.engine.connection import ConnectionTarget
-from app.engine.encryption.backup import write_encrypted_backup
 from app.engine.encryption.recipients import parse_recipients
 from app.engine.errors import (
     ArchiveError,
@@ -144,7 +142,7 @@ def backup_all(
     `on_start` (schema, attempt) as each attempt starts (from the worker thread that makes it);
     `progress` moves by the clinics' sizes. Raises only for what stops the whole run (bad arguments, the
     tenants list cannot be read, cancel); a clinic's failure is in its outcome. `encrypt_to`: each file is an age
-    file encrypted to these public keys, checked first in full when `verify_plain` (app/engine/encryption/backup.py)."""
+    file encrypted to these public keys, checked first in full when `verify_plain` (app/engine/backup/backup.py)."""
     started = time.monotonic()
     cancel = cancel or CancelToken()
     if fmt not in BACKUP_FORMATS:
@@ -162,13 +160,12 @@ def backup_all(
         listing = list_tenants(conn, tenants_table)
         conn.rollback()
     clinics, unknown = _chosen(listing.tenants, schemas)
-    write: Callable[..., BackupResult] = write_backup
     if encrypt_to:
         parse_recipients(encrypt_to)  # a wrong key is refused before any clinic is backed up
-        write = functools.partial(write_encrypted_backup, recipients=list(encrypt_to), verify_plain=verify_plain)
-    run = _Run(target, out_dir, fmt, listing.tenants_table, clinics, progress, on_clinic, cancel, write)
+    run = _Run(target, out_dir, fmt, listing.tenants_table, clinics, progress, on_clinic, cancel)
+    run.encrypt_to, run.verify_plain = list(encrypt_to), verify_plain
     run.on_start = on_start
-    run.keep_sessions = write is write_backup and fmt == "native"
+    run.keep_sessions = not encrypt_to and fmt == "native"
     for schema in unknown:
         run.report(_not_a_clinic(schema))
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="backup-all") as pool:
@@ -227,10 +224,10 @@ class _Run:
         progress: ProgressCallback,
         on_clinic: Callable[[ClinicOutcome], None],
         cancel: CancelToken,
-        write: Callable[..., BackupResult],
     ) -> None:
         self.target, self.out_dir, self.fmt, self.tenants_table = target, out_dir, fmt, tenants_table
-        self.write = write  # write_backup, or the encrypted backup's
+        self.encrypt_to: list[str] = []  # each file an age file encrypted to these keys
+        self.verify_plain = False
         self.progress, self.on_clinic, self.cancel = progress, on_clinic, cancel
         self.weight = {c.schema: float(max(c.size_bytes, 8192)) for c in clinics}
         self.total = sum(self.weight.values()) or 1.0
@@ -295,16 +292,18 @@ class _Run:
     def _write(self, schema: str, folder: Path) -> BackupResult:
         session = self._session()
         try:
-            result = self.write(
-                self.fmt,
+            result = Backup(
                 self.target,
                 schema,
                 folder,
+                fmt=self.fmt,
+                encrypt_to=self.encrypt_to,
+                verify_plain=self.verify_plain,
                 progress=lambda p: self._moved(schema, p.fraction),
                 cancel=self.cancel,
                 tenants_table=self.tenants_table,
-                **({} if session is None else {"session": session}),
-            )
+                session=session,
+            ).run()
         except BaseException:
             self._drop(session)
             raise

@@ -1,16 +1,15 @@
-"""Back up one tenant with pg_dump (plain `.sql` or custom `.dump`), and the seed's hybrid rule.
+"""Back up one tenant with pg_dump (plain `.sql` or custom `.dump`).
 
 pg_dump runs on exactly the tenant's schema, as a child in its own process
 group (so cancel stops it and anything it started), with the password in its
 environment only. It writes under a temporary name in the target folder; the
-file is renamed only when pg_dump succeeded. `backup_auto` is the hybrid: pg_dump
-custom format when a fitting pg_dump exists, the native archive otherwise or
-when pg_dump fails, and the result says which and why.
+file is renamed only when pg_dump succeeded. The seed's hybrid (`auto`: pg_dump's custom format when a
+fitting pg_dump exists and works, the native archive otherwise) is the backup's choice of format
+(app/engine/backup/backup.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import queue
@@ -25,8 +24,7 @@ from pathlib import Path
 import psycopg
 
 from app.engine.backup.destination import ARCHIVE_SUFFIX, Destination, default_archive_name, resolve_out
-from app.engine.backup.native import BackupResult, backup_tenant, check_tenant_name, check_tenant_schema
-from app.engine.catalog.discovery import TenantsTable
+from app.engine.backup.native import BackupResult, check_tenant_name, check_tenant_schema
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
     ArchiveError,
@@ -252,102 +250,3 @@ def _failure(code: int, tail: list[str], schema: str) -> ResguardoError:
     if "no space" in text:
         return ArchiveError(f"The disk is full; no file was written. pg_dump said: {first}", details)
     return ResguardoError(f"pg_dump failed: {first}; no file was written.", details)
-
-
-def _native_name(out: Path | str) -> Path | str:
-    """Where the native fallback goes: the same folder, the same name with .resguardo for a pg_dump suffix."""
-    path = Path(out)
-    if path.is_dir() or os.fspath(out).endswith(("/", os.sep)):
-        return out
-    return path.with_suffix(ARCHIVE_SUFFIX) if path.suffix in (".dump", ".sql", ".backup") else path
-
-
-def backup_auto(
-    target: ConnectionTarget,
-    schema: str,
-    out: Path | str,
-    *,
-    progress: ProgressCallback = ignore_progress,
-    cancel: CancelToken | None = None,
-    tenants_table: str | TenantsTable | None = None,
-    extra_dirs: Sequence[Path | str] | None = None,
-    replace: bool = False,
-) -> BackupResult:
-    """pg_dump custom format when a fitting pg_dump exists and works; the native archive otherwise."""
-    cancel = cancel or CancelToken()
-
-    def native(progress: ProgressCallback, note: str) -> BackupResult:
-        result = backup_tenant(
-            target,
-            schema,
-            _native_name(out),
-            progress=progress,
-            cancel=cancel,
-            tenants_table=tenants_table,
-            replace=replace,
-        )
-        return dataclasses.replace(result, note=note)
-
-    try:
-        tool = find_pg_dump(target, extra_dirs)
-    except PreflightError as exc:
-        log.warning("Writing the native format: %s", exc.message)
-        return native(progress, f"Native format written: no fitting pg_dump ({exc.message})")
-    last = [0.0]
-
-    def tracked(p: Progress) -> None:
-        last[0] = p.fraction
-        progress(p)
-
-    try:
-        return pgdump_tenant(
-            target, schema, out, fmt="custom", progress=tracked, cancel=cancel, tool=tool, replace=replace
-        )
-    except (Cancelled, UsageError, TenantBusy, ConnectionFailed):
-        raise
-    except ResguardoError as exc:
-        log.warning("pg_dump failed, writing the native format instead: %s\n%s", exc.message, exc.details)
-        start = min(last[0], 0.5)
-
-        def rescaled(p: Progress) -> None:
-            progress(Progress(start + (1 - start) * p.fraction if p.fraction < 1 else 1.0, p.stage, p.detail))
-
-        return native(rescaled, f"Native format written because pg_dump failed: {exc.message}")
-
-
-BACKUP_FORMATS = ("native", "auto", "custom", "sql")  # the engine's default first
-
-
-def write_backup(
-    fmt: str,
-    target: ConnectionTarget,
-    schema: str,
-    out: Path | str,
-    *,
-    progress: ProgressCallback = ignore_progress,
-    cancel: CancelToken | None = None,
-    tenants_table: str | TenantsTable | None = None,
-    replace: bool = False,
-    session: psycopg.Connection | None = None,
-) -> BackupResult:
-    """The one place a format name becomes the engine call that writes it (CLI and window alike). `out`: a file
-    or a folder (app/engine/backup/destination.py); an existing file is replaced only with `replace`. `session`:
-    an idle session the native format runs in (see `backup_tenant`); the other formats ignore it."""
-    if fmt == "native":
-        return backup_tenant(
-            target,
-            schema,
-            out,
-            progress=progress,
-            cancel=cancel,
-            tenants_table=tenants_table,
-            replace=replace,
-            session=session,
-        )
-    if fmt == "auto":
-        return backup_auto(
-            target, schema, out, progress=progress, cancel=cancel, tenants_table=tenants_table, replace=replace
-        )
-    if fmt in SUFFIXES:
-        return pgdump_tenant(target, schema, out, fmt=fmt, progress=progress, cancel=cancel, replace=replace)
-    raise UsageError(f"Unknown backup format {fmt!r}; use one of {', '.join(BACKUP_FORMATS)}.")
