@@ -29,7 +29,7 @@ def _set(module: str, name: str, value: object) -> Callable[[], None]:
 
 def _no_freeze() -> None:
     """COPY without FREEZE, and every CREATE TABLE in the schema step (no table created in its own load)."""
-    from app.engine.restore.source import NativeArchiveSource
+    from app.engine.sources.native import NativeArchiveSource
 
     NativeArchiveSource._tables_nothing_else_names = lambda self: {}  # type: ignore[method-assign]
     NativeArchiveSource._plain_tables = lambda self, conn, staging: frozenset()  # type: ignore[method-assign]
@@ -37,7 +37,8 @@ def _no_freeze() -> None:
 
 def _manifest_order() -> None:
     """Tables in the manifest's order instead of largest first."""
-    from app.engine.restore.source import NativeArchiveSource, TableLoad
+    from app.engine.sources.native import NativeArchiveSource
+    from app.engine.sources.source import TableLoad
 
     def table_loads(self: NativeArchiveSource) -> list[TableLoad]:
         return [TableLoad(e.name, e.bytes, self._table_runner(e)) for e in self.manifest.tables]
@@ -63,7 +64,7 @@ VARIANTS: dict[str, Callable[[], None]] = {
     "no-freeze": _no_freeze,
     "manifest-order": _manifest_order,
     "autovacuum-wait": _autovacuum_wait,
-    "gin-load-mem": _set("app.engine.restore.source", "GIN_MAINTENANCE_MEM", None),
+    "gin-load-mem": _set("app.engine.sources.native", "GIN_MAINTENANCE_MEM", None),
     "one-step-off": _set("app.engine.restore.parallel_load", "ONE_STEP_TABLES", -1),
 }
 

@@ -38,7 +38,7 @@ from app.engine.dumpdata.source import verify_dump
 from app.engine.errors import ArchiveError
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.pgdump.source import has_data, verify_pgdump
-from app.engine.restore.source import NativeArchiveSource
+from app.engine.sources.native import NativeArchiveSource
 
 KNOWN_VERSIONS = frozenset(range(1, FORMAT_VERSION + 1))
 

@@ -34,15 +34,9 @@ from app.engine.dumpdata.reader import DumpScan, scan_dump
 from app.engine.dumpdata.rows import Spool, Spooler, index_keys
 from app.engine.errors import RestoreFailed, first_line
 from app.engine.jobs import CancelToken
-from app.engine.restore.source import (
-    LoadProgress,
-    LoadResult,
-    NativeArchiveSource,
-    SourceSummary,
-    TableLoad,
-    TableSummary,
-)
 from app.engine.safety.sql_gate.verdict import CheckedStatement
+from app.engine.sources.native import NativeArchiveSource
+from app.engine.sources.source import LoadProgress, LoadResult, SourceSummary, TableLoad, TableSummary
 
 P = ParamSpec("P")
 R = TypeVar("R")

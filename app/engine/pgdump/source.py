@@ -28,16 +28,9 @@ from app.engine.pgdump.dump_gate import DumpGate
 from app.engine.pgdump.pgtools import ClientTool, choose_tool, find_tools
 from app.engine.pgdump.script_lexer import HEADER_LINE, ScriptReader
 from app.engine.pgdump.sqldump import DumpFacts, read_dump, scan_dump
-from app.engine.restore.source import (
-    LoadProgress,
-    LoadResult,
-    LoadsInOneStep,
-    SourceKind,
-    SourceSummary,
-    TableSummary,
-)
 from app.engine.safety.sql_gate.sending import execute_checked, prepare_session
 from app.engine.safety.sql_gate.verdict import excerpt
+from app.engine.sources.source import LoadProgress, LoadResult, LoadsInOneStep, SourceKind, SourceSummary, TableSummary
 
 log = logging.getLogger(__name__)
 

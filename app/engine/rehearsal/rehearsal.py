@@ -34,12 +34,12 @@ from app.engine.errors import PreflightError, ResguardoError, RestoreFailed, fir
 from app.engine.jobs import CancelToken, ProgressCallback, ignore_progress
 from app.engine.restore.checks import check_target
 from app.engine.restore.restore import Restore, RestoreOptions, _explained, _opened, _session
-from app.engine.restore.source import NativeArchiveSource
 from app.engine.restore.sources import open_restore_source
 from app.engine.restore.statement_cancel import cancel_statements_on
 from app.engine.safety.load_login import load_login
 from app.engine.safety.locks import tenant_lock
 from app.engine.safety.proven import Witness
+from app.engine.sources.native import NativeArchiveSource
 
 _CHECK_SHARE = 0.1  # of the progress bar, after the restore's load share
 

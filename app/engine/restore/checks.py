@@ -8,8 +8,8 @@ import psycopg
 
 from app.engine.catalog.discovery import clinic_schemas, find_tenants_table, is_system_schema, tenant_record
 from app.engine.errors import Choice, PreflightError
-from app.engine.restore.source import SourceSummary
 from app.engine.safety.registry import REGISTRY_SCHEMA, SchemaKind, all_registered
+from app.engine.sources.source import SourceSummary
 
 SHARED_SCHEMA = "public"
 

@@ -15,7 +15,8 @@ from contextlib import AbstractContextManager
 import psycopg
 
 from app.engine.jobs import CancelToken
-from app.engine.restore.source import LoadProgress, LoadsInOneStep, NativeArchiveSource, RestoreSource, TableLoad
+from app.engine.sources.native import NativeArchiveSource
+from app.engine.sources.source import LoadProgress, LoadsInOneStep, RestoreSource, TableLoad
 
 # When an index build may use PostgreSQL's parallel workers (max_parallel_maintenance_workers, which any role may
 # lower; the server's max_parallel_workers caps it): "alone", only while the other session has nothing left to do;

@@ -14,13 +14,13 @@ from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, PreflightError, all_or_nothing, first_line
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.restore.checks import check_target
-from app.engine.restore.source import SourceSummary
 from app.engine.restore.sources import open_restore_source
 from app.engine.restore.statement_cancel import cancel_statements_on
 from app.engine.restore.superusers import live_superusers
 from app.engine.safety.locks import tenant_is_locked
 from app.engine.safety.registry import SchemaKind, registered
 from app.engine.safety.relation_guard import lock_tables, plain_table
+from app.engine.sources.source import SourceSummary
 
 if TYPE_CHECKING:
     from app.engine.comparison.result import Comparison

@@ -36,7 +36,6 @@ from app.engine.restore.ownership import apply_default_privileges, apply_owners_
 from app.engine.restore.parallel_load import load_on_one_session, load_tables, loads_in_one_step
 from app.engine.restore.schema_queries import continue_sequences, has_sessions_table, write_count
 from app.engine.restore.schema_settings import apply_search_paths, name_the_tenant
-from app.engine.restore.source import LoadResult, RestoreSource, staging_path
 from app.engine.restore.sources import open_restore_source
 from app.engine.restore.staging_cleanup import drop_leftovers, drop_older_copies, drop_staging_now
 from app.engine.restore.statement_cancel import cancel_statements_on
@@ -49,6 +48,7 @@ from app.engine.safety.naming import staging_name
 from app.engine.safety.proven import Witness, proven_step
 from app.engine.safety.registry import SchemaKind, ensure_registry, forget, record
 from app.engine.safety.sql_gate.sending import execute_checked
+from app.engine.sources.source import LoadResult, RestoreSource, staging_path
 
 _LOAD_SHARE = 0.85  # of the progress bar
 _KEEP_ATTEMPTS = 5

@@ -7,7 +7,8 @@ from pathlib import Path
 from app.engine.archive.file_kind import DJANGO_JSON, NATIVE, sniff_file
 from app.engine.connection import ConnectionTarget
 from app.engine.jobs import CancelToken
-from app.engine.restore.source import NativeArchiveSource, RestoreSource
+from app.engine.sources.native import NativeArchiveSource
+from app.engine.sources.source import RestoreSource
 
 
 def open_restore_source(

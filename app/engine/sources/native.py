@@ -1,26 +1,14 @@
-"""What a restore loads from: a pluggable source, so every file kind goes through the same safe path.
-
-A source describes itself for the preview (`summary`) and loads a staging
-schema in three steps, each inside a transaction of the restore's: the objects
-(`load_schema`), then each table's rows and its own keys and indexes
-(`table_loads`: independent units the restore spreads over two connections),
-then the rest (`finish`: foreign keys, triggers, sequences...). A source that
-streams one file and cannot split does everything in its first step and has
-no table loads. A source never commits, never touches another schema on
-purpose, and leaves owners, grants, superusers, isolation and the swap to the
-restore (app/engine/restore/restore.py). `open_restore_source` (app/engine/restore/sources.py) picks the
-source by the file's kind.
-"""
+"""The native archive as a restore source (the interface: app/engine/sources/source.py): its schema parts checked
+when it is opened, then each table's rows, keys and indexes a unit of its own, the rest at the end."""
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -36,14 +24,21 @@ from app.engine.archive.manifest import TableEntry
 from app.engine.archive.table_data import table_rows
 from app.engine.errors import ArchiveError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken
-from app.engine.restore.archive_statements import is_gin, plain_table_created, words
 from app.engine.safety.sql_gate.native import check_native
 from app.engine.safety.sql_gate.sending import execute_checked
 from app.engine.safety.sql_gate.verdict import CheckedStatement
+from app.engine.sources.archive_statements import is_gin, plain_table_created, words
+from app.engine.sources.source import (
+    BeforeBuilds,
+    LoadedBytes,
+    LoadProgress,
+    LoadResult,
+    SourceSummary,
+    TableLoad,
+    TableSummary,
+    staging_path,
+)
 
-LoadProgress = Callable[[float, str], None]  # (fraction of the load done, detail)
-LoadedBytes = Callable[[int], None]  # bytes of rows just loaded
-BeforeBuilds = Callable[[psycopg.Connection], None]  # called on a table load's connection before its keys and indexes
 _PIPELINE_BATCH = 100  # file statements sent before waiting for their results (cancel is checked between batches)
 # Post-data blocks built with their table's rows (by the connection that loads it); every other block runs
 # once all tables are loaded: it may touch several tables.
@@ -52,93 +47,6 @@ _WITH_ROWS = frozenset({"constraint", "index"})
 # gets slower as it grows (150,000 jsonb notes: 3.5-4.3 s at 32-128 MB, 4.3-6.2 s at 256 MB, 5.0-7.2 s at the
 # load's 512 MB, one core). None: the load's setting for every build.
 GIN_MAINTENANCE_MEM: str | None = "64MB"
-
-
-SourceKind = Literal["native", "sql", "pg_dump-custom", "django-json"]
-
-
-@dataclass(frozen=True)
-class TableSummary:
-    name: str
-    rows: int | None  # None when the file does not say
-    bytes: int | None
-
-
-@dataclass(frozen=True)
-class SourceSummary:
-    """What the preview shows about a file, whatever its kind."""
-
-    kind: SourceKind  # what the preview names: Resguardo's format, or which of pg_dump's, or dumpdata's
-    path: Path
-    source_schema: str | None
-    created_utc: str | None
-    tables: list[TableSummary]
-    migrations: list[tuple[str, str]] | None  # django_migrations (app, name); None when unknown
-    size_bytes: int  # bytes of rows to load
-    tool_version: str | None  # program or pg_dump version that wrote the file
-    schema_owner: str | None = None
-    privileges: list[dict[str, Any]] | None = None  # manifest-style owners/ACLs; None when the file has none
-    search_paths: list[Any] | None = None  # native archives: routines whose search_path names the schema
-
-
-@dataclass
-class LoadResult:
-    tables: int = 0
-    rows: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class TableLoad:
-    """One table's rows, keys and indexes: touches no other table, so any connection may run it."""
-
-    name: str
-    bytes: int
-    run: Callable[[psycopg.Connection, str, LoadedBytes, CancelToken, BeforeBuilds], int]  # -> rows loaded
-
-
-class RestoreSource(Protocol):
-    def summary(self) -> SourceSummary: ...
-
-    def load_schema(
-        self, conn: psycopg.Connection, staging: str, progress: LoadProgress, cancel: CancelToken
-    ) -> LoadResult: ...
-
-    def table_loads(self) -> list[TableLoad]: ...
-
-    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken) -> None: ...
-
-    def superuser_statements(self) -> list[CheckedStatement]:
-        """DDL that only a superuser may run (operator classes), checked; the restore runs it on its own
-        session after `load_schema`, never the file's session. Empty for most files."""
-        ...
-
-    def close(self) -> None: ...
-
-
-@contextmanager
-def staging_path(conn: psycopg.Connection, staging: str) -> Iterator[None]:
-    """A file's statements resolve their unqualified names in the staging schema; Resguardo's own SQL, before
-    and after, resolves only in pg_catalog (a tenant's operators are never chosen for it)."""
-    conn.execute("SELECT set_config('search_path', %s, true)", [sql.Identifier(staging).as_string(conn)])
-    try:
-        yield
-    finally:
-        if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
-            conn.execute("SELECT set_config('search_path', 'pg_catalog, pg_temp', true)")
-
-
-class LoadsInOneStep:
-    """For a source that streams one file: `load_schema` loads everything, nothing is left to split."""
-
-    def table_loads(self) -> list[TableLoad]:
-        return []
-
-    def finish(self, conn: psycopg.Connection, staging: str, cancel: CancelToken) -> None:
-        """Nothing left after the first step."""
-
-    def superuser_statements(self) -> list[CheckedStatement]:
-        return []
 
 
 class NativeArchiveSource:
