@@ -27,10 +27,10 @@ from app.engine.archive.container import (
     data_member_name,
 )
 from app.engine.archive.manifest import MAX_TABLES
-from app.engine.archive.verify import verify_file
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError, said
+from app.engine.inspection.verify import verify_file
 from app.engine.jobs import CancelToken
 from app.engine.restore.discard import discard_safety_copy
 from app.engine.restore.preview import _count_within, preview_restore

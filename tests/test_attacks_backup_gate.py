@@ -15,11 +15,11 @@ import psycopg
 import pytest
 
 from app.engine.archive.container import PRE_DATA_MEMBER, ArchiveReader, split_statements
-from app.engine.archive.verify import verify_file
 from app.engine.backup.native import backup_tenant
 from app.engine.backup.pgdump import pgdump_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Choice, PreflightError
+from app.engine.inspection.verify import verify_file
 from app.engine.restore.restore import restore_tenant
 from app.engine.server.pgserver import embedded_bin_dir
 from tests.support.attacks import ROLES, as_role, outside, owner

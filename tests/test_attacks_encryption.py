@@ -17,12 +17,12 @@ import pytest
 from pyrage import x25519
 
 from app import paths
-from app.engine.archive.verify import verify_file
 from app.engine.encryption.identities import load_identities
 from app.engine.encryption.reading import plain_copy
 from app.engine.encryption.recipients import parse_recipients
 from app.engine.encryption.workspace import private_folder, private_root
 from app.engine.errors import ArchiveError, KeyRefused, PreflightError, ResguardoError, UsageError
+from app.engine.inspection.verify import verify_file
 from tests.support import REPO
 from tests.support.encryption import plain_identity
 

@@ -20,11 +20,11 @@ from typing import IO, Any
 
 import pytest
 
-from app.engine.archive.verify import verify_file
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.dumpdata import reader
 from app.engine.errors import NOTHING_CHANGED, ResguardoError, said
+from app.engine.inspection.verify import verify_file
 from app.engine.restore.preview import preview_restore
 from app.engine.restore.restore import restore_tenant
 from tests.support.attacks import ROLES, as_role, world

@@ -18,13 +18,13 @@ from typing import Any, TypeVar
 import psycopg
 import pytest
 
-from app.engine.archive.verify import verify_file
 from app.engine.backup.backup import Backup
 from app.engine.backup.native import backup_tenant
 from app.engine.catalog.discovery import list_tenants
 from app.engine.comparison.compare import compare_backup
 from app.engine.connection import ConnectionTarget, has_relation_kind_setting
 from app.engine.errors import ResguardoError
+from app.engine.inspection.verify import verify_file
 from app.engine.restore.discard import discard_safety_copy
 from app.engine.restore.preview import preview_restore
 from app.engine.restore.restore import restore_tenant

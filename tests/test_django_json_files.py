@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from app.engine.archive.file_kind import DJANGO_JSON, sniff_file
-from app.engine.archive.verify import verify_file
 from app.engine.dumpdata import reader as django_json
 from app.engine.dumpdata.reader import iter_dump, scan_dump
 from app.engine.errors import ArchiveError
+from app.engine.inspection.file_kind import DJANGO_JSON, sniff_file
+from app.engine.inspection.verify import verify_file
 from app.engine.jobs import CancelToken
 from app.engine.restore.sources import open_restore_source
 from tests.support.cli import run_cli

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from app.engine.archive.verify import verify_file
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
+from app.engine.inspection.verify import verify_file
 from app.engine.restore.preview import preview_restore
 from app.engine.restore.restore import restore_tenant
 from app.engine.restore.undo import undo_restore

@@ -13,13 +13,13 @@ from psycopg.conninfo import conninfo_to_dict
 
 from app import paths
 from app.cli import main
-from app.engine.archive.verify import verify_file
 from app.engine.backup.backup import Backup
 from app.engine.connection import ConnectionTarget
 from app.engine.encryption.header import read_header
 from app.engine.encryption.identities import load_identities
 from app.engine.encryption.reading import plain_copy
 from app.engine.errors import ArchiveError, KeyRefused
+from app.engine.inspection.verify import verify_file
 from app.engine.restore.preview import preview_restore
 from app.engine.restore.restore import restore_tenant
 from app.engine.routine.found import scan_folder

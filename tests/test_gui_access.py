@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from app.engine.archive.verify import verify_file
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
+from app.engine.inspection.verify import verify_file
 from app.engine.restore.preview import preview_restore
 from app.ui import style
 from app.ui.backup_dialog import BackupDialog

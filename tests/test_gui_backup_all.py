@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app import paths
-from app.engine.archive.verify import verify_file
 from app.engine.backup.backup import Backup
 from app.engine.backup.many import ClinicOutcome, ClinicStatus, FailureKind, ManyResult
 from app.engine.connection import ConnectionTarget
+from app.engine.inspection.verify import verify_file
 from app.engine.jobs import CancelToken, Progress, ProgressCallback
 from app.engine.routine.systemd_units import unit_name
 from app.engine.stores.history import History, database_key

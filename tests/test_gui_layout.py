@@ -21,10 +21,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QLabel, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.engine.archive.verify import verify_file
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError
+from app.engine.inspection.verify import verify_file
 from app.engine.restore.preview import preview_restore
 from app.engine.stores.secrets import SecretStore
 from app.ui.backup_dialog import BackupDialog

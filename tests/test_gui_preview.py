@@ -10,9 +10,9 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
-from app.engine.archive.verify import verify_file
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
+from app.engine.inspection.verify import verify_file
 from app.engine.restore.preview import preview_restore
 from app.ui import locale_format as fmt
 from app.ui.preview_text import PreviewContext

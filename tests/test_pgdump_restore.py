@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.archive.verify import verify_file
 from app.engine.backup.pgdump import pgdump_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, Cancelled, PreflightError, RestoreFailed
+from app.engine.inspection.verify import verify_file
 from app.engine.jobs import CancelToken, Progress
 from app.engine.pgdump.pgtools import find_tools
 from app.engine.pgdump.source import open_pgdump_source, pg_restore_for, read_custom_header

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from app.engine.archive.container import FORMAT_VERSION, manifest_checksum
-from app.engine.archive.verify import verify_archive
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ArchiveError, Cancelled
+from app.engine.inspection.verify import verify_archive
 from app.engine.jobs import CancelToken
 from tests.support import pg
 from tests.support.cli import run_cli

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from app.commands.common import add_connection_options, add_tenants_table_option
 from app.commands.encryption_options import add_identity_option, readable_file
-from app.engine.archive.verify import FileCheck, verify_file
 from app.engine.errors import CommandLineError
+from app.engine.inspection.verify import FileCheck, verify_file
 from app.formatting import human_size
 
 if TYPE_CHECKING:

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
-from app.engine.archive.verify import FileCheck, verify_file
 from app.engine.catalog.discovery import TenantKind
 from app.engine.errors import ArchiveError, ResguardoError, RestoreFailed, UsageError
+from app.engine.inspection.verify import FileCheck, verify_file
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.rehearsal.rehearsal import RehearsalFailed, RehearsalResult, rehearse_restore
 from app.engine.routine.clinic_backups import Catalogue, ClinicBackup, find_clinic_backups, record_verified

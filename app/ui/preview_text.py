@@ -15,8 +15,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLocale
 
-from app.engine.archive.verify import FileCheck
 from app.engine.comparison.result import TableDiff
+from app.engine.inspection.verify import FileCheck
 from app.engine.restore.preview import RestorePreview, TablePreview
 from app.text_safety import shown, skeleton
 from app.ui import locale_format as fmt

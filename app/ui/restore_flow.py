@@ -21,10 +21,10 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QPushButton
 
-from app.engine.archive.verify import verify_file
 from app.engine.catalog.discovery import TenantKind
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, ResguardoError
+from app.engine.inspection.verify import verify_file
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.restore.discard import discard_safety_copy
 from app.engine.restore.preview import preview_restore

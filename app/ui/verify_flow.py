@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 
-from app.engine.archive.verify import FileCheck, verify_file
 from app.engine.errors import ResguardoError
+from app.engine.inspection.verify import FileCheck, verify_file
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.text_safety import shown
 from app.ui import locale_format as fmt

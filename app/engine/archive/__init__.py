@@ -1,1 +1,1 @@
-"""The native archive: its container, its manifest, verification; and telling kinds of file apart."""
+"""The native archive: its container and reader, its manifest, its rows read back, and its writer."""

@@ -56,7 +56,7 @@ def manifest_checksum(manifest: dict[str, Any]) -> str:
 class ArchiveReader:
     """Opens an archive and checks, cheaply, that it is one of ours and of a known version.
 
-    Full checking of every byte is `verify_archive` (app/engine/archive/verify.py).
+    Full checking of every byte is `verify_archive` (app/engine/inspection/verify.py).
     """
 
     def __init__(self, path: Path) -> None:

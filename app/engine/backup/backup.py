@@ -22,7 +22,6 @@ from typing import Any
 
 import psycopg
 
-from app.engine.archive.verify import verify_file
 from app.engine.backup.destination import ARCHIVE_SUFFIX, already_exists
 from app.engine.backup.native import BackupResult, backup_tenant
 from app.engine.backup.pgdump import find_pg_dump, pgdump_tenant
@@ -33,6 +32,7 @@ from app.engine.encryption.recipients import parse_recipients
 from app.engine.encryption.stream import encrypt_file
 from app.engine.encryption.workspace import private_folder
 from app.engine.errors import Cancelled, ConnectionFailed, PreflightError, ResguardoError, TenantBusy, UsageError
+from app.engine.inspection.verify import verify_file
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.stores.files import IfExists
 

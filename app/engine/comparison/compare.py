@@ -19,7 +19,6 @@ from pathlib import Path
 import psycopg
 
 from app.engine.archive.container import ArchiveReader
-from app.engine.archive.file_kind import CUSTOM, DJANGO_JSON, NATIVE, sniff_file
 from app.engine.archive.manifest import TableEntry
 from app.engine.archive.table_data import table_rows
 from app.engine.backup.native import check_tenant_name, check_tenant_schema
@@ -33,6 +32,7 @@ from app.engine.connection import ConnectionTarget
 from app.engine.copy_stream import copy_out
 from app.engine.encryption.workspace import private_folder
 from app.engine.errors import ArchiveError, ConnectionFailed, PreflightError, ResguardoError, first_line
+from app.engine.inspection.file_kind import CUSTOM, DJANGO_JSON, NATIVE, sniff_file
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 
 _CHUNK = 1 << 20

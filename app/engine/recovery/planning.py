@@ -14,13 +14,13 @@ from pathlib import Path
 import psycopg
 
 from app.engine.archive.container import ArchiveReader
-from app.engine.archive.file_kind import NATIVE, sniff_file
 from app.engine.backup.native import check_tenant_name
 from app.engine.comparison.copy_text import shown_key, unescape
 from app.engine.comparison.live import LiveTable, begin_snapshot, lock_live_tables
 from app.engine.comparison.names import table_words
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Choice, ConnectionFailed, PreflightError, ResguardoError, first_line
+from app.engine.inspection.file_kind import NATIVE, sniff_file
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.recovery.backup_keys import declared_keys, missing_live
 from app.engine.recovery.catalog import ForeignKey, foreign_keys, insert_order, unique_keys

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.engine.archive.file_kind import DJANGO_JSON, NATIVE, sniff_file
 from app.engine.connection import ConnectionTarget
+from app.engine.inspection.file_kind import DJANGO_JSON, NATIVE, sniff_file
 from app.engine.jobs import CancelToken
 from app.engine.sources.native import NativeArchiveSource
 from app.engine.sources.source import RestoreSource
@@ -14,7 +14,7 @@ from app.engine.sources.source import RestoreSource
 def open_restore_source(
     path: Path, cancel: CancelToken, target: ConnectionTarget | None = None, tenant: str | None = None
 ) -> RestoreSource:
-    """The source for `path`, by its kind (app/engine/archive/file_kind.py); ArchiveError when the file is not one
+    """The source for `path`, by its kind (app/engine/inspection/file_kind.py); ArchiveError when the file is not one
     we can restore. A Django dumpdata export is mapped onto the live `tenant`, read through `target`."""
     kind = sniff_file(Path(path))
     if kind.kind == NATIVE:

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from app.engine.archive.verify import verify_file
 from app.engine.backup.many import ClinicOutcome, backup_all
 from app.engine.connection import ConnectionTarget
 from app.engine.encryption.header import read_header
 from app.engine.errors import ArchiveError, ConnectionFailed, ResguardoError
+from app.engine.inspection.verify import verify_file
 from app.engine.rehearsal.rehearsal import rehearse_restore
 from app.engine.routine.found import FoundBackup, read_backup
 from app.engine.routine.password import connect_failure, unattended_password

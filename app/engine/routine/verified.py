@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from app import paths
-from app.engine.archive.verify import verify_archive
 from app.engine.errors import ArchiveError
+from app.engine.inspection.verify import verify_archive
 from app.engine.routine.found import FoundBackup, read_backup
 from app.engine.safety.naming import utc_now_iso
 from app.engine.stores.files import write_atomically

@@ -31,11 +31,11 @@ from app.engine.archive.container import (
     iter_chunks,
     manifest_checksum,
 )
-from app.engine.archive.file_kind import DJANGO_JSON, FileFormat, sniff_file
 from app.engine.archive.manifest import PartEntry, TableEntry
 from app.engine.archive.table_data import table_rows
 from app.engine.dumpdata.source import verify_dump
 from app.engine.errors import ArchiveError
+from app.engine.inspection.file_kind import DJANGO_JSON, FileFormat, sniff_file
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.pgdump.source import has_data, verify_pgdump
 from app.engine.sources.native import NativeArchiveSource
