@@ -301,3 +301,33 @@ def test_the_encryption_case_measures_both_sides_of_backup_and_restore(tmp_path:
     _check_targets(section, ["Backup wall time: encrypted ÷ plain", "Restore wall time: encrypted ÷ plain"])
     measured = _rows(section, "Every measurement")
     assert len(measured) == 4 and all(row[0] == "1" and MEASURED.match(row[1]) for row in measured.values())
+
+
+def test_the_recover_case_measures_diff_recover_and_undo_against_a_restore(tmp_path: Path, data_dir: Path) -> None:
+    output = tmp_path / "RESULTS.md"
+    options = ["--size", "1MB", "--repeat", "1", "--data-dir", str(data_dir), "--output", str(output)]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.recover", *options],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    section = _section(output.read_text(encoding="utf-8"), "recover")
+    _check_targets(
+        section,
+        ["Diff wall time: diff ÷ native restore", "Recover one patient ÷ native restore", "Undo the recovery"],
+    )
+    measured = _rows(section, "Every measurement")
+    assert len(measured) == 5 and all(row[0] == "1" and MEASURED.match(row[1]) for row in measured.values())
+    # The recovery really brought the planted patient back, and the undo really took it away again.
+    planted = re.search(r"one patient \(`[^`]+`, user id \d+\) with ([\d,]+) rows", section)
+    assert planted and int(planted.group(1).replace(",", "")) > 1000
+    assert f"{planted.group(1)} back after every recover, none after every undo" in section
+    # The diff saw the deleted patient among the rows only in the backup.
+    found = re.search(r"What the diff found \(its JSON, last run\): ([\d,]+) rows only in the backup", section)
+    assert found and int(found.group(1).replace(",", "")) >= int(planted.group(1).replace(",", ""))
+    assert not list(data_dir.parent.glob("data/work-recover"))  # its scratch folder is gone
