@@ -15,7 +15,6 @@ from pytestqt.qtbot import QtBot
 from app.engine.connection import ConnectionTarget
 from app.engine.encryption.header import read_header
 from app.engine.encryption.identities import create_key, load_identities
-from app.engine.encryption.workspace import private_root
 from app.engine.errors import KeyRefused
 from app.engine.stores.profiles import Profile, ProfileStore
 from app.engine.stores.secrets import SecretStore
@@ -24,7 +23,7 @@ from app.ui.logging_setup import REDACTOR
 from app.ui.main_window import MainWindow
 from app.ui.passphrase_dialog import KeyAnswer, KeyPromptDialog
 from app.ui.profile_dialog import ProfileDialog
-from tests.support.encryption import plain_identity
+from tests.support.encryption import job_folders, plain_identity
 from tests.support.gui import (
     WAIT_MS,
     ScriptedDialogs,
@@ -77,11 +76,6 @@ def run(qtbot: QtBot, window: MainWindow, action: str) -> str:
     getattr(window, action).trigger()
     wait_idle(qtbot, window)
     return window.jobs.panels[-1].state
-
-
-def job_folders() -> list[Path]:
-    root = private_root()
-    return [p for p in root.iterdir() if p.name.startswith("job-")] if root.is_dir() else []
 
 
 def test_an_encrypted_window_backup_is_verified_and_restored_with_its_key_asked_for(

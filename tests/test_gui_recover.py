@@ -29,11 +29,10 @@ from app.ui.main_window import MainWindow
 from app.ui.passphrase_dialog import KeyAnswer
 from app.ui.recover_dialog import BrowseContext, PickedRecord, RecoverDialog
 from app.ui.recover_preview import RecoverConfirmDialog, RecoverContext
-from tests.support.encryption import plain_identity
+from tests.support.encryption import job_folders, plain_identity
 from tests.support.gui import WAIT_MS, ScriptedDialogs, installed, open_window, rows_fingerprint, wait_idle, wait_listed
+from tests.support.patients import count_user, delete_user
 from tests.support.pg import one_value
-from tests.test_gui_acceptance import count_user, delete_user
-from tests.test_gui_encryption import job_folders
 
 pytestmark = pytest.mark.gui
 PATIENT = "paciente1@test.com"

@@ -15,8 +15,8 @@ from app.engine.recovery.model import Why
 from app.engine.recovery.several import MAX_RECORDS, plan_several
 from app.engine.recovery.undo import undo_recovery
 from tests.support.gui import rows_fingerprint
+from tests.support.patients import delete_user
 from tests.support.pg import one_value
-from tests.test_gui_acceptance import delete_user
 
 PATIENTS = ("paciente1@test.com", "paciente2@test.com")
 

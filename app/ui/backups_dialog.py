@@ -9,9 +9,10 @@ follow each new scan (backups_flow.py). Nothing here touches the disk; the scan 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -28,15 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.routine.clinic_backups import ClinicBackup
+from app.engine.routine.clinic_backups import Catalogue, ClinicBackup
 from app.text_safety import shown
 from app.ui import locale_format as fmt
+from app.ui.flow_host import FlowHost
 from app.ui.icons import icon
 from app.ui.style import danger_button, muted
 from app.ui.widgets import ElidedLabel, plain_tooltip
-
-if TYPE_CHECKING:
-    from app.ui.backups_flow import BackupsFlow
 
 translate = QCoreApplication.translate
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -70,8 +69,24 @@ def when_words(backup: ClinicBackup) -> str:
     return translate("Backups", "{date} (file's time)").format(date=date) if backup.dated_by_file else date
 
 
+class BackupActions(Protocol):
+    """What the view asks of its flow (backups_flow.BackupsFlow), named here so the view need not import it."""
+
+    host: FlowHost
+    scanned: SignalInstance
+    catalogue: Catalogue | None
+    scanning: bool
+    restore: Callable[[str, Path], None]
+
+    def can_act(self, schema: str) -> bool: ...
+    def verify(self, backup: ClinicBackup) -> None: ...
+    def test_restore(self, backup: ClinicBackup) -> None: ...
+    def show_in_folder(self, backup: ClinicBackup) -> None: ...
+    def add_folder(self, folder: Path) -> None: ...
+
+
 class BackupsDialog(QDialog):
-    def __init__(self, parent: QWidget | None, flow: BackupsFlow, schema: str) -> None:
+    def __init__(self, parent: QWidget | None, flow: BackupActions, schema: str) -> None:
         super().__init__(parent)
         self.flow, self.schema = flow, schema
         self.clinic = flow.host.clinic_name(schema)

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -34,13 +33,11 @@ from app.engine.safety.naming import utc_now_iso
 from app.engine.stores.history import History
 from app.text_safety import shown
 from app.ui import locale_format as fmt
+from app.ui.backups_dialog import BackupsDialog
 from app.ui.encrypted_reading import read_backup
 from app.ui.flow_host import FlowHost
 from app.ui.settings import UiSettings
 from app.ui.verify_flow import describe_check
-
-if TYPE_CHECKING:
-    from app.ui.backups_dialog import BackupsDialog
 
 translate = QCoreApplication.translate
 CLINIC_KINDS = (TenantKind.TENANT, TenantKind.SCHEMA)  # the ones with backups of their own
@@ -132,8 +129,6 @@ class BackupsFlow(QObject):
 
     def open(self, schema: str | None) -> None:
         """The Backups view of `schema` (one at a time: opening another clinic's replaces it)."""
-        from app.ui.backups_dialog import BackupsDialog
-
         if schema is None:
             return
         if self.dialog is not None:

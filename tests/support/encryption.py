@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from pyrage import x25519
 
+from app.engine.encryption.workspace import private_root
 from tests.support import REPO
 
 AGE = shutil.which("age")
@@ -67,3 +68,8 @@ def in_terminal(argv: list[str], answers: list[str], timeout: float = 60) -> tup
 
 def resguardo_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "app", *args]
+
+
+def job_folders() -> list[Path]:
+    root = private_root()
+    return [p for p in root.iterdir() if p.name.startswith("job-")] if root.is_dir() else []
