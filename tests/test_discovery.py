@@ -10,14 +10,8 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from app.engine.catalog.discovery import (
-    DomainsTable,
-    TenantInfo,
-    TenantsTable,
-    find_tenants_table,
-    list_tenants,
-    tenant_record,
-)
+from app.engine.catalog.discovery import TenantInfo, list_tenants
+from app.engine.catalog.tenants_table import DomainsTable, TenantsTable, find_tenants_table, tenant_record
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import UsageError
 from app.engine.safety.registry import SchemaKind, ensure_registry, record

@@ -22,8 +22,9 @@ from app.engine.archive.container import POST_DATA_MEMBER, PRE_DATA_MEMBER, data
 from app.engine.archive.writer import ArchiveWriter, StoredMember, archive_manifest
 from app.engine.backup.destination import Destination, default_archive_name, resolve_out
 from app.engine.backup.tables import LOCK_TIMEOUT, copy_tables
-from app.engine.catalog.discovery import TenantsTable, find_tenants_table, is_system_schema, tenant_record
+from app.engine.catalog.discovery import is_system_schema
 from app.engine.catalog.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
+from app.engine.catalog.tenants_table import TenantsTable, find_tenants_table, tenant_record
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
     ArchiveError,

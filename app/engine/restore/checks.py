@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import psycopg
 
-from app.engine.catalog.discovery import clinic_schemas, find_tenants_table, is_system_schema, tenant_record
+from app.engine.catalog.discovery import is_system_schema
+from app.engine.catalog.tenants_table import clinic_schemas, find_tenants_table, tenant_record
 from app.engine.errors import Choice, PreflightError
 from app.engine.safety.registry import REGISTRY_SCHEMA, SchemaKind, all_registered
 from app.engine.sources.source import SourceSummary

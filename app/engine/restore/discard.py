@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from app.engine.catalog.discovery import clinic_schemas, find_tenants_table
+from app.engine.catalog.tenants_table import clinic_schemas, find_tenants_table
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import PreflightError, ResguardoError, RestoreFailed, all_or_nothing, first_line
 from app.engine.jobs import CancelToken

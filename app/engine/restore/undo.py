@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from app.engine.catalog.discovery import clinic_schemas, find_tenants_table
+from app.engine.catalog.tenants_table import clinic_schemas, find_tenants_table
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
     Cancelled,
