@@ -89,10 +89,52 @@ def test_the_diff_finds_exactly_what_changed(changed: Changed) -> None:
     assert found.spilled_runs == 0 and progress[-1] == 1.0 and progress == sorted(progress)
 
 
-def test_tables_larger_than_the_memory_bound_are_sorted_on_disk_alike(changed: Changed) -> None:
+def test_rows_stored_in_key_order_are_merged_as_they_come_without_sorting(changed: Changed) -> None:
+    """The native backup holds these tables in key order: even with a tiny memory bound nothing is sorted on disk."""
     found = compare_backup(changed.target, TENANT, changed.archive, run_bytes=2048)
     _check(found, changed)
-    assert found.spilled_runs > 0
+    assert found.spilled_runs == 0
+
+
+def _reversed_rows(table: str, raw: bytes) -> bytes:
+    if table not in (CHAT, "appointments_appointment"):
+        return raw
+    lines = raw.split(b"\n")
+    assert lines.pop() == b""
+    return b"".join(line + b"\n" for line in reversed(lines))
+
+
+def test_rows_stored_out_of_key_order_are_sorted_and_compared_alike(changed: Changed, tmp_path: Path) -> None:
+    """A backup whose big tables were copied in reverse: the in-order merge gives up, the sort compares the same."""
+    backwards = rewrite_archive(changed.archive, tmp_path / "backwards.resguardo", table_data=_reversed_rows)
+    in_memory = compare_backup(changed.target, TENANT, backwards)
+    _check(in_memory, changed)
+    assert in_memory.spilled_runs == 0
+    on_disk = compare_backup(changed.target, TENANT, backwards, run_bytes=2048)
+    _check(on_disk, changed)
+    assert on_disk.spilled_runs > 0
+    as_stored = compare_backup(changed.target, TENANT, changed.archive)
+    assert [t.as_json() for t in on_disk.tables] == [t.as_json() for t in as_stored.tables]
+
+
+def test_a_row_moved_by_an_update_is_compared_alike(pg_server: pg.TestServer, tmp_path: Path) -> None:
+    """Rows updated before the backup lie physically after the others: its copy is out of key order."""
+    target = pg_server.new_database()
+    try:
+        with target.connect(autocommit=True) as conn:
+            low = conn.execute(f"SELECT min(id) FROM bienestar.{CHAT}").fetchone()
+            assert low is not None
+            conn.execute(f"UPDATE bienestar.{CHAT} SET is_read = NOT is_read WHERE id = %s", [low[0]])
+        archive = backup_tenant(target, TENANT, tmp_path / "moved.resguardo").path
+        with target.connect(autocommit=True) as conn:
+            conn.execute(f"UPDATE bienestar.{CHAT} SET content = 'since' WHERE id = %s", [low[0]])
+        found = compare_backup(target, TENANT, archive, run_bytes=2048)
+        chat = next(t for t in found.tables if t.name == CHAT)
+        assert (chat.only_in_backup, chat.only_now, chat.changed, chat.keys_changed) == (0, 0, 1, [str(low[0])])
+        assert chat.changed_columns == {"content": 1} and found.spilled_runs > 0
+        assert (found.only_in_backup, found.only_now, found.changed) == (0, 0, 1)
+    finally:
+        pg_server.drop_database(target)
 
 
 def test_the_cli_says_it_in_json_and_in_words(changed: Changed) -> None:

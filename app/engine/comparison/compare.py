@@ -4,15 +4,17 @@ For each table of the backup: its rows are read through the one reader verify an
 (app/engine/archive/table_data.py: counts and checksums checked; the file's rows never become SQL text), each
 row's fields counted against the manifest's columns, sorted by the live table's key (app/engine/comparison/
 sorting.py: in memory up to a bound, else sorted runs on disk), then merged with the live rows, which the
-server sends in the same order (app/engine/comparison/live.py). A table without a key is compared as a
+server sends in the same order (app/engine/comparison/live.py). A keyed table's rows are first merged as they
+are stored, while their keys ascend (app/engine/comparison/in_order.py: the usual case, no sort); at the first
+that does not, the table is compared again through the sort. A table without a key is compared as a
 multiset: both sides sorted by their whole text. Nothing is concluded from a table until its rows have passed
-their checksum: every row is read before the merge starts.
+their checksum: the sort reads every row before its merge starts, the in-order merge ends with the last row.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from app.engine.archive.manifest import TableEntry
 from app.engine.archive.table_data import table_rows
 from app.engine.backup.native import check_tenant_name, check_tenant_schema
 from app.engine.comparison.copy_text import BadRow, Key, key_reader
+from app.engine.comparison.in_order import InOrderRows
 from app.engine.comparison.live import LiveTable, begin_snapshot, copy_query, count_rows, lock_live_tables
 from app.engine.comparison.merge import KeyedMerge, MultisetMerge
 from app.engine.comparison.names import table_words
@@ -162,17 +165,24 @@ class _Job:
         live_names = [c.name for c in table.columns]
         common = tuple(c for c in entry.columns if c in live_names)
         key = table.key if table.key and set(table.key) <= set(common) else ()
-        diff = TableDiff(
-            entry.name,
-            table.matching if key else Matching.MULTISET,
-            key=key,
-            words=self.words.get(entry.name),
-            rows_in_backup=entry.rows,
-            columns_only_in_backup=tuple(c for c in entry.columns if c not in live_names),
-            columns_only_now=tuple(c for c in live_names if c not in entry.columns),
-        )
+
+        def fresh() -> TableDiff:
+            return TableDiff(
+                entry.name,
+                table.matching if key else Matching.MULTISET,
+                key=key,
+                words=self.words.get(entry.name),
+                rows_in_backup=entry.rows,
+                columns_only_in_backup=tuple(c for c in entry.columns if c not in live_names),
+                columns_only_now=tuple(c for c in live_names if c not in entry.columns),
+            )
+
+        diff = fresh()
         if key:
             key_of = key_reader([common.index(k) for k in key], [table.column(k).order for k in key])
+            if self._merge_in_order(diff, entry, table, common, key_of):
+                return diff
+            diff = fresh()  # the rows are not stored in key order: the partial result is thrown away
         else:
 
             def key_of(fields: list[bytes]) -> Key:
@@ -184,13 +194,40 @@ class _Job:
         backup = self._sorted_backup(entry, common, key_of, line_key)
         try:
             if key:
-                self._merge_keyed(diff, table, common, backup, key_of)
+                self._merge_keyed(diff, table, common, backup.rows(), key_of)
             else:
                 self._merge_multiset(diff, table, common, backup, line_key)
         finally:
             self.spilled_runs += backup.spilled_runs
             backup.close()
         return diff
+
+    def _merge_in_order(
+        self,
+        diff: TableDiff,
+        entry: TableEntry,
+        table: LiveTable,
+        common: tuple[str, ...],
+        key_of: Callable[[list[bytes]], Key],
+    ) -> bool:
+        """Merge the backup's rows as stored with the live rows; False if they were not in key order.
+
+        The merge's result counts only once the table's last row has passed its checksum (`table_rows` raises
+        at its end otherwise); a False leaves the live COPY read to its end, so the snapshot is untouched.
+        """
+        keep = None if common == entry.columns else [entry.columns.index(c) for c in common]
+        stored = InOrderRows(
+            table_rows(self.reader, entry, self.cancel),
+            len(entry.columns),
+            keep,
+            key_of,
+            lambda size: self.reporter.advance(size, "Reading the backup", entry.name),
+        )
+        try:
+            self._merge_keyed(diff, table, common, stored.rows(), key_of, lambda: stored.broken)
+        finally:
+            stored.close()
+        return not stored.broken
 
     def _sorted_backup(
         self,
@@ -239,13 +276,16 @@ class _Job:
         diff: TableDiff,
         table: LiveTable,
         common: tuple[str, ...],
-        backup: RunSorter,
+        backup: Iterator[tuple[Key, bytes]],
         key_of: Callable[[list[bytes]], Key],
+        abandoned: Callable[[], bool] = lambda: False,
     ) -> None:
-        merge = KeyedMerge(diff, backup.rows(), common, self.file)
+        merge = KeyedMerge(diff, backup, common, self.file)
         budget = [2 * self.reader.manifest.table(diff.name).bytes]
 
         def sink(chunk: bytearray) -> None:
+            if abandoned():  # the rest of the live rows is only read, to end the COPY cleanly
+                return
             lines = bytes(chunk).split(b"\n")
             lines.pop()
             for line in lines:
@@ -257,7 +297,8 @@ class _Job:
             self._advance(budget, len(chunk), diff.name)
 
         copy_out(self.conn, copy_query(table, common, diff.key), sink, chunk_bytes=_CHUNK, cancel=self.cancel)
-        merge.finish()
+        if not abandoned():
+            merge.finish()
 
     def _merge_multiset(
         self,
