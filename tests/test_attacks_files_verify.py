@@ -22,7 +22,7 @@ import pytest
 
 from app.engine.backup.native import backup_tenant
 from app.engine.connection import ConnectionTarget
-from app.engine.dumpdata import reader
+from app.engine.dumpdata import compressed
 from app.engine.errors import NOTHING_CHANGED, ResguardoError, said
 from app.engine.inspection.verify import verify_file
 from app.engine.restore.preview import preview_restore
@@ -376,8 +376,8 @@ class _Counting:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.inflated = 0
         self.opened = 0
-        for kind, opener in list(reader._OPENERS.items()):
-            monkeypatch.setitem(reader._OPENERS, kind, self._wrap(opener))
+        for kind, opener in list(compressed._OPENERS.items()):
+            monkeypatch.setitem(compressed._OPENERS, kind, self._wrap(opener))
 
     def _wrap(self, opener: Callable[[Path, str], Any]) -> Callable[[Path, str], Any]:
         counting = self
@@ -406,8 +406,8 @@ def test_a_bomb_inflates_no_further_than_its_limit(
     db: ConnectionTarget, attack: FileAttack, craft: Callable[[FileAttack], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = craft(attack)
-    limit = reader.inflated_limit(path.stat().st_size)
-    assert limit == reader.MIN_INFLATED  # a small file: the floor, far below the 64 MiB it holds
+    limit = compressed.inflated_limit(path.stat().st_size)
+    assert limit == compressed.MIN_INFLATED  # a small file: the floor, far below the 64 MiB it holds
     sniffed = (64 << 10) + (1 << 20)  # what tells the file's kind: its first 64 KiB, its first object's first MiB
     counted = _Counting(monkeypatch)
     _said(lambda: verify_file(path))
@@ -418,9 +418,9 @@ def test_a_bomb_inflates_no_further_than_its_limit(
 
 
 def test_the_limit_follows_the_compressed_size() -> None:
-    assert reader.inflated_limit(100 << 10) == reader.MIN_INFLATED  # 10 MB: under the floor
-    assert reader.inflated_limit(10 << 20) == 1000 << 20  # 100 times
-    assert reader.inflated_limit(1 << 30) == reader.MAX_INFLATED  # never past 16 GiB
+    assert compressed.inflated_limit(100 << 10) == compressed.MIN_INFLATED  # 10 MB: under the floor
+    assert compressed.inflated_limit(10 << 20) == 1000 << 20  # 100 times
+    assert compressed.inflated_limit(1 << 30) == compressed.MAX_INFLATED  # never past 16 GiB
 
 
 def test_a_restore_reads_a_compressed_export_once(

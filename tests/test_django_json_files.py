@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from app.engine.dumpdata import reader as django_json
+from app.engine.dumpdata import json_window
 from app.engine.dumpdata.reader import iter_dump, scan_dump
 from app.engine.errors import ArchiveError
 from app.engine.inspection.file_kind import DJANGO_JSON, sniff_file
@@ -64,7 +64,7 @@ def test_every_form_of_dumpdata_reads_the_same(tmp_path: Path, name: str, data: 
 def test_the_reader_holds_one_object_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     big = [{"model": "chat.chatmessage", "pk": 1, "fields": {"content": "x" * 5000}}]
     path = _write(tmp_path, "big.json", json.dumps(big))
-    monkeypatch.setattr(django_json, "MAX_OBJECT_CHARS", 4096)
+    monkeypatch.setattr(json_window, "MAX_OBJECT_CHARS", 4096)
     with pytest.raises(
         ArchiveError,
         match=r"big.json holds an object larger than 0 MB at character 2: it is not a "

@@ -15,42 +15,25 @@ a copy that its later passes read (`reread`), so the file itself is read once.
 
 from __future__ import annotations
 
-import bz2
-import codecs
-import gzip
-import json
-import lzma
 import re
 import tempfile
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol, cast
+from typing import IO, Any
 
 import zstandard
 
+from app.engine.dumpdata.compressed import open_dump_stream
+from app.engine.dumpdata.json_window import MAX_DEPTH, Window, decode_value, depth, too_deep
 from app.engine.errors import ArchiveError, PreflightError
 from app.engine.jobs import CancelToken
 
-MAX_OBJECT_CHARS = 64 << 20  # one object (one row and its many-to-many lists); dumpdata objects are small
 MAX_MODELS = 10_000  # distinct models in one export: a crafted file cannot grow the scan without end
 MAX_FIELDS = 1_600  # distinct fields of one model: PostgreSQL's limit of columns in a table
-MAX_DEPTH = 100  # nesting of one object's values: the object, its fields, a JSON field's own levels
-# A compressed export inflates to at most this many times its size, and never past MAX_INFLATED: dumpdata's JSON
-# compresses 10-30 times (measured on the demo clinic, gzip and xz, with and without --indent: docs/django-json.md),
-# while a crafted file of white space inflates a thousand times (gzip) or a million (bz2, xz).
-MAX_RATIO = 100
-MIN_INFLATED = 16 << 20  # what any compressed file may inflate to, however small it is
-MAX_INFLATED = 16 << 30
-_CHUNK = 1 << 20
 _MODEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\Z")
-_WHITESPACE = " \t\n\r"
-_NOT_SPACE = re.compile(r"[^ \t\n\r]")
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")  # a NUL, or half of a UTF-16 surrogate pair: no text column holds them
 _COPY_LEVEL = 1  # zstd level of the copy a restore reads again (docs/django-json.md)
-_OPENERS: dict[str, Callable[[Path, str], Any]] = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}
-STREAM_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError)  # damaged compressed data
 
 
 @dataclass(frozen=True)
@@ -100,193 +83,6 @@ class DumpScan:
         if self.copy is not None:
             self.copy.close()
             self.copy = None
-
-
-class _Inflating:
-    """A decompressed stream that stops at `limit` bytes: a small crafted file cannot make the reader
-    decompress gigabytes (each read asks the decompressor for no more than what is left, plus one byte)."""
-
-    def __init__(self, stream: IO[bytes], path: Path, compression: str, limit: int) -> None:
-        self._stream, self._path, self._compression, self._limit = stream, path, compression, limit
-        self.inflated = 0
-
-    def read(self, size: int = -1) -> bytes:
-        room = self._limit - self.inflated + 1
-        data = self._stream.read(room if size < 0 else min(size, room))
-        self.inflated += len(data)
-        if self.inflated > self._limit:
-            raise ArchiveError(
-                f"{self._path.name} is {_size_words(self._path.stat().st_size)} of {self._compression} that inflates "
-                f"to more than {_size_words(self._limit)}: a dumpdata export inflates about 10 times, and Resguardo "
-                f"reads at most {MAX_RATIO} times a compressed export's size (never more than "
-                f"{_size_words(MAX_INFLATED)}), so this file is damaged or not an export. If it really is an export "
-                "that large, decompress it first and restore the .json file."
-            )
-        return data
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def __enter__(self) -> _Inflating:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-
-def inflated_limit(compressed_bytes: int) -> int:
-    """How far a compressed export of this size may inflate."""
-    return min(max(compressed_bytes * MAX_RATIO, MIN_INFLATED), MAX_INFLATED)
-
-
-def _size_words(size: int) -> str:
-    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if size >= 1 << shift:
-            return f"{size / (1 << shift):,.{0 if size % (1 << shift) == 0 else 1}f} {unit}"
-    return f"{size:,} bytes"
-
-
-def open_dump_stream(path: Path, compression: str | None) -> IO[bytes]:
-    """The file's bytes, decompressed when dumpdata compressed it ("gzip", "bz2" or "xz"), bounded by
-    `inflated_limit`."""
-    opener = _OPENERS.get(compression or "")
-    try:
-        if opener is None or compression is None:
-            return open(path, "rb")
-        limit = inflated_limit(path.stat().st_size)
-        return cast(IO[bytes], _Inflating(opener(path, "rb"), path, compression, limit))
-    except OSError as exc:
-        raise ArchiveError(f"{path.name} cannot be read: {exc.strerror or exc}.") from None
-
-
-class _Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-class _Window:
-    """Decoded text of the file, a sliding window over it: what is consumed is dropped."""
-
-    def __init__(self, stream: _Readable, name: str) -> None:
-        self.stream = stream
-        self.name = name
-        self.decoder = codecs.getincrementaldecoder("utf-8")()
-        self.text = ""
-        self.pos = 0
-        self.offset = 0  # characters dropped before text[0]
-        self.eof = False
-
-    def fill(self, at_least: int = _CHUNK) -> bool:
-        """Read more (at least `at_least` bytes unless the file ends); False at the end of the file."""
-        if self.eof:
-            return False
-        if self.pos > _CHUNK:
-            self.offset += self.pos
-            self.text = self.text[self.pos :]
-            self.pos = 0
-        parts: list[str] = []
-        got = 0
-        while got < at_least:
-            try:
-                data = self.stream.read(max(at_least - got, _CHUNK))
-            except EOFError:
-                raise ArchiveError(
-                    f"{self.name} is truncated: its compressed data ends early; the export did "
-                    "not finish, or the copy was cut."
-                ) from None
-            except STREAM_ERRORS:
-                raise ArchiveError(f"{self.name} is damaged: its compressed data cannot be read.") from None
-            try:
-                parts.append(self.decoder.decode(data, final=not data))
-            except UnicodeDecodeError:
-                raise ArchiveError(
-                    f"{self.name} is not UTF-8 text: it cannot be a dumpdata export, or it is damaged."
-                ) from None
-            if not data:
-                self.eof = True
-                break
-            got += len(data)
-        self.text += "".join(parts)
-        return True
-
-    def skip_space(self) -> str:
-        """The next character that is not white space ("" at the end of the file), not consumed."""
-        while True:
-            text, pos = self.text, self.pos
-            near = min(len(text), pos + 16)  # between objects: a few characters, cheaper looked at one by one
-            while pos < near and text[pos] in _WHITESPACE:
-                pos += 1
-            found = _NOT_SPACE.search(text, pos) if pos == near else None  # more: at the regex engine's speed
-            self.pos = pos if pos < near else len(text) if found is None else found.start()
-            if self.pos < len(text):
-                return text[self.pos]
-            if not self.fill():
-                return ""
-
-    def where(self) -> str:
-        return f"character {self.offset + self.pos + 1:,}"
-
-
-_decoder = json.JSONDecoder()
-
-
-def _decode_value(window: _Window) -> tuple[Any, int]:
-    """One JSON value at the window's position, and its length; widens the window as needed."""
-    while True:
-        try:
-            value, end = _decoder.raw_decode(window.text, window.pos)
-        except RecursionError:
-            raise _too_deep(window) from None
-        except json.JSONDecodeError as exc:
-            pending = len(window.text) - window.pos
-            if pending > MAX_OBJECT_CHARS:
-                raise ArchiveError(
-                    f"{window.name} holds an object larger than {MAX_OBJECT_CHARS >> 20} MB at "
-                    f"{window.where()}: it is not a dumpdata export, or it is damaged."
-                ) from None
-            if window.fill(max(pending, _CHUNK)):
-                continue
-            if exc.pos >= len(window.text.rstrip()) or exc.msg.startswith("Unterminated string"):
-                raise ArchiveError(
-                    f"{window.name} is truncated: it ends inside the object that starts at "
-                    f"{window.where()}; the export did not finish."
-                ) from None
-            raise ArchiveError(
-                f"{window.name} is damaged: not valid JSON at character {window.offset + exc.pos + 1:,} ({exc.msg})."
-            ) from None
-        except ValueError:  # a number of more than 4,300 digits, which Python does not read
-            raise ArchiveError(
-                f"{window.name} is damaged: the object that starts at {window.where()} holds a number of thousands "
-                "of digits, which no column holds."
-            ) from None
-        length = end - window.pos
-        if length > MAX_OBJECT_CHARS:
-            raise ArchiveError(
-                f"{window.name} holds an object larger than {MAX_OBJECT_CHARS >> 20} MB at "
-                f"{window.where()}: it is not a dumpdata export, or it is damaged."
-            )
-        window.pos = end
-        return value, length
-
-
-def _too_deep(window: _Window, start: int | None = None) -> ArchiveError:
-    """One sentence whether the decoder gave up (RecursionError) or the depth was measured: verify and restore
-    read at different depths of Python's stack, and must still say the same."""
-    where = window.where() if start is None else f"character {window.offset + start + 1:,}"
-    return ArchiveError(
-        f"{window.name} is damaged: the object that starts at {where} nests its values more than "
-        f"{MAX_DEPTH} levels deep, which no dumpdata export does."
-    )
-
-
-def depth(value: Any) -> int:
-    """How deep lists and objects nest in `value`, without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, (list, dict)):
-            deepest = max(deepest, level)
-            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest
 
 
 def _too_deep_fields(obj: DumpObject) -> bool:
@@ -379,10 +175,10 @@ def _json_kind(value: Any) -> str:
 def iter_dump(path: Path, compression: str | None, cancel: CancelToken) -> Iterator[DumpObject]:
     """Every object of the export in file order; ArchiveError naming the first thing wrong."""
     with open_dump_stream(path, compression) as stream:
-        yield from _objects(_Window(stream, path.name), cancel)
+        yield from _objects(Window(stream, path.name), cancel)
 
 
-def _objects(window: _Window, cancel: CancelToken) -> Iterator[DumpObject]:
+def _objects(window: Window, cancel: CancelToken) -> Iterator[DumpObject]:
     name = window.name
     window.fill()
     if window.text.startswith("\ufeff"):
@@ -408,10 +204,10 @@ def _objects(window: _Window, cancel: CancelToken) -> Iterator[DumpObject]:
             )
         if nxt != "{":
             if index == 0 and not lines:
-                value, _ = _decode_value(window)
+                value, _ = decode_value(window)
                 raise ArchiveError(not_dumpdata_sentence(name, [value]))
             raise ArchiveError(f"{name} is damaged: expected an object at {window.where()}.")
-        value, size = _decode_value(window)
+        value, size = decode_value(window)
         index += 1
         if cancel is not None and index % 4096 == 0:
             cancel.raise_if_cancelled()
@@ -419,7 +215,7 @@ def _objects(window: _Window, cancel: CancelToken) -> Iterator[DumpObject]:
             raise ArchiveError(not_dumpdata_sentence(name, value if lines else [value]))
         obj = _dump_object(value, index, size, name, models)
         if size > 2 * MAX_DEPTH and _too_deep_fields(obj):  # each level takes two characters
-            raise _too_deep(window, window.pos - size)
+            raise too_deep(window, window.pos - size)
         if window.text.find("\\u", window.pos - size, window.pos) >= 0:  # only an escape writes a NUL or a surrogate
             _check_text(obj, name)
         yield obj
@@ -462,7 +258,7 @@ def scan_dump(
     try:
         with open_dump_stream(path, compression) as stream:
             source = stream if copy is None else _Copying(stream, copy, path.name)
-            _scan(_Window(source, path.name), models, cancel, progress)
+            _scan(Window(source, path.name), models, cancel, progress)
             if isinstance(source, _Copying):
                 source.finish()
     except BaseException:
@@ -473,7 +269,7 @@ def scan_dump(
 
 
 def _scan(
-    window: _Window, models: dict[str, ModelScan], cancel: CancelToken, progress: Callable[[int], None] | None
+    window: Window, models: dict[str, ModelScan], cancel: CancelToken, progress: Callable[[int], None] | None
 ) -> None:
     name = window.name
     for obj in _objects(window, cancel):
@@ -533,4 +329,4 @@ def reread(scan: DumpScan, cancel: CancelToken) -> Iterator[DumpObject]:
         raise RuntimeError("scan_dump(keep=True) comes first")
     scan.copy.seek(0)
     with zstandard.ZstdDecompressor().stream_reader(scan.copy, closefd=False) as stream:
-        yield from _objects(_Window(stream, scan.path.name), cancel)
+        yield from _objects(Window(stream, scan.path.name), cancel)

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from app.engine.dumpdata.json_window import MAX_DEPTH, depth
 from app.engine.dumpdata.keys import NaturalKeys
 from app.engine.dumpdata.layout import Column, Layout
 from app.engine.dumpdata.plan import EMPTY, DumpPlan, FieldPlan, ModelPlan
-from app.engine.dumpdata.reader import MAX_DEPTH, DumpObject, DumpScan, depth, reread
+from app.engine.dumpdata.reader import DumpObject, DumpScan, reread
 from app.engine.errors import PreflightError
 from app.engine.jobs import CancelToken
 

@@ -110,7 +110,7 @@ def sniff_file(path: Path) -> FileKind:
 
 
 def _decompressed_head(path: Path, compression: str) -> bytes:
-    from app.engine.dumpdata.reader import STREAM_ERRORS, open_dump_stream
+    from app.engine.dumpdata.compressed import STREAM_ERRORS, open_dump_stream
 
     head = b""
     try:
