@@ -16,7 +16,7 @@ from psycopg.conninfo import make_conninfo
 
 from app.engine.archive.container import ArchiveReader, iter_chunks
 from app.engine.backup.native import backup_tenant
-from app.engine.catalog.schema_ddl_tables import TableCopy
+from app.engine.catalog.schema_ddl_relations import TableCopy
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
     ArchiveError,

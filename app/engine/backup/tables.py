@@ -30,7 +30,7 @@ import psycopg
 from psycopg import sql
 
 from app.engine.archive.writer import ArchiveWriter, StoredMember
-from app.engine.catalog.schema_ddl_tables import TableCopy
+from app.engine.catalog.schema_ddl_relations import TableCopy
 from app.engine.connection import ConnectionTarget
 from app.engine.copy_stream import ChunkSink, copy_out, copy_out_batch
 from app.engine.jobs import CancelToken

@@ -32,7 +32,8 @@ from app.engine.catalog.schema_ddl_base import Extraction, own
 from app.engine.catalog.schema_ddl_objects import write_objects
 from app.engine.catalog.schema_ddl_order import Key, ordered_blocks
 from app.engine.catalog.schema_ddl_post import write_comments, write_post_data
-from app.engine.catalog.schema_ddl_tables import TableCopy, read_relations, relation_privileges, write_relations
+from app.engine.catalog.schema_ddl_relations import TableCopy, read_relations, relation_privileges
+from app.engine.catalog.schema_ddl_tables import write_relations
 from app.engine.catalog.tenant_deparse import TenantDeparser, source_schema_references
 from app.engine.errors import Choice, PreflightError
 from app.engine.safety.sql_gate.native import check_native

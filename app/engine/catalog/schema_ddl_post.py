@@ -14,7 +14,7 @@ from typing import Any
 from psycopg import sql
 
 from app.engine.catalog.schema_ddl_base import Extraction, literal
-from app.engine.catalog.schema_ddl_tables import Rel
+from app.engine.catalog.schema_ddl_relations import Rel
 
 _POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 _TRIGGER_STATES = {"D": "DISABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
