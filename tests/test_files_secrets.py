@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from app.engine.archive.writer import ArchiveWriter
-from app.engine.backup.native import BackupResult, backup_tenant
+from app.engine.backup.native import backup_tenant
 from app.engine.backup.pgdump import pgdump_tenant
+from app.engine.backup.result import BackupResult
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ConnectionFailed, PreflightError, UsageError
 from app.engine.server.pgserver import embedded_bin_dir

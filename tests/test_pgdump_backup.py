@@ -14,8 +14,8 @@ import pytest
 from psycopg import sql
 
 from app.engine.backup.backup import Backup
-from app.engine.backup.native import BackupResult
 from app.engine.backup.pgdump import pgdump_tenant
+from app.engine.backup.result import BackupResult
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, PreflightError, ResguardoError, TenantBusy
 from app.engine.jobs import CancelToken, Progress

@@ -14,7 +14,7 @@ from PySide6.QtGui import QDesktopServices
 
 from app.engine.backup.backup import Backup
 from app.engine.backup.destination import default_archive_name
-from app.engine.backup.native import BackupResult
+from app.engine.backup.result import BackupResult
 from app.engine.errors import ResguardoError
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.stores.history import BackupRecord, record_backup

@@ -23,8 +23,9 @@ from typing import Any
 import psycopg
 
 from app.engine.backup.destination import ARCHIVE_SUFFIX, already_exists
-from app.engine.backup.native import BackupResult, backup_tenant
+from app.engine.backup.native import backup_tenant
 from app.engine.backup.pgdump import find_pg_dump, pgdump_tenant
+from app.engine.backup.result import BackupResult
 from app.engine.catalog.tenants_table import TenantsTable
 from app.engine.connection import ConnectionTarget
 from app.engine.encryption.header import SUFFIX

@@ -24,7 +24,7 @@ import psycopg
 
 from app.engine.backup.backup import BACKUP_FORMATS, Backup
 from app.engine.backup.destination import safe_name
-from app.engine.backup.native import BackupResult
+from app.engine.backup.result import BackupResult
 from app.engine.catalog.discovery import TenantInfo, TenantKind, list_tenants
 from app.engine.catalog.tenants_table import TenantsTable
 from app.engine.connection import ConnectionTarget

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,9 @@ from psycopg import sql
 from app.engine.archive.container import POST_DATA_MEMBER, PRE_DATA_MEMBER, data_member_name
 from app.engine.archive.writer import ArchiveWriter, StoredMember, archive_manifest
 from app.engine.backup.destination import Destination, default_archive_name, resolve_out
+from app.engine.backup.preflight import check_tenant_name, check_tenant_schema
+from app.engine.backup.result import BackupResult
 from app.engine.backup.tables import LOCK_TIMEOUT, copy_tables
-from app.engine.catalog.discovery import is_system_schema
 from app.engine.catalog.schema_ddl import SchemaDDL, TableCopy, extract_schema_ddl
 from app.engine.catalog.tenants_table import TenantsTable, find_tenants_table, tenant_record
 from app.engine.connection import ConnectionTarget
@@ -31,7 +31,6 @@ from app.engine.errors import (
     ConnectionFailed,
     PreflightError,
     ResguardoError,
-    UsageError,
     first_line,
 )
 from app.engine.jobs import (
@@ -43,18 +42,6 @@ from app.engine.jobs import (
 )
 from app.engine.safety.locks import tenant_lock
 from app.engine.safety.relation_guard import Relation, lock_tables
-
-
-@dataclass(frozen=True)
-class BackupResult:
-    path: Path
-    size_bytes: int
-    rows: int  # 0 for pg_dump files, which carry no row counts
-    tables: int
-    seconds: float
-    format: str = "native"  # "native" | "sql" | "custom"
-    tool: str = ""  # the pg_dump that wrote a pg_dump file, e.g. "pg_dump 18.1 at /usr/bin/pg_dump"
-    note: str = ""  # why `auto` wrote the format it wrote
 
 
 def backup_tenant(
@@ -97,29 +84,6 @@ def backup_tenant(
     finally:
         if session is None:
             conn.close()
-
-
-def check_tenant_name(schema: str) -> None:
-    """Refuse, before connecting, the schemas that are never a clinic."""
-    if schema == "public" or is_system_schema(schema):
-        raise UsageError(f"{schema!r} is not a tenant schema; choose a clinic's schema.")
-
-
-def check_tenant_schema(conn: psycopg.Connection, schema: str, tenants_override: str | TenantsTable | None) -> int:
-    """The tenant schema's oid; a clear error for an unknown tenant or a tenant row whose schema is missing."""
-    row = conn.execute("SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = %s", [schema]).fetchone()
-    if row is None:
-        table = find_tenants_table(conn, tenants_override)
-        record = tenant_record(conn, schema, table) if table else None
-        conn.rollback()
-        if record is not None:
-            raise PreflightError(
-                f"Tenant {schema!r} has a row in {record['table']}, but its schema does not exist in the "
-                f"database {conn.info.dbname!r}; there is nothing to back up."
-            )
-        raise PreflightError(f"Unknown tenant {schema!r}: no such schema in the database {conn.info.dbname!r}.")
-    conn.rollback()
-    return int(row[0])
 
 
 def _backup(

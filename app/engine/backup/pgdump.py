@@ -24,7 +24,8 @@ from pathlib import Path
 import psycopg
 
 from app.engine.backup.destination import ARCHIVE_SUFFIX, Destination, default_archive_name, resolve_out
-from app.engine.backup.native import BackupResult, check_tenant_name, check_tenant_schema
+from app.engine.backup.preflight import check_tenant_name, check_tenant_schema
+from app.engine.backup.result import BackupResult
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
     ArchiveError,

@@ -23,7 +23,7 @@ import psycopg
 from app.engine.archive.container import ArchiveReader
 from app.engine.archive.manifest import TableEntry
 from app.engine.archive.table_data import table_rows
-from app.engine.backup.native import check_tenant_name, check_tenant_schema
+from app.engine.backup.preflight import check_tenant_name, check_tenant_schema
 from app.engine.comparison.copy_text import BadRow, Key, key_reader
 from app.engine.comparison.in_order import InOrderRows
 from app.engine.comparison.live import LiveTable, begin_snapshot, copy_query, count_rows, lock_live_tables

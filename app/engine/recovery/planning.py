@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 
 from app.engine.archive.container import ArchiveReader
-from app.engine.backup.native import check_tenant_name
+from app.engine.backup.preflight import check_tenant_name
 from app.engine.comparison.copy_text import shown_key, unescape
 from app.engine.comparison.live import LiveTable, begin_snapshot, lock_live_tables
 from app.engine.comparison.names import table_words
