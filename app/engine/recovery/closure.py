@@ -2,7 +2,8 @@
 
 - Dependents: the backup's rows that refer to a row coming back through a live foreign key (a profile, the
   appointments, the messages, the many-to-many rows), and the rows that refer to those, until nothing new is
-  found. Each pass reads only the tables that refer to what the previous pass found, once each.
+  found. Each table is read once the tables it refers to are settled, so once (tables referring to each other:
+  pass after pass); the plan is the one a walk pass by pass gives.
 - Parents: for every row coming back, each row it refers to must exist live or come back too; one missing
   live is taken from the backup (and its own parents, recursively). Parents bring no dependents of their own:
   that would be a bigger recovery than the one asked for.
@@ -27,6 +28,7 @@ from app.engine.recovery.archive_rows import Fields, candidate_rows
 from app.engine.recovery.catalog import ForeignKey
 from app.engine.recovery.live_rows import Values, copy_field, lookup
 from app.engine.recovery.model import RecoveryLimits, Why
+from app.engine.recovery.walk_order import dependent_groups
 
 _WHOLE_NUMBERS = (20, 21, 23)
 
@@ -169,34 +171,102 @@ class Closure:
     # -- what comes along ---------------------------------------------------------------------------
 
     def dependents(self, start: str, new: list[Values]) -> None:
-        """The rows referring to the new ones, recursively, one pass over each referring table at a time."""
-        frontier: dict[str, list[Values]] = {start: new}
+        """The rows referring to the new ones, recursively. Each table is read once every table it refers to
+        is settled (walk_order.py), so once; tables referring to each other are read pass after pass. The plan
+        is the one a walk pass by pass gives: each row keeps the pass it would have been found in (`depth`),
+        the tables are held in the order that walk reads them and their rows by pass, then as stored."""
+        self._pass()
+        depth: dict[str, dict[Values, int]] = {start: dict.fromkeys(new, 0)}
+        edges = [fk for fk in self.keys if fk.child in self.entries]
+        for tables, cyclic in dependent_groups(start, edges):
+            if cyclic:
+                self._in_passes(tables, depth, edges)
+            elif tables != [start]:
+                self._once(tables[0], depth, edges)
+        self._as_walked(start, depth, edges)
+
+    def _tests(
+        self, child: str, depth: dict[str, dict[Values, int]], edges: list[ForeignKey], at_depth: int | None = None
+    ) -> list[tuple[list[int], dict[Values, int]]]:
+        """Per foreign key into `child`: its columns' positions and the held parents' values (of `at_depth`,
+        else all), each with the least depth of a parent holding it."""
+        entry = self.entries[child]
+        where = []
+        for fk in edges:
+            if fk.child != child or not depth.get(fk.parent):
+                continue
+            picked = self.picked[fk.parent]
+            least: dict[Values, int] = {}
+            for k, d in depth[fk.parent].items():
+                if at_depth is not None and d != at_depth:
+                    continue
+                v = picked.values(fk.parent_columns, picked.rows[k][0])
+                if v is not None and d < least.get(v, d + 1):
+                    least[v] = d
+            if least:
+                where.append(([entry.columns.index(c) for c in fk.child_columns], least))
+        return where
+
+    def _read_referring(self, child: str, where: list[tuple[list[int], dict[Values, int]]]) -> dict[Values, int]:
+        """One read of `child` for the rows referring to `where`'s values: the rows added, with their depth."""
+
+        def refers(fields: Fields) -> bool:
+            return any(tuple(fields[i] for i in at) in values for at, values in where)
+
+        hints: dict[int, set[bytes]] = {}
+        for at, values in where:
+            hints.setdefault(at[0], set()).update(v[0] for v in values)
+        picked = self.table(child)
+        added = self._read(child, refers, Why.DEPENDENT, hints)
+        found = {}
+        for k in added:
+            fields = picked.rows[k][0]
+            found[k] = 1 + min(d[v] for at, d in where if (v := tuple(fields[i] for i in at)) in d)
+        return found
+
+    def _once(self, child: str, depth: dict[str, dict[Values, int]], edges: list[ForeignKey]) -> None:
+        where = self._tests(child, depth, edges)
+        depth[child] = self._read_referring(child, where) if where else {}
+
+    def _in_passes(self, tables: list[str], depth: dict[str, dict[Values, int]], edges: list[ForeignKey]) -> None:
+        """Tables referring to each other: pass p reads those referring to rows found by pass p - 1."""
+        for t in tables:
+            depth.setdefault(t, {})
+        parents = {fk.parent for fk in edges if fk.child in tables and fk.parent in depth}
+        first, p = True, 1
+        while p - 1 <= max((d for t in parents for d in depth[t].values()), default=-1):
+            wanted = {t: w for t in tables if (w := self._tests(t, depth, edges, p - 1))}
+            if wanted and not first:
+                self._pass()
+            for t, where in wanted.items():
+                depth[t].update(self._read_referring(t, where))
+            first = first and not wanted
+            p += 1
+
+    def _as_walked(self, start: str, depth: dict[str, dict[Values, int]], edges: list[ForeignKey]) -> None:
+        """The tables held in the order a walk pass by pass first reads them, their rows by pass (a stable
+        sort: rows of one pass as stored), as the plan has always listed them."""
+        order, frontier, p = [start], [start], 1
         while frontier:
-            self._pass()
-            wanted: dict[str, list[tuple[ForeignKey, set[Values]]]] = {}
-            for parent, keys in frontier.items():
+            wanted: list[str] = []
+            for parent in frontier:
                 picked = self.picked[parent]
-                for fk in self.keys:
-                    if fk.parent != parent or fk.child not in self.entries:
-                        continue
-                    values = {v for k in keys if (v := picked.values(fk.parent_columns, picked.rows[k][0]))}
-                    if values:
-                        wanted.setdefault(fk.child, []).append((fk, values))
-            frontier = {}
-            for child, tests in wanted.items():
-                entry = self.entries[child]
-                where = [([entry.columns.index(c) for c in fk.child_columns], values) for fk, values in tests]
-
-                def refers(fields: Fields, where: list[tuple[list[int], set[Values]]] = where) -> bool:
-                    return any(tuple(fields[i] for i in at) in values for at, values in where)
-
-                hints: dict[int, set[bytes]] = {}
-                for at, values in where:
-                    hints.setdefault(at[0], set()).update(v[0] for v in values)
-                self.table(child)
-                added = self._read(child, refers, Why.DEPENDENT, hints)
-                if added:
-                    frontier[child] = added
+                last = [picked.rows[k][0] for k, d in depth[parent].items() if d == p - 1]
+                for fk in edges:
+                    if (
+                        fk.parent == parent
+                        and fk.child not in wanted
+                        and any(picked.values(fk.parent_columns, fields) is not None for fields in last)
+                    ):
+                        wanted.append(fk.child)
+            order += [t for t in wanted if t not in order]
+            frontier = [t for t in wanted if p in depth.get(t, {}).values()]
+            p += 1
+        order += [t for t in self.picked if t not in order]
+        self.picked = {t: self.picked[t] for t in order if t in self.picked}
+        for t, picked in self.picked.items():
+            rows = depth.get(t, {})
+            picked.rows = dict(sorted(picked.rows.items(), key=lambda item: rows.get(item[0], 0)))
 
     def parents(self, conn: psycopg.Connection) -> None:
         """Every row referred to by a row of the plan exists live or comes back; missing ones from the backup."""
