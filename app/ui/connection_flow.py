@@ -18,8 +18,8 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from app.engine.connection import ConnectionTarget
-from app.engine.login_check import PASSWORD_PROBLEMS, ConnectionCheck, check_connection
 from app.engine.errors import ResguardoError
+from app.engine.login_check import PASSWORD_PROBLEMS, ConnectionCheck, check_connection
 from app.engine.stores.profiles import Profile, ProfileStore
 from app.engine.stores.secrets import SecretStore
 from app.ui.connection_words import check_error, check_sentence

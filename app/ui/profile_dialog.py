@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.login_check import ConnectionCheck, check_connection
 from app.engine.errors import ResguardoError
+from app.engine.login_check import ConnectionCheck, check_connection
 from app.engine.stores.profiles import SSL_MODES, Profile, ProfileStore
 from app.engine.stores.secrets import SecretStore
 from app.ui import engine_words

@@ -35,7 +35,8 @@ recursion limit allows are refused.
 
 Where each part lives: `verdict` (checked or refused), `parse` (text to tree),
 `kinds` (the allow-list), `names` and `targets` (the names a tree holds, creates
-or alters; `tree`: the slots their walks follow), `outside` (functions that reach outside the tenant), `function_bodies`,
+or alters; `tree`: the slots their walks follow), `outside` (functions that reach
+outside the tenant), `function_bodies`,
 `rules` (the checks, shared by both formats), `printing` (the round trip),
 `setval`, `native` (a native archive's statements), `sending`. What a pg_dump
 file may do beyond that is decided in `app/engine/pgdump/`.
