@@ -222,6 +222,7 @@ class _Job:
             keep,
             key_of,
             lambda size: self.reporter.advance(size, "Reading the backup", entry.name),
+            self.run_bytes // 8,
         )
         try:
             self._merge_keyed(diff, table, common, stored.rows(), key_of, lambda: stored.broken)
