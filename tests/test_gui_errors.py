@@ -58,7 +58,7 @@ def test_help_opens_the_log_file_creating_it_off_the_ui_thread(qtbot: QtBot, mon
     from PySide6.QtGui import QDesktopServices
 
     from app.engine.connection import ConnectionTarget
-    from app.ui import main_window
+    from app.ui import window_help
     from app.ui.logging_setup import log_file
     from tests.support.gui import ScriptedDialogs, open_window
 
@@ -74,7 +74,7 @@ def test_help_opens_the_log_file_creating_it_off_the_ui_thread(qtbot: QtBot, mon
         return True
 
     monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
-    monkeypatch.setattr(main_window, "log_file", recorded_log_file)
+    monkeypatch.setattr(window_help, "log_file", recorded_log_file)
     window = open_window(qtbot, ConnectionTarget("host=127.0.0.1 port=1 dbname=x"), ScriptedDialogs())
     log_file().unlink(missing_ok=True)
     window.open_log_file()

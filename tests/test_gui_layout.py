@@ -30,11 +30,11 @@ from app.engine.stores.secrets import SecretStore
 from app.ui.backup_dialog import BackupDialog
 from app.ui.error_dialog import ErrorDialog
 from app.ui.formats import BACKUP_FORMATS
-from app.ui.main_window import DEFAULT_SIZE, first_window_size
 from app.ui.password_dialog import PasswordDialog
 from app.ui.preview_text import PreviewContext
 from app.ui.profile_dialog import ProfileDialog
 from app.ui.restore_dialog import RestoreConfirmDialog
+from app.ui.window_layout import DEFAULT_SIZE, first_window_size
 from tests.support import REPO
 from tests.support.gui import ScriptedDialogs, back_up, installed, open_window, wait_idle, wait_listed
 

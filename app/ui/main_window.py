@@ -2,7 +2,11 @@
 
 It holds no database logic: connecting (connection_flow.py), listing, backing
 up and restoring are engine calls on the window's worker pool; each action's
-flow lives in its own module. The first window fits the screen it opens on.
+flow lives in its own module. Here: what the window is made of and how its
+parts are wired. Its parts live apart: the list area and the selection
+(clinic_lists.py), where the parts go and the first size (window_layout.py),
+what it says of its connection (window_status.py), the Help menu
+(window_help.py), the actions and menus (window_actions.py).
 """
 
 from __future__ import annotations
@@ -12,25 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QItemSelection, QModelIndex, QPoint, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QSplitter,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QTableView
 
-from app import __version__, paths
+from app import paths
 from app.engine.catalog.discovery import TenantInfo, TenantKind, TenantListing, list_tenants
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ConnectionFailed, ResguardoError
@@ -38,62 +28,32 @@ from app.engine.stores.history import BackupRecord, History
 from app.engine.stores.profiles import Profile, ProfileStore
 from app.engine.stores.secrets import SecretStore
 from app.text_safety import shown
-from app.ui import engine_words
+from app.ui import window_status
 from app.ui.backup_all_flow import BackupAllFlow
 from app.ui.backup_flow import BackupFlow
 from app.ui.backups_flow import BackupsFlow
 from app.ui.banner import Banner
+from app.ui.clinic_lists import ClinicLists, listing_text, listing_tip, owning_tenant
 from app.ui.connection_flow import ConnectionFlow
 from app.ui.dialogs import DialogProvider
-from app.ui.engine_words import WindowError
 from app.ui.icons import app_icon
 from app.ui.job_panel import JobPanel, JobsArea, PanelState
 from app.ui.job_runner import BackgroundPool
 from app.ui.log_panel import LogPanel
-from app.ui.logging_setup import log_file
 from app.ui.recover_flow import RecoverFlow
 from app.ui.restore_flow import RestoreFlow
 from app.ui.schedule_alerts import ScheduleAlerts
 from app.ui.schedule_flow import ScheduleFlow
 from app.ui.session import Session
 from app.ui.settings import SYSTEM_LANGUAGE, UiSettings
-from app.ui.style import muted
-from app.ui.tenant_table import CLINIC_COLUMNS, CLINIC_KINDS, OTHER_COLUMNS, OTHER_KINDS, TenantFilter, TenantModel
 from app.ui.verify_flow import VerifyFlow
 from app.ui.widgets import ElidedLabel, plain_tooltip
 from app.ui.window_actions import build_actions
+from app.ui.window_help import about, open_log_file, open_log_folder
+from app.ui.window_layout import arrange, fit_screen
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
-DEFAULT_SIZE = QSize(1280, 800)
-DECORATIONS = QSize(16, 48)  # room left for the window manager's frame and title bar
-
-
-def first_window_size(available: QSize) -> QSize | None:
-    """The first window's size on a screen with `available` room; None: smaller screens open it maximized."""
-    if (
-        available.width() >= DEFAULT_SIZE.width() + DECORATIONS.width()
-        and available.height() >= DEFAULT_SIZE.height() + DECORATIONS.height()
-    ):
-        return DEFAULT_SIZE
-    return None
-
-
-def listing_text(listing: TenantListing) -> str:
-    """Where the list comes from, for the status bar."""
-    clinics = sum(1 for t in listing.tenants if t.kind == TenantKind.TENANT)
-    if listing.tenants_table is None:
-        return translate(
-            "Window", "No clinics table found: the list shows all the data of the database, by internal name."
-        )
-    return translate("Window", "%Ln clinics, from the clinics table", None, clinics)
-
-
-def listing_tip(listing: TenantListing) -> str:
-    """The clinics table's own name: in the tooltip, never in the status bar's words."""
-    if listing.tenants_table is None:
-        return listing_text(listing)
-    return translate("Window", "The clinics table: {table}").format(table=shown(listing.tenants_table.qualified_name))
 
 
 class MainWindow(QMainWindow):
@@ -124,7 +84,6 @@ class MainWindow(QMainWindow):
         self.listing: TenantListing | None = None
         self._refresh_generation = 0
         self._closing = False
-        self.selected_schema: str | None = None
 
         self.setWindowTitle("Resguardo")
         self.setWindowIcon(app_icon())
@@ -138,11 +97,11 @@ class MainWindow(QMainWindow):
             self, self.settings, lambda s, p: self.connection.check_now(lambda: self.restore_flow.start(s, p))
         )
         self.alerts = ScheduleAlerts(self.pool, self.banner, self.clinic_name, lambda: self.schedule_flow.start())
-        self.connection.connected.connect(self._connected)
-        self.connection.failed.connect(self._connect_failed)
-        self.connection.lost.connect(self._lost)
-        self.connection.status.connect(self._set_connecting)
-        self._fit_screen()
+        self.connection.connected.connect(lambda session: window_status.connected(self, session))
+        self.connection.failed.connect(lambda error: window_status.connect_failed(self, error))
+        self.connection.lost.connect(lambda error: window_status.lost(self, error))
+        self.connection.status.connect(lambda text: window_status.connecting(self, text))
+        fit_screen(self)
         self.update_actions()
 
         if target is not None:
@@ -186,68 +145,17 @@ class MainWindow(QMainWindow):
         self.restore_action, self.undo_action = self.commands.restore, self.commands.undo
         self.discard_action, self.verify_action = self.commands.discard, self.commands.verify
 
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(translate("Window", "Filter by name or web address (Ctrl+F)"))
-        self.search.setAccessibleName(translate("Window", "Filter the clinics"))
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self._filter)
-        search_label = QLabel(translate("Window", "Filte&r clinics:"))
-        search_label.setBuddy(self.search)
-        filter_row = QHBoxLayout()
-        filter_row.addWidget(search_label)
-        filter_row.addWidget(self.search, 1)
-
-        self.model = TenantModel()
-        self.clinics = TenantFilter(CLINIC_KINDS, CLINIC_COLUMNS)
-        self.clinics.setSourceModel(self.model)
-        self.others = TenantFilter(OTHER_KINDS, OTHER_COLUMNS)
-        self.others.setSourceModel(self.model)
-        self.clinic_view = self._table(self.clinics, translate("Window", "Clinics"), rows=3)
-        self.clinic_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.other_view = self._table(self.others, translate("Window", "Previous versions and other data"), rows=1)
-        self.other_box = QGroupBox(translate("Window", "Previous versions kept for undo, and other data"))
-        QVBoxLayout(self.other_box).addWidget(self.other_view)
-        self.other_box.hide()
-
+        self.list_area = ClinicLists(self.update_actions, self._context_menu)
+        lists = self.list_area  # the names the flows and the tests know the lists by
+        self.search, self.model, self.clinics, self.others = lists.search, lists.model, lists.clinics, lists.others
+        self.clinic_view, self.other_view, self.other_box = lists.clinic_view, lists.other_view, lists.other_box
         self.banner = Banner(lambda error: self.dialogs.show_error(self, error))
-        self.empty_label = muted(QLabel(""))
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.hide()
-        self.list_area = QWidget()
-        list_layout = QVBoxLayout(self.list_area)
-        list_layout.setContentsMargins(6, 0, 6, 0)
-        list_layout.addLayout(filter_row)
-        list_layout.addWidget(self.clinic_view, 3)
-        list_layout.addWidget(self.empty_label)
-        list_layout.addWidget(self.other_box, 2)
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(6, 6, 6, 0)
-        top_layout.addWidget(self.banner)
-        top_layout.addWidget(self.list_area, 1)
 
         self.log_panel = LogPanel()
         self.jobs = JobsArea(self.pool, self.log_panel, self.dialogs)
         self.jobs.job_started.connect(self._job_changed)
         self.jobs.job_ended.connect(self._job_changed)
-        jobs_box = QGroupBox(translate("Window", "Jobs"))
-        QVBoxLayout(jobs_box).addWidget(self.jobs)
-        log_box = QGroupBox(translate("Window", "Log of the current job"))
-        QVBoxLayout(log_box).addWidget(self.log_panel)
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.setContentsMargins(6, 0, 6, 0)
-        bottom.addWidget(jobs_box)
-        bottom.addWidget(log_box)
-        bottom.setStretchFactor(0, 3)
-        bottom.setStretchFactor(1, 2)
-        bottom.setChildrenCollapsible(False)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(bottom)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(splitter)
+        self.setCentralWidget(arrange(self.banner, self.list_area, self.jobs, self.log_panel))
 
         self.listing_label = ElidedLabel(translate("Window", "Not connected."))
         self.server_label = ElidedLabel("")
@@ -259,91 +167,11 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.other_view, self.jobs)
         self.setTabOrder(self.jobs, self.log_panel)
 
-    def _table(self, proxy: TenantFilter, name: str, rows: int) -> QTableView:
-        """A sortable, single-selection list whose columns fit their contents; at least `rows` rows stay visible."""
-        view = QTableView()
-        view.setModel(proxy)
-        view.setAccessibleName(name)
-        view.setSortingEnabled(True)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.setAlternatingRowColors(True)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.verticalHeader().hide()
-        view.setWordWrap(False)
-        header = view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the name takes the room left
-        view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
-        view.setMinimumHeight(header.sizeHint().height() + rows * view.verticalHeader().defaultSectionSize() + 4)
-        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
-        view.selectionModel().selectionChanged.connect(
-            lambda selected, _deselected, v=view: self._selection_changed(v, selected)
-        )
-        return view
-
-    def _fit_screen(self) -> None:
-        """Default size where it fits with its frame; maximized on smaller screens (1366×768, 1024×600)."""
-        available = self.screen().availableGeometry()
-        size = first_window_size(available.size())
-        if size is None:
-            self.resize(available.size() - DECORATIONS)
-            self.setWindowState(Qt.WindowState.WindowMaximized)
-        else:
-            self.resize(size)
-            self.move(available.center() - self.rect().center())
-
     # -- connecting ------------------------------------------------------------------
 
     def _no_profile(self) -> None:
         self.listing_label.set_full_text(translate("Window", "Not connected."))
         self.edit_profiles()
-
-    def _set_connecting(self, text: str) -> None:
-        self.banner.hide()
-        self.listing_label.set_full_text(text)
-
-    def _connected(self, session: Session) -> None:
-        self.banner.hide()
-        self.server_label.set_full_text(session.status_text())
-        self.setWindowTitle(  # ends with the program's name, so Qt's X11 and Windows title bars add it no second time
-            translate("Window", "{database} on {host} — Resguardo").format(
-                database=session.target.dbname, host=session.target.params.get("host", "localhost")
-            )
-        )
-        self.list_area.setEnabled(True)
-        self.refresh()
-
-    def _connect_failed(self, error: ResguardoError) -> None:
-        if self.connection.is_lost:  # a Reconnect that failed: still disconnected, and Reconnect stays at hand
-            self.listing_label.set_full_text(translate("Window", "Disconnected."))
-            self.banner.show_error(
-                error, (translate("Window", "Reconnect"), "reconnect", self.reconnect), closable=False
-            )
-        else:  # connected to nothing (connection_flow.py): the list greyed, no server named, no action
-            self.list_area.setEnabled(False)
-            self.server_label.set_full_text("")
-            self.setWindowTitle("Resguardo")
-            self.listing_label.set_full_text(translate("Window", "Not connected."))
-            self.banner.show_error(error, (translate("Window", "Connection profiles…"), "profiles", self.edit_profiles))
-        self.update_actions()
-
-    def _lost(self, error: ResguardoError) -> None:
-        """The server stopped answering: say so, grey the list, switch the actions off, offer Reconnect."""
-        self.list_area.setEnabled(False)
-        when = translate(
-            "Window",
-            "The connection to the server was lost. The list shows the "
-            "clinics as they were; nothing can be done until Resguardo is "
-            "connected again.",
-        )
-        self.listing_label.set_full_text(translate("Window", "Disconnected."))
-        details = "\n\n".join(filter(None, [error.message, engine_words.technical(error)]))
-        self.banner.show_error(
-            WindowError(when, details), (translate("Window", "Reconnect"), "reconnect", self.reconnect), closable=False
-        )
-        self.update_actions()
 
     def reconnect(self) -> None:
         self.connection.reconnect()
@@ -383,17 +211,9 @@ class MainWindow(QMainWindow):
             return
         self.listing = listing
         self.last_folder = folder
-        selected = self.selected_schema
-        self.model.set_listing(listing.tenants, last)
-        for schema in self.jobs.busy_tenants():
-            self.model.set_busy(schema, True)
-        self.other_box.setVisible(self.others.rowCount() > 0)
-        self.empty_label.setVisible(self.clinics.rowCount() == 0)
-        self.empty_label.setText(translate("Window", "This database has no clinics.") if not listing.tenants else "")
+        self.list_area.show_listing(listing, last, self.jobs.busy_tenants())
         self.listing_label.set_full_text(listing_text(listing))
         self.listing_label.setToolTip(plain_tooltip(listing_tip(listing)))
-        if selected:
-            self.select(selected)
         self.update_actions()
         self.alerts.check()  # the schedules' runs, now that the clinics have their names
         self.backups_flow.scan()  # the backups in the profile's folders: the Last backup column
@@ -406,35 +226,16 @@ class MainWindow(QMainWindow):
         if isinstance(error, ConnectionFailed):
             self.connection.check_now()
 
-    def _filter(self, text: str) -> None:
-        self.clinics.set_text(text)
-        self.others.set_text(text)
+    @property
+    def selected_schema(self) -> str | None:
+        return self.list_area.selected_schema
 
     def select(self, schema: str) -> bool:
-        """Select a schema in whichever view shows it; True if found."""
-        for view, proxy in ((self.clinic_view, self.clinics), (self.other_view, self.others)):
-            for row in range(proxy.rowCount()):
-                if proxy.schema_at(row) == schema:
-                    view.selectRow(row)
-                    view.scrollTo(proxy.index(row, 0))
-                    return True
-        return False
-
-    def _selection_changed(self, view: QTableView, selected: QItemSelection) -> None:
-        if selected.indexes():
-            other = self.other_view if view is self.clinic_view else self.clinic_view
-            other.selectionModel().blockSignals(True)
-            other.clearSelection()
-            other.selectionModel().blockSignals(False)
-            proxy = view.model()
-            assert isinstance(proxy, TenantFilter)
-            self.selected_schema = proxy.schema_at(selected.indexes()[0].row())
-        elif not (self.clinic_view.selectionModel().hasSelection() or self.other_view.selectionModel().hasSelection()):
-            self.selected_schema = None
-        self.update_actions()
+        """Select a schema in whichever list shows it; True if found."""
+        return self.list_area.select(schema)
 
     def selected_info(self) -> Any | None:
-        return self.model.find(self.selected_schema) if self.selected_schema else None
+        return self.list_area.selected_info()
 
     def clinic_name(self, schema: str) -> str:
         """How the window names a clinic in its sentences: its name in the clinics table, else its internal name,
@@ -443,15 +244,10 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def owning_tenant(info: TenantInfo) -> str:
-        """The clinic a row stands for: a previous version stands for the clinic it was taken from."""
-        return str(info.safety_copy_of if info.kind == TenantKind.SAFETY_COPY else info.schema)
+        return owning_tenant(info)
 
     def safety_copy_for(self, info: TenantInfo) -> str | None:
-        """The previous version Undo / Discard act on: the selected one itself, or the clinic's newest."""
-        if info.kind == TenantKind.SAFETY_COPY:
-            return str(info.schema)
-        copies = self.model.safety_copies.get(info.schema)
-        return copies[0] if copies else None
+        return self.list_area.safety_copy_for(info)
 
     def update_actions(self) -> None:
         info = self.selected_info()
@@ -569,32 +365,13 @@ class MainWindow(QMainWindow):
         self.pool.call(write, written, lambda error: self.dialogs.show_error(self, error), name="save language")
 
     def open_log_file(self) -> None:
-        def ensure() -> Path:  # the log folder and file are created on disk: off the UI thread
-            path = log_file()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch(exist_ok=True)
-            return path
-
-        def open_file(path: Path) -> None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-
-        self.pool.call(ensure, open_file, self.banner.show_error, name="log")
+        open_log_file(self.pool, self.banner.show_error)
 
     def open_log_folder(self) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir())))
+        open_log_folder()
 
     def about(self) -> None:
-        QMessageBox.about(
-            self,
-            translate("Window", "About Resguardo"),
-            translate(
-                "Window",
-                "<b>Resguardo {version}</b><p>Backs up and restores one clinic at a time in a "
-                "PostgreSQL database that keeps each clinic apart. A restore never touches another "
-                "clinic and can be undone.</p><p>Log file: {log}</p><p>Icons drawn for Resguardo; "
-                "MIT licence.</p>",
-            ).format(version=__version__, log=log_file()),
-        )
+        about(self)
 
     # -- closing ---------------------------------------------------------------------
 
