@@ -114,6 +114,17 @@ def lock_policy(args: argparse.Namespace) -> LockPolicy:
     )
 
 
+def writing_beside_the_app(args: argparse.Namespace) -> LockPolicy:
+    """The lock options of a job that only adds or removes rows beside the web application's work (recover,
+    undo-recover): it never interrupts the application, so --interrupt-app is a wrong command line there."""
+    if args.interrupt_app is not None:
+        raise CommandLineError(
+            "--interrupt-app does not apply here: the rows are written beside the web application's work, which "
+            "is never interrupted; a table locked by a schema change or a restore is waited for (--lock-wait)."
+        )
+    return lock_policy(args)
+
+
 def interrupted_lines(sessions: list[Session]) -> list[str]:
     """What --interrupt-app did: whose statements were cancelled."""
     if not sessions:

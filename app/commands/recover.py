@@ -9,13 +9,12 @@ from app.commands.common import (
     add_lock_options,
     add_tenants_table_option,
     confirm_by_typing,
-    lock_policy,
     resolve_target,
     tenants_table,
+    writing_beside_the_app,
 )
 from app.commands.encryption_options import add_identity_option, readable_file
 from app.engine.comparison.names import plural
-from app.engine.errors import CommandLineError
 from app.engine.recovery.apply import apply_recovery
 from app.engine.recovery.model import RecoveryPlan, RecoveryResult, TablePlan, Why
 from app.engine.recovery.planning import plan_recovery
@@ -75,12 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
-    locks = lock_policy(args)
-    if locks.interrupt_after is not None:
-        raise CommandLineError(
-            "--interrupt-app does not apply here: the rows are written beside the web application's work, which "
-            "is never interrupted; a table locked by a schema change or a restore is waited for (--lock-wait)."
-        )
+    locks = writing_beside_the_app(args)
     with readable_file(args, restoring=True) as path:
         plan = plan_recovery(
             target,

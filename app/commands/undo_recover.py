@@ -8,11 +8,11 @@ from app.commands.common import (
     add_lock_options,
     add_tenants_table_option,
     confirm_by_typing,
-    lock_policy,
     resolve_target,
     tenants_table,
+    writing_beside_the_app,
 )
-from app.engine.errors import CommandLineError, PreflightError
+from app.engine.errors import PreflightError
 from app.engine.recovery.undo import last_recovery, undo_recovery
 from app.text_safety import terminal
 
@@ -26,12 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     target = resolve_target(args)
-    locks = lock_policy(args)
-    if locks.interrupt_after is not None:
-        raise CommandLineError(
-            "--interrupt-app does not apply here: the rows are written beside the web application's work, which "
-            "is never interrupted; a table locked by a schema change or a restore is waited for (--lock-wait)."
-        )
+    locks = writing_beside_the_app(args)
     if not args.yes:
         record = last_recovery(target, args.tenant)
         if record is None:

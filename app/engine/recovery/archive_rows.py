@@ -9,7 +9,7 @@ checksum is checked.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 
 from app.engine.archive.container import ArchiveReader
 from app.engine.archive.manifest import TableEntry
@@ -21,8 +21,11 @@ Fields = list[bytes]
 MAX_HINTS = 64  # more values than this, and every row is split and tested (the search would cost more)
 
 
-def rows_of(reader: ArchiveReader, entry: TableEntry, cancel: CancelToken) -> Iterator[Fields]:
-    """Each row's COPY fields, in the manifest's column order."""
+def rows_of(
+    reader: ArchiveReader, entry: TableEntry, cancel: CancelToken, advance: Callable[[int], None] | None = None
+) -> Iterator[Fields]:
+    """Each row's COPY fields, in the manifest's column order; a row whose fields are not the manifest's columns
+    is refused (a changed file). `advance` hears each chunk's size once its rows are out."""
     width = len(entry.columns)
     carry, row = b"", 0
     for chunk in table_rows(reader, entry, cancel):
@@ -37,6 +40,8 @@ def rows_of(reader: ArchiveReader, entry: TableEntry, cancel: CancelToken) -> It
                     f"its manifest names {width} columns (the file was changed after Resguardo wrote it)."
                 )
             yield fields
+        if advance is not None:
+            advance(len(chunk))
 
 
 def candidate_rows(

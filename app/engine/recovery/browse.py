@@ -20,7 +20,6 @@ import psycopg
 
 from app.engine.archive.container import ArchiveReader
 from app.engine.archive.manifest import TableEntry
-from app.engine.archive.table_data import table_rows
 from app.engine.backup.preflight import check_tenant_name, check_tenant_schema
 from app.engine.comparison.copy_text import NULL, BadRow, Key, key_reader, unescape
 from app.engine.comparison.live import LiveTable, begin_snapshot, copy_query, lock_live_tables
@@ -32,6 +31,7 @@ from app.engine.encryption.workspace import private_folder
 from app.engine.errors import ArchiveError, ConnectionFailed, PreflightError, ResguardoError, first_line
 from app.engine.inspection.file_kind import NATIVE, sniff_file
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
+from app.engine.recovery.archive_rows import rows_of
 
 ROWS_SHOWN = 200  # rows a page holds by default: enough to pick from, small enough for any window
 _CHUNK = 1 << 20
@@ -150,7 +150,7 @@ def read_rows(
         reporter = ProgressReporter(progress, float(entry.bytes + 1))
         kept: list[tuple[Value, ...]] = []
         matching = scanned = 0
-        for fields in _fields(reader, entry, cancel, lambda size: reporter.advance(size, "Reading the backup")):
+        for fields in rows_of(reader, entry, cancel, lambda size: reporter.advance(size, "Reading the backup")):
             scanned += 1
             if matches is None or matches(fields):
                 matching += 1
@@ -208,7 +208,7 @@ def deleted_since(
             sorter = RunSorter(lambda line: key_of(line.split(b"\t")), spill, run_bytes)
             stack.callback(sorter.close)
             scanned = 0
-            for fields in _fields(reader, entry, cancel, lambda size: reporter.advance(size, "Reading the backup")):
+            for fields in rows_of(reader, entry, cancel, lambda size: reporter.advance(size, "Reading the backup")):
                 scanned += 1
                 try:
                     sorter.add(key_of(fields), b"\t".join(fields))
@@ -253,27 +253,6 @@ def _entry(reader: ArchiveReader, name: str) -> TableEntry:
 
 def _values(fields: list[bytes]) -> tuple[Value, ...]:
     return tuple(None if f == NULL else unescape(f).decode("utf-8", "replace") for f in fields)
-
-
-def _fields(
-    reader: ArchiveReader, entry: TableEntry, cancel: CancelToken, advance: Callable[[int], None]
-) -> Iterator[list[bytes]]:
-    """Each row's COPY fields; a row whose fields are not the manifest's columns is refused (a changed file)."""
-    width = len(entry.columns)
-    carry, row = b"", 0
-    for chunk in table_rows(reader, entry, cancel):
-        lines = (carry + chunk).split(b"\n")
-        carry = lines.pop()
-        for line in lines:
-            row += 1
-            fields = line.split(b"\t")
-            if len(fields) != width:
-                raise ArchiveError(
-                    f"{reader.path.name} cannot be used: row {row:,} of table {entry.name} has {len(fields)} fields, "
-                    f"its manifest names {width} columns (the file was changed after Resguardo wrote it)."
-                )
-            yield fields
-        advance(len(chunk))
 
 
 def _live_tables(
