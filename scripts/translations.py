@@ -13,6 +13,7 @@ step.
 from __future__ import annotations
 
 import argparse
+import ast
 import subprocess
 import sys
 import tempfile
@@ -75,12 +76,17 @@ def keep_plurals(ts: Path, before: list[Message]) -> None:
     dropped, while the window's code still says them; an unfinished one stays unfinished. (A plural new to the
     catalogue is then listed only once a PySide6 whose lupdate reads Python plurals updates it.)"""
     plurals = {(m.context, m.source): m for m in before if m.numerus}
-    code = "\n".join(p.read_text(encoding="utf-8") for p in SOURCES.glob("*.py"))
+    said = {  # every string the window's code holds, adjacent literals joined as Python joins them
+        node.value
+        for path in SOURCES.glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
     tree = ET.parse(ts)
     root = tree.getroot()
     contexts = {c.findtext("name") or "": c for c in root.iter("context")}
     for (context, source), message in plurals.items():
-        if f'"{source}"' not in code:
+        if source not in said:
             continue  # the window no longer says it
         holder = contexts.get(context)
         if holder is None:

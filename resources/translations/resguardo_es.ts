@@ -1060,6 +1060,14 @@
         <translation>Cancelado.</translation>
     </message>
     <message>
+        <source>Show this job&apos;s result and buttons</source>
+        <translation>Mostrar el resultado y los botones de esta tarea</translation>
+    </message>
+    <message>
+        <source>Fold this finished job to one line</source>
+        <translation>Plegar esta tarea terminada en una línea</translation>
+    </message>
+    <message>
         <source>Jobs</source>
         <translation>Tareas</translation>
     </message>
@@ -1088,14 +1096,6 @@
     <message>
         <source>Create an encryption key</source>
         <translation>Crear una clave de cifrado</translation>
-    </message>
-    <message>
-        <source>Show this job&apos;s result and buttons</source>
-        <translation>Mostrar el resultado y los botones de este trabajo</translation>
-    </message>
-    <message>
-        <source>Fold this finished job to one line</source>
-        <translation>Plegar este trabajo terminado en una línea</translation>
     </message>
     <message>
         <source>Backups encrypted to this key can be read only with its key file and passphrase. Backups need only its public half, so this computer can write backups it cannot read. Keep the key file away from the backups (a USB stick in the clinic&apos;s safe, the owner&apos;s computer), and print its recovery sheet: losing the key file or the passphrase loses every backup encrypted to it alone.</source>
@@ -1793,10 +1793,6 @@
         <translation>&amp;Detener</translation>
     </message>
     <message>
-        <source>Rows found; choose the one to bring back</source>
-        <translation>Filas encontradas; elija la que quiere recuperar</translation>
-    </message>
-    <message>
         <source>Also bring back what belongs to it (a patient&apos;s profile, appointments, messages…)</source>
         <translation>Recuperar también lo que le pertenece (el perfil, las citas y los mensajes de un paciente…)</translation>
     </message>
@@ -1849,8 +1845,20 @@
         <translation>Las filas de esta tabla no se pueden distinguir, así que ninguna se puede recuperar por separado.</translation>
     </message>
     <message>
-        <source>Chosen: {what} {key}.</source>
-        <translation>Elegido: {what} {key}.</translation>
+        <source>Choose one record or more (Ctrl or Shift for several).</source>
+        <translation>Elija un registro o más (Ctrl o Mayús para varios).</translation>
+    </message>
+    <message>
+        <source>Choose at most {most} records at once.</source>
+        <translation>Elija como mucho {most} registros a la vez.</translation>
+    </message>
+    <message>
+        <source>Chosen: {records}.</source>
+        <translation>Elegido: {records}.</translation>
+    </message>
+    <message>
+        <source>Rows found; choose the ones to bring back</source>
+        <translation>Filas encontradas; elija las que quiere recuperar</translation>
     </message>
     <message numerus="yes">
         <source>{words} (%Ln rows)</source>
@@ -1873,28 +1881,12 @@
             <numerusform>%Ln filas encontradas.</numerusform>
         </translation>
     </message>
-    <message>
-        <source>Choose one record or more (Ctrl or Shift for several).</source>
-        <translation>Elija un registro o más (Ctrl o Mayús para varios).</translation>
-    </message>
-    <message>
-        <source>Choose at most {most} records at once.</source>
-        <translation>Elija como mucho {most} registros a la vez.</translation>
-    </message>
-    <message>
-        <source>Chosen: {records}.</source>
-        <translation>Elegido: {records}.</translation>
-    </message>
     <message numerus="yes">
         <source>%Ln records of {what}: {keys}</source>
         <translation>
             <numerusform>%Ln registro de {what}: {keys}</numerusform>
             <numerusform>%Ln registros de {what}: {keys}</numerusform>
         </translation>
-    </message>
-    <message>
-        <source>Rows found; choose the ones to bring back</source>
-        <translation>Filas encontradas; elija las que quiere recuperar</translation>
     </message>
 </context>
 <context>
@@ -1930,10 +1922,6 @@
     <message>
         <source>No record was chosen.</source>
         <translation>No se ha elegido ningún registro.</translation>
-    </message>
-    <message>
-        <source>{what} {key}</source>
-        <translation>{what} {key}</translation>
     </message>
     <message>
         <source>Chosen: {record}</source>
@@ -1987,6 +1975,22 @@
         <source>Undo recovery… removes them again.</source>
         <translation>Deshacer la recuperación… los vuelve a quitar.</translation>
     </message>
+    <message>
+        <source>A backup of another clinic</source>
+        <translation>Una copia de otra clínica</translation>
+    </message>
+    <message>
+        <source>{file} is a backup of {other}, not of {clinic}. Bring the chosen record from it into {clinic} anyway?</source>
+        <translation>{file} es una copia de {other}, no de {clinic}. ¿Traer de todos modos el registro elegido a {clinic}?</translation>
+    </message>
+    <message>
+        <source>Bring it into {clinic}</source>
+        <translation>Traerlo a {clinic}</translation>
+    </message>
+    <message>
+        <source>You chose not to use a backup of another clinic.</source>
+        <translation>Ha elegido no usar una copia de otra clínica.</translation>
+    </message>
     <message numerus="yes">
         <source>The backup holds %Ln tables.</source>
         <translation>
@@ -2035,22 +2039,6 @@
             <numerusform>%Ln aviso: vea el registro.</numerusform>
             <numerusform>%Ln avisos: vea el registro.</numerusform>
         </translation>
-    </message>
-    <message>
-        <source>A backup of another clinic</source>
-        <translation>Una copia de otra clínica</translation>
-    </message>
-    <message>
-        <source>{file} is a backup of {other}, not of {clinic}. Bring the chosen record from it into {clinic} anyway?</source>
-        <translation>{file} es una copia de {other}, no de {clinic}. ¿Traer de todos modos el registro elegido a {clinic}?</translation>
-    </message>
-    <message>
-        <source>Bring it into {clinic}</source>
-        <translation>Traerlo a {clinic}</translation>
-    </message>
-    <message>
-        <source>You chose not to use a backup of another clinic.</source>
-        <translation>Ha elegido no usar una copia de otra clínica.</translation>
     </message>
 </context>
 <context>
@@ -2135,6 +2123,10 @@
         <source>other records</source>
         <translation>otros registros</translation>
     </message>
+    <message>
+        <source>This backup is of another clinic, {other}: its records go into {clinic}.</source>
+        <translation>Esta copia es de otra clínica, {other}: sus registros van a {clinic}.</translation>
+    </message>
     <message numerus="yes">
         <source>%Ln records come back into {clinic}</source>
         <translation>
@@ -2169,10 +2161,6 @@
             <numerusform>{what}: %Ln que añadir</numerusform>
             <numerusform>{what}: %Ln que añadir</numerusform>
         </translation>
-    </message>
-    <message>
-        <source>This backup is of another clinic, {other}: its records go into {clinic}.</source>
-        <translation>Esta copia es de otra clínica, {other}: sus registros van a {clinic}.</translation>
     </message>
 </context>
 <context>
