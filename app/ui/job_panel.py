@@ -224,9 +224,12 @@ class JobPanel(QFrame):
             self.stage.set_full_text(text)
         self._tick()
 
+    def seconds(self) -> float:
+        """How long its last engine call took, or has taken so far."""
+        return (self._ended if not self.running else time.monotonic()) - self._started
+
     def _tick(self) -> None:
-        end = self._ended if not self.running else time.monotonic()
-        self.times.setText(locale_format.times(end - self._started, self._fraction, self.running))
+        self.times.setText(locale_format.times(self.seconds(), self._fraction, self.running))
 
     def log(self, text: str, level: int = logging.INFO) -> None:
         """A line of the job's log, in the window's words: the log panel, and the log file (a stage at DEBUG)."""

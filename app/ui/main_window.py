@@ -37,6 +37,7 @@ from app.ui.clinic_lists import ClinicLists, listing_text, listing_tip, owning_t
 from app.ui.connection_flow import ConnectionFlow
 from app.ui.dialogs import DialogProvider
 from app.ui.icons import app_icon
+from app.ui.job_notice import JobNotices
 from app.ui.job_panel import JobPanel, JobsArea, PanelState
 from app.ui.job_runner import BackgroundPool
 from app.ui.log_panel import LogPanel
@@ -155,6 +156,7 @@ class MainWindow(QMainWindow):
         self.jobs = JobsArea(self.pool, self.log_panel, self.dialogs)
         self.jobs.job_started.connect(self._job_changed)
         self.jobs.job_ended.connect(self._job_changed)
+        self.notices = JobNotices(self, self.jobs)  # a job ended unseen: the desktop says so
         self.setCentralWidget(arrange(self.banner, self.list_area, self.jobs, self.log_panel))
 
         self.listing_label = ElidedLabel(translate("Window", "Not connected."))
