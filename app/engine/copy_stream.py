@@ -44,21 +44,7 @@ def copy_out(
     with conn.cursor().copy(query), selectors.DefaultSelector() as selector:
         pgconn = conn.pgconn
         selector.register(pgconn.socket, selectors.EVENT_READ)
-        get_copy_data = pgconn.get_copy_data
-        buffer = bytearray()
-        while True:
-            nbytes, data = get_copy_data(1)  # one row; 0: nothing buffered; -1: COPY done; -2 raises
-            if nbytes > 0:
-                buffer += data
-                if len(buffer) >= chunk_bytes:
-                    cancel.raise_if_cancelled()
-                    sink(buffer)
-                    buffer = bytearray()
-            elif nbytes == 0:
-                _wait_readable(selector, cancel)
-                pgconn.consume_input()
-            else:
-                break
+        buffer = _read_copy(pgconn, selector, sink, chunk_bytes, cancel)
         _finish(conn, selector)
     if buffer:
         sink(buffer)
@@ -122,7 +108,10 @@ def copy_out_batch(
                 _wait_writable(pgconn, cancel)
             for index in range(len(queries)):
                 _expect(conn, _next_result(pgconn, selector, cancel), pq.ExecStatus.COPY_OUT)
-                _read_copy(pgconn, selector, begin(index), chunk_bytes, cancel)
+                table_sink = begin(index)
+                rest = _read_copy(pgconn, selector, table_sink, chunk_bytes, cancel)
+                if rest:
+                    table_sink(rest)
                 _expect(conn, _next_result(pgconn, selector, cancel), pq.ExecStatus.COMMAND_OK)
                 end(index)
             if _next_result(pgconn, selector, cancel) is not None:
@@ -138,7 +127,9 @@ def _read_copy(
     sink: ChunkSink,
     chunk_bytes: int,
     cancel: CancelToken,
-) -> None:
+) -> bytearray:
+    """One COPY's rows to `sink` in chunks of about `chunk_bytes`; the last, shorter chunk is returned, for the
+    caller to pass on once the COPY's end is known (copy_out: after the server said it succeeded)."""
     get_copy_data = pgconn.get_copy_data
     buffer = bytearray()
     while True:
@@ -154,8 +145,7 @@ def _read_copy(
             pgconn.consume_input()
         else:
             break
-    if buffer:
-        sink(buffer)
+    return buffer
 
 
 def _next_result(
