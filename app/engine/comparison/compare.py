@@ -42,6 +42,17 @@ _CHUNK = 1 << 20
 _KINDS = {CUSTOM: "a pg_dump file in custom format", DJANGO_JSON: "a Django dumpdata export"}
 
 
+def comparison_failed(schema: str, exc: psycopg.Error) -> ResguardoError:
+    """A comparison of `schema` with a backup that the server stopped, in words (the diff, a recovery's browsing)."""
+    if isinstance(exc, psycopg.OperationalError):
+        return ConnectionFailed(
+            f"The connection to the server was lost while comparing {schema!r} with the backup.", str(exc).strip()
+        )
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return PreflightError(f"No privilege to read tenant {schema!r}: {first_line(exc)}", str(exc))
+    return ResguardoError(f"The comparison of {schema!r} failed: {first_line(exc)}", str(exc))
+
+
 def compare_backup(
     target: ConnectionTarget,
     schema: str,
@@ -80,14 +91,8 @@ def compare_backup(
             job = _Job(conn, reader, live, table_words(conn, live), progress, cancel, _Spill(stack), run_bytes)
             tables = job.run()
             conn.rollback()
-        except psycopg.OperationalError as exc:
-            raise ConnectionFailed(
-                f"The connection to the server was lost while comparing {schema!r} with the backup.", str(exc).strip()
-            ) from None
-        except psycopg.errors.InsufficientPrivilege as exc:
-            raise PreflightError(f"No privilege to read tenant {schema!r}: {first_line(exc)}", str(exc)) from None
         except psycopg.Error as exc:
-            raise ResguardoError(f"The comparison of {schema!r} failed: {first_line(exc)}", str(exc)) from None
+            raise comparison_failed(schema, exc) from None
         manifest = reader.manifest
         return Comparison(
             tenant=schema,

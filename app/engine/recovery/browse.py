@@ -21,6 +21,7 @@ import psycopg
 from app.engine.archive.container import ArchiveReader
 from app.engine.archive.manifest import TableEntry
 from app.engine.backup.preflight import check_tenant_name, check_tenant_schema
+from app.engine.comparison.compare import comparison_failed
 from app.engine.comparison.copy_text import NULL, BadRow, Key, key_reader, unescape
 from app.engine.comparison.live import LiveTable, begin_snapshot, copy_query, lock_live_tables
 from app.engine.comparison.names import table_words
@@ -219,14 +220,8 @@ def deleted_since(
             merge = _Deleted(sorter.rows(), matches, limit)
             _merge_live_keys(conn, live, merge, cancel, lambda size: reporter.advance(size, "Comparing rows"))
             conn.rollback()
-        except psycopg.OperationalError as exc:
-            raise ConnectionFailed(
-                f"The connection to the server was lost while comparing {schema!r} with the backup.", str(exc).strip()
-            ) from None
-        except psycopg.errors.InsufficientPrivilege as exc:
-            raise PreflightError(f"No privilege to read tenant {schema!r}: {first_line(exc)}", str(exc)) from None
         except psycopg.Error as exc:
-            raise ResguardoError(f"The comparison of {schema!r} failed: {first_line(exc)}", str(exc)) from None
+            raise comparison_failed(schema, exc) from None
         reporter.finish("Done")
         return RowsPage(entry.name, entry.columns, table.key, tuple(merge.kept), merge.matching, scanned)
 
