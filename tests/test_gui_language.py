@@ -99,7 +99,7 @@ def test_the_window_speaks_spanish_with_spanish_numbers(
         assert "public.customers_client" in window.listing_label.toolTip()
         row = next(r for r in range(window.clinics.rowCount()) if window.clinics.schema_at(r) == "bienestar")
         size = window.clinics.index(row, 2).data()
-        assert re.fullmatch(r"\d+,\d (kB|MB)", size), size  # a decimal comma
+        assert re.fullmatch(r"\d+,\d\d (KiB|MiB)", size), size  # a decimal comma, as the file dialog writes it
 
         window.select("bienestar")
         window.jobs.job_started.connect(
@@ -190,6 +190,30 @@ def test_the_file_dialog_speaks_the_windows_spanish(qtbot: QtBot, tmp_path: Path
         assert model is not None
         qtbot.waitUntil(lambda: model.index(str(tmp_path / "copias")).isValid(), timeout=5_000)
         assert model.type(model.index(str(tmp_path / "copias"))) == "Carpeta"
+
+
+def test_the_file_dialog_writes_a_size_as_the_window_does(qtbot: QtBot, tmp_path: Path) -> None:
+    """Qt's dialog wrote "61,00 KiB" (in the system's locale) where the window wrote "61,0 kB" (issue 25.7): one
+    formatter for both, in the window's language even when the system's is another."""
+    from PySide6.QtWidgets import QFileSystemModel
+
+    from app.ui import locale_format
+    from app.ui.backup_dialog import file_dialog
+
+    backup = tmp_path / "bienestar.resguardo"
+    backup.write_bytes(b"\0" * 62_464)
+    with installed("es"):
+        assert QLocale().name().startswith("es")
+        dialog = file_dialog(None, "Abrir", tmp_path, "Copias de Resguardo (*.resguardo)", saving=False)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        model = dialog.findChild(QFileSystemModel)
+        assert model is not None
+        qtbot.waitUntil(lambda: model.index(str(backup)).isValid() and model.size(model.index(str(backup))) > 0)
+        proxy = dialog.proxyModel()
+        source = model.index(str(backup))
+        shown_size = proxy.mapFromSource(source.siblingAtColumn(1)).data()
+        assert shown_size == locale_format.size(62_464) == "61,00 KiB"
 
 
 def test_the_encryption_of_the_connection_is_chosen_in_words(qtbot: QtBot, memory_keyring: object) -> None:

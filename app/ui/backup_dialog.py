@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFileSystemModel,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui import locale_format
 from app.ui.formats import BackupFormat
 from app.ui.icons import icon
 from app.ui.style import muted
@@ -54,9 +56,24 @@ class _FileDialog(QFileDialog):
             places.setMinimumWidth(places.sizeHintForColumn(0) + 24)
 
 
+class SizesInTheWindowsWords(QIdentityProxyModel):
+    """The dialog's Size column as the window writes sizes: Qt's model formats them in the system's locale, which
+    is not the window's when the user chose another language."""
+
+    SIZE_COLUMN = 1
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        source = self.sourceModel()
+        sized = role == Qt.ItemDataRole.DisplayRole and index.column() == self.SIZE_COLUMN
+        if sized and isinstance(source, QFileSystemModel) and not source.isDir(inner := self.mapToSource(index)):
+            return locale_format.size(source.size(inner))
+        return super().data(index, role)
+
+
 def file_dialog(parent: QWidget | None, title: str, start: Path, name_filter: str, *, saving: bool) -> QFileDialog:
     """A file dialog in detail view (names, sizes, dates), as large as the screen allows."""
     dialog = _FileDialog(parent, title, str(start), name_filter)
+    dialog.setProxyModel(SizesInTheWindowsWords(dialog))
     dialog.setViewMode(QFileDialog.ViewMode.Detail)
     dialog.setFileMode(QFileDialog.FileMode.AnyFile if saving else QFileDialog.FileMode.ExistingFile)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if saving else QFileDialog.AcceptMode.AcceptOpen)

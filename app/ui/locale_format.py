@@ -13,10 +13,11 @@ def number(n: int | None) -> str:
 
 
 def size(n: int | float | None) -> str:
-    """1024-based, as file managers show it: "12,8 MB"."""
+    """1024-based, as Qt's file dialog shows it ("61,00 KiB"): the window's file dialog shows its sizes through
+    this too (backup_dialog.SizesInTheWindowsWords), so a file reads the same in both."""
     if n is None:
         return ""
-    return QLocale().formattedDataSize(int(n), 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
+    return QLocale().formattedDataSize(int(n))
 
 
 def when(utc_iso: str | None) -> str:
