@@ -588,9 +588,9 @@ def _key_shots(window: Any, shoot: _Shooter, code: str) -> None:
     no_keyring = keyring.backends.fail.Keyring()  # type: ignore[no-untyped-call]  # keyring leaves it unannotated
     dialog = ProfileDialog(window, SecretStore(no_keyring), None, window.pool)
     dialog.show()
-    _wait(lambda: dialog.key_button.isEnabled(), "the saved profile")
-    dialog.key_button.click()
-    key = dialog.key_dialog
+    _wait(lambda: dialog.keys.create_button.isEnabled(), "the saved profile")
+    dialog.keys.create_button.click()
+    key = dialog.keys.key_dialog
     assert key is not None
     usb = Path(tempfile.gettempdir()) / "USB"  # a short path, as a USB stick's would be
     usb.mkdir(exist_ok=True)

@@ -141,9 +141,9 @@ def test_a_key_created_from_the_profile_dialog_is_an_age_identity_its_passphrase
     dialog = ProfileDialog(None, SecretStore(), store, dialogs=asked)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(dialog.save_button.isEnabled, timeout=WAIT_MS)
-    assert dialog.name.text() == "clinics" and dialog.encryption.text() == "Backups are not encrypted."
-    dialog.key_button.click()
-    keys = dialog.key_dialog
+    assert dialog.name.text() == "clinics" and dialog.keys.encryption.text() == "Backups are not encrypted."
+    dialog.keys.create_button.click()
+    keys = dialog.keys.key_dialog
     assert keys is not None and keys.isVisible()
     assert keys.passphrase.echoMode() == keys.again.echoMode() == QLineEdit.EchoMode.Password  # never echoed
     assert keys.key_file.text() == ""  # no folder suggested: not beside the backups
@@ -185,8 +185,8 @@ def test_a_key_created_from_the_profile_dialog_is_an_age_identity_its_passphrase
     assert keys.public in page and "BEGIN AGE ENCRYPTED FILE" in page and "AGE-SECRET-KEY" not in page
 
     keys.reject()
-    assert dialog.key_dialog is None
-    assert dialog.encryption.text().startswith("Backups are encrypted to one key")
+    assert dialog.keys.key_dialog is None
+    assert dialog.keys.encryption.text().startswith("Backups are encrypted to one key")
 
 
 def test_the_key_prompt_never_echoes_and_says_what_was_wrong_in_spanish_too(qtbot: QtBot, tmp_path: Path) -> None:

@@ -78,9 +78,16 @@ def _set_profile(name: str, keys: list[str], none: bool) -> int:
     lines = recipient_lines(keys)
     if lines:
         parse_recipients(lines)  # each one a valid public key
-    ProfileStore().set_encryption(name, lines)
-    if not lines:
-        print(f"Backups of profile {name} are no longer encrypted.")
+        ProfileStore().set_encryption(name, lines)
+    else:
+        from app.engine.routine.profile_keys import remove_keys
+
+        store = ProfileStore()
+        remove_keys(name, store.get(name).encrypt_to, store)  # refused while a schedule encrypts with them
+        print(
+            f"Backups of profile {name} are no longer encrypted. Backups already written stay encrypted: keep "
+            "their key file to read them."
+        )
     for line in lines:
         print(f"Backups of profile {name} are encrypted to {line} ({fingerprint(line)})")
     return 0

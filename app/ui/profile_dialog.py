@@ -8,15 +8,12 @@ in flight.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -30,14 +27,15 @@ from PySide6.QtWidgets import (
 
 from app.engine.errors import ResguardoError
 from app.engine.login_check import ConnectionCheck, check_connection
-from app.engine.stores.profiles import SSL_MODES, Profile, ProfileStore
+from app.engine.stores.profiles import Profile, ProfileStore
 from app.engine.stores.secrets import SecretStore
 from app.ui import engine_words
 from app.ui.connection_words import check_sentence
 from app.ui.job_runner import BackgroundPool
-from app.ui.key_dialog import FileQuestions, KeyDialog, keys_sentence
 from app.ui.logging_setup import REDACTOR
 from app.ui.password_dialog import offer_remember
+from app.ui.profile_keys import KeyQuestions, ProfileKeys
+from app.ui.ssl_fields import certificate_row, ssl_mode_box
 from app.ui.style import muted, say_status
 
 translate = QCoreApplication.translate
@@ -52,11 +50,11 @@ class ProfileDialog(QDialog):
         secrets: SecretStore | None = None,
         store: ProfileStore | None = None,
         pool: BackgroundPool | None = None,
-        dialogs: FileQuestions | None = None,
+        dialogs: KeyQuestions | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(translate("Profiles", "Connection profiles"))
-        self.dialogs = dialogs  # the window's questions (Create a key… asks where its files go), or the real ones
+        self.dialogs = dialogs  # the window's questions (where a key's files go, removing a key), or the real ones
         self.secrets = secrets or SecretStore()
         self.store = store or ProfileStore()
         self.pool = pool or BackgroundPool(self)
@@ -91,16 +89,8 @@ class ProfileDialog(QDialog):
         self.remember.setEnabled(False)  # until the worker has found a keyring
         self.keyring_note = muted(QLabel(translate("Profiles", "Looking for the system keyring…")))
         self.keyring_note.setWordWrap(True)
-        self.sslmode = QComboBox()
-        for mode in SSL_MODES:  # in words, PostgreSQL's name beside each for whoever configured the server
-            self.sslmode.addItem(f"{_ssl_words(mode)} ({mode})", mode)
-        self.sslrootcert = QLineEdit()
-        self.sslrootcert.setPlaceholderText(translate("Profiles", "only for verify-ca / verify-full"))
-        browse = QPushButton(translate("Profiles", "B&rowse…"))
-        browse.clicked.connect(self._browse_cert)
-        cert_row = QHBoxLayout()
-        cert_row.addWidget(self.sslrootcert, 1)
-        cert_row.addWidget(browse)
+        self.sslmode = ssl_mode_box()
+        self.sslrootcert, cert_row = certificate_row(self)
         self.tenants_table = QLineEdit()
         self.tenants_table.setPlaceholderText(
             translate("Profiles", "found automatically (e.g. public.customers_client)")
@@ -123,15 +113,8 @@ class ProfileDialog(QDialog):
         form.addRow(cert_label, cert_row)
         form.addRow(translate("Profiles", "Clinics &table:"), self.tenants_table)
         form.addRow(translate("Profiles", "Users ta&ble:"), self.user_table)
-        self.encryption = muted(QLabel(""))  # what the profile's backups are encrypted to (app/ui/key_dialog.py)
-        self.encryption.setWordWrap(True)
-        self.key_button = QPushButton(translate("Profiles", "Create a &key…"))
-        self.key_button.clicked.connect(self.create_key)
-        self.key_dialog: KeyDialog | None = None
-        key_row = QHBoxLayout()
-        key_row.addWidget(self.encryption, 1)
-        key_row.addWidget(self.key_button)
-        form.addRow(translate("Profiles", "Encryption:"), key_row)
+        self.keys = ProfileKeys(self, self.pool, self.store, self._key_questions, self._say, self._keys_changed)
+        form.addRow(translate("Profiles", "Encryption:"), self.keys)
         for field, name in (
             (self.name, translate("Profiles", "Profile name")),
             (self.host, translate("Profiles", "Host")),
@@ -219,6 +202,7 @@ class ProfileDialog(QDialog):
         """While the profiles file or the keyring is being read or changed, nothing else may change them."""
         for widget in (self.list, self.new_button, self.delete_button, self.save_button, self.connect_button):
             widget.setEnabled(not busy)
+        self.keys.set_busy(busy)
 
     def _change_failed(self, error: ResguardoError) -> None:
         self._set_busy(False)
@@ -245,33 +229,22 @@ class ProfileDialog(QDialog):
         self.sslrootcert.setText(profile.sslrootcert)
         self.tenants_table.setText(profile.tenants_table)
         self.user_table.setText(profile.user_table)
-        self._show_keys(profile)
+        self.keys.show_profile(profile, profile.name in self._saved)
         self.status.clear()
 
-    def _show_keys(self, profile: Profile) -> None:
-        saved = profile.name in self._saved
-        self.encryption.setText(
-            keys_sentence(profile.encrypt_to) if saved else translate("Profiles", "Save the profile to give it a key.")
-        )
-        self.key_button.setEnabled(saved)
+    def _key_questions(self) -> KeyQuestions:
+        from app.ui.dialogs import DialogProvider
 
-    def create_key(self) -> None:
-        """Create a key… for the saved profile in the form; its backups are then encrypted to it."""
-        name = self._editing
-        if name is None or name not in self._saved:
-            return
-        self.key_dialog = KeyDialog(self, self.pool, name, self.store, self._saved[name].encrypt_to, self.dialogs)
-        self.key_dialog.finished.connect(lambda _code: self._keys_changed(name))
-        self.key_dialog.open()
+        return self.dialogs or DialogProvider()
 
-    def _keys_changed(self, name: str) -> None:
-        dialog, self.key_dialog = self.key_dialog, None
+    def _keys_changed(self, name: str, keys: list[str]) -> None:
+        """The profile's keys as saved by Create a key… or Remove key…."""
         profile = self._saved.get(name)
-        if dialog is None or profile is None:
+        if profile is None:
             return
-        profile.encrypt_to = list(dialog.profile_keys)
+        profile.encrypt_to = keys
         if self._editing == name:
-            self._show_keys(profile)
+            self.keys.show_profile(profile, True)
 
     def new_profile(self) -> None:
         self._editing = None
@@ -299,16 +272,6 @@ class ProfileDialog(QDialog):
             user_table=self.user_table.text().strip(),
             remember_password=self.remember.isChecked() and self._keyring,
         )
-
-    def _browse_cert(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(
-            self,
-            translate("Profiles", "Root certificate"),
-            str(Path.home()),
-            translate("Profiles", "Certificates (*.crt *.pem *.cer);;All files (*)"),
-        )
-        if chosen:
-            self.sslrootcert.setText(chosen)
 
     def _say(self, text: str, ok: bool | None = None) -> None:
         say_status(self.status, text, ok)
@@ -428,16 +391,3 @@ class ProfileDialog(QDialog):
 
         self._set_busy(True)
         self.pool.call(remove, removed, self._change_failed, name="delete profile")
-
-
-def _ssl_words(mode: str) -> str:
-    """What each of libpq's sslmode values does, as a clinic's IT person would ask for it."""
-    words = {
-        "disable": translate("Profiles", "Never encrypt"),
-        "allow": translate("Profiles", "Encrypt only if the server insists"),
-        "prefer": translate("Profiles", "Encrypt when the server can"),
-        "require": translate("Profiles", "Always encrypt, without checking the server"),
-        "verify-ca": translate("Profiles", "Encrypt and check the server's certificate"),
-        "verify-full": translate("Profiles", "Encrypt and check the certificate and the server's name"),
-    }
-    return words.get(mode, mode)
