@@ -15,8 +15,10 @@ from app.commands.common import (
 )
 from app.commands.encryption_options import add_identity_option, readable_file
 from app.engine.comparison.names import plural
+from app.engine.errors import CommandLineError
 from app.engine.recovery.apply import apply_recovery
 from app.engine.recovery.model import RecoveryPlan, RecoveryResult, TablePlan, Why
+from app.engine.recovery.planning import matched as shown_match
 from app.engine.recovery.planning import plan_recovery
 from app.text_safety import terminal
 
@@ -30,6 +32,20 @@ def match_option(text: str) -> tuple[str, str]:
     return column.strip(), value
 
 
+def column_option(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a column's name")
+    return text.strip()
+
+
+def matches(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """Every --match, then every --match-null (a column whose value is None); at least one is required."""
+    found: list[tuple[str, str | None]] = [*args.match, *((c, None) for c in args.match_null)]
+    if not found:
+        raise CommandLineError("Say which rows to recover: --match COLUMN=VALUE or --match-null COLUMN, at least one.")
+    return found
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", required=True, metavar="SCHEMA", help="the clinic's schema name")
     parser.add_argument(
@@ -40,11 +56,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--match",
-        required=True,
         action="append",
+        default=[],
         type=match_option,
         metavar="COLUMN=VALUE",
         help="a column and its value in the backup's rows (a value, never SQL); several must all hold",
+    )
+    parser.add_argument(
+        "--match-null",
+        action="append",
+        default=[],
+        type=column_option,
+        metavar="COLUMN",
+        help="a column that has no value (NULL) in the chosen rows; with --match, all must hold",
     )
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument(
@@ -81,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             args.tenant,
             path,
             table=args.table,
-            match=args.match,
+            match=matches(args),
             with_dependents=args.with_dependents,
             tenants_table=tenants_table(args),
             allow_other_tenant=args.allow_other_tenant,
@@ -115,7 +139,7 @@ def _keys(keys: list[str]) -> str:
 
 
 def describe_plan(plan: RecoveryPlan) -> str:
-    matched = " and ".join(f"{terminal(c)} = {terminal(v)}" for c, v in plan.match)
+    matched = " and ".join(terminal(shown_match(c, v)) for c, v in plan.match)
     words = next((t.words for t in plan.tables if t.name == plan.chosen_table), None)
     chosen = f"the {terminal(words)} ({terminal(plan.chosen_table)})" if words else f"the rows of {plan.chosen_table}"
     lines = [

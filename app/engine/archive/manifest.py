@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine.errors import ArchiveError
+from app.engine.output_settings import from_manifest
 from app.engine.safety.sql_gate.rules import Rules
 
 MAX_TABLES = 100_000
@@ -77,6 +78,11 @@ class Manifest:
 
     def table(self, name: str) -> TableEntry:
         return next(t for t in self.tables if t.name == name)
+
+    @property
+    def output_settings(self) -> dict[str, str] | None:
+        """The settings its rows were written under (app/engine/output_settings.py); None in an older archive."""
+        return from_manifest(self.raw.get("output_settings"))
 
 
 class _Reader:

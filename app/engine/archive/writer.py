@@ -185,9 +185,11 @@ def archive_manifest(
     migrations: list[list[str]] | None,
     tables: list[dict[str, Any]],
     parts: dict[str, Any],
+    output_settings: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The manifest of a native archive of `schema` (docs/archive-format.md); the Django JSON import's too.
-    `schema_fields`: what the schema's DDL says besides its tables (`SchemaDDL.manifest_fields()`)."""
+    `schema_fields`: what the schema's DDL says besides its tables (`SchemaDDL.manifest_fields()`);
+    `output_settings`: what the rows were written under, when the backup pinned them."""
     version = conn.execute("SHOW server_version").fetchone()
     manifest: dict[str, Any] = {
         "format": FORMAT_NAME,
@@ -198,6 +200,7 @@ def archive_manifest(
         "server_version_num": conn.info.server_version,
         "database": conn.info.dbname,
         "source_schema": schema,
+        **({"output_settings": output_settings} if output_settings is not None else {}),
         "tenant": tenant,
         "parts": parts,
         "tables": tables,

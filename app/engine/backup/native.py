@@ -40,6 +40,8 @@ from app.engine.jobs import (
     ProgressReporter,
     ignore_progress,
 )
+from app.engine.output_settings import pin as pin_output_settings
+from app.engine.output_settings import recorded as recorded_settings
 from app.engine.safety.locks import tenant_lock
 from app.engine.safety.relation_guard import Relation, lock_tables
 
@@ -102,6 +104,7 @@ def _backup(
     # Policies never filter what COPY reads, nor run their functions: where they would apply, COPY fails
     # (checked first, with a sentence naming the table).
     conn.execute("SELECT pg_catalog.set_config('row_security', 'off', true)")
+    pin_output_settings(conn)  # rows and DDL constants written alike whatever the server's or role's defaults
     locked, relations = _check_privileges(conn, schema)
     _lock_tables(conn, schema, locked)  # before reading the catalog: no one changes the tables while we read them
     tenants_table = find_tenants_table(conn, tenants_override)
@@ -142,6 +145,7 @@ def _backup(
                 PRE_DATA_MEMBER: {"bytes": pre.stored_bytes, "sha256": pre.stored_sha256},
                 POST_DATA_MEMBER: {"bytes": post.stored_bytes, "sha256": post.stored_sha256},
             },
+            recorded_settings(conn),
         )
         cancel.raise_if_cancelled()
         path = writer.commit(manifest)

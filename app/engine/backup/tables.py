@@ -34,6 +34,7 @@ from app.engine.catalog.schema_ddl_relations import TableCopy
 from app.engine.connection import ConnectionTarget
 from app.engine.copy_stream import ChunkSink, copy_out, copy_out_batch
 from app.engine.jobs import CancelToken
+from app.engine.output_settings import pin as pin_output_settings
 
 CHUNK_BYTES = 1 << 20  # bytes of COPY text handed over at a time
 HELPER_TABLE_BYTES = 16 << 20  # the helper takes tables up to this size on disk (its members are held in memory)
@@ -277,6 +278,7 @@ class _Helper:
             helper_conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(row[0])))
             helper_conn.execute("SELECT pg_catalog.set_config('row_security', 'off', true)")
             helper_conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
+            pin_output_settings(helper_conn)  # its rows written as the backup's session writes them
         except BaseException:
             helper_conn.close()
             raise

@@ -80,7 +80,7 @@ def compare_backup(
         stack.callback(conn.close)
         try:
             check_tenant_schema(conn, schema, tenants_table)
-            begin_snapshot(conn)
+            begin_snapshot(conn, reader.manifest.output_settings)
             try:
                 live = lock_live_tables(conn, schema)
             except psycopg.errors.LockNotAvailable:

@@ -8,7 +8,8 @@ predicate). Rows are read with `COPY (SELECT ... ORDER BY key)`: a whole-number 
 (bigint/integer/smallint: their btree order is PostgreSQL's, which no owner can change), a uuid by its value too
 (the order of its text); any other column by `pg_catalog.concat(column) COLLATE "C"`, the bytes of its text
 through its type's output function, never a cast (a cast to text may be the owner's function, CREATE CAST on a
-type it owns). app/engine/comparison/copy_text.py orders the backup's rows the same way.
+type it owns). app/engine/comparison/copy_text.py orders the backup's rows the same way. Values are written
+under the output settings the backup recorded (`begin_snapshot`), so both sides' text is alike.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from psycopg import sql
 
 from app.engine.comparison.copy_text import KeyOrder
 from app.engine.comparison.result import Matching
+from app.engine.output_settings import Settings, pin
 from app.engine.safety.relation_guard import Relation, lock_tables, schema_tables
 
 LOCK_TIMEOUT = "10s"
@@ -69,12 +71,14 @@ class LiveTable:
         return next(c for c in self.columns if c.name == name)
 
 
-def begin_snapshot(conn: psycopg.Connection) -> None:
-    """The transaction every read of the comparison happens in."""
+def begin_snapshot(conn: psycopg.Connection, settings: Settings | None) -> None:
+    """The transaction every read of the comparison happens in, writing values under the `settings` the backup
+    recorded (app/engine/output_settings.py; None, an older backup: the session's own)."""
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.read_only = True
     conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
     conn.execute("SELECT pg_catalog.set_config('row_security', 'off', true)")
+    pin(conn, settings)
 
 
 def lock_live_tables(conn: psycopg.Connection, schema: str) -> dict[str, LiveTable]:

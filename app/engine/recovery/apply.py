@@ -24,6 +24,7 @@ from app.engine.comparison.live import LiveTable
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, PreflightError, ResguardoError, RestoreFailed, all_or_nothing, first_line
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
+from app.engine.output_settings import pinned
 from app.engine.recovery import record as records
 from app.engine.recovery.live_rows import lookup
 from app.engine.recovery.locking import bound_row_waits, lock_for_writing, row_waits_retried, with_attempts
@@ -118,7 +119,8 @@ def _insert(
         # Counted once the tables are locked: an earlier attempt of this session, rolled back, still counts in
         # their counters until the session hands them over, and write_counts reads the relations locked now.
         before = write_counts(conn)
-        _still_as_planned(conn, tables, live)
+        with pinned(conn, plan.output_settings):  # keys and rows read as the backup wrote them
+            _still_as_planned(conn, tables, live)
         expected: dict[int, int] = {}
         with row_waits_retried():
             for table in tables:
@@ -133,7 +135,8 @@ def _insert(
             moved[0] += move_sequences(conn, s.tenant_oid, live[table.name].relation.oid, table)
         prove_only(conn, before, expected, "insert", ACTION)
         cancel.raise_if_cancelled()
-        record = _record(s, plan, tables, live, conn)
+        with pinned(conn, plan.output_settings):
+            record = _record(s, plan, tables, live, conn)
         try:
             records.add(record)  # before COMMIT; a kill after it is settled by the transaction's status
         except OSError as exc:
@@ -216,6 +219,7 @@ def _record(
         recovered_utc=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         xid=str(row[0]),
         tables=tuple(recorded),
+        output_settings=plan.output_settings,
     )
 
 

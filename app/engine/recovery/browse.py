@@ -71,16 +71,26 @@ class BackupContents:
 
 @dataclass(frozen=True)
 class Search:
-    """Rows whose `column` (any column when None) contains `text`, compared as text, ignoring case."""
+    """Rows whose `column` (any column when None) contains `text`, compared as text, ignoring case; with `null`,
+    the rows whose `column` has no value (NULL), which no text can stand for."""
 
     text: str
     column: str | None = None
+    null: bool = False
+
+    @property
+    def searches(self) -> bool:
+        return bool(self.text) or self.null
 
     def matcher(self, columns: tuple[str, ...]) -> Callable[[list[bytes]], bool]:
         wanted = self.text.casefold()
         if self.column is not None and self.column not in columns:
             raise PreflightError(f"The backup's table has no column {self.column!r}.")
         at = [columns.index(self.column)] if self.column is not None else list(range(len(columns)))
+        if self.null:
+            if self.column is None:
+                raise PreflightError("Say which column has no value.")
+            return lambda fields: fields[at[0]] == NULL
 
         def matches(fields: list[bytes]) -> bool:
             return any(
@@ -147,7 +157,7 @@ def read_rows(
     cancel = cancel or CancelToken()
     with ArchiveReader(_native(path)) as reader:
         entry = _entry(reader, table.name)
-        matches = search.matcher(entry.columns) if search and search.text else None
+        matches = search.matcher(entry.columns) if search and search.searches else None
         reporter = ProgressReporter(progress, float(entry.bytes + 1))
         kept: list[tuple[Value, ...]] = []
         matching = scanned = 0
@@ -186,7 +196,7 @@ def deleted_since(
     with ArchiveReader(path) as reader, ExitStack() as stack:
         entry = _entry(reader, table.name)
         reporter = ProgressReporter(progress, float(2 * entry.bytes + 1))
-        matches = search.matcher(entry.columns) if search and search.text else None
+        matches = search.matcher(entry.columns) if search and search.searches else None
         conn = target.connect()
         stack.callback(conn.close)
         folder: list[Path] = []
@@ -198,7 +208,7 @@ def deleted_since(
 
         try:
             check_tenant_schema(conn, schema, tenants_table)
-            begin_snapshot(conn)
+            begin_snapshot(conn, reader.manifest.output_settings)
             live = _locked(conn, schema).get(table.name)
             if live is None or tuple(live.key) != table.key:
                 raise PreflightError(
@@ -258,7 +268,7 @@ def _live_tables(
     with target.connect() as conn:
         try:
             check_tenant_schema(conn, schema, tenants_table)
-            begin_snapshot(conn)
+            begin_snapshot(conn, None)  # keys and names only: no value is compared
             live = _locked(conn, schema)
             words = table_words(conn, live)
             conn.rollback()

@@ -138,7 +138,7 @@ class Closure:
 
     # -- the chosen rows ----------------------------------------------------------------------------
 
-    def choose(self, name: str, match: Sequence[tuple[str, str]]) -> int:
+    def choose(self, name: str, match: Sequence[tuple[str, str | None]]) -> int:
         entry = self.entries[name]
         self.table(name)
         tests = []
@@ -152,13 +152,15 @@ class Closure:
         def wanted(fields: Fields) -> bool:
             return all(test(fields[at]) for at, test in tests)
 
-        column, value = match[0]
-        number = self.live[name].column(column).type_oid in _WHOLE_NUMBERS
-        hint = str(int(value)).encode() if number else copy_field(value)
+        column, value = next(((c, v) for c, v in match if v is not None), match[0])  # a value finds fewer rows
+        number = value is not None and self.live[name].column(column).type_oid in _WHOLE_NUMBERS
+        hint = str(int(value)).encode() if number and value is not None else copy_field(value)
         return len(self._read(name, wanted, Why.CHOSEN, {entry.columns.index(column): {hint}}))
 
     @staticmethod
-    def _matcher(live: LiveTable, column: str, value: str) -> Callable[[bytes], bool]:
+    def _matcher(live: LiveTable, column: str, value: str | None) -> Callable[[bytes], bool]:
+        if value is None:
+            return lambda f: f == NULL
         if live.column(column).type_oid in _WHOLE_NUMBERS:
             try:
                 number = int(value)

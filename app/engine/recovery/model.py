@@ -73,11 +73,12 @@ class RecoveryPlan:
     source_schema: str
     created_utc: str | None
     chosen_table: str
-    match: tuple[tuple[str, str], ...]
+    match: tuple[tuple[str, str | None], ...]  # (column, value); None: the column is NULL
     with_dependents: bool
     tables: tuple[TablePlan, ...]  # in insert order: parents first
     manifest_checksum: str = ""
     warnings: tuple[str, ...] = ()
+    output_settings: dict[str, str] | None = None  # what the backup's rows were written under; None: unknown
 
     @property
     def rows_to_insert(self) -> int:
@@ -130,6 +131,7 @@ class RecoveryRecord:
     xid: str  # the transaction that inserted the rows
     tables: tuple[RecordedTable, ...]  # in insert order
     committed: bool = False
+    output_settings: dict[str, str] | None = None  # the checksums' rows were read under; None: the session's own
 
     @property
     def rows(self) -> int:

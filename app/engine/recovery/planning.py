@@ -37,7 +37,7 @@ def plan_recovery(
     path: Path,
     *,
     table: str,
-    match: Sequence[tuple[str, str]],
+    match: Sequence[tuple[str, str | None]],
     with_dependents: bool = True,
     tenants_table: str | None = None,
     allow_other_tenant: bool = False,
@@ -46,7 +46,8 @@ def plan_recovery(
     cancel: CancelToken | None = None,
 ) -> RecoveryPlan:
     """The rows to bring back from `path` into clinic `schema`: those of `table` matching every (column, value)
-    of `match`, with the rows that refer to them (`with_dependents`) and the parents they need."""
+    of `match` (a value None: the column is NULL), with the rows that refer to them (`with_dependents`) and the
+    parents they need."""
     cancel = cancel or CancelToken()
     path = Path(path)
     if not match:
@@ -87,7 +88,7 @@ def _shares(progress: ProgressCallback, first: float) -> tuple[ProgressCallback,
 @dataclass(frozen=True)
 class _Options:
     table: str
-    match: tuple[tuple[str, str], ...]
+    match: tuple[tuple[str, str | None], ...]
     with_dependents: bool
     tenants_table: str | None
     allow_other_tenant: bool
@@ -119,7 +120,7 @@ def _plan(
         try:
             check_tenant(conn, schema, tenants_table)
             conn.rollback()
-            begin_snapshot(conn)
+            begin_snapshot(conn, reader.manifest.output_settings)
             try:
                 live = lock_live_tables(conn, schema)
             except psycopg.errors.LockNotAvailable:
@@ -143,7 +144,7 @@ def _plan(
             closure.choose(chosen, match)
             picked = closure.picked[chosen]
             if not picked.rows:
-                shown = ", ".join(f"{c} = {v}" for c, v in match)
+                shown = ", ".join(matched(c, v) for c, v in match)
                 raise PreflightError(f"The backup holds no row of {chosen} with {shown}; nothing to recover.")
             if o.with_dependents:
                 closure.dependents(chosen, list(picked.rows))
@@ -176,7 +177,13 @@ def _plan(
         tables=tables,
         manifest_checksum=checksum,
         warnings=_warnings(source, schema) + tuple(unfollowed),
+        output_settings=manifest.output_settings,
     )
+
+
+def matched(column: str, value: str | None) -> str:
+    """A match as people read it: `email = a@b.c`, `deleted_at is NULL`."""
+    return f"{column} is NULL" if value is None else f"{column} = {value}"
 
 
 def _warnings(source: str, tenant: str) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.engine.errors import PreflightError
+from app.engine.output_settings import from_manifest
 from app.engine.recovery.model import RecordedTable, RecoveryRecord
 from app.paths import state_dir
 
@@ -82,6 +83,7 @@ def _raw(r: RecoveryRecord) -> dict[str, Any]:
         "recovered_utc": r.recovered_utc,
         "xid": r.xid,
         "committed": r.committed,
+        **({"output_settings": r.output_settings} if r.output_settings is not None else {}),
         "tables": [
             {"name": t.name, "key": list(t.key), "columns": list(t.columns), "rows": [[list(k), s] for k, s in t.rows]}
             for t in r.tables
@@ -98,6 +100,7 @@ def _record(r: dict[str, Any]) -> RecoveryRecord:
         recovered_utc=str(r["recovered_utc"]),
         xid=str(r["xid"]),
         committed=bool(r["committed"]),
+        output_settings=from_manifest(r.get("output_settings")),
         tables=tuple(
             RecordedTable(
                 str(t["name"]),

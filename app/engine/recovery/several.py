@@ -24,7 +24,7 @@ from app.engine.recovery.planning import plan_recovery
 MAX_RECORDS = 50  # records chosen at once: each is one pass of planning over the backup
 _RANK = {Why.CHOSEN: 0, Why.DEPENDENT: 1, Why.PARENT: 2}
 
-Match = tuple[tuple[str, str], ...]
+Match = tuple[tuple[str, str | None], ...]
 
 
 def plan_several(

@@ -18,6 +18,7 @@ from app.engine.comparison.live import LiveTable
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import PreflightError, RestoreFailed, all_or_nothing
 from app.engine.jobs import CancelToken, ProgressCallback, ProgressReporter, ignore_progress
+from app.engine.output_settings import pinned
 from app.engine.recovery import record as records
 from app.engine.recovery.apply import explained
 from app.engine.recovery.live_rows import Values, delete_rows, lookup
@@ -108,7 +109,8 @@ def _delete(
         keys = {t.name: [tuple(v.encode() for v in k if v is not None) for k, _ in t.rows] for t in record.tables}
         expected: dict[int, int] = {}
         deleted: dict[str, int] = {}
-        with row_waits_retried():
+        # The rows read, and found by their keys' text, as the recovery read them.
+        with row_waits_retried(), pinned(conn, record.output_settings):
             _refuse_changed(conn, record, live, keys)
             for table in reversed(record.tables):  # children first
                 cancel.raise_if_cancelled()

@@ -31,6 +31,7 @@ import psycopg
 from psycopg import sql
 
 from app.engine.errors import PreflightError, RestoreFailed, UsageError
+from app.engine.output_settings import pin
 from app.engine.safety.relation_guard import lock_tables, plain_table
 
 FLAG_COLUMN = "is_superuser"
@@ -182,24 +183,13 @@ def _live_rows(conn: psycopg.Connection, live: str, table: str) -> list[dict[str
     return sorted(rows, key=_json)
 
 
-# The output functions' settings, fixed: the two sessions that take a snapshot write the same rows alike.
-_OUTPUT_SETTINGS = {
-    "DateStyle": "ISO, YMD",
-    "IntervalStyle": "postgres",
-    "TimeZone": "UTC",
-    "extra_float_digits": "3",
-    "bytea_output": "hex",
-}
-
-
 def live_snapshot(conn: psycopg.Connection, live: str, table: str) -> list[str]:
     """The live administrators' rows as their columns' output functions write them; the swap compares this
     with `KeepPlan.snapshot` while it holds the live tables. Runs none of the owner's code. `last_login` is left
     out: Django writes it at every sign-in, and an administrator signing in during the restore changes nothing
     the restore keeps (a password does), but would make the swap copy the accounts again, and again."""
     relation = _lock_plain(conn, live, table)
-    for name, value in _OUTPUT_SETTINGS.items():
-        conn.execute("SELECT pg_catalog.set_config(%s, %s, true)", [name, value])
+    pin(conn)  # the output functions' settings, fixed: the two sessions that take a snapshot write rows alike
     columns = [
         sql.SQL("u.{}").format(sql.Identifier(str(r[0])))
         for r in conn.execute(
