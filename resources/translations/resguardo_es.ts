@@ -1524,6 +1524,65 @@
     </message>
 </context>
 <context>
+    <name>ProfileKeys</name>
+    <message>
+        <source>Remove the key {fingerprint}… from the profile {profile}?</source>
+        <translation>¿Quitar la clave {fingerprint}… del perfil {profile}?</translation>
+    </message>
+    <message>
+        <source>Backups already written stay encrypted to it: those encrypted to this key alone open only with its key file and passphrase, so keep them as long as any such backup is kept.</source>
+        <translation>Las copias de seguridad ya escritas siguen cifradas para ella: las cifradas solo para esta clave se abren únicamente con su archivo de clave y su frase de contraseña, así que consérvelos mientras se guarde alguna de esas copias.</translation>
+    </message>
+    <message>
+        <source>New backups of {profile} will be written plain: not encrypted, readable by anyone who finds them.</source>
+        <translation>Las nuevas copias de seguridad de {profile} se escribirán sin cifrar: legibles para cualquiera que las encuentre.</translation>
+    </message>
+    <message>
+        <source>New backups of {profile} will be encrypted only to the other key ({fingerprint}…).</source>
+        <translation>Las nuevas copias de seguridad de {profile} se cifrarán solo para la otra clave ({fingerprint}…).</translation>
+    </message>
+    <message>
+        <source>New backups of {profile} will be encrypted only to the other {count} keys.</source>
+        <translation>Las nuevas copias de seguridad de {profile} se cifrarán solo para las otras {count} claves.</translation>
+    </message>
+    <message>
+        <source>Nothing else is deleted: Resguardo keeps no private key, neither in a file of its own nor in the system keyring, and the key file stays where you put it.</source>
+        <translation>No se borra nada más: Resguardo no guarda ninguna clave privada, ni en un archivo propio ni en el llavero del sistema, y el archivo de clave sigue donde usted lo dejó.</translation>
+    </message>
+    <message>
+        <source>Not removed: it is the profile&apos;s only key, and the schedule {names} backs up with this profile; without a key its next backups would be plain. Create another key for the profile first, or remove the schedule.</source>
+        <translation>No se quitó: es la única clave del perfil, y la programación {names} hace copias de seguridad con este perfil; sin clave, sus próximas copias se escribirían sin cifrar. Cree antes otra clave para el perfil, o elimine la programación.</translation>
+    </message>
+    <message>
+        <source>Not removed: it is the profile&apos;s only key, and the schedules {names} back up with this profile; without a key their next backups would be plain. Create another key for the profile first, or remove the schedules.</source>
+        <translation>No se quitó: es la única clave del perfil, y las programaciones {names} hacen copias de seguridad con este perfil; sin clave, sus próximas copias se escribirían sin cifrar. Cree antes otra clave para el perfil, o elimine las programaciones.</translation>
+    </message>
+    <message>
+        <source>The profile&apos;s keys</source>
+        <translation>Las claves del perfil</translation>
+    </message>
+    <message>
+        <source>Remo&amp;ve key…</source>
+        <translation>&amp;Quitar la clave…</translation>
+    </message>
+    <message>
+        <source>Remove the key</source>
+        <translation>Quitar la clave</translation>
+    </message>
+    <message>
+        <source>&amp;Remove the key</source>
+        <translation>&amp;Quitar la clave</translation>
+    </message>
+    <message>
+        <source>Removed the key. New backups of {profile} are encrypted only to the keys left; backups already written still open with the key removed.</source>
+        <translation>Clave quitada. Las nuevas copias de seguridad de {profile} se cifran solo para las claves que quedan; las copias ya escritas se siguen abriendo con la clave quitada.</translation>
+    </message>
+    <message>
+        <source>Removed the key. New backups of {profile} are plain; backups already written stay encrypted and still need that key.</source>
+        <translation>Clave quitada. Las nuevas copias de seguridad de {profile} se escriben sin cifrar; las copias ya escritas siguen cifradas y necesitan esa clave.</translation>
+    </message>
+</context>
+<context>
     <name>Profiles</name>
     <message>
         <source>Connection profiles</source>
