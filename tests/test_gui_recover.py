@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app.engine.backup.native import backup_tenant
+from app.engine.comparison.model_name import ModelName
 from app.engine.connection import ConnectionTarget
 from app.engine.encryption.stream import encrypt_file
 from app.engine.jobs import CancelToken
@@ -223,7 +224,7 @@ def test_the_preview_shows_the_backups_words_as_plain_visible_text(qtbot: QtBot)
     line = "7\tx\u202eevil\t<b>bold</b>\nsecond line\tsecret".encode().replace(b"\n", b"\\n")
     table = TablePlan(
         name="t<i>x</i>",
-        words="<img src=/dev/zero>",
+        model=ModelName("<img src=/dev/zero>"),
         key=("id",),
         columns=("id", "a", "b", "password"),
         rows=(PlannedRow("7", Why.CHOSEN, line),),

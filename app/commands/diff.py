@@ -8,7 +8,7 @@ import json
 from app.commands.common import add_tenants_table_option, resolve_target, tenants_table
 from app.commands.encryption_options import add_identity_option, readable_file
 from app.engine.comparison.compare import compare_backup
-from app.engine.comparison.names import plural
+from app.engine.comparison.names import counted
 from app.engine.comparison.result import Comparison, Matching, TableDiff
 from app.text_safety import terminal
 
@@ -31,8 +31,8 @@ def run(args: argparse.Namespace) -> int:
 
 def what(table: TableDiff, count: int) -> str:
     """ "12 appointments" where Django names the model, else "12 rows of users_customuser_groups"."""
-    if table.words:
-        return f"{count:,} {terminal(plural(table.words, count))}"
+    if table.model is not None:
+        return terminal(counted(table.model, count))
     return f"{count:,} {'row' if count == 1 else 'rows'} of {terminal(table.name)}"
 
 

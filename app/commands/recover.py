@@ -14,7 +14,7 @@ from app.commands.common import (
     writing_beside_the_app,
 )
 from app.commands.encryption_options import add_identity_option, readable_file
-from app.engine.comparison.names import plural
+from app.engine.comparison.names import counted
 from app.engine.errors import CommandLineError
 from app.engine.recovery.apply import apply_recovery
 from app.engine.recovery.model import RecoveryPlan, RecoveryResult, TablePlan, Why
@@ -128,8 +128,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _rows(table: TablePlan, count: int) -> str:
-    if table.words:
-        return f"{count:,} {terminal(plural(table.words, count))}"
+    if table.model is not None:
+        return terminal(counted(table.model, count))
     return f"{count:,} {'row' if count == 1 else 'rows'} of {terminal(table.name)}"
 
 

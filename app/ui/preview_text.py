@@ -20,6 +20,7 @@ from app.engine.inspection.verify import FileCheck
 from app.engine.restore.preview import RestorePreview, TablePreview
 from app.text_safety import shown, skeleton
 from app.ui import locale_format as fmt
+from app.ui.table_names import model_text
 
 translate = QCoreApplication.translate
 SENTENCE_TABLES = 3  # tables named in the summary sentence; the rest are counted
@@ -114,7 +115,7 @@ def _headline(context: PreviewContext, clinic: str, date: str) -> str:
 def table_words(context: PreviewContext) -> dict[str, str]:
     """Table name -> what Django says it holds ("chat message"), where the preview compared the rows."""
     found = context.preview.comparison
-    return {t.name: t.words for t in found.tables if t.words} if found is not None else {}
+    return {t.name: model_text(t.model, t.name) for t in found.tables if t.model} if found is not None else {}
 
 
 def _part(table: str, change: int) -> str:
@@ -194,7 +195,7 @@ def look_alikes(context: PreviewContext) -> list[str]:
 def _rows(count: int, table: TableDiff) -> str:
     """ "chat message (3)" where Django names what the table holds, else the table's name: "rg_notes (3)"."""
     return translate("Preview", "{what} ({count})").format(
-        what=shown(table.words or table.name), count=fmt.number(count)
+        what=model_text(table.model, table.name), count=fmt.number(count)
     )
 
 

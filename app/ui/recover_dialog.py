@@ -2,7 +2,8 @@
 
 The left list holds the backup's tables in the clinic's words ("custom user", "appointment"), with their
 rows; the table's own name is in its tooltip. The right side shows a table's first rows, or only those
-deleted since the backup, narrowed by a search in one column or in any; each reading runs on a worker
+deleted since the backup, narrowed by a search in one column or in any, or to the rows where a column has no
+value (app/ui/recover_search.py; the rows are shown by app/ui/recover_rows.py); each reading runs on a worker
 (app/engine/recovery/browse.py through the flow's `Browser`), with a bar and Stop, and a newer reading
 replaces the one still running. The record picked is one row of the table; Continue hands it back with
 whether what belongs to it comes along (a patient's profile, appointments and messages). Nothing is changed
@@ -17,24 +18,18 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QCloseEvent, QColor, QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
     QPushButton,
     QRadioButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -47,13 +42,13 @@ from app.text_safety import shown, visible
 from app.ui import engine_words
 from app.ui import locale_format as fmt
 from app.ui.job_runner import BackgroundPool, Worker
-from app.ui.recover_preview import SECRET_COLUMNS
+from app.ui.recover_rows import RowsTable, chosen_text, count_text
+from app.ui.recover_search import SearchBar
 from app.ui.style import DANGER, MUTED, set_text_colour
+from app.ui.table_names import model_text
 from app.ui.widgets import plain_tooltip
 
 translate = QCoreApplication.translate
-CELL_CHARACTERS = 120  # a cell shows this much of a long value; the whole value is in its tooltip
-SHOWN_KEYS = 5  # keys of the chosen records said in a sentence
 Reading = Callable[[BackupTable, Search | None, bool, ProgressCallback, CancelToken], RowsPage]
 
 
@@ -78,22 +73,11 @@ class PickedRecord:
     label: str  # the records as the dialog said them ("custom user id 5")
 
 
-def chosen_text(table: BackupTable, page: RowsPage, rows: list[int]) -> str:
-    """ "custom user id 5", or "3 chat messages: id 5, id 10, id 15" (the first few keys)."""
-    keys = [", ".join(f"{visible(c)} {visible(v)}" for c, v in page.key_values(page.rows[r])) for r in rows]
-    what = visible(table.words or table.name)
-    if len(keys) == 1:
-        return f"{what} {keys[0]}"
-    shown_keys = "; ".join(keys[:SHOWN_KEYS]) + ("; …" if len(keys) > SHOWN_KEYS else "")
-    return translate("RecoverDialog", "%Ln records of {what}: {keys}", None, len(keys)).format(
-        what=what, keys=shown_keys
-    )
-
-
 def table_label(table: BackupTable) -> str:
     """A table in the clinic's words, with its rows: "custom user (9 rows)"."""
-    words = visible(table.words) if table.words else visible(table.name)
-    return translate("RecoverDialog", "{words} (%Ln rows)", None, table.rows).format(words=words)
+    return translate("RecoverDialog", "{words} (%Ln rows)", None, table.rows).format(
+        words=model_text(table.model, table.name)
+    )
 
 
 class RecoverDialog(QDialog):
@@ -153,23 +137,13 @@ class RecoverDialog(QDialog):
         mode_row.addWidget(self.deleted_rows)
         mode_row.addStretch(1)
 
-        self.column = QComboBox()
-        self.column.setAccessibleName(translate("RecoverDialog", "Search in"))
-        self.text = QLineEdit()
-        self.text.setPlaceholderText(translate("RecoverDialog", "Text to look for, e.g. part of an email"))
-        self.text.setAccessibleName(translate("RecoverDialog", "Text to look for"))
-        self.text.setClearButtonEnabled(True)
-        self.text.returnPressed.connect(self.load)
-        self.search_button = QPushButton(translate("RecoverDialog", "&Search"))
-        self.search_button.setAutoDefault(False)
-        self.search_button.clicked.connect(self.load)
-        search_label = QLabel(translate("RecoverDialog", "Searc&h in:"))
-        search_label.setBuddy(self.column)
-        search_row = QHBoxLayout()
-        search_row.addWidget(search_label)
-        search_row.addWidget(self.column)
-        search_row.addWidget(self.text, 1)
-        search_row.addWidget(self.search_button)
+        self.search_bar = SearchBar()
+        self.search_bar.requested.connect(self.load)
+        self.column, self.text, self.search_button = (
+            self.search_bar.column,
+            self.search_bar.text,
+            self.search_bar.button,
+        )
 
         self.status = QLabel("")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -187,14 +161,7 @@ class RecoverDialog(QDialog):
         status_row.addWidget(self.bar)
         status_row.addWidget(self.stop_button)
 
-        self.rows = QTableWidget(0, 0)
-        self.rows.setAccessibleName(translate("RecoverDialog", "Rows found; choose the ones to bring back"))
-        self.rows.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.rows.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.rows.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.rows.verticalHeader().hide()
-        self.rows.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        self.rows.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.rows = RowsTable()
         self.rows.itemSelectionChanged.connect(self._update_buttons)
         self.rows.doubleClicked.connect(lambda _index: self.accept())
 
@@ -212,7 +179,7 @@ class RecoverDialog(QDialog):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(mode_row)
-        right_layout.addLayout(search_row)
+        right_layout.addWidget(self.search_bar)
         right_layout.addLayout(status_row)
         right_layout.addWidget(self.rows, 1)
         right_layout.addWidget(self.chosen)
@@ -265,21 +232,12 @@ class RecoverDialog(QDialog):
 
     def _table_chosen(self) -> None:
         table = self.current_table()
-        self.column.clear()
-        if table is None:
-            return
-        self.column.addItem(translate("RecoverDialog", "any column"), None)
-        for name in table.columns:
-            self.column.addItem(visible(name), name)
-        self.text.clear()
-        self.load()
+        self.search_bar.set_table(table)
+        if table is not None:
+            self.load()
 
     def search(self) -> Search | None:
-        text = self.text.text().strip()
-        if not text:
-            return None
-        column = self.column.currentData()
-        return Search(text, str(column) if column is not None else None)
+        return self.search_bar.search()
 
     def load(self) -> None:
         """Read the current table's rows as the mode and the search say, on a worker (replacing any reading)."""
@@ -325,42 +283,9 @@ class RecoverDialog(QDialog):
         self._worker = None
         self._set_running(False)
         self.page = page
-        self.rows.setColumnCount(len(page.columns))
-        self.rows.setHorizontalHeaderLabels([visible(c) for c in page.columns])
-        self.rows.setRowCount(len(page.rows))
-        secret = [any(s in c.lower() for s in SECRET_COLUMNS) for c in page.columns]
-        for r, values in enumerate(page.rows):
-            for c, value in enumerate(values):
-                text = "∅" if value is None else "•••" if secret[c] else visible(value)
-                item = QTableWidgetItem(text if len(text) <= CELL_CHARACTERS else text[:CELL_CHARACTERS] + "…")
-                if value is None:
-                    item.setToolTip(translate("RecoverDialog", "No value (NULL)"))
-                elif len(text) > CELL_CHARACTERS:
-                    item.setToolTip(plain_tooltip(text[:2000]))
-                self.rows.setItem(r, c, item)
-        self.rows.resizeColumnsToContents()
-        header = self.rows.horizontalHeader()
-        for c in range(len(page.columns)):
-            header.resizeSection(c, min(header.sectionSize(c), 260))
-        self.status.setText(self._count_text(page))
-        if len(page.rows) == 1:
-            self.rows.selectRow(0)
+        self.rows.show_page(page)
+        self.status.setText(count_text(page, self.deleted_rows.isChecked(), self.search() is not None))
         self._update_buttons()
-
-    def _count_text(self, page: RowsPage) -> str:
-        deleted = self.deleted_rows.isChecked()
-        searched = self.search() is not None
-        if not page.matching:
-            if deleted:
-                return translate("RecoverDialog", "Nothing of this was deleted since the backup.")
-            return translate("RecoverDialog", "No row found.") if searched else translate("RecoverDialog", "No rows.")
-        if page.more:
-            return translate(
-                "RecoverDialog", "Showing the first {shown} of {found} rows found; search to narrow them down."
-            ).format(shown=fmt.number(len(page.rows)), found=fmt.number(page.matching))
-        if deleted:
-            return translate("RecoverDialog", "%Ln rows deleted since the backup.", None, page.matching)
-        return translate("RecoverDialog", "%Ln rows found.", None, page.matching)
 
     def _failed(self, generation: int, error: ResguardoError) -> None:
         if generation != self._generation or self._closed:
@@ -385,9 +310,7 @@ class RecoverDialog(QDialog):
 
     def picked_rows(self) -> list[int]:
         """The rows chosen in the page, in its order."""
-        model = self.rows.selectionModel()
-        count = len(self.page.rows) if self.page is not None else 0
-        return sorted(i.row() for i in (model.selectedRows() if model is not None else []) if i.row() < count)
+        return self.rows.chosen(len(self.page.rows) if self.page is not None else 0)
 
     def _update_buttons(self) -> None:
         page, table, rows = self.page, self.current_table(), self.picked_rows()

@@ -30,6 +30,7 @@ from app.engine.recovery.model import Conflict, PlannedRow, RecoveryPlan, TableP
 from app.text_safety import shown, visible
 from app.ui import locale_format as fmt
 from app.ui.style import DANGER, MUTED, set_text_colour
+from app.ui.table_names import model_text
 from app.ui.widgets import plain_tooltip
 
 translate = QCoreApplication.translate
@@ -49,7 +50,7 @@ class RecoverContext:
 
 
 def what(table: TablePlan) -> str:
-    return visible(table.words or table.name)
+    return model_text(table.model, table.name)
 
 
 def why_text(why: Why) -> str:
@@ -79,11 +80,11 @@ def counts(plan: RecoveryPlan) -> str:
     """ "custom user: 1; appointment: 4; other records: 1" for the tables with records to add: tables the clinic
     does not name in words (links between records) are counted together, their names are in the details."""
     parts = [
-        translate("RecoverPreview", "{what}: {count}").format(what=visible(t.words), count=fmt.number(len(t.rows)))
+        translate("RecoverPreview", "{what}: {count}").format(what=what(t), count=fmt.number(len(t.rows)))
         for t in plan.tables
-        if t.rows and t.words
+        if t.rows and t.model is not None
     ]
-    others = sum(len(t.rows) for t in plan.tables if not t.words)
+    others = sum(len(t.rows) for t in plan.tables if t.model is None)
     if others:
         parts.append(
             translate("RecoverPreview", "{what}: {count}").format(

@@ -1840,6 +1840,14 @@
         <translation>Texto que buscar</translation>
     </message>
     <message>
+        <source>&amp;No value</source>
+        <translation>&amp;Sin valor</translation>
+    </message>
+    <message>
+        <source>Only the rows where this column is empty (NULL), which no text stands for</source>
+        <translation>Solo las filas en las que esta columna no tiene valor (NULL), que ningún texto puede representar</translation>
+    </message>
+    <message>
         <source>&amp;Search</source>
         <translation>&amp;Buscar</translation>
     </message>
@@ -2698,6 +2706,17 @@
     <message>
         <source>PostgreSQL {version} at {where} · database {database} · user {user}</source>
         <translation>PostgreSQL {version} en {where} · base de datos {database} · usuario {user}</translation>
+    </message>
+</context>
+<context>
+    <name>TableNames</name>
+    <message>
+        <source>{first} ↔ {second} links</source>
+        <translation>vínculos {first} ↔ {second}</translation>
+    </message>
+    <message>
+        <source>{model}</source>
+        <translation>«{model}»</translation>
     </message>
 </context>
 <context>

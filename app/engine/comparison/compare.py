@@ -28,7 +28,8 @@ from app.engine.comparison.copy_text import BadRow, Key, key_reader
 from app.engine.comparison.in_order import InOrderRows
 from app.engine.comparison.live import LiveTable, begin_snapshot, copy_query, count_rows, lock_live_tables
 from app.engine.comparison.merge import KeyedMerge, MultisetMerge
-from app.engine.comparison.names import table_words
+from app.engine.comparison.model_name import ModelName
+from app.engine.comparison.names import table_names
 from app.engine.comparison.result import Comparison, Matching, TableDiff
 from app.engine.comparison.sorting import RUN_BYTES, RunSorter
 from app.engine.connection import ConnectionTarget
@@ -88,7 +89,7 @@ def compare_backup(
                     f"The tables of {schema!r} are locked by another session (a restore or a schema change); "
                     "try again later."
                 ) from None
-            job = _Job(conn, reader, live, table_words(conn, live), progress, cancel, _Spill(stack), run_bytes)
+            job = _Job(conn, reader, live, table_names(conn, live), progress, cancel, _Spill(stack), run_bytes)
             tables = job.run()
             conn.rollback()
         except psycopg.Error as exc:
@@ -123,13 +124,13 @@ class _Job:
         conn: psycopg.Connection,
         reader: ArchiveReader,
         live: dict[str, LiveTable],
-        words: dict[str, str],
+        names: dict[str, ModelName],
         progress: ProgressCallback,
         cancel: CancelToken,
         spill: Callable[[], Path],
         run_bytes: int,
     ) -> None:
-        self.conn, self.reader, self.live, self.words = conn, reader, live, words
+        self.conn, self.reader, self.live, self.names = conn, reader, live, names
         self.cancel, self.spill, self.run_bytes = cancel, spill, run_bytes
         self.file = reader.path.name
         entries = reader.manifest.tables
@@ -150,7 +151,7 @@ class _Job:
                 self.cancel.raise_if_cancelled()
                 rows = count_rows(self.conn, table)
                 found.append(
-                    TableDiff(name, Matching.NOT_IN_BACKUP, words=self.words.get(name), rows_now=rows, only_now=rows)
+                    TableDiff(name, Matching.NOT_IN_BACKUP, model=self.names.get(name), rows_now=rows, only_now=rows)
                 )
         self.reporter.finish("Comparison complete")
         return found
@@ -161,7 +162,7 @@ class _Job:
         return TableDiff(
             entry.name,
             Matching.ABSENT_NOW,
-            words=self.words.get(entry.name),
+            model=self.names.get(entry.name),
             rows_in_backup=entry.rows,
             only_in_backup=entry.rows,
         )
@@ -176,7 +177,7 @@ class _Job:
                 entry.name,
                 table.matching if key else Matching.MULTISET,
                 key=key,
-                words=self.words.get(entry.name),
+                model=self.names.get(entry.name),
                 rows_in_backup=entry.rows,
                 columns_only_in_backup=tuple(c for c in entry.columns if c not in live_names),
                 columns_only_now=tuple(c for c in live_names if c not in entry.columns),

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from app.engine.comparison.model_name import ModelName
+
 SAMPLE_KEYS = 20  # keys kept of each kind, per table: the counts are exact, the lists are examples
 
 
@@ -24,7 +26,7 @@ class TableDiff:
     name: str
     matching: Matching
     key: tuple[str, ...] = ()
-    words: str | None = None  # what its rows are, as Django's content types name the model ("chat message")
+    model: ModelName | None = None  # what its rows are, as Django's content types name the model
     rows_in_backup: int = 0
     rows_now: int = 0
     only_in_backup: int = 0  # deleted since the backup: a restore brings them back
@@ -36,6 +38,11 @@ class TableDiff:
     keys_only_in_backup: list[str] = field(default_factory=list)
     keys_only_now: list[str] = field(default_factory=list)
     keys_changed: list[str] = field(default_factory=list)
+
+    @property
+    def words(self) -> str | None:
+        """What its rows are, in English ("chat message", "custom user ↔ group links")."""
+        return self.model.words if self.model is not None else None
 
     @property
     def differs(self) -> bool:

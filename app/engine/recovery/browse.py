@@ -24,7 +24,8 @@ from app.engine.backup.preflight import check_tenant_name, check_tenant_schema
 from app.engine.comparison.compare import comparison_failed
 from app.engine.comparison.copy_text import NULL, BadRow, Key, key_reader, unescape
 from app.engine.comparison.live import LiveTable, begin_snapshot, copy_query, lock_live_tables
-from app.engine.comparison.names import table_words
+from app.engine.comparison.model_name import ModelName
+from app.engine.comparison.names import table_names
 from app.engine.comparison.sorting import RUN_BYTES, RunSorter
 from app.engine.connection import ConnectionTarget
 from app.engine.copy_stream import copy_out
@@ -43,7 +44,7 @@ Value = str | None  # a field's text as PostgreSQL prints it; None for NULL
 @dataclass(frozen=True)
 class BackupTable:
     name: str
-    words: str | None  # Django's model name ("chat message"), when the clinic says
+    model: ModelName | None  # what its rows are, as Django names them, when the clinic says
     rows: int
     columns: tuple[str, ...]
     key: tuple[str, ...]  # the live table's key, when the backup holds its columns; () when rows cannot be picked
@@ -51,6 +52,10 @@ class BackupTable:
     @property
     def can_pick(self) -> bool:
         return bool(self.key)
+
+    @property
+    def words(self) -> str | None:
+        return self.model.words if self.model is not None else None
 
 
 @dataclass(frozen=True)
@@ -134,13 +139,13 @@ def list_tables(
     path = _native(path)
     with ArchiveReader(path) as reader:
         manifest = reader.manifest
-        live, words = _live_tables(target, schema, tenants_table)
+        live, names = _live_tables(target, schema, tenants_table)
         cancel.raise_if_cancelled()
         tables = []
         for entry in sorted(manifest.tables, key=lambda e: e.name):
             table = live.get(entry.name)
             key = table.key if table is not None and table.key and set(table.key) <= set(entry.columns) else ()
-            tables.append(BackupTable(entry.name, words.get(entry.name), entry.rows, entry.columns, key))
+            tables.append(BackupTable(entry.name, names.get(entry.name), entry.rows, entry.columns, key))
         return BackupContents(path, manifest.source_schema, manifest.created_utc, tuple(tables))
 
 
@@ -262,15 +267,15 @@ def _values(fields: list[bytes]) -> tuple[Value, ...]:
 
 def _live_tables(
     target: ConnectionTarget, schema: str, tenants_table: str | None
-) -> tuple[dict[str, LiveTable], dict[str, str]]:
-    """The live clinic's tables (keys) and their words, read in one short read-only snapshot."""
+) -> tuple[dict[str, LiveTable], dict[str, ModelName]]:
+    """The live clinic's tables (keys) and what their rows are, read in one short read-only snapshot."""
     check_tenant_name(schema)
     with target.connect() as conn:
         try:
             check_tenant_schema(conn, schema, tenants_table)
             begin_snapshot(conn, None)  # keys and names only: no value is compared
             live = _locked(conn, schema)
-            words = table_words(conn, live)
+            names = table_names(conn, live)
             conn.rollback()
         except psycopg.OperationalError as exc:
             raise ConnectionFailed(
@@ -278,7 +283,7 @@ def _live_tables(
             ) from None
         except psycopg.Error as exc:
             raise ResguardoError(f"Reading the tables of {schema!r} failed: {first_line(exc)}", str(exc)) from None
-    return live, words
+    return live, names
 
 
 def _locked(conn: psycopg.Connection, schema: str) -> dict[str, LiveTable]:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.engine.comparison.model_name import ModelName
+
 
 class Why(enum.StrEnum):
     """Why a row comes along."""
@@ -48,12 +50,17 @@ class Conflict:
 @dataclass(frozen=True)
 class TablePlan:
     name: str
-    words: str | None  # Django's model name ("chat message"), when the clinic says
+    model: ModelName | None  # what its rows are, as Django names them, when the clinic says
     key: tuple[str, ...]
     columns: tuple[str, ...]  # the columns the rows carry (the backup's, all of them live)
     rows: tuple[PlannedRow, ...]  # to insert
     already_there: tuple[str, ...]  # keys of rows identical live
     conflicts: tuple[Conflict, ...]
+
+    @property
+    def words(self) -> str | None:
+        """In English ("chat message", "custom user ↔ group links")."""
+        return self.model.words if self.model is not None else None
 
     def as_json(self) -> dict[str, Any]:
         return {

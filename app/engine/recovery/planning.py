@@ -17,7 +17,8 @@ from app.engine.archive.container import ArchiveReader
 from app.engine.backup.preflight import check_tenant_name
 from app.engine.comparison.copy_text import shown_key, unescape
 from app.engine.comparison.live import LiveTable, begin_snapshot, lock_live_tables
-from app.engine.comparison.names import table_words
+from app.engine.comparison.model_name import ModelName
+from app.engine.comparison.names import table_names
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Choice, ConnectionFailed, PreflightError, ResguardoError, first_line
 from app.engine.inspection.file_kind import NATIVE, sniff_file
@@ -128,8 +129,8 @@ def _plan(
                     f"The tables of {schema!r} are locked by another session (a restore or a schema change); "
                     "try again later."
                 ) from None
-            words = table_words(conn, live)
-            chosen = _table_named(table, live, words, {e.name for e in reader.manifest.tables})
+            names = table_names(conn, live)
+            chosen = _table_named(table, live, names, {e.name for e in reader.manifest.tables})
             keys = foreign_keys(conn, live)
             unfollowed = missing_live(declared_keys(reader), keys, set(live))
             closure = Closure(
@@ -152,7 +153,7 @@ def _plan(
             reporter.stage("Comparing with the clinic")
             uniques = unique_keys(conn, live)
             order = insert_order(list(closure.picked), keys)
-            classified = (_classified(conn, closure.picked[n], words.get(n), uniques.get(n, []), keys) for n in order)
+            classified = (_classified(conn, closure.picked[n], names.get(n), uniques.get(n, []), keys) for n in order)
             tables = tuple(t for t in classified if t.rows or t.already_there or t.conflicts)  # tables read, none held
             conn.rollback()
         except psycopg.OperationalError as exc:
@@ -192,9 +193,10 @@ def _warnings(source: str, tenant: str) -> tuple[str, ...]:
     return ()
 
 
-def _table_named(name: str, live: dict[str, LiveTable], words: dict[str, str], in_backup: set[str]) -> str:
+def _table_named(name: str, live: dict[str, LiveTable], names: dict[str, ModelName], in_backup: set[str]) -> str:
     """The table a user names: its name in the clinic, or the words Django gives its model."""
-    found = name if name in live else next((t for t, w in words.items() if w.lower() == name.strip().lower()), None)
+    wanted = name.strip().lower()
+    found = name if name in live else next((t for t, n in names.items() if n.words.lower() == wanted), None)
     if found is None:
         raise PreflightError(f"The clinic has no table {name!r}.")
     if not live[found].holds_rows:
@@ -205,7 +207,11 @@ def _table_named(name: str, live: dict[str, LiveTable], words: dict[str, str], i
 
 
 def _classified(
-    conn: psycopg.Connection, picked: Picked, words: str | None, uniques: list[tuple[str, ...]], keys: list[ForeignKey]
+    conn: psycopg.Connection,
+    picked: Picked,
+    model: ModelName | None,
+    uniques: list[tuple[str, ...]],
+    keys: list[ForeignKey],
 ) -> TablePlan:
     """Each held row: to insert, already there (identical live), or a conflict (its key, or a unique value,
     taken live by other content), which is skipped."""
@@ -234,7 +240,7 @@ def _classified(
         rows = [r for r in rows if r.key not in taken]
     return TablePlan(
         picked.entry.name,
-        words,
+        model,
         key,
         columns,
         tuple(_parents_first(picked, rows, keys)),
