@@ -23,6 +23,7 @@ from app.engine.output_settings import PINNED, from_manifest
 from app.engine.recovery.apply import apply_recovery
 from app.engine.recovery.planning import plan_recovery
 from app.engine.recovery.undo import undo_recovery
+from app.engine.rehearsal.rehearsal import rehearse_restore
 from tests.support import pg
 from tests.support.restore import rewrite_archive
 
@@ -144,6 +145,22 @@ def test_a_recovery_under_other_settings_finds_no_false_conflict_and_undoes(back
             "first",
             "other",
         ]
+
+
+def test_a_restore_test_reads_the_rows_back_as_the_backup_wrote_them(backed_up: Setup) -> None:
+    """The restore test hashes each table's COPY text read back from the staging load: under the database's
+    other defaults too, it is the file's."""
+    target = backed_up.target
+    with target.connect(autocommit=True) as conn:
+        database = conn.info.dbname
+        for name, value in DATABASE_DEFAULTS.items():
+            conn.execute(f'ALTER DATABASE "{database}" SET "{name}" = \'{value}\'')
+    try:
+        result = rehearse_restore(target, backed_up.archive)
+    finally:
+        with target.connect(autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{database}" RESET ALL')
+    assert result.ok and {"rg_moment", "rg_moment_note"} <= {t.name for t in result.tables if t.checksum_ok}
 
 
 def test_a_manifest_s_settings_are_taken_only_when_whole_and_plain() -> None:

@@ -32,6 +32,7 @@ from app.engine.archive.manifest import Manifest, TableEntry
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import PreflightError, ResguardoError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken, ProgressCallback, ignore_progress
+from app.engine.output_settings import Settings, pin
 from app.engine.restore.checks import check_target
 from app.engine.restore.restore import Restore, RestoreOptions, _explained, _opened, _session
 from app.engine.restore.sources import open_restore_source
@@ -207,7 +208,7 @@ class Rehearsal(Restore):
 
         def share_out(conn: psycopg.Connection) -> None:
             try:
-                with _reading(conn, stop):
+                with _reading(conn, stop, manifest.output_settings):
                     while True:
                         with lock:
                             if not queue:
@@ -307,11 +308,13 @@ class Rehearsal(Restore):
 
 
 @contextmanager
-def _reading(conn: psycopg.Connection, cancel: CancelToken) -> Iterator[None]:
+def _reading(conn: psycopg.Connection, cancel: CancelToken, settings: Settings | None = None) -> Iterator[None]:
     """A read-only look at the staging schema: a transaction rolled back, row security off (a policy that would
-    hide a row makes COPY fail instead), a running statement cancelled on `cancel`."""
+    hide a row makes COPY fail instead), a running statement cancelled on `cancel`; values written under the
+    `settings` the backup wrote its rows under (None: the session's own, as an older backup was read)."""
     with cancel_statements_on(conn, cancel), conn.transaction(force_rollback=True):
         conn.execute("SELECT pg_catalog.set_config('row_security', 'off', true)")
+        pin(conn, settings)
         yield
 
 
