@@ -87,26 +87,34 @@ def test_the_files_are_the_one_folder_bundle_and_the_shortcuts_start_it(script: 
     assert {"recursesubdirs", "createallsubdirs"} <= set(files["Flags"].split())  # _internal\ whole
     icons = {entry["Name"]: entry for entry in map(_parameters, script["Icons"])}
     assert set(icons) == {"{autoprograms}\\Resguardo", "{autodesktop}\\Resguardo"}
-    assert all(entry["Filename"] == "{app}\\resguardo.exe" for entry in icons.values())
+    assert all(entry["Filename"] == "{app}\\resguardo-gui.exe" for entry in icons.values())  # no console beside it
     assert "Tasks" not in icons["{autoprograms}\\Resguardo"]  # the Start menu entry always
     assert icons["{autodesktop}\\Resguardo"]["Tasks"] == "desktopicon"
     tasks = {entry["Name"]: entry for entry in map(_parameters, script["Tasks"])}
     assert "unchecked" in tasks["desktopicon"]["Flags"]  # a desktop icon only if asked
 
 
-def test_the_file_type_has_its_name_and_icon_and_no_open_command(script: dict[str, list[str]]) -> None:
-    """`resguardo.exe file.resguardo` is refused as an unknown command (exit 2), so no open verb names it."""
+def test_a_double_clicked_backup_opens_in_the_window(script: dict[str, list[str]]) -> None:
+    """`.resguardo` is Resguardo's, opened by the console-less `resguardo-gui.exe FILE` (the window checks it and
+    offers its restore); `.age` is age's: Resguardo is only offered in its "Open with" list."""
     keys = {entry["Subkey"]: entry for entry in map(_parameters, script["Registry"])}
     assert all(entry["Root"] == "HKA" for entry in keys.values())  # the user's classes, or the machine's
     assert keys["Software\\Classes\\.resguardo"]["ValueData"] == "Resguardo.Backup"
-    assert keys["Software\\Classes\\Resguardo.Backup"]["ValueData"] == "{cm:BackupFileType}"
-    assert keys["Software\\Classes\\Resguardo.Backup\\DefaultIcon"]["ValueData"] == '"{app}\\resguardo.exe",0'
-    assert "uninsdeletekey" in keys["Software\\Classes\\Resguardo.Backup"]["Flags"]
-    assert not any("shell" in key.lower() for key in keys)
+    for kind, name in (("Backup", "BackupFileType"), ("EncryptedBackup", "EncryptedFileType")):
+        key = f"Software\\Classes\\Resguardo.{kind}"
+        assert keys[key]["ValueData"] == f"{{cm:{name}}}"
+        assert "uninsdeletekey" in keys[key]["Flags"]  # the uninstaller removes the type with its command
+        assert keys[f"{key}\\DefaultIcon"]["ValueData"] == '"{app}\\resguardo-gui.exe",0'
+        assert keys[f"{key}\\shell\\open\\command"]["ValueData"] == '"{app}\\resguardo-gui.exe" "%1"'
+    age = keys["Software\\Classes\\.age\\OpenWithProgids"]
+    assert age["ValueName"] == "Resguardo.EncryptedBackup" and "uninsdeletevalue" in age["Flags"]
+    assert "Software\\Classes\\.age" not in keys  # age's default program stays age's
     names = dict(line.split("=", 1) for line in script["CustomMessages"])
-    # The names the Linux file type gives it (resources/resguardo-mime.xml).
+    # The names the Linux file types give them (resources/resguardo-mime.xml).
     assert names["english.BackupFileType"] == "Resguardo backup"
     assert names["spanish.BackupFileType"] == "Copia de seguridad de Resguardo"
+    assert names["english.EncryptedFileType"] == "Encrypted Resguardo backup"
+    assert names["spanish.EncryptedFileType"] == "Copia de seguridad cifrada de Resguardo"
 
 
 def test_the_uninstaller_removes_only_the_programs_folder(script: dict[str, list[str]]) -> None:
@@ -182,3 +190,21 @@ def test_the_bundle_takes_the_client_tools_with_the_libraries_they_load(
     for source, folder in files:  # a folder goes in under its own name, where the loader looks
         if Path(source).is_dir():
             assert folder.endswith(Path(source).name)
+
+
+def test_every_program_the_engine_starts_gets_no_console_window_of_its_own() -> None:
+    """resguardo-gui.exe has no console: a console program it starts without CREATE_NO_WINDOW (child_process.py)
+    opens a console window on the desktop. Checked in the code, where no Windows runs."""
+    import ast
+
+    starts = []
+    for path in sorted((REPO / "app" / "engine").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            called = node.func
+            if called.attr in ("run", "Popen", "check_output", "call") and ast.unparse(called.value) == "subprocess":
+                flags = [ast.unparse(k.value) for k in node.keywords if k.arg == "creationflags"]
+                starts.append(f"{path.name}:{node.lineno}")
+                assert flags and "NO_CONSOLE_WINDOW" in flags[0], f"{path.name}:{node.lineno}"
+    assert len(starts) >= 6, starts  # pg_dump, pg_restore twice, the version check, the scheduler, the demo

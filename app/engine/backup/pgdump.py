@@ -26,6 +26,7 @@ import psycopg
 from app.engine.backup.destination import ARCHIVE_SUFFIX, Destination, default_archive_name, resolve_out
 from app.engine.backup.preflight import check_tenant_name, check_tenant_schema
 from app.engine.backup.result import BackupResult
+from app.engine.child_process import NO_CONSOLE_WINDOW
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import (
     ArchiveError,
@@ -155,7 +156,7 @@ def _pg_dump_into(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env={**os.environ, **target.child_env()},
-            creationflags=_NEW_GROUP_FLAGS,
+            creationflags=_NEW_GROUP_FLAGS | NO_CONSOLE_WINDOW,
             start_new_session=sys.platform != "win32",
         )
     except OSError as exc:

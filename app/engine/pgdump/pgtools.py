@@ -23,6 +23,7 @@ from pathlib import Path
 
 import psycopg
 
+from app.engine.child_process import NO_CONSOLE_WINDOW
 from app.engine.errors import PreflightError
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,7 @@ def _probe(path: str, mtime_ns: int) -> tuple[int, str] | None:
             timeout=VERSION_TIMEOUT_S,
             stdin=subprocess.DEVNULL,
             check=False,
+            creationflags=NO_CONSOLE_WINDOW,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         log.info("Ignoring %s: %s", path, exc)

@@ -22,6 +22,7 @@ from typing import IO
 
 import psycopg
 
+from app.engine.child_process import NO_CONSOLE_WINDOW
 from app.engine.errors import ArchiveError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken
 from app.engine.pgdump.dump_gate import DumpGate
@@ -234,7 +235,12 @@ def pg_restore_for(header: CustomHeader, name: str, extra_dirs: Sequence[Path | 
 def _run_pg_restore(tool: ClientTool, args: list[str], name: str) -> str:
     try:
         done = subprocess.run(
-            [str(tool.path), *args], capture_output=True, stdin=subprocess.DEVNULL, timeout=600, check=False
+            [str(tool.path), *args],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=600,
+            check=False,
+            creationflags=NO_CONSOLE_WINDOW,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ArchiveError(f"{tool.describe()} could not read {name}: {exc}") from None
@@ -263,6 +269,7 @@ class PgRestoreStream:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            creationflags=NO_CONSOLE_WINDOW,
         )
         self._stderr: list[bytes] = []
         self._thread = threading.Thread(target=self._collect, daemon=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import paths
+from app.engine.child_process import NO_CONSOLE_WINDOW
 from app.engine.errors import ResguardoError, UsageError
 from app.engine.routine import cron_lines, launchd_agent, systemd_units, windows_task
 from app.engine.routine.command_line import run_command
@@ -29,7 +30,15 @@ Runner = Callable[[Sequence[str], str | None], subprocess.CompletedProcess[str]]
 
 def run_os_command(argv: Sequence[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(list(argv), input=stdin, capture_output=True, text=True, timeout=60, check=False)
+        return subprocess.run(
+            list(argv),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            creationflags=NO_CONSOLE_WINDOW,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return subprocess.CompletedProcess(list(argv), 127, "", str(exc))
 

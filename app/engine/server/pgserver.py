@@ -23,6 +23,7 @@ from pathlib import Path
 
 from psycopg import sql
 
+from app.engine.child_process import NO_CONSOLE_WINDOW
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
 
@@ -88,6 +89,7 @@ def _service_user() -> _ServiceUser:
             ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
             check=True,
             capture_output=True,
+            creationflags=NO_CONSOLE_WINDOW,
         )
         entry = pwd.getpwnam(SERVICE_USER)
     return _ServiceUser(entry.pw_uid, entry.pw_gid)
@@ -165,6 +167,7 @@ class EmbeddedServer:
             user=user.uid if user else None,
             group=user.gid if user else None,
             extra_groups=[] if user else None,
+            creationflags=NO_CONSOLE_WINDOW,
         )
 
     def _init(self) -> None:
