@@ -43,6 +43,13 @@ def _said(exc: ResguardoError) -> str:
 COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("demo", "demo", "start a private PostgreSQL with the demo clinics and open the window on it", False),
     (
+        "open",
+        "open_file",
+        "open the window on a backup file: it is checked, then offered for restore into the clinic it names "
+        "(nothing is restored without the usual confirmation)",
+        False,
+    ),
+    (
         "tenants",
         "tenants",
         "list the tenants (clinics) with their domains and sizes, and schemas that have no tenant row",

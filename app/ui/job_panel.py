@@ -54,6 +54,7 @@ class PanelState(enum.StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    HELD = "held"  # waits for something outside any job (a connection to a server): not running, dismissable
 
 
 KEEP_FINISHED = 6  # older finished panels are removed as new jobs start
@@ -287,6 +288,10 @@ class JobPanel(QFrame):
         self.details_button.setVisible(bool(technical))
         if technical:
             self.note(technical)
+
+    def hold(self, text: str) -> None:
+        """Say why the job has not started yet; `run` starts it later in this panel."""
+        self._end(PanelState.HELD, text)
 
     def add_button(self, label: str, callback: Callable[[], None], icon_name: str, tip: str) -> QPushButton:
         """A button of the result (Undo, Show in folder…), placed first."""

@@ -2,17 +2,24 @@
 
 `open_window(None)` opens on the last used profile (asking for a missing or
 wrong password, or showing the profiles dialog when there is none);
-`resguardo demo` passes the demo server's target. The language setting is read
-and its catalogue compiled on a worker before the window is built; choosing
-another language in the menu rebuilds the window in it.
+`resguardo demo` passes the demo server's target; `resguardo open FILE` (and
+`resguardo-gui FILE`) a backup file, which the window opens (open_file_flow.py),
+as it does each file macOS sends as a QFileOpenEvent (a Finder double-click on a
+`.resguardo` file). The language setting is read and its catalogue compiled on a
+worker before the window is built; choosing another language in the menu
+rebuilds the window in it.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QFileOpenEvent
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import ResguardoError
@@ -36,6 +43,14 @@ class Launcher:
         self.app, self.target, self.settings, self.pool = app, target, settings, pool
         self.window: MainWindow | None = None
         self._closing: list[MainWindow] = []  # replaced windows, kept until Qt has deleted them
+        self.files: list[Path] = []  # given before the window was built
+
+    def open_file(self, path: Path) -> None:
+        """A backup file to open: in the window, or once it is built."""
+        if self.window is None:
+            self.files.append(path)
+        else:
+            self.window.open_flow.open(path)
 
     def start(self) -> None:
         from app.ui import language
@@ -74,6 +89,9 @@ class Launcher:
             self._retire(old)
         self.window = window
         window.show()
+        files, self.files = self.files, []
+        for path in files:
+            window.open_flow.open(path)
 
     def _retire(self, old: MainWindow) -> None:
         """Close a replaced window and let the event loop delete it. Until then this list holds it: were it
@@ -95,6 +113,33 @@ class Launcher:
         self.pool.call(prepare, lambda ready: self._build(*ready), self._failed, name="language")
 
 
+class FileOpenEvents(QObject):
+    """The application's QFileOpenEvent (macOS gives the files a user opens in the Finder so, never in argv) as
+    a file for the launcher."""
+
+    def __init__(self, launcher: Launcher) -> None:
+        super().__init__(launcher.app)
+        self.launcher = launcher
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent) and event.file():
+            self.launcher.open_file(Path(event.file()))
+            return True
+        return super().eventFilter(watched, event)
+
+
+def close_on_terminate(app: QApplication) -> None:
+    """SIGTERM (the desktop session ending, `kill`) closes the windows as their close buttons do, and the program
+    ends with 0; it used to die at once. Python runs a signal's handler only between its own lines: a timer
+    gives it a turn while Qt's loop waits."""
+    if sys.platform == "win32":
+        return
+    signal.signal(signal.SIGTERM, lambda *_: QTimer.singleShot(0, app.closeAllWindows))
+    turn = QTimer(app)
+    turn.timeout.connect(lambda: None)
+    turn.start(250)
+
+
 def application() -> QApplication:
     """The Qt application, made once; WindowCannotOpen (a sentence of what to install or set) when Qt could not
     load a platform: Qt itself would abort the process. `resguardo demo` makes it before starting its server, so
@@ -113,7 +158,7 @@ def application() -> QApplication:
     return QApplication(sys.argv)
 
 
-def open_window(target: ConnectionTarget | None) -> int:
+def open_window(target: ConnectionTarget | None, file: Path | None = None) -> int:
     from PySide6.QtCore import QCoreApplication
 
     from app.ui.error_dialog import ErrorDialog, install_excepthook
@@ -130,6 +175,10 @@ def open_window(target: ConnectionTarget | None) -> int:
     path = setup_logging(debug=logging.getLogger().level == logging.DEBUG)
     log.info("Resguardo window starting; log file %s", path)
     launcher = Launcher(app, target, UiSettings(), BackgroundPool(app))
+    app.installEventFilter(FileOpenEvents(launcher))
+    close_on_terminate(app)
+    if file is not None:
+        launcher.open_file(file)
 
     def show_unexpected(error: ResguardoError) -> None:
         window = launcher.window

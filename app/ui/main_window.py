@@ -41,6 +41,7 @@ from app.ui.job_notice import JobNotices
 from app.ui.job_panel import JobPanel, JobsArea, PanelState
 from app.ui.job_runner import BackgroundPool
 from app.ui.log_panel import LogPanel
+from app.ui.open_file_flow import OpenFileFlow
 from app.ui.recover_flow import RecoverFlow
 from app.ui.restore_flow import RestoreFlow
 from app.ui.schedule_alerts import ScheduleAlerts
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.verify_flow = VerifyFlow(self)
         self.backup_flow = BackupFlow(self, self.verify_flow)
         self.restore_flow = RestoreFlow(self)
+        self.open_flow = OpenFileFlow(self, self.restore_flow)  # a backup file the desktop gave: open_flow.open
         self.recover_flow = RecoverFlow(self)
         self.backup_all_flow, self.schedule_flow = BackupAllFlow(self), ScheduleFlow(self, self.profiles, self.secrets)
         self.backups_flow = BackupsFlow(
@@ -219,6 +221,7 @@ class MainWindow(QMainWindow):
         self.update_actions()
         self.alerts.check()  # the schedules' runs, now that the clinics have their names
         self.backups_flow.scan()  # the backups in the profile's folders: the Last backup column
+        self.open_flow.listed()  # a file given before a server was listed
 
     def _listing_failed(self, generation: int, error: ResguardoError) -> None:
         if generation != self._refresh_generation:

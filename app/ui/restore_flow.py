@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QPushButton
 from app.engine.catalog.discovery import TenantKind
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, ResguardoError
-from app.engine.inspection.verify import verify_file
+from app.engine.inspection.verify import FileCheck, verify_file
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.restore.discard import discard_safety_copy
 from app.engine.restore.preview import preview_restore
@@ -41,6 +41,8 @@ from app.ui.formats import restore_name_filter
 from app.ui.job_panel import JobPanel
 from app.ui.job_runner import scaled
 from app.ui.preview_text import PreviewContext
+from app.ui.session import Session as UiSession
+from app.ui.tenant_table import TenantModel
 
 translate = QCoreApplication.translate
 VERIFY_SHARE = 0.75  # of the first job's bar: reading the whole file; the rest is the comparison with the database
@@ -91,8 +93,7 @@ class RestoreFlow:
         if path is None or session is None or schema in host.jobs.busy_tenants():
             return
         chosen = Path(path)
-        names = {t.schema: t.name for t in host.model.tenants if t.name}
-        copy_dates = {t.schema: t.created_utc or "" for t in host.model.tenants if t.kind == TenantKind.SAFETY_COPY}
+        names, copy_dates = clinic_words(host.model)
         panel = host.jobs.new_panel(
             translate("RestoreFlow", "Restore {clinic} from {file}").format(clinic=clinic, file=shown(chosen.name)),
             schema,
@@ -106,19 +107,8 @@ class RestoreFlow:
 
         def check(readable: Path, progress: ProgressCallback, cancel: CancelToken) -> PreviewContext:
             verified = verify_file(readable, progress=scaled(progress, 0, VERIFY_SHARE), cancel=cancel)
-            preview = preview_restore(
-                session.target,
-                schema,
-                readable,
-                allow_other_tenant=True,
-                keep_superusers=True,
-                user_table=session.user_table,
-                tenants_table=session.tenants_table,
-                progress=scaled(progress, VERIFY_SHARE, 1.0),
-                cancel=cancel,
-            )
-            encrypted = chosen.name if readable != chosen else None
-            return PreviewContext(preview, verified, chosen.stat().st_size, clinic, names, copy_dates, encrypted)
+            into = Into(session, schema, clinic, names, copy_dates)
+            return previewed(into, chosen, readable, verified, scaled(progress, VERIFY_SHARE, 1.0), cancel)
 
         read_backup(  # an encrypted file: its key asked for, decrypted once on the worker, kept until the restore ends
             host,
@@ -126,12 +116,13 @@ class RestoreFlow:
             chosen,
             check,
             translate("RestoreFlow", "Verifying the file"),
-            lambda context, opened: self._confirm(panel, opened, context),
+            lambda context, opened: self.confirm(panel, opened, context),
             lambda error: panel.fail(error, nothing_changed()),
             keep_open=True,
         )
 
-    def _confirm(self, panel: JobPanel, opened: OpenedBackup, context: PreviewContext) -> None:
+    def confirm(self, panel: JobPanel, opened: OpenedBackup, context: PreviewContext) -> None:
+        """The verified file's restore offered (the typed confirmation); after a yes, the restore in `panel`."""
         host = self.host
         session = host.session
         schema = context.preview.tenant
@@ -357,6 +348,45 @@ class RestoreFlow:
         self._run_swapping(
             panel, lambda locks, progress, cancel: work(session.target, locks, progress, cancel), first_stage, done
         )
+
+
+@dataclass(frozen=True)
+class Into:
+    """The clinic a file would be restored into, and the list's words for the confirmation, read on the UI
+    thread for the job's worker."""
+
+    session: UiSession
+    schema: str
+    clinic: str
+    names: dict[str, str]
+    copy_dates: dict[str, str]
+
+
+def clinic_words(model: TenantModel) -> tuple[dict[str, str], dict[str, str]]:
+    """The clinics' names and the previous versions' dates, as the confirmation names them."""
+    names = {t.schema: t.name for t in model.tenants if t.name}
+    return names, {t.schema: t.created_utc or "" for t in model.tenants if t.kind == TenantKind.SAFETY_COPY}
+
+
+def previewed(
+    into: Into, chosen: Path, readable: Path, verified: FileCheck, progress: ProgressCallback, cancel: CancelToken
+) -> PreviewContext:
+    """On the worker, once the file is verified: its comparison with the clinic's data, for the confirmation."""
+    session = into.session
+    preview = preview_restore(
+        session.target,
+        into.schema,
+        readable,
+        allow_other_tenant=True,
+        keep_superusers=True,
+        user_table=session.user_table,
+        tenants_table=session.tenants_table,
+        progress=progress,
+        cancel=cancel,
+    )
+    encrypted = chosen.name if readable != chosen else None
+    size = chosen.stat().st_size
+    return PreviewContext(preview, verified, size, into.clinic, into.names, into.copy_dates, encrypted)
 
 
 def describe_restore(result: RestoreResult, context: PreviewContext) -> str:

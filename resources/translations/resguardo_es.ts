@@ -1298,6 +1298,49 @@
     </message>
 </context>
 <context>
+    <name>OpenFile</name>
+    <message>
+        <source>Open {file}</source>
+        <translation>Abrir {file}</translation>
+    </message>
+    <message>
+        <source>Opening {file}</source>
+        <translation>Abriendo {file}</translation>
+    </message>
+    <message>
+        <source>{file} opens once Resguardo is connected to a server and has listed its clinics.</source>
+        <translation>{file} se abrirá cuando Resguardo esté conectado a un servidor y haya leído la lista de sus clínicas.</translation>
+    </message>
+    <message>
+        <source>Nothing was changed.</source>
+        <translation>No se cambió nada.</translation>
+    </message>
+    <message>
+        <source>Checking the file</source>
+        <translation>Comprobando el archivo</translation>
+    </message>
+    <message>
+        <source>To restore it, select a clinic in the list, then Clinic &gt; Restore….</source>
+        <translation>Para restaurarla, seleccione una clínica en la lista y luego Clínica &gt; Restaurar….</translation>
+    </message>
+    <message>
+        <source>It does not say which clinic it was made from.</source>
+        <translation>No dice de qué clínica se hizo.</translation>
+    </message>
+    <message>
+        <source>This server has no clinic {clinic}.</source>
+        <translation>Este servidor no tiene la clínica {clinic}.</translation>
+    </message>
+    <message>
+        <source>To restore it into another clinic, select that clinic, then Clinic &gt; Restore….</source>
+        <translation>Para restaurarla en otra clínica, seleccione esa clínica y luego Clínica &gt; Restaurar….</translation>
+    </message>
+    <message>
+        <source>{clinic} is busy with another job: restore it with Clinic &gt; Restore… once that job has ended.</source>
+        <translation>{clinic} está ocupada con otra tarea: restáurela con Clínica &gt; Restaurar… cuando esa tarea haya terminado.</translation>
+    </message>
+</context>
+<context>
     <name>PasswordDialog</name>
     <message>
         <source>Password needed</source>
