@@ -2,7 +2,8 @@
 
     .venv/bin/pip install -e ".[bundle]" && .venv/bin/python scripts/build_bundle.py
 
-Writes dist/resguardo/ (the one-folder bundle: `dist/resguardo/resguardo` runs the window and the CLI) and, on
+Writes dist/resguardo/ (the one-folder bundle: `dist/resguardo/resguardo` runs the CLI, and with no command the
+window; `dist/resguardo/resguardo-gui [FILE]` the window alone, no console on Windows and macOS) and, on
 Linux, dist/resguardo-<version>-linux-<machine>.tar.gz: the bundle under lib/, the desktop entry, AppStream
 metainfo, file type and hicolor icons under share/, and install.sh. The icons are drawn from the one SVG source
 (resources/resguardo.svg) here, so no PNG or ICO is kept by hand. packaging/README.md says the rest.
@@ -34,13 +35,14 @@ mkdir -p "$prefix/lib" "$prefix/bin"
 rm -rf "$prefix/lib/resguardo"
 cp -R "$here/lib/resguardo" "$prefix/lib/resguardo"
 ln -sf "$prefix/lib/resguardo/resguardo" "$prefix/bin/resguardo"
+ln -sf "$prefix/lib/resguardo/resguardo-gui" "$prefix/bin/resguardo-gui"
 cp -R "$here/share" "$prefix/"
 # The menu entry starts the program by its path: the desktop session's PATH may lack $prefix/bin (Debian's
 # ~/.profile adds ~/.local/bin only when it existed at login, so not on the day of a first install).
 case "$prefix" in
-    *[\\\"\`\$\|\&]*) echo "note: the menu entry runs resguardo from the PATH (a character of PREFIX)" ;;
-    *) sed "s|^Exec=resguardo\$|Exec=\"$prefix/bin/resguardo\"|" "$here/share/applications/resguardo.desktop" \
-           >"$prefix/share/applications/resguardo.desktop" ;;
+    *[\\\"\`\$\|\&]*) echo "note: the menu entry runs resguardo-gui from the PATH (a character of PREFIX)" ;;
+    *) sed "s|^Exec=resguardo-gui %f\$|Exec=\"$prefix/bin/resguardo-gui\" %f|" \
+           "$here/share/applications/resguardo.desktop" >"$prefix/share/applications/resguardo.desktop" ;;
 esac
 command -v update-mime-database >/dev/null && update-mime-database "$prefix/share/mime" || true
 command -v update-desktop-database >/dev/null && update-desktop-database "$prefix/share/applications" || true

@@ -104,14 +104,20 @@ def test_the_installed_program_backs_up_verifies_and_restores(
     assert row is not None and row[0] > 0
 
 
-def test_the_installed_window_starts_without_a_display(installed: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("program", ["resguardo", "resguardo-gui"])
+def test_the_installed_window_starts_without_a_display(installed: Path, tmp_path: Path, program: str) -> None:
     """Its Qt finds its platform plugin, translations and icons: the window is still up after a few seconds
-    (with no profile it waits in the connection dialog), and stops on SIGTERM."""
+    (with no profile it waits in the connection dialog), and closes on SIGTERM, ending with 0. `resguardo-gui`
+    (the window alone: no console on Windows and macOS, what the desktop starts) is given a file as a
+    double-click gives it: the window takes it, to open once connected."""
     env = {**_environment(tmp_path, "postgresql://nowhere.invalid/x"), "QT_QPA_PLATFORM": "offscreen"}
     env["LANG"] = env["LC_ALL"] = "es_ES.UTF-8"
-    window = subprocess.Popen(
-        [str(installed)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    given = tmp_path / "notas de la clínica.txt"
+    given.write_text("not a backup\n", encoding="utf-8")
+    command = [str(installed.with_name(program + installed.suffix))]
+    if program == "resguardo-gui":
+        command.append(str(given))
+    window = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(6)
         alive = window.poll() is None
@@ -120,3 +126,7 @@ def test_the_installed_window_starts_without_a_display(installed: Path, tmp_path
         out, err = window.communicate(timeout=30)
     assert alive, out + err
     assert "Traceback" not in err, err
+    if os.name != "nt":  # Windows' SIGTERM is TerminateProcess: no handler runs
+        assert window.returncode == 0, out + err
+    logged = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "resguardo").rglob("resguardo.log"))
+    assert (given.name in logged) == (program == "resguardo-gui"), logged

@@ -63,5 +63,12 @@ def test_the_file_type_names_the_backup_and_its_icon() -> None:
     assert kind is not None and kind.get("type") == "application/x-resguardo-backup"
     assert [g.get("pattern") for g in kind.findall("m:glob", ns)] == ["*.resguardo"]
     assert {c.text for c in kind.findall("m:comment", ns)} == {"Resguardo backup", "Copia de seguridad de Resguardo"}
+    encrypted = root.findall("m:mime-type", ns)[1]
+    assert encrypted.get("type") == "application/x-resguardo-encrypted-backup"
+    assert [g.get("pattern") for g in encrypted.findall("m:glob", ns)] == ["*.resguardo.age"]  # not every .age
     metainfo = (REPO / "resources" / "org.resguardo.Resguardo.metainfo.xml").read_text(encoding="utf-8")
-    assert "<mediatype>application/x-resguardo-backup</mediatype>" in metainfo
+    desktop = (REPO / "resources" / "resguardo.desktop").read_text(encoding="utf-8")
+    for name in ("application/x-resguardo-backup", "application/x-resguardo-encrypted-backup"):
+        assert f"<mediatype>{name}</mediatype>" in metainfo
+        assert f"{name};" in desktop  # the menu entry opens the files of the type (a double-click)
+    assert "Exec=resguardo-gui %f\n" in desktop

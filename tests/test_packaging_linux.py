@@ -37,9 +37,10 @@ def _entry(path: Path) -> dict[str, str]:
 def test_install_sh_places_everything_and_the_menu_entry_starts_the_program(tmp_path: Path, prefix: str | None) -> None:
     dist = tmp_path / "dist"
     (dist / "resguardo").mkdir(parents=True)
-    stub = dist / "resguardo" / "resguardo"
-    stub.write_text('#!/bin/sh\necho "stub resguardo $*"\n', encoding="utf-8")
-    stub.chmod(0o755)
+    for program in ("resguardo", "resguardo-gui"):
+        stub = dist / "resguardo" / program
+        stub.write_text(f'#!/bin/sh\necho "stub {program} $*"\n', encoding="utf-8")
+        stub.chmod(0o755)
     icon = tmp_path / "icon.png"
     icon.write_bytes((REPO / "resources" / "icons" / "restore.svg").read_bytes())  # any file: its place is checked
     archive = _build_bundle(dist).linux_tarball({48: icon}, "9.9.9")
@@ -56,6 +57,7 @@ def test_install_sh_places_everything_and_the_menu_entry_starts_the_program(tmp_
     root = Path(env.get("PREFIX", home / ".local"))
     for placed in (
         "bin/resguardo",
+        "bin/resguardo-gui",
         "lib/resguardo/resguardo",
         "share/icons/hicolor/48x48/apps/resguardo.png",
         "share/icons/hicolor/scalable/apps/resguardo.svg",
@@ -67,10 +69,14 @@ def test_install_sh_places_everything_and_the_menu_entry_starts_the_program(tmp_
     entry, source = _entry(installed), _entry(REPO / "resources" / "resguardo.desktop")
     assert {k: v for k, v in entry.items() if k != "Exec"} == {k: v for k, v in source.items() if k != "Exec"}
     argv = shlex.split(entry["Exec"])
-    assert argv == [str(root / "bin" / "resguardo")]
-    # Started as a menu starts it, with a PATH that does not hold the install's bin folder.
+    assert argv == [str(root / "bin" / "resguardo-gui"), "%f"]  # the window alone, given the file opened
+    assert entry["MimeType"] == "application/x-resguardo-backup;application/x-resguardo-encrypted-backup;"
+    # Started as a file manager starts it on a double-clicked backup, with a PATH that does not hold the
+    # install's bin folder.
+    backup = tmp_path / "a backup.resguardo"
+    argv = [str(backup) if word == "%f" else word for word in argv]
     started = subprocess.run(argv, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, check=True)
-    assert started.stdout.strip() == "stub resguardo"
+    assert started.stdout.strip() == f"stub resguardo-gui {backup}"
     if shutil.which("desktop-file-validate"):
         check = subprocess.run(["desktop-file-validate", str(installed)], capture_output=True, text=True, check=False)
         assert check.returncode == 0, check.stdout + check.stderr

@@ -58,6 +58,8 @@ Name: "spanish"; MessagesFile: "compiler:Languages\Spanish.isl"
 [CustomMessages]
 english.BackupFileType=Resguardo backup
 spanish.BackupFileType=Copia de seguridad de Resguardo
+english.EncryptedFileType=Encrypted Resguardo backup
+spanish.EncryptedFileType=Copia de seguridad cifrada de Resguardo
 english.ProgramComment=Back up and restore one clinic at a time
 spanish.ProgramComment=Copias de seguridad y restauración de una clínica cada vez
 
@@ -65,21 +67,29 @@ spanish.ProgramComment=Copias de seguridad y restauración de una clínica cada 
 Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"; Flags: unchecked
 
 [Files]
-; The whole bundle: resguardo.exe and _internal\ (Python, Qt, pg_dump, pg_restore, psql, the translations).
+; The whole bundle: resguardo.exe (the console program: the CLI, for scripts and Task Scheduler), resguardo-gui.exe
+; (the window, no console: what the shortcuts and a double-clicked backup start) and _internal\ (Python, Qt,
+; pg_dump, pg_restore, psql, the translations).
 Source: "{#BundleDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
 
 [Icons]
-Name: "{autoprograms}\Resguardo"; Filename: "{app}\resguardo.exe"; WorkingDir: "{app}"; Comment: "{cm:ProgramComment}"
-Name: "{autodesktop}\Resguardo"; Filename: "{app}\resguardo.exe"; WorkingDir: "{app}"; Comment: "{cm:ProgramComment}"; Tasks: desktopicon
+Name: "{autoprograms}\Resguardo"; Filename: "{app}\resguardo-gui.exe"; WorkingDir: "{app}"; Comment: "{cm:ProgramComment}"
+Name: "{autodesktop}\Resguardo"; Filename: "{app}\resguardo-gui.exe"; WorkingDir: "{app}"; Comment: "{cm:ProgramComment}"; Tasks: desktopicon
 
 [Registry]
-; The .resguardo file type: Explorer names it "Resguardo backup" and shows the program's icon. HKA is the user's
-; classes (HKCU) in a per-user install and the machine's (HKLM) in an all-users one. No "open" command: resguardo.exe
-; takes no file argument (with no command it opens the window; a file name would be an unknown command), so a
-; double-click asks which program to use rather than failing. Restore a file from the window (Clinic > Restore…).
+; The .resguardo file type: Explorer names it "Resguardo backup", shows the program's icon, and a double-click runs
+; `resguardo-gui.exe FILE`: the window checks the file and offers its restore into the clinic it names (nothing is
+; restored without the typed confirmation). HKA is the user's classes (HKCU) in a per-user install and the
+; machine's (HKLM) in an all-users one. An encrypted backup ends in .age, age's own extension: Resguardo is only
+; added to its "Open with" list (OpenWithProgids), never made its default.
 Root: HKA; Subkey: "Software\Classes\.resguardo"; ValueType: string; ValueName: ""; ValueData: "Resguardo.Backup"; Flags: uninsdeletevalue
 Root: HKA; Subkey: "Software\Classes\Resguardo.Backup"; ValueType: string; ValueName: ""; ValueData: "{cm:BackupFileType}"; Flags: uninsdeletekey
-Root: HKA; Subkey: "Software\Classes\Resguardo.Backup\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: """{app}\resguardo.exe"",0"
+Root: HKA; Subkey: "Software\Classes\Resguardo.Backup\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: """{app}\resguardo-gui.exe"",0"
+Root: HKA; Subkey: "Software\Classes\Resguardo.Backup\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\resguardo-gui.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.age\OpenWithProgids"; ValueType: string; ValueName: "Resguardo.EncryptedBackup"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\Resguardo.EncryptedBackup"; ValueType: string; ValueName: ""; ValueData: "{cm:EncryptedFileType}"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\Resguardo.EncryptedBackup\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: """{app}\resguardo-gui.exe"",0"
+Root: HKA; Subkey: "Software\Classes\Resguardo.EncryptedBackup\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\resguardo-gui.exe"" ""%1"""
 
 [UninstallDelete]
 ; Only the program's own folder, when the uninstaller has emptied it. The user's backups (wherever they were saved),
