@@ -17,7 +17,7 @@ from app.engine.connection import ConnectionTarget
 from app.engine.errors import Choice, RestoreFailed
 from app.engine.restore.restore import restore_tenant
 from app.engine.restore.swap import LockPolicy
-from app.ui import restore_flow
+from app.ui import busy_clinic
 from app.ui.error_dialog import BusyAnswer, BusyClinicDialog
 from tests.support.attacks import owner
 from tests.support.gui import ScriptedDialogs, open_window, wait_idle, wait_listed
@@ -45,9 +45,9 @@ def test_an_undo_that_gave_up_runs_again_interrupting_the_application_when_asked
 ) -> None:
     archive = backup_tenant(demo_db, "bienestar", tmp_path / "b.resguardo").path
     restore_tenant(demo_db, "bienestar", archive)
-    monkeypatch.setattr(restore_flow, "LOCKS", LockPolicy(total_seconds=1))
+    monkeypatch.setattr(busy_clinic, "LOCKS", LockPolicy(total_seconds=1))
     monkeypatch.setitem(
-        restore_flow.BUSY_POLICIES, BusyAnswer.INTERRUPT, LockPolicy(total_seconds=20, interrupt_after=0.3)
+        busy_clinic.BUSY_POLICIES, BusyAnswer.INTERRUPT, LockPolicy(total_seconds=20, interrupt_after=0.3)
     )
     outcome: list[str] = []
 

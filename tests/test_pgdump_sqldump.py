@@ -11,7 +11,7 @@ from pglast.parser import parse_sql_json
 
 from app.engine.errors import ArchiveError
 from app.engine.jobs import CancelToken
-from app.engine.pgdump import script_lexer
+from app.engine.pgdump import script_input
 from app.engine.pgdump.dump_gate import DumpGate
 from app.engine.pgdump.script_lexer import MetaCommand, Piece, ScriptReader
 from app.engine.pgdump.sqldump import read_dump, scan_dump
@@ -332,7 +332,7 @@ def test_millions_of_semicolons_in_a_begin_atomic_body_are_refused_after_linear_
 
 
 def test_a_statement_longer_than_the_cap_is_refused_before_it_is_held(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(script_lexer, "MAX_STATEMENT_BYTES", 1 << 20)
+    monkeypatch.setattr(script_input, "MAX_STATEMENT_BYTES", 1 << 20)
     body = b"\n\nCOMMENT ON TABLE src.t IS '" + b"x" * (3 << 20) + b"';\n"
     reader = ScriptReader(stream(body))
     with pytest.raises(RefusedStatement) as caught:

@@ -11,9 +11,7 @@ by the engine, with nothing changed, when any of them changed since.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
@@ -28,14 +26,13 @@ from app.engine.recovery.undo import last_recovery, undo_recovery
 from app.engine.restore.swap import LockPolicy
 from app.text_safety import shown, visible
 from app.ui import locale_format as fmt
+from app.ui.busy_clinic import closed_unless_busy, nothing_changed, run_asking_when_busy
 from app.ui.encrypted_reading import OpenedBackup, close_later, read_backup
 from app.ui.engine_words import WindowError
-from app.ui.error_dialog import gave_up_busy
 from app.ui.flow_host import FlowHost
 from app.ui.job_panel import JobPanel
 from app.ui.recover_dialog import BrowseContext
 from app.ui.recover_preview import RecoverContext, counts
-from app.ui.restore_flow import BUSY_POLICIES, LOCKS, nothing_changed
 
 translate = QCoreApplication.translate
 
@@ -184,17 +181,12 @@ class RecoverFlow:
         target, tenants_table = session.target, session.tenants_table
 
         def apply(locks: LockPolicy, progress: ProgressCallback, cancel: CancelToken) -> RecoveryResult:
-            again = False
-            try:
-                return apply_recovery(
+            return closed_unless_busy(
+                opened,
+                lambda: apply_recovery(
                     target, plan, tenants_table=tenants_table, locks=locks, progress=progress, cancel=cancel
-                )
-            except ResguardoError as exc:
-                again = gave_up_busy(exc)
-                raise
-            finally:
-                if not again:
-                    opened.close()
+                ),
+            )
 
         def done(result: RecoveryResult) -> None:
             panel.succeed(describe_result(result, context), result)
@@ -208,8 +200,13 @@ class RecoverFlow:
             )
             host.refresh()
 
-        self._run_locking(
-            panel, apply, translate("RecoverFlow", "Bringing the records back"), done, lambda: close_later(host, opened)
+        run_asking_when_busy(
+            host,
+            panel,
+            apply,
+            translate("RecoverFlow", "Bringing the records back"),
+            done,
+            lambda: close_later(host, opened),
         )
 
     # -- undo ----------------------------------------------------------------------------------------------
@@ -284,33 +281,9 @@ class RecoverFlow:
             )
             host.refresh()
 
-        self._run_locking(panel, work, translate("RecoverFlow", "Removing the recovered records"), done)
+        run_asking_when_busy(host, panel, work, translate("RecoverFlow", "Removing the recovered records"), done)
 
     # -- shared --------------------------------------------------------------------------------------------
-
-    def _run_locking(
-        self,
-        panel: JobPanel,
-        work: Callable[[LockPolicy, ProgressCallback, CancelToken], Any],
-        stage: str,
-        done: Callable[[Any], None],
-        not_again: Callable[[], None] | None = None,
-        locks: LockPolicy | None = None,
-    ) -> None:
-        """Run a job that writes the clinic's tables; when the web application kept them busy, ask what to do."""
-        policy = locks or LOCKS
-
-        def failed(error: ResguardoError) -> None:
-            panel.fail(error, nothing_changed())
-            if gave_up_busy(error):
-                answer = self.host.dialogs.ask_when_busy(self.host.window(), error)
-                if answer is not None and panel in self.host.jobs.panels and not panel.running:
-                    self._run_locking(panel, work, stage, done, not_again, BUSY_POLICIES[answer])
-                    return
-            if not_again is not None:
-                not_again()
-
-        panel.run(lambda progress, cancel: work(policy, progress, cancel), stage, done, failed)
 
     def _failed(self, panel: JobPanel, opened: OpenedBackup, error: ResguardoError) -> None:
         close_later(self.host, opened)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QPushButton
 
 from app.engine.catalog.discovery import TenantKind
 from app.engine.connection import ConnectionTarget
-from app.engine.errors import Cancelled, ResguardoError
+from app.engine.errors import Cancelled
 from app.engine.inspection.verify import FileCheck, verify_file
 from app.engine.jobs import CancelToken, ProgressCallback
 from app.engine.restore.discard import discard_safety_copy
@@ -34,8 +34,8 @@ from app.engine.restore.table_locks import Session
 from app.engine.restore.undo import UndoResult, undo_restore
 from app.text_safety import shown, visible
 from app.ui import locale_format as fmt
+from app.ui.busy_clinic import closed_unless_busy, nothing_changed, run_asking_when_busy
 from app.ui.encrypted_reading import OpenedBackup, close_later, read_backup
-from app.ui.error_dialog import BusyAnswer, gave_up_busy
 from app.ui.flow_host import FlowHost
 from app.ui.formats import restore_name_filter
 from app.ui.job_panel import JobPanel
@@ -46,18 +46,6 @@ from app.ui.tenant_table import TenantModel
 
 translate = QCoreApplication.translate
 VERIFY_SHARE = 0.75  # of the first job's bar: reading the whole file; the rest is the comparison with the database
-LOCKS = LockPolicy()  # how a restore, undo or discard first tries for the clinic's tables
-BUSY_POLICIES = {  # what each answer of the busy clinic's question runs the job again with
-    BusyAnswer.TRY_AGAIN: LockPolicy(),
-    BusyAnswer.KEEP_TRYING: LockPolicy(total_seconds=300),
-    BusyAnswer.INTERRUPT: LockPolicy(interrupt_after=5),
-}
-
-
-def nothing_changed() -> str:
-    """Said after any failure of a restore, undo or discard, or of what leads to them (reading the file, the
-    preview): they are all or nothing, and what leads to them changes nothing."""
-    return translate("RestoreFlow", "Nothing was changed.")
 
 
 @dataclass
@@ -138,9 +126,9 @@ class RestoreFlow:
             return
 
         def restore(locks: LockPolicy, progress: ProgressCallback, cancel: CancelToken) -> RestoreResult:
-            again = False  # the clinic was busy: the user may run it again on the same decrypted copy
-            try:
-                return replace(
+            return closed_unless_busy(
+                opened,
+                lambda: replace(
                     restore_tenant(
                         session.target,
                         schema,
@@ -154,13 +142,8 @@ class RestoreFlow:
                         cancel=cancel,
                     ),
                     path=opened.path,
-                )
-            except ResguardoError as exc:
-                again = gave_up_busy(exc)
-                raise
-            finally:
-                if not again:
-                    opened.close()
+                ),
+            )
 
         def done(result: RestoreResult) -> None:
             panel.succeed(describe_restore(result, context), result)
@@ -170,39 +153,14 @@ class RestoreFlow:
                 self._bind_undo(panel, schema, result.safety_copy)
             host.refresh()
 
-        self._run_swapping(
+        run_asking_when_busy(
+            host,
             panel,
             restore,
             translate("RestoreFlow", "Starting the restore"),
             done,
             not_again=lambda: close_later(host, opened),
         )
-
-    def _run_swapping(
-        self,
-        panel: JobPanel,
-        work: Callable[[LockPolicy, ProgressCallback, CancelToken], Any],
-        first_stage: str,
-        done: Callable[[Any], None],
-        locks: LockPolicy | None = None,
-        not_again: Callable[[], None] | None = None,
-    ) -> None:
-        """Run a job that swaps the clinic's tables; when it gave up because the web application kept the clinic
-        busy, ask what to do (try again, longer, or interrupting the application) and run it again so
-        (`not_again`: called when it is not)."""
-        policy = locks or LOCKS
-
-        def failed(error: ResguardoError) -> None:
-            panel.fail(error, nothing_changed())
-            if not gave_up_busy(error):
-                return
-            answer = self.host.dialogs.ask_when_busy(self.host.window(), error)
-            if answer is not None and panel in self.host.jobs.panels and not panel.running:
-                self._run_swapping(panel, work, first_stage, done, BUSY_POLICIES[answer], not_again)
-            elif not_again is not None:
-                not_again()
-
-        panel.run(lambda progress, cancel: work(policy, progress, cancel), first_stage, done, failed)
 
     # -- undo buttons bound to one previous version --------------------------------------
 
@@ -345,8 +303,12 @@ class RestoreFlow:
             panel.succeed(describe(result), result)
             host.refresh()
 
-        self._run_swapping(
-            panel, lambda locks, progress, cancel: work(session.target, locks, progress, cancel), first_stage, done
+        run_asking_when_busy(
+            host,
+            panel,
+            lambda locks, progress, cancel: work(session.target, locks, progress, cancel),
+            first_stage,
+            done,
         )
 
 

@@ -1,14 +1,13 @@
-"""Finding where pg_dump SQL's statements end, in one linear pass over bytes, with COPY data streamed.
+"""Finding where pg_dump SQL's statements end, in one linear pass over bytes.
 
 `ScriptReader` only finds where statements end: a small lexer with psql's rules
-(quotes, E'' strings, dollar quotes, quoted identifiers, nested comments,
-parentheses, the BEGIN ATOMIC ... END of SQL-standard function bodies) that keeps
-its state between reads, so every byte is examined a bounded number of times,
-whatever the input: time is linear. It holds only the statement in progress, and
-refuses one longer than MAX_STATEMENT_BYTES or with more than MAX_STATEMENT_TOKENS
+(quotes, E'' strings, dollar quotes, quoted identifiers, nested comments; the
+parentheses and BEGIN ATOMIC blocks of `statement_nesting`) that keeps its state
+between reads, so every byte is examined a bounded number of times, whatever the
+input: time is linear. It holds only the statement in progress (`script_input`,
+which also streams COPY data), and refuses one with more than MAX_STATEMENT_TOKENS
 words and symbols (pglast's tree costs memory and time per token): memory is
-bounded. COPY ... FROM stdin data is streamed in blocks up to its `\\.` line,
-never held whole and never read as SQL.
+bounded.
 
 The file is read as bytes: every encoding Resguardo reads is ASCII-compatible,
 so the lexer looks only at ASCII; a statement is decoded with the file's
@@ -23,17 +22,12 @@ from dataclasses import dataclass
 from typing import IO
 
 from app.engine.errors import ArchiveError
+from app.engine.pgdump.dump_comments import DumpComments
+from app.engine.pgdump.script_input import READ_BYTES, ScriptInput
+from app.engine.pgdump.statement_nesting import Nesting
 from app.engine.safety.sql_gate.verdict import refusal
 
-HEADER_LINE = "-- PostgreSQL database dump"
-TRAILER_LINE = "-- PostgreSQL database dump complete"
-MAX_STATEMENT_BYTES = 64 * 1024 * 1024
 MAX_STATEMENT_TOKENS = 100_000
-_TOC_ENTRY = re.compile(rb"^-- (?:Data for )?Name: .*; Type: .*; Schema: ")
-_DUMPED_FROM = re.compile(rb"^-- Dumped from database version (\S+)")
-_DUMPED_BY = re.compile(rb"^-- Dumped by pg_dump version (\S+)")
-
-_READ = 1 << 20  # at most this much per read: a line longer than that arrives in parts
 _MAX_TAG = 64  # bytes of a dollar-quote tag; pg_dump writes $$, $_$, $__$...
 _MAX_META = 4096  # bytes of a psql backslash line
 _SPACE = re.compile(rb"\s*")
@@ -43,14 +37,6 @@ _DOLLAR = re.compile(rb"\$(?:[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$")
 _DOLLAR_START = re.compile(rb"\$[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*")
 _ESCAPED = re.compile(rb"[\\']")
 _COMMENT_EDGE = re.compile(rb"/\*|\*/")
-_COPY_END = re.compile(rb"^\\\.\r?$", re.M)
-_BLANK = re.compile(rb"[ \t\r]*")
-_ROUTINES = (
-    [b"CREATE", b"FUNCTION"],
-    [b"CREATE", b"PROCEDURE"],
-    [b"CREATE", b"OR", b"REPLACE", b"FUNCTION"],
-    [b"CREATE", b"OR", b"REPLACE", b"PROCEDURE"],
-)
 
 # Lexer states
 _OUT, _NORMAL, _WORD, _QUOTE, _ESCAPE_QUOTE, _DQUOTE, _DOLLAR_BODY, _LINE_COMMENT, _BLOCK_COMMENT = range(9)
@@ -80,73 +66,25 @@ class _More(Exception):
     """The buffer ends before the current token does: read on."""
 
 
-class ScriptReader:
+class ScriptReader(ScriptInput):
     """Splits a byte stream of SQL into statements and meta-commands in one pass; streams COPY data.
 
-    `scanned` counts the bytes the lexer examined (a byte examined twice counts twice): the
-    measure of its work, which tests hold to a small multiple of the input.
+    `scanned` is the measure of its work, which tests hold to a small multiple of the input.
     """
 
     def __init__(self, stream: IO[bytes]) -> None:
-        self._stream = stream
-        self._buf = bytearray()
-        self._pos = 0
-        self._eof = False
+        super().__init__(stream)
         self._state = _OUT
-        self._start: int | None = None  # where the statement in progress starts
-        self._line_pos, self._line_no = 0, 1  # newlines counted up to _line_pos
         self._after_comment = _OUT
         self._tag = b""
         self._depth = 0
         self._reset_statement()
-        self.bytes_read = 0
-        self.scanned = 0
-        self.header_seen = False
-        self.trailer_seen = False
-        self.dumped_from = ""
-        self.dumped_by = ""
-        self.toc_entries = 0
+        self.comments = DumpComments()
 
     def _reset_statement(self) -> None:
-        self._tokens = self._paren = self._begin = 0
-        self._words: list[bytes] = []
-        self._routine = self._pending_begin = False
-        self._word_start = 0
-
-    # -- input
-
-    def _fill(self, *, block: bool = False) -> bool:
-        """Read on (a line, or a block of COPY data); False at the end of the input."""
-        keep = self._start if self._start is not None else self._pos
-        if keep:
-            self._line_at(keep)
-            del self._buf[:keep]
-            self._pos -= keep
-            self._line_pos -= keep
-            self._word_start -= keep
-            if self._start is not None:
-                self._start = 0
-        data = self._stream.read(_READ) if block else self._stream.readline(_READ)
-        if not data:
-            self._eof = True
-            return False
-        self._buf += data
-        self.bytes_read += len(data)
-        if self._start is not None and len(self._buf) - self._start > MAX_STATEMENT_BYTES:
-            line = self._line_at(self._start)
-            raise refusal(
-                f"holds a statement longer than {MAX_STATEMENT_BYTES >> 20} MiB",
-                line,
-                bytes(self._buf[self._start : self._start + 200]).decode("utf-8", "replace"),
-            )
-        return True
-
-    def _line_at(self, pos: int) -> int:
-        self._line_no += self._buf.count(b"\n", self._line_pos, pos)
-        self._line_pos = pos
-        return self._line_no
-
-    # -- statements
+        self._tokens = 0
+        self._nesting = Nesting()
+        self._word_offset = 0  # where a word cut by the end of a read starts, from the statement's start
 
     def __iter__(self) -> Iterator[Piece | MetaCommand]:
         while True:
@@ -187,10 +125,12 @@ class ScriptReader:
             if pos == end and not self._eof:
                 raise _More
             self._state = _NORMAL
-            if pos - self._word_start == 1 and buf[self._word_start] in b"eE" and buf[pos : pos + 1] == b"'":
+            assert self._start is not None
+            start = self._start + self._word_offset
+            if pos - start == 1 and buf[start] in b"eE" and buf[pos : pos + 1] == b"'":
                 self._string(_ESCAPE_QUOTE, pos + 1)
             else:
-                self._word(bytes(buf[self._word_start : min(pos, self._word_start + 12)]), pos - self._word_start)
+                self._nesting.word(bytes(buf[start : min(pos, start + 12)]), pos - start)
         elif state in (_QUOTE, _DQUOTE):
             quote = b"'" if state == _QUOTE else b'"'
             at = buf.find(quote, pos)
@@ -267,7 +207,7 @@ class ScriptReader:
         if two == b"--":
             at = buf.find(b"\n", pos)
             if at >= 0:
-                self._note_comment(bytes(buf[pos : min(at, pos + 200)]))
+                self.comments.note(bytes(buf[pos : min(at, pos + 200)]))
             self._comment(_LINE_COMMENT, pos + 2)
             return None
         if two == b"/*":
@@ -328,16 +268,17 @@ class ScriptReader:
             if kind == "w":
                 self._pos = after
                 if after == end and not self._eof:  # the word may go on in the next read
-                    self._word_start = pos
+                    assert self._start is not None
+                    self._word_offset = pos - self._start
                     self._state = _WORD
                     raise _More
                 if after - pos == 1 and buf[pos] in b"eE" and buf[after : after + 1] == b"'":
                     self._string(_ESCAPE_QUOTE, after + 1)  # E'...': backslash escapes
                     return None
-                self._word(bytes(buf[pos : min(after, pos + 12)]), after - pos)
+                self._nesting.word(bytes(buf[pos : min(after, pos + 12)]), after - pos)
                 continue
             if kind == "n":
-                self._pending_begin = False
+                self._nesting.token()
                 self._pos = after
                 continue
             char = buf[pos]
@@ -350,7 +291,7 @@ class ScriptReader:
                     self._depth = 1
                     self._comment(_LINE_COMMENT if char == 0x2D else _BLOCK_COMMENT, pos + 2)
                     return None
-            self._pending_begin = False
+            ends = self._nesting.token(char)
             if char == 0x27:  # '
                 self._string(_QUOTE, after)
                 return None
@@ -373,93 +314,18 @@ class ScriptReader:
                 if start is not None and start.end() == end and not self._eof:
                     self._tokens -= 1
                     raise _More
-            elif char == 0x28:  # (
-                self._paren += 1
-            elif char == 0x29:  # )
-                self._paren = max(self._paren - 1, 0)
-            elif char == 0x3B and self._paren == 0 and self._begin == 0:  # ; ends the statement
+            elif ends:
                 assert self._start is not None
                 piece = Piece(bytes(buf[self._start : after]), self._line_at(self._start))
                 self._pos = after
                 self._start = None
                 self._state = _OUT
                 self._reset_statement()
-                if len(piece.data) > _READ:  # let a long statement go now (moving the rest costs less than it)
-                    self._line_at(after)
-                    del buf[:after]
-                    self._pos = self._line_pos = 0
+                if len(piece.data) > READ_BYTES:
+                    self._drop_read()
                 return piece
             self._pos = after
 
     def _string(self, state: int, pos: int) -> None:
         self._state = state
         self._pos = pos
-
-    def _word(self, head: bytes, length: int) -> None:
-        """psql's rule, made exact: in CREATE [OR REPLACE] FUNCTION|PROCEDURE, BEGIN ATOMIC ... END (with the
-        CASE ... END inside) hides semicolons; a function named `begin` does not."""
-        word = head.upper() if length <= len(head) else b""
-        if len(self._words) < 4:
-            self._words.append(word)
-            self._routine = any(self._words[: len(r)] == r for r in _ROUTINES)
-        if self._routine and self._paren == 0:
-            if (self._pending_begin and word == b"ATOMIC") or (word == b"CASE" and self._begin):
-                self._begin += 1
-            elif word == b"END" and self._begin:
-                self._begin -= 1
-            self._pending_begin = word == b"BEGIN"
-        else:
-            self._pending_begin = False
-
-    def _note_comment(self, text: bytes) -> None:
-        if text.startswith(TRAILER_LINE.encode()):
-            self.trailer_seen = True
-        elif text.startswith(HEADER_LINE.encode()):
-            self.header_seen = True
-        elif _TOC_ENTRY.match(text):
-            self.toc_entries += 1
-        elif not self.dumped_from and (m := _DUMPED_FROM.match(text)):
-            self.dumped_from = m.group(1).decode("ascii", "replace")
-        elif not self.dumped_by and (m := _DUMPED_BY.match(text)):
-            self.dumped_by = m.group(1).decode("ascii", "replace")
-
-    # -- COPY data
-
-    def copy_rows(self, line: int) -> Iterator[bytes]:
-        """The data after a COPY ... FROM stdin statement, in blocks of whole and partial lines, up to
-        (without) its `\\.` line; called right after the statement."""
-        buf = self._buf
-        while True:  # the rest of the statement's line must be blank
-            pos = _BLANK.match(buf, self._pos).end()  # type: ignore[union-attr]
-            self._pos = pos
-            if pos < len(buf):
-                break
-            if not self._fill():
-                raise ArchiveError(f"The file ends inside the table data that starts at line {line} (it is truncated).")
-        if buf[pos] != 0x0A:
-            raise refusal(
-                "has more text after COPY ... FROM stdin on the same line",
-                line,
-                bytes(buf[pos : pos + 200]).decode("utf-8", "replace"),
-            )
-        self._pos = pos + 1
-        line_start = True  # whether the unread data starts a line (only a whole line `\.` ends the data)
-        while True:
-            buf, pos, end = self._buf, self._pos, len(self._buf)
-            m = _COPY_END.search(buf, pos if line_start else pos + 1)
-            if m is not None and (m.end() < end or self._eof):
-                self.scanned += m.end() - pos
-                if m.start() > pos:
-                    yield bytes(buf[pos : m.start()])
-                self._pos = min(m.end() + 1, end)
-                return
-            # Everything up to a line that could still become `\.` is data.
-            tail = buf.rfind(b"\n", pos) + 1 or pos
-            safe = tail if b"\\.\r".startswith(bytes(buf[tail:end])) and not self._eof else end
-            self.scanned += end - pos
-            if safe > pos:
-                yield bytes(buf[pos:safe])
-                self._pos = safe
-                line_start = buf[safe - 1] == 0x0A
-            if not self._fill(block=True):
-                raise ArchiveError(f"The file ends inside the table data that starts at line {line} (it is truncated).")

@@ -25,9 +25,10 @@ import psycopg
 from app.engine.child_process import NO_CONSOLE_WINDOW
 from app.engine.errors import ArchiveError, RestoreFailed, first_line
 from app.engine.jobs import CancelToken
+from app.engine.pgdump.dump_comments import HEADER_LINE
 from app.engine.pgdump.dump_gate import DumpGate
 from app.engine.pgdump.pgtools import ClientTool, choose_tool, find_tools
-from app.engine.pgdump.script_lexer import HEADER_LINE, ScriptReader
+from app.engine.pgdump.script_lexer import ScriptReader
 from app.engine.pgdump.sqldump import DumpFacts, read_dump, scan_dump
 from app.engine.safety.sql_gate.sending import execute_checked, prepare_session
 from app.engine.safety.sql_gate.verdict import excerpt
@@ -205,7 +206,7 @@ class CustomDumpSource(_PgDumpFile):
                 conn,
                 reader,
                 staging,
-                lambda: progress(min(reader.toc_entries / total, 1.0), ""),
+                lambda: progress(min(reader.comments.toc_entries / total, 1.0), ""),
                 cancel,
                 self.path.name,
             )
@@ -355,7 +356,7 @@ def _execute(
                 f"Line {statement.line} of {name} failed: {first_line(exc)} ({excerpt(statement.text)}).", str(exc)
             ) from None
         tick()
-    if not reader.trailer_seen:
+    if not reader.comments.trailer_seen:
         raise ArchiveError("The file is incomplete: it ends before pg_dump's closing line (truncated).")
     return result
 

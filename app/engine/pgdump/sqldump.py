@@ -12,8 +12,9 @@ from typing import IO
 
 from app.engine.errors import ArchiveError
 from app.engine.jobs import CancelToken
+from app.engine.pgdump.dump_comments import HEADER_LINE, TRAILER_LINE
 from app.engine.pgdump.dump_gate import Decision, DumpGate, check_meta
-from app.engine.pgdump.script_lexer import HEADER_LINE, TRAILER_LINE, MetaCommand, ScriptReader
+from app.engine.pgdump.script_lexer import MetaCommand, ScriptReader
 from app.engine.safety.sql_gate.verdict import refusal
 
 _PG_CODECS = {  # ASCII-compatible only: the reader finds statement boundaries in the bytes
@@ -76,7 +77,7 @@ def read_dump(reader: ScriptReader, gate: DumpGate) -> Iterator[Step]:
     not run. A COPY's rows not read by the consumer are skipped."""
     codec = "utf-8"
     for item in reader:
-        if not reader.header_seen:
+        if not reader.comments.header_seen:
             raise ArchiveError(
                 "The file is not a pg_dump output (it does not start with "
                 f"'{HEADER_LINE}'); Resguardo restores only pg_dump files of one schema."
@@ -133,18 +134,18 @@ def scan_dump(stream: IO[bytes], cancel: CancelToken) -> DumpFacts:
             facts.tables[table] = None if current is None else current + 1
         elif action == "run":
             facts.tables.setdefault(table, 0)
-    if not reader.header_seen:
+    if not reader.comments.header_seen:
         raise ArchiveError(f"The file is not a pg_dump output (it is empty or has no '{HEADER_LINE}' header).")
     if gate.source is None:
         raise ArchiveError(
             "The file is not a dump of one tenant schema: it creates no schema "
             "(was it made with pg_dump --schema=<tenant>?)."
         )
-    if not reader.trailer_seen:
+    if not reader.comments.trailer_seen:
         raise ArchiveError(
             f"The file is incomplete: its last line '{TRAILER_LINE}' is missing "
             "(the file was truncated or pg_dump failed while writing it)."
         )
     facts.source_schema = gate.source
-    facts.dumped_from, facts.dumped_by = reader.dumped_from, reader.dumped_by
+    facts.dumped_from, facts.dumped_by = reader.comments.dumped_from, reader.comments.dumped_by
     return facts
