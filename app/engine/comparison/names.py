@@ -20,6 +20,7 @@ from psycopg import sql
 
 from app.engine.comparison.live import LiveTable
 from app.engine.comparison.model_name import ModelName
+from app.engine.comparison.result import Matching
 from app.engine.dumpdata.plan import default_table
 
 CONTENT_TYPES = "django_content_type"
@@ -46,8 +47,7 @@ def table_names(conn: psycopg.Connection, tables: dict[str, LiveTable]) -> dict[
     with conn.transaction():  # a savepoint: an unusual content type table names nothing, and ends nothing
         for app, model in conn.execute(query):
             found.setdefault(default_table(f"{app}.{model}"), ModelName(model_words(str(app), str(model))))
-    found = {name: words for name, words in found.items() if name in tables}
-    found.update(_links(conn, tables, found))
+    found.update(_links(conn, tables, {name: words for name, words in found.items() if name in tables}))
     return found
 
 
@@ -58,7 +58,7 @@ def _links(
     candidates = {
         t.relation.oid: t
         for name, t in tables.items()
-        if name not in models and t.key == ("id",) and len(t.columns) == 3 and t.holds_rows
+        if name not in models and t.key == ("id",) and t.matching is Matching.PRIMARY_KEY and len(t.columns) == 3
     }
     if not candidates:
         return {}
