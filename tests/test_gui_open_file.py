@@ -118,3 +118,33 @@ def test_macos_file_open_event_opens_the_file_in_the_window(
     wait_idle(qtbot, window)
     assert dialogs.contexts[0].preview.tenant == "bienestar"
     assert window.jobs.panels[-1].title.full_text() == "Open bienestar.resguardo"
+
+
+def test_a_file_given_at_start_waits_in_the_window_and_in_its_rebuilt_one(qtbot: QtBot, tmp_path: Path) -> None:
+    """`resguardo-gui FILE` hands the file over before the window exists; a window rebuilt in another language
+    (a server still not reached) keeps it waiting."""
+    from app.engine.connection import ConnectionTarget
+    from app.ui import language
+    from app.ui.job_runner import BackgroundPool
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    given = tmp_path / "bienestar.resguardo"
+    launcher = Launcher(app, ConnectionTarget("host=127.0.0.1 port=1 dbname=x"), UiSettings(), BackgroundPool(None))
+    launcher.open_file(given)
+    try:
+        launcher.start()
+        qtbot.waitUntil(lambda: launcher.window is not None, timeout=10_000)
+        first = launcher.window
+        assert first is not None  # closed and deleted by the launcher once rebuilt
+        assert [path for path, _panel in first.open_flow.waiting] == [given]
+        assert first.jobs.panels[-1].state == "held"
+        first.commands.languages["es"].trigger()
+        qtbot.waitUntil(lambda: launcher.window is not first, timeout=10_000)
+        rebuilt = launcher.window
+        assert rebuilt is not None
+        qtbot.addWidget(rebuilt)
+        assert [path for path, _panel in rebuilt.open_flow.waiting] == [given]
+        assert "se abrirá cuando Resguardo esté conectado" in rebuilt.jobs.panels[-1].message.text()
+    finally:
+        language.install(language.ENGLISH, language.prepare_catalogue(language.ENGLISH))

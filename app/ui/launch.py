@@ -83,6 +83,7 @@ class Launcher:
         )
         window.language_changed.connect(self._change_language)
         if old is not None:
+            self.files += [path for path, _panel in old.open_flow.waiting]  # still waiting for a server
             window.setWindowState(old.windowState())
             if not old.isMaximized():
                 window.setGeometry(old.geometry())
