@@ -54,6 +54,7 @@ FULL = (
     "backups-view",
     "key-create",
     "key-created",
+    "key-remove",
 )
 SMALL = (
     "main",
@@ -490,7 +491,7 @@ def _gallery(app: Any, admin: Any, code: str, out: Path) -> None:
 
     if shoot.wanted("backups-view"):
         _backups_view(window, shoot, Path(backup), idle)
-    if shoot.wanted("key-create"):
+    if shoot.wanted("key-create") or shoot.wanted("key-remove"):
         _key_shots(window, shoot, code)
 
     with admin.connect(autocommit=True) as conn:
@@ -606,6 +607,37 @@ def _key_shots(window: Any, shoot: _Shooter, code: str) -> None:
     key.reject()
     dialog.reject()
     key_file.unlink(missing_ok=True)
+
+    # Rotation: the profile holds the new key and the owner's; the new one removed (a schedule keeps the other).
+    from pyrage import x25519
+
+    ProfileStore().set_encryption("Demo", [key.public, str(x25519.Identity.generate().to_public())])
+    dialog = ProfileDialog(window, SecretStore(no_keyring), None, window.pool)
+    dialog.show()
+    _wait(lambda: dialog.keys.list.count() == 2 and dialog.keys.remove_button.isEnabled(), "the profile's keys")
+    asked = _shoot_question(shoot, "key-remove")
+    dialog.keys.remove_button.click()  # the question shown, then Cancel: both keys stay
+    asked.stop()
+    dialog.reject()
+
+
+def _shoot_question(shoot: _Shooter, state: str) -> Any:
+    """The next question box, grabbed once it is shown, then closed (Cancel); the timer that waits for it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    timer = QTimer()
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox) and box.isVisible():
+            timer.stop()
+            shoot(state)
+            box.reject()
+
+    timer.timeout.connect(look)
+    timer.start(200)
+    return timer
 
 
 def _set_name(target: Any, schema: str, name: str) -> None:
