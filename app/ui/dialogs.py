@@ -11,15 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app.engine.errors import ResguardoError
 from app.ui.error_dialog import BusyAnswer
 from app.ui.formats import BackupFormat
 from app.ui.passphrase_dialog import KeyAnswer
 from app.ui.preview_text import PreviewContext
-from app.ui.style import danger_button
+from app.ui.question import ask_yes_no
 
 if TYPE_CHECKING:
     from app.ui.recover_dialog import BrowseContext, PickedRecord
@@ -103,19 +102,8 @@ class DialogProvider:
         return RecoverConfirmDialog(parent, context).exec() == RecoverConfirmDialog.DialogCode.Accepted
 
     def confirm(self, parent: QWidget, title: str, text: str, yes_label: str, danger: bool = False) -> bool:
-        """A question whose default answer is No; `danger` marks a yes that deletes or replaces data.
-
-        The text is plain: the clinic names in it are the database's, never markup."""
-        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        yes = box.addButton(yes_label, QMessageBox.ButtonRole.AcceptRole)
-        if danger:
-            danger_button(yes)
-        no = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(no)
-        box.setEscapeButton(no)
-        box.exec()
-        return box.clickedButton() is yes
+        """A question whose default answer is No; `danger` marks a yes that deletes or replaces data."""
+        return ask_yes_no(parent, title, text, yes_label, danger)
 
     def ask_password(self, parent: QWidget, reason: str, keyring_available: bool) -> PasswordAnswer | None:
         from app.ui.password_dialog import PasswordDialog

@@ -34,7 +34,7 @@ from app.ui.connection_words import check_sentence
 from app.ui.job_runner import BackgroundPool
 from app.ui.logging_setup import REDACTOR
 from app.ui.password_dialog import offer_remember
-from app.ui.profile_keys import KeyQuestions, ProfileKeys
+from app.ui.profile_keys import KeyQuestions, ProfileKeys, WindowKeyQuestions
 from app.ui.ssl_fields import certificate_row, ssl_mode_box
 from app.ui.style import muted, say_status
 
@@ -233,9 +233,7 @@ class ProfileDialog(QDialog):
         self.status.clear()
 
     def _key_questions(self) -> KeyQuestions:
-        from app.ui.dialogs import DialogProvider
-
-        return self.dialogs or DialogProvider()
+        return self.dialogs or WindowKeyQuestions()
 
     def _keys_changed(self, name: str, keys: list[str]) -> None:
         """The profile's keys as saved by Create a key… or Remove key…."""

@@ -23,7 +23,8 @@ from app.engine.stores.profiles import Profile, ProfileStore
 from app.text_safety import shown
 from app.ui import engine_words
 from app.ui.job_runner import BackgroundPool
-from app.ui.key_dialog import FileQuestions, KeyDialog, keys_sentence
+from app.ui.key_dialog import FileQuestions, KeyDialog, WindowFileDialog, keys_sentence
+from app.ui.question import ask_yes_no
 from app.ui.style import muted
 
 translate = QCoreApplication.translate
@@ -33,6 +34,13 @@ class KeyQuestions(FileQuestions, Protocol):
     """Where a key's files go, and whether to remove a key: the window's DialogProvider, which a test replaces."""
 
     def confirm(self, parent: QWidget, title: str, text: str, yes_label: str, danger: bool = False) -> bool: ...
+
+
+class WindowKeyQuestions(WindowFileDialog):
+    """The window's own file dialog and question, when no DialogProvider is given."""
+
+    def confirm(self, parent: QWidget, title: str, text: str, yes_label: str, danger: bool = False) -> bool:
+        return ask_yes_no(parent, title, text, yes_label, danger)
 
 
 def key_label(key: str) -> str:
