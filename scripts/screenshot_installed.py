@@ -1,12 +1,14 @@
 """Screenshots of Resguardo as a Linux user installs it: the bundle's tarball installed by its install.sh, its menu
 entry found by a real launcher (rofi's application menu, which reads the installed .desktop file and the hicolor
-icon), and the window started from that entry's Exec, on the demo clinics.
+icon), and the window started from that entry's Exec, on the demo clinics, and as a double-click on a backup
+starts it (the Exec's %f the file).
 
     python scripts/build_bundle.py && python scripts/screenshot_installed.py [--tarball dist/resguardo-….tar.gz]
                                                                               [--out docs/screens]
 
-Writes installed-launcher-{en,es}.png, installed-window-{es,en}-1366x768.png and installed-restore-file-es-1366x768.png
-(Restore…'s file dialog on a backup the installed command line made). Needs Xvfb, rofi, openbox (the
+Writes installed-launcher-{en,es}.png, installed-window-{es,en}-1366x768.png, installed-restore-file-es-1366x768.png
+(Restore…'s file dialog on a backup the installed command line made) and installed-open-file-{es,en}-1366x768.png
+(that backup double-clicked: its restore's confirmation, then cancelled). Needs Xvfb, rofi, openbox (the
 window manager that maximizes the window and draws its title bar and icon), ImageMagick's `import` and xdotool
 (Debian: apt-get install xvfb rofi openbox imagemagick xdotool) and the X libraries of packaging/linux.md. Nothing
 of the user's is read or changed: the install's HOME, the connection profile and the demo server (this checkout's
@@ -192,10 +194,17 @@ def launcher(env: dict[str, str], code: str, out: Path) -> None:
         menu.wait(timeout=10)
 
 
-def window(env: dict[str, str], entry: dict[str, str], code: str, out: Path, *, restore_dialog: bool) -> None:
+def window(
+    env: dict[str, str], entry: dict[str, str], code: str, out: Path, *, restore_dialog: bool, file: Path | None = None
+) -> None:
     """The program as its menu entry starts it (Exec, field codes dropped), once its clinics are listed; with
-    `restore_dialog`, also Restore…'s file dialog, which names a backup's type by the installed file type."""
-    argv = [word for word in shlex.split(entry["Exec"]) if not (word.startswith("%") and len(word) == 2)]
+    `restore_dialog`, also Restore…'s file dialog, which names a backup's type by the installed file type. With
+    `file`, as a file manager starts it on that double-clicked file (%f): the restore's confirmation, cancelled."""
+    argv = [
+        str(file) if word == "%f" and file is not None else word
+        for word in shlex.split(entry["Exec"])
+        if not (word.startswith("%") and len(word) == 2) or (word == "%f" and file is not None)
+    ]
     found = shutil.which(argv[0], path=env["PATH"])
     if found is None:
         raise SystemExit(f"the entry's Exec={entry['Exec']} is not on the installed PATH")
@@ -216,6 +225,11 @@ def window(env: dict[str, str], entry: dict[str, str], code: str, out: Path, *, 
         time.sleep(8)  # the clinics' list and sizes, read on the window's workers
         if program.poll() is not None:
             raise SystemExit(f"the installed program stopped: {program.stderr.read() if program.stderr else ''}")
+        if file is not None:  # the file verified and compared with its clinic: the confirmation is up
+            grab(env, out / f"installed-open-file-{code}-{SIZE[0]}x{SIZE[1]}.png")
+            subprocess.run(["xdotool", "key", "Escape"], env=env, check=True)  # cancelled: nothing restored
+            time.sleep(1)
+            return
         grab(env, out / f"installed-window-{code}-{SIZE[0]}x{SIZE[1]}.png")
         if restore_dialog:  # Bienestar selected (its row in the maximized window), then Restore… (Ctrl+R)
             subprocess.run(["xdotool", "mousemove", "300", "136", "click", "1"], env=env, check=True)
@@ -256,6 +270,9 @@ def main() -> int:
                 launcher(env, code, args.out)
             for code in ("es", "en"):
                 window(env, entry, code, args.out, restore_dialog=code == "es")
+            (backup,) = (home / "Documents" / "Resguardo").glob("*.resguardo")
+            for code in ("es", "en"):
+                window(env, entry, code, args.out, restore_dialog=False, file=backup)
     finally:
         if server is not None:
             server.stop()
