@@ -116,7 +116,7 @@ class Harness:
         """One run of one side; a refusal or failure is recorded and ends that side's runs."""
         if series.error:
             return None
-        series.argv = argv
+        series.argv, series.output = argv, output
         if before is not None:
             before()
         if output is not None:

@@ -37,6 +37,7 @@ class Run:
     seconds: float
     peak_rss_bytes: int
     stdout: str
+    stderr: bytes = b""
 
 
 class SideFailed(Exception):
@@ -112,7 +113,7 @@ class _Sampler(threading.Thread):
             interval = min(interval * 2, SAMPLE_SECONDS)
 
 
-def _reason(stderr: bytes, argv: list[str], returncode: int) -> str:
+def side_reason(stderr: bytes, argv: list[str], returncode: int) -> str:
     """The last "<tool>: error: ..." line of a PostgreSQL tool (pg_restore follows it with the failed command),
     else the last line (a Python side's exception)."""
     lines = [line.strip() for line in stderr.decode(errors="replace").splitlines() if line.strip()]
@@ -164,8 +165,8 @@ def run_measured(
             reader.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise SideFailed(_reason(captured.get("err", b""), argv, proc.returncode), proc.returncode)
-    return Run(seconds, sampler.peak, captured.get("out", b"").decode(errors="replace"))
+        raise SideFailed(side_reason(captured.get("err", b""), argv, proc.returncode), proc.returncode)
+    return Run(seconds, sampler.peak, captured.get("out", b"").decode(errors="replace"), captured.get("err", b""))
 
 
 def measure_into(series: Series, argv: list[str], env: dict[str, str], cwd: Path) -> None:

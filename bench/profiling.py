@@ -29,7 +29,7 @@ from psycopg import sql
 
 from app.engine.connection import ConnectionTarget
 from bench.dataset import say
-from bench.probe import SideFailed, run_measured
+from bench.probe import SideFailed, run_measured, side_reason
 
 SERVER_SETTINGS = {
     "log_min_duration_statement": "0",
@@ -240,7 +240,11 @@ def profile_side(
     say(f"profiling {title} ...")
     seconds: float | None = None
     try:
-        seconds = run_measured(argv, env=env, cwd=cwd).seconds
+        run = run_measured(argv, env=env, cwd=cwd)
+        if spy is not None and not any(line.startswith("{") for line in run.stdout.splitlines()):
+            # py-spy exits 0 whatever its program does; a side that succeeds prints its JSON object.
+            raise SideFailed(side_reason(run.stderr, argv, 0), 0)
+        seconds = run.seconds
     except SideFailed as exc:
         say(f"the profiled run of {title} failed: {exc}")
     finally:

@@ -22,7 +22,7 @@ from bench.dataset import TENANT, say
 from bench.django_json_case import KEY as DJANGO_JSON
 from bench.django_json_case import TITLE as DJANGO_JSON_TITLE
 from bench.django_json_case import django_json_case
-from bench.harness import REPO, Harness, drop_leftovers
+from bench.harness import REPO, Harness, drop_leftovers, remove_output
 from bench.profiling import profile_side, reset_settings
 from bench.reference import Bench
 from bench.shapes import SHAPES
@@ -200,6 +200,13 @@ def profile(h: Harness, case: Case, output: Path) -> None:
         if series.error or not series.argv:
             case.notes.append(f"{side} was not profiled: {(series.error or 'it did not run').rstrip('.')}.")
             continue
+
+        def before(written: Path | None = series.output) -> None:
+            """As before each measured run: no leftover schema, and no file the side would refuse to replace."""
+            clean()
+            if written is not None:
+                remove_output(written)
+
         with_spy, with_server = h.args.profile_with in ("both", "py-spy"), h.args.profile_with in ("both", "server")
         files = profile_side(
             argv=series.argv,
@@ -212,7 +219,7 @@ def profile(h: Harness, case: Case, output: Path) -> None:
             py_spy=with_spy,
             server=with_server,
             server_log=h.server_log,
-            before=clean,
+            before=before,
         )
         clean()
         shown = ", ".join(f"`{p.relative_to(output.parent)}`" for p in files) or "none (see the log above)"

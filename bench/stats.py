@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from app.formatting import human_size
 
@@ -22,6 +23,7 @@ class Series:
     millis: bool = False  # shown in ms (UI gaps)
     argv: list[str] = field(default_factory=list)  # the side's command line, for reproducing it by hand
     setup: str = ""  # what is done, untimed, before each run (shown with the command)
+    output: Path | None = None  # the file or folder the side writes, removed before each run
 
     @property
     def measured(self) -> bool:
