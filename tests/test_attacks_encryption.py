@@ -8,8 +8,11 @@ before any costly work (no scrypt for a passphrase-encrypted backup, no read of 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pyrage
@@ -20,7 +23,13 @@ from app import paths
 from app.engine.encryption.identities import load_identities
 from app.engine.encryption.reading import plain_copy
 from app.engine.encryption.recipients import parse_recipients
-from app.engine.encryption.workspace import private_folder, private_root
+from app.engine.encryption.workspace import (
+    LOCK_NAME,
+    NEW_FOLDER_SECONDS,
+    private_folder,
+    private_root,
+    remove_abandoned,
+)
 from app.engine.errors import ArchiveError, KeyRefused, PreflightError, ResguardoError, UsageError
 from app.engine.inspection.verify import verify_file
 from tests.support import REPO
@@ -74,10 +83,25 @@ def test_plain_bytes_of_a_killed_job_are_removed_by_the_next_and_a_live_job_is_l
     killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=False)
     abandoned = Path(killed.stdout.strip())
     assert (abandoned / "plain.resguardo").exists()
+    with private_folder():
+        assert abandoned.exists()  # a minute young: it may be a starting job's that has not taken its lock yet
+    old = time.time() - 2 * NEW_FOLDER_SECONDS
+    os.utime(abandoned, (old, old))
     with private_folder() as live, private_folder() as other:
         assert not abandoned.exists()
         assert live.exists() and other.exists()  # each job's folder survives the other's clean-up
     assert not live.exists() and not other.exists()
+
+
+def test_a_job_starting_beside_another_keeps_its_folder(tmp_path: Path) -> None:
+    """Seen in backup --all --jobs 2, encrypted: one job's clean-up took the other's folder, made but not yet
+    locked, for abandoned and removed it; the other's backup then became a plain file in the cache."""
+    starting = Path(tempfile.mkdtemp(prefix="job-", dir=private_root()))  # as private_folder makes it
+    (starting / LOCK_NAME).touch()  # its lock file, not locked yet
+    with private_folder():
+        assert starting.exists()
+    assert remove_abandoned(private_root()) == []
+    shutil.rmtree(starting)
 
 
 def test_an_encrypted_file_meets_the_same_gates_as_the_plain_one(tmp_path: Path) -> None:

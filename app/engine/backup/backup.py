@@ -94,7 +94,8 @@ class Backup:
             self.progress(Progress(p.fraction * BACKUP_SHARE, p.stage, p.detail))
 
         with private_folder() as work:
-            inner = self._write(work / sealed.plain_name if sealed.plain_name else work, scaled)
+            # A folder given with its separator: were it gone, the backup fails instead of becoming a file beside it.
+            inner = self._write(work / sealed.plain_name if sealed.plain_name else f"{work}{os.sep}", scaled)
             if self.verify_plain:
                 verify_file(inner.path, cancel=self.cancel)  # ArchiveError: nothing is published
             result, reporter = self._encrypt_into_place(inner, sealed, keys)

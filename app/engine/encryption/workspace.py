@@ -4,7 +4,9 @@ A backup is written there before it is encrypted into its destination, and an en
 before it is read (the readers seek: the native archive's manifest is its last member, pg_restore reads a custom
 file's table of contents). The folder is the OS user's own (0700, checked: no symlink, not another user's), each
 job has a folder of its own inside it, removed when the job ends whatever happens; a job that is killed leaves its
-folder behind, and the next job removes it (its lock died with it). See docs/security.md.
+folder behind, and a later job removes it (its lock died with it). A folder is made before its lock is taken, so one
+younger than a minute is never taken for abandoned: jobs that start together (backup --all --jobs 2) once removed
+each other's. See docs/security.md.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 
 LOCK_NAME = ".lock"
 UNLOCKED_STALE_SECONDS = 24 * 3600  # where the OS has no advisory locks (Windows): a day untouched is abandoned
+NEW_FOLDER_SECONDS = 60  # a job's folder this young may not hold its lock yet
 
 
 def private_root() -> Path:
@@ -48,7 +51,8 @@ def private_folder() -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="job-", dir=root))  # 0700
     lock = os.open(folder / LOCK_NAME, os.O_CREAT | os.O_RDWR, 0o600)
     try:
-        _try_lock(lock)
+        if not _try_lock(lock):  # only a job that took this new folder for abandoned holds it, and removes it
+            raise PreflightError(f"Another job is removing the private folder {folder}; try again.")
         yield folder
     finally:
         os.close(lock)  # first: Windows removes no open file
@@ -61,7 +65,8 @@ def remove_abandoned(root: Path) -> list[Path]:
     for entry in os.scandir(root):
         if not entry.name.startswith("job-") or not entry.is_dir(follow_symlinks=False):
             continue
-        if not _HAS_LOCKS and time.time() - entry.stat().st_mtime < UNLOCKED_STALE_SECONDS:
+        age = time.time() - entry.stat(follow_symlinks=False).st_mtime
+        if age < (NEW_FOLDER_SECONDS if _HAS_LOCKS else UNLOCKED_STALE_SECONDS):
             continue
         try:
             fd = os.open(Path(entry.path) / LOCK_NAME, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
