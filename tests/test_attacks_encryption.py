@@ -104,6 +104,16 @@ def test_a_job_starting_beside_another_keeps_its_folder(tmp_path: Path) -> None:
     shutil.rmtree(starting)
 
 
+def test_a_plain_backup_left_as_a_file_in_the_cache_is_removed(tmp_path: Path) -> None:
+    """What that race left before it was mended: the plain backup as a file named like a job's folder."""
+    left = private_root() / "job-ke42vs5p"
+    left.write_bytes(b"patients' notes")
+    old = time.time() - 2 * NEW_FOLDER_SECONDS
+    os.utime(left, (old, old))
+    with private_folder():
+        assert not left.exists()
+
+
 def test_an_encrypted_file_meets_the_same_gates_as_the_plain_one(tmp_path: Path) -> None:
     """Tries: slip a file past the checks by encrypting it (a pg_dumpall of the whole server, here)."""
     key, public = plain_identity(tmp_path)

@@ -63,10 +63,16 @@ def remove_abandoned(root: Path) -> list[Path]:
     """Remove the folders of jobs that were killed (no live job holds their lock); the ones removed."""
     removed = []
     for entry in os.scandir(root):
-        if not entry.name.startswith("job-") or not entry.is_dir(follow_symlinks=False):
+        if not entry.name.startswith("job-"):
             continue
         age = time.time() - entry.stat(follow_symlinks=False).st_mtime
         if age < (NEW_FOLDER_SECONDS if _HAS_LOCKS else UNLOCKED_STALE_SECONDS):
+            continue
+        if entry.is_file(follow_symlinks=False):  # a plain backup written as its vanished folder's name (3fae8e1)
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+            continue
+        if not entry.is_dir(follow_symlinks=False):
             continue
         try:
             fd = os.open(Path(entry.path) / LOCK_NAME, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
