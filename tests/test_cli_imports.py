@@ -36,6 +36,17 @@ def test_tenants_imports_none_of_the_heavy_code() -> None:
     assert "app.commands.tenants" in loaded and "app.commands.backup" not in loaded
 
 
+def test_a_scripted_restore_imports_no_preview_and_no_other_kind_of_file() -> None:
+    """`restore --yes` (a script, a schedule) shows no preview; the file's kind is known only once it is open, so
+    nothing of the other kinds' readers is imported up front. pglast is: the gate parses and checks every
+    statement of a native archive's schema parts too."""
+    argv = ["restore", "--tenant", "x", "--file", "f", "--yes", "--dsn", "postgresql://x/y"]
+    loaded = _modules_after_parsing(argv)
+    heavy = [m for m in loaded if m.startswith((*HEAVY, "app.engine.restore.preview", "app.engine.catalog.schema_ddl"))]
+    assert [m for m in heavy if not m.startswith("pglast")] == [], f"restore imported {heavy}"
+    assert "app.engine.restore.restore" in loaded
+
+
 def test_the_version_imports_no_command() -> None:
     run = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "app", "--version"],

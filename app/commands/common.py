@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING
 
 from app.engine.connection import ConnectionTarget
 from app.engine.errors import CommandLineError
-from app.engine.restore.swap import LockPolicy
-from app.engine.restore.table_locks import Session
 
 if TYPE_CHECKING:
+    from app.engine.restore.table_locks import LockPolicy, Session
     from app.engine.stores.profiles import Profile
     from app.engine.stores.secrets import SecretStore
 
@@ -77,7 +76,10 @@ def tenants_table(args: argparse.Namespace) -> str | None:
 
 
 def add_lock_options(parser: argparse.ArgumentParser) -> None:
-    """How long the swap may make the web application wait, per attempt and in all, and whether to interrupt it."""
+    """How long the swap may make the web application wait, per attempt and in all, and whether to interrupt it.
+    (The lock modules are imported by the commands that take locks, not by `tenants` or `backup`.)"""
+    from app.engine.restore.table_locks import LockPolicy
+
     default = LockPolicy()
     parser.add_argument(
         "--lock-attempt",
@@ -109,6 +111,8 @@ def lock_policy(args: argparse.Namespace) -> LockPolicy:
             f"--interrupt-app {args.interrupt_app:g} would come after --lock-wait {args.lock_wait:g} has given up; "
             "give a shorter --interrupt-app or a longer --lock-wait."
         )
+    from app.engine.restore.table_locks import LockPolicy
+
     return LockPolicy(
         attempt_seconds=args.lock_attempt, total_seconds=args.lock_wait, interrupt_after=args.interrupt_app
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from app.commands.common import (
     add_lock_options,
@@ -15,10 +16,13 @@ from app.commands.common import (
     tenants_table,
 )
 from app.commands.encryption_options import add_identity_option, readable_file
-from app.engine.restore.preview import COMPARE_BOUND_BYTES, RestorePreview, preview_restore
+from app.engine.restore.options_and_result import COMPARE_BOUND_BYTES
 from app.engine.restore.restore import RestoreResult, restore_tenant
 from app.formatting import human_size
 from app.text_safety import terminal
+
+if TYPE_CHECKING:
+    from app.engine.restore.preview import RestorePreview
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
         "tenants_table": tenants_table(args),
     }
     with readable_file(args, restoring=True) as path:  # an encrypted file: its decrypted copy, for both reads
-        if not args.yes:
+        if not args.yes:  # --yes (a script, a schedule) shows no preview, nor imports it
+            from app.engine.restore.preview import preview_restore
+
             compare = True if args.compare else None
             print(describe_preview(preview_restore(target, args.tenant, path, compare=compare, **options)))
             confirm_by_typing(f"Type the tenant's name ({args.tenant}) to restore it:", args.tenant)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from app.engine.errors import ConnectionFailed, first_line
@@ -163,3 +164,15 @@ def explain_connection_error(exc: Exception, target: ConnectionTarget) -> str:
         return f"The host name in {where} is unknown."
     first = first_line(exc)
     return f"Could not connect to {where}: {first}"
+
+
+def send_together(conn: psycopg.Connection, statements: list[sql.Composed]) -> int:
+    """Run statements that need no answer in between in one round trip (a pipeline; none for no statement);
+    the first that fails raises, as it would alone. Returns how many were run."""
+    if len(statements) == 1:
+        conn.execute(statements[0])
+    elif statements:
+        with conn.pipeline():
+            for statement in statements:
+                conn.execute(statement)
+    return len(statements)

@@ -31,9 +31,12 @@ Settings = Mapping[str, str]
 
 
 def pin(conn: psycopg.Connection, settings: Settings | None = PINNED) -> None:
-    """Set `settings` for the rest of the current transaction (None: leave the session's own)."""
-    for name, value in (settings or {}).items():
-        conn.execute("SELECT pg_catalog.set_config(%s, %s, true)", [name, value])
+    """Set `settings` for the rest of the current transaction (None: leave the session's own), in one round trip."""
+    if not settings:
+        return
+    with conn.pipeline():
+        for name, value in settings.items():
+            conn.execute("SELECT pg_catalog.set_config(%s, %s, true)", [name, value])
 
 
 @contextmanager

@@ -49,20 +49,22 @@ def file_step(
     settings go."""
     expected = conn.execute("SELECT session_user, current_user").fetchone()
     with cancel_statements_on(conn, cancel), proven_step(conn, witness, {staged_oid}, action):
-        conn.execute("SELECT set_config('lock_timeout', %s, true)", [FILE_LOCK_TIMEOUT])
-        # As pg_restore: a function's body may name tables created after it (docs/archive-format.md).
-        conn.execute("SELECT set_config('check_function_bodies', 'off', true)")
-        conn.execute(
-            "SELECT set_config('maintenance_work_mem', %(mem)s, true)"
-            " WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes(%(mem)s)",
-            {"mem": LOAD_MAINTENANCE_MEM},
-        )
+        with conn.pipeline():  # settings that need no answer: one round trip
+            conn.execute("SELECT set_config('lock_timeout', %s, true)", [FILE_LOCK_TIMEOUT])
+            # As pg_restore: a function's body may name tables created after it (docs/archive-format.md).
+            conn.execute("SELECT set_config('check_function_bodies', 'off', true)")
+            conn.execute(
+                "SELECT set_config('maintenance_work_mem', %(mem)s, true)"
+                " WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes(%(mem)s)",
+                {"mem": LOAD_MAINTENANCE_MEM},
+            )
         yield
         cancel.raise_if_cancelled()
         if conn.execute("SELECT session_user, current_user").fetchone() != expected:
             raise RestoreFailed("The file changed the session's role while loading; it was rolled back.")
-        conn.execute("RESET ALL")
-        commit_without_flush(conn)
+        with conn.pipeline():
+            conn.execute("RESET ALL")
+            commit_without_flush(conn)
 
 
 def commit_without_flush(conn: psycopg.Connection) -> None:

@@ -9,6 +9,11 @@ from pathlib import Path
 from app.engine.restore.swap import LockPolicy
 from app.engine.restore.table_locks import Session
 
+# The rows of a native backup are compared with the live ones (app/engine/comparison) when asked, or by default
+# when the backup holds at most this much row text: a comparison reads every row of both sides (docs/recover.md).
+# Here, not in preview.py, so that the command line names it without importing the preview.
+COMPARE_BOUND_BYTES = 64 << 20
+
 
 @dataclass(frozen=True)
 class RestoreOptions:

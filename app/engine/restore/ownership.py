@@ -14,26 +14,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-# Privilege names PostgreSQL's aclexplode gives; anything else is never turned into SQL.
-_PRIVILEGES = {
-    "SELECT",
-    "UPDATE",
-    "INSERT",
-    "DELETE",
-    "TRUNCATE",
-    "REFERENCES",
-    "TRIGGER",
-    "EXECUTE",
-    "USAGE",
-    "CREATE",
-    "CONNECT",
-    "TEMPORARY",
-    "MAINTAIN",
-    "SET",
-    "ALTER SYSTEM",
-}
-
-Grant = tuple[str | None, str, bool]  # (grantee or None for PUBLIC, privilege, with grant option)
+from app.engine.connection import send_together
+from app.engine.restore.access_lists import PRIVILEGES, Grant, acl_statements, role_sql
 
 _RELKINDS = {
     "r": ("table", "TABLE"),
@@ -112,27 +94,31 @@ class SchemaObject:
 
 def schema_objects(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str], SchemaObject]:
     """Every ownable object of `schema` by (kind, name); routines named as the archive writes them."""
-    nsp = _oid(conn, schema)
-    rows = conn.execute(_OBJECTS_SQL, {"nsp": nsp}).fetchall()
+    return _objects(conn, schema, _oid(conn, schema))
+
+
+def _objects(conn: psycopg.Connection, schema: str, nsp: int) -> dict[tuple[str, str], SchemaObject]:
     # A routine is targeted by its signature with every type qualified (regprocedure); it is *named* with its
     # argument types written relative to the schema alone, as the backup writes them, so that a staging
     # schema's routines match the live schema's. That needs the schema on the search path: the query is
     # then written with every function, type and operator qualified, so nothing of the schema's is chosen.
-    targets: dict[str, str] = dict(
-        conn.execute(
+    # The five statements need no answer in between: one round trip.
+    with conn.pipeline():
+        found = conn.execute(_OBJECTS_SQL, {"nsp": nsp})
+        signatures = conn.execute(
             "SELECT p.oid::text, p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = %s", [nsp]
-        ).fetchall()
-    )
-    conn.execute("SELECT set_config('search_path', %s, true)", [sql.Identifier(schema).as_string(conn)])
-    names: dict[str, str] = dict(
-        conn.execute(
+        )
+        conn.execute("SELECT set_config('search_path', %s, true)", [sql.Identifier(schema).as_string(conn)])
+        named = conn.execute(
             "SELECT p.oid::pg_catalog.text, p.proname OPERATOR(pg_catalog.||) '(' OPERATOR(pg_catalog.||)"
             " pg_catalog.pg_get_function_identity_arguments(p.oid) OPERATOR(pg_catalog.||) ')'"
             " FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) %s::pg_catalog.oid",
             [nsp],
-        ).fetchall()
-    )
-    conn.execute("SELECT set_config('search_path', 'pg_catalog, pg_temp', true)")
+        )
+        conn.execute("SELECT set_config('search_path', 'pg_catalog, pg_temp', true)")
+    rows = found.fetchall()
+    targets: dict[str, str] = dict(signatures.fetchall())
+    names: dict[str, str] = dict(named.fetchall())
     objects: dict[tuple[str, str], SchemaObject] = {}
     name: str
     for code, name, oid, owner, acl, explicit, follows in rows:
@@ -217,8 +203,10 @@ def apply_owners_and_grants(conn: psycopg.Connection, staging: str, live: str | 
     the new owner could have given the object to it itself: a file's function must never end up
     owned by a superuser, or by a role with rights the clinic's owner does not have.
     """
-    staged = schema_objects(conn, staging)
-    before = schema_objects(conn, live) if live else {}
+    staged_nsp = _oid(conn, staging)
+    staged = _objects(conn, staging, staged_nsp)
+    live_nsp = _oid(conn, live) if live else None
+    before = _objects(conn, live, live_nsp) if live and live_nsp is not None else {}
     allowed = _may_own(conn, new_owner)
     warnings: list[str] = []
     wanted: dict[tuple[str, str], tuple[str, SchemaObject | None]] = {}
@@ -236,63 +224,74 @@ def apply_owners_and_grants(conn: psycopg.Connection, staging: str, live: str | 
                 f"act as; it now belongs to {new_owner}."
             )
             wanted[key] = (new_owner, live_obj)
-    for key, obj in staged.items():
-        owner = wanted[key][0]
-        if owner != obj.owner and not obj.owner_follows_table:
-            conn.execute(
-                sql.SQL("ALTER {} OWNER TO {}").format(obj.target(staging, obj.alter_word), sql.Identifier(owner))
-            )
-    give_other_objects(conn, staging, new_owner)
-    staged = schema_objects(conn, staging)
-    defaults = _schema_defaults(conn, staging)
+    owners = [
+        sql.SQL("ALTER {} OWNER TO {}").format(obj.target(staging, obj.alter_word), sql.Identifier(wanted[key][0]))
+        for key, obj in staged.items()
+        if wanted[key][0] != obj.owner and not obj.owner_follows_table
+    ]
+    changed = send_together(conn, owners) + _give_other_objects(conn, staged_nsp, new_owner)
+    if changed:  # an owner change changes the access lists' owner too: read them again
+        staged = _objects(conn, staging, staged_nsp)
+    defaults = _schema_defaults(conn, staged_nsp)
+    grants: list[sql.Composed] = []
     for key, obj in staged.items():
         live_obj = wanted[key][1]
         if live_obj is None:  # new to the clinic: what the schema's default privileges give the owner's objects
             extra = [g for g in defaults.get((obj.owner, _DEFAULT_KIND.get(obj.kind, "")), ()) if g not in obj.acl]
             if extra:
-                _set_acl(conn, obj.target(staging, obj.grant_word), (), (*obj.acl, *extra), revoke=False)
+                grants += acl_statements(obj.target(staging, obj.grant_word), (), (*obj.acl, *extra), revoke=False)
         elif (live_obj.acl, live_obj.explicit) != (obj.acl, obj.explicit) and (live_obj.explicit or obj.explicit):
-            _set_acl(conn, obj.target(staging, obj.grant_word), obj.acl, live_obj.acl)
-    if live is not None:
-        _column_privileges(conn, staging, live)
+            grants += acl_statements(obj.target(staging, obj.grant_word), obj.acl, live_obj.acl)
+    send_together(conn, grants)
+    if live_nsp is not None:
+        _column_privileges(conn, staging, staged_nsp, live_nsp)
     return warnings
 
 
 def give_other_objects(conn: psycopg.Connection, staging: str, new_owner: str) -> None:
     """Operators, operator classes, collations... of the staging schema belong to its owner (the restore's
     superuser session creates operator classes: the file's later statements, as the owner, may comment them)."""
-    for _, _, kind, identity in conn.execute(_OTHER_OWNED, {"nsp": _oid(conn, staging), "owner": new_owner}).fetchall():
-        conn.execute(
+    _give_other_objects(conn, _oid(conn, staging), new_owner)
+
+
+def _give_other_objects(conn: psycopg.Connection, nsp: int, new_owner: str) -> int:
+    others = conn.execute(_OTHER_OWNED, {"nsp": nsp, "owner": new_owner}).fetchall()
+    return send_together(
+        conn,
+        [
             sql.SQL("ALTER {} {} OWNER TO {}").format(
                 sql.SQL(str(kind).upper()), sql.SQL(identity), sql.Identifier(new_owner)
             )
-        )
+            for _, _, kind, identity in others
+        ],
+    )
 
 
-def _column_privileges(conn: psycopg.Connection, staging: str, live: str) -> None:
-    staged_columns = {
-        (t, c)
-        for t, c in conn.execute(
+def _column_privileges(conn: psycopg.Connection, staging: str, staged_nsp: int, live_nsp: int) -> None:
+    with conn.pipeline():  # both reads in one round trip
+        columns = conn.execute(
             "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
             " WHERE c.relnamespace = %s AND a.attnum > 0 AND NOT a.attisdropped",
-            [_oid(conn, staging)],
-        ).fetchall()
-    }
-    for table, column, grants in conn.execute(_COLUMN_ACLS, [_oid(conn, live)]).fetchall():
+            [staged_nsp],
+        )
+        acls = conn.execute(_COLUMN_ACLS, [live_nsp])
+    staged_columns = {(t, c) for t, c in columns.fetchall()}
+    grants: list[sql.Composed] = []
+    for table, column, acl in acls.fetchall():
         if (table, column) not in staged_columns:
             continue
-        for grantee, privilege, option in grants if isinstance(grants, list) else json.loads(grants):
-            if privilege not in _PRIVILEGES:
-                continue
-            conn.execute(
-                sql.SQL("GRANT {} ({}) ON TABLE {} TO {}{}").format(
-                    sql.SQL(privilege),
-                    sql.Identifier(column),
-                    sql.Identifier(staging, table),
-                    _grantee(grantee),
-                    sql.SQL(" WITH GRANT OPTION" if option else ""),
+        for grantee, privilege, option in acl if isinstance(acl, list) else json.loads(acl):
+            if privilege in PRIVILEGES:
+                grants.append(
+                    sql.SQL("GRANT {} ({}) ON TABLE {} TO {}{}").format(
+                        sql.SQL(privilege),
+                        sql.Identifier(column),
+                        sql.Identifier(staging, table),
+                        role_sql(grantee),
+                        sql.SQL(" WITH GRANT OPTION" if option else ""),
+                    )
                 )
-            )
+    send_together(conn, grants)
 
 
 _DEFAULT_OBJECTS = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES"}
@@ -304,29 +303,32 @@ def apply_default_privileges(conn: psycopg.Connection, staging: str, live: str) 
     apply_owners_and_grants gives them to the objects the live tenant lacks. Only for roles this user may act
     for; returns warnings for the others."""
     skipped: set[str] = set()
-    for role, objtype, grantee, privilege, option, allowed in conn.execute(
+    defaults = conn.execute(
         "SELECT pg_get_userbyid(d.defaclrole), d.defaclobjtype, CASE WHEN e.grantee = 0 THEN NULL"
         " ELSE pg_get_userbyid(e.grantee) END, e.privilege_type, e.is_grantable,"
         " (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user)"
         "  OR pg_has_role(current_user, d.defaclrole, 'USAGE')"
         " FROM pg_default_acl d, aclexplode(d.defaclacl) e WHERE d.defaclnamespace = %s",
         [_oid(conn, live)],
-    ).fetchall():
-        if objtype not in _DEFAULT_OBJECTS or privilege not in _PRIVILEGES:
+    ).fetchall()
+    statements: list[sql.Composed] = []
+    for role, objtype, grantee, privilege, option, allowed in defaults:
+        if objtype not in _DEFAULT_OBJECTS or privilege not in PRIVILEGES:
             continue
         if not allowed:
             skipped.add(role)
             continue
-        conn.execute(
+        statements.append(
             sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT {} ON {} TO {}{}").format(
                 sql.Identifier(role),
                 sql.Identifier(staging),
                 sql.SQL(privilege),
                 sql.SQL(_DEFAULT_OBJECTS[objtype]),
-                _grantee(grantee),
+                role_sql(grantee),
                 sql.SQL(" WITH GRANT OPTION" if option else ""),
             )
         )
+    send_together(conn, statements)
     return (
         [
             f"The default privileges {', '.join(sorted(skipped))} set in the clinic were not kept: only that role or "
@@ -349,7 +351,7 @@ _DEFAULT_KIND = {  # pg_default_acl's object type of each kind of SchemaObject
 }
 
 
-def _schema_defaults(conn: psycopg.Connection, schema: str) -> dict[tuple[str, str], list[Grant]]:
+def _schema_defaults(conn: psycopg.Connection, nsp: int) -> dict[tuple[str, str], list[Grant]]:
     """The schema's default privileges by (role, object type), as apply_default_privileges set them."""
     found: dict[tuple[str, str], list[Grant]] = {}
     for role, objtype, grantee, privilege, option in conn.execute(
@@ -357,43 +359,7 @@ def _schema_defaults(conn: psycopg.Connection, schema: str) -> dict[tuple[str, s
         " ELSE pg_get_userbyid(e.grantee) END, e.privilege_type, e.is_grantable"
         " FROM pg_default_acl d, aclexplode(d.defaclacl) WITH ORDINALITY e(grantor, grantee, privilege_type,"
         " is_grantable, n) WHERE d.defaclnamespace = %s ORDER BY d.oid, e.n",
-        [_oid(conn, schema)],
+        [nsp],
     ).fetchall():
         found.setdefault((role, objtype), []).append((grantee, privilege, bool(option)))
     return found
-
-
-def _set_acl(
-    conn: psycopg.Connection,
-    target: sql.Composable,
-    current: tuple[Grant, ...],
-    wanted: tuple[Grant, ...],
-    *,
-    revoke: bool = True,
-) -> None:
-    """Make the access list `wanted`, its entries in the same order: PostgreSQL appends each new grantee's
-    entry, so after revoking all, grants in the wanted order give that order."""
-    if revoke:
-        for grantee in dict.fromkeys(g for g, _, _ in current):
-            conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(target, _grantee(grantee)))
-    runs: list[tuple[str | None, bool, list[str]]] = []  # consecutive privileges of one grantee and option
-    for grantee, privilege, option in wanted:
-        if privilege not in _PRIVILEGES:
-            continue
-        if runs and runs[-1][:2] == (grantee, option):
-            runs[-1][2].append(privilege)
-        else:
-            runs.append((grantee, option, [privilege]))
-    for grantee, option, privileges in runs:
-        conn.execute(
-            sql.SQL("GRANT {} ON {} TO {}{}").format(
-                sql.SQL(", ").join(sql.SQL(p) for p in privileges),
-                target,
-                _grantee(grantee),
-                sql.SQL(" WITH GRANT OPTION" if option else ""),
-            )
-        )
-
-
-def _grantee(role: str | None) -> sql.Composable:
-    return sql.SQL("PUBLIC") if role is None else sql.Identifier(role)

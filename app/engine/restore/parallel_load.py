@@ -16,7 +16,7 @@ import psycopg
 
 from app.engine.jobs import CancelToken
 from app.engine.sources.native import NativeArchiveSource
-from app.engine.sources.source import LoadProgress, LoadsInOneStep, RestoreSource, TableLoad
+from app.engine.sources.source import LoadProgress, LoadsInOneStep, RestoreSource, TableLoad, staging_path
 
 # When an index build may use PostgreSQL's parallel workers (max_parallel_maintenance_workers, which any role may
 # lower; the server's max_parallel_workers caps it): "alone", only while the other session has nothing left to do;
@@ -73,7 +73,7 @@ def load_tables(
 
     def share(me: int, conn: psycopg.Connection) -> None:
         try:
-            with step(conn, stop):
+            with step(conn, stop), staging_path(conn, staging):  # one search path for all its tables (TableLoad)
                 while True:
                     with lock:
                         busy[me] = False
@@ -142,8 +142,9 @@ def load_on_one_session(
         loaded[0] += size
 
     rows = 0
-    for table in queue:
-        rows += table.run(conn, staging, count, cancel, lambda _conn: None)  # the server's parallel workers
-        progress(loaded[0] / total, table.name)
+    with staging_path(conn, staging):  # one search path for all the tables (TableLoad)
+        for table in queue:
+            rows += table.run(conn, staging, count, cancel, lambda _conn: None)  # the server's parallel workers
+            progress(loaded[0] / total, table.name)
     progress(1.0, "")
     return rows

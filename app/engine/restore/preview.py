@@ -14,6 +14,7 @@ from app.engine.connection import ConnectionTarget
 from app.engine.errors import Cancelled, PreflightError, all_or_nothing, first_line
 from app.engine.jobs import CancelToken, Progress, ProgressCallback, ProgressReporter, ignore_progress
 from app.engine.restore.checks import check_target
+from app.engine.restore.options_and_result import COMPARE_BOUND_BYTES
 from app.engine.restore.sources import open_restore_source
 from app.engine.restore.statement_cancel import cancel_statements_on
 from app.engine.restore.superusers import live_superusers
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
 # Rows now are counted exactly, smallest tables first, for this long in all; a table not counted by then
 # (or whose count would run past it) shows PostgreSQL's estimate, marked as one.
 COUNT_BUDGET_SECONDS = 20.0
-# The rows of a native backup are compared with the live ones (app/engine/comparison) when asked, or by default
-# when the backup holds at most this much row text: a comparison reads every row of both sides (docs/recover.md).
-COMPARE_BOUND_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,14 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from app.engine.catalog.schema_ddl_routines import split_search_path
 from app.engine.restore.ownership import schema_objects
 
 
 def apply_search_paths(conn: psycopg.Connection, staging: str, entries: list[Any]) -> None:
     """Each routine of `staging` that the archive says has a search_path naming its schema gets it, naming
     `staging`. The entries were checked when the file was opened (app/engine/archive/manifest.py)."""
+    if not entries:  # most archives: no routine's search_path names its schema, nothing to read the schema for
+        return
     routines = {key: obj for key, obj in schema_objects(conn, staging).items() if obj.routine is not None}
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("search_path"), list):
@@ -42,12 +43,17 @@ def apply_search_paths(conn: psycopg.Connection, staging: str, entries: list[Any
 def name_the_tenant(conn: psycopg.Connection, staging: str, tenant: str) -> None:
     """Every routine of `staging` whose search_path names `staging` names `tenant` there instead (run just
     before the swap gives the staging schema the tenant's name). Catalog reads on pg_catalog's path."""
-    for signature, kind, setting in conn.execute(
+    settings = conn.execute(
         "SELECT p.oid::regprocedure::text, p.prokind, c FROM pg_proc p CROSS JOIN LATERAL unnest(p.proconfig) c"
         " WHERE p.pronamespace = (SELECT n.oid FROM pg_namespace n WHERE n.nspname = %s)"
         " AND starts_with(c, 'search_path=')",
         [staging],
-    ).fetchall():
+    ).fetchall()
+    if not settings:
+        return
+    from app.engine.catalog.schema_ddl_routines import split_search_path  # the backup's module: only when needed
+
+    for signature, kind, setting in settings:
         elements = split_search_path(setting.removeprefix("search_path="))
         if staging not in elements:
             continue

@@ -172,21 +172,20 @@ class NativeArchiveSource:
             cancel: CancelToken,
             before_builds: BeforeBuilds,
         ) -> int:
+            # Under the staging schema's search path, which the caller set for all its table loads (TableLoad):
+            # Resguardo's own statements here name no function, type or operator but qualified ones.
             # COPY FREEZE is legal on a table created or truncated in this transaction.
             create = self._created_with_rows.get(entry.name)
             freeze = create is not None or entry.name in self._plain_tables(conn, staging)
             builds = self._builds.get(entry.name, [])
-            # One search path for the table's statements and Resguardo's own between them, which name no
-            # function, type or operator but qualified ones (a switch costs a round trip each way).
-            with staging_path(conn, staging):
-                if create is not None:
-                    self._run_each(conn, [create], cancel)
-                elif freeze:
-                    conn.execute(sql.SQL("TRUNCATE ONLY {}").format(sql.Identifier(staging, entry.name)))
-                rows = self._copy_table(conn, staging, entry, loaded, cancel, freeze=freeze)
-                if builds:
-                    before_builds(conn)
-                    self._build(conn, builds, cancel)
+            if create is not None:
+                self._run_each(conn, [create], cancel)
+            elif freeze:
+                conn.execute(sql.SQL("TRUNCATE ONLY {}").format(sql.Identifier(staging, entry.name)))
+            rows = self._copy_table(conn, staging, entry, loaded, cancel, freeze=freeze)
+            if builds:
+                before_builds(conn)
+                self._build(conn, builds, cancel)
             return rows
 
         return run
@@ -212,14 +211,17 @@ class NativeArchiveSource:
             start = end + 1
 
     def _plain_tables(self, conn: psycopg.Connection, staging: str) -> frozenset[str]:
-        """The staging schema's plain tables (COPY FREEZE refuses partitioned ones), read once, not per table."""
+        """The staging schema's plain tables (COPY FREEZE refuses partitioned ones), read once, not per table
+        (read under the staging schema's search path: every name and operator qualified)."""
         with self._catalog:
             if self._plain is None:
                 self._plain = frozenset(
                     r[0]
                     for r in conn.execute(
-                        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                        " WHERE n.nspname = %s AND c.relkind = 'r'",
+                        "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+                        " ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+                        " WHERE n.nspname OPERATOR(pg_catalog.=) %s::pg_catalog.name"
+                        " AND c.relkind OPERATOR(pg_catalog.=) 'r'::pg_catalog.\"char\"",
                         [staging],
                     ).fetchall()
                 )

@@ -67,7 +67,9 @@ class LoadResult:
 
 @dataclass(frozen=True)
 class TableLoad:
-    """One table's rows, keys and indexes: touches no other table, so any connection may run it."""
+    """One table's rows, keys and indexes: touches no other table, so any connection may run it. `run` runs under
+    the staging schema's search path (`staging_path`), which its caller sets once for all the loads of its step
+    (a switch costs a round trip each way)."""
 
     name: str
     bytes: int
