@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from app.engine.restore.schema_queries import IN_SCHEMA, TYPES_IN_SCHEMA
+
 # Privilege names PostgreSQL's aclexplode gives; anything else is never turned into SQL.
 _PRIVILEGES = {
     "SELECT",
@@ -73,7 +75,7 @@ SELECT 'rel:' || c.relkind::text, c.relname, NULL, pg_get_userbyid(c.relowner),
        {_EXPLODE.format(acl="c.relacl", code=_REL_ACL_CODE, owner="c.relowner")},
        EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))
-FROM pg_class c WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
+FROM pg_class c WHERE c.oid = ANY({IN_SCHEMA}) AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
   AND {_NOT_EXTENSION.format(cls="'pg_class'", oid="c.oid")}
 UNION ALL
 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
@@ -84,7 +86,7 @@ FROM pg_proc p WHERE p.pronamespace = %(nsp)s AND p.prokind IN ('f', 'p', 'w', '
 UNION ALL
 SELECT CASE t.typtype WHEN 'd' THEN 'type:domain' ELSE 'type' END, t.typname, NULL, pg_get_userbyid(t.typowner),
        {_EXPLODE.format(acl="t.typacl", code="'T'", owner="t.typowner")}, false
-FROM pg_type t WHERE t.typnamespace = %(nsp)s AND t.typtype IN ('c', 'd', 'e', 'r')
+FROM pg_type t WHERE t.oid = ANY({TYPES_IN_SCHEMA}) AND t.typtype IN ('c', 'd', 'e', 'r')
   AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
   AND {_STANDALONE.format(cls="'pg_type'", oid="t.oid")}
 """
@@ -187,13 +189,13 @@ WHERE x.owner <> %(owner)s::regrole
 """
 
 # Column privileges: (table, column, acl as grants) of the live tenant's tables.
-_COLUMN_ACLS = """
+_COLUMN_ACLS = f"""
 SELECT c.relname, a.attname, coalesce(json_agg(json_build_array(CASE WHEN e.grantee = 0 THEN NULL
        ELSE pg_get_userbyid(e.grantee) END, e.privilege_type, e.is_grantable)) FILTER (WHERE e.grantee IS NOT NULL),
        '[]')
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 LEFT JOIN LATERAL aclexplode(a.attacl) e ON true
-WHERE c.relnamespace = %s AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
+WHERE a.attrelid = ANY({IN_SCHEMA}) AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
 GROUP BY c.relname, a.attname
 """
 
@@ -274,11 +276,11 @@ def _column_privileges(conn: psycopg.Connection, staging: str, live: str) -> Non
         (t, c)
         for t, c in conn.execute(
             "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
-            " WHERE c.relnamespace = %s AND a.attnum > 0 AND NOT a.attisdropped",
-            [_oid(conn, staging)],
+            f" WHERE a.attrelid = ANY({IN_SCHEMA}) AND a.attnum > 0 AND NOT a.attisdropped",
+            {"nsp": _oid(conn, staging)},
         ).fetchall()
     }
-    for table, column, grants in conn.execute(_COLUMN_ACLS, [_oid(conn, live)]).fetchall():
+    for table, column, grants in conn.execute(_COLUMN_ACLS, {"nsp": _oid(conn, live)}).fetchall():
         if (table, column) not in staged_columns:
             continue
         for grantee, privilege, option in grants if isinstance(grants, list) else json.loads(grants):

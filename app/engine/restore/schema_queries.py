@@ -13,6 +13,13 @@ IN_SCHEMA = (
     " WHERE n.refclassid = 'pg_namespace'::regclass AND n.refobjid = %(nsp)s AND n.refobjsubid = 0"
     " AND n.classid = 'pg_class'::regclass AND c.relnamespace = %(nsp)s)"
 )
+# The same for the schema's standalone types (domains, enums, ranges, composite types): a table's row type and the
+# array types depend on their relation or element instead, and pg_type has no index by schema either.
+TYPES_IN_SCHEMA = (
+    "ARRAY(SELECT t.oid FROM pg_depend n JOIN pg_type t ON t.oid = n.objid"
+    " WHERE n.refclassid = 'pg_namespace'::regclass AND n.refobjid = %(nsp)s AND n.refobjsubid = 0"
+    " AND n.classid = 'pg_type'::regclass AND t.typnamespace = %(nsp)s)"
+)
 
 _OWNED_SEQUENCES = f"""
 SELECT s.relname, t.relname, a.attname FROM pg_class s
