@@ -23,7 +23,9 @@ table to a `public` table adds RI triggers on that table (and may set its
 `relhastriggers`); those are allowed when their constraint lives in an allowed
 schema and the referenced table in `public` (a foreign key into another tenant is not).
 
-Which schema a catalog row belongs to is `catalog_homes`; the queries of what the transaction wrote, `own_writes`.
+Which schema a catalog row belongs to is `catalog_homes`; the queries of what the transaction wrote, `own_writes`;
+each written catalog is first accounted for through the allowed schemas' own rows, by index (`accounted`), and
+read whole only when those do not account for every row its counters say the transaction wrote.
 """
 
 from __future__ import annotations
