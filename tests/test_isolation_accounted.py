@@ -18,6 +18,7 @@ import pytest
 
 from app.engine.connection import ConnectionTarget
 from app.engine.safety import isolation
+from app.engine.safety.accounted import accounted
 from app.engine.safety.isolation import Violation, find_violations, write_counts
 
 pytestmark = pytest.mark.core
@@ -52,10 +53,9 @@ def step(demo_db: ConnectionTarget, monkeypatch: pytest.MonkeyPatch) -> Iterator
         row = admin.execute(f"SELECT '{ZONE}'::regnamespace::oid").fetchone()
     assert row is not None
     shortcut: dict[str, bool] = {}
-    real = isolation.accounted
 
     def recorded(*args: object) -> bool:
-        result = real(*args)  # type: ignore[arg-type]
+        result = accounted(*args)  # type: ignore[arg-type]
         shortcut[str(args[2])] = result
         return result
 

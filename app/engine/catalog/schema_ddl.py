@@ -34,6 +34,7 @@ from app.engine.catalog.schema_ddl_order import Key, ordered_blocks
 from app.engine.catalog.schema_ddl_post import write_comments, write_post_data
 from app.engine.catalog.schema_ddl_relations import TableCopy, read_relations, relation_privileges
 from app.engine.catalog.schema_ddl_tables import write_relations
+from app.engine.catalog.schema_oids import ALL_RELATIONS, ALL_TYPES, by_name
 from app.engine.catalog.tenant_deparse import TenantDeparser, source_schema_references
 from app.engine.errors import Choice, PreflightError
 from app.engine.safety.sql_gate.native import check_native
@@ -84,8 +85,7 @@ def extract_schema_ddl(conn: psycopg.Connection, schema: str, *, rel_oids: Seque
     row = conn.execute(
         "SELECT n.oid, pg_catalog.pg_get_userbyid(n.nspowner), pg_catalog.quote_ident(n.nspname),"
         " coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))::pg_catalog.text[],"
-        " CASE WHEN %(read_rels)s THEN ARRAY(SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid)"
-        " END, ARRAY(SELECT t.oid FROM pg_catalog.pg_type t WHERE t.typnamespace = n.oid)"
+        f" CASE WHEN %(read_rels)s THEN {by_name(ALL_RELATIONS)} END, {by_name(ALL_TYPES)}"
         " FROM pg_catalog.pg_namespace n WHERE n.nspname = %(schema)s",
         {"schema": schema, "read_rels": rel_oids is None},
     ).fetchone()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from app.engine.restore.schema_queries import IN_SCHEMA, TYPES_IN_SCHEMA
+from app.engine.catalog.schema_oids import IN_SCHEMA, TYPES_IN_SCHEMA
 
 # Privilege names PostgreSQL's aclexplode gives; anything else is never turned into SQL.
 _PRIVILEGES = {

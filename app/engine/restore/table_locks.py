@@ -36,10 +36,10 @@ from typing import TypeVar
 import psycopg
 from psycopg import sql
 
+from app.engine.catalog.schema_oids import IN_SCHEMA
 from app.engine.connection import APPLICATION_NAME
 from app.engine.errors import Cancelled, Choice, PreflightError, RestoreFailed
 from app.engine.jobs import CancelToken
-from app.engine.restore.schema_queries import IN_SCHEMA
 from app.engine.safety.relation_guard import Relation, recheck
 
 T = TypeVar("T")
