@@ -45,8 +45,9 @@ from app.engine.safety.own_writes import deleted_by_us, ours
 # The allowed schemas' objects, in the view of the connection that runs it: relations with a dependency on an
 # allowed schema (tables, views, sequences...) or behind a standalone type (composite), their TOAST tables and
 # indexes; standalone types (a dependency on the schema), the row types of relations, the multiranges of ranges,
-# and their array types; the tables their foreign keys reference (whose RI triggers and `relhastriggers` an
-# allowed foreign key changes); the objects a comment can be on. Each found through an index.
+# and their array types; the tables their foreign keys reference (whose `relhastriggers` an allowed foreign key
+# changes) and the RI triggers those keys put there (through their dependency on the key: a `public` table
+# referenced by every clinic holds two for each); the objects a comment can be on. Each found through an index.
 _OBJECTS = """
 WITH dep AS MATERIALIZED (
   SELECT d.classid, d.objid FROM pg_depend d WHERE d.refclassid = 'pg_namespace'::regclass
@@ -79,12 +80,15 @@ WITH dep AS MATERIALIZED (
 )
 SELECT ARRAY(SELECT oid FROM rels), ARRAY(SELECT oid FROM types),
        ARRAY(SELECT DISTINCT confrelid FROM parts WHERE confrelid <> 0),
+       ARRAY(SELECT d.objid FROM pg_depend d WHERE d.refclassid = 'pg_constraint'::regclass
+             AND d.refobjid = ANY(ARRAY(SELECT oid FROM parts WHERE confrelid <> 0)) AND d.refobjsubid = 0
+             AND d.classid = 'pg_trigger'::regclass AND d.deptype = 'i'),
        ARRAY(SELECT oid FROM rels UNION SELECT oid FROM types UNION SELECT oid FROM parts
              UNION SELECT unnest(%(allowed)s::oid[]))
 """
 
 # catalog -> the conditions (each answered by one of its indexes) that reach its rows of the allowed schemas;
-# `referenced` adds the RI triggers and rows of the tables the allowed foreign keys reference.
+# `ri` adds the allowed foreign keys' RI triggers on the tables they reference, `exempt` those tables' rows.
 _REACH: dict[str, tuple[str, ...]] = {
     "pg_namespace": ("r.oid = ANY(%(allowed)s::oid[])",),
     "pg_class": ("r.oid = ANY(%(rels)s::oid[])", "r.oid = ANY(%(exempt)s::oid[])"),
@@ -93,7 +97,7 @@ _REACH: dict[str, tuple[str, ...]] = {
     "pg_index": ("r.indexrelid = ANY(%(rels)s::oid[])",),
     "pg_type": ("r.oid = ANY(%(types)s::oid[])",),
     "pg_constraint": ("r.conrelid = ANY(%(rels)s::oid[])", "r.contypid = ANY(%(types)s::oid[])"),
-    "pg_trigger": ("r.tgrelid = ANY(%(rels)s::oid[])", "r.tgrelid = ANY(%(referenced)s::oid[])"),
+    "pg_trigger": ("r.tgrelid = ANY(%(rels)s::oid[])", "r.oid = ANY(%(ri)s::oid[])"),
     "pg_rewrite": ("r.ev_class = ANY(%(rels)s::oid[])",),
     "pg_policy": ("r.polrelid = ANY(%(rels)s::oid[])",),
     "pg_sequence": ("r.seqrelid = ANY(%(rels)s::oid[])",),
@@ -130,8 +134,8 @@ def objects(conn: psycopg.Connection, allowed: list[int]) -> dict[str, list[int]
     """The allowed schemas' relations, types, referenced tables and commentable objects, as `conn` sees them."""
     row = conn.execute(_OBJECTS, {"allowed": allowed}).fetchone()
     assert row is not None
-    rels, types, referenced, objs = ([int(o) for o in column] for column in row)
-    return {"rels": rels, "types": types, "referenced": referenced, "objects": objs}
+    rels, types, referenced, ri, objs = ([int(o) for o in column] for column in row)
+    return {"rels": rels, "types": types, "referenced": referenced, "ri": ri, "objects": objs}
 
 
 def _rows(catalog: str, condition: str, columns: str) -> sql.SQL:
