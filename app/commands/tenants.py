@@ -36,9 +36,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _json(value: object) -> str:
-    """JSON that keeps readable letters as they are and escapes every hidden character (json escapes only C0)."""
+    """JSON that keeps readable letters as they are and escapes every hidden character (json escapes only C0).
+    Each distinct character is looked at once: 10,000 clinics make 3.6 million characters."""
     text = json.dumps(value, ensure_ascii=False, indent=2)
-    return "".join(json.dumps(ch)[1:-1] if hidden(ch) and ch != "\n" else ch for ch in text)
+    escapes = {ord(ch): json.dumps(ch)[1:-1] for ch in set(text) if hidden(ch) and ch != "\n"}
+    return text.translate(escapes) if escapes else text
 
 
 def _table(tenants: list[TenantInfo]) -> str:

@@ -8,7 +8,7 @@ tenants, so that a database with a thousand clinics lists as fast as one.
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import psycopg
@@ -48,8 +48,9 @@ class TenantInfo:
     created_utc: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain JSON values, for `resguardo tenants --json`."""
-        data = asdict(self)
+        """Plain JSON values, for `resguardo tenants --json` (every field is already one: no deep copy, which for
+        10,000 clinics took 0.6 s)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["other_domains"] = list(self.other_domains)
         return data
 
@@ -71,29 +72,26 @@ class _SchemaStats:
 
 # Every non-system schema with its size (tables, their indexes and TOAST, materialized views, sequences),
 # its tables and their estimated rows: one pass over pg_class, grouped by namespace, whatever the number of
-# schemas. Sizes come from the page counts PostgreSQL keeps (VACUUM, ANALYZE and index builds set them); only a
-# relation it has never counted (reltuples < 0) is measured on disk: an empty table VACUUM or ANALYZE counted
+# schemas; each TOAST table is found from its table (the only other read of pg_class: its TOAST tables, or one
+# index lookup each). Sizes come from the page counts PostgreSQL keeps (VACUUM, ANALYZE and index builds set them);
+# only a relation it has never counted (reltuples < 0) is measured on disk: an empty table VACUUM or ANALYZE counted
 # has 0 pages, and measuring it opens the relation (17,000 of them beside 1,000 tenants took 0.2 s).
 _SIZE = (
     "CASE WHEN {r}.relpages > 0 OR {r}.reltuples >= 0"
-    " THEN {r}.relpages::bigint * current_setting('block_size')::bigint ELSE pg_relation_size({r}.oid) END"
+    " THEN {r}.relpages::bigint * (SELECT current_setting('block_size')::bigint) ELSE pg_relation_size({r}.oid) END"
 )
 _SCHEMAS_SQL = f"""
-WITH r AS MATERIALIZED (
-    SELECT c.oid, c.relnamespace, c.relkind, c.relispartition, c.reltoastrelid, c.reltuples,
-           {_SIZE.format(r="c")} AS bytes
-    FROM pg_class c WHERE c.relkind IN ('r', 'p', 'm', 'S', 'i', 't')
-), s AS (
-    SELECT o.relnamespace, sum(o.bytes + coalesce(t.bytes, 0)) AS size_bytes,
-           count(*) FILTER (WHERE o.relkind IN ('r', 'p') AND NOT o.relispartition) AS table_count,
-           sum(greatest(o.reltuples, 0)) FILTER (WHERE o.relkind = 'r') AS estimated_rows
-    FROM r o LEFT JOIN r t ON t.oid = o.reltoastrelid AND o.reltoastrelid <> 0
-    WHERE o.relkind <> 't'
-    GROUP BY o.relnamespace
-)
 SELECT n.nspname, n.oid::bigint,
        coalesce(s.size_bytes, 0)::bigint, coalesce(s.table_count, 0)::bigint, coalesce(s.estimated_rows, 0)::bigint
-FROM pg_namespace n LEFT JOIN s ON s.relnamespace = n.oid
+FROM pg_namespace n LEFT JOIN (
+    SELECT o.relnamespace, sum({_SIZE.format(r="o")} + coalesce({_SIZE.format(r="t")}, 0)) AS size_bytes,
+           count(*) FILTER (WHERE o.relkind IN ('r', 'p') AND NOT o.relispartition) AS table_count,
+           sum(greatest(o.reltuples, 0)) FILTER (WHERE o.relkind = 'r') AS estimated_rows
+    FROM pg_class o
+    LEFT JOIN (SELECT t.oid, t.relpages, t.reltuples FROM pg_class t WHERE t.relkind = 't') t ON t.oid = o.reltoastrelid
+    WHERE o.relkind IN ('r', 'p', 'm', 'S', 'i')
+    GROUP BY o.relnamespace
+) s ON s.relnamespace = n.oid
 WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
 """
 

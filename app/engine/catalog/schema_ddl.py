@@ -34,6 +34,7 @@ from app.engine.catalog.schema_ddl_order import Key, ordered_blocks
 from app.engine.catalog.schema_ddl_post import write_comments, write_post_data
 from app.engine.catalog.schema_ddl_relations import TableCopy, read_relations, relation_privileges
 from app.engine.catalog.schema_ddl_tables import write_relations
+from app.engine.catalog.schema_oids import ALL_RELATIONS, ALL_TYPES, by_name
 from app.engine.catalog.tenant_deparse import TenantDeparser, source_schema_references
 from app.engine.errors import Choice, PreflightError
 from app.engine.safety.sql_gate.native import check_native
@@ -84,8 +85,7 @@ def extract_schema_ddl(conn: psycopg.Connection, schema: str, *, rel_oids: Seque
     row = conn.execute(
         "SELECT n.oid, pg_catalog.pg_get_userbyid(n.nspowner), pg_catalog.quote_ident(n.nspname),"
         " coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))::pg_catalog.text[],"
-        " CASE WHEN %(read_rels)s THEN ARRAY(SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid)"
-        " END, ARRAY(SELECT t.oid FROM pg_catalog.pg_type t WHERE t.typnamespace = n.oid)"
+        f" CASE WHEN %(read_rels)s THEN {by_name(ALL_RELATIONS)} END, {by_name(ALL_TYPES)}"
         " FROM pg_catalog.pg_namespace n WHERE n.nspname = %(schema)s",
         {"schema": schema, "read_rels": rel_oids is None},
     ).fetchone()
@@ -206,7 +206,7 @@ UNION ALL
 SELECT 'base type', t.typname::pg_catalog.text, 'its input and output functions are written in C'
   FROM pg_catalog.pg_type t WHERE t.oid = ANY(%(types)s::pg_catalog.oid[]) AND t.typnamespace = %(nsp)s
    AND t.typtype = 'b' AND {own_type}
-   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.oid = t.typelem AND e.typarray = t.oid)
 UNION ALL
 SELECT 'type', t.typname::pg_catalog.text, 'it is only declared (a shell type), which only a superuser may do'
   FROM pg_catalog.pg_type t WHERE t.oid = ANY(%(types)s::pg_catalog.oid[]) AND t.typnamespace = %(nsp)s
@@ -280,14 +280,14 @@ def _refuse_what_cannot_be_carried(x: Extraction) -> None:
 def _dependencies(x: Extraction, rels: list[Any]) -> None:
     """Each pre-data object's dependencies on the others, from pg_depend (and the writer's own knowledge)."""
     for rule, view in x.q(
-        "SELECT r.oid, r.ev_class FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c"
-        " ON c.oid = r.ev_class WHERE c.oid = ANY(%(rels)s::pg_catalog.oid[]) AND c.relnamespace = %(nsp)s"
+        "SELECT r.oid, r.ev_class FROM pg_catalog.pg_rewrite r WHERE r.ev_class = ANY(%(rels)s::pg_catalog.oid[])"
         " AND r.rulename = '_RETURN'"
+        " AND (SELECT c.relnamespace FROM pg_catalog.pg_class c WHERE c.oid = r.ev_class) = %(nsp)s"
     ):
         x.aliases[("pg_rewrite", rule)] = ("pg_class", view)
     for typ, relid, element, range_type in x.q(
         "SELECT t.oid, t.typrelid, CASE WHEN e.oid IS NOT NULL THEN t.typelem END, r.rngtypid"
-        " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type e ON e.typarray = t.oid"
+        " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND e.typarray = t.oid"
         " LEFT JOIN pg_catalog.pg_range r ON r.rngmultitypid = t.oid"
         " WHERE t.oid = ANY(%(types)s::pg_catalog.oid[]) AND t.typnamespace = %(nsp)s"
         ""

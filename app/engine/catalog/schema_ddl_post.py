@@ -136,8 +136,9 @@ def _triggers(x: Extraction) -> None:
 def _rules(x: Extraction) -> None:
     rows = x.q(
         "SELECT r.oid, r.rulename, pg_catalog.quote_ident(r.rulename), pg_catalog.quote_ident(c.relname), r.ev_enabled"
-        " FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class"
-        " WHERE c.oid = ANY(%(rels)s::pg_catalog.oid[]) AND c.relnamespace = %(nsp)s"
+        " FROM pg_catalog.pg_rewrite r, LATERAL (SELECT c.relname, c.relnamespace FROM pg_catalog.pg_class c"
+        "  WHERE c.oid = r.ev_class OFFSET 0) c"  # from the rules, by index: never a pass over pg_class
+        " WHERE r.ev_class = ANY(%(rels)s::pg_catalog.oid[]) AND c.relnamespace = %(nsp)s"
         " AND r.rulename <> '_RETURN' ORDER BY c.relname COLLATE \"C\", r.rulename"
     )
     definitions = x.deparser.definitions("rule", [r[0] for r in rows])

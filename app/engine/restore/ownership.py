@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from app.engine.catalog.schema_oids import IN_SCHEMA, TYPES_IN_SCHEMA
 from app.engine.connection import send_together
 from app.engine.restore.access_lists import PRIVILEGES, Grant, acl_statements, role_sql
 
@@ -55,7 +56,7 @@ SELECT 'rel:' || c.relkind::text, c.relname, NULL, pg_get_userbyid(c.relowner),
        {_EXPLODE.format(acl="c.relacl", code=_REL_ACL_CODE, owner="c.relowner")},
        EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))
-FROM pg_class c WHERE c.relnamespace = %(nsp)s AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
+FROM pg_class c WHERE c.oid = ANY({IN_SCHEMA}) AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
   AND {_NOT_EXTENSION.format(cls="'pg_class'", oid="c.oid")}
 UNION ALL
 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
@@ -66,7 +67,7 @@ FROM pg_proc p WHERE p.pronamespace = %(nsp)s AND p.prokind IN ('f', 'p', 'w', '
 UNION ALL
 SELECT CASE t.typtype WHEN 'd' THEN 'type:domain' ELSE 'type' END, t.typname, NULL, pg_get_userbyid(t.typowner),
        {_EXPLODE.format(acl="t.typacl", code="'T'", owner="t.typowner")}, false
-FROM pg_type t WHERE t.typnamespace = %(nsp)s AND t.typtype IN ('c', 'd', 'e', 'r')
+FROM pg_type t WHERE t.oid = ANY({TYPES_IN_SCHEMA}) AND t.typtype IN ('c', 'd', 'e', 'r')
   AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
   AND {_STANDALONE.format(cls="'pg_type'", oid="t.oid")}
 """
@@ -173,13 +174,13 @@ WHERE x.owner <> %(owner)s::regrole
 """
 
 # Column privileges: (table, column, acl as grants) of the live tenant's tables.
-_COLUMN_ACLS = """
+_COLUMN_ACLS = f"""
 SELECT c.relname, a.attname, coalesce(json_agg(json_build_array(CASE WHEN e.grantee = 0 THEN NULL
        ELSE pg_get_userbyid(e.grantee) END, e.privilege_type, e.is_grantable)) FILTER (WHERE e.grantee IS NOT NULL),
        '[]')
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 LEFT JOIN LATERAL aclexplode(a.attacl) e ON true
-WHERE c.relnamespace = %s AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
+WHERE a.attrelid = ANY({IN_SCHEMA}) AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
 GROUP BY c.relname, a.attname
 """
 
@@ -271,10 +272,10 @@ def _column_privileges(conn: psycopg.Connection, staging: str, staged_nsp: int, 
     with conn.pipeline():  # both reads in one round trip
         columns = conn.execute(
             "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
-            " WHERE c.relnamespace = %s AND a.attnum > 0 AND NOT a.attisdropped",
-            [staged_nsp],
+            f" WHERE a.attrelid = ANY({IN_SCHEMA}) AND a.attnum > 0 AND NOT a.attisdropped",
+            {"nsp": staged_nsp},
         )
-        acls = conn.execute(_COLUMN_ACLS, [live_nsp])
+        acls = conn.execute(_COLUMN_ACLS, {"nsp": live_nsp})
     staged_columns = {(t, c) for t, c in columns.fetchall()}
     grants: list[sql.Composed] = []
     for table, column, acl in acls.fetchall():

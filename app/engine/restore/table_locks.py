@@ -36,6 +36,7 @@ from typing import TypeVar
 import psycopg
 from psycopg import sql
 
+from app.engine.catalog.schema_oids import IN_SCHEMA
 from app.engine.connection import APPLICATION_NAME
 from app.engine.errors import Cancelled, Choice, PreflightError, RestoreFailed
 from app.engine.jobs import CancelToken
@@ -164,8 +165,8 @@ class LockAttempts:
             " FROM pg_class c"
             " JOIN pg_namespace n ON n.oid = c.relnamespace"
             # LOCK TABLE refuses materialized views ("not supported for materialized views")
-            " WHERE c.relnamespace = %s AND c.relkind IN ('r', 'p', 'f') ORDER BY c.oid",
-            [schema_oid],
+            f" WHERE c.oid = ANY({IN_SCHEMA}) AND c.relkind IN ('r', 'p', 'f') ORDER BY c.oid",
+            {"nsp": schema_oid},
         ).fetchall()
         tables = {int(row[0]): str(row[4]) for row in listed}
         self._take(tables, deadline)

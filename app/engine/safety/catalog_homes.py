@@ -104,6 +104,11 @@ RI_TRIGGER = (
 )
 
 
+def home_of(catalog: str) -> str:
+    """SQL giving the schema (namespace oid) row `r` of `catalog` belongs to; NULL for a catalog of no schema."""
+    return _HOMES.get(catalog, ("NULL::oid", ""))[0]
+
+
 def described(
     conn: psycopg.Connection, catalog: str, condition: str, params: dict[str, object], exempt: set[int]
 ) -> list[tuple[str, str]]:

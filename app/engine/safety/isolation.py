@@ -23,7 +23,9 @@ table to a `public` table adds RI triggers on that table (and may set its
 `relhastriggers`); those are allowed when their constraint lives in an allowed
 schema and the referenced table in `public` (a foreign key into another tenant is not).
 
-Which schema a catalog row belongs to is `catalog_homes`; the queries of what the transaction wrote, `own_writes`.
+Which schema a catalog row belongs to is `catalog_homes`; the queries of what the transaction wrote, `own_writes`;
+each written catalog is first accounted for through the allowed schemas' own rows, by index (`accounted`), and
+read whole only when those do not account for every row its counters say the transaction wrote.
 """
 
 from __future__ import annotations
@@ -34,16 +36,9 @@ from dataclasses import dataclass
 import psycopg
 
 from app.engine.errors import RestoreFailed
+from app.engine.safety.accounted import accountable, accounted, objects
 from app.engine.safety.catalog_homes import IGNORED_CATALOGS, described
-from app.engine.safety.own_writes import (
-    ATTRIBUTE_OID,
-    columns_removed_inside,
-    columns_written_inside,
-    exempt_relations,
-    ours,
-    removed_outside,
-    sequences_outside,
-)
+from app.engine.safety.own_writes import exempt_relations, ours, removed_outside, sequences_outside
 
 
 @dataclass(frozen=True)
@@ -98,7 +93,8 @@ def find_violations(
         for oid, now in write_counts(conn).items()
     }
     changed = {oid: counts for oid, counts in grown.items() if any(counts)}
-    params = {"allowed": sorted(allowed), "changed": sorted(changed), "top": top}
+    allowed_oids = sorted(allowed)
+    params = {"allowed": allowed_oids, "changed": sorted(changed), "top": top}
     found: list[Violation] = []
     relations = conn.execute(
         "SELECT c.oid, n.nspname, c.relname, c.relisshared, c.relnamespace = ANY(%(allowed)s::oid[]),"
@@ -106,8 +102,7 @@ def find_violations(
         " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(%(changed)s::oid[])",
         params,
     ).fetchall()
-    written: set[str] = set()
-    removed: set[str] = set()
+    written: dict[str, tuple[int, int, int]] = {}
     for oid, nspname, relname, shared, inside, qualified in relations:
         ins, upd, dele = changed[int(oid)]
         if nspname == "pg_catalog":
@@ -116,29 +111,25 @@ def find_violations(
             if shared:
                 found.append(Violation(f"the server-wide catalog {relname}", "roles, databases or settings changed"))
                 continue
-            if ins or upd:
-                written.add(relname)
-            if upd or dele:
-                removed.add(relname)
+            written[relname] = (ins, upd, dele)
         elif not inside and nspname != "pg_toast" and not _TEMP.match(nspname):
             found.append(Violation(f"table {qualified}", f"{ins} rows inserted, {upd} updated, {dele} deleted"))
     found += [Violation(name, "value taken or set") for name in sequences_outside(conn, params)]
-    exempt = exempt_relations(conn, observer, written, params)
-    attributes = changed.get(ATTRIBUTE_OID, (0, 0, 0))
-    for catalog in sorted(written):
-        if catalog == "pg_attribute" and columns_written_inside(conn, params) == attributes[0] + attributes[1]:
-            continue
-        rows = described(conn, catalog, ours("r.xmin"), params, exempt)
-        found += [Violation(name, "created or changed") for _, name in rows]
-    for catalog in sorted(removed):
-        if (
-            catalog == "pg_attribute"
-            and columns_removed_inside(conn, observer, params) == attributes[1] + attributes[2]
-        ):
-            continue
-        found += [
-            Violation(name, "dropped or changed") for name in removed_outside(conn, observer, catalog, params, exempt)
-        ]
+    seen = objects(conn, allowed_oids) if any(accountable(c) for c in written) else {}
+    exempt = exempt_relations(conn, observer, set(written), params, seen.get("referenced", []))
+    committed = objects(observer, allowed_oids) if seen else {}
+    counted = {**params, "exempt": sorted(exempt)}
+    for catalog, (ins, upd, dele) in sorted(written.items()):
+        if accountable(catalog) and accounted(conn, observer, catalog, (ins, upd, dele), counted, seen, committed):
+            continue  # every row it wrote or removed is an allowed schema's, counted through its indexes
+        if ins or upd:
+            rows = described(conn, catalog, ours("r.xmin"), params, exempt)
+            found += [Violation(name, "created or changed") for _, name in rows]
+        if upd or dele:
+            found += [
+                Violation(name, "dropped or changed")
+                for name in removed_outside(conn, observer, catalog, params, exempt)
+            ]
     unique: dict[str, Violation] = {}
     for violation in found:
         unique.setdefault(violation.what, violation)

@@ -51,17 +51,24 @@ def sequences_outside(conn: psycopg.Connection, params: dict[str, object]) -> li
 
 
 def exempt_relations(
-    conn: psycopg.Connection, observer: psycopg.Connection, written: set[str], params: dict[str, object]
+    conn: psycopg.Connection,
+    observer: psycopg.Connection,
+    written: set[str],
+    params: dict[str, object],
+    referenced: list[int],
 ) -> set[int]:
-    """Other schemas' tables whose only change is `relhastriggers`, set by an allowed foreign key to them."""
+    """Other schemas' tables whose only change is `relhastriggers`, set by an allowed foreign key to them.
+
+    Only the tables the allowed schemas' foreign keys reference (`referenced`, `accounted.objects`) can be, so
+    only they are read, by oid."""
     if "pg_class" not in written or "pg_trigger" not in written:
         return set()
     candidates = conn.execute(
         f"""SELECT c.oid, (to_jsonb(c) - 'relhastriggers')::text FROM pg_class c
-            WHERE {ours("c.xmin")} AND c.relnamespace <> ALL(%(allowed)s::oid[])
+            WHERE c.oid = ANY(%(referenced)s::oid[]) AND {ours("c.xmin")} AND c.relnamespace <> ALL(%(allowed)s::oid[])
               AND EXISTS (SELECT 1 FROM pg_trigger r WHERE r.tgrelid = c.oid
                           AND {ours("r.xmin")} AND {RI_TRIGGER})""",
-        params,
+        {**params, "referenced": referenced},
     ).fetchall()
     exempt: set[int] = set()
     for oid, mine in candidates:
@@ -71,48 +78,6 @@ def exempt_relations(
         if before is not None and before[0] == mine:
             exempt.add(int(oid))
     return exempt
-
-
-# Columns: the largest catalog by far (430,000 rows beside 1,000 tenants of 15 tables), scanned whole by the
-# catalog checks. The rows of the allowed schemas' relations (their TOAST tables and indexes included) are reached
-# by index instead (the relations through their dependency on their schema, then checked to be in it), and
-# counted: if they account for every column row the transaction's own counters say it created (inserts +
-# updates) or removed (updates + deletes), none can lie outside. Each counter is at least the number of rows it
-# stands for (an aborted sub-transaction's attempts count too), so equality proves it; otherwise (a column made
-# and then altered in the same step, a relation the lookup misses) the whole catalog is read as before.
-ATTRIBUTE_OID = 1249  # pg_attribute
-_INSIDE_RELATIONS = """ARRAY(
-WITH t AS MATERIALIZED (SELECT c.oid, c.reltoastrelid FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
-  WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = ANY(%(allowed)s::oid[]) AND d.refobjsubid = 0
-    AND d.classid = 'pg_class'::regclass AND c.relnamespace = ANY(%(allowed)s::oid[]))
-SELECT t.oid FROM t UNION ALL SELECT t.reltoastrelid FROM t WHERE t.reltoastrelid <> 0
-UNION ALL SELECT i.indexrelid FROM t JOIN pg_index i ON i.indrelid = t.oid JOIN pg_class x ON x.oid = i.indexrelid
- WHERE x.relnamespace = ANY(%(allowed)s::oid[])
-UNION ALL SELECT i.indexrelid FROM t JOIN pg_index i ON i.indrelid = t.reltoastrelid WHERE t.reltoastrelid <> 0)"""
-
-
-def columns_written_inside(conn: psycopg.Connection, params: dict[str, object]) -> int:
-    """Column rows of the allowed schemas' relations that this transaction created or changed."""
-    row = conn.execute(
-        f"SELECT count(*) FROM pg_attribute r WHERE r.attrelid = ANY({_INSIDE_RELATIONS}) AND {ours('r.xmin')}", params
-    ).fetchone()
-    return int(row[0]) if row else -1
-
-
-def columns_removed_inside(conn: psycopg.Connection, observer: psycopg.Connection, params: dict[str, object]) -> int:
-    """Column rows of the allowed schemas' relations (as committed) that this transaction deleted or replaced."""
-    candidates = [
-        str(r[0])
-        for r in observer.execute(
-            f"SELECT r.ctid::text FROM pg_attribute r WHERE r.attrelid = ANY({_INSIDE_RELATIONS})"
-            f" AND {deleted_by_us('r.xmax')}",
-            params,
-        ).fetchall()
-    ]
-    if not candidates:
-        return 0
-    visible = conn.execute("SELECT count(*) FROM pg_attribute r WHERE r.ctid = ANY(%s::tid[])", [candidates]).fetchone()
-    return len(candidates) - int(visible[0]) if visible else -1
 
 
 def removed_outside(
