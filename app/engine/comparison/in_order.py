@@ -25,7 +25,6 @@ from app.engine.comparison.copy_text import BadRow, Key, KeyOf, LinesKeyOf
 
 Batch = tuple[list[Key], list[bytes]]  # rows' keys and their lines, in ascending key order
 ROW_BYTES = 64  # what a row is counted for beyond its text (its key, its place in the lists)
-_FEW = 256  # rows merged in by bisection; more, and both lists are sorted together
 _FLIP = bytes.maketrans(b"\0\1", b"\1\0")
 
 
@@ -133,13 +132,13 @@ def _ascending(keys: list[Key]) -> bool:
 
 def _put_back(rows: Batch) -> Batch:
     """Rows not in key order, sorted. The usual few out of place (a row stored before the rows below it, or after
-    those above) are taken out where the key descends and put back by bisection; when more are, all are sorted."""
+    those above) are taken out where the key descends and merged back; when more are, all are sorted."""
     keys, lines = rows
     moved = bytearray(len(keys))  # 1: out of place
     for at in compress(count(1), map(ge, keys, islice(keys, 1, None))):  # keys[at - 1] >= keys[at]
         ahead = at < 2 or keys[at - 2] < keys[at]  # then the row before is the one out of place
         moved[at - 1 if ahead else at] = 1
-    if len(keys) > _FEW * 8 and moved.count(1) <= _FEW:
+    if moved.count(1) <= len(keys) // 8:
         stay = moved.translate(_FLIP)
         main = list(compress(keys, stay)), list(compress(lines, stay))
         if _ascending(main[0]):
@@ -153,21 +152,25 @@ def _sorted(rows: Batch) -> Batch:
 
 
 def _merged(one: Batch, other: Batch) -> Batch:
-    """Two batches of sorted rows, merged: the few rows of the shorter put in among the other's by bisection."""
-    (big_keys, big_lines), (few_keys, few_lines) = (one, other) if len(one[0]) >= len(other[0]) else (other, one)
-    if len(few_keys) > _FEW:
-        return _sorted((big_keys + few_keys, big_lines + few_lines))
+    """Two batches of sorted rows, merged a stretch at a time: the rows of one up to the other's next key, found by
+    bisection, so a merge costs a Python step per stretch, not per row (the rows a table holds out of place
+    interleave with the others rarely)."""
+    (a_keys, a_lines), (b_keys, b_lines) = one, other
     keys: list[Key] = []
     lines: list[bytes] = []
-    at = 0
-    for key, line in zip(few_keys, few_lines, strict=True):
-        stop = bisect_left(big_keys, key, at)
-        keys += big_keys[at:stop]
-        lines += big_lines[at:stop]
-        keys.append(key)
-        lines.append(line)
-        at = stop
-    return keys + big_keys[at:], lines + big_lines[at:]
+    a = b = 0
+    while a < len(a_keys) and b < len(b_keys):
+        if a_keys[a] <= b_keys[b]:
+            stop = bisect_right(a_keys, b_keys[b], a)
+            keys += a_keys[a:stop]
+            lines += a_lines[a:stop]
+            a = stop
+        else:
+            stop = bisect_right(b_keys, a_keys[a], b)
+            keys += b_keys[b:stop]
+            lines += b_lines[b:stop]
+            b = stop
+    return keys + a_keys[a:] + b_keys[b:], lines + a_lines[a:] + b_lines[b:]
 
 
 def _pieces(rows: Batch, window: int) -> Iterator[Batch]:
