@@ -63,10 +63,12 @@ class InOrderRows:
                 self.broken = True
                 return
             for piece in _pieces(rows, window):  # a row is put back past a window's worth of rows at most
-                new_keys, new_lines = piece if _ascending(piece[0]) else _put_back(piece)
+                new_keys, new_lines = piece
                 if not _ascending(new_keys):
-                    self.broken = True  # two rows of one key
-                    return
+                    new_keys, new_lines = _put_back(piece)
+                    if not _ascending(new_keys):
+                        self.broken = True  # two rows of one key
+                        return
                 top = keys[-1] if keys else last
                 if top is None or new_keys[0] > top:
                     keys += new_keys  # the usual case: rows stored in key order
