@@ -645,3 +645,24 @@ def test_a_partitioned_table_by_its_partition(demo_db: ConnectionTarget, tmp_pat
     assert [(t.name, [r.key for r in t.rows]) for t in plan.tables] == [("rg_log_2026", ["(2, 2026-03-01)"])]
     apply_recovery(demo_db, plan)
     assert _rows(demo_db, f"SELECT id, note FROM {TENANT}.rg_log ORDER BY id") == [(1, "a"), (2, "b")]
+
+
+def test_the_search_for_many_values_finds_exactly_the_rows_a_full_read_finds(backed_up: Path) -> None:
+    """Hundreds of values at several positions (a patient's appointments, in the messages), and every value of a
+    column: one search shaped as the tree of the values' bytes, against splitting every row."""
+    from app.engine.archive.container import ArchiveReader
+    from app.engine.recovery.archive_rows import MAX_HINTS, candidate_rows, rows_of
+
+    cancel = CancelToken()
+    with ArchiveReader(backed_up) as reader:
+        for entry in reader.manifest.tables:
+            rows = list(rows_of(reader, entry, cancel))
+            for at in range(len(entry.columns)):
+                values = {r[at] for r in rows}
+                if len(values) + 2 > MAX_HINTS:
+                    continue
+                hints = {at: values | {b"no such value", b"1" + max(values, default=b"")}}
+                if at:
+                    hints[0] = {r[0] for r in rows[::2]}
+                found = list(candidate_rows(reader, entry, cancel, hints))
+                assert found == [r for r in rows if any(r[a] in v for a, v in hints.items())], (entry.name, at)

@@ -14,7 +14,7 @@ their checksum: the sort reads every row before its merge starts, the in-order m
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -24,10 +24,10 @@ from app.engine.archive.container import ArchiveReader
 from app.engine.archive.manifest import TableEntry
 from app.engine.archive.table_data import table_rows
 from app.engine.backup.preflight import check_tenant_name, check_tenant_schema
-from app.engine.comparison.copy_text import BadRow, Key, key_reader
+from app.engine.comparison.copy_text import BadRow, Key, KeyOf, LineKeyOf, LinesKeyOf, key_reader, lines_key_reader
 from app.engine.comparison.in_order import InOrderRows
 from app.engine.comparison.live import LiveTable, begin_snapshot, copy_query, count_rows, lock_live_tables
-from app.engine.comparison.merge import KeyedMerge, MultisetMerge
+from app.engine.comparison.merge import Batches, KeyedMerge, MultisetMerge, in_lists
 from app.engine.comparison.model_name import ModelName
 from app.engine.comparison.names import table_names
 from app.engine.comparison.result import Comparison, Matching, TableDiff
@@ -185,8 +185,10 @@ class _Job:
 
         diff = fresh()
         if key:
-            key_of = key_reader([common.index(k) for k in key], [table.column(k).order for k in key])
-            if self._merge_in_order(diff, entry, table, common, key_of):
+            positions, orders = [common.index(k) for k in key], [table.column(k).order for k in key]
+            key_of = key_reader(positions, orders)
+            line_key, lines_keys = lines_key_reader(positions, orders)
+            if self._merge_in_order(diff, entry, table, common, (key_of, lines_keys), line_key):
                 return diff
             diff = fresh()  # the rows are not stored in key order: the partial result is thrown away
         else:
@@ -194,13 +196,13 @@ class _Job:
             def key_of(fields: list[bytes]) -> Key:
                 return (b"\t".join(fields),)
 
-        def line_key(line: bytes) -> Key:
-            return key_of(line.split(b"\t"))
+            def line_key(line: bytes) -> Key:
+                return (line,)
 
         backup = self._sorted_backup(entry, common, key_of, line_key)
         try:
             if key:
-                self._merge_keyed(diff, table, common, backup.rows(), key_of)
+                self._merge_keyed(diff, table, common, in_lists(backup.rows(), diff, self.file), line_key)
             else:
                 self._merge_multiset(diff, table, common, backup, line_key)
         finally:
@@ -214,7 +216,8 @@ class _Job:
         entry: TableEntry,
         table: LiveTable,
         common: tuple[str, ...],
-        key_of: Callable[[list[bytes]], Key],
+        keys: tuple[KeyOf, LinesKeyOf],
+        line_key: LineKeyOf,
     ) -> bool:
         """Merge the backup's rows as stored with the live rows; False if they were not in key order.
 
@@ -226,12 +229,12 @@ class _Job:
             table_rows(self.reader, entry, self.cancel),
             len(entry.columns),
             keep,
-            key_of,
+            keys,
             lambda size: self.reporter.advance(size, "Reading the backup", entry.name),
             self.run_bytes // 8,
         )
         try:
-            self._merge_keyed(diff, table, common, stored.rows(), key_of, lambda: stored.broken)
+            self._merge_keyed(diff, table, common, stored.batches(), line_key, lambda: stored.broken)
         finally:
             stored.close()
         return not stored.broken
@@ -283,8 +286,8 @@ class _Job:
         diff: TableDiff,
         table: LiveTable,
         common: tuple[str, ...],
-        backup: Iterator[tuple[Key, bytes]],
-        key_of: Callable[[list[bytes]], Key],
+        backup: Batches,
+        line_key: LineKeyOf,
         abandoned: Callable[[], bool] = lambda: False,
     ) -> None:
         merge = KeyedMerge(diff, backup, common, self.file)
@@ -295,11 +298,10 @@ class _Job:
                 return
             lines = bytes(chunk).split(b"\n")
             lines.pop()
-            for line in lines:
-                try:
-                    merge.now(key_of(line.split(b"\t")), line)
-                except BadRow as why:
-                    raise ArchiveError(f"A live row of table {diff.name} {why}; it cannot be compared.") from None
+            try:
+                merge.now(lines, line_key)
+            except BadRow as why:
+                raise ArchiveError(f"A live row of table {diff.name} {why}; it cannot be compared.") from None
             diff.rows_now += len(lines)
             self._advance(budget, len(chunk), diff.name)
 

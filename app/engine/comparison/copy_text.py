@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from enum import Enum
+from itertools import repeat
+from operator import itemgetter
 
 NULL = b"\\N"
 _ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))", re.DOTALL)
@@ -26,6 +28,8 @@ class KeyOrder(Enum):
 
 Key = tuple[int | bytes, ...]
 KeyOf = Callable[[list[bytes]], Key]
+LineKeyOf = Callable[[bytes], Key]
+LinesKeyOf = Callable[[list[bytes]], list[Key]]
 
 
 class BadRow(Exception):
@@ -68,6 +72,33 @@ def key_reader(positions: Sequence[int], orders: Sequence[KeyOrder]) -> KeyOf:
         return tuple(key)
 
     return key_of
+
+
+def lines_key_reader(positions: Sequence[int], orders: Sequence[KeyOrder]) -> tuple[LineKeyOf, LinesKeyOf]:
+    """The key of a whole row's line (as many fields as the row's columns), and the keys of many lines at once:
+    the keys `key_reader` reads from the rows' fields, splitting each line only up to the key's last column.
+    The usual key, a whole number in the first column, is read for a whole list of lines without a Python
+    step per line (most of a diff's time was reading keys, bench/RESULTS.md); a line it cannot read is read
+    again alone, for the reason."""
+    key_of = key_reader(positions, orders)
+    reach = max(positions) + 1
+
+    def line_key(line: bytes) -> Key:
+        return key_of(line.split(b"\t", reach))
+
+    def each(lines: list[bytes]) -> list[Key]:
+        return list(map(line_key, lines))
+
+    if list(positions) != [0] or orders[0] is not KeyOrder.NUMBER:
+        return line_key, each
+
+    def first_numbers(lines: list[bytes]) -> list[Key]:
+        try:
+            return list(zip(map(int, map(itemgetter(0), map(bytes.partition, lines, repeat(b"\t")))), strict=True))
+        except ValueError:  # NULL, or not a number: the line that is not says why
+            return each(lines)
+
+    return line_key, first_numbers
 
 
 def shown_key(key: Key) -> str:
